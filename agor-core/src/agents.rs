@@ -1,0 +1,410 @@
+//! Agents, their roles and tiers, the contacts ACL and the role permission table of the SPEC.
+//! `Actor` is the view through which everything done on an agent's behalf is checked and audited.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::audit;
+use crate::error::{Error, ObjectKind, Result};
+use crate::ids::{self, validate_agent_id, validate_label, AGENTS};
+use crate::Store;
+
+/// Tier 0: administrators, who bypass the ACL and every role check.
+pub const TIER_ADMIN: i64 = 0;
+/// Tier 1: management roles (manager, architect, tester, reviewer).
+pub const TIER_MANAGEMENT: i64 = 1;
+/// Tier 2: project agents and any custom role.
+pub const TIER_PROJECT: i64 = 2;
+
+/// The default tier of a role: admin 0; manager, architect, tester, reviewer 1; anything else 2.
+pub fn default_tier(role: &str) -> i64 {
+    match role {
+        "admin" => TIER_ADMIN,
+        "manager" | "architect" | "tester" | "reviewer" => TIER_MANAGEMENT,
+        _ => TIER_PROJECT,
+    }
+}
+
+/// Liveness status stored in `agents.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentStatus {
+    Active,
+    Sleeping,
+    Stopped,
+}
+
+impl AgentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Active => "active",
+            AgentStatus::Sleeping => "sleeping",
+            AgentStatus::Stopped => "stopped",
+        }
+    }
+}
+
+impl std::str::FromStr for AgentStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "active" => Ok(AgentStatus::Active),
+            "sleeping" => Ok(AgentStatus::Sleeping),
+            "stopped" => Ok(AgentStatus::Stopped),
+            other => Err(Error::invalid(
+                "status",
+                format!("unknown agent status '{other}' (expected active, sleeping or stopped)"),
+            )),
+        }
+    }
+}
+
+/// A registered agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub group_id: String,
+    pub tier: i64,
+    pub model: Option<String>,
+    pub cwd: Option<String>,
+    /// Free text; legacy rows may hold values other than active/sleeping/stopped.
+    pub status: String,
+    pub last_active_at: Option<String>,
+    pub created_at: String,
+    /// Unix seconds of the last heartbeat, if the agent ever sent one.
+    pub last_heartbeat: Option<i64>,
+    /// Unread direct messages addressed to this agent.
+    pub unread: i64,
+}
+
+impl Agent {
+    pub fn is_admin(&self) -> bool {
+        self.tier == TIER_ADMIN
+    }
+
+    /// True for tier 0 and for the manager role: the ones who run a group.
+    pub fn is_manager(&self) -> bool {
+        self.is_admin() || self.role == "manager"
+    }
+}
+
+/// What `register_agent` takes. `tier: None` means the role's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAgent {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub group: String,
+    pub tier: Option<i64>,
+    pub model: Option<String>,
+    pub cwd: Option<String>,
+}
+
+impl NewAgent {
+    pub fn new(id: &str, name: &str, role: &str, group: &str) -> Self {
+        NewAgent {
+            id: id.into(),
+            name: name.into(),
+            role: role.into(),
+            group: group.into(),
+            ..Default::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate_agent_id(&self.id)?;
+        validate_label("name", &self.name, 200)?;
+        ids::validate_token("role", &self.role)?;
+        ids::validate_token("group", &self.group)?;
+        if let Some(t) = self.tier {
+            if !(TIER_ADMIN..=TIER_PROJECT).contains(&t) {
+                return Err(Error::invalid("tier", format!("{t} is not 0, 1 or 2")));
+            }
+        }
+        Ok(())
+    }
+}
+
+const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
+    a.last_active_at, a.created_at, h.timestamp,
+    (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)";
+
+fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+    Ok(Agent {
+        id: r.get(0)?,
+        name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        role: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        group_id: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        tier: r.get::<_, Option<i64>>(4)?.unwrap_or(TIER_PROJECT),
+        model: r.get(5)?,
+        cwd: r.get(6)?,
+        status: r
+            .get::<_, Option<String>>(7)?
+            .unwrap_or_else(|| "active".into()),
+        last_active_at: r.get(8)?,
+        created_at: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+        last_heartbeat: r.get(10)?,
+        unread: r.get(11)?,
+    })
+}
+
+/// Loads one agent by exact id.
+pub(crate) fn load(conn: &Connection, id: &str) -> Result<Agent> {
+    conn.prepare_cached(&format!(
+        "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
+    ))?
+    .query_row([id], agent_from_row)
+    .optional()?
+    .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
+}
+
+/// Loads an agent by id or unique prefix.
+pub(crate) fn resolve(conn: &Connection, input: &str) -> Result<Agent> {
+    let id = ids::resolve(conn, AGENTS, input)?;
+    load(conn, &id)
+}
+
+pub(crate) fn query(
+    conn: &Connection,
+    where_sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Agent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
+         WHERE {where_sql} ORDER BY a.group_id, a.tier, a.id"
+    ))?;
+    let rows = stmt.query_map(args, agent_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
+pub(crate) fn may_message(conn: &Connection, from: &Agent, to: &str) -> Result<bool> {
+    if from.is_admin() {
+        return Ok(true);
+    }
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2")?
+        .exists([from.id.as_str(), to])?)
+}
+
+/// Refuses unless the actor is tier 0 or a manager.
+pub(crate) fn require_manager(actor: &Agent, action: &str) -> Result<()> {
+    if actor.is_manager() {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            &actor.id,
+            format!("{action} (managers only; role is {})", actor.role),
+        ))
+    }
+}
+
+/// Refuses unless the actor is tier 0.
+pub(crate) fn require_admin(actor: &Agent, action: &str) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            &actor.id,
+            format!("{action} (tier 0 only; tier is {})", actor.tier),
+        ))
+    }
+}
+
+/// A contact edge of the ACL: `agent_id` may message `contact_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub agent_id: String,
+    pub contact_id: String,
+}
+
+impl Store {
+    /// Registers an agent, or updates its name, role, group, tier, model and cwd if it exists.
+    /// `tier: None` takes the role's default tier.
+    pub fn register_agent(&self, new: &NewAgent) -> Result<Agent> {
+        new.validate()?;
+        let tier = new.tier.unwrap_or_else(|| default_tier(&new.role));
+        self.write(|c| {
+            let existed = c
+                .prepare_cached("SELECT 1 FROM agents WHERE id = ?1")?
+                .exists([&new.id])?;
+            c.prepare_cached(
+                "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', datetime('now'))
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+                   group_id = excluded.group_id, tier = excluded.tier,
+                   model = excluded.model, cwd = excluded.cwd",
+            )?
+            .execute(params![new.id, new.name, new.role, new.group, tier, new.model, new.cwd])?;
+            let event = if existed {
+                "agent_updated"
+            } else {
+                "agent_registered"
+            };
+            audit::record(
+                c,
+                &new.id,
+                event,
+                &format!(
+                    "{} role={} group={} tier={tier}",
+                    new.id, new.role, new.group
+                ),
+            )?;
+            load(c, &new.id)
+        })
+    }
+
+    /// One agent by id or unique prefix.
+    pub fn get_agent(&self, id: &str) -> Result<Agent> {
+        self.read(|c| resolve(c, id))
+    }
+
+    /// All agents (or those of one group) with their unread counts.
+    pub fn list_agents(&self, group: Option<&str>) -> Result<Vec<Agent>> {
+        self.read(|c| query(c, "?1 IS NULL OR a.group_id = ?1", [group]))
+    }
+
+    /// Lets `from` message `to` (and `to` message `from` when `bidirectional`).
+    /// Both agents must exist; granting twice is harmless.
+    pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
+        self.write(|c| {
+            let a = resolve(c, from)?;
+            let b = resolve(c, to)?;
+            if a.id == b.id {
+                return Err(Error::invalid(
+                    "contact",
+                    "an agent cannot be its own contact",
+                ));
+            }
+            let mut ins = c.prepare_cached(
+                "INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)",
+            )?;
+            ins.execute([&a.id, &b.id])?;
+            if bidirectional {
+                ins.execute([&b.id, &a.id])?;
+            }
+            let arrow = if bidirectional { "<->" } else { "->" };
+            audit::record(
+                c,
+                &a.id,
+                "contact_allowed",
+                &format!("{} {arrow} {}", a.id, b.id),
+            )
+        })
+    }
+
+    /// Every edge of the contacts ACL, for `btmsg graph`.
+    pub fn contact_graph(&self) -> Result<Vec<Contact>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT agent_id, contact_id FROM contacts ORDER BY agent_id, contact_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Contact {
+                    agent_id: r.get(0)?,
+                    contact_id: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// A handle acting as agent `id`; every call through it is checked and audited as that agent.
+    /// The id is validated here; that the agent exists is checked by each call.
+    pub fn as_agent(&self, id: &str) -> Result<Actor> {
+        validate_agent_id(id)?;
+        Ok(Actor {
+            store: self.clone(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// A store seen through one agent's eyes. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub(crate) store: Store,
+    pub(crate) id: String,
+}
+
+impl Actor {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The acting agent's own record.
+    pub fn whoami(&self) -> Result<Agent> {
+        self.store.read(|c| load(c, &self.id))
+    }
+
+    /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
+    pub(crate) fn write_tx<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Agent) -> Result<T>,
+    ) -> Result<T> {
+        self.store.write(|c| {
+            let me = load(c, &self.id)?;
+            f(c, &me)
+        })
+    }
+
+    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&Connection, &Agent) -> Result<T>) -> Result<T> {
+        self.store.read(|c| {
+            let me = load(c, &self.id)?;
+            f(c, &me)
+        })
+    }
+
+    /// Agents this actor may message (tier 0: everyone else).
+    pub fn contacts(&self) -> Result<Vec<Agent>> {
+        self.read_tx(|c, me| {
+            if me.is_admin() {
+                query(c, "a.id != ?1", [&me.id])
+            } else {
+                query(
+                    c,
+                    "a.id IN (SELECT contact_id FROM contacts WHERE agent_id = ?1)",
+                    [&me.id],
+                )
+            }
+        })
+    }
+
+    /// Agents of the actor's group (tier 0: all groups). Every role may list; none may edit here.
+    pub fn list_agents(&self) -> Result<Vec<Agent>> {
+        self.read_tx(|c, me| {
+            if me.is_admin() {
+                query(c, "1", [])
+            } else {
+                query(c, "a.group_id = ?1", [&me.group_id])
+            }
+        })
+    }
+
+    /// Sets an agent's status. Anyone may set their own; only managers and tier 0 anyone else's.
+    pub fn set_status(&self, agent_id: &str, status: AgentStatus) -> Result<Agent> {
+        self.write_tx(|c, me| {
+            let target = resolve(c, agent_id)?;
+            if target.id != me.id {
+                require_manager(me, &format!("change the status of {}", target.id))?;
+            }
+            c.prepare_cached(
+                "UPDATE agents SET status = ?1, last_active_at = datetime('now') WHERE id = ?2",
+            )?
+            .execute([status.as_str(), &target.id])?;
+            audit::record(
+                c,
+                &me.id,
+                "status_changed",
+                &format!("{} -> {}", target.id, status.as_str()),
+            )?;
+            load(c, &target.id)
+        })
+    }
+}

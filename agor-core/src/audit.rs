@@ -1,0 +1,49 @@
+//! The audit log: one row for every mutation, written in the same transaction as the mutation.
+//! Legacy tools read `audit_log` too, so `detail` stays human-readable text.
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::Store;
+
+/// One audit row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub agent_id: Option<String>,
+    pub event_type: String,
+    pub detail: Option<String>,
+    pub created_at: String,
+}
+
+/// Appends an audit row inside the caller's transaction.
+pub(crate) fn record(conn: &Connection, actor: &str, event_type: &str, detail: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (agent_id, event_type, detail, created_at) VALUES (?1, ?2, ?3, datetime('now'))",
+    )?
+    .execute([actor, event_type, detail])?;
+    Ok(())
+}
+
+impl Store {
+    /// The newest audit rows first, optionally only those of one agent.
+    pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, agent_id, event_type, detail, created_at FROM audit_log
+                 WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![agent_id, limit], |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    agent_id: r.get(1)?,
+                    event_type: r.get(2)?,
+                    detail: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! Validation of caller-supplied names and content, and resolution of ids by unique prefix.
+//! Every front end reaches these through the core, so the rules are the same everywhere.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, ObjectKind, Result};
+
+/// Largest message or comment body accepted, in bytes of UTF-8 (256 KiB).
+/// Larger payloads belong in a file referenced from the message.
+pub const MAX_CONTENT_BYTES: usize = 256 * 1024;
+
+/// Longest agent id, channel name or role.
+pub const MAX_ID_LEN: usize = 64;
+
+/// How many candidates an ambiguity error lists.
+const MAX_CANDIDATES: usize = 8;
+
+/// Checks an agent id: 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn validate_agent_id(id: &str) -> Result<()> {
+    validate_token("agent id", id)
+}
+
+pub(crate) fn validate_token(field: &'static str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.len() > MAX_ID_LEN {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "'{}…' is longer than {MAX_ID_LEN} characters",
+                value.chars().take(16).collect::<String>()
+            ),
+        ));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("'{value}' contains {bad:?}; only letters, digits, '_' and '-' are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a message, post or comment body: not blank, at most [`MAX_CONTENT_BYTES`].
+pub fn validate_content(content: &str) -> Result<()> {
+    if content.trim().is_empty() {
+        return Err(Error::invalid("content", "must not be empty"));
+    }
+    if content.len() > MAX_CONTENT_BYTES {
+        return Err(Error::invalid(
+            "content",
+            format!(
+                "{} bytes is over the limit of {MAX_CONTENT_BYTES} bytes; put large payloads in a file and send its path",
+                content.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a free-text label such as an agent's display name.
+pub(crate) fn validate_label(field: &'static str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Where ids of one kind live.
+#[derive(Clone, Copy)]
+pub(crate) struct IdTable {
+    pub kind: ObjectKind,
+    pub table: &'static str,
+}
+
+pub(crate) const AGENTS: IdTable = IdTable {
+    kind: ObjectKind::Agent,
+    table: "agents",
+};
+pub(crate) const MESSAGES: IdTable = IdTable {
+    kind: ObjectKind::Message,
+    table: "messages",
+};
+pub(crate) const CHANNELS: IdTable = IdTable {
+    kind: ObjectKind::Channel,
+    table: "channels",
+};
+
+/// Resolves `input` to a full id: an exact match wins, else a unique prefix.
+/// An ambiguous prefix is an error listing the candidates.
+pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str) -> Result<String> {
+    if input.is_empty() {
+        return Err(Error::invalid("id", format!("empty {} id", t.kind)));
+    }
+    let exact = conn
+        .prepare_cached(&format!("SELECT id FROM {} WHERE id = ?1", t.table))?
+        .query_row([input], |r| r.get::<_, String>(0))
+        .optional()?;
+    if let Some(id) = exact {
+        return Ok(id);
+    }
+    let mut candidates = prefix_matches(conn, t.table, input)?;
+    match candidates.len() {
+        0 => Err(Error::not_found(t.kind, input)),
+        1 => Ok(candidates.remove(0)),
+        _ => Err(Error::Ambiguous {
+            kind: t.kind,
+            prefix: input.to_owned(),
+            candidates,
+        }),
+    }
+}
+
+/// Ids starting with `prefix`, using the primary-key index (a range scan, not `LIKE`,
+/// so `_` and `%` in ids are not wildcards).
+fn prefix_matches(conn: &Connection, table: &str, prefix: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id FROM {table} WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT {}",
+        MAX_CANDIDATES
+    ))?;
+    let upper = prefix_upper_bound(prefix);
+    let rows = stmt.query_map([prefix, upper.as_str()], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The smallest string greater than every string that starts with `prefix`.
+fn prefix_upper_bound(prefix: &str) -> String {
+    let mut s = prefix.to_owned();
+    s.push(char::MAX);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_ids() {
+        assert!(validate_agent_id("mgr-1").is_ok());
+        assert!(validate_agent_id("A_b-9").is_ok());
+        assert!(validate_agent_id(&"x".repeat(64)).is_ok());
+        for bad in ["", "a b", "a/b", "é", "a.b", "a;drop"] {
+            assert!(validate_agent_id(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(validate_agent_id(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn content_limits() {
+        assert!(validate_content("hi").is_ok());
+        assert!(validate_content("  \n\t").is_err());
+        assert!(validate_content(&"a".repeat(MAX_CONTENT_BYTES)).is_ok());
+        assert!(validate_content(&"a".repeat(MAX_CONTENT_BYTES + 1)).is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! agor-core: the coordination layer for teams of AI coding agents, on one SQLite file
+//! shared by many processes. Agents, contacts ACL, direct messages, channels, heartbeats,
+//! a dead-letter queue and an audit log.
+//!
+//! ```no_run
+//! use agor_core::{Store, NewAgent};
+//! let store = Store::open("/tmp/team.db")?;
+//! store.register_agent(&NewAgent::new("mgr-1", "Manager", "manager", "core"))?;
+//! store.register_agent(&NewAgent::new("dev-1", "Developer", "project", "core"))?;
+//! store.allow("mgr-1", "dev-1", true)?;
+//! let mgr = store.as_agent("mgr-1")?;
+//! mgr.send("dev-1", "please take the parser task")?;
+//! let dev = store.as_agent("dev-1")?;
+//! for m in dev.read_unread()? {
+//!     println!("{}: {}", m.from_agent, m.content);
+//! }
+//! # Ok::<(), agor_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod agents;
+mod audit;
+mod channels;
+mod error;
+mod ids;
+mod liveness;
+mod messages;
+mod schema;
+mod store;
+
+pub use agents::{
+    default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
+    TIER_PROJECT,
+};
+pub use audit::AuditEntry;
+pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use error::{Error, ErrorKind, ObjectKind, Result};
+pub use ids::{validate_agent_id, validate_content, MAX_CONTENT_BYTES, MAX_ID_LEN};
+pub use liveness::{DeadLetter, Heartbeat, StaleAgent};
+pub use messages::{Delivery, Message};
+pub use schema::{APPLICATION_ID, LATEST_VERSION};
+pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};

@@ -1,0 +1,217 @@
+//! Heartbeats, stale agents and the dead-letter queue.
+//! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat.
+
+use rusqlite::{params, Connection, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::agents::{self, Actor, Agent};
+use crate::audit;
+use crate::error::{Error, ObjectKind, Result};
+use crate::messages;
+use crate::Store;
+
+/// Seconds since the Unix epoch, the unit of `heartbeats.timestamp` and `seen_messages.seen_at`.
+pub(crate) fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
+/// An agent that never sent a heartbeat is not considered stale.
+pub(crate) fn silent_for(agent: &Agent, stale_after: i64) -> Option<i64> {
+    let last = agent.last_heartbeat?;
+    let silent = unix_now() - last;
+    (silent > stale_after).then_some(silent)
+}
+
+pub(crate) fn enqueue_dead_letter(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    content: &str,
+    reason: &str,
+    reply_to: Option<&str>,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO dead_letter_queue (from_agent, to_agent, content, error, reply_to, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
+    )?
+    .execute(params![from, to, content, reason, reply_to])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A message that could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub from_agent: String,
+    pub to_agent: String,
+    pub content: String,
+    pub error: Option<String>,
+    pub reply_to: Option<String>,
+    pub created_at: String,
+}
+
+fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
+    Ok(DeadLetter {
+        id: r.get(0)?,
+        from_agent: r.get(1)?,
+        to_agent: r.get(2)?,
+        content: r.get(3)?,
+        error: r.get(4)?,
+        reply_to: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+/// Which dead letters an actor may see and act on: managers and tier 0 all of them,
+/// others those they sent or that were meant for them. Filters may use `?3`, an optional id.
+const SCOPE_SQL: &str = "(?1 OR from_agent = ?2 OR to_agent = ?2)";
+
+fn dead_letters(
+    conn: &Connection,
+    me: &Agent,
+    filter_sql: &str,
+    id: Option<i64>,
+) -> Result<Vec<DeadLetter>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
+         WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![me.is_manager(), me.id, id], dead_letter_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Moves dead letters into their recipients' inboxes and deletes them from the queue.
+fn redeliver(conn: &Connection, letters: &[DeadLetter]) -> Result<Vec<messages::Message>> {
+    let mut out = Vec::with_capacity(letters.len());
+    for dl in letters {
+        let to = agents::load(conn, &dl.to_agent)?;
+        let sender_group = agents::load(conn, &dl.from_agent).ok().map(|a| a.group_id);
+        out.push(messages::insert(
+            conn,
+            &dl.from_agent,
+            &to,
+            &dl.content,
+            dl.reply_to.as_deref(),
+            sender_group.as_deref(),
+        )?);
+        conn.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?
+            .execute([dl.id])?;
+    }
+    Ok(out)
+}
+
+/// An agent whose heartbeat is older than the threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleAgent {
+    pub agent_id: String,
+    pub last_heartbeat: i64,
+    pub silent_secs: i64,
+}
+
+impl Store {
+    /// Agents that have heartbeated before but not within `threshold_secs`
+    /// (default: the store's `stale_after`).
+    pub fn stale_agents(&self, threshold_secs: Option<i64>) -> Result<Vec<StaleAgent>> {
+        let threshold = threshold_secs.unwrap_or(self.stale_after().as_secs() as i64);
+        let now = unix_now();
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT agent_id, timestamp FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
+            )?;
+            let rows = stmt.query_map([now - threshold], |r| {
+                let last: i64 = r.get(1)?;
+                Ok(StaleAgent {
+                    agent_id: r.get(0)?,
+                    last_heartbeat: last,
+                    silent_secs: now - last,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}
+
+/// What a heartbeat did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub agent_id: String,
+    pub timestamp: i64,
+    /// Dead letters moved into the inbox by this heartbeat.
+    pub redelivered: Vec<messages::Message>,
+}
+
+impl Actor {
+    /// Records that the actor is alive, and redelivers any dead letters waiting for it.
+    pub fn heartbeat(&self) -> Result<Heartbeat> {
+        let now = unix_now();
+        self.write_tx(|c, me| {
+            c.prepare_cached(
+                "INSERT INTO heartbeats (agent_id, timestamp) VALUES (?1, ?2)
+                 ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp",
+            )?
+            .execute(params![me.id, now])?;
+            c.prepare_cached("UPDATE agents SET last_active_at = datetime('now') WHERE id = ?1")?
+                .execute([&me.id])?;
+            let waiting = dead_letters(c, me, "to_agent = ?2 AND ?3 IS NULL", None)?;
+            let redelivered = redeliver(c, &waiting)?;
+            audit::record(
+                c,
+                &me.id,
+                "heartbeat",
+                &format!("redelivered {}", redelivered.len()),
+            )?;
+            Ok(Heartbeat {
+                agent_id: me.id.clone(),
+                timestamp: now,
+                redelivered,
+            })
+        })
+    }
+
+    /// Dead letters the actor may see, oldest first.
+    pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
+        self.read_tx(|c, me| dead_letters(c, me, "?3 IS NULL", None))
+    }
+
+    /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
+    pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
+        self.write_tx(|c, me| {
+            let letters = self.scoped(c, me, id)?;
+            let out = redeliver(c, &letters)?;
+            audit::record(
+                c,
+                &me.id,
+                "dead_letters_redelivered",
+                &format!("{} letter(s)", out.len()),
+            )?;
+            Ok(out)
+        })
+    }
+
+    /// Deletes dead letters: one by id, or all the actor may act on. Returns how many.
+    pub fn clear_dead_letters(&self, id: Option<i64>) -> Result<usize> {
+        self.write_tx(|c, me| {
+            let letters = self.scoped(c, me, id)?;
+            let mut del = c.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?;
+            for dl in &letters {
+                del.execute([dl.id])?;
+            }
+            audit::record(
+                c,
+                &me.id,
+                "dead_letters_cleared",
+                &format!("{} letter(s)", letters.len()),
+            )?;
+            Ok(letters.len())
+        })
+    }
+
+    fn scoped(&self, c: &Connection, me: &Agent, id: Option<i64>) -> Result<Vec<DeadLetter>> {
+        let letters = dead_letters(c, me, "(?3 IS NULL OR id = ?3)", id)?;
+        if let (Some(id), true) = (id, letters.is_empty()) {
+            return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
+        }
+        Ok(letters)
+    }
+}

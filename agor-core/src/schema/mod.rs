@@ -1,0 +1,148 @@
+//! Numbered, append-only migrations tracked in `PRAGMA user_version`, and the check that a file
+//! is ours (or the legacy scripts') before anything is written to it.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// `PRAGMA application_id` of an agor database: the ASCII bytes "agor".
+pub const APPLICATION_ID: i64 = 0x6167_6f72;
+
+/// One step of the schema. Steps are never edited once released; new ones are appended.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    apply: fn(&Connection) -> rusqlite::Result<()>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "legacy baseline",
+        apply: legacy_baseline,
+    },
+    Migration {
+        version: 2,
+        name: "agor indexes and dead-letter threads",
+        apply: agor_additions,
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+/// Tables that identify a file as one written by the legacy btmsg/bttask scripts.
+const LEGACY_MARKERS: &[&str] = &["agents", "messages", "tasks", "contacts"];
+
+/// Columns the legacy scripts added over time: an old file may lack any of them.
+/// Each is nullable or defaulted, so `ALTER TABLE ADD COLUMN` is safe and old tools ignore it.
+const LEGACY_LATE_COLUMNS: &[(&str, &str, &str)] = &[
+    ("agents", "tier", "INTEGER NOT NULL DEFAULT 2"),
+    ("agents", "model", "TEXT"),
+    ("agents", "cwd", "TEXT"),
+    ("agents", "system_prompt", "TEXT"),
+    ("agents", "status", "TEXT NOT NULL DEFAULT 'active'"),
+    ("agents", "last_active_at", "TEXT"),
+    ("messages", "reply_to", "TEXT"),
+    ("messages", "group_id", "TEXT"),
+    ("messages", "sender_group_id", "TEXT"),
+    ("tasks", "parent_task_id", "TEXT"),
+    ("tasks", "sort_order", "INTEGER DEFAULT 0"),
+    ("tasks", "version", "INTEGER DEFAULT 1"),
+];
+
+fn legacy_baseline(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(include_str!("0001_legacy.sql"))?;
+    for (table, column, decl) in LEGACY_LATE_COLUMNS {
+        ensure_column(conn, table, column, decl)?;
+    }
+    // A legacy `version` column added just now is NULL on old rows only if it had no default;
+    // normalise so optimistic locking always has a number to compare.
+    conn.execute("UPDATE tasks SET version = 1 WHERE version IS NULL", [])?;
+    Ok(())
+}
+
+fn agor_additions(conn: &Connection) -> rusqlite::Result<()> {
+    // Keeps a redelivered dead letter in its reply thread.
+    ensure_column(conn, "dead_letter_queue", "reply_to", "TEXT")?;
+    conn.execute_batch(include_str!("0002_agor.sql"))
+}
+
+fn ensure_column(conn: &Connection, table: &str, column: &str, decl: &str) -> rusqlite::Result<()> {
+    if !column_exists(conn, table, column)? {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+    }
+    Ok(())
+}
+
+fn column_exists(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?;
+    stmt.exists([table, column])
+}
+
+/// What a file holds, judged without writing to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FileState {
+    /// No tables at all: gets the full schema.
+    Empty,
+    /// Written by the legacy scripts (no agor version yet): upgraded additively.
+    Legacy,
+    /// An agor database at `version` (may be older, current or newer than this build).
+    Agor { version: i64 },
+    /// Some other SQLite database: refused.
+    Foreign { reason: String },
+}
+
+pub(crate) fn inspect(conn: &Connection) -> rusqlite::Result<FileState> {
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if app_id == APPLICATION_ID {
+        return Ok(FileState::Agor { version });
+    }
+    if app_id != 0 {
+        return Ok(FileState::Foreign {
+            reason: format!("its application_id is {app_id:#x}, not agor's {APPLICATION_ID:#x}"),
+        });
+    }
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        [],
+        |r| r.get(0),
+    )?;
+    if tables == 0 {
+        return Ok(FileState::Empty);
+    }
+    let mut legacy = 0;
+    for name in LEGACY_MARKERS {
+        let exists = conn
+            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+            .exists([name])?;
+        legacy += usize::from(exists);
+    }
+    if legacy == 0 {
+        return Ok(FileState::Foreign {
+            reason: "it has none of the btmsg tables (agents, messages, tasks, contacts)".into(),
+        });
+    }
+    if version != 0 {
+        return Ok(FileState::Foreign {
+            reason: format!("it has btmsg tables but an unknown user_version {version}"),
+        });
+    }
+    Ok(FileState::Legacy)
+}
+
+/// Applies every migration after `from`, inside the caller's write transaction,
+/// and stamps `user_version`/`application_id` in that same transaction.
+pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+        (m.apply)(conn).map_err(|source| crate::Error::Migration {
+            version: m.version,
+            name: m.name,
+            source,
+        })?;
+        conn.pragma_update(None, "user_version", m.version)?;
+    }
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! Opening the shared database file, connection pragmas, and the one write-transaction helper.
+//! Every public operation runs through `Store::write` or `Store::read` exactly once.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::{Error, Result};
+use crate::schema::{self, FileState};
+
+/// Environment variable that overrides the default database path.
+pub const DB_ENV: &str = "AGOR_DB";
+
+/// How hard each commit pushes data to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=NORMAL`: in WAL mode a crash of the process never loses a commit;
+    /// a power cut may lose the last few. The usual choice for a coordination file.
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: every commit is fsynced before it returns.
+    Full,
+}
+
+/// Configures and opens a [`Store`].
+#[derive(Debug, Clone)]
+pub struct StoreBuilder {
+    path: Option<PathBuf>,
+    busy_timeout: Duration,
+    durability: Durability,
+    read_only: bool,
+    stale_after: Duration,
+}
+
+impl Default for StoreBuilder {
+    fn default() -> Self {
+        StoreBuilder {
+            path: None,
+            busy_timeout: Duration::from_secs(10),
+            durability: Durability::Normal,
+            read_only: false,
+            stale_after: Duration::from_secs(300),
+        }
+    }
+}
+
+impl StoreBuilder {
+    /// Explicit database path; without it `$AGOR_DB`, then `~/.local/share/agor/btmsg.db`.
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// How long a write waits for another process's write lock before giving up with
+    /// [`Error::Busy`] (nothing written). Default 10 s.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Open for reading only: every write fails with [`Error::ReadOnly`].
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// An agent whose last heartbeat is older than this is stale (default 300 s).
+    pub fn stale_after(mut self, threshold: Duration) -> Self {
+        self.stale_after = threshold;
+        self
+    }
+
+    pub fn open(self) -> Result<Store> {
+        let path = match self.path.clone() {
+            Some(p) => p,
+            None => default_path()?,
+        };
+        if !self.read_only {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                    path: parent.to_owned(),
+                    source,
+                })?;
+            }
+        }
+        let conn = open_connection(&path, &self)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                path,
+                busy_timeout: self.busy_timeout,
+                stale_after: self.stale_after,
+            }),
+        })
+    }
+}
+
+/// The path used when none is given: `$AGOR_DB`, else `~/.local/share/agor/btmsg.db`.
+pub fn default_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            Error::invalid(
+                "path",
+                "no database path given and neither AGOR_DB nor HOME is set",
+            )
+        })?;
+    Ok(PathBuf::from(home).join(".local/share/agor/btmsg.db"))
+}
+
+/// A handle on one database file. Cheap to clone; clones share one connection.
+///
+/// All methods take `&self`. Each public operation is one transaction, so a `Store` can be
+/// shared between threads, and many processes can open the same file at once.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    busy_timeout: Duration,
+    pub(crate) stale_after: Duration,
+}
+
+impl Store {
+    pub fn builder() -> StoreBuilder {
+        StoreBuilder::default()
+    }
+
+    /// Opens `path` with default settings.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Store::builder().path(path.as_ref()).open()
+    }
+
+    /// Opens `$AGOR_DB` or the default path.
+    pub fn open_default() -> Result<Store> {
+        Store::builder().open()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Staleness threshold for heartbeats.
+    pub fn stale_after(&self) -> Duration {
+        self.inner.stale_after
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside an operation leaves the connection usable: the transaction guard
+        // rolled back while unwinding, so the poison flag carries no information.
+        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: commit on `Ok`, roll back on `Err`.
+    ///
+    /// Lock waits happen at `BEGIN` (where nothing is written yet), so a busy error never
+    /// hides a committed write. A `COMMIT` that meets a busy lock is retried, not abandoned.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+            return Err(self.read_only_error("the file was opened read-only"));
+        }
+        let guard = TxGuard::begin_immediate(&conn, self.inner.busy_timeout)
+            .map_err(|e| self.classify(e))?;
+        let value = f(&conn).map_err(|e| self.classify(e))?;
+        guard.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` in one read transaction (a consistent snapshot; never blocks writers in WAL).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        conn.execute_batch("BEGIN DEFERRED")?;
+        let guard = TxGuard::new(&conn, Instant::now());
+        let value = f(&conn)?;
+        guard.finish_read()?;
+        Ok(value)
+    }
+
+    fn classify(&self, e: Error) -> Error {
+        match e {
+            Error::Storage(ref s) if s.sqlite_error_code() == Some(ErrorCode::ReadOnly) => {
+                self.read_only_error("the file or its folder is not writable")
+            }
+            other => other,
+        }
+    }
+
+    fn read_only_error(&self, reason: &str) -> Error {
+        Error::ReadOnly {
+            path: self.inner.path.clone(),
+            reason: format!("{reason}; writes are refused"),
+        }
+    }
+}
+
+/// Rolls back on drop unless committed, so an error or a panic never leaves a transaction open.
+struct TxGuard<'c> {
+    conn: &'c Connection,
+    deadline: Instant,
+    done: bool,
+}
+
+impl<'c> TxGuard<'c> {
+    fn new(conn: &'c Connection, deadline: Instant) -> Self {
+        TxGuard {
+            conn,
+            deadline,
+            done: false,
+        }
+    }
+
+    /// Takes the write lock. Lock waits happen here, before anything is written.
+    fn begin_immediate(conn: &'c Connection, timeout: Duration) -> Result<Self> {
+        let deadline = Instant::now() + timeout;
+        retry_while_busy(deadline, || conn.execute_batch("BEGIN IMMEDIATE"))?;
+        Ok(TxGuard::new(conn, deadline))
+    }
+
+    fn commit(mut self) -> Result<()> {
+        // SQLite keeps the transaction open after a busy COMMIT, so retrying is safe, and a
+        // busy error returned from here means the commit did not happen.
+        retry_while_busy(self.deadline, || self.conn.execute_batch("COMMIT"))?;
+        self.done = true;
+        Ok(())
+    }
+
+    fn finish_read(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+}
+
+impl Drop for TxGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Retries `op` while SQLite reports a busy lock, until `deadline`. The connection's busy
+/// handler does most of the waiting; this covers the states where SQLite skips it
+/// (e.g. WAL recovery or a journal-mode change racing another process).
+fn retry_while_busy<T>(
+    deadline: Instant,
+    mut op: impl FnMut() -> rusqlite::Result<T>,
+) -> Result<T> {
+    let started = Instant::now();
+    let mut attempt: u64 = 0;
+    loop {
+        match op() {
+            Ok(v) => return Ok(v),
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                attempt += 1;
+                let jitter = u64::from(std::process::id()).wrapping_add(attempt) % 7;
+                std::thread::sleep(Duration::from_millis((2 * attempt).min(50) + jitter));
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(Error::Busy {
+                    waited_ms: started.elapsed().as_millis() as u64,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
+    let flags = if cfg.read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(cfg.busy_timeout)?;
+    conn.set_prepared_statement_cache_capacity(64);
+
+    // Look before writing anything: a foreign or newer file must be left byte-for-byte as it was.
+    let state = schema::inspect(&conn).map_err(|e| open_error(path, e))?;
+    check_state(path, &state)?;
+    let read_only = cfg.read_only || conn.is_readonly(rusqlite::DatabaseName::Main)?;
+
+    if !read_only {
+        set_wal(&conn, cfg.busy_timeout)?;
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    let sync = match cfg.durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+
+    if state
+        != (FileState::Agor {
+            version: schema::LATEST_VERSION,
+        })
+    {
+        if read_only {
+            return Err(Error::ReadOnly {
+                path: path.to_owned(),
+                reason: "the file needs a schema upgrade, which cannot be written".into(),
+            });
+        }
+        upgrade(&conn, path, cfg.busy_timeout)?;
+    }
+    Ok(conn)
+}
+
+fn check_state(path: &Path, state: &FileState) -> Result<()> {
+    match state {
+        FileState::Foreign { reason } => Err(Error::NotAgorDatabase {
+            path: path.to_owned(),
+            reason: reason.clone(),
+        }),
+        FileState::Agor { version } if *version > schema::LATEST_VERSION => {
+            Err(Error::SchemaTooNew {
+                path: path.to_owned(),
+                found: *version,
+                supported: schema::LATEST_VERSION,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Migrates under the write lock, re-inspecting first: when several processes open a file at
+/// once, the first migrates and the others find the work done.
+fn upgrade(conn: &Connection, path: &Path, timeout: Duration) -> Result<()> {
+    let guard = TxGuard::begin_immediate(conn, timeout)?;
+    let state = schema::inspect(conn)?;
+    check_state(path, &state)?;
+    let from = match state {
+        FileState::Agor { version } => version,
+        // Foreign was refused by check_state; Empty and Legacy start from the baseline.
+        _ => 0,
+    };
+    schema::migrate(conn, from)?;
+    guard.commit()
+}
+
+fn set_wal(conn: &Connection, timeout: Duration) -> Result<()> {
+    retry_while_busy(Instant::now() + timeout, || {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+    })?;
+    Ok(())
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotAgorDatabase {
+            path: path.to_owned(),
+            reason: "it is not an SQLite database".into(),
+        },
+        Some(ErrorCode::CannotOpen) => Error::Io {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "cannot open database file"),
+        },
+        _ => Error::Storage(e),
+    }
+}
