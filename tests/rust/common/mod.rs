@@ -1,0 +1,51 @@
+//! Shared fixture for the Rust integration tests: a throw-away database with a small team.
+#![allow(dead_code)]
+
+use agor_core::{NewAgent, Store};
+use tempfile::TempDir;
+
+pub struct Team {
+    pub dir: TempDir,
+    pub store: Store,
+}
+
+impl Team {
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("btmsg.db")
+    }
+
+    /// A raw connection for arranging states the API does not expose (old heartbeats…).
+    pub fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path()).unwrap()
+    }
+}
+
+/// An empty store in a fresh temporary folder.
+pub fn empty() -> Team {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("btmsg.db")).unwrap();
+    Team { dir, store }
+}
+
+/// admin (tier 0), mgr (manager), arch (architect), rev (reviewer), dev1, dev2 (project)
+/// in group "core", and ext (project) in group "other". mgr <-> dev1, mgr <-> dev2, dev1 <-> dev2.
+pub fn team() -> Team {
+    let t = empty();
+    let s = &t.store;
+    for (id, role, group) in [
+        ("admin", "admin", "core"),
+        ("mgr", "manager", "core"),
+        ("arch", "architect", "core"),
+        ("rev", "reviewer", "core"),
+        ("dev1", "project", "core"),
+        ("dev2", "project", "core"),
+        ("ext", "project", "other"),
+    ] {
+        s.register_agent(&NewAgent::new(id, &id.to_uppercase(), role, group))
+            .unwrap();
+    }
+    s.allow("mgr", "dev1", true).unwrap();
+    s.allow("mgr", "dev2", true).unwrap();
+    s.allow("dev1", "dev2", true).unwrap();
+    t
+}
