@@ -34,30 +34,93 @@ pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 /// Tables that identify a file as one written by the legacy btmsg/bttask scripts.
 const LEGACY_MARKERS: &[&str] = &["agents", "messages", "tasks", "contacts"];
 
-/// Columns the legacy scripts added over time: an old file may lack any of them.
-/// Each is nullable or defaulted, so `ALTER TABLE ADD COLUMN` is safe and old tools ignore it.
-const LEGACY_LATE_COLUMNS: &[(&str, &str, &str)] = &[
-    ("agents", "tier", "INTEGER NOT NULL DEFAULT 2"),
-    ("agents", "model", "TEXT"),
-    ("agents", "cwd", "TEXT"),
-    ("agents", "system_prompt", "TEXT"),
-    ("agents", "status", "TEXT NOT NULL DEFAULT 'active'"),
-    ("agents", "last_active_at", "TEXT"),
-    ("messages", "reply_to", "TEXT"),
-    ("messages", "group_id", "TEXT"),
-    ("messages", "sender_group_id", "TEXT"),
-    ("tasks", "parent_task_id", "TEXT"),
-    ("tasks", "sort_order", "INTEGER DEFAULT 0"),
-    ("tasks", "version", "INTEGER DEFAULT 1"),
+/// Every non-key column of the legacy tables. An old file may lack any of them (the scripts
+/// grew over time), so each is added when missing, nullable or defaulted so `ALTER TABLE ADD
+/// COLUMN` is safe and old tools ignore it. The last field back-fills rows that predate the
+/// column (SQLite forbids a non-constant default such as `datetime('now')` on ADD COLUMN).
+const LEGACY_COLUMNS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("agents", "name", "TEXT", Some("id")),
+    ("agents", "role", "TEXT", Some("'project'")),
+    ("agents", "group_id", "TEXT", Some("'default'")),
+    ("agents", "tier", "INTEGER NOT NULL DEFAULT 2", None),
+    ("agents", "model", "TEXT", None),
+    ("agents", "cwd", "TEXT", None),
+    ("agents", "system_prompt", "TEXT", None),
+    ("agents", "status", "TEXT NOT NULL DEFAULT 'active'", None),
+    ("agents", "last_active_at", "TEXT", None),
+    ("agents", "created_at", "TEXT", Some("datetime('now')")),
+    ("messages", "from_agent", "TEXT", None),
+    ("messages", "to_agent", "TEXT", None),
+    ("messages", "content", "TEXT", Some("''")),
+    ("messages", "read", "INTEGER NOT NULL DEFAULT 0", None),
+    ("messages", "reply_to", "TEXT", None),
+    ("messages", "group_id", "TEXT", None),
+    ("messages", "sender_group_id", "TEXT", None),
+    ("messages", "created_at", "TEXT", Some("datetime('now')")),
+    ("channels", "name", "TEXT", Some("id")),
+    ("channels", "group_id", "TEXT", None),
+    ("channels", "created_by", "TEXT", None),
+    ("channels", "created_at", "TEXT", Some("datetime('now')")),
+    (
+        "channel_members",
+        "joined_at",
+        "TEXT",
+        Some("datetime('now')"),
+    ),
+    ("channel_messages", "channel_id", "TEXT", None),
+    ("channel_messages", "from_agent", "TEXT", None),
+    ("channel_messages", "content", "TEXT", Some("''")),
+    (
+        "channel_messages",
+        "created_at",
+        "TEXT",
+        Some("datetime('now')"),
+    ),
+    ("tasks", "title", "TEXT", Some("id")),
+    ("tasks", "description", "TEXT DEFAULT ''", None),
+    ("tasks", "status", "TEXT NOT NULL DEFAULT 'todo'", None),
+    ("tasks", "priority", "TEXT NOT NULL DEFAULT 'medium'", None),
+    ("tasks", "assigned_to", "TEXT", None),
+    ("tasks", "created_by", "TEXT", None),
+    ("tasks", "group_id", "TEXT", None),
+    ("tasks", "parent_task_id", "TEXT", None),
+    ("tasks", "sort_order", "INTEGER DEFAULT 0", None),
+    ("tasks", "created_at", "TEXT", Some("datetime('now')")),
+    ("tasks", "updated_at", "TEXT", Some("datetime('now')")),
+    ("tasks", "version", "INTEGER NOT NULL DEFAULT 1", None),
+    ("task_comments", "task_id", "TEXT", None),
+    ("task_comments", "agent_id", "TEXT", None),
+    ("task_comments", "content", "TEXT", Some("''")),
+    (
+        "task_comments",
+        "created_at",
+        "TEXT",
+        Some("datetime('now')"),
+    ),
+    ("dead_letter_queue", "error", "TEXT", None),
+    (
+        "dead_letter_queue",
+        "created_at",
+        "TEXT",
+        Some("datetime('now')"),
+    ),
+    ("audit_log", "detail", "TEXT", None),
+    ("audit_log", "created_at", "TEXT", Some("datetime('now')")),
 ];
 
 fn legacy_baseline(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(include_str!("0001_legacy.sql"))?;
-    for (table, column, decl) in LEGACY_LATE_COLUMNS {
-        ensure_column(conn, table, column, decl)?;
+    for (table, column, decl, backfill) in LEGACY_COLUMNS {
+        if ensure_column(conn, table, column, decl)? {
+            if let Some(value) = backfill {
+                conn.execute_batch(&format!(
+                    "UPDATE {table} SET {column} = {value} WHERE {column} IS NULL"
+                ))?;
+            }
+        }
     }
-    // A legacy `version` column added just now is NULL on old rows only if it had no default;
-    // normalise so optimistic locking always has a number to compare.
+    // A `version` column that an old script added without a default may hold NULLs;
+    // optimistic locking needs a number to compare.
     conn.execute("UPDATE tasks SET version = 1 WHERE version IS NULL", [])?;
     Ok(())
 }
@@ -68,11 +131,18 @@ fn agor_additions(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(include_str!("0002_agor.sql"))
 }
 
-fn ensure_column(conn: &Connection, table: &str, column: &str, decl: &str) -> rusqlite::Result<()> {
-    if !column_exists(conn, table, column)? {
-        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+/// Adds `column` to `table` unless present; returns whether it was added.
+fn ensure_column(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    decl: &str,
+) -> rusqlite::Result<bool> {
+    if column_exists(conn, table, column)? {
+        return Ok(false);
     }
-    Ok(())
+    conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+    Ok(true)
 }
 
 fn column_exists(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {

@@ -14,6 +14,12 @@ impl Team {
         self.dir.path().join("btmsg.db")
     }
 
+    /// Drops the store's connection (as if its process exited) and keeps the folder.
+    pub fn closed(self) -> Closed {
+        drop(self.store);
+        Closed { dir: self.dir }
+    }
+
     /// A raw connection for arranging states the API does not expose (old heartbeats…).
     pub fn raw(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.path()).unwrap()
@@ -48,4 +54,19 @@ pub fn team() -> Team {
     s.allow("mgr", "dev2", true).unwrap();
     s.allow("dev1", "dev2", true).unwrap();
     t
+}
+
+/// A team folder whose store has been closed.
+pub struct Closed {
+    pub dir: TempDir,
+}
+
+impl Closed {
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("btmsg.db")
+    }
+
+    pub fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path()).unwrap()
+    }
 }
