@@ -343,7 +343,7 @@ impl Actor {
         self.read_tx(|c, me| {
             let mut stmt = c.prepare_cached(
                 "SELECT from_agent, count(*) FROM messages WHERE to_agent = ?1 AND read = 0
-                 GROUP BY from_agent ORDER BY min(created_at), from_agent",
+                 GROUP BY from_agent ORDER BY min(created_at), min(rowid)",
             )?;
             let senders = stmt
                 .query_map([&me.id], |r| {
