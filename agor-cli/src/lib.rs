@@ -1,1 +1,72 @@
+//! agor-cli: the `btmsg` command, written once in Rust and reachable both as a native binary
+//! and as the Python console script (which passes `sys.argv` to [`btmsg_main`]).
+//!
+//! Both syntaxes work: the legacy positional one (`btmsg send bob fix the parser`) and the
+//! documented flag one (`btmsg send --to bob --content "fix the parser"`), with `--db`,
+//! `--json` and `--help` accepted anywhere on the line.
+//!
+//! Exit codes (see [`exit`]): 0 ok, 1 error, 2 usage (also ambiguous id prefixes, invalid
+//! values and an unset `BTMSG_AGENT_ID`), 3 version conflict / already claimed / lease lost,
+//! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`.
 
+pub mod args;
+pub mod btmsg;
+pub mod exit;
+pub mod render;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use render::{Output, Paint};
+
+/// Runs `btmsg` with `args` (`args[0]` is the program name) and returns the exit code.
+///
+/// Prints results to stdout and errors to stderr; reads only argv, the environment and the
+/// database, and never exits the process, so it is safe to call from an embedding host.
+pub fn btmsg_main(args: Vec<OsString>) -> i32 {
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    let code = run_btmsg(args, &mut w, Paint::for_stdout(), &mut io::stderr());
+    match w.flush() {
+        Ok(()) => code,
+        Err(e) => report_write_error(code, e, &mut io::stderr()),
+    }
+}
+
+/// [`btmsg_main`] with its outputs supplied by the caller.
+pub fn run_btmsg(
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    paint: Paint,
+    err: &mut dyn Write,
+) -> i32 {
+    let result = btmsg::parse(args)
+        .map_err(exit::CliError::from)
+        .and_then(|inv| {
+            let mut output = Output {
+                w: out,
+                json: inv.json,
+                paint,
+            };
+            btmsg::execute(inv, &mut output)
+        });
+    match result {
+        Ok(()) => exit::OK,
+        Err(exit::CliError::Io(e)) => report_write_error(exit::OK, e, err),
+        Err(e) => {
+            // The message is one line even if a core error ever carried a newline.
+            let line = e.to_string().replace('\n', " ");
+            let _ = writeln!(err, "btmsg: error: {line}");
+            e.code()
+        }
+    }
+}
+
+/// A reader that went away (`btmsg inbox | head -1`) is not an error; anything else is.
+fn report_write_error(code: i32, e: io::Error, err: &mut dyn Write) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return code;
+    }
+    let _ = writeln!(err, "btmsg: error: {}", exit::CliError::Io(e));
+    exit::ERROR
+}
