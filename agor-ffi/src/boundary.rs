@@ -1,0 +1,295 @@
+//! The crossing between C and Rust: the panic guard, the per-thread last error, argument checks
+//! and the strings handed to C. The crate's unsafe helpers live here and nowhere else.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use serde::Serialize;
+
+use crate::status::agor_status;
+
+/// Why a call failed: a core error, or an argument the boundary refused before calling the core.
+#[derive(Debug)]
+pub(crate) enum FfiError {
+    Core(agor_core::Error),
+    NullArgument(&'static str),
+    InvalidUtf8 {
+        arg: &'static str,
+        valid_up_to: usize,
+    },
+    Panic(String),
+}
+
+impl From<agor_core::Error> for FfiError {
+    fn from(e: agor_core::Error) -> Self {
+        FfiError::Core(e)
+    }
+}
+
+impl FfiError {
+    fn status(&self) -> agor_status {
+        match self {
+            FfiError::Core(e) => agor_status::from_kind(e.kind()),
+            FfiError::NullArgument(_) => agor_status::AGOR_NULL_ARGUMENT,
+            FfiError::InvalidUtf8 { .. } => agor_status::AGOR_INVALID_UTF8,
+            FfiError::Panic(_) => agor_status::AGOR_PANIC,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            FfiError::Core(e) => e.to_string(),
+            FfiError::NullArgument(arg) => format!("argument `{arg}` must not be NULL"),
+            FfiError::InvalidUtf8 { arg, valid_up_to } => format!(
+                "argument `{arg}` is not valid UTF-8 (first bad byte at offset {valid_up_to})"
+            ),
+            FfiError::Panic(what) => format!("internal error in agor (please report): {what}"),
+        }
+    }
+}
+
+pub(crate) type FfiResult = Result<(), FfiError>;
+
+thread_local! {
+    // Per thread, like errno, so concurrent callers never see each other's errors.
+    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+}
+
+fn set_last_error(message: Option<String>) {
+    // The text may quote caller input; NUL bytes would cut it short in C, so spell them out.
+    let text = message.map(|m| CString::new(m.replace('\0', "\\0")).unwrap_or_default());
+    // `try_with` fails only while the thread is being torn down; there is no one left to tell.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = text);
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-text payload".to_owned())
+}
+
+/// Runs one status-returning entry point: clears the thread's last error, catches any panic,
+/// and turns the outcome into a status (recording the error text on failure).
+pub(crate) fn call(f: impl FnOnce() -> FfiResult) -> agor_status {
+    set_last_error(None);
+    let outcome = catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(FfiError::Panic(panic_text(payload.as_ref()))));
+    match outcome {
+        Ok(()) => agor_status::AGOR_OK,
+        Err(e) => {
+            set_last_error(Some(e.message()));
+            e.status()
+        }
+    }
+}
+
+/// Runs an entry point that returns no status (frees, name look-ups): a panic yields
+/// `fallback` and is recorded as the last error, a normal return leaves the last error alone
+/// so `agor_string_free` between a failed call and `agor_last_error_message` loses nothing.
+pub(crate) fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        set_last_error(Some(
+            FfiError::Panic(panic_text(payload.as_ref())).message(),
+        ));
+        fallback
+    })
+}
+
+/// A required handle argument.
+pub(crate) fn handle<'a, T>(ptr: Option<&'a T>, arg: &'static str) -> Result<&'a T, FfiError> {
+    ptr.ok_or(FfiError::NullArgument(arg))
+}
+
+/// A required string argument, borrowed for the duration of the call.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged until
+/// the entry point returns.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, arg: &'static str) -> Result<&'a str, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::NullArgument(arg));
+    }
+    // SAFETY: non-NULL and NUL-terminated per this function's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes.to_str().map_err(|e| FfiError::InvalidUtf8 {
+        arg,
+        valid_up_to: e.valid_up_to(),
+    })
+}
+
+/// An optional string argument: NULL means "not given".
+///
+/// # Safety
+/// As for [`text`].
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const c_char,
+    arg: &'static str,
+) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { text(ptr, arg) }.map(Some)
+    }
+}
+
+/// A value an output parameter holds when the call fails.
+pub(crate) trait Cleared {
+    fn cleared() -> Self;
+}
+
+impl<T> Cleared for *mut T {
+    fn cleared() -> Self {
+        ptr::null_mut()
+    }
+}
+
+impl Cleared for i64 {
+    fn cleared() -> Self {
+        0
+    }
+}
+
+impl Cleared for usize {
+    fn cleared() -> Self {
+        0
+    }
+}
+
+impl Cleared for bool {
+    fn cleared() -> Self {
+        false
+    }
+}
+
+/// A required output parameter, cleared at once so it reads NULL/0 if the call then fails.
+/// Entry points take their outputs first, before any other check can return early.
+pub(crate) fn required_out<'a, T: Cleared>(
+    out: Option<&'a mut T>,
+    arg: &'static str,
+) -> Result<&'a mut T, FfiError> {
+    let out = out.ok_or(FfiError::NullArgument(arg))?;
+    *out = T::cleared();
+    Ok(out)
+}
+
+/// An output parameter the caller may pass as NULL when it does not want the value.
+pub(crate) fn optional_out<T: Cleared>(out: Option<&mut T>) -> Option<&mut T> {
+    out.map(|out| {
+        *out = T::cleared();
+        out
+    })
+}
+
+/// Hands `value` to C as a NUL-terminated string the caller frees with `agor_string_free`.
+pub(crate) fn put_string(out: &mut *mut c_char, value: String) {
+    // The library's strings are JSON (control characters escaped), agent ids or file paths,
+    // none of which can hold a NUL byte; a NUL here is a bug and becomes AGOR_PANIC.
+    let value = CString::new(value).expect("string handed to C contains a NUL byte");
+    *out = value.into_raw();
+}
+
+/// Hands `value` to C as JSON (see [`put_string`]).
+pub(crate) fn put_json<T: Serialize + ?Sized>(out: &mut *mut c_char, value: &T) {
+    // The core's records are plain structs with string keys, which always serialize.
+    let json = serde_json::to_string(value).expect("core record failed to serialize");
+    put_string(out, json);
+}
+
+/// Frees a string this library returned (a JSON record or list, a path, a notify line).
+///
+/// Ownership: `s` must come from an agor function (never from malloc/strdup) and is invalid
+/// after this call. NULL is accepted and ignored. Freeing the same string twice is undefined.
+#[no_mangle]
+pub unsafe extern "C" fn agor_string_free(s: *mut c_char) {
+    guard((), || {
+        if !s.is_null() {
+            // SAFETY: per the contract `s` came from `CString::into_raw` in `put_string`.
+            drop(unsafe { CString::from_raw(s) });
+        }
+    });
+}
+
+/// The text of the error from the calling thread's most recent agor call, or `""` if that
+/// call succeeded (or no call was made yet).
+///
+/// Ownership: the string belongs to the library and stays valid on this thread until the next
+/// agor call that returns an `agor_status` (which replaces or clears it); copy it to keep it.
+/// Never NULL; do not free it. Each thread has its own last error.
+#[no_mangle]
+pub extern "C" fn agor_last_error_message() -> *const c_char {
+    guard(c"".as_ptr(), || {
+        LAST_ERROR
+            .try_with(|slot| slot.borrow().as_ref().map(|m| m.as_ptr()))
+            .ok()
+            .flatten()
+            .unwrap_or(c"".as_ptr())
+    })
+}
+
+/// The library version, e.g. `"0.1.0"`. Static; do not free it.
+#[no_mangle]
+pub extern "C" fn agor_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> String {
+        // SAFETY: agor_last_error_message never returns NULL and the text is NUL-terminated.
+        unsafe { CStr::from_ptr(agor_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_agor_panic_with_its_message() {
+        let status = call(|| panic!("boom in a test"));
+        assert_eq!(status, agor_status::AGOR_PANIC);
+        assert!(last_error().contains("boom in a test"), "{}", last_error());
+        // The next successful call clears it.
+        assert_eq!(call(|| Ok(())), agor_status::AGOR_OK);
+        assert_eq!(last_error(), "");
+    }
+
+    #[test]
+    fn guard_returns_fallback_on_panic_and_keeps_last_error_otherwise() {
+        assert_eq!(
+            call(|| Err(FfiError::NullArgument("x"))),
+            agor_status::AGOR_NULL_ARGUMENT
+        );
+        assert_eq!(guard(1, || 2), 2);
+        assert!(last_error().contains("`x` must not be NULL"));
+        assert_eq!(guard(1, || panic!("free failed")), 1);
+        assert!(last_error().contains("free failed"));
+    }
+
+    #[test]
+    fn text_rejects_null_and_bad_utf8() {
+        // SAFETY: NULL and a NUL-terminated literal are both allowed by `text`'s contract.
+        unsafe {
+            assert!(matches!(
+                text(ptr::null(), "to"),
+                Err(FfiError::NullArgument("to"))
+            ));
+            assert!(matches!(
+                text(c"ab\xffc".as_ptr(), "to"),
+                Err(FfiError::InvalidUtf8 { valid_up_to: 2, .. })
+            ));
+            assert_eq!(text(c"dev-1".as_ptr(), "to").unwrap(), "dev-1");
+            assert_eq!(optional_text(ptr::null(), "group").unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn nul_bytes_in_error_text_are_spelled_out() {
+        set_last_error(Some("a\0b".to_owned()));
+        assert_eq!(last_error(), "a\\0b");
+    }
+}

@@ -1,0 +1,95 @@
+//! Channels through an actor handle: create, list, post, history, add member.
+//! Channels are addressed by name or id; the core enforces who may do what.
+
+use std::ffi::c_char;
+
+use crate::boundary::text;
+use crate::messages::limit_or_all;
+use crate::status::agor_status;
+use crate::store::{agor_actor, query_as_actor, update_as_actor};
+
+/// Creates channel `name` in the actor's group and joins it. Managers and admins only.
+///
+/// Ownership: `out_channel` may be NULL; otherwise it receives the channel as JSON, which the
+/// caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_create_channel(
+    actor: Option<&agor_actor>,
+    name: *const c_char,
+    out_channel: Option<&mut *mut c_char>,
+) -> agor_status {
+    update_as_actor(actor, out_channel, |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let name = unsafe { text(name, "name") }?;
+        Ok(me.create_channel(name)?)
+    })
+}
+
+/// The channels of the actor's group (admins: all), with member counts and last message, as a
+/// JSON array.
+///
+/// Ownership: `*out_channels` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub extern "C" fn agor_list_channels(
+    actor: Option<&agor_actor>,
+    out_channels: Option<&mut *mut c_char>,
+) -> agor_status {
+    query_as_actor(actor, out_channels, "out_channels", |me| {
+        Ok(me.list_channels()?)
+    })
+}
+
+/// Posts `content` to `channel` (name or id). Members only; admins bypass.
+///
+/// Ownership: `out_post` may be NULL; otherwise it receives the post as JSON, which the caller
+/// frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_post(
+    actor: Option<&agor_actor>,
+    channel: *const c_char,
+    content: *const c_char,
+    out_post: Option<&mut *mut c_char>,
+) -> agor_status {
+    update_as_actor(actor, out_post, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (channel, content) = unsafe { (text(channel, "channel")?, text(content, "content")?) };
+        Ok(me.post(channel, content)?)
+    })
+}
+
+/// The last `limit` posts (`AGOR_NO_LIMIT` for all) of `channel`, oldest first, as a JSON
+/// array. Members, managers and admins.
+///
+/// Ownership: `*out_posts` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_channel_history(
+    actor: Option<&agor_actor>,
+    channel: *const c_char,
+    limit: u32,
+    out_posts: Option<&mut *mut c_char>,
+) -> agor_status {
+    query_as_actor(actor, out_posts, "out_posts", |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let channel = unsafe { text(channel, "channel") }?;
+        Ok(me.channel_history(channel, limit_or_all(limit))?)
+    })
+}
+
+/// Adds agent `agent_id` to `channel`. Managers, admins and the channel's creator; adding a
+/// member twice is not an error.
+///
+/// Ownership: `out_channel` may be NULL; otherwise it receives the channel as JSON, which the
+/// caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_add_member(
+    actor: Option<&agor_actor>,
+    channel: *const c_char,
+    agent_id: *const c_char,
+    out_channel: Option<&mut *mut c_char>,
+) -> agor_status {
+    update_as_actor(actor, out_channel, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (channel, agent) = unsafe { (text(channel, "channel")?, text(agent_id, "agent_id")?) };
+        Ok(me.add_member(channel, agent)?)
+    })
+}

@@ -1,0 +1,239 @@
+//! Store and actor handles: opening the database file, registering agents, the contacts ACL.
+//! A handle is a boxed core object that C owns from its `*_open`/`*_new` call to its `*_free`.
+
+use std::ffi::c_char;
+
+use agor_core::{Actor, NewAgent, Store};
+use serde::Serialize;
+
+use crate::boundary::{
+    call, guard, handle, optional_out, optional_text, put_json, put_string, required_out, text,
+    FfiError,
+};
+use crate::status::agor_status;
+
+/// Pass as `tier` to `agor_register_agent` to take the role's default tier.
+pub const AGOR_TIER_DEFAULT: i64 = -1;
+
+/// An open database file. Opaque; create with `agor_store_open`, release with
+/// `agor_store_free`. May be used from several threads at once.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct agor_store {
+    pub(crate) store: Store,
+}
+
+/// A store seen as one agent: every call through it is permission-checked and audited as that
+/// agent. Opaque; create with `agor_actor_new`, release with `agor_actor_free`.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct agor_actor {
+    pub(crate) actor: Actor,
+}
+
+/// Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
+/// `~/.local/share/agor/btmsg.db` when `path` is NULL.
+///
+/// A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
+/// is left untouched.
+///
+/// Ownership: on success `*out_store` receives a new handle the caller releases with
+/// `agor_store_free`; on failure it is set to NULL. `path` is only read during the call.
+#[no_mangle]
+pub unsafe extern "C" fn agor_store_open(
+    path: *const c_char,
+    out_store: Option<&mut *mut agor_store>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_store, "out_store")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let path = unsafe { optional_text(path, "path") }?;
+        let store = match path {
+            Some(p) => Store::open(p)?,
+            None => Store::open_default()?,
+        };
+        *out = Box::into_raw(Box::new(agor_store { store }));
+        Ok(())
+    })
+}
+
+/// Closes a store handle. Actors created from it keep the database open until they are freed
+/// too. NULL is accepted and ignored; the handle is invalid afterwards.
+#[no_mangle]
+pub extern "C" fn agor_store_free(store: Option<Box<agor_store>>) {
+    guard((), || drop(store));
+}
+
+/// The path of the store's database file (useful after opening with a NULL path).
+///
+/// Ownership: `*out_path` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub extern "C" fn agor_store_path(
+    store: Option<&agor_store>,
+    out_path: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_path, "out_path")?;
+        let store = handle(store, "store")?;
+        put_string(out, store.store.path().to_string_lossy().into_owned());
+        Ok(())
+    })
+}
+
+/// Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists.
+///
+/// `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
+/// default. `model` and `cwd` may be NULL. `out_agent` may be NULL; otherwise it receives the
+/// agent as JSON, which the caller frees with `agor_string_free`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
+pub unsafe extern "C" fn agor_register_agent(
+    store: Option<&agor_store>,
+    id: *const c_char,
+    name: *const c_char,
+    role: *const c_char,
+    group: *const c_char,
+    tier: i64,
+    model: *const c_char,
+    cwd: *const c_char,
+    out_agent: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = optional_out(out_agent);
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let new = unsafe {
+            NewAgent {
+                id: text(id, "id")?.to_owned(),
+                name: text(name, "name")?.to_owned(),
+                role: text(role, "role")?.to_owned(),
+                group: text(group, "group")?.to_owned(),
+                tier: (tier != AGOR_TIER_DEFAULT).then_some(tier),
+                model: optional_text(model, "model")?.map(str::to_owned),
+                cwd: optional_text(cwd, "cwd")?.map(str::to_owned),
+            }
+        };
+        let agent = store.store.register_agent(&new)?;
+        if let Some(out) = out {
+            put_json(out, &agent);
+        }
+        Ok(())
+    })
+}
+
+/// One agent by id or unique id prefix, as JSON (with its unread count).
+///
+/// Ownership: `*out_agent` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_get_agent(
+    store: Option<&agor_store>,
+    id: *const c_char,
+    out_agent: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_agent, "out_agent")?;
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let id = unsafe { text(id, "id") }?;
+        put_json(out, &store.store.get_agent(id)?);
+        Ok(())
+    })
+}
+
+/// All agents, or those of `group` when it is not NULL, as a JSON array.
+///
+/// Ownership: `*out_agents` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_list_agents(
+    store: Option<&agor_store>,
+    group: *const c_char,
+    out_agents: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_agents, "out_agents")?;
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let group = unsafe { optional_text(group, "group") }?;
+        put_json(out, &store.store.list_agents(group)?);
+        Ok(())
+    })
+}
+
+/// Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`).
+#[no_mangle]
+pub unsafe extern "C" fn agor_allow(
+    store: Option<&agor_store>,
+    from: *const c_char,
+    to: *const c_char,
+    bidirectional: bool,
+) -> agor_status {
+    call(|| {
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (from, to) = unsafe { (text(from, "from")?, text(to, "to")?) };
+        Ok(store.store.allow(from, to, bidirectional)?)
+    })
+}
+
+/// A handle acting as agent `agent_id` (exact id). The id's format is checked here; that the
+/// agent exists is checked by each call made through the handle (`AGOR_NOT_FOUND`).
+///
+/// Ownership: on success `*out_actor` receives a new handle the caller releases with
+/// `agor_actor_free`. It shares the store's database connection and stays valid even after
+/// `agor_store_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_actor_new(
+    store: Option<&agor_store>,
+    agent_id: *const c_char,
+    out_actor: Option<&mut *mut agor_actor>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_actor, "out_actor")?;
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let agent_id = unsafe { text(agent_id, "agent_id") }?;
+        let actor = store.store.as_agent(agent_id)?;
+        *out = Box::into_raw(Box::new(agor_actor { actor }));
+        Ok(())
+    })
+}
+
+/// Releases an actor handle. NULL is accepted and ignored; the handle is invalid afterwards.
+#[no_mangle]
+pub extern "C" fn agor_actor_free(actor: Option<Box<agor_actor>>) {
+    guard((), || drop(actor));
+}
+
+/// Runs a read as the actor and hands the result to C as JSON in a required out-parameter.
+/// `op` converts its own string arguments, so their errors are reported like the core's.
+pub(crate) fn query_as_actor<T: Serialize>(
+    actor: Option<&agor_actor>,
+    out: Option<&mut *mut c_char>,
+    out_arg: &'static str,
+    op: impl FnOnce(&Actor) -> Result<T, FfiError>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out, out_arg)?;
+        let actor = handle(actor, "actor")?;
+        put_json(out, &op(&actor.actor)?);
+        Ok(())
+    })
+}
+
+/// Runs a change as the actor; the resulting record goes to `out` as JSON unless the caller
+/// passed NULL because it does not need it.
+pub(crate) fn update_as_actor<T: Serialize>(
+    actor: Option<&agor_actor>,
+    out: Option<&mut *mut c_char>,
+    op: impl FnOnce(&Actor) -> Result<T, FfiError>,
+) -> agor_status {
+    call(|| {
+        let out = optional_out(out);
+        let actor = handle(actor, "actor")?;
+        let record = op(&actor.actor)?;
+        if let Some(out) = out {
+            put_json(out, &record);
+        }
+        Ok(())
+    })
+}
