@@ -1,6 +1,6 @@
 //! agor-core: the coordination layer for teams of AI coding agents, on one SQLite file
 //! shared by many processes. Agents, contacts ACL, direct messages, channels, heartbeats,
-//! a dead-letter queue and an audit log.
+//! a dead-letter queue, an audit log, and a task board with optimistic locking and leased claims.
 //!
 //! ```no_run
 //! use agor_core::{Store, NewAgent};
@@ -23,10 +23,12 @@ mod audit;
 mod channels;
 mod error;
 mod ids;
+mod leases;
 mod liveness;
 mod messages;
 mod schema;
 mod store;
+mod tasks;
 
 pub use agents::{
     default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
@@ -36,7 +38,9 @@ pub use audit::AuditEntry;
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content, MAX_CONTENT_BYTES, MAX_ID_LEN};
+pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
 pub use liveness::{DeadLetter, Heartbeat, StaleAgent};
 pub use messages::{Delivery, Message};
 pub use schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
+pub use tasks::{Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus};

@@ -83,6 +83,7 @@ fn worker_entry() {
             println!("RESULT version {}", store.schema_version().unwrap());
         }
         "chat" => chat(&db, index),
+        "claim" => claim_all(&db, index),
         other => panic!("unknown worker mode {other}"),
     }
 }
@@ -113,6 +114,61 @@ fn chat(db: &str, i: usize) {
     for m in received {
         println!("RESULT {} {} {}", m.from_agent, m.id, m.content);
     }
+}
+
+/// Claims and completes tasks until none is left; prints each task id it completed.
+fn claim_all(db: &str, i: usize) {
+    let store = Store::open(db).unwrap();
+    let me = store.as_agent(&format!("w{i}")).unwrap();
+    while let Some(claim) = me.claim_task(None, 60).unwrap() {
+        let record = agor_core::Completion {
+            summary: format!("done by w{i}"),
+            ..Default::default()
+        };
+        me.complete_task(&claim.task.id, &claim.token, &record, false)
+            .unwrap();
+        println!("RESULT {}", claim.task.id);
+    }
+}
+
+#[test]
+fn processes_claiming_together_claim_every_task_exactly_once() {
+    const TASKS: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("board.db");
+    let store = Store::open(&db).unwrap();
+    store
+        .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
+        .unwrap();
+    for i in 0..WORKERS {
+        store
+            .register_agent(&NewAgent::new(&format!("w{i}"), "worker", "project", "g"))
+            .unwrap();
+    }
+    let boss = store.as_agent("boss").unwrap();
+    let mut created = std::collections::BTreeSet::new();
+    for n in 0..TASKS {
+        created.insert(
+            boss.create_task(&agor_core::NewTask::new(&format!("task {n}")))
+                .unwrap()
+                .id,
+        );
+    }
+    let start = now_ms() + 300;
+    let outputs = join(
+        (0..WORKERS)
+            .map(|i| spawn_worker("claim", &db, i, start))
+            .collect(),
+    );
+    let mut claimed = std::collections::BTreeSet::new();
+    for out in &outputs {
+        for id in worker_lines(out) {
+            assert!(claimed.insert(id.to_owned()), "task {id} claimed twice");
+        }
+    }
+    assert_eq!(claimed, created, "some task was never claimed");
+    let open = boss.list_tasks(&agor_core::TaskFilter::default()).unwrap();
+    assert!(open.is_empty(), "tasks left open: {open:?}");
 }
 
 #[test]

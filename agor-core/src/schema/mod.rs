@@ -26,7 +26,30 @@ const MIGRATIONS: &[Migration] = &[
         name: "agor indexes and dead-letter threads",
         apply: agor_additions,
     },
+    Migration {
+        version: 3,
+        name: "task board: tags, leases, completion records",
+        apply: task_board,
+    },
 ];
+
+/// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
+const TASK_BOARD_COLUMNS: &[(&str, &str)] = &[
+    ("definition_of_done", "TEXT"),
+    ("lease_token", "TEXT"),
+    ("lease_expires_at", "INTEGER"),
+    ("summary", "TEXT"),
+    ("artifacts", "TEXT"),
+    ("result_ref", "TEXT"),
+    ("next_step", "TEXT"),
+];
+
+fn task_board(conn: &Connection) -> rusqlite::Result<()> {
+    for (column, decl) in TASK_BOARD_COLUMNS {
+        ensure_column(conn, "tasks", column, decl)?;
+    }
+    conn.execute_batch(include_str!("0003_tasks.sql"))
+}
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

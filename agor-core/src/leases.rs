@@ -1,0 +1,218 @@
+//! Claims under a lease: `claim_task` hands one todo task to one worker with a token, and only
+//! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::agents::{Actor, Agent};
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::ids::validate_label;
+use crate::liveness::unix_now;
+use crate::tasks::{self, Completion, Task, TaskStatus};
+
+/// Default lease: 15 minutes.
+pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
+/// Longest lease one claim or renewal may ask for: one day.
+pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
+
+/// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub task: Task,
+    /// Proof of ownership, required by renew, release and complete.
+    pub token: String,
+    /// Unix seconds at which the lease lapses unless renewed.
+    pub expires_at: i64,
+}
+
+fn validate_lease(secs: u32) -> Result<()> {
+    if secs == 0 || secs > MAX_LEASE_SECS {
+        return Err(Error::invalid(
+            "lease",
+            format!("{secs} s is outside 1..={MAX_LEASE_SECS} s"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses unless `token` is the live lease on `task`.
+fn check_lease(c: &Connection, task: &Task, token: &str, now: i64) -> Result<()> {
+    let lease_error = |reason: String| Error::Lease {
+        task_id: task.id.clone(),
+        reason,
+    };
+    if task.status != TaskStatus::InProgress {
+        return Err(lease_error(format!(
+            "the task is {}, not claimed",
+            task.status
+        )));
+    }
+    let current: Option<String> = c
+        .prepare_cached("SELECT lease_token FROM tasks WHERE id = ?1")?
+        .query_row([&task.id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if current.as_deref() != Some(token) {
+        return Err(lease_error(
+            "the token is not the current claim (released, lapsed or claimed by another worker)"
+                .into(),
+        ));
+    }
+    match task.lease_expires_at {
+        Some(at) if at <= now => Err(lease_error(format!("the lease lapsed {}s ago", now - at))),
+        _ => Ok(()),
+    }
+}
+
+fn claim_row(c: &Connection, me: &Agent, task: &Task, lease_secs: u32, now: i64) -> Result<Claim> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let expires_at = now + i64::from(lease_secs);
+    c.prepare_cached(
+        "UPDATE tasks SET status = 'in_progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
+           version = version + 1, updated_at = datetime('now')
+         WHERE id = ?4 AND status = 'todo'",
+    )?
+    .execute(params![me.id, token, expires_at, task.id])?;
+    tasks::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
+    audit::record(
+        c,
+        &me.id,
+        "task_claimed",
+        &format!("{} lease {lease_secs}s", task.id),
+    )?;
+    Ok(Claim {
+        task: tasks::load(c, &task.id)?,
+        token,
+        expires_at,
+    })
+}
+
+impl Actor {
+    /// Claims a todo task: the given one, or the best next one of the actor's group (highest
+    /// priority, then sort order) that is unassigned or assigned to the actor.
+    ///
+    /// Returns `None` when there is nothing to claim. Claiming a task someone else holds is
+    /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again.
+    pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
+        validate_lease(lease_secs)?;
+        let now = unix_now();
+        self.write_tx(|c, me| {
+            tasks::reap_expired_leases(c, now)?;
+            let task = match task_id {
+                None => match tasks::best_next_todo(c, me)? {
+                    Some(t) => t,
+                    None => return Ok(None),
+                },
+                Some(id) => {
+                    let task = tasks::resolve(c, id)?;
+                    let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
+                    if task.status == TaskStatus::InProgress
+                        || (task.status == TaskStatus::Todo && held_by_other)
+                    {
+                        return Err(Error::AlreadyClaimed {
+                            task_id: task.id,
+                            by: task.assigned_to,
+                        });
+                    }
+                    if task.status != TaskStatus::Todo {
+                        return Err(Error::invalid(
+                            "task",
+                            format!(
+                                "task {} is {}; only todo tasks can be claimed",
+                                task.id, task.status
+                            ),
+                        ));
+                    }
+                    task
+                }
+            };
+            claim_row(c, me, &task, lease_secs, now).map(Some)
+        })
+    }
+
+    /// Extends a live lease to `lease_secs` from now.
+    pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
+        validate_lease(lease_secs)?;
+        let now = unix_now();
+        self.write_tx(|c, me| {
+            let task = tasks::resolve(c, task_id)?;
+            check_lease(c, &task, token, now)?;
+            let expires_at = now + i64::from(lease_secs);
+            c.prepare_cached("UPDATE tasks SET lease_expires_at = ?1, updated_at = datetime('now') WHERE id = ?2")?
+                .execute(params![expires_at, task.id])?;
+            audit::record(c, &me.id, "lease_renewed", &format!("{} +{lease_secs}s", task.id))?;
+            Ok(Claim {
+                task: tasks::load(c, &task.id)?,
+                token: token.to_owned(),
+                expires_at,
+            })
+        })
+    }
+
+    /// Gives a claimed task back: it returns to `todo`, unassigned.
+    pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
+        let now = unix_now();
+        self.write_tx(|c, me| {
+            let task = tasks::resolve(c, task_id)?;
+            check_lease(c, &task, token, now)?;
+            c.prepare_cached(
+                "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
+                   version = version + 1, updated_at = datetime('now') WHERE id = ?1",
+            )?
+            .execute([&task.id])?;
+            tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
+            tasks::load(c, &task.id)
+        })
+    }
+
+    /// Completes a claimed task with its completion record: to `done`, or to `review` (which
+    /// posts a notice in the group's review queue) when `review` is set.
+    pub fn complete_task(
+        &self,
+        task_id: &str,
+        token: &str,
+        completion: &Completion,
+        review: bool,
+    ) -> Result<Task> {
+        validate_label("summary", &completion.summary, 500)?;
+        if completion.summary.contains('\n') {
+            return Err(Error::invalid("summary", "must be one line"));
+        }
+        if let Some(bad) = completion
+            .artifacts
+            .iter()
+            .find(|a| a.trim().is_empty() || a.contains('\n'))
+        {
+            return Err(Error::invalid(
+                "artifact",
+                format!("{bad:?} must be one non-empty line"),
+            ));
+        }
+        let to = if review {
+            TaskStatus::Review
+        } else {
+            TaskStatus::Done
+        };
+        let now = unix_now();
+        self.write_tx(|c, me| {
+            let task = tasks::resolve(c, task_id)?;
+            check_lease(c, &task, token, now)?;
+            c.prepare_cached(
+                "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, summary = ?2,
+                   artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = datetime('now')
+                 WHERE id = ?6",
+            )?
+            .execute(params![
+                to.as_str(),
+                completion.summary,
+                completion.artifacts.join("\n"),
+                completion.result_ref,
+                completion.next,
+                task.id
+            ])?;
+            tasks::record_transition(c, &me.id, &task, to)?;
+            tasks::load(c, &task.id)
+        })
+    }
+}

@@ -1,0 +1,677 @@
+//! The kanban task board: statuses and their transitions, optimistic locking, comments,
+//! assignment and the review queue. Claims and leases live in `leases.rs`.
+
+use rusqlite::{params, Connection, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::agents::{self, require_manager, Actor, Agent};
+use crate::audit;
+use crate::channels;
+use crate::error::{Error, ObjectKind, Result};
+use crate::ids::{self, validate_content, validate_label};
+use crate::Store;
+
+/// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Backlog,
+    Todo,
+    InProgress,
+    Review,
+    Done,
+    Blocked,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 8] = [
+        TaskStatus::Backlog,
+        TaskStatus::Todo,
+        TaskStatus::InProgress,
+        TaskStatus::Review,
+        TaskStatus::Done,
+        TaskStatus::Blocked,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Backlog => "backlog",
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Review => "review",
+            TaskStatus::Done => "done",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the board allows moving from `self` to `to`.
+    pub fn can_become(self, to: TaskStatus) -> bool {
+        use TaskStatus::*;
+        matches!(
+            (self, to),
+            (Backlog, Todo | Cancelled)
+                | (Todo, InProgress | Backlog | Blocked | Cancelled)
+                | (
+                    InProgress,
+                    Review | Done | Todo | Blocked | Failed | Cancelled
+                )
+                | (Review, Done | InProgress | Todo | Failed)
+                | (Blocked, Todo | InProgress | Cancelled)
+                | (Failed, Todo | Cancelled)
+                | (Done, Todo)
+                | (Cancelled, Backlog | Todo)
+        )
+    }
+
+    /// Finished states: the default task list hides them.
+    pub fn is_closed(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
+}
+
+impl std::fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TaskStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let normalised = s.trim().to_ascii_lowercase().replace('-', "_");
+        if normalised == "progress" {
+            return Ok(TaskStatus::InProgress);
+        }
+        TaskStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == normalised)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "status",
+                    format!(
+                        "unknown task status '{s}' (expected one of {})",
+                        TaskStatus::ALL.map(TaskStatus::as_str).join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// Task priority; `critical` is kept from the legacy script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Critical => "critical",
+        }
+    }
+}
+
+impl std::str::FromStr for Priority {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Ok(Priority::Low),
+            "medium" => Ok(Priority::Medium),
+            "high" => Ok(Priority::High),
+            "critical" => Ok(Priority::Critical),
+            _ => Err(Error::invalid(
+                "priority",
+                format!("unknown priority '{s}' (expected low, medium, high or critical)"),
+            )),
+        }
+    }
+}
+
+/// What a worker leaves behind when it completes a task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// One line.
+    pub summary: String,
+    /// References such as `file:src/lib.rs` or `msg:<id>`.
+    pub artifacts: Vec<String>,
+    pub result_ref: Option<String>,
+    pub next: Option<String>,
+}
+
+/// A task on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub status: TaskStatus,
+    pub priority: Priority,
+    pub assigned_to: Option<String>,
+    pub created_by: Option<String>,
+    pub group_id: Option<String>,
+    pub parent_task_id: Option<String>,
+    pub sort_order: i64,
+    pub tags: Vec<String>,
+    pub definition_of_done: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Unix seconds at which the current claim lapses, while the task is claimed.
+    pub lease_expires_at: Option<i64>,
+    pub completion: Option<Completion>,
+}
+
+/// A comment on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: String,
+    pub task_id: String,
+    pub agent_id: String,
+    pub content: String,
+    pub created_at: String,
+}
+
+/// A task with its comments (oldest first) and direct subtasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: Task,
+    pub comments: Vec<Comment>,
+    pub subtasks: Vec<Task>,
+}
+
+/// What `create_task` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    pub priority: Priority,
+    pub assign_to: Option<String>,
+    pub parent: Option<String>,
+    pub tags: Vec<String>,
+    pub definition_of_done: Option<String>,
+    /// `Todo` (claimable at once) or `Backlog`.
+    pub status: TaskStatus,
+}
+
+impl NewTask {
+    pub fn new(title: &str) -> Self {
+        NewTask {
+            title: title.into(),
+            description: String::new(),
+            priority: Priority::Medium,
+            assign_to: None,
+            parent: None,
+            tags: Vec::new(),
+            definition_of_done: None,
+            status: TaskStatus::Todo,
+        }
+    }
+}
+
+/// Which tasks `list_tasks` returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    /// Include done and cancelled tasks.
+    pub all: bool,
+    pub status: Option<TaskStatus>,
+    pub tag: Option<String>,
+}
+
+const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
+    t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
+    t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
+    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag))";
+
+/// Orders "best next" work: highest priority, then sort order, then age.
+pub(crate) const PRIORITY_RANK_SQL: &str =
+    "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
+fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+    let parse_err = |i: usize, e: Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let status: String = r.get(3)?;
+    let priority: Option<String> = r.get(4)?;
+    let summary: Option<String> = r.get(15)?;
+    let artifacts: Option<String> = r.get(16)?;
+    let tags: Option<String> = r.get(19)?;
+    Ok(Task {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        status: status.parse().map_err(|e| parse_err(3, e))?,
+        priority: priority
+            .as_deref()
+            .unwrap_or("medium")
+            .parse()
+            .map_err(|e| parse_err(4, e))?,
+        assigned_to: r.get(5)?,
+        created_by: r.get(6)?,
+        group_id: r.get(7)?,
+        parent_task_id: r.get(8)?,
+        sort_order: r.get::<_, Option<i64>>(9)?.unwrap_or(0),
+        definition_of_done: r.get(10)?,
+        version: r.get::<_, Option<i64>>(11)?.unwrap_or(1),
+        created_at: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+        updated_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        lease_expires_at: r.get(14)?,
+        completion: summary.map(|summary| Completion {
+            summary,
+            artifacts: artifacts
+                .map(|a| {
+                    a.split('\n')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            result_ref: r.get(17).ok().flatten(),
+            next: r.get(18).ok().flatten(),
+        }),
+        tags: tags
+            .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+            .unwrap_or_default(),
+    })
+}
+
+pub(crate) fn query(
+    c: &Connection,
+    tail_sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Task>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks t {tail_sql}"))?;
+    let rows = stmt.query_map(args, task_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn load(c: &Connection, id: &str) -> Result<Task> {
+    query(c, "WHERE t.id = ?1", [id])?
+        .pop()
+        .ok_or_else(|| Error::not_found(ObjectKind::Task, id))
+}
+
+pub(crate) fn resolve(c: &Connection, input: &str) -> Result<Task> {
+    load(c, &ids::resolve(c, TASKS, input)?)
+}
+
+pub(crate) const TASKS: ids::IdTable = ids::IdTable {
+    kind: ObjectKind::Task,
+    table: "tasks",
+};
+
+pub(crate) fn add_comment(
+    c: &Connection,
+    task_id: &str,
+    agent: &str,
+    content: &str,
+) -> Result<Comment> {
+    let id = uuid::Uuid::new_v4().to_string();
+    c.prepare_cached(
+        "INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
+    )?
+    .execute([&id, task_id, agent, content])?;
+    Ok(c.prepare_cached(
+        "SELECT id, task_id, agent_id, content, created_at FROM task_comments WHERE id = ?1",
+    )?
+    .query_row([&id], comment_from_row)?)
+}
+
+fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
+    Ok(Comment {
+        id: r.get(0)?,
+        task_id: r.get(1)?,
+        agent_id: r.get(2)?,
+        content: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+/// The side effects every status change shares: the `Status: old → new` comment, the audit
+/// row, and a notice in the group's review queue when the task enters review.
+pub(crate) fn record_transition(
+    c: &Connection,
+    actor: &str,
+    task: &Task,
+    to: TaskStatus,
+) -> Result<()> {
+    add_comment(
+        c,
+        &task.id,
+        actor,
+        &format!("Status: {} → {}", task.status, to),
+    )?;
+    audit::record(
+        c,
+        actor,
+        "task_status",
+        &format!("{} {} -> {}", task.id, task.status, to),
+    )?;
+    if to == TaskStatus::Review {
+        let group = task.group_id.as_deref().unwrap_or("default");
+        let (queue, _) = channels::ensure_review_channels(c, group, actor)?;
+        channels::insert_post(
+            c,
+            &queue,
+            actor,
+            &format!("Review requested: {} — {} ({})", task.title, task.id, actor),
+        )?;
+    }
+    Ok(())
+}
+
+/// Moves a task that has lapsed leases back to `todo`. Runs in a write transaction.
+pub(crate) fn reap_expired_leases(c: &Connection, now: i64) -> Result<usize> {
+    let expired = query(
+        c,
+        "WHERE t.status = 'in_progress' AND t.lease_expires_at IS NOT NULL AND t.lease_expires_at <= ?1",
+        [now],
+    )?;
+    for task in &expired {
+        c.prepare_cached(
+            "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
+             version = version + 1, updated_at = datetime('now') WHERE id = ?1",
+        )?
+        .execute([&task.id])?;
+        let who = task.assigned_to.as_deref().unwrap_or("agor");
+        add_comment(
+            c,
+            &task.id,
+            who,
+            "Status: in_progress → todo (lease expired)",
+        )?;
+        audit::record(c, who, "lease_expired", &task.id)?;
+    }
+    Ok(expired.len())
+}
+
+fn has_expired_leases(c: &Connection, now: i64) -> Result<bool> {
+    Ok(c
+        .prepare_cached(
+            "SELECT 1 FROM tasks WHERE status = 'in_progress' AND lease_expires_at IS NOT NULL AND lease_expires_at <= ?1",
+        )?
+        .exists([now])?)
+}
+
+fn validate_tags(tags: &[String]) -> Result<()> {
+    tags.iter().try_for_each(|t| ids::validate_token("tag", t))
+}
+
+fn set_tags(c: &Connection, task_id: &str, tags: &[String]) -> Result<()> {
+    let mut ins =
+        c.prepare_cached("INSERT OR IGNORE INTO task_tags (task_id, tag) VALUES (?1, ?2)")?;
+    for tag in tags {
+        ins.execute([task_id, tag])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
+    /// the check is one indexed read, and the write only happens when something lapsed.
+    pub(crate) fn reopen_lapsed(&self) -> Result<()> {
+        let now = crate::liveness::unix_now();
+        if self.read(|c| has_expired_leases(c, now))? {
+            self.write(|c| reap_expired_leases(c, now))?;
+        }
+        Ok(())
+    }
+
+    /// Tasks in `review` in a group.
+    pub fn review_queue_count(&self, group: &str) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT count(*) FROM tasks WHERE group_id = ?1 AND status = 'review'",
+            )?
+            .query_row([group], |r| r.get(0))?)
+        })
+    }
+
+    /// Reviewer attention score: 10 per task waiting in review, capped at 50.
+    pub fn reviewer_attention(&self, group: &str) -> Result<i64> {
+        Ok((self.review_queue_count(group)? * 10).min(50))
+    }
+}
+
+impl Actor {
+    /// Creates a task in the actor's group. Managers and tier 0 only.
+    pub fn create_task(&self, new: &NewTask) -> Result<Task> {
+        validate_label("title", &new.title, 500)?;
+        validate_tags(&new.tags)?;
+        if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
+            return Err(Error::invalid(
+                "status",
+                "a new task starts in todo or backlog",
+            ));
+        }
+        self.write_tx(|c, me| {
+            require_manager(me, "create tasks")?;
+            let assignee = new.assign_to.as_deref().map(|a| agents::resolve(c, a)).transpose()?;
+            let parent = new.parent.as_deref().map(|p| resolve(c, p)).transpose()?;
+            let id = uuid::Uuid::new_v4().to_string();
+            let sort_order: i64 = c
+                .prepare_cached("SELECT coalesce(max(sort_order), 0) + 1 FROM tasks WHERE group_id = ?1")?
+                .query_row([&me.group_id], |r| r.get(0))?;
+            c.prepare_cached(
+                "INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id,
+                   parent_task_id, sort_order, definition_of_done, version, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, datetime('now'), datetime('now'))",
+            )?
+            .execute(params![
+                id,
+                new.title,
+                new.description,
+                new.status.as_str(),
+                new.priority.as_str(),
+                assignee.as_ref().map(|a| &a.id),
+                me.id,
+                me.group_id,
+                parent.as_ref().map(|p| &p.id),
+                sort_order,
+                new.definition_of_done,
+            ])?;
+            set_tags(c, &id, &new.tags)?;
+            audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
+            load(c, &id)
+        })
+    }
+
+    /// Tasks of the actor's group (tier 0: all groups), open ones unless `filter.all`,
+    /// ordered by priority then sort order.
+    pub fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
+        self.store.reopen_lapsed()?;
+        self.read_tx(|c, me| {
+            query(
+                c,
+                &format!(
+                    "WHERE (?1 OR t.group_id = ?2)
+                       AND (?3 OR t.status NOT IN ('done', 'cancelled'))
+                       AND (?4 IS NULL OR t.status = ?4 OR (?4 = 'in_progress' AND t.status = 'progress'))
+                       AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.id AND g.tag = ?5))
+                     ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at"
+                ),
+                params![
+                    me.is_admin(),
+                    me.group_id,
+                    filter.all || filter.status.is_some_and(TaskStatus::is_closed),
+                    filter.status.map(TaskStatus::as_str),
+                    filter.tag,
+                ],
+            )
+        })
+    }
+
+    /// One task (by id or unique prefix) with its comments and subtasks.
+    pub fn get_task(&self, task_id: &str) -> Result<TaskDetail> {
+        self.store.reopen_lapsed()?;
+        self.read_tx(|c, _me| {
+            let task = resolve(c, task_id)?;
+            let comments = c
+                .prepare_cached(
+                    "SELECT id, task_id, agent_id, content, created_at FROM task_comments
+                     WHERE task_id = ?1 ORDER BY created_at, rowid",
+                )?
+                .query_map([&task.id], comment_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let subtasks = query(
+                c,
+                "WHERE t.parent_task_id = ?1 ORDER BY t.sort_order",
+                [&task.id],
+            )?;
+            Ok(TaskDetail {
+                task,
+                comments,
+                subtasks,
+            })
+        })
+    }
+
+    /// Assigns a task. Managers and tier 0 only.
+    pub fn assign_task(&self, task_id: &str, agent_id: &str) -> Result<Task> {
+        self.write_tx(|c, me| {
+            require_manager(me, "assign tasks")?;
+            let task = resolve(c, task_id)?;
+            let agent = agents::resolve(c, agent_id)?;
+            c.prepare_cached(
+                "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = datetime('now') WHERE id = ?2",
+            )?
+            .execute([&agent.id, &task.id])?;
+            audit::record(c, &me.id, "task_assigned", &format!("{} -> {}", task.id, agent.id))?;
+            load(c, &task.id)
+        })
+    }
+
+    /// Moves a task to `status` if it is still at `expected_version` (optimistic locking).
+    ///
+    /// Managers, reviewers and tier 0 may move any task; other agents only tasks assigned to
+    /// them (project agents otherwise go through `claim_task`). A stale version is a
+    /// `Conflict` carrying the current version; an invalid move is `InvalidInput`.
+    pub fn set_task_status(
+        &self,
+        task_id: &str,
+        status: TaskStatus,
+        expected_version: i64,
+    ) -> Result<Task> {
+        self.write_tx(|c, me| {
+            let task = resolve(c, task_id)?;
+            require_status_right(me, &task)?;
+            if !task.status.can_become(status) {
+                return Err(Error::invalid(
+                    "status",
+                    format!("task {} cannot move from {} to {status}", task.id, task.status),
+                ));
+            }
+            // Leaving in_progress by hand ends any claim, so a lapsed worker cannot complete.
+            let changed = c
+                .prepare_cached(
+                    "UPDATE tasks SET status = ?1, version = version + 1, updated_at = datetime('now'),
+                       lease_token = CASE WHEN ?1 = 'in_progress' THEN lease_token END,
+                       lease_expires_at = CASE WHEN ?1 = 'in_progress' THEN lease_expires_at END
+                     WHERE id = ?2 AND version = ?3",
+                )?
+                .execute(params![status.as_str(), task.id, expected_version])?;
+            if changed == 0 {
+                return Err(Error::Conflict {
+                    kind: ObjectKind::Task,
+                    id: task.id,
+                    expected: expected_version,
+                    current_version: task.version,
+                });
+            }
+            record_transition(c, &me.id, &task, status)?;
+            load(c, &task.id)
+        })
+    }
+
+    /// Comments on a task. Every role may comment.
+    pub fn comment(&self, task_id: &str, content: &str) -> Result<Comment> {
+        validate_content(content)?;
+        self.write_tx(|c, me| {
+            let task = resolve(c, task_id)?;
+            let comment = add_comment(c, &task.id, &me.id, content)?;
+            audit::record(c, &me.id, "task_comment", &task.id)?;
+            Ok(comment)
+        })
+    }
+
+    /// Deletes a task with its comments and tags; its subtasks lose their parent.
+    /// Managers and tier 0 only.
+    pub fn delete_task(&self, task_id: &str) -> Result<()> {
+        self.write_tx(|c, me| {
+            require_manager(me, "delete tasks")?;
+            let task = resolve(c, task_id)?;
+            for sql in [
+                "DELETE FROM task_comments WHERE task_id = ?1",
+                "DELETE FROM task_tags WHERE task_id = ?1",
+                "UPDATE tasks SET parent_task_id = NULL WHERE parent_task_id = ?1",
+                "DELETE FROM tasks WHERE id = ?1",
+            ] {
+                c.prepare_cached(sql)?.execute([&task.id])?;
+            }
+            audit::record(
+                c,
+                &me.id,
+                "task_deleted",
+                &format!("{} {}", task.id, task.title),
+            )
+        })
+    }
+
+    /// The board of the actor's group: every status column with its tasks, in board order.
+    pub fn board(&self) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
+        let tasks = self.list_tasks(&TaskFilter {
+            all: true,
+            ..Default::default()
+        })?;
+        Ok(TaskStatus::ALL
+            .into_iter()
+            .map(|st| {
+                (
+                    st,
+                    tasks.iter().filter(|t| t.status == st).cloned().collect(),
+                )
+            })
+            .collect())
+    }
+}
+
+fn require_status_right(me: &Agent, task: &Task) -> Result<()> {
+    if me.is_manager()
+        || me.role == "reviewer"
+        || task.assigned_to.as_deref() == Some(me.id.as_str())
+    {
+        return Ok(());
+    }
+    Err(Error::denied(
+        &me.id,
+        format!(
+            "change the status of task {} (not assigned to you; claim it first)",
+            task.id
+        ),
+    ))
+}
+
+pub(crate) fn best_next_todo(c: &Connection, me: &Agent) -> Result<Option<Task>> {
+    Ok(query(
+        c,
+        &format!(
+            "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2) AND (t.assigned_to IS NULL OR t.assigned_to = ?3)
+             ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at LIMIT 1"
+        ),
+        params![me.is_admin(), me.group_id, me.id],
+    )?
+    .pop())
+}

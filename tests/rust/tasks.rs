@@ -1,0 +1,413 @@
+//! The task board: transitions, optimistic locking, permissions, claims and leases,
+//! completion records and the review queue.
+mod common;
+
+use agor_core::{
+    Completion, Error, ErrorKind, NewTask, Priority, TaskFilter, TaskStatus, REVIEW_QUEUE,
+};
+use proptest::prelude::*;
+
+fn task(title: &str, priority: Priority) -> NewTask {
+    NewTask {
+        priority,
+        ..NewTask::new(title)
+    }
+}
+
+fn done(summary: &str) -> Completion {
+    Completion {
+        summary: summary.into(),
+        artifacts: vec!["file:src/lib.rs".into(), "msg:abc".into()],
+        result_ref: Some("commit:1234".into()),
+        next: Some("write docs".into()),
+    }
+}
+
+fn age_lease(t: &common::Team, task_id: &str) {
+    t.raw()
+        .execute(
+            "UPDATE tasks SET lease_expires_at = strftime('%s','now') - 1 WHERE id = ?1",
+            [task_id],
+        )
+        .unwrap();
+}
+
+#[test]
+fn legacy_progress_status_reads_as_in_progress() {
+    assert_eq!(
+        "progress".parse::<TaskStatus>().unwrap(),
+        TaskStatus::InProgress
+    );
+    assert_eq!(
+        "In-Progress".parse::<TaskStatus>().unwrap(),
+        TaskStatus::InProgress
+    );
+    assert_eq!("critical".parse::<Priority>().unwrap(), Priority::Critical);
+    assert_eq!(
+        "nope".parse::<TaskStatus>().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        "urgent".parse::<Priority>().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn only_managers_create_assign_and_delete() {
+    let t = common::team();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let arch = t.store.as_agent("arch").unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    assert_eq!(
+        dev1.create_task(&NewTask::new("x")).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        arch.create_task(&NewTask::new("x")).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    let created = mgr.create_task(&NewTask::new("write parser")).unwrap();
+    assert_eq!(
+        (created.status, created.version, created.priority),
+        (TaskStatus::Todo, 1, Priority::Medium)
+    );
+    assert_eq!(
+        dev1.assign_task(&created.id, "dev1").unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        mgr.assign_task(&created.id, "dev1")
+            .unwrap()
+            .assigned_to
+            .as_deref(),
+        Some("dev1")
+    );
+    assert_eq!(
+        dev1.delete_task(&created.id).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    // Everyone may list and comment.
+    assert_eq!(dev1.list_tasks(&TaskFilter::default()).unwrap().len(), 1);
+    dev1.comment(&created.id[..8], "looking at it").unwrap();
+    mgr.delete_task(&created.id).unwrap();
+    assert_eq!(
+        mgr.get_task(&created.id).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        mgr.create_task(&NewTask::new("  ")).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        dev1.comment("nope", "x").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn status_change_uses_optimistic_locking_and_leaves_a_trail() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let task = mgr.create_task(&NewTask::new("ship it")).unwrap();
+    let moved = mgr
+        .set_task_status(&task.id, TaskStatus::InProgress, 1)
+        .unwrap();
+    assert_eq!(moved.version, 2);
+    match mgr
+        .set_task_status(&task.id, TaskStatus::Review, 1)
+        .unwrap_err()
+    {
+        Error::Conflict {
+            current_version,
+            expected,
+            ..
+        } => assert_eq!((current_version, expected), (2, 1)),
+        e => panic!("expected conflict, got {e}"),
+    }
+    let reviewed = mgr
+        .set_task_status(&task.id, TaskStatus::Review, 2)
+        .unwrap();
+    assert_eq!(reviewed.status, TaskStatus::Review);
+    let detail = mgr.get_task(&task.id).unwrap();
+    let trail: Vec<_> = detail.comments.iter().map(|c| c.content.as_str()).collect();
+    assert_eq!(
+        trail,
+        ["Status: todo → in_progress", "Status: in_progress → review"]
+    );
+    // Entering review posted to the group's review queue.
+    let queue = mgr.channel_history(REVIEW_QUEUE, 10).unwrap();
+    assert_eq!(queue.len(), 1);
+    assert!(queue[0].content.contains("ship it"));
+    assert_eq!(t.store.review_queue_count("core").unwrap(), 1);
+    assert_eq!(t.store.reviewer_attention("core").unwrap(), 10);
+    // Invalid transition.
+    let err = mgr
+        .set_task_status(&task.id, TaskStatus::Backlog, 3)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+}
+
+#[test]
+fn status_rights_follow_the_role_table() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let a = mgr.create_task(&NewTask::new("a")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let arch = t.store.as_agent("arch").unwrap();
+    let rev = t.store.as_agent("rev").unwrap();
+    assert_eq!(
+        dev1.set_task_status(&a.id, TaskStatus::Blocked, 1)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        arch.set_task_status(&a.id, TaskStatus::Blocked, 1)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    rev.set_task_status(&a.id, TaskStatus::Blocked, 1).unwrap();
+    mgr.assign_task(&a.id, "dev1").unwrap();
+    dev1.set_task_status(&a.id, TaskStatus::Todo, 3).unwrap();
+}
+
+#[test]
+fn claim_picks_best_next_and_a_losing_claim_is_already_claimed() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let low = mgr.create_task(&task("low", Priority::Low)).unwrap();
+    let high = mgr.create_task(&task("high", Priority::High)).unwrap();
+    let crit = mgr.create_task(&task("crit", Priority::Critical)).unwrap();
+    let mut backlog = NewTask::new("later");
+    backlog.status = TaskStatus::Backlog;
+    mgr.create_task(&backlog).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let c1 = dev1.claim_task(None, 900).unwrap().unwrap();
+    assert_eq!(c1.task.id, crit.id);
+    assert_eq!(
+        (c1.task.status, c1.task.assigned_to.as_deref()),
+        (TaskStatus::InProgress, Some("dev1"))
+    );
+    assert!(c1.expires_at > 0);
+    match dev2.claim_task(Some(&crit.id), 900).unwrap_err() {
+        Error::AlreadyClaimed { by, .. } => assert_eq!(by.as_deref(), Some("dev1")),
+        e => panic!("expected already claimed, got {e}"),
+    }
+    assert_eq!(
+        dev2.claim_task(None, 900).unwrap().unwrap().task.id,
+        high.id
+    );
+    assert_eq!(dev2.claim_task(None, 900).unwrap().unwrap().task.id, low.id);
+    assert!(
+        dev2.claim_task(None, 900).unwrap().is_none(),
+        "backlog is not claimable"
+    );
+    assert_eq!(
+        dev2.claim_task(None, 0).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn only_the_current_token_renews_releases_or_completes() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let claim = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    assert_eq!(
+        dev1.complete_task(&x.id, "wrong", &done("s"), false)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Lease
+    );
+    let renewed = dev1.renew_lease(&x.id, &claim.token, 600).unwrap();
+    assert!(renewed.expires_at >= claim.expires_at);
+    let released = dev1.release_task(&x.id, &claim.token).unwrap();
+    assert_eq!(
+        (released.status, released.assigned_to),
+        (TaskStatus::Todo, None)
+    );
+    assert_eq!(
+        dev1.renew_lease(&x.id, &claim.token, 60)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Lease
+    );
+    let again = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    assert_ne!(again.token, claim.token);
+    let finished = dev1
+        .complete_task(&x.id, &again.token, &done("parsed it"), false)
+        .unwrap();
+    assert_eq!(finished.status, TaskStatus::Done);
+    assert_eq!(finished.completion, Some(done("parsed it")));
+    assert_eq!(
+        mgr.get_task(&x.id)
+            .unwrap()
+            .task
+            .completion
+            .unwrap()
+            .summary,
+        "parsed it"
+    );
+    assert_eq!(
+        dev1.complete_task(&x.id, &again.token, &done("twice"), false)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Lease
+    );
+}
+
+#[test]
+fn a_lapsed_lease_reopens_the_task_and_fences_the_old_worker() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let old = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    age_lease(&t, &x.id);
+    // Reading reopens it, no daemon involved.
+    let listed = dev2.list_tasks(&TaskFilter::default()).unwrap();
+    assert_eq!(
+        (listed[0].status, listed[0].assigned_to.as_deref()),
+        (TaskStatus::Todo, None)
+    );
+    let new = dev2.claim_task(None, 60).unwrap().unwrap();
+    assert_eq!(new.task.id, x.id);
+    assert_eq!(
+        dev1.complete_task(&x.id, &old.token, &done("late"), false)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Lease
+    );
+    let trail = mgr.get_task(&x.id).unwrap().comments;
+    assert!(trail.iter().any(|c| c.content.contains("lease expired")));
+}
+
+#[test]
+fn completing_for_review_posts_to_the_review_queue() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("needs eyes")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let c = dev1.claim_task(None, 60).unwrap().unwrap();
+    let bad = Completion {
+        summary: "two\nlines".into(),
+        ..done("")
+    };
+    assert_eq!(
+        dev1.complete_task(&x.id, &c.token, &bad, true)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    let in_review = dev1
+        .complete_task(&x.id, &c.token, &done("ready"), true)
+        .unwrap();
+    assert_eq!(in_review.status, TaskStatus::Review);
+    assert_eq!(t.store.review_queue_count("core").unwrap(), 1);
+    let rev = t.store.as_agent("rev").unwrap();
+    rev.set_task_status(&x.id, TaskStatus::Done, in_review.version)
+        .unwrap();
+    assert_eq!(t.store.review_queue_count("core").unwrap(), 0);
+}
+
+#[test]
+fn list_filters_by_status_tag_and_closed_state_and_board_groups_columns() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let mut tagged = NewTask::new("tagged");
+    tagged.tags = vec!["parser".into(), "rust".into()];
+    let a = mgr.create_task(&tagged).unwrap();
+    assert_eq!(a.tags, ["parser", "rust"]);
+    let b = mgr.create_task(&NewTask::new("plain")).unwrap();
+    mgr.set_task_status(&b.id, TaskStatus::Cancelled, 1)
+        .unwrap();
+    let open = mgr.list_tasks(&TaskFilter::default()).unwrap();
+    assert_eq!(open.len(), 1);
+    let all = mgr
+        .list_tasks(&TaskFilter {
+            all: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let by_tag = mgr
+        .list_tasks(&TaskFilter {
+            tag: Some("rust".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_tag[0].id, a.id);
+    let cancelled = mgr
+        .list_tasks(&TaskFilter {
+            status: Some(TaskStatus::Cancelled),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(cancelled[0].id, b.id);
+    let board = mgr.board().unwrap();
+    assert_eq!(board.len(), TaskStatus::ALL.len());
+    let col = |s: TaskStatus| board.iter().find(|(st, _)| *st == s).unwrap().1.len();
+    assert_eq!((col(TaskStatus::Todo), col(TaskStatus::Cancelled)), (1, 1));
+    let mut bad = NewTask::new("x");
+    bad.tags = vec!["has space".into()];
+    assert_eq!(
+        mgr.create_task(&bad).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn subtasks_hang_off_their_parent() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let parent = mgr.create_task(&NewTask::new("epic")).unwrap();
+    let mut child = NewTask::new("part");
+    child.parent = Some(parent.id[..8].to_owned());
+    let child = mgr.create_task(&child).unwrap();
+    assert_eq!(child.parent_task_id.as_deref(), Some(parent.id.as_str()));
+    assert_eq!(mgr.get_task(&parent.id).unwrap().subtasks[0].id, child.id);
+    mgr.delete_task(&parent.id).unwrap();
+    assert_eq!(mgr.get_task(&child.id).unwrap().task.parent_task_id, None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Any sequence of status requests, some with stale versions: the version grows by exactly
+    /// one per accepted change, rejected moves change nothing, and every accepted move is one
+    /// the transition table allows.
+    #[test]
+    fn state_machine_and_versions_hold(steps in proptest::collection::vec((0usize..8, any::<bool>()), 1..20)) {
+        let t = common::team();
+        let mgr = t.store.as_agent("mgr").unwrap();
+        let x = mgr.create_task(&NewTask::new("prop")).unwrap();
+        let (mut status, mut version) = (x.status, x.version);
+        for (target, stale) in steps {
+            let to = TaskStatus::ALL[target];
+            let asked = if stale { version - 1 } else { version };
+            match mgr.set_task_status(&x.id, to, asked) {
+                Ok(task) => {
+                    prop_assert!(!stale);
+                    prop_assert!(status.can_become(to));
+                    prop_assert_eq!(task.version, version + 1);
+                    status = to;
+                    version += 1;
+                }
+                Err(Error::Conflict { current_version, .. }) => {
+                    prop_assert!(stale && status.can_become(to));
+                    prop_assert_eq!(current_version, version);
+                }
+                Err(Error::InvalidInput { .. }) => prop_assert!(!status.can_become(to)),
+                Err(e) => prop_assert!(false, "unexpected error {}", e),
+            }
+            let now = mgr.get_task(&x.id).unwrap().task;
+            prop_assert_eq!((now.status, now.version), (status, version));
+        }
+    }
+}
