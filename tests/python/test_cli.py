@@ -1,0 +1,571 @@
+"""The `btmsg` command run as a subprocess: both syntaxes of every command, --json output,
+exit codes, colour rules, and agents talking to each other through one database file.
+
+The command under test is $AGOR_BTMSG (a path, or a command line such as
+"python -m something"), else `btmsg` on PATH (the Python console script once installed):
+
+    AGOR_BTMSG=$PWD/target/debug/btmsg python -m pytest tests/python/test_cli.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ESC = "\x1b["
+
+
+def btmsg_command() -> list[str]:
+    configured = os.environ.get("AGOR_BTMSG")
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which("btmsg")
+    if found is None:
+        pytest.fail(
+            "no btmsg to test: set AGOR_BTMSG (e.g. target/debug/btmsg) or install the package"
+        )
+    return [found]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    """Runs btmsg against one database with a clean environment."""
+
+    def __init__(self, command: list[str], db: Path, home: Path):
+        self.command = command
+        self.db = db
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BTMSG_AGENT_ID", "BTMSG_SESSION_ID", "AGOR_DB", "NO_COLOR")
+        }
+        # The default database path lives under HOME; never touch the real one.
+        self.env["HOME"] = str(home)
+
+    def run(self, *args, agent=None, env=None, db=True, stdout=None) -> Result:
+        env_ = dict(self.env)
+        if agent is not None:
+            env_["BTMSG_AGENT_ID"] = agent
+        env_.update(env or {})
+        argv = self.command + (["--db", str(self.db)] if db else []) + list(args)
+        p = subprocess.run(
+            argv,
+            env=env_,
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        out = p.stdout.decode() if p.stdout is not None else ""
+        return Result(p.returncode, out, p.stderr.decode())
+
+    def ok(self, *args, **kw) -> str:
+        r = self.run(*args, **kw)
+        assert r.code == 0, f"btmsg {args} exited {r.code}: {r.err}"
+        assert r.err == ""
+        return r.out
+
+    def json(self, *args, **kw):
+        return json.loads(self.ok("--json", *args, **kw))
+
+    def fails(self, code: int, *args, **kw) -> str:
+        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
+        r = self.run(*args, **kw)
+        assert r.code == code, f"btmsg {args}: expected {code}, got {r.code}: {r.err}{r.out}"
+        assert r.out == ""
+        lines = r.err.splitlines()
+        assert len(lines) == 1, f"error should be one line: {r.err!r}"
+        assert lines[0].startswith("btmsg: error: ")
+        return lines[0]
+
+
+@pytest.fixture(scope="session")
+def command() -> list[str]:
+    return btmsg_command()
+
+
+@pytest.fixture
+def cli(command, tmp_path) -> Cli:
+    return Cli(command, tmp_path / "team.db", tmp_path)
+
+
+@pytest.fixture
+def team(cli) -> Cli:
+    """mgr-1 (manager), dev-1 and dev-2 (project), root (admin) in group core; the manager and
+    each developer may message each other, the developers may not message each other."""
+    cli.ok("register", "mgr-1", "Manager", "manager", "core")
+    cli.ok("register", "dev-1", "Dev One", "project", "core")
+    cli.ok("register", "dev-2", "Dev Two", "project", "core")
+    cli.ok("register", "root", "Root", "admin", "core")
+    cli.ok("allow", "mgr-1", "dev-1", "-b")
+    cli.ok("allow", "mgr-1", "dev-2", "--bidirectional")
+    return cli
+
+
+def set_heartbeat(db: Path, agent: str, seconds_ago: int) -> None:
+    """Arranges a silent agent (no CLI command backdates a heartbeat). Runs in this test
+    process, which never loads agor itself, so only one SQLite copy touches the file here."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO heartbeats (agent_id, timestamp) VALUES (?, ?)",
+            (agent, int(time.time()) - seconds_ago),
+        )
+
+
+# --- registration and the ACL -------------------------------------------------------------
+
+
+def test_register_positional_and_flag_forms(cli):
+    a = cli.json("register", "dev-1", "Dev One", "project", "core", "--model", "m-1")
+    assert a["id"] == "dev-1" and a["name"] == "Dev One" and a["group_id"] == "core"
+    assert a["tier"] == 2 and a["model"] == "m-1"
+    b = cli.json(
+        "register", "--id", "rev-1", "--name", "Reviewer", "--role", "reviewer",
+        "--group", "core", "--tier", "1",
+    )
+    assert (b["role"], b["tier"]) == ("reviewer", 1)
+    out = cli.ok("register", "mgr-1", "Manager", "manager", "core")
+    assert "registered mgr-1" in out and "tier 1" in out
+    # Registering again updates the agent.
+    assert cli.json("register", "dev-1", "Renamed", "project", "core")["name"] == "Renamed"
+
+
+def test_register_rejects_bad_input(cli):
+    assert "missing group" in cli.fails(2, "register", "a", "b", "c")
+    assert "agent id" in cli.fails(2, "register", "bad id", "n", "project", "core")
+    assert "tier" in cli.fails(2, "register", "a", "n", "project", "core", "--tier", "7")
+    assert "0, 1 or 2" in cli.fails(2, "register", "a", "n", "project", "core", "--tier", "x")
+
+
+def test_allow_and_graph(cli):
+    for agent in ("a", "b", "c"):
+        cli.ok("register", agent, agent.upper(), "project", "g")
+    assert cli.ok("allow", "a", "b") == "allowed a -> b\n"
+    assert cli.json("allow", "--from", "b", "--to", "c", "-b") == {
+        "from": "b", "to": "c", "bidirectional": True,
+    }
+    assert cli.ok("graph").splitlines() == ["a -> b", "b <-> c"]
+    edges = cli.json("graph")
+    assert {(e["agent_id"], e["contact_id"]) for e in edges} == {("a", "b"), ("b", "c"), ("c", "b")}
+    assert "own contact" in cli.fails(2, "allow", "a", "a")
+    assert "agent not found: zed" in cli.fails(5, "allow", "a", "zed")
+
+
+def test_whoami_and_contacts(team):
+    out = team.ok("whoami", agent="dev-1")
+    assert out.startswith("dev-1 (Dev One)") and "group:  core" in out
+    assert team.json("whoami", agent="dev-1")["role"] == "project"
+    assert [a["id"] for a in team.json("contacts", agent="dev-1")] == ["mgr-1"]
+    assert {a["id"] for a in team.json("contacts", agent="mgr-1")} == {"dev-1", "dev-2"}
+    assert "mgr-1" in team.ok("contacts", agent="dev-1")
+
+
+# --- direct messages ----------------------------------------------------------------------
+
+
+def test_send_both_forms_then_peek_read_and_unread(team):
+    sent = team.json("send", "dev-1", "please", "take", "the", "parser", agent="mgr-1")
+    assert sent["content"] == "please take the parser" and sent["to_agent"] == "dev-1"
+    out = team.ok("send", "--to", "dev-1", "--content", "and the lexer", agent="mgr-1")
+    assert out.startswith("sent ") and out.endswith(" to dev-1\n")
+
+    assert team.ok("unread", agent="dev-1") == "2\n"
+    assert team.json("unread", agent="dev-1") == {"unread": 2}
+    peeked = team.json("peek", agent="dev-1")
+    assert [m["content"] for m in peeked] == ["please take the parser", "and the lexer"]
+    assert team.json("unread", agent="dev-1") == {"unread": 2}, "peek must not mark read"
+    inbox = team.json("inbox", agent="dev-1")
+    assert [m["id"] for m in inbox] == [m["id"] for m in peeked]
+
+    one = team.json("read", sent["id"][:8], agent="dev-1")
+    assert one["id"] == sent["id"] and one["read"] is True
+    assert team.json("unread", agent="dev-1") == {"unread": 1}
+    rest = team.json("read", agent="dev-1")
+    assert [m["content"] for m in rest] == ["and the lexer"]
+    assert team.json("unread", agent="dev-1") == {"unread": 0}
+    assert team.ok("read", agent="dev-1") == "no unread messages\n"
+    assert team.ok("inbox", agent="dev-1") == "no unread messages\n"
+    everything = team.json("inbox", "--all", agent="dev-1")
+    assert [m["content"] for m in everything] == ["and the lexer", "please take the parser"]
+    assert len(team.json("inbox", "--all", "--limit", "1", agent="dev-1")) == 1
+    # The flag spelling of read.
+    assert team.json("read", "--id", sent["id"], agent="dev-1")["id"] == sent["id"]
+
+
+def test_text_output_of_inbox_and_read(team):
+    sent = team.json("send", "dev-1", "line one\nline two", agent="mgr-1")
+    out = team.ok("peek", agent="dev-1")
+    assert out.splitlines()[0].startswith(sent["id"][:8] + " ")
+    assert "mgr-1 -> dev-1 *" in out and "    line one\n    line two\n" in out
+    full = team.ok("read", sent["id"], agent="dev-1")
+    assert full.startswith(sent["id"] + " ")
+
+
+def test_options_anywhere_and_double_dash(team):
+    m = json.loads(team.ok("send", "dev-1", "--json", "hello", agent="mgr-1"))
+    assert m["content"] == "hello"
+    m = team.json("send", "dev-1", "--", "use", "--force", "-v", agent="mgr-1")
+    assert m["content"] == "use --force -v"
+    m = team.json("send", "dev-1", "-5", "degrees", agent="mgr-1")
+    assert m["content"] == "-5 degrees"
+    assert "unknown option '--force'" in team.fails(2, "send", "dev-1", "use", "--force", agent="mgr-1")
+
+
+def test_reply_threads_both_forms(team):
+    m = team.json("send", "dev-1", "status?", agent="mgr-1")
+    r = team.json("reply", m["id"][:8], "done", "soon", agent="dev-1")
+    assert (r["to_agent"], r["reply_to"], r["content"]) == ("mgr-1", m["id"], "done soon")
+    r2 = team.json("reply", "--id", r["id"], "--content", "thanks", agent="mgr-1")
+    assert (r2["to_agent"], r2["reply_to"]) == ("dev-1", r["id"])
+    out = team.ok("peek", agent="dev-1")
+    assert f"(re {r['id'][:8]})" in out
+
+
+def test_history_and_limit(team):
+    for i in range(5):
+        team.ok("send", "dev-1", f"m{i}", agent="mgr-1")
+    team.ok("send", "mgr-1", "answer", agent="dev-1")
+    h = team.json("history", "dev-1", agent="mgr-1")
+    assert [m["content"] for m in h] == ["m0", "m1", "m2", "m3", "m4", "answer"]
+    h = team.json("history", "--agent", "dev-1", "--limit", "2", agent="mgr-1")
+    assert [m["content"] for m in h] == ["m4", "answer"]
+    assert "positive" in team.fails(2, "history", "dev-1", "--limit", "0", agent="mgr-1")
+
+
+def test_notify_is_silent_without_mail(team):
+    r = team.run("notify", agent="dev-1")
+    assert (r.code, r.out, r.err) == (0, "", "")
+    team.ok("send", "dev-1", "a", agent="mgr-1")
+    team.ok("send", "dev-1", "b", agent="mgr-1")
+    out = team.ok("notify", agent="dev-1")
+    assert out.count("\n") == 1
+    assert out.startswith("2 unread messages from mgr-1 (2)")
+    assert team.json("notify", agent="dev-1")["summary"] == out.rstrip("\n")
+    team.ok("read", agent="dev-1")
+    assert team.json("notify", agent="dev-1") == {"summary": None}
+
+
+def test_status_lists_group_with_unread_and_heartbeat(team):
+    team.ok("send", "dev-1", "x", agent="mgr-1")
+    team.ok("heartbeat", agent="dev-2")
+    rows = {a["id"]: a for a in team.json("status", agent="dev-1")}
+    assert set(rows) == {"mgr-1", "dev-1", "dev-2", "root"}
+    assert rows["dev-1"]["unread"] == 1 and rows["dev-2"]["last_heartbeat"] is not None
+    text = team.ok("status", agent="dev-1").splitlines()
+    assert text[0].split() == ["ID", "NAME", "ROLE", "TIER", "STATUS", "UNREAD", "HEARTBEAT"]
+    dev1 = next(line for line in text if line.startswith("dev-1"))
+    dev2 = next(line for line in text if line.startswith("dev-2"))
+    assert dev1.split()[-2:] == ["1", "never"] and dev2.endswith(" ago")
+    # Without an identity, a group can still be named explicitly.
+    assert len(team.json("status", "--group", "core")) == 4
+
+
+def test_broadcast_role_and_pattern(team):
+    d = team.json("send", "--role", "project", "standup", "now", agent="mgr-1")
+    assert sorted(m["to_agent"] for m in d["sent"]) == ["dev-1", "dev-2"]
+    d = team.json("send", "--pattern", "dev-?", "hi", agent="mgr-1")
+    assert len(d["sent"]) == 2
+    d = team.json("broadcast", "all", "hands", agent="dev-1")
+    assert [m["to_agent"] for m in d["sent"]] == ["mgr-1"]
+    assert sorted(d["skipped"]) == ["dev-2", "root"]
+    assert "skipped (not in contacts)" in team.ok("broadcast", "again", agent="dev-1")
+
+
+def test_feed_is_for_admins(team):
+    team.ok("send", "dev-1", "for the feed", agent="mgr-1")
+    feed = team.json("feed", "--limit", "5", agent="root")
+    assert [m["content"] for m in feed] == ["for the feed"]
+    assert "permission denied" in team.fails(4, "feed", agent="dev-1")
+
+
+def test_set_status_stale_and_delete(team):
+    assert team.json("set-status", "sleeping", agent="dev-1")["status"] == "sleeping"
+    assert team.json("set-status", "--status", "stopped", "--agent", "dev-1", agent="mgr-1")[
+        "status"
+    ] == "stopped"
+    team.fails(4, "set-status", "active", "mgr-1", agent="dev-1")
+    team.fails(2, "set-status", "dancing", agent="dev-1")
+    set_heartbeat(team.db, "dev-2", 3600)
+    stale = team.json("stale")
+    assert [s["agent_id"] for s in stale] == ["dev-2"] and stale[0]["silent_secs"] >= 3600
+    assert team.ok("stale", "--threshold", "99999") == "no stale agents\n"
+    m = team.json("send", "dev-1", "oops", agent="mgr-1")
+    team.fails(4, "delete", m["id"], agent="dev-1")
+    assert team.json("delete", m["id"], agent="mgr-1") == {"deleted": m["id"]}
+    team.fails(5, "read", m["id"], agent="dev-1")
+
+
+# --- channels -----------------------------------------------------------------------------
+
+
+def test_channels_both_forms(team):
+    c = team.json("channel", "create", "ops", agent="mgr-1")
+    assert (c["name"], c["member_count"]) == ("ops", 1)
+    assert "created #design" in team.ok("channel", "create", "--name", "design", agent="mgr-1")
+    assert "permission denied" in team.fails(4, "channel", "create", "mine", agent="dev-1")
+
+    team.ok("channel", "add", "ops", "dev-1", agent="mgr-1")
+    added = team.json("channel", "add", "--channel", "ops", "--agent", "dev-2", agent="mgr-1")
+    assert added["member_count"] == 3
+
+    team.ok("channel", "send", "ops", "deploy", "at", "noon", agent="dev-1")
+    post = team.json("channel-post", "--channel", "ops", "--content", "ack", agent="dev-2")
+    assert post["content"] == "ack"
+    team.fails(4, "channel-post", "--channel", "design", "--content", "hi", agent="dev-1")
+
+    hist = team.json("channel", "history", "ops", agent="dev-1")
+    assert [p["content"] for p in hist] == ["deploy at noon", "ack"]
+    hist = team.json("channel", "history", "--channel", "ops", "--limit", "1", agent="dev-1")
+    assert [p["content"] for p in hist] == ["ack"]
+
+    listed = {c["name"]: c for c in team.json("channels", agent="dev-1")}
+    assert listed["ops"]["last_message"]["content"] == "ack"
+    assert team.json("channel", "list", agent="dev-1") == team.json("channels", agent="dev-1")
+    text = team.ok("channels", agent="dev-1")
+    assert "#ops [core] 3 members" in text and "dev-2: ack" in text
+    assert "channel not found" in team.fails(5, "channel", "send", "nope", "x", agent="dev-1")
+    assert "missing channel subcommand" in team.fails(2, "channel", agent="dev-1")
+
+
+# --- liveness, acks and dead letters ------------------------------------------------------
+
+
+def test_heartbeat_and_ack(team):
+    hb = team.json("heartbeat", agent="dev-1")
+    assert hb["agent_id"] == "dev-1" and hb["redelivered"] == []
+    m = team.json("send", "dev-1", "see this", agent="mgr-1")
+    acked = team.json("ack", "--message-id", m["id"], "--session", "s1", agent="dev-1")
+    assert acked == {"message_id": m["id"], "session_id": "s1", "new": True}
+    again = team.ok("ack", m["id"], "--session", "s1", agent="dev-1")
+    assert again.startswith("already acknowledged")
+    by_env = team.json("ack", m["id"][:8], agent="dev-1", env={"BTMSG_SESSION_ID": "s2"})
+    assert by_env["new"] is True and by_env["session_id"] == "s2"
+    assert "BTMSG_SESSION_ID" in team.fails(2, "ack", "--message-id", m["id"], agent="dev-1")
+    team.fails(4, "ack", m["id"], "--session", "s1", agent="mgr-1")
+    with sqlite3.connect(team.db) as conn:
+        seen = conn.execute("SELECT session_id FROM seen_messages ORDER BY session_id").fetchall()
+    assert seen == [("s1",), ("s2",)]
+
+
+def test_dead_letters_list_redeliver_clear(team):
+    set_heartbeat(team.db, "dev-1", 3600)
+    err = team.fails(1, "send", "dev-1", "are you there", agent="mgr-1")
+    assert "unavailable" in err and "dead letter #" in err
+    team.fails(1, "send", "dev-1", "second try", agent="mgr-1")
+    letters = team.json("dead-letters", agent="mgr-1")
+    assert [d["content"] for d in letters] == ["are you there", "second try"]
+    assert "are you there" in team.ok("dead-letters", agent="mgr-1")
+    assert team.json("dead-letters", agent="dev-2") == []
+
+    first, second = letters[0]["id"], letters[1]["id"]
+    moved = team.json("dead-letters", "--redeliver", str(first), agent="mgr-1")
+    assert [m["content"] for m in moved] == ["are you there"]
+    assert team.json("unread", agent="dev-1") == {"unread": 1}
+    assert team.json("dead-letters", "--clear", "--json", agent="mgr-1") == {"cleared": 1}
+    assert team.ok("dead-letters", agent="mgr-1") == "no dead letters\n"
+    team.fails(5, "dead-letters", "--clear", str(second), agent="mgr-1")
+    assert "not both" in team.fails(2, "dead-letters", "--clear", "--redeliver", agent="mgr-1")
+
+    # A heartbeat brings queued mail in.
+    team.fails(1, "send", "dev-1", "third", agent="mgr-1")
+    hb = team.json("heartbeat", agent="dev-1")
+    assert [m["content"] for m in hb["redelivered"]] == ["third"]
+    assert team.ok("dead-letters", "--redeliver", agent="mgr-1") == "redelivered 0 dead letter(s)\n"
+
+
+# --- exit codes, errors and input checks --------------------------------------------------
+
+
+def test_exit_codes(team, tmp_path):
+    assert team.run("whoami", agent="dev-1").code == 0
+    # 1: a file that is not an agor database is refused and left untouched.
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database at all, just text " * 100)
+    before = junk.read_bytes()
+    r = team.run("--db", str(junk), "graph", db=False)
+    assert r.code == 1 and "not an agor database" in r.err
+    assert junk.read_bytes() == before
+    # 2: usage.
+    assert "unknown command" in team.fails(2, "frobnicate")
+    assert "missing command" in team.fails(2)
+    assert "BTMSG_AGENT_ID is not set" in team.fails(2, "inbox")
+    assert "BTMSG_AGENT_ID is not set" in team.fails(2, "notify")
+    assert "agent id" in team.fails(2, "whoami", agent="not valid!")
+    # 2: an ambiguous prefix lists the candidates.
+    err = team.fails(2, "history", "dev", agent="mgr-1")
+    assert "ambiguous" in err and "dev-1" in err and "dev-2" in err
+    # 4: ACL.
+    assert "not in contacts" in team.fails(4, "send", "dev-2", "psst", agent="dev-1")
+    # 5: unknown ids.
+    assert "agent not found: ghost" in team.fails(5, "send", "ghost", "hi", agent="mgr-1")
+    assert "message not found" in team.fails(5, "read", "ffffffff", agent="dev-1")
+    assert "agent not found: ghost" in team.fails(5, "whoami", agent="ghost")
+
+
+def test_content_checks(team):
+    assert "must not be empty" in team.fails(2, "send", "dev-1", "   ", agent="mgr-1")
+    assert "missing message text" in team.fails(2, "send", "dev-1", agent="mgr-1")
+    # Over the 256 KiB limit, passed as several arguments (one argument is capped by the OS).
+    chunks = ["x" * 100_000] * 3
+    assert "over the limit" in team.fails(2, "send", "dev-1", *chunks, agent="mgr-1")
+    unicode = team.json("send", "dev-1", "héllo — ✓ 日本", agent="mgr-1")
+    assert unicode["content"] == "héllo — ✓ 日本"
+
+
+def test_non_utf8_argument_is_a_usage_error(team):
+    r = subprocess.run(
+        team.command + ["--db", str(team.db), "send", "dev-1", b"caf\xe9"],
+        env={**team.env, "BTMSG_AGENT_ID": "mgr-1"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert b"not valid UTF-8" in r.stderr and r.stdout == b""
+
+
+def test_db_from_environment_and_default_path(cli, tmp_path):
+    env_db = tmp_path / "from-env.db"
+    cli.ok("register", "a", "A", "project", "g", db=False, env={"AGOR_DB": str(env_db)})
+    assert env_db.exists()
+    assert cli.json("graph", db=False, env={"AGOR_DB": str(env_db)}) == []
+    # Neither --db nor AGOR_DB: the default path under HOME.
+    cli.ok("register", "b", "B", "project", "g", db=False)
+    assert (tmp_path / ".local/share/agor/btmsg.db").exists()
+
+
+def test_help_and_version(cli):
+    out = cli.ok("--help", db=False)
+    for line in ("0  ok", "2  usage", "4  permission denied", "5  not found"):
+        assert line in out
+    for command in ("register", "send", "channel-post", "dead-letters", "notify", "ack"):
+        assert command in out
+    assert cli.ok("help", db=False) == out
+    send = cli.ok("send", "--help", db=False)
+    assert "usage: btmsg send <to> <message…>" in send and "--content" in send
+    assert "channel add" in cli.ok("channel", "--help", db=False)
+    assert cli.ok("--version", db=False).startswith("btmsg ")
+
+
+# --- --json everywhere, colour ------------------------------------------------------------
+
+
+def test_every_command_speaks_json(team):
+    m = team.json("send", "dev-1", "hello", agent="mgr-1")
+    team.ok("channel", "create", "ops", agent="mgr-1")
+    lines = [
+        (["register", "x-1", "X", "project", "core"], None),
+        (["allow", "mgr-1", "x-1"], None),
+        (["graph"], None),
+        (["stale"], None),
+        (["status", "--group", "core"], None),
+        (["send", "dev-1", "hi"], "mgr-1"),
+        (["broadcast", "hi"], "mgr-1"),
+        (["reply", m["id"], "ok"], "dev-1"),
+        (["inbox"], "dev-1"),
+        (["inbox", "--all"], "dev-1"),
+        (["peek"], "dev-1"),
+        (["unread"], "dev-1"),
+        (["notify"], "dev-1"),
+        (["contacts"], "dev-1"),
+        (["history", "mgr-1"], "dev-1"),
+        (["status"], "dev-1"),
+        (["whoami"], "dev-1"),
+        (["feed"], "root"),
+        (["channel", "list"], "mgr-1"),
+        (["channels"], "mgr-1"),
+        (["channel", "add", "ops", "dev-1"], "mgr-1"),
+        (["channel", "send", "ops", "x"], "dev-1"),
+        (["channel-post", "--channel", "ops", "--content", "y"], "dev-1"),
+        (["channel", "history", "ops"], "dev-1"),
+        (["heartbeat"], "dev-1"),
+        (["ack", "--message-id", m["id"], "--session", "s"], "dev-1"),
+        (["dead-letters"], "mgr-1"),
+        (["dead-letters", "--redeliver"], "mgr-1"),
+        (["dead-letters", "--clear"], "mgr-1"),
+        (["set-status", "active"], "dev-1"),
+        (["read", m["id"]], "dev-1"),
+        (["read"], "dev-1"),
+        (["delete", m["id"]], "mgr-1"),
+    ]
+    for args, agent in lines:
+        out = team.ok(*args, "--json", agent=agent)
+        assert out.count("\n") == 1, f"{args}: one JSON document per call"
+        json.loads(out)
+
+
+def run_on_tty(cli: Cli, *args, agent=None, env=None) -> str:
+    """Runs btmsg with stdout on a pseudo-terminal and returns what it printed."""
+    leader, follower = pty.openpty()
+    try:
+        r = cli.run(*args, agent=agent, env=env, stdout=follower)
+        assert r.code == 0, r.err
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO once the terminal is drained and closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
+def test_colour_only_on_a_terminal_without_no_color(team):
+    team.ok("send", "dev-1", "coloured?", agent="mgr-1")
+    for args in (["peek"], ["status"], ["contacts"]):
+        piped = team.ok(*args, agent="dev-1")
+        assert ESC not in piped, f"{args}: escape codes on a pipe"
+        assert ESC in run_on_tty(team, *args, agent="dev-1"), f"{args}: no colour on a terminal"
+        plain = run_on_tty(team, *args, agent="dev-1", env={"NO_COLOR": "1"})
+        assert ESC not in plain and "mgr-1" in plain
+    assert ESC not in run_on_tty(team, "peek", "--json", agent="dev-1")
+
+
+# --- two agents, one file -----------------------------------------------------------------
+
+
+def test_two_agents_talk_through_one_file(cli):
+    cli.ok("register", "--id", "alice", "--name", "Alice", "--role", "manager", "--group", "t")
+    cli.ok("register", "bob", "Bob", "project", "t")
+    cli.ok("allow", "alice", "bob", "-b")
+
+    q = cli.json("send", "bob", "can you review PR 12?", agent="alice")
+    assert cli.ok("notify", agent="bob").startswith("1 unread message from alice")
+    [got] = cli.json("read", agent="bob")
+    assert got["id"] == q["id"] and got["content"] == "can you review PR 12?"
+    cli.ok("reply", got["id"][:8], "yes,", "after", "lunch", agent="bob")
+    cli.ok("send", "--to", "bob", "--content", "thanks", agent="alice")
+
+    [answer] = cli.json("read", agent="alice")
+    assert (answer["from_agent"], answer["reply_to"]) == ("bob", q["id"])
+    convo = cli.json("history", "alice", agent="bob")
+    assert [(m["from_agent"], m["content"]) for m in convo] == [
+        ("alice", "can you review PR 12?"),
+        ("bob", "yes, after lunch"),
+        ("alice", "thanks"),
+    ]
+    assert cli.json("history", "bob", agent="alice") == convo
+    assert cli.json("unread", agent="bob") == {"unread": 1}
+    assert cli.json("unread", agent="alice") == {"unread": 0}
