@@ -141,15 +141,18 @@ pub(crate) fn insert_post(
     from: &str,
     content: &str,
 ) -> Result<ChannelMessage> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let post = ChannelMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        channel_id: channel_id.to_owned(),
+        from_agent: from.to_owned(),
+        content: content.to_owned(),
+        created_at: crate::liveness::sql_now(),
+    };
     c.prepare_cached(
-        "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
+        "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute([&id, channel_id, from, content])?;
-    Ok(c.prepare_cached(&format!(
-        "SELECT {POST_COLUMNS} FROM channel_messages WHERE id = ?1"
-    ))?
-    .query_row([&id], post_from_row)?)
+    .execute([&post.id, &post.channel_id, &post.from_agent, &post.content, &post.created_at])?;
+    Ok(post)
 }
 
 /// Returns the ids of the group's review-queue and review-log channels, creating them if

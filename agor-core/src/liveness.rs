@@ -15,6 +15,12 @@ pub(crate) fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Now in the legacy timestamp format (`datetime('now')`: `YYYY-MM-DD HH:MM:SS`, UTC), for rows
+/// built in Rust and returned without reading them back.
+pub(crate) fn sql_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
 /// An agent that never sent a heartbeat is not considered stale.
 pub(crate) fn silent_for(agent: &Agent, stale_after: i64) -> Option<i64> {

@@ -69,13 +69,32 @@ pub(crate) fn insert(
     reply_to: Option<&str>,
     sender_group: Option<&str>,
 ) -> Result<Message> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let msg = Message {
+        id: uuid::Uuid::new_v4().to_string(),
+        from_agent: from.to_owned(),
+        to_agent: to.id.clone(),
+        content: content.to_owned(),
+        read: false,
+        reply_to: reply_to.map(str::to_owned),
+        group_id: Some(to.group_id.clone()),
+        sender_group_id: sender_group.map(str::to_owned),
+        created_at: liveness::sql_now(),
+    };
     conn.prepare_cached(
         "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, datetime('now'))",
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![id, from, to.id, content, reply_to, to.group_id, sender_group])?;
-    load(conn, &id)
+    .execute(params![
+        msg.id,
+        msg.from_agent,
+        msg.to_agent,
+        msg.content,
+        msg.reply_to,
+        msg.group_id,
+        msg.sender_group_id,
+        msg.created_at
+    ])?;
+    Ok(msg)
 }
 
 /// What happened to one message handed to [`deliver`].

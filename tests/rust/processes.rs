@@ -84,6 +84,13 @@ fn worker_entry() {
         }
         "chat" => chat(&db, index),
         "claim" => claim_all(&db, index),
+        "spam" => {
+            let me = Store::open(&db).unwrap().as_agent("w0").unwrap();
+            println!("RESULT started");
+            for n in 0.. {
+                me.send("w1", &format!("spam {n}")).unwrap();
+            }
+        }
         other => panic!("unknown worker mode {other}"),
     }
 }
@@ -282,4 +289,47 @@ fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
         .unwrap();
     assert_eq!(v, 1);
     assert_eq!(Store::open(&db).unwrap().get_agent("a").unwrap().tier, 2);
+}
+
+#[test]
+fn a_writer_killed_at_any_moment_leaves_a_consistent_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.db");
+    let store = Store::open(&db).unwrap();
+    for i in 0..2 {
+        store
+            .register_agent(&NewAgent::new(&format!("w{i}"), "worker", "project", "g"))
+            .unwrap();
+    }
+    store.allow("w0", "w1", false).unwrap();
+    drop(store);
+    for round in 0..6u64 {
+        let mut child = spawn_worker("spam", &db, 0, 0);
+        // Let it write for a while (varying per round), then kill -9 mid-stream.
+        std::thread::sleep(Duration::from_millis(40 + round * 37));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let raw = rusqlite::Connection::open(&db).unwrap();
+        let check: String = raw
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}");
+        // Each send is one transaction: a message never exists without its audit row.
+        let messages: i64 = raw
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .unwrap();
+        let audited: i64 = raw
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE event_type = 'message_sent'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(messages, audited, "round {round}");
+    }
+    let store = Store::open(&db).unwrap();
+    assert!(
+        store.as_agent("w1").unwrap().unread_count().unwrap() > 0,
+        "the writer never got going"
+    );
 }

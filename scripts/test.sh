@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test of the project (Rust, Python, C) from a clean checkout; `.ci/run` calls it.
+# Installs what it needs: Python tools into a private venv (target/venv), valgrind via apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+command -v cargo >/dev/null || { echo "cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
+command -v rustfmt >/dev/null || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq valgrind gcc >/dev/null
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind gcc >/dev/null
+    fi
+fi
+if [ ! -x target/venv/bin/python ]; then
+    python3 -m venv target/venv
+fi
+target/venv/bin/python -m pip install --quiet --upgrade pip "maturin>=1.5,<2" pytest
+export PATH="$root/target/venv/bin:$PATH"
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (core, CLI, C ABI unit tests, header freshness)"
+cargo test --workspace
+
+step "Python package: pip install ."
+python -m pip install --quiet "$root"
+
+step "Python tests (API, and the CLI through the console script)"
+# Run from outside the tree so `import agor` finds the installed package, not python/.
+(cd "$root/tests/python" && python -m pytest -q -p no:cacheprovider .)
+
+step "CLI tests against the native binary"
+(cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" python -m pytest -q -p no:cacheprovider test_cli.py)
+
+step "C tests (normal and under valgrind)"
+bash tests/c/run.sh
+
+printf '\nall test suites passed\n'
