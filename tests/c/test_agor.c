@@ -1,0 +1,467 @@
+/*
+ * C test of libagor through include/agor.h: a messaging round trip, then the error paths
+ * (NULL and non-UTF-8 arguments, unknown ids, permissions, bad content, a non-database file).
+ *
+ * Usage: test_agor SCRATCH_DIR   (tests/c/run.sh creates the directory and sets AGOR_DB).
+ * Prints one line per failed check and "N passed, N failed" last; exits 1 on any failure.
+ * Every string and handle the library returns is freed, so valgrind reports no leak.
+ */
+#include "agor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed;
+static int failed;
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (cond) {                                                                   \
+            passed++;                                                                 \
+        } else {                                                                      \
+            failed++;                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                             \
+    } while (0)
+
+/* Checks the status of a call and, on a mismatch, shows both names and the error text. */
+#define CHECK_STATUS(call, expected)                                                      \
+    do {                                                                                  \
+        agor_status got_ = (call);                                                        \
+        if (got_ == (expected)) {                                                         \
+            passed++;                                                                     \
+        } else {                                                                          \
+            failed++;                                                                     \
+            fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__,        \
+                    __LINE__, #call, agor_status_name(got_), agor_status_name(expected), \
+                    agor_last_error_message());                                           \
+        }                                                                                 \
+    } while (0)
+
+#define CHECK_OK(call) CHECK_STATUS(call, AGOR_OK)
+
+/* True when `haystack` is non-NULL and contains `needle`. */
+static int contains(const char *haystack, const char *needle) {
+    return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+static int last_error_mentions(const char *needle) {
+    return contains(agor_last_error_message(), needle);
+}
+
+/* Copies the string value of `"key":"..."` from compact JSON into `buf`; returns buf or NULL. */
+static char *json_string_field(const char *json, const char *key, char *buf, size_t size) {
+    char pattern[64];
+    const char *start;
+    const char *end;
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    start = json == NULL ? NULL : strstr(json, pattern);
+    if (start == NULL) {
+        return NULL;
+    }
+    start += strlen(pattern);
+    end = strchr(start, '"');
+    if (end == NULL || (size_t)(end - start) >= size) {
+        return NULL;
+    }
+    memcpy(buf, start, (size_t)(end - start));
+    buf[end - start] = '\0';
+    return buf;
+}
+
+static int64_t unread(const agor_actor *actor) {
+    int64_t count = -1;
+    CHECK_OK(agor_unread_count(actor, &count));
+    return count;
+}
+
+static void test_status_helpers(void) {
+    CHECK(strcmp(agor_status_name(AGOR_OK), "AGOR_OK") == 0);
+    CHECK(strcmp(agor_status_name(AGOR_NOT_FOUND), "AGOR_NOT_FOUND") == 0);
+    CHECK(strcmp(agor_status_name(AGOR_PANIC), "AGOR_PANIC") == 0);
+    CHECK(strcmp(agor_status_name(9999), "AGOR_UNKNOWN_STATUS") == 0);
+    CHECK(strlen(agor_version()) > 0);
+    CHECK(agor_last_error_message() != NULL);
+}
+
+/* Register two agents, allow, send, inbox, read, reply, channel, heartbeat, unread count. */
+static void test_round_trip(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    char *json = NULL;
+    char *line = NULL;
+    char msg_id[64];
+    char reply_id[64];
+    bool newly_seen = false;
+    size_t cleared = 99;
+
+    CHECK_OK(agor_register_agent(store, "mgr-1", "Manager", "manager", "core", AGOR_TIER_DEFAULT,
+                                 "model-x", "/work", &json));
+    CHECK(contains(json, "\"id\":\"mgr-1\""));
+    CHECK(contains(json, "\"tier\":1"));
+    CHECK(contains(json, "\"model\":\"model-x\""));
+    agor_string_free(json);
+    /* Optional strings and the optional result may all be NULL. */
+    CHECK_OK(agor_register_agent(store, "dev-1", "Developer", "project", "core",
+                                 AGOR_TIER_DEFAULT, NULL, NULL, NULL));
+    CHECK_OK(agor_allow(store, "mgr-1", "dev-1", true));
+    CHECK(strcmp(agor_last_error_message(), "") == 0);
+
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK(mgr != NULL && dev != NULL);
+
+    CHECK_OK(agor_whoami(mgr, &json));
+    CHECK(contains(json, "\"role\":\"manager\""));
+    agor_string_free(json);
+    CHECK_OK(agor_contacts(dev, &json));
+    CHECK(contains(json, "\"id\":\"mgr-1\""));
+    agor_string_free(json);
+
+    /* Send: the recipient sees it unread, in peek and inbox, and in the notify line. */
+    CHECK_OK(agor_send(mgr, "dev-1", "please take the parser task", &json));
+    CHECK(contains(json, "\"to_agent\":\"dev-1\""));
+    CHECK(json_string_field(json, "id", msg_id, sizeof msg_id) != NULL);
+    agor_string_free(json);
+    CHECK(unread(dev) == 1);
+    CHECK_OK(agor_notify(dev, &line));
+    CHECK(contains(line, "1 unread message from mgr-1"));
+    agor_string_free(line);
+    CHECK_OK(agor_peek(dev, &json));
+    CHECK(contains(json, "please take the parser task"));
+    agor_string_free(json);
+    CHECK(unread(dev) == 1);
+    CHECK_OK(agor_inbox(dev, false, AGOR_NO_LIMIT, &json));
+    CHECK(contains(json, msg_id));
+    agor_string_free(json);
+
+    /* Read one by a unique prefix: marked read, notify goes quiet (NULL line, AGOR_OK). */
+    msg_id[8] = '\0';
+    CHECK_OK(agor_read(dev, msg_id, &json));
+    CHECK(contains(json, "\"read\":true"));
+    CHECK(json_string_field(json, "id", msg_id, sizeof msg_id) != NULL);
+    agor_string_free(json);
+    CHECK(unread(dev) == 0);
+    line = (char *)"sentinel";
+    CHECK_OK(agor_notify(dev, &line));
+    CHECK(line == NULL);
+    CHECK_OK(agor_inbox(dev, true, 1, &json));
+    CHECK(contains(json, msg_id));
+    agor_string_free(json);
+
+    /* Reply threads to the original and lands in the manager's inbox. */
+    CHECK_OK(agor_reply(dev, msg_id, "on it", &json));
+    CHECK(contains(json, "\"to_agent\":\"mgr-1\""));
+    CHECK(contains(json, msg_id)); /* reply_to */
+    CHECK(json_string_field(json, "id", reply_id, sizeof reply_id) != NULL);
+    agor_string_free(json);
+    CHECK(unread(mgr) == 1);
+    CHECK_OK(agor_ack(mgr, reply_id, "session-1", &newly_seen));
+    CHECK(newly_seen);
+    CHECK_OK(agor_ack(mgr, reply_id, "session-1", &newly_seen));
+    CHECK(!newly_seen);
+    CHECK_OK(agor_read_unread(mgr, &json));
+    CHECK(contains(json, "on it"));
+    agor_string_free(json);
+    CHECK(unread(mgr) == 0);
+    CHECK_OK(agor_history(mgr, "dev-1", 10, &json));
+    CHECK(contains(json, "please take the parser task") && contains(json, "on it"));
+    agor_string_free(json);
+
+    CHECK_OK(agor_send(mgr, "dev-1", "second", NULL));
+    CHECK_OK(agor_mark_conversation_read(dev, "mgr-1", &cleared));
+    CHECK(cleared == 1);
+    CHECK(unread(dev) == 0);
+
+    /* Channel: created by the manager, joined by the developer, posted to and listed. */
+    CHECK_OK(agor_create_channel(mgr, "standup", &json));
+    CHECK(contains(json, "\"name\":\"standup\""));
+    agor_string_free(json);
+    CHECK_OK(agor_add_member(mgr, "standup", "dev-1", NULL));
+    CHECK_OK(agor_post(dev, "standup", "parser done, tests next", &json));
+    CHECK(contains(json, "\"from_agent\":\"dev-1\""));
+    agor_string_free(json);
+    CHECK_OK(agor_list_channels(mgr, &json));
+    CHECK(contains(json, "\"name\":\"standup\""));
+    CHECK(contains(json, "\"member_count\":2"));
+    CHECK(contains(json, "parser done, tests next")); /* last message */
+    agor_string_free(json);
+    CHECK_OK(agor_channel_history(dev, "standup", AGOR_NO_LIMIT, &json));
+    CHECK(contains(json, "parser done, tests next"));
+    agor_string_free(json);
+
+    /* Fan-out, liveness and an empty dead-letter queue. */
+    CHECK_OK(agor_broadcast(mgr, "release at five", &json));
+    CHECK(contains(json, "\"sent\":[{"));
+    agor_string_free(json);
+    CHECK(unread(dev) == 1);
+    CHECK_OK(agor_send_to_role(mgr, "project", "role mail", NULL));
+    CHECK_OK(agor_send_to_pattern(mgr, "dev-*", "pattern mail", NULL));
+    CHECK(unread(dev) == 3);
+    CHECK_OK(agor_heartbeat(dev, &json));
+    CHECK(contains(json, "\"agent_id\":\"dev-1\""));
+    CHECK(contains(json, "\"redelivered\":[]"));
+    agor_string_free(json);
+    CHECK_OK(agor_heartbeat(mgr, NULL));
+    CHECK_OK(agor_dead_letters(mgr, &json));
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    agor_string_free(json);
+    CHECK_OK(agor_redeliver_dead_letters(mgr, AGOR_ALL_DEAD_LETTERS, &json));
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    agor_string_free(json);
+    CHECK_OK(agor_clear_dead_letters(mgr, AGOR_ALL_DEAD_LETTERS, &cleared));
+    CHECK(cleared == 0);
+
+    /* Store-level look-ups with the unread counts. */
+    CHECK_OK(agor_get_agent(store, "dev-1", &json));
+    CHECK(contains(json, "\"unread\":3"));
+    agor_string_free(json);
+    CHECK_OK(agor_list_agents(store, "core", &json));
+    CHECK(contains(json, "\"id\":\"mgr-1\"") && contains(json, "\"id\":\"dev-1\""));
+    agor_string_free(json);
+    CHECK_OK(agor_list_agents(store, NULL, &json));
+    CHECK(contains(json, "\"id\":\"dev-1\""));
+    agor_string_free(json);
+
+    agor_actor_free(mgr);
+    agor_actor_free(dev);
+}
+
+/* NULL for every kind of parameter: store handle, actor handle, required string, required
+ * output. Outputs read NULL/0 afterwards and nothing was done. */
+static void test_null_arguments(agor_store *store) {
+    agor_actor *dev = NULL;
+    agor_actor *actor_out = (agor_actor *)&passed; /* any non-NULL value; must be cleared */
+    agor_store *store_out = (agor_store *)&passed;
+    char *json = (char *)"sentinel";
+    int64_t count = 42;
+    char msg_id[64];
+
+    CHECK_STATUS(agor_get_agent(NULL, "dev-1", &json), AGOR_NULL_ARGUMENT);
+    CHECK(json == NULL);
+    CHECK(last_error_mentions("store"));
+    CHECK_STATUS(agor_actor_new(store, NULL, &actor_out), AGOR_NULL_ARGUMENT);
+    CHECK(actor_out == NULL);
+    CHECK(last_error_mentions("agent_id"));
+    CHECK_STATUS(agor_actor_new(store, "dev-1", NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_store_open(NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK(store_out != NULL);
+    CHECK_STATUS(agor_allow(store, NULL, "dev-1", false), AGOR_NULL_ARGUMENT);
+    CHECK(last_error_mentions("from"));
+    CHECK_STATUS(agor_register_agent(store, "x-1", NULL, "project", "core", AGOR_TIER_DEFAULT,
+                                     NULL, NULL, NULL),
+                 AGOR_NULL_ARGUMENT);
+    CHECK(last_error_mentions("name"));
+
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    json = (char *)"sentinel";
+    CHECK_STATUS(agor_send(NULL, "mgr-1", "hi", &json), AGOR_NULL_ARGUMENT);
+    CHECK(json == NULL);
+    CHECK(last_error_mentions("actor"));
+    CHECK_STATUS(agor_send(dev, NULL, "hi", NULL), AGOR_NULL_ARGUMENT);
+    CHECK(last_error_mentions("`to`"));
+    CHECK_STATUS(agor_send(dev, "mgr-1", NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK(last_error_mentions("content"));
+    CHECK_STATUS(agor_unread_count(dev, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_unread_count(NULL, &count), AGOR_NULL_ARGUMENT);
+    CHECK(count == 0);
+    CHECK_STATUS(agor_inbox(dev, false, AGOR_NO_LIMIT, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_heartbeat(NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_post(dev, NULL, "x", NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_store_path(store, NULL), AGOR_NULL_ARGUMENT);
+
+    /* A missing required output is refused before the call acts: the message stays unread. */
+    CHECK_OK(agor_inbox(dev, false, 1, &json));
+    CHECK(json_string_field(json, "id", msg_id, sizeof msg_id) != NULL);
+    agor_string_free(json);
+    count = unread(dev);
+    CHECK(count > 0);
+    CHECK_STATUS(agor_read(dev, msg_id, NULL), AGOR_NULL_ARGUMENT);
+    CHECK(unread(dev) == count);
+    CHECK_STATUS(agor_read_unread(dev, NULL), AGOR_NULL_ARGUMENT);
+    CHECK(unread(dev) == count);
+
+    agor_actor_free(dev);
+}
+
+static void test_invalid_utf8(agor_store *store) {
+    agor_actor *dev = NULL;
+    agor_actor *other_actor = (agor_actor *)&passed;
+    agor_store *other = (agor_store *)&passed;
+    char *json = (char *)"sentinel";
+    const char bad[] = {'d', 'e', 'v', (char)0xff, (char)0xfe, '\0'};
+
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_STATUS(agor_send(dev, "mgr-1", bad, NULL), AGOR_INVALID_UTF8);
+    CHECK(last_error_mentions("content"));
+    CHECK_STATUS(agor_send(dev, bad, "hi", NULL), AGOR_INVALID_UTF8);
+    CHECK_STATUS(agor_get_agent(store, bad, &json), AGOR_INVALID_UTF8);
+    CHECK(json == NULL);
+    CHECK_STATUS(agor_list_agents(store, bad, &json), AGOR_INVALID_UTF8);
+    CHECK_STATUS(agor_actor_new(store, bad, &other_actor), AGOR_INVALID_UTF8);
+    CHECK(other_actor == NULL);
+    CHECK_STATUS(agor_store_open(bad, &other), AGOR_INVALID_UTF8);
+    CHECK(other == NULL);
+    CHECK(last_error_mentions("path"));
+    agor_actor_free(dev);
+}
+
+static void test_domain_errors(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    agor_actor *dev2 = NULL;
+    agor_actor *ghost = NULL;
+    char *json = NULL;
+    char *huge = NULL;
+    int64_t count = 7;
+    size_t cleared = 7;
+    const size_t huge_len = 300 * 1024;
+
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_OK(agor_register_agent(store, "dev-2", "Second developer", "project", "core",
+                                 AGOR_TIER_DEFAULT, NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "dev-2", &dev2));
+
+    /* Unknown ids. */
+    CHECK_STATUS(agor_send(mgr, "nobody", "hello?", NULL), AGOR_NOT_FOUND);
+    CHECK(last_error_mentions("nobody"));
+    CHECK_STATUS(agor_read(dev, "ffffffff", &json), AGOR_NOT_FOUND);
+    CHECK(json == NULL);
+    CHECK_STATUS(agor_reply(dev, "ffffffff", "x", NULL), AGOR_NOT_FOUND);
+    CHECK_STATUS(agor_get_agent(store, "ghost", &json), AGOR_NOT_FOUND);
+    CHECK_STATUS(agor_channel_history(mgr, "no-such-channel", 5, &json), AGOR_NOT_FOUND);
+    CHECK_STATUS(agor_clear_dead_letters(mgr, 123456, &cleared), AGOR_NOT_FOUND);
+    CHECK(cleared == 0);
+    /* An actor for an id nobody registered: created, but every call says not found. */
+    CHECK_OK(agor_actor_new(store, "ghost-1", &ghost));
+    CHECK_STATUS(agor_unread_count(ghost, &count), AGOR_NOT_FOUND);
+    CHECK(count == 0);
+    agor_actor_free(ghost);
+
+    /* Ambiguous prefix. */
+    CHECK_STATUS(agor_get_agent(store, "dev-", &json), AGOR_AMBIGUOUS);
+    CHECK(last_error_mentions("dev-1") && last_error_mentions("dev-2"));
+
+    /* Permission denied: not a contact, not a manager, not an admin, not a member. */
+    CHECK_STATUS(agor_send(dev2, "dev-1", "psst", NULL), AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_create_channel(dev, "skunkworks", NULL), AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_feed(mgr, NULL, 10, &json), AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_post(dev2, "standup", "let me in", NULL), AGOR_PERMISSION_DENIED);
+
+    /* Invalid input: empty, blank and oversized content, malformed ids, bad tier. */
+    CHECK_STATUS(agor_send(mgr, "dev-1", "", NULL), AGOR_INVALID_INPUT);
+    CHECK(last_error_mentions("content"));
+    CHECK_STATUS(agor_send(mgr, "dev-1", "  \n\t ", NULL), AGOR_INVALID_INPUT);
+    huge = malloc(huge_len + 1);
+    CHECK(huge != NULL);
+    if (huge != NULL) {
+        memset(huge, 'x', huge_len);
+        huge[huge_len] = '\0';
+        CHECK_STATUS(agor_send(mgr, "dev-1", huge, NULL), AGOR_INVALID_INPUT);
+        CHECK(last_error_mentions("over the limit"));
+        free(huge);
+    }
+    CHECK_STATUS(agor_actor_new(store, "bad id!", &ghost), AGOR_INVALID_INPUT);
+    CHECK(ghost == NULL);
+    CHECK_STATUS(agor_register_agent(store, "x-1", "X", "project", "core", 7, NULL, NULL, NULL),
+                 AGOR_INVALID_INPUT);
+    CHECK(last_error_mentions("tier"));
+
+    /* A failure's text survives *_free calls made while cleaning up. */
+    CHECK_STATUS(agor_get_agent(store, "ghost", &json), AGOR_NOT_FOUND);
+    agor_string_free(NULL);
+    agor_actor_free(NULL);
+    agor_store_free(NULL);
+    CHECK(last_error_mentions("ghost"));
+    /* ... and a successful call clears it. */
+    CHECK(unread(mgr) >= 0);
+    CHECK(strcmp(agor_last_error_message(), "") == 0);
+
+    agor_actor_free(mgr);
+    agor_actor_free(dev);
+    agor_actor_free(dev2);
+}
+
+/* A file that is not a database is refused with AGOR_SCHEMA and left byte-for-byte as it was. */
+static void test_not_a_database(const char *dir) {
+    static const char contents[] = "these are my notes, not a database\n";
+    char path[4096];
+    char back[sizeof contents + 16];
+    size_t n;
+    FILE *f;
+    agor_store *store = (agor_store *)&passed;
+
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f == NULL) {
+        return;
+    }
+    fwrite(contents, 1, sizeof contents - 1, f);
+    fclose(f);
+
+    CHECK_STATUS(agor_store_open(path, &store), AGOR_SCHEMA);
+    CHECK(store == NULL);
+    CHECK(last_error_mentions("not an agor database"));
+
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f == NULL) {
+        return;
+    }
+    n = fread(back, 1, sizeof back, f);
+    fclose(f);
+    CHECK(n == sizeof contents - 1 && memcmp(back, contents, n) == 0);
+}
+
+/* A NULL path opens $AGOR_DB; an actor outlives the store handle it came from. */
+static void test_default_path_and_handle_lifetimes(void) {
+    const char *env = getenv("AGOR_DB");
+    agor_store *store = NULL;
+    agor_actor *actor = NULL;
+    char *path = NULL;
+
+    CHECK(env != NULL);
+    CHECK_OK(agor_store_open(NULL, &store));
+    CHECK_OK(agor_store_path(store, &path));
+    CHECK(env != NULL && path != NULL && strcmp(path, env) == 0);
+    agor_string_free(path);
+
+    CHECK_OK(agor_register_agent(store, "solo", "Solo", "admin", "ops", 0, NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "solo", &actor));
+    agor_store_free(store);
+    CHECK(unread(actor) == 0);
+    CHECK_OK(agor_heartbeat(actor, NULL));
+    agor_actor_free(actor);
+}
+
+int main(int argc, char **argv) {
+    char db[4096];
+    agor_store *store = NULL;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
+        return 2;
+    }
+    snprintf(db, sizeof db, "%s/team.db", argv[1]);
+
+    test_status_helpers();
+    CHECK_OK(agor_store_open(db, &store));
+    if (store == NULL) {
+        fprintf(stderr, "cannot open %s: %s\n", db, agor_last_error_message());
+        printf("%d passed, %d failed\n", passed, failed + 1);
+        return 1;
+    }
+    test_round_trip(store);
+    test_null_arguments(store);
+    test_invalid_utf8(store);
+    test_domain_errors(store);
+    agor_store_free(store);
+    test_not_a_database(argv[1]);
+    test_default_path_and_handle_lifetimes();
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
