@@ -132,7 +132,7 @@ extern "C" {
  * `~/.local/share/agor/btmsg.db` when `path` is NULL.
  *
  * A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
- * is left untouched.
+ * is left untouched. An empty `path` is refused with `AGOR_INVALID_INPUT`.
  *
  * Ownership: on success `*out_store` receives a new handle the caller releases with
  * `agor_store_free`; on failure it is set to NULL. `path` is only read during the call.

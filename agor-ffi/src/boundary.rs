@@ -288,6 +288,24 @@ mod tests {
     }
 
     #[test]
+    fn each_thread_keeps_its_own_last_error() {
+        assert_eq!(
+            call(|| Err(FfiError::NullArgument("here"))),
+            agor_status::AGOR_NULL_ARGUMENT
+        );
+        let other = std::thread::spawn(|| {
+            let before = last_error();
+            call(|| Err(FfiError::NullArgument("there")));
+            (before, last_error())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(other.0, "");
+        assert!(other.1.contains("`there`"));
+        assert!(last_error().contains("`here`"));
+    }
+
+    #[test]
     fn nul_bytes_in_error_text_are_spelled_out() {
         set_last_error(Some("a\0b".to_owned()));
         assert_eq!(last_error(), "a\\0b");

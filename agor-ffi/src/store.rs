@@ -35,7 +35,7 @@ pub struct agor_actor {
 /// `~/.local/share/agor/btmsg.db` when `path` is NULL.
 ///
 /// A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
-/// is left untouched.
+/// is left untouched. An empty `path` is refused with `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: on success `*out_store` receives a new handle the caller releases with
 /// `agor_store_free`; on failure it is set to NULL. `path` is only read during the call.
@@ -49,6 +49,15 @@ pub unsafe extern "C" fn agor_store_open(
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let path = unsafe { optional_text(path, "path") }?;
         let store = match path {
+            // SQLite turns "" into a private temporary database, so a caller's empty string
+            // would silently write nowhere; NULL is the way to ask for the default file.
+            Some("") => {
+                return Err(FfiError::Core(agor_core::Error::InvalidInput {
+                    field: "path",
+                    reason: "must not be empty; pass NULL for $AGOR_DB or the default path"
+                        .to_owned(),
+                }))
+            }
             Some(p) => Store::open(p)?,
             None => Store::open_default()?,
         };

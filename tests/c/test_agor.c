@@ -384,7 +384,8 @@ static void test_domain_errors(agor_store *store) {
     agor_actor_free(dev2);
 }
 
-/* A file that is not a database is refused with AGOR_SCHEMA and left byte-for-byte as it was. */
+/* A file that is not a database is refused with AGOR_SCHEMA and left byte-for-byte as it was;
+ * an empty path is refused rather than opening a throwaway temporary database. */
 static void test_not_a_database(const char *dir) {
     static const char contents[] = "these are my notes, not a database\n";
     char path[4096];
@@ -402,6 +403,8 @@ static void test_not_a_database(const char *dir) {
     fwrite(contents, 1, sizeof contents - 1, f);
     fclose(f);
 
+    CHECK_STATUS(agor_store_open("", &store), AGOR_INVALID_INPUT);
+    CHECK(store == NULL);
     CHECK_STATUS(agor_store_open(path, &store), AGOR_SCHEMA);
     CHECK(store == NULL);
     CHECK(last_error_mentions("not an agor database"));
