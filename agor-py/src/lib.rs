@@ -1,1 +1,55 @@
+//! The native module `agor._agor`: pyo3 bindings over agor-core, wrapped by the typed Python
+//! package `agor` (python/agor). Every core call runs with the GIL released.
 
+mod actor;
+mod errors;
+mod records;
+mod store;
+
+use std::ffi::OsString;
+
+use pyo3::prelude::*;
+
+use crate::records::ToPy;
+
+/// Runs one core operation without the GIL (the core `Store` is `Send + Sync` and serialises
+/// on its own connection lock), then converts the result or maps the error.
+pub(crate) fn call_core<'py, T: ToPy + Send>(
+    py: Python<'py>,
+    f: impl FnOnce() -> agor_core::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    py.detach(f)
+        .map_err(|e| errors::to_py_err(py, e))?
+        .into_object(py)
+}
+
+/// A `limit` argument: Python ints are unbounded, the core takes a `u32`.
+pub(crate) fn limit(py: Python<'_>, value: i64) -> PyResult<u32> {
+    u32::try_from(value).map_err(|_| {
+        errors::invalid(
+            py,
+            "limit",
+            format!("{value} is not between 0 and {}", u32::MAX),
+        )
+    })
+}
+
+/// Runs the `btmsg` command with `argv` (`argv[0]` is the program name) and returns its exit
+/// code. Used by the `btmsg` console script.
+#[pyfunction]
+fn btmsg_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
+    py.detach(|| agor_cli::btmsg_main(argv))
+}
+
+#[pymodule]
+fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(store::open, m)?)?;
+    m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_sample_error, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<actor::Actor>()?;
+    records::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,380 @@
+//! The records Python code gets back (Agent, Message, Channel, ...): immutable wrappers around
+//! the core structs with read-only attributes, `to_dict()`, `__repr__` and `==`.
+
+use agor_core as core;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+/// How a core value becomes Python: `object` is what an attribute returns (records become
+/// their classes), `plain` what `to_dict()` holds (records become dicts, recursively).
+/// Attributes convert on access, so a record that is never inspected costs one allocation.
+pub(crate) trait ToPy {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+
+    fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.object(py)
+    }
+
+    /// Like `object`, moving the value instead of cloning it (for results of core calls).
+    fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>>
+    where
+        Self: Sized,
+    {
+        self.object(py)
+    }
+}
+
+macro_rules! scalar_to_py {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.into_bound_py_any(py)
+            }
+        }
+    )*};
+}
+scalar_to_py!(String, i64, usize, bool, ());
+
+impl ToPy for &str {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyString::new(py, self).into_any())
+    }
+}
+
+impl<T: ToPy> ToPy for Option<T> {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.object(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+    fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.plain(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+    fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        match self {
+            Some(v) => v.into_object(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl<T: ToPy> ToPy for Vec<T> {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.object(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
+    fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.plain(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
+    fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let items = self
+            .into_iter()
+            .map(|v| v.into_object(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
+}
+
+impl<A: ToPy, B: ToPy> ToPy for (A, B) {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyTuple::new(py, [self.0.object(py)?, self.1.object(py)?])?.into_any())
+    }
+    fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyTuple::new(py, [self.0.plain(py)?, self.1.plain(py)?])?.into_any())
+    }
+    fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(PyTuple::new(py, [self.0.into_object(py)?, self.1.into_object(py)?])?.into_any())
+    }
+}
+
+/// Text shown in a repr: long bodies are cut so a list of messages stays readable.
+fn preview(text: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Declares the Python class for one core record: a getter per field, `to_dict`, `__repr__`
+/// (showing the `repr` fields, and the `preview` field shortened), and `==` from the core's
+/// `PartialEq`.
+macro_rules! record {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident wraps $core:path;
+        repr [$($rf:ident),*] $(preview $pf:ident)?;
+        { $( $(#[doc = $fdoc:literal])* $field:ident ),* $(,)? }
+    ) => {
+        $(#[doc = $doc])*
+        #[pyclass(frozen, eq, module = "agor")]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name(pub(crate) $core);
+
+        #[pymethods]
+        impl $name {
+            $(
+                $(#[doc = $fdoc])*
+                #[getter]
+                // Names mirror the legacy columns, so `from_agent` is a getter, not a constructor.
+                #[allow(clippy::wrong_self_convention)]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.0.$field.object(py)
+                }
+            )*
+
+            /// The record as a dict of plain values (nested records become dicts too),
+            /// ready for `json.dumps`.
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.0.plain(py)
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut parts: Vec<String> = Vec::new();
+                $( parts.push(format!(
+                    concat!(stringify!($rf), "={}"),
+                    self.0.$rf.object(py)?.repr()?
+                )); )*
+                $( parts.push(format!(
+                    concat!(stringify!($pf), "={}"),
+                    PyString::new(py, &preview(&self.0.$pf)).repr()?
+                )); )?
+                Ok(format!(concat!(stringify!($name), "({})"), parts.join(", ")))
+            }
+        }
+
+        impl ToPy for $core {
+            fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(Bound::new(py, $name(self.clone()))?.into_any())
+            }
+            fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let d = PyDict::new(py);
+                $( d.set_item(pyo3::intern!(py, stringify!($field)), self.$field.plain(py)?)?; )*
+                Ok(d.into_any())
+            }
+            fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+                Ok(Bound::new(py, $name(self))?.into_any())
+            }
+        }
+    };
+}
+
+record! {
+    /// A registered agent, with its unread direct-message count.
+    Agent wraps core::Agent;
+    repr [id, role, group_id, tier, status, unread];
+    {
+        /// Agent id: 1-64 characters of letters, digits, `_` and `-`.
+        id,
+        /// Display name.
+        name,
+        /// Role: admin, manager, architect, tester, reviewer, project or a custom one.
+        role,
+        /// The group (team) the agent belongs to.
+        group_id,
+        /// 0 admin (bypasses the ACL), 1 management, 2 project.
+        tier,
+        /// Model name, if registered with one.
+        model,
+        /// Working directory, if registered with one.
+        cwd,
+        /// `active`, `sleeping` or `stopped` (legacy rows may hold other text).
+        status,
+        /// When the agent last did something (`YYYY-MM-DD HH:MM:SS`, UTC), if ever.
+        last_active_at,
+        /// When the agent was registered (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+        /// Unix seconds of the last heartbeat, or None if it never sent one.
+        last_heartbeat,
+        /// Unread direct messages addressed to this agent.
+        unread,
+    }
+}
+
+record! {
+    /// A direct message between two agents.
+    Message wraps core::Message;
+    repr [id, from_agent, to_agent, read] preview content;
+    {
+        /// Message id (a UUID; any unique prefix is accepted where an id is expected).
+        id,
+        /// Sender's agent id.
+        from_agent,
+        /// Recipient's agent id.
+        to_agent,
+        /// The text.
+        content,
+        /// Whether the recipient has read it.
+        read,
+        /// Id of the message this one answers, if it is a reply.
+        reply_to,
+        /// Recipient's group.
+        group_id,
+        /// Sender's group.
+        sender_group_id,
+        /// When it was sent (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// A post in a channel.
+    ChannelMessage wraps core::ChannelMessage;
+    repr [id, channel_id, from_agent] preview content;
+    {
+        /// Post id (a UUID).
+        id,
+        /// The channel's id.
+        channel_id,
+        /// Author's agent id.
+        from_agent,
+        /// The text.
+        content,
+        /// When it was posted (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// A channel, with its member count and last post.
+    Channel wraps core::Channel;
+    repr [id, name, group_id, member_count];
+    {
+        /// Channel id (a UUID); channels can also be addressed by name.
+        id,
+        /// Channel name, unique within its group.
+        name,
+        /// The group the channel belongs to.
+        group_id,
+        /// Agent id of its creator.
+        created_by,
+        /// When it was created (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+        /// Number of members.
+        member_count,
+        /// The newest post (a `ChannelMessage`), or None.
+        last_message,
+    }
+}
+
+record! {
+    /// A message that could not be delivered because its recipient had gone silent.
+    /// It is redelivered to the inbox when the recipient heartbeats again.
+    DeadLetter wraps core::DeadLetter;
+    repr [id, from_agent, to_agent] preview content;
+    {
+        /// Queue id (an integer).
+        id,
+        /// Sender's agent id.
+        from_agent,
+        /// Intended recipient's agent id.
+        to_agent,
+        /// The text.
+        content,
+        /// Why it was not delivered.
+        error,
+        /// Id of the message it answers, if it was a reply.
+        reply_to,
+        /// When it was queued (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// Outcome of a fan-out send (`send_to_role`, `send_to_pattern`, `broadcast`).
+    Delivery wraps core::Delivery;
+    repr [sent, dead_lettered, skipped];
+    {
+        /// Messages now in their recipients' inboxes (list of `Message`).
+        sent,
+        /// `(recipient, dead_letter_id)` pairs for recipients that had gone silent.
+        dead_lettered,
+        /// Recipients left out because the sender may not message them (not contacts).
+        skipped,
+    }
+}
+
+record! {
+    /// What a heartbeat did: when it was recorded and which dead letters it redelivered.
+    Heartbeat wraps core::Heartbeat;
+    repr [agent_id, timestamp, redelivered];
+    {
+        /// The agent that heartbeated.
+        agent_id,
+        /// Unix seconds recorded.
+        timestamp,
+        /// Dead letters moved into the inbox (list of `Message`).
+        redelivered,
+    }
+}
+
+record! {
+    /// An agent whose last heartbeat is older than the staleness threshold.
+    StaleAgent wraps core::StaleAgent;
+    repr [agent_id, silent_secs];
+    {
+        /// The agent's id.
+        agent_id,
+        /// Unix seconds of its last heartbeat.
+        last_heartbeat,
+        /// Seconds since then.
+        silent_secs,
+    }
+}
+
+record! {
+    /// One row of the audit log: every mutation is recorded with the agent that made it.
+    AuditEntry wraps core::AuditEntry;
+    repr [id, agent_id, event_type, detail];
+    {
+        /// Row id (increasing).
+        id,
+        /// The acting agent.
+        agent_id,
+        /// What happened, e.g. `message_sent`, `channel_created`.
+        event_type,
+        /// Human-readable detail.
+        detail,
+        /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// An edge of the contacts ACL: `agent_id` may message `contact_id`.
+    Contact wraps core::Contact;
+    repr [agent_id, contact_id];
+    {
+        /// The agent allowed to send.
+        agent_id,
+        /// The agent it may message.
+        contact_id,
+    }
+}
+
+/// Registers every record class on the native module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Agent>()?;
+    m.add_class::<Message>()?;
+    m.add_class::<ChannelMessage>()?;
+    m.add_class::<Channel>()?;
+    m.add_class::<DeadLetter>()?;
+    m.add_class::<Delivery>()?;
+    m.add_class::<Heartbeat>()?;
+    m.add_class::<StaleAgent>()?;
+    m.add_class::<AuditEntry>()?;
+    m.add_class::<Contact>()?;
+    Ok(())
+}

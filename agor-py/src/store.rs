@@ -1,0 +1,273 @@
+//! `agor.Store`: an open database file, and `agor.open()` that makes one.
+//! Agent registry, ACL, audit and liveness queries that need no acting agent live here.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use agor_core as core;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::actor::Actor;
+use crate::call_core;
+use crate::errors::{closed_store, invalid, to_py_err};
+use crate::records::ToPy;
+
+/// Where the core store lives while the Python handle is open. `close()` empties it; the
+/// store and every actor made from it share it, so closing really drops the connection
+/// (calls already running keep their own clone and finish first).
+#[derive(Debug, Default)]
+pub(crate) struct Slot(Mutex<Option<core::Store>>);
+
+impl Slot {
+    /// A clone of the open store (an `Arc` bump), taken without holding the lock during the call.
+    pub(crate) fn get(&self, py: Python<'_>) -> PyResult<core::Store> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| closed_store(py))
+    }
+
+    fn take(&self) -> Option<core::Store> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// Seconds from Python (int or float) as a `Duration`, refusing negatives, NaN and infinity.
+fn seconds(py: Python<'_>, field: &'static str, secs: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        invalid(
+            py,
+            field,
+            format!("{secs} is not a non-negative number of seconds"),
+        )
+    })
+}
+
+/// Opens (creating if needed) an agor database file.
+///
+/// `path`: a str or path-like; None means `$AGOR_DB`, else `~/.local/share/agor/btmsg.db`.
+/// `busy_timeout`: seconds a write waits for another process's lock (default 10).
+/// `read_only`: refuse every write with `ReadOnlyError`.
+/// `stale_after`: seconds without a heartbeat after which an agent counts as stale (default 300).
+///
+/// Raises `SchemaError` for a file that is not an agor/btmsg database or is from a newer
+/// agor (the file is left untouched), `StorageError` if it cannot be opened.
+#[pyfunction]
+#[pyo3(signature = (path=None, *, busy_timeout=None, read_only=false, stale_after=None))]
+pub(crate) fn open(
+    py: Python<'_>,
+    path: Option<PathBuf>,
+    busy_timeout: Option<f64>,
+    read_only: bool,
+    stale_after: Option<f64>,
+) -> PyResult<Store> {
+    let mut builder = core::Store::builder().read_only(read_only);
+    if let Some(p) = path {
+        // SQLite takes a C string; say what is wrong instead of a storage error.
+        if p.as_os_str().as_encoded_bytes().contains(&0) {
+            return Err(invalid(py, "path", "contains a NUL character".into()));
+        }
+        builder = builder.path(p);
+    }
+    if let Some(s) = busy_timeout {
+        builder = builder.busy_timeout(seconds(py, "busy_timeout", s)?);
+    }
+    if let Some(s) = stale_after {
+        builder = builder.stale_after(seconds(py, "stale_after", s)?);
+    }
+    // Opening may wait on another process's lock or run a migration: release the GIL.
+    let store = py.detach(|| builder.open()).map_err(|e| to_py_err(py, e))?;
+    Ok(Store {
+        path: store.path().to_string_lossy().into_owned(),
+        slot: Arc::new(Slot(Mutex::new(Some(store)))),
+    })
+}
+
+/// An open agor database: one SQLite file shared by many processes.
+///
+/// Create it with `agor.open(path)`. Every method is one transaction. A store may be used from
+/// several threads; calls release the GIL while they run. `close()` (or leaving a `with`
+/// block) drops the connection for the store and every actor made from it.
+#[pyclass(frozen, module = "agor")]
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) slot: Arc<Slot>,
+    path: String,
+}
+
+impl Store {
+    pub(crate) fn path_str(&self) -> &str {
+        &self.path
+    }
+}
+
+#[pymethods]
+impl Store {
+    /// The database file's path.
+    #[getter]
+    fn path(&self) -> &str {
+        self.path_str()
+    }
+
+    /// True once `close()` has been called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.slot
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+    }
+
+    /// Seconds without a heartbeat after which an agent is stale.
+    #[getter]
+    fn stale_after(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.slot.get(py)?.stale_after().as_secs_f64())
+    }
+
+    /// Registers an agent, or updates it if the id exists; returns the `Agent`.
+    ///
+    /// `tier` defaults from the role: admin 0; manager, architect, tester, reviewer 1;
+    /// anything else 2. Raises `InvalidInputError` for a malformed id, role, group or tier.
+    #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn register_agent<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        name: String,
+        role: String,
+        group: String,
+        tier: Option<i64>,
+        model: Option<String>,
+        cwd: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        let new = core::NewAgent {
+            id,
+            name,
+            role,
+            group,
+            tier,
+            model,
+            cwd,
+        };
+        call_core(py, || store.register_agent(&new))
+    }
+
+    /// One agent by id or unique id prefix. Raises `NotFoundError` / `AmbiguousIdError`.
+    fn get_agent<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.get_agent(&id))
+    }
+
+    /// Every agent (or those of one group), each with its `unread` count.
+    #[pyo3(signature = (group=None))]
+    fn list_agents<'py>(
+        &self,
+        py: Python<'py>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.list_agents(group.as_deref()))
+    }
+
+    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`). Idempotent.
+    #[pyo3(signature = (from_id, to_id, bidirectional=false))]
+    fn allow<'py>(
+        &self,
+        py: Python<'py>,
+        from_id: String,
+        to_id: String,
+        bidirectional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.allow(&from_id, &to_id, bidirectional))
+    }
+
+    /// Every edge of the contacts ACL, as a list of `Contact`.
+    fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.contact_graph())
+    }
+
+    /// A handle acting as agent `id`: every call through it is permission-checked and audited
+    /// as that agent. The id's format is checked now, its existence by each call.
+    fn as_agent(slf: Bound<'_, Self>, id: String) -> PyResult<Actor> {
+        let py = slf.py();
+        core::validate_agent_id(&id).map_err(|e| to_py_err(py, e))?;
+        Ok(Actor::new(slf.unbind(), id))
+    }
+
+    /// Agents that have heartbeated before but not within `threshold_secs`
+    /// (default: the store's `stale_after`), as a list of `StaleAgent`.
+    #[pyo3(signature = (threshold_secs=None))]
+    fn stale_agents<'py>(
+        &self,
+        py: Python<'py>,
+        threshold_secs: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(t) = threshold_secs.filter(|t| *t < 0) {
+            return Err(invalid(py, "threshold_secs", format!("{t} is negative")));
+        }
+        let store = self.slot.get(py)?;
+        call_core(py, || store.stale_agents(threshold_secs))
+    }
+
+    /// The newest audit rows first (optionally one agent's), as a list of `AuditEntry`.
+    #[pyo3(signature = (agent_id=None, limit=50))]
+    fn audit_log<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: Option<String>,
+        limit: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::limit(py, limit)?;
+        let store = self.slot.get(py)?;
+        call_core(py, || store.audit_log(agent_id.as_deref(), n))
+    }
+
+    /// Creates the group's `review-queue` and `review-log` channels if missing; returns both.
+    fn ensure_review_channels<'py>(
+        &self,
+        py: Python<'py>,
+        group: String,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let store = self.slot.get(py)?;
+        let (queue, log) = py
+            .detach(|| store.ensure_review_channels(&group))
+            .map_err(|e| to_py_err(py, e))?;
+        PyTuple::new(py, [queue.into_object(py)?, log.into_object(py)?])
+    }
+
+    /// The agor schema version of the file (`PRAGMA user_version`).
+    fn schema_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.schema_version())
+    }
+
+    /// Closes the connection (for this store and its actors). Safe to call twice.
+    fn close(&self, py: Python<'_>) {
+        let store = self.slot.take();
+        // Closing the last connection checkpoints the WAL, which is file I/O.
+        py.detach(move || drop(store));
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> bool {
+        self.close(py);
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { ", closed" } else { "" };
+        format!("Store(path={:?}{state})", self.path)
+    }
+}

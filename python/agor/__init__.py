@@ -1,0 +1,92 @@
+"""agor: coordination for teams of AI coding agents, on one SQLite file shared by processes.
+
+Agents, a contacts ACL, direct messages, channels, heartbeats and a dead-letter queue,
+implemented in Rust (``agor-core``) and exposed here with typed classes::
+
+    import agor
+
+    with agor.open("/tmp/team.db") as store:        # None: $AGOR_DB or ~/.local/share/agor/btmsg.db
+        store.register_agent("mgr-1", "Manager", "manager", "core")
+        store.register_agent("dev-1", "Developer", "project", "core")
+        store.allow("mgr-1", "dev-1", bidirectional=True)
+        mgr = store.as_agent("mgr-1")                  # every call below acts as mgr-1
+        mgr.send("dev-1", "please take the parser task")
+        for m in store.as_agent("dev-1").read():       # unread, oldest first; marks them read
+            print(m.from_agent, m.content)
+
+Every call is one transaction and releases the GIL while it runs; stores and actors may be
+shared between threads, and any number of processes may open the same file. Failures raise
+``agor.AgorError`` subclasses (see :mod:`agor.errors`); results are immutable records with
+plain attributes and ``to_dict()``.
+
+.. warning::
+   Do not open the same database file with the stdlib ``sqlite3`` module *in the same
+   process* as agor. agor bundles its own SQLite; two SQLite copies in one process do not
+   see each other's POSIX advisory locks, and closing the file in one copy silently drops
+   the other's locks, which can corrupt the database. Use agor's API, or a separate process
+   (for example the ``sqlite3`` command or a ``subprocess``), to inspect the file.
+"""
+
+from __future__ import annotations
+
+from agor._agor import (
+    Actor,
+    Agent,
+    AuditEntry,
+    Channel,
+    ChannelMessage,
+    Contact,
+    DeadLetter,
+    Delivery,
+    Heartbeat,
+    Message,
+    StaleAgent,
+    Store,
+    __version__,
+    open,
+)
+from agor.errors import (
+    AgorError,
+    AlreadyClaimedError,
+    AmbiguousIdError,
+    BusyError,
+    ConflictError,
+    InvalidInputError,
+    LeaseError,
+    NotFoundError,
+    PermissionDeniedError,
+    ReadOnlyError,
+    RecipientUnavailableError,
+    SchemaError,
+    StorageError,
+)
+
+__all__ = [
+    "open",
+    "Store",
+    "Actor",
+    "Agent",
+    "Message",
+    "Channel",
+    "ChannelMessage",
+    "Contact",
+    "DeadLetter",
+    "Delivery",
+    "Heartbeat",
+    "StaleAgent",
+    "AuditEntry",
+    "AgorError",
+    "NotFoundError",
+    "AmbiguousIdError",
+    "PermissionDeniedError",
+    "ConflictError",
+    "AlreadyClaimedError",
+    "LeaseError",
+    "RecipientUnavailableError",
+    "InvalidInputError",
+    "SchemaError",
+    "StorageError",
+    "ReadOnlyError",
+    "BusyError",
+    "__version__",
+]
