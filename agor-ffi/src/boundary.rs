@@ -148,23 +148,36 @@ impl<T> Cleared for *mut T {
     }
 }
 
-impl Cleared for i64 {
-    fn cleared() -> Self {
-        0
+/// How a result of type `T` is written into an output parameter of type `Self`.
+pub(crate) trait Deliver<T>: Cleared {
+    fn deliver(&mut self, value: T);
+}
+
+/// Records and lists reach C as JSON strings.
+impl<T: Serialize> Deliver<T> for *mut c_char {
+    fn deliver(&mut self, value: T) {
+        put_json(self, &value);
     }
 }
 
-impl Cleared for usize {
-    fn cleared() -> Self {
-        0
-    }
+/// Counts and flags reach C as themselves.
+macro_rules! scalar_out {
+    ($($t:ty),*) => {$(
+        impl Cleared for $t {
+            fn cleared() -> Self {
+                <$t>::default()
+            }
+        }
+
+        impl Deliver<$t> for $t {
+            fn deliver(&mut self, value: $t) {
+                *self = value;
+            }
+        }
+    )*};
 }
 
-impl Cleared for bool {
-    fn cleared() -> Self {
-        false
-    }
-}
+scalar_out!(i64, usize, bool);
 
 /// A required output parameter, cleared at once so it reads NULL/0 if the call then fails.
 /// Entry points take their outputs first, before any other check can return early.
@@ -194,7 +207,7 @@ pub(crate) fn put_string(out: &mut *mut c_char, value: String) {
 }
 
 /// Hands `value` to C as JSON (see [`put_string`]).
-pub(crate) fn put_json<T: Serialize + ?Sized>(out: &mut *mut c_char, value: &T) {
+fn put_json<T: Serialize + ?Sized>(out: &mut *mut c_char, value: &T) {
     // The core's records are plain structs with string keys, which always serialize.
     let json = serde_json::to_string(value).expect("core record failed to serialize");
     put_string(out, json);

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 use crate::boundary::text;
 use crate::messages::limit_or_all;
 use crate::status::agor_status;
-use crate::store::{agor_actor, query_as_actor, update_as_actor};
+use crate::store::{agor_actor, query, update};
 
 /// Creates channel `name` in the actor's group and joins it. Managers and admins only.
 ///
@@ -18,7 +18,7 @@ pub unsafe extern "C" fn agor_create_channel(
     name: *const c_char,
     out_channel: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_channel, |me| {
+    update(actor, out_channel, |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let name = unsafe { text(name, "name") }?;
         Ok(me.create_channel(name)?)
@@ -34,7 +34,7 @@ pub extern "C" fn agor_list_channels(
     actor: Option<&agor_actor>,
     out_channels: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_channels, "out_channels", |me| {
+    query(actor, out_channels, "out_channels", |me| {
         Ok(me.list_channels()?)
     })
 }
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn agor_post(
     content: *const c_char,
     out_post: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_post, |me| {
+    update(actor, out_post, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (channel, content) = unsafe { (text(channel, "channel")?, text(content, "content")?) };
         Ok(me.post(channel, content)?)
@@ -68,7 +68,7 @@ pub unsafe extern "C" fn agor_channel_history(
     limit: u32,
     out_posts: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_posts, "out_posts", |me| {
+    query(actor, out_posts, "out_posts", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let channel = unsafe { text(channel, "channel") }?;
         Ok(me.channel_history(channel, limit_or_all(limit))?)
@@ -87,7 +87,7 @@ pub unsafe extern "C" fn agor_add_member(
     agent_id: *const c_char,
     out_channel: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_channel, |me| {
+    update(actor, out_channel, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (channel, agent) = unsafe { (text(channel, "channel")?, text(agent_id, "agent_id")?) };
         Ok(me.add_member(channel, agent)?)

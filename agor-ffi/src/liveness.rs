@@ -3,9 +3,8 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{call, handle, optional_out};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query_as_actor, update_as_actor};
+use crate::store::{agor_actor, query, update};
 
 /// Pass as `dead_letter_id` to act on every dead letter the actor may see.
 pub const AGOR_ALL_DEAD_LETTERS: i64 = -1;
@@ -24,7 +23,7 @@ pub extern "C" fn agor_heartbeat(
     actor: Option<&agor_actor>,
     out_heartbeat: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_heartbeat, |me| Ok(me.heartbeat()?))
+    update(actor, out_heartbeat, |me| Ok(me.heartbeat()?))
 }
 
 /// Dead letters the actor may see (those it sent or that were addressed to it; managers and
@@ -36,7 +35,7 @@ pub extern "C" fn agor_dead_letters(
     actor: Option<&agor_actor>,
     out_dead_letters: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_dead_letters, "out_dead_letters", |me| {
+    query(actor, out_dead_letters, "out_dead_letters", |me| {
         Ok(me.dead_letters()?)
     })
 }
@@ -52,7 +51,7 @@ pub extern "C" fn agor_redeliver_dead_letters(
     dead_letter_id: i64,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_messages, |me| {
+    update(actor, out_messages, |me| {
         Ok(me.redeliver_dead_letters(scope(dead_letter_id))?)
     })
 }
@@ -65,13 +64,7 @@ pub extern "C" fn agor_clear_dead_letters(
     dead_letter_id: i64,
     out_cleared: Option<&mut usize>,
 ) -> agor_status {
-    call(|| {
-        let out = optional_out(out_cleared);
-        let actor = handle(actor, "actor")?;
-        let cleared = actor.actor.clear_dead_letters(scope(dead_letter_id))?;
-        if let Some(out) = out {
-            *out = cleared;
-        }
-        Ok(())
+    update(actor, out_cleared, |me| {
+        Ok(me.clear_dead_letters(scope(dead_letter_id))?)
     })
 }

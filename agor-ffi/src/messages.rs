@@ -3,9 +3,9 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{call, handle, optional_out, optional_text, put_string, required_out, text};
+use crate::boundary::{call, handle, optional_text, put_string, required_out, text};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query_as_actor, update_as_actor};
+use crate::store::{agor_actor, query, update};
 
 /// `limit` argument value meaning "no limit" (every list function accepts it).
 pub const AGOR_NO_LIMIT: u32 = 0;
@@ -27,7 +27,7 @@ pub extern "C" fn agor_whoami(
     actor: Option<&agor_actor>,
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_agent, "out_agent", |me| Ok(me.whoami()?))
+    query(actor, out_agent, "out_agent", |me| Ok(me.whoami()?))
 }
 
 /// The agents the actor may message, as a JSON array.
@@ -38,7 +38,7 @@ pub extern "C" fn agor_contacts(
     actor: Option<&agor_actor>,
     out_agents: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_agents, "out_agents", |me| Ok(me.contacts()?))
+    query(actor, out_agents, "out_agents", |me| Ok(me.contacts()?))
 }
 
 /// Sends `content` to agent `to` (id or unique id prefix).
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn agor_send(
     content: *const c_char,
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_message, |me| {
+    update(actor, out_message, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (to, content) = unsafe { (text(to, "to")?, text(content, "content")?) };
         Ok(me.send(to, content)?)
@@ -74,7 +74,7 @@ pub unsafe extern "C" fn agor_reply(
     content: *const c_char,
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_message, |me| {
+    update(actor, out_message, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (id, content) = unsafe { (text(message_id, "message_id")?, text(content, "content")?) };
         Ok(me.reply(id, content)?)
@@ -93,7 +93,7 @@ pub extern "C" fn agor_inbox(
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
     let limit = (limit != AGOR_NO_LIMIT).then_some(limit);
-    query_as_actor(actor, out_messages, "out_messages", |me| {
+    query(actor, out_messages, "out_messages", |me| {
         Ok(me.inbox(all, limit)?)
     })
 }
@@ -106,7 +106,7 @@ pub extern "C" fn agor_peek(
     actor: Option<&agor_actor>,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_messages, "out_messages", |me| Ok(me.peek()?))
+    query(actor, out_messages, "out_messages", |me| Ok(me.peek()?))
 }
 
 /// One message by id or unique prefix, as JSON; marks it read if it was addressed to the actor.
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn agor_read(
     message_id: *const c_char,
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_message, "out_message", |me| {
+    query(actor, out_message, "out_message", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let id = unsafe { text(message_id, "message_id") }?;
         Ok(me.read(id)?)
@@ -134,7 +134,7 @@ pub extern "C" fn agor_read_unread(
     actor: Option<&agor_actor>,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_messages, "out_messages", |me| {
+    query(actor, out_messages, "out_messages", |me| {
         Ok(me.read_unread()?)
     })
 }
@@ -147,16 +147,10 @@ pub unsafe extern "C" fn agor_mark_conversation_read(
     other: *const c_char,
     out_marked: Option<&mut usize>,
 ) -> agor_status {
-    call(|| {
-        let out = optional_out(out_marked);
-        let actor = handle(actor, "actor")?;
+    update(actor, out_marked, |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let other = unsafe { text(other, "other") }?;
-        let marked = actor.actor.mark_conversation_read(other)?;
-        if let Some(out) = out {
-            *out = marked;
-        }
-        Ok(())
+        Ok(me.mark_conversation_read(other)?)
     })
 }
 
@@ -170,9 +164,7 @@ pub unsafe extern "C" fn agor_ack(
     session_id: *const c_char,
     out_newly_seen: Option<&mut bool>,
 ) -> agor_status {
-    call(|| {
-        let out = optional_out(out_newly_seen);
-        let actor = handle(actor, "actor")?;
+    update(actor, out_newly_seen, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (id, session) = unsafe {
             (
@@ -180,11 +172,7 @@ pub unsafe extern "C" fn agor_ack(
                 text(session_id, "session_id")?,
             )
         };
-        let added = actor.actor.ack(id, session)?;
-        if let Some(out) = out {
-            *out = added;
-        }
-        Ok(())
+        Ok(me.ack(id, session)?)
     })
 }
 
@@ -194,11 +182,7 @@ pub extern "C" fn agor_unread_count(
     actor: Option<&agor_actor>,
     out_count: Option<&mut i64>,
 ) -> agor_status {
-    call(|| {
-        let out = required_out(out_count, "out_count")?;
-        *out = handle(actor, "actor")?.actor.unread_count()?;
-        Ok(())
-    })
+    query(actor, out_count, "out_count", |me| Ok(me.unread_count()?))
 }
 
 /// The last `limit` messages (`AGOR_NO_LIMIT` for all) between the actor and agent `other`,
@@ -212,7 +196,7 @@ pub unsafe extern "C" fn agor_history(
     limit: u32,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_messages, "out_messages", |me| {
+    query(actor, out_messages, "out_messages", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let other = unsafe { text(other, "other") }?;
         Ok(me.history(other, limit_or_all(limit))?)
@@ -230,7 +214,7 @@ pub unsafe extern "C" fn agor_feed(
     limit: u32,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query_as_actor(actor, out_messages, "out_messages", |me| {
+    query(actor, out_messages, "out_messages", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let group = unsafe { optional_text(group, "group") }?;
         Ok(me.feed(group, limit_or_all(limit))?)
@@ -269,7 +253,7 @@ pub unsafe extern "C" fn agor_send_to_role(
     content: *const c_char,
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_delivery, |me| {
+    update(actor, out_delivery, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (role, content) = unsafe { (text(role, "role")?, text(content, "content")?) };
         Ok(me.send_to_role(role, content)?)
@@ -287,7 +271,7 @@ pub unsafe extern "C" fn agor_send_to_pattern(
     content: *const c_char,
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_delivery, |me| {
+    update(actor, out_delivery, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (pattern, content) = unsafe { (text(pattern, "pattern")?, text(content, "content")?) };
         Ok(me.send_to_pattern(pattern, content)?)
@@ -303,7 +287,7 @@ pub unsafe extern "C" fn agor_broadcast(
     content: *const c_char,
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update_as_actor(actor, out_delivery, |me| {
+    update(actor, out_delivery, |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let content = unsafe { text(content, "content") }?;
         Ok(me.broadcast(content)?)

@@ -4,10 +4,9 @@
 use std::ffi::c_char;
 
 use agor_core::{Actor, NewAgent, Store};
-use serde::Serialize;
 
 use crate::boundary::{
-    call, guard, handle, optional_out, optional_text, put_json, put_string, required_out, text,
+    call, guard, handle, optional_out, optional_text, put_string, required_out, text, Deliver,
     FfiError,
 };
 use crate::status::agor_status;
@@ -107,9 +106,7 @@ pub unsafe extern "C" fn agor_register_agent(
     cwd: *const c_char,
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
-    call(|| {
-        let out = optional_out(out_agent);
-        let store = handle(store, "store")?;
+    update(store, out_agent, |store| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let new = unsafe {
             NewAgent {
@@ -122,11 +119,7 @@ pub unsafe extern "C" fn agor_register_agent(
                 cwd: optional_text(cwd, "cwd")?.map(str::to_owned),
             }
         };
-        let agent = store.store.register_agent(&new)?;
-        if let Some(out) = out {
-            put_json(out, &agent);
-        }
-        Ok(())
+        Ok(store.register_agent(&new)?)
     })
 }
 
@@ -139,13 +132,10 @@ pub unsafe extern "C" fn agor_get_agent(
     id: *const c_char,
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
-    call(|| {
-        let out = required_out(out_agent, "out_agent")?;
-        let store = handle(store, "store")?;
+    query(store, out_agent, "out_agent", |store| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let id = unsafe { text(id, "id") }?;
-        put_json(out, &store.store.get_agent(id)?);
-        Ok(())
+        Ok(store.get_agent(id)?)
     })
 }
 
@@ -158,13 +148,10 @@ pub unsafe extern "C" fn agor_list_agents(
     group: *const c_char,
     out_agents: Option<&mut *mut c_char>,
 ) -> agor_status {
-    call(|| {
-        let out = required_out(out_agents, "out_agents")?;
-        let store = handle(store, "store")?;
+    query(store, out_agents, "out_agents", |store| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let group = unsafe { optional_text(group, "group") }?;
-        put_json(out, &store.store.list_agents(group)?);
-        Ok(())
+        Ok(store.list_agents(group)?)
     })
 }
 
@@ -213,35 +200,58 @@ pub extern "C" fn agor_actor_free(actor: Option<Box<agor_actor>>) {
     guard((), || drop(actor));
 }
 
-/// Runs a read as the actor and hands the result to C as JSON in a required out-parameter.
-/// `op` converts its own string arguments, so their errors are reported like the core's.
-pub(crate) fn query_as_actor<T: Serialize>(
-    actor: Option<&agor_actor>,
-    out: Option<&mut *mut c_char>,
+/// What entry points reach through a handle, and the argument name used in NULL errors.
+pub(crate) trait Handle {
+    type Target;
+    const ARG: &'static str;
+    fn target(&self) -> &Self::Target;
+}
+
+impl Handle for agor_store {
+    type Target = Store;
+    const ARG: &'static str = "store";
+    fn target(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Handle for agor_actor {
+    type Target = Actor;
+    const ARG: &'static str = "actor";
+    fn target(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+/// Runs a read through a handle and writes its result (JSON for records) to a required
+/// out-parameter. `op` converts its own string arguments, so their errors are reported too.
+pub(crate) fn query<H: Handle, O: Deliver<T>, T>(
+    target: Option<&H>,
+    out: Option<&mut O>,
     out_arg: &'static str,
-    op: impl FnOnce(&Actor) -> Result<T, FfiError>,
+    op: impl FnOnce(&H::Target) -> Result<T, FfiError>,
 ) -> agor_status {
     call(|| {
         let out = required_out(out, out_arg)?;
-        let actor = handle(actor, "actor")?;
-        put_json(out, &op(&actor.actor)?);
+        let target = handle(target, H::ARG)?.target();
+        out.deliver(op(target)?);
         Ok(())
     })
 }
 
-/// Runs a change as the actor; the resulting record goes to `out` as JSON unless the caller
-/// passed NULL because it does not need it.
-pub(crate) fn update_as_actor<T: Serialize>(
-    actor: Option<&agor_actor>,
-    out: Option<&mut *mut c_char>,
-    op: impl FnOnce(&Actor) -> Result<T, FfiError>,
+/// Runs a change through a handle; its result goes to `out` unless the caller passed NULL
+/// because it does not need it.
+pub(crate) fn update<H: Handle, O: Deliver<T>, T>(
+    target: Option<&H>,
+    out: Option<&mut O>,
+    op: impl FnOnce(&H::Target) -> Result<T, FfiError>,
 ) -> agor_status {
     call(|| {
         let out = optional_out(out);
-        let actor = handle(actor, "actor")?;
-        let record = op(&actor.actor)?;
+        let target = handle(target, H::ARG)?.target();
+        let result = op(target)?;
         if let Some(out) = out {
-            put_json(out, &record);
+            out.deliver(result);
         }
         Ok(())
     })
