@@ -29,6 +29,11 @@
 #define AGOR_TIER_DEFAULT -1
 
 /**
+ * Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
+ */
+#define AGOR_DEFAULT_BUSY_TIMEOUT 0
+
+/**
  * `limit` argument value meaning "no limit" (every list function accepts it).
  */
 #define AGOR_NO_LIMIT 0
@@ -129,7 +134,8 @@ extern "C" {
 
 /**
  * Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
- * `~/.local/share/agor/btmsg.db` when `path` is NULL.
+ * `~/.local/share/agor/btmsg.db` when `path` is NULL. Same as `agor_store_open_with(path,
+ * AGOR_DEFAULT_BUSY_TIMEOUT, false, out_store)`.
  *
  * A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
  * is left untouched. An empty `path` is refused with `AGOR_INVALID_INPUT`.
@@ -138,6 +144,19 @@ extern "C" {
  * `agor_store_free`; on failure it is set to NULL. `path` is only read during the call.
  */
 agor_status agor_store_open(const char *path, agor_store **out_store);
+
+/**
+ * Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
+ * write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
+ * `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+ * only, so every write fails with `AGOR_READ_ONLY`.
+ *
+ * Ownership: as for `agor_store_open`.
+ */
+agor_status agor_store_open_with(const char *path,
+                                 uint32_t busy_timeout_ms,
+                                 bool read_only,
+                                 agor_store **out_store);
 
 /**
  * Closes a store handle. Actors created from it keep the database open until they are freed

@@ -2,6 +2,7 @@
 //! A handle is a boxed core object that C owns from its `*_open`/`*_new` call to its `*_free`.
 
 use std::ffi::c_char;
+use std::time::Duration;
 
 use agor_core::{Actor, NewAgent, Store};
 
@@ -30,8 +31,12 @@ pub struct agor_actor {
     pub(crate) actor: Actor,
 }
 
+/// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
+pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = 0;
+
 /// Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
-/// `~/.local/share/agor/btmsg.db` when `path` is NULL.
+/// `~/.local/share/agor/btmsg.db` when `path` is NULL. Same as `agor_store_open_with(path,
+/// AGOR_DEFAULT_BUSY_TIMEOUT, false, out_store)`.
 ///
 /// A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
 /// is left untouched. An empty `path` is refused with `AGOR_INVALID_INPUT`.
@@ -43,11 +48,29 @@ pub unsafe extern "C" fn agor_store_open(
     path: *const c_char,
     out_store: Option<&mut *mut agor_store>,
 ) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe { agor_store_open_with(path, AGOR_DEFAULT_BUSY_TIMEOUT, false, out_store) }
+}
+
+/// Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
+/// write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
+/// `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+/// only, so every write fails with `AGOR_READ_ONLY`.
+///
+/// Ownership: as for `agor_store_open`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_store_open_with(
+    path: *const c_char,
+    busy_timeout_ms: u32,
+    read_only: bool,
+    out_store: Option<&mut *mut agor_store>,
+) -> agor_status {
     call(|| {
         let out = required_out(out_store, "out_store")?;
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let path = unsafe { optional_text(path, "path") }?;
-        let store = match path {
+        let mut builder = Store::builder().read_only(read_only);
+        match path {
             // SQLite turns "" into a private temporary database, so a caller's empty string
             // would silently write nowhere; NULL is the way to ask for the default file.
             Some("") => {
@@ -57,10 +80,15 @@ pub unsafe extern "C" fn agor_store_open(
                         .to_owned(),
                 }))
             }
-            Some(p) => Store::open(p)?,
-            None => Store::open_default()?,
-        };
-        *out = Box::into_raw(Box::new(agor_store { store }));
+            Some(p) => builder = builder.path(p),
+            None => {}
+        }
+        if busy_timeout_ms != AGOR_DEFAULT_BUSY_TIMEOUT {
+            builder = builder.busy_timeout(Duration::from_millis(busy_timeout_ms.into()));
+        }
+        *out = Box::into_raw(Box::new(agor_store {
+            store: builder.open()?,
+        }));
         Ok(())
     })
 }

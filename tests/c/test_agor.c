@@ -419,6 +419,42 @@ static void test_not_a_database(const char *dir) {
     CHECK(n == sizeof contents - 1 && memcmp(back, contents, n) == 0);
 }
 
+/* A read-only store reads the file but refuses every write with AGOR_READ_ONLY. */
+static void test_read_only(const char *db, const char *dir) {
+    agor_store *store = (agor_store *)&passed;
+    agor_actor *mgr = NULL;
+    char *json = NULL;
+    char missing[4096];
+    FILE *f;
+
+    CHECK_OK(agor_store_open_with(db, 250, true, &store));
+    CHECK_OK(agor_list_agents(store, NULL, &json));
+    CHECK(contains(json, "\"id\":\"mgr-1\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_register_agent(store, "late-1", "Late", "project", "core",
+                                     AGOR_TIER_DEFAULT, NULL, NULL, NULL),
+                 AGOR_READ_ONLY);
+    CHECK(last_error_mentions("read-only"));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK(unread(mgr) >= 0);
+    CHECK_STATUS(agor_send(mgr, "dev-1", "from a read-only handle", NULL), AGOR_READ_ONLY);
+    agor_actor_free(mgr);
+    agor_store_free(store);
+
+    /* Read-only never creates a file. */
+    snprintf(missing, sizeof missing, "%s/missing.db", dir);
+    store = (agor_store *)&passed;
+    CHECK(agor_store_open_with(missing, AGOR_DEFAULT_BUSY_TIMEOUT, true, &store) != AGOR_OK);
+    CHECK(store == NULL);
+    f = fopen(missing, "rb");
+    CHECK(f == NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+    CHECK_STATUS(agor_store_open_with(db, AGOR_DEFAULT_BUSY_TIMEOUT, true, NULL),
+                 AGOR_NULL_ARGUMENT);
+}
+
 /* A NULL path opens $AGOR_DB; an actor outlives the store handle it came from. */
 static void test_default_path_and_handle_lifetimes(void) {
     const char *env = getenv("AGOR_DB");
@@ -462,6 +498,7 @@ int main(int argc, char **argv) {
     test_invalid_utf8(store);
     test_domain_errors(store);
     agor_store_free(store);
+    test_read_only(db, argv[1]);
     test_not_a_database(argv[1]);
     test_default_path_and_handle_lifetimes();
 
