@@ -79,6 +79,10 @@ impl StoreBuilder {
 
     pub fn open(self) -> Result<Store> {
         let path = match self.path.clone() {
+            // SQLite would read "" as a private temporary database: nothing would be shared.
+            Some(p) if p.as_os_str().is_empty() => {
+                return Err(Error::invalid("path", "the database path is empty"))
+            }
             Some(p) => p,
             None => default_path()?,
         };
@@ -298,8 +302,7 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
-    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
     conn.busy_timeout(cfg.busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);

@@ -70,18 +70,9 @@ pub unsafe extern "C" fn agor_store_open_with(
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let path = unsafe { optional_text(path, "path") }?;
         let mut builder = Store::builder().read_only(read_only);
-        match path {
-            // SQLite turns "" into a private temporary database, so a caller's empty string
-            // would silently write nowhere; NULL is the way to ask for the default file.
-            Some("") => {
-                return Err(FfiError::Core(agor_core::Error::InvalidInput {
-                    field: "path",
-                    reason: "must not be empty; pass NULL for $AGOR_DB or the default path"
-                        .to_owned(),
-                }))
-            }
-            Some(p) => builder = builder.path(p),
-            None => {}
+        // An empty path is refused by the core; NULL asks for $AGOR_DB or the default file.
+        if let Some(p) = path {
+            builder = builder.path(p);
         }
         if busy_timeout_ms != AGOR_DEFAULT_BUSY_TIMEOUT {
             builder = builder.busy_timeout(Duration::from_millis(busy_timeout_ms.into()));

@@ -373,3 +373,9 @@ fn every_mutation_writes_an_audit_row() {
         "only its registration"
     );
 }
+
+#[test]
+fn empty_path_is_refused() {
+    let err = Store::open("").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+}
