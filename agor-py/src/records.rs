@@ -34,7 +34,14 @@ macro_rules! scalar_to_py {
         }
     )*};
 }
-scalar_to_py!(String, i64, usize, bool, ());
+scalar_to_py!(String, i64, usize, bool);
+
+/// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
+impl ToPy for () {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(py.None().into_bound(py))
+    }
+}
 
 impl ToPy for &str {
     fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
