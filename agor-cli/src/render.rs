@@ -150,19 +150,16 @@ pub fn agents(
     if agents.is_empty() {
         return writeln!(w, "{}", p.dim("no agents"));
     }
-    let idw = agents.iter().map(|a| a.id.len()).max().unwrap_or(2).max(2);
-    let namew = agents
-        .iter()
-        .map(|a| a.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let rolew = agents
-        .iter()
-        .map(|a| a.role.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    // Widths in characters, the unit `format!` pads in (names may be non-ASCII).
+    let width = |f: fn(&Agent) -> &str, min: usize| {
+        agents
+            .iter()
+            .map(|a| f(a).chars().count())
+            .fold(min, usize::max)
+    };
+    let idw = width(|a| &a.id, 2);
+    let namew = width(|a| &a.name, 4);
+    let rolew = width(|a| &a.role, 4);
     writeln!(
         w,
         "{}",
