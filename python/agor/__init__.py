@@ -45,6 +45,7 @@ from agor._agor import (
     __version__,
     open,
 )
+from agor import errors
 from agor.errors import (
     AgorError,
     AlreadyClaimedError,
@@ -75,18 +76,6 @@ __all__ = [
     "Heartbeat",
     "StaleAgent",
     "AuditEntry",
-    "AgorError",
-    "NotFoundError",
-    "AmbiguousIdError",
-    "PermissionDeniedError",
-    "ConflictError",
-    "AlreadyClaimedError",
-    "LeaseError",
-    "RecipientUnavailableError",
-    "InvalidInputError",
-    "SchemaError",
-    "StorageError",
-    "ReadOnlyError",
-    "BusyError",
     "__version__",
 ]
+__all__ += errors.__all__
