@@ -79,6 +79,11 @@ pub struct Agent {
     pub unread: i64,
 }
 
+/// Tier 0 and the manager role run a group.
+fn runs_group(role: &str, tier: i64) -> bool {
+    tier == TIER_ADMIN || role == "manager"
+}
+
 impl Agent {
     pub fn is_admin(&self) -> bool {
         self.tier == TIER_ADMIN
@@ -86,8 +91,69 @@ impl Agent {
 
     /// True for tier 0 and for the manager role: the ones who run a group.
     pub fn is_manager(&self) -> bool {
-        self.is_admin() || self.role == "manager"
+        runs_group(&self.role, self.tier)
     }
+}
+
+/// An agent as permission checks and delivery see it: one indexed lookup, no counts.
+/// Every operation loads its actor (and a recipient) this way, so it must stay cheap.
+#[derive(Debug, Clone)]
+pub(crate) struct Principal {
+    pub id: String,
+    pub role: String,
+    pub group_id: String,
+    pub tier: i64,
+    /// Unix seconds of the last heartbeat, if any.
+    pub last_heartbeat: Option<i64>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.tier == TIER_ADMIN
+    }
+
+    pub fn is_manager(&self) -> bool {
+        runs_group(&self.role, self.tier)
+    }
+}
+
+const PRINCIPAL_SELECT: &str = "SELECT a.id, a.role, a.group_id, a.tier, h.timestamp
+    FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
+
+fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Principal> {
+    Ok(Principal {
+        id: r.get(0)?,
+        role: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        group_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        tier: r.get::<_, Option<i64>>(3)?.unwrap_or(TIER_PROJECT),
+        last_heartbeat: r.get(4)?,
+    })
+}
+
+/// Loads an agent's identity by exact id.
+pub(crate) fn principal(conn: &Connection, id: &str) -> Result<Principal> {
+    conn.prepare_cached(&format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"))?
+        .query_row([id], principal_from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
+}
+
+/// Loads an agent's identity by id or unique prefix.
+pub(crate) fn resolve_principal(conn: &Connection, input: &str) -> Result<Principal> {
+    principal(conn, &ids::resolve(conn, AGENTS, input)?)
+}
+
+/// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
+pub(crate) fn principals(
+    conn: &Connection,
+    where_sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Principal>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"
+    ))?;
+    let rows = stmt.query_map(args, principal_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// What `register_agent` takes. `tier: None` means the role's default.
@@ -180,7 +246,7 @@ pub(crate) fn query(
 }
 
 /// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
-pub(crate) fn may_message(conn: &Connection, from: &Agent, to: &str) -> Result<bool> {
+pub(crate) fn may_message(conn: &Connection, from: &Principal, to: &str) -> Result<bool> {
     if from.is_admin() {
         return Ok(true);
     }
@@ -190,7 +256,7 @@ pub(crate) fn may_message(conn: &Connection, from: &Agent, to: &str) -> Result<b
 }
 
 /// Refuses unless the actor is tier 0 or a manager.
-pub(crate) fn require_manager(actor: &Agent, action: &str) -> Result<()> {
+pub(crate) fn require_manager(actor: &Principal, action: &str) -> Result<()> {
     if actor.is_manager() {
         Ok(())
     } else {
@@ -202,7 +268,7 @@ pub(crate) fn require_manager(actor: &Agent, action: &str) -> Result<()> {
 }
 
 /// Refuses unless the actor is tier 0.
-pub(crate) fn require_admin(actor: &Agent, action: &str) -> Result<()> {
+pub(crate) fn require_admin(actor: &Principal, action: &str) -> Result<()> {
     if actor.is_admin() {
         Ok(())
     } else {
@@ -270,8 +336,8 @@ impl Store {
     /// Both agents must exist; granting twice is harmless.
     pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
         self.write(|c| {
-            let a = resolve(c, from)?;
-            let b = resolve(c, to)?;
+            let a = resolve_principal(c, from)?;
+            let b = resolve_principal(c, to)?;
             if a.id == b.id {
                 return Err(Error::invalid(
                     "contact",
@@ -346,17 +412,20 @@ impl Actor {
     /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
     pub(crate) fn write_tx<T>(
         &self,
-        f: impl FnOnce(&Connection, &Agent) -> Result<T>,
+        f: impl FnOnce(&Connection, &Principal) -> Result<T>,
     ) -> Result<T> {
         self.store.write(|c| {
-            let me = load(c, &self.id)?;
+            let me = principal(c, &self.id)?;
             f(c, &me)
         })
     }
 
-    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&Connection, &Agent) -> Result<T>) -> Result<T> {
+    pub(crate) fn read_tx<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Principal) -> Result<T>,
+    ) -> Result<T> {
         self.store.read(|c| {
-            let me = load(c, &self.id)?;
+            let me = principal(c, &self.id)?;
             f(c, &me)
         })
     }
@@ -390,7 +459,7 @@ impl Actor {
     /// Sets an agent's status. Anyone may set their own; only managers and tier 0 anyone else's.
     pub fn set_status(&self, agent_id: &str, status: AgentStatus) -> Result<Agent> {
         self.write_tx(|c, me| {
-            let target = resolve(c, agent_id)?;
+            let target = resolve_principal(c, agent_id)?;
             if target.id != me.id {
                 require_manager(me, &format!("change the status of {}", target.id))?;
             }

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_manager, Actor, Agent};
+use crate::agents::{self, require_manager, Actor, Principal};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
@@ -90,7 +90,7 @@ fn find_by_name(c: &Connection, group: &str, name: &str) -> Result<Option<String
 }
 
 /// A channel by name in the actor's group, by unique name in any group, or by id / id prefix.
-fn resolve(c: &Connection, me: &Agent, input: &str) -> Result<Channel> {
+fn resolve(c: &Connection, me: &Principal, input: &str) -> Result<Channel> {
     if let Some(id) = find_by_name(c, &me.group_id, input)? {
         return load(c, &id);
     }
@@ -275,7 +275,7 @@ impl Actor {
             if ch.created_by.as_deref() != Some(me.id.as_str()) {
                 require_manager(me, &format!("add members to #{}", ch.name))?;
             }
-            let agent = agents::resolve(c, agent_id)?;
+            let agent = agents::resolve_principal(c, agent_id)?;
             if add_member_row(c, &ch.id, &agent.id)? {
                 audit::record(
                     c,

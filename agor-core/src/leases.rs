@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{Actor, Agent};
+use crate::agents::{Actor, Principal};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::ids::validate_label;
@@ -65,7 +65,13 @@ fn check_lease(c: &Connection, task: &Task, token: &str, now: i64) -> Result<()>
     }
 }
 
-fn claim_row(c: &Connection, me: &Agent, task: &Task, lease_secs: u32, now: i64) -> Result<Claim> {
+fn claim_row(
+    c: &Connection,
+    me: &Principal,
+    task: &Task,
+    lease_secs: u32,
+    now: i64,
+) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at = now + i64::from(lease_secs);
     c.prepare_cached(

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, Actor, Agent};
+use crate::agents::{self, Actor, Principal};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::messages;
@@ -23,7 +23,7 @@ pub(crate) fn sql_now() -> String {
 
 /// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
 /// An agent that never sent a heartbeat is not considered stale.
-pub(crate) fn silent_for(agent: &Agent, stale_after: i64) -> Option<i64> {
+pub(crate) fn silent_for(agent: &Principal, stale_after: i64) -> Option<i64> {
     let last = agent.last_heartbeat?;
     let silent = unix_now() - last;
     (silent > stale_after).then_some(silent)
@@ -75,7 +75,7 @@ const SCOPE_SQL: &str = "(?1 OR from_agent = ?2 OR to_agent = ?2)";
 
 fn dead_letters(
     conn: &Connection,
-    me: &Agent,
+    me: &Principal,
     filter_sql: &str,
     id: Option<i64>,
 ) -> Result<Vec<DeadLetter>> {
@@ -91,8 +91,10 @@ fn dead_letters(
 fn redeliver(conn: &Connection, letters: &[DeadLetter]) -> Result<Vec<messages::Message>> {
     let mut out = Vec::with_capacity(letters.len());
     for dl in letters {
-        let to = agents::load(conn, &dl.to_agent)?;
-        let sender_group = agents::load(conn, &dl.from_agent).ok().map(|a| a.group_id);
+        let to = agents::principal(conn, &dl.to_agent)?;
+        let sender_group = agents::principal(conn, &dl.from_agent)
+            .ok()
+            .map(|a| a.group_id);
         out.push(messages::insert(
             conn,
             &dl.from_agent,
@@ -213,7 +215,7 @@ impl Actor {
         })
     }
 
-    fn scoped(&self, c: &Connection, me: &Agent, id: Option<i64>) -> Result<Vec<DeadLetter>> {
+    fn scoped(&self, c: &Connection, me: &Principal, id: Option<i64>) -> Result<Vec<DeadLetter>> {
         let letters = dead_letters(c, me, "(?3 IS NULL OR id = ?3)", id)?;
         if let (Some(id), true) = (id, letters.is_empty()) {
             return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));

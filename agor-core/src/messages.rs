@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_admin, require_manager, Actor, Agent};
+use crate::agents::{self, require_admin, require_manager, Actor, Principal};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, MESSAGES};
@@ -64,7 +64,7 @@ fn load(conn: &Connection, id: &str) -> Result<Message> {
 pub(crate) fn insert(
     conn: &Connection,
     from: &str,
-    to: &Agent,
+    to: &Principal,
     content: &str,
     reply_to: Option<&str>,
     sender_group: Option<&str>,
@@ -112,8 +112,8 @@ pub(crate) enum Delivered {
 pub(crate) fn deliver(
     conn: &Connection,
     stale_after: i64,
-    from: &Agent,
-    to: &Agent,
+    from: &Principal,
+    to: &Principal,
     content: &str,
     reply_to: Option<&str>,
 ) -> Result<Delivered> {
@@ -169,7 +169,7 @@ impl Actor {
         validate_content(content)?;
         let stale = self.stale_after_secs();
         self.send_checked(|c, me| {
-            let recipient = agents::resolve(c, to)?;
+            let recipient = agents::resolve_principal(c, to)?;
             if !agents::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
@@ -200,7 +200,7 @@ impl Actor {
                     format!("reply to message {} (not a party to it)", original.id),
                 ));
             };
-            let recipient = agents::load(c, other)?;
+            let recipient = agents::principal(c, other)?;
             let answering = original.to_agent == me.id;
             if !answering && !agents::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
@@ -216,7 +216,7 @@ impl Actor {
     /// Commits the delivery either way, then reports a dead letter as `RecipientUnavailable`.
     fn send_checked(
         &self,
-        f: impl FnOnce(&Connection, &Agent) -> Result<(Delivered, String)>,
+        f: impl FnOnce(&Connection, &Principal) -> Result<(Delivered, String)>,
     ) -> Result<Message> {
         match self.write_tx(f)? {
             (Delivered::Sent(m), _) => Ok(m),
@@ -296,7 +296,7 @@ impl Actor {
     /// Marks every message from `other` to the actor read; returns how many changed.
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
-            let other = agents::resolve(c, other)?;
+            let other = agents::resolve_principal(c, other)?;
             let n = c
                 .prepare_cached("UPDATE messages SET read = 1 WHERE to_agent = ?1 AND from_agent = ?2 AND read = 0")?
                 .execute([&me.id, &other.id])?;
@@ -332,7 +332,7 @@ impl Actor {
     /// The last `limit` messages between the actor and `other`, oldest first.
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         self.read_tx(|c, me| {
-            let other = agents::resolve(c, other)?;
+            let other = agents::resolve_principal(c, other)?;
             let mut msgs = query(
                 c,
                 "WHERE (from_agent = ?1 AND to_agent = ?2) OR (from_agent = ?2 AND to_agent = ?1)
@@ -405,7 +405,7 @@ impl Actor {
     /// Sends to every agent of `role` in the actor's group (tier 0: every group).
     pub fn send_to_role(&self, role: &str, content: &str) -> Result<Delivery> {
         self.fan_out(content, &format!("role {role}"), |c, me| {
-            agents::query(
+            agents::principals(
                 c,
                 "a.role = ?1 AND a.id != ?2 AND (?3 OR a.group_id = ?4)",
                 params![role, me.id, me.is_admin(), me.group_id],
@@ -418,7 +418,7 @@ impl Actor {
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
         ids::validate_label("pattern", pattern, ids::MAX_ID_LEN)?;
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
-            agents::query(
+            agents::principals(
                 c,
                 "a.id GLOB ?1 AND a.id != ?2 AND (?3 OR a.group_id = ?4)",
                 params![pattern, me.id, me.is_admin(), me.group_id],
@@ -429,7 +429,7 @@ impl Actor {
     /// Sends to every other agent of the actor's group.
     pub fn broadcast(&self, content: &str) -> Result<Delivery> {
         self.fan_out(content, "group", |c, me| {
-            agents::query(
+            agents::principals(
                 c,
                 "a.group_id = ?1 AND a.id != ?2",
                 params![me.group_id, me.id],
@@ -443,7 +443,7 @@ impl Actor {
         &self,
         content: &str,
         audience: &str,
-        recipients: impl FnOnce(&Connection, &Agent) -> Result<Vec<Agent>>,
+        recipients: impl FnOnce(&Connection, &Principal) -> Result<Vec<Principal>>,
     ) -> Result<Delivery> {
         validate_content(content)?;
         let stale = self.stale_after_secs();

@@ -83,6 +83,12 @@ impl StoreBuilder {
             Some(p) if p.as_os_str().is_empty() => {
                 return Err(Error::invalid("path", "the database path is empty"))
             }
+            Some(p) if p.as_os_str().as_encoded_bytes().contains(&0) => {
+                return Err(Error::invalid(
+                    "path",
+                    "the database path contains a NUL byte",
+                ))
+            }
             Some(p) => p,
             None => default_path()?,
         };
@@ -193,7 +199,7 @@ impl Store {
     /// Runs `f` in one read transaction (a consistent snapshot; never blocks writers in WAL).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.lock();
-        conn.execute_batch("BEGIN DEFERRED")?;
+        run_cached(&conn, "BEGIN DEFERRED")?;
         let guard = TxGuard::new(&conn, Instant::now());
         let value = f(&conn)?;
         guard.finish_read()?;
@@ -236,21 +242,21 @@ impl<'c> TxGuard<'c> {
     /// Takes the write lock. Lock waits happen here, before anything is written.
     fn begin_immediate(conn: &'c Connection, timeout: Duration) -> Result<Self> {
         let deadline = Instant::now() + timeout;
-        retry_while_busy(deadline, || conn.execute_batch("BEGIN IMMEDIATE"))?;
+        retry_while_busy(deadline, || run_cached(conn, "BEGIN IMMEDIATE"))?;
         Ok(TxGuard::new(conn, deadline))
     }
 
     fn commit(mut self) -> Result<()> {
         // SQLite keeps the transaction open after a busy COMMIT, so retrying is safe, and a
         // busy error returned from here means the commit did not happen.
-        retry_while_busy(self.deadline, || self.conn.execute_batch("COMMIT"))?;
+        retry_while_busy(self.deadline, || run_cached(self.conn, "COMMIT"))?;
         self.done = true;
         Ok(())
     }
 
     fn finish_read(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("COMMIT")?;
+        run_cached(self.conn, "COMMIT")?;
         Ok(())
     }
 }
@@ -261,6 +267,12 @@ impl Drop for TxGuard<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// Runs a transaction-control statement from the statement cache: these run on every
+/// operation, and `execute_batch` would parse them each time.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_manager, Actor, Agent};
+use crate::agents::{self, require_manager, Actor, Principal};
 use crate::audit;
 use crate::channels;
 use crate::error::{Error, ObjectKind, Result};
@@ -459,7 +459,7 @@ impl Actor {
         }
         self.write_tx(|c, me| {
             require_manager(me, "create tasks")?;
-            let assignee = new.assign_to.as_deref().map(|a| agents::resolve(c, a)).transpose()?;
+            let assignee = new.assign_to.as_deref().map(|a| agents::resolve_principal(c, a)).transpose()?;
             let parent = new.parent.as_deref().map(|p| resolve(c, p)).transpose()?;
             let id = uuid::Uuid::new_v4().to_string();
             let sort_order: i64 = c
@@ -544,7 +544,7 @@ impl Actor {
         self.write_tx(|c, me| {
             require_manager(me, "assign tasks")?;
             let task = resolve(c, task_id)?;
-            let agent = agents::resolve(c, agent_id)?;
+            let agent = agents::resolve_principal(c, agent_id)?;
             c.prepare_cached(
                 "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = datetime('now') WHERE id = ?2",
             )?
@@ -648,7 +648,7 @@ impl Actor {
     }
 }
 
-fn require_status_right(me: &Agent, task: &Task) -> Result<()> {
+fn require_status_right(me: &Principal, task: &Task) -> Result<()> {
     if me.is_manager()
         || me.role == "reviewer"
         || task.assigned_to.as_deref() == Some(me.id.as_str())
@@ -664,7 +664,7 @@ fn require_status_right(me: &Agent, task: &Task) -> Result<()> {
     ))
 }
 
-pub(crate) fn best_next_todo(c: &Connection, me: &Agent) -> Result<Option<Task>> {
+pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {
     Ok(query(
         c,
         &format!(

@@ -375,7 +375,9 @@ fn every_mutation_writes_an_audit_row() {
 }
 
 #[test]
-fn empty_path_is_refused() {
+fn empty_or_nul_path_is_refused() {
     let err = Store::open("").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    let err = Store::open("bad\0name.db").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
