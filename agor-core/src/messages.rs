@@ -1,7 +1,7 @@
 //! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
 //! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, require_admin, require_manager, Actor, Principal};
@@ -326,7 +326,20 @@ impl Actor {
 
     /// Number of unread messages addressed to the actor.
     pub fn unread_count(&self) -> Result<i64> {
-        self.read_tx(|c, me| unread_count(c, &me.id))
+        // Hooks poll this constantly: one statement checks the actor and counts.
+        let (known, count) = self.store.read_one(|c| {
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1),
+                        (SELECT count(*) FROM messages WHERE to_agent = ?1 AND read = 0)",
+            )?
+            .query_row([&self.id], |r| {
+                Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?))
+            })?)
+        })?;
+        if !known {
+            return Err(Error::not_found(crate::ObjectKind::Agent, &self.id));
+        }
+        Ok(count)
     }
 
     /// The last `limit` messages between the actor and `other`, oldest first.
@@ -478,14 +491,5 @@ fn unread(c: &Connection, agent: &str, limit: i64) -> Result<Vec<Message>> {
         c,
         "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2",
         params![agent, limit],
-    )
-}
-
-pub(crate) fn unread_count(c: &Connection, agent: &str) -> Result<i64> {
-    Ok(
-        c.prepare_cached("SELECT count(*) FROM messages WHERE to_agent = ?1 AND read = 0")?
-            .query_row([agent], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0),
     )
 }

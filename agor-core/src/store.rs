@@ -206,6 +206,12 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` as a single statement's implicit transaction, for reads that are one query.
+    /// Saves the explicit BEGIN/COMMIT pair on the hottest paths (`unread_count`).
+    pub(crate) fn read_one<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+
     fn classify(&self, e: Error) -> Error {
         match e {
             Error::Storage(ref s) if s.sqlite_error_code() == Some(ErrorCode::ReadOnly) => {
