@@ -117,7 +117,9 @@ impl Principal {
     }
 }
 
-const PRINCIPAL_SELECT: &str = "SELECT a.id, a.role, a.group_id, a.tier, h.timestamp
+// Heartbeats written by other tools may be REAL (e.g. Python's time.time()); read whole seconds.
+const PRINCIPAL_SELECT: &str =
+    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS INTEGER)
     FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
 
 fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Principal> {
@@ -194,7 +196,7 @@ impl NewAgent {
 }
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
-    a.last_active_at, a.created_at, h.timestamp,
+    a.last_active_at, a.created_at, CAST(h.timestamp AS INTEGER),
     (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)";
 
 fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {

@@ -8,7 +8,6 @@ use crate::agents::{Actor, Principal};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::ids::validate_label;
-use crate::liveness::unix_now;
 use crate::tasks::{self, Completion, Task, TaskStatus};
 
 /// Default lease: 15 minutes.
@@ -37,7 +36,7 @@ fn validate_lease(secs: u32) -> Result<()> {
 }
 
 /// Refuses unless `token` is the live lease on `task`.
-fn check_lease(c: &Connection, task: &Task, token: &str, now: i64) -> Result<()> {
+fn check_lease(c: &Connection, me: &Principal, task: &Task, token: &str, now: i64) -> Result<()> {
     let lease_error = |reason: String| Error::Lease {
         task_id: task.id.clone(),
         reason,
@@ -46,6 +45,13 @@ fn check_lease(c: &Connection, task: &Task, token: &str, now: i64) -> Result<()>
         return Err(lease_error(format!(
             "the task is {}, not claimed",
             task.status
+        )));
+    }
+    if task.assigned_to.as_deref() != Some(me.id.as_str()) {
+        return Err(lease_error(format!(
+            "the task is held by {}, not {}",
+            task.assigned_to.as_deref().unwrap_or("nobody"),
+            me.id
         )));
     }
     let current: Option<String> = c
@@ -74,12 +80,20 @@ fn claim_row(
 ) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at = now + i64::from(lease_secs);
-    c.prepare_cached(
-        "UPDATE tasks SET status = 'in_progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
-           version = version + 1, updated_at = datetime('now')
-         WHERE id = ?4 AND status = 'todo'",
-    )?
-    .execute(params![me.id, token, expires_at, task.id])?;
+    let changed = c
+        .prepare_cached(
+            "UPDATE tasks SET status = 'in_progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
+               version = version + 1, updated_at = datetime('now')
+             WHERE id = ?4 AND status = 'todo'",
+        )?
+        .execute(params![me.id, token, expires_at, task.id])?;
+    // The write lock makes this impossible today; the check keeps it true if that changes.
+    if changed != 1 {
+        return Err(Error::AlreadyClaimed {
+            task_id: task.id.clone(),
+            by: None,
+        });
+    }
     tasks::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
     audit::record(
         c,
@@ -102,9 +116,8 @@ impl Actor {
     /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again.
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
-        let now = unix_now();
-        self.write_tx(|c, me| {
-            tasks::reap_expired_leases(c, now)?;
+        self.task_write(|c, me, now| {
+            tasks::require_task_worker(me, "claim tasks")?;
             let task = match task_id {
                 None => match tasks::best_next_todo(c, me)? {
                     Some(t) => t,
@@ -140,10 +153,9 @@ impl Actor {
     /// Extends a live lease to `lease_secs` from now.
     pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
         validate_lease(lease_secs)?;
-        let now = unix_now();
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, now| {
             let task = tasks::resolve(c, task_id)?;
-            check_lease(c, &task, token, now)?;
+            check_lease(c, me, &task, token, now)?;
             let expires_at = now + i64::from(lease_secs);
             c.prepare_cached("UPDATE tasks SET lease_expires_at = ?1, updated_at = datetime('now') WHERE id = ?2")?
                 .execute(params![expires_at, task.id])?;
@@ -158,10 +170,9 @@ impl Actor {
 
     /// Gives a claimed task back: it returns to `todo`, unassigned.
     pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
-        let now = unix_now();
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, now| {
             let task = tasks::resolve(c, task_id)?;
-            check_lease(c, &task, token, now)?;
+            check_lease(c, me, &task, token, now)?;
             c.prepare_cached(
                 "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
                    version = version + 1, updated_at = datetime('now') WHERE id = ?1",
@@ -200,10 +211,9 @@ impl Actor {
         } else {
             TaskStatus::Done
         };
-        let now = unix_now();
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, now| {
             let task = tasks::resolve(c, task_id)?;
-            check_lease(c, &task, token, now)?;
+            check_lease(c, me, &task, token, now)?;
             c.prepare_cached(
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, summary = ?2,
                    artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = datetime('now')

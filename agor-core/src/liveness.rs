@@ -25,7 +25,7 @@ pub(crate) fn sql_now() -> String {
 /// An agent that never sent a heartbeat is not considered stale.
 pub(crate) fn silent_for(agent: &Principal, stale_after: i64) -> Option<i64> {
     let last = agent.last_heartbeat?;
-    let silent = unix_now() - last;
+    let silent = unix_now().saturating_sub(last);
     (silent > stale_after).then_some(silent)
 }
 
@@ -121,18 +121,24 @@ impl Store {
     /// Agents that have heartbeated before but not within `threshold_secs`
     /// (default: the store's `stale_after`).
     pub fn stale_agents(&self, threshold_secs: Option<i64>) -> Result<Vec<StaleAgent>> {
-        let threshold = threshold_secs.unwrap_or(self.stale_after().as_secs() as i64);
+        let threshold = threshold_secs.unwrap_or(self.stale_after_secs());
+        if threshold < 0 {
+            return Err(Error::invalid(
+                "threshold",
+                format!("{threshold} s is negative"),
+            ));
+        }
         let now = unix_now();
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT agent_id, timestamp FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
+                "SELECT agent_id, CAST(timestamp AS INTEGER) FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
             )?;
-            let rows = stmt.query_map([now - threshold], |r| {
+            let rows = stmt.query_map([now.saturating_sub(threshold)], |r| {
                 let last: i64 = r.get(1)?;
                 Ok(StaleAgent {
                     agent_id: r.get(0)?,
                     last_heartbeat: last,
-                    silent_secs: now - last,
+                    silent_secs: now.saturating_sub(last),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -157,7 +157,7 @@ pub struct Delivery {
 
 impl Actor {
     fn stale_after_secs(&self) -> i64 {
-        self.store.stale_after().as_secs() as i64
+        self.store.stale_after_secs()
     }
 
     /// Sends a direct message to an agent given by id or unique prefix.

@@ -169,6 +169,11 @@ impl Store {
         self.inner.stale_after
     }
 
+    /// The staleness threshold in whole seconds, saturating (`Duration::MAX` means never stale).
+    pub(crate) fn stale_after_secs(&self) -> i64 {
+        i64::try_from(self.inner.stale_after.as_secs()).unwrap_or(i64::MAX)
+    }
+
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
         self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
@@ -261,8 +266,9 @@ impl<'c> TxGuard<'c> {
     }
 
     fn finish_read(mut self) -> Result<()> {
-        self.done = true;
+        // Only a successful COMMIT closes the transaction; otherwise the drop rolls it back.
         run_cached(self.conn, "COMMIT")?;
+        self.done = true;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use crate::audit;
 use crate::channels;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
+use crate::liveness::unix_now;
 use crate::Store;
 
 /// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
@@ -240,25 +241,28 @@ const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, 
 pub(crate) const PRIORITY_RANK_SQL: &str =
     "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
+/// Reads a task row. Rows written by other tools may hold a NULL or unknown status or
+/// priority; one odd row must not make the whole board unreadable, so those read as `todo`
+/// (NULL, the legacy default), `backlog` (unknown status) and `medium`. The stored text is
+/// left as it is until an agent changes the task.
 fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
-    let parse_err = |i: usize, e: Error| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    let status = match r.get::<_, Option<String>>(3)? {
+        None => TaskStatus::Todo,
+        Some(s) => s.parse().unwrap_or(TaskStatus::Backlog),
     };
-    let status: String = r.get(3)?;
-    let priority: Option<String> = r.get(4)?;
+    let priority = r
+        .get::<_, Option<String>>(4)?
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(Priority::Medium);
     let summary: Option<String> = r.get(15)?;
     let artifacts: Option<String> = r.get(16)?;
     let tags: Option<String> = r.get(19)?;
     Ok(Task {
         id: r.get(0)?,
-        title: r.get(1)?,
+        title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
         description: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-        status: status.parse().map_err(|e| parse_err(3, e))?,
-        priority: priority
-            .as_deref()
-            .unwrap_or("medium")
-            .parse()
-            .map_err(|e| parse_err(4, e))?,
+        status,
+        priority,
         assigned_to: r.get(5)?,
         created_by: r.get(6)?,
         group_id: r.get(7)?,
@@ -386,14 +390,16 @@ pub(crate) fn reap_expired_leases(c: &Connection, now: i64) -> Result<usize> {
              version = version + 1, updated_at = datetime('now') WHERE id = ?1",
         )?
         .execute([&task.id])?;
-        let who = task.assigned_to.as_deref().unwrap_or("agor");
-        add_comment(
+        // The board itself reopens the task; the lapsed worker did not act.
+        let holder = task.assigned_to.as_deref().unwrap_or("nobody");
+        let note = format!("Status: in_progress → todo (lease of {holder} expired)");
+        add_comment(c, &task.id, "agor", &note)?;
+        audit::record(
             c,
-            &task.id,
-            who,
-            "Status: in_progress → todo (lease expired)",
+            "agor",
+            "lease_expired",
+            &format!("{} held by {holder}", task.id),
         )?;
-        audit::record(c, who, "lease_expired", &task.id)?;
     }
     Ok(expired.len())
 }
@@ -423,11 +429,23 @@ impl Store {
     /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
     /// the check is one indexed read, and the write only happens when something lapsed.
     pub(crate) fn reopen_lapsed(&self) -> Result<()> {
-        let now = crate::liveness::unix_now();
-        if self.read(|c| has_expired_leases(c, now))? {
-            self.write(|c| reap_expired_leases(c, now))?;
+        let now = unix_now();
+        if !self.read(|c| has_expired_leases(c, now))? {
+            return Ok(());
         }
-        Ok(())
+        // A reader must not fail because it could not tidy up: a read-only handle, or a writer
+        // holding the lock, leaves the reopening to the next write.
+        match self.write(|c| reap_expired_leases(c, now)) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    crate::ErrorKind::ReadOnly | crate::ErrorKind::Busy
+                ) =>
+            {
+                Ok(())
+            }
+            other => other.map(drop),
+        }
     }
 
     /// Tasks in `review` in a group.
@@ -447,6 +465,19 @@ impl Store {
 }
 
 impl Actor {
+    /// A task write as this actor. Lapsed leases are reopened first, in the same transaction
+    /// and at the time the lock was taken, so no write ever honours a lease that has run out.
+    pub(crate) fn task_write<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Principal, i64) -> Result<T>,
+    ) -> Result<T> {
+        self.write_tx(|c, me| {
+            let now = unix_now();
+            reap_expired_leases(c, now)?;
+            f(c, me, now)
+        })
+    }
+
     /// Creates a task in the actor's group. Managers and tier 0 only.
     pub fn create_task(&self, new: &NewTask) -> Result<Task> {
         validate_label("title", &new.title, 500)?;
@@ -540,11 +571,20 @@ impl Actor {
     }
 
     /// Assigns a task. Managers and tier 0 only.
+    /// A task under a live claim cannot be handed to someone else (`AlreadyClaimed`): the
+    /// claimer must release it, or its lease lapse, first.
     pub fn assign_task(&self, task_id: &str, agent_id: &str) -> Result<Task> {
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, _now| {
             require_manager(me, "assign tasks")?;
             let task = resolve(c, task_id)?;
             let agent = agents::resolve_principal(c, agent_id)?;
+            let holder = task.assigned_to.as_deref().filter(|_| task.status == TaskStatus::InProgress);
+            if holder.is_some_and(|h| h != agent.id) {
+                return Err(Error::AlreadyClaimed {
+                    task_id: task.id,
+                    by: task.assigned_to,
+                });
+            }
             c.prepare_cached(
                 "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = datetime('now') WHERE id = ?2",
             )?
@@ -556,18 +596,27 @@ impl Actor {
 
     /// Moves a task to `status` if it is still at `expected_version` (optimistic locking).
     ///
-    /// Managers, reviewers and tier 0 may move any task; other agents only tasks assigned to
-    /// them (project agents otherwise go through `claim_task`). A stale version is a
-    /// `Conflict` carrying the current version; an invalid move is `InvalidInput`.
+    /// Managers, reviewers and tier 0 may move any task; project agents only tasks assigned to
+    /// them (otherwise they go through `claim_task`); architects and testers none. A stale
+    /// version is a `Conflict` carrying the current version; an invalid move is `InvalidInput`.
     pub fn set_task_status(
         &self,
         task_id: &str,
         status: TaskStatus,
         expected_version: i64,
     ) -> Result<Task> {
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, _now| {
             let task = resolve(c, task_id)?;
             require_status_right(me, &task)?;
+            // A stale version is reported as such before anything else is judged.
+            if task.version != expected_version {
+                return Err(Error::Conflict {
+                    kind: ObjectKind::Task,
+                    id: task.id,
+                    expected: expected_version,
+                    current_version: task.version,
+                });
+            }
             if !task.status.can_become(status) {
                 return Err(Error::invalid(
                     "status",
@@ -610,7 +659,7 @@ impl Actor {
     /// Deletes a task with its comments and tags; its subtasks lose their parent.
     /// Managers and tier 0 only.
     pub fn delete_task(&self, task_id: &str) -> Result<()> {
-        self.write_tx(|c, me| {
+        self.task_write(|c, me, _now| {
             require_manager(me, "delete tasks")?;
             let task = resolve(c, task_id)?;
             for sql in [
@@ -648,11 +697,23 @@ impl Actor {
     }
 }
 
+/// Architects and testers do not move tasks (SPEC §2); everyone else may work on tasks.
+pub(crate) fn require_task_worker(me: &Principal, action: &str) -> Result<()> {
+    if matches!(me.role.as_str(), "architect" | "tester") && !me.is_admin() {
+        return Err(Error::denied(
+            &me.id,
+            format!("{action} (role {} does not change task status)", me.role),
+        ));
+    }
+    Ok(())
+}
+
 fn require_status_right(me: &Principal, task: &Task) -> Result<()> {
-    if me.is_manager()
-        || me.role == "reviewer"
-        || task.assigned_to.as_deref() == Some(me.id.as_str())
-    {
+    if me.is_manager() || me.role == "reviewer" {
+        return Ok(());
+    }
+    require_task_worker(me, &format!("change the status of task {}", task.id))?;
+    if task.assigned_to.as_deref() == Some(me.id.as_str()) {
         return Ok(());
     }
     Err(Error::denied(

@@ -827,3 +827,21 @@ fn review_channels_are_created_once_per_group() {
         .unwrap();
     assert_eq!(n, 4);
 }
+
+#[test]
+fn extreme_stale_thresholds_neither_overflow_nor_dead_letter_everyone() {
+    let t = team();
+    t.store.as_agent("dev1").unwrap().heartbeat().unwrap();
+    let never = agor_core::Store::builder()
+        .path(t.path())
+        .stale_after(std::time::Duration::MAX)
+        .open()
+        .unwrap();
+    never.as_agent("mgr").unwrap().send("dev1", "x").unwrap();
+    assert!(never.stale_agents(None).unwrap().is_empty());
+    assert_eq!(
+        kind(t.store.stale_agents(Some(-1))),
+        ErrorKind::InvalidInput
+    );
+    assert!(t.store.stale_agents(Some(i64::MAX)).unwrap().is_empty());
+}

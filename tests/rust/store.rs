@@ -381,3 +381,39 @@ fn empty_or_nul_path_is_refused() {
     let err = Store::open("bad\0name.db").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
+
+#[test]
+fn odd_rows_from_other_tools_do_not_break_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = legacy_file(&dir);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "INSERT INTO tasks (id, title, status, priority, created_by, group_id)
+             VALUES ('t-odd', 'odd', 'pending', 'urgent', 'boss', 'g1');",
+    )
+    .unwrap();
+    let store = Store::open(&path).unwrap();
+    // A heartbeat written as REAL seconds (Python's time.time()) by another tool.
+    raw.execute(
+        "INSERT INTO heartbeats (agent_id, timestamp) VALUES ('w1', strftime('%s','now') + 0.5)",
+        [],
+    )
+    .unwrap();
+    let boss = store.as_agent("boss").unwrap();
+    let tasks = boss.list_tasks(&agor_core::TaskFilter::default()).unwrap();
+    let odd = tasks.iter().find(|t| t.id == "t-odd").unwrap();
+    assert_eq!(
+        (odd.status, odd.priority),
+        (agor_core::TaskStatus::Backlog, agor_core::Priority::Medium)
+    );
+    let legacy = tasks.iter().find(|t| t.id == "t-legacy-1").unwrap();
+    assert_eq!(
+        (legacy.status, legacy.priority),
+        (
+            agor_core::TaskStatus::InProgress,
+            agor_core::Priority::Critical
+        )
+    );
+    boss.send("w1", "still deliverable").unwrap();
+    assert!(store.get_agent("w1").unwrap().last_heartbeat.is_some());
+}

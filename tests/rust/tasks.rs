@@ -285,7 +285,9 @@ fn a_lapsed_lease_reopens_the_task_and_fences_the_old_worker() {
         ErrorKind::Lease
     );
     let trail = mgr.get_task(&x.id).unwrap().comments;
-    assert!(trail.iter().any(|c| c.content.contains("lease expired")));
+    assert!(trail
+        .iter()
+        .any(|c| c.agent_id == "agor" && c.content.contains("lease of dev1 expired")));
 }
 
 #[test]
@@ -376,12 +378,125 @@ fn subtasks_hang_off_their_parent() {
     assert_eq!(mgr.get_task(&child.id).unwrap().task.parent_task_id, None);
 }
 
+#[test]
+fn a_lapsed_worker_cannot_finish_through_set_status_either() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let claim = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    age_lease(&t, &x.id);
+    // Nobody read the board in between: the write itself reopens the task first.
+    let err = dev1
+        .set_task_status(&x.id, TaskStatus::Done, claim.task.version)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    assert_eq!(mgr.get_task(&x.id).unwrap().task.status, TaskStatus::Todo);
+}
+
+#[test]
+fn a_claimed_task_cannot_be_reassigned_and_stale_versions_are_conflicts_first() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let claim = t
+        .store
+        .as_agent("dev1")
+        .unwrap()
+        .claim_task(Some(&x.id), 60)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        mgr.assign_task(&x.id, "dev2").unwrap_err().kind(),
+        ErrorKind::AlreadyClaimed
+    );
+    // A worker that is not the holder cannot use a token, even a valid one.
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    assert_eq!(
+        dev2.complete_task(&x.id, &claim.token, &done("mine"), false)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Lease
+    );
+    // Same move asked twice with the old version: the second is a conflict, not a bad move.
+    let err = mgr
+        .set_task_status(&x.id, TaskStatus::InProgress, 1)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Conflict {
+                current_version: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn architects_and_testers_do_not_claim_or_move_tasks() {
+    let t = common::team();
+    t.store
+        .register_agent(&agor_core::NewAgent::new("qa", "QA", "tester", "core"))
+        .unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    mgr.assign_task(&x.id, "arch").unwrap();
+    let arch = t.store.as_agent("arch").unwrap();
+    assert_eq!(
+        arch.set_task_status(&x.id, TaskStatus::Blocked, 2)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        arch.claim_task(None, 60).unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        t.store
+            .as_agent("qa")
+            .unwrap()
+            .claim_task(None, 60)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
+}
+
+#[test]
+fn a_read_only_reader_still_sees_a_board_with_lapsed_leases() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    t.store
+        .as_agent("dev1")
+        .unwrap()
+        .claim_task(Some(&x.id), 60)
+        .unwrap();
+    age_lease(&t, &x.id);
+    let ro = agor_core::Store::builder()
+        .path(t.path())
+        .read_only(true)
+        .open()
+        .unwrap();
+    assert_eq!(
+        ro.as_agent("mgr")
+            .unwrap()
+            .list_tasks(&TaskFilter::default())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Any sequence of status requests, some with stale versions: the version grows by exactly
-    /// one per accepted change, rejected moves change nothing, and every accepted move is one
-    /// the transition table allows.
+    /// Any sequence of status requests, some with stale versions: a stale version is always a
+    /// conflict naming the current one, the version grows by exactly one per accepted change,
+    /// rejected moves change nothing, and every accepted move is one the table allows.
     #[test]
     fn state_machine_and_versions_hold(steps in proptest::collection::vec((0usize..8, any::<bool>()), 1..20)) {
         let t = common::team();
@@ -400,10 +515,10 @@ proptest! {
                     version += 1;
                 }
                 Err(Error::Conflict { current_version, .. }) => {
-                    prop_assert!(stale && status.can_become(to));
+                    prop_assert!(stale, "conflict on a current version");
                     prop_assert_eq!(current_version, version);
                 }
-                Err(Error::InvalidInput { .. }) => prop_assert!(!status.can_become(to)),
+                Err(Error::InvalidInput { .. }) => prop_assert!(!stale && !status.can_become(to)),
                 Err(e) => prop_assert!(false, "unexpected error {}", e),
             }
             let now = mgr.get_task(&x.id).unwrap().task;

@@ -186,7 +186,20 @@ pub(crate) enum FileState {
     Foreign { reason: String },
 }
 
+/// Judges the file in one read transaction, so a migration committed by another process
+/// between two of these reads cannot make a half-upgraded file look foreign.
 pub(crate) fn inspect(conn: &Connection) -> rusqlite::Result<FileState> {
+    if !conn.is_autocommit() {
+        return classify(conn);
+    }
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let state = classify(conn);
+    // Ending a read transaction cannot lose anything; keep the classification's own error.
+    let _ = conn.execute_batch("COMMIT");
+    state
+}
+
+fn classify(conn: &Connection) -> rusqlite::Result<FileState> {
     let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if app_id == APPLICATION_ID {
