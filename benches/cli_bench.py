@@ -82,6 +82,20 @@ def console_script(explicit: str | None) -> list[str] | None:
 ERR_LOG = Path(tempfile.gettempdir()) / f"agor-cli-bench-{os.getpid()}.err"
 
 
+def interpreter_of(console: list[str] | None) -> str:
+    """The Python the console script runs on, so the stand-in pays the same start-up
+    (a venv's interpreter starts faster than one with many site packages)."""
+    if console:
+        try:
+            with open(console[0], "rb") as f:
+                first = f.readline().decode(errors="replace")
+        except OSError:
+            first = ""
+        if first.startswith("#!") and "python" in first:
+            return first[2:].split()[0]
+    return sys.executable
+
+
 def run(cmd: list[str], env: dict[str, str]) -> float:
     """Wall seconds of one call (posix_spawn: no copy of this process to fork first)."""
     actions = [
@@ -140,7 +154,8 @@ def main() -> None:
     impls = {"native": native}
     if console:
         impls["console script"] = console
-    impls["legacy stand-in"] = [sys.executable, str(stand_in)]
+    python = interpreter_of(console)
+    impls["legacy stand-in"] = [python, str(stand_in)]
 
     def command(impl: str, op: str) -> list[str]:
         base = impls[impl]
@@ -176,7 +191,7 @@ def main() -> None:
                 holder.close()
 
     print(f"# btmsg CLI wall time, {args.rounds} rounds, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()} ({python})\n")
     if not console:
         print("Console script column skipped: no Python `btmsg` console script installed "
               "(install the package, or pass --console CMD).\n")
