@@ -5,6 +5,9 @@ The command under test is $AGOR_BTMSG (a path, or a command line such as
 "python -m something"), else `btmsg` on PATH (the Python console script once installed):
 
     AGOR_BTMSG=$PWD/target/debug/btmsg python -m pytest tests/python/test_cli.py
+
+This module needs no `agor` import of its own; where the package is not installed, add
+`--noconftest` (the shared conftest imports it).
 """
 
 from __future__ import annotations
