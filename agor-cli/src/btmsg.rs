@@ -77,7 +77,8 @@ const COMMANDS: &[CommandDef] = &[
         usage: &[
             "send <to> <message…>",
             "send --to ID --content TEXT",
-            "send --role ROLE <message…> | send --pattern GLOB <message…>",
+            "send --role ROLE <message…>",
+            "send --pattern GLOB <message…>",
         ],
         about: "send a direct message (to an id or unique prefix, every agent of a role, or ids matching a glob)",
         acts: true,
