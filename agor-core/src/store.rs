@@ -340,6 +340,13 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
         set_wal(&conn, cfg.busy_timeout)?;
     }
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Short-lived processes (a CLI call per prompt) would otherwise checkpoint and fsync the
+    // whole WAL each time the last connection closes. Commits still checkpoint automatically
+    // once the WAL passes 1000 pages, so it stays bounded; the -wal file simply persists.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
     let sync = match cfg.durability {
         Durability::Normal => "NORMAL",
         Durability::Full => "FULL",
