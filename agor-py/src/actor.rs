@@ -1,10 +1,11 @@
-//! `agor.Actor`: the store seen as one agent. Every messaging call is checked (ACL, role,
-//! tier) and audited as that agent by the core; this layer only converts arguments and results.
+//! `agor.Actor`: the store seen as one agent. Every messaging and task-board call is checked
+//! (ACL, role, tier) and audited as that agent by the core; this layer only converts arguments.
 
 use std::str::FromStr;
 
 use agor_core as core;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::call_core;
 use crate::errors::to_py_err;
@@ -14,13 +15,23 @@ use crate::store::Store;
 /// Acts as one agent on a store. Get one with `store.as_agent(id)`.
 ///
 /// Every call is one transaction, runs without the GIL, and is permission-checked and written
-/// to the audit log as this agent. Ids of agents, messages and channels accept a unique prefix;
-/// channels may also be named.
+/// to the audit log as this agent. Ids of agents, messages, channels and tasks accept a unique
+/// prefix; channels may also be named.
 #[pyclass(frozen, module = "agor")]
 #[derive(Debug)]
 pub struct Actor {
     store: Py<Store>,
     id: String,
+}
+
+/// A status or priority given as a Python string; unknown ones raise `InvalidInputError`.
+fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<T> {
+    text.parse().map_err(|e| to_py_err(py, e))
+}
+
+/// A lease length in seconds (the core refuses 0 and more than `MAX_LEASE_SECONDS`).
+fn lease(py: Python<'_>, seconds: i64) -> PyResult<u32> {
+    crate::to_u32(py, "lease", seconds)
 }
 
 impl Actor {
@@ -80,7 +91,7 @@ impl Actor {
         status: String,
         agent_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let status = core::AgentStatus::from_str(&status).map_err(|e| to_py_err(py, e))?;
+        let status: core::AgentStatus = parse(py, &status)?;
         self.call(py, |a| {
             a.set_status(agent_id.as_deref().unwrap_or(a.id()), status)
         })
@@ -313,6 +324,209 @@ impl Actor {
         agent_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.add_member(&channel, &agent_id))
+    }
+
+    /// Creates a task on this agent's group board; returns the `Task`. Managers and tier 0 only.
+    ///
+    /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
+    /// once) or `backlog`. `assign_to` and `parent` take ids or unique prefixes; `tags` is a
+    /// list or tuple of str. Raises `InvalidInputError` for an empty title, an unknown
+    /// priority or status, or a malformed tag.
+    #[pyo3(signature = (
+        title, description=String::new(), priority="medium", assign_to=None, parent=None,
+        tags=Vec::new(), definition_of_done=None, status="todo"
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo')")]
+    #[allow(clippy::too_many_arguments)]
+    fn create_task<'py>(
+        &self,
+        py: Python<'py>,
+        title: String,
+        description: String,
+        priority: &str,
+        assign_to: Option<String>,
+        parent: Option<String>,
+        tags: Vec<String>,
+        definition_of_done: Option<String>,
+        status: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let new = core::NewTask {
+            title,
+            description,
+            priority: parse(py, priority)?,
+            assign_to,
+            parent,
+            tags,
+            definition_of_done,
+            status: parse(py, status)?,
+        };
+        self.call(py, |a| a.create_task(&new))
+    }
+
+    /// Tasks of this agent's group (tier 0: every group), highest priority first.
+    ///
+    /// Done and cancelled tasks are left out unless `all=True` (or `status` asks for them);
+    /// `status` and `tag` narrow the list. Returns a list of `Task`.
+    #[pyo3(signature = (all=false, status=None, tag=None))]
+    fn list_tasks<'py>(
+        &self,
+        py: Python<'py>,
+        all: bool,
+        status: Option<&str>,
+        tag: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = core::TaskFilter {
+            all,
+            status: status.map(|s| parse(py, s)).transpose()?,
+            tag,
+        };
+        self.call(py, |a| a.list_tasks(&filter))
+    }
+
+    /// One task by id or unique prefix, as a `TaskDetail` (with comments and subtasks).
+    fn get_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.get_task(&task_id))
+    }
+
+    /// Assigns a task to an agent; returns the updated `Task`. Managers and tier 0 only.
+    /// Raises `AlreadyClaimedError` while another agent holds a live claim on it.
+    fn assign_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        agent_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.assign_task(&task_id, &agent_id))
+    }
+
+    /// Moves a task to `status` if it is still at `expected_version`; returns the updated
+    /// `Task` (its version bumped).
+    ///
+    /// Managers, reviewers and tier 0 may move any task; project agents only tasks assigned
+    /// to them (others go through `claim_task`); architects and testers none
+    /// (`PermissionDeniedError`). A stale version raises `ConflictError` whose
+    /// `current_version` is the version to retry with; a move the board does not allow
+    /// (e.g. `done` to `review`) raises `InvalidInputError`.
+    fn set_task_status<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        status: &str,
+        expected_version: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status: core::TaskStatus = parse(py, status)?;
+        self.call(py, |a| {
+            a.set_task_status(&task_id, status, expected_version)
+        })
+    }
+
+    /// Comments on a task; returns the `Comment`. Every role may comment.
+    fn comment<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        content: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.comment(&task_id, &content))
+    }
+
+    /// Deletes a task with its comments and tags (its subtasks lose their parent).
+    /// Managers and tier 0 only.
+    fn delete_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.delete_task(&task_id))
+    }
+
+    /// The board of this agent's group: a dict from every status, in board order (`backlog`,
+    /// `todo`, `in_progress`, `review`, `done`, `blocked`, `failed`, `cancelled`), to the list
+    /// of `Task`s in that column (possibly empty), each column in priority order.
+    fn board<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let columns = self.call(py, |a| a.board())?;
+        PyDict::from_sequence(&columns)
+    }
+
+    /// Claims a todo task under a lease: `task_id`, or the best next one of this agent's group
+    /// (highest priority, then sort order) that is unassigned or assigned to this agent.
+    ///
+    /// Returns a `Claim` (`.task`, `.token`, `.expires_at`), or None when there is nothing to
+    /// claim. The task becomes `in_progress` and assigned to this agent until the lease
+    /// (`lease_seconds`, 1 to `MAX_LEASE_SECONDS`) lapses; keep the token for
+    /// `renew_lease`, `release_task` and `complete_task`. Raises `AlreadyClaimedError` if
+    /// another worker holds the task, `InvalidInputError` if it is not `todo`, and
+    /// `PermissionDeniedError` for architects and testers.
+    #[pyo3(
+        signature = (task_id=None, lease_seconds=i64::from(core::DEFAULT_LEASE_SECS)),
+        text_signature = "($self, task_id=None, lease_seconds=900)"
+    )]
+    fn claim_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: Option<String>,
+        lease_seconds: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let secs = lease(py, lease_seconds)?;
+        self.call(py, |a| a.claim_task(task_id.as_deref(), secs))
+    }
+
+    /// Extends a live lease to `lease_seconds` from now; returns the renewed `Claim`.
+    /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
+    #[pyo3(
+        signature = (task_id, token, lease_seconds=i64::from(core::DEFAULT_LEASE_SECS)),
+        text_signature = "($self, task_id, token, lease_seconds=900)"
+    )]
+    fn renew_lease<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        token: String,
+        lease_seconds: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let secs = lease(py, lease_seconds)?;
+        self.call(py, |a| a.renew_lease(&task_id, &token, secs))
+    }
+
+    /// Gives a claimed task back: it returns to `todo`, unassigned. Returns the `Task`.
+    /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
+    fn release_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.release_task(&task_id, &token))
+    }
+
+    /// Completes a claimed task and stores its completion record; returns the `Task`, now
+    /// `done` (or `review` with `review=True`, which posts a notice to the group's
+    /// `review-queue` channel), with `.completion` set.
+    ///
+    /// `summary` is one line; `artifacts` a list or tuple of refs such as `file:src/x.rs` or
+    /// `msg:<id>`. Raises `LeaseError` if `token` is not the current lease or it has lapsed
+    /// (a worker whose lease ran out cannot complete), `InvalidInputError` for an empty or
+    /// multi-line summary or artifact.
+    #[pyo3(
+        signature = (task_id, token, summary, artifacts=Vec::new(), result_ref=None, next=None, review=false),
+        text_signature = "($self, task_id, token, summary, artifacts=(), result_ref=None, next=None, review=False)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn complete_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        token: String,
+        summary: String,
+        artifacts: Vec<String>,
+        result_ref: Option<String>,
+        next: Option<String>,
+        review: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let completion = core::Completion {
+            summary,
+            artifacts,
+            result_ref,
+            next,
+        };
+        self.call(py, |a| {
+            a.complete_task(&task_id, &token, &completion, review)
+        })
     }
 
     fn __repr__(&self) -> String {

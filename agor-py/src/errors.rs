@@ -132,9 +132,9 @@ pub(crate) fn invalid(py: Python<'_>, field: &'static str, reason: String) -> Py
     to_py_err(py, Error::InvalidInput { field, reason })
 }
 
-/// One sample core error per kind, by class name: lets the test suite check that every kind
-/// maps to its own class with its attributes, including kinds the messaging API cannot
-/// trigger yet (conflict, claim and lease errors come from the task board).
+/// One sample core error per kind, by kind name: lets the test suite check in one place that
+/// every kind maps to its own class with its attributes, including an I/O failure that no
+/// test can provoke on demand. The other kinds are also raised for real by the suites.
 #[pyfunction]
 pub(crate) fn _sample_error(py: Python<'_>, kind: &str) -> PyResult<PyErr> {
     let path = std::path::PathBuf::from("/tmp/sample.db");

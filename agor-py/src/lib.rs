@@ -25,10 +25,16 @@ pub(crate) fn call_core<'py, T: ToPy + Send>(
 
 /// A `limit` argument: Python ints are unbounded, the core takes a `u32`.
 pub(crate) fn limit(py: Python<'_>, value: i64) -> PyResult<u32> {
+    to_u32(py, "limit", value)
+}
+
+/// An integer argument the core takes as a `u32`, refused with `InvalidInputError` (naming
+/// `field`) when out of range; the core then checks its own bounds.
+pub(crate) fn to_u32(py: Python<'_>, field: &'static str, value: i64) -> PyResult<u32> {
     u32::try_from(value).map_err(|_| {
         errors::invalid(
             py,
-            "limit",
+            field,
             format!("{value} is not between 0 and {}", u32::MAX),
         )
     })
@@ -44,6 +50,8 @@ fn btmsg_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
 #[pymodule]
 fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_LEASE_SECONDS", agor_core::DEFAULT_LEASE_SECS)?;
+    m.add("MAX_LEASE_SECONDS", agor_core::MAX_LEASE_SECS)?;
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_error, m)?)?;

@@ -1,5 +1,5 @@
-//! The records Python code gets back (Agent, Message, Channel, ...): immutable wrappers around
-//! the core structs with read-only attributes, `to_dict()`, `__repr__` and `==`.
+//! The records Python code gets back (Agent, Message, Channel, Task, Claim, ...): immutable
+//! wrappers around the core structs with read-only attributes, `to_dict()`, `__repr__` and `==`.
 
 use agor_core as core;
 use pyo3::prelude::*;
@@ -35,6 +35,18 @@ macro_rules! scalar_to_py {
     )*};
 }
 scalar_to_py!(String, i64, usize, bool);
+
+/// Task statuses and priorities are plain strings in Python (`"in_progress"`, `"critical"`).
+macro_rules! label_to_py {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(PyString::intern(py, self.as_str()).into_any())
+            }
+        }
+    )*};
+}
+label_to_py!(core::TaskStatus, core::Priority);
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
 impl ToPy for () {
@@ -121,12 +133,12 @@ fn preview(text: &str) -> String {
 macro_rules! record {
     (
         $(#[doc = $doc:literal])*
-        $name:ident wraps $core:path;
+        $name:ident wraps $core:path $(, $opt:ident)*;
         repr [$($rf:ident),*] $(preview $pf:ident)?;
         { $( $(#[doc = $fdoc:literal])* $field:ident ),* $(,)? }
     ) => {
         $(#[doc = $doc])*
-        #[pyclass(frozen, eq, module = "agor")]
+        #[pyclass(frozen, eq, module = "agor" $(, $opt)*)]
         #[derive(Debug, Clone, PartialEq)]
         pub struct $name(pub(crate) $core);
 
@@ -371,6 +383,185 @@ record! {
     }
 }
 
+record! {
+    /// A task on the board. `get_task` returns its `TaskDetail` subclass, with comments and
+    /// subtasks.
+    Task wraps core::Task, subclass;
+    repr [id, title, status, priority, assigned_to, version];
+    {
+        /// Task id (a UUID; any unique prefix is accepted where an id is expected).
+        id,
+        /// One-line title.
+        title,
+        /// Longer description (may be empty).
+        description,
+        /// `backlog`, `todo`, `in_progress`, `review`, `done`, `blocked`, `failed` or `cancelled`.
+        status,
+        /// `low`, `medium`, `high` or `critical`.
+        priority,
+        /// Agent id of the assignee (the claimer while it is claimed), or None.
+        assigned_to,
+        /// Agent id of its creator.
+        created_by,
+        /// The group whose board it is on.
+        group_id,
+        /// Id of the parent task, if it is a subtask.
+        parent_task_id,
+        /// Position among tasks of equal priority (lower first).
+        sort_order,
+        /// Tags, sorted (list of str).
+        tags,
+        /// What "done" means for this task, if stated.
+        definition_of_done,
+        /// Optimistic-locking version: pass it to `set_task_status`; every change bumps it.
+        version,
+        /// When it was created (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+        /// When it last changed (`YYYY-MM-DD HH:MM:SS`, UTC).
+        updated_at,
+        /// Unix seconds at which the current claim lapses, while it is claimed; else None.
+        lease_expires_at,
+        /// The `Completion` record left by the worker that completed it, or None.
+        completion,
+    }
+}
+
+record! {
+    /// What a worker left behind when it completed a task.
+    Completion wraps core::Completion;
+    repr [result_ref, next] preview summary;
+    {
+        /// One-line summary.
+        summary,
+        /// References such as `file:src/lib.rs` or `msg:<id>` (list of str).
+        artifacts,
+        /// Where the result lives (a commit, a branch, a URL...), if given.
+        result_ref,
+        /// The suggested next step, if given.
+        next,
+    }
+}
+
+record! {
+    /// A comment on a task (status changes are recorded as comments too).
+    Comment wraps core::Comment;
+    repr [id, task_id, agent_id] preview content;
+    {
+        /// Comment id (a UUID).
+        id,
+        /// The task it belongs to.
+        task_id,
+        /// Its author (`agor` for comments the board writes itself, e.g. a lapsed lease).
+        agent_id,
+        /// The text.
+        content,
+        /// When it was written (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// A successful claim: the task (now `in_progress` and assigned to the claimer) and its lease.
+    Claim wraps core::Claim;
+    repr [task, expires_at];
+    {
+        /// The claimed `Task`.
+        task,
+        /// The lease token: `renew_lease`, `release_task` and `complete_task` require it.
+        token,
+        /// Unix seconds at which the lease lapses unless renewed.
+        expires_at,
+    }
+}
+
+/// A task with its comments (oldest first) and direct subtasks, as `get_task` returns it.
+///
+/// A subclass of `Task`, so every task attribute is here too; `to_dict()` holds the task's
+/// keys plus `comments` and `subtasks`.
+#[pyclass(frozen, extends = Task, module = "agor")]
+#[derive(Debug)]
+pub struct TaskDetail {
+    comments: Vec<core::Comment>,
+    subtasks: Vec<core::Task>,
+}
+
+impl TaskDetail {
+    fn task(slf: &Bound<'_, Self>) -> core::Task {
+        slf.as_super().get().0.clone()
+    }
+
+    fn to_core(slf: &Bound<'_, Self>) -> core::TaskDetail {
+        let me = slf.get();
+        core::TaskDetail {
+            task: Self::task(slf),
+            comments: me.comments.clone(),
+            subtasks: me.subtasks.clone(),
+        }
+    }
+}
+
+#[pymethods]
+impl TaskDetail {
+    /// Comments on the task, oldest first (list of `Comment`).
+    #[getter]
+    fn comments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.comments.object(py)
+    }
+
+    /// Direct subtasks, in sort order (list of `Task`).
+    #[getter]
+    fn subtasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.subtasks.object(py)
+    }
+
+    /// The task as a dict of plain values, with `comments` and `subtasks` as lists of dicts.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::to_core(slf).plain(slf.py())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let task = slf.as_super().get().__repr__(slf.py())?;
+        let fields = task
+            .strip_prefix("Task(")
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(&task);
+        let me = slf.get();
+        Ok(format!(
+            "TaskDetail({fields}, comments={}, subtasks={})",
+            me.comments.len(),
+            me.subtasks.len()
+        ))
+    }
+
+    /// Equal to another `TaskDetail` with the same task, comments and subtasks; never equal
+    /// to a plain `Task` (it carries more).
+    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<TaskDetail>()
+            .is_ok_and(|o| Self::to_core(slf) == Self::to_core(o))
+    }
+}
+
+impl ToPy for core::TaskDetail {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.clone().into_object(py)
+    }
+    fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        // The same shape as the core's JSON (the task's keys flattened in).
+        let d = self.task.plain(py)?.cast_into::<PyDict>()?;
+        d.set_item(pyo3::intern!(py, "comments"), self.comments.plain(py)?)?;
+        d.set_item(pyo3::intern!(py, "subtasks"), self.subtasks.plain(py)?)?;
+        Ok(d.into_any())
+    }
+    fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let init = PyClassInitializer::from(Task(self.task)).add_subclass(TaskDetail {
+            comments: self.comments,
+            subtasks: self.subtasks,
+        });
+        Ok(Bound::new(py, init)?.into_any())
+    }
+}
+
 /// Registers every record class on the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Agent>()?;
@@ -383,5 +574,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StaleAgent>()?;
     m.add_class::<AuditEntry>()?;
     m.add_class::<Contact>()?;
+    m.add_class::<Task>()?;
+    m.add_class::<TaskDetail>()?;
+    m.add_class::<Completion>()?;
+    m.add_class::<Comment>()?;
+    m.add_class::<Claim>()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `agor.Store`: an open database file, and `agor.open()` that makes one.
-//! Agent registry, ACL, audit and liveness queries that need no acting agent live here.
+//! Agent registry, ACL, audit, liveness and review-queue queries that need no acting agent
+//! live here.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -241,6 +242,26 @@ impl Store {
             .detach(|| store.ensure_review_channels(&group))
             .map_err(|e| to_py_err(py, e))?;
         PyTuple::new(py, [queue.into_object(py)?, log.into_object(py)?])
+    }
+
+    /// Number of tasks of `group` waiting in `review`.
+    fn review_queue_count<'py>(
+        &self,
+        py: Python<'py>,
+        group: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.review_queue_count(&group))
+    }
+
+    /// Reviewer attention score of `group`: 10 per task waiting in review, capped at 50.
+    fn reviewer_attention<'py>(
+        &self,
+        py: Python<'py>,
+        group: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.reviewer_attention(&group))
     }
 
     /// The agor schema version of the file (`PRAGMA user_version`).

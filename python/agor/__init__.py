@@ -1,7 +1,8 @@
 """agor: coordination for teams of AI coding agents, on one SQLite file shared by processes.
 
-Agents, a contacts ACL, direct messages, channels, heartbeats and a dead-letter queue,
-implemented in Rust (``agor-core``) and exposed here with typed classes::
+Agents, a contacts ACL, direct messages, channels, heartbeats, a dead-letter queue and a
+task board with optimistic locking and leased claims, implemented in Rust (``agor-core``) and
+exposed here with typed classes::
 
     import agor
 
@@ -14,8 +15,16 @@ implemented in Rust (``agor-core``) and exposed here with typed classes::
         for m in store.as_agent("dev-1").read():       # unread, oldest first; marks them read
             print(m.from_agent, m.content)
 
+        task = mgr.create_task("parser", priority="high", tags=("core",))
+        dev = store.as_agent("dev-1")
+        claim = dev.claim_task()                        # best next todo task, or None
+        dev.complete_task(claim.task.id, claim.token, "parser merged",
+                          artifacts=["file:src/parser.rs"], review=True)
+
 Every call is one transaction and releases the GIL while it runs; stores and actors may be
-shared between threads, and any number of processes may open the same file. Failures raise
+shared between threads, and any number of processes may open the same file. Task statuses
+(``backlog``, ``todo``, ``in_progress``, ``review``, ``done``, ``blocked``, ``failed``,
+``cancelled``) and priorities (``low``, ``medium``, ``high``, ``critical``) are plain strings. Failures raise
 ``agor.AgorError`` subclasses (see :mod:`agor.errors`); results are immutable records with
 plain attributes and ``to_dict()``.
 
@@ -30,11 +39,16 @@ plain attributes and ``to_dict()``.
 from __future__ import annotations
 
 from agor._agor import (
+    DEFAULT_LEASE_SECONDS,
+    MAX_LEASE_SECONDS,
     Actor,
     Agent,
     AuditEntry,
     Channel,
     ChannelMessage,
+    Claim,
+    Comment,
+    Completion,
     Contact,
     DeadLetter,
     Delivery,
@@ -42,6 +56,8 @@ from agor._agor import (
     Message,
     StaleAgent,
     Store,
+    Task,
+    TaskDetail,
     __version__,
     open,
 )
@@ -76,6 +92,13 @@ __all__ = [
     "Heartbeat",
     "StaleAgent",
     "AuditEntry",
+    "Task",
+    "TaskDetail",
+    "Comment",
+    "Claim",
+    "Completion",
+    "DEFAULT_LEASE_SECONDS",
+    "MAX_LEASE_SECONDS",
     "__version__",
 ]
 __all__ += errors.__all__

@@ -6,11 +6,21 @@ Import the public names from ``agor``; this module is private.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Tuple, Union, final, overload
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 __version__: str
+DEFAULT_LEASE_SECONDS: int
+"""Lease length of ``claim_task`` and ``renew_lease`` when none is given (900 s)."""
+MAX_LEASE_SECONDS: int
+"""Longest lease one claim or renewal may ask for (one day)."""
 
 StrPath = Union[str, "os.PathLike[str]"]
+
+TaskStatus = Literal[
+    "backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled"
+]
+"""Task statuses. ``progress`` (written by the legacy script) is accepted as ``in_progress``."""
+Priority = Literal["low", "medium", "high", "critical"]
 
 def open(
     path: Optional[StrPath] = None,
@@ -63,6 +73,10 @@ class Store:
     def stale_agents(self, threshold_secs: Optional[int] = None) -> List[StaleAgent]: ...
     def audit_log(self, agent_id: Optional[str] = None, limit: int = 50) -> List[AuditEntry]: ...
     def ensure_review_channels(self, group: str) -> Tuple[Channel, Channel]: ...
+    def review_queue_count(self, group: str) -> int:
+        """Number of tasks of ``group`` waiting in ``review``."""
+    def reviewer_attention(self, group: str) -> int:
+        """10 per task of ``group`` waiting in review, capped at 50."""
     def schema_version(self) -> int: ...
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
@@ -108,6 +122,65 @@ class Actor:
     def post(self, channel: str, content: str) -> ChannelMessage: ...
     def channel_history(self, channel: str, limit: int = 30) -> List[ChannelMessage]: ...
     def add_member(self, channel: str, agent_id: str) -> Channel: ...
+    # Task board. Statuses and priorities are plain strings; unknown ones raise
+    # InvalidInputError. Task ids accept unique prefixes.
+    def create_task(
+        self,
+        title: str,
+        description: str = "",
+        priority: Union[Priority, str] = "medium",
+        assign_to: Optional[str] = None,
+        parent: Optional[str] = None,
+        tags: Sequence[str] = (),
+        definition_of_done: Optional[str] = None,
+        status: Literal["todo", "backlog"] = "todo",
+    ) -> Task:
+        """Create a task on this agent's group board. Managers and tier 0 only."""
+    def list_tasks(
+        self,
+        all: bool = False,
+        status: Optional[Union[TaskStatus, str]] = None,
+        tag: Optional[str] = None,
+    ) -> List[Task]:
+        """Tasks of this agent's group (tier 0: all), highest priority first; done and
+        cancelled ones only with ``all=True`` or a ``status`` asking for them."""
+    def get_task(self, task_id: str) -> TaskDetail:
+        """One task with its comments and subtasks."""
+    def assign_task(self, task_id: str, agent_id: str) -> Task:
+        """Assign a task. Managers and tier 0; ``AlreadyClaimedError`` under another's live claim."""
+    def set_task_status(
+        self, task_id: str, status: Union[TaskStatus, str], expected_version: int
+    ) -> Task:
+        """Move a task if it is still at ``expected_version`` (else ``ConflictError`` with
+        ``current_version``). Managers, reviewers, tier 0, or the assignee (project agents)."""
+    def comment(self, task_id: str, content: str) -> Comment:
+        """Comment on a task. Every role may comment."""
+    def delete_task(self, task_id: str) -> None:
+        """Delete a task with its comments and tags. Managers and tier 0 only."""
+    def board(self) -> Dict[str, List[Task]]:
+        """Every status in board order (backlog, todo, in_progress, review, done, blocked,
+        failed, cancelled) mapped to its tasks, each column in priority order."""
+    def claim_task(
+        self, task_id: Optional[str] = None, lease_seconds: int = 900
+    ) -> Optional[Claim]:
+        """Claim a todo task (the given one, or the best next one) under a lease; None when
+        there is nothing to claim. ``AlreadyClaimedError`` if another worker holds it."""
+    def renew_lease(self, task_id: str, token: str, lease_seconds: int = 900) -> Claim:
+        """Extend a live lease; ``LeaseError`` if the token is not current or has lapsed."""
+    def release_task(self, task_id: str, token: str) -> Task:
+        """Give a claimed task back to ``todo``; ``LeaseError`` on a wrong or lapsed token."""
+    def complete_task(
+        self,
+        task_id: str,
+        token: str,
+        summary: str,
+        artifacts: Sequence[str] = (),
+        result_ref: Optional[str] = None,
+        next: Optional[str] = None,
+        review: bool = False,
+    ) -> Task:
+        """Complete a claimed task with its completion record: to ``done``, or ``review``
+        (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
 
 class _Record:
     def to_dict(self) -> Dict[str, Any]: ...
@@ -274,3 +347,89 @@ class Contact(_Record):
     def agent_id(self) -> str: ...
     @property
     def contact_id(self) -> str: ...
+
+class Task(_Record):
+    """A task on the board."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def status(self) -> TaskStatus: ...
+    @property
+    def priority(self) -> Priority: ...
+    @property
+    def assigned_to(self) -> Optional[str]: ...
+    @property
+    def created_by(self) -> Optional[str]: ...
+    @property
+    def group_id(self) -> Optional[str]: ...
+    @property
+    def parent_task_id(self) -> Optional[str]: ...
+    @property
+    def sort_order(self) -> int: ...
+    @property
+    def tags(self) -> List[str]: ...
+    @property
+    def definition_of_done(self) -> Optional[str]: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+    @property
+    def lease_expires_at(self) -> Optional[int]: ...
+    @property
+    def completion(self) -> Optional[Completion]: ...
+
+@final
+class TaskDetail(Task):
+    """A task with its comments (oldest first) and direct subtasks; never equal to a plain Task."""
+
+    @property
+    def comments(self) -> List[Comment]: ...
+    @property
+    def subtasks(self) -> List[Task]: ...
+
+@final
+class Completion(_Record):
+    """What a worker left behind when it completed a task."""
+
+    @property
+    def summary(self) -> str: ...
+    @property
+    def artifacts(self) -> List[str]: ...
+    @property
+    def result_ref(self) -> Optional[str]: ...
+    @property
+    def next(self) -> Optional[str]: ...
+
+@final
+class Comment(_Record):
+    """A comment on a task (status changes are recorded as comments too)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+
+@final
+class Claim(_Record):
+    """A successful claim: the task (now in_progress, assigned to the claimer) and its lease."""
+
+    @property
+    def task(self) -> Task: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def expires_at(self) -> int: ...
