@@ -18,6 +18,8 @@ pub enum Arity {
     Value,
     /// A value only when one follows that does not look like an option: `--clear` or `--clear 3`.
     OptionalValue,
+    /// One value each time, and the option may be given several times: `--artifact A --artifact B`.
+    Repeated,
 }
 
 /// One option a command accepts.
@@ -50,6 +52,14 @@ impl Opt {
             long,
             short: None,
             arity: Arity::OptionalValue,
+        }
+    }
+
+    pub const fn repeated(long: &'static str) -> Opt {
+        Opt {
+            long,
+            short: None,
+            arity: Arity::Repeated,
         }
     }
 
@@ -186,7 +196,7 @@ impl Scanner {
                 Some(_) => usage(format!("option {spelled} takes no value")),
                 None => Ok(None),
             },
-            Arity::Value => match inline.or_else(|| self.tokens.pop_front()) {
+            Arity::Value | Arity::Repeated => match inline.or_else(|| self.tokens.pop_front()) {
                 Some(v) => Ok(Some(v)),
                 None => usage(format!("option {spelled} needs a value")),
             },
@@ -226,7 +236,8 @@ fn utf8(value: OsString, what: &str) -> Result<String> {
 
 impl Parsed {
     fn record(&mut self, opt: &Opt, value: Option<OsString>) -> Result<()> {
-        if opt.arity != Arity::Flag && self.options.iter().any(|(n, _)| *n == opt.long) {
+        let once = !matches!(opt.arity, Arity::Flag | Arity::Repeated);
+        if once && self.options.iter().any(|(n, _)| *n == opt.long) {
             return usage(format!("option --{} given more than once", opt.long));
         }
         self.options.push((opt.long, value));
@@ -249,6 +260,15 @@ impl Parsed {
         self.value_os(long)
             .map(|v| utf8(v, &format!("the value of --{long}")))
             .transpose()
+    }
+
+    /// Every value of a repeatable option, in the order given.
+    pub fn values(&mut self, long: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        while let Some(v) = self.value(long)? {
+            out.push(v);
+        }
+        Ok(out)
     }
 
     /// The first of several spellings of one option that was given; giving two is an error.
@@ -329,6 +349,7 @@ mod tests {
         Opt::flag("bidirectional").short('b'),
         Opt::value("to").short('t'),
         Opt::optional_value("clear"),
+        Opt::repeated("tag"),
     ];
 
     fn scan(args: &[&str]) -> Result<Parsed> {
@@ -377,6 +398,14 @@ mod tests {
         let mut p = scan(&["--clear"]).unwrap();
         assert!(p.flag("clear"));
         assert_eq!(p.value("clear").unwrap(), None);
+    }
+
+    #[test]
+    fn repeated_values_keep_their_order() {
+        let mut p = scan(&["--tag", "a", "x", "--tag=b", "--tag", "c"]).unwrap();
+        assert_eq!(p.values("tag").unwrap(), ["a", "b", "c"]);
+        assert!(p.values("tag").unwrap().is_empty());
+        assert!(scan(&["--tag"]).unwrap_err().0.contains("needs a value"));
     }
 
     #[test]

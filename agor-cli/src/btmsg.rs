@@ -518,13 +518,18 @@ fn finish_help(p: Parsed, topic: Option<String>) -> Result<Invocation, UsageErro
 }
 
 fn finish(mut p: Parsed, command: Command) -> Result<Invocation, UsageError> {
+    let (db, json) = db_and_json(&mut p)?;
+    p.finish()?;
+    Ok(Invocation { db, json, command })
+}
+
+/// The `--db` path (never empty) and the `--json` switch, which every agor command takes.
+pub(crate) fn db_and_json(p: &mut Parsed) -> Result<(Option<PathBuf>, bool), UsageError> {
     let db = p.value_os("db").map(PathBuf::from);
     if db.as_ref().is_some_and(|d| d.as_os_str().is_empty()) {
         return Err(UsageError("--db must not be empty".into()));
     }
-    let json = p.flag("json");
-    p.finish()?;
-    Ok(Invocation { db, json, command })
+    Ok((db, p.flag("json")))
 }
 
 fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
@@ -748,7 +753,7 @@ Errors are printed to stderr as one line starting with `btmsg: error:`.
 }
 
 /// Reads `$BTMSG_AGENT_ID`; unset or empty is a usage error that says how to fix it.
-fn agent_from_env() -> Result<String, CliError> {
+pub(crate) fn agent_from_env() -> Result<String, CliError> {
     match std::env::var(AGENT_ENV) {
         Ok(id) if !id.is_empty() => Ok(id),
         Ok(_) | Err(std::env::VarError::NotPresent) => Err(UsageError(format!(
@@ -771,7 +776,15 @@ fn session_from_env(given: Option<String>) -> Result<String, CliError> {
     }
 }
 
-fn unix_now() -> i64 {
+/// The `--db` file, else `$AGOR_DB`, else the default path.
+pub(crate) fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
+    Ok(match db {
+        Some(path) => Store::open(path)?,
+        None => Store::open_default()?,
+    })
+}
+
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -796,10 +809,7 @@ pub fn execute(inv: Invocation, out: &mut Output<'_>) -> Result<(), CliError> {
         Command::Ack { session, .. } => Some(session_from_env(session.clone())?),
         _ => None,
     };
-    let store = match inv.db {
-        Some(path) => Store::open(path)?,
-        None => Store::open_default()?,
-    };
+    let store = open_store(inv.db)?;
     let actor = me.map(|id| store.as_agent(&id)).transpose()?;
     let actor = || actor.as_ref().expect("needs_actor() covers this command");
     run(command, &store, actor, session, out)

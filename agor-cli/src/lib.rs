@@ -1,16 +1,20 @@
-//! agor-cli: the `btmsg` command, written once in Rust and reachable both as a native binary
-//! and as the Python console script (which passes `sys.argv` to [`btmsg_main`]).
+//! agor-cli: the `btmsg` and `bttask` commands, written once in Rust and reachable both as
+//! native binaries and as the Python console scripts (which pass `sys.argv` to [`btmsg_main`]
+//! and [`bttask_main`]).
 //!
-//! Both syntaxes work: the legacy positional one (`btmsg send bob fix the parser`) and the
-//! documented flag one (`btmsg send --to bob --content "fix the parser"`), with `--db`,
+//! Both syntaxes work: the legacy positional one (`btmsg send bob fix the parser`,
+//! `bttask status 3f2a done`) and the documented flag one (`btmsg send --to bob --content
+//! "fix the parser"`, `bttask status --id 3f2a --status done --version 4`), with `--db`,
 //! `--json` and `--help` accepted anywhere on the line.
 //!
 //! Exit codes (see [`exit`]): 0 ok, 1 error, 2 usage (also ambiguous id prefixes, invalid
 //! values and an unset `BTMSG_AGENT_ID`), 3 version conflict / already claimed / lease lost,
-//! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`.
+//! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`
+//! (`bttask: error: …`).
 
 pub mod args;
 pub mod btmsg;
+pub mod bttask;
 pub mod exit;
 pub mod render;
 
@@ -24,12 +28,26 @@ use render::{Output, Paint};
 /// Prints results to stdout and errors to stderr; reads only argv, the environment and the
 /// database, and never exits the process, so it is safe to call from an embedding host.
 pub fn btmsg_main(args: Vec<OsString>) -> i32 {
+    main_with("btmsg", args, run_btmsg)
+}
+
+/// Runs `bttask` with `args` (`args[0]` is the program name) and returns the exit code.
+///
+/// Same contract as [`btmsg_main`]: stdout for results, one stderr line per error, no exit.
+pub fn bttask_main(args: Vec<OsString>) -> i32 {
+    main_with("bttask", args, run_bttask)
+}
+
+type Runner = fn(Vec<OsString>, &mut dyn Write, Paint, &mut dyn Write) -> i32;
+
+/// Runs a command on the process's stdout (buffered) and stderr.
+fn main_with(prog: &str, args: Vec<OsString>, run: Runner) -> i32 {
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    let code = run_btmsg(args, &mut w, Paint::for_stdout(), &mut io::stderr());
+    let code = run(args, &mut w, Paint::for_stdout(), &mut io::stderr());
     match w.flush() {
         Ok(()) => code,
-        Err(e) => report_write_error(code, e, &mut io::stderr()),
+        Err(e) => report_write_error(prog, code, e, &mut io::stderr()),
     }
 }
 
@@ -50,23 +68,48 @@ pub fn run_btmsg(
             };
             btmsg::execute(inv, &mut output)
         });
+    report("btmsg", result, err)
+}
+
+/// [`bttask_main`] with its outputs supplied by the caller.
+pub fn run_bttask(
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    paint: Paint,
+    err: &mut dyn Write,
+) -> i32 {
+    let result = bttask::parse(args)
+        .map_err(exit::CliError::from)
+        .and_then(|inv| {
+            let mut output = Output {
+                w: out,
+                json: inv.json,
+                paint,
+            };
+            bttask::execute(inv, &mut output)
+        });
+    report("bttask", result, err)
+}
+
+/// Turns a command's result into its exit code, printing the error line of a failure.
+fn report(prog: &str, result: Result<(), exit::CliError>, err: &mut dyn Write) -> i32 {
     match result {
         Ok(()) => exit::OK,
-        Err(exit::CliError::Io(e)) => report_write_error(exit::OK, e, err),
+        Err(exit::CliError::Io(e)) => report_write_error(prog, exit::OK, e, err),
         Err(e) => {
             // The message is one line even if a core error ever carried a newline.
             let line = e.to_string().replace('\n', " ");
-            let _ = writeln!(err, "btmsg: error: {line}");
+            let _ = writeln!(err, "{prog}: error: {line}");
             e.code()
         }
     }
 }
 
 /// A reader that went away (`btmsg inbox | head -1`) is not an error; anything else is.
-fn report_write_error(code: i32, e: io::Error, err: &mut dyn Write) -> i32 {
+fn report_write_error(prog: &str, code: i32, e: io::Error, err: &mut dyn Write) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return code;
     }
-    let _ = writeln!(err, "btmsg: error: {}", exit::CliError::Io(e));
+    let _ = writeln!(err, "{prog}: error: {}", exit::CliError::Io(e));
     exit::ERROR
 }
