@@ -39,6 +39,7 @@ step "Python tests (API, and the CLI through the console script)"
 (cd "$root/tests/python" && python -m pytest -q -p no:cacheprovider .)
 
 step "CLI tests against the native binary"
+cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" python -m pytest -q -p no:cacheprovider test_cli.py)
 
 step "C tests (normal and under valgrind)"
