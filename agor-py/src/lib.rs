@@ -47,6 +47,13 @@ fn btmsg_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
     py.detach(|| agor_cli::btmsg_main(argv))
 }
 
+/// Runs the `bttask` command with `argv` (`argv[0]` is the program name) and returns its exit
+/// code. Used by the `bttask` console script.
+#[pyfunction]
+fn bttask_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
+    py.detach(|| agor_cli::bttask_main(argv))
+}
+
 #[pymodule]
 fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -54,6 +61,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_LEASE_SECONDS", agor_core::MAX_LEASE_SECS)?;
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
+    m.add_function(wrap_pyfunction!(bttask_main, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
     m.add_class::<store::Store>()?;

@@ -42,6 +42,9 @@ def open(
 def btmsg_main(argv: List[str]) -> int:
     """Run the ``btmsg`` command with ``argv`` (``argv[0]`` is the program name); return its exit code."""
 
+def bttask_main(argv: List[str]) -> int:
+    """Run the ``bttask`` command with ``argv`` (``argv[0]`` is the program name); return its exit code."""
+
 def _sample_error(kind: str) -> Exception: ...
 def _error_kinds() -> List[Tuple[str, str]]: ...
 

@@ -1,6 +1,7 @@
-"""Entry point of the ``btmsg`` console script: hands ``sys.argv`` to the Rust command.
+"""Entry points of the ``btmsg`` and ``bttask`` console scripts: hand ``sys.argv`` to the Rust
+commands.
 
-The command itself lives in the Rust crate ``agor-cli``; this file only restores the signal
+The commands themselves live in the Rust crate ``agor-cli``; this file only restores the signal
 behaviour a native command has and passes the exit code on.
 """
 
@@ -25,6 +26,13 @@ def btmsg() -> None:
     _native_signals()
     sys.stdout.flush()
     sys.exit(_agor.btmsg_main(sys.argv))
+
+
+def bttask() -> None:
+    """Run ``bttask`` with this process's arguments and exit with its code."""
+    _native_signals()
+    sys.stdout.flush()
+    sys.exit(_agor.bttask_main(sys.argv))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,435 @@
+"""The `bttask` command run as a subprocess: both syntaxes of every command, --json output,
+every exit code, claims under leases with their fencing tokens, and two agents working one
+board through one database file.
+
+The command under test is $AGOR_BTTASK (a path, or a command line such as
+"python -m something"), else `bttask` on PATH (the Python console script once installed):
+
+    AGOR_BTTASK=$PWD/target/debug/bttask python -m pytest tests/python/test_bttask.py
+
+The team is registered through the `agor` package, which must be importable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import agor
+
+# (id, name, role, group): tiers come from the roles.
+TEAM = [
+    ("mgr-1", "Manager", "manager", "core"),
+    ("arch-1", "Architect", "architect", "core"),
+    ("rev-1", "Reviewer", "reviewer", "core"),
+    ("dev-1", "Developer One", "project", "core"),
+    ("dev-2", "Developer Two", "project", "core"),
+    ("ops-1", "Operations", "manager", "ops"),
+]
+
+
+def bttask_command() -> list[str]:
+    configured = os.environ.get("AGOR_BTTASK")
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which("bttask")
+    if found is None:
+        pytest.fail(
+            "no bttask to test: set AGOR_BTTASK (e.g. target/debug/bttask) or install the package"
+        )
+    return [found]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    """Runs bttask against one database with a clean environment."""
+
+    def __init__(self, command: list[str], db: Path, home: Path):
+        self.command = command
+        self.db = db
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BTMSG_AGENT_ID", "AGOR_DB", "NO_COLOR")
+        }
+        # The default database path lives under HOME; never touch the real one.
+        self.env["HOME"] = str(home)
+
+    def argv(self, *args, db=True) -> list[str]:
+        return self.command + (["--db", str(self.db)] if db else []) + list(args)
+
+    def environ(self, agent=None) -> dict:
+        env = dict(self.env)
+        if agent is not None:
+            env["BTMSG_AGENT_ID"] = agent
+        return env
+
+    def run(self, *args, agent=None, db=True) -> Result:
+        p = subprocess.run(
+            self.argv(*args, db=db),
+            env=self.environ(agent),
+            capture_output=True,
+            timeout=60,
+        )
+        return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+    def ok(self, *args, **kw) -> str:
+        r = self.run(*args, **kw)
+        assert r.code == 0, f"bttask {args} exited {r.code}: {r.err}"
+        assert r.err == ""
+        return r.out
+
+    def json(self, *args, **kw):
+        return json.loads(self.ok("--json", *args, **kw))
+
+    def fails(self, code: int, *args, **kw) -> str:
+        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
+        r = self.run(*args, **kw)
+        assert r.code == code, f"bttask {args}: expected {code}, got {r.code}: {r.err}{r.out}"
+        assert r.out == ""
+        lines = r.err.splitlines()
+        assert len(lines) == 1, f"error should be one line: {r.err!r}"
+        assert lines[0].startswith("bttask: error: ")
+        return lines[0]
+
+
+@pytest.fixture(scope="session")
+def command() -> list[str]:
+    return bttask_command()
+
+
+@pytest.fixture
+def cli(command, tmp_path) -> Cli:
+    return Cli(command, tmp_path / "team.db", tmp_path)
+
+
+@pytest.fixture
+def team(cli) -> Cli:
+    with agor.open(cli.db) as s:
+        for agent in TEAM:
+            s.register_agent(*agent)
+    return cli
+
+
+def add(cli: Cli, title: str, *more: str) -> dict:
+    return cli.json("add", title, *more, agent="mgr-1")
+
+
+# --- creating, listing, showing -----------------------------------------------------------
+
+
+def test_add_legacy_and_create_flag_form(team):
+    a = team.json(
+        "add", "fix", "the", "parser", "--desc", "it drops tokens", "--priority", "high",
+        "--assign", "dev-1", agent="mgr-1",
+    )
+    assert (a["title"], a["description"], a["priority"]) == ("fix the parser", "it drops tokens", "high")
+    assert (a["status"], a["assigned_to"], a["version"]) == ("todo", "dev-1", 1)
+    b = team.json(
+        "create", "--title", "write docs", "--priority", "low", "--description", "the CLI",
+        agent="mgr-1",
+    )
+    assert (b["title"], b["priority"], b["description"]) == ("write docs", "low", "the CLI")
+    sub = team.json("add", "sub", "step", "--parent", a["id"][:8], "--backlog", agent="mgr-1")
+    assert sub["parent_task_id"] == a["id"] and sub["status"] == "backlog"
+
+    out = team.ok("add", "plain", agent="mgr-1")
+    assert out.startswith("created ") and out.endswith("[todo] plain\n")
+
+    listed = team.json("list", agent="dev-2")
+    # Priority first, then board order.
+    assert [t["title"] for t in listed] == ["fix the parser", "sub step", "plain", "write docs"]
+    text = team.ok("list", agent="dev-2")
+    assert a["id"][:8] in text and "@dev-1" in text and "v1" in text
+
+    detail = team.json("show", a["id"][:6], agent="dev-2")
+    assert detail["id"] == a["id"]
+    assert [s["id"] for s in detail["subtasks"]] == [sub["id"]]
+    shown = team.ok("show", "--id", a["id"][:8], agent="dev-2")
+    assert "fix the parser" in shown and "it drops tokens" in shown and "version 1" in shown
+
+
+def test_add_rejects_bad_input(team):
+    assert team.fails(2, "add", agent="mgr-1") == "bttask: error: missing task title"
+    assert "unknown priority 'urgent'" in team.fails(
+        2, "add", "t", "--priority", "urgent", agent="mgr-1"
+    )
+    assert "title" in team.fails(2, "create", "--title", "", agent="mgr-1")
+    assert "not found" in team.fails(5, "add", "t", "--assign", "nobody", agent="mgr-1")
+    assert "not found" in team.fails(5, "add", "t", "--parent", "ffff", agent="mgr-1")
+
+
+# --- status with and without a version ----------------------------------------------------
+
+
+def test_status_legacy_form_applies_the_current_version(team):
+    t = add(team, "task")
+    moved = team.json("status", t["id"][:8], "blocked", agent="mgr-1")
+    assert (moved["status"], moved["version"]) == ("blocked", 2)
+    # Legacy form: no version, so it applies on top of whatever is current.
+    out = team.ok("status", t["id"][:8], "todo", agent="mgr-1")
+    assert out == f"{t['id'][:8]} is todo (version 3)\n"
+    # The legacy 'progress' spelling is accepted.
+    assert team.json("status", t["id"], "progress", agent="mgr-1")["status"] == "in_progress"
+
+
+def test_status_flag_form_is_checked_against_the_version(team):
+    t = add(team, "task")
+    moved = team.json(
+        "status", "--id", t["id"], "--status", "in_progress", "--version", "1", agent="mgr-1"
+    )
+    assert moved["version"] == 2
+    # Someone else's view is now stale: conflict, exit 3, naming the current version.
+    err = team.fails(
+        3, "status", "--id", t["id"], "--status", "done", "--version", "1", agent="rev-1"
+    )
+    assert "current version is 2" in err
+    assert team.json("show", t["id"], agent="mgr-1")["status"] == "in_progress"
+    done = team.json(
+        "status", "--id", t["id"], "--status", "done", "--version", "2", agent="rev-1"
+    )
+    assert done["status"] == "done"
+    # An invalid move is the caller's to fix: usage.
+    assert "cannot move from done to review" in team.fails(
+        2, "status", "--id", t["id"], "--status", "review", "--version", "3", agent="mgr-1"
+    )
+    assert "unknown task status" in team.fails(2, "status", t["id"], "later", agent="mgr-1")
+    # Closed tasks show up with --all only.
+    assert t["id"] not in [x["id"] for x in team.json("list", agent="mgr-1")]
+    assert t["id"] in [x["id"] for x in team.json("list", "--all", agent="mgr-1")]
+    assert [x["id"] for x in team.json("list", "--status", "done", agent="mgr-1")] == [t["id"]]
+
+
+# --- assign, comment, board, delete -------------------------------------------------------
+
+
+def test_assign_comment_board_delete_both_forms(team):
+    t = add(team, "task")
+    assert team.json("assign", t["id"][:8], "dev-1", agent="mgr-1")["assigned_to"] == "dev-1"
+    out = team.ok("assign", "--id", t["id"], "--agent", "dev-2", agent="mgr-1")
+    assert out == f"assigned {t['id'][:8]} to dev-2\n"
+
+    c = team.json("comment", t["id"][:8], "looks", "hard", agent="dev-1")
+    assert (c["content"], c["agent_id"], c["task_id"]) == ("looks hard", "dev-1", t["id"])
+    team.ok("comment", "--id", t["id"], "--content", "agreed", agent="arch-1")
+    comments = [x["content"] for x in team.json("show", t["id"], agent="mgr-1")["comments"]]
+    assert comments == ["looks hard", "agreed"]
+
+    board = team.json("board", agent="dev-1")
+    assert list(board) == [
+        "backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled",
+    ]
+    assert [x["id"] for x in board["todo"]] == [t["id"]]
+    text = team.ok("board", agent="dev-1")
+    assert "TODO (1)" in text and "DONE (0)" in text
+
+    other = add(team, "other")
+    assert team.json("delete", t["id"][:8], agent="mgr-1") == {"deleted": t["id"]}
+    assert team.ok("delete", "--id", other["id"], agent="mgr-1") == f"deleted task {other['id']}\n"
+    assert "not found" in team.fails(5, "delete", t["id"], agent="mgr-1")
+    assert "not found" in team.fails(5, "show", t["id"], agent="mgr-1")
+
+
+# --- claims, leases and completion --------------------------------------------------------
+
+
+def test_claim_complete_round_trip(team):
+    low = add(team, "low one", "--priority", "low")
+    high = add(team, "high one", "--priority", "high")
+    ready = team.json("ready", agent="dev-1")
+    assert [t["id"] for t in ready] == [high["id"], low["id"]], "claim order: priority first"
+
+    claim = team.json("claim", agent="dev-1")
+    assert claim["task"]["id"] == high["id"]
+    assert (claim["task"]["status"], claim["task"]["assigned_to"]) == ("in_progress", "dev-1")
+    assert claim["expires_at"] > time.time() + 800, "default lease is 15 minutes"
+    token = claim["token"]
+    assert [t["id"] for t in team.json("ready", agent="dev-2")] == [low["id"]]
+
+    renewed = team.json("renew", "--id", high["id"][:8], "--token", token, "--lease", "3600", agent="dev-1")
+    assert renewed["token"] == token and renewed["expires_at"] > time.time() + 3000
+
+    done = team.json(
+        "complete", "--id", high["id"], "--token", token, "--summary", "parser fixed",
+        "--artifact", "file:src/parse.rs", "--artifact", "msg:42", "--result-ref", "commit:abc",
+        "--next", "add a fuzz test", agent="dev-1",
+    )
+    assert done["status"] == "done"
+    assert done["completion"] == {
+        "summary": "parser fixed",
+        "artifacts": ["file:src/parse.rs", "msg:42"],
+        "result_ref": "commit:abc",
+        "next": "add a fuzz test",
+    }
+    shown = team.ok("show", high["id"], agent="mgr-1")
+    assert "completion: parser fixed" in shown and "artifact: file:src/parse.rs" in shown
+
+    # Text output of a claim gives the token on its own line; legacy positional forms.
+    out = team.ok("claim", low["id"][:8], "--lease", "600", agent="dev-2")
+    assert out.startswith(f"claimed {low['id'][:8]} low one")
+    token2 = next(l.split(" ", 1)[1] for l in out.splitlines() if l.startswith("token: "))
+    released = team.json("release", low["id"][:8], token2, agent="dev-2")
+    assert (released["status"], released["assigned_to"]) == ("todo", None)
+    again = team.json("claim", "--id", low["id"], agent="dev-2")
+    out = team.ok("complete", low["id"][:8], again["token"], "all", "done", "--review", agent="dev-2")
+    assert out == f"completed {low['id'][:8]}: review\n"
+
+    # Nothing left: claim exits 0 and says so.
+    assert team.json("claim", agent="dev-1") is None
+    assert team.ok("claim", agent="dev-1") == "nothing to claim\n"
+    assert team.ok("ready", agent="dev-1") == "nothing ready to claim\n"
+
+
+def test_claim_conflicts_and_fencing_exit_3(team):
+    t = add(team, "contested")
+    claim = team.json("claim", t["id"], agent="dev-1")
+    assert "already claimed by dev-1" in team.fails(3, "claim", "--id", t["id"], agent="dev-2")
+    # A wrong token, or the right token from another agent, is a lease error.
+    assert "lease" in team.fails(
+        3, "complete", "--id", t["id"], "--token", "not-the-token", "--summary", "x", agent="dev-1"
+    )
+    assert "lease" in team.fails(3, "release", t["id"], claim["token"], agent="dev-2")
+    assert "lease" in team.fails(3, "renew", t["id"], "bogus", agent="dev-1")
+    assert team.json("show", t["id"], agent="mgr-1")["status"] == "in_progress"
+
+
+def test_lapsed_lease_is_fenced_out(team):
+    t = add(team, "short lease")
+    first = team.json("claim", "--id", t["id"], "--lease", "1", agent="dev-1")
+    time.sleep(2.1)
+    # The lapsed task is claimable again, and the first worker's token no longer works.
+    second = team.json("claim", agent="dev-2")
+    assert second["task"]["id"] == t["id"] and second["token"] != first["token"]
+    assert "lease" in team.fails(
+        3, "complete", t["id"], first["token"], "late", "work", agent="dev-1"
+    )
+    assert team.json("complete", t["id"], second["token"], "on time", agent="dev-2")["status"] == "done"
+    assert "outside" in team.fails(2, "claim", "--lease", "0", agent="dev-1")
+
+
+def test_review_count(team):
+    for title in ("a", "b"):
+        t = add(team, title)
+        c = team.json("claim", t["id"], agent="dev-1")
+        team.ok("complete", t["id"], c["token"], "done", "--review", agent="dev-1")
+    assert team.ok("review-count", agent="rev-1") == "2\n"
+    assert team.json("review-count", agent="rev-1") == {"group": "core", "count": 2, "attention": 20}
+    # With a group no agent is needed.
+    assert team.json("review-count", "--group", "ops") == {"group": "ops", "count": 0, "attention": 0}
+
+
+# --- permissions, exit codes, help --------------------------------------------------------
+
+
+def test_roles_are_enforced(team):
+    t = add(team, "task")
+    assert "permission denied" in team.fails(4, "add", "mine", agent="dev-1")
+    assert "permission denied" in team.fails(4, "delete", t["id"], agent="dev-1")
+    assert "permission denied" in team.fails(4, "assign", t["id"], "dev-1", agent="dev-2")
+    assert "permission denied" in team.fails(4, "claim", t["id"], agent="arch-1")
+    # A project agent moves only tasks assigned to it.
+    assert "permission denied" in team.fails(4, "status", t["id"], "blocked", agent="dev-1")
+    team.ok("assign", t["id"], "dev-1", agent="mgr-1")
+    assert team.json("status", t["id"], "blocked", agent="dev-1")["status"] == "blocked"
+
+
+def test_every_exit_code(team, tmp_path):
+    t = add(team, "task")
+    assert team.run("list", agent="dev-1").code == 0
+    # 1: the file is not an agor database.
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    r = team.run("--db", str(junk), "list", agent="dev-1", db=False)
+    assert r.code == 1 and r.err.startswith("bttask: error: ") and r.out == ""
+    assert junk.read_bytes() == b"this is not sqlite" * 100, "the file is left untouched"
+    # 2: usage, including an unset agent and an unknown command.
+    assert "BTMSG_AGENT_ID is not set" in team.fails(2, "list")
+    assert "unknown command 'frob'" in team.fails(2, "frob", agent="dev-1")
+    assert "unknown option '--frob'" in team.fails(2, "list", "--frob", agent="dev-1")
+    assert "missing command" in team.fails(2, agent="dev-1")
+    # 3, 4, 5.
+    assert "current version is 1" in team.fails(
+        3, "status", "--id", t["id"], "--status", "blocked", "--version", "7", agent="mgr-1"
+    )
+    assert "permission denied" in team.fails(4, "add", "x", agent="dev-1")
+    assert "not found" in team.fails(5, "show", "ffffffff", agent="dev-1")
+    assert "not found" in team.fails(5, "list", agent="ghost")
+
+
+def test_non_utf8_argument_is_a_usage_error(team):
+    argv = [os.fsencode(a) for a in team.argv("comment", "abc")] + [b"\xff\xfe"]
+    p = subprocess.run(argv, env=team.environ("dev-1"), capture_output=True, timeout=60)
+    assert p.returncode == 2
+    assert b"not valid UTF-8" in p.stderr and p.stdout == b""
+
+
+def test_help_and_version(cli):
+    out = cli.ok("--help", db=False)
+    for usage in ("claim [--id TASK] [--lease SECONDS]", "status --id TASK --status STATE --version N",
+                  "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]"):
+        assert usage in out
+    assert "Not yet available" in out and "import FILE" in out and "export FILE" in out
+    assert "3  version conflict" in out
+    assert "last writer wins" in cli.ok("help", "status", db=False)
+    assert "usage: bttask claim" in cli.ok("claim", "--help", db=False)
+    assert cli.ok("--version", db=False).startswith("bttask ")
+    assert "not yet available" in cli.fails(2, "import", "tasks.toml", agent="dev-1")
+
+
+def test_every_command_speaks_json(team):
+    t = add(team, "json task")
+    c = team.json("claim", t["id"], agent="dev-1")
+    for args, agent in [
+        (["list"], "dev-1"), (["ready"], "dev-1"), (["board"], "dev-1"), (["show", t["id"]], "dev-1"),
+        (["comment", t["id"], "hi"], "dev-1"), (["renew", t["id"], c["token"]], "dev-1"),
+        (["review-count"], "dev-1"), (["add", "x"], "mgr-1"), (["assign", t["id"], "dev-1"], "mgr-1"),
+    ]:
+        json.loads(team.ok("--json", *args, agent=agent))
+    team.json("release", t["id"], c["token"], agent="dev-1")
+    team.json("status", t["id"], "blocked", agent="mgr-1")
+    team.json("delete", t["id"], agent="mgr-1")
+
+
+def test_two_agents_claim_one_board_concurrently(team):
+    ids = {add(team, f"job {i}")["id"] for i in range(12)}
+    # Each agent claims and completes in a loop until nothing is left, both at once.
+    script = (
+        'while out=$("$@" --json claim) && [ "$out" != null ]; do '
+        'id=$(printf %s "$out" | python3 -c "import json,sys; c=json.load(sys.stdin); print(c[\'task\'][\'id\'], c[\'token\'])"); '
+        '"$@" complete $id done >/dev/null || exit 9; echo "${id%% *}"; done'
+    )
+    procs = [
+        subprocess.Popen(
+            ["sh", "-c", script, "worker", *team.argv()],
+            env=team.environ(agent),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for agent in ("dev-1", "dev-2")
+    ]
+    done = {}
+    for agent, p in zip(("dev-1", "dev-2"), procs):
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        done[agent] = out.decode().split()
+    claimed = done["dev-1"] + done["dev-2"]
+    assert sorted(claimed) == sorted(ids), "every task claimed exactly once"
+    tasks = team.json("list", "--all", agent="mgr-1")
+    assert {t["status"] for t in tasks} == {"done"}
+    for t in tasks:
+        worker = "dev-1" if t["id"] in done["dev-1"] else "dev-2"
+        assert t["assigned_to"] == worker
