@@ -7,7 +7,8 @@ The command under test is $AGOR_BTTASK (a path, or a command line such as
 
     AGOR_BTTASK=$PWD/target/debug/bttask python -m pytest tests/python/test_bttask.py
 
-The team is registered through the `agor` package, which must be importable.
+The team is registered through the `agor` package, which must be importable; the terminal
+helpers come from test_cli.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import agor
+from test_cli import ESC, run_on_tty
 
 # (id, name, role, group): tiers come from the roles.
 TEAM = [
@@ -72,20 +74,23 @@ class Cli:
     def argv(self, *args, db=True) -> list[str]:
         return self.command + (["--db", str(self.db)] if db else []) + list(args)
 
-    def environ(self, agent=None) -> dict:
-        env = dict(self.env)
+    def environ(self, agent=None, env=None) -> dict:
+        env_ = dict(self.env)
         if agent is not None:
-            env["BTMSG_AGENT_ID"] = agent
-        return env
+            env_["BTMSG_AGENT_ID"] = agent
+        env_.update(env or {})
+        return env_
 
-    def run(self, *args, agent=None, db=True) -> Result:
+    def run(self, *args, agent=None, env=None, db=True, stdout=None) -> Result:
         p = subprocess.run(
             self.argv(*args, db=db),
-            env=self.environ(agent),
-            capture_output=True,
+            env=self.environ(agent, env),
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
             timeout=60,
         )
-        return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+        out = p.stdout.decode() if p.stdout is not None else ""
+        return Result(p.returncode, out, p.stderr.decode())
 
     def ok(self, *args, **kw) -> str:
         r = self.run(*args, **kw)
@@ -390,6 +395,17 @@ def test_help_and_version(cli):
     assert "not yet available" in cli.fails(2, "import", "tasks.toml", agent="dev-1")
 
 
+def test_colour_only_on_a_terminal_without_no_color(team):
+    t = add(team, "coloured?")
+    for args in (["list"], ["board"], ["show", t["id"]]):
+        piped = team.ok(*args, agent="dev-1")
+        assert ESC not in piped, f"{args}: escape codes on a pipe"
+        assert ESC in run_on_tty(team, *args, agent="dev-1"), f"{args}: no colour on a terminal"
+        plain = run_on_tty(team, *args, agent="dev-1", env={"NO_COLOR": "1"})
+        assert ESC not in plain and "coloured?" in plain
+    assert ESC not in run_on_tty(team, "list", "--json", agent="dev-1")
+
+
 def test_every_command_speaks_json(team):
     t = add(team, "json task")
     c = team.json("claim", t["id"], agent="dev-1")
@@ -398,7 +414,9 @@ def test_every_command_speaks_json(team):
         (["comment", t["id"], "hi"], "dev-1"), (["renew", t["id"], c["token"]], "dev-1"),
         (["review-count"], "dev-1"), (["add", "x"], "mgr-1"), (["assign", t["id"], "dev-1"], "mgr-1"),
     ]:
-        json.loads(team.ok("--json", *args, agent=agent))
+        out = team.ok("--json", *args, agent=agent)
+        assert out.count("\n") == 1, f"{args}: one JSON document per call"
+        json.loads(out)
     team.json("release", t["id"], c["token"], agent="dev-1")
     team.json("status", t["id"], "blocked", agent="mgr-1")
     team.json("delete", t["id"], agent="mgr-1")
