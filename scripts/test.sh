@@ -38,9 +38,10 @@ step "Python tests (API, and the CLI through the console script)"
 # Run from outside the tree so `import agor` finds the installed package, not python/.
 (cd "$root/tests/python" && python -m pytest -q -p no:cacheprovider .)
 
-step "CLI tests against the native binary"
+step "CLI tests against the native binaries"
 cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
-(cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" python -m pytest -q -p no:cacheprovider test_cli.py)
+(cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
+    python -m pytest -q -p no:cacheprovider test_cli.py test_bttask.py)
 
 step "C tests (normal and under valgrind)"
 bash tests/c/run.sh
