@@ -58,17 +58,14 @@ pub fn run_btmsg(
     paint: Paint,
     err: &mut dyn Write,
 ) -> i32 {
-    let result = btmsg::parse(args)
-        .map_err(exit::CliError::from)
-        .and_then(|inv| {
-            let mut output = Output {
-                w: out,
-                json: inv.json,
-                paint,
-            };
-            btmsg::execute(inv, &mut output)
-        });
-    report("btmsg", result, err)
+    let parsed = btmsg::parse(args);
+    run_parsed(
+        "btmsg",
+        parsed,
+        |inv| inv.json,
+        btmsg::execute,
+        (out, paint, err),
+    )
 }
 
 /// [`bttask_main`] with its outputs supplied by the caller.
@@ -78,17 +75,33 @@ pub fn run_bttask(
     paint: Paint,
     err: &mut dyn Write,
 ) -> i32 {
-    let result = bttask::parse(args)
-        .map_err(exit::CliError::from)
-        .and_then(|inv| {
-            let mut output = Output {
-                w: out,
-                json: inv.json,
-                paint,
-            };
-            bttask::execute(inv, &mut output)
-        });
-    report("bttask", result, err)
+    let parsed = bttask::parse(args);
+    run_parsed(
+        "bttask",
+        parsed,
+        |inv| inv.json,
+        bttask::execute,
+        (out, paint, err),
+    )
+}
+
+/// Executes a parsed invocation, writing text or JSON as it asked, and reports the result.
+fn run_parsed<I>(
+    prog: &str,
+    parsed: Result<I, args::UsageError>,
+    wants_json: fn(&I) -> bool,
+    execute: fn(I, &mut Output<'_>) -> Result<(), exit::CliError>,
+    (out, paint, err): (&mut dyn Write, Paint, &mut dyn Write),
+) -> i32 {
+    let result = parsed.map_err(exit::CliError::from).and_then(|inv| {
+        let mut output = Output {
+            w: out,
+            json: wants_json(&inv),
+            paint,
+        };
+        execute(inv, &mut output)
+    });
+    report(prog, result, err)
 }
 
 /// Turns a command's result into its exit code, printing the error line of a failure.

@@ -7,25 +7,21 @@ The command under test is $AGOR_BTTASK (a path, or a command line such as
 
     AGOR_BTTASK=$PWD/target/debug/bttask python -m pytest tests/python/test_bttask.py
 
-The team is registered through the `agor` package, which must be importable; the terminal
-helpers come from test_cli.py.
+The team is registered through the `agor` package, which must be importable; the runner
+lives in cli_runner.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
-import shutil
 import subprocess
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 import agor
-from test_cli import ESC, run_on_tty
+from cli_runner import ESC, Cli, command_under_test, run_on_tty
 
 # (id, name, role, group): tiers come from the roles.
 TEAM = [
@@ -38,88 +34,14 @@ TEAM = [
 ]
 
 
-def bttask_command() -> list[str]:
-    configured = os.environ.get("AGOR_BTTASK")
-    if configured:
-        return shlex.split(configured)
-    found = shutil.which("bttask")
-    if found is None:
-        pytest.fail(
-            "no bttask to test: set AGOR_BTTASK (e.g. target/debug/bttask) or install the package"
-        )
-    return [found]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class Cli:
-    """Runs bttask against one database with a clean environment."""
-
-    def __init__(self, command: list[str], db: Path, home: Path):
-        self.command = command
-        self.db = db
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("BTMSG_AGENT_ID", "AGOR_DB", "NO_COLOR")
-        }
-        # The default database path lives under HOME; never touch the real one.
-        self.env["HOME"] = str(home)
-
-    def argv(self, *args, db=True) -> list[str]:
-        return self.command + (["--db", str(self.db)] if db else []) + list(args)
-
-    def environ(self, agent=None, env=None) -> dict:
-        env_ = dict(self.env)
-        if agent is not None:
-            env_["BTMSG_AGENT_ID"] = agent
-        env_.update(env or {})
-        return env_
-
-    def run(self, *args, agent=None, env=None, db=True, stdout=None) -> Result:
-        p = subprocess.run(
-            self.argv(*args, db=db),
-            env=self.environ(agent, env),
-            stdout=stdout if stdout is not None else subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=60,
-        )
-        out = p.stdout.decode() if p.stdout is not None else ""
-        return Result(p.returncode, out, p.stderr.decode())
-
-    def ok(self, *args, **kw) -> str:
-        r = self.run(*args, **kw)
-        assert r.code == 0, f"bttask {args} exited {r.code}: {r.err}"
-        assert r.err == ""
-        return r.out
-
-    def json(self, *args, **kw):
-        return json.loads(self.ok("--json", *args, **kw))
-
-    def fails(self, code: int, *args, **kw) -> str:
-        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
-        r = self.run(*args, **kw)
-        assert r.code == code, f"bttask {args}: expected {code}, got {r.code}: {r.err}{r.out}"
-        assert r.out == ""
-        lines = r.err.splitlines()
-        assert len(lines) == 1, f"error should be one line: {r.err!r}"
-        assert lines[0].startswith("bttask: error: ")
-        return lines[0]
-
-
 @pytest.fixture(scope="session")
 def command() -> list[str]:
-    return bttask_command()
+    return command_under_test("bttask", "AGOR_BTTASK")
 
 
 @pytest.fixture
 def cli(command, tmp_path) -> Cli:
-    return Cli(command, tmp_path / "team.db", tmp_path)
+    return Cli("bttask", command, tmp_path / "team.db", tmp_path)
 
 
 @pytest.fixture

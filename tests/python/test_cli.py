@@ -13,98 +13,23 @@ This module needs no `agor` import of its own; where the package is not installe
 from __future__ import annotations
 
 import json
-import os
-import pty
-import shlex
-import shutil
 import sqlite3
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ESC = "\x1b["
-
-
-def btmsg_command() -> list[str]:
-    configured = os.environ.get("AGOR_BTMSG")
-    if configured:
-        return shlex.split(configured)
-    found = shutil.which("btmsg")
-    if found is None:
-        pytest.fail(
-            "no btmsg to test: set AGOR_BTMSG (e.g. target/debug/btmsg) or install the package"
-        )
-    return [found]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class Cli:
-    """Runs btmsg against one database with a clean environment."""
-
-    def __init__(self, command: list[str], db: Path, home: Path):
-        self.command = command
-        self.db = db
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("BTMSG_AGENT_ID", "BTMSG_SESSION_ID", "AGOR_DB", "NO_COLOR")
-        }
-        # The default database path lives under HOME; never touch the real one.
-        self.env["HOME"] = str(home)
-
-    def run(self, *args, agent=None, env=None, db=True, stdout=None) -> Result:
-        env_ = dict(self.env)
-        if agent is not None:
-            env_["BTMSG_AGENT_ID"] = agent
-        env_.update(env or {})
-        argv = self.command + (["--db", str(self.db)] if db else []) + list(args)
-        p = subprocess.run(
-            argv,
-            env=env_,
-            stdout=stdout if stdout is not None else subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=60,
-        )
-        out = p.stdout.decode() if p.stdout is not None else ""
-        return Result(p.returncode, out, p.stderr.decode())
-
-    def ok(self, *args, **kw) -> str:
-        r = self.run(*args, **kw)
-        assert r.code == 0, f"btmsg {args} exited {r.code}: {r.err}"
-        assert r.err == ""
-        return r.out
-
-    def json(self, *args, **kw):
-        return json.loads(self.ok("--json", *args, **kw))
-
-    def fails(self, code: int, *args, **kw) -> str:
-        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
-        r = self.run(*args, **kw)
-        assert r.code == code, f"btmsg {args}: expected {code}, got {r.code}: {r.err}{r.out}"
-        assert r.out == ""
-        lines = r.err.splitlines()
-        assert len(lines) == 1, f"error should be one line: {r.err!r}"
-        assert lines[0].startswith("btmsg: error: ")
-        return lines[0]
-
+from cli_runner import ESC, Cli, command_under_test, run_on_tty
 
 @pytest.fixture(scope="session")
 def command() -> list[str]:
-    return btmsg_command()
+    return command_under_test("btmsg", "AGOR_BTMSG")
 
 
 @pytest.fixture
 def cli(command, tmp_path) -> Cli:
-    return Cli(command, tmp_path / "team.db", tmp_path)
+    return Cli("btmsg", command, tmp_path / "team.db", tmp_path)
 
 
 @pytest.fixture
@@ -509,30 +434,6 @@ def test_every_command_speaks_json(team):
         out = team.ok(*args, "--json", agent=agent)
         assert out.count("\n") == 1, f"{args}: one JSON document per call"
         json.loads(out)
-
-
-def run_on_tty(cli: Cli, *args, agent=None, env=None) -> str:
-    """Runs btmsg with stdout on a pseudo-terminal and returns what it printed."""
-    leader, follower = pty.openpty()
-    try:
-        r = cli.run(*args, agent=agent, env=env, stdout=follower)
-        assert r.code == 0, r.err
-        os.close(follower)
-        follower = -1
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO once the terminal is drained and closed
-                break
-            if not data:
-                break
-            chunks.append(data)
-        return b"".join(chunks).decode()
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
 
 
 def test_colour_only_on_a_terminal_without_no_color(team):

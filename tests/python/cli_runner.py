@@ -1,0 +1,118 @@
+"""Runs an agor command (`btmsg`, `bttask`) as a subprocess against one database, for the CLI
+test modules: which command to test, a clean environment, and helpers that assert the
+command's contract (exit code, empty stderr on success, one `prog: error:` line on failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ESC = "\x1b["
+
+# Variables a caller's shell may have set that would change what the command does.
+_SCRUBBED = ("BTMSG_AGENT_ID", "BTMSG_SESSION_ID", "AGOR_DB", "NO_COLOR")
+
+
+def command_under_test(prog: str, variable: str) -> list[str]:
+    """$variable (a path or a command line), else `prog` on PATH (the console script)."""
+    configured = os.environ.get(variable)
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which(prog)
+    if found is None:
+        pytest.fail(
+            f"no {prog} to test: set {variable} (e.g. target/debug/{prog}) or install the package"
+        )
+    return [found]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    """Runs one command against one database with a clean environment."""
+
+    def __init__(self, prog: str, command: list[str], db: Path, home: Path):
+        self.prog = prog
+        self.command = command
+        self.db = db
+        self.env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+        # The default database path lives under HOME; never touch the real one.
+        self.env["HOME"] = str(home)
+
+    def argv(self, *args, db=True) -> list[str]:
+        return self.command + (["--db", str(self.db)] if db else []) + list(args)
+
+    def environ(self, agent=None, env=None) -> dict:
+        env_ = dict(self.env)
+        if agent is not None:
+            env_["BTMSG_AGENT_ID"] = agent
+        env_.update(env or {})
+        return env_
+
+    def run(self, *args, agent=None, env=None, db=True, stdout=None) -> Result:
+        p = subprocess.run(
+            self.argv(*args, db=db),
+            env=self.environ(agent, env),
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+        out = p.stdout.decode() if p.stdout is not None else ""
+        return Result(p.returncode, out, p.stderr.decode())
+
+    def ok(self, *args, **kw) -> str:
+        r = self.run(*args, **kw)
+        assert r.code == 0, f"{self.prog} {args} exited {r.code}: {r.err}"
+        assert r.err == ""
+        return r.out
+
+    def json(self, *args, **kw):
+        return json.loads(self.ok("--json", *args, **kw))
+
+    def fails(self, code: int, *args, **kw) -> str:
+        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
+        r = self.run(*args, **kw)
+        assert r.code == code, f"{self.prog} {args}: expected {code}, got {r.code}: {r.err}{r.out}"
+        assert r.out == ""
+        lines = r.err.splitlines()
+        assert len(lines) == 1, f"error should be one line: {r.err!r}"
+        assert lines[0].startswith(f"{self.prog}: error: ")
+        return lines[0]
+
+
+def run_on_tty(cli: Cli, *args, agent=None, env=None) -> str:
+    """Runs the command with stdout on a pseudo-terminal and returns what it printed."""
+    leader, follower = pty.openpty()
+    try:
+        r = cli.run(*args, agent=agent, env=env, stdout=follower)
+        assert r.code == 0, r.err
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO once the terminal is drained and closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
