@@ -339,6 +339,46 @@ impl Parsed {
     }
 }
 
+/// Defines the parser-test helpers of one command module (`parse_line`, `cmd`, `err`, `same`);
+/// the module's `parse`, `Invocation`, `Command` and `UsageError` must be in scope.
+#[cfg(test)]
+macro_rules! parser_test_helpers {
+    ($prog:literal) => {
+        fn parse_line(line: &[&str]) -> Result<Invocation, UsageError> {
+            parse(
+                std::iter::once($prog)
+                    .chain(line.iter().copied())
+                    .map(std::ffi::OsString::from)
+                    .collect(),
+            )
+        }
+
+        fn cmd(line: &[&str]) -> Command {
+            parse_line(line)
+                .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+                .command
+        }
+
+        fn err(line: &[&str]) -> String {
+            match parse_line(line) {
+                Ok(inv) => panic!("{line:?} parsed as {inv:?}"),
+                Err(e) => e.0,
+            }
+        }
+
+        /// Asserts that every spelling in `lines` parses to the same command.
+        fn same(lines: &[&[&str]]) -> Command {
+            let first = cmd(lines[0]);
+            for line in &lines[1..] {
+                assert_eq!(cmd(line), first, "{line:?} differs from {:?}", lines[0]);
+            }
+            first
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use parser_test_helpers;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1126,36 +1126,7 @@ fn delivery(w: &mut dyn Write, p: render::Paint, d: &Delivery) -> std::io::Resul
 mod tests {
     use super::*;
 
-    fn parse_line(line: &[&str]) -> Result<Invocation, UsageError> {
-        parse(
-            std::iter::once("btmsg")
-                .chain(line.iter().copied())
-                .map(OsString::from)
-                .collect(),
-        )
-    }
-
-    fn cmd(line: &[&str]) -> Command {
-        parse_line(line)
-            .unwrap_or_else(|e| panic!("{line:?}: {e}"))
-            .command
-    }
-
-    fn err(line: &[&str]) -> String {
-        match parse_line(line) {
-            Ok(inv) => panic!("{line:?} parsed as {inv:?}"),
-            Err(e) => e.0,
-        }
-    }
-
-    /// Asserts that every spelling in `lines` parses to the same command.
-    fn same(lines: &[&[&str]]) -> Command {
-        let first = cmd(lines[0]);
-        for line in &lines[1..] {
-            assert_eq!(cmd(line), first, "{line:?} differs from {:?}", lines[0]);
-        }
-        first
-    }
+    crate::args::parser_test_helpers!("btmsg");
 
     #[test]
     fn register_both_syntaxes() {
