@@ -1,5 +1,8 @@
 /*
  * agor C API: coordination for teams of AI coding agents on one shared SQLite file.
+ * This version covers agents, messaging, channels, heartbeats and dead letters; the task
+ * board (AGOR_CONFLICT, AGOR_ALREADY_CLAIMED and AGOR_LEASE come from it) is reached from
+ * Rust, Python and the bttask command, and is not in the C API yet.
  *
  * Conventions for every function in this header:
  *  - Each call returns an agor_status; AGOR_OK (0) is success. On failure,

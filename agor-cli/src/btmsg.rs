@@ -259,7 +259,7 @@ const COMMANDS: &[CommandDef] = &[
             Opt::value("session"),
         ],
         usage: &["ack <message-id> [--session S]", "ack --message-id ID [--session S]"],
-        about: "record that a session has seen a message (session defaults to $BTMSG_SESSION_ID)",
+        about: "record that a session has seen a message (session: --session, else $BTMSG_SESSION_ID, else \"default\")",
         acts: true,
     },
     CommandDef {
@@ -766,13 +766,17 @@ pub(crate) fn agent_from_env() -> Result<String, CliError> {
     }
 }
 
+/// Session used by `ack` when neither `--session` nor `$BTMSG_SESSION_ID` names one, so the
+/// documented `btmsg ack --message-id ID` works on its own.
+pub const DEFAULT_SESSION: &str = "default";
+
 fn session_from_env(given: Option<String>) -> Result<String, CliError> {
     if let Some(s) = given {
         return Ok(s);
     }
     match std::env::var(SESSION_ENV) {
         Ok(s) if !s.is_empty() => Ok(s),
-        _ => Err(UsageError(format!("no session: give --session S or set {SESSION_ENV}")).into()),
+        _ => Ok(DEFAULT_SESSION.to_owned()),
     }
 }
 

@@ -89,6 +89,27 @@ impl Output<'_> {
     }
 }
 
+/// Free text from the database (message bodies, names, titles) as it may be shown on a
+/// terminal: control characters other than tab are spelled out (`\u{1b}`), so one agent cannot
+/// send escape sequences or a bare `\r` that rewrites another agent's screen. JSON output
+/// carries the text unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Visible<'a>(pub &'a str);
+
+impl std::fmt::Display for Visible<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            if c.is_control() && c != '\t' {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The first 8 characters of an id: enough to be unique in practice, and accepted as a prefix.
 pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
@@ -97,7 +118,7 @@ pub fn short_id(id: &str) -> &str {
 /// Writes `content` indented under a heading line, so multi-line messages stay readable.
 fn indented(w: &mut dyn Write, content: &str) -> io::Result<()> {
     for line in content.lines() {
-        writeln!(w, "    {line}")?;
+        writeln!(w, "    {}", Visible(line))?;
     }
     Ok(())
 }
@@ -178,7 +199,7 @@ pub fn agents(
             w,
             "{}  {:namew$}  {:rolew$}  {:>4}  {:8}  {:>6}  {}",
             p.name(&format!("{:idw$}", a.id)),
-            a.name,
+            Visible(&a.name),
             a.role,
             a.tier,
             a.status,
@@ -191,7 +212,7 @@ pub fn agents(
 
 /// One agent's record, field per line.
 pub fn agent(w: &mut dyn Write, p: Paint, a: &Agent) -> io::Result<()> {
-    writeln!(w, "{} ({})", p.name(&a.id), a.name)?;
+    writeln!(w, "{} ({})", p.name(&a.id), Visible(&a.name))?;
     writeln!(w, "  role:   {} (tier {})", a.role, a.tier)?;
     writeln!(w, "  group:  {}", a.group_id)?;
     writeln!(w, "  status: {}", a.status)?;
@@ -240,7 +261,7 @@ pub fn channels(w: &mut dyn Write, p: Paint, channels: &[Channel]) -> io::Result
                 "    {} {}: {}",
                 p.dim(&last.created_at),
                 p.name(&last.from_agent),
-                first_line
+                Visible(first_line)
             )?;
         }
     }
@@ -286,6 +307,15 @@ pub fn dead_letters(w: &mut dyn Write, p: Paint, letters: &[DeadLetter]) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_spelled_out() {
+        assert_eq!(
+            Visible("red \x1b[31m!\r\tok").to_string(),
+            "red \\u{1b}[31m!\\u{d}\tok"
+        );
+        assert_eq!(Visible("naïve 🚀").to_string(), "naïve 🚀");
+    }
 
     #[test]
     fn plain_paint_adds_no_escapes() {

@@ -174,7 +174,7 @@ impl Actor {
                 return Err(Error::denied(
                     &me.id,
                     format!(
-                        "message {} (not in contacts; ask a manager to run `btmsg allow`)",
+                        "message {} (not in contacts; see `btmsg allow`)",
                         recipient.id
                     ),
                 ));

@@ -283,11 +283,22 @@ def test_heartbeat_and_ack(team):
     assert again.startswith("already acknowledged")
     by_env = team.json("ack", m["id"][:8], agent="dev-1", env={"BTMSG_SESSION_ID": "s2"})
     assert by_env["new"] is True and by_env["session_id"] == "s2"
-    assert "BTMSG_SESSION_ID" in team.fails(2, "ack", "--message-id", m["id"], agent="dev-1")
+    # The documented flag form alone: no session named, the "default" one is used.
+    plain = team.json("ack", "--message-id", m["id"], agent="dev-1")
+    assert plain["new"] is True and plain["session_id"] == "default"
     team.fails(4, "ack", m["id"], "--session", "s1", agent="mgr-1")
     with sqlite3.connect(team.db) as conn:
         seen = conn.execute("SELECT session_id FROM seen_messages ORDER BY session_id").fetchall()
-    assert seen == [("s1",), ("s2",)]
+    assert seen == [("default",), ("s1",), ("s2",)]
+
+
+def test_message_text_cannot_drive_the_readers_terminal(team):
+    team.ok("send", "dev-1", "red \x1b[31malert\x1b[0m\rforged header", agent="mgr-1")
+    shown = team.ok("peek", agent="dev-1")
+    assert "\x1b" not in shown and "\r" not in shown
+    assert "\\u{1b}[31malert" in shown
+    # JSON keeps the text exactly as sent.
+    assert team.json("peek", agent="dev-1")[0]["content"] == "red \x1b[31malert\x1b[0m\rforged header"
 
 
 def test_dead_letters_list_redeliver_clear(team):

@@ -7,7 +7,7 @@ use agor_core::{Claim, Task, TaskDetail, TaskStatus};
 use serde::{Serialize, Serializer};
 
 use crate::btmsg::unix_now;
-use crate::render::{age, short_id, Paint};
+use crate::render::{age, short_id, Paint, Visible};
 
 /// The board as a JSON object `{status: [tasks]}` with its columns in board order.
 pub struct BoardJson<'a>(pub &'a [(TaskStatus, Vec<Task>)]);
@@ -43,14 +43,19 @@ fn task_line(w: &mut dyn Write, p: Paint, t: &Task, indent: &str) -> io::Result<
         t.priority.as_str(),
         p.dim(&format!("v{}", t.version)),
         assignee,
-        t.title
+        Visible(&t.title)
     )
 }
 
 /// One task in full: fields, description, completion record, subtasks and comments.
 pub fn detail(w: &mut dyn Write, p: Paint, d: &TaskDetail) -> io::Result<()> {
     let t = &d.task;
-    writeln!(w, "{} {}", p.id(&t.id), p.bold(&t.title))?;
+    writeln!(
+        w,
+        "{} {}",
+        p.id(&t.id),
+        p.bold(&Visible(&t.title).to_string())
+    )?;
     writeln!(w, "  status:    {} (version {})", t.status, t.version)?;
     writeln!(w, "  priority:  {}", t.priority.as_str())?;
     if let Some(a) = &t.assigned_to {
@@ -76,24 +81,24 @@ pub fn detail(w: &mut dyn Write, p: Paint, d: &TaskDetail) -> io::Result<()> {
         writeln!(w, "  tags:      {}", t.tags.join(", "))?;
     }
     if let Some(dod) = &t.definition_of_done {
-        writeln!(w, "  done when: {dod}")?;
+        writeln!(w, "  done when: {}", Visible(dod))?;
     }
     if !t.description.is_empty() {
         writeln!(w, "  description:")?;
         for line in t.description.lines() {
-            writeln!(w, "    {line}")?;
+            writeln!(w, "    {}", Visible(line))?;
         }
     }
     if let Some(c) = &t.completion {
-        writeln!(w, "  completion: {}", c.summary)?;
+        writeln!(w, "  completion: {}", Visible(&c.summary))?;
         for a in &c.artifacts {
-            writeln!(w, "    artifact: {a}")?;
+            writeln!(w, "    artifact: {}", Visible(a))?;
         }
         if let Some(r) = &c.result_ref {
-            writeln!(w, "    result:   {r}")?;
+            writeln!(w, "    result:   {}", Visible(r))?;
         }
         if let Some(n) = &c.next {
-            writeln!(w, "    next:     {n}")?;
+            writeln!(w, "    next:     {}", Visible(n))?;
         }
     }
     if !d.subtasks.is_empty() {
@@ -105,13 +110,17 @@ pub fn detail(w: &mut dyn Write, p: Paint, d: &TaskDetail) -> io::Result<()> {
     if !d.comments.is_empty() {
         writeln!(w, "  comments:")?;
         for c in &d.comments {
+            let mut lines = c.content.lines();
+            let first = Visible(lines.next().unwrap_or(""));
             writeln!(
                 w,
-                "    {} {}: {}",
+                "    {} {}: {first}",
                 p.dim(&c.created_at),
-                p.name(&c.agent_id),
-                c.content.replace('\n', "\n      ")
+                p.name(&c.agent_id)
             )?;
+            for line in lines {
+                writeln!(w, "      {}", Visible(line))?;
+            }
         }
     }
     Ok(())
