@@ -1,8 +1,8 @@
 /*
  * agor C API: coordination for teams of AI coding agents on one shared SQLite file.
- * This version covers agents, messaging, channels, heartbeats and dead letters; the task
- * board (AGOR_CONFLICT, AGOR_ALREADY_CLAIMED and AGOR_LEASE come from it) is reached from
- * Rust, Python and the bttask command, and is not in the C API yet.
+ * This version covers agents, messaging, channels, heartbeats, dead letters and the task
+ * board (tasks, comments, claims under a lease, completion, the review queue). Task statuses
+ * and priorities are passed as their lowercase names ("in_progress", "high").
  *
  * Conventions for every function in this header:
  *  - Each call returns an agor_status; AGOR_OK (0) is success. On failure,
@@ -45,6 +45,11 @@
  * Pass as `dead_letter_id` to act on every dead letter the actor may see.
  */
 #define AGOR_ALL_DEAD_LETTERS -1
+
+/**
+ * Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease (15 min).
+ */
+#define AGOR_DEFAULT_LEASE 0
 
 /**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
@@ -468,6 +473,192 @@ agor_status agor_redeliver_dead_letters(const agor_actor *actor,
 agor_status agor_clear_dead_letters(const agor_actor *actor,
                                     int64_t dead_letter_id,
                                     size_t *out_cleared);
+
+/**
+ * Creates a task in the actor's group, in `todo` (claimable at once). Managers and admins only.
+ *
+ * `description` (NULL: empty), `priority` (`"low"`, `"medium"`, `"high"`, `"critical"`;
+ * NULL: medium), `assign_to` (agent id or prefix) and `parent` (task id or prefix) may be
+ * NULL. For tags, a definition of done or a backlog start use `agor_create_task_json`.
+ *
+ * Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (empty title,
+ * unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
+ *
+ * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
+ * frees with `agor_string_free`.
+ */
+agor_status agor_create_task(const agor_actor *actor,
+                             const char *title,
+                             const char *description,
+                             const char *priority,
+                             const char *assign_to,
+                             const char *parent,
+                             char **out_task);
+
+/**
+ * Creates a task from a JSON object with any of the keys `title` (required), `description`,
+ * `priority`, `assign_to`, `parent`, `tags` (array of strings), `definition_of_done` and
+ * `status` (`"todo"`, the default, or `"backlog"`), e.g.
+ * `{"title": "Parser", "tags": ["core"], "definition_of_done": "tests pass"}`.
+ *
+ * Errors: as for `agor_create_task`, plus `AGOR_INVALID_INPUT` for JSON that is not an object,
+ * lacks `title`, has an unknown key or a value of the wrong type.
+ *
+ * Ownership: as for `agor_create_task`.
+ */
+agor_status agor_create_task_json(const agor_actor *actor,
+                                  const char *new_task_json,
+                                  char **out_task);
+
+/**
+ * Tasks of the actor's group (admins: all groups), highest priority first, as a JSON array.
+ * Done and cancelled tasks are left out unless `all`. `status` (e.g. `"in_progress"`) and
+ * `tag` filter when not NULL.
+ *
+ * Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_list_tasks(const agor_actor *actor,
+                            bool all,
+                            const char *status,
+                            const char *tag,
+                            char **out_tasks);
+
+/**
+ * One task by id or unique prefix, as JSON: the task's fields (with `version`, and
+ * `completion` once completed) plus `comments` (oldest first) and `subtasks`.
+ *
+ * Ownership: `*out_task` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_get_task(const agor_actor *actor, const char *task_id, char **out_task);
+
+/**
+ * Assigns task `task_id` to agent `agent_id`. Managers and admins only; a task another agent
+ * holds under a live claim fails with `AGOR_ALREADY_CLAIMED`.
+ *
+ * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
+ * frees with `agor_string_free`.
+ */
+agor_status agor_assign_task(const agor_actor *actor,
+                             const char *task_id,
+                             const char *agent_id,
+                             char **out_task);
+
+/**
+ * Moves a task to `status` (e.g. `"review"`) if its `version` is still `expected_version`.
+ *
+ * Errors: `AGOR_CONFLICT` (someone changed the task first: read it again for the current
+ * version), `AGOR_INVALID_INPUT` (unknown status, or a move the board does not allow),
+ * `AGOR_PERMISSION_DENIED` (project agents may move only tasks assigned to them).
+ *
+ * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
+ * frees with `agor_string_free`.
+ */
+agor_status agor_set_task_status(const agor_actor *actor,
+                                 const char *task_id,
+                                 const char *status,
+                                 int64_t expected_version,
+                                 char **out_task);
+
+/**
+ * Adds comment `content` to a task. Every role may comment.
+ *
+ * Ownership: `out_comment` may be NULL; otherwise it receives the comment as JSON, which the
+ * caller frees with `agor_string_free`.
+ */
+agor_status agor_comment(const agor_actor *actor,
+                         const char *task_id,
+                         const char *content,
+                         char **out_comment);
+
+/**
+ * Deletes a task with its comments and tags; its subtasks lose their parent. Managers and
+ * admins only.
+ */
+agor_status agor_delete_task(const agor_actor *actor, const char *task_id);
+
+/**
+ * The board of the actor's group as a JSON object from every status name to its tasks,
+ * keys in board order: `{"backlog": [...], "todo": [...], "in_progress": [...], ...}`.
+ *
+ * Ownership: `*out_board` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_board(const agor_actor *actor, char **out_board);
+
+/**
+ * Claims a todo task under a lease of `lease_secs` seconds (`AGOR_DEFAULT_LEASE` for 15 min,
+ * at most one day): task `task_id`, or with NULL the best next one of the actor's group.
+ *
+ * Errors: `AGOR_ALREADY_CLAIMED` (another agent holds it), `AGOR_INVALID_INPUT` (the task is
+ * not todo, or the lease is too long), `AGOR_PERMISSION_DENIED` (architects and testers).
+ *
+ * Ownership: `*out_claim` receives JSON `{"task": {...}, "token": "...", "expires_at": N}`,
+ * which the caller frees with `agor_string_free`, or NULL (with `AGOR_OK`) when there is
+ * nothing to claim. Keep the token: renew, release and complete require it.
+ */
+agor_status agor_claim_task(const agor_actor *actor,
+                            const char *task_id,
+                            uint32_t lease_secs,
+                            char **out_claim);
+
+/**
+ * Extends the actor's live lease on a task to `lease_secs` from now (`AGOR_DEFAULT_LEASE`
+ * for 15 min). A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
+ *
+ * Ownership: `out_claim` may be NULL; otherwise it receives the claim as JSON (as from
+ * `agor_claim_task`), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_renew_lease(const agor_actor *actor,
+                             const char *task_id,
+                             const char *token,
+                             uint32_t lease_secs,
+                             char **out_claim);
+
+/**
+ * Gives a claimed task back: it returns to `todo`, unassigned. A wrong token, or a lease that
+ * lapsed, fails with `AGOR_LEASE`.
+ *
+ * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
+ * frees with `agor_string_free`.
+ */
+agor_status agor_release_task(const agor_actor *actor,
+                              const char *task_id,
+                              const char *token,
+                              char **out_task);
+
+/**
+ * Completes a claimed task with its completion record and moves it to `done`, or to `review`
+ * (posting a notice in the group's review queue) when `review` is true.
+ *
+ * `summary` is one line. `artifacts` points to `n_artifacts` strings such as
+ * `"file:src/lib.rs"` (may be NULL when `n_artifacts` is 0; a NULL element is
+ * `AGOR_NULL_ARGUMENT`). `result_ref` and `next` may be NULL. A wrong token, or a lease that
+ * lapsed, fails with `AGOR_LEASE`; an empty or multi-line summary or artifact with
+ * `AGOR_INVALID_INPUT`.
+ *
+ * Ownership: nothing passed in is kept. `out_task` may be NULL; otherwise it receives the task
+ * (with its `completion`) as JSON, which the caller frees with `agor_string_free`.
+ */
+agor_status agor_complete_task(const agor_actor *actor,
+                               const char *task_id,
+                               const char *token,
+                               const char *summary,
+                               const char *const *artifacts,
+                               size_t n_artifacts,
+                               const char *result_ref,
+                               const char *next,
+                               bool review,
+                               char **out_task);
+
+/**
+ * The number of tasks waiting in `review` in `group`, in `*out_count`.
+ */
+agor_status agor_review_queue_count(const agor_store *store, const char *group, int64_t *out_count);
+
+/**
+ * How urgently `group`'s reviewers are needed, in `*out_score`: 10 per task waiting in
+ * review, at most 50.
+ */
+agor_status agor_reviewer_attention(const agor_store *store, const char *group, int64_t *out_score);
 
 /**
  * The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or

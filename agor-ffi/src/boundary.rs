@@ -20,6 +20,11 @@ pub(crate) enum FfiError {
         valid_up_to: usize,
     },
     Panic(String),
+    /// One element of an array argument failed its check.
+    InElement {
+        index: usize,
+        error: Box<FfiError>,
+    },
 }
 
 impl From<agor_core::Error> for FfiError {
@@ -35,6 +40,7 @@ impl FfiError {
             FfiError::NullArgument(_) => agor_status::AGOR_NULL_ARGUMENT,
             FfiError::InvalidUtf8 { .. } => agor_status::AGOR_INVALID_UTF8,
             FfiError::Panic(_) => agor_status::AGOR_PANIC,
+            FfiError::InElement { error, .. } => error.status(),
         }
     }
 
@@ -46,6 +52,16 @@ impl FfiError {
                 "argument `{arg}` is not valid UTF-8 (first bad byte at offset {valid_up_to})"
             ),
             FfiError::Panic(what) => format!("internal error in agor (please report): {what}"),
+            FfiError::InElement { index, error } => {
+                format!("{} (element {index})", error.message())
+            }
+        }
+    }
+
+    fn at_index(self, index: usize) -> FfiError {
+        FfiError::InElement {
+            index,
+            error: Box::new(self),
         }
     }
 }
@@ -135,6 +151,35 @@ pub(crate) unsafe fn optional_text<'a>(
         // SAFETY: forwarded contract.
         unsafe { text(ptr, arg) }.map(Some)
     }
+}
+
+/// A required array of `len` strings (`len` may be 0, and then `ptr` may be NULL). A NULL or
+/// non-UTF-8 element is reported with its index, e.g. `artifacts[2]`.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` pointers, each NULL or a NUL-terminated string, all valid
+/// and unchanged until the entry point returns.
+pub(crate) unsafe fn text_array<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    arg: &'static str,
+) -> Result<Vec<&'a str>, FfiError> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(FfiError::NullArgument(arg));
+    }
+    // SAFETY: non-NULL and `len` elements long per this function's contract.
+    let items = unsafe { std::slice::from_raw_parts(ptr, len) };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            // SAFETY: each element is NULL or NUL-terminated per the contract.
+            unsafe { text(*item, arg) }.map_err(|e| e.at_index(i))
+        })
+        .collect()
 }
 
 /// A value an output parameter holds when the call fails.

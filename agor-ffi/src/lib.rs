@@ -17,7 +17,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 // cbindgen lays the header out in this order: handles and agents, then messaging, then the
-// status and string helpers every caller needs.
+// task board, then the status and string helpers every caller needs.
 mod store;
 
 mod messages;
@@ -25,6 +25,8 @@ mod messages;
 mod channels;
 
 mod liveness;
+
+mod tasks;
 
 mod status;
 
@@ -49,4 +51,10 @@ pub use store::{
     agor_actor, agor_actor_free, agor_actor_new, agor_allow, agor_get_agent, agor_list_agents,
     agor_register_agent, agor_store, agor_store_free, agor_store_open, agor_store_open_with,
     agor_store_path, AGOR_DEFAULT_BUSY_TIMEOUT, AGOR_TIER_DEFAULT,
+};
+pub use tasks::{
+    agor_assign_task, agor_board, agor_claim_task, agor_comment, agor_complete_task,
+    agor_create_task, agor_create_task_json, agor_delete_task, agor_get_task, agor_list_tasks,
+    agor_release_task, agor_renew_lease, agor_review_queue_count, agor_reviewer_attention,
+    agor_set_task_status, AGOR_DEFAULT_LEASE,
 };
