@@ -128,6 +128,13 @@ const COMMANDS: &[CommandDef] = &[
         about: "delete a task and its comments; its subtasks lose their parent (managers)",
     },
     CommandDef {
+        name: "depend",
+        aliases: &[],
+        opts: &[TASK_ID[0], TASK_ID[1], Opt::value("on"), Opt::flag("remove")],
+        usage: &["depend <task> <on-task> [--remove]", "depend --id TASK --on TASK [--remove]"],
+        about: "make a task wait until another is done (or --remove that); cycles are refused (managers)",
+    },
+    CommandDef {
         name: "claim",
         aliases: &[],
         opts: &[TASK_ID[0], TASK_ID[1], LEASE],
@@ -178,8 +185,8 @@ const COMMANDS: &[CommandDef] = &[
         aliases: &[],
         opts: &[],
         usage: &["ready"],
-        about: "todo tasks you could claim now, in claim order (task dependencies are not \
-                supported yet, so this is every unassigned or own todo task)",
+        about: "todo tasks you could claim now (unassigned or yours, every dependency done), \
+                in claim order",
     },
     CommandDef {
         name: "review-count",
@@ -226,6 +233,11 @@ pub enum Command {
     Board,
     Delete {
         task: String,
+    },
+    Depend {
+        task: String,
+        on: String,
+        remove: bool,
     },
     Claim {
         task: Option<String>,
@@ -409,6 +421,11 @@ fn build(def: &CommandDef, p: &mut Parsed) -> Result<Command, UsageError> {
         "show" => Command::Show { task: task_id(p)? },
         "board" => Command::Board,
         "delete" => Command::Delete { task: task_id(p)? },
+        "depend" => Command::Depend {
+            task: task_id(p)?,
+            on: p.required(&["on"], "task it depends on")?,
+            remove: p.flag("remove"),
+        },
         "claim" => Command::Claim {
             task: p.field(&["id", "task"], "task id")?,
             lease: lease(p)?,
@@ -648,14 +665,31 @@ fn run<'a>(
                 writeln!(w, "completed {}: {}", p.id(short_id(&t.id)), t.status)
             })?;
         }
-        Command::Ready => {
+        Command::Depend { task, on, remove } => {
             let me = actor();
-            let mut tasks = me.list_tasks(&TaskFilter {
-                status: Some(TaskStatus::Todo),
-                ..TaskFilter::default()
+            let task = me.get_task(&task)?.task.id;
+            if remove {
+                me.remove_dependency(&task, &on)?;
+            } else {
+                me.add_dependency(&task, &on)?;
+            }
+            let waits_for = me.dependencies(&task)?;
+            out.emit(&json!({ "task": task, "depends_on": waits_for }), |w, p| {
+                let list: Vec<String> = waits_for.iter().map(|d| p.id(short_id(d))).collect();
+                writeln!(
+                    w,
+                    "{} waits for: {}",
+                    p.id(&task),
+                    if list.is_empty() {
+                        "nothing".into()
+                    } else {
+                        list.join(", ")
+                    }
+                )
             })?;
-            // The same rule as claim's "best next": unassigned, or assigned to the claimer.
-            tasks.retain(|t| t.assigned_to.as_deref().map_or(true, |a| a == me.id()));
+        }
+        Command::Ready => {
+            let tasks = actor().ready_tasks()?;
             out.emit(&tasks, |w, p| {
                 render::tasks(w, p, &tasks, "nothing ready to claim")
             })?;

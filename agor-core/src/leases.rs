@@ -134,6 +134,13 @@ impl Actor {
                             by: task.assigned_to,
                         });
                     }
+                    let waiting = tasks::unfinished_dependencies(c, &task.id)?;
+                    if task.status == TaskStatus::Todo && !waiting.is_empty() {
+                        return Err(Error::invalid(
+                            "task",
+                            format!("task {} waits for {} to be done", task.id, waiting.join(", ")),
+                        ));
+                    }
                     if task.status != TaskStatus::Todo {
                         return Err(Error::invalid(
                             "task",

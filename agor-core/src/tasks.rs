@@ -237,6 +237,11 @@ const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, 
     t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
     (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag))";
 
+/// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
+/// task that was deleted no longer blocks.
+pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d
+    JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
+
 /// Orders "best next" work: highest priority, then sort order, then age.
 pub(crate) const PRIORITY_RANK_SQL: &str =
     "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
@@ -665,6 +670,7 @@ impl Actor {
             for sql in [
                 "DELETE FROM task_comments WHERE task_id = ?1",
                 "DELETE FROM task_tags WHERE task_id = ?1",
+                "DELETE FROM task_dependencies WHERE task_id = ?1 OR depends_on = ?1",
                 "UPDATE tasks SET parent_task_id = NULL WHERE parent_task_id = ?1",
                 "DELETE FROM tasks WHERE id = ?1",
             ] {
@@ -675,6 +681,79 @@ impl Actor {
                 &me.id,
                 "task_deleted",
                 &format!("{} {}", task.id, task.title),
+            )
+        })
+    }
+
+    /// Makes `task_id` wait for `depends_on` (both by id or prefix): it cannot be claimed
+    /// until that task is done. Refuses a dependency on itself or one that closes a cycle.
+    /// Managers and tier 0 only; adding an existing dependency is harmless.
+    pub fn add_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
+        self.write_tx(|c, me| {
+            require_manager(me, "change task dependencies")?;
+            let task = resolve(c, task_id)?;
+            let dep = resolve(c, depends_on)?;
+            if task.id == dep.id {
+                return Err(Error::invalid("dependency", format!("task {} cannot depend on itself", task.id)));
+            }
+            // A cycle exists if `task` is already reachable from `dep`.
+            let cycle = c
+                .prepare_cached(
+                    "WITH RECURSIVE reach(id) AS (
+                         SELECT depends_on FROM task_dependencies WHERE task_id = ?1
+                         UNION SELECT d.depends_on FROM task_dependencies d JOIN reach r ON d.task_id = r.id)
+                     SELECT 1 FROM reach WHERE id = ?2",
+                )?
+                .exists([&dep.id, &task.id])?;
+            if cycle {
+                return Err(Error::invalid(
+                    "dependency",
+                    format!("{} already depends on {}, directly or through others: that would be a cycle", dep.id, task.id),
+                ));
+            }
+            c.prepare_cached("INSERT OR IGNORE INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2)")?
+                .execute([&task.id, &dep.id])?;
+            audit::record(c, &me.id, "task_dependency_added", &format!("{} waits for {}", task.id, dep.id))
+        })
+    }
+
+    /// Removes a dependency. Managers and tier 0 only; removing a missing one is harmless.
+    pub fn remove_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
+        self.write_tx(|c, me| {
+            require_manager(me, "change task dependencies")?;
+            let task = resolve(c, task_id)?;
+            let dep = resolve(c, depends_on)?;
+            c.prepare_cached("DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2")?
+                .execute([&task.id, &dep.id])?;
+            audit::record(c, &me.id, "task_dependency_removed", &format!("{} no longer waits for {}", task.id, dep.id))
+        })
+    }
+
+    /// Ids of the tasks `task_id` waits for, whatever their status.
+    pub fn dependencies(&self, task_id: &str) -> Result<Vec<String>> {
+        self.read_tx(|c, _me| {
+            let task = resolve(c, task_id)?;
+            let ids = c
+                .prepare_cached("SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on")?
+                .query_map([&task.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ids)
+        })
+    }
+
+    /// Todo tasks the actor could claim now: unassigned or its own, every dependency done,
+    /// in claim order (the first is what `claim_task(None, …)` would take).
+    pub fn ready_tasks(&self) -> Result<Vec<Task>> {
+        self.store.reopen_lapsed()?;
+        self.read_tx(|c, me| {
+            query(
+                c,
+                &format!(
+                    "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2)
+                       AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
+                     ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at"
+                ),
+                params![me.is_admin(), me.group_id, me.id],
             )
         })
     }
@@ -725,11 +804,23 @@ fn require_status_right(me: &Principal, task: &Task) -> Result<()> {
     ))
 }
 
+/// Ids of the tasks `task_id` waits for that are not done yet.
+pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
+    Ok(c
+        .prepare_cached(
+            "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
+             WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
+        )?
+        .query_map([task_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {
     Ok(query(
         c,
         &format!(
             "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2) AND (t.assigned_to IS NULL OR t.assigned_to = ?3)
+               AND {UNBLOCKED_SQL}
              ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at LIMIT 1"
         ),
         params![me.is_admin(), me.group_id, me.id],

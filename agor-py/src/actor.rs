@@ -435,6 +435,39 @@ impl Actor {
         self.call(py, |a| a.delete_task(&task_id))
     }
 
+    /// Makes `task_id` wait for `depends_on` (ids or unique prefixes): it cannot be claimed
+    /// until that task is done. A dependency on itself or one closing a cycle raises
+    /// `InvalidInputError`. Managers and tier 0 only; adding an existing one is harmless.
+    fn add_dependency<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        depends_on: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.add_dependency(&task_id, &depends_on))
+    }
+
+    /// Removes a dependency (managers and tier 0; removing a missing one is harmless).
+    fn remove_dependency<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        depends_on: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.remove_dependency(&task_id, &depends_on))
+    }
+
+    /// Ids of the tasks `task_id` waits for, whatever their status.
+    fn dependencies<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.dependencies(&task_id))
+    }
+
+    /// Todo tasks this agent could claim now (unassigned or its own, every dependency done),
+    /// in claim order: the first is what `claim_task()` would take. A list of `Task`.
+    fn ready_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.ready_tasks())
+    }
+
     /// The board of this agent's group: a dict from every status, in board order (`backlog`,
     /// `todo`, `in_progress`, `review`, `done`, `blocked`, `failed`, `cancelled`), to the list
     /// of `Task`s in that column (possibly empty), each column in priority order.

@@ -160,6 +160,14 @@ class Actor:
         """Comment on a task. Every role may comment."""
     def delete_task(self, task_id: str) -> None:
         """Delete a task with its comments and tags. Managers and tier 0 only."""
+    def add_dependency(self, task_id: str, depends_on: str) -> None:
+        """Make `task_id` wait until `depends_on` is done; cycles raise InvalidInputError."""
+    def remove_dependency(self, task_id: str, depends_on: str) -> None:
+        """Remove a dependency (harmless when absent)."""
+    def dependencies(self, task_id: str) -> List[str]:
+        """Ids of the tasks `task_id` waits for."""
+    def ready_tasks(self) -> List[Task]:
+        """Todo tasks claimable now (dependencies done), in claim order."""
     def board(self) -> Dict[str, List[Task]]:
         """Every status in board order (backlog, todo, in_progress, review, done, blocked,
         failed, cancelled) mapped to its tasks, each column in priority order."""

@@ -174,6 +174,20 @@ def test_assign_comment_board_delete_both_forms(team):
 # --- claims, leases and completion --------------------------------------------------------
 
 
+def test_dependencies_gate_ready_and_claim(team):
+    design = add(team, "design", "--priority", "low")
+    build = add(team, "build", "--priority", "critical")
+    out = team.json("depend", build["id"][:8], design["id"][:8], agent="mgr-1")
+    assert out == {"task": build["id"], "depends_on": [design["id"]]}
+    assert "cycle" in team.fails(2, "depend", "--id", design["id"], "--on", build["id"], agent="mgr-1")
+    team.fails(4, "depend", design["id"], build["id"], agent="dev-1")
+    assert [t["id"] for t in team.json("ready", agent="dev-1")] == [design["id"]]
+    assert "waits for" in team.fails(2, "claim", "--id", build["id"], agent="dev-1")
+    removed = team.json("depend", build["id"], design["id"], "--remove", agent="mgr-1")
+    assert removed["depends_on"] == []
+    assert [t["id"] for t in team.json("ready", agent="dev-1")] == [build["id"], design["id"]]
+
+
 def test_claim_complete_round_trip(team):
     low = add(team, "low one", "--priority", "low")
     high = add(team, "high one", "--priority", "high")

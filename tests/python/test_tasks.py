@@ -661,3 +661,24 @@ def test_claim_race_between_processes(store: agor.Store, mgr: agor.Actor) -> Non
             t = by_id[task_id]
             assert t.status == "done" and t.assigned_to == worker
             assert t.completion is not None and t.completion.summary == f"done by {worker}"
+
+
+def test_dependencies_gate_ready_tasks_and_claims(store: agor.Store, mgr: agor.Actor) -> None:
+    design = mgr.create_task("design", priority="low")
+    build = mgr.create_task("build", priority="critical")
+    assert mgr.add_dependency(build.id[:8], design.id) is None
+    assert mgr.dependencies(build.id) == [design.id]
+    with pytest.raises(agor.InvalidInputError, match="cycle"):
+        mgr.add_dependency(design.id, build.id)
+    dev = store.as_agent("dev-1")
+    with pytest.raises(agor.PermissionDeniedError):
+        dev.add_dependency(design.id, build.id)
+    assert [t.id for t in dev.ready_tasks()] == [design.id]
+    with pytest.raises(agor.InvalidInputError, match="waits for"):
+        dev.claim_task(build.id)
+    claim = dev.claim_task()
+    assert claim is not None and claim.task.id == design.id
+    dev.complete_task(design.id, claim.token, "designed")
+    assert [t.id for t in dev.ready_tasks()] == [build.id]
+    mgr.remove_dependency(build.id, design.id)
+    assert mgr.dependencies(build.id) == []

@@ -327,7 +327,7 @@ fn help_texts_cover_the_table() {
     assert!(help(Some("status")).unwrap().contains("last writer wins"));
     assert!(help(Some("ready"))
         .unwrap()
-        .contains("dependencies are not"));
+        .contains("every dependency done"));
     for code in [
         "0  ok",
         "2  usage",
@@ -365,4 +365,25 @@ fn every_table_entry_builds() {
         }
         parse_line(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
     }
+}
+
+#[test]
+fn depend_both_syntaxes() {
+    let c = same(&[
+        &["depend", "t1", "t0"],
+        &["depend", "--id", "t1", "--on", "t0"],
+    ]);
+    assert_eq!(
+        c,
+        Command::Depend {
+            task: "t1".into(),
+            on: "t0".into(),
+            remove: false
+        }
+    );
+    assert!(matches!(
+        cmd(&["depend", "t1", "t0", "--remove"]),
+        Command::Depend { remove: true, .. }
+    ));
+    assert!(err(&["depend", "t1"]).contains("depends on"));
 }

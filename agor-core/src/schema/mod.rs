@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "task board: tags, leases, completion records",
         apply: task_board,
     },
+    Migration {
+        version: 4,
+        name: "task dependencies",
+        apply: |conn| conn.execute_batch(include_str!("0004_dependencies.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
