@@ -138,7 +138,11 @@ impl Actor {
                     if task.status == TaskStatus::Todo && !waiting.is_empty() {
                         return Err(Error::invalid(
                             "task",
-                            format!("task {} waits for {} to be done", task.id, waiting.join(", ")),
+                            format!(
+                                "task {} waits for {} to be done",
+                                task.id,
+                                waiting.join(", ")
+                            ),
                         ));
                     }
                     if task.status != TaskStatus::Todo {

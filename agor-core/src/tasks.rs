@@ -723,9 +723,16 @@ impl Actor {
             require_manager(me, "change task dependencies")?;
             let task = resolve(c, task_id)?;
             let dep = resolve(c, depends_on)?;
-            c.prepare_cached("DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2")?
-                .execute([&task.id, &dep.id])?;
-            audit::record(c, &me.id, "task_dependency_removed", &format!("{} no longer waits for {}", task.id, dep.id))
+            c.prepare_cached(
+                "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
+            )?
+            .execute([&task.id, &dep.id])?;
+            audit::record(
+                c,
+                &me.id,
+                "task_dependency_removed",
+                &format!("{} no longer waits for {}", task.id, dep.id),
+            )
         })
     }
 
@@ -806,13 +813,12 @@ fn require_status_right(me: &Principal, task: &Task) -> Result<()> {
 
 /// Ids of the tasks `task_id` waits for that are not done yet.
 pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
-    Ok(c
-        .prepare_cached(
-            "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
+    Ok(c.prepare_cached(
+        "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
              WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
-        )?
-        .query_map([task_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+    )?
+    .query_map([task_id], |r| r.get(0))?
+    .collect::<rusqlite::Result<_>>()?)
 }
 
 pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {

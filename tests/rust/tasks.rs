@@ -504,21 +504,48 @@ fn dependencies_gate_claims_and_cycles_are_refused() {
     assert_eq!(mgr.dependencies(&ship.id).unwrap(), [build.id.clone()]);
 
     // Cycles, direct or through others, and self-dependencies are refused.
-    for (a, b) in [(&design.id, &ship.id), (&build.id, &ship.id), (&design.id, &design.id)] {
-        assert_eq!(mgr.add_dependency(a, b).unwrap_err().kind(), ErrorKind::InvalidInput);
+    for (a, b) in [
+        (&design.id, &ship.id),
+        (&build.id, &ship.id),
+        (&design.id, &design.id),
+    ] {
+        assert_eq!(
+            mgr.add_dependency(a, b).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
     let dev1 = t.store.as_agent("dev1").unwrap();
-    assert_eq!(dev1.add_dependency(&design.id, &ship.id).unwrap_err().kind(), ErrorKind::PermissionDenied);
+    assert_eq!(
+        dev1.add_dependency(&design.id, &ship.id)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::PermissionDenied
+    );
 
     // Only `design` is ready, though the others have higher priority.
-    let ready: Vec<_> = dev1.ready_tasks().unwrap().into_iter().map(|t| t.id).collect();
+    let ready: Vec<_> = dev1
+        .ready_tasks()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     assert_eq!(ready, [design.id.clone()]);
-    assert_eq!(dev1.claim_task(Some(&build.id), 60).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        dev1.claim_task(Some(&build.id), 60).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     let c = dev1.claim_task(None, 60).unwrap().unwrap();
     assert_eq!(c.task.id, design.id);
-    assert!(dev1.claim_task(None, 60).unwrap().is_none(), "build waits for design");
-    dev1.complete_task(&design.id, &c.token, &done("designed"), false).unwrap();
-    assert_eq!(dev1.claim_task(None, 60).unwrap().unwrap().task.id, build.id);
+    assert!(
+        dev1.claim_task(None, 60).unwrap().is_none(),
+        "build waits for design"
+    );
+    dev1.complete_task(&design.id, &c.token, &done("designed"), false)
+        .unwrap();
+    assert_eq!(
+        dev1.claim_task(None, 60).unwrap().unwrap().task.id,
+        build.id
+    );
 
     // Removing a dependency frees the waiting task; deleting a task drops its edges.
     mgr.remove_dependency(&ship.id, &build.id).unwrap();
