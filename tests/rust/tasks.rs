@@ -501,7 +501,10 @@ fn dependencies_gate_claims_and_cycles_are_refused() {
     mgr.add_dependency(&build.id, &design.id).unwrap();
     mgr.add_dependency(&ship.id[..8], &build.id[..8]).unwrap();
     mgr.add_dependency(&ship.id, &build.id).unwrap(); // idempotent
-    assert_eq!(mgr.dependencies(&ship.id).unwrap(), [build.id.clone()]);
+    assert_eq!(
+        mgr.dependencies(&ship.id).unwrap(),
+        std::slice::from_ref(&build.id)
+    );
 
     // Cycles, direct or through others, and self-dependencies are refused.
     for (a, b) in [
@@ -529,7 +532,7 @@ fn dependencies_gate_claims_and_cycles_are_refused() {
         .into_iter()
         .map(|t| t.id)
         .collect();
-    assert_eq!(ready, [design.id.clone()]);
+    assert_eq!(ready, std::slice::from_ref(&design.id));
     assert_eq!(
         dev1.claim_task(Some(&build.id), 60).unwrap_err().kind(),
         ErrorKind::InvalidInput
