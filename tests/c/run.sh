@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds libagor, compiles the C test against include/agor.h, and runs it three ways: linked
-# to libagor.so, linked to libagor.a, and under valgrind (any leak or bad access fails).
+# Builds libagor, compiles each C test (test_agor.c: messaging, test_tasks.c: the task board)
+# against include/agor.h, and runs it three ways: linked to libagor.so, linked to libagor.a,
+# and under valgrind (any leak or bad access fails).
 # Usage: tests/c/run.sh            (needs cargo, a C99 compiler and valgrind)
 set -euo pipefail
 
@@ -17,11 +18,6 @@ lib="$target/debug"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-"$CC" "${CFLAGS[@]}" tests/c/test_agor.c -o "$work/test_shared" \
-    -L "$lib" -lagor -Wl,-rpath,"$lib"
-"$CC" "${CFLAGS[@]}" tests/c/test_agor.c -o "$work/test_static" \
-    "$lib/libagor.a" -lpthread -ldl -lm
-
 run() { # run LABEL CMD...: each run gets a fresh scratch directory and $AGOR_DB
     local dir="$work/$1"
     mkdir "$dir"
@@ -30,12 +26,18 @@ run() { # run LABEL CMD...: each run gets a fresh scratch directory and $AGOR_DB
     AGOR_DB="$dir/default.db" "$@" "$dir"
 }
 
-run shared "$work/test_shared"
-run static "$work/test_static"
 if ! command -v valgrind >/dev/null; then
     echo "valgrind is not installed (apt-get install valgrind)" >&2
     exit 1
 fi
-run valgrind valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --error-exitcode=1 "$work/test_shared"
+for test in agor tasks; do
+    "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_shared" \
+        -L "$lib" -lagor -Wl,-rpath,"$lib"
+    "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_static" \
+        "$lib/libagor.a" -lpthread -ldl -lm
+    run "$test-shared" "$work/${test}_shared"
+    run "$test-static" "$work/${test}_static"
+    run "$test-valgrind" valgrind --quiet --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$work/${test}_shared"
+done
 echo "C tests passed (shared, static, valgrind)"
