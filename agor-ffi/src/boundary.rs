@@ -346,6 +346,28 @@ mod tests {
     }
 
     #[test]
+    fn text_array_reports_the_bad_element() {
+        let good = [c"a".as_ptr(), c"b".as_ptr()];
+        let with_null = [c"a".as_ptr(), ptr::null()];
+        let with_bad = [c"\xff".as_ptr()];
+        // SAFETY: each array holds `len` NULL or NUL-terminated pointers.
+        unsafe {
+            assert_eq!(text_array(good.as_ptr(), 2, "xs").unwrap(), ["a", "b"]);
+            assert!(text_array(ptr::null(), 0, "xs").unwrap().is_empty());
+            assert!(matches!(
+                text_array(ptr::null(), 1, "xs"),
+                Err(FfiError::NullArgument("xs"))
+            ));
+            let err = text_array(with_null.as_ptr(), 2, "xs").unwrap_err();
+            assert_eq!(err.status(), agor_status::AGOR_NULL_ARGUMENT);
+            assert!(err.message().contains("`xs`") && err.message().contains("element 1"));
+            let err = text_array(with_bad.as_ptr(), 1, "xs").unwrap_err();
+            assert_eq!(err.status(), agor_status::AGOR_INVALID_UTF8);
+            assert!(err.message().contains("element 0"), "{}", err.message());
+        }
+    }
+
+    #[test]
     fn each_thread_keeps_its_own_last_error() {
         assert_eq!(
             call(|| Err(FfiError::NullArgument("here"))),

@@ -399,3 +399,67 @@ pub unsafe extern "C" fn agor_reviewer_attention(
         Ok(store.reviewer_attention(group)?)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use agor_core::ErrorKind;
+
+    use super::*;
+
+    fn kind(result: Result<NewTask, FfiError>) -> ErrorKind {
+        match result {
+            Err(FfiError::Core(e)) => e.kind(),
+            other => panic!("expected a core error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn new_task_json_overrides_only_the_keys_given() {
+        let new = new_task_from_json(
+            r#"{"title": "Parser", "tags": ["core"], "priority": "high", "status": "backlog"}"#,
+        )
+        .unwrap();
+        let mut expected = NewTask::new("Parser");
+        expected.tags = vec!["core".to_owned()];
+        expected.priority = Priority::High;
+        expected.status = TaskStatus::Backlog;
+        assert_eq!(new, expected);
+        assert_eq!(
+            new_task_from_json(r#"{"title": "T"}"#).unwrap(),
+            NewTask::new("T")
+        );
+    }
+
+    #[test]
+    fn new_task_json_refuses_bad_shapes() {
+        for bad in [
+            "",
+            "[]",
+            r#"{"description": "no title"}"#,
+            r#"{"title": "T", "titel": "typo"}"#,
+            r#"{"title": "T", "priority": "urgent"}"#,
+            r#"{"title": 5}"#,
+        ] {
+            assert_eq!(
+                kind(new_task_from_json(bad)),
+                ErrorKind::InvalidInput,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn board_serializes_as_an_object_in_board_order() {
+        let board = Board(TaskStatus::ALL.into_iter().map(|s| (s, vec![])).collect());
+        assert_eq!(
+            serde_json::to_string(&board).unwrap(),
+            r#"{"backlog":[],"todo":[],"in_progress":[],"review":[],"done":[],"blocked":[],"failed":[],"cancelled":[]}"#
+        );
+    }
+
+    #[test]
+    fn default_lease_is_the_core_default() {
+        assert_eq!(lease(AGOR_DEFAULT_LEASE), DEFAULT_LEASE_SECS);
+        assert_eq!(lease(60), 60);
+    }
+}
