@@ -752,17 +752,7 @@ impl Actor {
     /// in claim order (the first is what `claim_task(None, …)` would take).
     pub fn ready_tasks(&self) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, me| {
-            query(
-                c,
-                &format!(
-                    "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2)
-                       AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
-                     ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at"
-                ),
-                params![me.is_admin(), me.group_id, me.id],
-            )
-        })
+        self.read_tx(|c, me| claimable(c, me, -1))
     }
 
     /// The board of the actor's group: every status column with its tasks, in board order.
@@ -821,15 +811,20 @@ pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<V
     .collect::<rusqlite::Result<_>>()?)
 }
 
-pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {
-    Ok(query(
+/// Todo tasks `me` may claim now, in claim order (at most `limit`; -1 for all): one rule for
+/// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
+fn claimable(c: &Connection, me: &Principal, limit: i64) -> Result<Vec<Task>> {
+    query(
         c,
         &format!(
-            "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2) AND (t.assigned_to IS NULL OR t.assigned_to = ?3)
-               AND {UNBLOCKED_SQL}
-             ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at LIMIT 1"
+            "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2)
+               AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
+             ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at LIMIT ?4"
         ),
-        params![me.is_admin(), me.group_id, me.id],
-    )?
-    .pop())
+        params![me.is_admin(), me.group_id, me.id, limit],
+    )
+}
+
+pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {
+    Ok(claimable(c, me, 1)?.pop())
 }
