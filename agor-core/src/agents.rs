@@ -6,23 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_agent_id, validate_label, AGENTS};
+use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
+use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
+pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::Store;
-
-/// Tier 0: administrators, who bypass the ACL and every role check.
-pub const TIER_ADMIN: i64 = 0;
-/// Tier 1: management roles (manager, architect, tester, reviewer).
-pub const TIER_MANAGEMENT: i64 = 1;
-/// Tier 2: project agents and any custom role.
-pub const TIER_PROJECT: i64 = 2;
 
 /// The default tier of a role: admin 0; manager, architect, tester, reviewer 1; anything else 2.
 pub fn default_tier(role: &str) -> i64 {
-    match role {
-        "admin" => TIER_ADMIN,
-        "manager" | "architect" | "tester" | "reviewer" => TIER_MANAGEMENT,
-        _ => TIER_PROJECT,
-    }
+    Role::parse(role).default_tier()
 }
 
 /// Liveness status stored in `agents.status`.
@@ -79,11 +70,6 @@ pub struct Agent {
     pub unread: i64,
 }
 
-/// Tier 0 and the manager role run a group.
-fn runs_group(role: &str, tier: i64) -> bool {
-    tier == TIER_ADMIN || role == "manager"
-}
-
 impl Agent {
     pub fn is_admin(&self) -> bool {
         self.tier == TIER_ADMIN
@@ -91,29 +77,53 @@ impl Agent {
 
     /// True for tier 0 and for the manager role: the ones who run a group.
     pub fn is_manager(&self) -> bool {
-        runs_group(&self.role, self.tier)
+        self.is_admin() || Role::parse(&self.role) == Role::Manager
     }
 }
 
 /// An agent as permission checks and delivery see it: one indexed lookup, no counts.
 /// Every operation loads its actor (and a recipient) this way, so it must stay cheap.
 #[derive(Debug, Clone)]
-pub(crate) struct Principal {
-    pub id: String,
-    pub role: String,
-    pub group_id: String,
-    pub tier: i64,
+pub(crate) struct Member {
+    pub identity: AgentIdentity,
     /// Unix seconds of the last heartbeat, if any.
     pub last_heartbeat: Option<i64>,
 }
 
-impl Principal {
-    pub fn is_admin(&self) -> bool {
-        self.tier == TIER_ADMIN
+impl std::ops::Deref for Member {
+    type Target = AgentIdentity;
+    fn deref(&self) -> &AgentIdentity {
+        &self.identity
+    }
+}
+
+impl Member {
+    pub fn principal(&self) -> Principal<'_> {
+        Principal::Agent(&self.identity)
     }
 
-    pub fn is_manager(&self) -> bool {
-        runs_group(&self.role, self.tier)
+    /// Asks the one permission function whether this agent may do `action` to `target`.
+    pub fn check(&self, action: Action, target: Target<'_>) -> Result<()> {
+        rules::decide(self.principal(), action, target)
+    }
+
+    /// Rows of group-owned tables (tasks, channels) this agent may name: its group's,
+    /// every group's for tier 0.
+    pub fn group_scope(&self) -> Scope {
+        if self.is_admin() {
+            Scope::all()
+        } else {
+            Scope::group(&self.group_id)
+        }
+    }
+
+    /// Agents this agent may name as a recipient: its group and its contacts (tier 0: all).
+    pub fn reachable_scope(&self) -> Scope {
+        if self.is_admin() {
+            Scope::all()
+        } else {
+            Scope::reachable_agents(&self.group_id, &self.id)
+        }
     }
 }
 
@@ -122,27 +132,29 @@ const PRINCIPAL_SELECT: &str =
     "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS INTEGER)
     FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
 
-fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Principal> {
-    Ok(Principal {
-        id: r.get(0)?,
-        role: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-        group_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-        tier: r.get::<_, Option<i64>>(3)?.unwrap_or(TIER_PROJECT),
+fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member {
+        identity: AgentIdentity {
+            id: r.get(0)?,
+            role: Role::parse(&r.get::<_, Option<String>>(1)?.unwrap_or_default()),
+            group_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            tier: r.get::<_, Option<i64>>(3)?.unwrap_or(TIER_PROJECT),
+        },
         last_heartbeat: r.get(4)?,
     })
 }
 
 /// Loads an agent's identity by exact id.
-pub(crate) fn principal(conn: &Connection, id: &str) -> Result<Principal> {
+pub(crate) fn principal(conn: &Connection, id: &str) -> Result<Member> {
     conn.prepare_cached(&format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"))?
         .query_row([id], principal_from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
 }
 
-/// Loads an agent's identity by id or unique prefix.
-pub(crate) fn resolve_principal(conn: &Connection, input: &str) -> Result<Principal> {
-    principal(conn, &ids::resolve(conn, AGENTS, input)?)
+/// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
+pub(crate) fn resolve_principal(conn: &Connection, input: &str, scope: &Scope) -> Result<Member> {
+    principal(conn, &ids::resolve(conn, AGENTS, input, scope)?)
 }
 
 /// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
@@ -150,7 +162,7 @@ pub(crate) fn principals(
     conn: &Connection,
     where_sql: &str,
     args: impl rusqlite::Params,
-) -> Result<Vec<Principal>> {
+) -> Result<Vec<Member>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"
     ))?;
@@ -230,7 +242,7 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Agent> {
 
 /// Loads an agent by id or unique prefix.
 pub(crate) fn resolve(conn: &Connection, input: &str) -> Result<Agent> {
-    let id = ids::resolve(conn, AGENTS, input)?;
+    let id = ids::resolve(conn, AGENTS, input, &Scope::all())?;
     load(conn, &id)
 }
 
@@ -248,37 +260,13 @@ pub(crate) fn query(
 }
 
 /// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
-pub(crate) fn may_message(conn: &Connection, from: &Principal, to: &str) -> Result<bool> {
+pub(crate) fn may_message(conn: &Connection, from: &Member, to: &str) -> Result<bool> {
     if from.is_admin() {
         return Ok(true);
     }
     Ok(conn
         .prepare_cached("SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2")?
         .exists([from.id.as_str(), to])?)
-}
-
-/// Refuses unless the actor is tier 0 or a manager.
-pub(crate) fn require_manager(actor: &Principal, action: &str) -> Result<()> {
-    if actor.is_manager() {
-        Ok(())
-    } else {
-        Err(Error::denied(
-            &actor.id,
-            format!("{action} (managers only; role is {})", actor.role),
-        ))
-    }
-}
-
-/// Refuses unless the actor is tier 0.
-pub(crate) fn require_admin(actor: &Principal, action: &str) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(Error::denied(
-            &actor.id,
-            format!("{action} (tier 0 only; tier is {})", actor.tier),
-        ))
-    }
 }
 
 /// A contact edge of the ACL: `agent_id` may message `contact_id`.
@@ -288,79 +276,132 @@ pub struct Contact {
     pub contact_id: String,
 }
 
+/// Registers or updates an agent on behalf of `who`, after the permission table has judged the
+/// change (no agent raises a rank to its own or above; managers act inside their group).
+/// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
+/// role's default.
+fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
+    let existing = principal(c, &new.id).optional_found()?;
+    let role = Role::parse(&new.role);
+    let tier = match (new.tier, &existing) {
+        (Some(t), _) => t,
+        (None, Some(old)) if old.role == role => old.tier,
+        (None, _) => role.default_tier(),
+    };
+    let proposed = AgentIdentity {
+        id: new.id.clone(),
+        role,
+        group_id: new.group.clone(),
+        tier,
+    };
+    let target = Target::Registration {
+        existing: existing.as_ref().map(|m| &m.identity),
+        proposed: &proposed,
+    };
+    rules::decide(who, Action::RegisterAgent, target)?;
+    c.prepare_cached(
+        "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', datetime('now'))
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+           group_id = excluded.group_id, tier = excluded.tier,
+           model = excluded.model, cwd = excluded.cwd",
+    )?
+    .execute(params![new.id, new.name, new.role, new.group, tier, new.model, new.cwd])?;
+    let event = if existing.is_some() {
+        "agent_updated"
+    } else {
+        "agent_registered"
+    };
+    audit::record(
+        c,
+        who.name(),
+        event,
+        &format!(
+            "{} role={} group={} tier={tier}",
+            new.id, new.role, new.group
+        ),
+    )?;
+    load(c, &new.id)
+}
+
+/// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may
+/// name, so an agent cannot even learn whether an agent of another group exists.
+fn grant(c: &Connection, who: Principal<'_>, from: &str, to: &str, bidirectional: bool) -> Result<()> {
+    let scope = match who {
+        Principal::Agent(me) if !me.is_admin() => Scope::group(&me.group_id),
+        _ => Scope::all(),
+    };
+    let a = resolve_principal(c, from, &scope)?;
+    let b = resolve_principal(c, to, &scope)?;
+    if a.id == b.id {
+        return Err(Error::invalid(
+            "contact",
+            "an agent cannot be its own contact",
+        ));
+    }
+    rules::decide(
+        who,
+        Action::GrantContacts,
+        Target::Contact {
+            from: &a.identity,
+            to: &b.identity,
+        },
+    )?;
+    let mut ins = c.prepare_cached(
+        "INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)",
+    )?;
+    ins.execute([&a.id, &b.id])?;
+    if bidirectional {
+        ins.execute([&b.id, &a.id])?;
+    }
+    let arrow = if bidirectional { "<->" } else { "->" };
+    audit::record(
+        c,
+        who.name(),
+        "contact_allowed",
+        &format!("{} {arrow} {}", a.id, b.id),
+    )
+}
+
+/// `NotFound` as `None`, any other error kept.
+trait OptionalFound<T> {
+    fn optional_found(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalFound<T> for Result<T> {
+    fn optional_found(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Store {
-    /// Registers an agent, or updates its name, role, group, tier, model and cwd if it exists.
-    /// `tier: None` takes the role's default tier.
+    /// Registers an agent, or updates its name, role, group, tier, model and cwd if it exists,
+    /// as the operator (who sets the team up; see [`Actor::register_agent`] for agents).
+    /// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
+    /// role's default.
     pub fn register_agent(&self, new: &NewAgent) -> Result<Agent> {
         new.validate()?;
-        let tier = new.tier.unwrap_or_else(|| default_tier(&new.role));
-        self.write(|c| {
-            let existed = c
-                .prepare_cached("SELECT 1 FROM agents WHERE id = ?1")?
-                .exists([&new.id])?;
-            c.prepare_cached(
-                "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', datetime('now'))
-                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
-                   group_id = excluded.group_id, tier = excluded.tier,
-                   model = excluded.model, cwd = excluded.cwd",
-            )?
-            .execute(params![new.id, new.name, new.role, new.group, tier, new.model, new.cwd])?;
-            let event = if existed {
-                "agent_updated"
-            } else {
-                "agent_registered"
-            };
-            audit::record(
-                c,
-                &new.id,
-                event,
-                &format!(
-                    "{} role={} group={} tier={tier}",
-                    new.id, new.role, new.group
-                ),
-            )?;
-            load(c, &new.id)
-        })
+        self.write(|c| register(c, Principal::Operator, new))
     }
 
-    /// One agent by id or unique prefix.
+    /// One agent by id or unique prefix (operator view: any group).
     pub fn get_agent(&self, id: &str) -> Result<Agent> {
         self.read(|c| resolve(c, id))
     }
 
-    /// All agents (or those of one group) with their unread counts.
+    /// All agents (or those of one group) with their unread counts (operator view).
     pub fn list_agents(&self, group: Option<&str>) -> Result<Vec<Agent>> {
         self.read(|c| query(c, "?1 IS NULL OR a.group_id = ?1", [group]))
     }
 
-    /// Lets `from` message `to` (and `to` message `from` when `bidirectional`).
-    /// Both agents must exist; granting twice is harmless.
+    /// Lets `from` message `to` (and `to` message `from` when `bidirectional`), as the
+    /// operator. Both agents must exist; granting twice is harmless.
     pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
-        self.write(|c| {
-            let a = resolve_principal(c, from)?;
-            let b = resolve_principal(c, to)?;
-            if a.id == b.id {
-                return Err(Error::invalid(
-                    "contact",
-                    "an agent cannot be its own contact",
-                ));
-            }
-            let mut ins = c.prepare_cached(
-                "INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)",
-            )?;
-            ins.execute([&a.id, &b.id])?;
-            if bidirectional {
-                ins.execute([&b.id, &a.id])?;
-            }
-            let arrow = if bidirectional { "<->" } else { "->" };
-            audit::record(
-                c,
-                &a.id,
-                "contact_allowed",
-                &format!("{} {arrow} {}", a.id, b.id),
-            )
-        })
+        self.write(|c| grant(c, Principal::Operator, from, to, bidirectional))
     }
 
     /// Every edge of the contacts ACL, for `btmsg graph`.
@@ -414,7 +455,7 @@ impl Actor {
     /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
     pub(crate) fn write_tx<T>(
         &self,
-        f: impl FnOnce(&Connection, &Principal) -> Result<T>,
+        f: impl FnOnce(&Connection, &Member) -> Result<T>,
     ) -> Result<T> {
         self.store.write(|c| {
             let me = principal(c, &self.id)?;
@@ -424,12 +465,26 @@ impl Actor {
 
     pub(crate) fn read_tx<T>(
         &self,
-        f: impl FnOnce(&Connection, &Principal) -> Result<T>,
+        f: impl FnOnce(&Connection, &Member) -> Result<T>,
     ) -> Result<T> {
         self.store.read(|c| {
             let me = principal(c, &self.id)?;
             f(c, &me)
         })
+    }
+
+    /// Registers or updates an agent as this agent. Managers create agents of the roles below
+    /// them in their own group; every agent may re-register itself unchanged (name, model and
+    /// cwd may change, role, tier and group may not); tier 0 may do anything.
+    pub fn register_agent(&self, new: &NewAgent) -> Result<Agent> {
+        new.validate()?;
+        self.write_tx(|c, me| register(c, me.principal(), new))
+    }
+
+    /// Grants contacts as this agent: managers between agents of their group other than
+    /// themselves, tier 0 anywhere. Nobody grants itself contacts.
+    pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
+        self.write_tx(|c, me| grant(c, me.principal(), from, to, bidirectional))
     }
 
     /// Agents this actor may message (tier 0: everyone else).
@@ -450,6 +505,7 @@ impl Actor {
     /// Agents of the actor's group (tier 0: all groups). Every role may list; none may edit here.
     pub fn list_agents(&self) -> Result<Vec<Agent>> {
         self.read_tx(|c, me| {
+            me.check(Action::ListAgents, Target::None)?;
             if me.is_admin() {
                 query(c, "1", [])
             } else {
@@ -458,13 +514,18 @@ impl Actor {
         })
     }
 
-    /// Sets an agent's status. Anyone may set their own; only managers and tier 0 anyone else's.
+    /// Sets an agent's status. Anyone may set their own; managers those of their group's
+    /// agents, tier 0 anyone's.
     pub fn set_status(&self, agent_id: &str, status: AgentStatus) -> Result<Agent> {
         self.write_tx(|c, me| {
-            let target = resolve_principal(c, agent_id)?;
-            if target.id != me.id {
-                require_manager(me, &format!("change the status of {}", target.id))?;
-            }
+            let target = resolve_principal(c, agent_id, &me.group_scope())?;
+            me.check(
+                Action::SetAgentStatus,
+                Target::Agent {
+                    id: &target.id,
+                    group: &target.group_id,
+                },
+            )?;
             c.prepare_cached(
                 "UPDATE agents SET status = ?1, last_active_at = datetime('now') WHERE id = ?2",
             )?

@@ -4,10 +4,11 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_manager, Actor, Principal};
+use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
+use crate::rules::{Action, Target, SYSTEM};
 use crate::Store;
 
 /// Names of the review channels every group gets on first use.
@@ -89,10 +90,14 @@ fn find_by_name(c: &Connection, group: &str, name: &str) -> Result<Option<String
         .optional()?)
 }
 
-/// A channel by name in the actor's group, by unique name in any group, or by id / id prefix.
-fn resolve(c: &Connection, me: &Principal, input: &str) -> Result<Channel> {
+/// A channel by name in the actor's group, or by id / id prefix among the channels it may
+/// name; tier 0 also by a name unique across groups.
+fn resolve(c: &Connection, me: &Member, input: &str) -> Result<Channel> {
     if let Some(id) = find_by_name(c, &me.group_id, input)? {
         return load(c, &id);
+    }
+    if !me.is_admin() {
+        return load(c, &ids::resolve(c, CHANNELS, input, &me.group_scope())?);
     }
     let mut named: Vec<String> = c
         .prepare_cached("SELECT id FROM channels WHERE name = ?1 ORDER BY id LIMIT 9")?
@@ -100,13 +105,27 @@ fn resolve(c: &Connection, me: &Principal, input: &str) -> Result<Channel> {
         .collect::<rusqlite::Result<_>>()?;
     match named.len() {
         1 => load(c, &named.remove(0)),
-        0 => load(c, &ids::resolve(c, CHANNELS, input)?),
+        0 => load(c, &ids::resolve(c, CHANNELS, input, &ids::Scope::all())?),
         _ => Err(Error::Ambiguous {
             kind: ObjectKind::Channel,
             prefix: input.to_owned(),
             candidates: named,
         }),
     }
+}
+
+/// Asks the permission table about an action on a channel, with the actor's membership.
+fn check_channel(c: &Connection, me: &Member, action: Action, ch: &Channel) -> Result<()> {
+    let member = is_member(c, &ch.id, &me.id)?;
+    let group = ch.group_id.as_deref().unwrap_or_default();
+    me.check(action, Target::Channel { group, member })
+        .map_err(|e| match e {
+            Error::PermissionDenied { actor, action } => Error::PermissionDenied {
+                actor,
+                action: format!("{action} (#{})", ch.name),
+            },
+            other => other,
+        })
 }
 
 fn is_member(c: &Connection, channel_id: &str, agent_id: &str) -> Result<bool> {
@@ -146,7 +165,7 @@ pub(crate) fn insert_post(
         channel_id: channel_id.to_owned(),
         from_agent: from.to_owned(),
         content: content.to_owned(),
-        created_at: crate::liveness::sql_now(),
+        created_at: crate::clock::sql_now(),
     };
     c.prepare_cached(
         "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -157,6 +176,8 @@ pub(crate) fn insert_post(
 
 /// Returns the ids of the group's review-queue and review-log channels, creating them if
 /// missing. Runs inside a write transaction, so concurrent callers create each only once.
+/// They belong to the system, not to the agent whose action created them: nobody becomes
+/// their owner, and only managers add members.
 pub(crate) fn ensure_review_channels(
     c: &Connection,
     group: &str,
@@ -166,7 +187,7 @@ pub(crate) fn ensure_review_channels(
         if let Some(id) = find_by_name(c, group, name)? {
             return Ok(id);
         }
-        let id = insert_channel(c, name, group, actor)?;
+        let id = insert_channel(c, name, group, SYSTEM)?;
         audit::record(c, actor, "channel_created", &format!("{name} in {group}"))?;
         Ok(id)
     };
@@ -188,8 +209,14 @@ impl Actor {
     /// Creates a channel in the actor's group and joins it. Managers and tier 0 only.
     pub fn create_channel(&self, name: &str) -> Result<Channel> {
         ids::validate_token("channel name", name)?;
+        if [REVIEW_QUEUE, REVIEW_LOG].contains(&name) {
+            return Err(Error::invalid(
+                "channel name",
+                format!("'{name}' is reserved for the review channels agor creates itself"),
+            ));
+        }
         self.write_tx(|c, me| {
-            require_manager(me, "create channels")?;
+            me.check(Action::CreateChannel, Target::None)?;
             if find_by_name(c, &me.group_id, name)?.is_some() {
                 return Err(Error::invalid(
                     "channel name",
@@ -229,12 +256,7 @@ impl Actor {
         validate_content(content)?;
         self.write_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
-            if !me.is_admin() && !is_member(c, &ch.id, &me.id)? {
-                return Err(Error::denied(
-                    &me.id,
-                    format!("post to #{} (not a member)", ch.name),
-                ));
-            }
+            check_channel(c, me, Action::PostToChannel, &ch)?;
             let post = insert_post(c, &ch.id, &me.id, content)?;
             audit::record(
                 c,
@@ -250,12 +272,7 @@ impl Actor {
     pub fn channel_history(&self, channel: &str, limit: u32) -> Result<Vec<ChannelMessage>> {
         self.read_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
-            if !me.is_manager() && !is_member(c, &ch.id, &me.id)? {
-                return Err(Error::denied(
-                    &me.id,
-                    format!("read #{} (not a member)", ch.name),
-                ));
-            }
+            check_channel(c, me, Action::ReadChannel, &ch)?;
             let mut posts: Vec<ChannelMessage> = c
                 .prepare_cached(&format!(
                     "SELECT {POST_COLUMNS} FROM channel_messages WHERE channel_id = ?1
@@ -268,14 +285,13 @@ impl Actor {
         })
     }
 
-    /// Adds an agent to a channel. Managers, tier 0 and the channel's creator. Idempotent.
+    /// Adds an agent of the group to a channel. Managers of the channel's group and tier 0.
+    /// Idempotent.
     pub fn add_member(&self, channel: &str, agent_id: &str) -> Result<Channel> {
         self.write_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
-            if ch.created_by.as_deref() != Some(me.id.as_str()) {
-                require_manager(me, &format!("add members to #{}", ch.name))?;
-            }
-            let agent = agents::resolve_principal(c, agent_id)?;
+            check_channel(c, me, Action::AddChannelMember, &ch)?;
+            let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
             if add_member_row(c, &ch.id, &agent.id)? {
                 audit::record(
                     c,

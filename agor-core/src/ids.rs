@@ -96,20 +96,86 @@ pub(crate) const CHANNELS: IdTable = IdTable {
     table: "channels",
 };
 
-/// Resolves `input` to a full id: an exact match wins, else a unique prefix.
+/// Which rows of a table an actor may name by id or prefix. Rows outside the scope do not
+/// exist for that actor: naming one is `NotFound`, and they never make a prefix ambiguous.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    /// A condition on the table's columns; `$1`, `$2` stand for `args`.
+    sql: &'static str,
+    args: Vec<String>,
+}
+
+impl Scope {
+    /// Every row: tier 0, the operator, and lookups that check rights afterwards.
+    pub fn all() -> Self {
+        Scope {
+            sql: "1",
+            args: Vec::new(),
+        }
+    }
+
+    /// Rows whose `group_id` is `group`.
+    pub fn group(group: &str) -> Self {
+        Scope {
+            sql: "group_id = $1",
+            args: vec![group.to_owned()],
+        }
+    }
+
+    /// Agents an agent may reach: its group and its contacts.
+    pub fn reachable_agents(group: &str, agent_id: &str) -> Self {
+        Scope {
+            sql: "(group_id = $1 OR id IN (SELECT contact_id FROM contacts WHERE agent_id = $2))",
+            args: vec![group.to_owned(), agent_id.to_owned()],
+        }
+    }
+
+    /// Messages an agent sent or received.
+    pub fn own_messages(agent_id: &str) -> Self {
+        Scope {
+            sql: "(from_agent = $1 OR to_agent = $1)",
+            args: vec![agent_id.to_owned()],
+        }
+    }
+
+    /// Messages sent to or from a group.
+    pub fn group_messages(group: &str) -> Self {
+        Scope {
+            sql: "(group_id = $1 OR sender_group_id = $1)",
+            args: vec![group.to_owned()],
+        }
+    }
+
+    /// The condition with its placeholders numbered from `first`.
+    fn condition(&self, first: usize) -> String {
+        let mut sql = self.sql.to_owned();
+        for i in (1..=self.args.len()).rev() {
+            sql = sql.replace(&format!("${i}"), &format!("?{}", first + i - 1));
+        }
+        sql
+    }
+}
+
+/// Resolves `input` to a full id within `scope`: an exact match wins, else a unique prefix.
 /// An ambiguous prefix is an error listing the candidates.
-pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str) -> Result<String> {
+pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str, scope: &Scope) -> Result<String> {
     if input.is_empty() {
         return Err(Error::invalid("id", format!("empty {} id", t.kind)));
     }
+    let mut args: Vec<&str> = vec![input];
+    args.extend(scope.args.iter().map(String::as_str));
     let exact = conn
-        .prepare_cached(&format!("SELECT id FROM {} WHERE id = ?1", t.table))?
-        .query_row([input], |r| r.get::<_, String>(0))
+        .prepare_cached(&format!(
+            "SELECT id FROM {} WHERE id = ?1 AND {}",
+            t.table,
+            scope.condition(2)
+        ))?
+        .query_row(rusqlite::params_from_iter(&args), |r| r.get::<_, String>(0))
         .optional()?;
     if let Some(id) = exact {
         return Ok(id);
     }
-    let mut candidates = prefix_matches(conn, t.table, input)?;
+    let mut candidates = prefix_matches(conn, t.table, input, scope)?;
     match candidates.len() {
         0 => Err(Error::not_found(t.kind, input)),
         1 => Ok(candidates.remove(0)),
@@ -123,13 +189,16 @@ pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str) -> Result<Stri
 
 /// Ids starting with `prefix`, using the primary-key index (a range scan, not `LIKE`,
 /// so `_` and `%` in ids are not wildcards).
-fn prefix_matches(conn: &Connection, table: &str, prefix: &str) -> Result<Vec<String>> {
+fn prefix_matches(conn: &Connection, table: &str, prefix: &str, scope: &Scope) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id FROM {table} WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT {}",
+        "SELECT id FROM {table} WHERE id >= ?1 AND id < ?2 AND {} ORDER BY id LIMIT {}",
+        scope.condition(3),
         MAX_CANDIDATES
     ))?;
     let upper = prefix_upper_bound(prefix);
-    let rows = stmt.query_map([prefix, upper.as_str()], |r| r.get::<_, String>(0))?;
+    let mut args: Vec<&str> = vec![prefix, upper.as_str()];
+    args.extend(scope.args.iter().map(String::as_str));
+    let rows = stmt.query_map(rusqlite::params_from_iter(&args), |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -4,10 +4,12 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{Actor, Principal};
+use crate::agents::{Actor, Member};
 use crate::audit;
 use crate::error::{Error, Result};
+use crate::clock;
 use crate::ids::validate_label;
+use crate::rules::{Action, Target};
 use crate::tasks::{self, Completion, Task, TaskStatus};
 
 /// Default lease: 15 minutes.
@@ -21,8 +23,15 @@ pub struct Claim {
     pub task: Task,
     /// Proof of ownership, required by renew, release and complete.
     pub token: String,
-    /// Unix seconds at which the lease lapses unless renewed.
+    /// Unix seconds at which the lease lapses unless renewed (rounded up).
     pub expires_at: i64,
+    /// The same deadline in Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+/// The lease deadline `secs` seconds after `now_ms`.
+fn deadline(now_ms: i64, secs: u32) -> i64 {
+    now_ms.saturating_add(i64::from(secs) * 1000)
 }
 
 fn validate_lease(secs: u32) -> Result<()> {
@@ -36,7 +45,7 @@ fn validate_lease(secs: u32) -> Result<()> {
 }
 
 /// Refuses unless `token` is the live lease on `task`.
-fn check_lease(c: &Connection, me: &Principal, task: &Task, token: &str, now: i64) -> Result<()> {
+fn check_lease(c: &Connection, me: &Member, task: &Task, token: &str, now_ms: i64) -> Result<()> {
     let lease_error = |reason: String| Error::Lease {
         task_id: task.id.clone(),
         reason,
@@ -65,28 +74,32 @@ fn check_lease(c: &Connection, me: &Principal, task: &Task, token: &str, now: i6
                 .into(),
         ));
     }
-    match task.lease_expires_at {
-        Some(at) if at <= now => Err(lease_error(format!("the lease lapsed {}s ago", now - at))),
+    match task.lease_expires_ms {
+        Some(at) if at <= now_ms => Err(lease_error(format!(
+            "the lease lapsed {} ms ago",
+            now_ms - at
+        ))),
         _ => Ok(()),
     }
 }
 
 fn claim_row(
     c: &Connection,
-    me: &Principal,
+    me: &Member,
     task: &Task,
     lease_secs: u32,
-    now: i64,
+    now_ms: i64,
 ) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
-    let expires_at = now + i64::from(lease_secs);
+    let expires_at_ms = deadline(now_ms, lease_secs);
+    let expires_at = clock::secs_ceil(expires_at_ms);
     let changed = c
         .prepare_cached(
-            "UPDATE tasks SET status = 'in_progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
-               version = version + 1, updated_at = datetime('now')
-             WHERE id = ?4 AND status = 'todo'",
+            "UPDATE tasks SET status = 'progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
+               lease_expires_ms = ?4, version = version + 1, updated_at = datetime('now')
+             WHERE id = ?5 AND status = 'todo'",
         )?
-        .execute(params![me.id, token, expires_at, task.id])?;
+        .execute(params![me.id, token, expires_at, expires_at_ms, task.id])?;
     // The write lock makes this impossible today; the check keeps it true if that changes.
     if changed != 1 {
         return Err(Error::AlreadyClaimed {
@@ -105,6 +118,7 @@ fn claim_row(
         task: tasks::load(c, &task.id)?,
         token,
         expires_at,
+        expires_at_ms,
     })
 }
 
@@ -117,14 +131,14 @@ impl Actor {
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
-            tasks::require_task_worker(me, "claim tasks")?;
+            me.check(Action::ClaimTask, Target::None)?;
             let task = match task_id {
                 None => match tasks::best_next_todo(c, me)? {
                     Some(t) => t,
                     None => return Ok(None),
                 },
                 Some(id) => {
-                    let task = tasks::resolve(c, id)?;
+                    let task = tasks::resolve(c, me, id)?;
                     let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
                     if task.status == TaskStatus::InProgress
                         || (task.status == TaskStatus::Todo && held_by_other)
@@ -134,16 +148,8 @@ impl Actor {
                             by: task.assigned_to,
                         });
                     }
-                    let waiting = tasks::unfinished_dependencies(c, &task.id)?;
-                    if task.status == TaskStatus::Todo && !waiting.is_empty() {
-                        return Err(Error::invalid(
-                            "task",
-                            format!(
-                                "task {} waits for {} to be done",
-                                task.id,
-                                waiting.join(", ")
-                            ),
-                        ));
+                    if task.status == TaskStatus::Todo {
+                        tasks::require_dependencies_done(c, &task, TaskStatus::InProgress)?;
                     }
                     if task.status != TaskStatus::Todo {
                         return Err(Error::invalid(
@@ -165,16 +171,20 @@ impl Actor {
     pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, task_id)?;
+            let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            let expires_at = now + i64::from(lease_secs);
-            c.prepare_cached("UPDATE tasks SET lease_expires_at = ?1, updated_at = datetime('now') WHERE id = ?2")?
-                .execute(params![expires_at, task.id])?;
+            let expires_at_ms = deadline(now, lease_secs);
+            let expires_at = clock::secs_ceil(expires_at_ms);
+            c.prepare_cached(
+                "UPDATE tasks SET lease_expires_at = ?1, lease_expires_ms = ?2, updated_at = datetime('now') WHERE id = ?3",
+            )?
+            .execute(params![expires_at, expires_at_ms, task.id])?;
             audit::record(c, &me.id, "lease_renewed", &format!("{} +{lease_secs}s", task.id))?;
             Ok(Claim {
                 task: tasks::load(c, &task.id)?,
                 token: token.to_owned(),
                 expires_at,
+                expires_at_ms,
             })
         })
     }
@@ -182,11 +192,11 @@ impl Actor {
     /// Gives a claimed task back: it returns to `todo`, unassigned.
     pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, task_id)?;
+            let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             c.prepare_cached(
                 "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-                   version = version + 1, updated_at = datetime('now') WHERE id = ?1",
+                   lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
             )?
             .execute([&task.id])?;
             tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
@@ -223,15 +233,16 @@ impl Actor {
             TaskStatus::Done
         };
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, task_id)?;
+            let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
+            tasks::require_dependencies_done(c, &task, to)?;
             c.prepare_cached(
-                "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, summary = ?2,
+                "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, lease_expires_ms = NULL, summary = ?2,
                    artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = datetime('now')
                  WHERE id = ?6",
             )?
             .execute(params![
-                to.as_str(),
+                to.stored(),
                 completion.summary,
                 completion.artifacts.join("\n"),
                 completion.result_ref,

@@ -21,11 +21,13 @@
 mod agents;
 mod audit;
 mod channels;
+mod clock;
 mod error;
 mod ids;
 mod leases;
 mod liveness;
 mod messages;
+pub mod rules;
 mod schema;
 mod store;
 mod tasks;
@@ -36,6 +38,7 @@ pub use agents::{
 };
 pub use audit::AuditEntry;
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content, MAX_CONTENT_BYTES, MAX_ID_LEN};
 pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};

@@ -4,29 +4,27 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, Actor, Principal};
+use crate::agents::{self, Actor, Member};
 use crate::audit;
+use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::messages;
+use crate::rules::{Action, Target};
 use crate::Store;
 
-/// Seconds since the Unix epoch, the unit of `heartbeats.timestamp` and `seen_messages.seen_at`.
-pub(crate) fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// Now in the legacy timestamp format (`datetime('now')`: `YYYY-MM-DD HH:MM:SS`, UTC), for rows
-/// built in Rust and returned without reading them back.
-pub(crate) fn sql_now() -> String {
-    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+/// The staleness rule at one moment: the threshold and the time, both in seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Staleness {
+    pub after_secs: i64,
+    pub now_secs: i64,
 }
 
 /// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
 /// An agent that never sent a heartbeat is not considered stale.
-pub(crate) fn silent_for(agent: &Principal, stale_after: i64) -> Option<i64> {
+pub(crate) fn silent_for(agent: &Member, s: Staleness) -> Option<i64> {
     let last = agent.last_heartbeat?;
-    let silent = unix_now().saturating_sub(last);
-    (silent > stale_after).then_some(silent)
+    let silent = s.now_secs.saturating_sub(last);
+    (silent > s.after_secs).then_some(silent)
 }
 
 pub(crate) fn enqueue_dead_letter(
@@ -69,13 +67,16 @@ fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
     })
 }
 
-/// Which dead letters an actor may see and act on: managers and tier 0 all of them,
-/// others those they sent or that were meant for them. Filters may use `?3`, an optional id.
-const SCOPE_SQL: &str = "(?1 OR from_agent = ?2 OR to_agent = ?2)";
+/// Which dead letters an actor may see and act on: tier 0 all of them, managers those to or
+/// from an agent of their group, others those they sent or that were meant for them.
+/// Filters may use `?3`, an optional id.
+const SCOPE_SQL: &str = "(?1 OR from_agent = ?2 OR to_agent = ?2
+    OR (?4 AND (to_agent IN (SELECT id FROM agents WHERE group_id = ?5)
+             OR from_agent IN (SELECT id FROM agents WHERE group_id = ?5))))";
 
 fn dead_letters(
     conn: &Connection,
-    me: &Principal,
+    me: &Member,
     filter_sql: &str,
     id: Option<i64>,
 ) -> Result<Vec<DeadLetter>> {
@@ -83,7 +84,13 @@ fn dead_letters(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
          WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
     ))?;
-    let rows = stmt.query_map(params![me.is_manager(), me.id, id], dead_letter_from_row)?;
+    let group_wide = me
+        .check(Action::ManageGroupDeadLetters, Target::InGroup(&me.group_id))
+        .is_ok();
+    let rows = stmt.query_map(
+        params![me.is_admin(), me.id, id, group_wide, me.group_id],
+        dead_letter_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -94,7 +101,7 @@ fn redeliver(conn: &Connection, letters: &[DeadLetter]) -> Result<Vec<messages::
         let to = agents::principal(conn, &dl.to_agent)?;
         let sender_group = agents::principal(conn, &dl.from_agent)
             .ok()
-            .map(|a| a.group_id);
+            .map(|a| a.identity.group_id);
         out.push(messages::insert(
             conn,
             &dl.from_agent,
@@ -121,14 +128,14 @@ impl Store {
     /// Agents that have heartbeated before but not within `threshold_secs`
     /// (default: the store's `stale_after`).
     pub fn stale_agents(&self, threshold_secs: Option<i64>) -> Result<Vec<StaleAgent>> {
-        let threshold = threshold_secs.unwrap_or(self.stale_after_secs());
+        let threshold = threshold_secs.unwrap_or(self.staleness().after_secs);
         if threshold < 0 {
             return Err(Error::invalid(
                 "threshold",
                 format!("{threshold} s is negative"),
             ));
         }
-        let now = unix_now();
+        let now = clock::secs(self.now_ms());
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT agent_id, CAST(timestamp AS INTEGER) FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
@@ -158,7 +165,7 @@ pub struct Heartbeat {
 impl Actor {
     /// Records that the actor is alive, and redelivers any dead letters waiting for it.
     pub fn heartbeat(&self) -> Result<Heartbeat> {
-        let now = unix_now();
+        let now = clock::secs(self.store.now_ms());
         self.write_tx(|c, me| {
             c.prepare_cached(
                 "INSERT INTO heartbeats (agent_id, timestamp) VALUES (?1, ?2)
@@ -221,7 +228,7 @@ impl Actor {
         })
     }
 
-    fn scoped(&self, c: &Connection, me: &Principal, id: Option<i64>) -> Result<Vec<DeadLetter>> {
+    fn scoped(&self, c: &Connection, me: &Member, id: Option<i64>) -> Result<Vec<DeadLetter>> {
         let letters = dead_letters(c, me, "(?3 IS NULL OR id = ?3)", id)?;
         if let (Some(id), true) = (id, letters.is_empty()) {
             return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));

@@ -4,11 +4,13 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_admin, require_manager, Actor, Principal};
+use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::ids::{self, validate_content, MESSAGES};
-use crate::liveness;
+use crate::ids::{self, validate_content, Scope, MESSAGES};
+use crate::rules::{Action, Target};
+use crate::clock;
+use crate::liveness::{self, Staleness};
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +66,7 @@ fn load(conn: &Connection, id: &str) -> Result<Message> {
 pub(crate) fn insert(
     conn: &Connection,
     from: &str,
-    to: &Principal,
+    to: &Member,
     content: &str,
     reply_to: Option<&str>,
     sender_group: Option<&str>,
@@ -78,7 +80,7 @@ pub(crate) fn insert(
         reply_to: reply_to.map(str::to_owned),
         group_id: Some(to.group_id.clone()),
         sender_group_id: sender_group.map(str::to_owned),
-        created_at: liveness::sql_now(),
+        created_at: clock::sql_now(),
     };
     conn.prepare_cached(
         "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at)
@@ -111,14 +113,14 @@ pub(crate) enum Delivered {
 /// dead-letter queue when the recipient has gone silent (tier 0 senders always deliver).
 pub(crate) fn deliver(
     conn: &Connection,
-    stale_after: i64,
-    from: &Principal,
-    to: &Principal,
+    stale: Staleness,
+    from: &Member,
+    to: &Member,
     content: &str,
     reply_to: Option<&str>,
 ) -> Result<Delivered> {
     if !from.is_admin() {
-        if let Some(silent_secs) = liveness::silent_for(to, stale_after) {
+        if let Some(silent_secs) = liveness::silent_for(to, stale) {
             let reason = format!(
                 "recipient {} unavailable: no heartbeat for {silent_secs}s",
                 to.id
@@ -156,8 +158,8 @@ pub struct Delivery {
 }
 
 impl Actor {
-    fn stale_after_secs(&self) -> i64 {
-        self.store.stale_after_secs()
+    fn staleness(&self) -> Staleness {
+        self.store.staleness()
     }
 
     /// Sends a direct message to an agent given by id or unique prefix.
@@ -167,9 +169,10 @@ impl Actor {
     /// letter and redelivered on its next heartbeat).
     pub fn send(&self, to: &str, content: &str) -> Result<Message> {
         validate_content(content)?;
-        let stale = self.stale_after_secs();
+        let stale = self.staleness();
         self.send_checked(|c, me| {
-            let recipient = agents::resolve_principal(c, to)?;
+            me.check(Action::SendMessage, Target::None)?;
+            let recipient = agents::resolve_principal(c, to, &me.reachable_scope())?;
             if !agents::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
@@ -179,7 +182,7 @@ impl Actor {
                     ),
                 ));
             }
-            deliver(c, stale, me, &recipient, content, None).map(|d| (d, recipient.id))
+            deliver(c, stale, me, &recipient, content, None).map(|d| (d, recipient.identity.id))
         })
     }
 
@@ -187,9 +190,10 @@ impl Actor {
     /// The reply goes to the other party; a recipient may always answer the mail it received.
     pub fn reply(&self, message_id: &str, content: &str) -> Result<Message> {
         validate_content(content)?;
-        let stale = self.stale_after_secs();
+        let stale = self.staleness();
         self.send_checked(|c, me| {
-            let original = load(c, &ids::resolve(c, MESSAGES, message_id)?)?;
+            me.check(Action::SendMessage, Target::None)?;
+            let original = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
             let other = if original.to_agent == me.id {
                 &original.from_agent
             } else if original.from_agent == me.id {
@@ -209,14 +213,14 @@ impl Actor {
                 ));
             }
             deliver(c, stale, me, &recipient, content, Some(&original.id))
-                .map(|d| (d, recipient.id))
+                .map(|d| (d, recipient.identity.id))
         })
     }
 
     /// Commits the delivery either way, then reports a dead letter as `RecipientUnavailable`.
     fn send_checked(
         &self,
-        f: impl FnOnce(&Connection, &Principal) -> Result<(Delivered, String)>,
+        f: impl FnOnce(&Connection, &Member) -> Result<(Delivered, String)>,
     ) -> Result<Message> {
         match self.write_tx(f)? {
             (Delivered::Sent(m), _) => Ok(m),
@@ -276,13 +280,7 @@ impl Actor {
     /// One message by id or unique prefix; marks it read when the actor is its recipient.
     pub fn read(&self, message_id: &str) -> Result<Message> {
         self.write_tx(|c, me| {
-            let msg = load(c, &ids::resolve(c, MESSAGES, message_id)?)?;
-            if msg.to_agent != me.id && msg.from_agent != me.id && !me.is_admin() {
-                return Err(Error::denied(
-                    &me.id,
-                    format!("read message {} (addressed to {})", msg.id, msg.to_agent),
-                ));
-            }
+            let msg = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
             if msg.to_agent == me.id && !msg.read {
                 c.prepare_cached("UPDATE messages SET read = 1 WHERE id = ?1")?
                     .execute([&msg.id])?;
@@ -296,7 +294,7 @@ impl Actor {
     /// Marks every message from `other` to the actor read; returns how many changed.
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
-            let other = agents::resolve_principal(c, other)?;
+            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
             let n = c
                 .prepare_cached("UPDATE messages SET read = 1 WHERE to_agent = ?1 AND from_agent = ?2 AND read = 0")?
                 .execute([&me.id, &other.id])?;
@@ -310,13 +308,13 @@ impl Actor {
     pub fn ack(&self, message_id: &str, session_id: &str) -> Result<bool> {
         ids::validate_label("session id", session_id, 200)?;
         self.write_tx(|c, me| {
-            let msg = load(c, &ids::resolve(c, MESSAGES, message_id)?)?;
+            let msg = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
             if msg.to_agent != me.id {
                 return Err(Error::denied(&me.id, format!("ack message {} (addressed to {})", msg.id, msg.to_agent)));
             }
             let added = c
                 .prepare_cached("INSERT OR IGNORE INTO seen_messages (session_id, message_id, seen_at) VALUES (?1, ?2, ?3)")?
-                .execute(params![session_id, msg.id, liveness::unix_now()])?;
+                .execute(params![session_id, msg.id, clock::secs(self.store.now_ms())])?;
             if added > 0 {
                 audit::record(c, &me.id, "message_acked", &format!("{} session={session_id}", msg.id))?;
             }
@@ -345,7 +343,7 @@ impl Actor {
     /// The last `limit` messages between the actor and `other`, oldest first.
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         self.read_tx(|c, me| {
-            let other = agents::resolve_principal(c, other)?;
+            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
             let mut msgs = query(
                 c,
                 "WHERE (from_agent = ?1 AND to_agent = ?2) OR (from_agent = ?2 AND to_agent = ?1)
@@ -360,7 +358,7 @@ impl Actor {
     /// The newest messages of a group (default: the actor's), newest first. Tier 0 only.
     pub fn feed(&self, group: Option<&str>, limit: u32) -> Result<Vec<Message>> {
         self.read_tx(|c, me| {
-            require_admin(me, "read the group feed")?;
+            me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
             query(
                 c,
@@ -407,8 +405,13 @@ impl Actor {
     /// Deletes a direct message. Managers and tier 0 only.
     pub fn delete_message(&self, message_id: &str) -> Result<()> {
         self.write_tx(|c, me| {
-            require_manager(me, "delete messages")?;
-            let id = ids::resolve(c, MESSAGES, message_id)?;
+            me.check(Action::DeleteMessage, Target::None)?;
+            let scope = if me.is_admin() {
+                Scope::all()
+            } else {
+                Scope::group_messages(&me.group_id)
+            };
+            let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
             c.prepare_cached("DELETE FROM messages WHERE id = ?1")?
                 .execute([&id])?;
             audit::record(c, &me.id, "message_deleted", &id)
@@ -456,11 +459,12 @@ impl Actor {
         &self,
         content: &str,
         audience: &str,
-        recipients: impl FnOnce(&Connection, &Principal) -> Result<Vec<Principal>>,
+        recipients: impl FnOnce(&Connection, &Member) -> Result<Vec<Member>>,
     ) -> Result<Delivery> {
         validate_content(content)?;
-        let stale = self.stale_after_secs();
+        let stale = self.staleness();
         self.write_tx(|c, me| {
+            me.check(Action::SendMessage, Target::None)?;
             let targets = recipients(c, me)?;
             if targets.is_empty() {
                 return Err(Error::not_found(
@@ -483,6 +487,15 @@ impl Actor {
             }
             Ok(out)
         })
+    }
+}
+
+/// Messages an agent may name: those it sent or received (tier 0: all).
+fn own_messages(me: &Member) -> Scope {
+    if me.is_admin() {
+        Scope::all()
+    } else {
+        Scope::own_messages(&me.id)
     }
 }
 

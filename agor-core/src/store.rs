@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::schema::{self, FileState};
 
@@ -32,6 +33,7 @@ pub struct StoreBuilder {
     durability: Durability,
     read_only: bool,
     stale_after: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Default for StoreBuilder {
@@ -42,6 +44,7 @@ impl Default for StoreBuilder {
             durability: Durability::Normal,
             read_only: false,
             stale_after: Duration::from_secs(300),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -77,6 +80,13 @@ impl StoreBuilder {
         self
     }
 
+    /// Where the store reads the time for leases, staleness and heartbeats (default: the
+    /// system clock). Tests pass a [`crate::ManualClock`] to move time.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn open(self) -> Result<Store> {
         let path = match self.path.clone() {
             // SQLite would read "" as a private temporary database: nothing would be shared.
@@ -107,6 +117,7 @@ impl StoreBuilder {
                 path,
                 busy_timeout: self.busy_timeout,
                 stale_after: self.stale_after,
+                clock: self.clock,
             }),
         })
     }
@@ -143,6 +154,7 @@ pub(crate) struct Inner {
     path: PathBuf,
     busy_timeout: Duration,
     pub(crate) stale_after: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
@@ -169,9 +181,18 @@ impl Store {
         self.inner.stale_after
     }
 
-    /// The staleness threshold in whole seconds, saturating (`Duration::MAX` means never stale).
-    pub(crate) fn stale_after_secs(&self) -> i64 {
-        i64::try_from(self.inner.stale_after.as_secs()).unwrap_or(i64::MAX)
+    /// The staleness rule now: the threshold in whole seconds, saturating (`Duration::MAX`
+    /// means never stale), and the clock's time.
+    pub(crate) fn staleness(&self) -> crate::liveness::Staleness {
+        crate::liveness::Staleness {
+            after_secs: i64::try_from(self.inner.stale_after.as_secs()).unwrap_or(i64::MAX),
+            now_secs: crate::clock::secs(self.now_ms()),
+        }
+    }
+
+    /// Now, in milliseconds since the Unix epoch, from the store's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
     }
 
     /// The schema version of the open file.
@@ -199,6 +220,40 @@ impl Store {
         let value = f(&conn).map_err(|e| self.classify(e))?;
         guard.commit()?;
         Ok(value)
+    }
+
+    /// Runs `f` in a write transaction only if the write lock is free right now; `Ok(None)`
+    /// when another process holds it or the file cannot be written. For housekeeping done on
+    /// the way to a read (reopening lapsed leases), which must never make a read wait or fail.
+    pub(crate) fn write_if_free<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let conn = self.lock();
+        if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+            return Ok(None);
+        }
+        conn.busy_timeout(Duration::ZERO)?;
+        let begun = run_cached(&conn, "BEGIN IMMEDIATE");
+        conn.busy_timeout(self.inner.busy_timeout)?;
+        match begun {
+            Ok(()) => {}
+            Err(e) if is_busy(&e) || e.sqlite_error_code() == Some(ErrorCode::ReadOnly) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let guard = TxGuard::new(&conn, Instant::now());
+        let value = match f(&conn).map_err(|e| self.classify(e)) {
+            Ok(v) => v,
+            Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match guard.commit() {
+            Ok(()) => Ok(Some(value)),
+            Err(e) if e.kind() == crate::ErrorKind::Busy => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Runs `f` in one read transaction (a consistent snapshot; never blocks writers in WAL).

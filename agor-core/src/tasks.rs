@@ -4,12 +4,12 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, require_manager, Actor, Principal};
+use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::channels;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
-use crate::liveness::unix_now;
+use crate::rules::{Action, Target, SYSTEM};
 use crate::Store;
 
 /// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
@@ -49,6 +49,24 @@ impl TaskStatus {
             TaskStatus::Failed => "failed",
             TaskStatus::Cancelled => "cancelled",
         }
+    }
+
+    /// The spelling stored in the shared `status` column: the legacy tools' where they have
+    /// one (`progress` — the desktop kanban and the legacy `bttask` know no `in_progress`),
+    /// agor's own otherwise (`backlog`, `failed`, `cancelled`, which they lack).
+    pub fn stored(self) -> &'static str {
+        match self {
+            TaskStatus::InProgress => "progress",
+            other => other.as_str(),
+        }
+    }
+
+    /// Statuses a task must not enter while one of its dependencies is unfinished.
+    pub fn needs_dependencies_done(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::InProgress | TaskStatus::Review | TaskStatus::Done
+        )
     }
 
     /// Whether the board allows moving from `self` to `to`.
@@ -170,8 +188,10 @@ pub struct Task {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
-    /// Unix seconds at which the current claim lapses, while the task is claimed.
+    /// Unix seconds at which the current claim lapses, while the task is claimed (rounded up).
     pub lease_expires_at: Option<i64>,
+    /// The same deadline in Unix milliseconds: leases are honoured to the millisecond.
+    pub lease_expires_ms: Option<i64>,
     pub completion: Option<Completion>,
 }
 
@@ -235,7 +255,12 @@ pub struct TaskFilter {
 const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
     t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
-    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag))";
+    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag)),
+    coalesce(t.lease_expires_ms, t.lease_expires_at * 1000)";
+
+/// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
+/// databases agor wrote before schema 6 may still hold `in_progress`.
+pub(crate) const IN_PROGRESS_SQL: &str = "('progress', 'in_progress')";
 
 /// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
 /// task that was deleted no longer blocks.
@@ -278,6 +303,7 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         created_at: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
         updated_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
         lease_expires_at: r.get(14)?,
+        lease_expires_ms: r.get(20)?,
         completion: summary.map(|summary| Completion {
             summary,
             artifacts: artifacts
@@ -313,8 +339,35 @@ pub(crate) fn load(c: &Connection, id: &str) -> Result<Task> {
         .ok_or_else(|| Error::not_found(ObjectKind::Task, id))
 }
 
-pub(crate) fn resolve(c: &Connection, input: &str) -> Result<Task> {
-    load(c, &ids::resolve(c, TASKS, input)?)
+/// A task by id or unique prefix among those `me` may name (its group's; tier 0: all).
+pub(crate) fn resolve(c: &Connection, me: &Member, input: &str) -> Result<Task> {
+    load(c, &ids::resolve(c, TASKS, input, &me.group_scope())?)
+}
+
+/// The group a task belongs to, for permission targets ("" for a legacy row without one,
+/// which only tier 0 may then touch).
+pub(crate) fn group_of(task: &Task) -> &str {
+    task.group_id.as_deref().unwrap_or_default()
+}
+
+/// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
+/// are a rule of the board, whatever route the move takes (claim, status change, completion).
+pub(crate) fn require_dependencies_done(c: &Connection, task: &Task, to: TaskStatus) -> Result<()> {
+    if !to.needs_dependencies_done() {
+        return Ok(());
+    }
+    let waiting = unfinished_dependencies(c, &task.id)?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "task",
+        format!(
+            "task {} cannot be {to}: it waits for {} to be done",
+            task.id,
+            waiting.join(", ")
+        ),
+    ))
 }
 
 pub(crate) const TASKS: ids::IdTable = ids::IdTable {
@@ -382,26 +435,30 @@ pub(crate) fn record_transition(
     Ok(())
 }
 
-/// Moves a task that has lapsed leases back to `todo`. Runs in a write transaction.
-pub(crate) fn reap_expired_leases(c: &Connection, now: i64) -> Result<usize> {
+/// Claimed tasks whose lease ran out by `now_ms`. The deadline column is indexed; the
+/// status test keeps a task that left `in_progress` by another route out.
+const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
+
+/// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
+pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> {
     let expired = query(
         c,
-        "WHERE t.status = 'in_progress' AND t.lease_expires_at IS NOT NULL AND t.lease_expires_at <= ?1",
-        [now],
+        &format!("WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"),
+        [now_ms],
     )?;
     for task in &expired {
         c.prepare_cached(
             "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-             version = version + 1, updated_at = datetime('now') WHERE id = ?1",
+             lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
         )?
         .execute([&task.id])?;
         // The board itself reopens the task; the lapsed worker did not act.
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");
-        add_comment(c, &task.id, "agor", &note)?;
+        add_comment(c, &task.id, SYSTEM, &note)?;
         audit::record(
             c,
-            "agor",
+            SYSTEM,
             "lease_expired",
             &format!("{} held by {holder}", task.id),
         )?;
@@ -409,12 +466,12 @@ pub(crate) fn reap_expired_leases(c: &Connection, now: i64) -> Result<usize> {
     Ok(expired.len())
 }
 
-fn has_expired_leases(c: &Connection, now: i64) -> Result<bool> {
+fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
     Ok(c
-        .prepare_cached(
-            "SELECT 1 FROM tasks WHERE status = 'in_progress' AND lease_expires_at IS NOT NULL AND lease_expires_at <= ?1",
-        )?
-        .exists([now])?)
+        .prepare_cached(&format!(
+            "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
+        ))?
+        .exists([now_ms])?)
 }
 
 fn validate_tags(tags: &[String]) -> Result<()> {
@@ -433,24 +490,15 @@ fn set_tags(c: &Connection, task_id: &str, tags: &[String]) -> Result<()> {
 impl Store {
     /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
     /// the check is one indexed read, and the write only happens when something lapsed.
+    /// Reads never wait on the write lock: when another process holds it (or the file cannot
+    /// be written) the reopening is left to the next write, which always reaps first.
     pub(crate) fn reopen_lapsed(&self) -> Result<()> {
-        let now = unix_now();
+        let now = self.now_ms();
         if !self.read(|c| has_expired_leases(c, now))? {
             return Ok(());
         }
-        // A reader must not fail because it could not tidy up: a read-only handle, or a writer
-        // holding the lock, leaves the reopening to the next write.
-        match self.write(|c| reap_expired_leases(c, now)) {
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    crate::ErrorKind::ReadOnly | crate::ErrorKind::Busy
-                ) =>
-            {
-                Ok(())
-            }
-            other => other.map(drop),
-        }
+        self.write_if_free(|c| reap_expired_leases(c, now))
+            .map(drop)
     }
 
     /// Tasks in `review` in a group.
@@ -474,10 +522,11 @@ impl Actor {
     /// and at the time the lock was taken, so no write ever honours a lease that has run out.
     pub(crate) fn task_write<T>(
         &self,
-        f: impl FnOnce(&Connection, &Principal, i64) -> Result<T>,
+        f: impl FnOnce(&Connection, &Member, i64) -> Result<T>,
     ) -> Result<T> {
+        let store = &self.store;
         self.write_tx(|c, me| {
-            let now = unix_now();
+            let now = store.now_ms();
             reap_expired_leases(c, now)?;
             f(c, me, now)
         })
@@ -494,9 +543,10 @@ impl Actor {
             ));
         }
         self.write_tx(|c, me| {
-            require_manager(me, "create tasks")?;
-            let assignee = new.assign_to.as_deref().map(|a| agents::resolve_principal(c, a)).transpose()?;
-            let parent = new.parent.as_deref().map(|p| resolve(c, p)).transpose()?;
+            me.check(Action::CreateTask, Target::None)?;
+            let scope = me.group_scope();
+            let assignee = new.assign_to.as_deref().map(|a| agents::resolve_principal(c, a, &scope)).transpose()?;
+            let parent = new.parent.as_deref().map(|p| resolve(c, me, p)).transpose()?;
             let id = uuid::Uuid::new_v4().to_string();
             let sort_order: i64 = c
                 .prepare_cached("SELECT coalesce(max(sort_order), 0) + 1 FROM tasks WHERE group_id = ?1")?
@@ -510,7 +560,7 @@ impl Actor {
                 id,
                 new.title,
                 new.description,
-                new.status.as_str(),
+                new.status.stored(),
                 new.priority.as_str(),
                 assignee.as_ref().map(|a| &a.id),
                 me.id,
@@ -530,12 +580,13 @@ impl Actor {
     pub fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
             query(
                 c,
                 &format!(
                     "WHERE (?1 OR t.group_id = ?2)
                        AND (?3 OR t.status NOT IN ('done', 'cancelled'))
-                       AND (?4 IS NULL OR t.status = ?4 OR (?4 = 'in_progress' AND t.status = 'progress'))
+                       AND (?4 IS NULL OR t.status = ?4 OR (?4 = 'in_progress' AND t.status IN {IN_PROGRESS_SQL}))
                        AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.id AND g.tag = ?5))
                      ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at"
                 ),
@@ -553,8 +604,9 @@ impl Actor {
     /// One task (by id or unique prefix) with its comments and subtasks.
     pub fn get_task(&self, task_id: &str) -> Result<TaskDetail> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, _me| {
-            let task = resolve(c, task_id)?;
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let task = resolve(c, me, task_id)?;
             let comments = c
                 .prepare_cached(
                     "SELECT id, task_id, agent_id, content, created_at FROM task_comments
@@ -580,9 +632,9 @@ impl Actor {
     /// claimer must release it, or its lease lapse, first.
     pub fn assign_task(&self, task_id: &str, agent_id: &str) -> Result<Task> {
         self.task_write(|c, me, _now| {
-            require_manager(me, "assign tasks")?;
-            let task = resolve(c, task_id)?;
-            let agent = agents::resolve_principal(c, agent_id)?;
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
+            let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
             let holder = task.assigned_to.as_deref().filter(|_| task.status == TaskStatus::InProgress);
             if holder.is_some_and(|h| h != agent.id) {
                 return Err(Error::AlreadyClaimed {
@@ -601,18 +653,43 @@ impl Actor {
 
     /// Moves a task to `status` if it is still at `expected_version` (optimistic locking).
     ///
-    /// Managers, reviewers and tier 0 may move any task; project agents only tasks assigned to
-    /// them (otherwise they go through `claim_task`); architects and testers none. A stale
-    /// version is a `Conflict` carrying the current version; an invalid move is `InvalidInput`.
+    /// Managers, reviewers and tier 0 may move any task of their group; project agents only
+    /// tasks assigned to them (otherwise they go through `claim_task`); architects and testers
+    /// none. A stale version is a `Conflict` carrying the current version; an invalid move, or
+    /// a move into `in_progress`/`review`/`done` while a dependency is unfinished, is
+    /// `InvalidInput`.
     pub fn set_task_status(
         &self,
         task_id: &str,
         status: TaskStatus,
         expected_version: i64,
     ) -> Result<Task> {
+        self.change_status(task_id, status, Some(expected_version))
+    }
+
+    /// Moves a task to `status` at whatever version is current, in one transaction (for
+    /// callers that have no version to hold, such as `bttask status` without `--version`).
+    /// The same rules as [`Actor::set_task_status`] apply.
+    pub fn move_task(&self, task_id: &str, status: TaskStatus) -> Result<Task> {
+        self.change_status(task_id, status, None)
+    }
+
+    fn change_status(
+        &self,
+        task_id: &str,
+        status: TaskStatus,
+        expected: Option<i64>,
+    ) -> Result<Task> {
         self.task_write(|c, me, _now| {
-            let task = resolve(c, task_id)?;
-            require_status_right(me, &task)?;
+            let task = resolve(c, me, task_id)?;
+            me.check(
+                Action::ChangeTaskStatus,
+                Target::Task {
+                    group: group_of(&task),
+                    assigned_to: task.assigned_to.as_deref(),
+                },
+            )?;
+            let expected_version = expected.unwrap_or(task.version);
             // A stale version is reported as such before anything else is judged.
             if task.version != expected_version {
                 return Err(Error::Conflict {
@@ -628,15 +705,17 @@ impl Actor {
                     format!("task {} cannot move from {} to {status}", task.id, task.status),
                 ));
             }
+            require_dependencies_done(c, &task, status)?;
             // Leaving in_progress by hand ends any claim, so a lapsed worker cannot complete.
             let changed = c
                 .prepare_cached(
                     "UPDATE tasks SET status = ?1, version = version + 1, updated_at = datetime('now'),
-                       lease_token = CASE WHEN ?1 = 'in_progress' THEN lease_token END,
-                       lease_expires_at = CASE WHEN ?1 = 'in_progress' THEN lease_expires_at END
+                       lease_token = CASE WHEN ?1 = 'progress' THEN lease_token END,
+                       lease_expires_at = CASE WHEN ?1 = 'progress' THEN lease_expires_at END,
+                       lease_expires_ms = CASE WHEN ?1 = 'progress' THEN lease_expires_ms END
                      WHERE id = ?2 AND version = ?3",
                 )?
-                .execute(params![status.as_str(), task.id, expected_version])?;
+                .execute(params![status.stored(), task.id, expected_version])?;
             if changed == 0 {
                 return Err(Error::Conflict {
                     kind: ObjectKind::Task,
@@ -654,7 +733,8 @@ impl Actor {
     pub fn comment(&self, task_id: &str, content: &str) -> Result<Comment> {
         validate_content(content)?;
         self.write_tx(|c, me| {
-            let task = resolve(c, task_id)?;
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::CommentOnTask, Target::InGroup(group_of(&task)))?;
             let comment = add_comment(c, &task.id, &me.id, content)?;
             audit::record(c, &me.id, "task_comment", &task.id)?;
             Ok(comment)
@@ -665,8 +745,8 @@ impl Actor {
     /// Managers and tier 0 only.
     pub fn delete_task(&self, task_id: &str) -> Result<()> {
         self.task_write(|c, me, _now| {
-            require_manager(me, "delete tasks")?;
-            let task = resolve(c, task_id)?;
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::DeleteTask, Target::InGroup(group_of(&task)))?;
             for sql in [
                 "DELETE FROM task_comments WHERE task_id = ?1",
                 "DELETE FROM task_tags WHERE task_id = ?1",
@@ -690,9 +770,9 @@ impl Actor {
     /// Managers and tier 0 only; adding an existing dependency is harmless.
     pub fn add_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
         self.write_tx(|c, me| {
-            require_manager(me, "change task dependencies")?;
-            let task = resolve(c, task_id)?;
-            let dep = resolve(c, depends_on)?;
+            let task = resolve(c, me, task_id)?;
+            let dep = resolve(c, me, depends_on)?;
+            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
             if task.id == dep.id {
                 return Err(Error::invalid("dependency", format!("task {} cannot depend on itself", task.id)));
             }
@@ -720,9 +800,9 @@ impl Actor {
     /// Removes a dependency. Managers and tier 0 only; removing a missing one is harmless.
     pub fn remove_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
         self.write_tx(|c, me| {
-            require_manager(me, "change task dependencies")?;
-            let task = resolve(c, task_id)?;
-            let dep = resolve(c, depends_on)?;
+            let task = resolve(c, me, task_id)?;
+            let dep = resolve(c, me, depends_on)?;
+            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
             c.prepare_cached(
                 "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
             )?
@@ -738,8 +818,9 @@ impl Actor {
 
     /// Ids of the tasks `task_id` waits for, whatever their status.
     pub fn dependencies(&self, task_id: &str) -> Result<Vec<String>> {
-        self.read_tx(|c, _me| {
-            let task = resolve(c, task_id)?;
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let task = resolve(c, me, task_id)?;
             let ids = c
                 .prepare_cached("SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on")?
                 .query_map([&task.id], |r| r.get(0))?
@@ -752,7 +833,10 @@ impl Actor {
     /// in claim order (the first is what `claim_task(None, …)` would take).
     pub fn ready_tasks(&self) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, me| claimable(c, me, -1))
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            claimable(c, me, -1)
+        })
     }
 
     /// The board of the actor's group: every status column with its tasks, in board order.
@@ -773,34 +857,6 @@ impl Actor {
     }
 }
 
-/// Architects and testers do not move tasks (SPEC §2); everyone else may work on tasks.
-pub(crate) fn require_task_worker(me: &Principal, action: &str) -> Result<()> {
-    if matches!(me.role.as_str(), "architect" | "tester") && !me.is_admin() {
-        return Err(Error::denied(
-            &me.id,
-            format!("{action} (role {} does not change task status)", me.role),
-        ));
-    }
-    Ok(())
-}
-
-fn require_status_right(me: &Principal, task: &Task) -> Result<()> {
-    if me.is_manager() || me.role == "reviewer" {
-        return Ok(());
-    }
-    require_task_worker(me, &format!("change the status of task {}", task.id))?;
-    if task.assigned_to.as_deref() == Some(me.id.as_str()) {
-        return Ok(());
-    }
-    Err(Error::denied(
-        &me.id,
-        format!(
-            "change the status of task {} (not assigned to you; claim it first)",
-            task.id
-        ),
-    ))
-}
-
 /// Ids of the tasks `task_id` waits for that are not done yet.
 pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
     Ok(c.prepare_cached(
@@ -813,7 +869,7 @@ pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<V
 
 /// Todo tasks `me` may claim now, in claim order (at most `limit`; -1 for all): one rule for
 /// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
-fn claimable(c: &Connection, me: &Principal, limit: i64) -> Result<Vec<Task>> {
+fn claimable(c: &Connection, me: &Member, limit: i64) -> Result<Vec<Task>> {
     query(
         c,
         &format!(
@@ -825,6 +881,6 @@ fn claimable(c: &Connection, me: &Principal, limit: i64) -> Result<Vec<Task>> {
     )
 }
 
-pub(crate) fn best_next_todo(c: &Connection, me: &Principal) -> Result<Option<Task>> {
+pub(crate) fn best_next_todo(c: &Connection, me: &Member) -> Result<Option<Task>> {
     Ok(claimable(c, me, 1)?.pop())
 }

@@ -6,6 +6,7 @@ use agor_core::{
     Completion, Error, ErrorKind, NewTask, Priority, TaskFilter, TaskStatus, REVIEW_QUEUE,
 };
 use proptest::prelude::*;
+use std::time::Duration;
 
 fn task(title: &str, priority: Priority) -> NewTask {
     NewTask {
@@ -23,14 +24,6 @@ fn done(summary: &str) -> Completion {
     }
 }
 
-fn age_lease(t: &common::Team, task_id: &str) {
-    t.raw()
-        .execute(
-            "UPDATE tasks SET lease_expires_at = strftime('%s','now') - 1 WHERE id = ?1",
-            [task_id],
-        )
-        .unwrap();
-}
 
 #[test]
 fn legacy_progress_status_reads_as_in_progress() {
@@ -263,13 +256,13 @@ fn only_the_current_token_renews_releases_or_completes() {
 
 #[test]
 fn a_lapsed_lease_reopens_the_task_and_fences_the_old_worker() {
-    let t = common::team();
+    let (t, clock) = common::team_timed();
     let mgr = t.store.as_agent("mgr").unwrap();
     let x = mgr.create_task(&NewTask::new("x")).unwrap();
     let dev1 = t.store.as_agent("dev1").unwrap();
     let dev2 = t.store.as_agent("dev2").unwrap();
     let old = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
-    age_lease(&t, &x.id);
+    clock.advance(Duration::from_secs(60));
     // Reading reopens it, no daemon involved.
     let listed = dev2.list_tasks(&TaskFilter::default()).unwrap();
     assert_eq!(
@@ -380,12 +373,12 @@ fn subtasks_hang_off_their_parent() {
 
 #[test]
 fn a_lapsed_worker_cannot_finish_through_set_status_either() {
-    let t = common::team();
+    let (t, clock) = common::team_timed();
     let mgr = t.store.as_agent("mgr").unwrap();
     let x = mgr.create_task(&NewTask::new("x")).unwrap();
     let dev1 = t.store.as_agent("dev1").unwrap();
     let claim = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
-    age_lease(&t, &x.id);
+    clock.advance(Duration::from_secs(61));
     // Nobody read the board in between: the write itself reopens the task first.
     let err = dev1
         .set_task_status(&x.id, TaskStatus::Done, claim.task.version)
@@ -475,10 +468,13 @@ fn a_read_only_reader_still_sees_a_board_with_lapsed_leases() {
         .unwrap()
         .claim_task(Some(&x.id), 60)
         .unwrap();
-    age_lease(&t, &x.id);
+    // A reader whose clock is past the lease.
+    let later = agor_core::ManualClock::new();
+    later.advance(Duration::from_secs(61));
     let ro = agor_core::Store::builder()
         .path(t.path())
         .read_only(true)
+        .clock(std::sync::Arc::new(later))
         .open()
         .unwrap();
     assert_eq!(

@@ -36,6 +36,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "task dependencies",
         apply: |conn| conn.execute_batch(include_str!("0004_dependencies.sql")),
     },
+    Migration {
+        version: 6,
+        name: "millisecond leases, legacy status spelling",
+        apply: |conn| {
+            ensure_column(conn, "tasks", "lease_expires_ms", "INTEGER")?;
+            conn.execute_batch(include_str!("0006_leases_ms.sql"))
+        },
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

@@ -1,7 +1,9 @@
 //! Shared fixture for the Rust integration tests: a throw-away database with a small team.
 #![allow(dead_code)]
 
-use agor_core::{NewAgent, Store};
+use std::sync::Arc;
+
+use agor_core::{ManualClock, NewAgent, Store};
 use tempfile::TempDir;
 
 pub struct Team {
@@ -33,11 +35,34 @@ pub fn empty() -> Team {
     Team { dir, store }
 }
 
+/// An empty store whose time stands still until the test moves the returned clock.
+pub fn empty_timed() -> (Team, ManualClock) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let store = Store::builder()
+        .path(dir.path().join("btmsg.db"))
+        .clock(Arc::new(clock.clone()))
+        .open()
+        .unwrap();
+    (Team { dir, store }, clock)
+}
+
+/// [`team`] on a store whose time the test moves.
+pub fn team_timed() -> (Team, ManualClock) {
+    let (t, clock) = empty_timed();
+    populate(&t.store);
+    (t, clock)
+}
+
 /// admin (tier 0), mgr (manager), arch (architect), rev (reviewer), dev1, dev2 (project)
 /// in group "core", and ext (project) in group "other". mgr <-> dev1, mgr <-> dev2, dev1 <-> dev2.
 pub fn team() -> Team {
     let t = empty();
-    let s = &t.store;
+    populate(&t.store);
+    t
+}
+
+fn populate(s: &Store) {
     for (id, role, group) in [
         ("admin", "admin", "core"),
         ("mgr", "manager", "core"),
@@ -53,7 +78,6 @@ pub fn team() -> Team {
     s.allow("mgr", "dev1", true).unwrap();
     s.allow("mgr", "dev2", true).unwrap();
     s.allow("dev1", "dev2", true).unwrap();
-    t
 }
 
 /// A team folder whose store has been closed.

@@ -1,0 +1,50 @@
+//! The rules of agor as pure functions: who may do what (one permission table over
+//! principal × action × target), and what counts as a principal's rank. Nothing here touches
+//! storage, so each rule is tested from a table.
+
+mod permissions;
+mod roles;
+
+pub use permissions::{decide, Action, Target};
+pub use roles::{Role, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+
+/// Who is acting: an agent through `store.as_agent(id)`, or the operator who set the team up
+/// (Store-level calls; the CLI without `BTMSG_AGENT_ID`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal<'a> {
+    /// Whoever can write the file without an agent identity: registers agents and grants
+    /// contacts. Recorded as `operator` in the audit log.
+    Operator,
+    Agent(&'a AgentIdentity),
+}
+
+impl Principal<'_> {
+    /// The name the audit log records for this principal.
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Operator => OPERATOR,
+            Principal::Agent(a) => &a.id,
+        }
+    }
+}
+
+/// The part of an agent that permission checks read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentIdentity {
+    pub id: String,
+    pub role: Role,
+    pub group_id: String,
+    pub tier: i64,
+}
+
+impl AgentIdentity {
+    /// Tier 0 spans groups and bypasses the role table.
+    pub fn is_admin(&self) -> bool {
+        self.tier == TIER_ADMIN
+    }
+}
+
+/// The audit-log name of the operator.
+pub const OPERATOR: &str = "operator";
+/// The audit-log and `created_by` name of the system itself (lease reaping, review channels).
+pub const SYSTEM: &str = "agor";

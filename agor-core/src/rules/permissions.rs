@@ -1,0 +1,456 @@
+//! The one permission function: [`decide`] reads the role table (SPEC §2) and the target's
+//! group and rank (SPEC §2.1). Every operation of every surface asks it, so a rule changes here
+//! or nowhere.
+
+use super::{AgentIdentity, Principal, Role};
+use crate::error::{Error, Result};
+
+/// What a principal wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Send or reply to a direct message (the contacts ACL is checked by delivery).
+    SendMessage,
+    /// Post to a channel it belongs to.
+    PostToChannel,
+    /// Read a channel's history.
+    ReadChannel,
+    CreateChannel,
+    AddChannelMember,
+    DeleteMessage,
+    /// Change an agent's presence status (its own: always).
+    SetAgentStatus,
+    ListAgents,
+    /// Read every message of a group.
+    ReadGroupFeed,
+    /// See and act on the dead letters of the whole group (everyone: those it sent or was sent).
+    ManageGroupDeadLetters,
+    ListTasks,
+    CommentOnTask,
+    CreateTask,
+    DeleteTask,
+    AssignTask,
+    ManageDependencies,
+    /// Move a task between statuses by hand.
+    ChangeTaskStatus,
+    ClaimTask,
+    /// Register an agent or change an existing one.
+    RegisterAgent,
+    GrantContacts,
+}
+
+/// What the action is done to, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Nothing beyond the action itself (listing, creating in one's own group).
+    None,
+    /// An object that belongs to a group: channels, tasks, messages, dead letters.
+    InGroup(&'a str),
+    /// A channel, with whether the principal is a member.
+    Channel { group: &'a str, member: bool },
+    /// An agent, for status changes.
+    Agent { id: &'a str, group: &'a str },
+    /// A task, for status changes: its group and assignee.
+    Task {
+        group: &'a str,
+        assigned_to: Option<&'a str>,
+    },
+    /// A registration: the agent as it is now (if it exists) and as it would become.
+    Registration {
+        existing: Option<&'a AgentIdentity>,
+        proposed: &'a AgentIdentity,
+    },
+    /// A contact edge between two agents.
+    Contact {
+        from: &'a AgentIdentity,
+        to: &'a AgentIdentity,
+    },
+}
+
+/// Role columns of the table below, in order.
+const COLUMNS: usize = 5;
+fn column(role: &Role) -> usize {
+    match role {
+        // An `admin` role below tier 0 keeps a manager's rights; tier 0 bypasses the table.
+        Role::Admin | Role::Manager => 0,
+        Role::Architect => 1,
+        Role::Tester => 2,
+        Role::Reviewer => 3,
+        Role::Project | Role::Custom(_) => 4,
+    }
+}
+
+/// SPEC §2, one row per action: manager, architect, tester, reviewer, project (and custom).
+/// Tier 0 is not in the table: it may do everything, in every group.
+const TABLE: &[(Action, [bool; COLUMNS])] = {
+    const ALL: [bool; COLUMNS] = [true; COLUMNS];
+    const MANAGER: [bool; COLUMNS] = [true, false, false, false, false];
+    const NOBODY: [bool; COLUMNS] = [false; COLUMNS];
+    &[
+        (Action::SendMessage, ALL),
+        (Action::PostToChannel, ALL),
+        (Action::ReadChannel, ALL),
+        (Action::CreateChannel, MANAGER),
+        (Action::AddChannelMember, MANAGER),
+        (Action::DeleteMessage, MANAGER),
+        (Action::SetAgentStatus, MANAGER),
+        (Action::ListAgents, ALL),
+        (Action::ReadGroupFeed, NOBODY),
+        (Action::ManageGroupDeadLetters, MANAGER),
+        (Action::ListTasks, ALL),
+        (Action::CommentOnTask, ALL),
+        (Action::CreateTask, MANAGER),
+        (Action::DeleteTask, MANAGER),
+        (Action::AssignTask, MANAGER),
+        (Action::ManageDependencies, MANAGER),
+        // Project agents: only tasks assigned to them (see `decide`).
+        (Action::ChangeTaskStatus, [true, false, false, true, true]),
+        (Action::ClaimTask, [true, false, false, true, true]),
+        (Action::RegisterAgent, MANAGER),
+        (Action::GrantContacts, MANAGER),
+    ]
+};
+
+fn role_may(role: &Role, action: Action) -> bool {
+    TABLE
+        .iter()
+        .find(|(a, _)| *a == action)
+        .is_some_and(|(_, row)| row[column(role)])
+}
+
+/// Decides whether `who` may do `action` to `target`. The error says why not, in words an
+/// agent can act on.
+pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<()> {
+    let me = match who {
+        // The operator sets the team up; it has no agent identity to act with otherwise.
+        Principal::Operator => {
+            return if matches!(action, Action::RegisterAgent | Action::GrantContacts) {
+                Ok(())
+            } else {
+                Err(Error::denied(
+                    super::OPERATOR,
+                    "act without an agent identity (set BTMSG_AGENT_ID or use as_agent)",
+                ))
+            };
+        }
+        Principal::Agent(me) => me,
+    };
+    if me.is_admin() {
+        return Ok(());
+    }
+    let deny = |why: String| Err(Error::denied(&me.id, why));
+    // Acting on oneself needs no role right for these two.
+    match target {
+        Target::Agent { id, .. } if id == me.id && action == Action::SetAgentStatus => {
+            return Ok(())
+        }
+        Target::Registration {
+            existing: Some(old),
+            proposed,
+        } if old.id == me.id => {
+            return if old.role == proposed.role
+                && old.tier == proposed.tier
+                && old.group_id == proposed.group_id
+            {
+                Ok(())
+            } else {
+                deny(format!(
+                    "change its own role, tier or group (it is {} tier {} in {})",
+                    old.role, old.tier, old.group_id
+                ))
+            };
+        }
+        _ => {}
+    }
+    if !role_may(&me.role, action) {
+        return deny(format!("{} (role {} may not)", describe(action), me.role));
+    }
+    let outside = |group: &str| group != me.group_id;
+    match target {
+        Target::None => Ok(()),
+        Target::InGroup(g) | Target::Agent { group: g, .. } if outside(g) => {
+            deny(format!("{} in group {g} (not its group)", describe(action)))
+        }
+        Target::InGroup(_) | Target::Agent { .. } => Ok(()),
+        Target::Channel { group, .. } if outside(group) => {
+            deny(format!("{} in group {group} (not its group)", describe(action)))
+        }
+        Target::Channel { member, .. } => {
+            // Managers read every channel of their group; posting needs membership.
+            let manager_reads = action == Action::ReadChannel && me.role == Role::Manager;
+            let needs_membership =
+                matches!(action, Action::PostToChannel | Action::ReadChannel) && !manager_reads;
+            if needs_membership && !member {
+                deny(format!("{} (not a member)", describe(action)))
+            } else {
+                Ok(())
+            }
+        }
+        Target::Task { group, .. } if outside(group) => {
+            deny(format!("{} in group {group} (not its group)", describe(action)))
+        }
+        Target::Task { assigned_to, .. } => {
+            let any_task = matches!(me.role, Role::Manager | Role::Admin | Role::Reviewer);
+            if action == Action::ChangeTaskStatus && !any_task && assigned_to != Some(&me.id) {
+                deny("change the status of a task not assigned to it (claim it first)".into())
+            } else {
+                Ok(())
+            }
+        }
+        Target::Registration { existing, proposed } => {
+            if outside(&proposed.group_id) || existing.is_some_and(|o| outside(&o.group_id)) {
+                return deny("register or change agents outside its group".into());
+            }
+            if let Some(old) = existing.filter(|o| o.tier <= me.tier) {
+                return deny(format!(
+                    "change agent {} (tier {}, not below its own tier {})",
+                    old.id, old.tier, me.tier
+                ));
+            }
+            let rank = proposed.tier.min(proposed.role.default_tier());
+            if rank <= me.tier {
+                return deny(format!(
+                    "give agent {} role {} tier {} (only roles and tiers below its own tier {})",
+                    proposed.id, proposed.role, proposed.tier, me.tier
+                ));
+            }
+            Ok(())
+        }
+        Target::Contact { from, to } => {
+            if from.id == me.id || to.id == me.id {
+                deny("grant contacts to itself".into())
+            } else if outside(&from.group_id) || outside(&to.group_id) {
+                deny("grant contacts outside its group (only tier 0 or the operator bridge groups)".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::SendMessage => "send messages",
+        Action::PostToChannel => "post to the channel",
+        Action::ReadChannel => "read the channel",
+        Action::CreateChannel => "create channels",
+        Action::AddChannelMember => "add channel members",
+        Action::DeleteMessage => "delete messages",
+        Action::SetAgentStatus => "change other agents' status",
+        Action::ListAgents => "list agents",
+        Action::ReadGroupFeed => "read the group feed (tier 0 only)",
+        Action::ManageGroupDeadLetters => "act on the group's dead letters",
+        Action::ListTasks => "list tasks",
+        Action::CommentOnTask => "comment on tasks",
+        Action::CreateTask => "create tasks",
+        Action::DeleteTask => "delete tasks",
+        Action::AssignTask => "assign tasks",
+        Action::ManageDependencies => "change task dependencies",
+        Action::ChangeTaskStatus => "change task status",
+        Action::ClaimTask => "claim tasks",
+        Action::RegisterAgent => "register agents",
+        Action::GrantContacts => "grant contacts",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+
+    fn agent(id: &str, role: &str, group: &str) -> AgentIdentity {
+        let role = Role::parse(role);
+        AgentIdentity {
+            id: id.into(),
+            tier: role.default_tier(),
+            role,
+            group_id: group.into(),
+        }
+    }
+
+    fn may(who: &AgentIdentity, action: Action, target: Target<'_>) -> bool {
+        decide(Principal::Agent(who), action, target).is_ok()
+    }
+
+    /// The SPEC §2 table, written out independently of `TABLE`: (action, manager, architect,
+    /// tester, reviewer, project), each judged on a target in the agent's own group.
+    #[test]
+    fn the_role_table_of_the_spec() {
+        use Action::*;
+        let spec: &[(Action, [bool; 5])] = &[
+            (SendMessage, [true, true, true, true, true]),
+            (CreateChannel, [true, false, false, false, false]),
+            (DeleteMessage, [true, false, false, false, false]),
+            (SetAgentStatus, [true, false, false, false, false]),
+            (ListAgents, [true, true, true, true, true]),
+            (ListTasks, [true, true, true, true, true]),
+            (CommentOnTask, [true, true, true, true, true]),
+            (CreateTask, [true, false, false, false, false]),
+            (DeleteTask, [true, false, false, false, false]),
+            (AssignTask, [true, false, false, false, false]),
+            (ReadGroupFeed, [false, false, false, false, false]),
+        ];
+        let roles = ["manager", "architect", "tester", "reviewer", "project"];
+        for (action, row) in spec {
+            for (role, expected) in roles.iter().zip(row) {
+                let me = agent("me", role, "g1");
+                let target = match action {
+                    SetAgentStatus => Target::Agent {
+                        id: "other",
+                        group: "g1",
+                    },
+                    _ => Target::InGroup("g1"),
+                };
+                assert_eq!(may(&me, *action, target), *expected, "{role} {action:?}");
+                let admin = agent("root", "admin", "g9");
+                assert!(may(&admin, *action, target), "admin {action:?}");
+            }
+        }
+        assert!(may(&agent("x", "scribe", "g1"), SendMessage, Target::None));
+        assert!(!may(&agent("x", "scribe", "g1"), CreateTask, Target::None));
+    }
+
+    #[test]
+    fn task_status_rights_depend_on_role_and_assignee() {
+        let cases = [
+            ("manager", None, true),
+            ("reviewer", None, true),
+            ("project", None, false),
+            ("project", Some("me"), true),
+            ("project", Some("other"), false),
+            ("architect", Some("me"), false),
+            ("tester", Some("me"), false),
+        ];
+        for (role, assigned_to, expected) in cases {
+            let me = agent("me", role, "g1");
+            let target = Target::Task {
+                group: "g1",
+                assigned_to,
+            };
+            assert_eq!(
+                may(&me, Action::ChangeTaskStatus, target),
+                expected,
+                "{role} {assigned_to:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn groups_are_a_boundary_for_everyone_but_tier_0() {
+        let mgr = agent("m2", "manager", "g2");
+        let other_group = [
+            (Action::DeleteMessage, Target::InGroup("g1")),
+            (Action::CreateTask, Target::InGroup("g1")),
+            (Action::ManageGroupDeadLetters, Target::InGroup("g1")),
+            (
+                Action::SetAgentStatus,
+                Target::Agent {
+                    id: "dev",
+                    group: "g1",
+                },
+            ),
+            (
+                Action::PostToChannel,
+                Target::Channel {
+                    group: "g1",
+                    member: true,
+                },
+            ),
+            (
+                Action::ChangeTaskStatus,
+                Target::Task {
+                    group: "g1",
+                    assigned_to: Some("m2"),
+                },
+            ),
+        ];
+        let admin = agent("root", "admin", "g9");
+        for (action, target) in other_group {
+            assert!(!may(&mgr, action, target), "{action:?} {target:?}");
+            assert!(may(&admin, action, target), "admin {action:?}");
+        }
+    }
+
+    #[test]
+    fn channel_membership() {
+        let dev = agent("d", "project", "g1");
+        let mgr = agent("m", "manager", "g1");
+        let ch = |member| Target::Channel { group: "g1", member };
+        assert!(!may(&dev, Action::PostToChannel, ch(false)));
+        assert!(may(&dev, Action::PostToChannel, ch(true)));
+        assert!(!may(&dev, Action::ReadChannel, ch(false)));
+        assert!(may(&mgr, Action::ReadChannel, ch(false)));
+        assert!(!may(&mgr, Action::PostToChannel, ch(false)));
+    }
+
+    #[test]
+    fn no_agent_raises_a_rank_to_its_own_or_above() {
+        let mgr = agent("m", "manager", "g1");
+        let register = |who: &AgentIdentity,
+                        existing: Option<&AgentIdentity>,
+                        proposed: &AgentIdentity| {
+            may(who, Action::RegisterAgent, Target::Registration { existing, proposed })
+        };
+        // A manager creates roles below it, in its group.
+        assert!(register(&mgr, None, &agent("d", "project", "g1")));
+        assert!(register(&mgr, None, &agent("d", "scribe", "g1")));
+        assert!(!register(&mgr, None, &agent("d", "project", "g2")));
+        for above in ["admin", "manager", "reviewer", "architect", "tester"] {
+            assert!(!register(&mgr, None, &agent("d", above, "g1")), "{above}");
+        }
+        // A project role with a raised tier is still a raise.
+        let mut raised = agent("d", "project", "g1");
+        raised.tier = TIER_MANAGEMENT;
+        assert!(!register(&mgr, None, &raised));
+        // It may not re-register a peer (demoting another manager) nor promote itself.
+        let peer = agent("m2", "manager", "g1");
+        assert!(!register(&mgr, Some(&peer), &agent("m2", "project", "g1")));
+        let mut me_admin = mgr.clone();
+        me_admin.tier = TIER_ADMIN;
+        assert!(!register(&mgr, Some(&mgr), &me_admin));
+        // Anyone may re-register itself unchanged (name, model, cwd are not rights).
+        let dev = agent("d", "project", "g1");
+        assert!(register(&dev, Some(&dev), &dev));
+        let mut dev_admin = dev.clone();
+        dev_admin.role = Role::Admin;
+        dev_admin.tier = TIER_ADMIN;
+        assert!(!register(&dev, Some(&dev), &dev_admin));
+        // Project agents register nobody else.
+        assert!(!register(&dev, None, &agent("e", "project", "g1")));
+        // The operator and tier 0 register anything.
+        let admin_id = agent("root", "admin", "g9");
+        let op = Principal::Operator;
+        let target = Target::Registration {
+            existing: None,
+            proposed: &admin_id,
+        };
+        assert!(decide(op, Action::RegisterAgent, target).is_ok());
+        assert!(may(&admin_id, Action::RegisterAgent, target));
+        assert_eq!(dev.tier, TIER_PROJECT);
+    }
+
+    #[test]
+    fn contacts_are_granted_by_managers_inside_their_group_never_to_themselves() {
+        let mgr = agent("m", "manager", "g1");
+        let a = agent("a", "project", "g1");
+        let b = agent("b", "project", "g1");
+        let far = agent("f", "project", "g2");
+        let grant = |who: &AgentIdentity, from: &AgentIdentity, to: &AgentIdentity| {
+            may(who, Action::GrantContacts, Target::Contact { from, to })
+        };
+        assert!(grant(&mgr, &a, &b));
+        assert!(!grant(&mgr, &mgr, &b));
+        assert!(!grant(&mgr, &a, &mgr));
+        assert!(!grant(&mgr, &a, &far));
+        assert!(!grant(&a, &a, &b));
+        assert!(!grant(&a, &b, &mgr));
+        assert!(grant(&agent("root", "admin", "g9"), &a, &far));
+    }
+
+    #[test]
+    fn the_operator_only_sets_the_team_up() {
+        let op = Principal::Operator;
+        assert!(decide(op, Action::GrantContacts, Target::None).is_ok());
+        assert!(decide(op, Action::SendMessage, Target::None).is_err());
+        assert!(decide(op, Action::CreateTask, Target::None).is_err());
+    }
+}
