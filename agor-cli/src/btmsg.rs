@@ -62,7 +62,8 @@ const COMMANDS: &[CommandDef] = &[
             "register <id> <name> <role> <group> [--tier N] [--model M] [--cwd DIR]",
             "register --id ID --name NAME --role ROLE --group GROUP [--tier N]",
         ],
-        about: "register an agent, or update it if the id exists (tier defaults from the role)",
+        about: "register an agent, or update it if the id exists (tier defaults from the role); \
+                as the operator, or with $BTMSG_AGENT_ID set as that agent within its rights",
         acts: false,
     },
     CommandDef {
@@ -156,7 +157,8 @@ const COMMANDS: &[CommandDef] = &[
             Opt::flag("bidirectional").short('b'),
         ],
         usage: &["allow <a> <b> [-b|--bidirectional]", "allow --from A --to B [-b]"],
-        about: "let agent a message agent b (and b message a with -b)",
+        about: "let agent a message agent b (and b message a with -b); as the operator, or with \
+                $BTMSG_AGENT_ID set as that agent (managers, inside their group)",
         acts: false,
     },
     CommandDef {
@@ -394,11 +396,16 @@ pub enum Command {
 impl Command {
     /// True when the command acts as `$BTMSG_AGENT_ID`.
     fn needs_actor(&self) -> bool {
-        !matches!(
+        !matches!(self, Command::Help(_) | Command::Version) && !self.operator_may_run()
+    }
+
+    /// Commands the operator runs to set the team up, without an agent identity. With
+    /// `$BTMSG_AGENT_ID` set they act as that agent instead, within its rights: an agent
+    /// in a shell cannot register itself as admin or grant itself contacts.
+    fn operator_may_run(&self) -> bool {
+        matches!(
             self,
-            Command::Help(_)
-                | Command::Version
-                | Command::Register(_)
+            Command::Register(_)
                 | Command::Allow { .. }
                 | Command::Graph
                 | Command::Stale { .. }
@@ -752,6 +759,15 @@ Errors are printed to stderr as one line starting with `btmsg: error:`.
     s
 }
 
+/// Reads `$BTMSG_AGENT_ID` when it is set; unset or empty means the operator.
+fn optional_agent_from_env() -> Result<Option<String>, CliError> {
+    match agent_from_env() {
+        Ok(id) => Ok(Some(id)),
+        Err(_) if std::env::var_os(AGENT_ENV).is_none_or(|v| v.is_empty()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads `$BTMSG_AGENT_ID`; unset or empty is a usage error that says how to fix it.
 pub(crate) fn agent_from_env() -> Result<String, CliError> {
     match std::env::var(AGENT_ENV) {
@@ -808,29 +824,38 @@ pub fn execute(inv: Invocation, out: &mut Output<'_>) -> Result<(), CliError> {
         _ => {}
     }
     // Environment problems are reported before the database is touched.
-    let me = command.needs_actor().then(agent_from_env).transpose()?;
+    let me = if command.needs_actor() {
+        Some(agent_from_env()?)
+    } else if command.operator_may_run() {
+        optional_agent_from_env()?
+    } else {
+        None
+    };
     let session = match &command {
         Command::Ack { session, .. } => Some(session_from_env(session.clone())?),
         _ => None,
     };
     let store = open_store(inv.db)?;
-    let actor = me.map(|id| store.as_agent(&id)).transpose()?;
-    let actor = || actor.as_ref().expect("needs_actor() covers this command");
-    run(command, &store, actor, session, out)
+    let acting = me.map(|id| store.as_agent(&id)).transpose()?;
+    run(command, &store, acting.as_ref(), session, out)
 }
 
-fn run<'a>(
+fn run(
     command: Command,
     store: &Store,
-    actor: impl Fn() -> &'a Actor,
+    acting: Option<&Actor>,
     session: Option<String>,
     out: &mut Output<'_>,
 ) -> Result<(), CliError> {
+    let actor = || acting.expect("needs_actor() covers this command");
     let stale_after = store.stale_after().as_secs() as i64;
     match command {
         Command::Help(_) | Command::Version => unreachable!("handled before opening the store"),
         Command::Register(new) => {
-            let a = store.register_agent(&new)?;
+            let a = match acting {
+                Some(me) => me.register_agent(&new)?,
+                None => store.register_agent(&new)?,
+            };
             out.emit(&a, |w, p| {
                 writeln!(
                     w,
@@ -916,9 +941,15 @@ fn run<'a>(
             })?;
         }
         Command::Status { group } => {
-            let agents = match group {
-                Some(g) => store.list_agents(Some(&g))?,
-                None => actor().list_agents()?,
+            let agents = match (group, acting) {
+                (Some(g), None) => store.list_agents(Some(&g))?,
+                // An agent sees only what its own scope holds, whatever group it names.
+                (Some(g), Some(me)) => {
+                    let mut agents = me.list_agents()?;
+                    agents.retain(|a| a.group_id == g);
+                    agents
+                }
+                (None, _) => actor().list_agents()?,
             };
             out.emit(&agents, |w, p| {
                 render::agents(w, p, &agents, unix_now(), stale_after)
@@ -929,7 +960,10 @@ fn run<'a>(
             to,
             bidirectional,
         } => {
-            store.allow(&from, &to, bidirectional)?;
+            match acting {
+                Some(me) => me.allow(&from, &to, bidirectional)?,
+                None => store.allow(&from, &to, bidirectional)?,
+            }
             let arrow = if bidirectional { "<->" } else { "->" };
             out.emit(
                 &json!({ "from": from, "to": to, "bidirectional": bidirectional }),

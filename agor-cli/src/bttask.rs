@@ -595,12 +595,9 @@ fn run<'a>(
             let me = actor();
             let t = match version {
                 Some(v) => me.set_task_status(&task, status, v)?,
-                None => {
-                    // Legacy form: whatever version is current now is the one applied, so a
-                    // change made since the caller last looked is overwritten, not reported.
-                    let current = me.get_task(&task)?.task;
-                    me.set_task_status(&current.id, status, current.version)?
-                }
+                // Legacy form: whatever version is current is the one applied, read and
+                // written in one transaction by the core.
+                None => me.move_task(&task, status)?,
             };
             out.emit(&t, |w, p| {
                 writeln!(

@@ -306,7 +306,9 @@ fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent>
            group_id = excluded.group_id, tier = excluded.tier,
            model = excluded.model, cwd = excluded.cwd",
     )?
-    .execute(params![new.id, new.name, new.role, new.group, tier, new.model, new.cwd])?;
+    .execute(params![
+        new.id, new.name, new.role, new.group, tier, new.model, new.cwd
+    ])?;
     let event = if existing.is_some() {
         "agent_updated"
     } else {
@@ -326,7 +328,13 @@ fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent>
 
 /// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may
 /// name, so an agent cannot even learn whether an agent of another group exists.
-fn grant(c: &Connection, who: Principal<'_>, from: &str, to: &str, bidirectional: bool) -> Result<()> {
+fn grant(
+    c: &Connection,
+    who: Principal<'_>,
+    from: &str,
+    to: &str,
+    bidirectional: bool,
+) -> Result<()> {
     let scope = match who {
         Principal::Agent(me) if !me.is_admin() => Scope::group(&me.group_id),
         _ => Scope::all(),
@@ -347,9 +355,8 @@ fn grant(c: &Connection, who: Principal<'_>, from: &str, to: &str, bidirectional
             to: &b.identity,
         },
     )?;
-    let mut ins = c.prepare_cached(
-        "INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)",
-    )?;
+    let mut ins =
+        c.prepare_cached("INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)")?;
     ins.execute([&a.id, &b.id])?;
     if bidirectional {
         ins.execute([&b.id, &a.id])?;

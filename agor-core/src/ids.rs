@@ -189,7 +189,12 @@ pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str, scope: &Scope)
 
 /// Ids starting with `prefix`, using the primary-key index (a range scan, not `LIKE`,
 /// so `_` and `%` in ids are not wildcards).
-fn prefix_matches(conn: &Connection, table: &str, prefix: &str, scope: &Scope) -> Result<Vec<String>> {
+fn prefix_matches(
+    conn: &Connection,
+    table: &str,
+    prefix: &str,
+    scope: &Scope,
+) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id FROM {table} WHERE id >= ?1 AND id < ?2 AND {} ORDER BY id LIMIT {}",
         scope.condition(3),

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{Actor, Member};
 use crate::audit;
-use crate::error::{Error, Result};
 use crate::clock;
+use crate::error::{Error, Result};
 use crate::ids::validate_label;
 use crate::rules::{Action, Target};
 use crate::tasks::{self, Completion, Task, TaskStatus};

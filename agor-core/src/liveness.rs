@@ -85,7 +85,10 @@ fn dead_letters(
          WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
     ))?;
     let group_wide = me
-        .check(Action::ManageGroupDeadLetters, Target::InGroup(&me.group_id))
+        .check(
+            Action::ManageGroupDeadLetters,
+            Target::InGroup(&me.group_id),
+        )
         .is_ok();
     let rows = stmt.query_map(
         params![me.is_admin(), me.id, id, group_wide, me.group_id],

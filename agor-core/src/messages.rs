@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
 use crate::audit;
+use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, Scope, MESSAGES};
-use crate::rules::{Action, Target};
-use crate::clock;
 use crate::liveness::{self, Staleness};
+use crate::rules::{Action, Target};
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,7 +193,10 @@ impl Actor {
         let stale = self.staleness();
         self.send_checked(|c, me| {
             me.check(Action::SendMessage, Target::None)?;
-            let original = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
+            let original = load(
+                c,
+                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+            )?;
             let other = if original.to_agent == me.id {
                 &original.from_agent
             } else if original.from_agent == me.id {
@@ -280,7 +283,10 @@ impl Actor {
     /// One message by id or unique prefix; marks it read when the actor is its recipient.
     pub fn read(&self, message_id: &str) -> Result<Message> {
         self.write_tx(|c, me| {
-            let msg = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
+            let msg = load(
+                c,
+                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+            )?;
             if msg.to_agent == me.id && !msg.read {
                 c.prepare_cached("UPDATE messages SET read = 1 WHERE id = ?1")?
                     .execute([&msg.id])?;

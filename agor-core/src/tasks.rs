@@ -467,11 +467,10 @@ pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> 
 }
 
 fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
-    Ok(c
-        .prepare_cached(&format!(
-            "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
-        ))?
-        .exists([now_ms])?)
+    Ok(c.prepare_cached(&format!(
+        "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
+    ))?
+    .exists([now_ms])?)
 }
 
 fn validate_tags(tags: &[String]) -> Result<()> {

@@ -72,6 +72,51 @@ impl Actor {
         self.call(py, |a| a.whoami())
     }
 
+    /// Registers or updates an agent as this agent; returns the `Agent`.
+    ///
+    /// Managers create agents of the roles below them (project and custom roles) in their
+    /// own group; any agent may re-register itself with the same role, tier and group (to
+    /// change its name, model or cwd); tier 0 may do anything. Anything else raises
+    /// `PermissionDeniedError`: no agent raises a rank to its own or above.
+    #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn register_agent<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        name: String,
+        role: String,
+        group: String,
+        tier: Option<i64>,
+        model: Option<String>,
+        cwd: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let new = core::NewAgent {
+            id,
+            name,
+            role,
+            group,
+            tier,
+            model,
+            cwd,
+        };
+        self.call(py, move |a| a.register_agent(&new))
+    }
+
+    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`), as this agent:
+    /// managers between agents of their group other than themselves, tier 0 anywhere.
+    /// Nobody grants itself contacts (`PermissionDeniedError`).
+    #[pyo3(signature = (from_id, to_id, bidirectional=false))]
+    fn allow<'py>(
+        &self,
+        py: Python<'py>,
+        from_id: String,
+        to_id: String,
+        bidirectional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
+    }
+
     /// Agents this agent may message (tier 0: everyone else).
     fn contacts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.contacts())
@@ -399,23 +444,27 @@ impl Actor {
     }
 
     /// Moves a task to `status` if it is still at `expected_version`; returns the updated
-    /// `Task` (its version bumped).
+    /// `Task` (its version bumped). `expected_version=None` moves it at whatever version is
+    /// current, in the same single transaction.
     ///
-    /// Managers, reviewers and tier 0 may move any task; project agents only tasks assigned
-    /// to them (others go through `claim_task`); architects and testers none
+    /// Managers, reviewers and tier 0 may move any task of their group; project agents only
+    /// tasks assigned to them (others go through `claim_task`); architects and testers none
     /// (`PermissionDeniedError`). A stale version raises `ConflictError` whose
     /// `current_version` is the version to retry with; a move the board does not allow
-    /// (e.g. `done` to `review`) raises `InvalidInputError`.
+    /// (e.g. `done` to `review`), or into `in_progress`/`review`/`done` while a dependency is
+    /// unfinished, raises `InvalidInputError`.
+    #[pyo3(signature = (task_id, status, expected_version=None))]
     fn set_task_status<'py>(
         &self,
         py: Python<'py>,
         task_id: String,
         status: &str,
-        expected_version: i64,
+        expected_version: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let status: core::TaskStatus = parse(py, status)?;
-        self.call(py, |a| {
-            a.set_task_status(&task_id, status, expected_version)
+        self.call(py, |a| match expected_version {
+            Some(v) => a.set_task_status(&task_id, status, v),
+            None => a.move_task(&task_id, status),
         })
     }
 

@@ -419,8 +419,11 @@ record! {
         created_at,
         /// When it last changed (`YYYY-MM-DD HH:MM:SS`, UTC).
         updated_at,
-        /// Unix seconds at which the current claim lapses, while it is claimed; else None.
+        /// Unix seconds at which the current claim lapses (rounded up), while it is claimed;
+        /// else None.
         lease_expires_at,
+        /// The same deadline in Unix milliseconds: leases are honoured to the millisecond.
+        lease_expires_ms,
         /// The `Completion` record left by the worker that completed it, or None.
         completion,
     }
@@ -469,8 +472,10 @@ record! {
         task,
         /// The lease token: `renew_lease`, `release_task` and `complete_task` require it.
         token,
-        /// Unix seconds at which the lease lapses unless renewed.
+        /// Unix seconds at which the lease lapses unless renewed (rounded up).
         expires_at,
+        /// The same deadline in Unix milliseconds.
+        expires_at_ms,
     }
 }
 

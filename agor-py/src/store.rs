@@ -129,10 +129,12 @@ impl Store {
         Ok(self.slot.get(py)?.stale_after().as_secs_f64())
     }
 
-    /// Registers an agent, or updates it if the id exists; returns the `Agent`.
+    /// Registers an agent, or updates it if the id exists, as the operator (who sets the team
+    /// up); returns the `Agent`. Agents register others through `Actor.register_agent`.
     ///
     /// `tier` defaults from the role: admin 0; manager, architect, tester, reviewer 1;
-    /// anything else 2. Raises `InvalidInputError` for a malformed id, role, group or tier.
+    /// anything else 2 (an existing agent whose role is unchanged keeps its tier).
+    /// Raises `InvalidInputError` for a malformed id, role, group or tier.
     #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
     #[allow(clippy::too_many_arguments)]
     fn register_agent<'py>(
@@ -176,7 +178,8 @@ impl Store {
         call_core(py, || store.list_agents(group.as_deref()))
     }
 
-    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`). Idempotent.
+    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`), as the operator.
+    /// Idempotent.
     #[pyo3(signature = (from_id, to_id, bidirectional=false))]
     fn allow<'py>(
         &self,

@@ -94,6 +94,20 @@ class Actor:
     @property
     def store(self) -> Store: ...
     def whoami(self) -> Agent: ...
+    def register_agent(
+        self,
+        id: str,
+        name: str,
+        role: str,
+        group: str,
+        tier: Optional[int] = None,
+        model: Optional[str] = None,
+        cwd: Optional[str] = None,
+    ) -> Agent:
+        """Register or update an agent as this agent: managers create roles below them in
+        their group; anyone re-registers itself unchanged; no agent raises a rank."""
+    def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
+        """Grant contacts as this agent: managers inside their group, never to themselves."""
     def contacts(self) -> List[Agent]: ...
     def list_agents(self) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
@@ -152,10 +166,14 @@ class Actor:
     def assign_task(self, task_id: str, agent_id: str) -> Task:
         """Assign a task. Managers and tier 0; ``AlreadyClaimedError`` under another's live claim."""
     def set_task_status(
-        self, task_id: str, status: Union[TaskStatus, str], expected_version: int
+        self,
+        task_id: str,
+        status: Union[TaskStatus, str],
+        expected_version: Optional[int] = None,
     ) -> Task:
         """Move a task if it is still at ``expected_version`` (else ``ConflictError`` with
-        ``current_version``). Managers, reviewers, tier 0, or the assignee (project agents)."""
+        ``current_version``; ``None``: at the current version, in one transaction).
+        Managers, reviewers, tier 0, or the assignee (project agents)."""
     def comment(self, task_id: str, content: str) -> Comment:
         """Comment on a task. Every role may comment."""
     def delete_task(self, task_id: str) -> None:
@@ -395,6 +413,8 @@ class Task(_Record):
     @property
     def lease_expires_at(self) -> Optional[int]: ...
     @property
+    def lease_expires_ms(self) -> Optional[int]: ...
+    @property
     def completion(self) -> Optional[Completion]: ...
 
 @final
@@ -444,3 +464,5 @@ class Claim(_Record):
     def token(self) -> str: ...
     @property
     def expires_at(self) -> int: ...
+    @property
+    def expires_at_ms(self) -> int: ...

@@ -22,7 +22,7 @@ STATUSES = ["backlog", "todo", "in_progress", "review", "done", "blocked", "fail
 TASK_KEYS = {
     "id", "title", "description", "status", "priority", "assigned_to", "created_by",
     "group_id", "parent_task_id", "sort_order", "tags", "definition_of_done", "version",
-    "created_at", "updated_at", "lease_expires_at", "completion",
+    "created_at", "updated_at", "lease_expires_at", "lease_expires_ms", "completion",
 }
 
 
@@ -43,7 +43,8 @@ def age_lease(db: Path, task_id: str) -> None:
     must never open the file inside this one)."""
     sqlite_in_subprocess(
         db,
-        f"UPDATE tasks SET lease_expires_at = strftime('%s','now') - 1 WHERE id = '{task_id}'",
+        f"UPDATE tasks SET lease_expires_at = strftime('%s','now') - 1, "
+        f"lease_expires_ms = (strftime('%s','now') - 1) * 1000 WHERE id = '{task_id}'",
     )
 
 
@@ -410,14 +411,17 @@ def test_claim_best_next_then_none(store: agor.Store, mgr: agor.Actor) -> None:
     high = mgr.create_task("high", priority="high")
     mgr.create_task("backlog", status="backlog", priority="critical")  # not claimable
     theirs = mgr.create_task("theirs", priority="critical", assign_to="dev-2")
-    before = int(time.time())
+    before = time.time()
     c = dev.claim_task(lease_seconds=120)
     assert isinstance(c, agor.Claim) and c.task.id == high.id
     assert (c.task.status, c.task.assigned_to) == ("in_progress", "dev-1")
-    assert before + 120 <= c.expires_at <= int(time.time()) + 120
-    assert c.task.lease_expires_at == c.expires_at and len(c.token) >= 32
+    # Milliseconds are the deadline; the seconds field is the same deadline rounded up.
+    assert before * 1000 + 120_000 - 1 <= c.expires_at_ms <= time.time() * 1000 + 120_000
+    assert c.expires_at == -(-c.expires_at_ms // 1000)
+    assert c.task.lease_expires_at == c.expires_at and c.task.lease_expires_ms == c.expires_at_ms
+    assert len(c.token) >= 32
     assert c.token not in repr(c)  # the token is a credential; repr does not show it
-    assert set(c.to_dict()) == {"task", "token", "expires_at"}
+    assert set(c.to_dict()) == {"task", "token", "expires_at", "expires_at_ms"}
     assert c.to_dict()["task"]["id"] == high.id
     assert c == c and c != dev.claim_task()
     assert dev.claim_task() is None  # low was taken by the line above
@@ -460,7 +464,7 @@ def test_default_lease(store: agor.Store, mgr: agor.Actor) -> None:
     mgr.create_task("default")
     now = int(time.time())
     c = store.as_agent("dev-1").claim_task()
-    assert c is not None and now + 900 <= c.expires_at <= int(time.time()) + 900
+    assert c is not None and now + 900 <= c.expires_at <= int(time.time()) + 901
 
 
 def test_renew_and_release(store: agor.Store, mgr: agor.Actor) -> None:

@@ -374,7 +374,8 @@ fn every_mutation_writes_an_audit_row() {
     let registrations = t.store.audit_log(Some("operator"), 100).unwrap();
     assert!(registrations
         .iter()
-        .any(|e| e.event_type == "agent_registered" && e.detail.as_deref().unwrap().starts_with("dev2 ")));
+        .any(|e| e.event_type == "agent_registered"
+            && e.detail.as_deref().unwrap().starts_with("dev2 ")));
 }
 
 #[test]

@@ -171,9 +171,10 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
             deny(format!("{} in group {g} (not its group)", describe(action)))
         }
         Target::InGroup(_) | Target::Agent { .. } => Ok(()),
-        Target::Channel { group, .. } if outside(group) => {
-            deny(format!("{} in group {group} (not its group)", describe(action)))
-        }
+        Target::Channel { group, .. } if outside(group) => deny(format!(
+            "{} in group {group} (not its group)",
+            describe(action)
+        )),
         Target::Channel { member, .. } => {
             // Managers read every channel of their group; posting needs membership.
             let manager_reads = action == Action::ReadChannel && me.role == Role::Manager;
@@ -185,9 +186,10 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
                 Ok(())
             }
         }
-        Target::Task { group, .. } if outside(group) => {
-            deny(format!("{} in group {group} (not its group)", describe(action)))
-        }
+        Target::Task { group, .. } if outside(group) => deny(format!(
+            "{} in group {group} (not its group)",
+            describe(action)
+        )),
         Target::Task { assigned_to, .. } => {
             let any_task = matches!(me.role, Role::Manager | Role::Admin | Role::Reviewer);
             if action == Action::ChangeTaskStatus && !any_task && assigned_to != Some(&me.id) {
@@ -219,7 +221,10 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
             if from.id == me.id || to.id == me.id {
                 deny("grant contacts to itself".into())
             } else if outside(&from.group_id) || outside(&to.group_id) {
-                deny("grant contacts outside its group (only tier 0 or the operator bridge groups)".into())
+                deny(
+                    "grant contacts outside its group (only tier 0 or the operator bridge groups)"
+                        .into(),
+                )
             } else {
                 Ok(())
             }
@@ -374,7 +379,10 @@ mod tests {
     fn channel_membership() {
         let dev = agent("d", "project", "g1");
         let mgr = agent("m", "manager", "g1");
-        let ch = |member| Target::Channel { group: "g1", member };
+        let ch = |member| Target::Channel {
+            group: "g1",
+            member,
+        };
         assert!(!may(&dev, Action::PostToChannel, ch(false)));
         assert!(may(&dev, Action::PostToChannel, ch(true)));
         assert!(!may(&dev, Action::ReadChannel, ch(false)));
@@ -385,11 +393,14 @@ mod tests {
     #[test]
     fn no_agent_raises_a_rank_to_its_own_or_above() {
         let mgr = agent("m", "manager", "g1");
-        let register = |who: &AgentIdentity,
-                        existing: Option<&AgentIdentity>,
-                        proposed: &AgentIdentity| {
-            may(who, Action::RegisterAgent, Target::Registration { existing, proposed })
-        };
+        let register =
+            |who: &AgentIdentity, existing: Option<&AgentIdentity>, proposed: &AgentIdentity| {
+                may(
+                    who,
+                    Action::RegisterAgent,
+                    Target::Registration { existing, proposed },
+                )
+            };
         // A manager creates roles below it, in its group.
         assert!(register(&mgr, None, &agent("d", "project", "g1")));
         assert!(register(&mgr, None, &agent("d", "scribe", "g1")));
