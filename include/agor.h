@@ -180,11 +180,13 @@ void agor_store_free(agor_store *store);
 agor_status agor_store_path(const agor_store *store, char **out_path);
 
 /**
- * Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists.
+ * Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists,
+ * as the operator (who sets the team up). Agents use `agor_actor_register_agent`.
  *
  * `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
- * default. `model` and `cwd` may be NULL. `out_agent` may be NULL; otherwise it receives the
- * agent as JSON, which the caller frees with `agor_string_free`.
+ * default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
+ * be NULL. `out_agent` may be NULL; otherwise it receives the agent as JSON, which the
+ * caller frees with `agor_string_free`.
  */
 agor_status agor_register_agent(const agor_store *store,
                                 const char *id,
@@ -195,6 +197,22 @@ agor_status agor_register_agent(const agor_store *store,
                                 const char *model,
                                 const char *cwd,
                                 char **out_agent);
+
+/**
+ * Registers or updates an agent as the acting agent, within its rights: managers create
+ * agents of the roles below them in their group, any agent may re-register itself with the
+ * same role, tier and group, tier 0 may do anything. Otherwise `AGOR_PERMISSION_DENIED`.
+ * Arguments and ownership as `agor_register_agent`.
+ */
+agor_status agor_actor_register_agent(const agor_actor *actor,
+                                      const char *id,
+                                      const char *name,
+                                      const char *role,
+                                      const char *group,
+                                      int64_t tier,
+                                      const char *model,
+                                      const char *cwd,
+                                      char **out_agent);
 
 /**
  * One agent by id or unique id prefix, as JSON (with its unread count).
@@ -211,12 +229,22 @@ agor_status agor_get_agent(const agor_store *store, const char *id, char **out_a
 agor_status agor_list_agents(const agor_store *store, const char *group, char **out_agents);
 
 /**
- * Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`).
+ * Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`), as
+ * the operator. Agents use `agor_actor_allow`.
  */
 agor_status agor_allow(const agor_store *store,
                        const char *from,
                        const char *to,
                        bool bidirectional);
+
+/**
+ * Grants contacts as the acting agent: managers between agents of their group other than
+ * themselves, tier 0 anywhere; nobody grants itself contacts (`AGOR_PERMISSION_DENIED`).
+ */
+agor_status agor_actor_allow(const agor_actor *actor,
+                             const char *from,
+                             const char *to,
+                             bool bidirectional);
 
 /**
  * A handle acting as agent `agent_id` (exact id). The id's format is checked here; that the
@@ -548,7 +576,9 @@ agor_status agor_assign_task(const agor_actor *actor,
  *
  * Errors: `AGOR_CONFLICT` (someone changed the task first: read it again for the current
  * version), `AGOR_INVALID_INPUT` (unknown status, or a move the board does not allow),
- * `AGOR_PERMISSION_DENIED` (project agents may move only tasks assigned to them).
+ * `AGOR_PERMISSION_DENIED` (project agents may move only tasks assigned to them);
+ * a move into in_progress/review/done while a dependency is unfinished is
+ * `AGOR_INVALID_INPUT`.
  *
  * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
  * frees with `agor_string_free`.
@@ -558,6 +588,18 @@ agor_status agor_set_task_status(const agor_actor *actor,
                                  const char *status,
                                  int64_t expected_version,
                                  char **out_task);
+
+/**
+ * Moves a task to `status` at whatever version is current, reading and writing in one
+ * transaction (for callers with no version to hold). Same rules and errors as
+ * `agor_set_task_status`, without `AGOR_CONFLICT`.
+ *
+ * Ownership: as `agor_set_task_status`.
+ */
+agor_status agor_move_task(const agor_actor *actor,
+                           const char *task_id,
+                           const char *status,
+                           char **out_task);
 
 /**
  * Adds comment `content` to a task. Every role may comment.

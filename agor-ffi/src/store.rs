@@ -107,11 +107,41 @@ pub extern "C" fn agor_store_path(
     })
 }
 
-/// Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists.
+/// The agent record of a registration call, from C strings.
+///
+/// # Safety
+/// Each pointer is NULL or a NUL-terminated string (header conventions).
+#[allow(clippy::too_many_arguments)]
+unsafe fn new_agent(
+    id: *const c_char,
+    name: *const c_char,
+    role: *const c_char,
+    group: *const c_char,
+    tier: i64,
+    model: *const c_char,
+    cwd: *const c_char,
+) -> Result<NewAgent, FfiError> {
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        Ok(NewAgent {
+            id: text(id, "id")?.to_owned(),
+            name: text(name, "name")?.to_owned(),
+            role: text(role, "role")?.to_owned(),
+            group: text(group, "group")?.to_owned(),
+            tier: (tier != AGOR_TIER_DEFAULT).then_some(tier),
+            model: optional_text(model, "model")?.map(str::to_owned),
+            cwd: optional_text(cwd, "cwd")?.map(str::to_owned),
+        })
+    }
+}
+
+/// Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists,
+/// as the operator (who sets the team up). Agents use `agor_actor_register_agent`.
 ///
 /// `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
-/// default. `model` and `cwd` may be NULL. `out_agent` may be NULL; otherwise it receives the
-/// agent as JSON, which the caller frees with `agor_string_free`.
+/// default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
+/// be NULL. `out_agent` may be NULL; otherwise it receives the agent as JSON, which the
+/// caller frees with `agor_string_free`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
 pub unsafe extern "C" fn agor_register_agent(
@@ -127,18 +157,32 @@ pub unsafe extern "C" fn agor_register_agent(
 ) -> agor_status {
     update(store, out_agent, |store| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let new = unsafe {
-            NewAgent {
-                id: text(id, "id")?.to_owned(),
-                name: text(name, "name")?.to_owned(),
-                role: text(role, "role")?.to_owned(),
-                group: text(group, "group")?.to_owned(),
-                tier: (tier != AGOR_TIER_DEFAULT).then_some(tier),
-                model: optional_text(model, "model")?.map(str::to_owned),
-                cwd: optional_text(cwd, "cwd")?.map(str::to_owned),
-            }
-        };
+        let new = unsafe { new_agent(id, name, role, group, tier, model, cwd) }?;
         Ok(store.register_agent(&new)?)
+    })
+}
+
+/// Registers or updates an agent as the acting agent, within its rights: managers create
+/// agents of the roles below them in their group, any agent may re-register itself with the
+/// same role, tier and group, tier 0 may do anything. Otherwise `AGOR_PERMISSION_DENIED`.
+/// Arguments and ownership as `agor_register_agent`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn agor_actor_register_agent(
+    actor: Option<&agor_actor>,
+    id: *const c_char,
+    name: *const c_char,
+    role: *const c_char,
+    group: *const c_char,
+    tier: i64,
+    model: *const c_char,
+    cwd: *const c_char,
+    out_agent: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_agent, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let new = unsafe { new_agent(id, name, role, group, tier, model, cwd) }?;
+        Ok(me.register_agent(&new)?)
     })
 }
 
@@ -174,7 +218,8 @@ pub unsafe extern "C" fn agor_list_agents(
     })
 }
 
-/// Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`).
+/// Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`), as
+/// the operator. Agents use `agor_actor_allow`.
 #[no_mangle]
 pub unsafe extern "C" fn agor_allow(
     store: Option<&agor_store>,
@@ -187,6 +232,23 @@ pub unsafe extern "C" fn agor_allow(
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (from, to) = unsafe { (text(from, "from")?, text(to, "to")?) };
         Ok(store.store.allow(from, to, bidirectional)?)
+    })
+}
+
+/// Grants contacts as the acting agent: managers between agents of their group other than
+/// themselves, tier 0 anywhere; nobody grants itself contacts (`AGOR_PERMISSION_DENIED`).
+#[no_mangle]
+pub unsafe extern "C" fn agor_actor_allow(
+    actor: Option<&agor_actor>,
+    from: *const c_char,
+    to: *const c_char,
+    bidirectional: bool,
+) -> agor_status {
+    call(|| {
+        let me = handle(actor, "actor")?;
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (from, to) = unsafe { (text(from, "from")?, text(to, "to")?) };
+        Ok(me.actor.allow(from, to, bidirectional)?)
     })
 }
 

@@ -193,7 +193,9 @@ pub unsafe extern "C" fn agor_assign_task(
 ///
 /// Errors: `AGOR_CONFLICT` (someone changed the task first: read it again for the current
 /// version), `AGOR_INVALID_INPUT` (unknown status, or a move the board does not allow),
-/// `AGOR_PERMISSION_DENIED` (project agents may move only tasks assigned to them).
+/// `AGOR_PERMISSION_DENIED` (project agents may move only tasks assigned to them);
+/// a move into in_progress/review/done while a dependency is unfinished is
+/// `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
 /// frees with `agor_string_free`.
@@ -209,6 +211,25 @@ pub unsafe extern "C" fn agor_set_task_status(
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let (id, status) = unsafe { (text(task_id, "task_id")?, text(status, "status")?) };
         Ok(me.set_task_status(id, status.parse()?, expected_version)?)
+    })
+}
+
+/// Moves a task to `status` at whatever version is current, reading and writing in one
+/// transaction (for callers with no version to hold). Same rules and errors as
+/// `agor_set_task_status`, without `AGOR_CONFLICT`.
+///
+/// Ownership: as `agor_set_task_status`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_move_task(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    status: *const c_char,
+    out_task: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_task, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (id, status) = unsafe { (text(task_id, "task_id")?, text(status, "status")?) };
+        Ok(me.move_task(id, status.parse()?)?)
     })
 }
 

@@ -328,6 +328,65 @@ static void test_domain_errors(agor_store *store) {
 
 /* A file that is not a database is refused with AGOR_SCHEMA and left byte-for-byte as it was;
  * an empty path is refused rather than opening a throwaway temporary database. */
+/* SPEC §2.1: an agent acting through the C API cannot raise a rank, grant itself contacts or
+ * reach another group's objects; a manager creates the roles below it. */
+static void test_principals(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    agor_actor *far = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_register_agent(store, "far-mgr", "Far", "manager", "far", AGOR_TIER_DEFAULT,
+                                 NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_OK(agor_actor_new(store, "far-mgr", &far));
+    /* No self-promotion, through either the role or the tier. */
+    CHECK_STATUS(agor_actor_register_agent(dev, "dev-1", "Dev", "admin", "core",
+                                           AGOR_TIER_DEFAULT, NULL, NULL, NULL),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_actor_register_agent(dev, "dev-1", "Dev", "project", "core", 0, NULL, NULL,
+                                           NULL),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_actor_allow(dev, "dev-1", "mgr-1", true), AGOR_PERMISSION_DENIED);
+    /* A manager creates a project agent in its group, not a manager, not elsewhere. */
+    CHECK_OK(agor_actor_register_agent(mgr, "dev-9", "Nine", "project", "core",
+                                       AGOR_TIER_DEFAULT, NULL, NULL, &json));
+    CHECK(contains(json, "\"tier\":2"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_actor_register_agent(mgr, "mgr-9", "Peer", "manager", "core",
+                                           AGOR_TIER_DEFAULT, NULL, NULL, NULL),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_actor_register_agent(mgr, "dev-8", "Far", "project", "far",
+                                           AGOR_TIER_DEFAULT, NULL, NULL, NULL),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_actor_allow(mgr, "dev-9", "dev-1", true));
+    CHECK_STATUS(agor_actor_allow(mgr, "mgr-1", "dev-9", false), AGOR_PERMISSION_DENIED);
+    /* Another group's manager cannot name this group's agents or tasks. */
+    CHECK_STATUS(agor_actor_allow(far, "dev-9", "dev-1", false), AGOR_NOT_FOUND);
+    CHECK_OK(agor_create_task(mgr, "core work", NULL, NULL, NULL, NULL, &json));
+    {
+        const char *id = strstr(json, "\"id\":\"");
+        char task_id[64] = {0};
+        CHECK(id != NULL);
+        if (id != NULL) {
+            memcpy(task_id, id + 6, 36);
+        }
+        agor_string_free(json);
+        json = NULL;
+        CHECK_STATUS(agor_move_task(far, task_id, "cancelled", &json), AGOR_NOT_FOUND);
+        CHECK(json == NULL);
+        CHECK_OK(agor_move_task(mgr, task_id, "blocked", &json));
+        CHECK(contains(json, "\"status\":\"blocked\""));
+        agor_string_free(json);
+        CHECK_STATUS(agor_move_task(mgr, task_id, "nonsense", NULL), AGOR_INVALID_INPUT);
+        CHECK_STATUS(agor_move_task(NULL, task_id, "todo", NULL), AGOR_NULL_ARGUMENT);
+    }
+    agor_actor_free(far);
+    agor_actor_free(dev);
+    agor_actor_free(mgr);
+}
+
 static void test_not_a_database(const char *dir) {
     static const char contents[] = "these are my notes, not a database\n";
     char path[4096];
@@ -439,6 +498,7 @@ int main(int argc, char **argv) {
     test_null_arguments(store);
     test_invalid_utf8(store);
     test_domain_errors(store);
+    test_principals(store);
     agor_store_free(store);
     test_read_only(db, argv[1]);
     test_not_a_database(argv[1]);
