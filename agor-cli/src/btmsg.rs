@@ -975,7 +975,10 @@ fn run(
             out.emit(&a, |w, p| render::agent(w, p, &a))?;
         }
         Command::Graph => {
-            let edges = store.contact_graph()?;
+            let edges = match acting {
+                Some(me) => me.contact_graph()?,
+                None => store.contact_graph()?,
+            };
             out.emit(&edges, |w, p| {
                 if edges.is_empty() {
                     return writeln!(w, "{}", p.dim("no contacts"));

@@ -370,6 +370,23 @@ fn grant(
     )
 }
 
+/// Edges of the contacts ACL, all of them or those touching an agent of `group`.
+fn contact_edges(c: &Connection, group: Option<&str>) -> Result<Vec<Contact>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT agent_id, contact_id FROM contacts WHERE ?1 IS NULL
+            OR agent_id IN (SELECT id FROM agents WHERE group_id = ?1)
+            OR contact_id IN (SELECT id FROM agents WHERE group_id = ?1)
+         ORDER BY agent_id, contact_id",
+    )?;
+    let rows = stmt.query_map([group], |r| {
+        Ok(Contact {
+            agent_id: r.get(0)?,
+            contact_id: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// `NotFound` as `None`, any other error kept.
 trait OptionalFound<T> {
     fn optional_found(self) -> Result<Option<T>>;
@@ -413,18 +430,7 @@ impl Store {
 
     /// Every edge of the contacts ACL, for `btmsg graph`.
     pub fn contact_graph(&self) -> Result<Vec<Contact>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT agent_id, contact_id FROM contacts ORDER BY agent_id, contact_id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(Contact {
-                    agent_id: r.get(0)?,
-                    contact_id: r.get(1)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
+        self.read(|c| contact_edges(c, None))
     }
 
     /// A handle acting as agent `id`; every call through it is checked and audited as that agent.
@@ -492,6 +498,14 @@ impl Actor {
     /// themselves, tier 0 anywhere. Nobody grants itself contacts.
     pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
         self.write_tx(|c, me| grant(c, me.principal(), from, to, bidirectional))
+    }
+
+    /// The edges of the contacts ACL that touch an agent of the actor's group (tier 0: all).
+    pub fn contact_graph(&self) -> Result<Vec<Contact>> {
+        self.read_tx(|c, me| {
+            me.check(Action::ListAgents, Target::None)?;
+            contact_edges(c, (!me.is_admin()).then_some(me.group_id.as_str()))
+        })
     }
 
     /// Agents this actor may message (tier 0: everyone else).

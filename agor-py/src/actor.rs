@@ -117,6 +117,12 @@ impl Actor {
         self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
     }
 
+    /// The edges of the contacts ACL touching an agent of this agent's group (tier 0: all),
+    /// as a list of `Contact`.
+    fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.contact_graph())
+    }
+
     /// Agents this agent may message (tier 0: everyone else).
     fn contacts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.contacts())

@@ -57,6 +57,9 @@ def test_a_manager_creates_roles_below_it_inside_its_group(store: agor.Store) ->
     mgr.allow("dev-3", "dev-1", bidirectional=True)
     with pytest.raises(agor.NotFoundError):  # ops-1 is outside its group
         mgr.allow("dev-3", "ops-1")
+    edges = {(c.agent_id, c.contact_id) for c in store.as_agent("ops-1").contact_graph()}
+    assert edges == set()  # ops has no contacts; core's edges are not its business
+    assert ("dev-3", "dev-1") in {(c.agent_id, c.contact_id) for c in mgr.contact_graph()}
     row = store.audit_log("mgr-1", limit=5)
     assert any(e.event_type == "agent_registered" and e.detail.startswith("dev-3 ") for e in row)
 
@@ -151,6 +154,16 @@ def test_cli_register_and_allow_act_as_the_agent_when_one_is_set(btmsg: Cli) -> 
     btmsg.ok("allow", "dev-1", "ops-1")
     agent = btmsg.json("whoami", agent="dev-1")
     assert (agent["role"], agent["tier"]) == ("project", 2)
+
+
+def test_cli_graph_as_an_agent_shows_only_its_groups_edges(btmsg: Cli) -> None:
+    btmsg.ok("allow", "mgr-1", "dev-1", "-b")
+    btmsg.ok("register", "ops-2", "Ops Two", "project", "ops")
+    btmsg.ok("allow", "ops-1", "ops-2")
+    everything = btmsg.json("graph")
+    assert {"agent_id": "ops-1", "contact_id": "ops-2"} in everything
+    mine = btmsg.json("graph", agent="dev-1")
+    assert {(e["agent_id"], e["contact_id"]) for e in mine} == {("mgr-1", "dev-1"), ("dev-1", "mgr-1")}
 
 
 def test_cli_status_group_stays_inside_the_agents_scope(btmsg: Cli) -> None:
