@@ -17,7 +17,7 @@ pub fn default_tier(role: &str) -> i64 {
 }
 
 /// Liveness status stored in `agents.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentStatus {
     Active,
@@ -51,7 +51,7 @@ impl std::str::FromStr for AgentStatus {
 }
 
 /// A registered agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Agent {
     pub id: String,
     pub name: String,
@@ -171,7 +171,7 @@ pub(crate) fn principals(
 }
 
 /// What `register_agent` takes. `tier: None` means the role's default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewAgent {
     pub id: String,
     pub name: String,
@@ -270,7 +270,7 @@ pub(crate) fn may_message(conn: &Connection, from: &Member, to: &str) -> Result<
 }
 
 /// A contact edge of the ACL: `agent_id` may message `contact_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
     pub agent_id: String,
     pub contact_id: String,

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::Store;
 
 /// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub agent_id: Option<String>,

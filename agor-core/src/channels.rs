@@ -16,7 +16,7 @@ pub const REVIEW_QUEUE: &str = "review-queue";
 pub const REVIEW_LOG: &str = "review-log";
 
 /// A channel with its member count and last message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Channel {
     pub id: String,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Channel {
 }
 
 /// A post in a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChannelMessage {
     pub id: String,
     pub channel_id: String,

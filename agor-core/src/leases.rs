@@ -18,7 +18,7 @@ pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
 pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
 
 /// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claim {
     pub task: Task,
     /// Proof of ownership, required by renew, release and complete.

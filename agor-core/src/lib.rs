@@ -27,6 +27,7 @@ mod ids;
 mod leases;
 mod liveness;
 mod messages;
+pub mod ops;
 pub mod rules;
 mod schema;
 mod store;

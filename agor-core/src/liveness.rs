@@ -44,7 +44,7 @@ pub(crate) fn enqueue_dead_letter(
 }
 
 /// A message that could not be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeadLetter {
     pub id: i64,
     pub from_agent: String,
@@ -120,7 +120,7 @@ fn redeliver(conn: &Connection, letters: &[DeadLetter]) -> Result<Vec<messages::
 }
 
 /// An agent whose heartbeat is older than the threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StaleAgent {
     pub agent_id: String,
     pub last_heartbeat: i64,
@@ -157,7 +157,7 @@ impl Store {
 }
 
 /// What a heartbeat did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Heartbeat {
     pub agent_id: String,
     pub timestamp: i64,

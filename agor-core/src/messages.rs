@@ -13,7 +13,7 @@ use crate::liveness::{self, Staleness};
 use crate::rules::{Action, Target};
 
 /// A direct message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
     pub id: String,
     pub from_agent: String,
@@ -147,7 +147,7 @@ pub(crate) fn deliver(
 }
 
 /// Result of a fan-out send (to a role, a glob or the group).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Delivery {
     /// Messages now in their recipients' inboxes.
     pub sent: Vec<Message>,

@@ -13,7 +13,19 @@ use crate::rules::{Action, Target, SYSTEM};
 use crate::Store;
 
 /// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Backlog,
@@ -123,7 +135,19 @@ impl std::str::FromStr for TaskStatus {
 }
 
 /// Task priority; `critical` is kept from the legacy script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -160,7 +184,7 @@ impl std::str::FromStr for Priority {
 }
 
 /// What a worker leaves behind when it completes a task.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Completion {
     /// One line.
     pub summary: String,
@@ -171,7 +195,7 @@ pub struct Completion {
 }
 
 /// A task on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: String,
     pub title: String,
@@ -196,7 +220,7 @@ pub struct Task {
 }
 
 /// A comment on a task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comment {
     pub id: String,
     pub task_id: String,
@@ -206,7 +230,7 @@ pub struct Comment {
 }
 
 /// A task with its comments (oldest first) and direct subtasks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskDetail {
     #[serde(flatten)]
     pub task: Task,
@@ -215,7 +239,7 @@ pub struct TaskDetail {
 }
 
 /// What `create_task` takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewTask {
     pub title: String,
     pub description: String,

@@ -232,6 +232,34 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
     }
 }
 
+impl Action {
+    /// The action's name in the catalogue and the docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SendMessage => "send_message",
+            Action::PostToChannel => "post_to_channel",
+            Action::ReadChannel => "read_channel",
+            Action::CreateChannel => "create_channel",
+            Action::AddChannelMember => "add_channel_member",
+            Action::DeleteMessage => "delete_message",
+            Action::SetAgentStatus => "set_agent_status",
+            Action::ListAgents => "list_agents",
+            Action::ReadGroupFeed => "read_group_feed",
+            Action::ManageGroupDeadLetters => "manage_group_dead_letters",
+            Action::ListTasks => "list_tasks",
+            Action::CommentOnTask => "comment_on_task",
+            Action::CreateTask => "create_task",
+            Action::DeleteTask => "delete_task",
+            Action::AssignTask => "assign_task",
+            Action::ManageDependencies => "manage_dependencies",
+            Action::ChangeTaskStatus => "change_task_status",
+            Action::ClaimTask => "claim_task",
+            Action::RegisterAgent => "register_agent",
+            Action::GrantContacts => "grant_contacts",
+        }
+    }
+}
+
 fn describe(action: Action) -> &'static str {
     match action {
         Action::SendMessage => "send messages",

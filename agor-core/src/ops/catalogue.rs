@@ -1,0 +1,427 @@
+//! The operations themselves, one declaration each. The `operations!` macro turns every entry
+//! into a request struct (with its JSON Schema), a variant of [`Request`], a line of the
+//! catalogue and an arm of dispatch, so an operation cannot exist in one of those and not the
+//! others.
+
+use schemars::{schema_for, JsonSchema};
+use serde::{Deserialize, Serialize};
+
+use super::{action_name, respond, Caller, CallerKind, Operation};
+use crate::error::Result;
+use crate::rules::Action;
+use crate::{
+    AgentStatus, Completion, NewAgent, NewTask, Priority, TaskFilter, TaskStatus,
+    DEFAULT_LEASE_SECS,
+};
+
+/// One column of the task board: a status and its tasks, in board order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BoardColumn {
+    pub status: TaskStatus,
+    pub tasks: Vec<crate::Task>,
+}
+
+/// Default number of messages `history` returns.
+pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
+/// Default number of messages `feed` returns.
+pub const DEFAULT_FEED_LIMIT: u32 = 50;
+/// Default number of posts `channel_history` returns.
+pub const DEFAULT_CHANNEL_LIMIT: u32 = 30;
+/// Default number of rows `audit_log` returns.
+pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
+
+macro_rules! operations {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident : $Variant:ident, $caller:ident $(, $action:ident)? {
+            $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* $(,)?
+        } -> $resp:ty => |$c:ident, $r:ident| $body:expr;
+    )*) => {
+        /// The request types, one per operation, named after it.
+        pub mod args {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[doc = $doc])+
+                #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+                #[serde(deny_unknown_fields)]
+                pub struct $Variant {
+                    $( $(#[$fmeta])* pub $field: $fty, )*
+                }
+            )*
+        }
+
+        /// A typed request for any operation: `{"op": "<name>", <arguments>…}` in JSON.
+        #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+        #[serde(tag = "op", rename_all = "snake_case")]
+        pub enum Request {
+            $( $(#[doc = $doc])+ $Variant(args::$Variant), )*
+        }
+
+        /// Every operation name, in declaration order.
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        impl Request {
+            /// The operation's name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Request::$Variant(_) => stringify!($name), )*
+                }
+            }
+
+            pub(super) fn run(self, caller: Caller<'_>) -> Result<serde_json::Value> {
+                match self {
+                    $(
+                        Request::$Variant($r) => {
+                            let $c = caller;
+                            let out: $resp = $body?;
+                            respond(out)
+                        }
+                    )*
+                }
+            }
+        }
+
+        pub(super) fn operations() -> Vec<Operation> {
+            vec![$(
+                Operation {
+                    name: stringify!($name),
+                    doc: concat!($($doc, "\n"),+).trim(),
+                    caller: CallerKind::$caller,
+                    action: action_name(operations!(@action $($action)?)),
+                    request: schema_for!(args::$Variant),
+                    response: schema_for!($resp),
+                },
+            )*]
+        }
+    };
+    (@action) => { None };
+    (@action $action:ident) => { Some(Action::$action) };
+}
+
+operations! {
+    // --- the team ---------------------------------------------------------------------------
+    /// Register an agent, or update it if the id exists: the operator registers anyone; an
+    /// agent only within its rights (no rank at or above its own, inside its group).
+    register_agent: RegisterAgent, Either, RegisterAgent {
+        id: String,
+        name: String,
+        role: String,
+        group: String,
+        /// 0, 1 or 2; absent: the role's default (an existing agent keeps its tier).
+        #[serde(default)] tier: Option<i64>,
+        #[serde(default)] model: Option<String>,
+        #[serde(default)] cwd: Option<String>,
+    } -> crate::Agent => |c, r| {
+        let new = NewAgent { id: r.id, name: r.name, role: r.role, group: r.group, tier: r.tier, model: r.model, cwd: r.cwd };
+        match c {
+            Caller::Operator(s) => s.register_agent(&new),
+            Caller::Agent(a) => a.register_agent(&new),
+        }
+    };
+    /// Let agent `from` message agent `to` (and back when `bidirectional`).
+    allow: Allow, Either, GrantContacts {
+        from: String,
+        to: String,
+        #[serde(default)] bidirectional: bool,
+    } -> () => |c, r| match c {
+        Caller::Operator(s) => s.allow(&r.from, &r.to, r.bidirectional),
+        Caller::Agent(a) => a.allow(&r.from, &r.to, r.bidirectional),
+    };
+    /// One agent by id or unique prefix (operator view, any group).
+    get_agent: GetAgent, Operator {
+        id: String,
+    } -> crate::Agent => |c, r| c.operator()?.get_agent(&r.id);
+    /// Agents with their unread counts: the operator sees every group (or `group`), an agent
+    /// its own group (tier 0: all).
+    list_agents: ListAgents, Either, ListAgents {
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Agent> => |c, r| match c {
+        Caller::Operator(s) => s.list_agents(r.group.as_deref()),
+        Caller::Agent(a) => a.list_agents().map(|mut v| {
+            if let Some(g) = &r.group {
+                v.retain(|x| &x.group_id == g);
+            }
+            v
+        }),
+    };
+    /// Edges of the contacts ACL (an agent: those touching its group).
+    contact_graph: ContactGraph, Either, ListAgents {} -> Vec<crate::Contact> => |c, _r| match c {
+        Caller::Operator(s) => s.contact_graph(),
+        Caller::Agent(a) => a.contact_graph(),
+    };
+    /// The acting agent's own record.
+    whoami: Whoami, Agent {} -> crate::Agent => |c, _r| c.agent()?.whoami();
+    /// Agents the acting agent may message.
+    contacts: Contacts, Agent, SendMessage {} -> Vec<crate::Agent> => |c, _r| c.agent()?.contacts();
+    /// Set an agent's presence status (its own always; others': managers of its group).
+    set_status: SetStatus, Agent, SetAgentStatus {
+        /// Absent: the acting agent.
+        #[serde(default)] agent_id: Option<String>,
+        status: AgentStatus,
+    } -> crate::Agent => |c, r| {
+        let a = c.agent()?;
+        a.set_status(r.agent_id.as_deref().unwrap_or(a.id()), r.status)
+    };
+    /// Record that the acting agent is alive; redelivers its dead letters.
+    heartbeat: Heartbeat, Agent {} -> crate::Heartbeat => |c, _r| c.agent()?.heartbeat();
+    /// Agents that heartbeated before but not within the threshold (default: the store's).
+    stale_agents: StaleAgents, Operator {
+        #[serde(default)] threshold_secs: Option<i64>,
+    } -> Vec<crate::StaleAgent> => |c, r| c.operator()?.stale_agents(r.threshold_secs);
+    /// The newest audit rows, optionally of one principal.
+    audit_log: AuditLog, Operator {
+        #[serde(default)] agent_id: Option<String>,
+        #[serde(default)] limit: Option<u32>,
+    } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), r.limit.unwrap_or(DEFAULT_AUDIT_LIMIT));
+
+    // --- direct messages --------------------------------------------------------------------
+    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
+    send: Send, Agent, SendMessage {
+        to: String,
+        content: String,
+    } -> crate::Message => |c, r| c.agent()?.send(&r.to, &r.content);
+    /// Reply to a message the actor sent or received, threading it.
+    reply: Reply, Agent, SendMessage {
+        message_id: String,
+        content: String,
+    } -> crate::Message => |c, r| c.agent()?.reply(&r.message_id, &r.content);
+    /// Unread messages oldest first, or with `all` every message newest first; marks nothing.
+    inbox: Inbox, Agent {
+        #[serde(default)] all: bool,
+        #[serde(default)] limit: Option<u32>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.inbox(r.all, r.limit);
+    /// Unread messages, oldest first, without marking them read.
+    peek: Peek, Agent {} -> Vec<crate::Message> => |c, _r| c.agent()?.peek();
+    /// One message by id or prefix; marks it read when the actor is its recipient.
+    read: Read, Agent {
+        message_id: String,
+    } -> crate::Message => |c, r| c.agent()?.read(&r.message_id);
+    /// Every unread message, oldest first, marked read in the same transaction.
+    read_unread: ReadUnread, Agent {} -> Vec<crate::Message> => |c, _r| c.agent()?.read_unread();
+    /// Mark every message from `other` to the actor read; returns how many changed.
+    mark_conversation_read: MarkConversationRead, Agent {
+        other: String,
+    } -> usize => |c, r| c.agent()?.mark_conversation_read(&r.other);
+    /// Record that a session has seen a message; false when it had already.
+    ack: Ack, Agent {
+        message_id: String,
+        session_id: String,
+    } -> bool => |c, r| c.agent()?.ack(&r.message_id, &r.session_id);
+    /// Number of unread messages addressed to the actor.
+    unread_count: UnreadCount, Agent {} -> i64 => |c, _r| c.agent()?.unread_count();
+    /// The last messages between the actor and `other`, oldest first.
+    history: History, Agent {
+        other: String,
+        #[serde(default)] limit: Option<u32>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.history(&r.other, r.limit.unwrap_or(DEFAULT_HISTORY_LIMIT));
+    /// The newest messages of a group, newest first (tier 0).
+    feed: Feed, Agent, ReadGroupFeed {
+        #[serde(default)] group: Option<String>,
+        #[serde(default)] limit: Option<u32>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.feed(r.group.as_deref(), r.limit.unwrap_or(DEFAULT_FEED_LIMIT));
+    /// A one-line summary of unread mail, or null when there is none.
+    notify: Notify, Agent {} -> Option<String> => |c, _r| c.agent()?.notify();
+    /// Delete a direct message of the actor's group (managers).
+    delete_message: DeleteMessage, Agent, DeleteMessage {
+        message_id: String,
+    } -> () => |c, r| c.agent()?.delete_message(&r.message_id);
+    /// Send to every agent of a role in the actor's group.
+    send_to_role: SendToRole, Agent, SendMessage {
+        role: String,
+        content: String,
+    } -> crate::Delivery => |c, r| c.agent()?.send_to_role(&r.role, &r.content);
+    /// Send to every agent whose id matches a glob, in the actor's group.
+    send_to_pattern: SendToPattern, Agent, SendMessage {
+        pattern: String,
+        content: String,
+    } -> crate::Delivery => |c, r| c.agent()?.send_to_pattern(&r.pattern, &r.content);
+    /// Send to every other agent of the actor's group.
+    broadcast: Broadcast, Agent, SendMessage {
+        content: String,
+    } -> crate::Delivery => |c, r| c.agent()?.broadcast(&r.content);
+
+    // --- channels ---------------------------------------------------------------------------
+    /// Create a channel in the actor's group and join it (managers).
+    create_channel: CreateChannel, Agent, CreateChannel {
+        name: String,
+    } -> crate::Channel => |c, r| c.agent()?.create_channel(&r.name);
+    /// Channels of the actor's group with member counts and last message.
+    list_channels: ListChannels, Agent {} -> Vec<crate::Channel> => |c, _r| c.agent()?.list_channels();
+    /// Post to a channel (by name or id) the actor belongs to.
+    post: Post, Agent, PostToChannel {
+        channel: String,
+        content: String,
+    } -> crate::ChannelMessage => |c, r| c.agent()?.post(&r.channel, &r.content);
+    /// The last posts of a channel, oldest first (members and managers).
+    channel_history: ChannelHistory, Agent, ReadChannel {
+        channel: String,
+        #[serde(default)] limit: Option<u32>,
+    } -> Vec<crate::ChannelMessage> => |c, r| c.agent()?.channel_history(&r.channel, r.limit.unwrap_or(DEFAULT_CHANNEL_LIMIT));
+    /// Add an agent of the group to a channel (managers).
+    add_member: AddMember, Agent, AddChannelMember {
+        channel: String,
+        agent_id: String,
+    } -> crate::Channel => |c, r| c.agent()?.add_member(&r.channel, &r.agent_id);
+    /// Create a group's review-queue and review-log channels if missing.
+    ensure_review_channels: EnsureReviewChannels, Operator {
+        group: String,
+    } -> (crate::Channel, crate::Channel) => |c, r| c.operator()?.ensure_review_channels(&r.group);
+
+    // --- dead letters -----------------------------------------------------------------------
+    /// Dead letters the actor may see, oldest first.
+    dead_letters: DeadLetters, Agent {} -> Vec<crate::DeadLetter> => |c, _r| c.agent()?.dead_letters();
+    /// Move dead letters into the inbox now: one by id, or all the actor may act on.
+    redeliver_dead_letters: RedeliverDeadLetters, Agent {
+        #[serde(default)] id: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.redeliver_dead_letters(r.id);
+    /// Delete dead letters: one by id, or all the actor may act on; returns how many.
+    clear_dead_letters: ClearDeadLetters, Agent {
+        #[serde(default)] id: Option<i64>,
+    } -> usize => |c, r| c.agent()?.clear_dead_letters(r.id);
+
+    // --- the task board ---------------------------------------------------------------------
+    /// Create a task in the actor's group (managers).
+    create_task: CreateTask, Agent, CreateTask {
+        title: String,
+        #[serde(default)] description: String,
+        #[serde(default)] priority: Option<Priority>,
+        #[serde(default)] assign_to: Option<String>,
+        #[serde(default)] parent: Option<String>,
+        #[serde(default)] tags: Vec<String>,
+        #[serde(default)] definition_of_done: Option<String>,
+        /// `todo` (default) or `backlog`.
+        #[serde(default)] status: Option<TaskStatus>,
+    } -> crate::Task => |c, r| {
+        let new = NewTask {
+            title: r.title,
+            description: r.description,
+            priority: r.priority.unwrap_or(Priority::Medium),
+            assign_to: r.assign_to,
+            parent: r.parent,
+            tags: r.tags,
+            definition_of_done: r.definition_of_done,
+            status: r.status.unwrap_or(TaskStatus::Todo),
+        };
+        c.agent()?.create_task(&new)
+    };
+    /// Tasks of the actor's group, open ones unless `all`, by priority then sort order.
+    list_tasks: ListTasks, Agent, ListTasks {
+        #[serde(default)] all: bool,
+        #[serde(default)] status: Option<TaskStatus>,
+        #[serde(default)] tag: Option<String>,
+    } -> Vec<crate::Task> => |c, r| c.agent()?.list_tasks(&TaskFilter { all: r.all, status: r.status, tag: r.tag });
+    /// One task (id or prefix) with its comments and subtasks.
+    get_task: GetTask, Agent, ListTasks {
+        task_id: String,
+    } -> crate::TaskDetail => |c, r| c.agent()?.get_task(&r.task_id);
+    /// Assign a task to an agent of the group (managers).
+    assign_task: AssignTask, Agent, AssignTask {
+        task_id: String,
+        agent_id: String,
+    } -> crate::Task => |c, r| c.agent()?.assign_task(&r.task_id, &r.agent_id);
+    /// Move a task to `status` if still at `expected_version` (absent: the current version).
+    set_task_status: SetTaskStatus, Agent, ChangeTaskStatus {
+        task_id: String,
+        status: TaskStatus,
+        #[serde(default)] expected_version: Option<i64>,
+    } -> crate::Task => |c, r| {
+        let a = c.agent()?;
+        match r.expected_version {
+            Some(v) => a.set_task_status(&r.task_id, r.status, v),
+            None => a.move_task(&r.task_id, r.status),
+        }
+    };
+    /// Comment on a task of the group.
+    comment: Comment, Agent, CommentOnTask {
+        task_id: String,
+        content: String,
+    } -> crate::Comment => |c, r| c.agent()?.comment(&r.task_id, &r.content);
+    /// Delete a task with its comments and tags (managers).
+    delete_task: DeleteTask, Agent, DeleteTask {
+        task_id: String,
+    } -> () => |c, r| c.agent()?.delete_task(&r.task_id);
+    /// Make `task_id` wait for `depends_on` (cycles refused; managers).
+    add_dependency: AddDependency, Agent, ManageDependencies {
+        task_id: String,
+        depends_on: String,
+    } -> () => |c, r| c.agent()?.add_dependency(&r.task_id, &r.depends_on);
+    /// Remove a dependency (managers).
+    remove_dependency: RemoveDependency, Agent, ManageDependencies {
+        task_id: String,
+        depends_on: String,
+    } -> () => |c, r| c.agent()?.remove_dependency(&r.task_id, &r.depends_on);
+    /// Ids of the tasks `task_id` waits for.
+    dependencies: Dependencies, Agent, ListTasks {
+        task_id: String,
+    } -> Vec<String> => |c, r| c.agent()?.dependencies(&r.task_id);
+    /// Todo tasks the actor could claim now, in claim order.
+    ready_tasks: ReadyTasks, Agent, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.ready_tasks();
+    /// The board of the actor's group: every status column with its tasks.
+    board: Board, Agent, ListTasks {} -> Vec<BoardColumn> => |c, _r| c.agent()?.board().map(|cols| {
+        cols.into_iter().map(|(status, tasks)| BoardColumn { status, tasks }).collect::<Vec<_>>()
+    });
+    /// Claim a todo task (the given one or the best next) under a lease; null if none.
+    claim_task: ClaimTask, Agent, ClaimTask {
+        #[serde(default)] task_id: Option<String>,
+        /// Seconds; absent: 900.
+        #[serde(default)] lease_secs: Option<u32>,
+    } -> Option<crate::Claim> => |c, r| c.agent()?.claim_task(r.task_id.as_deref(), r.lease_secs.unwrap_or(DEFAULT_LEASE_SECS));
+    /// Extend a live lease to `lease_secs` from now.
+    renew_lease: RenewLease, Agent, ClaimTask {
+        task_id: String,
+        token: String,
+        #[serde(default)] lease_secs: Option<u32>,
+    } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, r.lease_secs.unwrap_or(DEFAULT_LEASE_SECS));
+    /// Give a claimed task back to `todo`.
+    release_task: ReleaseTask, Agent, ClaimTask {
+        task_id: String,
+        token: String,
+    } -> crate::Task => |c, r| c.agent()?.release_task(&r.task_id, &r.token);
+    /// Complete a claimed task with its completion record: to `done`, or `review`.
+    complete_task: CompleteTask, Agent, ClaimTask {
+        task_id: String,
+        token: String,
+        summary: String,
+        #[serde(default)] artifacts: Vec<String>,
+        #[serde(default)] result_ref: Option<String>,
+        #[serde(default)] next: Option<String>,
+        #[serde(default)] review: bool,
+    } -> crate::Task => |c, r| {
+        let done = Completion { summary: r.summary, artifacts: r.artifacts, result_ref: r.result_ref, next: r.next };
+        c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
+    };
+    /// Tasks of a group waiting in review.
+    review_queue_count: ReviewQueueCount, Operator {
+        group: String,
+    } -> i64 => |c, r| c.operator()?.review_queue_count(&r.group);
+    /// Reviewer attention score of a group: 10 per task in review, capped at 50.
+    reviewer_attention: ReviewerAttention, Operator {
+        group: String,
+    } -> i64 => |c, r| c.operator()?.reviewer_attention(&r.group);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde's snake_case of each variant is the name the catalogue lists.
+    #[test]
+    fn serde_names_match_the_catalogue() {
+        for name in NAMES {
+            let err = serde_json::from_str::<Request>(&format!(r#"{{"op": "{name}"}}"#))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!err.contains("unknown variant"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_tag_is_not_an_unknown_field() {
+        let r: Request =
+            serde_json::from_str(r#"{"op": "send", "to": "a", "content": "b"}"#).unwrap();
+        assert_eq!(r.name(), "send");
+        assert!(serde_json::from_str::<Request>(r#"{"op": "peek", "extra": 1}"#).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! The catalogue of operations (SPEC §7): every operation declared once — its name, typed
+//! request and response (JSON Schema by schemars), who may call it, the permission action it
+//! needs and a doc line — and one [`dispatch`] that runs it. The C `agor_call`, the CLI's
+//! `ops` listing, Python's `call` and the surface-coverage tests are all views of this table.
+
+mod catalogue;
+
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::rules::{Action, OPERATOR};
+use crate::{Actor, Store};
+
+pub use catalogue::{BoardColumn, Request};
+
+/// Who calls an operation through [`dispatch`].
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    /// The operator: Store-level calls, without an agent identity.
+    Operator(&'a Store),
+    /// An agent, through its actor handle.
+    Agent(&'a Actor),
+}
+
+impl<'a> Caller<'a> {
+    /// The acting agent, or a permission error for the operator (it has no identity to act
+    /// with on the board or in the mail).
+    pub fn agent(&self) -> Result<&'a Actor> {
+        match self {
+            Caller::Agent(a) => Ok(a),
+            Caller::Operator(_) => Err(Error::denied(
+                OPERATOR,
+                "call this operation without an agent identity (it acts as an agent)",
+            )),
+        }
+    }
+
+    /// The store, for operations only the operator runs.
+    pub fn operator(&self) -> Result<&'a Store> {
+        match self {
+            Caller::Operator(s) => Ok(s),
+            Caller::Agent(a) => Err(Error::denied(
+                a.id(),
+                "call an operator operation (it sets the team up; run it without an agent identity)",
+            )),
+        }
+    }
+}
+
+/// Who an operation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerKind {
+    /// Acts as an agent.
+    Agent,
+    /// Sets the team up; no agent identity.
+    Operator,
+    /// Either: the operator, or an agent within its rights.
+    Either,
+}
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub caller: CallerKind,
+    /// The permission action the rules judge, when one does (`None`: reading one's own data).
+    pub action: Option<&'static str>,
+    pub request: Schema,
+    pub response: Schema,
+}
+
+/// Runs one request for `caller` and returns its response as JSON.
+///
+/// The request is the typed [`Request`]; from JSON it is `{"op": "<name>", <args>…}`
+/// (see [`parse_request`]).
+pub fn dispatch(caller: Caller<'_>, request: Request) -> Result<serde_json::Value> {
+    request.run(caller)
+}
+
+/// Parses a JSON request `{"op": "<name>", <args>…}`, with an error naming the problem
+/// (unknown operation, missing or mistyped argument).
+pub fn parse_request(json: &str) -> Result<Request> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::invalid("request", format!("not valid JSON: {e}")))?;
+    let op = value
+        .get("op")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| Error::invalid("request", "needs an \"op\" naming the operation"))?;
+    if !catalogue::NAMES.contains(&op) {
+        return Err(Error::invalid(
+            "op",
+            format!("unknown operation '{op}' (see the catalogue: `btmsg ops`)"),
+        ));
+    }
+    let op = op.to_owned();
+    serde_json::from_value(value)
+        .map_err(|e| Error::invalid("request", format!("bad arguments for '{op}': {e}")))
+}
+
+/// Parses and runs a JSON request; the response is JSON text.
+pub fn call_json(caller: Caller<'_>, request_json: &str) -> Result<String> {
+    let value = dispatch(caller, parse_request(request_json)?)?;
+    Ok(value.to_string())
+}
+
+/// Every operation of the catalogue, in declaration order.
+pub fn catalogue() -> Vec<Operation> {
+    catalogue::operations()
+}
+
+/// The names of every operation.
+pub fn names() -> &'static [&'static str] {
+    catalogue::NAMES
+}
+
+fn respond<T: Serialize>(value: T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::invalid("response", e.to_string()))
+}
+
+fn action_name(action: Option<Action>) -> Option<&'static str> {
+    action.map(Action::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_every_entry_has_schemas_and_docs() {
+        let ops = catalogue();
+        let mut names: Vec<_> = ops.iter().map(|o| o.name).collect();
+        assert_eq!(names, catalogue::NAMES);
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ops.len(), "duplicate operation names");
+        for op in &ops {
+            assert!(!op.doc.trim().is_empty(), "{} has no doc line", op.name);
+            assert!(op.request.as_object().is_some(), "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_invalid_input_naming_the_problem() {
+        for (json, needle) in [
+            ("nope", "not valid JSON"),
+            ("{}", "\"op\""),
+            (r#"{"op": "fly"}"#, "unknown operation 'fly'"),
+            (r#"{"op": "send", "to": "x"}"#, "content"),
+            (
+                r#"{"op": "send", "to": 5, "content": "x"}"#,
+                "bad arguments for 'send'",
+            ),
+        ] {
+            let err = parse_request(json).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{json}");
+            assert!(err.to_string().contains(needle), "{json}: {err}");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The catalogue through its one entry point: JSON requests dispatched for the operator and
+//! for agents, with the same rules and errors as the typed API.
+mod common;
+
+use agor_core::ops::{self, Caller};
+use agor_core::ErrorKind;
+use serde_json::{json, Value};
+
+fn call(caller: Caller<'_>, request: Value) -> agor_core::Result<Value> {
+    let text = ops::call_json(caller, &request.to_string())?;
+    Ok(serde_json::from_str(&text).unwrap())
+}
+
+#[test]
+fn a_team_works_through_dispatch_alone() {
+    let t = common::empty();
+    let op = Caller::Operator(&t.store);
+    for (id, role) in [("mgr", "manager"), ("dev", "project")] {
+        call(
+            op,
+            json!({"op": "register_agent", "id": id, "name": id, "role": role, "group": "g"}),
+        )
+        .unwrap();
+    }
+    call(
+        op,
+        json!({"op": "allow", "from": "mgr", "to": "dev", "bidirectional": true}),
+    )
+    .unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev = t.store.as_agent("dev").unwrap();
+    let sent = call(
+        Caller::Agent(&mgr),
+        json!({"op": "send", "to": "dev", "content": "take it"}),
+    )
+    .unwrap();
+    assert_eq!(sent["to_agent"], "dev");
+    let inbox = call(Caller::Agent(&dev), json!({"op": "read_unread"})).unwrap();
+    assert_eq!(inbox[0]["content"], "take it");
+    let task = call(
+        Caller::Agent(&mgr),
+        json!({"op": "create_task", "title": "parser", "priority": "high"}),
+    )
+    .unwrap();
+    let claim = call(Caller::Agent(&dev), json!({"op": "claim_task"})).unwrap();
+    assert_eq!(claim["task"]["id"], task["id"]);
+    let done = call(
+        Caller::Agent(&dev),
+        json!({"op": "complete_task", "task_id": task["id"], "token": claim["token"], "summary": "merged"}),
+    )
+    .unwrap();
+    assert_eq!(done["status"], "done");
+    let board = call(Caller::Agent(&mgr), json!({"op": "board"})).unwrap();
+    let done_column = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "done")
+        .unwrap();
+    assert_eq!(done_column["tasks"][0]["id"], task["id"]);
+    assert_eq!(
+        call(Caller::Agent(&dev), json!({"op": "claim_task"})).unwrap(),
+        Value::Null
+    );
+}
+
+#[test]
+fn dispatch_keeps_every_rule_and_the_caller_kind() {
+    let t = common::team();
+    let dev = t.store.as_agent("dev1").unwrap();
+    let ext = t.store.as_agent("ext").unwrap();
+    let denied = |r: agor_core::Result<Value>| r.unwrap_err().kind();
+    // An agent cannot escalate through the generic entry either.
+    assert_eq!(
+        denied(call(
+            Caller::Agent(&dev),
+            json!({"op": "register_agent", "id": "dev1", "name": "x", "role": "admin", "group": "core"})
+        )),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        denied(call(
+            Caller::Agent(&dev),
+            json!({"op": "create_task", "title": "mine"})
+        )),
+        ErrorKind::PermissionDenied
+    );
+    // Operator-only and agent-only operations refuse the other kind of caller.
+    assert_eq!(
+        denied(call(Caller::Agent(&dev), json!({"op": "audit_log"}))),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        denied(call(
+            Caller::Operator(&t.store),
+            json!({"op": "send", "to": "dev1", "content": "x"})
+        )),
+        ErrorKind::PermissionDenied
+    );
+    // Another group's task does not exist for ext.
+    let task = t
+        .store
+        .as_agent("mgr")
+        .unwrap()
+        .create_task(&agor_core::NewTask::new("core"))
+        .unwrap();
+    assert_eq!(
+        denied(call(
+            Caller::Agent(&ext),
+            json!({"op": "get_task", "task_id": task.id})
+        )),
+        ErrorKind::NotFound
+    );
+    // Bad input is InvalidInput naming the problem.
+    let err = call(
+        Caller::Agent(&dev),
+        json!({"op": "claim_task", "lease_secs": "soon"}),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("claim_task"), "{err}");
+}
+
+#[test]
+fn the_catalogue_lists_every_operation_with_schemas() {
+    let ops = ops::catalogue();
+    assert_eq!(ops.len(), ops::names().len());
+    let send = ops.iter().find(|o| o.name == "send").unwrap();
+    assert_eq!(send.action, Some("send_message"));
+    let listing = serde_json::to_value(&ops).unwrap();
+    let schema = &listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "send")
+        .unwrap()["request"];
+    let required: Vec<_> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["to", "content"]);
+}
