@@ -37,6 +37,11 @@
 #define AGOR_DEFAULT_BUSY_TIMEOUT 0
 
 /**
+ * Pass as `threshold_secs` to `agor_stale_agents` for the store's own threshold.
+ */
+#define AGOR_STALE_DEFAULT -1
+
+/**
  * `limit` argument value meaning "no limit" (every list function accepts it).
  */
 #define AGOR_NO_LIMIT 0
@@ -262,6 +267,63 @@ agor_status agor_actor_new(const agor_store *store, const char *agent_id, agor_a
 void agor_actor_free(agor_actor *actor);
 
 /**
+ * Every edge of the contacts ACL (the operator's view), as a JSON array of
+ * `{"agent_id", "contact_id"}`.
+ *
+ * Ownership: `*out_edges` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_contact_graph(const agor_store *store, char **out_edges);
+
+/**
+ * The edges of the contacts ACL touching an agent of the actor's group (tier 0: all).
+ *
+ * Ownership: as `agor_contact_graph`.
+ */
+agor_status agor_actor_contact_graph(const agor_actor *actor, char **out_edges);
+
+/**
+ * Sets an agent's presence status (`"active"`, `"sleeping"` or `"stopped"`): `agent_id` NULL
+ * for the actor itself; another agent's only for managers of its group and tier 0.
+ *
+ * Ownership: `out_agent` may be NULL; otherwise it receives the agent as JSON, which the
+ * caller frees with `agor_string_free`.
+ */
+agor_status agor_set_status(const agor_actor *actor,
+                            const char *agent_id,
+                            const char *status,
+                            char **out_agent);
+
+/**
+ * Agents that heartbeated before but not within `threshold_secs` (`AGOR_STALE_DEFAULT`: the
+ * store's threshold), as a JSON array.
+ *
+ * Ownership: `*out_agents` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_stale_agents(const agor_store *store, int64_t threshold_secs, char **out_agents);
+
+/**
+ * The newest `limit` audit rows, of every principal or (`agent_id` not NULL) of one, newest
+ * first, as a JSON array. The operator's view.
+ *
+ * Ownership: `*out_entries` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_audit_log(const agor_store *store,
+                           const char *agent_id,
+                           uint32_t limit,
+                           char **out_entries);
+
+/**
+ * Creates the `review-queue` and `review-log` channels of `group` if missing (they belong to
+ * the system), and returns both as a JSON array `[queue, log]`.
+ *
+ * Ownership: `out_channels` may be NULL; otherwise the caller frees it with
+ * `agor_string_free`.
+ */
+agor_status agor_ensure_review_channels(const agor_store *store,
+                                        const char *group,
+                                        char **out_channels);
+
+/**
  * The acting agent's own record, as JSON.
  *
  * Ownership: `*out_agent` receives a string the caller frees with `agor_string_free`.
@@ -415,6 +477,11 @@ agor_status agor_send_to_pattern(const agor_actor *actor,
  * Ownership: as for `agor_send_to_role`.
  */
 agor_status agor_broadcast(const agor_actor *actor, const char *content, char **out_delivery);
+
+/**
+ * Deletes a direct message of the actor's group (id or unique prefix). Managers and tier 0.
+ */
+agor_status agor_delete_message(const agor_actor *actor, const char *message_id);
 
 /**
  * Creates channel `name` in the actor's group and joins it. Managers and admins only.
@@ -701,6 +768,61 @@ agor_status agor_review_queue_count(const agor_store *store, const char *group, 
  * review, at most 50.
  */
 agor_status agor_reviewer_attention(const agor_store *store, const char *group, int64_t *out_score);
+
+/**
+ * Makes `task_id` wait for `depends_on` (ids or unique prefixes). A dependency on itself or
+ * one that closes a cycle is `AGOR_INVALID_INPUT`. Managers and tier 0; idempotent.
+ */
+agor_status agor_add_dependency(const agor_actor *actor,
+                                const char *task_id,
+                                const char *depends_on);
+
+/**
+ * Removes a dependency. Managers and tier 0; removing a missing one is harmless.
+ */
+agor_status agor_remove_dependency(const agor_actor *actor,
+                                   const char *task_id,
+                                   const char *depends_on);
+
+/**
+ * Ids of the tasks `task_id` waits for, as a JSON array of strings.
+ *
+ * Ownership: `*out_ids` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_dependencies(const agor_actor *actor, const char *task_id, char **out_ids);
+
+/**
+ * Todo tasks the actor could claim now, in claim order, as a JSON array.
+ *
+ * Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_ready_tasks(const agor_actor *actor, char **out_tasks);
+
+/**
+ * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
+ * (see `agor_operations` for every name and its JSON Schema).
+ *
+ * `actor` NULL runs it as the operator (who sets the team up: `register_agent`, `allow`,
+ * `audit_log`, …) on `store`; a non-NULL `actor` runs it as that agent, and `store` may then
+ * be NULL. Every rule applies as in the typed functions; an unknown operation or a malformed
+ * request is `AGOR_INVALID_INPUT` naming the problem.
+ *
+ * Ownership: `*out_response` receives the response as JSON (`null` for operations that return
+ * nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_call(const agor_store *store,
+                      const agor_actor *actor,
+                      const char *request_json,
+                      char **out_response);
+
+/**
+ * The catalogue: a JSON array of every operation with its `name`, `doc`, `caller`
+ * (`agent`, `operator` or `either`), permission `action`, and `request`/`response` JSON
+ * Schemas.
+ *
+ * Ownership: `*out_operations` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_operations(char **out_operations);
 
 /**
  * The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or

@@ -20,6 +20,8 @@
 // task board, then the status and string helpers every caller needs.
 mod store;
 
+mod team;
+
 mod messages;
 
 mod channels;
@@ -27,6 +29,10 @@ mod channels;
 mod liveness;
 
 mod tasks;
+
+mod dependencies;
+
+mod ops;
 
 mod status;
 

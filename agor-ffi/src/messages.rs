@@ -293,3 +293,16 @@ pub unsafe extern "C" fn agor_broadcast(
         Ok(me.broadcast(content)?)
     })
 }
+
+/// Deletes a direct message of the actor's group (id or unique prefix). Managers and tier 0.
+#[no_mangle]
+pub unsafe extern "C" fn agor_delete_message(
+    actor: Option<&agor_actor>,
+    message_id: *const c_char,
+) -> agor_status {
+    update::<_, *mut c_char, _>(actor, None, |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let id = unsafe { text(message_id, "message_id") }?;
+        Ok(me.delete_message(id)?)
+    })
+}

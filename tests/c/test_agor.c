@@ -387,6 +387,54 @@ static void test_principals(agor_store *store) {
     agor_actor_free(mgr);
 }
 
+/* The generic entry: any operation of the catalogue from a JSON request, as the operator
+ * (actor NULL) or as an agent, with the same rules and errors as the typed functions. */
+static void test_generic_call(agor_store *store) {
+    agor_actor *dev = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_call(store, NULL,
+                       "{\"op\":\"register_agent\",\"id\":\"call-1\",\"name\":\"Caller\","
+                       "\"role\":\"project\",\"group\":\"core\"}",
+                       &json));
+    CHECK(contains(json, "\"id\":\"call-1\""));
+    agor_string_free(json);
+    CHECK_OK(agor_call(store, NULL,
+                       "{\"op\":\"allow\",\"from\":\"call-1\",\"to\":\"mgr-1\"}", &json));
+    CHECK(strcmp(json, "null") == 0);
+    agor_string_free(json);
+    CHECK_OK(agor_actor_new(store, "call-1", &dev));
+    CHECK_OK(agor_call(NULL, dev, "{\"op\":\"send\",\"to\":\"mgr-1\",\"content\":\"via call\"}",
+                       &json));
+    CHECK(contains(json, "\"content\":\"via call\""));
+    agor_string_free(json);
+    CHECK_OK(agor_call(NULL, dev, "{\"op\":\"unread_count\"}", &json));
+    CHECK(strcmp(json, "0") == 0);
+    agor_string_free(json);
+    /* Rules hold: no escalation, no operator-only calls as an agent. */
+    json = NULL;
+    CHECK_STATUS(agor_call(NULL, dev,
+                           "{\"op\":\"register_agent\",\"id\":\"call-1\",\"name\":\"x\","
+                           "\"role\":\"admin\",\"group\":\"core\"}",
+                           &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK(json == NULL);
+    CHECK_STATUS(agor_call(NULL, dev, "{\"op\":\"audit_log\"}", &json), AGOR_PERMISSION_DENIED);
+    /* Bad requests name the problem. */
+    CHECK_STATUS(agor_call(NULL, dev, "{\"op\":\"fly\"}", &json), AGOR_INVALID_INPUT);
+    CHECK(contains(agor_last_error_message(), "unknown operation 'fly'"));
+    CHECK_STATUS(agor_call(NULL, dev, "not json", &json), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_call(NULL, dev, NULL, &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_call(NULL, NULL, "{\"op\":\"peek\"}", &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_call(NULL, dev, "{\"op\":\"peek\"}", NULL), AGOR_NULL_ARGUMENT);
+    /* The catalogue lists every operation with its schemas. */
+    CHECK_OK(agor_operations(&json));
+    CHECK(contains(json, "\"name\":\"claim_task\""));
+    CHECK(contains(json, "\"request\""));
+    agor_string_free(json);
+    agor_actor_free(dev);
+}
+
 static void test_not_a_database(const char *dir) {
     static const char contents[] = "these are my notes, not a database\n";
     char path[4096];
@@ -499,6 +547,7 @@ int main(int argc, char **argv) {
     test_invalid_utf8(store);
     test_domain_errors(store);
     test_principals(store);
+    test_generic_call(store);
     agor_store_free(store);
     test_read_only(db, argv[1]);
     test_not_a_database(argv[1]);

@@ -1,0 +1,64 @@
+//! Dependencies between tasks through an actor handle: a task waits for others to be done
+//! before anything may move it into work.
+
+use std::ffi::c_char;
+
+use crate::boundary::text;
+use crate::status::agor_status;
+use crate::store::{agor_actor, query, update};
+
+/// Makes `task_id` wait for `depends_on` (ids or unique prefixes). A dependency on itself or
+/// one that closes a cycle is `AGOR_INVALID_INPUT`. Managers and tier 0; idempotent.
+#[no_mangle]
+pub unsafe extern "C" fn agor_add_dependency(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    depends_on: *const c_char,
+) -> agor_status {
+    update::<_, *mut c_char, _>(actor, None, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
+        Ok(me.add_dependency(task, on)?)
+    })
+}
+
+/// Removes a dependency. Managers and tier 0; removing a missing one is harmless.
+#[no_mangle]
+pub unsafe extern "C" fn agor_remove_dependency(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    depends_on: *const c_char,
+) -> agor_status {
+    update::<_, *mut c_char, _>(actor, None, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
+        Ok(me.remove_dependency(task, on)?)
+    })
+}
+
+/// Ids of the tasks `task_id` waits for, as a JSON array of strings.
+///
+/// Ownership: `*out_ids` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_dependencies(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_ids: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(actor, out_ids, "out_ids", |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let task = unsafe { text(task_id, "task_id") }?;
+        Ok(me.dependencies(task)?)
+    })
+}
+
+/// Todo tasks the actor could claim now, in claim order, as a JSON array.
+///
+/// Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub extern "C" fn agor_ready_tasks(
+    actor: Option<&agor_actor>,
+    out_tasks: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(actor, out_tasks, "out_tasks", |me| Ok(me.ready_tasks()?))
+}

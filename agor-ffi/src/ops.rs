@@ -1,0 +1,59 @@
+//! The generic entry points: `agor_call` runs any operation of the catalogue from a JSON
+//! request, `agor_operations` lists the catalogue. The typed functions are conveniences over
+//! the same core; this pair reaches every operation, including ones added after a host was
+//! written.
+
+use std::ffi::c_char;
+
+use agor_core::ops::{self, Caller};
+
+use crate::boundary::{call, handle, put_string, required_out, text};
+use crate::status::agor_status;
+use crate::store::{agor_actor, agor_store};
+
+/// Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
+/// (see `agor_operations` for every name and its JSON Schema).
+///
+/// `actor` NULL runs it as the operator (who sets the team up: `register_agent`, `allow`,
+/// `audit_log`, …) on `store`; a non-NULL `actor` runs it as that agent, and `store` may then
+/// be NULL. Every rule applies as in the typed functions; an unknown operation or a malformed
+/// request is `AGOR_INVALID_INPUT` naming the problem.
+///
+/// Ownership: `*out_response` receives the response as JSON (`null` for operations that return
+/// nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_call(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    request_json: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_response, "out_response")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let request = unsafe { text(request_json, "request_json") }?;
+        let caller = match actor {
+            Some(a) => Caller::Agent(&a.actor),
+            None => Caller::Operator(&handle(store, "store")?.store),
+        };
+        put_string(out, ops::call_json(caller, request)?);
+        Ok(())
+    })
+}
+
+/// The catalogue: a JSON array of every operation with its `name`, `doc`, `caller`
+/// (`agent`, `operator` or `either`), permission `action`, and `request`/`response` JSON
+/// Schemas.
+///
+/// Ownership: `*out_operations` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub extern "C" fn agor_operations(out_operations: Option<&mut *mut c_char>) -> agor_status {
+    call(|| {
+        let out = required_out(out_operations, "out_operations")?;
+        // Plain data with string keys: serializing it cannot fail.
+        let listing =
+            serde_json::to_string(&ops::catalogue()).expect("the catalogue serializes to JSON");
+        put_string(out, listing);
+        Ok(())
+    })
+}
