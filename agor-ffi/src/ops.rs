@@ -50,10 +50,7 @@ pub unsafe extern "C" fn agor_call(
 pub extern "C" fn agor_operations(out_operations: Option<&mut *mut c_char>) -> agor_status {
     call(|| {
         let out = required_out(out_operations, "out_operations")?;
-        // Plain data with string keys: serializing it cannot fail.
-        let listing =
-            serde_json::to_string(&ops::catalogue()).expect("the catalogue serializes to JSON");
-        put_string(out, listing);
+        put_string(out, ops::catalogue_json());
         Ok(())
     })
 }

@@ -67,6 +67,23 @@ impl Actor {
         self.store.clone_ref(py)
     }
 
+    /// Runs any operation of the catalogue (`agor.operations()`) as this agent:
+    /// `actor.call({"op": "send", "to": "dev-1", "content": "hi"})`. Returns the response as
+    /// plain Python data; raises the same errors as the typed methods.
+    #[pyo3(name = "call")]
+    fn call_operation<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.store.get().slot.get(py)?;
+        let id = self.id.as_str();
+        crate::call_operation(py, request, move |req| {
+            let me = store.as_agent(id)?;
+            core::ops::call_json(core::ops::Caller::Agent(&me), req)
+        })
+    }
+
     /// The acting agent's own `Agent` record. Raises `NotFoundError` if it is not registered.
     fn whoami<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.whoami())

@@ -40,6 +40,39 @@ pub(crate) fn to_u32(py: Python<'_>, field: &'static str, value: i64) -> PyResul
     })
 }
 
+/// A catalogue request from Python: a dict `{"op": name, ...}` (or its JSON text).
+fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = request.extract::<String>() {
+        return Ok(text);
+    }
+    py.import("json")?
+        .call_method1("dumps", (request,))?
+        .extract()
+}
+
+/// Runs a catalogue request for `caller` without the GIL and returns the response as Python
+/// data (dicts, lists, str, int, None), decoded by the `json` module.
+pub(crate) fn call_operation<'py>(
+    py: Python<'py>,
+    request: &Bound<'py, PyAny>,
+    run: impl FnOnce(&str) -> agor_core::Result<String> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = request_json(py, request)?;
+    let response = py
+        .detach(|| run(&text))
+        .map_err(|e| errors::to_py_err(py, e))?;
+    py.import("json")?.call_method1("loads", (response,))
+}
+
+/// The catalogue of operations: a list of dicts with `name`, `doc`, `caller` (`agent`,
+/// `operator` or `either`), the permission `action`, and the `request`/`response` JSON
+/// Schemas. Every operation can be run with `Store.call` / `Actor.call`.
+#[pyfunction]
+fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    py.import("json")?
+        .call_method1("loads", (agor_core::ops::catalogue_json(),))
+}
+
 /// Runs the `btmsg` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code. Used by the `btmsg` console script.
 #[pyfunction]
@@ -60,6 +93,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_LEASE_SECONDS", agor_core::DEFAULT_LEASE_SECS)?;
     m.add("MAX_LEASE_SECONDS", agor_core::MAX_LEASE_SECS)?;
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
+    m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
     m.add_function(wrap_pyfunction!(bttask_main, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_error, m)?)?;

@@ -161,6 +161,20 @@ impl Store {
         call_core(py, || store.register_agent(&new))
     }
 
+    /// Runs any operation of the catalogue (`agor.operations()`) as the operator:
+    /// `store.call({"op": "audit_log", "limit": 5})`. Operations that act as an agent raise
+    /// `PermissionDeniedError` here; run them with `Actor.call`.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        crate::call_operation(py, request, move |req| {
+            core::ops::call_json(core::ops::Caller::Operator(&store), req)
+        })
+    }
+
     /// One agent by id or unique id prefix. Raises `NotFoundError` / `AmbiguousIdError`.
     fn get_agent<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;

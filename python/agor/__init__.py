@@ -60,6 +60,7 @@ from agor._agor import (
     TaskDetail,
     __version__,
     open,
+    operations,
 )
 from agor import errors
 from agor.errors import (
@@ -80,6 +81,7 @@ from agor.errors import (
 
 __all__ = [
     "open",
+    "operations",
     "Store",
     "Actor",
     "Agent",

@@ -39,6 +39,11 @@ def open(
     agor (the file is left untouched).
     """
 
+def operations() -> List[Dict[str, Any]]:
+    """The catalogue of operations: ``name``, ``doc``, ``caller`` (``agent``, ``operator`` or
+    ``either``), the permission ``action`` and the ``request``/``response`` JSON Schemas.
+    Every operation runs through ``Store.call`` (operator) or ``Actor.call`` (agent)."""
+
 def btmsg_main(argv: List[str]) -> int:
     """Run the ``btmsg`` command with ``argv`` (``argv[0]`` is the program name); return its exit code."""
 
@@ -68,6 +73,8 @@ class Store:
         model: Optional[str] = None,
         cwd: Optional[str] = None,
     ) -> Agent: ...
+    def call(self, request: Union[Dict[str, Any], str]) -> Any:
+        """Run any catalogue operation as the operator: ``{"op": name, **arguments}``."""
     def get_agent(self, id: str) -> Agent: ...
     def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
     def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None: ...
@@ -93,6 +100,8 @@ class Actor:
     def id(self) -> str: ...
     @property
     def store(self) -> Store: ...
+    def call(self, request: Union[Dict[str, Any], str]) -> Any:
+        """Run any catalogue operation as this agent: ``{"op": name, **arguments}``."""
     def whoami(self) -> Agent: ...
     def register_agent(
         self,

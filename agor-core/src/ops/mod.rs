@@ -111,6 +111,12 @@ pub fn catalogue() -> Vec<Operation> {
     catalogue::operations()
 }
 
+/// The catalogue as JSON text: an array of operations with their schemas.
+pub fn catalogue_json() -> String {
+    // Plain data with string keys: serializing it cannot fail.
+    serde_json::to_string(&catalogue()).expect("the catalogue serializes to JSON")
+}
+
 /// The names of every operation.
 pub fn names() -> &'static [&'static str] {
     catalogue::NAMES
