@@ -84,14 +84,25 @@ class Cli:
         return json.loads(self.ok("--json", *args, **kw))
 
     def fails(self, code: int, *args, **kw) -> str:
-        """Asserts exit `code`, nothing on stdout, and exactly one error line; returns it."""
+        """Asserts exit `code`, nothing on stdout, and exactly one error line (for a usage
+        error of a known command, followed by that command's usage lines); returns it."""
         r = self.run(*args, **kw)
         assert r.code == code, f"{self.prog} {args}: expected {code}, got {r.code}: {r.err}{r.out}"
         assert r.out == ""
         lines = r.err.splitlines()
-        assert len(lines) == 1, f"error should be one line: {r.err!r}"
-        assert lines[0].startswith(f"{self.prog}: error: ")
+        assert lines and lines[0].startswith(f"{self.prog}: error: "), r.err
+        usage = lines[1:]
+        if usage:
+            assert code == 2, f"only usage errors show usage: {r.err!r}"
+            assert usage[0].startswith(f"usage: {self.prog} "), f"one error line: {r.err!r}"
+            assert all(u.startswith(f"       {self.prog} ") for u in usage[1:]), r.err
         return lines[0]
+
+    def usage_lines(self, *args, **kw) -> list[str]:
+        """The usage lines printed under the error line of a usage error (exit 2)."""
+        r = self.run(*args, **kw)
+        assert r.code == 2 and r.out == "", r
+        return [line.split(None, 1)[1] for line in r.err.splitlines()[1:]]
 
 
 def run_on_tty(cli: Cli, *args, agent=None, env=None) -> str:
