@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use agor_core::{Agent, Channel, ChannelMessage, DeadLetter, Message};
+use agor_core::{Agent, Channel, ChannelMessage, DeadLetter, Delivery, Message};
 use serde::Serialize;
 
 use crate::terminal::{bold, dim, id, must_escape, name, say, warn, Align, Cell, Paint, Term};
@@ -251,6 +251,37 @@ pub fn dead_letters(t: &mut Term<'_>, letters: &[DeadLetter]) -> io::Result<()> 
             warn(d.error.as_deref().unwrap_or(""))
         )?;
         t.lines("    ", &d.content)?;
+    }
+    Ok(())
+}
+
+/// Text for a fan-out send: who got it, whose copy waits as a dead letter, who was skipped.
+pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
+    let names = |ids: Vec<&str>| name(ids.join(", "));
+    say!(
+        t,
+        "sent to {} agent(s): {}",
+        d.sent.len(),
+        names(d.sent.iter().map(|m| m.to_agent.as_str()).collect())
+    )?;
+    if !d.dead_lettered.is_empty() {
+        let list: Vec<String> = d
+            .dead_lettered
+            .iter()
+            .map(|(a, id)| format!("{a} (#{id})"))
+            .collect();
+        say!(
+            t,
+            "kept as dead letters (unavailable): {}",
+            name(list.join(", "))
+        )?;
+    }
+    if !d.skipped.is_empty() {
+        say!(
+            t,
+            "skipped (not in contacts): {}",
+            names(d.skipped.iter().map(String::as_str).collect())
+        )?;
     }
     Ok(())
 }
