@@ -712,7 +712,8 @@ pub fn help(topic: Option<&str>) -> Result<String, UsageError> {
             .collect(),
         Lookup::Unknown => {
             return Err(UsageError::new(format!(
-                "no help for unknown command '{topic}'; run `btmsg --help`"
+                "no help for unknown command '{topic}'{}",
+                did_you_mean(topic, command_words(), "; run `btmsg --help`")
             )))
         }
     };

@@ -327,22 +327,23 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
                         "`bttask {usage}` is not yet available in this version"
                     )));
                 }
-                let words = COMMANDS
-                    .iter()
-                    .flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied()));
                 return Err(UsageError::new(format!(
                     "unknown command '{word}'{}",
-                    did_you_mean(
-                        word,
-                        std::iter::once("help").chain(words),
-                        "; run `bttask --help`"
-                    )
+                    did_you_mean(word, command_words(), "; run `bttask --help`")
                 )));
             };
             return command_line(def, scanner, p).map_err(|e| e.with_usage("bttask", def.usage));
         }
     };
     finish(p, command)
+}
+
+/// Every command name and alias, for "did you mean".
+fn command_words() -> impl Iterator<Item = &'static str> {
+    let names = COMMANDS
+        .iter()
+        .flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied()));
+    std::iter::once("help").chain(names)
 }
 
 /// The rest of the line once the command is known: its options and arguments, or its help.
@@ -495,7 +496,8 @@ pub fn help(topic: Option<&str>) -> Result<String, UsageError> {
     };
     let Some(def) = lookup(topic) else {
         return Err(UsageError::new(format!(
-            "no help for unknown command '{topic}'; run `bttask --help`"
+            "no help for unknown command '{topic}'{}",
+            did_you_mean(topic, command_words(), "; run `bttask --help`")
         )));
     };
     let mut s = String::new();

@@ -403,6 +403,10 @@ fn mistyped_words_get_a_suggestion() {
     assert!(err(&["frobnicate"]).contains("run `btmsg --help`"));
     assert!(err(&["channel", "lsit"]).contains("did you mean 'list'?"));
     assert!(err(&["inbox", "--al"]).contains("did you mean '--all'?"));
+    assert!(help(Some("sned"))
+        .unwrap_err()
+        .0
+        .contains("did you mean 'send'?"));
 }
 
 #[test]

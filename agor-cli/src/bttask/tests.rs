@@ -397,6 +397,10 @@ fn mistyped_words_get_a_suggestion() {
     assert!(err(&["craete", "x"]).contains("did you mean 'create'?"));
     assert!(err(&["claim", "--leas", "5"]).contains("did you mean '--lease'?"));
     assert!(err(&["zzz"]).contains("run `bttask --help`"));
+    assert!(help(Some("clam"))
+        .unwrap_err()
+        .0
+        .contains("did you mean 'claim'?"));
 }
 
 #[test]
