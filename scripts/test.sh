@@ -21,7 +21,10 @@ fi
 if [ ! -x target/venv/bin/python ]; then
     python3 -m venv target/venv
 fi
-target/venv/bin/python -m pip install --quiet --upgrade pip "maturin>=1.5,<2" pytest
+# Not --quiet: on a first run pip downloads and maturin compiles for a minute or more, and
+# its progress is what tells a newcomer that something is happening.
+step "Python tools (pip, maturin, pytest) into target/venv"
+target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest
 export PATH="$root/target/venv/bin:$PATH"
 
 step "format and lint"
@@ -31,8 +34,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests (core, CLI, C ABI unit tests, header freshness)"
 cargo test --workspace
 
-step "Python package: pip install ."
-python -m pip install --quiet "$root"
+step "Python package: pip install . (builds the Rust extension with maturin)"
+python -m pip install "$root"
 
 step "Python tests (API, and the CLI through the console script)"
 # Run from outside the tree so `import agor` finds the installed package, not python/.
@@ -42,6 +45,9 @@ step "CLI tests against the native binaries"
 cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
     python -m pytest -q -p no:cacheprovider test_cli.py test_bttask.py)
+
+step "first run: scripts/demo.sh twice on a kept database, errors on one line"
+bash scripts/check-demo.sh
 
 step "C tests (normal and under valgrind)"
 bash tests/c/run.sh

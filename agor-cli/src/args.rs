@@ -9,6 +9,8 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
 
+use crate::suggest::did_you_mean;
+
 /// How many values an option takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arity {
@@ -71,9 +73,29 @@ impl Opt {
     }
 }
 
-/// A command line that does not fit the command's syntax (exit code 2).
+/// A command line that does not fit the command's syntax (exit code 2): the message, and the
+/// usage lines of the command it was meant for (printed under the error line) once known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
+pub struct UsageError(pub String, pub Vec<String>);
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> UsageError {
+        UsageError(message.into(), Vec::new())
+    }
+
+    /// Adds the usage lines of `prog`'s command, unless a more specific set is already there.
+    pub fn with_usage(mut self, prog: &str, lines: &[&str]) -> UsageError {
+        if self.1.is_empty() {
+            self.1 = lines.iter().map(|l| format!("{prog} {l}")).collect();
+        }
+        self
+    }
+
+    /// `prog command …` lines showing the accepted forms, empty when the command is unknown.
+    pub fn usage(&self) -> &[String] {
+        &self.1
+    }
+}
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -86,7 +108,7 @@ impl std::error::Error for UsageError {}
 pub type Result<T, E = UsageError> = std::result::Result<T, E>;
 
 fn usage<T>(msg: impl Into<String>) -> Result<T> {
-    Err(UsageError(msg.into()))
+    Err(UsageError::new(msg.into()))
 }
 
 /// Options and positionals collected from argv, consumed by the command builders.
@@ -154,8 +176,13 @@ impl Scanner {
                 Some((n, v)) => (n, Some(OsString::from(v))),
                 None => (body, None),
             };
-            let opt = find(specs, |o| o.long == name)
-                .ok_or_else(|| unknown_option(&format!("--{name}")))?;
+            let opt = find(specs, |o| o.long == name).ok_or_else(|| {
+                let longs = specs.iter().flat_map(|s| s.iter()).map(|o| o.long);
+                let dashed: Vec<String> = longs.map(|l| format!("--{l}")).collect();
+                let spelled = format!("--{name}");
+                let hint = did_you_mean(&spelled, dashed.iter().map(String::as_str), LITERAL_DASH);
+                UsageError::new(format!("unknown option '{spelled}'{hint}"))
+            })?;
             let value = self.value_for(opt, inline, &format!("--{name}"))?;
             into.record(opt, value)?;
             return Ok(None);
@@ -170,7 +197,7 @@ impl Scanner {
         let cluster = &text[1..];
         for (i, c) in cluster.char_indices() {
             let opt = find(specs, |o| o.short == Some(c))
-                .ok_or_else(|| unknown_option(&format!("-{c}")))?;
+                .ok_or_else(|| UsageError::new(format!("unknown option '-{c}'{LITERAL_DASH}")))?;
             if opt.arity == Arity::Flag {
                 into.record(opt, None)?;
                 continue;
@@ -222,11 +249,8 @@ fn find<'a>(specs: &[&'a [Opt]], pred: impl Fn(&Opt) -> bool) -> Option<&'a Opt>
     specs.iter().flat_map(|s| s.iter()).find(|o| pred(o))
 }
 
-fn unknown_option(spelled: &str) -> UsageError {
-    UsageError(format!(
-        "unknown option '{spelled}' (to pass text that starts with '-', put it after `--`)"
-    ))
-}
+/// How to pass text that looks like an option, told when an unknown one is not a typo.
+const LITERAL_DASH: &str = " (to pass text that starts with '-', put it after `--`)";
 
 fn utf8(value: OsString, what: &str) -> Result<String> {
     value
@@ -311,7 +335,7 @@ impl Parsed {
     /// Like [`Parsed::field`], but missing is a usage error.
     pub fn required(&mut self, longs: &[&str], what: &str) -> Result<String> {
         self.field(longs, what)?
-            .ok_or_else(|| UsageError(format!("missing {what}")))
+            .ok_or_else(|| UsageError::new(format!("missing {what}")))
     }
 
     /// Free text: the option's value, or every remaining positional joined by spaces
@@ -451,7 +475,8 @@ mod tests {
     #[test]
     fn usage_errors() {
         let err = |args: &[&str]| scan(args).unwrap_err().0;
-        assert!(err(&["--nope"]).contains("unknown option '--nope'"));
+        assert!(err(&["--nope"]).contains("unknown option '--nope' (to pass"));
+        assert!(err(&["--limt", "3"]).contains("unknown option '--limt'; did you mean '--limit'?"));
         assert!(err(&["-x"]).contains("unknown option '-x'"));
         assert!(err(&["--limit"]).contains("needs a value"));
         assert!(err(&["--json=1"]).contains("takes no value"));

@@ -2,15 +2,16 @@
 //! positional and documented flag forms alike), and the execution of that command on a store.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
-use agor_core::{Actor, AgentStatus, Delivery, NewAgent, Store};
+use agor_core::{Actor, AgentStatus, NewAgent, Store};
 use serde_json::json;
 
 use crate::args::{Opt, Parsed, Scanner, UsageError};
 use crate::exit::CliError;
 use crate::render::{self, short_id, Output};
+use crate::suggest::did_you_mean;
+use crate::terminal::{self as tm, say};
 
 /// Names the acting agent; commands marked with `*` in the help need it.
 pub const AGENT_ENV: &str = "BTMSG_AGENT_ID";
@@ -460,13 +461,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
     let first = first
         .map(|w| {
             w.into_string()
-                .map_err(|_| UsageError("the command name is not valid UTF-8".into()))
+                .map_err(|_| UsageError::new("the command name is not valid UTF-8"))
         })
         .transpose()?;
     let command = match first.as_deref() {
         None if p.flag("version") => Command::Version,
         None if p.flag("help") => Command::Help(None),
-        None => return Err(UsageError("missing command; run `btmsg --help`".into())),
+        None => return Err(UsageError::new("missing command; run `btmsg --help`")),
         Some("help") => {
             scanner.rest(&[GLOBAL], &mut p)?;
             let mut topic = Vec::new();
@@ -484,7 +485,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
                         if p.flag("help") {
                             return finish_help(p, Some(group.to_owned()));
                         }
-                        return Err(UsageError(format!(
+                        return Err(UsageError::new(format!(
                             "missing {group} subcommand ({})",
                             subcommands(group).join(", ")
                         )));
@@ -492,26 +493,52 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
                     match lookup(&format!("{group} {sub}")) {
                         Lookup::Command(def) => def,
                         _ => {
-                            return Err(UsageError(format!(
-                                "unknown {group} subcommand '{sub}' (expected {})",
-                                subcommands(group).join(", ")
-                            )))
+                            let subs = subcommands(group);
+                            return Err(UsageError::new(format!(
+                                "unknown {group} subcommand '{sub}'{}",
+                                did_you_mean(
+                                    &sub,
+                                    subs.iter().copied(),
+                                    &format!(" (expected {})", subs.join(", "))
+                                ),
+                            )));
                         }
                     }
                 }
                 Lookup::Unknown => {
-                    return Err(UsageError(format!(
-                        "unknown command '{word}'; run `btmsg --help`"
+                    return Err(UsageError::new(format!(
+                        "unknown command '{word}'{}",
+                        did_you_mean(word, command_words(), "; run `btmsg --help`")
                     )))
                 }
             };
-            scanner.rest(&[GLOBAL, def.opts], &mut p)?;
-            if p.flag("help") {
-                return finish_help(p, Some(def.name.to_owned()));
-            }
-            build(def, &mut p)?
+            return command_line(def, scanner, p).map_err(|e| e.with_usage("btmsg", def.usage));
         }
     };
+    finish(p, command)
+}
+
+/// Every word that may start a command line, for "did you mean".
+fn command_words() -> impl Iterator<Item = &'static str> {
+    let firsts = COMMANDS.iter().flat_map(|d| {
+        std::iter::once(d.name)
+            .chain(d.aliases.iter().copied())
+            .map(|n| n.split(' ').next().unwrap_or(n))
+    });
+    std::iter::once("help").chain(firsts)
+}
+
+/// The rest of the line once the command is known: its options and arguments, or its help.
+fn command_line(
+    def: &CommandDef,
+    mut scanner: Scanner,
+    mut p: Parsed,
+) -> Result<Invocation, UsageError> {
+    scanner.rest(&[GLOBAL, def.opts], &mut p)?;
+    if p.flag("help") {
+        return finish_help(p, Some(def.name.to_owned()));
+    }
+    let command = build(def, &mut p)?;
     finish(p, command)
 }
 
@@ -534,15 +561,15 @@ fn finish(mut p: Parsed, command: Command) -> Result<Invocation, UsageError> {
 pub(crate) fn db_and_json(p: &mut Parsed) -> Result<(Option<PathBuf>, bool), UsageError> {
     let db = p.value_os("db").map(PathBuf::from);
     if db.as_ref().is_some_and(|d| d.as_os_str().is_empty()) {
-        return Err(UsageError("--db must not be empty".into()));
+        return Err(UsageError::new("--db must not be empty"));
     }
     Ok((db, p.flag("json")))
 }
 
 fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
     match p.number::<u32>("limit", "a positive number")? {
-        Some(0) => Err(UsageError(
-            "--limit must be a positive number, not '0'".into(),
+        Some(0) => Err(UsageError::new(
+            "--limit must be a positive number, not '0'",
         )),
         other => Ok(other),
     }
@@ -551,11 +578,9 @@ fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
 fn dead_letter_id(p: &mut Parsed, long: &str) -> Result<Option<i64>, UsageError> {
     match p.value(long)? {
         None => Ok(None),
-        Some(v) => v
-            .trim_start_matches('#')
-            .parse()
-            .map(Some)
-            .map_err(|_| UsageError(format!("--{long} takes a dead-letter number, not '{v}'"))),
+        Some(v) => v.trim_start_matches('#').parse().map(Some).map_err(|_| {
+            UsageError::new(format!("--{long} takes a dead-letter number, not '{v}'"))
+        }),
     }
 }
 
@@ -586,7 +611,7 @@ fn build(def: &CommandDef, p: &mut Parsed) -> Result<Command, UsageError> {
                 (Some(r), None, false) => Target::Role(r),
                 (None, Some(g), false) => Target::Pattern(g),
                 (None, None, _) => Target::Agent(p.required(&["to"], "recipient")?),
-                _ => return Err(UsageError("give one of --to, --role and --pattern".into())),
+                _ => return Err(UsageError::new("give one of --to, --role and --pattern")),
             };
             Command::Send {
                 to,
@@ -656,7 +681,7 @@ fn build(def: &CommandDef, p: &mut Parsed) -> Result<Command, UsageError> {
             let clear = p.flag("clear");
             Command::DeadLetters(match (redeliver, clear) {
                 (true, true) => {
-                    return Err(UsageError("give --redeliver or --clear, not both".into()))
+                    return Err(UsageError::new("give --redeliver or --clear, not both"))
                 }
                 (true, false) => DeadLetterAction::Redeliver(dead_letter_id(p, "redeliver")?),
                 (false, true) => DeadLetterAction::Clear(dead_letter_id(p, "clear")?),
@@ -693,8 +718,9 @@ pub fn help(topic: Option<&str>) -> Result<String, UsageError> {
             })
             .collect(),
         Lookup::Unknown => {
-            return Err(UsageError(format!(
-                "no help for unknown command '{topic}'; run `btmsg --help`"
+            return Err(UsageError::new(format!(
+                "no help for unknown command '{topic}'{}",
+                did_you_mean(topic, command_words(), "; run `btmsg --help`")
             )))
         }
     };
@@ -772,12 +798,12 @@ fn optional_agent_from_env() -> Result<Option<String>, CliError> {
 pub(crate) fn agent_from_env() -> Result<String, CliError> {
     match std::env::var(AGENT_ENV) {
         Ok(id) if !id.is_empty() => Ok(id),
-        Ok(_) | Err(std::env::VarError::NotPresent) => Err(UsageError(format!(
+        Ok(_) | Err(std::env::VarError::NotPresent) => Err(UsageError::new(format!(
             "{AGENT_ENV} is not set; export {AGENT_ENV}=<your agent id> (see `btmsg register`)"
         ))
         .into()),
         Err(std::env::VarError::NotUnicode(_)) => {
-            Err(UsageError(format!("{AGENT_ENV} is not valid UTF-8")).into())
+            Err(UsageError::new(format!("{AGENT_ENV} is not valid UTF-8")).into())
         }
     }
 }
@@ -816,10 +842,10 @@ pub fn execute(inv: Invocation, out: &mut Output<'_>) -> Result<(), CliError> {
     match &command {
         Command::Help(topic) => {
             let text = help(topic.as_deref())?;
-            return Ok(out.w.write_all(text.as_bytes())?);
+            return Ok(out.text(|t| t.lines("", &text))?);
         }
         Command::Version => {
-            return Ok(writeln!(out.w, "btmsg {}", env!("CARGO_PKG_VERSION"))?);
+            return Ok(out.text(|t| say!(t, "btmsg {}", env!("CARGO_PKG_VERSION")))?);
         }
         _ => {}
     }
@@ -856,14 +882,14 @@ fn run(
                 Some(me) => me.register_agent(&new)?,
                 None => store.register_agent(&new)?,
             };
-            out.emit(&a, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&a, |t| {
+                say!(
+                    t,
                     "registered {} ({}), role {}, group {}, tier {}",
-                    p.name(&a.id),
-                    a.name,
-                    a.role,
-                    a.group_id,
+                    tm::name(&a.id),
+                    &a.name,
+                    &a.role,
+                    &a.group_id,
                     a.tier
                 )
             })?;
@@ -873,12 +899,12 @@ fn run(
             content,
         } => {
             let m = actor().send(&to, &content)?;
-            out.emit(&m, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&m, |t| {
+                say!(
+                    t,
                     "sent {} to {}",
-                    p.id(short_id(&m.id)),
-                    p.name(&m.to_agent)
+                    tm::id(short_id(&m.id)),
+                    tm::name(&m.to_agent)
                 )
             })?;
         }
@@ -890,16 +916,16 @@ fn run(
                 Target::Group => me.broadcast(&content)?,
                 Target::Agent(_) => unreachable!("matched above"),
             };
-            out.emit(&d, |w, p| delivery(w, p, &d))?;
+            out.emit(&d, |t| render::delivery(t, &d))?;
         }
         Command::Reply { id, content } => {
             let m = actor().reply(&id, &content)?;
-            out.emit(&m, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&m, |t| {
+                say!(
+                    t,
                     "replied {} to {}",
-                    p.id(short_id(&m.id)),
-                    p.name(&m.to_agent)
+                    tm::id(short_id(&m.id)),
+                    tm::name(&m.to_agent)
                 )
             })?;
         }
@@ -910,35 +936,29 @@ fn run(
             } else {
                 "no unread messages"
             };
-            out.emit(&msgs, |w, p| render::messages(w, p, &msgs, empty))?;
+            out.emit(&msgs, |t| render::messages(t, &msgs, empty))?;
         }
         Command::Read { id: Some(id) } => {
             let m = actor().read(&id)?;
-            out.emit(&m, |w, p| render::message(w, p, &m))?;
+            out.emit(&m, |t| render::message(t, &m))?;
         }
         Command::Read { id: None } => {
             let msgs = actor().read_unread()?;
-            out.emit(&msgs, |w, p| {
-                render::messages(w, p, &msgs, "no unread messages")
-            })?;
+            out.emit(&msgs, |t| render::messages(t, &msgs, "no unread messages"))?;
         }
         Command::Peek => {
             let msgs = actor().peek()?;
-            out.emit(&msgs, |w, p| {
-                render::messages(w, p, &msgs, "no unread messages")
-            })?;
+            out.emit(&msgs, |t| render::messages(t, &msgs, "no unread messages"))?;
         }
         Command::Contacts => {
             let agents = actor().contacts()?;
-            out.emit(&agents, |w, p| {
-                render::agents(w, p, &agents, unix_now(), stale_after)
+            out.emit(&agents, |t| {
+                render::agents(t, &agents, unix_now(), stale_after)
             })?;
         }
         Command::History { agent, limit } => {
             let msgs = actor().history(&agent, limit)?;
-            out.emit(&msgs, |w, p| {
-                render::messages(w, p, &msgs, "no messages yet")
-            })?;
+            out.emit(&msgs, |t| render::messages(t, &msgs, "no messages yet"))?;
         }
         Command::Status { group } => {
             let agents = match (group, acting) {
@@ -951,8 +971,8 @@ fn run(
                 }
                 (None, _) => actor().list_agents()?,
             };
-            out.emit(&agents, |w, p| {
-                render::agents(w, p, &agents, unix_now(), stale_after)
+            out.emit(&agents, |t| {
+                render::agents(t, &agents, unix_now(), stale_after)
             })?;
         }
         Command::Allow {
@@ -967,21 +987,21 @@ fn run(
             let arrow = if bidirectional { "<->" } else { "->" };
             out.emit(
                 &json!({ "from": from, "to": to, "bidirectional": bidirectional }),
-                |w, p| writeln!(w, "allowed {} {arrow} {}", p.name(&from), p.name(&to)),
+                |t| say!(t, "allowed {} {} {}", tm::name(&from), arrow, tm::name(&to)),
             )?;
         }
         Command::Whoami => {
             let a = actor().whoami()?;
-            out.emit(&a, |w, p| render::agent(w, p, &a))?;
+            out.emit(&a, |t| render::agent(t, &a))?;
         }
         Command::Graph => {
             let edges = match acting {
                 Some(me) => me.contact_graph()?,
                 None => store.contact_graph()?,
             };
-            out.emit(&edges, |w, p| {
+            out.emit(&edges, |t| {
                 if edges.is_empty() {
-                    return writeln!(w, "{}", p.dim("no contacts"));
+                    return say!(t, "{}", tm::dim("no contacts"));
                 }
                 let has =
                     |a: &str, b: &str| edges.iter().any(|e| e.agent_id == a && e.contact_id == b);
@@ -989,9 +1009,9 @@ fn run(
                     let (a, b) = (e.agent_id.as_str(), e.contact_id.as_str());
                     // A pair that goes both ways is printed once, from its smaller id.
                     match (has(b, a), a < b) {
-                        (true, true) => writeln!(w, "{} <-> {}", p.name(a), p.name(b))?,
+                        (true, true) => say!(t, "{} <-> {}", tm::name(a), tm::name(b))?,
                         (true, false) => {}
-                        (false, _) => writeln!(w, "{} -> {}", p.name(a), p.name(b))?,
+                        (false, _) => say!(t, "{} -> {}", tm::name(a), tm::name(b))?,
                     }
                 }
                 Ok(())
@@ -999,70 +1019,70 @@ fn run(
         }
         Command::Unread => {
             let n = actor().unread_count()?;
-            out.emit(&json!({ "unread": n }), |w, _| writeln!(w, "{n}"))?;
+            out.emit(&json!({ "unread": n }), |t| say!(t, "{}", n))?;
         }
         Command::Notify => {
             let line = actor().notify()?;
-            out.emit(&json!({ "summary": line }), |w, _| match &line {
-                Some(l) => writeln!(w, "{l}"),
+            out.emit(&json!({ "summary": line }), |t| match &line {
+                Some(l) => say!(t, "{}", l),
                 None => Ok(()),
             })?;
         }
         Command::Feed { limit, group } => {
             let msgs = actor().feed(group.as_deref(), limit)?;
-            out.emit(&msgs, |w, p| {
-                render::messages(w, p, &msgs, "no messages in the group")
+            out.emit(&msgs, |t| {
+                render::messages(t, &msgs, "no messages in the group")
             })?;
         }
         Command::ChannelCreate { name } => {
             let c = actor().create_channel(&name)?;
-            out.emit(&c, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&c, |t| {
+                say!(
+                    t,
                     "created {} ({})",
-                    p.name(&format!("#{}", c.name)),
-                    p.id(short_id(&c.id))
+                    tm::name(format!("#{}", c.name)),
+                    tm::id(short_id(&c.id))
                 )
             })?;
         }
         Command::ChannelList => {
             let chans = actor().list_channels()?;
-            out.emit(&chans, |w, p| render::channels(w, p, &chans))?;
+            out.emit(&chans, |t| render::channels(t, &chans))?;
         }
         Command::ChannelSend { channel, content } => {
             let post = actor().post(&channel, &content)?;
-            out.emit(&post, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&post, |t| {
+                say!(
+                    t,
                     "posted {} to {}",
-                    p.id(short_id(&post.id)),
-                    p.name(&channel)
+                    tm::id(short_id(&post.id)),
+                    tm::name(&channel)
                 )
             })?;
         }
         Command::ChannelHistory { channel, limit } => {
             let posts = actor().channel_history(&channel, limit)?;
-            out.emit(&posts, |w, p| render::posts(w, p, &posts))?;
+            out.emit(&posts, |t| render::posts(t, &posts))?;
         }
         Command::ChannelAdd { channel, agent } => {
             let c = actor().add_member(&channel, &agent)?;
-            out.emit(&c, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&c, |t| {
+                say!(
+                    t,
                     "{} is in {} ({} members)",
-                    p.name(&agent),
-                    p.name(&format!("#{}", c.name)),
+                    tm::name(&agent),
+                    tm::name(format!("#{}", c.name)),
                     c.member_count
                 )
             })?;
         }
         Command::Heartbeat => {
             let hb = actor().heartbeat()?;
-            out.emit(&hb, |w, p| {
-                writeln!(w, "heartbeat recorded for {}", p.name(&hb.agent_id))?;
+            out.emit(&hb, |t| {
+                say!(t, "heartbeat recorded for {}", tm::name(&hb.agent_id))?;
                 if !hb.redelivered.is_empty() {
-                    writeln!(
-                        w,
+                    say!(
+                        t,
                         "{} dead letter(s) redelivered to your inbox",
                         hb.redelivered.len()
                     )?;
@@ -1074,46 +1094,46 @@ fn run(
             let session = session.expect("resolved in execute()");
             let new = actor().ack(&id, &session)?;
             let acked = json!({ "message_id": id, "session_id": session, "new": new });
-            out.emit(&acked, |w, p| {
+            out.emit(&acked, |t| {
                 let what = if new {
                     "acknowledged"
                 } else {
                     "already acknowledged"
                 };
-                writeln!(w, "{what} {} for session {session}", p.id(&id))
+                say!(t, "{} {} for session {}", what, tm::id(&id), &session)
             })?;
         }
         Command::DeadLetters(DeadLetterAction::List) => {
             let letters = actor().dead_letters()?;
-            out.emit(&letters, |w, p| render::dead_letters(w, p, &letters))?;
+            out.emit(&letters, |t| render::dead_letters(t, &letters))?;
         }
         Command::DeadLetters(DeadLetterAction::Redeliver(id)) => {
             let msgs = actor().redeliver_dead_letters(id)?;
-            out.emit(&msgs, |w, p| {
-                writeln!(w, "redelivered {} dead letter(s)", msgs.len())?;
+            out.emit(&msgs, |t| {
+                say!(t, "redelivered {} dead letter(s)", msgs.len())?;
                 if msgs.is_empty() {
                     return Ok(());
                 }
-                render::messages(w, p, &msgs, "")
+                render::messages(t, &msgs, "")
             })?;
         }
         Command::DeadLetters(DeadLetterAction::Clear(id)) => {
             let n = actor().clear_dead_letters(id)? as i64;
-            out.emit(&json!({ "cleared": n }), |w, _| {
-                writeln!(w, "cleared {n} dead letter(s)")
+            out.emit(&json!({ "cleared": n }), |t| {
+                say!(t, "cleared {} dead letter(s)", n)
             })?;
         }
         Command::Stale { threshold } => {
             let stale = store.stale_agents(threshold)?;
-            out.emit(&stale, |w, p| {
+            out.emit(&stale, |t| {
                 if stale.is_empty() {
-                    return writeln!(w, "{}", p.dim("no stale agents"));
+                    return say!(t, "{}", tm::dim("no stale agents"));
                 }
                 for s in &stale {
-                    writeln!(
-                        w,
+                    say!(
+                        t,
                         "{} silent for {}",
-                        p.name(&s.agent_id),
+                        tm::name(&s.agent_id),
                         render::age(s.silent_secs)
                     )?;
                 }
@@ -1124,437 +1144,17 @@ fn run(
             let status: AgentStatus = status.parse()?;
             let me = actor();
             let a = me.set_status(agent.as_deref().unwrap_or(me.id()), status)?;
-            out.emit(&a, |w, p| writeln!(w, "{} is {}", p.name(&a.id), a.status))?;
+            out.emit(&a, |t| say!(t, "{} is {}", tm::name(&a.id), &a.status))?;
         }
         Command::Delete { id } => {
             actor().delete_message(&id)?;
-            out.emit(&json!({ "deleted": id }), |w, p| {
-                writeln!(w, "deleted message {}", p.id(&id))
+            out.emit(&json!({ "deleted": id }), |t| {
+                say!(t, "deleted message {}", tm::id(&id))
             })?;
         }
     }
     Ok(())
 }
 
-/// Text for a fan-out send: who got it, whose copy waits as a dead letter, who was skipped.
-fn delivery(w: &mut dyn Write, p: render::Paint, d: &Delivery) -> std::io::Result<()> {
-    let names = |ids: Vec<&str>| ids.iter().map(|i| p.name(i)).collect::<Vec<_>>().join(", ");
-    writeln!(
-        w,
-        "sent to {} agent(s): {}",
-        d.sent.len(),
-        names(d.sent.iter().map(|m| m.to_agent.as_str()).collect())
-    )?;
-    if !d.dead_lettered.is_empty() {
-        let list: Vec<String> = d
-            .dead_lettered
-            .iter()
-            .map(|(a, id)| format!("{} (#{id})", p.name(a)))
-            .collect();
-        writeln!(w, "kept as dead letters (unavailable): {}", list.join(", "))?;
-    }
-    if !d.skipped.is_empty() {
-        writeln!(
-            w,
-            "skipped (not in contacts): {}",
-            names(d.skipped.iter().map(String::as_str).collect())
-        )?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    crate::args::parser_test_helpers!("btmsg");
-
-    #[test]
-    fn register_both_syntaxes() {
-        let c = same(&[
-            &[
-                "register", "dev-1", "Dev One", "project", "core", "--tier", "2",
-            ],
-            &[
-                "register", "--id", "dev-1", "--name", "Dev One", "--role", "project", "--group",
-                "core", "--tier", "2",
-            ],
-            &[
-                "register", "--tier=2", "dev-1", "--name", "Dev One", "project", "core",
-            ],
-        ]);
-        let Command::Register(a) = c else {
-            panic!("{c:?}")
-        };
-        assert_eq!(
-            (
-                a.id.as_str(),
-                a.name.as_str(),
-                a.role.as_str(),
-                a.group.as_str()
-            ),
-            ("dev-1", "Dev One", "project", "core")
-        );
-        assert_eq!(a.tier, Some(2));
-        assert_eq!(a.model, None);
-        let Command::Register(a) = cmd(&["register", "a", "b", "c", "d", "--model", "m1"]) else {
-            panic!()
-        };
-        assert_eq!((a.tier, a.model.as_deref()), (None, Some("m1")));
-        assert_eq!(err(&["register", "a", "b", "c"]), "missing group");
-        assert!(err(&["register", "a", "b", "c", "d", "--tier", "x"]).contains("0, 1 or 2"));
-        assert_eq!(
-            err(&["register", "a", "b", "c", "d", "e"]),
-            "unexpected argument 'e'"
-        );
-    }
-
-    #[test]
-    fn send_reply_broadcast() {
-        let c = same(&[
-            &["send", "bob", "fix", "the", "parser"],
-            &["send", "--to", "bob", "--content", "fix the parser"],
-            &["send", "--content", "fix the parser", "bob"],
-            &["send", "--to=bob", "fix", "the", "parser"],
-            &["send", "bob", "--", "fix", "the", "parser"],
-        ]);
-        assert_eq!(
-            c,
-            Command::Send {
-                to: Target::Agent("bob".into()),
-                content: "fix the parser".into()
-            }
-        );
-        assert_eq!(
-            cmd(&["send", "bob", "--", "use", "--force", "-v"]),
-            Command::Send {
-                to: Target::Agent("bob".into()),
-                content: "use --force -v".into()
-            }
-        );
-        assert_eq!(
-            cmd(&["send", "--role", "tester", "run", "it"]),
-            Command::Send {
-                to: Target::Role("tester".into()),
-                content: "run it".into()
-            }
-        );
-        assert_eq!(
-            cmd(&["send", "--pattern", "dev-*", "hi"]),
-            Command::Send {
-                to: Target::Pattern("dev-*".into()),
-                content: "hi".into()
-            }
-        );
-        assert_eq!(
-            cmd(&["broadcast", "all", "hands"]),
-            Command::Send {
-                to: Target::Group,
-                content: "all hands".into()
-            }
-        );
-        assert_eq!(err(&["send", "bob"]), "missing message text");
-        assert_eq!(err(&["send"]), "missing recipient");
-        assert!(err(&["send", "--to", "a", "--role", "b", "x"]).contains("give one of"));
-        assert!(err(&["send", "bob", "hi", "--force"]).contains("unknown option '--force'"));
-        assert!(err(&["send", "--to", "bob", "--content", "a", "extra"]).contains("'extra'"));
-
-        let c = same(&[
-            &["reply", "abc123", "on", "it"],
-            &["reply", "--id", "abc123", "--content", "on it"],
-            &["reply", "--message-id", "abc123", "on it"],
-        ]);
-        assert_eq!(
-            c,
-            Command::Reply {
-                id: "abc123".into(),
-                content: "on it".into()
-            }
-        );
-    }
-
-    #[test]
-    fn reading_commands() {
-        assert_eq!(
-            cmd(&["inbox"]),
-            Command::Inbox {
-                all: false,
-                limit: None
-            }
-        );
-        same(&[
-            &["inbox", "--all", "--limit", "5"],
-            &["inbox", "-a", "--limit=5"],
-        ]);
-        assert_eq!(
-            same(&[
-                &["read", "abc"],
-                &["read", "--id", "abc"],
-                &["read", "--message-id=abc"]
-            ]),
-            Command::Read {
-                id: Some("abc".into())
-            }
-        );
-        assert_eq!(cmd(&["read"]), Command::Read { id: None });
-        assert_eq!(cmd(&["peek"]), Command::Peek);
-        assert_eq!(cmd(&["unread"]), Command::Unread);
-        assert_eq!(cmd(&["notify"]), Command::Notify);
-        assert_eq!(cmd(&["whoami"]), Command::Whoami);
-        assert_eq!(cmd(&["contacts"]), Command::Contacts);
-        assert_eq!(cmd(&["graph"]), Command::Graph);
-        assert_eq!(
-            same(&[
-                &["history", "bob", "--limit", "3"],
-                &["history", "--agent", "bob", "--limit", "3"]
-            ]),
-            Command::History {
-                agent: "bob".into(),
-                limit: 3
-            }
-        );
-        assert_eq!(
-            cmd(&["history", "bob"]),
-            Command::History {
-                agent: "bob".into(),
-                limit: DEFAULT_HISTORY_LIMIT
-            }
-        );
-        assert_eq!(
-            cmd(&["feed"]),
-            Command::Feed {
-                limit: DEFAULT_FEED_LIMIT,
-                group: None
-            }
-        );
-        assert!(err(&["feed", "--limit", "0"]).contains("positive"));
-        assert!(err(&["inbox", "--limit", "-1"]).contains("positive"));
-        assert!(err(&["peek", "extra"]).contains("unexpected argument"));
-        assert_eq!(cmd(&["status"]), Command::Status { group: None });
-        assert_eq!(
-            cmd(&["status", "--group", "core"]),
-            Command::Status {
-                group: Some("core".into())
-            }
-        );
-    }
-
-    #[test]
-    fn allow_both_syntaxes() {
-        let c = same(&[
-            &["allow", "a", "b", "-b"],
-            &["allow", "a", "b", "--bidirectional"],
-            &["allow", "--from", "a", "--to", "b", "-b"],
-            &["allow", "-b", "a", "b"],
-        ]);
-        assert_eq!(
-            c,
-            Command::Allow {
-                from: "a".into(),
-                to: "b".into(),
-                bidirectional: true
-            }
-        );
-        assert_eq!(
-            cmd(&["allow", "a", "b"]),
-            Command::Allow {
-                from: "a".into(),
-                to: "b".into(),
-                bidirectional: false
-            }
-        );
-    }
-
-    #[test]
-    fn channels_both_syntaxes() {
-        assert_eq!(
-            same(&[
-                &["channel", "create", "ops"],
-                &["channel", "create", "--name", "ops"]
-            ]),
-            Command::ChannelCreate { name: "ops".into() }
-        );
-        assert_eq!(
-            same(&[
-                &["channel", "list"],
-                &["channels"],
-                &["--json", "channel", "--json", "list"]
-            ]),
-            Command::ChannelList
-        );
-        assert_eq!(
-            same(&[
-                &["channel", "send", "ops", "hello", "all"],
-                &["channel-post", "--channel", "ops", "--content", "hello all"],
-                &["channel", "post", "ops", "hello all"],
-            ]),
-            Command::ChannelSend {
-                channel: "ops".into(),
-                content: "hello all".into()
-            }
-        );
-        assert_eq!(
-            same(&[
-                &["channel", "history", "ops", "--limit", "4"],
-                &["channel", "history", "--channel", "ops", "--limit", "4"]
-            ]),
-            Command::ChannelHistory {
-                channel: "ops".into(),
-                limit: 4
-            }
-        );
-        assert_eq!(
-            same(&[
-                &["channel", "add", "ops", "bob"],
-                &["channel", "add", "--channel", "ops", "--agent", "bob"]
-            ]),
-            Command::ChannelAdd {
-                channel: "ops".into(),
-                agent: "bob".into()
-            }
-        );
-        assert!(err(&["channel"]).contains("create, list, send, history, add"));
-        assert!(err(&["channel", "nuke"]).contains("unknown channel subcommand 'nuke'"));
-    }
-
-    #[test]
-    fn liveness_and_dead_letters() {
-        assert_eq!(cmd(&["heartbeat"]), Command::Heartbeat);
-        assert_eq!(
-            same(&[
-                &["ack", "--message-id", "m1", "--session", "s"],
-                &["ack", "m1", "--session=s"],
-                &["ack", "--id", "m1", "--session", "s"]
-            ]),
-            Command::Ack {
-                id: "m1".into(),
-                session: Some("s".into())
-            }
-        );
-        assert_eq!(
-            cmd(&["ack", "m1"]),
-            Command::Ack {
-                id: "m1".into(),
-                session: None
-            }
-        );
-        assert!(err(&["ack"]).contains("missing message id"));
-        use DeadLetterAction::*;
-        assert_eq!(cmd(&["dead-letters"]), Command::DeadLetters(List));
-        assert_eq!(
-            cmd(&["dead-letters", "--redeliver"]),
-            Command::DeadLetters(Redeliver(None))
-        );
-        assert_eq!(
-            same(&[
-                &["dead-letters", "--redeliver", "3"],
-                &["dead-letters", "--redeliver=#3"]
-            ]),
-            Command::DeadLetters(Redeliver(Some(3)))
-        );
-        assert_eq!(
-            cmd(&["dead-letters", "--clear", "--json"]),
-            Command::DeadLetters(Clear(None))
-        );
-        assert_eq!(
-            cmd(&["dead-letters", "--clear", "7"]),
-            Command::DeadLetters(Clear(Some(7)))
-        );
-        assert!(err(&["dead-letters", "--clear", "x"]).contains("dead-letter number"));
-        assert!(err(&["dead-letters", "--clear", "--redeliver"]).contains("not both"));
-        assert_eq!(
-            cmd(&["stale", "--threshold", "60"]),
-            Command::Stale {
-                threshold: Some(60)
-            }
-        );
-        assert_eq!(
-            same(&[
-                &["set-status", "sleeping", "bob"],
-                &["set-status", "--status", "sleeping", "--agent", "bob"]
-            ]),
-            Command::SetStatus {
-                status: "sleeping".into(),
-                agent: Some("bob".into())
-            }
-        );
-        assert_eq!(cmd(&["delete", "m1"]), Command::Delete { id: "m1".into() });
-    }
-
-    #[test]
-    fn global_options_anywhere() {
-        for line in [
-            &["--db", "/tmp/x.db", "--json", "unread"][..],
-            &["unread", "--db", "/tmp/x.db", "--json"],
-            &["--json", "unread", "--db=/tmp/x.db"],
-        ] {
-            let inv = parse_line(line).unwrap();
-            assert_eq!(inv.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
-            assert!(inv.json);
-            assert_eq!(inv.command, Command::Unread);
-        }
-        let inv = parse_line(&["unread"]).unwrap();
-        assert_eq!((inv.db, inv.json), (None, false));
-        assert!(err(&["--db", "", "unread"]).contains("must not be empty"));
-        assert!(err(&["--db"]).contains("needs a value"));
-        assert!(err(&["--json", "--json=x", "unread"]).contains("takes no value"));
-    }
-
-    #[test]
-    fn help_and_version() {
-        assert_eq!(cmd(&["--help"]), Command::Help(None));
-        assert_eq!(cmd(&["-h"]), Command::Help(None));
-        assert_eq!(cmd(&["help"]), Command::Help(None));
-        assert_eq!(cmd(&["help", "send"]), Command::Help(Some("send".into())));
-        // Help wins over missing arguments, and works for aliases and groups.
-        assert_eq!(cmd(&["send", "--help"]), Command::Help(Some("send".into())));
-        assert_eq!(
-            cmd(&["channel-post", "-h"]),
-            Command::Help(Some("channel send".into()))
-        );
-        assert_eq!(
-            cmd(&["channel", "--help"]),
-            Command::Help(Some("channel".into()))
-        );
-        assert_eq!(cmd(&["--version"]), Command::Version);
-        assert_eq!(err(&[]), "missing command; run `btmsg --help`");
-        assert!(err(&["frob"]).contains("unknown command 'frob'"));
-        assert!(err(&["--frob", "unread"]).contains("unknown option '--frob'"));
-    }
-
-    #[test]
-    fn help_texts_cover_the_table() {
-        let all = help(None).unwrap();
-        for def in COMMANDS {
-            assert!(all.contains(def.usage[0]), "{} missing from help", def.name);
-            assert!(help(Some(def.name)).unwrap().contains(def.about));
-        }
-        for code in [
-            "0  ok",
-            "2  usage",
-            "3  version conflict",
-            "4  permission",
-            "5  not found",
-        ] {
-            assert!(all.contains(code), "exit code line '{code}' missing");
-        }
-        assert!(help(Some("channel")).unwrap().contains("channel add"));
-        assert!(help(Some("nope")).is_err());
-    }
-
-    #[test]
-    fn every_table_entry_builds() {
-        // The first usage line with its required positionals filled in must parse, so a new
-        // table entry without a builder (or with a wrong usage line) fails here.
-        for def in COMMANDS {
-            let mut line: Vec<&str> = def.name.split(' ').collect();
-            let first_usage = def.usage[0];
-            let positionals = first_usage
-                .split(' ')
-                .filter(|w| w.starts_with('<'))
-                .count();
-            line.extend(std::iter::repeat("x").take(positionals));
-            parse_line(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
-        }
-    }
-}
+mod tests;

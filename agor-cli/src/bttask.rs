@@ -15,6 +15,8 @@ use crate::args::{Opt, Parsed, Scanner, UsageError};
 use crate::btmsg::{agent_from_env, db_and_json, open_store, AGENT_ENV};
 use crate::exit::CliError;
 use crate::render::{short_id, Output};
+use crate::suggest::did_you_mean;
+use crate::terminal::{self as tm, say};
 
 /// Options every command accepts, before or after the command word. `--version` is not among
 /// them: after the command word it is the task version of `status --version N`.
@@ -296,20 +298,19 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
         .next_word(&[GLOBAL, TOP], &mut p)?
         .map(|w| {
             w.into_string()
-                .map_err(|_| UsageError("the command name is not valid UTF-8".into()))
+                .map_err(|_| UsageError::new("the command name is not valid UTF-8"))
         })
         .transpose()?;
     if first.is_some() && p.flag("version") {
-        return Err(UsageError(
+        return Err(UsageError::new(
             "--version before a command prints the program version; give a task version \
-             after the command (`bttask status --id T --status S --version N`)"
-                .into(),
+             after the command (`bttask status --id T --status S --version N`)",
         ));
     }
     let command = match first.as_deref() {
         None if p.flag("version") => Command::Version,
         None if p.flag("help") => Command::Help(None),
-        None => return Err(UsageError("missing command; run `bttask --help`".into())),
+        None => return Err(UsageError::new("missing command; run `bttask --help`")),
         Some("help") => {
             scanner.rest(&[GLOBAL], &mut p)?;
             let topic = p.positional("the help topic")?;
@@ -322,22 +323,45 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, UsageError> {
                     .iter()
                     .find(|(u, _)| u.split(' ').next() == Some(word))
                 {
-                    return Err(UsageError(format!(
+                    return Err(UsageError::new(format!(
                         "`bttask {usage}` is not yet available in this version"
                     )));
                 }
-                return Err(UsageError(format!(
-                    "unknown command '{word}'; run `bttask --help`"
+                return Err(UsageError::new(format!(
+                    "unknown command '{word}'{}",
+                    did_you_mean(word, command_words(), "; run `bttask --help`")
                 )));
             };
-            scanner.rest(&[GLOBAL, def.opts], &mut p)?;
-            if p.flag("help") {
-                // Help ignores the rest of the line, so `bttask claim --help` needs nothing else.
-                return Ok(help_invocation(Some(def.name.to_owned())));
-            }
-            build(def, &mut p)?
+            return command_line(def, scanner, p).map_err(|e| e.with_usage("bttask", def.usage));
         }
     };
+    finish(p, command)
+}
+
+/// Every command name and alias, for "did you mean".
+fn command_words() -> impl Iterator<Item = &'static str> {
+    let names = COMMANDS
+        .iter()
+        .flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied()));
+    std::iter::once("help").chain(names)
+}
+
+/// The rest of the line once the command is known: its options and arguments, or its help.
+fn command_line(
+    def: &CommandDef,
+    mut scanner: Scanner,
+    mut p: Parsed,
+) -> Result<Invocation, UsageError> {
+    scanner.rest(&[GLOBAL, def.opts], &mut p)?;
+    if p.flag("help") {
+        // Help ignores the rest of the line, so `bttask claim --help` needs nothing else.
+        return Ok(help_invocation(Some(def.name.to_owned())));
+    }
+    let command = build(def, &mut p)?;
+    finish(p, command)
+}
+
+fn finish(mut p: Parsed, command: Command) -> Result<Invocation, UsageError> {
     let (db, json) = db_and_json(&mut p)?;
     p.finish()?;
     Ok(Invocation { db, json, command })
@@ -358,7 +382,7 @@ where
     T: std::str::FromStr<Err = agor_core::Error>,
 {
     v.parse()
-        .map_err(|e: agor_core::Error| UsageError(e.to_string()))
+        .map_err(|e: agor_core::Error| UsageError::new(e.to_string()))
 }
 
 fn lease(p: &mut Parsed) -> Result<u32, UsageError> {
@@ -471,8 +495,9 @@ pub fn help(topic: Option<&str>) -> Result<String, UsageError> {
         return Ok(overview());
     };
     let Some(def) = lookup(topic) else {
-        return Err(UsageError(format!(
-            "no help for unknown command '{topic}'; run `bttask --help`"
+        return Err(UsageError::new(format!(
+            "no help for unknown command '{topic}'{}",
+            did_you_mean(topic, command_words(), "; run `bttask --help`")
         )));
     };
     let mut s = String::new();
@@ -537,10 +562,10 @@ pub fn execute(inv: Invocation, out: &mut Output<'_>) -> Result<(), CliError> {
     match &command {
         Command::Help(topic) => {
             let text = help(topic.as_deref())?;
-            return Ok(out.w.write_all(text.as_bytes())?);
+            return Ok(out.text(|term| term.lines("", &text))?);
         }
         Command::Version => {
-            return Ok(writeln!(out.w, "bttask {}", env!("CARGO_PKG_VERSION"))?);
+            return Ok(out.text(|term| say!(term, "bttask {}", env!("CARGO_PKG_VERSION")))?);
         }
         _ => {}
     }
@@ -562,28 +587,28 @@ fn run<'a>(
         Command::Help(_) | Command::Version => unreachable!("handled before opening the store"),
         Command::List(filter) => {
             let tasks = actor().list_tasks(&filter)?;
-            out.emit(&tasks, |w, p| render::tasks(w, p, &tasks, "no tasks"))?;
+            out.emit(&tasks, |term| render::tasks(term, &tasks, "no tasks"))?;
         }
         Command::Add(new) => {
             let t = actor().create_task(&new)?;
-            out.emit(&t, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&t, |term| {
+                say!(
+                    term,
                     "created {} [{}] {}",
-                    p.id(short_id(&t.id)),
-                    t.status,
-                    t.title
+                    tm::id(short_id(&t.id)),
+                    &t.status,
+                    &t.title
                 )
             })?;
         }
         Command::Assign { task, agent } => {
             let t = actor().assign_task(&task, &agent)?;
-            out.emit(&t, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&t, |term| {
+                say!(
+                    term,
                     "assigned {} to {}",
-                    p.id(short_id(&t.id)),
-                    p.name(t.assigned_to.as_deref().unwrap_or(&agent))
+                    tm::id(short_id(&t.id)),
+                    tm::name(t.assigned_to.as_deref().unwrap_or(&agent))
                 )
             })?;
         }
@@ -599,30 +624,30 @@ fn run<'a>(
                 // written in one transaction by the core.
                 None => me.move_task(&task, status)?,
             };
-            out.emit(&t, |w, p| {
-                writeln!(
-                    w,
+            out.emit(&t, |term| {
+                say!(
+                    term,
                     "{} is {} (version {})",
-                    p.id(short_id(&t.id)),
-                    t.status,
+                    tm::id(short_id(&t.id)),
+                    &t.status,
                     t.version
                 )
             })?;
         }
         Command::Comment { task, content } => {
             let c = actor().comment(&task, &content)?;
-            out.emit(&c, |w, p| {
-                writeln!(w, "commented on {}", p.id(short_id(&c.task_id)))
+            out.emit(&c, |term| {
+                say!(term, "commented on {}", tm::id(short_id(&c.task_id)))
             })?;
         }
         Command::Show { task } => {
             let d = actor().get_task(&task)?;
-            out.emit(&d, |w, p| render::detail(w, p, &d))?;
+            out.emit(&d, |term| render::detail(term, &d))?;
         }
         Command::Board => {
             let columns = actor().board()?;
-            out.emit(&render::BoardJson(&columns), |w, p| {
-                render::board(w, p, &columns)
+            out.emit(&render::BoardJson(&columns), |term| {
+                render::board(term, &columns)
             })?;
         }
         Command::Delete { task } => {
@@ -630,25 +655,25 @@ fn run<'a>(
             // Resolve first so the output names the whole id, not the prefix typed.
             let id = me.get_task(&task)?.task.id;
             me.delete_task(&id)?;
-            out.emit(&json!({ "deleted": id }), |w, p| {
-                writeln!(w, "deleted task {}", p.id(&id))
+            out.emit(&json!({ "deleted": id }), |term| {
+                say!(term, "deleted task {}", tm::id(&id))
             })?;
         }
         Command::Claim { task, lease } => {
             let claim = actor().claim_task(task.as_deref(), lease)?;
-            out.emit(&claim, |w, p| match &claim {
-                Some(c) => render::claim(w, p, c, "claimed"),
-                None => writeln!(w, "{}", p.dim("nothing to claim")),
+            out.emit(&claim, |term| match &claim {
+                Some(c) => render::claim(term, c, "claimed"),
+                None => say!(term, "{}", tm::dim("nothing to claim")),
             })?;
         }
         Command::Renew { task, token, lease } => {
             let c = actor().renew_lease(&task, &token, lease)?;
-            out.emit(&c, |w, p| render::claim(w, p, &c, "renewed"))?;
+            out.emit(&c, |term| render::claim(term, &c, "renewed"))?;
         }
         Command::Release { task, token } => {
             let t = actor().release_task(&task, &token)?;
-            out.emit(&t, |w, p| {
-                writeln!(w, "released {} (back to todo)", p.id(short_id(&t.id)))
+            out.emit(&t, |term| {
+                say!(term, "released {} (back to todo)", tm::id(short_id(&t.id)))
             })?;
         }
         Command::Complete {
@@ -658,8 +683,8 @@ fn run<'a>(
             review,
         } => {
             let t = actor().complete_task(&task, &token, &completion, review)?;
-            out.emit(&t, |w, p| {
-                writeln!(w, "completed {}: {}", p.id(short_id(&t.id)), t.status)
+            out.emit(&t, |term| {
+                say!(term, "completed {}: {}", tm::id(short_id(&t.id)), &t.status)
             })?;
         }
         Command::Depend { task, on, remove } => {
@@ -671,24 +696,19 @@ fn run<'a>(
                 me.add_dependency(&task, &on)?;
             }
             let waits_for = me.dependencies(&task)?;
-            out.emit(&json!({ "task": task, "depends_on": waits_for }), |w, p| {
-                let list: Vec<String> = waits_for.iter().map(|d| p.id(short_id(d))).collect();
-                writeln!(
-                    w,
-                    "{} waits for: {}",
-                    p.id(&task),
-                    if list.is_empty() {
-                        "nothing".into()
-                    } else {
-                        list.join(", ")
-                    }
-                )
+            out.emit(&json!({ "task": task, "depends_on": waits_for }), |term| {
+                let list: Vec<&str> = waits_for.iter().map(|d| short_id(d)).collect();
+                let list = match list.is_empty() {
+                    true => tm::Cell::new("nothing"),
+                    false => tm::id(list.join(", ")),
+                };
+                say!(term, "{} waits for: {}", tm::id(&task), list)
             })?;
         }
         Command::Ready => {
             let tasks = actor().ready_tasks()?;
-            out.emit(&tasks, |w, p| {
-                render::tasks(w, p, &tasks, "nothing ready to claim")
+            out.emit(&tasks, |term| {
+                render::tasks(term, &tasks, "nothing ready to claim")
             })?;
         }
         Command::ReviewCount { group } => {
@@ -700,7 +720,7 @@ fn run<'a>(
             let attention = store.reviewer_attention(&group)?;
             out.emit(
                 &json!({ "group": group, "count": count, "attention": attention }),
-                |w, _| writeln!(w, "{count}"),
+                |term| say!(term, "{}", count),
             )?;
         }
     }

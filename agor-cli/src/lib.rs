@@ -10,18 +10,24 @@
 //! Exit codes (see [`exit`]): 0 ok, 1 error, 2 usage (also ambiguous id prefixes, invalid
 //! values and an unset `BTMSG_AGENT_ID`), 3 version conflict / already claimed / lease lost,
 //! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`
-//! (`bttask: error: …`).
+//! (`bttask: error: …`), followed for a usage error of a known command by its usage lines.
+//!
+//! Everything printed for people goes through [`terminal`], which escapes control and bidi
+//! characters by construction; `--json` keeps the text (JSON-escaped).
 
 pub mod args;
 pub mod btmsg;
 pub mod bttask;
 pub mod exit;
 pub mod render;
+mod suggest;
+pub mod terminal;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
-use render::{Output, Paint};
+use render::Output;
+use terminal::{say, Paint, Term};
 
 /// Runs `btmsg` with `args` (`args[0]` is the program name) and returns the exit code.
 ///
@@ -94,11 +100,7 @@ fn run_parsed<I>(
     (out, paint, err): (&mut dyn Write, Paint, &mut dyn Write),
 ) -> i32 {
     let result = parsed.map_err(exit::CliError::from).and_then(|inv| {
-        let mut output = Output {
-            w: out,
-            json: wants_json(&inv),
-            paint,
-        };
+        let mut output = Output::new(out, wants_json(&inv), paint);
         execute(inv, &mut output)
     });
     report(prog, result, err)
@@ -110,9 +112,20 @@ fn report(prog: &str, result: Result<(), exit::CliError>, err: &mut dyn Write) -
         Ok(()) => exit::OK,
         Err(exit::CliError::Io(e)) => report_write_error(prog, exit::OK, e, err),
         Err(e) => {
-            // The message is one line even if a core error ever carried a newline.
-            let line = e.to_string().replace('\n', " ");
-            let _ = writeln!(err, "{prog}: error: {line}");
+            // Through the terminal path like any output: errors quote ids, names and words
+            // from the command line, and escaping also keeps the message on one line.
+            let mut t = Term::new(err, Paint::plain());
+            let _ = say!(&mut t, "{}: error: {}", prog, e.to_string());
+            if let exit::CliError::Usage(u) = &e {
+                for (i, line) in u.usage().iter().enumerate() {
+                    let _ = say!(
+                        &mut t,
+                        "{} {}",
+                        if i == 0 { "usage:" } else { "      " },
+                        line
+                    );
+                }
+            }
             e.code()
         }
     }
@@ -123,6 +136,11 @@ fn report_write_error(prog: &str, code: i32, e: io::Error, err: &mut dyn Write) 
     if e.kind() == io::ErrorKind::BrokenPipe {
         return code;
     }
-    let _ = writeln!(err, "{prog}: error: {}", exit::CliError::Io(e));
+    let _ = say!(
+        &mut Term::new(err, Paint::plain()),
+        "{}: error: {}",
+        prog,
+        exit::CliError::Io(e).to_string()
+    );
     exit::ERROR
 }

@@ -1,67 +1,18 @@
-//! How command results reach stdout: one JSON document with `--json`, else readable text,
-//! coloured only on a terminal and never when `NO_COLOR` is set.
+//! How command results reach stdout: one JSON document with `--json`, else readable text
+//! through [`Term`] (escaped, coloured only on a terminal); and `btmsg`'s renderers.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
-use agor_core::{Agent, Channel, ChannelMessage, DeadLetter, Message};
+use agor_core::{Agent, Channel, ChannelMessage, DeadLetter, Delivery, Message};
 use serde::Serialize;
 
-/// ANSI styling that is a no-op when colour is off.
-#[derive(Debug, Clone, Copy)]
-pub struct Paint {
-    on: bool,
-}
-
-impl Paint {
-    /// Colour when stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
-    pub fn for_stdout() -> Paint {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-        Paint {
-            on: !no_color && !dumb && io::stdout().is_terminal(),
-        }
-    }
-
-    pub fn plain() -> Paint {
-        Paint { on: false }
-    }
-
-    fn wrap(self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
-    }
-
-    pub fn bold(self, s: &str) -> String {
-        self.wrap("1", s)
-    }
-
-    pub fn dim(self, s: &str) -> String {
-        self.wrap("2", s)
-    }
-
-    /// Agent ids and channel names.
-    pub fn name(self, s: &str) -> String {
-        self.wrap("36", s)
-    }
-
-    /// Message and record ids.
-    pub fn id(self, s: &str) -> String {
-        self.wrap("33", s)
-    }
-
-    pub fn warn(self, s: &str) -> String {
-        self.wrap("31", s)
-    }
-}
+use crate::terminal::{bold, dim, id, must_escape, name, say, warn, Align, Cell, Paint, Term};
 
 /// Where a command writes its result.
 pub struct Output<'w> {
-    pub w: &'w mut dyn Write,
-    pub json: bool,
-    pub paint: Paint,
+    w: &'w mut dyn Write,
+    json: bool,
+    paint: Paint,
 }
 
 impl std::fmt::Debug for Output<'_> {
@@ -73,40 +24,55 @@ impl std::fmt::Debug for Output<'_> {
     }
 }
 
-impl Output<'_> {
+impl<'w> Output<'w> {
+    pub fn new(w: &'w mut dyn Write, json: bool, paint: Paint) -> Output<'w> {
+        Output { w, json, paint }
+    }
+
     /// Prints `value` as one line of JSON, or runs `text` to print it for people.
     pub fn emit<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
-        text: impl FnOnce(&mut dyn Write, Paint) -> io::Result<()>,
+        text: impl FnOnce(&mut Term<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut *self.w, value).map_err(io::Error::from)?;
+            let mut ser = serde_json::Serializer::with_formatter(&mut *self.w, TerminalSafeJson);
+            value.serialize(&mut ser).map_err(io::Error::from)?;
             writeln!(self.w)
         } else {
-            text(self.w, self.paint)
+            self.text(text)
         }
+    }
+
+    /// Text that has no JSON form (help, version).
+    pub fn text(&mut self, text: impl FnOnce(&mut Term<'_>) -> io::Result<()>) -> io::Result<()> {
+        text(&mut Term::new(self.w, self.paint))
     }
 }
 
-/// Free text from the database (message bodies, names, titles) as it may be shown on a
-/// terminal: control characters other than tab are spelled out (`\u{1b}`), so one agent cannot
-/// send escape sequences or a bare `\r` that rewrites another agent's screen. JSON output
-/// carries the text unchanged.
-#[derive(Debug, Clone, Copy)]
-pub struct Visible<'a>(pub &'a str);
+/// Compact JSON whose strings also spell out DEL, C1, bidi and invisible characters as
+/// `\uXXXX` (serde_json escapes only C0), so `--json` piped to a terminal is as safe as the
+/// text form; a JSON parser reads back exactly the stored text.
+struct TerminalSafeJson;
 
-impl std::fmt::Display for Visible<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write as _;
-        for c in self.0.chars() {
-            if c.is_control() && c != '\t' {
-                write!(f, "{}", c.escape_unicode())?;
-            } else {
-                f.write_char(c)?;
+impl serde_json::ser::Formatter for TerminalSafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if must_escape(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{u:04x}")?;
+                }
+                start = i + c.len_utf8();
             }
         }
-        Ok(())
+        w.write_all(&fragment.as_bytes()[start..])
     }
 }
 
@@ -115,114 +81,99 @@ pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
-/// Writes `content` indented under a heading line, so multi-line messages stay readable.
-fn indented(w: &mut dyn Write, content: &str) -> io::Result<()> {
-    for line in content.lines() {
-        writeln!(w, "    {}", Visible(line))?;
-    }
-    Ok(())
-}
-
 /// A list of direct messages with their short ids (usable as prefixes), or `empty` when none.
-pub fn messages(w: &mut dyn Write, p: Paint, msgs: &[Message], empty: &str) -> io::Result<()> {
+pub fn messages(t: &mut Term<'_>, msgs: &[Message], empty: &str) -> io::Result<()> {
     if msgs.is_empty() {
-        return writeln!(w, "{}", p.dim(empty));
+        return say!(t, "{}", dim(empty));
     }
     for m in msgs {
-        message_heading(w, p, m, short_id(&m.id))?;
-        indented(w, &m.content)?;
+        message_heading(t, m, short_id(&m.id))?;
+        t.lines("    ", &m.content)?;
     }
     Ok(())
 }
 
 /// One message in full, with its whole id.
-pub fn message(w: &mut dyn Write, p: Paint, m: &Message) -> io::Result<()> {
-    message_heading(w, p, m, &m.id)?;
-    indented(w, &m.content)
+pub fn message(t: &mut Term<'_>, m: &Message) -> io::Result<()> {
+    message_heading(t, m, &m.id)?;
+    t.lines("    ", &m.content)
 }
 
-fn message_heading(w: &mut dyn Write, p: Paint, m: &Message, id: &str) -> io::Result<()> {
+fn message_heading(t: &mut Term<'_>, m: &Message, msg_id: &str) -> io::Result<()> {
     let unread = if m.read { "" } else { " *" };
     let reply = m
         .reply_to
         .as_deref()
         .map(|r| format!(" (re {})", short_id(r)))
         .unwrap_or_default();
-    writeln!(
-        w,
+    say!(
+        t,
         "{} {} {} -> {}{}{}",
-        p.id(id),
-        p.dim(&m.created_at),
-        p.name(&m.from_agent),
-        p.name(&m.to_agent),
-        p.dim(&reply),
-        p.bold(unread)
+        id(msg_id),
+        dim(&m.created_at),
+        name(&m.from_agent),
+        name(&m.to_agent),
+        dim(reply),
+        bold(unread)
     )
 }
 
 /// Agents as a table: id, name, role, tier, status, unread, last heartbeat.
-pub fn agents(
-    w: &mut dyn Write,
-    p: Paint,
-    agents: &[Agent],
-    now: i64,
-    stale_after: i64,
-) -> io::Result<()> {
+pub fn agents(t: &mut Term<'_>, agents: &[Agent], now: i64, stale_after: i64) -> io::Result<()> {
+    use Align::{Left, Right};
     if agents.is_empty() {
-        return writeln!(w, "{}", p.dim("no agents"));
+        return say!(t, "{}", dim("no agents"));
     }
-    // Widths in characters, the unit `format!` pads in (names may be non-ASCII).
-    let width = |f: fn(&Agent) -> &str, min: usize| {
-        agents
-            .iter()
-            .map(|a| f(a).chars().count())
-            .fold(min, usize::max)
-    };
-    let idw = width(|a| &a.id, 2);
-    let namew = width(|a| &a.name, 4);
-    let rolew = width(|a| &a.role, 4);
-    writeln!(
-        w,
-        "{}",
-        p.bold(&format!(
-            "{:idw$}  {:namew$}  {:rolew$}  TIER  {:8}  UNREAD  HEARTBEAT",
-            "ID", "NAME", "ROLE", "STATUS"
-        ))
-    )?;
-    for a in agents {
-        let beat = match a.last_heartbeat {
-            None => p.dim("never"),
-            Some(t) if now - t > stale_after => p.warn(&format!("{} ago (stale)", age(now - t))),
-            Some(t) => format!("{} ago", age(now - t)),
-        };
-        writeln!(
-            w,
-            "{}  {:namew$}  {:rolew$}  {:>4}  {:8}  {:>6}  {}",
-            p.name(&format!("{:idw$}", a.id)),
-            Visible(&a.name),
-            a.role,
-            a.tier,
-            a.status,
-            a.unread,
-            beat
-        )?;
-    }
-    Ok(())
+    let rows: Vec<Vec<Cell>> = agents
+        .iter()
+        .map(|a| {
+            let beat = match a.last_heartbeat {
+                None => dim("never"),
+                Some(at) if now - at > stale_after => {
+                    warn(format!("{} ago (stale)", age(now - at)))
+                }
+                Some(at) => Cell::new(format!("{} ago", age(now - at))),
+            };
+            vec![
+                name(&a.id),
+                Cell::new(&a.name),
+                Cell::new(&a.role),
+                Cell::new(a.tier),
+                Cell::new(&a.status),
+                Cell::new(a.unread),
+                beat,
+            ]
+        })
+        .collect();
+    t.table(
+        "",
+        Some(&[
+            "ID",
+            "NAME",
+            "ROLE",
+            "TIER",
+            "STATUS",
+            "UNREAD",
+            "HEARTBEAT",
+        ]),
+        &[Left, Left, Left, Right, Left, Right, Left],
+        &rows,
+    )
 }
 
 /// One agent's record, field per line.
-pub fn agent(w: &mut dyn Write, p: Paint, a: &Agent) -> io::Result<()> {
-    writeln!(w, "{} ({})", p.name(&a.id), Visible(&a.name))?;
-    writeln!(w, "  role:   {} (tier {})", a.role, a.tier)?;
-    writeln!(w, "  group:  {}", a.group_id)?;
-    writeln!(w, "  status: {}", a.status)?;
+pub fn agent(t: &mut Term<'_>, a: &Agent) -> io::Result<()> {
+    say!(t, "{} ({})", name(&a.id), &a.name)?;
+    say!(t, "  role:   {} (tier {})", &a.role, a.tier)?;
+    say!(t, "  group:  {}", &a.group_id)?;
+    say!(t, "  status: {}", &a.status)?;
     if let Some(m) = &a.model {
-        writeln!(w, "  model:  {m}")?;
+        say!(t, "  model:  {}", m)?;
     }
     if let Some(c) = &a.cwd {
-        writeln!(w, "  cwd:    {c}")?;
+        say!(t, "  cwd:    {}", c)?;
     }
-    writeln!(w, "  unread: {}", a.unread)
+    say!(t, "  unread: {}", a.unread)
 }
 
 /// A duration in seconds as `42s`, `5m`, `3h` or `2d`.
@@ -236,9 +187,9 @@ pub fn age(secs: i64) -> String {
     }
 }
 
-pub fn channels(w: &mut dyn Write, p: Paint, channels: &[Channel]) -> io::Result<()> {
+pub fn channels(t: &mut Term<'_>, channels: &[Channel]) -> io::Result<()> {
     if channels.is_empty() {
-        return writeln!(w, "{}", p.dim("no channels"));
+        return say!(t, "{}", dim("no channels"));
     }
     for c in channels {
         let members = if c.member_count == 1 {
@@ -246,60 +197,91 @@ pub fn channels(w: &mut dyn Write, p: Paint, channels: &[Channel]) -> io::Result
         } else {
             "members"
         };
-        writeln!(
-            w,
+        say!(
+            t,
             "{} {} {} {}",
-            p.name(&format!("#{}", c.name)),
-            p.dim(&format!("[{}]", c.group_id.as_deref().unwrap_or("-"))),
+            name(format!("#{}", c.name)),
+            dim(format!("[{}]", c.group_id.as_deref().unwrap_or("-"))),
             c.member_count,
             members
         )?;
         if let Some(last) = &c.last_message {
             let first_line = last.content.lines().next().unwrap_or("");
-            writeln!(
-                w,
+            say!(
+                t,
                 "    {} {}: {}",
-                p.dim(&last.created_at),
-                p.name(&last.from_agent),
-                Visible(first_line)
+                dim(&last.created_at),
+                name(&last.from_agent),
+                Cell::body_line(first_line)
             )?;
         }
     }
     Ok(())
 }
 
-pub fn posts(w: &mut dyn Write, p: Paint, posts: &[ChannelMessage]) -> io::Result<()> {
+pub fn posts(t: &mut Term<'_>, posts: &[ChannelMessage]) -> io::Result<()> {
     if posts.is_empty() {
-        return writeln!(w, "{}", p.dim("no posts"));
+        return say!(t, "{}", dim("no posts"));
     }
     for m in posts {
-        writeln!(
-            w,
+        say!(
+            t,
             "{} {} {}",
-            p.id(short_id(&m.id)),
-            p.dim(&m.created_at),
-            p.name(&m.from_agent)
+            id(short_id(&m.id)),
+            dim(&m.created_at),
+            name(&m.from_agent)
         )?;
-        indented(w, &m.content)?;
+        t.lines("    ", &m.content)?;
     }
     Ok(())
 }
 
-pub fn dead_letters(w: &mut dyn Write, p: Paint, letters: &[DeadLetter]) -> io::Result<()> {
+pub fn dead_letters(t: &mut Term<'_>, letters: &[DeadLetter]) -> io::Result<()> {
     if letters.is_empty() {
-        return writeln!(w, "{}", p.dim("no dead letters"));
+        return say!(t, "{}", dim("no dead letters"));
     }
     for d in letters {
-        writeln!(
-            w,
+        say!(
+            t,
             "{} {} {} -> {}  {}",
-            p.id(&format!("#{}", d.id)),
-            p.dim(&d.created_at),
-            p.name(&d.from_agent),
-            p.name(&d.to_agent),
-            p.warn(d.error.as_deref().unwrap_or(""))
+            id(format!("#{}", d.id)),
+            dim(&d.created_at),
+            name(&d.from_agent),
+            name(&d.to_agent),
+            warn(d.error.as_deref().unwrap_or(""))
         )?;
-        indented(w, &d.content)?;
+        t.lines("    ", &d.content)?;
+    }
+    Ok(())
+}
+
+/// Text for a fan-out send: who got it, whose copy waits as a dead letter, who was skipped.
+pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
+    let names = |ids: Vec<&str>| name(ids.join(", "));
+    say!(
+        t,
+        "sent to {} agent(s): {}",
+        d.sent.len(),
+        names(d.sent.iter().map(|m| m.to_agent.as_str()).collect())
+    )?;
+    if !d.dead_lettered.is_empty() {
+        let list: Vec<String> = d
+            .dead_lettered
+            .iter()
+            .map(|(a, id)| format!("{a} (#{id})"))
+            .collect();
+        say!(
+            t,
+            "kept as dead letters (unavailable): {}",
+            name(list.join(", "))
+        )?;
+    }
+    if !d.skipped.is_empty() {
+        say!(
+            t,
+            "skipped (not in contacts): {}",
+            names(d.skipped.iter().map(String::as_str).collect())
+        )?;
     }
     Ok(())
 }
@@ -309,19 +291,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_characters_are_spelled_out() {
+    fn json_spells_out_what_serde_json_leaves_raw() {
+        let mut buf = Vec::new();
+        let text = "a\x1b\x7f\u{9b}\u{202e}\u{e0041}b";
+        Output::new(&mut buf, true, Paint::plain())
+            .emit(&text, |_| unreachable!())
+            .unwrap();
+        let out = String::from_utf8(buf).unwrap();
         assert_eq!(
-            Visible("red \x1b[31m!\r\tok").to_string(),
-            "red \\u{1b}[31m!\\u{d}\tok"
+            out, "\"a\\u001b\\u007f\\u009b\\u202e\\udb40\\udc41b\"\n",
+            "{out:?}"
         );
-        assert_eq!(Visible("naïve 🚀").to_string(), "naïve 🚀");
-    }
-
-    #[test]
-    fn plain_paint_adds_no_escapes() {
-        let p = Paint::plain();
-        assert_eq!(p.bold("x") + &p.name("y") + &p.warn("z"), "xyz");
-        assert_eq!(Paint { on: true }.bold("x"), "\x1b[1mx\x1b[0m");
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, text);
     }
 
     #[test]

@@ -1,11 +1,26 @@
 //! A short tour of agor on a throw-away database: a small team registers, talks, splits the
 //! work on the task board, claims and completes tasks, and the board is printed.
 //!
-//! Run: `cargo run -p agor-core --example demo` (add `-- PATH` to keep the database).
+//! Run: `cargo run -p agor-core --example demo` (add `-- PATH` to keep the database; running
+//! it again on that file adds another round of work for the same team).
+
+use std::process::ExitCode;
 
 use agor_core::{Completion, NewAgent, NewTask, Priority, Store, TaskStatus};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// A failure is one `error: …` line and a non-zero exit, not the `Debug` dump that returning
+/// the error from `main` prints.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let scratch = tempfile::tempdir()?;
     let path = std::env::args()
         .nth(1)
@@ -14,7 +29,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&path)?;
     println!("agor demo on {}\n", path.display());
 
-    // 1. The team registers; the manager may talk to both workers, and they to each other.
+    // 1. The team registers (once: a kept database already has it); the manager may talk to
+    // both workers, and they to each other.
+    if store.get_agent("mgr-1").is_ok() {
+        println!("the demo team is already registered here: one more round of work\n");
+    } else {
+        register_team(&store)?;
+    }
+    talk_and_work(&store)
+}
+
+fn register_team(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
     for (id, name, role) in [
         ("mgr-1", "Mira (manager)", "manager"),
         ("dev-1", "Dario (developer)", "project"),
@@ -31,7 +56,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.allow("mgr-1", worker, true)?;
     }
     store.allow("dev-1", "dev-2", true)?;
+    Ok(())
+}
 
+fn talk_and_work(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
     // 2. They talk: a direct message, a reply, a channel post.
     let mgr = store.as_agent("mgr-1")?;
     let dev1 = store.as_agent("dev-1")?;
@@ -45,9 +73,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("dev-1 reads  <{}> {}", m.from_agent, m.content);
     }
     dev1.reply(&ask.id, "On it.")?;
-    mgr.create_channel("standup")?;
-    for a in ["dev-1", "dev-2", "rev-1"] {
-        mgr.add_member("standup", a)?;
+    if !mgr.list_channels()?.iter().any(|c| c.name == "standup") {
+        mgr.create_channel("standup")?;
+        for a in ["dev-1", "dev-2", "rev-1"] {
+            mgr.add_member("standup", a)?;
+        }
     }
     dev2.post("standup", "Picking up whatever is next.")?;
 

@@ -21,7 +21,7 @@ import time
 import pytest
 
 import agor
-from cli_runner import ESC, Cli, command_under_test, run_on_tty
+from cli_runner import ESC, HOSTILE, Cli, command_under_test, display_column, run_on_tty
 
 # (id, name, role, group): tiers come from the roles.
 TEAM = [
@@ -286,6 +286,94 @@ def test_roles_are_enforced(team):
     assert "permission denied" in team.fails(4, "status", t["id"], "blocked", agent="dev-1")
     team.ok("assign", t["id"], "dev-1", agent="mgr-1")
     assert team.json("status", t["id"], "blocked", agent="dev-1")["status"] == "blocked"
+
+
+def token_of(claim_text: str) -> str:
+    return next(l.split(" ", 1)[1] for l in claim_text.splitlines() if l.startswith("token: "))
+
+
+def test_hostile_text_never_reaches_the_terminal_raw(team):
+    """Every command that shows task text, with control, bidi and invisible characters in
+    every free-text field; errors that quote what was typed are checked too."""
+    with agor.open(team.db) as s:
+        s.register_agent("evil-1", HOSTILE, "project", "core")
+    t = team.json(
+        "add", HOSTILE, "--desc", HOSTILE + "\nline two\t" + HOSTILE,
+        "--definition-of-done", HOSTILE, "--assign", "evil-1", agent="mgr-1",
+    )["id"]
+    team.json("add", "sub " + HOSTILE, "--parent", t, agent="mgr-1")
+    claimed = team.shows_nothing_raw("claim", "--id", t, agent="evil-1")
+    assert claimed.code == 0 and "\\u{1b}[31mRED" in claimed.out, claimed
+    token = token_of(claimed.out)
+    steps = [  # (arguments, acting agent, exit code, whether the output quotes hostile text)
+        (["add", HOSTILE, "--backlog"], "mgr-1", 0, True),
+        (["renew", t, token], "evil-1", 0, True),
+        (["comment", t, HOSTILE + "\n" + HOSTILE], "dev-1", 0, False),
+        (["complete", "--id", t, "--token", token, "--summary", HOSTILE, "--artifact", HOSTILE,
+          "--result-ref", HOSTILE, "--next", HOSTILE, "--review"], "evil-1", 0, False),
+        (["status", t, "\x1b[2J"], "mgr-1", 2, True),
+        (["status", "--id", t, "--status", "done", "--version", "\x1b[2J"], "mgr-1", 2, True),
+        (["show", "\x1b[2J" + HOSTILE], "dev-1", 5, True),
+        (["assign", t, HOSTILE], "mgr-1", 5, True),
+        (["depend", t, "\x1b[2J"], "mgr-1", 5, True),
+        ([HOSTILE], "dev-1", 2, True),
+        (["list", "--" + HOSTILE], "dev-1", 2, True),
+    ]
+    reads = [
+        (["show", t], "dev-1", 0, True),
+        (["list"], "dev-1", 0, True),
+        (["list", "--all"], "dev-1", 0, True),
+        (["board"], "dev-1", 0, True),
+        (["ready"], "mgr-1", 0, True),
+        (["review-count"], "dev-1", 0, False),
+    ]
+    for args, agent, code, quotes in steps + reads:
+        r = team.shows_nothing_raw(*args, agent=agent)
+        assert r.code == code, f"{args}: exit {r.code}: {r.err}"
+        if quotes:
+            assert "\\u{1b}[" in r.out + r.err, f"{args}: hostile text not shown: {r.out}{r.err}"
+    for args, agent, _, _ in reads:
+        json.loads(team.shows_nothing_raw("--json", *args, agent=agent).out)
+    shown = team.json("show", t, agent="dev-1")
+    assert shown["title"] == HOSTILE
+    assert HOSTILE + "\n" + HOSTILE in [c["content"] for c in shown["comments"]]
+    assert shown["completion"]["summary"] == HOSTILE
+    text = team.ok("show", t, agent="dev-1")
+    assert "\tline two" not in text and "line two\t" in text, "tabs indent bodies"
+
+
+def test_task_columns_align_whatever_the_assignee_and_title(team):
+    with agor.open(team.db) as s:
+        s.register_agent("a-very-long-agent-id", "Long", "project", "core")
+    for title, who in [("first", "dev-1"), ("日本語", "a-very-long-agent-id"), ("x\x1b[2Jy", None)]:
+        add(team, title, *(["--assign", who] if who else []))
+    shown = ["first", "日本語", "x\\u{1b}[2Jy"]  # the last one as escaped
+    for args in (["list"], ["board"]):
+        lines = team.ok(*args, agent="dev-1").splitlines()
+        columns = set()
+        for title in shown:
+            [row] = [line for line in lines if line.endswith(title)]
+            columns.add(display_column(row, len(row) - len(title)))
+        assert len(columns) == 1, f"{args}: titles start at columns {columns}: {lines}"
+
+
+def test_mistyped_commands_get_a_suggestion(cli):
+    assert "did you mean 'claim'?" in cli.fails(2, "clam", agent="dev-1")
+    assert "did you mean 'complete'?" in cli.fails(2, "compelte", agent="dev-1")
+    assert "did you mean '--lease'?" in cli.fails(2, "claim", "--leese", "60", agent="dev-1")
+    assert "did you mean" not in cli.fails(2, "frobnicate", agent="dev-1")
+
+
+def test_missing_arguments_print_the_usage_lines(cli):
+    for args, expected in [
+        (["add"], "bttask add <title…> [--desc D] [--priority P] [--assign A] [--parent T]"),
+        (["assign", "t1"], "bttask assign <task> <agent>"),
+        (["renew", "t1"], "bttask renew --id TASK --token K [--lease SECONDS]"),
+        (["complete"], "bttask complete <task> <token> <summary…>"),
+        (["show"], "bttask show --id TASK"),
+    ]:
+        assert "missing" in cli.fails(2, *args, agent="dev-1")
+        assert expected in cli.usage_lines(*args, agent="dev-1"), args
 
 
 def test_every_exit_code(team, tmp_path):

@@ -13,6 +13,7 @@ This module needs no `agor` import of its own; where the package is not installe
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_runner import ESC, Cli, command_under_test, run_on_tty
+from cli_runner import ESC, HOSTILE, Cli, command_under_test, display_column, run_on_tty
 
 @pytest.fixture(scope="session")
 def command() -> list[str]:
@@ -299,6 +300,152 @@ def test_message_text_cannot_drive_the_readers_terminal(team):
     assert "\\u{1b}[31malert" in shown
     # JSON keeps the text exactly as sent.
     assert team.json("peek", agent="dev-1")[0]["content"] == "red \x1b[31malert\x1b[0m\rforged header"
+
+
+# Ids and channel names are checked by agor, but a legacy script writes whatever it likes.
+LEGACY = "leg\x1b[7macy\u202e"
+
+
+def plant_legacy_rows(db: Path) -> None:
+    """An agent, its contacts, a message, a channel with a post and a dead letter as a legacy
+    script could have written them: hostile text in every column, ids included."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO agents (id, name, role, group_id, tier, model, cwd)"
+            " VALUES (?, ?, ?, 'core', 2, ?, ?)",
+            (LEGACY, HOSTILE, "proj\x1b[5m", HOSTILE, HOSTILE),
+        )
+        conn.executemany(
+            "INSERT INTO contacts (agent_id, contact_id) VALUES (?, ?)",
+            [(LEGACY, "dev-1"), ("dev-1", LEGACY)],
+        )
+        conn.execute(
+            "INSERT INTO messages (id, from_agent, to_agent, content, group_id, sender_group_id)"
+            " VALUES ('legacy-msg-1', ?, 'dev-1', ?, 'core', 'core')",
+            (LEGACY, HOSTILE),
+        )
+        conn.execute(
+            "INSERT INTO channels (id, name, group_id, created_by)"
+            " VALUES ('legacy-chan-1', ?, 'core', ?)",
+            ("chan\x1b[2J\u2066", LEGACY),
+        )
+        conn.executemany(
+            "INSERT INTO channel_members (channel_id, agent_id) VALUES ('legacy-chan-1', ?)",
+            [(LEGACY,), ("dev-1",)],
+        )
+        conn.execute(
+            "INSERT INTO channel_messages (id, channel_id, from_agent, content)"
+            " VALUES ('legacy-post-1', 'legacy-chan-1', ?, ?)",
+            (LEGACY, HOSTILE),
+        )
+        conn.execute(
+            "INSERT INTO dead_letter_queue (from_agent, to_agent, content, error)"
+            " VALUES (?, 'dev-1', ?, ?)",
+            (LEGACY, HOSTILE, HOSTILE),
+        )
+
+
+# (arguments, acting agent, exit code, whether the output quotes hostile text). In order:
+# each line may rely on the ones before it.
+HOSTILE_LINES = [
+    (["register", "evil-1", HOSTILE, "project", "core", "--model", HOSTILE, "--cwd", HOSTILE], None, 0, True),
+    (["allow", "mgr-1", "evil-1", "-b"], None, 0, False),
+    (["send", "dev-1", HOSTILE], "mgr-1", 0, False),
+    (["send", "--to", "evil-1", "--content", HOSTILE], "mgr-1", 0, False),
+    (["broadcast", HOSTILE], "mgr-1", 0, False),
+    # The legacy agent is silent, so the reply waits as a dead letter (exit 1).
+    (["reply", "legacy-msg-1", HOSTILE], "dev-1", 1, True),
+    (["notify"], "dev-1", 0, True),
+    (["inbox"], "dev-1", 0, True),
+    (["peek"], "dev-1", 0, True),
+    (["read", "legacy-msg-1"], "dev-1", 0, True),
+    (["read"], "dev-1", 0, True),
+    (["inbox", "--all"], "dev-1", 0, True),
+    (["history", LEGACY], "dev-1", 0, True),
+    (["contacts"], "dev-1", 0, True),
+    (["contacts"], "mgr-1", 0, True),
+    (["status"], "dev-1", 0, True),
+    (["status", "--group", "core"], None, 0, True),
+    (["whoami"], "evil-1", 0, True),
+    (["whoami"], LEGACY, 2, True),  # agor does not let such an id act
+    (["graph"], None, 0, True),
+    (["feed"], "root", 0, True),
+    (["stale", "--threshold", "1"], None, 0, True),
+    (["channel", "list"], "dev-1", 0, True),
+    (["channel", "history", "legacy-chan-1"], "dev-1", 0, True),
+    (["channel", "send", "legacy-chan-1", HOSTILE], "dev-1", 0, False),
+    (["dead-letters"], "mgr-1", 0, True),
+    (["set-status", "sleeping", LEGACY], "mgr-1", 0, True),
+    # Errors quote what was typed or stored.
+    ([HOSTILE], "dev-1", 2, True),
+    (["channel", HOSTILE], "dev-1", 2, True),
+    (["inbox", "--" + HOSTILE], "dev-1", 2, True),
+    (["history", "mgr-1", "--limit", HOSTILE], "dev-1", 2, True),
+    (["register", HOSTILE, "n", "project", "core"], None, 2, True),
+    (["read", "\x1b[2J" + HOSTILE], "dev-1", 5, True),
+    (["send", "--to", "\x1b[2J", "x"], "dev-1", 5, True),
+    (["channel", "send", "\x1b[2J", "x"], "dev-1", 5, True),
+    (["unread"], "\x1b[2J", 2, True),
+]
+
+
+def test_hostile_text_never_reaches_the_terminal_raw(team):
+    plant_legacy_rows(team.db)
+    set_heartbeat(team.db, LEGACY, 3600)
+    for args, agent, code, quotes in HOSTILE_LINES:
+        r = team.shows_nothing_raw(*args, agent=agent)
+        assert r.code == code, f"{args}: exit {r.code}: {r.err}"
+        if quotes:
+            assert "\\u{1b}[" in r.out + r.err, f"{args}: hostile text not shown: {r.out}{r.err}"
+        if code == 0:
+            # JSON escapes the same characters and reads back the stored text.
+            j = team.shows_nothing_raw("--json", *args, agent=agent)
+            json.loads(j.out)
+    assert team.json("peek", agent="evil-1")[-1]["content"] == HOSTILE
+    assert team.json("whoami", agent="evil-1")["name"] == HOSTILE
+
+
+def test_status_columns_align_whatever_the_names(cli):
+    names = ["A", "A much longer name", "x\x1b[31m\u202eevil\u200b", "日本語の名前"]
+    for i, name in enumerate(names):
+        cli.ok("register", f"a{i}" + "-x" * i, name, ["manager", "project"][i % 2], "core")
+    lines = cli.ok("status", "--group", "core").splitlines()
+    header, rows = lines[0], lines[1:]
+    assert len(rows) == len(names)
+    for column in ("NAME", "ROLE", "STATUS", "HEARTBEAT"):
+        at = display_column(header, header.index(column))
+        for row in rows:
+            starts = [m.end() for m in re.finditer(r"(?:^|  )(?=\S)", row)]
+            cols = [display_column(row, i) for i in starts]
+            assert at in cols, f"{column} at {at}, not a field start in {row!r} ({cols})"
+    # Right-aligned numbers end under their header.
+    for column in ("TIER", "UNREAD"):
+        end = display_column(header, header.index(column) + len(column))
+        for row in rows:
+            ends = [display_column(row, m.end()) for m in re.finditer(r"\d+(?=  )", row)]
+            assert end in ends, f"{column} ends at {end}, not in {row!r}"
+
+
+def test_mistyped_commands_get_a_suggestion(cli):
+    assert "did you mean 'send'?" in cli.fails(2, "sned", "bob", "hi")
+    assert "did you mean 'status'?" in cli.fails(2, "stauts")
+    assert "did you mean 'send'?" in cli.fails(2, "channel", "sedn", "ops", "hi")
+    assert "did you mean '--limit'?" in cli.fails(2, "inbox", "--limt", "3")
+    far = cli.fails(2, "frobnicate")
+    assert "did you mean" not in far and "btmsg --help" in far
+
+
+def test_missing_arguments_print_the_usage_lines(cli):
+    for args, expected in [
+        (["send"], "btmsg send <to> <message…>"),
+        (["send", "bob"], "btmsg send --to ID --content TEXT"),
+        (["register", "a", "b"], "btmsg register <id> <name> <role> <group> [--tier N] [--model M] [--cwd DIR]"),
+        (["channel", "add", "ops"], "btmsg channel add <channel> <agent>"),
+        (["history"], "btmsg history <agent> [--limit N]"),
+        (["peek", "extra"], "btmsg peek"),
+    ]:
+        assert "missing" in cli.fails(2, *args) or "unexpected" in cli.fails(2, *args)
+        assert expected in cli.usage_lines(*args), args
 
 
 def test_dead_letters_list_redeliver_clear(team):

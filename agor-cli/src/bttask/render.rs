@@ -1,13 +1,14 @@
 //! How `bttask` prints tasks for people (lists, one task in full, the board, a claim) and
-//! the JSON shape of the board.
+//! the JSON shape of the board. Everything goes through [`Term`], so task text is escaped.
 
-use std::io::{self, Write};
+use std::io;
 
 use agor_core::{Claim, Task, TaskDetail, TaskStatus};
 use serde::{Serialize, Serializer};
 
 use crate::btmsg::unix_now;
-use crate::render::{age, short_id, Paint, Visible};
+use crate::render::{age, short_id};
+use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
 
 /// The board as a JSON object `{status: [tasks]}` with its columns in board order.
 pub struct BoardJson<'a>(pub &'a [(TaskStatus, Vec<Task>)]);
@@ -18,149 +19,142 @@ impl Serialize for BoardJson<'_> {
     }
 }
 
-/// One line per task: short id, status, priority, version, assignee, title.
-pub fn tasks(w: &mut dyn Write, p: Paint, tasks: &[Task], empty: &str) -> io::Result<()> {
+/// One row per task: short id, status, priority, version, assignee, title.
+pub fn tasks(t: &mut Term<'_>, tasks: &[Task], empty: &str) -> io::Result<()> {
     if tasks.is_empty() {
-        return writeln!(w, "{}", p.dim(empty));
+        return say!(t, "{}", dim(empty));
     }
-    for t in tasks {
-        task_line(w, p, t, "")?;
-    }
-    Ok(())
+    task_table(t, "", tasks)
 }
 
-fn task_line(w: &mut dyn Write, p: Paint, t: &Task, indent: &str) -> io::Result<()> {
-    // The version is shown because `status --version N` needs it.
-    let assignee = match &t.assigned_to {
-        Some(a) => format!(" @{}", p.name(a)),
-        None => String::new(),
-    };
-    writeln!(
-        w,
-        "{indent}{} {:11} {:8} {}{}  {}",
-        p.id(short_id(&t.id)),
-        t.status,
-        t.priority.as_str(),
-        p.dim(&format!("v{}", t.version)),
-        assignee,
-        Visible(&t.title)
-    )
+/// Tasks as aligned columns; the version is shown because `status --version N` needs it.
+fn task_table(t: &mut Term<'_>, indent: &str, tasks: &[Task]) -> io::Result<()> {
+    let rows: Vec<Vec<Cell>> = tasks
+        .iter()
+        .map(|task| {
+            vec![
+                id(short_id(&task.id)),
+                Cell::new(task.status),
+                Cell::new(task.priority.as_str()),
+                dim(format!("v{}", task.version)),
+                match &task.assigned_to {
+                    Some(a) => name(format!("@{a}")),
+                    None => Cell::new(""),
+                },
+                Cell::new(&task.title),
+            ]
+        })
+        .collect();
+    t.table(indent, None, &[Align::Left; 6], &rows)
 }
 
 /// One task in full: fields, description, completion record, subtasks and comments.
-pub fn detail(w: &mut dyn Write, p: Paint, d: &TaskDetail) -> io::Result<()> {
-    let t = &d.task;
-    writeln!(
-        w,
-        "{} {}",
-        p.id(&t.id),
-        p.bold(&Visible(&t.title).to_string())
+pub fn detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
+    let task = &d.task;
+    say!(t, "{} {}", id(&task.id), bold(&task.title))?;
+    say!(
+        t,
+        "  status:    {} (version {})",
+        &task.status,
+        task.version
     )?;
-    writeln!(w, "  status:    {} (version {})", t.status, t.version)?;
-    writeln!(w, "  priority:  {}", t.priority.as_str())?;
-    if let Some(a) = &t.assigned_to {
-        writeln!(w, "  assigned:  {}", p.name(a))?;
+    say!(t, "  priority:  {}", task.priority.as_str())?;
+    if let Some(a) = &task.assigned_to {
+        say!(t, "  assigned:  {}", name(a))?;
     }
-    if let Some(exp) = t.lease_expires_at {
-        writeln!(w, "  lease:     {}", lease_left(p, exp))?;
+    if let Some(exp) = task.lease_expires_at {
+        say!(t, "  lease:     {}", lease_left(exp))?;
     }
-    writeln!(
-        w,
+    say!(
+        t,
         "  created:   {} by {}",
-        t.created_at,
-        t.created_by.as_deref().unwrap_or("-")
+        &task.created_at,
+        task.created_by.as_deref().unwrap_or("-")
     )?;
-    writeln!(w, "  updated:   {}", t.updated_at)?;
-    if let Some(g) = &t.group_id {
-        writeln!(w, "  group:     {g}")?;
+    say!(t, "  updated:   {}", &task.updated_at)?;
+    if let Some(g) = &task.group_id {
+        say!(t, "  group:     {}", g)?;
     }
-    if let Some(parent) = &t.parent_task_id {
-        writeln!(w, "  parent:    {}", p.id(short_id(parent)))?;
+    if let Some(parent) = &task.parent_task_id {
+        say!(t, "  parent:    {}", id(short_id(parent)))?;
     }
-    if !t.tags.is_empty() {
-        writeln!(w, "  tags:      {}", t.tags.join(", "))?;
+    if !task.tags.is_empty() {
+        say!(t, "  tags:      {}", task.tags.join(", "))?;
     }
-    if let Some(dod) = &t.definition_of_done {
-        writeln!(w, "  done when: {}", Visible(dod))?;
+    if let Some(dod) = &task.definition_of_done {
+        say!(t, "  done when: {}", dod)?;
     }
-    if !t.description.is_empty() {
-        writeln!(w, "  description:")?;
-        for line in t.description.lines() {
-            writeln!(w, "    {}", Visible(line))?;
-        }
+    if !task.description.is_empty() {
+        say!(t, "  description:")?;
+        t.lines("    ", &task.description)?;
     }
-    if let Some(c) = &t.completion {
-        writeln!(w, "  completion: {}", Visible(&c.summary))?;
+    if let Some(c) = &task.completion {
+        say!(t, "  completion: {}", &c.summary)?;
         for a in &c.artifacts {
-            writeln!(w, "    artifact: {}", Visible(a))?;
+            say!(t, "    artifact: {}", a)?;
         }
         if let Some(r) = &c.result_ref {
-            writeln!(w, "    result:   {}", Visible(r))?;
+            say!(t, "    result:   {}", r)?;
         }
         if let Some(n) = &c.next {
-            writeln!(w, "    next:     {}", Visible(n))?;
+            say!(t, "    next:     {}", n)?;
         }
     }
     if !d.subtasks.is_empty() {
-        writeln!(w, "  subtasks:")?;
-        for s in &d.subtasks {
-            task_line(w, p, s, "    ")?;
-        }
+        say!(t, "  subtasks:")?;
+        task_table(t, "    ", &d.subtasks)?;
     }
     if !d.comments.is_empty() {
-        writeln!(w, "  comments:")?;
+        say!(t, "  comments:")?;
         for c in &d.comments {
-            let mut lines = c.content.lines();
-            let first = Visible(lines.next().unwrap_or(""));
-            writeln!(
-                w,
-                "    {} {}: {first}",
-                p.dim(&c.created_at),
-                p.name(&c.agent_id)
+            let (first, rest) = c.content.split_once('\n').unwrap_or((&c.content, ""));
+            say!(
+                t,
+                "    {} {}: {}",
+                dim(&c.created_at),
+                name(&c.agent_id),
+                Cell::body_line(first)
             )?;
-            for line in lines {
-                writeln!(w, "      {}", Visible(line))?;
-            }
+            t.lines("      ", rest)?;
         }
     }
     Ok(())
 }
 
 /// Every column with its count and tasks.
-pub fn board(w: &mut dyn Write, p: Paint, columns: &[(TaskStatus, Vec<Task>)]) -> io::Result<()> {
+pub fn board(t: &mut Term<'_>, columns: &[(TaskStatus, Vec<Task>)]) -> io::Result<()> {
     for (status, tasks) in columns {
-        writeln!(
-            w,
+        say!(
+            t,
             "{} ({})",
-            p.bold(&status.as_str().to_uppercase()),
+            bold(status.as_str().to_uppercase()),
             tasks.len()
         )?;
-        for t in tasks {
-            task_line(w, p, t, "  ")?;
-        }
+        task_table(t, "  ", tasks)?;
     }
     Ok(())
 }
 
 /// A claim or renewal: the task, the token on a line of its own, and when the lease lapses.
-pub fn claim(w: &mut dyn Write, p: Paint, c: &Claim, verb: &str) -> io::Result<()> {
-    writeln!(
-        w,
-        "{verb} {} {} (priority {}, version {})",
-        p.id(short_id(&c.task.id)),
-        c.task.title,
+pub fn claim(t: &mut Term<'_>, c: &Claim, verb: &str) -> io::Result<()> {
+    say!(
+        t,
+        "{} {} {} (priority {}, version {})",
+        verb,
+        id(short_id(&c.task.id)),
+        &c.task.title,
         c.task.priority.as_str(),
         c.task.version
     )?;
-    writeln!(w, "token: {}", c.token)?;
-    writeln!(w, "lease: {}", lease_left(p, c.expires_at))
+    say!(t, "token: {}", &c.token)?;
+    say!(t, "lease: {}", lease_left(c.expires_at))
 }
 
-fn lease_left(p: Paint, expires_at: i64) -> String {
+fn lease_left(expires_at: i64) -> Cell {
     let left = expires_at - unix_now();
     if left <= 0 {
-        p.warn("lapsed")
+        warn("lapsed")
     } else {
-        format!("expires in {} (unix {expires_at})", age(left))
+        Cell::new(format!("expires in {} (unix {expires_at})", age(left)))
     }
 }

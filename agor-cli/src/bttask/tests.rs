@@ -387,3 +387,32 @@ fn depend_both_syntaxes() {
     ));
     assert!(err(&["depend", "t1"]).contains("depends on"));
 }
+
+#[test]
+fn mistyped_words_get_a_suggestion() {
+    assert_eq!(
+        err(&["clam"]),
+        "unknown command 'clam'; did you mean 'claim'?"
+    );
+    assert!(err(&["craete", "x"]).contains("did you mean 'create'?"));
+    assert!(err(&["claim", "--leas", "5"]).contains("did you mean '--lease'?"));
+    assert!(err(&["zzz"]).contains("run `bttask --help`"));
+    assert!(help(Some("clam"))
+        .unwrap_err()
+        .0
+        .contains("did you mean 'claim'?"));
+}
+
+#[test]
+fn usage_errors_of_a_known_command_carry_its_usage_lines() {
+    let e = parse_line(&["assign", "t1"]).unwrap_err();
+    assert_eq!(e.0, "missing agent id");
+    assert_eq!(
+        e.usage(),
+        [
+            "bttask assign <task> <agent>",
+            "bttask assign --id TASK --agent AGENT"
+        ]
+    );
+    assert!(parse_line(&["clam"]).unwrap_err().usage().is_empty());
+}
