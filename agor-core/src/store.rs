@@ -330,13 +330,14 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| open_error(path, !cfg.read_only, e))?;
     conn.busy_timeout(cfg.busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
 
     // Look before writing anything: a foreign or newer file must be left byte-for-byte as it was.
     // (Opening is lazy: nothing touched the file or its folder before this first read.)
-    let (conn, state) = inspect_without_trace(path, conn, cfg.busy_timeout)?;
+    let (conn, state) = inspect_without_trace(path, conn, cfg)?;
     check_state(path, &state)?;
     let read_only = cfg.read_only || conn.is_readonly(rusqlite::DatabaseName::Main)?;
 
@@ -384,11 +385,12 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
 fn inspect_without_trace(
     path: &Path,
     conn: Connection,
-    busy_timeout: Duration,
+    cfg: &StoreBuilder,
 ) -> Result<(Connection, FileState)> {
+    let create = !cfg.read_only;
     let mut probe = None;
     if file_access::wal_without_side_files(path) {
-        let quiet = file_access::open_immutable(path).map_err(|e| open_error(path, e))?;
+        let quiet = file_access::open_immutable(path).map_err(|e| open_error(path, create, e))?;
         if let Ok(state) = schema::inspect(&quiet) {
             // Refuse only if still nobody else has the file open: a writer that appeared
             // meanwhile could have changed what the lock-free probe read.
@@ -406,13 +408,13 @@ fn inspect_without_trace(
             if file_access::is_access_failure(&e) && file_access::wal_without_side_files(path) =>
         {
             let Some(quiet) = probe else {
-                return Err(open_error(path, e));
+                return Err(open_error(path, create, e));
             };
-            quiet.busy_timeout(busy_timeout)?;
-            let state = schema::inspect(&quiet).map_err(|e| open_error(path, e))?;
+            quiet.busy_timeout(cfg.busy_timeout)?;
+            let state = schema::inspect(&quiet).map_err(|e| open_error(path, create, e))?;
             Ok((quiet, state))
         }
-        Err(e) => Err(open_error(path, e)),
+        Err(e) => Err(open_error(path, create, e)),
     }
 }
 

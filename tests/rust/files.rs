@@ -121,3 +121,80 @@ fn read_only_folder_with_side_files_reads_normally() {
 fn read_only_folder_without_side_files_reads_normally() {
     check_read_only_folder(false);
 }
+
+const CAUSE_DB_ENV: &str = "AGOR_TEST_CAUSE_DB";
+const CAUSE_FILE_ENV: &str = "AGOR_TEST_CAUSE_FILE";
+
+/// Opens the database as the parent arranged it and checks that the error names the file
+/// that is really at fault and the OS's reason, not SQLite's "unable to open database file".
+#[test]
+#[ignore = "run by the unreadable_* tests, as another user"]
+fn open_error_child() {
+    expect_open_error_naming(
+        &PathBuf::from(std::env::var_os(CAUSE_DB_ENV).unwrap()),
+        &PathBuf::from(std::env::var_os(CAUSE_FILE_ENV).unwrap()),
+    );
+}
+
+fn expect_open_error_naming(db: &Path, culprit: &Path) {
+    for read_only in [false, true] {
+        let err = Store::builder()
+            .path(db)
+            .read_only(read_only)
+            .open()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, agor_core::Error::Io { path, .. } if *path == culprit),
+            "expected an i/o error on {culprit:?}, got: {text}"
+        );
+        assert!(text.contains("Permission denied"), "{text}");
+        assert!(!text.contains("unable to open database file"), "{text}");
+    }
+}
+
+/// Makes `culprit` (the database, a side file or the folder) inaccessible to `nobody` with
+/// `mode`, then opens the database as `nobody`. Without root the test cannot change user and
+/// checks the same as the current user, which permission bits restrict.
+fn check_open_error_names(culprit: impl Fn(&Path) -> PathBuf, mode: u32) {
+    let t = common::team().closed();
+    chmod(t.dir.path(), 0o777);
+    for entry in std::fs::read_dir(t.dir.path()).unwrap() {
+        chmod(&entry.unwrap().path(), 0o666);
+    }
+    let bad = culprit(&t.path());
+    assert!(
+        bad.exists(),
+        "{bad:?} missing: agor keeps -wal/-shm after close"
+    );
+    chmod(&bad, mode);
+    let env = [(CAUSE_DB_ENV, t.path()), (CAUSE_FILE_ENV, bad)];
+    let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    if running_as_root() {
+        run_as_nobody("open_error_child", &env);
+    } else {
+        expect_open_error_naming(env[0].1, env[1].1);
+    }
+    chmod(t.dir.path(), 0o755);
+}
+
+#[test]
+fn unreadable_shm_is_named_as_the_cause() {
+    check_open_error_names(|db| side_file(db, "-shm"), 0o000);
+}
+
+#[test]
+fn unreadable_database_file_is_named_as_the_cause() {
+    check_open_error_names(Path::to_path_buf, 0o000);
+}
+
+#[test]
+fn unreadable_folder_is_named_as_the_cause() {
+    check_open_error_names(|db| db.parent().unwrap().to_path_buf(), 0o000);
+}
+
+fn side_file(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}

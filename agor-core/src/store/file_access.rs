@@ -61,19 +61,20 @@ pub(super) fn is_access_failure(e: &rusqlite::Error) -> bool {
 }
 
 /// Maps an error met while opening `path` to one that names the real file and cause.
-pub(super) fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+pub(super) fn open_error(path: &Path, create: bool, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => Error::NotAgorDatabase {
             path: path.to_owned(),
             reason: "it is not an SQLite database".into(),
         },
-        _ if is_access_failure(&e) => diagnose(path).unwrap_or(Error::Storage(e)),
+        _ if is_access_failure(&e) => diagnose(path, create).unwrap_or(Error::Storage(e)),
         _ => Error::Storage(e),
     }
 }
 
 /// Finds which of the files SQLite needs cannot be used, and why, by asking the OS directly.
-fn diagnose(path: &Path) -> Option<Error> {
+/// `create`: the file was opened with permission to create it.
+fn diagnose(path: &Path, create: bool) -> Option<Error> {
     let io = |p: &Path, source: std::io::Error| Error::Io {
         path: p.to_owned(),
         source,
@@ -85,15 +86,23 @@ fn diagnose(path: &Path) -> Option<Error> {
     if let Err(e) = std::fs::metadata(folder) {
         return Some(io(folder, e));
     }
-    if !exists(path) {
-        // Creating it failed: the folder is not writable (read_dir tells readable from not).
-        let source = std::fs::read_dir(folder).err().unwrap_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "the database file does not exist and could not be created here",
-            )
-        });
-        return Some(io(path, source));
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => {}
+        // A folder we may not list is the likelier culprit than the file itself.
+        Err(e) => {
+            return Some(match std::fs::read_dir(folder) {
+                Err(folder_err) => io(folder, folder_err),
+                Ok(_) if e.kind() == std::io::ErrorKind::NotFound && create => io(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        "the database file does not exist and could not be created \
+                         (is the folder writable?)",
+                    ),
+                ),
+                Ok(_) => io(path, e),
+            })
+        }
     }
     for file in [
         path.to_owned(),
