@@ -24,6 +24,7 @@ mod channels;
 mod error;
 mod ids;
 mod leases;
+mod lenient;
 mod liveness;
 mod messages;
 mod schema;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{self, Actor, Principal};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
+use crate::lenient;
 use crate::messages;
 use crate::Store;
 
@@ -57,15 +58,16 @@ pub struct DeadLetter {
     pub created_at: String,
 }
 
+/// Legacy rows may hold NULL or odd types in any column but the key (see `lenient`).
 fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
     Ok(DeadLetter {
         id: r.get(0)?,
-        from_agent: r.get(1)?,
-        to_agent: r.get(2)?,
-        content: r.get(3)?,
-        error: r.get(4)?,
-        reply_to: r.get(5)?,
-        created_at: r.get(6)?,
+        from_agent: lenient::text(r, 1)?,
+        to_agent: lenient::text(r, 2)?,
+        content: lenient::text(r, 3)?,
+        error: lenient::opt_text(r, 4)?,
+        reply_to: lenient::opt_text(r, 5)?,
+        created_at: lenient::timestamp(r, 6)?,
     })
 }
 

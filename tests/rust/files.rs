@@ -198,3 +198,136 @@ fn side_file(db: &Path, suffix: &str) -> PathBuf {
     s.push(suffix);
     PathBuf::from(s)
 }
+
+/// An early legacy schema: only the key columns are constrained, so the scripts (and SQLite's
+/// loose typing) could leave NULLs and odd types anywhere else.
+const LOOSE_LEGACY_SCHEMA: &str = "
+CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT, role TEXT, group_id TEXT, tier INTEGER, created_at TEXT);
+CREATE TABLE contacts (agent_id TEXT NOT NULL, contact_id TEXT NOT NULL, PRIMARY KEY (agent_id, contact_id));
+CREATE TABLE messages (id TEXT PRIMARY KEY, from_agent TEXT, to_agent TEXT, content TEXT, read INTEGER,
+    reply_to TEXT, group_id TEXT, created_at TEXT);
+CREATE TABLE channels (id TEXT PRIMARY KEY, name TEXT, group_id TEXT, created_by TEXT, created_at TEXT);
+CREATE TABLE channel_members (channel_id TEXT NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (channel_id, agent_id));
+CREATE TABLE channel_messages (id TEXT PRIMARY KEY, channel_id TEXT, from_agent TEXT, content TEXT, created_at TEXT);
+CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT, description TEXT, status TEXT, priority TEXT, assigned_to TEXT,
+    created_by TEXT, group_id TEXT, parent_task_id TEXT, sort_order INTEGER, created_at TEXT, updated_at TEXT);
+CREATE TABLE task_comments (id TEXT PRIMARY KEY, task_id TEXT, agent_id TEXT, content TEXT, created_at TEXT);
+INSERT INTO agents VALUES ('boss', 'Boss', 'manager', 'g1', 1, NULL), ('w1', 'Worker', 'project', 'g1', 2, NULL),
+    ('root', 'Root', 'admin', 'g1', 0, NULL);
+INSERT INTO contacts VALUES ('boss', 'w1'), ('w1', 'boss');
+";
+
+/// Rows as a legacy script writes them after agor upgraded the file: NULL in every non-key
+/// column it can, text where numbers belong, REAL and integer timestamps.
+const ODD_ROWS: &str = "
+INSERT INTO agents (id, name, role, group_id, tier, created_at) VALUES ('odd', NULL, NULL, 'g1', '1', 1700000000.5);
+UPDATE agents SET status = 7, tier = 'two' WHERE id = 'w1';
+INSERT INTO messages (id, from_agent, to_agent, content, read, created_at)
+    VALUES ('m-no-time', 'boss', 'w1', 'no timestamp', 0, NULL);
+INSERT INTO messages (id, from_agent, to_agent, content, read, group_id, created_at)
+    VALUES ('m-null-body', NULL, 'w1', NULL, '0', 'g1', 1700000000.25);
+INSERT INTO messages (id, from_agent, to_agent, content, read, group_id, created_at)
+    VALUES ('m-text-read', 'boss', 'w1', 'read as text', 'yes', 'g1', 1700000001);
+INSERT INTO channels (id, name, group_id, created_by, created_at) VALUES ('c-old', 'old', 'g1', NULL, NULL);
+INSERT INTO channel_members (channel_id, agent_id, joined_at) VALUES ('c-old', 'boss', NULL);
+INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at)
+    VALUES ('p1', 'c-old', NULL, NULL, 1700000000.5), ('p2', 'c-old', 'boss', 'hi', NULL);
+INSERT INTO tasks (id, title, description, status, priority, created_by, group_id, sort_order, version, created_at, updated_at)
+    VALUES ('t-odd', NULL, NULL, NULL, NULL, NULL, 'g1', 'first', 'v1', 1700000000.5, NULL);
+INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES ('k1', 't-odd', NULL, NULL, 1700000000);
+INSERT INTO dead_letter_queue (from_agent, to_agent, content, error, created_at)
+    VALUES ('boss', 'w1', 'undelivered', NULL, 1700000000.5);
+INSERT INTO audit_log (agent_id, event_type, detail, created_at) VALUES (NULL, 'legacy_event', NULL, 1700000000.5);
+";
+
+#[test]
+fn legacy_rows_with_nulls_and_odd_types_read_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(LOOSE_LEGACY_SCHEMA)
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    // The legacy script keeps writing through its own connection after the upgrade.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(ODD_ROWS)
+        .unwrap();
+
+    let w1 = store.as_agent("w1").unwrap();
+    let boss = store.as_agent("boss").unwrap();
+    let root = store.as_agent("root").unwrap();
+
+    let peeked = w1.peek().unwrap();
+    let ids: Vec<&str> = peeked.iter().map(|m| m.id.as_str()).collect();
+    assert!(
+        ids.contains(&"m-no-time") && ids.contains(&"m-null-body"),
+        "{ids:?}"
+    );
+    let no_time = peeked.iter().find(|m| m.id == "m-no-time").unwrap();
+    assert_eq!(no_time.created_at, "");
+    let null_body = peeked.iter().find(|m| m.id == "m-null-body").unwrap();
+    assert_eq!(
+        (null_body.from_agent.as_str(), null_body.content.as_str()),
+        ("", "")
+    );
+    assert_eq!(null_body.created_at, "2023-11-14 22:13:20");
+    let all = w1.inbox(true, None).unwrap();
+    assert!(
+        all.iter().any(|m| m.id == "m-text-read" && m.read),
+        "{all:?}"
+    );
+    assert_eq!(w1.read("m-no-time").unwrap().content, "no timestamp");
+    assert!(w1.history("boss", 20).unwrap().len() >= 2);
+    assert!(w1.notify().unwrap().is_some());
+    assert!(root
+        .feed(None, 50)
+        .unwrap()
+        .iter()
+        .any(|m| m.id == "m-null-body"));
+
+    let posts = boss.channel_history("old", 10).unwrap();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(boss
+        .list_channels()
+        .unwrap()
+        .iter()
+        .any(|c| c.id == "c-old"));
+
+    let task = boss.get_task("t-odd").unwrap();
+    assert_eq!(task.task.title, "");
+    assert_eq!(task.task.version, 1);
+    assert!(
+        task.comments.iter().any(|c| c.id == "k1"),
+        "{:?}",
+        task.comments
+    );
+    // (`all`: the open-tasks filter is SQL over `status`, which a NULL status does not match.)
+    assert!(boss
+        .list_tasks(&TaskFilter {
+            all: true,
+            ..TaskFilter::default()
+        })
+        .unwrap()
+        .iter()
+        .any(|t| t.id == "t-odd"));
+
+    let letters = boss.dead_letters().unwrap();
+    assert!(letters
+        .iter()
+        .any(|d| d.content == "undelivered" && d.error.is_none()));
+    let audit = store.audit_log(None, 100).unwrap();
+    let legacy = audit
+        .iter()
+        .find(|e| e.event_type == "legacy_event")
+        .unwrap();
+    assert_eq!(legacy.created_at, "2023-11-14 22:13:20");
+
+    let agents = store.list_agents(None).unwrap();
+    let odd = agents.iter().find(|a| a.id == "odd").unwrap();
+    assert_eq!((odd.name.as_str(), odd.tier), ("", 1));
+    assert_eq!(store.get_agent("w1").unwrap().status, "7");
+    assert!(boss.list_agents().unwrap().len() >= 4);
+    assert!(store.contact_graph().unwrap().len() >= 2);
+}
