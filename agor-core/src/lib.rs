@@ -20,6 +20,7 @@
 
 mod agents;
 mod audit;
+mod backup;
 mod channels;
 mod error;
 mod ids;

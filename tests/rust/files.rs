@@ -331,3 +331,102 @@ fn legacy_rows_with_nulls_and_odd_types_read_everywhere() {
     assert!(boss.list_agents().unwrap().len() >= 4);
     assert!(store.contact_graph().unwrap().len() >= 2);
 }
+
+fn message_and_audit_counts(path: &Path) -> (i64, i64) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    c.query_row(
+        "SELECT (SELECT count(*) FROM messages),
+                (SELECT count(*) FROM audit_log WHERE event_type = 'message_sent')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn backup_is_one_file_that_opens_as_an_agor_database() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    mgr.send("dev1", "keep me").unwrap();
+    mgr.create_task(&NewTask::new("backed up")).unwrap();
+    let target = t.dir.path().join("copies/backup.db");
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    let written = t.store.backup(&target).unwrap();
+    assert_eq!(written, target);
+    // One file: everything committed is in it, nothing waits in a -wal of its own.
+    let names: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["backup.db"]);
+    let header = std::fs::read(&target).unwrap();
+    assert_eq!(
+        header[18..20],
+        [1, 1],
+        "the copy is a rollback-journal file"
+    );
+    let copy = Store::open(&target).unwrap();
+    assert_eq!(copy.schema_version().unwrap(), agor_core::LATEST_VERSION);
+    let dev1 = copy.as_agent("dev1").unwrap();
+    assert_eq!(dev1.peek().unwrap()[0].content, "keep me");
+    assert!(dev1
+        .list_tasks(&TaskFilter::default())
+        .unwrap()
+        .iter()
+        .any(|t| t.title == "backed up"));
+}
+
+#[test]
+fn backup_never_overwrites_a_file() {
+    let t = common::team();
+    let target = t.dir.path().join("precious.db");
+    std::fs::write(&target, b"not yours").unwrap();
+    let err = t.store.backup(&target).unwrap_err();
+    assert!(err.to_string().contains("never overwrites"), "{err}");
+    assert!(err.to_string().contains("precious.db"), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"not yours");
+    // A folder that does not exist is named as the cause.
+    let err = t
+        .store
+        .backup(t.dir.path().join("missing/dir/b.db"))
+        .unwrap_err();
+    assert!(err.to_string().contains("missing/dir"), "{err}");
+}
+
+#[test]
+fn backup_while_another_connection_writes_is_consistent() {
+    let t = common::team();
+    let writer = Store::open(t.path()).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mgr = writer.as_agent("mgr").unwrap();
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || sent < 50 {
+                mgr.send("dev1", &format!("message {sent}")).unwrap();
+                sent += 1;
+            }
+            sent
+        })
+    };
+    let mut seen = Vec::new();
+    for i in 0..5 {
+        let target = t.dir.path().join(format!("snap-{i}.db"));
+        t.store.backup(&target).unwrap();
+        // Each send writes its message and its audit row in one transaction: a torn copy
+        // would hold one without the other.
+        let (messages, audited) = message_and_audit_counts(&target);
+        assert_eq!(messages, audited, "snapshot {i} is torn");
+        seen.push(messages);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = handle.join().unwrap();
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(*seen.last().unwrap() <= sent, "{seen:?} of {sent}");
+}
