@@ -294,6 +294,14 @@ const COMMANDS: &[CommandDef] = &[
         about: "delete a direct message (managers)",
         acts: true,
     },
+    CommandDef {
+        name: "backup",
+        aliases: &[],
+        opts: &[Opt::value("file")],
+        usage: &["backup <file>", "backup --file FILE"],
+        about: "write a consistent copy of the database to a new FILE (not `cp`: recent commits sit in -wal)",
+        acts: false,
+    },
 ];
 
 /// Who receives a `send`.
@@ -389,6 +397,9 @@ pub enum Command {
     Delete {
         id: String,
     },
+    Backup {
+        file: String,
+    },
 }
 
 impl Command {
@@ -403,6 +414,7 @@ impl Command {
                 | Command::Graph
                 | Command::Stale { .. }
                 | Command::Status { group: Some(_) }
+                | Command::Backup { .. }
         )
     }
 }
@@ -665,6 +677,9 @@ fn build(def: &CommandDef, p: &mut Parsed) -> Result<Command, UsageError> {
         },
         "delete" => Command::Delete {
             id: p.required(&["id", "message-id"], "message id")?,
+        },
+        "backup" => Command::Backup {
+            file: p.required(&["file"], "backup file")?,
         },
         other => unreachable!("command table entry '{other}' has no builder"),
     })
@@ -1095,6 +1110,12 @@ fn run<'a>(
                 writeln!(w, "deleted message {}", p.id(&id))
             })?;
         }
+        Command::Backup { file } => {
+            let written = store.backup(&file)?.to_string_lossy().into_owned();
+            out.emit(&json!({ "backup": written }), |w, p| {
+                writeln!(w, "backup written to {}", p.bold(&written))
+            })?;
+        }
     }
     Ok(())
 }
@@ -1383,6 +1404,13 @@ mod tests {
     #[test]
     fn liveness_and_dead_letters() {
         assert_eq!(cmd(&["heartbeat"]), Command::Heartbeat);
+        assert_eq!(
+            same(&[&["backup", "copy.db"], &["backup", "--file", "copy.db"]]),
+            Command::Backup {
+                file: "copy.db".into()
+            }
+        );
+        assert!(err(&["backup"]).contains("missing backup file"));
         assert_eq!(
             same(&[
                 &["ack", "--message-id", "m1", "--session", "s"],
