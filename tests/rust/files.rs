@@ -129,6 +129,39 @@ fn read_only_folder_without_side_files_reads_normally() {
     check_read_only_folder(false);
 }
 
+/// The one read-only case agor cannot read: committed data waits in `-wal`, but the `-shm`
+/// index SQLite needs to read it is gone and cannot be created. The error says exactly that.
+#[test]
+#[ignore = "run by read_only_folder_with_wal_but_no_shm_names_the_cause, as another user"]
+fn wal_without_shm_child() {
+    expect_missing_shm_error(&PathBuf::from(std::env::var_os(RO_ENV).unwrap()));
+}
+
+fn expect_missing_shm_error(path: &Path) {
+    let err = Store::open(path).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ReadOnly, "{err}");
+    assert!(
+        err.to_string().contains("-shm file it needs is missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn read_only_folder_with_wal_but_no_shm_names_the_cause() {
+    let t = common::team().closed();
+    std::fs::remove_file(side_file(&t.path(), "-shm")).unwrap();
+    for entry in std::fs::read_dir(t.dir.path()).unwrap() {
+        chmod(&entry.unwrap().path(), 0o444);
+    }
+    chmod(t.dir.path(), 0o555);
+    if running_as_root() {
+        run_as_nobody("wal_without_shm_child", &[(RO_ENV, &t.path())]);
+    } else {
+        expect_missing_shm_error(&t.path());
+    }
+    chmod(t.dir.path(), 0o755);
+}
+
 const CAUSE_DB_ENV: &str = "AGOR_TEST_CAUSE_DB";
 const CAUSE_FILE_ENV: &str = "AGOR_TEST_CAUSE_FILE";
 
