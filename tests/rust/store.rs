@@ -507,6 +507,31 @@ fn a_view_with_a_legacy_name_is_refused_untouched() {
         "CREATE VIEW tasks AS SELECT 1 AS id, 'x' AS title, 'todo' AS status;",
         "view named 'tasks'",
     );
+    // An index or trigger bearing a legacy name, or a full-text index in the table's place.
+    assert_refused_untouched(
+        &format!("{LEGACY_SCHEMA} CREATE INDEX heartbeats ON agents (name);"),
+        "index named 'heartbeats'",
+    );
+    assert_refused_untouched(
+        &format!(
+            "{LEGACY_SCHEMA} CREATE TRIGGER audit_log AFTER INSERT ON agents BEGIN SELECT 1; END;"
+        ),
+        "trigger named 'audit_log'",
+    );
+    assert_refused_untouched(
+        "CREATE VIRTUAL TABLE messages USING fts5(id, from_agent, to_agent, content);",
+        "virtual table named 'messages'",
+    );
+}
+
+#[test]
+fn legacy_tables_with_another_key_are_refused_untouched() {
+    assert_refused_untouched(
+        &format!(
+            "{LEGACY_SCHEMA} CREATE TABLE audit_log (id TEXT PRIMARY KEY, event_type TEXT, detail TEXT);"
+        ),
+        "'audit_log' lacks the INTEGER PRIMARY KEY id",
+    );
 }
 
 #[test]

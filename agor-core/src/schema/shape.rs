@@ -38,6 +38,9 @@ const TEXT_ID_TABLES: &[&str] = &[
     "task_comments",
 ];
 
+/// Legacy tables keyed by an `id INTEGER PRIMARY KEY AUTOINCREMENT` that agor leaves to SQLite.
+const ROWID_TABLES: &[&str] = &["dead_letter_queue", "audit_log"];
+
 /// Tables whose presence marks a file as written by the legacy scripts.
 pub(super) const MARKERS: &[&str] = &["agents", "messages", "tasks", "contacts"];
 
@@ -47,8 +50,12 @@ pub(super) fn mismatch(conn: &Connection) -> rusqlite::Result<Option<String>> {
     for (table, required) in REQUIRED_COLUMNS {
         // A view, index or trigger with a legacy name would make the baseline's
         // `CREATE TABLE IF NOT EXISTS` fail, or would be written through as if it were ours.
+        // A virtual table (FTS, …) says type 'table' too, but cannot gain columns.
         let kinds: Vec<String> = conn
-            .prepare_cached("SELECT type FROM sqlite_master WHERE name = ?1 COLLATE NOCASE")?
+            .prepare_cached(
+                "SELECT CASE WHEN sql LIKE 'CREATE VIRTUAL%' THEN 'virtual table' ELSE type END
+                 FROM sqlite_master WHERE name = ?1 COLLATE NOCASE",
+            )?
             .query_map([table], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if let Some(kind) = kinds.iter().find(|k| *k != "table") {
@@ -74,6 +81,11 @@ pub(super) fn mismatch(conn: &Connection) -> rusqlite::Result<Option<String>> {
         if TEXT_ID_TABLES.contains(table) && has_rowid_alias_id(&columns) {
             return Ok(Some(format!(
                 "its table '{table}' has an INTEGER PRIMARY KEY id, where btmsg uses text ids"
+            )));
+        }
+        if ROWID_TABLES.contains(table) && !has_rowid_alias_id(&columns) {
+            return Ok(Some(format!(
+                "its table '{table}' lacks the INTEGER PRIMARY KEY id btmsg numbers rows with"
             )));
         }
     }
