@@ -334,6 +334,14 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
         .map_err(|e| open_error(path, !cfg.read_only, e))?;
     conn.busy_timeout(cfg.busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Short-lived processes (a CLI call per prompt) would otherwise checkpoint and fsync the
+    // whole WAL each time the last connection closes. Commits still checkpoint automatically
+    // once the WAL passes 1000 pages, so it stays bounded; the -wal file simply persists.
+    // Set before the first read: closing a refused file must not checkpoint its -wal into it.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
 
     // Look before writing anything: a foreign or newer file must be left byte-for-byte as it was.
     // (Opening is lazy: nothing touched the file or its folder before this first read.)
@@ -342,13 +350,6 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
     let read_only = cfg.read_only || conn.is_readonly(rusqlite::DatabaseName::Main)?;
 
     conn.pragma_update(None, "foreign_keys", true)?;
-    // Short-lived processes (a CLI call per prompt) would otherwise checkpoint and fsync the
-    // whole WAL each time the last connection closes. Commits still checkpoint automatically
-    // once the WAL passes 1000 pages, so it stays bounded; the -wal file simply persists.
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
-    )?;
     let sync = match cfg.durability {
         Durability::Normal => "NORMAL",
         Durability::Full => "FULL",

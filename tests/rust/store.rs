@@ -555,3 +555,54 @@ fn a_refused_wal_file_keeps_its_bytes_and_gets_no_side_files() {
         "'tasks' lacks",
     );
 }
+
+#[test]
+fn a_refused_file_with_its_own_wal_is_not_checkpointed() {
+    // Another application left committed rows in its -wal (it exited without a checkpoint).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    let theirs = Connection::open(&path).unwrap();
+    theirs
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        .unwrap();
+    theirs
+        .set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .unwrap();
+    theirs
+        .execute_batch(
+            "CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT);
+             INSERT INTO contacts (email) VALUES ('ann@example.com');",
+        )
+        .unwrap();
+    drop(theirs);
+    let side = |suffix: &str| {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        std::path::PathBuf::from(p)
+    };
+    let (db_before, wal_before) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(side("-wal")).unwrap(),
+    );
+    assert!(!wal_before.is_empty());
+    for read_only in [false, true] {
+        let err = Store::builder()
+            .path(&path)
+            .read_only(read_only)
+            .open()
+            .unwrap_err();
+        assert!(matches!(err, Error::NotAgorDatabase { .. }), "{err}");
+        // The -shm index may record that we read; the data files must not change.
+        assert!(
+            std::fs::read(&path).unwrap() == db_before,
+            "main file changed"
+        );
+        assert!(
+            std::fs::read(side("-wal")).unwrap() == wal_before,
+            "-wal changed or was checkpointed away"
+        );
+    }
+}
