@@ -185,6 +185,17 @@ void agor_store_free(agor_store *store);
 agor_status agor_store_path(const agor_store *store, char **out_path);
 
 /**
+ * Writes a consistent copy of the whole database to `path`: a new single file that opens as
+ * an agor database on its own. Use it rather than copying the file: in WAL mode recent
+ * commits sit in the `-wal` file until a checkpoint, so a copy of the main file alone misses
+ * them. Other processes may keep writing meanwhile; the copy is one snapshot.
+ *
+ * An existing file at `path` is never overwritten (`AGOR_STORAGE`, the message names it).
+ * `path` is only read during the call.
+ */
+agor_status agor_store_backup(const agor_store *store, const char *path);
+
+/**
  * Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists,
  * as the operator (who sets the team up). Agents use `agor_actor_register_agent`.
  *

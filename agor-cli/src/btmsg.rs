@@ -297,6 +297,14 @@ const COMMANDS: &[CommandDef] = &[
         about: "delete a direct message (managers)",
         acts: true,
     },
+    CommandDef {
+        name: "backup",
+        aliases: &[],
+        opts: &[Opt::value("file")],
+        usage: &["backup <file>", "backup --file FILE"],
+        about: "write a consistent copy of the database to a new FILE (not `cp`: recent commits sit in -wal)",
+        acts: false,
+    },
 ];
 
 /// Who receives a `send`.
@@ -392,6 +400,9 @@ pub enum Command {
     Delete {
         id: String,
     },
+    Backup {
+        file: String,
+    },
 }
 
 impl Command {
@@ -411,6 +422,7 @@ impl Command {
                 | Command::Graph
                 | Command::Stale { .. }
                 | Command::Status { group: Some(_) }
+                | Command::Backup { .. }
         )
     }
 }
@@ -697,6 +709,9 @@ fn build(def: &CommandDef, p: &mut Parsed) -> Result<Command, UsageError> {
         },
         "delete" => Command::Delete {
             id: p.required(&["id", "message-id"], "message id")?,
+        },
+        "backup" => Command::Backup {
+            file: p.required(&["file"], "backup file")?,
         },
         other => unreachable!("command table entry '{other}' has no builder"),
     })
@@ -1150,6 +1165,12 @@ fn run(
             actor().delete_message(&id)?;
             out.emit(&json!({ "deleted": id }), |t| {
                 say!(t, "deleted message {}", tm::id(&id))
+            })?;
+        }
+        Command::Backup { file } => {
+            let written = store.backup(&file)?.to_string_lossy().into_owned();
+            out.emit(&json!({ "backup": written }), |t| {
+                say!(t, "backup written to {}", tm::bold(&written))
             })?;
         }
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
+use crate::lenient;
 use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::Store;
@@ -135,12 +136,12 @@ const PRINCIPAL_SELECT: &str =
 fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Member> {
     Ok(Member {
         identity: AgentIdentity {
-            id: r.get(0)?,
-            role: Role::parse(&r.get::<_, Option<String>>(1)?.unwrap_or_default()),
-            group_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            tier: r.get::<_, Option<i64>>(3)?.unwrap_or(TIER_PROJECT),
+            id: lenient::text(r, 0)?,
+            role: Role::parse(&lenient::text(r, 1)?),
+            group_id: lenient::text(r, 2)?,
+            tier: lenient::opt_int(r, 3)?.unwrap_or(TIER_PROJECT),
         },
-        last_heartbeat: r.get(4)?,
+        last_heartbeat: lenient::opt_int(r, 4)?,
     })
 }
 
@@ -213,19 +214,17 @@ const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, 
 
 fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
     Ok(Agent {
-        id: r.get(0)?,
-        name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-        role: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-        group_id: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-        tier: r.get::<_, Option<i64>>(4)?.unwrap_or(TIER_PROJECT),
-        model: r.get(5)?,
-        cwd: r.get(6)?,
-        status: r
-            .get::<_, Option<String>>(7)?
-            .unwrap_or_else(|| "active".into()),
-        last_active_at: r.get(8)?,
-        created_at: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-        last_heartbeat: r.get(10)?,
+        id: lenient::text(r, 0)?,
+        name: lenient::text(r, 1)?,
+        role: lenient::text(r, 2)?,
+        group_id: lenient::text(r, 3)?,
+        tier: lenient::opt_int(r, 4)?.unwrap_or(TIER_PROJECT),
+        model: lenient::opt_text(r, 5)?,
+        cwd: lenient::opt_text(r, 6)?,
+        status: lenient::opt_text(r, 7)?.unwrap_or_else(|| "active".into()),
+        last_active_at: lenient::opt_text(r, 8)?,
+        created_at: lenient::timestamp(r, 9)?,
+        last_heartbeat: lenient::opt_int(r, 10)?,
         unread: r.get(11)?,
     })
 }
@@ -380,8 +379,8 @@ fn contact_edges(c: &Connection, group: Option<&str>) -> Result<Vec<Contact>> {
     )?;
     let rows = stmt.query_map([group], |r| {
         Ok(Contact {
-            agent_id: r.get(0)?,
-            contact_id: r.get(1)?,
+            agent_id: lenient::text(r, 0)?,
+            contact_id: lenient::text(r, 1)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -35,12 +35,13 @@ impl Store {
                  WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY id DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map(rusqlite::params![agent_id, limit], |r| {
+                // Legacy rows may hold NULL or odd types in any column but the key.
                 Ok(AuditEntry {
                     id: r.get(0)?,
-                    agent_id: r.get(1)?,
-                    event_type: r.get(2)?,
-                    detail: r.get(3)?,
-                    created_at: r.get(4)?,
+                    agent_id: crate::lenient::opt_text(r, 1)?,
+                    event_type: crate::lenient::text(r, 2)?,
+                    detail: crate::lenient::opt_text(r, 3)?,
+                    created_at: crate::lenient::timestamp(r, 4)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -8,6 +8,7 @@ use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
+use crate::lenient;
 use crate::rules::{Action, Target, SYSTEM};
 use crate::Store;
 
@@ -39,13 +40,14 @@ pub struct ChannelMessage {
 
 const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
 
+/// Legacy rows may hold NULL or odd types in any column (see `lenient`).
 fn post_from_row(r: &Row<'_>) -> rusqlite::Result<ChannelMessage> {
     Ok(ChannelMessage {
-        id: r.get(0)?,
-        channel_id: r.get(1)?,
-        from_agent: r.get(2)?,
-        content: r.get(3)?,
-        created_at: r.get(4)?,
+        id: lenient::text(r, 0)?,
+        channel_id: lenient::text(r, 1)?,
+        from_agent: lenient::text(r, 2)?,
+        content: lenient::text(r, 3)?,
+        created_at: lenient::timestamp(r, 4)?,
     })
 }
 
@@ -64,7 +66,13 @@ fn load(c: &Connection, id: &str) -> Result<Channel> {
             "SELECT id, name, group_id, created_by, created_at FROM channels WHERE id = ?1",
         )?
         .query_row([id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                lenient::text(r, 0)?,
+                lenient::text(r, 1)?,
+                lenient::opt_text(r, 2)?,
+                lenient::opt_text(r, 3)?,
+                lenient::timestamp(r, 4)?,
+            ))
         })
         .optional()?
         .ok_or_else(|| Error::not_found(ObjectKind::Channel, id))?;

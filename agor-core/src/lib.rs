@@ -20,11 +20,13 @@
 
 mod agents;
 mod audit;
+mod backup;
 mod channels;
 mod clock;
 mod error;
 mod ids;
 mod leases;
+mod lenient;
 mod liveness;
 mod messages;
 pub mod ops;

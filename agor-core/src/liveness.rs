@@ -8,6 +8,7 @@ use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
+use crate::lenient;
 use crate::messages;
 use crate::rules::{Action, Target};
 use crate::Store;
@@ -55,15 +56,16 @@ pub struct DeadLetter {
     pub created_at: String,
 }
 
+/// Legacy rows may hold NULL or odd types in any column but the key (see `lenient`).
 fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
     Ok(DeadLetter {
         id: r.get(0)?,
-        from_agent: r.get(1)?,
-        to_agent: r.get(2)?,
-        content: r.get(3)?,
-        error: r.get(4)?,
-        reply_to: r.get(5)?,
-        created_at: r.get(6)?,
+        from_agent: lenient::text(r, 1)?,
+        to_agent: lenient::text(r, 2)?,
+        content: lenient::text(r, 3)?,
+        error: lenient::opt_text(r, 4)?,
+        reply_to: lenient::opt_text(r, 5)?,
+        created_at: lenient::timestamp(r, 6)?,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, Scope, MESSAGES};
+use crate::lenient;
 use crate::liveness::{self, Staleness};
 use crate::rules::{Action, Target};
 
@@ -29,17 +30,18 @@ pub struct Message {
 const MESSAGE_COLUMNS: &str =
     "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
 
+/// Legacy rows may hold NULL or odd types in any column (see `lenient`).
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
-        id: r.get(0)?,
-        from_agent: r.get(1)?,
-        to_agent: r.get(2)?,
-        content: r.get(3)?,
-        read: r.get::<_, Option<i64>>(4)?.unwrap_or(0) != 0,
-        reply_to: r.get(5)?,
-        group_id: r.get(6)?,
-        sender_group_id: r.get(7)?,
-        created_at: r.get(8)?,
+        id: lenient::text(r, 0)?,
+        from_agent: lenient::text(r, 1)?,
+        to_agent: lenient::text(r, 2)?,
+        content: lenient::text(r, 3)?,
+        read: lenient::flag(r, 4)?,
+        reply_to: lenient::opt_text(r, 5)?,
+        group_id: lenient::opt_text(r, 6)?,
+        sender_group_id: lenient::opt_text(r, 7)?,
+        created_at: lenient::timestamp(r, 8)?,
     })
 }
 
@@ -383,7 +385,7 @@ impl Actor {
             )?;
             let senders = stmt
                 .query_map([&me.id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    Ok((lenient::text(r, 0)?, r.get::<_, i64>(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let total: i64 = senders.iter().map(|(_, n)| n).sum();

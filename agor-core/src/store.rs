@@ -11,6 +11,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::schema::{self, FileState};
 
+mod file_access;
+use file_access::open_error;
+
 /// Environment variable that overrides the default database path.
 pub const DB_ENV: &str = "AGOR_DB";
 
@@ -382,26 +385,26 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| open_error(path, !cfg.read_only, e))?;
     conn.busy_timeout(cfg.busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(64);
-
-    // Look before writing anything: a foreign or newer file must be left byte-for-byte as it was.
-    let state = schema::inspect(&conn).map_err(|e| open_error(path, e))?;
-    check_state(path, &state)?;
-    let read_only = cfg.read_only || conn.is_readonly(rusqlite::DatabaseName::Main)?;
-
-    if !read_only {
-        set_wal(&conn, cfg.busy_timeout)?;
-    }
-    conn.pragma_update(None, "foreign_keys", true)?;
     // Short-lived processes (a CLI call per prompt) would otherwise checkpoint and fsync the
     // whole WAL each time the last connection closes. Commits still checkpoint automatically
     // once the WAL passes 1000 pages, so it stays bounded; the -wal file simply persists.
+    // Set before the first read: closing a refused file must not checkpoint its -wal into it.
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
     )?;
+
+    // Look before writing anything: a foreign or newer file must be left byte-for-byte as it was.
+    // (Opening is lazy: nothing touched the file or its folder before this first read.)
+    let (conn, state) = inspect_without_trace(path, conn, cfg)?;
+    check_state(path, &state)?;
+    let read_only = cfg.read_only || conn.is_readonly(rusqlite::DatabaseName::Main)?;
+
+    conn.pragma_update(None, "foreign_keys", true)?;
     let sync = match cfg.durability {
         Durability::Normal => "NORMAL",
         Durability::Full => "FULL",
@@ -419,9 +422,56 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
                 reason: "the file needs a schema upgrade, which cannot be written".into(),
             });
         }
+        // The upgrade runs in whatever journal mode the file has (a rollback journal for a new
+        // or legacy file), so a migration that fails rolls back to the very same bytes.
         upgrade(&conn, path, cfg.busy_timeout)?;
     }
+    // Only a file now known to be ours is switched to WAL (which rewrites header bytes 18-19).
+    if !read_only {
+        set_wal(&conn, cfg.busy_timeout)?;
+    }
     Ok(conn)
+}
+
+/// Judges the file read-only and, where an ordinary read would create `-wal`/`-shm` (a WAL
+/// file without them), through an immutable probe that creates nothing, so a refused file
+/// keeps its folder as it was. The probe also serves a WAL file in a read-only folder, where
+/// SQLite cannot create the `-shm` index an ordinary read needs: there no writer can create a
+/// `-wal` either, so the main file is the whole database and stays so.
+fn inspect_without_trace(
+    path: &Path,
+    conn: Connection,
+    cfg: &StoreBuilder,
+) -> Result<(Connection, FileState)> {
+    let create = !cfg.read_only;
+    let mut probe = None;
+    if file_access::wal_without_side_files(path) {
+        let quiet = file_access::open_immutable(path).map_err(|e| open_error(path, create, e))?;
+        if let Ok(state) = schema::inspect(&quiet) {
+            // Refuse only if still nobody else has the file open: a writer that appeared
+            // meanwhile could have changed what the lock-free probe read.
+            if let Err(refused) = check_state(path, &state) {
+                if file_access::wal_without_side_files(path) {
+                    return Err(refused);
+                }
+            }
+        }
+        probe = Some(quiet);
+    }
+    match schema::inspect(&conn) {
+        Ok(state) => Ok((conn, state)),
+        Err(e)
+            if file_access::is_access_failure(&e) && file_access::wal_without_side_files(path) =>
+        {
+            let Some(quiet) = probe else {
+                return Err(open_error(path, create, e));
+            };
+            quiet.busy_timeout(cfg.busy_timeout)?;
+            let state = schema::inspect(&quiet).map_err(|e| open_error(path, create, e))?;
+            Ok((quiet, state))
+        }
+        Err(e) => Err(open_error(path, create, e)),
+    }
 }
 
 fn check_state(path: &Path, state: &FileState) -> Result<()> {
@@ -461,18 +511,4 @@ fn set_wal(conn: &Connection, timeout: Duration) -> Result<()> {
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
     })?;
     Ok(())
-}
-
-fn open_error(path: &Path, e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => Error::NotAgorDatabase {
-            path: path.to_owned(),
-            reason: "it is not an SQLite database".into(),
-        },
-        Some(ErrorCode::CannotOpen) => Error::Io {
-            path: path.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "cannot open database file"),
-        },
-        _ => Error::Storage(e),
-    }
 }

@@ -9,6 +9,7 @@ use crate::audit;
 use crate::channels;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
+use crate::lenient;
 use crate::rules::{Action, Target, SYSTEM};
 use crate::Store;
 
@@ -300,34 +301,33 @@ pub(crate) const PRIORITY_RANK_SQL: &str =
 /// (NULL, the legacy default), `backlog` (unknown status) and `medium`. The stored text is
 /// left as it is until an agent changes the task.
 fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
-    let status = match r.get::<_, Option<String>>(3)? {
+    let status = match lenient::opt_text(r, 3)? {
         None => TaskStatus::Todo,
         Some(s) => s.parse().unwrap_or(TaskStatus::Backlog),
     };
-    let priority = r
-        .get::<_, Option<String>>(4)?
+    let priority = lenient::opt_text(r, 4)?
         .and_then(|p| p.parse().ok())
         .unwrap_or(Priority::Medium);
-    let summary: Option<String> = r.get(15)?;
-    let artifacts: Option<String> = r.get(16)?;
-    let tags: Option<String> = r.get(19)?;
+    let summary = lenient::opt_text(r, 15)?;
+    let artifacts = lenient::opt_text(r, 16)?;
+    let tags = lenient::opt_text(r, 19)?;
     Ok(Task {
-        id: r.get(0)?,
-        title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-        description: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        id: lenient::text(r, 0)?,
+        title: lenient::text(r, 1)?,
+        description: lenient::text(r, 2)?,
         status,
         priority,
-        assigned_to: r.get(5)?,
-        created_by: r.get(6)?,
-        group_id: r.get(7)?,
-        parent_task_id: r.get(8)?,
-        sort_order: r.get::<_, Option<i64>>(9)?.unwrap_or(0),
-        definition_of_done: r.get(10)?,
-        version: r.get::<_, Option<i64>>(11)?.unwrap_or(1),
-        created_at: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
-        updated_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
-        lease_expires_at: r.get(14)?,
-        lease_expires_ms: r.get(20)?,
+        assigned_to: lenient::opt_text(r, 5)?,
+        created_by: lenient::opt_text(r, 6)?,
+        group_id: lenient::opt_text(r, 7)?,
+        parent_task_id: lenient::opt_text(r, 8)?,
+        sort_order: lenient::opt_int(r, 9)?.unwrap_or(0),
+        definition_of_done: lenient::opt_text(r, 10)?,
+        version: lenient::opt_int(r, 11)?.unwrap_or(1),
+        created_at: lenient::timestamp(r, 12)?,
+        updated_at: lenient::timestamp(r, 13)?,
+        lease_expires_at: lenient::opt_int(r, 14)?,
+        lease_expires_ms: lenient::opt_int(r, 20)?,
         completion: summary.map(|summary| Completion {
             summary,
             artifacts: artifacts
@@ -338,8 +338,8 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            result_ref: r.get(17).ok().flatten(),
-            next: r.get(18).ok().flatten(),
+            result_ref: lenient::opt_text(r, 17).ok().flatten(),
+            next: lenient::opt_text(r, 18).ok().flatten(),
         }),
         tags: tags
             .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
@@ -418,11 +418,11 @@ pub(crate) fn add_comment(
 
 fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
     Ok(Comment {
-        id: r.get(0)?,
-        task_id: r.get(1)?,
-        agent_id: r.get(2)?,
-        content: r.get(3)?,
-        created_at: r.get(4)?,
+        id: lenient::text(r, 0)?,
+        task_id: lenient::text(r, 1)?,
+        agent_id: lenient::text(r, 2)?,
+        content: lenient::text(r, 3)?,
+        created_at: lenient::timestamp(r, 4)?,
     })
 }
 

@@ -107,6 +107,27 @@ pub extern "C" fn agor_store_path(
     })
 }
 
+/// Writes a consistent copy of the whole database to `path`: a new single file that opens as
+/// an agor database on its own. Use it rather than copying the file: in WAL mode recent
+/// commits sit in the `-wal` file until a checkpoint, so a copy of the main file alone misses
+/// them. Other processes may keep writing meanwhile; the copy is one snapshot.
+///
+/// An existing file at `path` is never overwritten (`AGOR_STORAGE`, the message names it).
+/// `path` is only read during the call.
+#[no_mangle]
+pub unsafe extern "C" fn agor_store_backup(
+    store: Option<&agor_store>,
+    path: *const c_char,
+) -> agor_status {
+    call(|| {
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes a NUL-terminated string (header conventions).
+        let path = unsafe { text(path, "path") }?;
+        store.store.backup(path)?;
+        Ok(())
+    })
+}
+
 /// The agent record of a registration call, from C strings.
 ///
 /// # Safety

@@ -3,6 +3,7 @@
 
 mod actor;
 mod errors;
+mod paths;
 mod records;
 mod store;
 

@@ -2,7 +2,6 @@
 //! Agent registry, ACL, audit, liveness and review-queue queries that need no acting agent
 //! live here.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use pyo3::types::PyTuple;
 use crate::actor::Actor;
 use crate::call_core;
 use crate::errors::{closed_store, invalid, to_py_err};
+use crate::paths::path_arg;
 use crate::records::ToPy;
 
 /// Where the core store lives while the Python handle is open. `close()` empties it; the
@@ -49,7 +49,7 @@ fn seconds(py: Python<'_>, field: &'static str, secs: f64) -> PyResult<Duration>
 
 /// Opens (creating if needed) an agor database file.
 ///
-/// `path`: a str or path-like; None means `$AGOR_DB`, else `~/.local/share/agor/btmsg.db`.
+/// `path`: a str, bytes or path-like; None means `$AGOR_DB`, else `~/.local/share/agor/btmsg.db`.
 /// `busy_timeout`: seconds a write waits for another process's lock (default 10).
 /// `read_only`: refuse every write with `ReadOnlyError`.
 /// `stale_after`: seconds without a heartbeat after which an agent counts as stale (default 300).
@@ -60,18 +60,14 @@ fn seconds(py: Python<'_>, field: &'static str, secs: f64) -> PyResult<Duration>
 #[pyo3(signature = (path=None, *, busy_timeout=None, read_only=false, stale_after=None))]
 pub(crate) fn open(
     py: Python<'_>,
-    path: Option<PathBuf>,
+    path: Option<Bound<'_, PyAny>>,
     busy_timeout: Option<f64>,
     read_only: bool,
     stale_after: Option<f64>,
 ) -> PyResult<Store> {
     let mut builder = core::Store::builder().read_only(read_only);
     if let Some(p) = path {
-        // SQLite takes a C string; say what is wrong instead of a storage error.
-        if p.as_os_str().as_encoded_bytes().contains(&0) {
-            return Err(invalid(py, "path", "contains a NUL character".into()));
-        }
-        builder = builder.path(p);
+        builder = builder.path(path_arg(py, "path", &p)?);
     }
     if let Some(s) = busy_timeout {
         builder = builder.busy_timeout(seconds(py, "busy_timeout", s)?);
@@ -285,6 +281,23 @@ impl Store {
     fn schema_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;
         call_core(py, || store.schema_version())
+    }
+
+    /// Writes a consistent copy of the whole database to `path` (str, bytes or path-like), a new
+    /// single file that opens on its own, and returns its absolute path.
+    ///
+    /// Use this, not a file copy: in WAL mode recent commits sit in the `-wal` file until a
+    /// checkpoint, so copying the main file alone loses them. Other processes may keep writing
+    /// meanwhile; the copy is one snapshot. Refuses to overwrite an existing file
+    /// (`StorageError`).
+    fn backup<'py>(&self, py: Python<'py>, path: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let target = path_arg(py, "path", &path)?;
+        let store = self.slot.get(py)?;
+        call_core(py, move || {
+            store
+                .backup(&target)
+                .map(|p| p.to_string_lossy().into_owned())
+        })
     }
 
     /// Closes the connection (for this store and its actors). Safe to call twice.

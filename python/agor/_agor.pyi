@@ -14,7 +14,8 @@ DEFAULT_LEASE_SECONDS: int
 MAX_LEASE_SECONDS: int
 """Longest lease one claim or renewal may ask for (one day)."""
 
-StrPath = Union[str, "os.PathLike[str]"]
+StrPath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+"""A file path as Python's ``open()`` takes it: ``str``, ``bytes`` or any ``os.PathLike``."""
 
 TaskStatus = Literal[
     "backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled"
@@ -31,7 +32,8 @@ def open(
 ) -> Store:
     """Open (creating if needed) an agor database file.
 
-    ``path`` None means ``$AGOR_DB``, else ``~/.local/share/agor/btmsg.db``.
+    ``path``: str, bytes or path-like; None means ``$AGOR_DB``, else
+    ``~/.local/share/agor/btmsg.db``.
     ``busy_timeout``: seconds a write waits for another process's lock (default 10).
     ``read_only``: refuse every write with ``ReadOnlyError``.
     ``stale_after``: seconds without a heartbeat after which an agent is stale (default 300).
@@ -88,6 +90,15 @@ class Store:
     def reviewer_attention(self, group: str) -> int:
         """10 per task of ``group`` waiting in review, capped at 50."""
     def schema_version(self) -> int: ...
+    def backup(self, path: StrPath) -> str:
+        """Write a consistent copy of the whole database to ``path``, a new single file that
+        opens on its own; return its absolute path.
+
+        Use this, not a file copy: in WAL mode recent commits sit in the ``-wal`` file until a
+        checkpoint, so copying the main file alone loses them. Other processes may keep
+        writing meanwhile; the copy is one snapshot. An existing file is never overwritten
+        (``StorageError``).
+        """
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...

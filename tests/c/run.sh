@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds libagor, compiles each C test (test_agor.c: messaging, test_tasks.c: the task board)
+# Builds libagor, compiles each C test (test_agor.c: messaging, test_tasks.c: the task board,
+# test_backup.c: backups while another process writes)
 # against include/agor.h, and runs it three ways: linked to libagor.so, linked to libagor.a,
 # and under valgrind (any leak or bad access fails).
 # Usage: tests/c/run.sh            (needs cargo, a C99 compiler and valgrind)
@@ -30,7 +31,7 @@ if ! command -v valgrind >/dev/null; then
     echo "valgrind is not installed (apt-get install valgrind)" >&2
     exit 1
 fi
-for test in agor tasks; do
+for test in agor tasks backup; do
     "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_shared" \
         -L "$lib" -lagor -Wl,-rpath,"$lib"
     "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_static" \

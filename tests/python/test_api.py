@@ -59,6 +59,82 @@ def test_open_options(db_path: Path) -> None:
         agor.open(42)  # type: ignore[arg-type]
 
 
+class _BytesPathLike:
+    """An ``os.PathLike`` whose ``__fspath__`` gives bytes, as ``os.DirEntry`` can."""
+
+    def __init__(self, path: bytes) -> None:
+        self._path = path
+
+    def __fspath__(self) -> bytes:
+        return self._path
+
+
+def test_open_accepts_str_bytes_and_path_like(db_path: Path) -> None:
+    for form in (str(db_path), os.fsencode(db_path), db_path, _BytesPathLike(os.fsencode(db_path))):
+        with agor.open(form) as s:
+            assert s.path == str(db_path), form
+            s.register_agent("a-1", "A", "project", "core")  # idempotent upsert
+    with pytest.raises(agor.InvalidInputError):
+        agor.open(os.fsencode(db_path) + b"\0x")
+
+
+def test_backup_is_a_single_file_copy_and_never_overwrites(store: agor.Store, tmp_path: Path) -> None:
+    store.as_agent("mgr-1").send("dev-1", "keep me")
+    target = tmp_path / "copies" / "backup.db"
+    target.parent.mkdir()
+    written = store.backup(target)
+    assert written == str(target)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["backup.db"]
+    with agor.open(target) as copy:
+        assert [m.content for m in copy.as_agent("dev-1").peek()] == ["keep me"]
+    before = target.read_bytes()
+    with pytest.raises(agor.StorageError, match="never overwrites"):
+        store.backup(str(target))
+    assert target.read_bytes() == before
+    # bytes paths too
+    store.backup(os.fsencode(tmp_path / "second.db"))
+    assert (tmp_path / "second.db").exists()
+
+
+def test_backup_while_another_process_writes_is_consistent(store: agor.Store, tmp_path: Path) -> None:
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import sys, agor
+                me = agor.open(sys.argv[1]).as_agent("mgr-1")
+                print("ready", flush=True)
+                for i in range(400):
+                    me.send("dev-1", f"message {i}")
+                """
+            ),
+            store.path,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "ready"
+    counts = []
+    for i in range(4):
+        copy = tmp_path / f"snap-{i}.db"
+        store.backup(copy)
+        # Each send writes its message and its audit row in one transaction.
+        rows = sqlite_in_subprocess(
+            copy,
+            "SELECT (SELECT count(*) FROM messages),"
+            " (SELECT count(*) FROM audit_log WHERE event_type = 'message_sent')",
+        )
+        messages, audited = rows[0]
+        assert messages == audited, f"snapshot {i} is torn"
+        counts.append(messages)
+        time.sleep(0.02)
+    assert writer.wait(timeout=60) == 0
+    assert counts == sorted(counts)
+
+
 def test_closed_store_refuses_calls(store: agor.Store) -> None:
     me = store.as_agent("mgr-1")
     store.close()

@@ -631,3 +631,59 @@ def test_two_agents_talk_through_one_file(cli):
     assert cli.json("history", "bob", agent="alice") == convo
     assert cli.json("unread", agent="bob") == {"unread": 1}
     assert cli.json("unread", agent="alice") == {"unread": 0}
+
+
+# --- backup ---------------------------------------------------------------------------------
+
+
+def snapshot_counts(copy: Path) -> tuple[int, int]:
+    """Messages and their audit rows in a copy; one send writes both in one transaction."""
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM messages),"
+            " (SELECT count(*) FROM audit_log WHERE event_type = 'message_sent')"
+        ).fetchone()
+
+
+def test_backup_writes_a_copy_and_never_overwrites(team, tmp_path):
+    team.ok("send", "dev-1", "keep me", agent="mgr-1")
+    copy = tmp_path / "copy.db"
+    assert "backup written to" in team.ok("backup", str(copy))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == ["copy.db"]
+    assert json.loads(team.run("--db", str(copy), "--json", "peek", agent="dev-1", db=False).out)[0][
+        "content"
+    ] == "keep me"
+    before = copy.read_bytes()
+    assert "never overwrites" in team.fails(1, "backup", str(copy))
+    assert copy.read_bytes() == before
+    assert team.json("backup", "--file", str(tmp_path / "second.db")) == {
+        "backup": str(tmp_path / "second.db")
+    }
+    assert "missing backup file" in team.fails(2, "backup")
+
+
+def test_backup_while_other_processes_write(team, tmp_path):
+    import threading
+
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            team.ok("send", "dev-1", "busy", agent="mgr-1")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        copies = []
+        for i in range(3):
+            copy = tmp_path / f"snap-{i}.db"
+            team.ok("backup", str(copy))
+            copies.append(copy)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    counts = [snapshot_counts(c) for c in copies]
+    assert all(m == a for m, a in counts), counts
+    assert [m for m, _ in counts] == sorted(m for m, _ in counts)

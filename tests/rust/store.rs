@@ -421,3 +421,192 @@ fn odd_rows_from_other_tools_do_not_break_reads() {
     boss.send("w1", "still deliverable").unwrap();
     assert!(store.get_agent("w1").unwrap().last_heartbeat.is_some());
 }
+
+/// Builds a file with `sql` (through a connection that is closed again), opens it with agor,
+/// expects the refusal, and proves the folder holds exactly the same bytes as before: the same
+/// file contents (header bytes 18-19, the journal mode, included), and no `-wal`, `-shm` or
+/// `-journal` left behind.
+fn assert_refused_untouched(sql: &str, expected_reason: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+    let snapshot = || -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (e.file_name(), std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot();
+    assert_eq!(before.len(), 1, "setup left side files");
+    for read_only in [false, true] {
+        let err = Store::builder()
+            .path(&path)
+            .read_only(read_only)
+            .open()
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::NotAgorDatabase { .. }),
+            "expected NotAgorDatabase, got {err}"
+        );
+        assert!(err.to_string().contains(expected_reason), "{err}");
+        let after = snapshot();
+        assert_eq!(
+            after.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            before.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            "side files appeared (read_only={read_only})"
+        );
+        assert_eq!(
+            after[0].1[18..20],
+            before[0].1[18..20],
+            "journal mode changed"
+        );
+        assert!(after == before, "the file's bytes changed");
+    }
+}
+
+#[test]
+fn another_apps_tasks_table_is_refused_untouched() {
+    assert_refused_untouched(
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT, done INTEGER);
+         INSERT INTO tasks (name, done) VALUES ('buy milk', 0);",
+        "'tasks' lacks the btmsg column(s) title, status",
+    );
+    // Even with title and status, a rowid `id` is not the legacy uuid key.
+    assert_refused_untouched(
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT, status TEXT);
+         INSERT INTO tasks (title, status) VALUES ('buy milk', 'todo');",
+        "INTEGER PRIMARY KEY id",
+    );
+}
+
+#[test]
+fn another_apps_contacts_table_is_refused_untouched() {
+    assert_refused_untouched(
+        "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT, email TEXT);
+         INSERT INTO contacts (name, email) VALUES ('Ann', 'ann@example.com');",
+        "'contacts' lacks the btmsg column(s) agent_id, contact_id",
+    );
+}
+
+#[test]
+fn a_view_with_a_legacy_name_is_refused_untouched() {
+    assert_refused_untouched(
+        "CREATE TABLE mail (id TEXT PRIMARY KEY, sender TEXT, body TEXT);
+         CREATE VIEW messages AS SELECT id, sender AS from_agent, body AS content FROM mail;",
+        "view named 'messages'",
+    );
+    // Next to genuine legacy tables too, and as the only object in the file.
+    assert_refused_untouched(
+        &format!(
+            "{LEGACY_SCHEMA} CREATE VIEW heartbeats AS SELECT id AS agent_id, 0 AS timestamp FROM agents;"
+        ),
+        "view named 'heartbeats'",
+    );
+    assert_refused_untouched(
+        "CREATE VIEW tasks AS SELECT 1 AS id, 'x' AS title, 'todo' AS status;",
+        "view named 'tasks'",
+    );
+    // An index or trigger bearing a legacy name, or a full-text index in the table's place.
+    assert_refused_untouched(
+        &format!("{LEGACY_SCHEMA} CREATE INDEX heartbeats ON agents (name);"),
+        "index named 'heartbeats'",
+    );
+    assert_refused_untouched(
+        &format!(
+            "{LEGACY_SCHEMA} CREATE TRIGGER audit_log AFTER INSERT ON agents BEGIN SELECT 1; END;"
+        ),
+        "trigger named 'audit_log'",
+    );
+    assert_refused_untouched(
+        "CREATE VIRTUAL TABLE messages USING fts5(id, from_agent, to_agent, content);",
+        "virtual table named 'messages'",
+    );
+}
+
+#[test]
+fn legacy_tables_with_another_key_are_refused_untouched() {
+    assert_refused_untouched(
+        &format!(
+            "{LEGACY_SCHEMA} CREATE TABLE audit_log (id TEXT PRIMARY KEY, event_type TEXT, detail TEXT);"
+        ),
+        "'audit_log' lacks the INTEGER PRIMARY KEY id",
+    );
+}
+
+#[test]
+fn a_legacy_file_with_a_partial_table_is_refused_untouched() {
+    let partial = LEGACY_SCHEMA
+        .replace(
+            "CREATE TABLE contacts (agent_id TEXT NOT NULL, contact_id TEXT NOT NULL, PRIMARY KEY (agent_id, contact_id));",
+            "CREATE TABLE contacts (agent_id TEXT NOT NULL);",
+        )
+        .replace("INSERT INTO contacts VALUES ('boss', 'w1'), ('w1', 'boss');", "");
+    assert_refused_untouched(&partial, "'contacts' lacks the btmsg column(s) contact_id");
+}
+
+#[test]
+fn a_refused_wal_file_keeps_its_bytes_and_gets_no_side_files() {
+    // The other application already uses WAL; reading it must not leave -wal/-shm behind.
+    assert_refused_untouched(
+        "PRAGMA journal_mode = WAL;
+         CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT);
+         INSERT INTO tasks (name) VALUES ('x');",
+        "'tasks' lacks",
+    );
+}
+
+#[test]
+fn a_refused_file_with_its_own_wal_is_not_checkpointed() {
+    // Another application left committed rows in its -wal (it exited without a checkpoint).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    let theirs = Connection::open(&path).unwrap();
+    theirs
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        .unwrap();
+    theirs
+        .set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .unwrap();
+    theirs
+        .execute_batch(
+            "CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT);
+             INSERT INTO contacts (email) VALUES ('ann@example.com');",
+        )
+        .unwrap();
+    drop(theirs);
+    let side = |suffix: &str| {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        std::path::PathBuf::from(p)
+    };
+    let (db_before, wal_before) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(side("-wal")).unwrap(),
+    );
+    assert!(!wal_before.is_empty());
+    for read_only in [false, true] {
+        let err = Store::builder()
+            .path(&path)
+            .read_only(read_only)
+            .open()
+            .unwrap_err();
+        assert!(matches!(err, Error::NotAgorDatabase { .. }), "{err}");
+        // The -shm index may record that we read; the data files must not change.
+        assert!(
+            std::fs::read(&path).unwrap() == db_before,
+            "main file changed"
+        );
+        assert!(
+            std::fs::read(side("-wal")).unwrap() == wal_before,
+            "-wal changed or was checkpointed away"
+        );
+    }
+}

@@ -256,6 +256,13 @@ fn channels_both_syntaxes() {
 fn liveness_and_dead_letters() {
     assert_eq!(cmd(&["heartbeat"]), Command::Heartbeat);
     assert_eq!(
+        same(&[&["backup", "copy.db"], &["backup", "--file", "copy.db"]]),
+        Command::Backup {
+            file: "copy.db".into()
+        }
+    );
+    assert!(err(&["backup"]).contains("missing backup file"));
+    assert_eq!(
         same(&[
             &["ack", "--message-id", "m1", "--session", "s"],
             &["ack", "m1", "--session=s"],

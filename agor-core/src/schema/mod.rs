@@ -3,6 +3,8 @@
 
 use rusqlite::Connection;
 
+mod shape;
+
 use crate::error::Result;
 
 /// `PRAGMA application_id` of an agor database: the ASCII bytes "agor".
@@ -66,9 +68,6 @@ fn task_board(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
-
-/// Tables that identify a file as one written by the legacy btmsg/bttask scripts.
-const LEGACY_MARKERS: &[&str] = &["agents", "messages", "tasks", "contacts"];
 
 /// Every non-key column of the legacy tables. An old file may lack any of them (the scripts
 /// grew over time), so each is added when missing, nullable or defaulted so `ALTER TABLE ADD
@@ -223,24 +222,24 @@ fn classify(conn: &Connection) -> rusqlite::Result<FileState> {
             reason: format!("its application_id is {app_id:#x}, not agor's {APPLICATION_ID:#x}"),
         });
     }
-    let tables: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    // Any schema object counts: a file holding only a view or a trigger is someone's file.
+    let objects: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
         [],
         |r| r.get(0),
     )?;
-    if tables == 0 {
+    if objects == 0 {
         return Ok(FileState::Empty);
     }
-    let mut legacy = 0;
-    for name in LEGACY_MARKERS {
-        let exists = conn
-            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
-            .exists([name])?;
-        legacy += usize::from(exists);
+    if let Some(reason) = shape::mismatch(conn)? {
+        return Ok(FileState::Foreign { reason });
     }
-    if legacy == 0 {
+    if !shape::has_marker(conn)? {
         return Ok(FileState::Foreign {
-            reason: "it has none of the btmsg tables (agents, messages, tasks, contacts)".into(),
+            reason: format!(
+                "it has none of the btmsg tables ({})",
+                shape::MARKERS.join(", ")
+            ),
         });
     }
     if version != 0 {

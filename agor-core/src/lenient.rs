@@ -1,0 +1,109 @@
+//! Reading columns that older tools filled: the legacy scripts and SQLite's loose typing let a
+//! row hold NULL or another type in any non-key column, and one such row must not make an inbox,
+//! a board or a log unreadable for good. Row mappers read every non-key column through these.
+
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
+
+/// Any value as text (numbers in their decimal form); NULL as `None`.
+pub(crate) fn opt_text(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    })
+}
+
+/// Any value as text; NULL as "".
+pub(crate) fn text(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
+    Ok(opt_text(r, i)?.unwrap_or_default())
+}
+
+/// A number, from an integer, a real (truncated) or numeric text; anything else as `None`.
+pub(crate) fn opt_int(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<i64>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Integer(n) => Some(n),
+        // `as` saturates, and NaN becomes 0: no panic on any stored value.
+        ValueRef::Real(x) => Some(x as i64),
+        ValueRef::Text(t) => {
+            let s = String::from_utf8_lossy(t);
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().map(|x| x as i64))
+        }
+        ValueRef::Null | ValueRef::Blob(_) => None,
+    })
+}
+
+/// A 0/1 flag such as `messages.read`: numbers by value, text `true`/`yes` as set.
+pub(crate) fn flag(r: &Row<'_>, i: usize) -> rusqlite::Result<bool> {
+    if let Some(n) = opt_int(r, i)? {
+        return Ok(n != 0);
+    }
+    Ok(opt_text(r, i)?.is_some_and(|s| {
+        matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true" | "t" | "yes" | "y"
+        )
+    }))
+}
+
+/// A legacy `created_at`-style column: text as stored; a number (unix seconds, as a tool using
+/// `time.time()` writes it; a TEXT column stores it as numeric text) in the legacy
+/// `YYYY-MM-DD HH:MM:SS` UTC form; NULL as "".
+pub(crate) fn timestamp(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
+    let secs = match r.get_ref(i)? {
+        ValueRef::Integer(n) => n,
+        ValueRef::Real(x) => x as i64,
+        ValueRef::Text(t) => match std::str::from_utf8(t).map(|s| s.trim().parse::<f64>()) {
+            Ok(Ok(x)) if x.is_finite() => x as i64,
+            _ => return text(r, i),
+        },
+        _ => return text(r, i),
+    };
+    Ok(chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| secs.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    fn read<T>(sql_value: &str, f: impl Fn(&Row<'_>) -> rusqlite::Result<T>) -> T {
+        let c = Connection::open_in_memory().unwrap();
+        c.query_row(&format!("SELECT {sql_value}"), [], |r| f(r))
+            .unwrap()
+    }
+
+    #[test]
+    fn every_storage_class_reads() {
+        assert_eq!(read("NULL", |r| text(r, 0)), "");
+        assert_eq!(read("NULL", |r| opt_text(r, 0)), None);
+        assert_eq!(read("42", |r| text(r, 0)), "42");
+        assert_eq!(read("x'6869'", |r| text(r, 0)), "hi");
+        assert_eq!(read("' 7 '", |r| opt_int(r, 0)), Some(7));
+        assert_eq!(read("'2.9'", |r| opt_int(r, 0)), Some(2));
+        assert_eq!(read("'abc'", |r| opt_int(r, 0)), None);
+        assert_eq!(read("1e300", |r| opt_int(r, 0)), Some(i64::MAX));
+        assert!(read("'1'", |r| flag(r, 0)));
+        assert!(read("'yes'", |r| flag(r, 0)));
+        assert!(!read("NULL", |r| flag(r, 0)));
+        assert!(!read("'no'", |r| flag(r, 0)));
+        assert_eq!(read("0", |r| timestamp(r, 0)), "1970-01-01 00:00:00");
+        assert_eq!(read("86400.75", |r| timestamp(r, 0)), "1970-01-02 00:00:00");
+        assert_eq!(
+            read("'2025-01-01 10:00:00'", |r| timestamp(r, 0)),
+            "2025-01-01 10:00:00"
+        );
+        assert_eq!(read("NULL", |r| timestamp(r, 0)), "");
+        assert_eq!(
+            read("'86400.5'", |r| timestamp(r, 0)),
+            "1970-01-02 00:00:00"
+        );
+        assert_eq!(read("'yesterday'", |r| timestamp(r, 0)), "yesterday");
+    }
+}

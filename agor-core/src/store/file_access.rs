@@ -1,0 +1,134 @@
+//! Reading a file without leaving a trace, and saying why a file could not be opened.
+//! SQLite reports every such failure as "unable to open database file"; the OS knows better.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::Error;
+
+/// `path` with `suffix` appended (`-wal`, `-shm`, `-journal`).
+pub(super) fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// A WAL-mode file (header bytes 18-19 are 2) with neither `-wal` nor `-shm` beside it: every
+/// committed page is in the main file, but any ordinary read would create both side files
+/// (and a read-only connection could not remove them again).
+pub(super) fn wal_without_side_files(path: &Path) -> bool {
+    let mut header = [0u8; 20];
+    let is_wal = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map(|()| header.starts_with(b"SQLite format 3\0") && header[18] == 2 && header[19] == 2)
+        .unwrap_or(false);
+    is_wal && !exists(&side_file(path, "-wal")) && !exists(&side_file(path, "-shm"))
+}
+
+/// Opens `path` with `immutable=1`: no locks, no side files, no writes. Sound only while no
+/// `-wal` exists, i.e. the main file holds the whole database (see `wal_without_side_files`).
+pub(super) fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+/// Whether SQLite failed to open or to start reading the file (as opposed to a query error).
+pub(super) fn is_access_failure(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied)
+            | Some(ErrorCode::SystemIoFailure)
+    )
+}
+
+/// Maps an error met while opening `path` to one that names the real file and cause.
+pub(super) fn open_error(path: &Path, create: bool, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotAgorDatabase {
+            path: path.to_owned(),
+            reason: "it is not an SQLite database".into(),
+        },
+        _ if is_access_failure(&e) => diagnose(path, create).unwrap_or(Error::Storage(e)),
+        _ => Error::Storage(e),
+    }
+}
+
+/// Finds which of the files SQLite needs cannot be used, and why, by asking the OS directly.
+/// `create`: the file was opened with permission to create it.
+fn diagnose(path: &Path, create: bool) -> Option<Error> {
+    let io = |p: &Path, source: std::io::Error| Error::Io {
+        path: p.to_owned(),
+        source,
+    };
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Err(e) = std::fs::metadata(folder) {
+        return Some(io(folder, e));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => {}
+        // A folder we may not list is the likelier culprit than the file itself.
+        Err(e) => {
+            return Some(match std::fs::read_dir(folder) {
+                Err(folder_err) => io(folder, folder_err),
+                Ok(_) if e.kind() == std::io::ErrorKind::NotFound && create => io(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        "the database file does not exist and could not be created \
+                         (is the folder writable?)",
+                    ),
+                ),
+                Ok(_) => io(path, e),
+            })
+        }
+    }
+    for file in [
+        path.to_owned(),
+        side_file(path, "-wal"),
+        side_file(path, "-shm"),
+    ] {
+        if exists(&file) {
+            if let Err(e) = std::fs::File::open(&file) {
+                return Some(io(&file, e));
+            }
+        }
+    }
+    let shm = side_file(path, "-shm");
+    if !exists(&shm) {
+        // A WAL file is read through its -shm index; SQLite creates it next to the file.
+        let reason = if exists(&side_file(path, "-wal")) {
+            "its -wal file holds data, but the -shm file it needs is missing and could not be \
+             created (is the folder writable?)"
+        } else {
+            "the -shm file a WAL database needs is missing and could not be created \
+             (is the folder writable?)"
+        };
+        return Some(Error::ReadOnly {
+            path: path.to_owned(),
+            reason: reason.into(),
+        });
+    }
+    None
+}
