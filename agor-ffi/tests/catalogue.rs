@@ -1,5 +1,5 @@
 //! Every operation of the catalogue reaches C twice: through `agor_call`, and as a typed
-//! function `agor_<name>` or `agor_actor_<name>` declared in the committed header. This test
+//! function `agor_<name>`, `agor_actor_<name>` or `agor_store_<name>` declared in the committed header. This test
 //! fails when an operation is added to the core without its C function.
 
 use std::path::Path;
@@ -12,7 +12,11 @@ fn every_catalogue_operation_has_a_typed_c_function() {
     let declared = |f: &str| header.contains(&format!(" {f}("));
     let missing: Vec<_> = agor_core::ops::names()
         .iter()
-        .filter(|n| !declared(&format!("agor_{n}")) && !declared(&format!("agor_actor_{n}")))
+        .filter(|n| {
+            ["agor_", "agor_actor_", "agor_store_"]
+                .iter()
+                .all(|prefix| !declared(&format!("{prefix}{n}")))
+        })
         .collect();
     assert!(
         missing.is_empty(),

@@ -175,6 +175,12 @@ operations! {
         #[serde(default)] limit: Option<u32>,
     } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), r.limit.unwrap_or(DEFAULT_AUDIT_LIMIT));
 
+    /// Write a consistent single-file copy of the database to `path` (never overwriting a
+    /// file); returns the path written.
+    backup: Backup, Operator {
+        path: String,
+    } -> String => |c, r| c.operator()?.backup(&r.path).map(|p| p.to_string_lossy().into_owned());
+
     // --- direct messages --------------------------------------------------------------------
     /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
     send: Send, Agent, SendMessage {
