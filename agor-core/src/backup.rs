@@ -53,7 +53,7 @@ impl Store {
         })
         .map_err(|e| match e {
             // Failures to create or write the copy concern the target, not the database.
-            Error::Storage(source) if writing_failed(&source) => Error::Io {
+            Error::Storage(source) if writing_failed(&source.0) => Error::Io {
                 path: target.clone(),
                 source: std::io::Error::other(source),
             },

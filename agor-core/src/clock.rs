@@ -7,6 +7,7 @@ use std::time::Duration;
 
 /// A source of the current time in milliseconds since the Unix epoch.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Now, in milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
 }
 
@@ -30,15 +31,18 @@ impl ManualClock {
         ManualClock::at_ms(SystemClock.now_ms())
     }
 
+    /// A clock showing `ms` milliseconds since the Unix epoch.
     pub fn at_ms(ms: i64) -> Self {
         ManualClock(Arc::new(AtomicI64::new(ms)))
     }
 
+    /// Moves the clock (and every clone of it) forward.
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.0.fetch_add(ms, Ordering::SeqCst);
     }
 
+    /// Sets the clock (and every clone of it) to `ms`.
     pub fn set_ms(&self, ms: i64) {
         self.0.store(ms, Ordering::SeqCst);
     }

@@ -9,14 +9,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What kind of object an id referred to (used in not-found and ambiguity errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
+    /// An agent.
     Agent,
+    /// A direct message.
     Message,
+    /// A channel.
     Channel,
+    /// A task of the board.
     Task,
+    /// A dead letter.
     DeadLetter,
 }
 
 impl ObjectKind {
+    /// The kind's name in messages.
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Agent => "agent",
@@ -38,95 +44,202 @@ impl std::fmt::Display for ObjectKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// No object of that kind with that id (or id prefix) exists for the caller: objects of
+    /// another group are not found either.
     #[error("{kind} not found: {id}")]
-    NotFound { kind: ObjectKind, id: String },
+    NotFound {
+        /// What was looked up.
+        kind: ObjectKind,
+        /// The id or prefix as given.
+        id: String,
+    },
 
+    /// An id prefix matches several objects.
     #[error("ambiguous {kind} prefix '{prefix}': matches {}", candidates.join(", "))]
     Ambiguous {
+        /// What was looked up.
         kind: ObjectKind,
+        /// The prefix as given.
         prefix: String,
+        /// Some of the matching ids.
         candidates: Vec<String>,
     },
 
+    /// The permission table refused the action.
     #[error("permission denied: {actor} may not {action}")]
-    PermissionDenied { actor: String, action: String },
+    PermissionDenied {
+        /// Who asked (`operator` for the operator).
+        actor: String,
+        /// What it may not do, and why.
+        action: String,
+    },
 
+    /// Optimistic locking: the object changed since the caller read it.
     #[error("version conflict on {kind} {id}: expected version {expected}, current version is {current_version}")]
     Conflict {
+        /// What changed.
         kind: ObjectKind,
+        /// Its id.
         id: String,
+        /// The version the caller held.
         expected: i64,
+        /// The version to retry with.
         current_version: i64,
     },
 
+    /// Another worker holds the task.
     #[error("task {task_id} is already claimed{}", by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default())]
-    AlreadyClaimed { task_id: String, by: Option<String> },
+    AlreadyClaimed {
+        /// The task.
+        task_id: String,
+        /// Its holder, when known.
+        by: Option<String>,
+    },
 
+    /// The lease token is not the live claim (released, lapsed or someone else's).
     #[error("lease error on task {task_id}: {reason}")]
-    Lease { task_id: String, reason: String },
+    Lease {
+        /// The task.
+        task_id: String,
+        /// What is wrong with the lease.
+        reason: String,
+    },
 
+    /// The recipient went silent; the message waits in the dead-letter queue.
     #[error("recipient {recipient} is unavailable (no heartbeat for {silent_secs}s); message kept as dead letter #{dead_letter_id}")]
     RecipientUnavailable {
+        /// The silent agent.
         recipient: String,
+        /// Where the message waits.
         dead_letter_id: i64,
+        /// Seconds since its last heartbeat.
         silent_secs: i64,
     },
 
+    /// An argument breaks a rule (format, cap, blank text, an invalid move…).
     #[error("invalid {field}: {reason}")]
-    InvalidInput { field: &'static str, reason: String },
+    InvalidInput {
+        /// The argument at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// The file was written by a newer agor; it is left untouched.
     #[error("database {} was written by a newer agor (schema version {found}, this build supports up to {supported}); upgrade agor", path.display())]
     SchemaTooNew {
+        /// The database file.
         path: PathBuf,
+        /// Its schema version.
         found: i64,
+        /// The newest version this build knows.
         supported: i64,
     },
 
+    /// The file is not agor's nor the legacy scripts'; it is left untouched.
     #[error("{} is not an agor database: {reason}; the file was left untouched", path.display())]
-    NotAgorDatabase { path: PathBuf, reason: String },
+    NotAgorDatabase {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
 
+    /// The store or the file cannot be written.
     #[error("database {} is read-only: {reason}", path.display())]
-    ReadOnly { path: PathBuf, reason: String },
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 
+    /// Another process held the write lock past the busy timeout; nothing was written.
     #[error(
         "database is busy: could not get the write lock within {waited_ms} ms; nothing was written"
     )]
-    Busy { waited_ms: u64 },
-
-    #[error("storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
-
-    #[error("schema migration {version} ({name}) failed, nothing was changed: {source}")]
-    Migration {
-        version: i64,
-        name: &'static str,
-        #[source]
-        source: rusqlite::Error,
+    Busy {
+        /// How long the call waited.
+        waited_ms: u64,
     },
 
+    /// The storage engine failed.
+    #[error("storage error: {0}")]
+    Storage(StorageError),
+
+    /// A schema migration failed and was rolled back.
+    #[error("schema migration {version} ({name}) failed, nothing was changed: {source}")]
+    Migration {
+        /// The migration's number.
+        version: i64,
+        /// Its name.
+        name: &'static str,
+        /// What the engine reported.
+        #[source]
+        source: StorageError,
+    },
+
+    /// The operating system refused a file operation.
     #[error("i/o error on {}: {source}", path.display())]
     Io {
+        /// The file or folder at fault.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A failure reported by the storage engine. Opaque on purpose: the engine's own crate is not
+/// part of agor's API, so a second engine fits behind the same error.
+#[derive(Debug)]
+pub struct StorageError(pub(crate) rusqlite::Error);
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Storage(StorageError(e))
+    }
 }
 
 /// A stable classification of [`Error`], the key front ends map to exception classes,
 /// C status codes and CLI exit codes (so the mapping lives in one place per front end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
+    /// [`Error::NotFound`].
     NotFound,
+    /// [`Error::Ambiguous`].
     Ambiguous,
+    /// [`Error::PermissionDenied`].
     PermissionDenied,
+    /// [`Error::Conflict`].
     Conflict,
+    /// [`Error::AlreadyClaimed`].
     AlreadyClaimed,
+    /// [`Error::Lease`].
     Lease,
+    /// [`Error::RecipientUnavailable`].
     RecipientUnavailable,
+    /// [`Error::InvalidInput`].
     InvalidInput,
+    /// [`Error::SchemaTooNew`] and [`Error::NotAgorDatabase`].
     Schema,
+    /// [`Error::ReadOnly`].
     ReadOnly,
+    /// [`Error::Busy`].
     Busy,
+    /// [`Error::Storage`], [`Error::Migration`] and [`Error::Io`].
     Storage,
 }
 
@@ -149,6 +262,7 @@ impl ErrorKind {
 }
 
 impl Error {
+    /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound { .. } => ErrorKind::NotFound,

@@ -66,6 +66,7 @@ impl StoreBuilder {
         self
     }
 
+    /// How hard each commit pushes data to disk (default [`Durability::Normal`]).
     pub fn durability(mut self, durability: Durability) -> Self {
         self.durability = durability;
         self
@@ -90,6 +91,8 @@ impl StoreBuilder {
         self
     }
 
+    /// Opens the file (creating it if missing), judges it before writing anything, and
+    /// upgrades an agor or legacy file to the current schema.
     pub fn open(self) -> Result<Store> {
         let path = match self.path.clone() {
             // SQLite would read "" as a private temporary database: nothing would be shared.
@@ -161,6 +164,7 @@ pub(crate) struct Inner {
 }
 
 impl Store {
+    /// A builder with the default settings.
     pub fn builder() -> StoreBuilder {
         StoreBuilder::default()
     }
@@ -175,6 +179,7 @@ impl Store {
         Store::builder().open()
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
@@ -277,7 +282,7 @@ impl Store {
 
     fn classify(&self, e: Error) -> Error {
         match e {
-            Error::Storage(ref s) if s.sqlite_error_code() == Some(ErrorCode::ReadOnly) => {
+            Error::Storage(ref s) if s.0.sqlite_error_code() == Some(ErrorCode::ReadOnly) => {
                 self.read_only_error("the file or its folder is not writable")
             }
             other => other,

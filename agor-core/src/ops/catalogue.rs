@@ -17,7 +17,9 @@ use crate::{
 /// One column of the task board: a status and its tasks, in board order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BoardColumn {
+    /// The column's status.
     pub status: TaskStatus,
+    /// Its tasks, in board order.
     pub tasks: Vec<crate::Task>,
 }
 

@@ -63,12 +63,17 @@ pub enum CallerKind {
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Serialize)]
 pub struct Operation {
+    /// The operation's name, the `op` of a request.
     pub name: &'static str,
+    /// What it does.
     pub doc: &'static str,
+    /// Who calls it.
     pub caller: CallerKind,
     /// The permission action the rules judge, when one does (`None`: reading one's own data).
     pub action: Option<&'static str>,
+    /// JSON Schema of the request's arguments.
     pub request: Schema,
+    /// JSON Schema of the response.
     pub response: Schema,
 }
 

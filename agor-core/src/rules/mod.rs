@@ -15,6 +15,7 @@ pub enum Principal<'a> {
     /// Whoever can write the file without an agent identity: registers agents and grants
     /// contacts. Recorded as `operator` in the audit log.
     Operator,
+    /// An agent acting through agor.
     Agent(&'a AgentIdentity),
 }
 
@@ -31,9 +32,13 @@ impl Principal<'_> {
 /// The part of an agent that permission checks read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentIdentity {
+    /// The agent's id.
     pub id: String,
+    /// Its role.
     pub role: Role,
+    /// Its group.
     pub group_id: String,
+    /// Its tier (0 admin, 1 management, 2 project).
     pub tier: i64,
 }
 

@@ -14,27 +14,39 @@ pub enum Action {
     PostToChannel,
     /// Read a channel's history.
     ReadChannel,
+    /// Create a channel in its group.
     CreateChannel,
+    /// Add a member to a channel.
     AddChannelMember,
+    /// Delete a direct message.
     DeleteMessage,
     /// Change an agent's presence status (its own: always).
     SetAgentStatus,
+    /// List the agents (and contacts) of its group.
     ListAgents,
     /// Read every message of a group.
     ReadGroupFeed,
     /// See and act on the dead letters of the whole group (everyone: those it sent or was sent).
     ManageGroupDeadLetters,
+    /// List and read the tasks of its group.
     ListTasks,
+    /// Comment on a task.
     CommentOnTask,
+    /// Create a task.
     CreateTask,
+    /// Delete a task.
     DeleteTask,
+    /// Assign a task.
     AssignTask,
+    /// Add or remove task dependencies.
     ManageDependencies,
     /// Move a task between statuses by hand.
     ChangeTaskStatus,
+    /// Claim a task under a lease (and renew, release, complete it).
     ClaimTask,
     /// Register an agent or change an existing one.
     RegisterAgent,
+    /// Grant contacts between agents.
     GrantContacts,
 }
 
@@ -46,22 +58,38 @@ pub enum Target<'a> {
     /// An object that belongs to a group: channels, tasks, messages, dead letters.
     InGroup(&'a str),
     /// A channel, with whether the principal is a member.
-    Channel { group: &'a str, member: bool },
+    Channel {
+        /// The channel's group.
+        group: &'a str,
+        /// Whether the principal belongs to it.
+        member: bool,
+    },
     /// An agent, for status changes.
-    Agent { id: &'a str, group: &'a str },
+    Agent {
+        /// The agent's id.
+        id: &'a str,
+        /// Its group.
+        group: &'a str,
+    },
     /// A task, for status changes: its group and assignee.
     Task {
+        /// The task's group.
         group: &'a str,
+        /// Its assignee.
         assigned_to: Option<&'a str>,
     },
     /// A registration: the agent as it is now (if it exists) and as it would become.
     Registration {
+        /// The agent as stored, if it exists.
         existing: Option<&'a AgentIdentity>,
+        /// The agent as the call would make it.
         proposed: &'a AgentIdentity,
     },
     /// A contact edge between two agents.
     Contact {
+        /// Who may message.
         from: &'a AgentIdentity,
+        /// Whom.
         to: &'a AgentIdentity,
     },
 }

@@ -15,12 +15,19 @@ pub const TIER_PROJECT: i64 = 2;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", from = "String")]
 pub enum Role {
+    /// Tier 0 by default: spans groups.
     Admin,
+    /// Runs a group: channels, tasks, agents below it.
     Manager,
+    /// Designs; comments, does not move tasks.
     Architect,
+    /// Tests; comments, does not move tasks.
     Tester,
+    /// Reviews; moves any task of its group.
     Reviewer,
+    /// Does the work: claims tasks.
     Project,
+    /// Any other name: a project agent's rights.
     Custom(String),
 }
 
@@ -49,6 +56,7 @@ impl Role {
         }
     }
 
+    /// The stored name.
     pub fn as_str(&self) -> &str {
         match self {
             Role::Admin => "admin",

@@ -257,7 +257,7 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
         (m.apply)(conn).map_err(|source| crate::Error::Migration {
             version: m.version,
             name: m.name,
-            source,
+            source: crate::error::StorageError(source),
         })?;
         conn.pragma_update(None, "user_version", m.version)?;
     }

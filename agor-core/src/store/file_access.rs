@@ -67,8 +67,8 @@ pub(super) fn open_error(path: &Path, create: bool, e: rusqlite::Error) -> Error
             path: path.to_owned(),
             reason: "it is not an SQLite database".into(),
         },
-        _ if is_access_failure(&e) => diagnose(path, create).unwrap_or(Error::Storage(e)),
-        _ => Error::Storage(e),
+        _ if is_access_failure(&e) => diagnose(path, create).unwrap_or(e.into()),
+        _ => e.into(),
     }
 }
 
