@@ -108,3 +108,31 @@ def test_operations_lists_schemas() -> None:
     assert set(ops["send"]["request"]["required"]) == {"to", "content"}
     assert all(o["doc"] for o in ops.values())
     assert inspect.isroutine(agor.operations)
+
+
+def test_python_records_have_exactly_the_core_records_fields() -> None:
+    """Record fields are declared once, in the core: every record type a catalogue response
+    names must have a Python class with exactly its fields (as read-only attributes)."""
+    fields: dict[str, set[str]] = {}
+
+    def collect(schema: dict) -> None:
+        if schema.get("type") == "object" and "properties" in schema and "title" in schema:
+            fields[schema["title"]] = set(schema["properties"])
+        for name, sub in schema.get("$defs", {}).items():
+            if "properties" in sub:
+                fields[name] = set(sub["properties"])
+
+    for op in agor.operations():
+        collect(op["response"])
+    # The board is a dict of status -> tasks in Python (its typed form), not a record.
+    fields.pop("BoardColumn")
+    assert {"Agent", "Message", "Task", "TaskDetail", "Claim", "Channel"} <= set(fields)
+    for name, expected in fields.items():
+        cls = getattr(agor, name)
+        attributes = {
+            n for n in dir(cls) if not n.startswith("_") and not callable(getattr(cls, n))
+        }
+        assert attributes == expected, (
+            f"{name}: only in Python {sorted(attributes - expected)}, "
+            f"only in the core {sorted(expected - attributes)}"
+        )
