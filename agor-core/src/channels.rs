@@ -91,6 +91,23 @@ fn load(c: &Connection, id: &str) -> Result<Channel> {
     })
 }
 
+/// Channels with their member count and last post in one statement: the count is a probe of
+/// the `channel_members` primary key, the last post one step down `agor_channel_messages_channel`.
+/// Tier 0 lists every group (`?1` unused), others their group through `agor_channels_group_name`.
+pub(crate) fn list_channels_sql(admin: bool) -> String {
+    let scope = if admin { "" } else { "WHERE ch.group_id = ?1" };
+    format!(
+        "SELECT ch.id, ch.name, ch.group_id, ch.created_by, ch.created_at,
+            (SELECT count(*) FROM channel_members cm WHERE cm.channel_id = ch.id),
+            m.id, m.from_agent, m.content, m.created_at
+         FROM channels ch
+         LEFT JOIN channel_messages m ON m.rowid = (
+             SELECT rowid FROM channel_messages WHERE channel_id = ch.id
+             ORDER BY created_at DESC, rowid DESC LIMIT 1)
+         {scope} ORDER BY ch.group_id, ch.name"
+    )
+}
+
 fn find_by_name(c: &Connection, group: &str, name: &str) -> Result<Option<String>> {
     Ok(c
         .prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND name = ?2 ORDER BY created_at, rowid LIMIT 1")?
@@ -249,13 +266,30 @@ impl Actor {
     /// Channels of the actor's group (tier 0: all), with member counts and last message.
     pub fn list_channels(&self) -> Result<Vec<Channel>> {
         self.read_tx(|c, me| {
-            let ids: Vec<String> = c
-                .prepare_cached(
-                    "SELECT id FROM channels WHERE ?1 OR group_id = ?2 ORDER BY group_id, name",
-                )?
-                .query_map(params![me.is_admin(), me.group_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            ids.iter().map(|id| load(c, id)).collect()
+            // One statement for the whole list (it was one query per channel, three each).
+            let mut stmt = c.prepare_cached(&list_channels_sql(me.is_admin()))?;
+            let rows = stmt.query_map([&me.group_id], |r| {
+                let last_message = match r.get::<_, Option<String>>(6)? {
+                    Some(id) => Some(ChannelMessage {
+                        id,
+                        channel_id: r.get(0)?,
+                        from_agent: r.get(7)?,
+                        content: r.get(8)?,
+                        created_at: r.get(9)?,
+                    }),
+                    None => None,
+                };
+                Ok(Channel {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    group_id: r.get(2)?,
+                    created_by: r.get(3)?,
+                    created_at: r.get(4)?,
+                    member_count: r.get(5)?,
+                    last_message,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 

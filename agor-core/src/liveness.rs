@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{self, Actor, Member};
+use crate::agents::{Actor, Member};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
@@ -86,37 +86,82 @@ fn dead_letters(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
          WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
     ))?;
+    let rows = stmt.query_map(scope_params(me, id), dead_letter_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The arguments [`SCOPE_SQL`] and the filters take: `?1`..`?5`.
+fn scope_params(me: &Member, id: Option<i64>) -> (bool, &str, Option<i64>, bool, &str) {
     let group_wide = me
         .check(
             Action::ManageGroupDeadLetters,
             Target::InGroup(&me.group_id),
         )
         .is_ok();
-    let rows = stmt.query_map(
-        params![me.is_admin(), me.id, id, group_wide, me.group_id],
-        dead_letter_from_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    (me.is_admin(), &me.id, id, group_wide, &me.group_id)
 }
 
-/// Moves dead letters into their recipients' inboxes and deletes them from the queue.
-fn redeliver(conn: &Connection, letters: &[DeadLetter]) -> Result<Vec<messages::Message>> {
+/// The dead letters matching `filter_sql` (as for [`dead_letters`]) with what redelivery
+/// needs of both parties: the recipient's group (NULL when the recipient no longer exists)
+/// and the sender's. One statement for the batch: it used to load both agents per letter.
+pub(crate) fn redeliverable_sql(filter_sql: &str) -> String {
+    format!(
+        "SELECT id, from_agent, to_agent, content, error, reply_to, created_at,
+            (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = to_agent),
+            (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = from_agent)
+         FROM dead_letter_queue WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
+    )
+}
+
+/// The filter of the dead letters a heartbeat redelivers: the actor's own.
+pub(crate) const OWN_LETTERS_SQL: &str = "to_agent = ?2 AND ?3 IS NULL";
+
+/// Moves the dead letters matching `filter_sql` into their recipients' inboxes, deletes them
+/// from the queue, and writes one audit row per letter naming the letter and the new message,
+/// so each redelivery can be traced from either side.
+fn redeliver(
+    conn: &Connection,
+    me: &Member,
+    filter_sql: &str,
+    id: Option<i64>,
+) -> Result<Vec<messages::Message>> {
+    let mut stmt = conn.prepare_cached(&redeliverable_sql(filter_sql))?;
+    let letters = stmt
+        .query_map(scope_params(me, id), |r| {
+            Ok((
+                dead_letter_from_row(r)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    if let (Some(id), true) = (id, letters.is_empty()) {
+        return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
+    }
     let mut out = Vec::with_capacity(letters.len());
-    for dl in letters {
-        let to = agents::principal(conn, &dl.to_agent)?;
-        let sender_group = agents::principal(conn, &dl.from_agent)
-            .ok()
-            .map(|a| a.identity.group_id);
-        out.push(messages::insert(
+    let mut delete = conn.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?;
+    for (dl, to_group, sender_group) in letters {
+        let to_group = to_group.ok_or_else(|| Error::not_found(ObjectKind::Agent, &dl.to_agent))?;
+        let msg = messages::insert_row(
             conn,
             &dl.from_agent,
-            &to,
+            (&dl.to_agent, &to_group),
             &dl.content,
             dl.reply_to.as_deref(),
             sender_group.as_deref(),
-        )?);
-        conn.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?
-            .execute([dl.id])?;
+        )?;
+        delete.execute([dl.id])?;
+        audit::record(
+            conn,
+            &me.id,
+            "dead_letter_redelivered",
+            &format!(
+                "dead letter #{} {} -> {} redelivered as message {}",
+                dl.id, dl.from_agent, dl.to_agent, msg.id
+            ),
+        )?;
+        out.push(msg);
     }
     Ok(out)
 }
@@ -169,8 +214,14 @@ pub struct Heartbeat {
 
 impl Actor {
     /// Records that the actor is alive, and redelivers any dead letters waiting for it.
+    ///
+    /// The `heartbeats` row is the record of liveness, overwritten in place; an audit row is
+    /// written only when something notable happens (a letter redelivered, or the agent coming
+    /// back after being stale), so an agent heartbeating every few seconds for months does not
+    /// grow the file.
     pub fn heartbeat(&self) -> Result<Heartbeat> {
-        let now = clock::secs(self.store.now_ms());
+        let staleness = self.store.staleness();
+        let now = staleness.now_secs;
         self.write_tx(|c, me| {
             c.prepare_cached(
                 "INSERT INTO heartbeats (agent_id, timestamp) VALUES (?1, ?2)
@@ -179,14 +230,16 @@ impl Actor {
             .execute(params![me.id, now])?;
             c.prepare_cached("UPDATE agents SET last_active_at = datetime('now') WHERE id = ?1")?
                 .execute([&me.id])?;
-            let waiting = dead_letters(c, me, "to_agent = ?2 AND ?3 IS NULL", None)?;
-            let redelivered = redeliver(c, &waiting)?;
-            audit::record(
-                c,
-                &me.id,
-                "heartbeat",
-                &format!("redelivered {}", redelivered.len()),
-            )?;
+            // `me` was loaded before the upsert, so it still holds the previous heartbeat.
+            if let Some(silent) = silent_for(me, staleness) {
+                audit::record(
+                    c,
+                    &me.id,
+                    "agent_returned",
+                    &format!("{} heartbeats again after {silent}s of silence", me.id),
+                )?;
+            }
+            let redelivered = redeliver(c, me, OWN_LETTERS_SQL, None)?;
             Ok(Heartbeat {
                 agent_id: me.id.clone(),
                 timestamp: now,
@@ -202,17 +255,7 @@ impl Actor {
 
     /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
     pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
-        self.write_tx(|c, me| {
-            let letters = self.scoped(c, me, id)?;
-            let out = redeliver(c, &letters)?;
-            audit::record(
-                c,
-                &me.id,
-                "dead_letters_redelivered",
-                &format!("{} letter(s)", out.len()),
-            )?;
-            Ok(out)
-        })
+        self.write_tx(|c, me| redeliver(c, me, "(?3 IS NULL OR id = ?3)", id))
     }
 
     /// Deletes dead letters: one by id, or all the actor may act on. Returns how many.

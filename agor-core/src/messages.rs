@@ -27,7 +27,7 @@ pub struct Message {
     pub created_at: String,
 }
 
-const MESSAGE_COLUMNS: &str =
+pub(crate) const MESSAGE_COLUMNS: &str =
     "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
@@ -73,14 +73,34 @@ pub(crate) fn insert(
     reply_to: Option<&str>,
     sender_group: Option<&str>,
 ) -> Result<Message> {
+    insert_row(
+        conn,
+        from,
+        (&to.id, &to.group_id),
+        content,
+        reply_to,
+        sender_group,
+    )
+}
+
+/// Inserts a message to `(recipient id, recipient group)`; for callers that have those
+/// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
+pub(crate) fn insert_row(
+    conn: &Connection,
+    from: &str,
+    (to_id, to_group): (&str, &str),
+    content: &str,
+    reply_to: Option<&str>,
+    sender_group: Option<&str>,
+) -> Result<Message> {
     let msg = Message {
         id: uuid::Uuid::new_v4().to_string(),
         from_agent: from.to_owned(),
-        to_agent: to.id.clone(),
+        to_agent: to_id.to_owned(),
         content: content.to_owned(),
         read: false,
         reply_to: reply_to.map(str::to_owned),
-        group_id: Some(to.group_id.clone()),
+        group_id: Some(to_group.to_owned()),
         sender_group_id: sender_group.map(str::to_owned),
         created_at: clock::sql_now(),
     };
@@ -368,11 +388,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
-            query(
-                c,
-                "WHERE group_id = ?1 OR sender_group_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
-                params![group, limit],
-            )
+            query(c, FEED_TAIL_SQL, params![group, limit])
         })
     }
 
@@ -506,6 +522,17 @@ fn own_messages(me: &Member) -> Scope {
         Scope::own_messages(&me.id)
     }
 }
+
+/// The group feed: messages to or from a group, newest first. An `OR` across two columns
+/// defeats both indexes (the query scanned every message); instead each side takes its newest
+/// `limit` through its own index, and only those at most 2 × `limit` rows are merged.
+pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE group_id = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2)
+        UNION ALL
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE sender_group_id = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2))
+    ORDER BY created_at DESC, rowid DESC LIMIT ?2";
 
 fn unread(c: &Connection, agent: &str, limit: i64) -> Result<Vec<Message>> {
     query(
