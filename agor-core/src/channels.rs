@@ -93,7 +93,7 @@ fn load(c: &Connection, id: &str) -> Result<Channel> {
 
 /// Channels with their member count and last post in one statement: the count is a probe of
 /// the `channel_members` primary key, the last post one step down `agor_channel_messages_channel`.
-/// Tier 0 lists every group (`?1` unused), others their group through `agor_channels_group_name`.
+/// Tier 0 lists every group (no parameter), others their group (`?1`) through `agor_channels_group_name`.
 pub(crate) fn list_channels_sql(admin: bool) -> String {
     let scope = if admin { "" } else { "WHERE ch.group_id = ?1" };
     format!(
@@ -268,7 +268,9 @@ impl Actor {
         self.read_tx(|c, me| {
             // One statement for the whole list (it was one query per channel, three each).
             let mut stmt = c.prepare_cached(&list_channels_sql(me.is_admin()))?;
-            let rows = stmt.query_map([&me.group_id], |r| {
+            // Tier 0's variant has no group parameter.
+            let group = (!me.is_admin()).then_some(&me.group_id);
+            let rows = stmt.query_map(rusqlite::params_from_iter(group), |r| {
                 let last_message = match r.get::<_, Option<String>>(6)? {
                     Some(id) => Some(ChannelMessage {
                         id,

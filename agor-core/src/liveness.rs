@@ -69,12 +69,80 @@ fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
     })
 }
 
-/// Which dead letters an actor may see and act on: tier 0 all of them, managers those to or
-/// from an agent of their group, others those they sent or that were meant for them.
-/// Filters may use `?3`, an optional id.
-const SCOPE_SQL: &str = "(?1 OR from_agent = ?2 OR to_agent = ?2
-    OR (?4 AND (to_agent IN (SELECT id FROM agents WHERE group_id = ?5)
-             OR from_agent IN (SELECT id FROM agents WHERE group_id = ?5))))";
+/// Which dead letters an actor may see and act on: tier 0 all of them, those the permission
+/// table lets manage their group's letters those to or from an agent of their group, others
+/// those they sent or that were meant for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LetterScope {
+    Every,
+    Group,
+    Own,
+}
+
+impl LetterScope {
+    fn of(me: &Member) -> Self {
+        let group_wide = me
+            .check(
+                Action::ManageGroupDeadLetters,
+                Target::InGroup(&me.group_id),
+            )
+            .is_ok();
+        match (me.is_admin(), group_wide) {
+            (true, _) => LetterScope::Every,
+            (false, true) => LetterScope::Group,
+            (false, false) => LetterScope::Own,
+        }
+    }
+
+    /// The scope as SQL over `dead_letter_queue`: `?2` the actor, `?4` its group. One text
+    /// per scope rather than flags OR-ed together (`?1 OR …`), which hid both agent columns
+    /// from their indexes and read the whole queue for every heartbeat.
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            LetterScope::Every => "1",
+            LetterScope::Group => {
+                "(to_agent = ?2 OR from_agent = ?2
+                  OR to_agent IN (SELECT id FROM agents WHERE group_id = ?4)
+                  OR from_agent IN (SELECT id FROM agents WHERE group_id = ?4))"
+            }
+            LetterScope::Own => "(to_agent = ?2 OR from_agent = ?2)",
+        }
+    }
+}
+
+/// Which of the letters in scope: the one numbered `?3`, or all of them.
+pub(crate) fn pick_sql(id: Option<i64>) -> &'static str {
+    if id.is_some() {
+        "id = ?3"
+    } else {
+        "?3 IS NULL"
+    }
+}
+
+/// The arguments of a scope and its filter: `?1` unused, `?2` the actor, `?3` the letter id,
+/// `?4` the group, cut to the ones the statement names (every variant names a prefix of them).
+fn scope_params<'a>(
+    stmt: &rusqlite::Statement<'_>,
+    me: &'a Member,
+    id: Option<i64>,
+) -> impl rusqlite::Params + 'a {
+    use rusqlite::types::Value;
+    let all = [
+        Value::Null,
+        Value::Text(me.id.clone()),
+        id.map_or(Value::Null, Value::Integer),
+        Value::Text(me.group_id.clone()),
+    ];
+    rusqlite::params_from_iter(all.into_iter().take(stmt.parameter_count()))
+}
+
+pub(crate) fn letters_sql(scope: LetterScope, filter_sql: &str) -> String {
+    format!(
+        "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
+         WHERE {} AND {filter_sql} ORDER BY id",
+        scope.sql()
+    )
+}
 
 fn dead_letters(
     conn: &Connection,
@@ -82,34 +150,22 @@ fn dead_letters(
     filter_sql: &str,
     id: Option<i64>,
 ) -> Result<Vec<DeadLetter>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
-         WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
-    ))?;
-    let rows = stmt.query_map(scope_params(me, id), dead_letter_from_row)?;
+    let mut stmt = conn.prepare_cached(&letters_sql(LetterScope::of(me), filter_sql))?;
+    let params = scope_params(&stmt, me, id);
+    let rows = stmt.query_map(params, dead_letter_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The arguments [`SCOPE_SQL`] and the filters take: `?1`..`?5`.
-fn scope_params(me: &Member, id: Option<i64>) -> (bool, &str, Option<i64>, bool, &str) {
-    let group_wide = me
-        .check(
-            Action::ManageGroupDeadLetters,
-            Target::InGroup(&me.group_id),
-        )
-        .is_ok();
-    (me.is_admin(), &me.id, id, group_wide, &me.group_id)
 }
 
 /// The dead letters matching `filter_sql` (as for [`dead_letters`]) with what redelivery
 /// needs of both parties: the recipient's group (NULL when the recipient no longer exists)
 /// and the sender's. One statement for the batch: it used to load both agents per letter.
-pub(crate) fn redeliverable_sql(filter_sql: &str) -> String {
+pub(crate) fn redeliverable_sql(scope: LetterScope, filter_sql: &str) -> String {
     format!(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at,
             (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = to_agent),
             (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = from_agent)
-         FROM dead_letter_queue WHERE {SCOPE_SQL} AND {filter_sql} ORDER BY id"
+         FROM dead_letter_queue WHERE {} AND {filter_sql} ORDER BY id",
+        scope.sql()
     )
 }
 
@@ -125,9 +181,10 @@ fn redeliver(
     filter_sql: &str,
     id: Option<i64>,
 ) -> Result<Vec<messages::Message>> {
-    let mut stmt = conn.prepare_cached(&redeliverable_sql(filter_sql))?;
+    let mut stmt = conn.prepare_cached(&redeliverable_sql(LetterScope::of(me), filter_sql))?;
+    let params = scope_params(&stmt, me, id);
     let letters = stmt
-        .query_map(scope_params(me, id), |r| {
+        .query_map(params, |r| {
             Ok((
                 dead_letter_from_row(r)?,
                 r.get::<_, Option<String>>(7)?,
@@ -255,7 +312,7 @@ impl Actor {
 
     /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
     pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
-        self.write_tx(|c, me| redeliver(c, me, "(?3 IS NULL OR id = ?3)", id))
+        self.write_tx(|c, me| redeliver(c, me, pick_sql(id), id))
     }
 
     /// Deletes dead letters: one by id, or all the actor may act on. Returns how many.
@@ -277,7 +334,7 @@ impl Actor {
     }
 
     fn scoped(&self, c: &Connection, me: &Member, id: Option<i64>) -> Result<Vec<DeadLetter>> {
-        let letters = dead_letters(c, me, "(?3 IS NULL OR id = ?3)", id)?;
+        let letters = dead_letters(c, me, pick_sql(id), id)?;
         if let (Some(id), true) = (id, letters.is_empty()) {
             return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
         }

@@ -141,12 +141,36 @@ fn cases() -> Vec<Case> {
             why: "walks rowids backwards from the newest and stops at LIMIT",
         }],
     );
-    case(
-        "heartbeat redelivery".into(),
-        liveness::redeliverable_sql(liveness::OWN_LETTERS_SQL),
-        false,
-        &[],
-    );
+    use liveness::LetterScope;
+    for scope in [LetterScope::Every, LetterScope::Group, LetterScope::Own] {
+        const EVERY_LETTER: &[Allowed] = &[Allowed {
+            line: "SCAN dead_letter_queue",
+            why: "tier 0 lists or redelivers every dead letter: the queue is the answer",
+        }];
+        for id in [None, Some(1)] {
+            let whole = scope == LetterScope::Every && id.is_none();
+            let allowed = if whole { EVERY_LETTER } else { &[] };
+            let pick = liveness::pick_sql(id);
+            case(
+                format!("dead letters ({scope:?}, id {id:?})"),
+                liveness::letters_sql(scope, pick),
+                false,
+                allowed,
+            );
+            case(
+                format!("redelivery ({scope:?}, id {id:?})"),
+                liveness::redeliverable_sql(scope, pick),
+                false,
+                allowed,
+            );
+        }
+        case(
+            format!("heartbeat redelivery ({scope:?})"),
+            liveness::redeliverable_sql(scope, liveness::OWN_LETTERS_SQL),
+            false,
+            &[],
+        );
+    }
     out
 }
 

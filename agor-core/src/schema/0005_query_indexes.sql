@@ -26,3 +26,5 @@ CREATE INDEX IF NOT EXISTS agor_tasks_parent_set ON tasks(parent_task_id)
     WHERE parent_task_id IS NOT NULL;
 -- The admin feed is "messages to or from a group": the sender side needs its own index.
 CREATE INDEX IF NOT EXISTS agor_messages_sender_group ON messages(sender_group_id, created_at);
+-- Dead letters are listed and redelivered "to or from" an agent: the sender side needs one too.
+CREATE INDEX IF NOT EXISTS agor_dead_letters_from ON dead_letter_queue(from_agent);
