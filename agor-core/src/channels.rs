@@ -42,12 +42,17 @@ const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
 fn post_from_row(r: &Row<'_>) -> rusqlite::Result<ChannelMessage> {
+    post_at(r, 0)
+}
+
+/// A post whose [`POST_COLUMNS`] start at column `first` of the row.
+fn post_at(r: &Row<'_>, first: usize) -> rusqlite::Result<ChannelMessage> {
     Ok(ChannelMessage {
-        id: lenient::text(r, 0)?,
-        channel_id: lenient::text(r, 1)?,
-        from_agent: lenient::text(r, 2)?,
-        content: lenient::text(r, 3)?,
-        created_at: lenient::timestamp(r, 4)?,
+        id: lenient::text(r, first)?,
+        channel_id: lenient::text(r, first + 1)?,
+        from_agent: lenient::text(r, first + 2)?,
+        content: lenient::text(r, first + 3)?,
+        created_at: lenient::timestamp(r, first + 4)?,
     })
 }
 
@@ -99,7 +104,7 @@ pub(crate) fn list_channels_sql(admin: bool) -> String {
     format!(
         "SELECT ch.id, ch.name, ch.group_id, ch.created_by, ch.created_at,
             (SELECT count(*) FROM channel_members cm WHERE cm.channel_id = ch.id),
-            m.id, m.from_agent, m.content, m.created_at
+            m.rowid, m.id, m.channel_id, m.from_agent, m.content, m.created_at
          FROM channels ch
          LEFT JOIN channel_messages m ON m.rowid = (
              SELECT rowid FROM channel_messages WHERE channel_id = ch.id
@@ -271,24 +276,16 @@ impl Actor {
             // Tier 0's variant has no group parameter.
             let group = (!me.is_admin()).then_some(&me.group_id);
             let rows = stmt.query_map(rusqlite::params_from_iter(group), |r| {
-                let last_message = match r.get::<_, Option<String>>(6)? {
-                    Some(id) => Some(ChannelMessage {
-                        id,
-                        channel_id: r.get(0)?,
-                        from_agent: r.get(7)?,
-                        content: r.get(8)?,
-                        created_at: r.get(9)?,
-                    }),
-                    None => None,
-                };
+                // `m.rowid` tells a channel without posts from a post with odd (NULL) columns.
+                let has_post = r.get_ref(6)? != rusqlite::types::ValueRef::Null;
                 Ok(Channel {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    group_id: r.get(2)?,
-                    created_by: r.get(3)?,
-                    created_at: r.get(4)?,
+                    id: lenient::text(r, 0)?,
+                    name: lenient::text(r, 1)?,
+                    group_id: lenient::opt_text(r, 2)?,
+                    created_by: lenient::opt_text(r, 3)?,
+                    created_at: lenient::timestamp(r, 4)?,
                     member_count: r.get(5)?,
-                    last_message,
+                    last_message: has_post.then(|| post_at(r, 7)).transpose()?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -187,8 +187,8 @@ fn redeliver(
         .query_map(params, |r| {
             Ok((
                 dead_letter_from_row(r)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                lenient::opt_text(r, 7)?,
+                lenient::opt_text(r, 8)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
