@@ -305,10 +305,25 @@ fn board_order_sql() -> String {
 }
 
 /// "Not done and not cancelled", written as three ranges instead of `NOT IN` so the planner
-/// can walk the status index for each range (a `NOT IN` can only filter a scan). Same truth
-/// table as `t.status NOT IN ('done', 'cancelled')`, NULL included (neither matches it).
-pub(crate) const OPEN_SQL: &str = "(t.status < 'cancelled'
-    OR (t.status > 'cancelled' AND t.status < 'done') OR t.status > 'done')";
+/// can walk the status index for each range (a `NOT IN` can only filter a scan), and so the
+/// default list never reads the done tasks a long-lived board piles up. Same truth table as
+/// `t.status NOT IN ('done', 'cancelled')`, NULL included (neither matches it).
+const OPEN_RANGES: [&str; 3] = [
+    "t.status < 'cancelled'",
+    "t.status > 'cancelled' AND t.status < 'done'",
+    "t.status > 'done'",
+];
+
+/// [`OPEN_RANGES`] OR-ed, each leg with `group_sql` (empty for tier 0) so every leg is one
+/// range of `agor_tasks_group_queue`; with the group outside the OR the planner walks the
+/// whole group instead.
+fn open_sql(group_sql: &str) -> String {
+    let legs: Vec<String> = OPEN_RANGES
+        .iter()
+        .map(|range| format!("({group_sql}{range})"))
+        .collect();
+    format!("({})", legs.join(" OR "))
+}
 
 /// The SQL and arguments of `list_tasks`. Each filter adds its condition only when it is set
 /// (no `?n IS NULL OR …`, which hides the column from every index), and tier 0's view drops
@@ -321,9 +336,18 @@ pub(crate) fn list_query(
     use rusqlite::types::Value;
     let mut conds: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
-    if !admin {
-        conds.push("t.group_id = ?".into());
-        args.push(Value::Text(group.to_owned()));
+    let open_only = filter.status.is_none() && !filter.all;
+    match (admin, open_only) {
+        (false, true) => {
+            conds.push(open_sql("t.group_id = ? AND "));
+            args.extend((0..OPEN_RANGES.len()).map(|_| Value::Text(group.to_owned())));
+        }
+        (true, true) => conds.push(open_sql("")),
+        (false, false) => {
+            conds.push("t.group_id = ?".into());
+            args.push(Value::Text(group.to_owned()));
+        }
+        (true, false) => {}
     }
     match filter.status {
         Some(TaskStatus::InProgress) => conds.push(format!("t.status IN {IN_PROGRESS_SQL}")),
@@ -331,7 +355,6 @@ pub(crate) fn list_query(
             conds.push("t.status = ?".into());
             args.push(Value::Text(st.stored().to_owned()));
         }
-        None if !filter.all => conds.push(OPEN_SQL.into()),
         None => {}
     }
     if let Some(tag) = &filter.tag {
