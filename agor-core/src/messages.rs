@@ -265,11 +265,7 @@ impl Actor {
         let limit = limit.map_or(-1, i64::from);
         self.read_tx(|c, me| {
             if all {
-                query(
-                    c,
-                    "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
-                    params![me.id, limit],
-                )
+                query(c, INBOX_ALL_TAIL_SQL, params![me.id, limit])
             } else {
                 unread(c, &me.id, limit)
             }
@@ -372,12 +368,7 @@ impl Actor {
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let mut msgs = query(
-                c,
-                "WHERE (from_agent = ?1 AND to_agent = ?2) OR (from_agent = ?2 AND to_agent = ?1)
-                 ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-                params![me.id, other.id, limit],
-            )?;
+            let mut msgs = query(c, HISTORY_TAIL_SQL, params![me.id, other.id, limit])?;
             msgs.reverse();
             Ok(msgs)
         })
@@ -535,9 +526,24 @@ pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
     ORDER BY created_at DESC, rowid DESC LIMIT ?2";
 
 fn unread(c: &Connection, agent: &str, limit: i64) -> Result<Vec<Message>> {
-    query(
-        c,
-        "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2",
-        params![agent, limit],
-    )
+    query(c, UNREAD_TAIL_SQL, params![agent, limit])
 }
+
+/// Every message to `?1`, newest first (`agor_messages_to_created`).
+pub(crate) const INBOX_ALL_TAIL_SQL: &str =
+    "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
+
+/// Unread messages to `?1`, oldest first (`agor_messages_inbox`).
+pub(crate) const UNREAD_TAIL_SQL: &str =
+    "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2";
+
+/// The last `?3` messages between `?1` and `?2`. As for the feed, each direction takes its
+/// newest `?3` through `agor_messages_pair` and only those are merged; with one `OR` the whole
+/// conversation was read and sorted to return its tail.
+pub(crate) const HISTORY_TAIL_SQL: &str = "WHERE rowid IN (
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?1 AND to_agent = ?2
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3)
+        UNION ALL
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?2 AND to_agent = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3))
+    ORDER BY created_at DESC, rowid DESC LIMIT ?3";

@@ -133,6 +133,15 @@ fn cases() -> Vec<Case> {
         false,
         &[],
     );
+    for (name, tail) in [
+        ("inbox (all)", messages::INBOX_ALL_TAIL_SQL),
+        ("inbox (unread)", messages::UNREAD_TAIL_SQL),
+        ("history", messages::HISTORY_TAIL_SQL),
+    ] {
+        let sql = format!("SELECT {} FROM messages {tail}", messages::MESSAGE_COLUMNS);
+        // Inbox and unread walk their index in the order asked for and stop at the limit.
+        case(name.into(), sql, name != "history", &[]);
+    }
     case(
         "audit log of one agent".into(),
         crate::audit::audit_sql(true).into(),

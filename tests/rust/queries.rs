@@ -221,3 +221,27 @@ fn sort_orders_count_per_group_and_claim_next_follows_priority_then_order() {
     let admin = t.store.as_agent("admin").unwrap();
     assert_eq!(admin.claim_task(None, 60).unwrap().unwrap().task.title, "x");
 }
+
+#[test]
+fn history_takes_the_newest_of_both_directions_oldest_first() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    for (i, (from, to)) in [(&mgr, "dev1"), (&dev1, "mgr")]
+        .iter()
+        .cycle()
+        .take(5)
+        .enumerate()
+    {
+        from.send(to, &format!("m{i}")).unwrap();
+    }
+    mgr.send("dev2", "elsewhere").unwrap();
+    let tail: Vec<String> = mgr
+        .history("dev1", 3)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(tail, ["m2", "m3", "m4"]);
+    assert_eq!(dev1.history("mgr", 50).unwrap().len(), 5);
+}
