@@ -338,22 +338,32 @@ def run_once(tmp, cls, items, procs):
     return enq, drain, ok, detail
 
 
-def flat_check(tmp, cls, sizes, probe):
-    """Items/s for `probe` enqueues and `probe` claim+completes with `size` items queued."""
-    out = {}
+def flat_check(tmp, cls, sizes, probe, repeat):
+    """Items/s for `probe` enqueues and `probe` claim+completes with `size` items queued:
+    the median of `repeat` rounds, the sizes interleaved so a burst of load elsewhere on the
+    machine hits both sizes alike."""
+    samples = {size: [] for size in sizes}
+    paths = {}
     for size in sizes:
-        path = fresh(tmp, cls)
-        cls.enqueue(path, size)
-        t0 = time.perf_counter()
-        cls.enqueue(path, probe, offset=size)
-        enq = probe / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        got = cls.drain(path, 0, limit=probe)
-        drain = len(got) / (time.perf_counter() - t0)
-        out[size] = (enq, drain)
+        paths[size] = fresh(tmp, cls)
+        cls.enqueue(paths[size], size)
+    for r in range(repeat):
+        for size in sizes:
+            path = paths[size]
+            t0 = time.perf_counter()
+            cls.enqueue(path, probe, offset=size + r * probe)
+            enq = probe / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            got = cls.drain(path, 0, limit=probe)
+            drain = len(got) / (time.perf_counter() - t0)
+            samples[size].append((enq, drain))
+    for path in paths.values():
         if cls is PersistQueue:
             shutil.rmtree(path, ignore_errors=True)
-    return out
+    return {
+        size: (statistics.median(e for e, _ in s), statistics.median(d for _, d in s))
+        for size, s in samples.items()
+    }
 
 
 def main():
@@ -405,9 +415,10 @@ def main():
             an, on = results[(Agor, args.procs)], results[(other, args.procs)]
             print(f"  agor / {other.name:30s} enqueue {a1[0] / o1[0]:5.2f}x  claim+complete "
                   f"1p {a1[1] / o1[1]:5.2f}x, {args.procs}p {an[1] / on[1]:5.2f}x")
-        print(f"\nflat in queue size: {args.probe} operations timed with N items already queued")
+        print(f"\nflat in queue size: {args.probe} operations timed with N items already queued "
+              f"(median of {args.repeat} interleaved rounds)")
         for cls in contenders:
-            flat = flat_check(tmp, cls, sizes, args.probe)
+            flat = flat_check(tmp, cls, sizes, args.probe, args.repeat)
             lo, hi = flat[sizes[0]], flat[sizes[-1]]
             print(f"  {cls.name:30s} enqueue {lo[0]:7.0f}/s at {sizes[0]}, {hi[0]:7.0f}/s at "
                   f"{sizes[-1]} (cost x{lo[0] / hi[0]:.2f});  claim+complete {lo[1]:6.0f}/s, "
