@@ -26,14 +26,24 @@ pub(crate) fn record(conn: &Connection, actor: &str, event_type: &str, detail: &
     Ok(())
 }
 
+/// Two statements, not `?1 IS NULL OR agent_id = ?1`: that form cannot use `agor_audit_agent`
+/// and read the whole log to find one agent's rows. Without an agent, the newest rows are the
+/// last rowids: a walk back from the end that stops at the limit. `?1` is unused there.
+pub(crate) fn audit_sql(by_agent: bool) -> &'static str {
+    if by_agent {
+        "SELECT id, agent_id, event_type, detail, created_at FROM audit_log
+         WHERE agent_id = ?1 ORDER BY id DESC LIMIT ?2"
+    } else {
+        "SELECT id, agent_id, event_type, detail, created_at FROM audit_log
+         WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"
+    }
+}
+
 impl Store {
     /// The newest audit rows first, optionally only those of one agent.
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, agent_id, event_type, detail, created_at FROM audit_log
-                 WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
+            let mut stmt = c.prepare_cached(audit_sql(agent_id.is_some()))?;
             let rows = stmt.query_map(rusqlite::params![agent_id, limit], |r| {
                 // Legacy rows may hold NULL or odd types in any column but the key.
                 Ok(AuditEntry {

@@ -42,12 +42,17 @@ const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
 fn post_from_row(r: &Row<'_>) -> rusqlite::Result<ChannelMessage> {
+    post_at(r, 0)
+}
+
+/// A post whose [`POST_COLUMNS`] start at column `first` of the row.
+fn post_at(r: &Row<'_>, first: usize) -> rusqlite::Result<ChannelMessage> {
     Ok(ChannelMessage {
-        id: lenient::text(r, 0)?,
-        channel_id: lenient::text(r, 1)?,
-        from_agent: lenient::text(r, 2)?,
-        content: lenient::text(r, 3)?,
-        created_at: lenient::timestamp(r, 4)?,
+        id: lenient::text(r, first)?,
+        channel_id: lenient::text(r, first + 1)?,
+        from_agent: lenient::text(r, first + 2)?,
+        content: lenient::text(r, first + 3)?,
+        created_at: lenient::timestamp(r, first + 4)?,
     })
 }
 
@@ -89,6 +94,23 @@ fn load(c: &Connection, id: &str) -> Result<Channel> {
         member_count,
         last_message,
     })
+}
+
+/// Channels with their member count and last post in one statement: the count is a probe of
+/// the `channel_members` primary key, the last post one step down `agor_channel_messages_channel`.
+/// Tier 0 lists every group (no parameter), others their group (`?1`) through `agor_channels_group_name`.
+pub(crate) fn list_channels_sql(admin: bool) -> String {
+    let scope = if admin { "" } else { "WHERE ch.group_id = ?1" };
+    format!(
+        "SELECT ch.id, ch.name, ch.group_id, ch.created_by, ch.created_at,
+            (SELECT count(*) FROM channel_members cm WHERE cm.channel_id = ch.id),
+            m.rowid, m.id, m.channel_id, m.from_agent, m.content, m.created_at
+         FROM channels ch
+         LEFT JOIN channel_messages m ON m.rowid = (
+             SELECT rowid FROM channel_messages WHERE channel_id = ch.id
+             ORDER BY created_at DESC, rowid DESC LIMIT 1)
+         {scope} ORDER BY ch.group_id, ch.name"
+    )
 }
 
 fn find_by_name(c: &Connection, group: &str, name: &str) -> Result<Option<String>> {
@@ -249,13 +271,24 @@ impl Actor {
     /// Channels of the actor's group (tier 0: all), with member counts and last message.
     pub fn list_channels(&self) -> Result<Vec<Channel>> {
         self.read_tx(|c, me| {
-            let ids: Vec<String> = c
-                .prepare_cached(
-                    "SELECT id FROM channels WHERE ?1 OR group_id = ?2 ORDER BY group_id, name",
-                )?
-                .query_map(params![me.is_admin(), me.group_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            ids.iter().map(|id| load(c, id)).collect()
+            // One statement for the whole list (it was one query per channel, three each).
+            let mut stmt = c.prepare_cached(&list_channels_sql(me.is_admin()))?;
+            // Tier 0's variant has no group parameter.
+            let group = (!me.is_admin()).then_some(&me.group_id);
+            let rows = stmt.query_map(rusqlite::params_from_iter(group), |r| {
+                // `m.rowid` tells a channel without posts from a post with odd (NULL) columns.
+                let has_post = r.get_ref(6)? != rusqlite::types::ValueRef::Null;
+                Ok(Channel {
+                    id: lenient::text(r, 0)?,
+                    name: lenient::text(r, 1)?,
+                    group_id: lenient::opt_text(r, 2)?,
+                    created_by: lenient::opt_text(r, 3)?,
+                    created_at: lenient::timestamp(r, 4)?,
+                    member_count: r.get(5)?,
+                    last_message: has_post.then(|| post_at(r, 7)).transpose()?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 

@@ -93,13 +93,14 @@ fn claim_row(
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
+    let updated_at = clock::sql_now();
     let changed = c
         .prepare_cached(
             "UPDATE tasks SET status = 'progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
-               lease_expires_ms = ?4, version = version + 1, updated_at = datetime('now')
+               lease_expires_ms = ?4, version = version + 1, updated_at = ?6
              WHERE id = ?5 AND status = 'todo'",
         )?
-        .execute(params![me.id, token, expires_at, expires_at_ms, task.id])?;
+        .execute(params![me.id, token, expires_at, expires_at_ms, task.id, updated_at])?;
     // The write lock makes this impossible today; the check keeps it true if that changes.
     if changed != 1 {
         return Err(Error::AlreadyClaimed {
@@ -114,8 +115,18 @@ fn claim_row(
         "task_claimed",
         &format!("{} lease {lease_secs}s", task.id),
     )?;
+    // The row is exactly what the UPDATE made of `task`; reading it back would cost a query
+    // per claim for nothing.
     Ok(Claim {
-        task: tasks::load(c, &task.id)?,
+        task: Task {
+            status: TaskStatus::InProgress,
+            assigned_to: Some(me.id.clone()),
+            version: task.version + 1,
+            updated_at,
+            lease_expires_at: Some(expires_at),
+            lease_expires_ms: Some(expires_at_ms),
+            ..task.clone()
+        },
         token,
         expires_at,
         expires_at_ms,
@@ -236,9 +247,10 @@ impl Actor {
             let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             tasks::require_dependencies_done(c, &task, to)?;
+            let updated_at = clock::sql_now();
             c.prepare_cached(
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, lease_expires_ms = NULL, summary = ?2,
-                   artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = datetime('now')
+                   artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = ?7
                  WHERE id = ?6",
             )?
             .execute(params![
@@ -247,10 +259,21 @@ impl Actor {
                 completion.artifacts.join("\n"),
                 completion.result_ref,
                 completion.next,
-                task.id
+                task.id,
+                updated_at,
             ])?;
             tasks::record_transition(c, &me.id, &task, to)?;
-            tasks::load(c, &task.id)
+            // As written (artifacts are validated non-empty single lines, so they read back
+            // the same); no read-after-write on the hot path.
+            Ok(Task {
+                status: to,
+                version: task.version + 1,
+                updated_at,
+                lease_expires_at: None,
+                lease_expires_ms: None,
+                completion: Some(completion.clone()),
+                ..task
+            })
         })
     }
 }

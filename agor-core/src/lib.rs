@@ -30,6 +30,8 @@ mod lenient;
 mod liveness;
 mod messages;
 pub mod ops;
+#[cfg(test)]
+mod query_plans;
 pub mod rules;
 mod schema;
 mod store;

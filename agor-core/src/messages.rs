@@ -27,7 +27,7 @@ pub struct Message {
     pub created_at: String,
 }
 
-const MESSAGE_COLUMNS: &str =
+pub(crate) const MESSAGE_COLUMNS: &str =
     "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
@@ -73,14 +73,34 @@ pub(crate) fn insert(
     reply_to: Option<&str>,
     sender_group: Option<&str>,
 ) -> Result<Message> {
+    insert_row(
+        conn,
+        from,
+        (&to.id, &to.group_id),
+        content,
+        reply_to,
+        sender_group,
+    )
+}
+
+/// Inserts a message to `(recipient id, recipient group)`; for callers that have those
+/// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
+pub(crate) fn insert_row(
+    conn: &Connection,
+    from: &str,
+    (to_id, to_group): (&str, &str),
+    content: &str,
+    reply_to: Option<&str>,
+    sender_group: Option<&str>,
+) -> Result<Message> {
     let msg = Message {
         id: uuid::Uuid::new_v4().to_string(),
         from_agent: from.to_owned(),
-        to_agent: to.id.clone(),
+        to_agent: to_id.to_owned(),
         content: content.to_owned(),
         read: false,
         reply_to: reply_to.map(str::to_owned),
-        group_id: Some(to.group_id.clone()),
+        group_id: Some(to_group.to_owned()),
         sender_group_id: sender_group.map(str::to_owned),
         created_at: clock::sql_now(),
     };
@@ -245,11 +265,7 @@ impl Actor {
         let limit = limit.map_or(-1, i64::from);
         self.read_tx(|c, me| {
             if all {
-                query(
-                    c,
-                    "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
-                    params![me.id, limit],
-                )
+                query(c, INBOX_ALL_TAIL_SQL, params![me.id, limit])
             } else {
                 unread(c, &me.id, limit)
             }
@@ -352,12 +368,7 @@ impl Actor {
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let mut msgs = query(
-                c,
-                "WHERE (from_agent = ?1 AND to_agent = ?2) OR (from_agent = ?2 AND to_agent = ?1)
-                 ORDER BY created_at DESC, rowid DESC LIMIT ?3",
-                params![me.id, other.id, limit],
-            )?;
+            let mut msgs = query(c, HISTORY_TAIL_SQL, params![me.id, other.id, limit])?;
             msgs.reverse();
             Ok(msgs)
         })
@@ -368,11 +379,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
-            query(
-                c,
-                "WHERE group_id = ?1 OR sender_group_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2",
-                params![group, limit],
-            )
+            query(c, FEED_TAIL_SQL, params![group, limit])
         })
     }
 
@@ -507,10 +514,36 @@ fn own_messages(me: &Member) -> Scope {
     }
 }
 
+/// The group feed: messages to or from a group, newest first. An `OR` across two columns
+/// defeats both indexes (the query scanned every message); instead each side takes its newest
+/// `limit` through its own index, and only those at most 2 × `limit` rows are merged.
+pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE group_id = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2)
+        UNION ALL
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE sender_group_id = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2))
+    ORDER BY created_at DESC, rowid DESC LIMIT ?2";
+
 fn unread(c: &Connection, agent: &str, limit: i64) -> Result<Vec<Message>> {
-    query(
-        c,
-        "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2",
-        params![agent, limit],
-    )
+    query(c, UNREAD_TAIL_SQL, params![agent, limit])
 }
+
+/// Every message to `?1`, newest first (`agor_messages_to_created`).
+pub(crate) const INBOX_ALL_TAIL_SQL: &str =
+    "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
+
+/// Unread messages to `?1`, oldest first (`agor_messages_inbox`).
+pub(crate) const UNREAD_TAIL_SQL: &str =
+    "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2";
+
+/// The last `?3` messages between `?1` and `?2`. As for the feed, each direction takes its
+/// newest `?3` through `agor_messages_pair` and only those are merged; with one `OR` the whole
+/// conversation was read and sorted to return its tail.
+pub(crate) const HISTORY_TAIL_SQL: &str = "WHERE rowid IN (
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?1 AND to_agent = ?2
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3)
+        UNION ALL
+        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?2 AND to_agent = ?1
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3))
+    ORDER BY created_at DESC, rowid DESC LIMIT ?3";

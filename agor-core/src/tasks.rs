@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::channels;
+use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
 use crate::lenient;
@@ -277,7 +278,7 @@ pub struct TaskFilter {
     pub tag: Option<String>,
 }
 
-const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
+pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
     t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
     (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag)),
@@ -292,9 +293,99 @@ pub(crate) const IN_PROGRESS_SQL: &str = "('progress', 'in_progress')";
 pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d
     JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
 
-/// Orders "best next" work: highest priority, then sort order, then age.
+/// Orders "best next" work: highest priority, then sort order, then age. Token for token the
+/// expression indexed by `agor_tasks_group_queue`/`agor_tasks_status_queue` (schema 5), so the
+/// board and claim-next walk an index in this order instead of sorting (`query_plans` checks).
 pub(crate) const PRIORITY_RANK_SQL: &str =
     "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
+/// The board order, as an `ORDER BY` list over the alias `t`.
+fn board_order_sql() -> String {
+    format!("{PRIORITY_RANK_SQL}, t.sort_order, t.created_at")
+}
+
+/// "Not done and not cancelled", written as three ranges instead of `NOT IN` so the planner
+/// can walk the status index for each range (a `NOT IN` can only filter a scan), and so the
+/// default list never reads the done tasks a long-lived board piles up. Same truth table as
+/// `t.status NOT IN ('done', 'cancelled')`, NULL included (neither matches it).
+const OPEN_RANGES: [&str; 3] = [
+    "t.status < 'cancelled'",
+    "t.status > 'cancelled' AND t.status < 'done'",
+    "t.status > 'done'",
+];
+
+/// [`OPEN_RANGES`] OR-ed, each leg with `group_sql` (empty for tier 0) so every leg is one
+/// range of `agor_tasks_group_queue`; with the group outside the OR the planner walks the
+/// whole group instead.
+fn open_sql(group_sql: &str) -> String {
+    let legs: Vec<String> = OPEN_RANGES
+        .iter()
+        .map(|range| format!("({group_sql}{range})"))
+        .collect();
+    format!("({})", legs.join(" OR "))
+}
+
+/// The SQL and arguments of `list_tasks`. Each filter adds its condition only when it is set
+/// (no `?n IS NULL OR …`, which hides the column from every index), and tier 0's view drops
+/// the group condition rather than OR-ing it away.
+pub(crate) fn list_query(
+    admin: bool,
+    group: &str,
+    filter: &TaskFilter,
+) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let open_only = filter.status.is_none() && !filter.all;
+    match (admin, open_only) {
+        (false, true) => {
+            conds.push(open_sql("t.group_id = ? AND "));
+            args.extend((0..OPEN_RANGES.len()).map(|_| Value::Text(group.to_owned())));
+        }
+        (true, true) => conds.push(open_sql("")),
+        (false, false) => {
+            conds.push("t.group_id = ?".into());
+            args.push(Value::Text(group.to_owned()));
+        }
+        (true, false) => {}
+    }
+    match filter.status {
+        Some(TaskStatus::InProgress) => conds.push(format!("t.status IN {IN_PROGRESS_SQL}")),
+        Some(st) => {
+            conds.push("t.status = ?".into());
+            args.push(Value::Text(st.stored().to_owned()));
+        }
+        None => {}
+    }
+    if let Some(tag) = &filter.tag {
+        // Driven from the tag index: the tasks carrying the tag, not every task tested for it.
+        conds.push("t.id IN (SELECT g.task_id FROM task_tags g WHERE g.tag = ?)".into());
+        args.push(Value::Text(tag.clone()));
+    }
+    let where_sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    (format!("{where_sql} ORDER BY {}", board_order_sql()), args)
+}
+
+/// The tail of the claim-next query (see [`claimable`]); `?2` group (unused by tier 0),
+/// `?3` the claimer, `?4` the limit.
+pub(crate) fn claimable_sql(admin: bool) -> String {
+    let group = if admin { "" } else { "AND t.group_id = ?2" };
+    format!(
+        "WHERE t.status = 'todo' {group}
+           AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
+         ORDER BY {} LIMIT ?4",
+        board_order_sql()
+    )
+}
+
+/// The group's next sort order. `max()` alone in a scalar subquery is answered with one probe
+/// of `agor_tasks_group_order`; wrapped in `coalesce(…) + 1` it would read the whole group.
+pub(crate) const NEXT_SORT_ORDER_SQL: &str =
+    "SELECT coalesce((SELECT max(sort_order) FROM tasks WHERE group_id = ?1), 0) + 1";
 
 /// Reads a task row. Rows written by other tools may hold a NULL or unknown status or
 /// priority; one odd row must not make the whole board unreadable, so those read as `todo`
@@ -405,15 +496,19 @@ pub(crate) fn add_comment(
     agent: &str,
     content: &str,
 ) -> Result<Comment> {
-    let id = uuid::Uuid::new_v4().to_string();
+    // Returned as written, not read back: every status change adds a comment.
+    let comment = Comment {
+        id: uuid::Uuid::new_v4().to_string(),
+        task_id: task_id.to_owned(),
+        agent_id: agent.to_owned(),
+        content: content.to_owned(),
+        created_at: clock::sql_now(),
+    };
     c.prepare_cached(
-        "INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
+        "INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute([&id, task_id, agent, content])?;
-    Ok(c.prepare_cached(
-        "SELECT id, task_id, agent_id, content, created_at FROM task_comments WHERE id = ?1",
-    )?
-    .query_row([&id], comment_from_row)?)
+    .execute([&comment.id, task_id, agent, content, &comment.created_at])?;
+    Ok(comment)
 }
 
 fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -461,7 +556,7 @@ pub(crate) fn record_transition(
 
 /// Claimed tasks whose lease ran out by `now_ms`. The deadline column is indexed; the
 /// status test keeps a task that left `in_progress` by another route out.
-const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
+pub(crate) const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
 
 /// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
 pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> {
@@ -572,12 +667,13 @@ impl Actor {
             let parent = new.parent.as_deref().map(|p| resolve(c, me, p)).transpose()?;
             let id = uuid::Uuid::new_v4().to_string();
             let sort_order: i64 = c
-                .prepare_cached("SELECT coalesce(max(sort_order), 0) + 1 FROM tasks WHERE group_id = ?1")?
+                .prepare_cached(NEXT_SORT_ORDER_SQL)?
                 .query_row([&me.group_id], |r| r.get(0))?;
+            let now = clock::sql_now();
             c.prepare_cached(
                 "INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id,
                    parent_task_id, sort_order, definition_of_done, version, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, datetime('now'), datetime('now'))",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12)",
             )?
             .execute(params![
                 id,
@@ -591,10 +687,35 @@ impl Actor {
                 parent.as_ref().map(|p| &p.id),
                 sort_order,
                 new.definition_of_done,
+                now,
             ])?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
-            load(c, &id)
+            // Built from what was just written rather than read back: one query fewer per
+            // enqueue. Tags come back as `load` would give them: sorted, without repeats.
+            let mut tags = new.tags.clone();
+            tags.sort();
+            tags.dedup();
+            Ok(Task {
+                id,
+                title: new.title.clone(),
+                description: new.description.clone(),
+                status: new.status,
+                priority: new.priority,
+                assigned_to: assignee.map(|a| a.id.clone()),
+                created_by: Some(me.id.clone()),
+                group_id: Some(me.group_id.clone()),
+                parent_task_id: parent.map(|p| p.id),
+                sort_order,
+                tags,
+                definition_of_done: new.definition_of_done.clone(),
+                version: 1,
+                created_at: now.clone(),
+                updated_at: now,
+                lease_expires_at: None,
+                lease_expires_ms: None,
+                completion: None,
+            })
         })
     }
 
@@ -604,23 +725,8 @@ impl Actor {
         self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            query(
-                c,
-                &format!(
-                    "WHERE (?1 OR t.group_id = ?2)
-                       AND (?3 OR t.status NOT IN ('done', 'cancelled'))
-                       AND (?4 IS NULL OR t.status = ?4 OR (?4 = 'in_progress' AND t.status IN {IN_PROGRESS_SQL}))
-                       AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.id AND g.tag = ?5))
-                     ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at"
-                ),
-                params![
-                    me.is_admin(),
-                    me.group_id,
-                    filter.all || filter.status.is_some_and(TaskStatus::is_closed),
-                    filter.status.map(TaskStatus::as_str),
-                    filter.tag,
-                ],
-            )
+            let (tail, args) = list_query(me.is_admin(), &me.group_id, filter);
+            query(c, &tail, rusqlite::params_from_iter(args))
         })
     }
 
@@ -893,14 +999,11 @@ pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<V
 /// Todo tasks `me` may claim now, in claim order (at most `limit`; -1 for all): one rule for
 /// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
 fn claimable(c: &Connection, me: &Member, limit: i64) -> Result<Vec<Task>> {
+    // ?1 is unused: it keeps the numbering of both variants the same.
     query(
         c,
-        &format!(
-            "WHERE t.status = 'todo' AND (?1 OR t.group_id = ?2)
-               AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
-             ORDER BY {PRIORITY_RANK_SQL}, t.sort_order, t.created_at LIMIT ?4"
-        ),
-        params![me.is_admin(), me.group_id, me.id, limit],
+        &claimable_sql(me.is_admin()),
+        params![rusqlite::types::Null, me.group_id, me.id, limit],
     )
 }
 

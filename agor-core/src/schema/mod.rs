@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         apply: |conn| conn.execute_batch(include_str!("0004_dependencies.sql")),
     },
     Migration {
+        version: 5,
+        name: "indexes for scan-free queries",
+        apply: |conn| conn.execute_batch(include_str!("0005_query_indexes.sql")),
+    },
+    Migration {
         version: 6,
         name: "millisecond leases, legacy status spelling",
         apply: |conn| {
