@@ -363,13 +363,30 @@ impl Parsed {
     }
 }
 
-/// Defines the parser-test helpers of one command module (`parse_line`, `cmd`, `err`, `same`);
-/// the module's `parse`, `Invocation`, `Command` and `UsageError` must be in scope.
+/// A value the core parses (status, priority), checked before the database is opened so a
+/// typo is a usage error (exit 2) whatever the state of the file.
+pub fn parsed<T>(v: String) -> Result<T>
+where
+    T: std::str::FromStr<Err = agor_core::Error>,
+{
+    v.parse()
+        .map_err(|e: agor_core::Error| UsageError::new(e.to_string()))
+}
+
+/// Defines the parser-test helpers of one program (`parse_line`, `req`, `who`, `topic`,
+/// `err`, `same`); `PROGRAM` must be in scope.
 #[cfg(test)]
 macro_rules! parser_test_helpers {
     ($prog:literal) => {
+        #[allow(unused_imports)]
+        use crate::args::UsageError;
+        #[allow(unused_imports)]
+        use crate::command::{Command, Invocation, Job, Who};
+        #[allow(unused_imports)]
+        use serde_json::json;
+
         fn parse_line(line: &[&str]) -> Result<Invocation, UsageError> {
-            parse(
+            PROGRAM.parse(
                 std::iter::once($prog)
                     .chain(line.iter().copied())
                     .map(std::ffi::OsString::from)
@@ -377,10 +394,37 @@ macro_rules! parser_test_helpers {
             )
         }
 
-        fn cmd(line: &[&str]) -> Command {
-            parse_line(line)
+        fn job(line: &[&str]) -> Job {
+            match parse_line(line)
                 .unwrap_or_else(|e| panic!("{line:?}: {e}"))
                 .command
+            {
+                Command::Run(job) => job,
+                other => panic!("{line:?} parsed as {other:?}"),
+            }
+        }
+
+        /// The catalogue request the line runs, as JSON.
+        fn req(line: &[&str]) -> serde_json::Value {
+            serde_json::to_value(job(line).request).unwrap()
+        }
+
+        #[allow(dead_code)]
+        fn who(line: &[&str]) -> Who {
+            job(line)
+                .who
+                .expect("the parser fills in whom a job acts as")
+        }
+
+        /// `Some(topic)` for a help line (`Some(None)`: the overview), `None` otherwise.
+        fn topic(line: &[&str]) -> Option<Option<String>> {
+            match parse_line(line)
+                .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+                .command
+            {
+                Command::Help(t) => Some(t),
+                _ => None,
+            }
         }
 
         fn err(line: &[&str]) -> String {
@@ -390,11 +434,11 @@ macro_rules! parser_test_helpers {
             }
         }
 
-        /// Asserts that every spelling in `lines` parses to the same command.
-        fn same(lines: &[&[&str]]) -> Command {
-            let first = cmd(lines[0]);
+        /// Asserts that every spelling in `lines` builds the same request.
+        fn same(lines: &[&[&str]]) -> serde_json::Value {
+            let first = req(lines[0]);
             for line in &lines[1..] {
-                assert_eq!(cmd(line), first, "{line:?} differs from {:?}", lines[0]);
+                assert_eq!(req(line), first, "{line:?} differs from {:?}", lines[0]);
             }
             first
         }

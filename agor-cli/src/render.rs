@@ -29,6 +29,11 @@ impl<'w> Output<'w> {
         Output { w, json, paint }
     }
 
+    /// True when the command line asked for `--json`.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints `value` as one line of JSON, or runs `text` to print it for people.
     pub fn emit<T: Serialize + ?Sized>(
         &mut self,
@@ -36,12 +41,17 @@ impl<'w> Output<'w> {
         text: impl FnOnce(&mut Term<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         if self.json {
-            let mut ser = serde_json::Serializer::with_formatter(&mut *self.w, TerminalSafeJson);
-            value.serialize(&mut ser).map_err(io::Error::from)?;
-            writeln!(self.w)
+            self.json(value)
         } else {
             self.text(text)
         }
+    }
+
+    /// Prints `value` as one line of JSON, escaped for terminals.
+    pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *self.w, TerminalSafeJson);
+        value.serialize(&mut ser).map_err(io::Error::from)?;
+        writeln!(self.w)
     }
 
     /// Text that has no JSON form (help, version).
