@@ -71,6 +71,28 @@ impl Opt {
             ..self
         }
     }
+
+    /// The options of a command table entry written as one line: words separated by spaces,
+    /// each `name` (a flag), `name=` (a value), `name=?` (an optional value) or `name=*`
+    /// (repeated), with `/c` after the name for a short spelling: `"all/a limit= tag=*"`.
+    pub fn list(spec: &'static str) -> Vec<Opt> {
+        spec.split_whitespace()
+            .map(|word| {
+                let (name, arity) = match word.split_once('=') {
+                    None => (word, Arity::Flag),
+                    Some((n, "")) => (n, Arity::Value),
+                    Some((n, "?")) => (n, Arity::OptionalValue),
+                    Some((n, "*")) => (n, Arity::Repeated),
+                    Some(_) => panic!("bad option spec '{word}'"),
+                };
+                let (long, short) = match name.split_once('/') {
+                    Some((l, s)) => (l, s.chars().next()),
+                    None => (name, None),
+                };
+                Opt { long, short, arity }
+            })
+            .collect()
+    }
 }
 
 /// A command line that does not fit the command's syntax (exit code 2): the message, and the
@@ -464,6 +486,15 @@ mod tests {
         let mut p = Parsed::default();
         Scanner::new(args.iter().map(OsString::from)).rest(&[SPEC], &mut p)?;
         Ok(p)
+    }
+
+    #[test]
+    fn option_lists_spell_every_arity() {
+        assert_eq!(
+            Opt::list("json limit= bidirectional/b to/t= clear=? tag=*"),
+            SPEC
+        );
+        assert!(Opt::list("  ").is_empty());
     }
 
     #[test]

@@ -6,7 +6,6 @@
 mod show;
 mod table;
 
-use crate::args::Opt;
 use crate::command::Program;
 use crate::exit;
 
@@ -19,28 +18,21 @@ pub const SESSION_ENV: &str = "BTMSG_SESSION_ID";
 /// documented `btmsg ack --message-id ID` works on its own.
 pub const DEFAULT_SESSION: &str = "default";
 
-/// `btmsg` as the shared parser and runner see it.
+/// `btmsg` as the shared parser and runner see it. `--version` is global here: `btmsg` has
+/// no option of that name after a command word.
 pub static PROGRAM: Program = Program {
-    name: "btmsg",
-    about: "direct messages, channels and liveness for a team of agents sharing one agor database",
-    commands: COMMANDS,
-    global: &[
-        Opt::value("db"),
-        Opt::flag("json"),
-        Opt::flag("help").short('h'),
-        Opt::flag("version").short('V'),
-    ],
-    top: &[],
-    top_misplaced: "",
-    not_yet: &[],
-    environment: &[
-        ("BTMSG_AGENT_ID", "the agent you act as"),
-        (SESSION_ENV, "default session for `ack`"),
-    ],
+    global: "db= json help/h version/V",
+    top: "",
+    environment: &[(SESSION_ENV, "default session for `ack`")],
     exit_notes: &[(
         exit::ERROR,
         "(an unavailable recipient's message is kept as a dead letter; the error line gives its number)",
     )],
+    ..Program::new(
+        "btmsg",
+        "direct messages, channels and liveness for a team of agents sharing one agor database",
+        COMMANDS,
+    )
 };
 
 #[cfg(test)]

@@ -5,38 +5,29 @@
 mod render;
 mod table;
 
-use crate::args::Opt;
 use crate::command::Program;
 use crate::exit;
 
 pub use table::COMMANDS;
 
-/// `bttask` as the shared parser and runner see it.
+/// `bttask` as the shared parser and runner see it. After the command word `--version` is
+/// the task version of `status --version N`, so the program's is asked for before it.
 pub static PROGRAM: Program = Program {
-    name: "bttask",
-    about: "the task board of a team of agents sharing one agor database",
-    commands: COMMANDS,
-    global: &[
-        Opt::value("db"),
-        Opt::flag("json"),
-        Opt::flag("help").short('h'),
-    ],
-    // After the command word `--version` is the task version of `status --version N`.
-    top: &[Opt::flag("version").short('V')],
     top_misplaced: "--version before a command prints the program version; give a task version \
                     after the command (`bttask status --id T --status S --version N`)",
     not_yet: &[
         ("import FILE", "load a board from a tasks.toml file"),
         ("export FILE", "write the board to a tasks.toml file"),
     ],
-    environment: &[(
-        "BTMSG_AGENT_ID",
-        "the agent you act as (register agents with `btmsg register`)",
-    )],
     exit_notes: &[
         (exit::OK, "(also when claim finds nothing to claim)"),
         (exit::USAGE, "(also an invalid status move)"),
     ],
+    ..Program::new(
+        "bttask",
+        "the task board of a team of agents sharing one agor database",
+        COMMANDS,
+    )
 };
 
 #[cfg(test)]

@@ -107,7 +107,8 @@ pub struct CommandDef {
     /// `send`, or `channel send` for a subcommand.
     pub name: &'static str,
     pub aliases: &'static [&'static str],
-    pub opts: &'static [Opt],
+    /// Its options, as [`Opt::list`] reads them: `"all/a limit= tag=*"`.
+    pub opts: &'static str,
     /// One usage line per accepted form.
     pub usage: &'static [&'static str],
     pub about: &'static str,
@@ -126,43 +127,96 @@ pub struct Program {
     /// First line of the overview.
     pub about: &'static str,
     pub commands: &'static [CommandDef],
-    /// Options accepted before and after the command word.
-    pub global: &'static [Opt],
+    /// Options accepted before and after the command word ([`Opt::list`]).
+    pub global: &'static str,
     /// Options accepted only before it, with the error for one given after.
-    pub top: &'static [Opt],
+    pub top: &'static str,
     pub top_misplaced: &'static str,
     /// Commands of the specification not provided yet: usage, about.
     pub not_yet: &'static [(&'static str, &'static str)],
-    /// Environment variables: name, meaning.
+    /// Environment variables besides `BTMSG_AGENT_ID`, `AGOR_DB` and `NO_COLOR`: name, meaning.
     pub environment: &'static [(&'static str, &'static str)],
     /// Remarks on exit codes particular to this program.
     pub exit_notes: &'static [(i32, &'static str)],
 }
 
+impl CommandDef {
+    /// An entry: its name, whom it acts as, the catalogue operations it runs and its options
+    /// ([`Opt::list`]); the methods below add the rest.
+    pub const fn new(
+        name: &'static str,
+        who: Who,
+        ops: &'static [&'static str],
+        opts: &'static str,
+    ) -> CommandDef {
+        CommandDef {
+            name,
+            aliases: &[],
+            opts,
+            usage: &[],
+            about: "",
+            who,
+            ops,
+            build: |_| Err(UsageError::new("this command has no builder")),
+        }
+    }
+
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> CommandDef {
+        CommandDef { aliases, ..self }
+    }
+
+    pub const fn usage(self, usage: &'static [&'static str]) -> CommandDef {
+        CommandDef { usage, ..self }
+    }
+
+    pub const fn about(self, about: &'static str) -> CommandDef {
+        CommandDef { about, ..self }
+    }
+
+    pub const fn build(self, build: fn(&mut Parsed) -> Result<Command, UsageError>) -> CommandDef {
+        CommandDef { build, ..self }
+    }
+}
+
+impl Program {
+    /// A program with only its own commands: every option but `--version` global, nothing
+    /// unfinished, no environment or exit codes of its own.
+    pub const fn new(
+        name: &'static str,
+        about: &'static str,
+        commands: &'static [CommandDef],
+    ) -> Program {
+        Program {
+            name,
+            about,
+            commands,
+            global: "db= json help/h",
+            top: "version/V",
+            top_misplaced: "--version goes before the command",
+            not_yet: &[],
+            environment: &[],
+            exit_notes: &[],
+        }
+    }
+}
+
 /// Commands every program has: the catalogue, and any request of it as JSON.
 pub const COMMON: &[CommandDef] = &[
-    CommandDef {
-        name: "ops",
-        aliases: &[],
-        opts: &[],
-        usage: &["ops"],
-        about: "the catalogue of operations: name, caller, permission action and doc \
-                (with --json, every operation with its request and response schemas)",
-        who: Who::Operator,
-        ops: &[],
-        build: |_| Ok(Command::Ops),
-    },
-    CommandDef {
-        name: "call",
-        aliases: &[],
-        opts: &[Opt::value("request")],
-        usage: &["call '<json>'", "call --request '{\"op\": \"peek\"}'"],
-        about: "run any catalogue request {\"op\": NAME, …} as $BTMSG_AGENT_ID, else as the \
-                operator, and print its JSON response",
-        who: Who::Either,
-        // A generic escape hatch: it reaches every operation, so it counts for none.
-        ops: &[],
-        build: |p| {
+    CommandDef::new("ops", Who::Operator, &[], "")
+        .usage(&["ops"])
+        .about(
+            "the catalogue of operations: name, caller, permission action and doc \
+             (with --json, every operation with its request and response schemas)",
+        )
+        .build(|_| Ok(Command::Ops)),
+    // A generic escape hatch: it reaches every operation, so it counts for none.
+    CommandDef::new("call", Who::Either, &[], "request=")
+        .usage(&["call '<json>'", "call --request '{\"op\": \"peek\"}'"])
+        .about(
+            "run any catalogue request {\"op\": NAME, …} as $BTMSG_AGENT_ID, else as the \
+             operator, and print its JSON response",
+        )
+        .build(|p| {
             let json = p.text("request", "request JSON")?;
             let request =
                 agor_core::ops::parse_request(&json).map_err(|e| UsageError::new(e.to_string()))?;
@@ -171,8 +225,7 @@ pub const COMMON: &[CommandDef] = &[
                 always_json: true,
                 ..job
             }))
-        },
-    },
+        }),
 ];
 
 impl Program {
@@ -224,16 +277,17 @@ impl Program {
 
     /// Parses argv (`args[0]` is the program name) into an [`Invocation`].
     pub fn parse(&self, args: Vec<OsString>) -> Result<Invocation, UsageError> {
+        let (global, top) = (Opt::list(self.global), Opt::list(self.top));
         let mut p = Parsed::default();
         let mut scanner = Scanner::new(args.into_iter().skip(1));
         let first = scanner
-            .next_word(&[self.global, self.top], &mut p)?
+            .next_word(&[&global, &top], &mut p)?
             .map(|w| {
                 w.into_string()
                     .map_err(|_| UsageError::new("the command name is not valid UTF-8"))
             })
             .transpose()?;
-        if first.is_some() && self.top.iter().any(|o| p.flag(o.long)) {
+        if first.is_some() && top.iter().any(|o| p.flag(o.long)) {
             return Err(UsageError::new(self.top_misplaced));
         }
         let command = match first.as_deref() {
@@ -246,7 +300,7 @@ impl Program {
                 )))
             }
             Some("help") => {
-                scanner.rest(&[self.global], &mut p)?;
+                scanner.rest(&[&global], &mut p)?;
                 let mut topic = Vec::new();
                 while let Some(w) = p.positional("the help topic")? {
                     topic.push(w);
@@ -254,13 +308,13 @@ impl Program {
                 Command::Help((!topic.is_empty()).then(|| topic.join(" ")))
             }
             Some(word) => {
-                let def = self.command_def(word, &mut scanner, &mut p)?;
+                let def = self.command_def(word, &global, &mut scanner, &mut p)?;
                 let def = match def {
                     Ok(def) => def,
                     Err(help) => return Ok(help_invocation(Some(help))),
                 };
                 return self
-                    .command_line(def, scanner, p)
+                    .command_line(def, &global, scanner, p)
                     .map_err(|e| e.with_usage(self.name, def.usage));
             }
         };
@@ -272,13 +326,14 @@ impl Program {
     fn command_def(
         &self,
         word: &str,
+        global: &[Opt],
         scanner: &mut Scanner,
         p: &mut Parsed,
     ) -> Result<Result<&'static CommandDef, String>, UsageError> {
         match self.lookup(word) {
             Lookup::Command(def) => Ok(Ok(def)),
             Lookup::Group(group) => {
-                let sub = scanner.next_word(&[self.global], p)?;
+                let sub = scanner.next_word(&[global], p)?;
                 let Some(sub) = sub.map(|s| s.to_string_lossy().into_owned()) else {
                     if p.flag("help") {
                         return Ok(Err(group.to_owned()));
@@ -320,10 +375,11 @@ impl Program {
     fn command_line(
         &self,
         def: &CommandDef,
+        global: &[Opt],
         mut scanner: Scanner,
         mut p: Parsed,
     ) -> Result<Invocation, UsageError> {
-        scanner.rest(&[self.global, def.opts], &mut p)?;
+        scanner.rest(&[global, &Opt::list(def.opts)], &mut p)?;
         if p.flag("help") {
             // Help ignores the rest of the line, so `btmsg send --help` needs nothing else.
             return Ok(help_invocation(Some(def.name.to_owned())));

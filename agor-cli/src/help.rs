@@ -76,8 +76,9 @@ fn overview(prog: &Program) -> String {
         }
     }
     s += "\nGlobal options (accepted before or after the command):\n";
-    for opt in prog.global.iter().chain(prog.top) {
-        let before_only = prog.top.contains(opt);
+    let top = Opt::list(prog.top);
+    for opt in Opt::list(prog.global).iter().chain(&top) {
+        let before_only = top.contains(opt);
         s += &format!(
             "  {:<13}  {}\n",
             spelled(opt),
@@ -86,6 +87,9 @@ fn overview(prog: &Program) -> String {
     }
     s += "  --             end of options: what follows is text even if it starts with '-'\n";
     s += "\nEnvironment:\n";
+    s += &format!(
+        "  {AGENT_ENV:<16}  the agent you act as (register agents with `btmsg register`)\n"
+    );
     for (name, about) in prog.environment {
         s += &format!("  {name:<16}  {about}\n");
     }

@@ -7,59 +7,37 @@ use agor_core::TaskStatus;
 use serde_json::{json, Value};
 
 use super::render as show;
-use crate::args::{parsed, Opt, Parsed, UsageError};
+use crate::args::{parsed, Parsed, UsageError};
 use crate::command::{job, run, CommandDef, Job, Who};
 use crate::exit::CliError;
 use crate::run::Session;
 
-const TASK_ID: [Opt; 2] = [Opt::value("id"), Opt::value("task")];
-const LEASE: Opt = Opt::value("lease");
-const TOKEN: Opt = Opt::value("token");
-
 pub const COMMANDS: &[CommandDef] = &[
-    CommandDef {
-        name: "list",
-        aliases: &[],
-        opts: &[
-            Opt::flag("all").short('a'),
-            Opt::value("status"),
-            Opt::value("tag"),
-        ],
-        usage: &["list [--all] [--status S] [--tag T]"],
-        about: "tasks of your group by priority then board order; open ones unless --all",
-        who: Who::Agent,
-        ops: &["list_tasks"],
-        build: |p| {
+    CommandDef::new("list", Who::Agent, &["list_tasks"], "all/a status= tag=")
+        .usage(&["list [--all] [--status S] [--tag T]"])
+        .about("tasks of your group by priority then board order; open ones unless --all")
+        .build(|p| {
             let r = a::ListTasks {
                 all: p.flag("all"),
                 status: p.value("status")?.map(parsed).transpose()?,
                 tag: p.value("tag")?,
             };
             job(R::ListTasks(r), show::task_list)
-        },
-    },
-    CommandDef {
-        name: "add",
-        aliases: &["create"],
-        opts: &[
-            Opt::value("title"),
-            Opt::value("desc"),
-            Opt::value("description"),
-            Opt::value("priority"),
-            Opt::value("assign"),
-            Opt::value("parent"),
-            Opt::repeated("tag"),
-            Opt::value("definition-of-done"),
-            Opt::flag("backlog"),
-        ],
-        usage: &[
+        }),
+    CommandDef::new(
+        "add",
+        Who::Agent,
+        &["create_task"],
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog",
+    )
+        .aliases(&["create"])
+        .usage(&[
             "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
-        ],
-        about: "create a task in todo (claimable at once) or, with --backlog, in backlog (managers)",
-        who: Who::Agent,
-        ops: &["create_task"],
-        build: |p| {
+        ])
+        .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
+                (managers)")
+        .build(|p| {
             let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
             let priority = p.value("priority")?.map(parsed).transpose()?;
             let status = p.flag("backlog").then_some(TaskStatus::Backlog);
@@ -78,114 +56,72 @@ pub const COMMANDS: &[CommandDef] = &[
                 status,
             };
             job(R::CreateTask(r), show::created)
-        },
-    },
-    CommandDef {
-        name: "assign",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], Opt::value("agent"), Opt::value("to")],
-        usage: &["assign <task> <agent>", "assign --id TASK --agent AGENT"],
-        about: "assign a task to an agent (managers)",
-        who: Who::Agent,
-        ops: &["assign_task"],
-        build: |p| {
+        }),
+    CommandDef::new("assign", Who::Agent, &["assign_task"], "id= task= agent= to=")
+        .usage(&["assign <task> <agent>", "assign --id TASK --agent AGENT"])
+        .about("assign a task to an agent (managers)")
+        .build(|p| {
             let r = a::AssignTask {
                 task_id: task_id(p)?,
                 agent_id: p.required(&["agent", "to"], "agent id")?,
             };
             job(R::AssignTask(r), show::assigned)
-        },
-    },
-    CommandDef {
-        name: "status",
-        aliases: &[],
-        opts: &[
-            TASK_ID[0],
-            TASK_ID[1],
-            Opt::value("status"),
-            Opt::value("version"),
-        ],
-        usage: &[
+        }),
+    CommandDef::new("status", Who::Agent, &["set_task_status"], "id= task= status= version=")
+        .usage(&[
             "status <task> <state>",
             "status --id TASK --status STATE --version N",
-        ],
-        about: "move a task to backlog, todo, in_progress, review, done, blocked, failed or \
+        ])
+        .about("move a task to backlog, todo, in_progress, review, done, blocked, failed or \
                 cancelled. With --version N the move applies only if the task is still at \
                 version N (else exit 3): the safe form. Without it the current version is read \
-                and applied in the same call, so from the caller's view the last writer wins",
-        who: Who::Agent,
-        ops: &["set_task_status"],
-        build: |p| {
+                and applied in the same call, so from the caller's view the last writer wins")
+        .build(|p| {
             let r = a::SetTaskStatus {
                 task_id: task_id(p)?,
                 status: parsed(p.required(&["status"], "status")?)?,
                 expected_version: p.number("version", "a task version number")?,
             };
             job(R::SetTaskStatus(r), show::moved)
-        },
-    },
-    CommandDef {
-        name: "comment",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], Opt::value("content")],
-        usage: &["comment <task> <text…>", "comment --id TASK --content TEXT"],
-        about: "comment on a task",
-        who: Who::Agent,
-        ops: &["comment"],
-        build: |p| {
+        }),
+    CommandDef::new("comment", Who::Agent, &["comment"], "id= task= content=")
+        .usage(&["comment <task> <text…>", "comment --id TASK --content TEXT"])
+        .about("comment on a task")
+        .build(|p| {
             let r = a::Comment {
                 task_id: task_id(p)?,
                 content: p.text("content", "comment text")?,
             };
             job(R::Comment(r), show::commented)
-        },
-    },
-    CommandDef {
-        name: "show",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1]],
-        usage: &["show <task>", "show --id TASK"],
-        about: "one task with its completion record, subtasks and comments",
-        who: Who::Agent,
-        ops: &["get_task"],
-        build: |p| {
+        }),
+    CommandDef::new("show", Who::Agent, &["get_task"], "id= task=")
+        .usage(&["show <task>", "show --id TASK"])
+        .about("one task with its completion record, subtasks and comments")
+        .build(|p| {
             let task_id = task_id(p)?;
             job(R::GetTask(a::GetTask { task_id }), show::detail)
-        },
-    },
-    CommandDef {
-        name: "board",
-        aliases: &[],
-        opts: &[],
-        usage: &["board"],
-        about: "every status column of your group's board with its tasks",
-        who: Who::Agent,
-        ops: &["board"],
-        build: |_| job(R::Board(a::Board {}), show::board),
-    },
-    CommandDef {
-        name: "delete",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1]],
-        usage: &["delete <task>", "delete --id TASK"],
-        about: "delete a task and its comments; its subtasks lose their parent (managers)",
-        who: Who::Agent,
-        ops: &["delete_task"],
-        build: |p| {
+        }),
+    CommandDef::new("board", Who::Agent, &["board"], "")
+        .usage(&["board"])
+        .about("every status column of your group's board with its tasks")
+        .build(|_| job(R::Board(a::Board {}), show::board)),
+    CommandDef::new("delete", Who::Agent, &["delete_task"], "id= task=")
+        .usage(&["delete <task>", "delete --id TASK"])
+        .about("delete a task and its comments; its subtasks lose their parent (managers)")
+        .build(|p| {
             let task_id = task_id(p)?;
             job(R::DeleteTask(a::DeleteTask { task_id }), show::deleted)
-        },
-    },
-    CommandDef {
-        name: "depend",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], Opt::value("on"), Opt::flag("remove")],
-        usage: &["depend <task> <on-task> [--remove]", "depend --id TASK --on TASK [--remove]"],
-        about: "make a task wait until another is done (or --remove that), then list what it \
-                waits for; cycles are refused (managers)",
-        who: Who::Agent,
-        ops: &["add_dependency", "remove_dependency", "dependencies"],
-        build: |p| {
+        }),
+    CommandDef::new(
+        "depend",
+        Who::Agent,
+        &["add_dependency", "remove_dependency", "dependencies"],
+        "id= task= on= remove",
+    )
+        .usage(&["depend <task> <on-task> [--remove]", "depend --id TASK --on TASK [--remove]"])
+        .about("make a task wait until another is done (or --remove that), then list what it \
+                waits for; cycles are refused (managers)")
+        .build(|p| {
             let task_id = task_id(p)?;
             let depends_on = p.required(&["on"], "task it depends on")?;
             let request = if p.flag("remove") {
@@ -194,84 +130,56 @@ pub const COMMANDS: &[CommandDef] = &[
                 R::AddDependency(a::AddDependency { task_id, depends_on })
             };
             run(Job::new(request, show::waits_for).steps(depend_then_list))
-        },
-    },
-    CommandDef {
-        name: "claim",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], LEASE],
-        usage: &["claim [--id TASK] [--lease SECONDS]", "claim [<task>]"],
-        about: "take a todo task (the given one, else the best next one) under a lease \
+        }),
+    CommandDef::new("claim", Who::Agent, &["claim_task"], "id= task= lease=")
+        .usage(&["claim [--id TASK] [--lease SECONDS]", "claim [<task>]"])
+        .about("take a todo task (the given one, else the best next one) under a lease \
                 (default 900 s); prints the task and the lease token that renew, release and \
-                complete need. Prints nothing to claim (JSON null) and exits 0 when none is free",
-        who: Who::Agent,
-        ops: &["claim_task"],
-        build: |p| {
+                complete need. Prints nothing to claim (JSON null) and exits 0 when none is free")
+        .build(|p| {
             let r = a::ClaimTask {
                 task_id: p.field(&["id", "task"], "task id")?,
                 lease_secs: lease(p)?,
             };
             job(R::ClaimTask(r), show::claimed)
-        },
-    },
-    CommandDef {
-        name: "renew",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], TOKEN, LEASE],
-        usage: &[
+        }),
+    CommandDef::new("renew", Who::Agent, &["renew_lease"], "id= task= token= lease=")
+        .usage(&[
             "renew --id TASK --token K [--lease SECONDS]",
             "renew <task> <token>",
-        ],
-        about: "extend your lease on a claimed task to SECONDS from now (default 900)",
-        who: Who::Agent,
-        ops: &["renew_lease"],
-        build: |p| {
+        ])
+        .about("extend your lease on a claimed task to SECONDS from now (default 900)")
+        .build(|p| {
             let r = a::RenewLease {
                 task_id: task_id(p)?,
                 token: token(p)?,
                 lease_secs: lease(p)?,
             };
             job(R::RenewLease(r), show::renewed)
-        },
-    },
-    CommandDef {
-        name: "release",
-        aliases: &[],
-        opts: &[TASK_ID[0], TASK_ID[1], TOKEN],
-        usage: &["release --id TASK --token K", "release <task> <token>"],
-        about: "give a claimed task back: it returns to todo, unassigned",
-        who: Who::Agent,
-        ops: &["release_task"],
-        build: |p| {
+        }),
+    CommandDef::new("release", Who::Agent, &["release_task"], "id= task= token=")
+        .usage(&["release --id TASK --token K", "release <task> <token>"])
+        .about("give a claimed task back: it returns to todo, unassigned")
+        .build(|p| {
             let r = a::ReleaseTask {
                 task_id: task_id(p)?,
                 token: token(p)?,
             };
             job(R::ReleaseTask(r), show::released)
-        },
-    },
-    CommandDef {
-        name: "complete",
-        aliases: &[],
-        opts: &[
-            TASK_ID[0],
-            TASK_ID[1],
-            TOKEN,
-            Opt::value("summary"),
-            Opt::repeated("artifact"),
-            Opt::value("result-ref"),
-            Opt::value("next"),
-            Opt::flag("review"),
-        ],
-        usage: &[
+        }),
+    CommandDef::new(
+        "complete",
+        Who::Agent,
+        &["complete_task"],
+        "id= task= token= summary= artifact=* result-ref= next= review",
+    )
+        .usage(&[
             "complete --id TASK --token K --summary TEXT [--artifact REF]… [--result-ref R] [--next N] [--review]",
             "complete <task> <token> <summary…>",
-        ],
-        about: "finish a claimed task with a one-line summary and artifact refs (file:…, msg:…): \
-                to done, or to review with --review (which notifies the review queue)",
-        who: Who::Agent,
-        ops: &["complete_task"],
-        build: |p| {
+        ])
+        .about("finish a claimed task with a one-line summary and artifact refs (file:…, msg:…): \
+                to done, or to review with --review (which notifies the review queue)")
+        .build(|p| {
             let task_id = task_id(p)?;
             let token = token(p)?;
             let artifacts = p.values("artifact")?;
@@ -288,30 +196,23 @@ pub const COMMANDS: &[CommandDef] = &[
                 review,
             };
             job(R::CompleteTask(r), show::completed)
-        },
-    },
-    CommandDef {
-        name: "ready",
-        aliases: &[],
-        opts: &[],
-        usage: &["ready"],
-        about: "todo tasks you could claim now (unassigned or yours, every dependency done), \
-                in claim order",
-        who: Who::Agent,
-        ops: &["ready_tasks"],
-        build: |_| job(R::ReadyTasks(a::ReadyTasks {}), show::ready),
-    },
-    CommandDef {
-        name: "review-count",
-        aliases: &[],
-        opts: &[Opt::value("group")],
-        usage: &["review-count [--group G]"],
-        about: "tasks waiting in review in your group (or G), with the reviewer attention score \
+        }),
+    CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
+        .usage(&["ready"])
+        .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
+                in claim order")
+        .build(|_| job(R::ReadyTasks(a::ReadyTasks {}), show::ready)),
+    CommandDef::new(
+        "review-count",
+        Who::Agent,
+        &["review_queue_count", "reviewer_attention"],
+        "group=",
+    )
+        .usage(&["review-count [--group G]"])
+        .about("tasks waiting in review in your group (or G), with the reviewer attention score \
                 (10 per task, at most 50); needs no agent when --group is given. JSON: \
-                {\"group\", \"count\", \"attention\"}",
-        who: Who::Agent,
-        ops: &["review_queue_count", "reviewer_attention"],
-        build: |p| {
+                {\"group\", \"count\", \"attention\"}")
+        .build(|p| {
             let group = p.value("group")?;
             // No group: the acting agent's, looked up when the store is open.
             let who = if group.is_some() { Who::Operator } else { Who::Agent };
@@ -320,8 +221,7 @@ pub const COMMANDS: &[CommandDef] = &[
             run(Job::new(request, show::review_count)
                 .who(who)
                 .steps(review_counts))
-        },
-    },
+        }),
 ];
 
 fn lease(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
