@@ -456,6 +456,21 @@ macro_rules! parser_test_helpers {
             }
         }
 
+        /// Asserts that `line` parses and runs an operation its entry declares (what the
+        /// coverage test counts).
+        #[allow(dead_code)]
+        fn builds_a_declared_operation(def: &crate::command::CommandDef, line: &[&str]) {
+            let inv = parse_line(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            if let Command::Run(job) = inv.command {
+                let op = job.request.name();
+                assert!(
+                    def.ops.contains(&op),
+                    "{line:?} runs {op}, not {:?}",
+                    def.ops
+                );
+            }
+        }
+
         /// Asserts that every spelling in `lines` builds the same request.
         fn same(lines: &[&[&str]]) -> serde_json::Value {
             let first = req(lines[0]);

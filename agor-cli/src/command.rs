@@ -109,7 +109,7 @@ pub struct CommandDef {
     pub aliases: &'static [&'static str],
     /// Its options, as [`Opt::list`] reads them: `"all/a limit= tag=*"`.
     pub opts: &'static str,
-    /// One usage line per accepted form.
+    /// One usage line per accepted form; none: the name alone (a command without arguments).
     pub usage: &'static [&'static str],
     pub about: &'static str,
     pub who: Who,
@@ -161,6 +161,15 @@ impl CommandDef {
         }
     }
 
+    /// The usage lines: the accepted forms, or the bare name.
+    pub fn usage_lines(&self) -> &[&'static str] {
+        if self.usage.is_empty() {
+            std::slice::from_ref(&self.name)
+        } else {
+            self.usage
+        }
+    }
+
     pub const fn aliases(self, aliases: &'static [&'static str]) -> CommandDef {
         CommandDef { aliases, ..self }
     }
@@ -203,7 +212,6 @@ impl Program {
 /// Commands every program has: the catalogue, and any request of it as JSON.
 pub const COMMON: &[CommandDef] = &[
     CommandDef::new("ops", Who::Operator, &[], "")
-        .usage(&["ops"])
         .about(
             "the catalogue of operations: name, caller, permission action and doc \
              (with --json, every operation with its request and response schemas)",
@@ -315,7 +323,7 @@ impl Program {
                 };
                 return self
                     .command_line(def, &global, scanner, p)
-                    .map_err(|e| e.with_usage(self.name, def.usage));
+                    .map_err(|e| e.with_usage(self.name, def.usage_lines()));
             }
         };
         finish(p, command)

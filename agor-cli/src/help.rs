@@ -24,7 +24,7 @@ pub fn help(prog: &Program, topic: Option<&str>) -> Result<String, UsageError> {
         if !s.is_empty() {
             s.push('\n');
         }
-        for line in def.usage {
+        for line in def.usage_lines() {
             s += &format!("usage: {} {line}\n", prog.name);
         }
         s += &format!("  {}\n", def.about);
@@ -63,8 +63,9 @@ fn overview(prog: &Program) -> String {
     );
     for def in prog.all() {
         let mark = if def.who == Who::Agent { '*' } else { ' ' };
-        s += &format!("{mark} {}\n", def.usage[0]);
-        for more in &def.usage[1..] {
+        let usage = def.usage_lines();
+        s += &format!("{mark} {}\n", usage[0]);
+        for more in &usage[1..] {
             s += &format!("  {more}\n");
         }
         s += &format!("      {}\n", def.about);

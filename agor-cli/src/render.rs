@@ -217,13 +217,7 @@ pub fn channels(t: &mut Term<'_>, channels: &[Channel]) -> io::Result<()> {
         )?;
         if let Some(last) = &c.last_message {
             let first_line = last.content.lines().next().unwrap_or("");
-            say!(
-                t,
-                "    {} {}: {}",
-                dim(&last.created_at),
-                name(&last.from_agent),
-                Cell::body_line(first_line)
-            )?;
+            byline(t, "    ", &last.created_at, &last.from_agent, first_line)?;
         }
     }
     Ok(())
@@ -263,6 +257,13 @@ pub fn dead_letters(t: &mut Term<'_>, letters: &[DeadLetter]) -> io::Result<()> 
         t.lines("    ", &d.content)?;
     }
     Ok(())
+}
+
+/// `<indent><when> <who>: <line>`: the first line of a text with when and by whom it was
+/// written (a channel's last post, a task comment).
+pub fn byline(t: &mut Term<'_>, indent: &str, at: &str, who: &str, line: &str) -> io::Result<()> {
+    let line = Cell::body_line(line);
+    say!(t, "{}{} {}: {}", indent, dim(at), name(who), line)
 }
 
 /// Text for a fan-out send: who got it, whose copy waits as a dead letter, who was skipped.

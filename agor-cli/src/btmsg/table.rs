@@ -110,11 +110,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .usage(&["inbox [--all] [--limit N]"])
         .about("unread messages oldest first, or all newest first; marks nothing read")
         .build(|p| {
-            let r = a::Inbox {
-                all: p.flag("all"),
-                limit: limit(p)?,
-            };
-            job(R::Inbox(r), show::inbox)
+            let all = p.flag("all");
+            let limit = limit(p)?;
+            job(R::Inbox(a::Inbox { all, limit }), show::inbox)
         }),
     CommandDef::new(
         "read",
@@ -129,22 +127,18 @@ pub const COMMANDS: &[CommandDef] = &[
         None => job(R::ReadUnread(a::ReadUnread {}), show::unread_messages),
     }),
     CommandDef::new("peek", Who::Agent, &["peek"], "")
-        .usage(&["peek"])
         .about("show unread messages without marking them read")
         .build(|_| job(R::Peek(a::Peek {}), show::unread_messages)),
     CommandDef::new("contacts", Who::Agent, &["contacts"], "")
-        .usage(&["contacts"])
         .about("agents you may message")
         .build(|_| job(R::Contacts(a::Contacts {}), show::agents)),
     CommandDef::new("history", Who::Agent, &["history"], "agent= limit=")
         .usage(&["history <agent> [--limit N]"])
         .about("your conversation with an agent, oldest first (default last 20)")
         .build(|p| {
-            let r = a::History {
-                other: p.required(&["agent"], "agent id")?,
-                limit: limit(p)?,
-            };
-            job(R::History(r), show::conversation)
+            let other = p.required(&["agent"], "agent id")?;
+            let limit = limit(p)?;
+            job(R::History(a::History { other, limit }), show::conversation)
         }),
     CommandDef::new("status", Who::Agent, &["list_agents"], "group=")
         .usage(&["status", "status --group GROUP"])
@@ -182,7 +176,6 @@ pub const COMMANDS: &[CommandDef] = &[
         job(R::Allow(r), show::allowed)
     }),
     CommandDef::new("whoami", Who::Agent, &["whoami"], "")
-        .usage(&["whoami"])
         .about("the agent you act as")
         .build(|_| job(R::Whoami(a::Whoami {}), show::agent)),
     CommandDef::new("agent", Who::Operator, &["get_agent"], "id=")
@@ -193,18 +186,15 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::GetAgent(a::GetAgent { id }), show::agent)
         }),
     CommandDef::new("graph", Who::Either, &["contact_graph"], "")
-        .usage(&["graph"])
         .about(
             "every edge of the contacts ACL (with $BTMSG_AGENT_ID set: those touching its \
              group)",
         )
         .build(|_| job(R::ContactGraph(a::ContactGraph {}), show::graph)),
     CommandDef::new("unread", Who::Agent, &["unread_count"], "")
-        .usage(&["unread"])
         .about("number of unread messages")
         .build(|_| job(R::UnreadCount(a::UnreadCount {}), show::number)),
     CommandDef::new("notify", Who::Agent, &["notify"], "")
-        .usage(&["notify"])
         .about("one line about unread mail for prompt hooks; prints nothing when there is none")
         .build(|_| job(R::Notify(a::Notify {}), show::summary)),
     CommandDef::new(
@@ -224,11 +214,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .usage(&["feed [--limit N] [--group GROUP]"])
         .about("newest messages of a group, newest first (tier 0 only; default 50)")
         .build(|p| {
-            let r = a::Feed {
-                limit: limit(p)?,
-                group: p.value("group")?,
-            };
-            job(R::Feed(r), show::feed)
+            let limit = limit(p)?;
+            let group = p.value("group")?;
+            job(R::Feed(a::Feed { limit, group }), show::feed)
         }),
     CommandDef::new("channel create", Who::Agent, &["create_channel"], "name=")
         .usage(&["channel create <name>"])
@@ -266,11 +254,12 @@ pub const COMMANDS: &[CommandDef] = &[
     .usage(&["channel history <channel> [--limit N]"])
     .about("last posts of a channel, oldest first (default 30)")
     .build(|p| {
-        let r = a::ChannelHistory {
-            channel: p.required(&["channel"], "channel")?,
-            limit: limit(p)?,
-        };
-        job(R::ChannelHistory(r), show::posts)
+        let channel = p.required(&["channel"], "channel")?;
+        let limit = limit(p)?;
+        job(
+            R::ChannelHistory(a::ChannelHistory { channel, limit }),
+            show::posts,
+        )
     }),
     CommandDef::new(
         "channel add",
@@ -281,11 +270,12 @@ pub const COMMANDS: &[CommandDef] = &[
     .usage(&["channel add <channel> <agent>"])
     .about("add an agent to a channel (managers and the channel's creator)")
     .build(|p| {
-        let r = a::AddMember {
-            channel: p.required(&["channel"], "channel")?,
-            agent_id: p.required(&["agent"], "agent id")?,
-        };
-        job(R::AddMember(r), show::member_added)
+        let channel = p.required(&["channel"], "channel")?;
+        let agent_id = p.required(&["agent"], "agent id")?;
+        job(
+            R::AddMember(a::AddMember { channel, agent_id }),
+            show::member_added,
+        )
     }),
     CommandDef::new(
         "channel review-setup",
@@ -304,7 +294,6 @@ pub const COMMANDS: &[CommandDef] = &[
         job(R::EnsureReviewChannels(r), show::channels)
     }),
     CommandDef::new("heartbeat", Who::Agent, &["heartbeat"], "")
-        .usage(&["heartbeat"])
         .about("record that you are alive; redelivers dead letters waiting for you")
         .build(|_| job(R::Heartbeat(a::Heartbeat {}), show::heartbeat)),
     CommandDef::new("ack", Who::Agent, &["ack"], "message-id= id= session=")
@@ -398,11 +387,9 @@ pub const COMMANDS: &[CommandDef] = &[
         .usage(&["audit [--agent ID] [--limit N]"])
         .about("the newest rows of the audit log, optionally of one agent (default 50)")
         .build(|p| {
-            let r = a::AuditLog {
-                agent_id: p.value("agent")?,
-                limit: limit(p)?,
-            };
-            job(R::AuditLog(r), show::audit)
+            let agent_id = p.value("agent")?;
+            let limit = limit(p)?;
+            job(R::AuditLog(a::AuditLog { agent_id, limit }), show::audit)
         }),
     CommandDef::new("backup", Who::Operator, &["backup"], "file=")
         .usage(&["backup <file>", "backup --file FILE"])

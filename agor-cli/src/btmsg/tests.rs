@@ -348,7 +348,11 @@ fn help_and_version() {
 fn help_texts_cover_the_table() {
     let all = help(None).unwrap();
     for def in PROGRAM.all() {
-        assert!(all.contains(def.usage[0]), "{} missing from help", def.name);
+        assert!(
+            all.contains(def.usage_lines()[0]),
+            "{} missing from help",
+            def.name
+        );
         assert!(help(Some(def.name)).unwrap().contains(def.about));
     }
     for code in [
@@ -371,21 +375,14 @@ fn every_table_entry_builds() {
     for def in PROGRAM.all().filter(|d: &&CommandDef| d.name != "call") {
         let mut line: Vec<&str> = def.name.split(' ').collect();
         // A placeholder of choices (`<active|sleeping|stopped>`) takes its first choice.
-        let positionals = def.usage[0].split(' ').filter(|w| w.starts_with('<'));
+        let positionals = def.usage_lines()[0]
+            .split(' ')
+            .filter(|w| w.starts_with('<'));
         line.extend(positionals.map(|w| match w.split_once('|') {
             Some((first, _)) => &first[1..],
             None => "x",
         }));
-        let inv = parse_line(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
-        // The operation it runs is one its entry declares (what the coverage test counts).
-        if let Command::Run(job) = inv.command {
-            let op = job.request.name();
-            assert!(
-                def.ops.contains(&op),
-                "{line:?} runs {op}, not in {:?}",
-                def.ops
-            );
-        }
+        builds_a_declared_operation(def, &line);
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::command::{typed, View};
 use crate::exit::CliError;
-use crate::render::{age, short_id};
+use crate::render::{age, byline, short_id};
 use crate::run::unix_now;
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
 
@@ -217,13 +217,7 @@ fn task_detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
         say!(t, "  comments:")?;
         for c in &d.comments {
             let (first, rest) = c.content.split_once('\n').unwrap_or((&c.content, ""));
-            say!(
-                t,
-                "    {} {}: {}",
-                dim(&c.created_at),
-                name(&c.agent_id),
-                Cell::body_line(first)
-            )?;
+            byline(t, "    ", &c.created_at, &c.agent_id, first)?;
             t.lines("      ", rest)?;
         }
     }

@@ -102,7 +102,6 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::GetTask(a::GetTask { task_id }), show::detail)
         }),
     CommandDef::new("board", Who::Agent, &["board"], "")
-        .usage(&["board"])
         .about("every status column of your group's board with its tasks")
         .build(|_| job(R::Board(a::Board {}), show::board)),
     CommandDef::new("delete", Who::Agent, &["delete_task"], "id= task=")
@@ -198,7 +197,6 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::CompleteTask(r), show::completed)
         }),
     CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
-        .usage(&["ready"])
         .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
                 in claim order")
         .build(|_| job(R::ReadyTasks(a::ReadyTasks {}), show::ready)),
