@@ -3,7 +3,6 @@
 //! every table entry builds the catalogue [`Request`] it runs from the parsed line.
 
 use std::ffi::OsString;
-use std::io;
 use std::path::PathBuf;
 
 use agor_core::ops::Request;
@@ -442,12 +441,7 @@ pub fn job_as(who: Who, request: Request, show: Show) -> Result<Command, UsageEr
 
 /// Deserializes a response into the record type a renderer needs.
 pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, CliError> {
-    serde_json::from_value(value).map_err(|e| {
-        CliError::Io(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("unexpected response: {e}"),
-        ))
-    })
+    serde_json::from_value(value).map_err(|e| CliError::Response(e.to_string()))
 }
 
 #[cfg(test)]

@@ -92,6 +92,8 @@ pub enum CliError {
     Usage(UsageError),
     Core(agor_core::Error),
     Io(std::io::Error),
+    /// A response that does not read back as the record the renderer expects (a bug).
+    Response(String),
 }
 
 impl CliError {
@@ -99,7 +101,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => USAGE,
             CliError::Core(e) => exit_code(e.kind()),
-            CliError::Io(_) => ERROR,
+            CliError::Io(_) | CliError::Response(_) => ERROR,
         }
     }
 }
@@ -110,6 +112,7 @@ impl std::fmt::Display for CliError {
             CliError::Usage(e) => write!(f, "{e}"),
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write output: {e}"),
+            CliError::Response(e) => write!(f, "unexpected response from the core: {e}"),
         }
     }
 }
