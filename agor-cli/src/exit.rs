@@ -40,7 +40,7 @@ pub fn help_section(notes: &[(i32, &str)]) -> String {
             .into_iter()
             .filter(|k| exit_code(*k) == code)
             .map(kind_words)
-            .filter(|w| !meaning.starts_with(w.as_str()))
+            .filter(|w| !meaning.contains(w.as_str()))
             .collect();
         s += &format!("  {code}  {meaning}");
         if !kinds.is_empty() {

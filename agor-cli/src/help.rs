@@ -83,7 +83,7 @@ fn overview(prog: &Program) -> String {
         s += &format!(
             "  {:<13}  {}\n",
             spelled(opt),
-            option_about(opt.long, before_only)
+            option_about(prog.name, opt.long, before_only)
         );
     }
     s += "  --             end of options: what follows is text even if it starts with '-'\n";
@@ -116,13 +116,13 @@ fn spelled(opt: &Opt) -> String {
     }
 }
 
-fn option_about(long: &str, before_only: bool) -> String {
+fn option_about(prog: &str, long: &str, before_only: bool) -> String {
     let about = match long {
-        "db" => "database file (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)",
-        "json" => "print the result as one JSON document on stdout",
-        "help" => "this help; `<command> --help` for one command",
-        "version" => "print the program version",
-        _ => "",
+        "db" => "database file (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)".into(),
+        "json" => "print the result as one JSON document on stdout".into(),
+        "help" => format!("this help; `{prog} <command> --help` for one command"),
+        "version" => "print the program version".into(),
+        _ => String::new(),
     };
     if before_only {
         format!("{about} (before any command)")
