@@ -24,6 +24,9 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::ListTasks(r), show::task_list)
         }),
+    CommandDef::new("board", Who::Agent, &["board"], "")
+        .about("every status column of your group's board with its tasks")
+        .build(|_| job(R::Board(a::Board {}), show::board)),
     CommandDef::new(
         "add",
         Who::Agent,
@@ -101,9 +104,6 @@ pub const COMMANDS: &[CommandDef] = &[
             let task_id = task_id(p)?;
             job(R::GetTask(a::GetTask { task_id }), show::detail)
         }),
-    CommandDef::new("board", Who::Agent, &["board"], "")
-        .about("every status column of your group's board with its tasks")
-        .build(|_| job(R::Board(a::Board {}), show::board)),
     CommandDef::new("delete", Who::Agent, &["delete_task"], "id= task=")
         .usage(&["delete <task>", "delete --id TASK"])
         .about("delete a task and its comments; its subtasks lose their parent (managers)")
