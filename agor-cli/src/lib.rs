@@ -12,6 +12,11 @@
 //! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`
 //! (`bttask: error: …`), followed for a usage error of a known command by its usage lines.
 //!
+//! Both are tables ([`command::CommandDef`]) read by one parser ([`command::Program::parse`]);
+//! each command builds a request of the core's catalogue (`agor_core::ops`), [`run`] sends it
+//! through `agor_core::ops::dispatch`, `--json` prints the response and the text form is
+//! rendered from that same response. `ops` lists the catalogue and `call` runs any request.
+//!
 //! Everything printed for people goes through [`terminal`], which escapes control and bidi
 //! characters by construction; `--json` keeps the text (JSON-escaped).
 
