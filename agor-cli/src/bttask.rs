@@ -1,6 +1,6 @@
-//! The `bttask` command: the task board of a team. Its table ([`table`]) says what each
+//! The `bttask` command: the task board of a team. Its table (`table`) says what each
 //! command accepts and which catalogue request it builds; the shared parser and runner
-//! ([`crate::command`], [`crate::run`]) do the rest, and [`render`] prints the responses.
+//! ([`crate::command`], [`crate::run`]) do the rest, and `render` prints the responses.
 
 mod render;
 mod table;
