@@ -1,6 +1,6 @@
 //! The `btmsg` command: direct messages, channels, liveness and the team set-up. Its table
 //! (`table`) says what each command accepts and which catalogue request it builds; the
-//! shared parser and runner ([`crate::command`], [`crate::run`]) do the rest, and [`show`]
+//! shared parser and runner ([`crate::command`], [`crate::run`]) do the rest, and `show`
 //! renders the responses for people.
 
 mod show;
