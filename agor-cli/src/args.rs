@@ -71,6 +71,28 @@ impl Opt {
             ..self
         }
     }
+
+    /// The options of a command table entry written as one line: words separated by spaces,
+    /// each `name` (a flag), `name=` (a value), `name=?` (an optional value) or `name=*`
+    /// (repeated), with `/c` after the name for a short spelling: `"all/a limit= tag=*"`.
+    pub fn list(spec: &'static str) -> Vec<Opt> {
+        spec.split_whitespace()
+            .map(|word| {
+                let (name, arity) = match word.split_once('=') {
+                    None => (word, Arity::Flag),
+                    Some((n, "")) => (n, Arity::Value),
+                    Some((n, "?")) => (n, Arity::OptionalValue),
+                    Some((n, "*")) => (n, Arity::Repeated),
+                    Some(_) => panic!("bad option spec '{word}'"),
+                };
+                let (long, short) = match name.split_once('/') {
+                    Some((l, s)) => (l, s.chars().next()),
+                    None => (name, None),
+                };
+                Opt { long, short, arity }
+            })
+            .collect()
+    }
 }
 
 /// A command line that does not fit the command's syntax (exit code 2): the message, and the
@@ -363,13 +385,30 @@ impl Parsed {
     }
 }
 
-/// Defines the parser-test helpers of one command module (`parse_line`, `cmd`, `err`, `same`);
-/// the module's `parse`, `Invocation`, `Command` and `UsageError` must be in scope.
+/// A value the core parses (status, priority), checked before the database is opened so a
+/// typo is a usage error (exit 2) whatever the state of the file.
+pub fn parsed<T>(v: String) -> Result<T>
+where
+    T: std::str::FromStr<Err = agor_core::Error>,
+{
+    v.parse()
+        .map_err(|e: agor_core::Error| UsageError::new(e.to_string()))
+}
+
+/// Defines the parser-test helpers of one program (`parse_line`, `req`, `who`, `topic`,
+/// `err`, `same`); `PROGRAM` must be in scope.
 #[cfg(test)]
 macro_rules! parser_test_helpers {
     ($prog:literal) => {
+        #[allow(unused_imports)]
+        use crate::args::UsageError;
+        #[allow(unused_imports)]
+        use crate::command::{Command, Invocation, Job, Who};
+        #[allow(unused_imports)]
+        use serde_json::json;
+
         fn parse_line(line: &[&str]) -> Result<Invocation, UsageError> {
-            parse(
+            PROGRAM.parse(
                 std::iter::once($prog)
                     .chain(line.iter().copied())
                     .map(std::ffi::OsString::from)
@@ -377,10 +416,37 @@ macro_rules! parser_test_helpers {
             )
         }
 
-        fn cmd(line: &[&str]) -> Command {
-            parse_line(line)
+        fn job(line: &[&str]) -> Job {
+            match parse_line(line)
                 .unwrap_or_else(|e| panic!("{line:?}: {e}"))
                 .command
+            {
+                Command::Run(job) => job,
+                other => panic!("{line:?} parsed as {other:?}"),
+            }
+        }
+
+        /// The catalogue request the line runs, as JSON.
+        fn req(line: &[&str]) -> serde_json::Value {
+            serde_json::to_value(job(line).request).unwrap()
+        }
+
+        #[allow(dead_code)]
+        fn who(line: &[&str]) -> Who {
+            job(line)
+                .who
+                .expect("the parser fills in whom a job acts as")
+        }
+
+        /// `Some(topic)` for a help line (`Some(None)`: the overview), `None` otherwise.
+        fn topic(line: &[&str]) -> Option<Option<String>> {
+            match parse_line(line)
+                .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+                .command
+            {
+                Command::Help(t) => Some(t),
+                _ => None,
+            }
         }
 
         fn err(line: &[&str]) -> String {
@@ -390,11 +456,26 @@ macro_rules! parser_test_helpers {
             }
         }
 
-        /// Asserts that every spelling in `lines` parses to the same command.
-        fn same(lines: &[&[&str]]) -> Command {
-            let first = cmd(lines[0]);
+        /// Asserts that `line` parses and runs an operation its entry declares (what the
+        /// coverage test counts).
+        #[allow(dead_code)]
+        fn builds_a_declared_operation(def: &crate::command::CommandDef, line: &[&str]) {
+            let inv = parse_line(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            if let Command::Run(job) = inv.command {
+                let op = job.request.name();
+                assert!(
+                    def.ops.contains(&op),
+                    "{line:?} runs {op}, not {:?}",
+                    def.ops
+                );
+            }
+        }
+
+        /// Asserts that every spelling in `lines` builds the same request.
+        fn same(lines: &[&[&str]]) -> serde_json::Value {
+            let first = req(lines[0]);
             for line in &lines[1..] {
-                assert_eq!(cmd(line), first, "{line:?} differs from {:?}", lines[0]);
+                assert_eq!(req(line), first, "{line:?} differs from {:?}", lines[0]);
             }
             first
         }
@@ -420,6 +501,15 @@ mod tests {
         let mut p = Parsed::default();
         Scanner::new(args.iter().map(OsString::from)).rest(&[SPEC], &mut p)?;
         Ok(p)
+    }
+
+    #[test]
+    fn option_lists_spell_every_arity() {
+        assert_eq!(
+            Opt::list("json limit= bidirectional/b to/t= clear=? tag=*"),
+            SPEC
+        );
+        assert!(Opt::list("  ").is_empty());
     }
 
     #[test]

@@ -18,6 +18,54 @@ pub const PERMISSION_DENIED: i32 = 4;
 /// An agent, message, channel, task or dead letter does not exist.
 pub const NOT_FOUND: i32 = 5;
 
+/// What each exit code means, for the help; the core error kinds behind each code are
+/// added from [`exit_code`], so the text cannot drift from the mapping.
+const MEANINGS: &[(i32, &str)] = &[
+    (OK, "ok"),
+    (ERROR, "error"),
+    (
+        USAGE,
+        "usage: bad arguments or values, BTMSG_AGENT_ID not set",
+    ),
+    (CONFLICT, "version conflict, already claimed, or lease lost"),
+    (PERMISSION_DENIED, "permission denied"),
+    (NOT_FOUND, "not found"),
+];
+
+/// The "Exit codes" section of a program's help, with its own remarks under their codes.
+pub fn help_section(notes: &[(i32, &str)]) -> String {
+    let mut s = String::new();
+    for &(code, meaning) in MEANINGS {
+        let kinds: Vec<String> = ErrorKind::ALL
+            .into_iter()
+            .filter(|k| exit_code(*k) == code)
+            .map(kind_words)
+            .filter(|w| !meaning.contains(w.as_str()))
+            .collect();
+        s += &format!("  {code}  {meaning}");
+        if !kinds.is_empty() {
+            s += &format!(" ({})", kinds.join(", "));
+        }
+        s.push('\n');
+        for (_, note) in notes.iter().filter(|(c, _)| *c == code) {
+            s += &format!("     {note}\n");
+        }
+    }
+    s
+}
+
+/// `RecipientUnavailable` as `recipient unavailable`.
+fn kind_words(kind: ErrorKind) -> String {
+    let mut out = String::new();
+    for c in format!("{kind:?}").chars() {
+        if c.is_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// The exit code for a core error kind.
 ///
 /// Choices beyond the obvious ones: an ambiguous id prefix and an invalid value are the
@@ -44,6 +92,8 @@ pub enum CliError {
     Usage(UsageError),
     Core(agor_core::Error),
     Io(std::io::Error),
+    /// A response that does not read back as the record the renderer expects (a bug).
+    Response(String),
 }
 
 impl CliError {
@@ -51,7 +101,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => USAGE,
             CliError::Core(e) => exit_code(e.kind()),
-            CliError::Io(_) => ERROR,
+            CliError::Io(_) | CliError::Response(_) => ERROR,
         }
     }
 }
@@ -62,6 +112,7 @@ impl std::fmt::Display for CliError {
             CliError::Usage(e) => write!(f, "{e}"),
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write output: {e}"),
+            CliError::Response(e) => write!(f, "unexpected response from the core: {e}"),
         }
     }
 }
@@ -98,5 +149,20 @@ mod tests {
         assert_eq!(exit_code(ErrorKind::PermissionDenied), PERMISSION_DENIED);
         assert_eq!(exit_code(ErrorKind::Conflict), CONFLICT);
         assert_eq!(exit_code(ErrorKind::AlreadyClaimed), CONFLICT);
+    }
+
+    #[test]
+    fn the_help_section_names_every_kind_under_its_code() {
+        let text = help_section(&[(OK, "also when nothing to claim")]);
+        assert!(text.contains("  5  not found\n"), "{text}");
+        assert!(text.contains("  2  usage: bad arguments or values, BTMSG_AGENT_ID not set (ambiguous, invalid input)"), "{text}");
+        assert!(
+            text.contains("  1  error (recipient unavailable, schema, read only, busy, storage)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  0  ok\n     also when nothing to claim\n"),
+            "{text}"
+        );
     }
 }

@@ -12,20 +12,29 @@
 //! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`
 //! (`bttask: error: …`), followed for a usage error of a known command by its usage lines.
 //!
+//! Both are tables ([`command::CommandDef`]) read by one parser ([`command::Program::parse`]);
+//! each command builds a request of the core's catalogue (`agor_core::ops`), [`run`] sends it
+//! through `agor_core::ops::dispatch`, `--json` prints the response and the text form is
+//! rendered from that same response. `ops` lists the catalogue and `call` runs any request.
+//!
 //! Everything printed for people goes through [`terminal`], which escapes control and bidi
 //! characters by construction; `--json` keeps the text (JSON-escaped).
 
 pub mod args;
 pub mod btmsg;
 pub mod bttask;
+pub mod command;
 pub mod exit;
+pub mod help;
 pub mod render;
+pub mod run;
 mod suggest;
 pub mod terminal;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
+use command::Program;
 use render::Output;
 use terminal::{say, Paint, Term};
 
@@ -34,26 +43,24 @@ use terminal::{say, Paint, Term};
 /// Prints results to stdout and errors to stderr; reads only argv, the environment and the
 /// database, and never exits the process, so it is safe to call from an embedding host.
 pub fn btmsg_main(args: Vec<OsString>) -> i32 {
-    main_with("btmsg", args, run_btmsg)
+    main_with(&btmsg::PROGRAM, args)
 }
 
 /// Runs `bttask` with `args` (`args[0]` is the program name) and returns the exit code.
 ///
 /// Same contract as [`btmsg_main`]: stdout for results, one stderr line per error, no exit.
 pub fn bttask_main(args: Vec<OsString>) -> i32 {
-    main_with("bttask", args, run_bttask)
+    main_with(&bttask::PROGRAM, args)
 }
 
-type Runner = fn(Vec<OsString>, &mut dyn Write, Paint, &mut dyn Write) -> i32;
-
 /// Runs a command on the process's stdout (buffered) and stderr.
-fn main_with(prog: &str, args: Vec<OsString>, run: Runner) -> i32 {
+fn main_with(prog: &Program, args: Vec<OsString>) -> i32 {
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    let code = run(args, &mut w, Paint::for_stdout(), &mut io::stderr());
+    let code = run_program(prog, args, &mut w, Paint::for_stdout(), &mut io::stderr());
     match w.flush() {
         Ok(()) => code,
-        Err(e) => report_write_error(prog, code, e, &mut io::stderr()),
+        Err(e) => report_write_error(prog.name, code, e, &mut io::stderr()),
     }
 }
 
@@ -64,14 +71,7 @@ pub fn run_btmsg(
     paint: Paint,
     err: &mut dyn Write,
 ) -> i32 {
-    let parsed = btmsg::parse(args);
-    run_parsed(
-        "btmsg",
-        parsed,
-        |inv| inv.json,
-        btmsg::execute,
-        (out, paint, err),
-    )
+    run_program(&btmsg::PROGRAM, args, out, paint, err)
 }
 
 /// [`bttask_main`] with its outputs supplied by the caller.
@@ -81,31 +81,27 @@ pub fn run_bttask(
     paint: Paint,
     err: &mut dyn Write,
 ) -> i32 {
-    let parsed = bttask::parse(args);
-    run_parsed(
-        "bttask",
-        parsed,
-        |inv| inv.json,
-        bttask::execute,
-        (out, paint, err),
-    )
+    run_program(&bttask::PROGRAM, args, out, paint, err)
 }
 
-/// Executes a parsed invocation, writing text or JSON as it asked, and reports the result.
-fn run_parsed<I>(
-    prog: &str,
-    parsed: Result<I, args::UsageError>,
-    wants_json: fn(&I) -> bool,
-    execute: fn(I, &mut Output<'_>) -> Result<(), exit::CliError>,
-    (out, paint, err): (&mut dyn Write, Paint, &mut dyn Write),
+/// Parses and executes one command line of `prog`, writing text or JSON as it asked, and
+/// reports the result.
+fn run_program(
+    prog: &Program,
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    paint: Paint,
+    err: &mut dyn Write,
 ) -> i32 {
-    let result = parsed.map_err(exit::CliError::from).and_then(|inv| {
-        let mut output = Output::new(out, wants_json(&inv), paint);
-        execute(inv, &mut output)
-    });
-    report(prog, result, err)
+    let result = prog
+        .parse(args)
+        .map_err(exit::CliError::from)
+        .and_then(|inv| {
+            let mut output = Output::new(out, inv.json, paint);
+            run::execute(prog, inv, &mut output)
+        });
+    report(prog.name, result, err)
 }
-
 /// Turns a command's result into its exit code, printing the error line of a failure.
 fn report(prog: &str, result: Result<(), exit::CliError>, err: &mut dyn Write) -> i32 {
     match result {

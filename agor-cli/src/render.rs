@@ -29,6 +29,11 @@ impl<'w> Output<'w> {
         Output { w, json, paint }
     }
 
+    /// True when the command line asked for `--json`.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints `value` as one line of JSON, or runs `text` to print it for people.
     pub fn emit<T: Serialize + ?Sized>(
         &mut self,
@@ -36,12 +41,17 @@ impl<'w> Output<'w> {
         text: impl FnOnce(&mut Term<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         if self.json {
-            let mut ser = serde_json::Serializer::with_formatter(&mut *self.w, TerminalSafeJson);
-            value.serialize(&mut ser).map_err(io::Error::from)?;
-            writeln!(self.w)
+            self.json(value)
         } else {
             self.text(text)
         }
+    }
+
+    /// Prints `value` as one line of JSON, escaped for terminals.
+    pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *self.w, TerminalSafeJson);
+        value.serialize(&mut ser).map_err(io::Error::from)?;
+        writeln!(self.w)
     }
 
     /// Text that has no JSON form (help, version).
@@ -207,13 +217,7 @@ pub fn channels(t: &mut Term<'_>, channels: &[Channel]) -> io::Result<()> {
         )?;
         if let Some(last) = &c.last_message {
             let first_line = last.content.lines().next().unwrap_or("");
-            say!(
-                t,
-                "    {} {}: {}",
-                dim(&last.created_at),
-                name(&last.from_agent),
-                Cell::body_line(first_line)
-            )?;
+            byline(t, "    ", &last.created_at, &last.from_agent, first_line)?;
         }
     }
     Ok(())
@@ -253,6 +257,13 @@ pub fn dead_letters(t: &mut Term<'_>, letters: &[DeadLetter]) -> io::Result<()> 
         t.lines("    ", &d.content)?;
     }
     Ok(())
+}
+
+/// `<indent><when> <who>: <line>`: the first line of a text with when and by whom it was
+/// written (a channel's last post, a task comment).
+pub fn byline(t: &mut Term<'_>, indent: &str, at: &str, who: &str, line: &str) -> io::Result<()> {
+    let line = Cell::body_line(line);
+    say!(t, "{}{} {}: {}", indent, dim(at), name(who), line)
 }
 
 /// Text for a fan-out send: who got it, whose copy waits as a dead letter, who was skipped.

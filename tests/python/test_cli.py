@@ -85,9 +85,8 @@ def test_allow_and_graph(cli):
     for agent in ("a", "b", "c"):
         cli.ok("register", agent, agent.upper(), "project", "g")
     assert cli.ok("allow", "a", "b") == "allowed a -> b\n"
-    assert cli.json("allow", "--from", "b", "--to", "c", "-b") == {
-        "from": "b", "to": "c", "bidirectional": True,
-    }
+    # --json prints the catalogue's response: `allow` answers null.
+    assert cli.json("allow", "--from", "b", "--to", "c", "-b") is None
     assert cli.ok("graph").splitlines() == ["a -> b", "b <-> c"]
     edges = cli.json("graph")
     assert {(e["agent_id"], e["contact_id"]) for e in edges} == {("a", "b"), ("b", "c"), ("c", "b")}
@@ -114,19 +113,19 @@ def test_send_both_forms_then_peek_read_and_unread(team):
     assert out.startswith("sent ") and out.endswith(" to dev-1\n")
 
     assert team.ok("unread", agent="dev-1") == "2\n"
-    assert team.json("unread", agent="dev-1") == {"unread": 2}
+    assert team.json("unread", agent="dev-1") == 2
     peeked = team.json("peek", agent="dev-1")
     assert [m["content"] for m in peeked] == ["please take the parser", "and the lexer"]
-    assert team.json("unread", agent="dev-1") == {"unread": 2}, "peek must not mark read"
+    assert team.json("unread", agent="dev-1") == 2, "peek must not mark read"
     inbox = team.json("inbox", agent="dev-1")
     assert [m["id"] for m in inbox] == [m["id"] for m in peeked]
 
     one = team.json("read", sent["id"][:8], agent="dev-1")
     assert one["id"] == sent["id"] and one["read"] is True
-    assert team.json("unread", agent="dev-1") == {"unread": 1}
+    assert team.json("unread", agent="dev-1") == 1
     rest = team.json("read", agent="dev-1")
     assert [m["content"] for m in rest] == ["and the lexer"]
-    assert team.json("unread", agent="dev-1") == {"unread": 0}
+    assert team.json("unread", agent="dev-1") == 0
     assert team.ok("read", agent="dev-1") == "no unread messages\n"
     assert team.ok("inbox", agent="dev-1") == "no unread messages\n"
     everything = team.json("inbox", "--all", agent="dev-1")
@@ -184,9 +183,9 @@ def test_notify_is_silent_without_mail(team):
     out = team.ok("notify", agent="dev-1")
     assert out.count("\n") == 1
     assert out.startswith("2 unread messages from mgr-1 (2)")
-    assert team.json("notify", agent="dev-1")["summary"] == out.rstrip("\n")
+    assert team.json("notify", agent="dev-1") == out.rstrip("\n")
     team.ok("read", agent="dev-1")
-    assert team.json("notify", agent="dev-1") == {"summary": None}
+    assert team.json("notify", agent="dev-1") is None
 
 
 def test_status_lists_group_with_unread_and_heartbeat(team):
@@ -235,7 +234,7 @@ def test_set_status_stale_and_delete(team):
     assert team.ok("stale", "--threshold", "99999") == "no stale agents\n"
     m = team.json("send", "dev-1", "oops", agent="mgr-1")
     team.fails(4, "delete", m["id"], agent="dev-1")
-    assert team.json("delete", m["id"], agent="mgr-1") == {"deleted": m["id"]}
+    assert team.json("delete", m["id"], agent="mgr-1") is None
     team.fails(5, "read", m["id"], agent="dev-1")
 
 
@@ -278,15 +277,14 @@ def test_heartbeat_and_ack(team):
     hb = team.json("heartbeat", agent="dev-1")
     assert hb["agent_id"] == "dev-1" and hb["redelivered"] == []
     m = team.json("send", "dev-1", "see this", agent="mgr-1")
-    acked = team.json("ack", "--message-id", m["id"], "--session", "s1", agent="dev-1")
-    assert acked == {"message_id": m["id"], "session_id": "s1", "new": True}
+    assert team.json("ack", "--message-id", m["id"], "--session", "s1", agent="dev-1") is True
     again = team.ok("ack", m["id"], "--session", "s1", agent="dev-1")
     assert again.startswith("already acknowledged")
-    by_env = team.json("ack", m["id"][:8], agent="dev-1", env={"BTMSG_SESSION_ID": "s2"})
-    assert by_env["new"] is True and by_env["session_id"] == "s2"
+    by_env = team.ok("ack", m["id"][:8], agent="dev-1", env={"BTMSG_SESSION_ID": "s2"})
+    assert by_env == f"acknowledged {m['id'][:8]} for session s2\n"
     # The documented flag form alone: no session named, the "default" one is used.
-    plain = team.json("ack", "--message-id", m["id"], agent="dev-1")
-    assert plain["new"] is True and plain["session_id"] == "default"
+    plain = team.ok("ack", "--message-id", m["id"], agent="dev-1")
+    assert plain == f"acknowledged {m['id']} for session default\n"
     team.fails(4, "ack", m["id"], "--session", "s1", agent="mgr-1")
     with sqlite3.connect(team.db) as conn:
         seen = conn.execute("SELECT session_id FROM seen_messages ORDER BY session_id").fetchall()
@@ -461,8 +459,8 @@ def test_dead_letters_list_redeliver_clear(team):
     first, second = letters[0]["id"], letters[1]["id"]
     moved = team.json("dead-letters", "--redeliver", str(first), agent="mgr-1")
     assert [m["content"] for m in moved] == ["are you there"]
-    assert team.json("unread", agent="dev-1") == {"unread": 1}
-    assert team.json("dead-letters", "--clear", "--json", agent="mgr-1") == {"cleared": 1}
+    assert team.json("unread", agent="dev-1") == 1
+    assert team.json("dead-letters", "--clear", "--json", agent="mgr-1") == 1
     assert team.ok("dead-letters", agent="mgr-1") == "no dead letters\n"
     team.fails(5, "dead-letters", "--clear", str(second), agent="mgr-1")
     assert "not both" in team.fails(2, "dead-letters", "--clear", "--redeliver", agent="mgr-1")
@@ -629,8 +627,8 @@ def test_two_agents_talk_through_one_file(cli):
         ("alice", "thanks"),
     ]
     assert cli.json("history", "bob", agent="alice") == convo
-    assert cli.json("unread", agent="bob") == {"unread": 1}
-    assert cli.json("unread", agent="alice") == {"unread": 0}
+    assert cli.json("unread", agent="bob") == 1
+    assert cli.json("unread", agent="alice") == 0
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -657,9 +655,7 @@ def test_backup_writes_a_copy_and_never_overwrites(team, tmp_path):
     before = copy.read_bytes()
     assert "never overwrites" in team.fails(1, "backup", str(copy))
     assert copy.read_bytes() == before
-    assert team.json("backup", "--file", str(tmp_path / "second.db")) == {
-        "backup": str(tmp_path / "second.db")
-    }
+    assert team.json("backup", "--file", str(tmp_path / "second.db")) == str(tmp_path / "second.db")
     assert "missing backup file" in team.fails(2, "backup")
 
 

@@ -1,26 +1,135 @@
-//! How `bttask` prints tasks for people (lists, one task in full, the board, a claim) and
-//! the JSON shape of the board. Everything goes through [`Term`], so task text is escaped.
+//! How `bttask` prints its responses for people (lists, one task in full, the board, a
+//! claim). Everything goes through [`Term`], so task text is escaped.
 
 use std::io;
 
-use agor_core::{Claim, Task, TaskDetail, TaskStatus};
-use serde::{Serialize, Serializer};
+use agor_core::ops::{BoardColumn, Request as R};
+use agor_core::{Claim, Comment, Task, TaskDetail};
+use serde_json::Value;
 
-use crate::btmsg::unix_now;
-use crate::render::{age, short_id};
+use crate::command::{typed, View};
+use crate::exit::CliError;
+use crate::render::{age, byline, short_id};
+use crate::run::unix_now;
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
 
-/// The board as a JSON object `{status: [tasks]}` with its columns in board order.
-pub struct BoardJson<'a>(pub &'a [(TaskStatus, Vec<Task>)]);
+type Shown = Result<(), CliError>;
 
-impl Serialize for BoardJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(st, tasks)| (st.as_str(), tasks)))
+pub fn task_list(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    Ok(tasks(t, &typed::<Vec<Task>>(v)?, "no tasks")?)
+}
+
+pub fn ready(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    Ok(tasks(t, &typed::<Vec<Task>>(v)?, "nothing ready to claim")?)
+}
+
+pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    let tid = id(short_id(&task.id));
+    Ok(say!(
+        t,
+        "created {} [{}] {}",
+        tid,
+        &task.status,
+        &task.title
+    )?)
+}
+
+pub fn assigned(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    let asked = match view.request {
+        R::AssignTask(r) => r.agent_id.as_str(),
+        _ => "",
+    };
+    let to = name(task.assigned_to.as_deref().unwrap_or(asked));
+    Ok(say!(t, "assigned {} to {}", id(short_id(&task.id)), to)?)
+}
+
+pub fn moved(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    let tid = id(short_id(&task.id));
+    Ok(say!(
+        t,
+        "{} is {} (version {})",
+        tid,
+        &task.status,
+        task.version
+    )?)
+}
+
+pub fn commented(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let c: Comment = typed(v)?;
+    Ok(say!(t, "commented on {}", id(short_id(&c.task_id)))?)
+}
+
+pub fn detail(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    Ok(task_detail(t, &typed(v)?)?)
+}
+
+pub fn board(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    Ok(columns(t, &typed::<Vec<BoardColumn>>(v)?)?)
+}
+
+pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+    let task = match view.request {
+        R::DeleteTask(r) => r.task_id.as_str(),
+        _ => "",
+    };
+    Ok(say!(t, "deleted task {}", id(task))?)
+}
+
+pub fn waits_for(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let deps: Vec<String> = typed(v)?;
+    let task = match view.request {
+        R::AddDependency(r) => r.task_id.as_str(),
+        R::RemoveDependency(r) => r.task_id.as_str(),
+        _ => "",
+    };
+    let list: Vec<&str> = deps.iter().map(|d| short_id(d)).collect();
+    let list = match list.is_empty() {
+        true => Cell::new("nothing"),
+        false => id(list.join(", ")),
+    };
+    Ok(say!(t, "{} waits for: {}", id(task), list)?)
+}
+
+pub fn claimed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    match typed::<Option<Claim>>(v)? {
+        Some(c) => Ok(claim(t, &c, "claimed")?),
+        None => Ok(say!(t, "{}", dim("nothing to claim"))?),
     }
 }
 
+pub fn renewed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    Ok(claim(t, &typed(v)?, "renewed")?)
+}
+
+pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    Ok(say!(
+        t,
+        "released {} (back to todo)",
+        id(short_id(&task.id))
+    )?)
+}
+
+pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    Ok(say!(
+        t,
+        "completed {}: {}",
+        id(short_id(&task.id)),
+        &task.status
+    )?)
+}
+
+pub fn review_count(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let count: i64 = typed(v["count"].clone())?;
+    Ok(say!(t, "{}", count)?)
+}
+
 /// One row per task: short id, status, priority, version, assignee, title.
-pub fn tasks(t: &mut Term<'_>, tasks: &[Task], empty: &str) -> io::Result<()> {
+fn tasks(t: &mut Term<'_>, tasks: &[Task], empty: &str) -> io::Result<()> {
     if tasks.is_empty() {
         return say!(t, "{}", dim(empty));
     }
@@ -49,7 +158,7 @@ fn task_table(t: &mut Term<'_>, indent: &str, tasks: &[Task]) -> io::Result<()> 
 }
 
 /// One task in full: fields, description, completion record, subtasks and comments.
-pub fn detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
+fn task_detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
     let task = &d.task;
     say!(t, "{} {}", id(&task.id), bold(&task.title))?;
     say!(
@@ -108,13 +217,7 @@ pub fn detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
         say!(t, "  comments:")?;
         for c in &d.comments {
             let (first, rest) = c.content.split_once('\n').unwrap_or((&c.content, ""));
-            say!(
-                t,
-                "    {} {}: {}",
-                dim(&c.created_at),
-                name(&c.agent_id),
-                Cell::body_line(first)
-            )?;
+            byline(t, "    ", &c.created_at, &c.agent_id, first)?;
             t.lines("      ", rest)?;
         }
     }
@@ -122,21 +225,17 @@ pub fn detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
 }
 
 /// Every column with its count and tasks.
-pub fn board(t: &mut Term<'_>, columns: &[(TaskStatus, Vec<Task>)]) -> io::Result<()> {
-    for (status, tasks) in columns {
-        say!(
-            t,
-            "{} ({})",
-            bold(status.as_str().to_uppercase()),
-            tasks.len()
-        )?;
-        task_table(t, "  ", tasks)?;
+fn columns(t: &mut Term<'_>, columns: &[BoardColumn]) -> io::Result<()> {
+    for c in columns {
+        let heading = bold(c.status.as_str().to_uppercase());
+        say!(t, "{} ({})", heading, c.tasks.len())?;
+        task_table(t, "  ", &c.tasks)?;
     }
     Ok(())
 }
 
 /// A claim or renewal: the task, the token on a line of its own, and when the lease lapses.
-pub fn claim(t: &mut Term<'_>, c: &Claim, verb: &str) -> io::Result<()> {
+fn claim(t: &mut Term<'_>, c: &Claim, verb: &str) -> io::Result<()> {
     say!(
         t,
         "{} {} {} (priority {}, version {})",

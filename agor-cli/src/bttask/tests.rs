@@ -1,33 +1,38 @@
 //! Parser tests of `bttask`: every command in its legacy positional and its flag form, global
-//! options, and the usage errors a caller can make.
+//! options, and the usage errors a caller can make. Each command line is checked by the
+//! catalogue request it builds (as JSON).
 
 use super::*;
+use crate::help::help as help_of;
 
 crate::args::parser_test_helpers!("bttask");
 
+fn help(topic: Option<&str>) -> Result<String, UsageError> {
+    help_of(&PROGRAM, topic)
+}
+
 #[test]
 fn list_and_board() {
-    assert_eq!(cmd(&["list"]), Command::List(TaskFilter::default()));
+    assert_eq!(
+        req(&["list"]),
+        json!({"op": "list_tasks", "all": false, "status": null, "tag": null})
+    );
     assert_eq!(
         same(&[
             &["list", "--all", "--status", "in-progress"],
             &["list", "-a", "--status=progress"],
         ]),
-        Command::List(TaskFilter {
-            all: true,
-            status: Some(TaskStatus::InProgress),
-            tag: None,
-        })
+        json!({"op": "list_tasks", "all": true, "status": "in_progress", "tag": null})
     );
     assert!(err(&["list", "--status", "doing"]).contains("unknown task status 'doing'"));
-    assert_eq!(cmd(&["board"]), Command::Board);
-    assert_eq!(cmd(&["ready"]), Command::Ready);
+    assert_eq!(req(&["board"]), json!({"op": "board"}));
+    assert_eq!(req(&["ready"]), json!({"op": "ready_tasks"}));
     assert!(err(&["board", "extra"]).contains("unexpected argument 'extra'"));
 }
 
 #[test]
 fn add_both_syntaxes() {
-    let c = same(&[
+    let r = same(&[
         &[
             "add",
             "fix",
@@ -54,14 +59,13 @@ fn add_both_syntaxes() {
             "--desc=it drops",
         ],
     ]);
-    let Command::Add(t) = c else { panic!("{c:?}") };
-    assert_eq!(t.title, "fix the parser");
-    assert_eq!(t.description, "it drops");
-    assert_eq!(t.priority, Priority::High);
-    assert_eq!(t.status, TaskStatus::Todo);
-    assert_eq!((t.assign_to, t.parent), (None, None));
-
-    let Command::Add(t) = cmd(&[
+    assert_eq!(
+        r,
+        json!({"op": "create_task", "title": "fix the parser", "description": "it drops",
+               "priority": "high", "assign_to": null, "parent": null, "tags": [],
+               "definition_of_done": null, "status": null})
+    );
+    let r = req(&[
         "add",
         "sub",
         "--assign",
@@ -73,14 +77,13 @@ fn add_both_syntaxes() {
         "--tag",
         "y",
         "--backlog",
-    ]) else {
-        panic!()
-    };
-    assert_eq!(t.assign_to.as_deref(), Some("dev-1"));
-    assert_eq!(t.parent.as_deref(), Some("ab12"));
-    assert_eq!(t.tags, ["x", "y"]);
-    assert_eq!(t.status, TaskStatus::Backlog);
-    assert_eq!(t.priority, Priority::Medium);
+    ]);
+    assert_eq!(r["assign_to"], json!("dev-1"));
+    assert_eq!(r["parent"], json!("ab12"));
+    assert_eq!(r["tags"], json!(["x", "y"]));
+    assert_eq!(r["status"], json!("backlog"));
+    // No priority: the catalogue's default (medium) applies.
+    assert_eq!(r["priority"], json!(null));
 
     assert_eq!(err(&["add"]), "missing task title");
     assert!(err(&["add", "t", "--priority", "urgent"]).contains("unknown priority 'urgent'"));
@@ -90,12 +93,8 @@ fn add_both_syntaxes() {
 #[test]
 fn status_both_syntaxes() {
     assert_eq!(
-        cmd(&["status", "ab12", "done"]),
-        Command::Status {
-            task: "ab12".into(),
-            status: TaskStatus::Done,
-            version: None,
-        }
+        req(&["status", "ab12", "done"]),
+        json!({"op": "set_task_status", "task_id": "ab12", "status": "done", "expected_version": null})
     );
     assert_eq!(
         same(&[
@@ -119,11 +118,7 @@ fn status_both_syntaxes() {
                 "ab12"
             ],
         ]),
-        Command::Status {
-            task: "ab12".into(),
-            status: TaskStatus::Review,
-            version: Some(4),
-        }
+        json!({"op": "set_task_status", "task_id": "ab12", "status": "review", "expected_version": 4})
     );
     assert!(err(&["status", "ab12"]).contains("missing status"));
     assert!(err(&["status", "ab12", "later"]).contains("unknown task status"));
@@ -140,10 +135,7 @@ fn assign_comment_show_delete() {
             &["assign", "--id", "ab12", "--agent", "dev-1"],
             &["assign", "--task", "ab12", "--to", "dev-1"],
         ]),
-        Command::Assign {
-            task: "ab12".into(),
-            agent: "dev-1".into(),
-        }
+        json!({"op": "assign_task", "task_id": "ab12", "agent_id": "dev-1"})
     );
     assert_eq!(
         same(&[
@@ -151,23 +143,16 @@ fn assign_comment_show_delete() {
             &["comment", "--id", "ab12", "--content", "looks good"],
             &["comment", "ab12", "--", "looks", "good"],
         ]),
-        Command::Comment {
-            task: "ab12".into(),
-            content: "looks good".into(),
-        }
+        json!({"op": "comment", "task_id": "ab12", "content": "looks good"})
     );
     assert_eq!(err(&["comment", "ab12"]), "missing comment text");
     assert_eq!(
         same(&[&["show", "ab12"], &["show", "--id=ab12"]]),
-        Command::Show {
-            task: "ab12".into()
-        }
+        json!({"op": "get_task", "task_id": "ab12"})
     );
     assert_eq!(
         same(&[&["delete", "ab12"], &["delete", "--id", "ab12"]]),
-        Command::Delete {
-            task: "ab12".into()
-        }
+        json!({"op": "delete_task", "task_id": "ab12"})
     );
     assert_eq!(err(&["delete"]), "missing task id");
 }
@@ -175,21 +160,15 @@ fn assign_comment_show_delete() {
 #[test]
 fn claim_renew_release_complete() {
     assert_eq!(
-        cmd(&["claim"]),
-        Command::Claim {
-            task: None,
-            lease: DEFAULT_LEASE_SECS,
-        }
+        req(&["claim"]),
+        json!({"op": "claim_task", "task_id": null, "lease_secs": null})
     );
     assert_eq!(
         same(&[
             &["claim", "--id", "ab12", "--lease", "60"],
             &["claim", "ab12", "--lease=60"],
         ]),
-        Command::Claim {
-            task: Some("ab12".into()),
-            lease: 60,
-        }
+        json!({"op": "claim_task", "task_id": "ab12", "lease_secs": 60})
     );
     assert!(err(&["claim", "--lease", "-5"]).contains("number of seconds"));
     assert_eq!(
@@ -197,24 +176,17 @@ fn claim_renew_release_complete() {
             &["renew", "--id", "ab12", "--token", "k1", "--lease", "30"],
             &["renew", "ab12", "k1", "--lease", "30"],
         ]),
-        Command::Renew {
-            task: "ab12".into(),
-            token: "k1".into(),
-            lease: 30,
-        }
+        json!({"op": "renew_lease", "task_id": "ab12", "token": "k1", "lease_secs": 30})
     );
     assert_eq!(
         same(&[
             &["release", "--id", "ab12", "--token", "k1"],
             &["release", "ab12", "k1"],
         ]),
-        Command::Release {
-            task: "ab12".into(),
-            token: "k1".into(),
-        }
+        json!({"op": "release_task", "task_id": "ab12", "token": "k1"})
     );
     assert!(err(&["release", "ab12"]).contains("missing lease token"));
-    let c = same(&[
+    let r = same(&[
         &[
             "complete",
             "--id",
@@ -250,34 +222,24 @@ fn claim_renew_release_complete() {
         ],
     ]);
     assert_eq!(
-        c,
-        Command::Complete {
-            task: "ab12".into(),
-            token: "k1".into(),
-            completion: Completion {
-                summary: "parser fixed".into(),
-                artifacts: vec!["file:src/parse.rs".into(), "msg:77".into()],
-                result_ref: Some("commit:abc".into()),
-                next: Some("add tests".into()),
-            },
-            review: true,
-        }
+        r,
+        json!({"op": "complete_task", "task_id": "ab12", "token": "k1",
+               "summary": "parser fixed", "artifacts": ["file:src/parse.rs", "msg:77"],
+               "result_ref": "commit:abc", "next": "add tests", "review": true})
     );
     assert!(err(&["complete", "--id", "ab12", "--token", "k1"]).contains("missing summary"));
 }
 
 #[test]
 fn review_count_needs_no_agent_with_a_group() {
-    let c = cmd(&["review-count", "--group", "core"]);
+    let line = ["review-count", "--group", "core"];
     assert_eq!(
-        c,
-        Command::ReviewCount {
-            group: Some("core".into())
-        }
+        req(&line),
+        json!({"op": "review_queue_count", "group": "core"})
     );
-    assert!(!c.needs_actor());
-    assert!(Command::ReviewCount { group: None }.needs_actor());
-    assert!(Command::Ready.needs_actor());
+    assert_eq!(who(&line), Who::Operator);
+    assert_eq!(who(&["review-count"]), Who::Agent);
+    assert_eq!(who(&["ready"]), Who::Agent);
 }
 
 #[test]
@@ -290,7 +252,7 @@ fn global_options_anywhere() {
         let inv = parse_line(line).unwrap();
         assert_eq!(inv.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
         assert!(inv.json);
-        assert_eq!(inv.command, Command::Board);
+        assert_eq!(req(line), json!({"op": "board"}));
     }
     assert!(err(&["--db", "", "board"]).contains("must not be empty"));
     assert!(err(&["board", "--version", "3"]).contains("unknown option '--version'"));
@@ -298,15 +260,15 @@ fn global_options_anywhere() {
 
 #[test]
 fn help_version_and_unknown_commands() {
-    assert_eq!(cmd(&["--help"]), Command::Help(None));
-    assert_eq!(cmd(&["help"]), Command::Help(None));
-    assert_eq!(cmd(&["help", "claim"]), Command::Help(Some("claim".into())));
-    assert_eq!(cmd(&["create", "-h"]), Command::Help(Some("add".into())));
-    assert_eq!(
-        cmd(&["status", "--help"]),
-        Command::Help(Some("status".into()))
-    );
-    assert_eq!(cmd(&["-V"]), Command::Version);
+    assert_eq!(topic(&["--help"]), Some(None));
+    assert_eq!(topic(&["help"]), Some(None));
+    assert_eq!(topic(&["help", "claim"]), Some(Some("claim".into())));
+    assert_eq!(topic(&["create", "-h"]), Some(Some("add".into())));
+    assert_eq!(topic(&["status", "--help"]), Some(Some("status".into())));
+    assert!(matches!(
+        parse_line(&["-V"]).unwrap().command,
+        Command::Version
+    ));
     assert_eq!(err(&[]), "missing command; run `bttask --help`");
     assert!(err(&["frob"]).contains("unknown command 'frob'"));
     assert!(err(&["import", "tasks.toml"]).contains("not yet available"));
@@ -317,7 +279,7 @@ fn help_version_and_unknown_commands() {
 fn help_texts_cover_the_table() {
     let all = help(None).unwrap();
     for def in COMMANDS {
-        for line in def.usage {
+        for line in def.usage_lines() {
             assert!(all.contains(line), "{line} missing from help");
         }
         assert!(help(Some(def.name)).unwrap().contains(def.about));
@@ -346,7 +308,7 @@ fn every_table_entry_builds() {
     // the flag form's required options, so a table entry without a builder fails here.
     for def in COMMANDS {
         let mut line = vec![def.name];
-        for word in def.usage[0].split(' ').skip(1) {
+        for word in def.usage_lines()[0].split(' ').skip(1) {
             let is_value = !word.is_empty() && word.chars().all(|c| c.is_ascii_uppercase());
             if word == "<state>" {
                 line.push("done");
@@ -363,28 +325,23 @@ fn every_table_entry_builds() {
                 });
             }
         }
-        parse_line(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        builds_a_declared_operation(def, &line);
     }
 }
 
 #[test]
 fn depend_both_syntaxes() {
-    let c = same(&[
-        &["depend", "t1", "t0"],
-        &["depend", "--id", "t1", "--on", "t0"],
-    ]);
     assert_eq!(
-        c,
-        Command::Depend {
-            task: "t1".into(),
-            on: "t0".into(),
-            remove: false
-        }
+        same(&[
+            &["depend", "t1", "t0"],
+            &["depend", "--id", "t1", "--on", "t0"],
+        ]),
+        json!({"op": "add_dependency", "task_id": "t1", "depends_on": "t0"})
     );
-    assert!(matches!(
-        cmd(&["depend", "t1", "t0", "--remove"]),
-        Command::Depend { remove: true, .. }
-    ));
+    assert_eq!(
+        req(&["depend", "t1", "t0", "--remove"]),
+        json!({"op": "remove_dependency", "task_id": "t1", "depends_on": "t0"})
+    );
     assert!(err(&["depend", "t1"]).contains("depends on"));
 }
 

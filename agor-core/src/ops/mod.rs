@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::rules::{Action, OPERATOR};
 use crate::{Actor, Store};
 
-pub use catalogue::{BoardColumn, Request};
+pub use catalogue::{args, BoardColumn, Request};
 
 /// Who calls an operation through [`dispatch`].
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,288 @@
+//! `btmsg`'s text output: each function renders one catalogue response (typed back into the
+//! core's records) through [`Term`], with the request for what the response does not say.
+
+use agor_core::ops::Request as R;
+use agor_core::{
+    Agent, AuditEntry, Channel, ChannelMessage, Contact, DeadLetter, Delivery, Heartbeat, Message,
+    StaleAgent,
+};
+use serde_json::Value;
+
+use crate::command::{typed, View};
+use crate::exit::CliError;
+use crate::render::{self, short_id};
+use crate::run::unix_now;
+use crate::terminal::{self as tm, say, Term};
+
+type Shown = Result<(), CliError>;
+
+pub fn registered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let a: Agent = typed(v)?;
+    Ok(say!(
+        t,
+        "registered {} ({}), role {}, group {}, tier {}",
+        tm::name(&a.id),
+        &a.name,
+        &a.role,
+        &a.group_id,
+        a.tier
+    )?)
+}
+
+pub fn sent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let m: Message = typed(v)?;
+    let (id, to) = (tm::id(short_id(&m.id)), tm::name(&m.to_agent));
+    Ok(say!(t, "sent {} to {}", id, to)?)
+}
+
+pub fn replied(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let m: Message = typed(v)?;
+    let (id, to) = (tm::id(short_id(&m.id)), tm::name(&m.to_agent));
+    Ok(say!(t, "replied {} to {}", id, to)?)
+}
+
+pub fn delivery(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let d: Delivery = typed(v)?;
+    Ok(render::delivery(t, &d)?)
+}
+
+fn messages(t: &mut Term<'_>, v: Value, empty: &str) -> Shown {
+    let msgs: Vec<Message> = typed(v)?;
+    Ok(render::messages(t, &msgs, empty)?)
+}
+
+pub fn inbox(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let all = matches!(view.request, R::Inbox(r) if r.all);
+    messages(
+        t,
+        v,
+        if all {
+            "inbox is empty"
+        } else {
+            "no unread messages"
+        },
+    )
+}
+
+pub fn unread_messages(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    messages(t, v, "no unread messages")
+}
+
+pub fn conversation(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    messages(t, v, "no messages yet")
+}
+
+pub fn feed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    messages(t, v, "no messages in the group")
+}
+
+pub fn message(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let m: Message = typed(v)?;
+    Ok(render::message(t, &m)?)
+}
+
+pub fn agents(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let agents: Vec<Agent> = typed(v)?;
+    Ok(render::agents(t, &agents, unix_now(), view.stale_after)?)
+}
+
+pub fn agent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let a: Agent = typed(v)?;
+    Ok(render::agent(t, &a)?)
+}
+
+pub fn allowed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+    let R::Allow(r) = view.request else {
+        return Ok(());
+    };
+    let arrow = if r.bidirectional { "<->" } else { "->" };
+    let (from, to) = (tm::name(&r.from), tm::name(&r.to));
+    Ok(say!(t, "allowed {} {} {}", from, arrow, to)?)
+}
+
+pub fn graph(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let edges: Vec<Contact> = typed(v)?;
+    if edges.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no contacts"))?);
+    }
+    let has = |a: &str, b: &str| edges.iter().any(|e| e.agent_id == a && e.contact_id == b);
+    for e in &edges {
+        let (a, b) = (e.agent_id.as_str(), e.contact_id.as_str());
+        // A pair that goes both ways is printed once, from its smaller id.
+        match (has(b, a), a < b) {
+            (true, true) => say!(t, "{} <-> {}", tm::name(a), tm::name(b))?,
+            (true, false) => {}
+            (false, _) => say!(t, "{} -> {}", tm::name(a), tm::name(b))?,
+        }
+    }
+    Ok(())
+}
+
+pub fn number(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let n: i64 = typed(v)?;
+    Ok(say!(t, "{}", n)?)
+}
+
+pub fn summary(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    match typed::<Option<String>>(v)? {
+        Some(line) => Ok(say!(t, "{}", line)?),
+        None => Ok(()),
+    }
+}
+
+pub fn marked_read(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let n: usize = typed(v)?;
+    let from = match view.request {
+        R::MarkConversationRead(r) => r.other.as_str(),
+        _ => "",
+    };
+    Ok(say!(
+        t,
+        "marked {} message(s) from {} read",
+        n,
+        tm::name(from)
+    )?)
+}
+
+pub fn channel_created(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let c: Channel = typed(v)?;
+    let (name, id) = (tm::name(format!("#{}", c.name)), tm::id(short_id(&c.id)));
+    Ok(say!(t, "created {} ({})", name, id)?)
+}
+
+pub fn channels(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let chans: Vec<Channel> = match view.request {
+        // ensure_review_channels answers with a pair.
+        R::EnsureReviewChannels(_) => {
+            let (queue, log): (Channel, Channel) = typed(v)?;
+            vec![queue, log]
+        }
+        _ => typed(v)?,
+    };
+    Ok(render::channels(t, &chans)?)
+}
+
+pub fn posted(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let post: ChannelMessage = typed(v)?;
+    let channel = match view.request {
+        R::Post(r) => r.channel.as_str(),
+        _ => "",
+    };
+    let (id, to) = (tm::id(short_id(&post.id)), tm::name(channel));
+    Ok(say!(t, "posted {} to {}", id, to)?)
+}
+
+pub fn posts(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let posts: Vec<ChannelMessage> = typed(v)?;
+    Ok(render::posts(t, &posts)?)
+}
+
+pub fn member_added(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let c: Channel = typed(v)?;
+    let agent = match view.request {
+        R::AddMember(r) => r.agent_id.as_str(),
+        _ => "",
+    };
+    let channel = tm::name(format!("#{}", c.name));
+    let n = c.member_count;
+    Ok(say!(
+        t,
+        "{} is in {} ({} members)",
+        tm::name(agent),
+        channel,
+        n
+    )?)
+}
+
+pub fn heartbeat(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let hb: Heartbeat = typed(v)?;
+    say!(t, "heartbeat recorded for {}", tm::name(&hb.agent_id))?;
+    if !hb.redelivered.is_empty() {
+        let n = hb.redelivered.len();
+        say!(t, "{} dead letter(s) redelivered to your inbox", n)?;
+    }
+    Ok(())
+}
+
+pub fn acked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let new: bool = typed(v)?;
+    let R::Ack(r) = view.request else {
+        return Ok(());
+    };
+    let what = if new {
+        "acknowledged"
+    } else {
+        "already acknowledged"
+    };
+    let (id, session) = (tm::id(&r.message_id), &r.session_id);
+    Ok(say!(t, "{} {} for session {}", what, id, session)?)
+}
+
+pub fn dead_letters(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let letters: Vec<DeadLetter> = typed(v)?;
+    Ok(render::dead_letters(t, &letters)?)
+}
+
+pub fn redelivered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let msgs: Vec<Message> = typed(v)?;
+    say!(t, "redelivered {} dead letter(s)", msgs.len())?;
+    if !msgs.is_empty() {
+        render::messages(t, &msgs, "")?;
+    }
+    Ok(())
+}
+
+pub fn cleared(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let n: usize = typed(v)?;
+    Ok(say!(t, "cleared {} dead letter(s)", n)?)
+}
+
+pub fn stale(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let stale: Vec<StaleAgent> = typed(v)?;
+    if stale.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no stale agents"))?);
+    }
+    for s in &stale {
+        let age = render::age(s.silent_secs);
+        say!(t, "{} silent for {}", tm::name(&s.agent_id), age)?;
+    }
+    Ok(())
+}
+
+pub fn status_set(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let a: Agent = typed(v)?;
+    Ok(say!(t, "{} is {}", tm::name(&a.id), &a.status)?)
+}
+
+pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+    let id = match view.request {
+        R::DeleteMessage(r) => r.message_id.as_str(),
+        _ => "",
+    };
+    Ok(say!(t, "deleted message {}", tm::id(id))?)
+}
+
+pub fn audit(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let rows: Vec<AuditEntry> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no audit rows"))?);
+    }
+    for r in &rows {
+        let who = tm::name(r.agent_id.as_deref().unwrap_or("-"));
+        let detail = r.detail.as_deref().unwrap_or("");
+        say!(
+            t,
+            "{} {} {} {}",
+            tm::dim(&r.created_at),
+            who,
+            &r.event_type,
+            detail
+        )?;
+    }
+    Ok(())
+}
+
+pub fn backup(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let written: String = typed(v)?;
+    Ok(say!(t, "backup written to {}", tm::bold(&written))?)
+}

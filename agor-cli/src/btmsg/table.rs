@@ -1,0 +1,430 @@
+//! The command table of `btmsg`: for each command its syntax, its help, whom it acts as, and
+//! the catalogue request it builds from the parsed line.
+
+use agor_core::ops::{args as a, Request as R};
+use agor_core::AgentStatus;
+
+use super::show;
+use super::{DEFAULT_SESSION, SESSION_ENV};
+use crate::args::{Parsed, UsageError};
+use crate::command::{job, job_as, CommandDef, Who};
+
+const MSG: &str = "message text";
+
+pub const COMMANDS: &[CommandDef] = &[
+    CommandDef::new(
+        "register",
+        Who::Either,
+        &["register_agent"],
+        "id= name= role= group= tier= model= cwd=",
+    )
+    .usage(&[
+        "register <id> <name> <role> <group> [--tier N] [--model M] [--cwd DIR]",
+        "register --id ID --name NAME --role ROLE --group GROUP [--tier N]",
+    ])
+    .about(
+        "register an agent, or update it if the id exists (tier defaults from the role); \
+         as the operator, or with $BTMSG_AGENT_ID set as that agent within its rights",
+    )
+    .build(|p| {
+        let id = p.required(&["id"], "agent id")?;
+        let name = p.required(&["name"], "agent name")?;
+        let role = p.required(&["role"], "role")?;
+        let group = p.required(&["group"], "group")?;
+        let r = a::RegisterAgent {
+            id,
+            name,
+            role,
+            group,
+            tier: p.number("tier", "0, 1 or 2")?,
+            model: p.value("model")?,
+            cwd: p.value("cwd")?,
+        };
+        job(R::RegisterAgent(r), show::registered)
+    }),
+    CommandDef::new(
+        "send",
+        Who::Agent,
+        &["send", "send_to_role", "send_to_pattern"],
+        "to= content= role= pattern=",
+    )
+    .usage(&[
+        "send <to> <message…>",
+        "send --to ID --content TEXT",
+        "send --role ROLE <message…>",
+        "send --pattern GLOB <message…>",
+    ])
+    .about(
+        "send a direct message (to an id or unique prefix, every agent of a role, or ids \
+         matching a glob)",
+    )
+    .build(|p| {
+        let role = p.value("role")?;
+        let pattern = p.value("pattern")?;
+        match (role, pattern, p.flag("to")) {
+            (Some(role), None, false) => {
+                let content = p.text("content", MSG)?;
+                job(
+                    R::SendToRole(a::SendToRole { role, content }),
+                    show::delivery,
+                )
+            }
+            (None, Some(pattern), false) => {
+                let content = p.text("content", MSG)?;
+                let r = a::SendToPattern { pattern, content };
+                job(R::SendToPattern(r), show::delivery)
+            }
+            (None, None, _) => {
+                let to = p.required(&["to"], "recipient")?;
+                let content = p.text("content", MSG)?;
+                job(R::Send(a::Send { to, content }), show::sent)
+            }
+            _ => Err(UsageError::new("give one of --to, --role and --pattern")),
+        }
+    }),
+    CommandDef::new("broadcast", Who::Agent, &["broadcast"], "content=")
+        .usage(&["broadcast <message…>"])
+        .about("send to every other agent of your group")
+        .build(|p| {
+            let content = p.text("content", MSG)?;
+            job(R::Broadcast(a::Broadcast { content }), show::delivery)
+        }),
+    CommandDef::new("reply", Who::Agent, &["reply"], "id= message-id= content=")
+        .usage(&[
+            "reply <message-id> <message…>",
+            "reply --id ID --content TEXT",
+        ])
+        .about("reply to a message, threading it")
+        .build(|p| {
+            let message_id = p.required(&["id", "message-id"], "message id")?;
+            let content = p.text("content", MSG)?;
+            job(
+                R::Reply(a::Reply {
+                    message_id,
+                    content,
+                }),
+                show::replied,
+            )
+        }),
+    CommandDef::new("inbox", Who::Agent, &["inbox"], "all/a limit=")
+        .usage(&["inbox [--all] [--limit N]"])
+        .about("unread messages oldest first, or all newest first; marks nothing read")
+        .build(|p| {
+            let all = p.flag("all");
+            let limit = limit(p)?;
+            job(R::Inbox(a::Inbox { all, limit }), show::inbox)
+        }),
+    CommandDef::new(
+        "read",
+        Who::Agent,
+        &["read", "read_unread"],
+        "id= message-id=",
+    )
+    .usage(&["read <message-id>", "read"])
+    .about("show one message and mark it read; with no id, show all unread and mark them read")
+    .build(|p| match p.field(&["id", "message-id"], "message id")? {
+        Some(message_id) => job(R::Read(a::Read { message_id }), show::message),
+        None => job(R::ReadUnread(a::ReadUnread {}), show::unread_messages),
+    }),
+    CommandDef::new("peek", Who::Agent, &["peek"], "")
+        .about("show unread messages without marking them read")
+        .build(|_| job(R::Peek(a::Peek {}), show::unread_messages)),
+    CommandDef::new("contacts", Who::Agent, &["contacts"], "")
+        .about("agents you may message")
+        .build(|_| job(R::Contacts(a::Contacts {}), show::agents)),
+    CommandDef::new("history", Who::Agent, &["history"], "agent= limit=")
+        .usage(&["history <agent> [--limit N]"])
+        .about("your conversation with an agent, oldest first (default last 20)")
+        .build(|p| {
+            let other = p.required(&["agent"], "agent id")?;
+            let limit = limit(p)?;
+            job(R::History(a::History { other, limit }), show::conversation)
+        }),
+    CommandDef::new("status", Who::Agent, &["list_agents"], "group=")
+        .usage(&["status", "status --group GROUP"])
+        .about("agents of your group (or of GROUP) with status, unread count and last heartbeat")
+        .build(|p| {
+            let group = p.value("group")?;
+            // Naming a group is the operator's view; an agent still sees only its scope.
+            let who = if group.is_some() {
+                Who::Either
+            } else {
+                Who::Agent
+            };
+            job_as(who, R::ListAgents(a::ListAgents { group }), show::agents)
+        }),
+    CommandDef::new(
+        "allow",
+        Who::Either,
+        &["allow"],
+        "from= to= bidirectional/b",
+    )
+    .usage(&[
+        "allow <a> <b> [-b|--bidirectional]",
+        "allow --from A --to B [-b]",
+    ])
+    .about(
+        "let agent a message agent b (and b message a with -b); as the operator, or with \
+         $BTMSG_AGENT_ID set as that agent (managers, inside their group)",
+    )
+    .build(|p| {
+        let r = a::Allow {
+            from: p.required(&["from"], "agent that may send")?,
+            to: p.required(&["to"], "agent that may receive")?,
+            bidirectional: p.flag("bidirectional"),
+        };
+        job(R::Allow(r), show::allowed)
+    }),
+    CommandDef::new("whoami", Who::Agent, &["whoami"], "")
+        .about("the agent you act as")
+        .build(|_| job(R::Whoami(a::Whoami {}), show::agent)),
+    CommandDef::new("agent", Who::Operator, &["get_agent"], "id=")
+        .usage(&["agent <id>", "agent --id ID"])
+        .about("one agent's record by id or unique prefix, in any group")
+        .build(|p| {
+            let id = p.required(&["id"], "agent id")?;
+            job(R::GetAgent(a::GetAgent { id }), show::agent)
+        }),
+    CommandDef::new("graph", Who::Either, &["contact_graph"], "")
+        .about(
+            "every edge of the contacts ACL (with $BTMSG_AGENT_ID set: those touching its \
+             group)",
+        )
+        .build(|_| job(R::ContactGraph(a::ContactGraph {}), show::graph)),
+    CommandDef::new("unread", Who::Agent, &["unread_count"], "")
+        .about("number of unread messages")
+        .build(|_| job(R::UnreadCount(a::UnreadCount {}), show::number)),
+    CommandDef::new("notify", Who::Agent, &["notify"], "")
+        .about("one line about unread mail for prompt hooks; prints nothing when there is none")
+        .build(|_| job(R::Notify(a::Notify {}), show::summary)),
+    CommandDef::new(
+        "mark-read",
+        Who::Agent,
+        &["mark_conversation_read"],
+        "agent=",
+    )
+    .usage(&["mark-read <agent>", "mark-read --agent AGENT"])
+    .about("mark every message from an agent to you read; prints how many changed")
+    .build(|p| {
+        let other = p.required(&["agent"], "agent id")?;
+        let r = a::MarkConversationRead { other };
+        job(R::MarkConversationRead(r), show::marked_read)
+    }),
+    CommandDef::new("feed", Who::Agent, &["feed"], "limit= group=")
+        .usage(&["feed [--limit N] [--group GROUP]"])
+        .about("newest messages of a group, newest first (tier 0 only; default 50)")
+        .build(|p| {
+            let limit = limit(p)?;
+            let group = p.value("group")?;
+            job(R::Feed(a::Feed { limit, group }), show::feed)
+        }),
+    CommandDef::new("channel create", Who::Agent, &["create_channel"], "name=")
+        .usage(&["channel create <name>"])
+        .about("create a channel in your group and join it (managers)")
+        .build(|p| {
+            let name = p.required(&["name"], "channel name")?;
+            job(
+                R::CreateChannel(a::CreateChannel { name }),
+                show::channel_created,
+            )
+        }),
+    CommandDef::new("channel list", Who::Agent, &["list_channels"], "")
+        .aliases(&["channels"])
+        .usage(&["channel list", "channels"])
+        .about("channels with member counts and last post")
+        .build(|_| job(R::ListChannels(a::ListChannels {}), show::channels)),
+    CommandDef::new("channel send", Who::Agent, &["post"], "channel= content=")
+        .aliases(&["channel post", "channel-post"])
+        .usage(&[
+            "channel send <channel> <message…>",
+            "channel-post --channel NAME --content TEXT",
+        ])
+        .about("post to a channel you belong to (by name or id)")
+        .build(|p| {
+            let channel = p.required(&["channel"], "channel")?;
+            let content = p.text("content", MSG)?;
+            job(R::Post(a::Post { channel, content }), show::posted)
+        }),
+    CommandDef::new(
+        "channel history",
+        Who::Agent,
+        &["channel_history"],
+        "channel= limit=",
+    )
+    .usage(&["channel history <channel> [--limit N]"])
+    .about("last posts of a channel, oldest first (default 30)")
+    .build(|p| {
+        let channel = p.required(&["channel"], "channel")?;
+        let limit = limit(p)?;
+        job(
+            R::ChannelHistory(a::ChannelHistory { channel, limit }),
+            show::posts,
+        )
+    }),
+    CommandDef::new(
+        "channel add",
+        Who::Agent,
+        &["add_member"],
+        "channel= agent=",
+    )
+    .usage(&["channel add <channel> <agent>"])
+    .about("add an agent to a channel (managers and the channel's creator)")
+    .build(|p| {
+        let channel = p.required(&["channel"], "channel")?;
+        let agent_id = p.required(&["agent"], "agent id")?;
+        job(
+            R::AddMember(a::AddMember { channel, agent_id }),
+            show::member_added,
+        )
+    }),
+    CommandDef::new(
+        "channel review-setup",
+        Who::Operator,
+        &["ensure_review_channels"],
+        "group=",
+    )
+    .usage(&[
+        "channel review-setup <group>",
+        "channel review-setup --group GROUP",
+    ])
+    .about("create a group's review-queue and review-log channels if missing")
+    .build(|p| {
+        let group = p.required(&["group"], "group")?;
+        let r = a::EnsureReviewChannels { group };
+        job(R::EnsureReviewChannels(r), show::channels)
+    }),
+    CommandDef::new("heartbeat", Who::Agent, &["heartbeat"], "")
+        .about("record that you are alive; redelivers dead letters waiting for you")
+        .build(|_| job(R::Heartbeat(a::Heartbeat {}), show::heartbeat)),
+    CommandDef::new("ack", Who::Agent, &["ack"], "message-id= id= session=")
+        .usage(&[
+            "ack <message-id> [--session S]",
+            "ack --message-id ID [--session S]",
+        ])
+        .about(
+            "record that a session has seen a message (session: --session, else \
+             $BTMSG_SESSION_ID, else \"default\")",
+        )
+        .build(|p| {
+            let message_id = p.required(&["message-id", "id"], "message id (--message-id)")?;
+            let session_id = match p.value("session")? {
+                Some(s) => s,
+                None => session_from_env(),
+            };
+            job(
+                R::Ack(a::Ack {
+                    message_id,
+                    session_id,
+                }),
+                show::acked,
+            )
+        }),
+    CommandDef::new(
+        "dead-letters",
+        Who::Agent,
+        &[
+            "dead_letters",
+            "redeliver_dead_letters",
+            "clear_dead_letters",
+        ],
+        "redeliver=? clear=?",
+    )
+    .usage(&[
+        "dead-letters",
+        "dead-letters --redeliver [ID]",
+        "dead-letters --clear [ID]",
+    ])
+    .about("list undeliverable messages you may act on, redeliver them, or clear them")
+    .build(|p| match (p.flag("redeliver"), p.flag("clear")) {
+        (true, true) => Err(UsageError::new("give --redeliver or --clear, not both")),
+        (true, false) => {
+            let id = dead_letter_id(p, "redeliver")?;
+            let r = a::RedeliverDeadLetters { id };
+            job(R::RedeliverDeadLetters(r), show::redelivered)
+        }
+        (false, true) => {
+            let id = dead_letter_id(p, "clear")?;
+            job(
+                R::ClearDeadLetters(a::ClearDeadLetters { id }),
+                show::cleared,
+            )
+        }
+        (false, false) => job(R::DeadLetters(a::DeadLetters {}), show::dead_letters),
+    }),
+    CommandDef::new("stale", Who::Operator, &["stale_agents"], "threshold=")
+        .usage(&["stale [--threshold SECONDS]"])
+        .about("agents whose last heartbeat is older than the threshold (default 300)")
+        .build(|p| {
+            let threshold_secs = p.number("threshold", "a number of seconds")?;
+            job(
+                R::StaleAgents(a::StaleAgents { threshold_secs }),
+                show::stale,
+            )
+        }),
+    CommandDef::new("set-status", Who::Agent, &["set_status"], "status= agent=")
+        .usage(&["set-status <active|sleeping|stopped> [<agent>]"])
+        .about("set your status, or another agent's (managers)")
+        .build(|p| {
+            let status = p.required(&["status"], "status (active, sleeping or stopped)")?;
+            let status: AgentStatus = crate::args::parsed(status)?;
+            let agent_id = p.field(&["agent"], "agent id")?;
+            job(
+                R::SetStatus(a::SetStatus { agent_id, status }),
+                show::status_set,
+            )
+        }),
+    CommandDef::new("delete", Who::Agent, &["delete_message"], "id= message-id=")
+        .usage(&["delete <message-id>"])
+        .about("delete a direct message (managers)")
+        .build(|p| {
+            let message_id = p.required(&["id", "message-id"], "message id")?;
+            job(
+                R::DeleteMessage(a::DeleteMessage { message_id }),
+                show::deleted,
+            )
+        }),
+    CommandDef::new("audit", Who::Operator, &["audit_log"], "agent= limit=")
+        .usage(&["audit [--agent ID] [--limit N]"])
+        .about("the newest rows of the audit log, optionally of one agent (default 50)")
+        .build(|p| {
+            let agent_id = p.value("agent")?;
+            let limit = limit(p)?;
+            job(R::AuditLog(a::AuditLog { agent_id, limit }), show::audit)
+        }),
+    CommandDef::new("backup", Who::Operator, &["backup"], "file=")
+        .usage(&["backup <file>", "backup --file FILE"])
+        .about(
+            "write a consistent copy of the database to a new FILE (not `cp`: recent commits \
+             sit in -wal)",
+        )
+        .build(|p| {
+            let path = p.required(&["file"], "backup file")?;
+            job(R::Backup(a::Backup { path }), show::backup)
+        }),
+];
+
+fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
+    match p.number::<u32>("limit", "a positive number")? {
+        Some(0) => Err(UsageError::new(
+            "--limit must be a positive number, not '0'",
+        )),
+        other => Ok(other),
+    }
+}
+
+fn dead_letter_id(p: &mut Parsed, long: &str) -> Result<Option<i64>, UsageError> {
+    match p.value(long)? {
+        None => Ok(None),
+        Some(v) => v.trim_start_matches('#').parse().map(Some).map_err(|_| {
+            UsageError::new(format!("--{long} takes a dead-letter number, not '{v}'"))
+        }),
+    }
+}
+
+/// `$BTMSG_SESSION_ID`, else the default session.
+fn session_from_env() -> String {
+    match std::env::var(SESSION_ENV) {
+        Ok(s) if !s.is_empty() => s,
+        _ => DEFAULT_SESSION.to_owned(),
+    }
+}

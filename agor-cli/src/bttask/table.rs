@@ -1,0 +1,264 @@
+//! The command table of `bttask`: for each command its syntax, its help, and the catalogue
+//! request it builds from the parsed line (all act as `$BTMSG_AGENT_ID`, but for
+//! `review-count --group`).
+
+use agor_core::ops::{args as a, Request as R};
+use agor_core::TaskStatus;
+use serde_json::{json, Value};
+
+use super::render as show;
+use crate::args::{parsed, Parsed, UsageError};
+use crate::command::{job, run, CommandDef, Job, Who};
+use crate::exit::CliError;
+use crate::run::Session;
+
+pub const COMMANDS: &[CommandDef] = &[
+    CommandDef::new("list", Who::Agent, &["list_tasks"], "all/a status= tag=")
+        .usage(&["list [--all] [--status S] [--tag T]"])
+        .about("tasks of your group by priority then board order; open ones unless --all")
+        .build(|p| {
+            let r = a::ListTasks {
+                all: p.flag("all"),
+                status: p.value("status")?.map(parsed).transpose()?,
+                tag: p.value("tag")?,
+            };
+            job(R::ListTasks(r), show::task_list)
+        }),
+    CommandDef::new("board", Who::Agent, &["board"], "")
+        .about("every status column of your group's board with its tasks")
+        .build(|_| job(R::Board(a::Board {}), show::board)),
+    CommandDef::new(
+        "add",
+        Who::Agent,
+        &["create_task"],
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog",
+    )
+        .aliases(&["create"])
+        .usage(&[
+            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
+            "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
+        ])
+        .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
+                (managers)")
+        .build(|p| {
+            let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
+            let priority = p.value("priority")?.map(parsed).transpose()?;
+            let status = p.flag("backlog").then_some(TaskStatus::Backlog);
+            let assign_to = p.value("assign")?;
+            let parent = p.value("parent")?;
+            let tags = p.values("tag")?;
+            let definition_of_done = p.value("definition-of-done")?;
+            let r = a::CreateTask {
+                title: p.text("title", "task title")?,
+                description,
+                priority,
+                assign_to,
+                parent,
+                tags,
+                definition_of_done,
+                status,
+            };
+            job(R::CreateTask(r), show::created)
+        }),
+    CommandDef::new("assign", Who::Agent, &["assign_task"], "id= task= agent= to=")
+        .usage(&["assign <task> <agent>", "assign --id TASK --agent AGENT"])
+        .about("assign a task to an agent (managers)")
+        .build(|p| {
+            let r = a::AssignTask {
+                task_id: task_id(p)?,
+                agent_id: p.required(&["agent", "to"], "agent id")?,
+            };
+            job(R::AssignTask(r), show::assigned)
+        }),
+    CommandDef::new("status", Who::Agent, &["set_task_status"], "id= task= status= version=")
+        .usage(&[
+            "status <task> <state>",
+            "status --id TASK --status STATE --version N",
+        ])
+        .about("move a task to backlog, todo, in_progress, review, done, blocked, failed or \
+                cancelled. With --version N the move applies only if the task is still at \
+                version N (else exit 3): the safe form. Without it the current version is read \
+                and applied in the same call, so from the caller's view the last writer wins")
+        .build(|p| {
+            let r = a::SetTaskStatus {
+                task_id: task_id(p)?,
+                status: parsed(p.required(&["status"], "status")?)?,
+                expected_version: p.number("version", "a task version number")?,
+            };
+            job(R::SetTaskStatus(r), show::moved)
+        }),
+    CommandDef::new("comment", Who::Agent, &["comment"], "id= task= content=")
+        .usage(&["comment <task> <text…>", "comment --id TASK --content TEXT"])
+        .about("comment on a task")
+        .build(|p| {
+            let r = a::Comment {
+                task_id: task_id(p)?,
+                content: p.text("content", "comment text")?,
+            };
+            job(R::Comment(r), show::commented)
+        }),
+    CommandDef::new("show", Who::Agent, &["get_task"], "id= task=")
+        .usage(&["show <task>", "show --id TASK"])
+        .about("one task with its completion record, subtasks and comments")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::GetTask(a::GetTask { task_id }), show::detail)
+        }),
+    CommandDef::new("delete", Who::Agent, &["delete_task"], "id= task=")
+        .usage(&["delete <task>", "delete --id TASK"])
+        .about("delete a task and its comments; its subtasks lose their parent (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::DeleteTask(a::DeleteTask { task_id }), show::deleted)
+        }),
+    CommandDef::new(
+        "depend",
+        Who::Agent,
+        &["add_dependency", "remove_dependency", "dependencies"],
+        "id= task= on= remove",
+    )
+        .usage(&["depend <task> <on-task> [--remove]", "depend --id TASK --on TASK [--remove]"])
+        .about("make a task wait until another is done (or --remove that), then list what it \
+                waits for; cycles are refused (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let depends_on = p.required(&["on"], "task it depends on")?;
+            let request = if p.flag("remove") {
+                R::RemoveDependency(a::RemoveDependency { task_id, depends_on })
+            } else {
+                R::AddDependency(a::AddDependency { task_id, depends_on })
+            };
+            run(Job::new(request, show::waits_for).steps(depend_then_list))
+        }),
+    CommandDef::new("claim", Who::Agent, &["claim_task"], "id= task= lease=")
+        .usage(&["claim [--id TASK] [--lease SECONDS]", "claim [<task>]"])
+        .about("take a todo task (the given one, else the best next one) under a lease \
+                (default 900 s); prints the task and the lease token that renew, release and \
+                complete need. Prints nothing to claim (JSON null) and exits 0 when none is free")
+        .build(|p| {
+            let r = a::ClaimTask {
+                task_id: p.field(&["id", "task"], "task id")?,
+                lease_secs: lease(p)?,
+            };
+            job(R::ClaimTask(r), show::claimed)
+        }),
+    CommandDef::new("renew", Who::Agent, &["renew_lease"], "id= task= token= lease=")
+        .usage(&[
+            "renew --id TASK --token K [--lease SECONDS]",
+            "renew <task> <token>",
+        ])
+        .about("extend your lease on a claimed task to SECONDS from now (default 900)")
+        .build(|p| {
+            let r = a::RenewLease {
+                task_id: task_id(p)?,
+                token: token(p)?,
+                lease_secs: lease(p)?,
+            };
+            job(R::RenewLease(r), show::renewed)
+        }),
+    CommandDef::new("release", Who::Agent, &["release_task"], "id= task= token=")
+        .usage(&["release --id TASK --token K", "release <task> <token>"])
+        .about("give a claimed task back: it returns to todo, unassigned")
+        .build(|p| {
+            let r = a::ReleaseTask {
+                task_id: task_id(p)?,
+                token: token(p)?,
+            };
+            job(R::ReleaseTask(r), show::released)
+        }),
+    CommandDef::new(
+        "complete",
+        Who::Agent,
+        &["complete_task"],
+        "id= task= token= summary= artifact=* result-ref= next= review",
+    )
+        .usage(&[
+            "complete --id TASK --token K --summary TEXT [--artifact REF]… [--result-ref R] [--next N] [--review]",
+            "complete <task> <token> <summary…>",
+        ])
+        .about("finish a claimed task with a one-line summary and artifact refs (file:…, msg:…): \
+                to done, or to review with --review (which notifies the review queue)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let token = token(p)?;
+            let artifacts = p.values("artifact")?;
+            let result_ref = p.value("result-ref")?;
+            let next = p.value("next")?;
+            let review = p.flag("review");
+            let r = a::CompleteTask {
+                summary: p.text("summary", "summary (--summary)")?,
+                task_id,
+                token,
+                artifacts,
+                result_ref,
+                next,
+                review,
+            };
+            job(R::CompleteTask(r), show::completed)
+        }),
+    CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
+        .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
+                in claim order")
+        .build(|_| job(R::ReadyTasks(a::ReadyTasks {}), show::ready)),
+    CommandDef::new(
+        "review-count",
+        Who::Agent,
+        &["review_queue_count", "reviewer_attention"],
+        "group=",
+    )
+        .usage(&["review-count [--group G]"])
+        .about("tasks waiting in review in your group (or G), with the reviewer attention score \
+                (10 per task, at most 50); needs no agent when --group is given. JSON: \
+                {\"group\", \"count\", \"attention\"}")
+        .build(|p| {
+            let group = p.value("group")?;
+            // No group: the acting agent's, looked up when the store is open.
+            let who = if group.is_some() { Who::Operator } else { Who::Agent };
+            let group = group.unwrap_or_default();
+            let request = R::ReviewQueueCount(a::ReviewQueueCount { group });
+            run(Job::new(request, show::review_count)
+                .who(who)
+                .steps(review_counts))
+        }),
+];
+
+fn lease(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
+    p.number("lease", "a number of seconds")
+}
+
+fn task_id(p: &mut Parsed) -> Result<String, UsageError> {
+    p.required(&["id", "task"], "task id")
+}
+
+fn token(p: &mut Parsed) -> Result<String, UsageError> {
+    p.required(&["token"], "lease token (--token)")
+}
+
+/// `depend`: the change, then what the task waits for now (the JSON printed).
+fn depend_then_list(s: &Session<'_>, request: R) -> Result<Value, CliError> {
+    let task_id = match &request {
+        R::AddDependency(r) => r.task_id.clone(),
+        R::RemoveDependency(r) => r.task_id.clone(),
+        _ => unreachable!("depend builds a dependency change"),
+    };
+    s.call(request)?;
+    s.call(R::Dependencies(a::Dependencies { task_id }))
+}
+
+/// `review-count`: the queue and the attention score of one group, both store-level reports.
+fn review_counts(s: &Session<'_>, request: R) -> Result<Value, CliError> {
+    let R::ReviewQueueCount(a::ReviewQueueCount { mut group }) = request else {
+        unreachable!("review-count builds a review_queue_count")
+    };
+    if group.is_empty() {
+        let me = s.call(R::Whoami(a::Whoami {}))?;
+        group = me["group_id"].as_str().unwrap_or_default().to_owned();
+    }
+    let count = s.call_as_operator(R::ReviewQueueCount(a::ReviewQueueCount {
+        group: group.clone(),
+    }))?;
+    let attention = s.call_as_operator(R::ReviewerAttention(a::ReviewerAttention {
+        group: group.clone(),
+    }))?;
+    Ok(json!({ "group": group, "count": count, "attention": attention }))
+}
