@@ -44,7 +44,7 @@ step "Python tests (API, and the CLI through the console script)"
 step "CLI tests against the native binaries"
 cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
-    python -m pytest -q -p no:cacheprovider test_cli.py test_bttask.py)
+    python -m pytest -q -p no:cacheprovider test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh
