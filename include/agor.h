@@ -37,9 +37,16 @@
 #define AGOR_DEFAULT_BUSY_TIMEOUT 0
 
 /**
- * `limit` argument value meaning "no limit" (every list function accepts it).
+ * Pass as `limit` for the function's documented default (`(uint32_t)-1`). Every other
+ * `limit` must be 1 to `AGOR_MAX_LIMIT`: 0 and larger values fail with `AGOR_INVALID_INPUT`,
+ * as in every agor surface (0 never means "all").
  */
-#define AGOR_NO_LIMIT 0
+#define AGOR_DEFAULT_LIMIT UINT32_MAX
+
+/**
+ * Largest `limit` any list function accepts.
+ */
+#define AGOR_MAX_LIMIT 10000
 
 /**
  * Pass as `dead_letter_id` to act on every dead letter the actor may see.
@@ -47,9 +54,16 @@
 #define AGOR_ALL_DEAD_LETTERS -1
 
 /**
- * Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease (15 min).
+ * Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease
+ * (15 min; `(uint32_t)-1`). Every other value must be 1 to `AGOR_MAX_LEASE_SECS`: 0 and
+ * longer leases fail with `AGOR_INVALID_INPUT`, as in every agor surface.
  */
-#define AGOR_DEFAULT_LEASE 0
+#define AGOR_DEFAULT_LEASE UINT32_MAX
+
+/**
+ * Longest lease one claim or renewal may ask for: one day, in seconds.
+ */
+#define AGOR_MAX_LEASE_SECS ((24 * 60) * 60)
 
 /**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
@@ -275,7 +289,8 @@ agor_status agor_reply(const agor_actor *actor,
 
 /**
  * The actor's inbox as a JSON array: unread messages oldest first, or with `all` every
- * message newest first; at most `limit` (`AGOR_NO_LIMIT` for all). Marks nothing read.
+ * message newest first. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for every
+ * one; anything else is `AGOR_INVALID_INPUT`. Marks nothing read.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -327,8 +342,9 @@ agor_status agor_ack(const agor_actor *actor,
 agor_status agor_unread_count(const agor_actor *actor, int64_t *out_count);
 
 /**
- * The last `limit` messages (`AGOR_NO_LIMIT` for all) between the actor and agent `other`,
- * oldest first, as a JSON array.
+ * The last `limit` messages between the actor and agent `other`, oldest first, as a JSON
+ * array. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 20; anything else is
+ * `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -338,8 +354,9 @@ agor_status agor_history(const agor_actor *actor,
                          char **out_messages);
 
 /**
- * The newest `limit` messages (`AGOR_NO_LIMIT` for all) of `group` (NULL: the actor's own
- * group), newest first, as a JSON array. Admins (tier 0) only.
+ * The newest `limit` messages of `group` (NULL: the actor's own group), newest first, as a
+ * JSON array. Admins (tier 0) only. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT`
+ * for 50; anything else is `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -416,8 +433,9 @@ agor_status agor_post(const agor_actor *actor,
                       char **out_post);
 
 /**
- * The last `limit` posts (`AGOR_NO_LIMIT` for all) of `channel`, oldest first, as a JSON
- * array. Members, managers and admins.
+ * The last `limit` posts of `channel`, oldest first, as a JSON array. Members, managers and
+ * admins. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 30; anything else is
+ * `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_posts` receives a string the caller frees with `agor_string_free`.
  */
@@ -585,11 +603,12 @@ agor_status agor_delete_task(const agor_actor *actor, const char *task_id);
 agor_status agor_board(const agor_actor *actor, char **out_board);
 
 /**
- * Claims a todo task under a lease of `lease_secs` seconds (`AGOR_DEFAULT_LEASE` for 15 min,
- * at most one day): task `task_id`, or with NULL the best next one of the actor's group.
+ * Claims a todo task under a lease of `lease_secs` seconds (1 to `AGOR_MAX_LEASE_SECS`, or
+ * `AGOR_DEFAULT_LEASE` for 15 min): task `task_id`, or with NULL the best next one of the
+ * actor's group.
  *
  * Errors: `AGOR_ALREADY_CLAIMED` (another agent holds it), `AGOR_INVALID_INPUT` (the task is
- * not todo, or the lease is too long), `AGOR_PERMISSION_DENIED` (architects and testers).
+ * not todo, or the lease is 0 or too long), `AGOR_PERMISSION_DENIED` (architects and testers).
  *
  * Ownership: `*out_claim` receives JSON `{"task": {...}, "token": "...", "expires_at": N}`,
  * which the caller frees with `agor_string_free`, or NULL (with `AGOR_OK`) when there is
@@ -601,8 +620,9 @@ agor_status agor_claim_task(const agor_actor *actor,
                             char **out_claim);
 
 /**
- * Extends the actor's live lease on a task to `lease_secs` from now (`AGOR_DEFAULT_LEASE`
- * for 15 min). A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
+ * Extends the actor's live lease on a task to `lease_secs` from now (1 to
+ * `AGOR_MAX_LEASE_SECS`, or `AGOR_DEFAULT_LEASE` for 15 min; else `AGOR_INVALID_INPUT`).
+ * A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
  *
  * Ownership: `out_claim` may be NULL; otherwise it receives the claim as JSON (as from
  * `agor_claim_task`), which the caller frees with `agor_string_free`.

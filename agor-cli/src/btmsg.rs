@@ -17,9 +17,10 @@ pub const AGENT_ENV: &str = "BTMSG_AGENT_ID";
 /// Default session id for `ack`.
 pub const SESSION_ENV: &str = "BTMSG_SESSION_ID";
 
-const DEFAULT_HISTORY_LIMIT: u32 = 20;
-const DEFAULT_FEED_LIMIT: u32 = 50;
-const DEFAULT_CHANNEL_LIMIT: u32 = 30;
+use agor_core::{
+    DEFAULT_CHANNEL_HISTORY_LIMIT as DEFAULT_CHANNEL_LIMIT, DEFAULT_FEED_LIMIT,
+    DEFAULT_HISTORY_LIMIT,
+};
 
 /// Options every command accepts, before or after the command word.
 const GLOBAL: &[Opt] = &[
@@ -533,12 +534,7 @@ pub(crate) fn db_and_json(p: &mut Parsed) -> Result<(Option<PathBuf>, bool), Usa
 }
 
 fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
-    match p.number::<u32>("limit", "a positive number")? {
-        Some(0) => Err(UsageError(
-            "--limit must be a positive number, not '0'".into(),
-        )),
-        other => Ok(other),
-    }
+    p.count("limit", agor_core::Count::Limit)
 }
 
 fn dead_letter_id(p: &mut Parsed, long: &str) -> Result<Option<i64>, UsageError> {
@@ -1290,8 +1286,30 @@ mod tests {
                 group: None
             }
         );
-        assert!(err(&["feed", "--limit", "0"]).contains("positive"));
-        assert!(err(&["inbox", "--limit", "-1"]).contains("positive"));
+        // One wording with the library: `--limit 0` is never "all" or "none".
+        for bad in [
+            "0",
+            "-1",
+            "10001",
+            "4294967296",
+            "9223372036854775808",
+            &"9".repeat(50),
+        ] {
+            for cmd in [
+                &["feed"][..],
+                &["inbox"],
+                &["history", "bob"],
+                &["channel", "history", "ops"],
+            ] {
+                let args: Vec<&str> = cmd.iter().copied().chain(["--limit", bad]).collect();
+                assert_eq!(
+                    err(&args),
+                    format!("invalid limit: must be between 1 and 10000, not {bad}"),
+                    "{args:?}"
+                );
+            }
+        }
+        assert!(err(&["inbox", "--limit", "ten"]).contains("whole number"));
         assert!(err(&["peek", "extra"]).contains("unexpected argument"));
         assert_eq!(cmd(&["status"]), Command::Status { group: None });
         assert_eq!(

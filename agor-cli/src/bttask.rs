@@ -362,7 +362,7 @@ where
 }
 
 fn lease(p: &mut Parsed) -> Result<u32, UsageError> {
-    Ok(p.number("lease", "a number of seconds")?
+    Ok(p.count("lease", agor_core::Count::LeaseSecs)?
         .unwrap_or(DEFAULT_LEASE_SECS))
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, AGENTS};
+use crate::text;
 use crate::Store;
 
 /// Tier 0: administrators, who bypass the ACL and every role check.
@@ -183,7 +184,9 @@ impl NewAgent {
 
     fn validate(&self) -> Result<()> {
         validate_agent_id(&self.id)?;
-        validate_label("name", &self.name, 200)?;
+        validate_label("name", &self.name, text::MAX_NAME_BYTES)?;
+        text::cap_optional("model", self.model.as_deref(), text::MAX_MODEL_BYTES)?;
+        text::cap_optional("cwd", self.cwd.as_deref(), text::MAX_CWD_BYTES)?;
         ids::validate_token("role", &self.role)?;
         ids::validate_token("group", &self.group)?;
         if let Some(t) = self.tier {

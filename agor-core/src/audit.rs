@@ -28,7 +28,9 @@ pub(crate) fn record(conn: &Connection, actor: &str, event_type: &str, detail: &
 
 impl Store {
     /// The newest audit rows first, optionally only those of one agent.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`](crate::Error::InvalidInput).
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        crate::numbers::check_limit(limit)?;
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, agent_id, event_type, detail, created_at FROM audit_log

@@ -104,6 +104,11 @@ pub enum Error {
         source: rusqlite::Error,
     },
 
+    /// The store was opened by another process: this one is a child forked from it. SQLite
+    /// connections must not cross fork(), so the child opens the file again.
+    #[error("store {} was opened in another process (pid {opened_by}); open it again after fork", path.display())]
+    OtherProcess { path: PathBuf, opened_by: u32 },
+
     #[error("i/o error on {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -162,7 +167,10 @@ impl Error {
             Error::SchemaTooNew { .. } | Error::NotAgorDatabase { .. } => ErrorKind::Schema,
             Error::ReadOnly { .. } => ErrorKind::ReadOnly,
             Error::Busy { .. } => ErrorKind::Busy,
-            Error::Storage(_) | Error::Migration { .. } | Error::Io { .. } => ErrorKind::Storage,
+            Error::Storage(_)
+            | Error::Migration { .. }
+            | Error::Io { .. }
+            | Error::OtherProcess { .. } => ErrorKind::Storage,
         }
     }
 

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{Actor, Principal};
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::ids::validate_label;
 use crate::tasks::{self, Completion, Task, TaskStatus};
 
 /// Default lease: 15 minutes.
@@ -26,13 +25,7 @@ pub struct Claim {
 }
 
 fn validate_lease(secs: u32) -> Result<()> {
-    if secs == 0 || secs > MAX_LEASE_SECS {
-        return Err(Error::invalid(
-            "lease",
-            format!("{secs} s is outside 1..={MAX_LEASE_SECS} s"),
-        ));
-    }
-    Ok(())
+    crate::numbers::Count::LeaseSecs.check(secs).map(drop)
 }
 
 /// Refuses unless `token` is the live lease on `task`.
@@ -203,20 +196,7 @@ impl Actor {
         completion: &Completion,
         review: bool,
     ) -> Result<Task> {
-        validate_label("summary", &completion.summary, 500)?;
-        if completion.summary.contains('\n') {
-            return Err(Error::invalid("summary", "must be one line"));
-        }
-        if let Some(bad) = completion
-            .artifacts
-            .iter()
-            .find(|a| a.trim().is_empty() || a.contains('\n'))
-        {
-            return Err(Error::invalid(
-                "artifact",
-                format!("{bad:?} must be one non-empty line"),
-            ));
-        }
+        completion.validate()?;
         let to = if review {
             TaskStatus::Review
         } else {

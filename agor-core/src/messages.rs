@@ -9,6 +9,7 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, MESSAGES};
 use crate::liveness;
+use crate::numbers::check_limit;
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,8 +232,10 @@ impl Actor {
     }
 
     /// Unread messages oldest first (`all = false`), or every message newest first.
-    /// Never marks anything read.
+    /// Never marks anything read. `limit`: `None` for every matching message, else
+    /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT); anything else is [`Error::InvalidInput`].
     pub fn inbox(&self, all: bool, limit: Option<u32>) -> Result<Vec<Message>> {
+        limit.map(check_limit).transpose()?;
         let limit = limit.map_or(-1, i64::from);
         self.read_tx(|c, me| {
             if all {
@@ -308,7 +311,7 @@ impl Actor {
     /// Records that `session_id` has seen a message addressed to the actor.
     /// Returns false when that session had already acknowledged it.
     pub fn ack(&self, message_id: &str, session_id: &str) -> Result<bool> {
-        ids::validate_label("session id", session_id, 200)?;
+        ids::validate_label("session id", session_id, crate::text::MAX_SESSION_ID_BYTES)?;
         self.write_tx(|c, me| {
             let msg = load(c, &ids::resolve(c, MESSAGES, message_id)?)?;
             if msg.to_agent != me.id {
@@ -343,7 +346,9 @@ impl Actor {
     }
 
     /// The last `limit` messages between the actor and `other`, oldest first.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`].
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
+        check_limit(limit)?;
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other)?;
             let mut msgs = query(
@@ -358,7 +363,9 @@ impl Actor {
     }
 
     /// The newest messages of a group (default: the actor's), newest first. Tier 0 only.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`].
     pub fn feed(&self, group: Option<&str>, limit: u32) -> Result<Vec<Message>> {
+        check_limit(limit)?;
         self.read_tx(|c, me| {
             require_admin(me, "read the group feed")?;
             let group = group.unwrap_or(&me.group_id);
@@ -429,7 +436,7 @@ impl Actor {
     /// Sends to every agent whose id matches the glob (`*`, `?`, `[...]`), in the actor's group
     /// (tier 0: every group).
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
-        ids::validate_label("pattern", pattern, ids::MAX_ID_LEN)?;
+        ids::validate_label("pattern", pattern, crate::text::MAX_ID_LEN)?;
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
             agents::principals(
                 c,
