@@ -32,9 +32,10 @@
 #define AGOR_TIER_DEFAULT -1
 
 /**
- * Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
+ * Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s;
+ * `(uint32_t)-1`). 0 means what it means in Rust and Python: do not wait at all.
  */
-#define AGOR_DEFAULT_BUSY_TIMEOUT 0
+#define AGOR_DEFAULT_BUSY_TIMEOUT UINT32_MAX
 
 /**
  * Pass as `limit` for the function's documented default (`(uint32_t)-1`). Every other
@@ -170,7 +171,7 @@ agor_status agor_store_open(const char *path, agor_store **out_store);
 /**
  * Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
  * write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
- * `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+ * 0 fails at once, `AGOR_DEFAULT_BUSY_TIMEOUT` waits 10 s), and `read_only` opens an existing file for reading
  * only, so every write fails with `AGOR_READ_ONLY`.
  *
  * Ownership: as for `agor_store_open`.

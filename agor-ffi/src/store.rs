@@ -31,8 +31,9 @@ pub struct agor_actor {
     pub(crate) actor: Actor,
 }
 
-/// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
-pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = 0;
+/// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s;
+/// `(uint32_t)-1`). 0 means what it means in Rust and Python: do not wait at all.
+pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = u32::MAX;
 
 /// Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
 /// `~/.local/share/agor/btmsg.db` when `path` is NULL. Same as `agor_store_open_with(path,
@@ -54,7 +55,7 @@ pub unsafe extern "C" fn agor_store_open(
 
 /// Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
 /// write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
-/// `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+/// 0 fails at once, `AGOR_DEFAULT_BUSY_TIMEOUT` waits 10 s), and `read_only` opens an existing file for reading
 /// only, so every write fails with `AGOR_READ_ONLY`.
 ///
 /// Ownership: as for `agor_store_open`.

@@ -270,8 +270,9 @@ impl Actor {
     fn redeliver_dead_letters<'py>(
         &self,
         py: Python<'py>,
-        id: Option<i64>,
+        id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.redeliver_dead_letters(id))
     }
 
@@ -280,8 +281,9 @@ impl Actor {
     fn clear_dead_letters<'py>(
         &self,
         py: Python<'py>,
-        id: Option<i64>,
+        id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.clear_dead_letters(id))
     }
 
@@ -415,8 +417,9 @@ impl Actor {
         py: Python<'py>,
         task_id: String,
         status: &str,
-        expected_version: i64,
+        expected_version: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let expected_version = crate::int_arg(py, "expected_version", &expected_version)?;
         let status: core::TaskStatus = parse(py, status)?;
         self.call(py, |a| {
             a.set_task_status(&task_id, status, expected_version)

@@ -45,6 +45,31 @@ pub(crate) fn count(
     .map_err(|e| errors::to_py_err(py, e))
 }
 
+/// An integer argument the core takes as an `i64` (a tier, a version, a dead-letter id), given
+/// as any Python int: one too wide for the core is `InvalidInputError` naming the argument,
+/// like every other bad value, rather than pyo3's `OverflowError`.
+pub(crate) fn int_arg(
+    py: Python<'_>,
+    field: &'static str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<i64> {
+    match value.extract::<i64>() {
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(
+            errors::invalid(py, field, format!("{} is out of range", value.str()?)),
+        ),
+        other => other,
+    }
+}
+
+/// [`int_arg`] for an optional argument.
+pub(crate) fn optional_int_arg(
+    py: Python<'_>,
+    field: &'static str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<i64>> {
+    value.map(|v| int_arg(py, field, v)).transpose()
+}
+
 /// [`count`] for a `limit`, with the documented default when absent.
 pub(crate) fn limit(
     py: Python<'_>,

@@ -147,10 +147,11 @@ impl Store {
         name: String,
         role: String,
         group: String,
-        tier: Option<i64>,
+        tier: Option<Bound<'py, PyAny>>,
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let tier = crate::optional_int_arg(py, "tier", tier.as_ref())?;
         let store = self.slot.get(py)?;
         let new = core::NewAgent {
             id,
@@ -214,8 +215,10 @@ impl Store {
     fn stale_agents<'py>(
         &self,
         py: Python<'py>,
-        threshold_secs: Option<i64>,
+        threshold_secs: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let threshold_secs =
+            crate::optional_int_arg(py, "threshold_secs", threshold_secs.as_ref())?;
         if let Some(t) = threshold_secs.filter(|t| *t < 0) {
             return Err(invalid(py, "threshold_secs", format!("{t} is negative")));
         }

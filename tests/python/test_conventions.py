@@ -133,3 +133,19 @@ def test_tag_and_artifact_counts_are_capped(store: agor.Store) -> None:
         dev.complete_task(task.id, claim.token, "done", next="x" * 4097)
     done = dev.complete_task(task.id, claim.token, "done", artifacts=too_many[:100])
     assert done.status == "done"
+
+
+def test_every_integer_argument_is_invalid_input_never_overflow(store: agor.Store) -> None:
+    # Python ints are unbounded; pyo3 used to raise OverflowError past 64 bits.
+    mgr = store.as_agent("mgr-1")
+    task = mgr.create_task("t")
+    for huge in (2**63, -(2**63) - 1, 10**30):
+        for call in (
+            lambda: store.register_agent("x-1", "X", "project", "core", tier=huge),
+            lambda: mgr.set_task_status(task.id, "in_progress", huge),
+            lambda: mgr.clear_dead_letters(huge),
+            lambda: mgr.redeliver_dead_letters(huge),
+            lambda: store.stale_agents(huge),
+        ):
+            with pytest.raises(agor.InvalidInputError):
+                call()
