@@ -105,7 +105,8 @@ const COMMANDS: &[CommandDef] = &[
         aliases: &[],
         opts: &[Opt::flag("all").short('a'), LIMIT],
         usage: &["inbox [--all] [--limit N]"],
-        about: "unread messages oldest first, or all newest first; marks nothing read",
+        about: "unread messages oldest first, or all newest first; marks nothing read \
+                (--limit 1-10000; default all)",
         acts: true,
     },
     CommandDef {
@@ -137,7 +138,7 @@ const COMMANDS: &[CommandDef] = &[
         aliases: &[],
         opts: &[Opt::value("agent"), LIMIT],
         usage: &["history <agent> [--limit N]"],
-        about: "your conversation with an agent, oldest first (default last 20)",
+        about: "your conversation with an agent, oldest first (--limit 1-10000; default 20)",
         acts: true,
     },
     CommandDef {
@@ -197,7 +198,8 @@ const COMMANDS: &[CommandDef] = &[
         aliases: &[],
         opts: &[LIMIT, Opt::value("group")],
         usage: &["feed [--limit N] [--group GROUP]"],
-        about: "newest messages of a group, newest first (tier 0 only; default 50)",
+        about: "newest messages of a group, newest first (tier 0 only; --limit 1-10000; \
+                default 50)",
         acts: true,
     },
     CommandDef {
@@ -232,7 +234,7 @@ const COMMANDS: &[CommandDef] = &[
         aliases: &[],
         opts: &[Opt::value("channel"), LIMIT],
         usage: &["channel history <channel> [--limit N]"],
-        about: "last posts of a channel, oldest first (default 30)",
+        about: "last posts of a channel, oldest first (--limit 1-10000; default 30)",
         acts: true,
     },
     CommandDef {

@@ -140,7 +140,7 @@ const COMMANDS: &[CommandDef] = &[
         opts: &[TASK_ID[0], TASK_ID[1], LEASE],
         usage: &["claim [--id TASK] [--lease SECONDS]", "claim [<task>]"],
         about: "take a todo task (the given one, else the best next one) under a lease \
-                (default 900 s); prints the task and the lease token that renew, release and \
+                (--lease 1-86400 s, default 900); prints the task and the lease token that renew, release and \
                 complete need. Prints nothing to claim (JSON null) and exits 0 when none is free",
     },
     CommandDef {
@@ -151,7 +151,7 @@ const COMMANDS: &[CommandDef] = &[
             "renew --id TASK --token K [--lease SECONDS]",
             "renew <task> <token>",
         ],
-        about: "extend your lease on a claimed task to SECONDS from now (default 900)",
+        about: "extend your lease on a claimed task to SECONDS from now (1-86400; default 900)",
     },
     CommandDef {
         name: "release",

@@ -424,6 +424,8 @@ impl Actor {
 
     /// Sends to every agent of `role` in the actor's group (tier 0: every group).
     pub fn send_to_role(&self, role: &str, content: &str) -> Result<Delivery> {
+        // The role ends up in the audit row: it obeys the same rule as a registered role.
+        ids::validate_token("role", role)?;
         self.fan_out(content, &format!("role {role}"), |c, me| {
             agents::principals(
                 c,

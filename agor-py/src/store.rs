@@ -96,7 +96,10 @@ pub(crate) fn open(
 ///
 /// Create it with `agor.open(path)`. Every method is one transaction. A store may be used from
 /// several threads; calls release the GIL while they run. `close()` (or leaving a `with`
-/// block) drops the connection for the store and every actor made from it.
+/// block) drops the connection for the store and every actor made from it; afterwards every
+/// call, from any thread, raises `StorageError`. In a child made by `os.fork()` the store
+/// raises `StorageError` ("opened in another process"): open the file again there. `fork()`
+/// waits for calls running in other threads, so the child never inherits a lock mid-call.
 #[pyclass(frozen, module = "agor")]
 #[derive(Debug)]
 pub struct Store {

@@ -53,7 +53,11 @@ def _error_kinds() -> List[Tuple[str, str]]: ...
 
 @final
 class Store:
-    """An open agor database: one SQLite file shared by many processes."""
+    """An open agor database: one SQLite file shared by many processes.
+
+    After ``close()`` every call, from any thread, raises ``StorageError``. A child process
+    forked while a store is open gets ``StorageError`` from that store ("opened in another
+    process; open it again after fork") and calls ``agor.open`` again."""
 
     @property
     def path(self) -> str: ...

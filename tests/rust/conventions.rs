@@ -183,6 +183,9 @@ fn every_text_field_has_a_cap() {
         dev.ack(&msg.id, &bytes(MAX_SESSION_ID_BYTES + 1)),
         "session id",
     );
+    // Names used only as filters are capped too: they reach the audit log.
+    invalid(mgr.send_to_role(&bytes(5 << 20), "hi"), "role filter");
+    invalid(mgr.send_to_pattern(&bytes(5 << 20), "hi"), "pattern");
 }
 
 #[test]
