@@ -198,8 +198,10 @@ agor_status agor_store_path(const agor_store *store, char **out_path);
  * Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists.
  *
  * `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
- * default. `model` and `cwd` may be NULL. `out_agent` may be NULL; otherwise it receives the
- * agent as JSON, which the caller frees with `agor_string_free`.
+ * default. `model` and `cwd` may be NULL. Text is capped in bytes (name and model 256, cwd
+ * 4096; id, role and group 64 characters of `[A-Za-z0-9_-]`); a longer or blank (only
+ * whitespace or invisible characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL;
+ * otherwise it receives the agent as JSON, which the caller frees with `agor_string_free`.
  */
 agor_status agor_register_agent(const agor_store *store,
                                 const char *id,
@@ -500,8 +502,8 @@ agor_status agor_clear_dead_letters(const agor_actor *actor,
  * NULL: medium), `assign_to` (agent id or prefix) and `parent` (task id or prefix) may be
  * NULL. For tags, a definition of done or a backlog start use `agor_create_task_json`.
  *
- * Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (empty title,
- * unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
+ * Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (blank title, title
+ * over 1 KiB or description over 64 KiB, unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
  *
  * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
  * frees with `agor_string_free`.
@@ -653,8 +655,9 @@ agor_status agor_release_task(const agor_actor *actor,
  * `summary` is one line. `artifacts` points to `n_artifacts` strings such as
  * `"file:src/lib.rs"` (may be NULL when `n_artifacts` is 0; a NULL element is
  * `AGOR_NULL_ARGUMENT`). `result_ref` and `next` may be NULL. A wrong token, or a lease that
- * lapsed, fails with `AGOR_LEASE`; an empty or multi-line summary or artifact with
- * `AGOR_INVALID_INPUT`.
+ * lapsed, fails with `AGOR_LEASE`; a blank or multi-line summary or artifact, more than 100
+ * artifacts, or a field over its cap (summary, each artifact and `result_ref` 1 KiB, `next`
+ * 4 KiB) with `AGOR_INVALID_INPUT`.
  *
  * Ownership: nothing passed in is kept. `out_task` may be NULL; otherwise it receives the task
  * (with its `completion`) as JSON, which the caller frees with `agor_string_free`.

@@ -111,8 +111,10 @@ pub extern "C" fn agor_store_path(
 /// Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists.
 ///
 /// `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
-/// default. `model` and `cwd` may be NULL. `out_agent` may be NULL; otherwise it receives the
-/// agent as JSON, which the caller frees with `agor_string_free`.
+/// default. `model` and `cwd` may be NULL. Text is capped in bytes (name and model 256, cwd
+/// 4096; id, role and group 64 characters of `[A-Za-z0-9_-]`); a longer or blank (only
+/// whitespace or invisible characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL;
+/// otherwise it receives the agent as JSON, which the caller frees with `agor_string_free`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
 pub unsafe extern "C" fn agor_register_agent(

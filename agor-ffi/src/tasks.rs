@@ -77,8 +77,8 @@ fn new_task_from_json(json: &str) -> Result<NewTask, FfiError> {
 /// NULL: medium), `assign_to` (agent id or prefix) and `parent` (task id or prefix) may be
 /// NULL. For tags, a definition of done or a backlog start use `agor_create_task_json`.
 ///
-/// Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (empty title,
-/// unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
+/// Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (blank title, title
+/// over 1 KiB or description over 64 KiB, unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
 ///
 /// Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
 /// frees with `agor_string_free`.
@@ -338,8 +338,9 @@ pub unsafe extern "C" fn agor_release_task(
 /// `summary` is one line. `artifacts` points to `n_artifacts` strings such as
 /// `"file:src/lib.rs"` (may be NULL when `n_artifacts` is 0; a NULL element is
 /// `AGOR_NULL_ARGUMENT`). `result_ref` and `next` may be NULL. A wrong token, or a lease that
-/// lapsed, fails with `AGOR_LEASE`; an empty or multi-line summary or artifact with
-/// `AGOR_INVALID_INPUT`.
+/// lapsed, fails with `AGOR_LEASE`; a blank or multi-line summary or artifact, more than 100
+/// artifacts, or a field over its cap (summary, each artifact and `result_ref` 1 KiB, `next`
+/// 4 KiB) with `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: nothing passed in is kept. `out_task` may be NULL; otherwise it receives the task
 /// (with its `completion`) as JSON, which the caller frees with `agor_string_free`.
