@@ -485,3 +485,32 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         _ => Error::Storage(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a child sees after fork(): a store opened by another pid, whose connection lock a
+    /// thread of the parent may have held at that moment (it is never released in the child).
+    #[test]
+    fn a_store_from_another_process_refuses_without_waiting_for_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("fork.db")).unwrap();
+        let mut inner = Arc::try_unwrap(store.inner).unwrap();
+        let other = std::process::id().wrapping_add(1);
+        inner.opened_by = other;
+        // Also exercises the drop path: the connection is leaked, not closed.
+        inner.conn.get_mut().unwrap().opened_by = other;
+        let forked = Store {
+            inner: Arc::new(inner),
+        };
+        let _held = forked.inner.conn.lock().unwrap();
+        let e = forked.schema_version().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Storage);
+        assert!(
+            matches!(e, Error::OtherProcess { opened_by, .. } if opened_by == other),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("open it again after fork"), "{e}");
+    }
+}
