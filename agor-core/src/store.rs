@@ -184,11 +184,11 @@ impl Store {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, OwnedConnection>> {
-        // Checked before locking: after fork() the child holds a copy of the mutex, which may
-        // have been locked by another thread of the parent, and that lock is never released.
         // A child process must not use the parent's SQLite connection at all (SQLite forbids
-        // carrying one across fork), so it gets a clear error and opens the file again.
-        let opened_by = self.inner.conn_pid();
+        // carrying one across fork), so it gets a clear error and opens the file again. Checked
+        // before locking: the child's copy of the mutex may have been locked by another thread
+        // of the parent, and nothing would ever release it.
+        let opened_by = self.inner.opened_by;
         if opened_by != std::process::id() {
             return Err(Error::OtherProcess {
                 path: self.inner.path.clone(),
@@ -247,13 +247,6 @@ impl Store {
             path: self.inner.path.clone(),
             reason: format!("{reason}; writes are refused"),
         }
-    }
-}
-
-impl Inner {
-    /// The process that opened the connection (read without taking the connection lock).
-    fn conn_pid(&self) -> u32 {
-        self.opened_by
     }
 }
 
