@@ -25,9 +25,9 @@ pub(crate) fn call_core<'py, T: ToPy + Send>(
 }
 
 /// A count argument (a limit, a lease length) given as any Python int, judged by the core's one
-/// rule (`agor_core::Count`): absent (None) is `default`, else 1..=max. 0, negatives and values
-/// past the max — however many digits — raise the same `InvalidInputError`, never
-/// `OverflowError` and never an empty result.
+/// rule (`agor_core::Count`): None stays None (the caller applies the documented default),
+/// else 1..=max. 0, negatives and values past the max — however many digits — raise the same
+/// `InvalidInputError`, never `OverflowError` and never an empty result.
 pub(crate) fn count(
     py: Python<'_>,
     kind: agor_core::Count,
