@@ -107,3 +107,41 @@ def test_child_after_fork_gets_clear_error_not_a_hang(db_path: Path) -> None:
         timeout=120,
     )
     assert out.strip() == "ok"
+
+
+def test_close_while_threads_are_calling(db_path: Path) -> None:
+    # Calls already running finish on their own clone of the connection; every later call, in
+    # every thread, raises StorageError; nothing waits for ever.
+    out = run_python(
+        """
+        import sys, threading, time, agor
+        sys.setswitchinterval(1e-6)
+        store = agor.open(sys.argv[1])
+        store.register_agent("m1", "M", "manager", "g")
+        store.register_agent("d1", "D", "project", "g")
+        store.allow("m1", "d1")
+        me = store.as_agent("m1")
+        outcomes = []
+        def worker():
+            while True:
+                try:
+                    me.send("d1", "x")
+                    me.history("d1", limit=3)
+                except agor.StorageError as e:
+                    outcomes.append("closed" in str(e))
+                    return
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.2)
+        store.close()
+        for t in threads:
+            t.join(10)
+        assert not any(t.is_alive() for t in threads), "a thread hung after close()"
+        assert outcomes == [True] * 6, outcomes
+        print("ok")
+        """,
+        str(db_path),
+        timeout=40,
+    )
+    assert out.strip() == "ok"
