@@ -32,9 +32,10 @@
 #define AGOR_TIER_DEFAULT -1
 
 /**
- * Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
+ * Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s;
+ * `(uint32_t)-1`). 0 means what it means in Rust and Python: do not wait at all.
  */
-#define AGOR_DEFAULT_BUSY_TIMEOUT 0
+#define AGOR_DEFAULT_BUSY_TIMEOUT UINT32_MAX
 
 /**
  * Pass as `threshold_secs` to `agor_stale_agents` for the store's own threshold.
@@ -42,9 +43,16 @@
 #define AGOR_STALE_DEFAULT -1
 
 /**
- * `limit` argument value meaning "no limit" (every list function accepts it).
+ * Pass as `limit` for the function's documented default (`(uint32_t)-1`). Every other
+ * `limit` must be 1 to `AGOR_MAX_LIMIT`: 0 and larger values fail with `AGOR_INVALID_INPUT`,
+ * as in every agor surface (0 never means "all").
  */
-#define AGOR_NO_LIMIT 0
+#define AGOR_DEFAULT_LIMIT UINT32_MAX
+
+/**
+ * Largest `limit` any list function accepts.
+ */
+#define AGOR_MAX_LIMIT 10000
 
 /**
  * Pass as `dead_letter_id` to act on every dead letter the actor may see.
@@ -52,9 +60,16 @@
 #define AGOR_ALL_DEAD_LETTERS -1
 
 /**
- * Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease (15 min).
+ * Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease
+ * (15 min; `(uint32_t)-1`). Every other value must be 1 to `AGOR_MAX_LEASE_SECS`: 0 and
+ * longer leases fail with `AGOR_INVALID_INPUT`, as in every agor surface.
  */
-#define AGOR_DEFAULT_LEASE 0
+#define AGOR_DEFAULT_LEASE UINT32_MAX
+
+/**
+ * Longest lease one claim or renewal may ask for: one day, in seconds.
+ */
+#define AGOR_MAX_LEASE_SECS ((24 * 60) * 60)
 
 /**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
@@ -161,7 +176,7 @@ agor_status agor_store_open(const char *path, agor_store **out_store);
 /**
  * Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
  * write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
- * `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+ * 0 fails at once, `AGOR_DEFAULT_BUSY_TIMEOUT` waits 10 s), and `read_only` opens an existing file for reading
  * only, so every write fails with `AGOR_READ_ONLY`.
  *
  * Ownership: as for `agor_store_open`.
@@ -201,8 +216,10 @@ agor_status agor_store_backup(const agor_store *store, const char *path);
  *
  * `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
  * default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
- * be NULL. `out_agent` may be NULL; otherwise it receives the agent as JSON, which the
- * caller frees with `agor_string_free`.
+ * be NULL. Text is capped in bytes (name and model 256, cwd 4096; id, role and group 64
+ * characters of `[A-Za-z0-9_-]`); a longer or blank (only whitespace or invisible
+ * characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL; otherwise it receives
+ * the agent as JSON, which the caller frees with `agor_string_free`.
  */
 agor_status agor_register_agent(const agor_store *store,
                                 const char *id,
@@ -376,7 +393,8 @@ agor_status agor_reply(const agor_actor *actor,
 
 /**
  * The actor's inbox as a JSON array: unread messages oldest first, or with `all` every
- * message newest first; at most `limit` (`AGOR_NO_LIMIT` for all). Marks nothing read.
+ * message newest first. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for every
+ * one; anything else is `AGOR_INVALID_INPUT`. Marks nothing read.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -428,8 +446,9 @@ agor_status agor_ack(const agor_actor *actor,
 agor_status agor_unread_count(const agor_actor *actor, int64_t *out_count);
 
 /**
- * The last `limit` messages (`AGOR_NO_LIMIT` for all) between the actor and agent `other`,
- * oldest first, as a JSON array.
+ * The last `limit` messages between the actor and agent `other`, oldest first, as a JSON
+ * array. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 20; anything else is
+ * `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -439,8 +458,9 @@ agor_status agor_history(const agor_actor *actor,
                          char **out_messages);
 
 /**
- * The newest `limit` messages (`AGOR_NO_LIMIT` for all) of `group` (NULL: the actor's own
- * group), newest first, as a JSON array. Admins (tier 0) only.
+ * The newest `limit` messages of `group` (NULL: the actor's own group), newest first, as a
+ * JSON array. Admins (tier 0) only. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT`
+ * for 50; anything else is `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
  */
@@ -522,8 +542,9 @@ agor_status agor_post(const agor_actor *actor,
                       char **out_post);
 
 /**
- * The last `limit` posts (`AGOR_NO_LIMIT` for all) of `channel`, oldest first, as a JSON
- * array. Members, managers and admins.
+ * The last `limit` posts of `channel`, oldest first, as a JSON array. Members, managers and
+ * admins. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 30; anything else is
+ * `AGOR_INVALID_INPUT`.
  *
  * Ownership: `*out_posts` receives a string the caller frees with `agor_string_free`.
  */
@@ -587,8 +608,8 @@ agor_status agor_clear_dead_letters(const agor_actor *actor,
  * NULL: medium), `assign_to` (agent id or prefix) and `parent` (task id or prefix) may be
  * NULL. For tags, a definition of done or a backlog start use `agor_create_task_json`.
  *
- * Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (empty title,
- * unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
+ * Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (blank title, title
+ * over 1 KiB or description over 64 KiB, unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
  *
  * Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
  * frees with `agor_string_free`.
@@ -705,11 +726,12 @@ agor_status agor_delete_task(const agor_actor *actor, const char *task_id);
 agor_status agor_board(const agor_actor *actor, char **out_board);
 
 /**
- * Claims a todo task under a lease of `lease_secs` seconds (`AGOR_DEFAULT_LEASE` for 15 min,
- * at most one day): task `task_id`, or with NULL the best next one of the actor's group.
+ * Claims a todo task under a lease of `lease_secs` seconds (1 to `AGOR_MAX_LEASE_SECS`, or
+ * `AGOR_DEFAULT_LEASE` for 15 min): task `task_id`, or with NULL the best next one of the
+ * actor's group.
  *
  * Errors: `AGOR_ALREADY_CLAIMED` (another agent holds it), `AGOR_INVALID_INPUT` (the task is
- * not todo, or the lease is too long), `AGOR_PERMISSION_DENIED` (architects and testers).
+ * not todo, or the lease is 0 or too long), `AGOR_PERMISSION_DENIED` (architects and testers).
  *
  * Ownership: `*out_claim` receives JSON `{"task": {...}, "token": "...", "expires_at": N}`,
  * which the caller frees with `agor_string_free`, or NULL (with `AGOR_OK`) when there is
@@ -721,8 +743,9 @@ agor_status agor_claim_task(const agor_actor *actor,
                             char **out_claim);
 
 /**
- * Extends the actor's live lease on a task to `lease_secs` from now (`AGOR_DEFAULT_LEASE`
- * for 15 min). A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
+ * Extends the actor's live lease on a task to `lease_secs` from now (1 to
+ * `AGOR_MAX_LEASE_SECS`, or `AGOR_DEFAULT_LEASE` for 15 min; else `AGOR_INVALID_INPUT`).
+ * A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
  *
  * Ownership: `out_claim` may be NULL; otherwise it receives the claim as JSON (as from
  * `agor_claim_task`), which the caller frees with `agor_string_free`.
@@ -752,8 +775,9 @@ agor_status agor_release_task(const agor_actor *actor,
  * `summary` is one line. `artifacts` points to `n_artifacts` strings such as
  * `"file:src/lib.rs"` (may be NULL when `n_artifacts` is 0; a NULL element is
  * `AGOR_NULL_ARGUMENT`). `result_ref` and `next` may be NULL. A wrong token, or a lease that
- * lapsed, fails with `AGOR_LEASE`; an empty or multi-line summary or artifact with
- * `AGOR_INVALID_INPUT`.
+ * lapsed, fails with `AGOR_LEASE`; a blank or multi-line summary or artifact, more than 100
+ * artifacts, or a field over its cap (summary, each artifact and `result_ref` 1 KiB, `next`
+ * 4 KiB) with `AGOR_INVALID_INPUT`.
  *
  * Ownership: nothing passed in is kept. `out_task` may be NULL; otherwise it receives the task
  * (with its `completion`) as JSON, which the caller frees with `agor_string_free`.

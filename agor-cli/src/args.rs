@@ -338,6 +338,25 @@ impl Parsed {
         }
     }
 
+    /// A count option (`--limit`, `--lease`): absent is `None`; anything given is judged by the
+    /// core's one rule, so `--limit 0`, `-1` or a 30-digit number is a usage error worded
+    /// exactly as the library's `InvalidInput` error.
+    pub fn count(&mut self, long: &str, kind: agor_core::Count) -> Result<Option<u32>> {
+        let Some(v) = self.value(long)? else {
+            return Ok(None);
+        };
+        let digits = v.strip_prefix(['-', '+']).unwrap_or(&v);
+        let judged = match v.parse::<i128>() {
+            Ok(n) => kind.check(n),
+            // A whole number too wide even for i128: out of range, shown as written.
+            Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(kind.out_of_range(&v))
+            }
+            Err(_) => return usage(format!("--{long} must be a whole number, not '{v}'")),
+        };
+        judged.map(Some).map_err(|e| UsageError::new(e.to_string()))
+    }
+
     /// The next positional, if any.
     pub fn positional(&mut self, what: &str) -> Result<Option<String>> {
         self.positionals

@@ -10,6 +10,7 @@ use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
 use crate::lenient;
 use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+use crate::text;
 use crate::Store;
 
 /// The default tier of a role: admin 0; manager, architect, tester, reviewer 1; anything else 2.
@@ -196,7 +197,9 @@ impl NewAgent {
 
     fn validate(&self) -> Result<()> {
         validate_agent_id(&self.id)?;
-        validate_label("name", &self.name, 200)?;
+        validate_label("name", &self.name, text::MAX_NAME_BYTES)?;
+        text::cap_optional("model", self.model.as_deref(), text::MAX_MODEL_BYTES)?;
+        text::cap_optional("cwd", self.cwd.as_deref(), text::MAX_CWD_BYTES)?;
         ids::validate_token("role", &self.role)?;
         ids::validate_token("group", &self.group)?;
         if let Some(t) = self.tier {

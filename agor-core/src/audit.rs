@@ -41,7 +41,9 @@ pub(crate) fn audit_sql(by_agent: bool) -> &'static str {
 
 impl Store {
     /// The newest audit rows first, optionally only those of one agent.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`](crate::Error::InvalidInput).
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        crate::numbers::check_limit(limit)?;
         self.read(|c| {
             let mut stmt = c.prepare_cached(audit_sql(agent_id.is_some()))?;
             let rows = stmt.query_map(rusqlite::params![agent_id, limit], |r| {

@@ -310,7 +310,9 @@ impl Actor {
     }
 
     /// The last `limit` posts of a channel, oldest first. Members, managers and tier 0.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`].
     pub fn channel_history(&self, channel: &str, limit: u32) -> Result<Vec<ChannelMessage>> {
+        crate::numbers::check_limit(limit)?;
         self.read_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::ReadChannel, &ch)?;

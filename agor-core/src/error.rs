@@ -163,6 +163,11 @@ pub enum Error {
         waited_ms: u64,
     },
 
+    /// The store was opened by another process: this one is a child forked from it. SQLite
+    /// connections must not cross fork(), so the child opens the file again.
+    #[error("store {} was opened in another process (pid {opened_by}); open it again after fork", path.display())]
+    OtherProcess { path: PathBuf, opened_by: u32 },
+
     /// The storage engine failed.
     #[error("storage error: {0}")]
     Storage(StorageError),
@@ -276,7 +281,10 @@ impl Error {
             Error::SchemaTooNew { .. } | Error::NotAgorDatabase { .. } => ErrorKind::Schema,
             Error::ReadOnly { .. } => ErrorKind::ReadOnly,
             Error::Busy { .. } => ErrorKind::Busy,
-            Error::Storage(_) | Error::Migration { .. } | Error::Io { .. } => ErrorKind::Storage,
+            Error::Storage(_)
+            | Error::Migration { .. }
+            | Error::Io { .. }
+            | Error::OtherProcess { .. } => ErrorKind::Storage,
         }
     }
 

@@ -4,13 +4,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, ObjectKind, Result};
-
-/// Largest message or comment body accepted, in bytes of UTF-8 (256 KiB).
-/// Larger payloads belong in a file referenced from the message.
-pub const MAX_CONTENT_BYTES: usize = 256 * 1024;
-
-/// Longest agent id, channel name or role.
-pub const MAX_ID_LEN: usize = 64;
+use crate::text::{self, MAX_CONTENT_BYTES, MAX_ID_LEN};
 
 /// How many candidates an ambiguity error lists.
 const MAX_CANDIDATES: usize = 8;
@@ -45,11 +39,10 @@ pub(crate) fn validate_token(field: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a message, post or comment body: not blank, at most [`MAX_CONTENT_BYTES`].
+/// Checks a message, post or comment body: not blank (see [`crate::is_blank`]), at most
+/// [`MAX_CONTENT_BYTES`].
 pub fn validate_content(content: &str) -> Result<()> {
-    if content.trim().is_empty() {
-        return Err(Error::invalid("content", "must not be empty"));
-    }
+    text::require_not_blank("content", content)?;
     if content.len() > MAX_CONTENT_BYTES {
         return Err(Error::invalid(
             "content",
@@ -62,18 +55,9 @@ pub fn validate_content(content: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a free-text label such as an agent's display name.
+/// Checks a free-text label such as an agent's display name: not blank, at most `max` bytes.
 pub(crate) fn validate_label(field: &'static str, value: &str, max: usize) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if value.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("longer than {max} characters"),
-        ));
-    }
-    Ok(())
+    text::label(field, value, max)
 }
 
 /// Where ids of one kind live.
@@ -233,6 +217,7 @@ mod tests {
     fn content_limits() {
         assert!(validate_content("hi").is_ok());
         assert!(validate_content("  \n\t").is_err());
+        assert!(validate_content("\0\u{200B}\u{FEFF}").is_err());
         assert!(validate_content(&"a".repeat(MAX_CONTENT_BYTES)).is_ok());
         assert!(validate_content(&"a".repeat(MAX_CONTENT_BYTES + 1)).is_err());
     }

@@ -8,7 +8,6 @@ use crate::agents::{Actor, Member};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::ids::validate_label;
 use crate::rules::{Action, Target};
 use crate::tasks::{self, Completion, Task, TaskStatus};
 
@@ -35,13 +34,7 @@ fn deadline(now_ms: i64, secs: u32) -> i64 {
 }
 
 fn validate_lease(secs: u32) -> Result<()> {
-    if secs == 0 || secs > MAX_LEASE_SECS {
-        return Err(Error::invalid(
-            "lease",
-            format!("{secs} s is outside 1..={MAX_LEASE_SECS} s"),
-        ));
-    }
-    Ok(())
+    crate::numbers::Count::LeaseSecs.check(secs).map(drop)
 }
 
 /// Refuses unless `token` is the live lease on `task`.
@@ -224,20 +217,7 @@ impl Actor {
         completion: &Completion,
         review: bool,
     ) -> Result<Task> {
-        validate_label("summary", &completion.summary, 500)?;
-        if completion.summary.contains('\n') {
-            return Err(Error::invalid("summary", "must be one line"));
-        }
-        if let Some(bad) = completion
-            .artifacts
-            .iter()
-            .find(|a| a.trim().is_empty() || a.contains('\n'))
-        {
-            return Err(Error::invalid(
-                "artifact",
-                format!("{bad:?} must be one non-empty line"),
-            ));
-        }
+        completion.validate()?;
         let to = if review {
             TaskStatus::Review
         } else {

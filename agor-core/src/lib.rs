@@ -29,6 +29,7 @@ mod leases;
 mod lenient;
 mod liveness;
 mod messages;
+mod numbers;
 pub mod ops;
 #[cfg(test)]
 mod query_plans;
@@ -36,6 +37,7 @@ pub mod rules;
 mod schema;
 mod store;
 mod tasks;
+mod text;
 
 pub use agents::{
     default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
@@ -45,10 +47,20 @@ pub use audit::AuditEntry;
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
-pub use ids::{validate_agent_id, validate_content, MAX_CONTENT_BYTES, MAX_ID_LEN};
+pub use ids::{validate_agent_id, validate_content};
 pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
 pub use liveness::{DeadLetter, Heartbeat, StaleAgent};
 pub use messages::{Delivery, Message};
+pub use numbers::{
+    Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
+    DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
+};
 pub use schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
 pub use tasks::{Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus};
+pub use text::{
+    is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
+    MAX_DEFINITION_OF_DONE_BYTES, MAX_DESCRIPTION_BYTES, MAX_ID_LEN, MAX_MODEL_BYTES,
+    MAX_NAME_BYTES, MAX_NEXT_BYTES, MAX_RESULT_REF_BYTES, MAX_SESSION_ID_BYTES, MAX_SUMMARY_BYTES,
+    MAX_TAGS, MAX_TITLE_BYTES,
+};

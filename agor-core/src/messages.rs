@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, Scope, MESSAGES};
 use crate::lenient;
 use crate::liveness::{self, Staleness};
+use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
 
 /// A direct message.
@@ -260,8 +261,10 @@ impl Actor {
     }
 
     /// Unread messages oldest first (`all = false`), or every message newest first.
-    /// Never marks anything read.
+    /// Never marks anything read. `limit`: `None` for every matching message, else
+    /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT); anything else is [`Error::InvalidInput`].
     pub fn inbox(&self, all: bool, limit: Option<u32>) -> Result<Vec<Message>> {
+        limit.map(check_limit).transpose()?;
         let limit = limit.map_or(-1, i64::from);
         self.read_tx(|c, me| {
             if all {
@@ -330,7 +333,7 @@ impl Actor {
     /// Records that `session_id` has seen a message addressed to the actor.
     /// Returns false when that session had already acknowledged it.
     pub fn ack(&self, message_id: &str, session_id: &str) -> Result<bool> {
-        ids::validate_label("session id", session_id, 200)?;
+        ids::validate_label("session id", session_id, crate::text::MAX_SESSION_ID_BYTES)?;
         self.write_tx(|c, me| {
             let msg = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
             if msg.to_agent != me.id {
@@ -365,7 +368,9 @@ impl Actor {
     }
 
     /// The last `limit` messages between the actor and `other`, oldest first.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`].
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
+        check_limit(limit)?;
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
             let mut msgs = query(c, HISTORY_TAIL_SQL, params![me.id, other.id, limit])?;
@@ -375,7 +380,9 @@ impl Actor {
     }
 
     /// The newest messages of a group (default: the actor's), newest first. Tier 0 only.
+    /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`].
     pub fn feed(&self, group: Option<&str>, limit: u32) -> Result<Vec<Message>> {
+        check_limit(limit)?;
         self.read_tx(|c, me| {
             me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
@@ -435,6 +442,8 @@ impl Actor {
 
     /// Sends to every agent of `role` in the actor's group (tier 0: every group).
     pub fn send_to_role(&self, role: &str, content: &str) -> Result<Delivery> {
+        // The role ends up in the audit row: it obeys the same rule as a registered role.
+        ids::validate_token("role", role)?;
         self.fan_out(content, &format!("role {role}"), |c, me| {
             agents::principals(
                 c,
@@ -447,7 +456,7 @@ impl Actor {
     /// Sends to every agent whose id matches the glob (`*`, `?`, `[...]`), in the actor's group
     /// (tier 0: every group).
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
-        ids::validate_label("pattern", pattern, ids::MAX_ID_LEN)?;
+        ids::validate_label("pattern", pattern, crate::text::MAX_ID_LEN)?;
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
             agents::principals(
                 c,

@@ -1,6 +1,7 @@
 //! Opening the shared database file, connection pragmas, and the one write-transaction helper.
 //! Every public operation runs through `Store::write` or `Store::read` exactly once.
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -122,7 +123,8 @@ impl StoreBuilder {
         let conn = open_connection(&path, &self)?;
         Ok(Store {
             inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
+                conn: Mutex::new(OwnedConnection::new(conn)),
+                opened_by: std::process::id(),
                 path,
                 busy_timeout: self.busy_timeout,
                 stale_after: self.stale_after,
@@ -159,7 +161,9 @@ pub struct Store {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    conn: Mutex<Connection>,
+    conn: Mutex<OwnedConnection>,
+    /// `std::process::id()` at open, compared on every call to notice a fork.
+    opened_by: u32,
     path: PathBuf,
     busy_timeout: Duration,
     pub(crate) stale_after: Duration,
@@ -211,10 +215,21 @@ impl Store {
         self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> Result<MutexGuard<'_, OwnedConnection>> {
+        // A child process must not use the parent's SQLite connection at all (SQLite forbids
+        // carrying one across fork), so it gets a clear error and opens the file again. Checked
+        // before locking: the child's copy of the mutex may have been locked by another thread
+        // of the parent, and nothing would ever release it.
+        let opened_by = self.inner.opened_by;
+        if opened_by != std::process::id() {
+            return Err(Error::OtherProcess {
+                path: self.inner.path.clone(),
+                opened_by,
+            });
+        }
         // A panic inside an operation leaves the connection usable: the transaction guard
         // rolled back while unwinding, so the poison flag carries no information.
-        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
+        Ok(self.inner.conn.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: commit on `Ok`, roll back on `Err`.
@@ -222,7 +237,7 @@ impl Store {
     /// Lock waits happen at `BEGIN` (where nothing is written yet), so a busy error never
     /// hides a committed write. A `COMMIT` that meets a busy lock is retried, not abandoned.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         if conn.is_readonly(rusqlite::DatabaseName::Main)? {
             return Err(self.read_only_error("the file was opened read-only"));
         }
@@ -240,7 +255,7 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<Option<T>> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         if conn.is_readonly(rusqlite::DatabaseName::Main)? {
             return Ok(None);
         }
@@ -269,7 +284,7 @@ impl Store {
 
     /// Runs `f` in one read transaction (a consistent snapshot; never blocks writers in WAL).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         run_cached(&conn, "BEGIN DEFERRED")?;
         let guard = TxGuard::new(&conn, Instant::now());
         let value = f(&conn)?;
@@ -280,7 +295,8 @@ impl Store {
     /// Runs `f` as a single statement's implicit transaction, for reads that are one query.
     /// Saves the explicit BEGIN/COMMIT pair on the hottest paths (`unread_count`).
     pub(crate) fn read_one<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        let conn = self.lock()?;
+        f(&conn)
     }
 
     fn classify(&self, e: Error) -> Error {
@@ -296,6 +312,47 @@ impl Store {
         Error::ReadOnly {
             path: self.inner.path.clone(),
             reason: format!("{reason}; writes are refused"),
+        }
+    }
+}
+
+/// The SQLite connection and the process that opened it. Dropped in another process (a child
+/// after fork, when its copy of the store goes away) the connection is leaked, not closed:
+/// closing it there would run SQLite's close path on state that belongs to the parent — its
+/// file descriptors, its in-memory lock table and POSIX locks, its WAL index — and could
+/// release the parent's locks or unlink files the parent still uses.
+#[derive(Debug)]
+pub(crate) struct OwnedConnection {
+    conn: Option<Connection>,
+    opened_by: u32,
+}
+
+impl OwnedConnection {
+    fn new(conn: Connection) -> Self {
+        OwnedConnection {
+            conn: Some(conn),
+            opened_by: std::process::id(),
+        }
+    }
+}
+
+impl Deref for OwnedConnection {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // Only `drop` empties the option, so every borrow sees the connection.
+        self.conn
+            .as_ref()
+            .expect("the connection is present until drop")
+    }
+}
+
+impl Drop for OwnedConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.opened_by != std::process::id() {
+                std::mem::forget(conn);
+            }
         }
     }
 }
@@ -523,4 +580,33 @@ fn set_wal(conn: &Connection, timeout: Duration) -> Result<()> {
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a child sees after fork(): a store opened by another pid, whose connection lock a
+    /// thread of the parent may have held at that moment (it is never released in the child).
+    #[test]
+    fn a_store_from_another_process_refuses_without_waiting_for_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("fork.db")).unwrap();
+        let mut inner = Arc::try_unwrap(store.inner).unwrap();
+        let other = std::process::id().wrapping_add(1);
+        inner.opened_by = other;
+        // Also exercises the drop path: the connection is leaked, not closed.
+        inner.conn.get_mut().unwrap().opened_by = other;
+        let forked = Store {
+            inner: Arc::new(inner),
+        };
+        let _held = forked.inner.conn.lock().unwrap();
+        let e = forked.schema_version().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Storage);
+        assert!(
+            matches!(e, Error::OtherProcess { opened_by, .. } if opened_by == other),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("open it again after fork"), "{e}");
+    }
 }

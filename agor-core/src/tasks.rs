@@ -12,6 +12,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
 use crate::lenient;
 use crate::rules::{Action, Target, SYSTEM};
+use crate::text;
 use crate::Store;
 
 /// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
@@ -194,6 +195,33 @@ pub struct Completion {
     pub artifacts: Vec<String>,
     pub result_ref: Option<String>,
     pub next: Option<String>,
+}
+
+impl Completion {
+    /// One non-blank line of summary, at most [`MAX_ARTIFACTS`](text::MAX_ARTIFACTS) one-line
+    /// artifacts, every field within its cap (see the `MAX_*` constants).
+    pub(crate) fn validate(&self) -> Result<()> {
+        validate_label("summary", &self.summary, text::MAX_SUMMARY_BYTES)?;
+        if self.summary.contains('\n') {
+            return Err(Error::invalid("summary", "must be one line"));
+        }
+        text::cap_count("artifacts", &self.artifacts, text::MAX_ARTIFACTS)?;
+        for artifact in &self.artifacts {
+            text::label("artifact", artifact, text::MAX_ARTIFACT_BYTES)?;
+            if artifact.contains('\n') {
+                return Err(Error::invalid(
+                    "artifact",
+                    format!("{artifact:?} must be one line"),
+                ));
+            }
+        }
+        text::cap_optional(
+            "result_ref",
+            self.result_ref.as_deref(),
+            text::MAX_RESULT_REF_BYTES,
+        )?;
+        text::cap_optional("next", self.next.as_deref(), text::MAX_NEXT_BYTES)
+    }
 }
 
 /// A task on the board.
@@ -593,6 +621,7 @@ fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
 }
 
 fn validate_tags(tags: &[String]) -> Result<()> {
+    text::cap_count("tags", tags, text::MAX_TAGS)?;
     tags.iter().try_for_each(|t| ids::validate_token("tag", t))
 }
 
@@ -652,7 +681,13 @@ impl Actor {
 
     /// Creates a task in the actor's group. Managers and tier 0 only.
     pub fn create_task(&self, new: &NewTask) -> Result<Task> {
-        validate_label("title", &new.title, 500)?;
+        validate_label("title", &new.title, text::MAX_TITLE_BYTES)?;
+        text::cap("description", &new.description, text::MAX_DESCRIPTION_BYTES)?;
+        text::cap_optional(
+            "definition of done",
+            new.definition_of_done.as_deref(),
+            text::MAX_DEFINITION_OF_DONE_BYTES,
+        )?;
         validate_tags(&new.tags)?;
         if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
             return Err(Error::invalid(

@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use crate::boundary::text;
-use crate::messages::limit_or_all;
+use crate::messages::given_limit;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
@@ -57,8 +57,9 @@ pub unsafe extern "C" fn agor_post(
     })
 }
 
-/// The last `limit` posts (`AGOR_NO_LIMIT` for all) of `channel`, oldest first, as a JSON
-/// array. Members, managers and admins.
+/// The last `limit` posts of `channel`, oldest first, as a JSON array. Members, managers and
+/// admins. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 30; anything else is
+/// `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: `*out_posts` receives a string the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -71,7 +72,8 @@ pub unsafe extern "C" fn agor_channel_history(
     query(actor, out_posts, "out_posts", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let channel = unsafe { text(channel, "channel") }?;
-        Ok(me.channel_history(channel, limit_or_all(limit))?)
+        let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_CHANNEL_HISTORY_LIMIT);
+        Ok(me.channel_history(channel, limit)?)
     })
 }
 

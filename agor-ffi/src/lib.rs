@@ -50,7 +50,7 @@ pub use messages::{
     agor_ack, agor_broadcast, agor_contacts, agor_feed, agor_history, agor_inbox,
     agor_mark_conversation_read, agor_notify, agor_peek, agor_read, agor_read_unread, agor_reply,
     agor_send, agor_send_to_pattern, agor_send_to_role, agor_unread_count, agor_whoami,
-    AGOR_NO_LIMIT,
+    AGOR_DEFAULT_LIMIT, AGOR_MAX_LIMIT,
 };
 pub use status::{agor_status, agor_status_name};
 pub use store::{
@@ -62,5 +62,5 @@ pub use tasks::{
     agor_assign_task, agor_board, agor_claim_task, agor_comment, agor_complete_task,
     agor_create_task, agor_create_task_json, agor_delete_task, agor_get_task, agor_list_tasks,
     agor_release_task, agor_renew_lease, agor_review_queue_count, agor_reviewer_attention,
-    agor_set_task_status, AGOR_DEFAULT_LEASE,
+    agor_set_task_status, AGOR_DEFAULT_LEASE, AGOR_MAX_LEASE_SECS,
 };

@@ -7,16 +7,18 @@ use crate::boundary::{call, handle, optional_text, put_string, required_out, tex
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
-/// `limit` argument value meaning "no limit" (every list function accepts it).
-pub const AGOR_NO_LIMIT: u32 = 0;
+/// Pass as `limit` for the function's documented default (`(uint32_t)-1`). Every other
+/// `limit` must be 1 to `AGOR_MAX_LIMIT`: 0 and larger values fail with `AGOR_INVALID_INPUT`,
+/// as in every agor surface (0 never means "all").
+pub const AGOR_DEFAULT_LIMIT: u32 = u32::MAX;
 
-/// Translates the C convention (0 = no limit) for core calls that always take a limit.
-pub(crate) fn limit_or_all(limit: u32) -> u32 {
-    if limit == AGOR_NO_LIMIT {
-        u32::MAX
-    } else {
-        limit
-    }
+/// Largest `limit` any list function accepts.
+pub const AGOR_MAX_LIMIT: u32 = 10_000;
+
+/// `None` for `AGOR_DEFAULT_LIMIT`, else the caller's value, which the core checks
+/// (so 0 and values past the maximum get the core's one error and wording).
+pub(crate) fn given_limit(limit: u32) -> Option<u32> {
+    (limit != AGOR_DEFAULT_LIMIT).then_some(limit)
 }
 
 /// The acting agent's own record, as JSON.
@@ -82,7 +84,8 @@ pub unsafe extern "C" fn agor_reply(
 }
 
 /// The actor's inbox as a JSON array: unread messages oldest first, or with `all` every
-/// message newest first; at most `limit` (`AGOR_NO_LIMIT` for all). Marks nothing read.
+/// message newest first. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for every
+/// one; anything else is `AGOR_INVALID_INPUT`. Marks nothing read.
 ///
 /// Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -92,7 +95,7 @@ pub extern "C" fn agor_inbox(
     limit: u32,
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
-    let limit = (limit != AGOR_NO_LIMIT).then_some(limit);
+    let limit = given_limit(limit);
     query(actor, out_messages, "out_messages", |me| {
         Ok(me.inbox(all, limit)?)
     })
@@ -185,8 +188,9 @@ pub extern "C" fn agor_unread_count(
     query(actor, out_count, "out_count", |me| Ok(me.unread_count()?))
 }
 
-/// The last `limit` messages (`AGOR_NO_LIMIT` for all) between the actor and agent `other`,
-/// oldest first, as a JSON array.
+/// The last `limit` messages between the actor and agent `other`, oldest first, as a JSON
+/// array. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 20; anything else is
+/// `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -199,12 +203,14 @@ pub unsafe extern "C" fn agor_history(
     query(actor, out_messages, "out_messages", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let other = unsafe { text(other, "other") }?;
-        Ok(me.history(other, limit_or_all(limit))?)
+        let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_HISTORY_LIMIT);
+        Ok(me.history(other, limit)?)
     })
 }
 
-/// The newest `limit` messages (`AGOR_NO_LIMIT` for all) of `group` (NULL: the actor's own
-/// group), newest first, as a JSON array. Admins (tier 0) only.
+/// The newest `limit` messages of `group` (NULL: the actor's own group), newest first, as a
+/// JSON array. Admins (tier 0) only. `limit`: 1 to `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT`
+/// for 50; anything else is `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: `*out_messages` receives a string the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -217,7 +223,8 @@ pub unsafe extern "C" fn agor_feed(
     query(actor, out_messages, "out_messages", |me| {
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let group = unsafe { optional_text(group, "group") }?;
-        Ok(me.feed(group, limit_or_all(limit))?)
+        let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_FEED_LIMIT);
+        Ok(me.feed(group, limit)?)
     })
 }
 

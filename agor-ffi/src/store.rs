@@ -31,8 +31,9 @@ pub struct agor_actor {
     pub(crate) actor: Actor,
 }
 
-/// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s).
-pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = 0;
+/// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s;
+/// `(uint32_t)-1`). 0 means what it means in Rust and Python: do not wait at all.
+pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = u32::MAX;
 
 /// Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
 /// `~/.local/share/agor/btmsg.db` when `path` is NULL. Same as `agor_store_open_with(path,
@@ -54,7 +55,7 @@ pub unsafe extern "C" fn agor_store_open(
 
 /// Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
 /// write waits for another process's lock before failing with `AGOR_BUSY` (nothing written;
-/// `AGOR_DEFAULT_BUSY_TIMEOUT` for 10 s), and `read_only` opens an existing file for reading
+/// 0 fails at once, `AGOR_DEFAULT_BUSY_TIMEOUT` waits 10 s), and `read_only` opens an existing file for reading
 /// only, so every write fails with `AGOR_READ_ONLY`.
 ///
 /// Ownership: as for `agor_store_open`.
@@ -161,8 +162,10 @@ unsafe fn new_agent(
 ///
 /// `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
 /// default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
-/// be NULL. `out_agent` may be NULL; otherwise it receives the agent as JSON, which the
-/// caller frees with `agor_string_free`.
+/// be NULL. Text is capped in bytes (name and model 256, cwd 4096; id, role and group 64
+/// characters of `[A-Za-z0-9_-]`); a longer or blank (only whitespace or invisible
+/// characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL; otherwise it receives
+/// the agent as JSON, which the caller frees with `agor_string_free`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
 pub unsafe extern "C" fn agor_register_agent(

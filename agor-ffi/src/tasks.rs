@@ -12,9 +12,15 @@ use crate::boundary::{
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
 
-/// Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease (15 min).
-pub const AGOR_DEFAULT_LEASE: u32 = 0;
+/// Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease
+/// (15 min; `(uint32_t)-1`). Every other value must be 1 to `AGOR_MAX_LEASE_SECS`: 0 and
+/// longer leases fail with `AGOR_INVALID_INPUT`, as in every agor surface.
+pub const AGOR_DEFAULT_LEASE: u32 = u32::MAX;
 
+/// Longest lease one claim or renewal may ask for: one day, in seconds.
+pub const AGOR_MAX_LEASE_SECS: u32 = 24 * 60 * 60;
+
+/// The default for `AGOR_DEFAULT_LEASE`, else the caller's value for the core to check.
 fn lease(lease_secs: u32) -> u32 {
     if lease_secs == AGOR_DEFAULT_LEASE {
         DEFAULT_LEASE_SECS
@@ -71,8 +77,8 @@ fn new_task_from_json(json: &str) -> Result<NewTask, FfiError> {
 /// NULL: medium), `assign_to` (agent id or prefix) and `parent` (task id or prefix) may be
 /// NULL. For tags, a definition of done or a backlog start use `agor_create_task_json`.
 ///
-/// Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (empty title,
-/// unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
+/// Errors: `AGOR_PERMISSION_DENIED` (not a manager), `AGOR_INVALID_INPUT` (blank title, title
+/// over 1 KiB or description over 64 KiB, unknown priority), `AGOR_NOT_FOUND` (unknown assignee or parent).
 ///
 /// Ownership: `out_task` may be NULL; otherwise it receives the task as JSON, which the caller
 /// frees with `agor_string_free`.
@@ -278,11 +284,12 @@ pub extern "C" fn agor_board(
     query(actor, out_board, "out_board", |me| Ok(Board(me.board()?)))
 }
 
-/// Claims a todo task under a lease of `lease_secs` seconds (`AGOR_DEFAULT_LEASE` for 15 min,
-/// at most one day): task `task_id`, or with NULL the best next one of the actor's group.
+/// Claims a todo task under a lease of `lease_secs` seconds (1 to `AGOR_MAX_LEASE_SECS`, or
+/// `AGOR_DEFAULT_LEASE` for 15 min): task `task_id`, or with NULL the best next one of the
+/// actor's group.
 ///
 /// Errors: `AGOR_ALREADY_CLAIMED` (another agent holds it), `AGOR_INVALID_INPUT` (the task is
-/// not todo, or the lease is too long), `AGOR_PERMISSION_DENIED` (architects and testers).
+/// not todo, or the lease is 0 or too long), `AGOR_PERMISSION_DENIED` (architects and testers).
 ///
 /// Ownership: `*out_claim` receives JSON `{"task": {...}, "token": "...", "expires_at": N}`,
 /// which the caller frees with `agor_string_free`, or NULL (with `AGOR_OK`) when there is
@@ -306,8 +313,9 @@ pub unsafe extern "C" fn agor_claim_task(
     })
 }
 
-/// Extends the actor's live lease on a task to `lease_secs` from now (`AGOR_DEFAULT_LEASE`
-/// for 15 min). A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
+/// Extends the actor's live lease on a task to `lease_secs` from now (1 to
+/// `AGOR_MAX_LEASE_SECS`, or `AGOR_DEFAULT_LEASE` for 15 min; else `AGOR_INVALID_INPUT`).
+/// A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.
 ///
 /// Ownership: `out_claim` may be NULL; otherwise it receives the claim as JSON (as from
 /// `agor_claim_task`), which the caller frees with `agor_string_free`.
@@ -351,8 +359,9 @@ pub unsafe extern "C" fn agor_release_task(
 /// `summary` is one line. `artifacts` points to `n_artifacts` strings such as
 /// `"file:src/lib.rs"` (may be NULL when `n_artifacts` is 0; a NULL element is
 /// `AGOR_NULL_ARGUMENT`). `result_ref` and `next` may be NULL. A wrong token, or a lease that
-/// lapsed, fails with `AGOR_LEASE`; an empty or multi-line summary or artifact with
-/// `AGOR_INVALID_INPUT`.
+/// lapsed, fails with `AGOR_LEASE`; a blank or multi-line summary or artifact, more than 100
+/// artifacts, or a field over its cap (summary, each artifact and `result_ref` 1 KiB, `next`
+/// 4 KiB) with `AGOR_INVALID_INPUT`.
 ///
 /// Ownership: nothing passed in is kept. `out_task` may be NULL; otherwise it receives the task
 /// (with its `completion`) as JSON, which the caller frees with `agor_string_free`.
@@ -482,5 +491,9 @@ mod tests {
     fn default_lease_is_the_core_default() {
         assert_eq!(lease(AGOR_DEFAULT_LEASE), DEFAULT_LEASE_SECS);
         assert_eq!(lease(60), 60);
+        // 0 is no longer "default": the core refuses it like every surface does.
+        assert_eq!(lease(0), 0);
+        assert_eq!(AGOR_MAX_LEASE_SECS, agor_core::MAX_LEASE_SECS);
+        assert_eq!(crate::messages::AGOR_MAX_LIMIT, agor_core::MAX_LIMIT);
     }
 }

@@ -29,9 +29,9 @@ fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<
     text.parse().map_err(|e| to_py_err(py, e))
 }
 
-/// A lease length in seconds (the core refuses 0 and more than `MAX_LEASE_SECONDS`).
-fn lease(py: Python<'_>, seconds: i64) -> PyResult<u32> {
-    crate::to_u32(py, "lease", seconds)
+/// A lease length in seconds: None is the default (15 min), else 1..=`MAX_LEASE_SECONDS`.
+fn lease(py: Python<'_>, seconds: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+    Ok(crate::count(py, core::Count::LeaseSecs, seconds)?.unwrap_or(core::DEFAULT_LEASE_SECS))
 }
 
 impl Actor {
@@ -191,15 +191,16 @@ impl Actor {
     }
 
     /// Unread messages oldest first, or with `all=True` every message newest first.
-    /// Never marks anything read.
+    /// Never marks anything read. `limit`: None for every one, else 1 to `MAX_LIMIT`
+    /// (anything else raises `InvalidInputError`).
     #[pyo3(signature = (all=false, limit=None))]
     fn inbox<'py>(
         &self,
         py: Python<'py>,
         all: bool,
-        limit: Option<i64>,
+        limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = limit.map(|l| crate::limit(py, l)).transpose()?;
+        let n = crate::count(py, core::Count::Limit, limit.as_ref())?;
         self.call(py, |a| a.inbox(all, n))
     }
 
@@ -253,26 +254,28 @@ impl Actor {
     }
 
     /// The last `limit` messages between this agent and `other`, oldest first.
-    #[pyo3(signature = (other, limit=20))]
+    /// `limit`: 1 to `MAX_LIMIT` (None: 20); anything else raises `InvalidInputError`.
+    #[pyo3(signature = (other, limit=None), text_signature = "($self, other, limit=20)")]
     fn history<'py>(
         &self,
         py: Python<'py>,
         other: String,
-        limit: i64,
+        limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit)?;
+        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_HISTORY_LIMIT)?;
         self.call(py, |a| a.history(&other, n))
     }
 
     /// The newest messages of a group (default: this agent's), newest first. Tier 0 only.
-    #[pyo3(signature = (limit=50, group=None))]
+    /// `limit`: 1 to `MAX_LIMIT` (None: 50); anything else raises `InvalidInputError`.
+    #[pyo3(signature = (limit=None, group=None), text_signature = "($self, limit=50, group=None)")]
     fn feed<'py>(
         &self,
         py: Python<'py>,
-        limit: i64,
+        limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit)?;
+        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_FEED_LIMIT)?;
         self.call(py, |a| a.feed(group.as_deref(), n))
     }
 
@@ -335,8 +338,9 @@ impl Actor {
     fn redeliver_dead_letters<'py>(
         &self,
         py: Python<'py>,
-        id: Option<i64>,
+        id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.redeliver_dead_letters(id))
     }
 
@@ -345,8 +349,9 @@ impl Actor {
     fn clear_dead_letters<'py>(
         &self,
         py: Python<'py>,
-        id: Option<i64>,
+        id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.clear_dead_letters(id))
     }
 
@@ -372,14 +377,15 @@ impl Actor {
     }
 
     /// The last `limit` posts of a channel, oldest first. Members, managers and tier 0.
-    #[pyo3(signature = (channel, limit=30))]
+    /// `limit`: 1 to `MAX_LIMIT` (None: 30); anything else raises `InvalidInputError`.
+    #[pyo3(signature = (channel, limit=None), text_signature = "($self, channel, limit=30)")]
     fn channel_history<'py>(
         &self,
         py: Python<'py>,
         channel: String,
-        limit: i64,
+        limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit)?;
+        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_CHANNEL_HISTORY_LIMIT)?;
         self.call(py, |a| a.channel_history(&channel, n))
     }
 
@@ -482,8 +488,10 @@ impl Actor {
         py: Python<'py>,
         task_id: String,
         status: &str,
-        expected_version: Option<i64>,
+        expected_version: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let expected_version =
+            crate::optional_int_arg(py, "expected_version", expected_version.as_ref())?;
         let status: core::TaskStatus = parse(py, status)?;
         self.call(py, |a| match expected_version {
             Some(v) => a.set_task_status(&task_id, status, v),
@@ -553,28 +561,29 @@ impl Actor {
     ///
     /// Returns a `Claim` (`.task`, `.token`, `.expires_at`), or None when there is nothing to
     /// claim. The task becomes `in_progress` and assigned to this agent until the lease
-    /// (`lease_seconds`, 1 to `MAX_LEASE_SECONDS`) lapses; keep the token for
+    /// (`lease_seconds`, 1 to `MAX_LEASE_SECONDS`, None for 900) lapses; keep the token for
     /// `renew_lease`, `release_task` and `complete_task`. Raises `AlreadyClaimedError` if
     /// another worker holds the task, `InvalidInputError` if it is not `todo`, and
     /// `PermissionDeniedError` for architects and testers.
     #[pyo3(
-        signature = (task_id=None, lease_seconds=i64::from(core::DEFAULT_LEASE_SECS)),
+        signature = (task_id=None, lease_seconds=None),
         text_signature = "($self, task_id=None, lease_seconds=900)"
     )]
     fn claim_task<'py>(
         &self,
         py: Python<'py>,
         task_id: Option<String>,
-        lease_seconds: i64,
+        lease_seconds: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = lease(py, lease_seconds)?;
+        let secs = lease(py, lease_seconds.as_ref())?;
         self.call(py, |a| a.claim_task(task_id.as_deref(), secs))
     }
 
-    /// Extends a live lease to `lease_seconds` from now; returns the renewed `Claim`.
-    /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
+    /// Extends a live lease to `lease_seconds` from now (1 to `MAX_LEASE_SECONDS`; None: 900);
+    /// returns the renewed `Claim`. Raises `LeaseError` if `token` is not the current lease or
+    /// it has lapsed, `InvalidInputError` for a lease length out of range.
     #[pyo3(
-        signature = (task_id, token, lease_seconds=i64::from(core::DEFAULT_LEASE_SECS)),
+        signature = (task_id, token, lease_seconds=None),
         text_signature = "($self, task_id, token, lease_seconds=900)"
     )]
     fn renew_lease<'py>(
@@ -582,9 +591,9 @@ impl Actor {
         py: Python<'py>,
         task_id: String,
         token: String,
-        lease_seconds: i64,
+        lease_seconds: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = lease(py, lease_seconds)?;
+        let secs = lease(py, lease_seconds.as_ref())?;
         self.call(py, |a| a.renew_lease(&task_id, &token, secs))
     }
 

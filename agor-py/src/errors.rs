@@ -97,6 +97,7 @@ fn details<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyDict>> {
         Error::SchemaTooNew { path, .. }
         | Error::NotAgorDatabase { path, .. }
         | Error::ReadOnly { path, .. }
+        | Error::OtherProcess { path, .. }
         | Error::Io { path, .. } => {
             d.set_item("path", path.to_string_lossy())?;
         }

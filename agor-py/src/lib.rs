@@ -3,6 +3,7 @@
 
 mod actor;
 mod errors;
+mod fork;
 mod paths;
 mod records;
 mod store;
@@ -19,26 +20,64 @@ pub(crate) fn call_core<'py, T: ToPy + Send>(
     py: Python<'py>,
     f: impl FnOnce() -> agor_core::Result<T> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    py.detach(f)
+    fork::detached(py, f)
         .map_err(|e| errors::to_py_err(py, e))?
         .into_object(py)
 }
 
-/// A `limit` argument: Python ints are unbounded, the core takes a `u32`.
-pub(crate) fn limit(py: Python<'_>, value: i64) -> PyResult<u32> {
-    to_u32(py, "limit", value)
+/// A count argument (a limit, a lease length) given as any Python int, judged by the core's one
+/// rule (`agor_core::Count`): None stays None (the caller applies the documented default),
+/// else 1..=max. 0, negatives and values past the max — however many digits — raise the same
+/// `InvalidInputError`, never `OverflowError` and never an empty result.
+pub(crate) fn count(
+    py: Python<'_>,
+    kind: agor_core::Count,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<u32>> {
+    let Some(value) = value else { return Ok(None) };
+    match value.extract::<i128>() {
+        Ok(v) => kind.check(v).map(Some),
+        // Wider than i128: out of range by any measure; show it as the caller wrote it.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => {
+            Err(kind.out_of_range(value.str()?))
+        }
+        Err(e) => return Err(e),
+    }
+    .map_err(|e| errors::to_py_err(py, e))
 }
 
-/// An integer argument the core takes as a `u32`, refused with `InvalidInputError` (naming
-/// `field`) when out of range; the core then checks its own bounds.
-pub(crate) fn to_u32(py: Python<'_>, field: &'static str, value: i64) -> PyResult<u32> {
-    u32::try_from(value).map_err(|_| {
-        errors::invalid(
-            py,
-            field,
-            format!("{value} is not between 0 and {}", u32::MAX),
-        )
-    })
+/// An integer argument the core takes as an `i64` (a tier, a version, a dead-letter id), given
+/// as any Python int: one too wide for the core is `InvalidInputError` naming the argument,
+/// like every other bad value, rather than pyo3's `OverflowError`.
+pub(crate) fn int_arg(
+    py: Python<'_>,
+    field: &'static str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<i64> {
+    match value.extract::<i64>() {
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(
+            errors::invalid(py, field, format!("{} is out of range", value.str()?)),
+        ),
+        other => other,
+    }
+}
+
+/// [`int_arg`] for an optional argument.
+pub(crate) fn optional_int_arg(
+    py: Python<'_>,
+    field: &'static str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<i64>> {
+    value.map(|v| int_arg(py, field, v)).transpose()
+}
+
+/// [`count`] for a `limit`, with the documented default when absent.
+pub(crate) fn limit(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+    default: u32,
+) -> PyResult<u32> {
+    Ok(count(py, agor_core::Count::Limit, value)?.unwrap_or(default))
 }
 
 /// A catalogue request from Python: a dict `{"op": name, ...}` (or its JSON text).
@@ -78,14 +117,14 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// code. Used by the `btmsg` console script.
 #[pyfunction]
 fn btmsg_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
-    py.detach(|| agor_cli::btmsg_main(argv))
+    fork::detached(py, || agor_cli::btmsg_main(argv))
 }
 
 /// Runs the `bttask` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code. Used by the `bttask` console script.
 #[pyfunction]
 fn bttask_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
-    py.detach(|| agor_cli::bttask_main(argv))
+    fork::detached(py, || agor_cli::bttask_main(argv))
 }
 
 #[pymodule]
@@ -93,6 +132,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_LEASE_SECONDS", agor_core::DEFAULT_LEASE_SECS)?;
     m.add("MAX_LEASE_SECONDS", agor_core::MAX_LEASE_SECS)?;
+    m.add("MAX_LIMIT", agor_core::MAX_LIMIT)?;
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
@@ -102,5 +142,6 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Store>()?;
     m.add_class::<actor::Actor>()?;
     records::register(m)?;
+    fork::register(m)?;
     Ok(())
 }

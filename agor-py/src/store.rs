@@ -23,12 +23,17 @@ pub(crate) struct Slot(Mutex<Option<core::Store>>);
 
 impl Slot {
     /// A clone of the open store (an `Arc` bump), taken without holding the lock during the call.
+    ///
+    /// The lock is released before the "closed" exception is built: building it calls into
+    /// Python (importing `agor.errors` may let another thread take the GIL), and a thread that
+    /// holds the GIL while waiting for this lock would then deadlock with us for ever.
     pub(crate) fn get(&self, py: Python<'_>) -> PyResult<core::Store> {
-        self.0
+        let store = self
+            .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| closed_store(py))
+            .clone();
+        store.ok_or_else(|| closed_store(py))
     }
 
     fn take(&self) -> Option<core::Store> {
@@ -76,7 +81,7 @@ pub(crate) fn open(
         builder = builder.stale_after(seconds(py, "stale_after", s)?);
     }
     // Opening may wait on another process's lock or run a migration: release the GIL.
-    let store = py.detach(|| builder.open()).map_err(|e| to_py_err(py, e))?;
+    let store = crate::fork::detached(py, || builder.open()).map_err(|e| to_py_err(py, e))?;
     Ok(Store {
         path: store.path().to_string_lossy().into_owned(),
         slot: Arc::new(Slot(Mutex::new(Some(store)))),
@@ -87,7 +92,10 @@ pub(crate) fn open(
 ///
 /// Create it with `agor.open(path)`. Every method is one transaction. A store may be used from
 /// several threads; calls release the GIL while they run. `close()` (or leaving a `with`
-/// block) drops the connection for the store and every actor made from it.
+/// block) drops the connection for the store and every actor made from it; afterwards every
+/// call, from any thread, raises `StorageError`. In a child made by `os.fork()` the store
+/// raises `StorageError` ("opened in another process"): open the file again there. `fork()`
+/// waits for calls running in other threads, so the child never inherits a lock mid-call.
 #[pyclass(frozen, module = "agor")]
 #[derive(Debug)]
 pub struct Store {
@@ -140,10 +148,11 @@ impl Store {
         name: String,
         role: String,
         group: String,
-        tier: Option<i64>,
+        tier: Option<Bound<'py, PyAny>>,
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let tier = crate::optional_int_arg(py, "tier", tier.as_ref())?;
         let store = self.slot.get(py)?;
         let new = core::NewAgent {
             id,
@@ -222,8 +231,10 @@ impl Store {
     fn stale_agents<'py>(
         &self,
         py: Python<'py>,
-        threshold_secs: Option<i64>,
+        threshold_secs: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let threshold_secs =
+            crate::optional_int_arg(py, "threshold_secs", threshold_secs.as_ref())?;
         if let Some(t) = threshold_secs.filter(|t| *t < 0) {
             return Err(invalid(py, "threshold_secs", format!("{t} is negative")));
         }
@@ -232,14 +243,15 @@ impl Store {
     }
 
     /// The newest audit rows first (optionally one agent's), as a list of `AuditEntry`.
-    #[pyo3(signature = (agent_id=None, limit=50))]
+    /// `limit`: 1 to `MAX_LIMIT` (None: 50); anything else raises `InvalidInputError`.
+    #[pyo3(signature = (agent_id=None, limit=None), text_signature = "($self, agent_id=None, limit=50)")]
     fn audit_log<'py>(
         &self,
         py: Python<'py>,
         agent_id: Option<String>,
-        limit: i64,
+        limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit)?;
+        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
         let store = self.slot.get(py)?;
         call_core(py, || store.audit_log(agent_id.as_deref(), n))
     }
@@ -251,8 +263,7 @@ impl Store {
         group: String,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let store = self.slot.get(py)?;
-        let (queue, log) = py
-            .detach(|| store.ensure_review_channels(&group))
+        let (queue, log) = crate::fork::detached(py, || store.ensure_review_channels(&group))
             .map_err(|e| to_py_err(py, e))?;
         PyTuple::new(py, [queue.into_object(py)?, log.into_object(py)?])
     }
@@ -304,7 +315,7 @@ impl Store {
     fn close(&self, py: Python<'_>) {
         let store = self.slot.take();
         // Closing the last connection checkpoints the WAL, which is file I/O.
-        py.detach(move || drop(store));
+        crate::fork::detached(py, move || drop(store));
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {

@@ -41,6 +41,7 @@ from __future__ import annotations
 from agor._agor import (
     DEFAULT_LEASE_SECONDS,
     MAX_LEASE_SECONDS,
+    MAX_LIMIT,
     Actor,
     Agent,
     AuditEntry,
@@ -101,6 +102,7 @@ __all__ = [
     "Completion",
     "DEFAULT_LEASE_SECONDS",
     "MAX_LEASE_SECONDS",
+    "MAX_LIMIT",
     "__version__",
 ]
 __all__ += errors.__all__

@@ -74,7 +74,7 @@ static void test_round_trip(agor_store *store) {
     CHECK(contains(json, "please take the parser task"));
     agor_string_free(json);
     CHECK(unread(dev) == 1);
-    CHECK_OK(agor_inbox(dev, false, AGOR_NO_LIMIT, &json));
+    CHECK_OK(agor_inbox(dev, false, AGOR_DEFAULT_LIMIT, &json));
     CHECK(contains(json, msg_id));
     agor_string_free(json);
 
@@ -129,7 +129,7 @@ static void test_round_trip(agor_store *store) {
     CHECK(contains(json, "\"member_count\":2"));
     CHECK(contains(json, "parser done, tests next")); /* last message */
     agor_string_free(json);
-    CHECK_OK(agor_channel_history(dev, "standup", AGOR_NO_LIMIT, &json));
+    CHECK_OK(agor_channel_history(dev, "standup", AGOR_DEFAULT_LIMIT, &json));
     CHECK(contains(json, "parser done, tests next"));
     agor_string_free(json);
 
@@ -208,7 +208,7 @@ static void test_null_arguments(agor_store *store) {
     CHECK_STATUS(agor_unread_count(dev, NULL), AGOR_NULL_ARGUMENT);
     CHECK_STATUS(agor_unread_count(NULL, &count), AGOR_NULL_ARGUMENT);
     CHECK(count == 0);
-    CHECK_STATUS(agor_inbox(dev, false, AGOR_NO_LIMIT, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_inbox(dev, false, AGOR_DEFAULT_LIMIT, NULL), AGOR_NULL_ARGUMENT);
     CHECK_STATUS(agor_heartbeat(NULL, NULL), AGOR_NULL_ARGUMENT);
     CHECK_STATUS(agor_post(dev, NULL, "x", NULL), AGOR_NULL_ARGUMENT);
     CHECK_STATUS(agor_store_path(store, NULL), AGOR_NULL_ARGUMENT);
@@ -525,6 +525,73 @@ static void test_default_path_and_handle_lifetimes(void) {
     agor_actor_free(actor);
 }
 
+/* The conventions on every surface. One meaning per number: a limit or lease length is
+ * 1..=max or the AGOR_DEFAULT_* sentinel; 0 (once "all" for limits and "default" for leases),
+ * values past the maximum and wrapped negatives are all AGOR_INVALID_INPUT with one message. */
+static void test_conventions(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *boss = NULL;
+    char *json = NULL;
+    const uint32_t bad[] = {0, AGOR_MAX_LIMIT + 1, (uint32_t)-2, UINT32_MAX - 1};
+    const uint32_t bad_lease[] = {0, AGOR_MAX_LEASE_SECS + 1, (uint32_t)-2};
+    size_t i;
+
+    CHECK_OK(agor_register_agent(store, "boss", "Boss", "admin", "core", AGOR_TIER_DEFAULT,
+                                 NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "boss", &boss));
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_STATUS(agor_inbox(mgr, false, bad[i], &json), AGOR_INVALID_INPUT);
+        CHECK(json == NULL);
+        CHECK(last_error_mentions("invalid limit: must be between 1 and 10000"));
+        CHECK_STATUS(agor_inbox(mgr, true, bad[i], &json), AGOR_INVALID_INPUT);
+        CHECK_STATUS(agor_history(mgr, "dev-1", bad[i], &json), AGOR_INVALID_INPUT);
+        CHECK_STATUS(agor_feed(boss, NULL, bad[i], &json), AGOR_INVALID_INPUT);
+        CHECK_STATUS(agor_channel_history(mgr, "standup", bad[i], &json), AGOR_INVALID_INPUT);
+        CHECK(last_error_mentions("between 1 and 10000"));
+    }
+    for (i = 0; i < sizeof bad_lease / sizeof bad_lease[0]; i++) {
+        CHECK_STATUS(agor_claim_task(mgr, NULL, bad_lease[i], &json), AGOR_INVALID_INPUT);
+        CHECK(last_error_mentions("invalid lease: must be between 1 and 86400"));
+        CHECK_STATUS(agor_renew_lease(mgr, "whatever", "token", bad_lease[i], NULL),
+                     AGOR_INVALID_INPUT);
+    }
+    /* The bounds themselves and the default sentinels work. */
+    CHECK_OK(agor_history(mgr, "dev-1", 1, &json));
+    agor_string_free(json);
+    CHECK_OK(agor_history(mgr, "dev-1", AGOR_MAX_LIMIT, &json));
+    agor_string_free(json);
+    CHECK_OK(agor_history(mgr, "dev-1", AGOR_DEFAULT_LIMIT, &json));
+    agor_string_free(json);
+    CHECK_OK(agor_feed(boss, NULL, AGOR_DEFAULT_LIMIT, &json));
+    agor_string_free(json);
+    CHECK_OK(agor_channel_history(mgr, "standup", AGOR_DEFAULT_LIMIT, &json));
+    agor_string_free(json);
+    json = NULL;
+
+    /* Blank is whatever shows nothing: zero-width space, word joiner, BOM (C strings cannot
+     * carry NUL, the other case). */
+    CHECK_STATUS(agor_send(mgr, "dev-1", "\xe2\x80\x8b", NULL), AGOR_INVALID_INPUT);
+    CHECK(last_error_mentions("must not be empty"));
+    CHECK_STATUS(agor_send(mgr, "dev-1", " \xe2\x81\xa0\xef\xbb\xbf\n", NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_post(mgr, "standup", "\xe2\x80\x8c\xe2\x80\x8d", NULL), AGOR_INVALID_INPUT);
+    /* Every text field has a cap: a model name of 257 bytes is refused, 256 accepted. */
+    {
+        char model[258];
+        memset(model, 'm', sizeof model - 1);
+        model[257] = '\0';
+        CHECK_STATUS(agor_register_agent(store, "capped", "Capped", "project", "core",
+                                         AGOR_TIER_DEFAULT, model, NULL, NULL),
+                     AGOR_INVALID_INPUT);
+        CHECK(last_error_mentions("model") && last_error_mentions("256 bytes"));
+        model[256] = '\0';
+        CHECK_OK(agor_register_agent(store, "capped", "Capped", "project", "core",
+                                     AGOR_TIER_DEFAULT, model, NULL, NULL));
+    }
+    agor_actor_free(boss);
+    agor_actor_free(mgr);
+}
+
 int main(int argc, char **argv) {
     char db[4096];
     agor_store *store = NULL;
@@ -548,6 +615,7 @@ int main(int argc, char **argv) {
     test_domain_errors(store);
     test_principals(store);
     test_generic_call(store);
+    test_conventions(store);
     agor_store_free(store);
     test_read_only(db, argv[1]);
     test_not_a_database(argv[1]);

@@ -189,6 +189,14 @@ def test_dependencies_gate_ready_and_claim(team):
     assert [t["id"] for t in team.json("ready", agent="dev-1")] == [build["id"], design["id"]]
 
 
+@pytest.mark.parametrize("bad", ["0", "-5", "86401", str(2**64), "9" * 40])
+def test_lease_out_of_range_is_one_usage_error(team, bad):
+    # --lease 0 was "default" in C and an error elsewhere; now it is this error everywhere.
+    for command in (("claim",), ("renew", "ab12", "k1")):
+        line = team.fails(2, *command, "--lease", bad, agent="dev-1")
+        assert line.endswith(f"invalid lease: must be between 1 and 86400, not {bad}")
+
+
 def test_claim_complete_round_trip(team):
     low = add(team, "low one", "--priority", "low")
     high = add(team, "high one", "--priority", "high")
@@ -260,7 +268,7 @@ def test_lapsed_lease_is_fenced_out(team):
         3, "complete", t["id"], first["token"], "late", "work", agent="dev-1"
     )
     assert team.json("complete", t["id"], second["token"], "on time", agent="dev-2")["status"] == "done"
-    assert "outside" in team.fails(2, "claim", "--lease", "0", agent="dev-1")
+    assert "between 1 and 86400" in team.fails(2, "claim", "--lease", "0", agent="dev-1")
 
 
 def test_review_count(team):

@@ -172,7 +172,20 @@ def test_history_and_limit(team):
     assert [m["content"] for m in h] == ["m0", "m1", "m2", "m3", "m4", "answer"]
     h = team.json("history", "--agent", "dev-1", "--limit", "2", agent="mgr-1")
     assert [m["content"] for m in h] == ["m4", "answer"]
-    assert "positive" in team.fails(2, "history", "dev-1", "--limit", "0", agent="mgr-1")
+    assert "between 1 and 10000" in team.fails(
+        2, "history", "dev-1", "--limit", "0", agent="mgr-1"
+    )
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "10001", str(2**32), str(2**63), "9" * 40])
+@pytest.mark.parametrize(
+    "words",
+    [("inbox",), ("inbox", "--all"), ("history", "mgr-1"), ("feed",), ("channel", "history", "x")],
+)
+def test_limit_out_of_range_is_one_usage_error(team, words, bad):
+    # The CLI's wording is the library's: --limit 0 is neither "all" nor "none".
+    line = team.fails(2, *words, "--limit", bad, agent="dev-1")
+    assert line.endswith(f"invalid limit: must be between 1 and 10000, not {bad}")
 
 
 def test_notify_is_silent_without_mail(team):

@@ -91,7 +91,7 @@ def test_commands_added_for_the_rest_of_the_catalogue(btmsg):
     rows = btmsg.json("audit", "--limit", "3")
     assert len(rows) == 3 and all("event_type" in r for r in rows)
     assert all(r["agent_id"] == "mgr-1" for r in btmsg.json("audit", "--agent", "mgr-1"))
-    assert "positive" in btmsg.fails(2, "audit", "--limit", "0")
+    assert "must be between 1 and 10000, not 0" in btmsg.fails(2, "audit", "--limit", "0")
 
     queue, log = btmsg.json("channel", "review-setup", "core")
     assert (queue["name"], log["name"]) == ("review-queue", "review-log")

@@ -9,7 +9,7 @@ use std::time::Duration;
 use agor_core::{AuditEntry, Error, Store};
 
 fn audit_rows(store: &Store) -> usize {
-    store.audit_log(None, 1_000_000).unwrap().len()
+    store.audit_log(None, agor_core::MAX_LIMIT).unwrap().len()
 }
 
 fn page_count(t: &common::Team) -> i64 {

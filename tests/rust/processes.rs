@@ -219,7 +219,7 @@ fn processes_send_and_read_concurrently_without_loss_or_duplicates() {
         assert!(seqs.values().all(|&n| n == 1), "worker {i} got duplicates");
     }
     // The file agrees: every message stored once and read.
-    let audit = store.audit_log(None, 100_000).unwrap();
+    let audit = store.audit_log(None, agor_core::MAX_LIMIT).unwrap();
     let sent_rows = audit
         .iter()
         .filter(|e| e.event_type == "message_sent")

@@ -403,13 +403,10 @@ pub const COMMANDS: &[CommandDef] = &[
         }),
 ];
 
-fn limit(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
-    match p.number::<u32>("limit", "a positive number")? {
-        Some(0) => Err(UsageError::new(
-            "--limit must be a positive number, not '0'",
-        )),
-        other => Ok(other),
-    }
+/// `--limit`: absent is the operation's default; anything given is judged by the core's one
+/// rule (1..=max), with the library's wording.
+fn limit(p: &mut Parsed) -> Result<Option<i64>, UsageError> {
+    Ok(p.count("limit", agor_core::Count::Limit)?.map(i64::from))
 }
 
 fn dead_letter_id(p: &mut Parsed, long: &str) -> Result<Option<i64>, UsageError> {

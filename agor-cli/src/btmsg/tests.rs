@@ -128,8 +128,30 @@ fn reading_commands() {
         req(&["feed"]),
         json!({"op": "feed", "group": null, "limit": null})
     );
-    assert!(err(&["feed", "--limit", "0"]).contains("positive"));
-    assert!(err(&["inbox", "--limit", "-1"]).contains("positive"));
+    // One wording with the library: `--limit 0` is never "all" or "none".
+    for bad in [
+        "0",
+        "-1",
+        "10001",
+        "4294967296",
+        "9223372036854775808",
+        &"9".repeat(50),
+    ] {
+        for cmd in [
+            &["feed"][..],
+            &["inbox"],
+            &["history", "bob"],
+            &["channel", "history", "ops"],
+        ] {
+            let args: Vec<&str> = cmd.iter().copied().chain(["--limit", bad]).collect();
+            assert_eq!(
+                err(&args),
+                format!("invalid limit: must be between 1 and 10000, not {bad}"),
+                "{args:?}"
+            );
+        }
+    }
+    assert!(err(&["inbox", "--limit", "ten"]).contains("whole number"));
     assert!(err(&["peek", "extra"]).contains("unexpected argument"));
     assert_eq!(
         req(&["status"]),

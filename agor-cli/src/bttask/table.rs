@@ -222,8 +222,10 @@ pub const COMMANDS: &[CommandDef] = &[
         }),
 ];
 
-fn lease(p: &mut Parsed) -> Result<Option<u32>, UsageError> {
-    p.number("lease", "a number of seconds")
+/// `--lease`: absent is the default lease; anything given is judged by the core's one rule.
+fn lease(p: &mut Parsed) -> Result<Option<i64>, UsageError> {
+    Ok(p.count("lease", agor_core::Count::LeaseSecs)?
+        .map(i64::from))
 }
 
 fn task_id(p: &mut Parsed) -> Result<String, UsageError> {

@@ -170,7 +170,18 @@ fn claim_renew_release_complete() {
         ]),
         json!({"op": "claim_task", "task_id": "ab12", "lease_secs": 60})
     );
-    assert!(err(&["claim", "--lease", "-5"]).contains("number of seconds"));
+    // The library's one rule and wording: 0 is not "default", -5 not "huge".
+    for bad in ["0", "-5", "86401", "4294967296", &"9".repeat(40)] {
+        for cmd in [&["claim"][..], &["renew", "ab12", "k1"]] {
+            let args: Vec<&str> = cmd.iter().copied().chain(["--lease", bad]).collect();
+            assert_eq!(
+                err(&args),
+                format!("invalid lease: must be between 1 and 86400, not {bad}"),
+                "{args:?}"
+            );
+        }
+    }
+    assert!(err(&["claim", "--lease", "1.5"]).contains("whole number"));
     assert_eq!(
         same(&[
             &["renew", "--id", "ab12", "--token", "k1", "--lease", "30"],

@@ -10,7 +10,8 @@ use super::{action_name, respond, Caller, CallerKind, Operation};
 use crate::error::Result;
 use crate::rules::Action;
 use crate::{
-    AgentStatus, Completion, NewAgent, NewTask, Priority, TaskFilter, TaskStatus,
+    AgentStatus, Completion, Count, NewAgent, NewTask, Priority, TaskFilter, TaskStatus,
+    DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT, DEFAULT_HISTORY_LIMIT,
     DEFAULT_LEASE_SECS,
 };
 
@@ -23,14 +24,11 @@ pub struct BoardColumn {
     pub tasks: Vec<crate::Task>,
 }
 
-/// Default number of messages `history` returns.
-pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
-/// Default number of messages `feed` returns.
-pub const DEFAULT_FEED_LIMIT: u32 = 50;
-/// Default number of posts `channel_history` returns.
-pub const DEFAULT_CHANNEL_LIMIT: u32 = 30;
-/// Default number of rows `audit_log` returns.
-pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
+/// A count argument of a request (`limit`, `lease_secs`): absent is `default`, anything given
+/// is judged by the one rule of [`Count`], with the same wording as every other surface.
+fn count(kind: Count, value: Option<i64>, default: u32) -> Result<u32> {
+    value.map_or(Ok(default), |v| kind.check(v))
+}
 
 macro_rules! operations {
     ($(
@@ -174,8 +172,8 @@ operations! {
     /// The newest audit rows, optionally of one principal.
     audit_log: AuditLog, Operator {
         #[serde(default)] agent_id: Option<String>,
-        #[serde(default)] limit: Option<u32>,
-    } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), r.limit.unwrap_or(DEFAULT_AUDIT_LIMIT));
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), count(Count::Limit, r.limit, DEFAULT_AUDIT_LIMIT)?);
 
     /// Write a consistent single-file copy of the database to `path` (never overwriting a
     /// file); returns the path written.
@@ -197,8 +195,8 @@ operations! {
     /// Unread messages oldest first, or with `all` every message newest first; marks nothing.
     inbox: Inbox, Agent {
         #[serde(default)] all: bool,
-        #[serde(default)] limit: Option<u32>,
-    } -> Vec<crate::Message> => |c, r| c.agent()?.inbox(r.all, r.limit);
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.inbox(r.all, r.limit.map(|l| Count::Limit.check(l)).transpose()?);
     /// Unread messages, oldest first, without marking them read.
     peek: Peek, Agent {} -> Vec<crate::Message> => |c, _r| c.agent()?.peek();
     /// One message by id or prefix; marks it read when the actor is its recipient.
@@ -221,13 +219,13 @@ operations! {
     /// The last messages between the actor and `other`, oldest first.
     history: History, Agent {
         other: String,
-        #[serde(default)] limit: Option<u32>,
-    } -> Vec<crate::Message> => |c, r| c.agent()?.history(&r.other, r.limit.unwrap_or(DEFAULT_HISTORY_LIMIT));
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.history(&r.other, count(Count::Limit, r.limit, DEFAULT_HISTORY_LIMIT)?);
     /// The newest messages of a group, newest first (tier 0).
     feed: Feed, Agent, ReadGroupFeed {
         #[serde(default)] group: Option<String>,
-        #[serde(default)] limit: Option<u32>,
-    } -> Vec<crate::Message> => |c, r| c.agent()?.feed(r.group.as_deref(), r.limit.unwrap_or(DEFAULT_FEED_LIMIT));
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.feed(r.group.as_deref(), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// A one-line summary of unread mail, or null when there is none.
     notify: Notify, Agent {} -> Option<String> => |c, _r| c.agent()?.notify();
     /// Delete a direct message of the actor's group (managers).
@@ -264,8 +262,8 @@ operations! {
     /// The last posts of a channel, oldest first (members and managers).
     channel_history: ChannelHistory, Agent, ReadChannel {
         channel: String,
-        #[serde(default)] limit: Option<u32>,
-    } -> Vec<crate::ChannelMessage> => |c, r| c.agent()?.channel_history(&r.channel, r.limit.unwrap_or(DEFAULT_CHANNEL_LIMIT));
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::ChannelMessage> => |c, r| c.agent()?.channel_history(&r.channel, count(Count::Limit, r.limit, DEFAULT_CHANNEL_HISTORY_LIMIT)?);
     /// Add an agent of the group to a channel (managers).
     add_member: AddMember, Agent, AddChannelMember {
         channel: String,
@@ -373,14 +371,14 @@ operations! {
     claim_task: ClaimTask, Agent, ClaimTask {
         #[serde(default)] task_id: Option<String>,
         /// Seconds; absent: 900.
-        #[serde(default)] lease_secs: Option<u32>,
-    } -> Option<crate::Claim> => |c, r| c.agent()?.claim_task(r.task_id.as_deref(), r.lease_secs.unwrap_or(DEFAULT_LEASE_SECS));
+        #[serde(default)] lease_secs: Option<i64>,
+    } -> Option<crate::Claim> => |c, r| c.agent()?.claim_task(r.task_id.as_deref(), count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
     /// Extend a live lease to `lease_secs` from now.
     renew_lease: RenewLease, Agent, ClaimTask {
         task_id: String,
         token: String,
-        #[serde(default)] lease_secs: Option<u32>,
-    } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, r.lease_secs.unwrap_or(DEFAULT_LEASE_SECS));
+        #[serde(default)] lease_secs: Option<i64>,
+    } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
     /// Give a claimed task back to `todo`.
     release_task: ReleaseTask, Agent, ClaimTask {
         task_id: String,
