@@ -57,6 +57,15 @@ pub(crate) fn timestamp(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
     let secs = match r.get_ref(i)? {
         ValueRef::Integer(n) => n,
         ValueRef::Real(x) => x as i64,
+        // The usual case, a `YYYY-MM-DD HH:MM:SS` text, is returned as it is without trying
+        // to read it as a number first: every listed row passes here.
+        ValueRef::Text(t)
+            if !t
+                .iter()
+                .all(|b| b.is_ascii_digit() || b" .+-eE".contains(b)) =>
+        {
+            return Ok(String::from_utf8_lossy(t).into_owned())
+        }
         ValueRef::Text(t) => match std::str::from_utf8(t).map(|s| s.trim().parse::<f64>()) {
             Ok(Ok(x)) if x.is_finite() => x as i64,
             _ => return text(r, i),
