@@ -1,5 +1,6 @@
 //! Claims under a lease: `claim_task` hands one todo task to one worker with a token, and only
 //! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
+//! A lapsed lease reopens its task on the next read or write, with no daemon.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -7,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{Actor, Member};
 use crate::audit;
 use crate::clock;
+use crate::dependencies;
 use crate::error::{Error, Result};
-use crate::rules::{Action, Target};
-use crate::tasks::{self, Completion, Task, TaskStatus};
+use crate::rules::{Action, Target, SYSTEM};
+use crate::tasks::{self, add_comment, query, Completion, Task, TaskStatus, IN_PROGRESS_SQL};
+use crate::Store;
 
 /// Default lease: 15 minutes.
 pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
@@ -153,7 +156,7 @@ impl Actor {
                         });
                     }
                     if task.status == TaskStatus::Todo {
-                        tasks::require_dependencies_done(c, &task, TaskStatus::InProgress)?;
+                        dependencies::require_dependencies_done(c, &task, TaskStatus::InProgress)?;
                     }
                     if task.status != TaskStatus::Todo {
                         return Err(Error::invalid(
@@ -226,7 +229,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            tasks::require_dependencies_done(c, &task, to)?;
+            dependencies::require_dependencies_done(c, &task, to)?;
             let updated_at = clock::sql_now();
             c.prepare_cached(
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, lease_expires_ms = NULL, summary = ?2,
@@ -255,5 +258,58 @@ impl Actor {
                 ..task
             })
         })
+    }
+}
+
+/// Claimed tasks whose lease ran out by `now_ms`. The deadline column is indexed; the
+/// status test keeps a task that left `in_progress` by another route out.
+pub(crate) const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
+
+/// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
+pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> {
+    let expired = query(
+        c,
+        &format!("WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"),
+        [now_ms],
+    )?;
+    for task in &expired {
+        c.prepare_cached(
+            "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
+             lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
+        )?
+        .execute([&task.id])?;
+        // The board itself reopens the task; the lapsed worker did not act.
+        let holder = task.assigned_to.as_deref().unwrap_or("nobody");
+        let note = format!("Status: in_progress → todo (lease of {holder} expired)");
+        add_comment(c, &task.id, SYSTEM, &note)?;
+        audit::record(
+            c,
+            SYSTEM,
+            "lease_expired",
+            &format!("{} held by {holder}", task.id),
+        )?;
+    }
+    Ok(expired.len())
+}
+
+fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
+    ))?
+    .exists([now_ms])?)
+}
+
+impl Store {
+    /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
+    /// the check is one indexed read, and the write only happens when something lapsed.
+    /// Reads never wait on the write lock: when another process holds it (or the file cannot
+    /// be written) the reopening is left to the next write, which always reaps first.
+    pub(crate) fn reopen_lapsed(&self) -> Result<()> {
+        let now = self.now_ms();
+        if !self.read(|c| has_expired_leases(c, now))? {
+            return Ok(());
+        }
+        self.write_if_free(|c| reap_expired_leases(c, now))
+            .map(drop)
     }
 }

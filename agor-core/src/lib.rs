@@ -23,6 +23,7 @@ mod audit;
 mod backup;
 mod channels;
 mod clock;
+mod dependencies;
 mod error;
 mod ids;
 mod leases;

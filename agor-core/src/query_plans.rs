@@ -111,7 +111,7 @@ fn cases() -> Vec<Case> {
         "lapsed leases".into(),
         task_sql(&format!(
             "WHERE {} AND t.status IN {}",
-            tasks::LAPSED_SQL,
+            crate::leases::LAPSED_SQL,
             tasks::IN_PROGRESS_SQL
         )),
         false,

@@ -1,5 +1,6 @@
 //! The kanban task board: statuses and their transitions, optimistic locking, comments,
-//! assignment and the review queue. Claims and leases live in `leases.rs`.
+//! assignment and the review queue. Claims and leases live in `leases.rs`, dependencies in
+//! `dependencies.rs`.
 
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
@@ -8,10 +9,12 @@ use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::channels;
 use crate::clock;
+use crate::dependencies::{require_dependencies_done, UNBLOCKED_SQL};
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
+use crate::leases::reap_expired_leases;
 use crate::lenient;
-use crate::rules::{Action, Target, SYSTEM};
+use crate::rules::{Action, Target};
 use crate::text;
 use crate::Store;
 
@@ -316,11 +319,6 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t
 /// databases agor wrote before schema 6 may still hold `in_progress`.
 pub(crate) const IN_PROGRESS_SQL: &str = "('progress', 'in_progress')";
 
-/// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
-/// task that was deleted no longer blocks.
-pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d
-    JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
-
 /// Orders "best next" work: highest priority, then sort order, then age. Token for token the
 /// expression indexed by `agor_tasks_group_queue`/`agor_tasks_status_queue` (schema 5), so the
 /// board and claim-next walk an index in this order instead of sorting (`query_plans` checks).
@@ -493,26 +491,6 @@ pub(crate) fn group_of(task: &Task) -> &str {
     task.group_id.as_deref().unwrap_or_default()
 }
 
-/// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
-/// are a rule of the board, whatever route the move takes (claim, status change, completion).
-pub(crate) fn require_dependencies_done(c: &Connection, task: &Task, to: TaskStatus) -> Result<()> {
-    if !to.needs_dependencies_done() {
-        return Ok(());
-    }
-    let waiting = unfinished_dependencies(c, &task.id)?;
-    if waiting.is_empty() {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        "task",
-        format!(
-            "task {} cannot be {to}: it waits for {} to be done",
-            task.id,
-            waiting.join(", ")
-        ),
-    ))
-}
-
 pub(crate) const TASKS: ids::IdTable = ids::IdTable {
     kind: ObjectKind::Task,
     table: "tasks",
@@ -582,44 +560,6 @@ pub(crate) fn record_transition(
     Ok(())
 }
 
-/// Claimed tasks whose lease ran out by `now_ms`. The deadline column is indexed; the
-/// status test keeps a task that left `in_progress` by another route out.
-pub(crate) const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
-
-/// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
-pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> {
-    let expired = query(
-        c,
-        &format!("WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"),
-        [now_ms],
-    )?;
-    for task in &expired {
-        c.prepare_cached(
-            "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-             lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
-        )?
-        .execute([&task.id])?;
-        // The board itself reopens the task; the lapsed worker did not act.
-        let holder = task.assigned_to.as_deref().unwrap_or("nobody");
-        let note = format!("Status: in_progress → todo (lease of {holder} expired)");
-        add_comment(c, &task.id, SYSTEM, &note)?;
-        audit::record(
-            c,
-            SYSTEM,
-            "lease_expired",
-            &format!("{} held by {holder}", task.id),
-        )?;
-    }
-    Ok(expired.len())
-}
-
-fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
-    ))?
-    .exists([now_ms])?)
-}
-
 fn validate_tags(tags: &[String]) -> Result<()> {
     text::cap_count("tags", tags, text::MAX_TAGS)?;
     tags.iter().try_for_each(|t| ids::validate_token("tag", t))
@@ -635,19 +575,6 @@ fn set_tags(c: &Connection, task_id: &str, tags: &[String]) -> Result<()> {
 }
 
 impl Store {
-    /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
-    /// the check is one indexed read, and the write only happens when something lapsed.
-    /// Reads never wait on the write lock: when another process holds it (or the file cannot
-    /// be written) the reopening is left to the next write, which always reaps first.
-    pub(crate) fn reopen_lapsed(&self) -> Result<()> {
-        let now = self.now_ms();
-        if !self.read(|c| has_expired_leases(c, now))? {
-            return Ok(());
-        }
-        self.write_if_free(|c| reap_expired_leases(c, now))
-            .map(drop)
-    }
-
     /// Tasks in `review` in a group.
     pub fn review_queue_count(&self, group: &str) -> Result<i64> {
         self.read(|c| {
@@ -929,70 +856,6 @@ impl Actor {
         })
     }
 
-    /// Makes `task_id` wait for `depends_on` (both by id or prefix): it cannot be claimed
-    /// until that task is done. Refuses a dependency on itself or one that closes a cycle.
-    /// Managers and tier 0 only; adding an existing dependency is harmless.
-    pub fn add_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
-        self.write_tx(|c, me| {
-            let task = resolve(c, me, task_id)?;
-            let dep = resolve(c, me, depends_on)?;
-            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
-            if task.id == dep.id {
-                return Err(Error::invalid("dependency", format!("task {} cannot depend on itself", task.id)));
-            }
-            // A cycle exists if `task` is already reachable from `dep`.
-            let cycle = c
-                .prepare_cached(
-                    "WITH RECURSIVE reach(id) AS (
-                         SELECT depends_on FROM task_dependencies WHERE task_id = ?1
-                         UNION SELECT d.depends_on FROM task_dependencies d JOIN reach r ON d.task_id = r.id)
-                     SELECT 1 FROM reach WHERE id = ?2",
-                )?
-                .exists([&dep.id, &task.id])?;
-            if cycle {
-                return Err(Error::invalid(
-                    "dependency",
-                    format!("{} already depends on {}, directly or through others: that would be a cycle", dep.id, task.id),
-                ));
-            }
-            c.prepare_cached("INSERT OR IGNORE INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2)")?
-                .execute([&task.id, &dep.id])?;
-            audit::record(c, &me.id, "task_dependency_added", &format!("{} waits for {}", task.id, dep.id))
-        })
-    }
-
-    /// Removes a dependency. Managers and tier 0 only; removing a missing one is harmless.
-    pub fn remove_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
-        self.write_tx(|c, me| {
-            let task = resolve(c, me, task_id)?;
-            let dep = resolve(c, me, depends_on)?;
-            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
-            c.prepare_cached(
-                "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
-            )?
-            .execute([&task.id, &dep.id])?;
-            audit::record(
-                c,
-                &me.id,
-                "task_dependency_removed",
-                &format!("{} no longer waits for {}", task.id, dep.id),
-            )
-        })
-    }
-
-    /// Ids of the tasks `task_id` waits for, whatever their status.
-    pub fn dependencies(&self, task_id: &str) -> Result<Vec<String>> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListTasks, Target::None)?;
-            let task = resolve(c, me, task_id)?;
-            let ids = c
-                .prepare_cached("SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on")?
-                .query_map([&task.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(ids)
-        })
-    }
-
     /// Todo tasks the actor could claim now: unassigned or its own, every dependency done,
     /// in claim order (the first is what `claim_task(None, …)` would take).
     pub fn ready_tasks(&self) -> Result<Vec<Task>> {
@@ -1019,16 +882,6 @@ impl Actor {
             })
             .collect())
     }
-}
-
-/// Ids of the tasks `task_id` waits for that are not done yet.
-pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
-    Ok(c.prepare_cached(
-        "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
-             WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
-    )?
-    .query_map([task_id], |r| r.get(0))?
-    .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Todo tasks `me` may claim now, in claim order (at most `limit`; -1 for all): one rule for

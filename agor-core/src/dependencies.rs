@@ -1,0 +1,111 @@
+//! Dependencies between tasks: a task waits for others to be done, cycles are refused, and
+//! no route into work (claim, status change, completion) may skip an unfinished dependency.
+
+use rusqlite::Connection;
+
+use crate::agents::Actor;
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::rules::{Action, Target};
+use crate::tasks::{group_of, resolve, Task, TaskStatus};
+
+/// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
+/// task that was deleted no longer blocks.
+pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d
+    JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
+
+/// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
+/// are a rule of the board, whatever route the move takes (claim, status change, completion).
+pub(crate) fn require_dependencies_done(c: &Connection, task: &Task, to: TaskStatus) -> Result<()> {
+    if !to.needs_dependencies_done() {
+        return Ok(());
+    }
+    let waiting = unfinished_dependencies(c, &task.id)?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "task",
+        format!(
+            "task {} cannot be {to}: it waits for {} to be done",
+            task.id,
+            waiting.join(", ")
+        ),
+    ))
+}
+
+/// Ids of the tasks `task_id` waits for that are not done yet.
+pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
+    Ok(c.prepare_cached(
+        "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
+             WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
+    )?
+    .query_map([task_id], |r| r.get(0))?
+    .collect::<rusqlite::Result<_>>()?)
+}
+
+impl Actor {
+    /// Makes `task_id` wait for `depends_on` (both by id or prefix): it cannot be claimed
+    /// until that task is done. Refuses a dependency on itself or one that closes a cycle.
+    /// Managers and tier 0 only; adding an existing dependency is harmless.
+    pub fn add_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
+        self.write_tx(|c, me| {
+            let task = resolve(c, me, task_id)?;
+            let dep = resolve(c, me, depends_on)?;
+            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
+            if task.id == dep.id {
+                return Err(Error::invalid("dependency", format!("task {} cannot depend on itself", task.id)));
+            }
+            // A cycle exists if `task` is already reachable from `dep`.
+            let cycle = c
+                .prepare_cached(
+                    "WITH RECURSIVE reach(id) AS (
+                         SELECT depends_on FROM task_dependencies WHERE task_id = ?1
+                         UNION SELECT d.depends_on FROM task_dependencies d JOIN reach r ON d.task_id = r.id)
+                     SELECT 1 FROM reach WHERE id = ?2",
+                )?
+                .exists([&dep.id, &task.id])?;
+            if cycle {
+                return Err(Error::invalid(
+                    "dependency",
+                    format!("{} already depends on {}, directly or through others: that would be a cycle", dep.id, task.id),
+                ));
+            }
+            c.prepare_cached("INSERT OR IGNORE INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2)")?
+                .execute([&task.id, &dep.id])?;
+            audit::record(c, &me.id, "task_dependency_added", &format!("{} waits for {}", task.id, dep.id))
+        })
+    }
+
+    /// Removes a dependency. Managers and tier 0 only; removing a missing one is harmless.
+    pub fn remove_dependency(&self, task_id: &str, depends_on: &str) -> Result<()> {
+        self.write_tx(|c, me| {
+            let task = resolve(c, me, task_id)?;
+            let dep = resolve(c, me, depends_on)?;
+            me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
+            c.prepare_cached(
+                "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
+            )?
+            .execute([&task.id, &dep.id])?;
+            audit::record(
+                c,
+                &me.id,
+                "task_dependency_removed",
+                &format!("{} no longer waits for {}", task.id, dep.id),
+            )
+        })
+    }
+
+    /// Ids of the tasks `task_id` waits for, whatever their status.
+    pub fn dependencies(&self, task_id: &str) -> Result<Vec<String>> {
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let task = resolve(c, me, task_id)?;
+            let ids = c
+                .prepare_cached("SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on")?
+                .query_map([&task.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ids)
+        })
+    }
+}
