@@ -22,6 +22,7 @@ pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
 /// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claim {
+    /// The claimed task.
     pub task: Task,
     /// Proof of ownership, required by renew, release and complete.
     pub token: String,

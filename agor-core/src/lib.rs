@@ -2,19 +2,38 @@
 //! shared by many processes. Agents, contacts ACL, direct messages, channels, heartbeats,
 //! a dead-letter queue, an audit log, and a task board with optimistic locking and leased claims.
 //!
-//! ```no_run
-//! use agor_core::{Store, NewAgent};
-//! let store = Store::open("/tmp/team.db")?;
+//! The operator (Store-level calls) sets the team up; everything else is done as an agent
+//! (`store.as_agent(id)`), checked by one permission table ([`rules::decide`]) and audited.
+//! Every operation is also in the catalogue ([`ops`]), which the C, CLI and Python surfaces
+//! share.
+//!
+//! ```
+//! use agor_core::{Completion, NewAgent, NewTask, Priority, Store, TaskStatus};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("team.db");
+//! let store = Store::open(&path)?;
 //! store.register_agent(&NewAgent::new("mgr-1", "Manager", "manager", "core"))?;
 //! store.register_agent(&NewAgent::new("dev-1", "Developer", "project", "core"))?;
 //! store.allow("mgr-1", "dev-1", true)?;
+//!
+//! // Messages.
 //! let mgr = store.as_agent("mgr-1")?;
 //! mgr.send("dev-1", "please take the parser task")?;
 //! let dev = store.as_agent("dev-1")?;
 //! for m in dev.read_unread()? {
 //!     println!("{}: {}", m.from_agent, m.content);
 //! }
-//! # Ok::<(), agor_core::Error>(())
+//!
+//! // The task board: a manager creates, a worker claims under a lease and completes.
+//! let task = mgr.create_task(&NewTask { priority: Priority::High, ..NewTask::new("parser") })?;
+//! let claim = dev.claim_task(None, 900)?.expect("a todo task is waiting");
+//! assert_eq!(claim.task.id, task.id);
+//! let done = Completion { summary: "parser merged".into(), ..Default::default() };
+//! dev.complete_task(&task.id, &claim.token, &done, false)?;
+//! let board = mgr.board()?;
+//! let finished = board.iter().find(|(status, _)| *status == TaskStatus::Done).unwrap();
+//! assert_eq!(finished.1.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 

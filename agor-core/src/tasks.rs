@@ -34,17 +34,26 @@ use crate::Store;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
+    /// Parked: not claimable until moved to `todo`.
     Backlog,
+    /// Ready to be claimed (once its dependencies are done).
     Todo,
+    /// Being worked on (stored as the legacy `progress`).
     InProgress,
+    /// Waiting for a reviewer.
     Review,
+    /// Finished.
     Done,
+    /// Stuck on something outside the board.
     Blocked,
+    /// Given up on after an attempt.
     Failed,
+    /// Dropped.
     Cancelled,
 }
 
 impl TaskStatus {
+    /// Every status, in board order.
     pub const ALL: [TaskStatus; 8] = [
         TaskStatus::Backlog,
         TaskStatus::Todo,
@@ -56,6 +65,7 @@ impl TaskStatus {
         TaskStatus::Cancelled,
     ];
 
+    /// The API spelling (`in_progress`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Backlog => "backlog",
@@ -156,13 +166,18 @@ impl std::str::FromStr for TaskStatus {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
+    /// Last in claim order.
     Low,
+    /// The default.
     Medium,
+    /// Before medium.
     High,
+    /// First in claim order (kept from the legacy script).
     Critical,
 }
 
 impl Priority {
+    /// The stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Priority::Low => "low",
@@ -196,7 +211,9 @@ pub struct Completion {
     pub summary: String,
     /// References such as `file:src/lib.rs` or `msg:<id>`.
     pub artifacts: Vec<String>,
+    /// Where the result lives (a commit, a PR, a file).
     pub result_ref: Option<String>,
+    /// What should happen next, if anything.
     pub next: Option<String>,
 }
 
@@ -230,62 +247,94 @@ impl Completion {
 /// A task on the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
+    /// A uuid; commands accept a unique prefix.
     pub id: String,
+    /// One line.
     pub title: String,
+    /// Free text ("" when none).
     pub description: String,
+    /// Where it stands.
     pub status: TaskStatus,
+    /// Claim order: critical first.
     pub priority: Priority,
+    /// The agent working on it (or meant to).
     pub assigned_to: Option<String>,
+    /// Who created it.
     pub created_by: Option<String>,
+    /// Its group; only that group's agents (and tier 0) see it.
     pub group_id: Option<String>,
+    /// The task it is a subtask of.
     pub parent_task_id: Option<String>,
+    /// Position among tasks of the same priority.
     pub sort_order: i64,
+    /// Tags, sorted.
     pub tags: Vec<String>,
+    /// What "done" means for it.
     pub definition_of_done: Option<String>,
+    /// Bumped by every change; status changes name the version they expect.
     pub version: i64,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub updated_at: String,
     /// Unix seconds at which the current claim lapses, while the task is claimed (rounded up).
     pub lease_expires_at: Option<i64>,
     /// The same deadline in Unix milliseconds: leases are honoured to the millisecond.
     pub lease_expires_ms: Option<i64>,
+    /// What the worker left when it completed the task.
     pub completion: Option<Completion>,
 }
 
 /// A comment on a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comment {
+    /// A uuid.
     pub id: String,
+    /// The task commented on.
     pub task_id: String,
+    /// Who wrote it (`agor` for the board's own notes).
     pub agent_id: String,
+    /// The text.
     pub content: String,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
 }
 
 /// A task with its comments (oldest first) and direct subtasks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskDetail {
+    /// The task itself (its fields appear at the top level in JSON).
     #[serde(flatten)]
     pub task: Task,
+    /// Its comments, oldest first.
     pub comments: Vec<Comment>,
+    /// Its direct subtasks.
     pub subtasks: Vec<Task>,
 }
 
 /// What `create_task` takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewTask {
+    /// One line, not blank.
     pub title: String,
+    /// Free text, may be empty.
     pub description: String,
+    /// Claim order.
     pub priority: Priority,
+    /// An agent of the group (id or prefix) to assign it to.
     pub assign_to: Option<String>,
+    /// The task (id or prefix) it is a subtask of.
     pub parent: Option<String>,
+    /// Tags: letters, digits, `_` and `-`.
     pub tags: Vec<String>,
+    /// What "done" means for it.
     pub definition_of_done: Option<String>,
     /// `Todo` (claimable at once) or `Backlog`.
     pub status: TaskStatus,
 }
 
 impl NewTask {
+    /// A medium-priority `todo` task with only a title.
     pub fn new(title: &str) -> Self {
         NewTask {
             title: title.into(),
@@ -305,7 +354,9 @@ impl NewTask {
 pub struct TaskFilter {
     /// Include done and cancelled tasks.
     pub all: bool,
+    /// Only tasks in this status.
     pub status: Option<TaskStatus>,
+    /// Only tasks with this tag.
     pub tag: Option<String>,
 }
 
