@@ -7,6 +7,23 @@ use crate::boundary::text;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
+/// Runs a change of one dependency edge (`task_id` waits for `depends_on`).
+///
+/// # Safety
+/// Both pointers are NULL or NUL-terminated strings (header conventions).
+unsafe fn change_edge(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    depends_on: *const c_char,
+    change: fn(&agor_core::Actor, &str, &str) -> agor_core::Result<()>,
+) -> agor_status {
+    update::<_, *mut c_char, _>(actor, None, |me| {
+        // SAFETY: forwarded from the caller's contract.
+        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
+        Ok(change(me, task, on)?)
+    })
+}
+
 /// Makes `task_id` wait for `depends_on` (ids or unique prefixes). A dependency on itself or
 /// one that closes a cycle is `AGOR_INVALID_INPUT`. Managers and tier 0; idempotent.
 #[no_mangle]
@@ -15,11 +32,8 @@ pub unsafe extern "C" fn agor_add_dependency(
     task_id: *const c_char,
     depends_on: *const c_char,
 ) -> agor_status {
-    update::<_, *mut c_char, _>(actor, None, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
-        Ok(me.add_dependency(task, on)?)
-    })
+    // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+    unsafe { change_edge(actor, task_id, depends_on, agor_core::Actor::add_dependency) }
 }
 
 /// Removes a dependency. Managers and tier 0; removing a missing one is harmless.
@@ -29,11 +43,15 @@ pub unsafe extern "C" fn agor_remove_dependency(
     task_id: *const c_char,
     depends_on: *const c_char,
 ) -> agor_status {
-    update::<_, *mut c_char, _>(actor, None, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
-        Ok(me.remove_dependency(task, on)?)
-    })
+    // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+    unsafe {
+        change_edge(
+            actor,
+            task_id,
+            depends_on,
+            agor_core::Actor::remove_dependency,
+        )
+    }
 }
 
 /// Ids of the tasks `task_id` waits for, as a JSON array of strings.

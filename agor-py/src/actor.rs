@@ -104,19 +104,11 @@ impl Actor {
         name: String,
         role: String,
         group: String,
-        tier: Option<i64>,
+        tier: Option<Bound<'py, PyAny>>,
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let new = core::NewAgent {
-            id,
-            name,
-            role,
-            group,
-            tier,
-            model,
-            cwd,
-        };
+        let new = crate::new_agent(py, id, name, role, group, tier, model, cwd)?;
         self.call(py, move |a| a.register_agent(&new))
     }
 

@@ -62,6 +62,30 @@ pub(crate) fn int_arg(
     }
 }
 
+/// The agent record of a registration (operator's or agent's), with the tier judged as every
+/// Python integer is (out of range is `InvalidInputError`, never `OverflowError`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_agent(
+    py: Python<'_>,
+    id: String,
+    name: String,
+    role: String,
+    group: String,
+    tier: Option<Bound<'_, PyAny>>,
+    model: Option<String>,
+    cwd: Option<String>,
+) -> PyResult<agor_core::NewAgent> {
+    Ok(agor_core::NewAgent {
+        id,
+        name,
+        role,
+        group,
+        tier: optional_int_arg(py, "tier", tier.as_ref())?,
+        model,
+        cwd,
+    })
+}
+
 /// [`int_arg`] for an optional argument.
 pub(crate) fn optional_int_arg(
     py: Python<'_>,

@@ -152,17 +152,8 @@ impl Store {
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let tier = crate::optional_int_arg(py, "tier", tier.as_ref())?;
+        let new = crate::new_agent(py, id, name, role, group, tier, model, cwd)?;
         let store = self.slot.get(py)?;
-        let new = core::NewAgent {
-            id,
-            name,
-            role,
-            group,
-            tier,
-            model,
-            cwd,
-        };
         call_core(py, || store.register_agent(&new))
     }
 
