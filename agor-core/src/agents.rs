@@ -22,12 +22,16 @@ pub fn default_tier(role: &str) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentStatus {
+    /// Working normally.
     Active,
+    /// Idle; still receives mail.
     Sleeping,
+    /// Shut down.
     Stopped,
 }
 
 impl AgentStatus {
+    /// The stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             AgentStatus::Active => "active",
@@ -55,16 +59,25 @@ impl std::str::FromStr for AgentStatus {
 /// A registered agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Agent {
+    /// 1–64 characters of `[A-Za-z0-9_-]`.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Role name (`manager`, `project`, a custom one…).
     pub role: String,
+    /// Its group: the boundary of what it sees.
     pub group_id: String,
+    /// 0 admin, 1 management, 2 project.
     pub tier: i64,
+    /// The model it runs on, if recorded.
     pub model: Option<String>,
+    /// Its working directory, if recorded.
     pub cwd: Option<String>,
     /// Free text; legacy rows may hold values other than active/sleeping/stopped.
     pub status: String,
+    /// `YYYY-MM-DD HH:MM:SS` UTC of its last heartbeat or status change.
     pub last_active_at: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
     /// Unix seconds of the last heartbeat, if the agent ever sent one.
     pub last_heartbeat: Option<i64>,
@@ -73,6 +86,7 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// Tier 0: spans groups and bypasses the ACL and the role table.
     pub fn is_admin(&self) -> bool {
         self.tier == TIER_ADMIN
     }
@@ -175,16 +189,24 @@ pub(crate) fn principals(
 /// What `register_agent` takes. `tier: None` means the role's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewAgent {
+    /// 1–64 characters of `[A-Za-z0-9_-]`.
     pub id: String,
+    /// Display name (not blank, capped).
     pub name: String,
+    /// Role name; unknown names are custom roles with a project agent's rights.
     pub role: String,
+    /// Its group.
     pub group: String,
+    /// 0, 1 or 2; `None`: the role's default (an existing agent with the same role keeps its tier).
     pub tier: Option<i64>,
+    /// The model it runs on.
     pub model: Option<String>,
+    /// Its working directory.
     pub cwd: Option<String>,
 }
 
 impl NewAgent {
+    /// An agent with only the required fields.
     pub fn new(id: &str, name: &str, role: &str, group: &str) -> Self {
         NewAgent {
             id: id.into(),
@@ -274,7 +296,9 @@ pub(crate) fn may_message(conn: &Connection, from: &Member, to: &str) -> Result<
 /// A contact edge of the ACL: `agent_id` may message `contact_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
+    /// Who may message.
     pub agent_id: String,
+    /// Whom it may message.
     pub contact_id: String,
 }
 
@@ -454,10 +478,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The acting agent's id.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The store this actor works on.
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -166,7 +166,12 @@ pub enum Error {
     /// The store was opened by another process: this one is a child forked from it. SQLite
     /// connections must not cross fork(), so the child opens the file again.
     #[error("store {} was opened in another process (pid {opened_by}); open it again after fork", path.display())]
-    OtherProcess { path: PathBuf, opened_by: u32 },
+    OtherProcess {
+        /// The database file.
+        path: PathBuf,
+        /// The pid that opened the store.
+        opened_by: u32,
+    },
 
     /// The storage engine failed.
     #[error("storage error: {0}")]

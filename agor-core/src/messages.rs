@@ -17,14 +17,23 @@ use crate::rules::{Action, Target};
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
+    /// A uuid; commands accept a unique prefix.
     pub id: String,
+    /// The sender.
     pub from_agent: String,
+    /// The recipient.
     pub to_agent: String,
+    /// The text.
     pub content: String,
+    /// Whether the recipient has read it.
     pub read: bool,
+    /// The message it answers.
     pub reply_to: Option<String>,
+    /// The recipient's group.
     pub group_id: Option<String>,
+    /// The sender's group.
     pub sender_group_id: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
 }
 

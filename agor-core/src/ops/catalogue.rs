@@ -37,7 +37,9 @@ macro_rules! operations {
             $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* $(,)?
         } -> $resp:ty => |$c:ident, $r:ident| $body:expr;
     )*) => {
-        /// The request types, one per operation, named after it.
+        /// The request types, one per operation, named after it. Their fields are the
+        /// operation's arguments, described by its JSON Schema in the catalogue.
+        #[allow(missing_docs)]
         pub mod args {
             #[allow(unused_imports)]
             use super::*;
