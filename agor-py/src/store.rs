@@ -41,15 +41,19 @@ impl Slot {
     }
 }
 
-/// Seconds from Python (int or float) as a `Duration`, refusing negatives, NaN and infinity.
-fn seconds(py: Python<'_>, field: &'static str, secs: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(secs).map_err(|_| {
+/// Seconds from Python (any int or float) as a `Duration`, refusing negatives, NaN, infinity
+/// and values no float can hold with `InvalidInputError` (never `OverflowError`).
+fn seconds(py: Python<'_>, field: &'static str, secs: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    let refuse = || {
+        let shown = secs.str().map(|s| s.to_string()).unwrap_or_default();
         invalid(
             py,
             field,
-            format!("{secs} is not a non-negative number of seconds"),
+            format!("{shown} is not a non-negative number of seconds"),
         )
-    })
+    };
+    let value: f64 = secs.extract().map_err(|_| refuse())?;
+    Duration::try_from_secs_f64(value).map_err(|_| refuse())
 }
 
 /// Opens (creating if needed) an agor database file.
@@ -66,19 +70,19 @@ fn seconds(py: Python<'_>, field: &'static str, secs: f64) -> PyResult<Duration>
 pub(crate) fn open(
     py: Python<'_>,
     path: Option<Bound<'_, PyAny>>,
-    busy_timeout: Option<f64>,
+    busy_timeout: Option<Bound<'_, PyAny>>,
     read_only: bool,
-    stale_after: Option<f64>,
+    stale_after: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Store> {
     let mut builder = core::Store::builder().read_only(read_only);
     if let Some(p) = path {
         builder = builder.path(path_arg(py, "path", &p)?);
     }
     if let Some(s) = busy_timeout {
-        builder = builder.busy_timeout(seconds(py, "busy_timeout", s)?);
+        builder = builder.busy_timeout(seconds(py, "busy_timeout", &s)?);
     }
     if let Some(s) = stale_after {
-        builder = builder.stale_after(seconds(py, "stale_after", s)?);
+        builder = builder.stale_after(seconds(py, "stale_after", &s)?);
     }
     // Opening may wait on another process's lock or run a migration: release the GIL.
     let store = crate::fork::detached(py, || builder.open()).map_err(|e| to_py_err(py, e))?;

@@ -149,3 +149,17 @@ def test_every_integer_argument_is_invalid_input_never_overflow(store: agor.Stor
         ):
             with pytest.raises(agor.InvalidInputError):
                 call()
+
+
+def test_open_timeouts_out_of_any_float_range_are_invalid_input(db_path) -> None:
+    for field in ("busy_timeout", "stale_after"):
+        for bad in (10**400, -1, float("nan"), float("inf"), "ten"):
+            with pytest.raises(agor.InvalidInputError, match=field):
+                agor.open(db_path, **{field: bad})
+    with agor.open(db_path, busy_timeout=0, stale_after=2**40) as store:
+        assert store.stale_after == float(2**40)
+    # An agent registers itself through its actor with the same integer rule.
+    with agor.open(db_path) as store:
+        store.register_agent("dev-9", "Dev", "project", "core")
+        with pytest.raises(agor.InvalidInputError):
+            store.as_agent("dev-9").register_agent("dev-9", "Dev", "project", "core", tier=2**70)
