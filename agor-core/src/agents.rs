@@ -126,11 +126,7 @@ impl Member {
     /// Rows of group-owned tables (tasks, channels) this agent may name: its group's,
     /// every group's for tier 0.
     pub fn group_scope(&self) -> Scope {
-        if self.is_admin() {
-            Scope::all()
-        } else {
-            Scope::group(&self.group_id)
-        }
+        group_scope(&self.identity)
     }
 
     /// Agents this agent may name as a recipient: its group and its contacts (tier 0: all).
@@ -158,6 +154,15 @@ fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Member> {
         },
         last_heartbeat: lenient::opt_int(r, 4)?,
     })
+}
+
+/// Rows of group-owned tables an agent may name: its group's, every group's for tier 0.
+fn group_scope(agent: &AgentIdentity) -> Scope {
+    if agent.is_admin() {
+        Scope::all()
+    } else {
+        Scope::group(&agent.group_id)
+    }
 }
 
 /// Loads an agent's identity by exact id.
@@ -362,8 +367,8 @@ fn grant(
     bidirectional: bool,
 ) -> Result<()> {
     let scope = match who {
-        Principal::Agent(me) if !me.is_admin() => Scope::group(&me.group_id),
-        _ => Scope::all(),
+        Principal::Agent(me) => group_scope(me),
+        Principal::Operator => Scope::all(),
     };
     let a = resolve_principal(c, from, &scope)?;
     let b = resolve_principal(c, to, &scope)?;
