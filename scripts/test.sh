@@ -27,19 +27,35 @@ step "Python tools (pip, maturin, pytest) into target/venv"
 target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest
 export PATH="$root/target/venv/bin:$PATH"
 
+step "PostgreSQL: a throw-away server for the second engine (scripts/pg.sh)"
+# AGOR_TEST_PG=<url> points the tests at a server of your own instead.
+pg_url=${AGOR_TEST_PG:-}
+unset AGOR_TEST_PG
+if [ -z "$pg_url" ]; then
+    pgdir=$(mktemp -d "${TMPDIR:-/tmp}/agor-pg.XXXXXX")
+    trap 'bash "$root/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
+    pg_url=$(bash scripts/pg.sh start "$pgdir")
+fi
+echo "PostgreSQL at $pg_url"
+
 step "format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "Rust tests (core, CLI, C ABI unit tests, header freshness)"
+step "Rust tests (core, CLI, C ABI unit tests, header freshness) on SQLite"
 cargo test --workspace
+
+step "Rust domain suites again on PostgreSQL (the same test code; the server from above)"
+AGOR_TEST_PG="$pg_url" cargo test -p agor-core \
+    --test messaging --test tasks --test liveness --test permissions --test ops \
+    --test conventions --test queries --test processes
 
 step "Python package: pip install . (builds the Rust extension with maturin)"
 python -m pip install "$root"
 
-step "Python tests (API, and the CLI through the console script)"
+step "Python tests (API on both engines, and the CLI through the console script)"
 # Run from outside the tree so `import agor` finds the installed package, not python/.
-(cd "$root/tests/python" && python -m pytest -q -p no:cacheprovider .)
+(cd "$root/tests/python" && AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider .)
 
 step "CLI tests against the native binaries"
 cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
@@ -50,6 +66,6 @@ step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh
 
 step "C tests (normal and under valgrind)"
-bash tests/c/run.sh
+AGOR_TEST_PG="$pg_url" bash tests/c/run.sh
 
 printf '\nall test suites passed\n'

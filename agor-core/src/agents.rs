@@ -1,15 +1,16 @@
 //! Agents, their roles and tiers, the contacts ACL and the role permission table of the SPEC.
 //! `Actor` is the view through which everything done on an agent's behalf is checked and audited.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
+use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
 use crate::lenient;
 use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+use crate::storage::{args, Param, Row, Tx};
 use crate::text;
 use crate::Store;
 
@@ -141,10 +142,10 @@ impl Member {
 
 // Heartbeats written by other tools may be REAL (e.g. Python's time.time()); read whole seconds.
 const PRINCIPAL_SELECT: &str =
-    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS INTEGER)
+    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS BIGINT)
     FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
 
-fn principal_from_row(r: &Row<'_>) -> rusqlite::Result<Member> {
+fn principal_from_row(r: &Row<'_>) -> Result<Member> {
     Ok(Member {
         identity: AgentIdentity {
             id: lenient::text(r, 0)?,
@@ -166,29 +167,31 @@ fn group_scope(agent: &AgentIdentity) -> Scope {
 }
 
 /// Loads an agent's identity by exact id.
-pub(crate) fn principal(conn: &Connection, id: &str) -> Result<Member> {
-    conn.prepare_cached(&format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"))?
-        .query_row([id], principal_from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
+pub(crate) fn principal(conn: &dyn Tx, id: &str) -> Result<Member> {
+    conn.query_opt(
+        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"),
+        args![id],
+        principal_from_row,
+    )?
+    .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
 }
 
 /// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
-pub(crate) fn resolve_principal(conn: &Connection, input: &str, scope: &Scope) -> Result<Member> {
+pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {
     principal(conn, &ids::resolve(conn, AGENTS, input, scope)?)
 }
 
 /// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
 pub(crate) fn principals(
-    conn: &Connection,
+    conn: &dyn Tx,
     where_sql: &str,
-    args: impl rusqlite::Params,
+    args: &[Param<'_>],
 ) -> Result<Vec<Member>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"
-    ))?;
-    let rows = stmt.query_map(args, principal_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.query_map(
+        &format!("{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"),
+        args,
+        principal_from_row,
+    )
 }
 
 /// What `register_agent` takes. `tier: None` means the role's default.
@@ -239,10 +242,10 @@ impl NewAgent {
 }
 
 const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
-    a.last_active_at, a.created_at, CAST(h.timestamp AS INTEGER),
+    a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT),
     (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)";
 
-fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+fn agent_from_row(r: &Row<'_>) -> Result<Agent> {
     Ok(Agent {
         id: lenient::text(r, 0)?,
         name: lenient::text(r, 1)?,
@@ -260,42 +263,46 @@ fn agent_from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
 }
 
 /// Loads one agent by exact id.
-pub(crate) fn load(conn: &Connection, id: &str) -> Result<Agent> {
-    conn.prepare_cached(&format!(
-        "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
-    ))?
-    .query_row([id], agent_from_row)
-    .optional()?
+pub(crate) fn load(conn: &dyn Tx, id: &str) -> Result<Agent> {
+    conn.query_opt(
+        &format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
+        ),
+        args![id],
+        agent_from_row,
+    )?
     .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
 }
 
 /// Loads an agent by id or unique prefix.
-pub(crate) fn resolve(conn: &Connection, input: &str) -> Result<Agent> {
+pub(crate) fn resolve(conn: &dyn Tx, input: &str) -> Result<Agent> {
     let id = ids::resolve(conn, AGENTS, input, &Scope::all())?;
     load(conn, &id)
 }
 
-pub(crate) fn query(
-    conn: &Connection,
-    where_sql: &str,
-    args: impl rusqlite::Params,
-) -> Result<Vec<Agent>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
+pub(crate) fn query(conn: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Agent>> {
+    conn.query_map(
+        &format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
          WHERE {where_sql} ORDER BY a.group_id, a.tier, a.id"
-    ))?;
-    let rows = stmt.query_map(args, agent_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        ),
+        args,
+        agent_from_row,
+    )
 }
 
 /// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
-pub(crate) fn may_message(conn: &Connection, from: &Member, to: &str) -> Result<bool> {
+pub(crate) fn may_message(conn: &dyn Tx, from: &Member, to: &str) -> Result<bool> {
     if from.is_admin() {
         return Ok(true);
     }
     Ok(conn
-        .prepare_cached("SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2")?
-        .exists([from.id.as_str(), to])?)
+        .query_opt(
+            "SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2",
+            args![&from.id, to],
+            |_| Ok(()),
+        )?
+        .is_some())
 }
 
 /// A contact edge of the ACL: `agent_id` may message `contact_id`.
@@ -311,7 +318,7 @@ pub struct Contact {
 /// change (no agent raises a rank to its own or above; managers act inside their group).
 /// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
 /// role's default.
-fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
+fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     let existing = principal(c, &new.id).optional_found()?;
     let role = Role::parse(&new.role);
     let tier = match (new.tier, &existing) {
@@ -330,16 +337,23 @@ fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent>
         proposed: &proposed,
     };
     rules::decide(who, Action::RegisterAgent, target)?;
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', datetime('now'))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
            group_id = excluded.group_id, tier = excluded.tier,
            model = excluded.model, cwd = excluded.cwd",
-    )?
-    .execute(params![
-        new.id, new.name, new.role, new.group, tier, new.model, new.cwd
-    ])?;
+        args![
+            &new.id,
+            &new.name,
+            &new.role,
+            &new.group,
+            tier,
+            &new.model,
+            &new.cwd,
+            clock::sql_now()
+        ],
+    )?;
     let event = if existing.is_some() {
         "agent_updated"
     } else {
@@ -359,13 +373,7 @@ fn register(c: &Connection, who: Principal<'_>, new: &NewAgent) -> Result<Agent>
 
 /// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may
 /// name, so an agent cannot even learn whether an agent of another group exists.
-fn grant(
-    c: &Connection,
-    who: Principal<'_>,
-    from: &str,
-    to: &str,
-    bidirectional: bool,
-) -> Result<()> {
+fn grant(c: &dyn Tx, who: Principal<'_>, from: &str, to: &str, bidirectional: bool) -> Result<()> {
     let scope = match who {
         Principal::Agent(me) => group_scope(me),
         Principal::Operator => Scope::all(),
@@ -386,11 +394,11 @@ fn grant(
             to: &b.identity,
         },
     )?;
-    let mut ins =
-        c.prepare_cached("INSERT OR IGNORE INTO contacts (agent_id, contact_id) VALUES (?1, ?2)")?;
-    ins.execute([&a.id, &b.id])?;
+    const INSERT: &str =
+        "INSERT INTO contacts (agent_id, contact_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+    c.execute(INSERT, args![&a.id, &b.id])?;
     if bidirectional {
-        ins.execute([&b.id, &a.id])?;
+        c.execute(INSERT, args![&b.id, &a.id])?;
     }
     let arrow = if bidirectional { "<->" } else { "->" };
     audit::record(
@@ -402,20 +410,20 @@ fn grant(
 }
 
 /// Edges of the contacts ACL, all of them or those touching an agent of `group`.
-fn contact_edges(c: &Connection, group: Option<&str>) -> Result<Vec<Contact>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT agent_id, contact_id FROM contacts WHERE ?1 IS NULL
+fn contact_edges(c: &dyn Tx, group: Option<&str>) -> Result<Vec<Contact>> {
+    c.query_map(
+        "SELECT agent_id, contact_id FROM contacts WHERE CAST(?1 AS TEXT) IS NULL
             OR agent_id IN (SELECT id FROM agents WHERE group_id = ?1)
             OR contact_id IN (SELECT id FROM agents WHERE group_id = ?1)
          ORDER BY agent_id, contact_id",
-    )?;
-    let rows = stmt.query_map([group], |r| {
-        Ok(Contact {
-            agent_id: lenient::text(r, 0)?,
-            contact_id: lenient::text(r, 1)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        args![group],
+        |r| {
+            Ok(Contact {
+                agent_id: lenient::text(r, 0)?,
+                contact_id: lenient::text(r, 1)?,
+            })
+        },
+    )
 }
 
 /// `NotFound` as `None`, any other error kept.
@@ -450,7 +458,13 @@ impl Store {
 
     /// All agents (or those of one group) with their unread counts (operator view).
     pub fn list_agents(&self, group: Option<&str>) -> Result<Vec<Agent>> {
-        self.read(|c| query(c, "?1 IS NULL OR a.group_id = ?1", [group]))
+        self.read(|c| {
+            query(
+                c,
+                "CAST(?1 AS TEXT) IS NULL OR a.group_id = ?1",
+                args![group],
+            )
+        })
     }
 
     /// Lets `from` message `to` (and `to` message `from` when `bidirectional`), as the
@@ -499,20 +513,14 @@ impl Actor {
     }
 
     /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
-    pub(crate) fn write_tx<T>(
-        &self,
-        f: impl FnOnce(&Connection, &Member) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn write_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
         self.store.write(|c| {
             let me = principal(c, &self.id)?;
             f(c, &me)
         })
     }
 
-    pub(crate) fn read_tx<T>(
-        &self,
-        f: impl FnOnce(&Connection, &Member) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
         self.store.read(|c| {
             let me = principal(c, &self.id)?;
             f(c, &me)
@@ -545,12 +553,12 @@ impl Actor {
     pub fn contacts(&self) -> Result<Vec<Agent>> {
         self.read_tx(|c, me| {
             if me.is_admin() {
-                query(c, "a.id != ?1", [&me.id])
+                query(c, "a.id != ?1", args![&me.id])
             } else {
                 query(
                     c,
                     "a.id IN (SELECT contact_id FROM contacts WHERE agent_id = ?1)",
-                    [&me.id],
+                    args![&me.id],
                 )
             }
         })
@@ -561,9 +569,9 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListAgents, Target::None)?;
             if me.is_admin() {
-                query(c, "1", [])
+                query(c, "1 = 1", args![])
             } else {
-                query(c, "a.group_id = ?1", [&me.group_id])
+                query(c, "a.group_id = ?1", args![&me.group_id])
             }
         })
     }
@@ -580,10 +588,10 @@ impl Actor {
                     group: &target.group_id,
                 },
             )?;
-            c.prepare_cached(
-                "UPDATE agents SET status = ?1, last_active_at = datetime('now') WHERE id = ?2",
-            )?
-            .execute([status.as_str(), &target.id])?;
+            c.execute(
+                "UPDATE agents SET status = ?1, last_active_at = ?2 WHERE id = ?3",
+                args![status.as_str(), clock::sql_now(), &target.id],
+            )?;
             audit::record(
                 c,
                 &me.id,

@@ -1,10 +1,10 @@
 //! The audit log: one row for every mutation, written in the same transaction as the mutation.
 //! Legacy tools read `audit_log` too, so `detail` stays human-readable text.
 
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::storage::{args, Tx};
 use crate::Store;
 
 /// One audit row.
@@ -23,11 +23,11 @@ pub struct AuditEntry {
 }
 
 /// Appends an audit row inside the caller's transaction.
-pub(crate) fn record(conn: &Connection, actor: &str, event_type: &str, detail: &str) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (agent_id, event_type, detail, created_at) VALUES (?1, ?2, ?3, datetime('now'))",
-    )?
-    .execute([actor, event_type, detail])?;
+pub(crate) fn record(conn: &dyn Tx, actor: &str, event_type: &str, detail: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (agent_id, event_type, detail, created_at) VALUES (?1, ?2, ?3, ?4)",
+        args![actor, event_type, detail, crate::clock::sql_now()],
+    )?;
     Ok(())
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn audit_sql(by_agent: bool) -> &'static str {
          WHERE agent_id = ?1 ORDER BY id DESC LIMIT ?2"
     } else {
         "SELECT id, agent_id, event_type, detail, created_at FROM audit_log
-         WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"
+         WHERE CAST(?1 AS TEXT) IS NULL ORDER BY id DESC LIMIT ?2"
     }
 }
 
@@ -50,8 +50,7 @@ impl Store {
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         crate::numbers::check_limit(limit)?;
         self.read(|c| {
-            let mut stmt = c.prepare_cached(audit_sql(agent_id.is_some()))?;
-            let rows = stmt.query_map(rusqlite::params![agent_id, limit], |r| {
+            c.query_map(audit_sql(agent_id.is_some()), args![agent_id, limit], |r| {
                 // Legacy rows may hold NULL or odd types in any column but the key.
                 Ok(AuditEntry {
                     id: r.get(0)?,
@@ -60,8 +59,7 @@ impl Store {
                     detail: crate::lenient::opt_text(r, 3)?,
                     created_at: crate::lenient::timestamp(r, 4)?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
         })
     }
 }

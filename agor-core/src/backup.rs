@@ -10,10 +10,7 @@ impl Store {
     /// Writes a consistent copy of the whole database to `target`, a new single file that opens
     /// as an agor database on its own (no `-wal` needed). Refuses to overwrite an existing file.
     ///
-    /// Uses `VACUUM INTO` rather than the online-backup API: it copies one read snapshot in one
-    /// statement, so other processes keep reading and writing meanwhile (in WAL mode a reader
-    /// never blocks a writer) and none of their commits can tear the copy, whereas the backup
-    /// API restarts whenever another process writes. The copy is also compacted.
+    /// The copy is one read snapshot; other processes keep reading and writing meanwhile.
     pub fn backup(&self, target: impl AsRef<Path>) -> Result<PathBuf> {
         let target = target.as_ref();
         if target.as_os_str().is_empty() {
@@ -24,12 +21,6 @@ impl Store {
             path: target.to_owned(),
             source,
         })?;
-        let utf8 = target
-            .to_str()
-            .filter(|s| !s.contains('\0'))
-            .ok_or_else(|| {
-                Error::invalid("path", "the backup path must be UTF-8 without NUL bytes")
-            })?;
         if std::fs::symlink_metadata(&target).is_ok() {
             return Err(Error::Io {
                 path: target.clone(),
@@ -45,28 +36,7 @@ impl Store {
                 source,
             })?;
         }
-        // VACUUM cannot run inside a transaction, so this is a statement of its own; it still
-        // reads one snapshot. SQLite itself refuses a target that appeared meanwhile.
-        self.read_one(|c| {
-            c.execute("VACUUM INTO ?1", [utf8])?;
-            Ok(())
-        })
-        .map_err(|e| match e {
-            // Failures to create or write the copy concern the target, not the database.
-            Error::Storage(source) if writing_failed(&source.0) => Error::Io {
-                path: target.clone(),
-                source: std::io::Error::other(source),
-            },
-            other => other,
-        })?;
+        self.inner.engine.backup(&target)?;
         Ok(target)
     }
-}
-
-fn writing_failed(e: &rusqlite::Error) -> bool {
-    use rusqlite::ErrorCode as C;
-    matches!(
-        e.sqlite_error_code(),
-        Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly | C::SystemIoFailure | C::DiskFull)
-    )
 }

@@ -1,7 +1,6 @@
 //! Channels: created by managers, posted to by members, listed with member counts and their
 //! last message. The per-group `review-queue` and `review-log` channels are created on demand.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
@@ -10,6 +9,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
 use crate::lenient;
 use crate::rules::{Action, Target, SYSTEM};
+use crate::storage::{args, Param, Row, Tx, ValueRef};
 use crate::Store;
 
 /// Names of the review channels every group gets on first use.
@@ -54,12 +54,12 @@ pub struct ChannelMessage {
 const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
-fn post_from_row(r: &Row<'_>) -> rusqlite::Result<ChannelMessage> {
+fn post_from_row(r: &Row<'_>) -> Result<ChannelMessage> {
     post_at(r, 0)
 }
 
 /// A post whose [`POST_COLUMNS`] start at column `first` of the row.
-fn post_at(r: &Row<'_>, first: usize) -> rusqlite::Result<ChannelMessage> {
+fn post_at(r: &Row<'_>, first: usize) -> Result<ChannelMessage> {
     Ok(ChannelMessage {
         id: lenient::text(r, first)?,
         channel_id: lenient::text(r, first + 1)?,
@@ -69,34 +69,37 @@ fn post_at(r: &Row<'_>, first: usize) -> rusqlite::Result<ChannelMessage> {
     })
 }
 
-fn last_post(c: &Connection, channel_id: &str) -> Result<Option<ChannelMessage>> {
-    Ok(c
-        .prepare_cached(&format!(
+fn last_post(c: &dyn Tx, channel_id: &str) -> Result<Option<ChannelMessage>> {
+    c.query_opt(
+        &format!(
             "SELECT {POST_COLUMNS} FROM channel_messages WHERE channel_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"
-        ))?
-        .query_row([channel_id], post_from_row)
-        .optional()?)
+        ),
+        args![channel_id],
+        post_from_row,
+    )
 }
 
-fn load(c: &Connection, id: &str) -> Result<Channel> {
+fn load(c: &dyn Tx, id: &str) -> Result<Channel> {
     let (id, name, group_id, created_by, created_at): (String, String, _, _, String) = c
-        .prepare_cached(
+        .query_opt(
             "SELECT id, name, group_id, created_by, created_at FROM channels WHERE id = ?1",
+            args![id],
+            |r| {
+                Ok((
+                    lenient::text(r, 0)?,
+                    lenient::text(r, 1)?,
+                    lenient::opt_text(r, 2)?,
+                    lenient::opt_text(r, 3)?,
+                    lenient::timestamp(r, 4)?,
+                ))
+            },
         )?
-        .query_row([id], |r| {
-            Ok((
-                lenient::text(r, 0)?,
-                lenient::text(r, 1)?,
-                lenient::opt_text(r, 2)?,
-                lenient::opt_text(r, 3)?,
-                lenient::timestamp(r, 4)?,
-            ))
-        })
-        .optional()?
         .ok_or_else(|| Error::not_found(ObjectKind::Channel, id))?;
-    let member_count = c
-        .prepare_cached("SELECT count(*) FROM channel_members WHERE channel_id = ?1")?
-        .query_row([&id], |r| r.get(0))?;
+    let member_count = c.query_row(
+        "SELECT count(*) FROM channel_members WHERE channel_id = ?1",
+        args![&id],
+        |r| r.get(0),
+    )?;
     let last_message = last_post(c, &id)?;
     Ok(Channel {
         id,
@@ -126,26 +129,28 @@ pub(crate) fn list_channels_sql(admin: bool) -> String {
     )
 }
 
-fn find_by_name(c: &Connection, group: &str, name: &str) -> Result<Option<String>> {
-    Ok(c
-        .prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND name = ?2 ORDER BY created_at, rowid LIMIT 1")?
-        .query_row([group, name], |r| r.get(0))
-        .optional()?)
+fn find_by_name(c: &dyn Tx, group: &str, name: &str) -> Result<Option<String>> {
+    c.query_opt(
+        "SELECT id FROM channels WHERE group_id = ?1 AND name = ?2 ORDER BY created_at, rowid LIMIT 1",
+        args![group, name],
+        |r| r.get(0),
+    )
 }
 
 /// A channel by name in the actor's group, or by id / id prefix among the channels it may
 /// name; tier 0 also by a name unique across groups.
-fn resolve(c: &Connection, me: &Member, input: &str) -> Result<Channel> {
+fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
     if let Some(id) = find_by_name(c, &me.group_id, input)? {
         return load(c, &id);
     }
     if !me.is_admin() {
         return load(c, &ids::resolve(c, CHANNELS, input, &me.group_scope())?);
     }
-    let mut named: Vec<String> = c
-        .prepare_cached("SELECT id FROM channels WHERE name = ?1 ORDER BY id LIMIT 9")?
-        .query_map([input], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut named: Vec<String> = c.query_map(
+        "SELECT id FROM channels WHERE name = ?1 ORDER BY id LIMIT 9",
+        args![input],
+        |r| r.get(0),
+    )?;
     match named.len() {
         1 => load(c, &named.remove(0)),
         0 => load(c, &ids::resolve(c, CHANNELS, input, &ids::Scope::all())?),
@@ -158,7 +163,7 @@ fn resolve(c: &Connection, me: &Member, input: &str) -> Result<Channel> {
 }
 
 /// Asks the permission table about an action on a channel, with the actor's membership.
-fn check_channel(c: &Connection, me: &Member, action: Action, ch: &Channel) -> Result<()> {
+fn check_channel(c: &dyn Tx, me: &Member, action: Action, ch: &Channel) -> Result<()> {
     let member = is_member(c, &ch.id, &me.id)?;
     let group = ch.group_id.as_deref().unwrap_or_default();
     me.check(action, Target::Channel { group, member })
@@ -171,34 +176,37 @@ fn check_channel(c: &Connection, me: &Member, action: Action, ch: &Channel) -> R
         })
 }
 
-fn is_member(c: &Connection, channel_id: &str, agent_id: &str) -> Result<bool> {
-    Ok(
-        c.prepare_cached("SELECT 1 FROM channel_members WHERE channel_id = ?1 AND agent_id = ?2")?
-            .exists([channel_id, agent_id])?,
-    )
+fn is_member(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Result<bool> {
+    Ok(c.query_opt(
+        "SELECT 1 FROM channel_members WHERE channel_id = ?1 AND agent_id = ?2",
+        args![channel_id, agent_id],
+        |_| Ok(()),
+    )?
+    .is_some())
 }
 
-fn insert_channel(c: &Connection, name: &str, group: &str, created_by: &str) -> Result<String> {
+/// Callers check the name is new first: race-free, the write transaction excludes every
+/// other writer (storage contract).
+fn insert_channel(c: &dyn Tx, name: &str, group: &str, created_by: &str) -> Result<String> {
     let id = uuid::Uuid::new_v4().to_string();
-    c.prepare_cached(
-        "INSERT INTO channels (id, name, group_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
-    )?
-    .execute([&id, name, group, created_by])?;
+    c.execute(
+        "INSERT INTO channels (id, name, group_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        args![&id, name, group, created_by, crate::clock::sql_now()],
+    )?;
     Ok(id)
 }
 
-fn add_member_row(c: &Connection, channel_id: &str, agent_id: &str) -> Result<bool> {
-    Ok(c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO channel_members (channel_id, agent_id, joined_at) VALUES (?1, ?2, datetime('now'))",
-        )?
-        .execute([channel_id, agent_id])?
-        > 0)
+fn add_member_row(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Result<bool> {
+    Ok(c.execute(
+        "INSERT INTO channel_members (channel_id, agent_id, joined_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        args![channel_id, agent_id, crate::clock::sql_now()],
+    )? > 0)
 }
 
 /// Posts to a channel inside the caller's transaction (also used for review notices).
 pub(crate) fn insert_post(
-    c: &Connection,
+    c: &dyn Tx,
     channel_id: &str,
     from: &str,
     content: &str,
@@ -210,10 +218,10 @@ pub(crate) fn insert_post(
         content: content.to_owned(),
         created_at: crate::clock::sql_now(),
     };
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute([&post.id, &post.channel_id, &post.from_agent, &post.content, &post.created_at])?;
+        args![&post.id, &post.channel_id, &post.from_agent, &post.content, &post.created_at],
+    )?;
     Ok(post)
 }
 
@@ -222,7 +230,7 @@ pub(crate) fn insert_post(
 /// They belong to the system, not to the agent whose action created them: nobody becomes
 /// their owner, and only managers add members.
 pub(crate) fn ensure_review_channels(
-    c: &Connection,
+    c: &dyn Tx,
     group: &str,
     actor: &str,
 ) -> Result<(String, String)> {
@@ -285,12 +293,14 @@ impl Actor {
     pub fn list_channels(&self) -> Result<Vec<Channel>> {
         self.read_tx(|c, me| {
             // One statement for the whole list (it was one query per channel, three each).
-            let mut stmt = c.prepare_cached(&list_channels_sql(me.is_admin()))?;
             // Tier 0's variant has no group parameter.
-            let group = (!me.is_admin()).then_some(&me.group_id);
-            let rows = stmt.query_map(rusqlite::params_from_iter(group), |r| {
+            let group: Vec<Param<'_>> = (!me.is_admin())
+                .then(|| Param::from(&me.group_id))
+                .into_iter()
+                .collect();
+            c.query_map(&list_channels_sql(me.is_admin()), &group, |r| {
                 // `m.rowid` tells a channel without posts from a post with odd (NULL) columns.
-                let has_post = r.get_ref(6)? != rusqlite::types::ValueRef::Null;
+                let has_post = r.value(6)? != ValueRef::Null;
                 Ok(Channel {
                     id: lenient::text(r, 0)?,
                     name: lenient::text(r, 1)?,
@@ -300,8 +310,7 @@ impl Actor {
                     member_count: r.get(5)?,
                     last_message: has_post.then(|| post_at(r, 7)).transpose()?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
         })
     }
 
@@ -329,13 +338,14 @@ impl Actor {
         self.read_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::ReadChannel, &ch)?;
-            let mut posts: Vec<ChannelMessage> = c
-                .prepare_cached(&format!(
+            let mut posts: Vec<ChannelMessage> = c.query_map(
+                &format!(
                     "SELECT {POST_COLUMNS} FROM channel_messages WHERE channel_id = ?1
                      ORDER BY created_at DESC, rowid DESC LIMIT ?2"
-                ))?
-                .query_map(params![ch.id, limit], post_from_row)?
-                .collect::<rusqlite::Result<_>>()?;
+                ),
+                args![&ch.id, limit],
+                post_from_row,
+            )?;
             posts.reverse();
             Ok(posts)
         })

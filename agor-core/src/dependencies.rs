@@ -1,12 +1,11 @@
 //! Dependencies between tasks: a task waits for others to be done, cycles are refused, and
 //! no route into work (claim, status change, completion) may skip an unfinished dependency.
 
-use rusqlite::Connection;
-
 use crate::agents::Actor;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target};
+use crate::storage::{args, Tx};
 use crate::tasks::{group_of, resolve, Task, TaskStatus};
 
 /// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
@@ -16,7 +15,7 @@ pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependenc
 
 /// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
 /// are a rule of the board, whatever route the move takes (claim, status change, completion).
-pub(crate) fn require_dependencies_done(c: &Connection, task: &Task, to: TaskStatus) -> Result<()> {
+pub(crate) fn require_dependencies_done(c: &dyn Tx, task: &Task, to: TaskStatus) -> Result<()> {
     if !to.needs_dependencies_done() {
         return Ok(());
     }
@@ -35,13 +34,13 @@ pub(crate) fn require_dependencies_done(c: &Connection, task: &Task, to: TaskSta
 }
 
 /// Ids of the tasks `task_id` waits for that are not done yet.
-pub(crate) fn unfinished_dependencies(c: &Connection, task_id: &str) -> Result<Vec<String>> {
-    Ok(c.prepare_cached(
+pub(crate) fn unfinished_dependencies(c: &dyn Tx, task_id: &str) -> Result<Vec<String>> {
+    c.query_map(
         "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
              WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
-    )?
-    .query_map([task_id], |r| r.get(0))?
-    .collect::<rusqlite::Result<_>>()?)
+        args![task_id],
+        |r| r.get(0),
+    )
 }
 
 impl Actor {
@@ -57,22 +56,27 @@ impl Actor {
                 return Err(Error::invalid("dependency", format!("task {} cannot depend on itself", task.id)));
             }
             // A cycle exists if `task` is already reachable from `dep`.
+            // Race-free: the write transaction excludes every other writer (storage contract).
             let cycle = c
-                .prepare_cached(
+                .query_opt(
                     "WITH RECURSIVE reach(id) AS (
                          SELECT depends_on FROM task_dependencies WHERE task_id = ?1
                          UNION SELECT d.depends_on FROM task_dependencies d JOIN reach r ON d.task_id = r.id)
                      SELECT 1 FROM reach WHERE id = ?2",
+                    args![&dep.id, &task.id],
+                    |_| Ok(()),
                 )?
-                .exists([&dep.id, &task.id])?;
+                .is_some();
             if cycle {
                 return Err(Error::invalid(
                     "dependency",
                     format!("{} already depends on {}, directly or through others: that would be a cycle", dep.id, task.id),
                 ));
             }
-            c.prepare_cached("INSERT OR IGNORE INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2)")?
-                .execute([&task.id, &dep.id])?;
+            c.execute(
+                "INSERT INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                args![&task.id, &dep.id],
+            )?;
             audit::record(c, &me.id, "task_dependency_added", &format!("{} waits for {}", task.id, dep.id))
         })
     }
@@ -83,10 +87,10 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             let dep = resolve(c, me, depends_on)?;
             me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
-            c.prepare_cached(
+            c.execute(
                 "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
-            )?
-            .execute([&task.id, &dep.id])?;
+                args![&task.id, &dep.id],
+            )?;
             audit::record(
                 c,
                 &me.id,
@@ -101,11 +105,11 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let task = resolve(c, me, task_id)?;
-            let ids = c
-                .prepare_cached("SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on")?
-                .query_map([&task.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(ids)
+            c.query_map(
+                "SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on",
+                args![&task.id],
+                |r| r.get(0),
+            )
         })
     }
 }

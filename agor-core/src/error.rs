@@ -200,26 +200,52 @@ pub enum Error {
     },
 }
 
-/// A failure reported by the storage engine. Opaque on purpose: the engine's own crate is not
-/// part of agor's API, so a second engine fits behind the same error.
+/// A failure reported by the storage engine. Opaque on purpose: no engine's crate is part of
+/// agor's API, so every engine reports through the same error (its own error is the `source`).
 #[derive(Debug)]
-pub struct StorageError(pub(crate) rusqlite::Error);
+pub struct StorageError {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StorageError {
+    /// An error with only a message.
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        StorageError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The engine's own error, whose text becomes the message.
+    pub(crate) fn from_engine(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageError {
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// The engine's error, when it is of type `E` (engines classify their own errors).
+    pub(crate) fn engine_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.source.as_deref()?.downcast_ref::<E>()
+    }
+}
 
 impl std::fmt::Display for StorageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for StorageError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
+        self.source.as_deref()?.source()
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Error::Storage(StorageError(e))
+impl From<StorageError> for Error {
+    fn from(e: StorageError) -> Self {
+        Error::Storage(e)
     }
 }
 

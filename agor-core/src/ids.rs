@@ -1,9 +1,8 @@
 //! Validation of caller-supplied names and content, and resolution of ids by unique prefix.
 //! Every front end reaches these through the core, so the rules are the same everywhere.
 
-use rusqlite::{Connection, OptionalExtension};
-
 use crate::error::{Error, ObjectKind, Result};
+use crate::storage::{Param, Tx};
 use crate::text::{self, MAX_CONTENT_BYTES, MAX_ID_LEN};
 
 /// How many candidates an ambiguity error lists.
@@ -93,7 +92,7 @@ impl Scope {
     /// Every row: tier 0, the operator, and lookups that check rights afterwards.
     pub fn all() -> Self {
         Scope {
-            sql: "1",
+            sql: "1 = 1",
             args: Vec::new(),
         }
     }
@@ -142,20 +141,21 @@ impl Scope {
 
 /// Resolves `input` to a full id within `scope`: an exact match wins, else a unique prefix.
 /// An ambiguous prefix is an error listing the candidates.
-pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str, scope: &Scope) -> Result<String> {
+pub(crate) fn resolve(conn: &dyn Tx, t: IdTable, input: &str, scope: &Scope) -> Result<String> {
     if input.is_empty() {
         return Err(Error::invalid("id", format!("empty {} id", t.kind)));
     }
-    let mut args: Vec<&str> = vec![input];
-    args.extend(scope.args.iter().map(String::as_str));
-    let exact = conn
-        .prepare_cached(&format!(
+    let mut args: Vec<Param<'_>> = vec![input.into()];
+    args.extend(scope.args.iter().map(Param::from));
+    let exact = conn.query_opt(
+        &format!(
             "SELECT id FROM {} WHERE id = ?1 AND {}",
             t.table,
             scope.condition(2)
-        ))?
-        .query_row(rusqlite::params_from_iter(&args), |r| r.get::<_, String>(0))
-        .optional()?;
+        ),
+        &args,
+        |r| r.get::<String>(0),
+    )?;
     if let Some(id) = exact {
         return Ok(id);
     }
@@ -173,22 +173,16 @@ pub(crate) fn resolve(conn: &Connection, t: IdTable, input: &str, scope: &Scope)
 
 /// Ids starting with `prefix`, using the primary-key index (a range scan, not `LIKE`,
 /// so `_` and `%` in ids are not wildcards).
-fn prefix_matches(
-    conn: &Connection,
-    table: &str,
-    prefix: &str,
-    scope: &Scope,
-) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(&format!(
+fn prefix_matches(conn: &dyn Tx, table: &str, prefix: &str, scope: &Scope) -> Result<Vec<String>> {
+    let sql = format!(
         "SELECT id FROM {table} WHERE id >= ?1 AND id < ?2 AND {} ORDER BY id LIMIT {}",
         scope.condition(3),
         MAX_CANDIDATES
-    ))?;
+    );
     let upper = prefix_upper_bound(prefix);
-    let mut args: Vec<&str> = vec![prefix, upper.as_str()];
-    args.extend(scope.args.iter().map(String::as_str));
-    let rows = stmt.query_map(rusqlite::params_from_iter(&args), |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut args: Vec<Param<'_>> = vec![prefix.into(), upper.as_str().into()];
+    args.extend(scope.args.iter().map(Param::from));
+    conn.query_map(&sql, &args, |r| r.get::<String>(0))
 }
 
 /// The smallest string greater than every string that starts with `prefix`.

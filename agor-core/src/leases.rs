@@ -2,7 +2,6 @@
 //! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{Actor, Member};
@@ -11,6 +10,7 @@ use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target, SYSTEM};
+use crate::storage::{args, Tx};
 use crate::tasks::{self, add_comment, query, Completion, Task, TaskStatus, IN_PROGRESS_SQL};
 use crate::Store;
 
@@ -42,7 +42,7 @@ fn validate_lease(secs: u32) -> Result<()> {
 }
 
 /// Refuses unless `token` is the live lease on `task`.
-fn check_lease(c: &Connection, me: &Member, task: &Task, token: &str, now_ms: i64) -> Result<()> {
+fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -> Result<()> {
     let lease_error = |reason: String| Error::Lease {
         task_id: task.id.clone(),
         reason,
@@ -61,9 +61,11 @@ fn check_lease(c: &Connection, me: &Member, task: &Task, token: &str, now_ms: i6
         )));
     }
     let current: Option<String> = c
-        .prepare_cached("SELECT lease_token FROM tasks WHERE id = ?1")?
-        .query_row([&task.id], |r| r.get(0))
-        .optional()?
+        .query_opt(
+            "SELECT lease_token FROM tasks WHERE id = ?1",
+            args![&task.id],
+            |r| crate::lenient::opt_text(r, 0),
+        )?
         .flatten();
     if current.as_deref() != Some(token) {
         return Err(lease_error(
@@ -80,24 +82,17 @@ fn check_lease(c: &Connection, me: &Member, task: &Task, token: &str, now_ms: i6
     }
 }
 
-fn claim_row(
-    c: &Connection,
-    me: &Member,
-    task: &Task,
-    lease_secs: u32,
-    now_ms: i64,
-) -> Result<Claim> {
+fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
     let updated_at = clock::sql_now();
-    let changed = c
-        .prepare_cached(
-            "UPDATE tasks SET status = 'progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
-               lease_expires_ms = ?4, version = version + 1, updated_at = ?6
-             WHERE id = ?5 AND status = 'todo'",
-        )?
-        .execute(params![me.id, token, expires_at, expires_at_ms, task.id, updated_at])?;
+    let changed = c.execute(
+        "UPDATE tasks SET status = 'progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
+           lease_expires_ms = ?4, version = version + 1, updated_at = ?6
+         WHERE id = ?5 AND status = 'todo'",
+        args![&me.id, &token, expires_at, expires_at_ms, &task.id, &updated_at],
+    )?;
     // The write lock makes this impossible today; the check keeps it true if that changes.
     if changed != 1 {
         return Err(Error::AlreadyClaimed {
@@ -183,10 +178,10 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
-            c.prepare_cached(
-                "UPDATE tasks SET lease_expires_at = ?1, lease_expires_ms = ?2, updated_at = datetime('now') WHERE id = ?3",
-            )?
-            .execute(params![expires_at, expires_at_ms, task.id])?;
+            c.execute(
+                "UPDATE tasks SET lease_expires_at = ?1, lease_expires_ms = ?2, updated_at = ?3 WHERE id = ?4",
+                args![expires_at, expires_at_ms, clock::sql_now(), &task.id],
+            )?;
             audit::record(c, &me.id, "lease_renewed", &format!("{} +{lease_secs}s", task.id))?;
             Ok(Claim {
                 task: tasks::load(c, &task.id)?,
@@ -202,11 +197,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            c.prepare_cached(
-                "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-                   lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
-            )?
-            .execute([&task.id])?;
+            reopen(c, &task.id)?;
             tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             tasks::load(c, &task.id)
         })
@@ -232,20 +223,20 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             dependencies::require_dependencies_done(c, &task, to)?;
             let updated_at = clock::sql_now();
-            c.prepare_cached(
+            c.execute(
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, lease_expires_ms = NULL, summary = ?2,
                    artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = ?7
                  WHERE id = ?6",
-            )?
-            .execute(params![
-                to.stored(),
-                completion.summary,
-                completion.artifacts.join("\n"),
-                completion.result_ref,
-                completion.next,
-                task.id,
-                updated_at,
-            ])?;
+                args![
+                    to.stored(),
+                    &completion.summary,
+                    completion.artifacts.join("\n"),
+                    &completion.result_ref,
+                    &completion.next,
+                    &task.id,
+                    &updated_at,
+                ],
+            )?;
             tasks::record_transition(c, &me.id, &task, to)?;
             // As written (artifacts are validated non-empty single lines, so they read back
             // the same); no read-after-write on the hot path.
@@ -267,18 +258,24 @@ impl Actor {
 pub(crate) const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
 
 /// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
-pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> {
+/// Puts a claimed task back in `todo`, unassigned and without a lease.
+fn reopen(c: &dyn Tx, task_id: &str) -> Result<()> {
+    c.execute(
+        "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
+           lease_expires_ms = NULL, version = version + 1, updated_at = ?1 WHERE id = ?2",
+        args![clock::sql_now(), task_id],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
     let expired = query(
         c,
         &format!("WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"),
-        [now_ms],
+        args![now_ms],
     )?;
     for task in &expired {
-        c.prepare_cached(
-            "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-             lease_expires_ms = NULL, version = version + 1, updated_at = datetime('now') WHERE id = ?1",
-        )?
-        .execute([&task.id])?;
+        reopen(c, &task.id)?;
         // The board itself reopens the task; the lapsed worker did not act.
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");
@@ -293,11 +290,15 @@ pub(crate) fn reap_expired_leases(c: &Connection, now_ms: i64) -> Result<usize> 
     Ok(expired.len())
 }
 
-fn has_expired_leases(c: &Connection, now_ms: i64) -> Result<bool> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"
-    ))?
-    .exists([now_ms])?)
+fn has_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<bool> {
+    Ok(c.query_opt(
+        &format!(
+            "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL} LIMIT 1"
+        ),
+        args![now_ms],
+        |_| Ok(()),
+    )?
+    .is_some())
 }
 
 impl Store {

@@ -2,28 +2,28 @@
 //! row hold NULL or another type in any non-key column, and one such row must not make an inbox,
 //! a board or a log unreadable for good. Row mappers read every non-key column through these.
 
-use rusqlite::types::ValueRef;
-use rusqlite::Row;
+use crate::error::Result;
+use crate::storage::{Row, ValueRef};
 
 /// Any value as text (numbers in their decimal form); NULL as `None`.
-pub(crate) fn opt_text(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
-    Ok(match r.get_ref(i)? {
+pub(crate) fn opt_text(r: &Row<'_>, i: usize) -> Result<Option<String>> {
+    Ok(match r.value(i)? {
         ValueRef::Null => None,
-        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Int(n) => Some(n.to_string()),
         ValueRef::Real(x) => Some(x.to_string()),
         ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
     })
 }
 
 /// Any value as text; NULL as "".
-pub(crate) fn text(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
+pub(crate) fn text(r: &Row<'_>, i: usize) -> Result<String> {
     Ok(opt_text(r, i)?.unwrap_or_default())
 }
 
 /// A number, from an integer, a real (truncated) or numeric text; anything else as `None`.
-pub(crate) fn opt_int(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<i64>> {
-    Ok(match r.get_ref(i)? {
-        ValueRef::Integer(n) => Some(n),
+pub(crate) fn opt_int(r: &Row<'_>, i: usize) -> Result<Option<i64>> {
+    Ok(match r.value(i)? {
+        ValueRef::Int(n) => Some(n),
         // `as` saturates, and NaN becomes 0: no panic on any stored value.
         ValueRef::Real(x) => Some(x as i64),
         ValueRef::Text(t) => {
@@ -38,7 +38,7 @@ pub(crate) fn opt_int(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<i64>> {
 }
 
 /// A 0/1 flag such as `messages.read`: numbers by value, text `true`/`yes` as set.
-pub(crate) fn flag(r: &Row<'_>, i: usize) -> rusqlite::Result<bool> {
+pub(crate) fn flag(r: &Row<'_>, i: usize) -> Result<bool> {
     if let Some(n) = opt_int(r, i)? {
         return Ok(n != 0);
     }
@@ -53,9 +53,9 @@ pub(crate) fn flag(r: &Row<'_>, i: usize) -> rusqlite::Result<bool> {
 /// A legacy `created_at`-style column: text as stored; a number (unix seconds, as a tool using
 /// `time.time()` writes it; a TEXT column stores it as numeric text) in the legacy
 /// `YYYY-MM-DD HH:MM:SS` UTC form; NULL as "".
-pub(crate) fn timestamp(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
-    let secs = match r.get_ref(i)? {
-        ValueRef::Integer(n) => n,
+pub(crate) fn timestamp(r: &Row<'_>, i: usize) -> Result<String> {
+    let secs = match r.value(i)? {
+        ValueRef::Int(n) => n,
         ValueRef::Real(x) => x as i64,
         // The usual case, a `YYYY-MM-DD HH:MM:SS` text, is returned as it is without trying
         // to read it as a number first: every listed row passes here.
@@ -80,12 +80,28 @@ pub(crate) fn timestamp(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::Connection;
+    use crate::storage::RowSource;
 
-    fn read<T>(sql_value: &str, f: impl Fn(&Row<'_>) -> rusqlite::Result<T>) -> T {
-        let c = Connection::open_in_memory().unwrap();
-        c.query_row(&format!("SELECT {sql_value}"), [], |r| f(r))
-            .unwrap()
+    /// One column holding the value SQLite would return for the literal `sql_value`.
+    struct Literal(ValueRef<'static>);
+
+    impl RowSource for Literal {
+        fn value(&self, _: usize) -> Result<ValueRef<'_>> {
+            Ok(self.0)
+        }
+    }
+
+    fn read<T>(sql_value: &'static str, f: impl Fn(&Row<'_>) -> Result<T>) -> T {
+        let v = match sql_value {
+            "NULL" => ValueRef::Null,
+            "x'6869'" => ValueRef::Blob(b"hi"),
+            s if s.starts_with('\'') => ValueRef::Text(&s.as_bytes()[1..s.len() - 1]),
+            s => match s.parse::<i64>() {
+                Ok(n) => ValueRef::Int(n),
+                Err(_) => ValueRef::Real(s.parse().unwrap()),
+            },
+        };
+        f(&Row(&Literal(v))).unwrap()
     }
 
     #[test]

@@ -52,10 +52,8 @@ mod liveness;
 mod messages;
 mod numbers;
 pub mod ops;
-#[cfg(test)]
-mod query_plans;
 pub mod rules;
-mod schema;
+mod storage;
 mod store;
 mod tasks;
 mod text;
@@ -76,7 +74,8 @@ pub use numbers::{
     Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
-pub use schema::{APPLICATION_ID, LATEST_VERSION};
+pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
+pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
 pub use tasks::{Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus};
 pub use text::{

@@ -1,7 +1,6 @@
 //! Heartbeats, stale agents and the dead-letter queue.
 //! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat.
 
-use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{Actor, Member};
@@ -11,6 +10,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::lenient;
 use crate::messages;
 use crate::rules::{Action, Target};
+use crate::storage::{args, Param, Row, Tx};
 use crate::Store;
 
 /// The staleness rule at one moment: the threshold and the time, both in seconds.
@@ -29,19 +29,19 @@ pub(crate) fn silent_for(agent: &Member, s: Staleness) -> Option<i64> {
 }
 
 pub(crate) fn enqueue_dead_letter(
-    conn: &Connection,
+    conn: &dyn Tx,
     from: &str,
     to: &str,
     content: &str,
     reason: &str,
     reply_to: Option<&str>,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    conn.query_row(
         "INSERT INTO dead_letter_queue (from_agent, to_agent, content, error, reply_to, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
-    )?
-    .execute(params![from, to, content, reason, reply_to])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        args![from, to, content, reason, reply_to, clock::sql_now()],
+        |r| r.get::<i64>(0),
+    )
 }
 
 /// A message that could not be delivered.
@@ -64,7 +64,7 @@ pub struct DeadLetter {
 }
 
 /// Legacy rows may hold NULL or odd types in any column but the key (see `lenient`).
-fn dead_letter_from_row(r: &Row<'_>) -> rusqlite::Result<DeadLetter> {
+fn dead_letter_from_row(r: &Row<'_>) -> Result<DeadLetter> {
     Ok(DeadLetter {
         id: r.get(0)?,
         from_agent: lenient::text(r, 1)?,
@@ -101,110 +101,107 @@ impl LetterScope {
         }
     }
 
-    /// The scope as SQL over `dead_letter_queue`: `?2` the actor, `?4` its group. One text
-    /// per scope rather than flags OR-ed together (`?1 OR …`), which hid both agent columns
-    /// from their indexes and read the whole queue for every heartbeat.
-    pub(crate) fn sql(self) -> &'static str {
+    /// The scope as SQL over `dead_letter_queue` and its parameters: `?1` the actor, `?2`
+    /// its group. One text per scope rather than flags OR-ed together (`?1 OR …`), which hid
+    /// both agent columns from their indexes and read the whole queue for every heartbeat.
+    pub(crate) fn sql(self, actor: &str, group: &str) -> (&'static str, Vec<Param<'static>>) {
         match self {
-            LetterScope::Every => "1",
-            LetterScope::Group => {
-                "(to_agent = ?2 OR from_agent = ?2
-                  OR to_agent IN (SELECT id FROM agents WHERE group_id = ?4)
-                  OR from_agent IN (SELECT id FROM agents WHERE group_id = ?4))"
-            }
-            LetterScope::Own => "(to_agent = ?2 OR from_agent = ?2)",
+            LetterScope::Every => ("1 = 1", vec![]),
+            LetterScope::Group => (
+                "(to_agent = ?1 OR from_agent = ?1
+                  OR to_agent IN (SELECT id FROM agents WHERE group_id = ?2)
+                  OR from_agent IN (SELECT id FROM agents WHERE group_id = ?2))",
+                vec![actor.to_owned().into(), group.to_owned().into()],
+            ),
+            LetterScope::Own => (
+                "(to_agent = ?1 OR from_agent = ?1)",
+                vec![actor.to_owned().into()],
+            ),
         }
     }
 }
 
-/// Which of the letters in scope: the one numbered `?3`, or all of them.
-pub(crate) fn pick_sql(id: Option<i64>) -> &'static str {
-    if id.is_some() {
-        "id = ?3"
-    } else {
-        "?3 IS NULL"
+/// Which of the letters in scope a statement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// Every letter in scope.
+    All,
+    /// The one with this number.
+    One(i64),
+    /// Those meant for the actor (what its heartbeat redelivers).
+    Incoming,
+}
+
+impl From<Option<i64>> for Pick {
+    fn from(id: Option<i64>) -> Self {
+        id.map_or(Pick::All, Pick::One)
     }
 }
 
-/// The arguments of a scope and its filter: `?1` unused, `?2` the actor, `?3` the letter id,
-/// `?4` the group, cut to the ones the statement names (every variant names a prefix of them).
-fn scope_params<'a>(
-    stmt: &rusqlite::Statement<'_>,
-    me: &'a Member,
-    id: Option<i64>,
-) -> impl rusqlite::Params + 'a {
-    use rusqlite::types::Value;
-    let all = [
-        Value::Null,
-        Value::Text(me.id.clone()),
-        id.map_or(Value::Null, Value::Integer),
-        Value::Text(me.group_id.clone()),
-    ];
-    rusqlite::params_from_iter(all.into_iter().take(stmt.parameter_count()))
+/// The condition selecting `pick` among the letters `scope` lets `actor` (of `group`) see,
+/// and its parameters.
+pub(crate) fn letter_filter(
+    scope: LetterScope,
+    actor: &str,
+    group: &str,
+    pick: Pick,
+) -> (String, Vec<Param<'static>>) {
+    let (scope_sql, mut params) = scope.sql(actor, group);
+    let next = params.len() + 1;
+    let pick_sql = match pick {
+        Pick::All => "1 = 1".to_owned(),
+        Pick::One(id) => {
+            params.push(id.into());
+            format!("id = ?{next}")
+        }
+        Pick::Incoming => {
+            params.push(actor.to_owned().into());
+            format!("to_agent = ?{next}")
+        }
+    };
+    (format!("{scope_sql} AND {pick_sql}"), params)
 }
 
-pub(crate) fn letters_sql(scope: LetterScope, filter_sql: &str) -> String {
+pub(crate) fn letters_sql(filter: &str) -> String {
     format!(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at FROM dead_letter_queue
-         WHERE {} AND {filter_sql} ORDER BY id",
-        scope.sql()
+         WHERE {filter} ORDER BY id"
     )
 }
 
-fn dead_letters(
-    conn: &Connection,
-    me: &Member,
-    filter_sql: &str,
-    id: Option<i64>,
-) -> Result<Vec<DeadLetter>> {
-    let mut stmt = conn.prepare_cached(&letters_sql(LetterScope::of(me), filter_sql))?;
-    let params = scope_params(&stmt, me, id);
-    let rows = stmt.query_map(params, dead_letter_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+fn dead_letters(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<DeadLetter>> {
+    let (filter, params) = letter_filter(LetterScope::of(me), &me.id, &me.group_id, pick);
+    conn.query_map(&letters_sql(&filter), &params, dead_letter_from_row)
 }
 
-/// The dead letters matching `filter_sql` (as for [`dead_letters`]) with what redelivery
-/// needs of both parties: the recipient's group (NULL when the recipient no longer exists)
-/// and the sender's. One statement for the batch: it used to load both agents per letter.
-pub(crate) fn redeliverable_sql(scope: LetterScope, filter_sql: &str) -> String {
+/// The dead letters matching `filter` (as for [`dead_letters`]) with what redelivery needs of
+/// both parties: the recipient's group (NULL when the recipient no longer exists) and the
+/// sender's. One statement for the batch: it used to load both agents per letter.
+pub(crate) fn redeliverable_sql(filter: &str) -> String {
     format!(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at,
             (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = to_agent),
             (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = from_agent)
-         FROM dead_letter_queue WHERE {} AND {filter_sql} ORDER BY id",
-        scope.sql()
+         FROM dead_letter_queue WHERE {filter} ORDER BY id"
     )
 }
-
-/// The filter of the dead letters a heartbeat redelivers: the actor's own.
-pub(crate) const OWN_LETTERS_SQL: &str = "to_agent = ?2 AND ?3 IS NULL";
 
 /// Moves the dead letters matching `filter_sql` into their recipients' inboxes, deletes them
 /// from the queue, and writes one audit row per letter naming the letter and the new message,
 /// so each redelivery can be traced from either side.
-fn redeliver(
-    conn: &Connection,
-    me: &Member,
-    filter_sql: &str,
-    id: Option<i64>,
-) -> Result<Vec<messages::Message>> {
-    let mut stmt = conn.prepare_cached(&redeliverable_sql(LetterScope::of(me), filter_sql))?;
-    let params = scope_params(&stmt, me, id);
-    let letters = stmt
-        .query_map(params, |r| {
-            Ok((
-                dead_letter_from_row(r)?,
-                lenient::opt_text(r, 7)?,
-                lenient::opt_text(r, 8)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(stmt);
-    if let (Some(id), true) = (id, letters.is_empty()) {
+fn redeliver(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<messages::Message>> {
+    let (filter, params) = letter_filter(LetterScope::of(me), &me.id, &me.group_id, pick);
+    let letters = conn.query_map(&redeliverable_sql(&filter), &params, |r| {
+        Ok((
+            dead_letter_from_row(r)?,
+            lenient::opt_text(r, 7)?,
+            lenient::opt_text(r, 8)?,
+        ))
+    })?;
+    if let (Pick::One(id), true) = (pick, letters.is_empty()) {
         return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
     }
     let mut out = Vec::with_capacity(letters.len());
-    let mut delete = conn.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?;
     for (dl, to_group, sender_group) in letters {
         let to_group = to_group.ok_or_else(|| Error::not_found(ObjectKind::Agent, &dl.to_agent))?;
         let msg = messages::insert_row(
@@ -215,7 +212,7 @@ fn redeliver(
             dl.reply_to.as_deref(),
             sender_group.as_deref(),
         )?;
-        delete.execute([dl.id])?;
+        conn.execute("DELETE FROM dead_letter_queue WHERE id = ?1", args![dl.id])?;
         audit::record(
             conn,
             &me.id,
@@ -254,18 +251,18 @@ impl Store {
         }
         let now = clock::secs(self.now_ms());
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT agent_id, CAST(timestamp AS INTEGER) FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
-            )?;
-            let rows = stmt.query_map([now.saturating_sub(threshold)], |r| {
-                let last: i64 = r.get(1)?;
-                Ok(StaleAgent {
-                    agent_id: r.get(0)?,
-                    last_heartbeat: last,
-                    silent_secs: now.saturating_sub(last),
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            c.query_map(
+                "SELECT agent_id, CAST(timestamp AS BIGINT) FROM heartbeats WHERE timestamp < ?1 ORDER BY timestamp, agent_id",
+                args![now.saturating_sub(threshold)],
+                |r| {
+                    let last: i64 = r.get(1)?;
+                    Ok(StaleAgent {
+                        agent_id: r.get(0)?,
+                        last_heartbeat: last,
+                        silent_secs: now.saturating_sub(last),
+                    })
+                },
+            )
         })
     }
 }
@@ -292,13 +289,15 @@ impl Actor {
         let staleness = self.store.staleness();
         let now = staleness.now_secs;
         self.write_tx(|c, me| {
-            c.prepare_cached(
+            c.execute(
                 "INSERT INTO heartbeats (agent_id, timestamp) VALUES (?1, ?2)
                  ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp",
-            )?
-            .execute(params![me.id, now])?;
-            c.prepare_cached("UPDATE agents SET last_active_at = datetime('now') WHERE id = ?1")?
-                .execute([&me.id])?;
+                args![&me.id, now],
+            )?;
+            c.execute(
+                "UPDATE agents SET last_active_at = ?1 WHERE id = ?2",
+                args![clock::sql_now(), &me.id],
+            )?;
             // `me` was loaded before the upsert, so it still holds the previous heartbeat.
             if let Some(silent) = silent_for(me, staleness) {
                 audit::record(
@@ -308,7 +307,7 @@ impl Actor {
                     &format!("{} heartbeats again after {silent}s of silence", me.id),
                 )?;
             }
-            let redelivered = redeliver(c, me, OWN_LETTERS_SQL, None)?;
+            let redelivered = redeliver(c, me, Pick::Incoming)?;
             Ok(Heartbeat {
                 agent_id: me.id.clone(),
                 timestamp: now,
@@ -319,21 +318,20 @@ impl Actor {
 
     /// Dead letters the actor may see, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
-        self.read_tx(|c, me| dead_letters(c, me, "?3 IS NULL", None))
+        self.read_tx(|c, me| dead_letters(c, me, Pick::All))
     }
 
     /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
     pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
-        self.write_tx(|c, me| redeliver(c, me, pick_sql(id), id))
+        self.write_tx(|c, me| redeliver(c, me, id.into()))
     }
 
     /// Deletes dead letters: one by id, or all the actor may act on. Returns how many.
     pub fn clear_dead_letters(&self, id: Option<i64>) -> Result<usize> {
         self.write_tx(|c, me| {
             let letters = self.scoped(c, me, id)?;
-            let mut del = c.prepare_cached("DELETE FROM dead_letter_queue WHERE id = ?1")?;
             for dl in &letters {
-                del.execute([dl.id])?;
+                c.execute("DELETE FROM dead_letter_queue WHERE id = ?1", args![dl.id])?;
             }
             audit::record(
                 c,
@@ -345,8 +343,8 @@ impl Actor {
         })
     }
 
-    fn scoped(&self, c: &Connection, me: &Member, id: Option<i64>) -> Result<Vec<DeadLetter>> {
-        let letters = dead_letters(c, me, pick_sql(id), id)?;
+    fn scoped(&self, c: &dyn Tx, me: &Member, id: Option<i64>) -> Result<Vec<DeadLetter>> {
+        let letters = dead_letters(c, me, id.into())?;
         if let (Some(id), true) = (id, letters.is_empty()) {
             return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
         }

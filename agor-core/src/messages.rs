@@ -1,7 +1,6 @@
 //! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
 //! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
-use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
@@ -13,6 +12,7 @@ use crate::lenient;
 use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
+use crate::storage::{args, Param, Row, Tx};
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -41,7 +41,7 @@ pub(crate) const MESSAGE_COLUMNS: &str =
     "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
-fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+fn message_from_row(r: &Row<'_>) -> Result<Message> {
     Ok(Message {
         id: lenient::text(r, 0)?,
         from_agent: lenient::text(r, 1)?,
@@ -55,20 +55,16 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-pub(crate) fn query(
-    conn: &Connection,
-    tail_sql: &str,
-    args: impl rusqlite::Params,
-) -> Result<Vec<Message>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages {tail_sql}"
-    ))?;
-    let rows = stmt.query_map(args, message_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub(crate) fn query(conn: &dyn Tx, tail_sql: &str, args: &[Param<'_>]) -> Result<Vec<Message>> {
+    conn.query_map(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages {tail_sql}"),
+        args,
+        message_from_row,
+    )
 }
 
-fn load(conn: &Connection, id: &str) -> Result<Message> {
-    let mut found = query(conn, "WHERE id = ?1", [id])?;
+fn load(conn: &dyn Tx, id: &str) -> Result<Message> {
+    let mut found = query(conn, "WHERE id = ?1", args![id])?;
     found
         .pop()
         .ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
@@ -76,7 +72,7 @@ fn load(conn: &Connection, id: &str) -> Result<Message> {
 
 /// Inserts a message row. Shared by sending and by dead-letter redelivery.
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &dyn Tx,
     from: &str,
     to: &Member,
     content: &str,
@@ -96,7 +92,7 @@ pub(crate) fn insert(
 /// Inserts a message to `(recipient id, recipient group)`; for callers that have those
 /// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
 pub(crate) fn insert_row(
-    conn: &Connection,
+    conn: &dyn Tx,
     from: &str,
     (to_id, to_group): (&str, &str),
     content: &str,
@@ -114,20 +110,20 @@ pub(crate) fn insert_row(
         sender_group_id: sender_group.map(str::to_owned),
         created_at: clock::sql_now(),
     };
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at)
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        msg.id,
-        msg.from_agent,
-        msg.to_agent,
-        msg.content,
-        msg.reply_to,
-        msg.group_id,
-        msg.sender_group_id,
-        msg.created_at
-    ])?;
+        args![
+            &msg.id,
+            &msg.from_agent,
+            &msg.to_agent,
+            &msg.content,
+            &msg.reply_to,
+            &msg.group_id,
+            &msg.sender_group_id,
+            &msg.created_at
+        ],
+    )?;
     Ok(msg)
 }
 
@@ -144,7 +140,7 @@ pub(crate) enum Delivered {
 /// Delivers one message after the ACL check has passed: into the inbox, or into the
 /// dead-letter queue when the recipient has gone silent (tier 0 senders always deliver).
 pub(crate) fn deliver(
-    conn: &Connection,
+    conn: &dyn Tx,
     stale: Staleness,
     from: &Member,
     to: &Member,
@@ -255,7 +251,7 @@ impl Actor {
     /// Commits the delivery either way, then reports a dead letter as `RecipientUnavailable`.
     fn send_checked(
         &self,
-        f: impl FnOnce(&Connection, &Member) -> Result<(Delivered, String)>,
+        f: impl FnOnce(&dyn Tx, &Member) -> Result<(Delivered, String)>,
     ) -> Result<Message> {
         match self.write_tx(f)? {
             (Delivered::Sent(m), _) => Ok(m),
@@ -274,10 +270,11 @@ impl Actor {
     /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT); anything else is [`Error::InvalidInput`].
     pub fn inbox(&self, all: bool, limit: Option<u32>) -> Result<Vec<Message>> {
         limit.map(check_limit).transpose()?;
-        let limit = limit.map_or(-1, i64::from);
+        // No limit is the largest one: `LIMIT -1` is SQLite's alone.
+        let limit = limit.map_or(i64::MAX, i64::from);
         self.read_tx(|c, me| {
             if all {
-                query(c, INBOX_ALL_TAIL_SQL, params![me.id, limit])
+                query(c, INBOX_ALL_TAIL_SQL, args![&me.id, limit])
             } else {
                 unread(c, &me.id, limit)
             }
@@ -292,10 +289,12 @@ impl Actor {
     /// Returns every unread message, oldest first, and marks them read in the same transaction.
     pub fn read_unread(&self) -> Result<Vec<Message>> {
         self.write_tx(|c, me| {
-            let msgs = unread(c, &me.id, -1)?;
+            let msgs = unread(c, &me.id, i64::MAX)?;
             if !msgs.is_empty() {
-                c.prepare_cached("UPDATE messages SET read = 1 WHERE to_agent = ?1 AND read = 0")?
-                    .execute([&me.id])?;
+                c.execute(
+                    "UPDATE messages SET read = 1 WHERE to_agent = ?1 AND read = 0",
+                    args![&me.id],
+                )?;
                 audit::record(
                     c,
                     &me.id,
@@ -318,8 +317,7 @@ impl Actor {
                 &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent == me.id && !msg.read {
-                c.prepare_cached("UPDATE messages SET read = 1 WHERE id = ?1")?
-                    .execute([&msg.id])?;
+                c.execute("UPDATE messages SET read = 1 WHERE id = ?1", args![&msg.id])?;
                 audit::record(c, &me.id, "message_read", &msg.id)?;
                 return Ok(Message { read: true, ..msg });
             }
@@ -331,10 +329,16 @@ impl Actor {
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let n = c
-                .prepare_cached("UPDATE messages SET read = 1 WHERE to_agent = ?1 AND from_agent = ?2 AND read = 0")?
-                .execute([&me.id, &other.id])?;
-            audit::record(c, &me.id, "conversation_read", &format!("{} from {}", n, other.id))?;
+            let n = c.execute(
+                "UPDATE messages SET read = 1 WHERE to_agent = ?1 AND from_agent = ?2 AND read = 0",
+                args![&me.id, &other.id],
+            )?;
+            audit::record(
+                c,
+                &me.id,
+                "conversation_read",
+                &format!("{} from {}", n, other.id),
+            )?;
             Ok(n)
         })
     }
@@ -344,15 +348,28 @@ impl Actor {
     pub fn ack(&self, message_id: &str, session_id: &str) -> Result<bool> {
         ids::validate_label("session id", session_id, crate::text::MAX_SESSION_ID_BYTES)?;
         self.write_tx(|c, me| {
-            let msg = load(c, &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?)?;
+            let msg = load(
+                c,
+                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+            )?;
             if msg.to_agent != me.id {
-                return Err(Error::denied(&me.id, format!("ack message {} (addressed to {})", msg.id, msg.to_agent)));
+                return Err(Error::denied(
+                    &me.id,
+                    format!("ack message {} (addressed to {})", msg.id, msg.to_agent),
+                ));
             }
-            let added = c
-                .prepare_cached("INSERT OR IGNORE INTO seen_messages (session_id, message_id, seen_at) VALUES (?1, ?2, ?3)")?
-                .execute(params![session_id, msg.id, clock::secs(self.store.now_ms())])?;
+            let added = c.execute(
+                "INSERT INTO seen_messages (session_id, message_id, seen_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                args![session_id, &msg.id, clock::secs(self.store.now_ms())],
+            )?;
             if added > 0 {
-                audit::record(c, &me.id, "message_acked", &format!("{} session={session_id}", msg.id))?;
+                audit::record(
+                    c,
+                    &me.id,
+                    "message_acked",
+                    &format!("{} session={session_id}", msg.id),
+                )?;
             }
             Ok(added > 0)
         })
@@ -362,13 +379,12 @@ impl Actor {
     pub fn unread_count(&self) -> Result<i64> {
         // Hooks poll this constantly: one statement checks the actor and counts.
         let (known, count) = self.store.read_one(|c| {
-            Ok(c.prepare_cached(
+            c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1),
                         (SELECT count(*) FROM messages WHERE to_agent = ?1 AND read = 0)",
-            )?
-            .query_row([&self.id], |r| {
-                Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?))
-            })?)
+                args![&self.id],
+                |r| Ok((r.get::<bool>(0)?, r.get::<i64>(1)?)),
+            )
         })?;
         if !known {
             return Err(Error::not_found(crate::ObjectKind::Agent, &self.id));
@@ -382,7 +398,7 @@ impl Actor {
         check_limit(limit)?;
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let mut msgs = query(c, HISTORY_TAIL_SQL, params![me.id, other.id, limit])?;
+            let mut msgs = query(c, HISTORY_TAIL_SQL, args![&me.id, &other.id, limit])?;
             msgs.reverse();
             Ok(msgs)
         })
@@ -395,22 +411,19 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
-            query(c, FEED_TAIL_SQL, params![group, limit])
+            query(c, FEED_TAIL_SQL, args![group, limit])
         })
     }
 
     /// A one-line summary of unread mail for prompt hooks, or `None` when there is none.
     pub fn notify(&self) -> Result<Option<String>> {
         self.read_tx(|c, me| {
-            let mut stmt = c.prepare_cached(
+            let senders = c.query_map(
                 "SELECT from_agent, count(*) FROM messages WHERE to_agent = ?1 AND read = 0
                  GROUP BY from_agent ORDER BY min(created_at), min(rowid)",
+                args![&me.id],
+                |r| Ok((lenient::text(r, 0)?, r.get::<i64>(1)?)),
             )?;
-            let senders = stmt
-                .query_map([&me.id], |r| {
-                    Ok((lenient::text(r, 0)?, r.get::<_, i64>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             let total: i64 = senders.iter().map(|(_, n)| n).sum();
             if total == 0 {
                 return Ok(None);
@@ -443,8 +456,7 @@ impl Actor {
                 Scope::group_messages(&me.group_id)
             };
             let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
-            c.prepare_cached("DELETE FROM messages WHERE id = ?1")?
-                .execute([&id])?;
+            c.execute("DELETE FROM messages WHERE id = ?1", args![&id])?;
             audit::record(c, &me.id, "message_deleted", &id)
         })
     }
@@ -456,8 +468,8 @@ impl Actor {
         self.fan_out(content, &format!("role {role}"), |c, me| {
             agents::principals(
                 c,
-                "a.role = ?1 AND a.id != ?2 AND (?3 OR a.group_id = ?4)",
-                params![role, me.id, me.is_admin(), me.group_id],
+                "a.role = ?1 AND a.id != ?2 AND (?3 = 1 OR a.group_id = ?4)",
+                args![role, &me.id, me.is_admin(), &me.group_id],
             )
         })
     }
@@ -467,11 +479,13 @@ impl Actor {
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
         ids::validate_label("pattern", pattern, crate::text::MAX_ID_LEN)?;
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
-            agents::principals(
+            let mut audience = agents::principals(
                 c,
-                "a.id GLOB ?1 AND a.id != ?2 AND (?3 OR a.group_id = ?4)",
-                params![pattern, me.id, me.is_admin(), me.group_id],
-            )
+                "a.id != ?1 AND (?2 = 1 OR a.group_id = ?3)",
+                args![&me.id, me.is_admin(), &me.group_id],
+            )?;
+            audience.retain(|a| crate::text::glob_matches(pattern, &a.id));
+            Ok(audience)
         })
     }
 
@@ -481,7 +495,7 @@ impl Actor {
             agents::principals(
                 c,
                 "a.group_id = ?1 AND a.id != ?2",
-                params![me.group_id, me.id],
+                args![&me.group_id, &me.id],
             )
         })
     }
@@ -492,7 +506,7 @@ impl Actor {
         &self,
         content: &str,
         audience: &str,
-        recipients: impl FnOnce(&Connection, &Member) -> Result<Vec<Member>>,
+        recipients: impl FnOnce(&dyn Tx, &Member) -> Result<Vec<Member>>,
     ) -> Result<Delivery> {
         validate_content(content)?;
         let stale = self.staleness();
@@ -537,14 +551,14 @@ fn own_messages(me: &Member) -> Scope {
 /// `limit` through its own index, and only those at most 2 × `limit` rows are merged.
 pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
         SELECT rowid FROM (SELECT rowid FROM messages WHERE group_id = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?2)
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2) AS to_group
         UNION ALL
         SELECT rowid FROM (SELECT rowid FROM messages WHERE sender_group_id = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?2))
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?2) AS from_group)
     ORDER BY created_at DESC, rowid DESC LIMIT ?2";
 
-fn unread(c: &Connection, agent: &str, limit: i64) -> Result<Vec<Message>> {
-    query(c, UNREAD_TAIL_SQL, params![agent, limit])
+fn unread(c: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
+    query(c, UNREAD_TAIL_SQL, args![agent, limit])
 }
 
 /// Every message to `?1`, newest first (`agor_messages_to_created`).
@@ -560,8 +574,8 @@ pub(crate) const UNREAD_TAIL_SQL: &str =
 /// conversation was read and sorted to return its tail.
 pub(crate) const HISTORY_TAIL_SQL: &str = "WHERE rowid IN (
         SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?1 AND to_agent = ?2
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?3)
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3) AS sent
         UNION ALL
         SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?2 AND to_agent = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?3))
+                           ORDER BY created_at DESC, rowid DESC LIMIT ?3) AS received)
     ORDER BY created_at DESC, rowid DESC LIMIT ?3";

@@ -2,7 +2,6 @@
 //! assignment and the review queue. Claims and leases live in `leases.rs`, dependencies in
 //! `dependencies.rs`.
 
-use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
@@ -15,6 +14,7 @@ use crate::ids::{self, validate_content, validate_label};
 use crate::leases::reap_expired_leases;
 use crate::lenient;
 use crate::rules::{Action, Target};
+use crate::storage::{args, Param, Row, Tx};
 use crate::text;
 use crate::Store;
 
@@ -363,7 +363,7 @@ pub struct TaskFilter {
 pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
     t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
-    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM task_tags WHERE task_id = t.id ORDER BY tag)),
+    (SELECT string_agg(g.tag, '\u{1f}') FROM task_tags g WHERE g.task_id = t.id),
     coalesce(t.lease_expires_ms, t.lease_expires_at * 1000)";
 
 /// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
@@ -409,20 +409,19 @@ pub(crate) fn list_query(
     admin: bool,
     group: &str,
     filter: &TaskFilter,
-) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
+) -> (String, Vec<Param<'static>>) {
     let mut conds: Vec<String> = Vec::new();
-    let mut args: Vec<Value> = Vec::new();
+    let mut args: Vec<Param<'static>> = Vec::new();
     let open_only = filter.status.is_none() && !filter.all;
     match (admin, open_only) {
         (false, true) => {
             conds.push(open_sql("t.group_id = ? AND "));
-            args.extend((0..OPEN_RANGES.len()).map(|_| Value::Text(group.to_owned())));
+            args.extend((0..OPEN_RANGES.len()).map(|_| Param::from(group.to_owned())));
         }
         (true, true) => conds.push(open_sql("")),
         (false, false) => {
             conds.push("t.group_id = ?".into());
-            args.push(Value::Text(group.to_owned()));
+            args.push(group.to_owned().into());
         }
         (true, false) => {}
     }
@@ -430,14 +429,14 @@ pub(crate) fn list_query(
         Some(TaskStatus::InProgress) => conds.push(format!("t.status IN {IN_PROGRESS_SQL}")),
         Some(st) => {
             conds.push("t.status = ?".into());
-            args.push(Value::Text(st.stored().to_owned()));
+            args.push(st.stored().to_owned().into());
         }
         None => {}
     }
     if let Some(tag) = &filter.tag {
         // Driven from the tag index: the tasks carrying the tag, not every task tested for it.
         conds.push("t.id IN (SELECT g.task_id FROM task_tags g WHERE g.tag = ?)".into());
-        args.push(Value::Text(tag.clone()));
+        args.push(tag.clone().into());
     }
     let where_sql = if conds.is_empty() {
         String::new()
@@ -447,14 +446,14 @@ pub(crate) fn list_query(
     (format!("{where_sql} ORDER BY {}", board_order_sql()), args)
 }
 
-/// The tail of the claim-next query (see [`claimable`]); `?2` group (unused by tier 0),
-/// `?3` the claimer, `?4` the limit.
+/// The tail of the claim-next query (see [`claimable`]); `?1` the claimer, `?2` the limit,
+/// `?3` the group (not for tier 0, whose variant has two parameters).
 pub(crate) fn claimable_sql(admin: bool) -> String {
-    let group = if admin { "" } else { "AND t.group_id = ?2" };
+    let group = if admin { "" } else { "AND t.group_id = ?3" };
     format!(
         "WHERE t.status = 'todo' {group}
-           AND (t.assigned_to IS NULL OR t.assigned_to = ?3) AND {UNBLOCKED_SQL}
-         ORDER BY {} LIMIT ?4",
+           AND (t.assigned_to IS NULL OR t.assigned_to = ?1) AND {UNBLOCKED_SQL}
+         ORDER BY {} LIMIT ?2",
         board_order_sql()
     )
 }
@@ -468,7 +467,7 @@ pub(crate) const NEXT_SORT_ORDER_SQL: &str =
 /// priority; one odd row must not make the whole board unreadable, so those read as `todo`
 /// (NULL, the legacy default), `backlog` (unknown status) and `medium`. The stored text is
 /// left as it is until an agent changes the task.
-fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+fn task_from_row(r: &Row<'_>) -> Result<Task> {
     let status = match lenient::opt_text(r, 3)? {
         None => TaskStatus::Todo,
         Some(s) => s.parse().unwrap_or(TaskStatus::Backlog),
@@ -509,30 +508,33 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
             result_ref: lenient::opt_text(r, 17).ok().flatten(),
             next: lenient::opt_text(r, 18).ok().flatten(),
         }),
+        // Sorted here, not by the aggregate: an ordered aggregate costs a sort per task row.
         tags: tags
-            .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+            .map(|t| {
+                let mut tags: Vec<String> = t.split('\u{1f}').map(str::to_owned).collect();
+                tags.sort();
+                tags
+            })
             .unwrap_or_default(),
     })
 }
 
-pub(crate) fn query(
-    c: &Connection,
-    tail_sql: &str,
-    args: impl rusqlite::Params,
-) -> Result<Vec<Task>> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks t {tail_sql}"))?;
-    let rows = stmt.query_map(args, task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub(crate) fn query(c: &dyn Tx, tail_sql: &str, args: &[Param<'_>]) -> Result<Vec<Task>> {
+    c.query_map(
+        &format!("SELECT {TASK_COLUMNS} FROM tasks t {tail_sql}"),
+        args,
+        task_from_row,
+    )
 }
 
-pub(crate) fn load(c: &Connection, id: &str) -> Result<Task> {
-    query(c, "WHERE t.id = ?1", [id])?
+pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
+    query(c, "WHERE t.id = ?1", args![id])?
         .pop()
         .ok_or_else(|| Error::not_found(ObjectKind::Task, id))
 }
 
 /// A task by id or unique prefix among those `me` may name (its group's; tier 0: all).
-pub(crate) fn resolve(c: &Connection, me: &Member, input: &str) -> Result<Task> {
+pub(crate) fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Task> {
     load(c, &ids::resolve(c, TASKS, input, &me.group_scope())?)
 }
 
@@ -548,7 +550,7 @@ pub(crate) const TASKS: ids::IdTable = ids::IdTable {
 };
 
 pub(crate) fn add_comment(
-    c: &Connection,
+    c: &dyn Tx,
     task_id: &str,
     agent: &str,
     content: &str,
@@ -561,14 +563,14 @@ pub(crate) fn add_comment(
         content: content.to_owned(),
         created_at: clock::sql_now(),
     };
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute([&comment.id, task_id, agent, content, &comment.created_at])?;
+        args![&comment.id, task_id, agent, content, &comment.created_at],
+    )?;
     Ok(comment)
 }
 
-fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
+fn comment_from_row(r: &Row<'_>) -> Result<Comment> {
     Ok(Comment {
         id: lenient::text(r, 0)?,
         task_id: lenient::text(r, 1)?,
@@ -581,7 +583,7 @@ fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
 /// The side effects every status change shares: the `Status: old → new` comment, the audit
 /// row, and a notice in the group's review queue when the task enters review.
 pub(crate) fn record_transition(
-    c: &Connection,
+    c: &dyn Tx,
     actor: &str,
     task: &Task,
     to: TaskStatus,
@@ -616,11 +618,12 @@ fn validate_tags(tags: &[String]) -> Result<()> {
     tags.iter().try_for_each(|t| ids::validate_token("tag", t))
 }
 
-fn set_tags(c: &Connection, task_id: &str, tags: &[String]) -> Result<()> {
-    let mut ins =
-        c.prepare_cached("INSERT OR IGNORE INTO task_tags (task_id, tag) VALUES (?1, ?2)")?;
+fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
     for tag in tags {
-        ins.execute([task_id, tag])?;
+        c.execute(
+            "INSERT INTO task_tags (task_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            args![task_id, tag],
+        )?;
     }
     Ok(())
 }
@@ -629,10 +632,11 @@ impl Store {
     /// Tasks in `review` in a group.
     pub fn review_queue_count(&self, group: &str) -> Result<i64> {
         self.read(|c| {
-            Ok(c.prepare_cached(
+            c.query_row(
                 "SELECT count(*) FROM tasks WHERE group_id = ?1 AND status = 'review'",
-            )?
-            .query_row([group], |r| r.get(0))?)
+                args![group],
+                |r| r.get(0),
+            )
         })
     }
 
@@ -647,7 +651,7 @@ impl Actor {
     /// and at the time the lock was taken, so no write ever honours a lease that has run out.
     pub(crate) fn task_write<T>(
         &self,
-        f: impl FnOnce(&Connection, &Member, i64) -> Result<T>,
+        f: impl FnOnce(&dyn Tx, &Member, i64) -> Result<T>,
     ) -> Result<T> {
         let store = &self.store;
         self.write_tx(|c, me| {
@@ -679,29 +683,29 @@ impl Actor {
             let assignee = new.assign_to.as_deref().map(|a| agents::resolve_principal(c, a, &scope)).transpose()?;
             let parent = new.parent.as_deref().map(|p| resolve(c, me, p)).transpose()?;
             let id = uuid::Uuid::new_v4().to_string();
-            let sort_order: i64 = c
-                .prepare_cached(NEXT_SORT_ORDER_SQL)?
-                .query_row([&me.group_id], |r| r.get(0))?;
+            // Race-free: the write transaction excludes every other writer (storage contract).
+            let sort_order: i64 =
+                c.query_row(NEXT_SORT_ORDER_SQL, args![&me.group_id], |r| r.get(0))?;
             let now = clock::sql_now();
-            c.prepare_cached(
+            c.execute(
                 "INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id,
                    parent_task_id, sort_order, definition_of_done, version, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12)",
-            )?
-            .execute(params![
-                id,
-                new.title,
-                new.description,
-                new.status.stored(),
-                new.priority.as_str(),
-                assignee.as_ref().map(|a| &a.id),
-                me.id,
-                me.group_id,
-                parent.as_ref().map(|p| &p.id),
-                sort_order,
-                new.definition_of_done,
-                now,
-            ])?;
+                args![
+                    &id,
+                    &new.title,
+                    &new.description,
+                    new.status.stored(),
+                    new.priority.as_str(),
+                    assignee.as_ref().map(|a| &a.id),
+                    &me.id,
+                    &me.group_id,
+                    parent.as_ref().map(|p| &p.id),
+                    sort_order,
+                    &new.definition_of_done,
+                    &now,
+                ],
+            )?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per
@@ -739,7 +743,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let (tail, args) = list_query(me.is_admin(), &me.group_id, filter);
-            query(c, &tail, rusqlite::params_from_iter(args))
+            query(c, &tail, &args)
         })
     }
 
@@ -749,17 +753,16 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let task = resolve(c, me, task_id)?;
-            let comments = c
-                .prepare_cached(
-                    "SELECT id, task_id, agent_id, content, created_at FROM task_comments
-                     WHERE task_id = ?1 ORDER BY created_at, rowid",
-                )?
-                .query_map([&task.id], comment_from_row)?
-                .collect::<rusqlite::Result<_>>()?;
+            let comments = c.query_map(
+                "SELECT id, task_id, agent_id, content, created_at FROM task_comments
+                 WHERE task_id = ?1 ORDER BY created_at, rowid",
+                args![&task.id],
+                comment_from_row,
+            )?;
             let subtasks = query(
                 c,
                 "WHERE t.parent_task_id = ?1 ORDER BY t.sort_order",
-                [&task.id],
+                args![&task.id],
             )?;
             Ok(TaskDetail {
                 task,
@@ -784,10 +787,10 @@ impl Actor {
                     by: task.assigned_to,
                 });
             }
-            c.prepare_cached(
-                "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = datetime('now') WHERE id = ?2",
-            )?
-            .execute([&agent.id, &task.id])?;
+            c.execute(
+                "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3",
+                args![&agent.id, clock::sql_now(), &task.id],
+            )?;
             audit::record(c, &me.id, "task_assigned", &format!("{} -> {}", task.id, agent.id))?;
             load(c, &task.id)
         })
@@ -844,20 +847,27 @@ impl Actor {
             if !task.status.can_become(status) {
                 return Err(Error::invalid(
                     "status",
-                    format!("task {} cannot move from {} to {status}", task.id, task.status),
+                    format!(
+                        "task {} cannot move from {} to {status}",
+                        task.id, task.status
+                    ),
                 ));
             }
             require_dependencies_done(c, &task, status)?;
             // Leaving in_progress by hand ends any claim, so a lapsed worker cannot complete.
-            let changed = c
-                .prepare_cached(
-                    "UPDATE tasks SET status = ?1, version = version + 1, updated_at = datetime('now'),
-                       lease_token = CASE WHEN ?1 = 'progress' THEN lease_token END,
-                       lease_expires_at = CASE WHEN ?1 = 'progress' THEN lease_expires_at END,
-                       lease_expires_ms = CASE WHEN ?1 = 'progress' THEN lease_expires_ms END
-                     WHERE id = ?2 AND version = ?3",
-                )?
-                .execute(params![status.stored(), task.id, expected_version])?;
+            let changed = c.execute(
+                "UPDATE tasks SET status = ?1, version = version + 1, updated_at = ?4,
+                   lease_token = CASE WHEN ?1 = 'progress' THEN lease_token END,
+                   lease_expires_at = CASE WHEN ?1 = 'progress' THEN lease_expires_at END,
+                   lease_expires_ms = CASE WHEN ?1 = 'progress' THEN lease_expires_ms END
+                 WHERE id = ?2 AND version = ?3",
+                args![
+                    status.stored(),
+                    &task.id,
+                    expected_version,
+                    clock::sql_now()
+                ],
+            )?;
             if changed == 0 {
                 return Err(Error::Conflict {
                     kind: ObjectKind::Task,
@@ -896,7 +906,7 @@ impl Actor {
                 "UPDATE tasks SET parent_task_id = NULL WHERE parent_task_id = ?1",
                 "DELETE FROM tasks WHERE id = ?1",
             ] {
-                c.prepare_cached(sql)?.execute([&task.id])?;
+                c.execute(sql, args![&task.id])?;
             }
             audit::record(
                 c,
@@ -913,7 +923,7 @@ impl Actor {
         self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            claimable(c, me, -1)
+            claimable(c, me, i64::MAX)
         })
     }
 
@@ -935,17 +945,17 @@ impl Actor {
     }
 }
 
-/// Todo tasks `me` may claim now, in claim order (at most `limit`; -1 for all): one rule for
+/// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
 /// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
-fn claimable(c: &Connection, me: &Member, limit: i64) -> Result<Vec<Task>> {
-    // ?1 is unused: it keeps the numbering of both variants the same.
-    query(
-        c,
-        &claimable_sql(me.is_admin()),
-        params![rusqlite::types::Null, me.group_id, me.id, limit],
-    )
+fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
+    let sql = claimable_sql(me.is_admin());
+    if me.is_admin() {
+        query(c, &sql, args![&me.id, limit])
+    } else {
+        query(c, &sql, args![&me.id, limit, &me.group_id])
+    }
 }
 
-pub(crate) fn best_next_todo(c: &Connection, me: &Member) -> Result<Option<Task>> {
+pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {
     Ok(claimable(c, me, 1)?.pop())
 }

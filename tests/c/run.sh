@@ -41,4 +41,16 @@ for test in agor tasks backup; do
     run "$test-valgrind" valgrind --quiet --leak-check=full \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$work/${test}_shared"
 done
+# The same messaging and task-board checks on PostgreSQL, each in a fresh schema of the server
+# at $AGOR_TEST_PG (scripts/test.sh starts one).
+if [ -n "${AGOR_TEST_PG:-}" ]; then
+    for test in agor tasks; do
+        schema="c_${test}_$$"
+        psql "$AGOR_TEST_PG" -qc "CREATE SCHEMA $schema"
+        sep='?'; case "$AGOR_TEST_PG" in *\?*) sep='&';; esac
+        AGOR_TEST_DB_URL="$AGOR_TEST_PG${sep}options=-csearch_path%3D$schema" \
+            run "$test-postgresql" "$work/${test}_shared"
+    done
+    echo "C tests passed on PostgreSQL"
+fi
 echo "C tests passed (shared, static, valgrind)"

@@ -592,6 +592,28 @@ static void test_conventions(agor_store *store) {
     agor_actor_free(mgr);
 }
 
+/* A wrong password and an unreachable server: AGOR_STORAGE, no handle, the cause named. */
+static void test_postgres_errors(const char *url) {
+    char bad[4096];
+    agor_store *store = (agor_store *)1;
+    const char *at = strchr(url + strlen("postgresql://"), '@');
+    const char *colon = strchr(url + strlen("postgresql://"), ':');
+    if (at == NULL || colon == NULL || colon > at) {
+        CHECK(!"the test URL has the form postgresql://user:password@...");
+        return;
+    }
+    snprintf(bad, sizeof bad, "%.*s:wrong-password%s", (int)(colon - url), url, at);
+    CHECK_STATUS(agor_store_open(bad, &store), AGOR_STORAGE);
+    CHECK(store == NULL);
+    CHECK(contains(agor_last_error_message(), "refused the credentials"));
+    CHECK(!contains(agor_last_error_message(), "wrong-password"));
+    store = (agor_store *)1;
+    CHECK_STATUS(agor_store_open("postgresql://agor@/agor?host=/nonexistent-dir", &store),
+                 AGOR_STORAGE);
+    CHECK(store == NULL);
+    CHECK(contains(agor_last_error_message(), "cannot be reached"));
+}
+
 int main(int argc, char **argv) {
     char db[4096];
     agor_store *store = NULL;
@@ -600,7 +622,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
         return 2;
     }
-    snprintf(db, sizeof db, "%s/team.db", argv[1]);
+    /* run.sh sets AGOR_TEST_DB_URL to run the same checks on a PostgreSQL schema; the checks
+       of the file itself (read-only file, non-database file, default path) need SQLite. */
+    const char *url = getenv("AGOR_TEST_DB_URL");
+    if (url != NULL) {
+        snprintf(db, sizeof db, "%s", url);
+    } else {
+        snprintf(db, sizeof db, "%s/team.db", argv[1]);
+    }
 
     test_status_helpers();
     CHECK_OK(agor_store_open(db, &store));
@@ -617,9 +646,13 @@ int main(int argc, char **argv) {
     test_generic_call(store);
     test_conventions(store);
     agor_store_free(store);
-    test_read_only(db, argv[1]);
-    test_not_a_database(argv[1]);
-    test_default_path_and_handle_lifetimes();
+    if (url != NULL) {
+        test_postgres_errors(url);
+    } else {
+        test_read_only(db, argv[1]);
+        test_not_a_database(argv[1]);
+        test_default_path_and_handle_lifetimes();
+    }
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

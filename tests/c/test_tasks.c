@@ -378,7 +378,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     memset(&b, 0, sizeof b);
-    snprintf(db, sizeof db, "%s/tasks.db", argv[1]);
+    /* run.sh sets AGOR_TEST_DB_URL to run the same checks on a PostgreSQL schema. */
+    if (getenv("AGOR_TEST_DB_URL") != NULL) {
+        snprintf(db, sizeof db, "%s", getenv("AGOR_TEST_DB_URL"));
+    } else {
+        snprintf(db, sizeof db, "%s/tasks.db", argv[1]);
+    }
     CHECK_OK(agor_store_open(db, &b.store));
     if (b.store == NULL) {
         fprintf(stderr, "cannot open %s: %s\n", db, agor_last_error_message());

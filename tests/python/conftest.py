@@ -8,9 +8,12 @@ two SQLite copies in one process break each other's POSIX locks (see ``agor``'s 
 from __future__ import annotations
 
 import ast
+import itertools
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -31,21 +34,59 @@ TEAM = [
 ]
 
 
+# Set to a PostgreSQL URL, every test that takes `db` or `store` also runs on that server
+# (`scripts/test.sh` starts a throw-away one). Tests of the file itself take `db_path`.
+PG_ENV = "AGOR_TEST_PG"
+_schemas = itertools.count()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """A path in a fresh temporary folder; the file does not exist yet."""
     return tmp_path / "team.db"
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[agor.Store]:
-    """A store with TEAM registered. Contacts: mgr-1 <-> dev-1, dev-2, arch-1, rev-1.
+def new_pg_schema(url: str) -> str:
+    """A fresh schema on the test server; returns the URL that opens it."""
+    schema = f"py_{os.getpid()}_{next(_schemas)}_{time.time_ns() % 10**9}"
+    subprocess.run(["psql", url, "-qc", f"CREATE SCHEMA {schema}"], check=True, capture_output=True)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database on each engine: a file path, or a PostgreSQL URL of a fresh schema."""
+    if request.param == "sqlite":
+        return str(tmp_path / "team.db")
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set (scripts/test.sh starts a PostgreSQL server)")
+    return new_pg_schema(url)
+
+
+def open_team(location: str | Path) -> agor.Store:
+    """Opens `location` and registers TEAM. Contacts: mgr-1 <-> dev-1, dev-2, arch-1, rev-1.
     dev-1 and dev-2 may not message each other."""
-    with agor.open(db_path) as s:
-        for agent in TEAM:
-            s.register_agent(*agent)
-        for other in ("dev-1", "dev-2", "arch-1", "rev-1"):
-            s.allow("mgr-1", other, bidirectional=True)
+    s = agor.open(location)
+    for agent in TEAM:
+        s.register_agent(*agent)
+    for other in ("dev-1", "dev-2", "arch-1", "rev-1"):
+        s.allow("mgr-1", other, bidirectional=True)
+    return s
+
+
+@pytest.fixture
+def store(db: str) -> Iterator[agor.Store]:
+    """A store with TEAM registered, on each engine (see `open_team`)."""
+    with open_team(db) as s:
+        yield s
+
+
+@pytest.fixture
+def file_store(db_path: Path) -> Iterator[agor.Store]:
+    """A store with TEAM registered in the SQLite file `db_path`, for tests of the file."""
+    with open_team(db_path) as s:
         yield s
 
 

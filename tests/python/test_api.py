@@ -176,8 +176,8 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
         agor.open(db_path)
 
 
-def test_read_only_store_refuses_writes(store: agor.Store, db_path: Path) -> None:
-    with agor.open(db_path, read_only=True) as ro:
+def test_read_only_store_refuses_writes(store: agor.Store, db: str) -> None:
+    with agor.open(db, read_only=True) as ro:
         assert [a.id for a in ro.list_agents("ops")] == ["ops-1"]
         with pytest.raises(agor.ReadOnlyError) as e:
             ro.as_agent("mgr-1").send("dev-1", "hello")
@@ -195,7 +195,7 @@ con.execute("ROLLBACK")
 """
 
 
-def test_busy_error_and_gil_released_while_waiting(store: agor.Store, db_path: Path) -> None:
+def test_busy_error_and_gil_released_while_waiting(file_store: agor.Store, db_path: Path) -> None:
     with agor.open(db_path, busy_timeout=1.0) as impatient:
         me = impatient.as_agent("mgr-1")
         holder = subprocess.Popen(
@@ -229,7 +229,7 @@ def test_busy_error_and_gil_released_while_waiting(store: agor.Store, db_path: P
     assert len(outcome) == 1 and isinstance(outcome[0], agor.BusyError)
     assert isinstance(outcome[0], agor.StorageError)
     assert outcome[0].waited_ms >= 900
-    assert store.as_agent("dev-1").unread_count() == 0
+    assert file_store.as_agent("dev-1").unread_count() == 0
 
 
 # --- agents and the ACL -------------------------------------------------------------------

@@ -111,10 +111,10 @@ def test_dependencies_gate_status_changes_and_set_status_without_version(store: 
     assert mgr.set_task_status(second.id, "in_progress").status == "in_progress"
 
 
-def test_claimed_tasks_stay_on_the_legacy_board(store: agor.Store, db_path: Path) -> None:
-    mgr = store.as_agent("mgr-1")
+def test_claimed_tasks_stay_on_the_legacy_board(file_store: agor.Store, db_path: Path) -> None:
+    mgr = file_store.as_agent("mgr-1")
     t = mgr.create_task("visible everywhere")
-    claim = store.as_agent("dev-1").claim_task()
+    claim = file_store.as_agent("dev-1").claim_task()
     assert claim.task.status == "in_progress"
     board = json.loads(legacy(db_path, "board").stdout)
     assert board["progress"] == [t.id]

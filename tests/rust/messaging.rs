@@ -448,14 +448,10 @@ fn ack_records_per_session_and_only_for_the_recipient() {
         ErrorKind::PermissionDenied
     );
     assert_eq!(kind(dev1.ack(&m.id, "")), ErrorKind::InvalidInput);
-    let n: i64 = t
-        .raw()
-        .query_row(
-            "SELECT count(*) FROM seen_messages WHERE message_id = ?1",
-            [&m.id],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n = t.count(&format!(
+        "SELECT count(*) FROM seen_messages WHERE message_id = '{}'",
+        m.id
+    ));
     assert_eq!(n, 2);
     assert_eq!(dev1.unread_count().unwrap(), 1, "ack does not mark read");
 }
@@ -595,12 +591,7 @@ fn send_to_role_pattern_and_broadcast() {
 // ---- heartbeats and dead letters ----
 
 fn age_heartbeat(t: &common::Team, agent: &str, secs_ago: i64) {
-    t.raw()
-        .execute(
-            "INSERT OR REPLACE INTO heartbeats (agent_id, timestamp) VALUES (?1, strftime('%s','now') - ?2)",
-            rusqlite::params![agent, secs_ago],
-        )
-        .unwrap();
+    t.age_heartbeat(agent, secs_ago);
 }
 
 #[test]
@@ -816,10 +807,7 @@ fn review_channels_are_created_once_per_group() {
     assert_eq!((&q1.id, &l1.id), (&q2.id, &l2.id));
     let (q3, _) = t.store.ensure_review_channels("other").unwrap();
     assert_ne!(q3.id, q2.id);
-    let n: i64 = t
-        .raw()
-        .query_row("SELECT count(*) FROM channels", [], |r| r.get(0))
-        .unwrap();
+    let n = t.count("SELECT count(*) FROM channels");
     assert_eq!(n, 4);
 }
 

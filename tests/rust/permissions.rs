@@ -192,12 +192,7 @@ fn a_project_agent_cannot_touch_another_groups_task_by_naming_it() {
 #[test]
 fn dead_letters_stay_inside_the_group() {
     let t = two_groups();
-    t.raw()
-        .execute(
-            "INSERT INTO heartbeats (agent_id, timestamp) VALUES ('dev1', strftime('%s','now') - 3600)",
-            [],
-        )
-        .unwrap();
+    t.age_heartbeat("dev1", 3600);
     let mgr = t.store.as_agent("mgr").unwrap();
     assert_eq!(
         kind(mgr.send("dev1", "secret plans")),
@@ -332,11 +327,7 @@ fn agor_stores_the_legacy_spelling_of_in_progress() {
     let mgr = t.store.as_agent("mgr").unwrap();
     let x = mgr.create_task(&NewTask::new("x")).unwrap();
     let stored = |t: &common::Team| -> String {
-        t.raw()
-            .query_row("SELECT status FROM tasks WHERE id = ?1", [&x.id], |r| {
-                r.get(0)
-            })
-            .unwrap()
+        t.text(&format!("SELECT status FROM tasks WHERE id = '{}'", x.id))
     };
     let claim = t
         .store
@@ -396,7 +387,7 @@ fn leases_are_honoured_to_the_millisecond() {
 #[test]
 fn a_read_never_waits_for_the_write_lock_to_reopen_lapsed_leases() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("btmsg.db");
+    let path = common::new_location(&dir);
     let clock = agor_core::ManualClock::new();
     let store = Store::builder()
         .path(&path)
@@ -411,8 +402,7 @@ fn a_read_never_waits_for_the_write_lock_to_reopen_lapsed_leases() {
     store.as_agent("dev").unwrap().claim_task(None, 60).unwrap();
     clock.advance(Duration::from_secs(61));
     // Another connection (as another process would) holds the write lock.
-    let other = rusqlite::Connection::open(&path).unwrap();
-    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let other = common::hold_write_lock(&path);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let listed = mgr.list_tasks(&TaskFilter::default()).map(|v| v.len());
@@ -423,5 +413,5 @@ fn a_read_never_waits_for_the_write_lock_to_reopen_lapsed_leases() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the read waited for the write lock");
     assert_eq!(got.unwrap(), 1);
-    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
 }

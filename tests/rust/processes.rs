@@ -4,17 +4,18 @@
 //! The workers are this test binary re-run with `AGOR_TEST_WORKER` set: the ignored test
 //! `worker_entry` is their `main`.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use agor_core::{NewAgent, Store, LATEST_VERSION};
+use agor_core::{NewAgent, Store};
 
 const WORKERS: usize = 4;
 const PER_WORKER: usize = 150;
 
-fn spawn_worker(mode: &str, db: &Path, index: usize, start_at_ms: u128) -> Child {
+fn spawn_worker(mode: &str, db: &str, index: usize, start_at_ms: u128) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
             "worker_entry",
@@ -142,7 +143,7 @@ fn claim_all(db: &str, i: usize) {
 fn processes_claiming_together_claim_every_task_exactly_once() {
     const TASKS: usize = 200;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("board.db");
+    let db = common::new_location(&dir);
     let store = Store::open(&db).unwrap();
     store
         .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
@@ -181,7 +182,7 @@ fn processes_claiming_together_claim_every_task_exactly_once() {
 #[test]
 fn processes_send_and_read_concurrently_without_loss_or_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("chat.db");
+    let db = common::new_location(&dir);
     let store = Store::open(&db).unwrap();
     for i in 0..WORKERS {
         store
@@ -237,13 +238,13 @@ fn processes_send_and_read_concurrently_without_loss_or_duplicates() {
     }
 }
 
-fn race_first_open(db: &Path) {
+fn race_first_open(db: &str) {
     let start = now_ms() + 300;
     let children = (0..6).map(|i| spawn_worker("open", db, i, start)).collect();
     for out in join(children) {
         assert_eq!(
             worker_lines(&out).collect::<Vec<_>>(),
-            [format!("version {LATEST_VERSION}")]
+            [format!("version {}", common::latest_version())]
         );
     }
 }
@@ -251,16 +252,19 @@ fn race_first_open(db: &Path) {
 #[test]
 fn processes_opening_a_new_file_at_once_migrate_it_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("fresh.db");
+    let db = common::new_location(&dir);
     race_first_open(&db);
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+    assert_eq!(store.schema_version().unwrap(), common::latest_version());
 }
 
 #[test]
 fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
+    if common::skip_on_postgres("legacy files are SQLite files") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("legacy.db");
+    let db = dir.path().join("legacy.db").to_string_lossy().into_owned();
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -294,7 +298,7 @@ fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
 #[test]
 fn a_writer_killed_at_any_moment_leaves_a_consistent_database() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kill.db");
+    let db = common::new_location(&dir);
     let store = Store::open(&db).unwrap();
     for i in 0..2 {
         store
@@ -309,22 +313,19 @@ fn a_writer_killed_at_any_moment_leaves_a_consistent_database() {
         std::thread::sleep(Duration::from_millis(40 + round * 37));
         child.kill().unwrap();
         child.wait().unwrap();
-        let raw = rusqlite::Connection::open(&db).unwrap();
-        let check: String = raw
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok", "round {round}");
+        if common::postgres_url().is_none() {
+            let raw = rusqlite::Connection::open(&db).unwrap();
+            let check: String = raw
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(check, "ok", "round {round}");
+        }
         // Each send is one transaction: a message never exists without its audit row.
-        let messages: i64 = raw
-            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
-            .unwrap();
-        let audited: i64 = raw
-            .query_row(
-                "SELECT count(*) FROM audit_log WHERE event_type = 'message_sent'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let messages = common::count(&db, "SELECT count(*) FROM messages");
+        let audited = common::count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE event_type = 'message_sent'",
+        );
         assert_eq!(messages, audited, "round {round}");
     }
     let store = Store::open(&db).unwrap();

@@ -111,12 +111,10 @@ fn list_filters_and_both_spellings_of_in_progress() {
         .create_task(&new_task("legacy", Priority::High))
         .unwrap();
     // An agor before schema 6 wrote `in_progress`; agor now writes the legacy `progress`.
-    t.raw()
-        .execute(
-            "UPDATE tasks SET status = 'in_progress' WHERE id = ?1",
-            [&legacy.id],
-        )
-        .unwrap();
+    t.exec(&format!(
+        "UPDATE tasks SET status = 'in_progress' WHERE id = '{}'",
+        legacy.id
+    ));
     let claim = mgr.claim_task(Some(&low.id), 60).unwrap().unwrap();
     assert_eq!(mgr.get_task(&low.id).unwrap().task, claim.task);
     let done = mgr

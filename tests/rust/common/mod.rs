@@ -1,50 +1,216 @@
 //! Shared fixture for the Rust integration tests: a throw-away database with a small team.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use agor_core::{ManualClock, NewAgent, Store};
 use tempfile::TempDir;
 
+/// Set to a PostgreSQL URL, the domain suites run on that server instead of SQLite files:
+/// each store gets a schema of its own. `scripts/test.sh` starts a throw-away server for it.
+pub const PG_ENV: &str = "AGOR_TEST_PG";
+
+/// The PostgreSQL server the suites run on, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())
+}
+
+/// True (and says so) when the suite runs on PostgreSQL: for tests of the SQLite file itself.
+pub fn skip_on_postgres(why: &str) -> bool {
+    let skip = postgres_url().is_some();
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}
+
+/// Where a new store lives: `dir/btmsg.db`, or a fresh schema of the test server.
+pub fn new_location(dir: &TempDir) -> String {
+    let Some(url) = postgres_url() else {
+        return dir.path().join("btmsg.db").to_string_lossy().into_owned();
+    };
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let schema = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("test server");
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// The schema version a new store of the suite's engine has.
+pub fn latest_version() -> i64 {
+    if postgres_url().is_some() {
+        agor_core::LATEST_PG_VERSION
+    } else {
+        agor_core::LATEST_VERSION
+    }
+}
+
+/// One number from the database at `location` (a file or a URL), read behind the API's back.
+pub fn count(location: &str, sql: &str) -> i64 {
+    if location.starts_with("postgresql://") {
+        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
+        client.query_one(sql, &[]).unwrap().get(0)
+    } else {
+        rusqlite::Connection::open(location)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// One text value from the database at `location`, read behind the API's back.
+pub fn text(location: &str, sql: &str) -> String {
+    if location.starts_with("postgresql://") {
+        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
+        client.query_one(sql, &[]).unwrap().get(0)
+    } else {
+        rusqlite::Connection::open(location)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// Runs `sql` (SQL both engines read) on the database at `location`, behind the API's back:
+/// for states the API does not make (an old heartbeat, a row an older agor wrote).
+pub fn exec(location: &str, sql: &str) {
+    if location.starts_with("postgresql://") {
+        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
+        client.batch_execute(sql).unwrap();
+    } else {
+        rusqlite::Connection::open(location)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
+/// Another connection holding the database's write lock (as another process would) until
+/// dropped: SQLite's `BEGIN IMMEDIATE`, or agor's advisory lock on PostgreSQL.
+pub enum WriteLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+pub fn hold_write_lock(location: &str) -> WriteLock {
+    if location.starts_with("postgresql://") {
+        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
+        // The key agor's writers take: ("agor" in ASCII, the schema's hash).
+        client
+            .batch_execute(
+                "BEGIN; SELECT pg_advisory_xact_lock(1634168690, hashtext(current_schema()))",
+            )
+            .unwrap();
+        WriteLock::Postgres(client)
+    } else {
+        let conn = rusqlite::Connection::open(location).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        WriteLock::Sqlite(conn)
+    }
+}
+
+/// Now in Unix seconds, for heartbeats written behind the API's back.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 pub struct Team {
     pub dir: TempDir,
     pub store: Store,
+    location: String,
 }
 
 impl Team {
+    /// The database: a file path, or the PostgreSQL URL of the team's schema.
     pub fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("btmsg.db")
+        self.location.clone().into()
     }
 
     /// Drops the store's connection (as if its process exited) and keeps the folder.
     pub fn closed(self) -> Closed {
         drop(self.store);
-        Closed { dir: self.dir }
+        Closed {
+            dir: self.dir,
+            location: self.location,
+        }
     }
 
-    /// A raw connection for arranging states the API does not expose (old heartbeats…).
+    /// A raw connection to the SQLite file, for tests of the file itself.
     pub fn raw(&self) -> rusqlite::Connection {
+        assert!(postgres_url().is_none(), "raw() is for SQLite files");
         rusqlite::Connection::open(self.path()).unwrap()
+    }
+
+    /// See [`count`].
+    pub fn count(&self, sql: &str) -> i64 {
+        count(&self.location, sql)
+    }
+
+    /// See [`text`].
+    pub fn text(&self, sql: &str) -> String {
+        text(&self.location, sql)
+    }
+
+    /// See [`exec`].
+    pub fn exec(&self, sql: &str) {
+        exec(&self.location, sql)
+    }
+
+    /// Makes `agent`'s last heartbeat `secs_ago` seconds old.
+    pub fn age_heartbeat(&self, agent: &str, secs_ago: i64) {
+        self.exec(&format!(
+            "INSERT INTO heartbeats (agent_id, timestamp) VALUES ('{agent}', {})
+             ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp",
+            unix_now() - secs_ago
+        ));
     }
 }
 
-/// An empty store in a fresh temporary folder.
+/// An empty store in a fresh temporary folder (or schema).
 pub fn empty() -> Team {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("btmsg.db")).unwrap();
-    Team { dir, store }
+    let location = new_location(&dir);
+    let store = Store::open(&location).unwrap();
+    Team {
+        dir,
+        store,
+        location,
+    }
 }
 
 /// An empty store whose time stands still until the test moves the returned clock.
 pub fn empty_timed() -> (Team, ManualClock) {
     let dir = tempfile::tempdir().unwrap();
+    let location = new_location(&dir);
     let clock = ManualClock::new();
     let store = Store::builder()
-        .path(dir.path().join("btmsg.db"))
+        .path(&location)
         .clock(Arc::new(clock.clone()))
         .open()
         .unwrap();
-    (Team { dir, store }, clock)
+    (
+        Team {
+            dir,
+            store,
+            location,
+        },
+        clock,
+    )
 }
 
 /// [`team`] on a store whose time the test moves.
@@ -83,11 +249,12 @@ fn populate(s: &Store) {
 /// A team folder whose store has been closed.
 pub struct Closed {
     pub dir: TempDir,
+    location: String,
 }
 
 impl Closed {
     pub fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("btmsg.db")
+        self.location.clone().into()
     }
 
     pub fn raw(&self) -> rusqlite::Connection {

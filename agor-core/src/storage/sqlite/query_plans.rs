@@ -163,26 +163,26 @@ fn cases() -> Vec<Case> {
             line: "SCAN dead_letter_queue",
             why: "tier 0 lists or redelivers every dead letter: the queue is the answer",
         }];
+        let filter = |pick| liveness::letter_filter(scope, "dev", "g", pick).0;
         for id in [None, Some(1)] {
             let whole = scope == LetterScope::Every && id.is_none();
             let allowed = if whole { EVERY_LETTER } else { &[] };
-            let pick = liveness::pick_sql(id);
             case(
                 format!("dead letters ({scope:?}, id {id:?})"),
-                liveness::letters_sql(scope, pick),
+                liveness::letters_sql(&filter(id.into())),
                 false,
                 allowed,
             );
             case(
                 format!("redelivery ({scope:?}, id {id:?})"),
-                liveness::redeliverable_sql(scope, pick),
+                liveness::redeliverable_sql(&filter(id.into())),
                 false,
                 allowed,
             );
         }
         case(
             format!("heartbeat redelivery ({scope:?})"),
-            liveness::redeliverable_sql(scope, liveness::OWN_LETTERS_SQL),
+            liveness::redeliverable_sql(&filter(liveness::Pick::Incoming)),
             false,
             &[],
         );
@@ -229,11 +229,21 @@ fn check_all(c: &Connection) -> Vec<String> {
     let mut failures = Vec::new();
     for case in cases() {
         let lines = plan(c, &case.sql);
+        // Subqueries in FROM (named, as PostgreSQL requires) run as co-routines: scanning one
+        // reads the rows its inner SEARCH produced, not a table.
+        let subqueries: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| {
+                l.strip_prefix("CO-ROUTINE ")
+                    .or_else(|| l.strip_prefix("MATERIALIZE "))
+            })
+            .collect();
         for line in &lines {
-            // `SCAN (subquery-N)` reads the rows an inner SEARCH produced, not a table.
+            // `SCAN (subquery-N)` too reads the rows an inner SEARCH produced.
             let scans = line.starts_with("SCAN ")
                 && !line.starts_with("SCAN (")
-                && !line.starts_with("SCAN CONSTANT ROW");
+                && !line.starts_with("SCAN CONSTANT ROW")
+                && !subqueries.iter().any(|q| line[5..] == **q);
             if scans && !case.allowed.iter().any(|a| a.line == line) {
                 failures.push(format!("{}: `{line}`\n  plan: {lines:?}", case.name));
             }
@@ -259,7 +269,7 @@ fn check_all(c: &Connection) -> Vec<String> {
 #[test]
 fn no_query_scans_a_table() {
     let (_dir, store) = populated();
-    let failures = store.read(|c| Ok(check_all(c))).unwrap();
+    let failures = check_all(&Connection::open(store.path()).unwrap());
     assert!(failures.is_empty(), "table scans:\n{}", failures.join("\n"));
 }
 
@@ -269,9 +279,8 @@ fn no_query_scans_a_table_after_analyze() {
     // rows a scan is the right plan, so the file first gets the shape of a long-lived board:
     // many groups, a long history of done tasks, and mail between them.
     let (_dir, store) = populated();
-    store
-        .write(|c| {
-            Ok(c.execute_batch(
+    let c = Connection::open(store.path()).unwrap();
+    c.execute_batch(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
                  INSERT INTO tasks (id, title, status, priority, group_id, sort_order, created_at, updated_at)
                      SELECT 'bulk-' || i, 'old', 'done', 'medium', 'grp' || (i % 50), i,
@@ -284,10 +293,9 @@ fn no_query_scans_a_table_after_analyze() {
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
                  INSERT INTO task_tags (task_id, tag) SELECT 'bulk-' || i, 'tag' || (i % 200) FROM n;
                  ANALYZE;",
-            )?)
-        })
-        .unwrap();
-    let failures = store.read(|c| Ok(check_all(c))).unwrap();
+    )
+    .unwrap();
+    let failures = check_all(&c);
     assert!(failures.is_empty(), "table scans:\n{}", failures.join("\n"));
 }
 

@@ -71,7 +71,7 @@ fn task_board(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(include_str!("0003_tasks.sql"))
 }
 
-/// The schema version this build writes.
+/// The schema version of an SQLite file this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 /// Every non-key column of the legacy tables. An old file may lack any of them (the scripts
@@ -262,10 +262,12 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
         (m.apply)(conn).map_err(|source| crate::Error::Migration {
             version: m.version,
             name: m.name,
-            source: crate::error::StorageError(source),
+            source: crate::error::StorageError::from_engine(source),
         })?;
-        conn.pragma_update(None, "user_version", m.version)?;
+        conn.pragma_update(None, "user_version", m.version)
+            .map_err(super::storage_error)?;
     }
-    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    conn.pragma_update(None, "application_id", APPLICATION_ID)
+        .map_err(super::storage_error)?;
     Ok(())
 }

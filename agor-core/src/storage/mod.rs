@@ -1,0 +1,283 @@
+//! The storage boundary. The domain modules run their statements through a [`Tx`] (one open
+//! transaction of some engine) and read rows through [`Row`]; nothing outside this module and
+//! the engines names an engine crate.
+//!
+//! The statements themselves are written once, in the SQL both engines share: `?N` numbered
+//! parameters (an engine rewrites them if it spells them otherwise), `ON CONFLICT … DO
+//! NOTHING`, `RETURNING`, `string_agg`, `CAST(?N AS TEXT) IS NULL` where a parameter has no
+//! other type, times passed as parameters (never `datetime('now')`), and a column called
+//! `rowid` for insertion order (SQLite's implicit one; an identity column elsewhere).
+//!
+//! # Locking contract (what every engine guarantees, and the domain relies on)
+//! * A write transaction ([`Engine::write`]) excludes every other write transaction on the same
+//!   database, across processes, from its first statement to its commit. Check-then-insert steps
+//!   (a channel name that must be new, a dependency that must not close a cycle, the next sort
+//!   order) are therefore race-free inside one write. Unique constraints back the ones that have
+//!   a natural key.
+//! * A read transaction sees one consistent snapshot and never waits for a writer.
+//! * A write that fails leaves nothing behind (the transaction rolls back).
+
+use crate::error::Result;
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// One parameter of a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param<'a> {
+    Null,
+    Int(i64),
+    Text(std::borrow::Cow<'a, str>),
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(s: &'a str) -> Self {
+        Param::Text(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(s: &'a String) -> Self {
+        Param::Text(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Param<'_> {
+    fn from(s: String) -> Self {
+        Param::Text(std::borrow::Cow::Owned(s))
+    }
+}
+
+impl<'a> From<&'a &str> for Param<'a> {
+    fn from(s: &'a &str) -> Self {
+        Param::Text(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+macro_rules! int_params {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Param<'_> {
+            fn from(n: $t) -> Self {
+                // Every count and time the core passes fits; saturate rather than wrap.
+                Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+        impl From<&$t> for Param<'_> {
+            fn from(n: &$t) -> Self {
+                Param::from(*n)
+            }
+        }
+    )*};
+}
+int_params!(i64, i32, u32, u64, usize);
+
+impl From<bool> for Param<'_> {
+    fn from(b: bool) -> Self {
+        Param::Int(i64::from(b))
+    }
+}
+
+impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Param<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        v.as_deref().into()
+    }
+}
+
+/// The parameters of one statement: `args![a, b]` is `&[Param::from(a), Param::from(b)]`.
+macro_rules! args {
+    () => { &[] as &[$crate::storage::Param<'_>] };
+    ($($e:expr),+ $(,)?) => { &[$($crate::storage::Param::from($e)),+] as &[$crate::storage::Param<'_>] };
+}
+pub(crate) use args;
+
+/// One value of a result row, borrowed from the engine's buffers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ValueRef<'r> {
+    Null,
+    Int(i64),
+    Real(f64),
+    /// Text as stored. SQLite does not check UTF-8, so readers decode leniently.
+    Text(&'r [u8]),
+    Blob(&'r [u8]),
+}
+
+/// What an engine's row offers; [`Row`] wraps it.
+pub(crate) trait RowSource {
+    fn value(&self, i: usize) -> Result<ValueRef<'_>>;
+}
+
+/// One row of a result, read by column index.
+pub(crate) struct Row<'r>(pub(crate) &'r dyn RowSource);
+
+impl Row<'_> {
+    /// The raw value of column `i`.
+    pub fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        self.0.value(i)
+    }
+
+    /// Column `i` converted to `T` strictly (a key column, a count): another type is an error.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T> {
+        T::from_value(self.value(i)?).ok_or_else(|| {
+            crate::error::StorageError::new(format!(
+                "column {i} holds a value that is not {}",
+                T::EXPECTED
+            ))
+            .into()
+        })
+    }
+}
+
+/// Strict conversion of one column for [`Row::get`].
+pub(crate) trait FromValue: Sized {
+    const EXPECTED: &'static str;
+    fn from_value(v: ValueRef<'_>) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    const EXPECTED: &'static str = "an integer";
+    fn from_value(v: ValueRef<'_>) -> Option<Self> {
+        match v {
+            ValueRef::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for bool {
+    const EXPECTED: &'static str = "an integer flag";
+    fn from_value(v: ValueRef<'_>) -> Option<Self> {
+        i64::from_value(v).map(|n| n != 0)
+    }
+}
+
+impl FromValue for String {
+    const EXPECTED: &'static str = "UTF-8 text";
+    fn from_value(v: ValueRef<'_>) -> Option<Self> {
+        match v {
+            ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+    fn from_value(v: ValueRef<'_>) -> Option<Self> {
+        match v {
+            ValueRef::Null => Some(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// One open transaction of an engine.
+pub(crate) trait Tx {
+    /// Runs one statement; returns how many rows it changed.
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize>;
+
+    /// Runs one query, handing each row to `each` in order.
+    fn query_each(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()>;
+}
+
+impl dyn Tx + '_ {
+    /// Every row of a query, mapped.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, &mut |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row of a query, mapped; `None` when there is none.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.query_each(sql, params, &mut |r| {
+            if let Some(f) = f.take() {
+                out = Some(f(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row of a query that always returns one (an aggregate, a `RETURNING`).
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.query_opt(sql, params, f)?.ok_or_else(|| {
+            crate::error::StorageError::new(format!("the query returned no row: {sql}")).into()
+        })
+    }
+}
+
+/// One database: how the store opens transactions on it. Each call runs `f` once.
+pub(crate) trait Engine: Send + Sync + std::fmt::Debug {
+    /// Runs `f` in a write transaction (see the locking contract above): commit on `Ok`, roll
+    /// back on `Err`.
+    fn write(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()>;
+
+    /// Runs `f` in a write transaction only if no other writer holds the database right now;
+    /// `false` when one does or the database cannot be written (nothing ran). For housekeeping
+    /// on the way to a read, which must never make the read wait or fail.
+    fn write_if_free(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<bool>;
+
+    /// Runs `f` in a read transaction: one consistent snapshot.
+    fn read(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()>;
+
+    /// Runs `f`, a single query, without an explicit transaction where the engine can.
+    fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        self.read(f)
+    }
+
+    /// The schema version of the database.
+    fn schema_version(&self) -> Result<i64>;
+
+    /// Writes a consistent copy of the database to a new file.
+    fn backup(&self, target: &std::path::Path) -> Result<()>;
+}
+
+/// Calls a once-only closure through the engines' `FnMut` interface.
+pub(crate) fn run_once<T>(
+    f: impl FnOnce(&dyn Tx) -> Result<T>,
+    call: impl FnOnce(&mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()>,
+) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    call(&mut |tx| {
+        let f = f.take().ok_or_else(|| {
+            crate::error::StorageError::new("an engine ran a transaction body twice")
+        })?;
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| {
+        crate::error::StorageError::new("an engine skipped a transaction body").into()
+    })
+}

@@ -1,0 +1,440 @@
+//! The PostgreSQL engine: one database (one schema of it) shared by agents on many machines.
+//!
+//! It keeps the storage locking contract (see `storage`) the way SQLite does: every write
+//! transaction first takes one transaction-scoped advisory lock per agor schema, so writes are
+//! serialized, and check-then-insert steps stay race-free under READ COMMITTED without a
+//! retry loop. Serializing writers costs little here (each write is a handful of indexed
+//! statements) and it means no write ever fails with a serialization or deadlock error: all
+//! writers wait on one lock, in order, and readers take no locks at all. Reads run in
+//! `REPEATABLE READ READ ONLY` transactions: one snapshot, never waiting for a writer.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::{Client, Statement};
+
+use crate::error::{Error, Result, StorageError};
+use crate::storage::{Engine, Param, Row, RowSource, Tx, ValueRef};
+use crate::store::StoreBuilder;
+
+mod schema;
+mod url;
+
+pub use schema::LATEST_VERSION;
+pub(crate) use url::{is_url, redact};
+
+/// `pg_advisory_xact_lock(CLASS, schema hash)`: the first key names agor ("agor" in ASCII).
+const LOCK_CLASS: i32 = 0x6167_6f72;
+
+/// A store's PostgreSQL database: one connection, used by one call at a time.
+pub(crate) struct PgEngine {
+    conn: Mutex<Connection>,
+    /// `std::process::id()` at connect; a forked child must not share the socket.
+    opened_by: u32,
+    /// The URL without its password, for messages.
+    shown: String,
+    read_only: bool,
+    busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for PgEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgEngine")
+            .field("url", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The client, its prepared statements (keyed by the core's SQL text) and the lock key.
+struct Connection {
+    client: Option<Client>,
+    statements: HashMap<String, Statement>,
+    lock_key: i32,
+    opened_by: u32,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // In a forked child the socket belongs to the parent's session: closing it politely
+        // would end the parent's session too. Leak it instead (the OS closes our copy).
+        if self.opened_by != std::process::id() {
+            std::mem::forget(self.client.take());
+        }
+    }
+}
+
+pub(crate) fn storage_error(e: postgres::Error) -> Error {
+    Error::Storage(StorageError::from_engine(e))
+}
+
+fn sql_state(e: &Error) -> Option<&SqlState> {
+    match e {
+        Error::Storage(s) => s.engine_error::<postgres::Error>()?.code(),
+        _ => None,
+    }
+}
+
+impl PgEngine {
+    /// Connects, judges the database (agor's, empty, another application's or newer), and
+    /// creates or upgrades agor's schema under the write lock.
+    pub(crate) fn open(url: &str, cfg: &StoreBuilder) -> Result<PgEngine> {
+        let shown = redact(url);
+        let mut client = url::connect(url, &shown, cfg.busy_timeout)?;
+        let lock_key: i32 = client
+            .query_one("SELECT hashtext(current_schema())", &[])
+            .map_err(storage_error)?
+            .get(0);
+        let mut conn = Connection {
+            client: Some(client),
+            statements: HashMap::new(),
+            lock_key,
+            opened_by: std::process::id(),
+        };
+        schema::prepare(conn.client(), &shown, lock_key, cfg.read_only)?;
+        Ok(PgEngine {
+            conn: Mutex::new(conn),
+            opened_by: std::process::id(),
+            shown,
+            read_only: cfg.read_only,
+            busy_timeout: cfg.busy_timeout,
+        })
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
+        if self.opened_by != std::process::id() {
+            return Err(Error::OtherProcess {
+                path: self.shown.clone().into(),
+                opened_by: self.opened_by,
+            });
+        }
+        Ok(self.conn.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn read_only_error(&self) -> Error {
+        Error::ReadOnly {
+            path: self.shown.clone().into(),
+            reason: "the store was opened read-only; writes are refused".into(),
+        }
+    }
+
+    /// Runs `f` between `begin` and COMMIT, after taking `lock` if given; rolls back on any
+    /// error. `Ok(false)` when `lock` answered false (the lock was not free): nothing ran.
+    fn transaction(
+        &self,
+        conn: &mut Connection,
+        begin: &str,
+        lock: Option<&str>,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
+    ) -> Result<bool> {
+        conn.client().batch_execute(begin).map_err(storage_error)?;
+        match Self::body(conn, lock, f) {
+            Ok(true) => {
+                conn.client()
+                    .batch_execute("COMMIT")
+                    .map_err(|e| self.classify(storage_error(e)))?;
+                Ok(true)
+            }
+            other => {
+                // The error (or the lock not taken) is what the caller needs; a failing
+                // rollback on a broken connection adds nothing.
+                let _ = conn.client().batch_execute("ROLLBACK");
+                other.map_err(|e| self.classify(e))
+            }
+        }
+    }
+
+    fn body(
+        conn: &mut Connection,
+        lock: Option<&str>,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
+    ) -> Result<bool> {
+        if let Some(lock) = lock {
+            let key = conn.lock_key;
+            let got: bool = conn
+                .client()
+                .query_one(lock, &[&LOCK_CLASS, &key])
+                .map_err(storage_error)?
+                .try_get(0)
+                .map_err(storage_error)?;
+            if !got {
+                return Ok(false);
+            }
+        }
+        f(&PgTx(RefCell::new(conn)))?;
+        Ok(true)
+    }
+
+    fn classify(&self, e: Error) -> Error {
+        match sql_state(&e) {
+            Some(s) if *s == SqlState::LOCK_NOT_AVAILABLE => Error::Busy {
+                waited_ms: self.busy_timeout.as_millis() as u64,
+            },
+            Some(s) if *s == SqlState::READ_ONLY_SQL_TRANSACTION => self.read_only_error(),
+            _ => e,
+        }
+    }
+}
+
+impl Connection {
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("the client is present until drop")
+    }
+
+    /// The prepared statement for one of the core's SQL texts, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self
+            .client()
+            .prepare(&numbered_parameters(sql))
+            .map_err(storage_error)?;
+        self.statements.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+impl Engine for PgEngine {
+    fn write(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        if self.read_only {
+            return Err(self.read_only_error());
+        }
+        let mut conn = self.lock()?;
+        self.transaction(
+            &mut conn,
+            "BEGIN ISOLATION LEVEL READ COMMITTED",
+            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
+            f,
+        )
+        .map(drop)
+    }
+
+    fn write_if_free(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<bool> {
+        if self.read_only {
+            return Ok(false);
+        }
+        let mut conn = self.lock()?;
+        self.transaction(
+            &mut conn,
+            "BEGIN ISOLATION LEVEL READ COMMITTED",
+            Some("SELECT pg_try_advisory_xact_lock($1, $2)"),
+            f,
+        )
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        let mut conn = self.lock()?;
+        self.transaction(
+            &mut conn,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            None,
+            f,
+        )
+        .map(drop)
+    }
+
+    fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        // One statement outside BEGIN is its own transaction: one round trip, not three.
+        let mut conn = self.lock()?;
+        f(&PgTx(RefCell::new(&mut conn)))
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        let mut conn = self.lock()?;
+        schema::version(conn.client())?.ok_or_else(|| {
+            StorageError::new(format!("{}: agor's schema is gone", self.shown)).into()
+        })
+    }
+
+    fn backup(&self, _target: &Path) -> Result<()> {
+        Err(Error::invalid(
+            "backup",
+            format!(
+                "{} is a PostgreSQL database: back it up with pg_dump (a file copy is for SQLite stores)",
+                self.shown
+            ),
+        ))
+    }
+}
+
+/// The core's statements on the engine's connection, inside a transaction it opened.
+struct PgTx<'c>(RefCell<&'c mut Connection>);
+
+impl PgTx<'_> {
+    fn run<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: impl FnOnce(&mut Client, &Statement, &[&(dyn ToSql + Sync)]) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.0.borrow_mut();
+        let stmt = conn.statement(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        f(conn.client(), &stmt, &refs)
+    }
+}
+
+impl Tx for PgTx<'_> {
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
+        self.run(sql, params, |client, stmt, refs| {
+            let n = client.execute(stmt, refs).map_err(storage_error)?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn query_each(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let rows = self.run(sql, params, |client, stmt, refs| {
+            client.query(stmt, refs).map_err(storage_error)
+        })?;
+        for r in &rows {
+            each(&Row(r))?;
+        }
+        Ok(())
+    }
+}
+
+impl ToSql for Param<'_> {
+    /// Writes the parameter as the type PostgreSQL inferred for its place: the core's SQL is
+    /// shared with SQLite, whose parameters carry no type.
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*n as f64).to_sql(ty, out),
+                _ => n.to_string().as_str().to_sql(ty, out),
+            },
+            Param::Text(s) => match *ty {
+                Type::INT8 | Type::INT4 | Type::INT2 => {
+                    Err(format!("text {s:?} given for an integer parameter").into())
+                }
+                _ => s.as_ref().to_sql(ty, out),
+            },
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8
+                | Type::INT4
+                | Type::INT2
+                | Type::BOOL
+                | Type::FLOAT8
+                | Type::TEXT
+                | Type::VARCHAR
+                | Type::BPCHAR
+                | Type::NAME
+                | Type::UNKNOWN
+        )
+    }
+
+    to_sql_checked!();
+}
+
+impl RowSource for postgres::Row {
+    fn value(&self, i: usize) -> Result<ValueRef<'_>> {
+        let ty = self
+            .columns()
+            .get(i)
+            .ok_or_else(|| StorageError::new(format!("no column {i}")))?
+            .type_()
+            .clone();
+        let v = match ty {
+            Type::INT8 => self
+                .try_get::<_, Option<i64>>(i)
+                .map(|v| v.map(ValueRef::Int)),
+            Type::INT4 => self
+                .try_get::<_, Option<i32>>(i)
+                .map(|v| v.map(|n| ValueRef::Int(n.into()))),
+            Type::INT2 => self
+                .try_get::<_, Option<i16>>(i)
+                .map(|v| v.map(|n| ValueRef::Int(n.into()))),
+            Type::BOOL => self
+                .try_get::<_, Option<bool>>(i)
+                .map(|v| v.map(|b| ValueRef::Int(b.into()))),
+            Type::FLOAT8 => self
+                .try_get::<_, Option<f64>>(i)
+                .map(|v| v.map(ValueRef::Real)),
+            Type::FLOAT4 => self
+                .try_get::<_, Option<f32>>(i)
+                .map(|v| v.map(|x| ValueRef::Real(x.into()))),
+            Type::BYTEA => self
+                .try_get::<_, Option<&[u8]>>(i)
+                .map(|v| v.map(ValueRef::Blob)),
+            _ => self
+                .try_get::<_, Option<&str>>(i)
+                .map(|v| v.map(|s| ValueRef::Text(s.as_bytes()))),
+        };
+        Ok(v.map_err(storage_error)?.unwrap_or(ValueRef::Null))
+    }
+}
+
+/// The core writes SQLite's `?N` parameters; PostgreSQL spells them `$N`. Quoted text and
+/// identifiers are copied as they are. A bare `?` takes the number after the largest so far,
+/// as in SQLite.
+fn numbered_parameters(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut largest = 0u32;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some(_), c) => out.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '?') => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n = digits.parse().unwrap_or(largest + 1);
+                largest = largest.max(n);
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            (None, c) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered_parameters as n;
+
+    #[test]
+    fn parameters_are_renumbered_outside_quotes() {
+        assert_eq!(n("a = ?1 AND b = ?12"), "a = $1 AND b = $12");
+        assert_eq!(n("x = '?1' AND \"?2\" = ?2"), "x = '?1' AND \"?2\" = $2");
+        assert_eq!(n("? , ?, ?5, ?"), "$1 , $2, $5, $6");
+        assert_eq!(n("'it''s' || ?1"), "'it''s' || $1");
+    }
+}

@@ -1,0 +1,179 @@
+//! agor's tables in a PostgreSQL schema: numbered, append-only migrations of their own, the
+//! version kept in `agor_meta`, and the check that a schema is agor's (or empty) before
+//! anything is written to it.
+
+use postgres::Client;
+
+use super::{storage_error, LOCK_CLASS};
+use crate::error::{Error, Result, StorageError};
+
+/// One step of the PostgreSQL schema. Never edited once released; new ones are appended.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "baseline",
+    sql: include_str!("schema/0001_baseline.sql"),
+}];
+
+/// The PostgreSQL schema version this build writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+/// What the connection's current schema holds, judged without writing.
+#[derive(Debug, PartialEq)]
+enum State {
+    Empty,
+    Agor { version: i64 },
+    Foreign { reason: String },
+}
+
+fn inspect(client: &mut Client) -> Result<State> {
+    let schema: Option<String> = client
+        .query_one("SELECT current_schema()", &[])
+        .map_err(storage_error)?
+        .get(0);
+    let Some(schema) = schema else {
+        return Err(StorageError::new(
+            "no schema of the search_path exists; create it or fix the URL's search_path",
+        )
+        .into());
+    };
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = $1 ORDER BY table_name",
+            &[&schema],
+        )
+        .map_err(storage_error)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if tables.is_empty() {
+        return Ok(State::Empty);
+    }
+    if !tables.iter().any(|t| t == "agor_meta") {
+        let some = tables
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(State::Foreign {
+            reason: format!(
+                "schema {schema} holds another application's tables ({some}) and no agor_meta"
+            ),
+        });
+    }
+    let meta = |client: &mut Client, key: &str| -> Result<Option<String>> {
+        Ok(client
+            .query_opt("SELECT value FROM agor_meta WHERE key = $1", &[&key])
+            .map_err(storage_error)?
+            .map(|r| r.get(0)))
+    };
+    if meta(client, "application")?.as_deref() != Some("agor") {
+        return Ok(State::Foreign {
+            reason: format!("schema {schema} has an agor_meta table not written by agor"),
+        });
+    }
+    let version = meta(client, "schema_version")?
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StorageError::new(format!("schema {schema}: agor_meta has no version")))?;
+    Ok(State::Agor { version })
+}
+
+/// The schema version, or `None` when the schema holds no agor tables.
+pub(super) fn version(client: &mut Client) -> Result<Option<i64>> {
+    Ok(match inspect(client)? {
+        State::Agor { version } => Some(version),
+        _ => None,
+    })
+}
+
+fn refuse(shown: &str, state: &State) -> Result<()> {
+    match state {
+        State::Foreign { reason } => Err(Error::NotAgorDatabase {
+            path: shown.into(),
+            reason: reason.clone(),
+        }),
+        State::Agor { version } if *version > LATEST_VERSION => Err(Error::SchemaTooNew {
+            path: shown.into(),
+            found: *version,
+            supported: LATEST_VERSION,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Judges the schema and brings it to [`LATEST_VERSION`]. Looks before writing anything: a
+/// foreign or newer schema is refused untouched. Migrates under the write lock, judging again
+/// there, so when several processes connect at once the first migrates and the others find
+/// the work done.
+pub(super) fn prepare(client: &mut Client, shown: &str, key: i32, read_only: bool) -> Result<()> {
+    let state = inspect(client)?;
+    refuse(shown, &state)?;
+    if state
+        == (State::Agor {
+            version: LATEST_VERSION,
+        })
+    {
+        return Ok(());
+    }
+    if read_only {
+        return Err(Error::ReadOnly {
+            path: shown.into(),
+            reason: "the database needs agor's schema created or upgraded, which cannot be written"
+                .into(),
+        });
+    }
+    client.batch_execute("BEGIN").map_err(storage_error)?;
+    let migrated = (|| {
+        client
+            .execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &key])
+            .map_err(storage_error)?;
+        let state = inspect(client)?;
+        refuse(shown, &state)?;
+        let from = match state {
+            State::Agor { version } => version,
+            _ => 0,
+        };
+        migrate(client, from)
+    })();
+    match migrated {
+        Ok(()) => client.batch_execute("COMMIT").map_err(storage_error),
+        Err(e) => {
+            let _ = client.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn migrate(client: &mut Client, from: i64) -> Result<()> {
+    if from == 0 {
+        client
+            .batch_execute(
+                "CREATE TABLE agor_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO agor_meta VALUES ('application', 'agor'), ('schema_version', '0');",
+            )
+            .map_err(storage_error)?;
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+        client
+            .batch_execute(m.sql)
+            .and_then(|()| {
+                client.execute(
+                    "UPDATE agor_meta SET value = $1 WHERE key = 'schema_version'",
+                    &[&m.version.to_string()],
+                )
+            })
+            .map_err(|e| Error::Migration {
+                version: m.version,
+                name: m.name,
+                source: StorageError::from_engine(e),
+            })?;
+    }
+    Ok(())
+}
