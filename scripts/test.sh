@@ -48,7 +48,7 @@ cargo test --workspace
 step "Rust domain suites again on PostgreSQL (the same test code; the server from above)"
 AGOR_TEST_PG="$pg_url" cargo test -p agor-core \
     --test messaging --test tasks --test liveness --test permissions --test ops \
-    --test conventions --test queries --test processes
+    --test conventions --test queries --test processes --test postgres
 
 step "Python package: pip install . (builds the Rust extension with maturin)"
 python -m pip install "$root"
@@ -60,7 +60,8 @@ step "Python tests (API on both engines, and the CLI through the console script)
 step "CLI tests against the native binaries"
 cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
-    python -m pytest -q -p no:cacheprovider test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py)
+    AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider \
+    test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh

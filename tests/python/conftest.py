@@ -54,6 +54,15 @@ def new_pg_schema(url: str) -> str:
     return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
+@pytest.fixture
+def pg_db() -> str:
+    """A fresh schema on the PostgreSQL test server (skips without one)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set (scripts/test.sh starts a PostgreSQL server)")
+    return new_pg_schema(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new database on each engine: a file path, or a PostgreSQL URL of a fresh schema."""
@@ -76,11 +85,37 @@ def open_team(location: str | Path) -> agor.Store:
     return s
 
 
+# Where each fixture store lives (`store.path` hides a PostgreSQL password).
+_locations: dict[int, str] = {}
+
+
 @pytest.fixture
 def store(db: str) -> Iterator[agor.Store]:
     """A store with TEAM registered, on each engine (see `open_team`)."""
     with open_team(db) as s:
+        _locations[id(s)] = db
         yield s
+        del _locations[id(s)]
+
+
+def location(store: agor.Store) -> str:
+    """The path or URL that opens the store's database again (for child processes)."""
+    return _locations.get(id(store), store.path)
+
+
+def sql_behind_api(store: agor.Store, *statements: str) -> list:
+    """Executes `statements` (SQL both engines read) in order on the store's database from
+    another process, behind agor's back, and returns the rows of the last one: psql for
+    PostgreSQL, the stdlib sqlite3 module for a file (never in this process)."""
+    where = location(store)
+    if not where.startswith("postgresql://"):
+        return sqlite_in_subprocess(Path(where), *statements)
+    args = ["psql", where, "-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1"]
+    for sql in statements:
+        args += ["-c", sql]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    last = [line for line in out.splitlines() if line]
+    return [tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("\x1f")) for line in last]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 import agor
 from agor import _agor
 
-from conftest import TEAM, run_python, sqlite_in_subprocess
+from conftest import TEAM, location, run_python, sql_behind_api, sqlite_in_subprocess
 
 MAX_CONTENT = 256 * 1024
 
@@ -78,7 +78,8 @@ def test_open_accepts_str_bytes_and_path_like(db_path: Path) -> None:
         agor.open(os.fsencode(db_path) + b"\0x")
 
 
-def test_backup_is_a_single_file_copy_and_never_overwrites(store: agor.Store, tmp_path: Path) -> None:
+def test_backup_is_a_single_file_copy_and_never_overwrites(file_store: agor.Store, tmp_path: Path) -> None:
+    store = file_store
     store.as_agent("mgr-1").send("dev-1", "keep me")
     target = tmp_path / "copies" / "backup.db"
     target.parent.mkdir()
@@ -96,7 +97,8 @@ def test_backup_is_a_single_file_copy_and_never_overwrites(store: agor.Store, tm
     assert (tmp_path / "second.db").exists()
 
 
-def test_backup_while_another_process_writes_is_consistent(store: agor.Store, tmp_path: Path) -> None:
+def test_backup_while_another_process_writes_is_consistent(file_store: agor.Store, tmp_path: Path) -> None:
+    store = file_store
     writer = subprocess.Popen(
         [
             sys.executable,
@@ -493,9 +495,7 @@ def test_ack_per_session(store: agor.Store) -> None:
         store.as_agent("dev-2").ack(msg.id, "session-a")
     with pytest.raises(agor.InvalidInputError):
         dev.ack(msg.id, "")
-    seen = sqlite_in_subprocess(
-        Path(store.path), "SELECT session_id FROM seen_messages ORDER BY session_id"
-    )
+    seen = sql_behind_api(store, "SELECT session_id FROM seen_messages ORDER BY session_id")
     assert seen == [("session-a",), ("session-b",)]
 
 
@@ -572,10 +572,11 @@ def test_fan_out(store: agor.Store) -> None:
 
 def make_stale(store: agor.Store, agent_id: str, seconds_ago: int = 3600) -> None:
     """Writes an old heartbeat for `agent_id` the way a legacy tool would, from another process."""
-    sqlite_in_subprocess(
-        Path(store.path),
-        f"INSERT OR REPLACE INTO heartbeats (agent_id, timestamp) "
-        f"VALUES ('{agent_id}', CAST(strftime('%s','now') AS INTEGER) - {seconds_ago})",
+    sql_behind_api(
+        store,
+        f"INSERT INTO heartbeats (agent_id, timestamp) "
+        f"VALUES ('{agent_id}', {int(time.time()) - seconds_ago}) "
+        f"ON CONFLICT (agent_id) DO UPDATE SET timestamp = excluded.timestamp",
     )
 
 
@@ -832,7 +833,7 @@ def test_two_processes_exchange_messages_without_loss(store: agor.Store) -> None
     n = 200
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", PEER, store.path, me, other, str(n)],
+            [sys.executable, "-c", PEER, location(store), me, other, str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -850,9 +851,7 @@ def test_two_processes_exchange_messages_without_loss(store: agor.Store) -> None
     # Each process saw the other's messages in the order they were sent.
     assert got_by_dev == [f"mgr-1 {i}" for i in range(n)]
     assert got_by_mgr == [f"dev-1 {i}" for i in range(n)]
-    sent_rows = sqlite_in_subprocess(
-        Path(store.path), "SELECT count(*) FROM audit_log WHERE event_type = 'message_sent'"
-    )
+    sent_rows = sql_behind_api(store, "SELECT count(*) FROM audit_log WHERE event_type = 'message_sent'")
     assert sent_rows == [(2 * n,)]
 
 

@@ -16,7 +16,7 @@ import pytest
 
 import agor
 
-from conftest import sqlite_in_subprocess
+from conftest import location, sql_behind_api
 
 STATUSES = ["backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled"]
 TASK_KEYS = {
@@ -38,13 +38,14 @@ def tester(store: agor.Store) -> agor.Actor:
     return store.as_agent("test-1")
 
 
-def age_lease(db: Path, task_id: str) -> None:
+def age_lease(store: agor.Store, task_id: str) -> None:
     """Makes the task's lease lapse one second ago, from another process (stdlib sqlite3
     must never open the file inside this one)."""
-    sqlite_in_subprocess(
-        db,
-        f"UPDATE tasks SET lease_expires_at = strftime('%s','now') - 1, "
-        f"lease_expires_ms = (strftime('%s','now') - 1) * 1000 WHERE id = '{task_id}'",
+    past = int(time.time()) - 1
+    sql_behind_api(
+        store,
+        f"UPDATE tasks SET lease_expires_at = {past}, lease_expires_ms = {past * 1000} "
+        f"WHERE id = '{task_id}'",
     )
 
 
@@ -349,7 +350,7 @@ def test_no_lost_update_between_processes(store: agor.Store, mgr: agor.Actor) ->
     n = 60
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", MOVER, store.path, who, t.id, str(n)],
+            [sys.executable, "-c", MOVER, location(store), who, t.id, str(n)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for who in ("mgr-1", "rev-1")
@@ -502,7 +503,7 @@ def test_lapsed_lease_is_fenced_and_reopened(store: agor.Store, mgr: agor.Actor)
     dev1, dev2 = store.as_agent("dev-1"), store.as_agent("dev-2")
     c = dev1.claim_task(t.id)
     assert c is not None
-    age_lease(Path(store.path), t.id)
+    age_lease(store, t.id)
     # The lapsed worker can neither complete, renew nor release ...
     with pytest.raises(agor.LeaseError) as e:
         dev1.complete_task(t.id, c.token, "finished late")
@@ -526,7 +527,7 @@ def test_lapsed_lease_reopens_on_read(store: agor.Store, mgr: agor.Actor) -> Non
     t = mgr.create_task("read reopens")
     c = store.as_agent("dev-1").claim_task(t.id)
     assert c is not None
-    age_lease(Path(store.path), t.id)
+    age_lease(store, t.id)
     # A plain read is enough: no daemon, no write by anyone.
     assert [x.status for x in mgr.list_tasks() if x.id == t.id] == ["todo"]
 
@@ -642,7 +643,7 @@ def test_claim_race_between_processes(store: agor.Store, mgr: agor.Actor) -> Non
     ids = {mgr.create_task(f"job {i}", priority=("low", "high")[i % 2]).id for i in range(n)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CLAIMER, store.path, who],
+            [sys.executable, "-c", CLAIMER, location(store), who],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for who in ("dev-1", "dev-2")
@@ -656,9 +657,7 @@ def test_claim_race_between_processes(store: agor.Store, mgr: agor.Actor) -> Non
     assert len(everything) == n and set(everything) == ids
     assert set(claimed[0]).isdisjoint(claimed[1])
     # The file agrees: one claim per task, each completed by the worker that claimed it.
-    assert sqlite_in_subprocess(
-        Path(store.path), "SELECT count(*) FROM audit_log WHERE event_type = 'task_claimed'"
-    ) == [(n,)]
+    assert sql_behind_api(store, "SELECT count(*) FROM audit_log WHERE event_type = 'task_claimed'") == [(n,)]
     by_id = {t.id: t for t in mgr.list_tasks(all=True)}
     for worker, got in zip(("dev-1", "dev-2"), claimed):
         for task_id in got:

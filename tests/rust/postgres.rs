@@ -1,0 +1,140 @@
+//! What only a PostgreSQL store has: a server to reach, credentials, a schema that may hold
+//! another application's tables, URLs that carry a password. Runs when `AGOR_TEST_PG` names a
+//! server (scripts/test.sh starts one); the domain suites cover everything else on both engines.
+
+mod common;
+
+use agor_core::{ErrorKind, NewAgent, Store};
+
+/// A fresh schema's URL, or `None` (and a note) without a server.
+fn schema() -> Option<(tempfile::TempDir, String)> {
+    if common::postgres_url().is_none() {
+        eprintln!("skipped: {} is not set", common::PG_ENV);
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::new_location(&dir);
+    Some((dir, url))
+}
+
+#[test]
+fn refused_credentials_name_the_cause_and_never_the_password() {
+    let Some((_dir, url)) = schema() else { return };
+    let (head, tail) = url.split_once('@').unwrap();
+    let user = head.rsplit_once(':').unwrap().0;
+    let wrong = format!("{user}:not-the-password@{tail}");
+    let e = Store::open_url(&wrong).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage);
+    let text = e.to_string();
+    assert!(text.contains("refused the credentials"), "{text}");
+    assert!(!text.contains("not-the-password"), "{text}");
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    let Some(_) = schema() else { return };
+    let e =
+        Store::open_url("postgresql://agor@/agor?host=/nonexistent-socket-dir&connect_timeout=2")
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage);
+    assert!(e.to_string().contains("cannot be reached"), "{e}");
+    let bad = Store::open_url("postgresql://agor@/agor?port=notaport").unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput, "{bad}");
+}
+
+#[test]
+fn another_applications_schema_is_refused_untouched() {
+    let Some((_dir, url)) = schema() else { return };
+    common::exec(
+        &url,
+        "CREATE TABLE invoices (id BIGINT PRIMARY KEY); INSERT INTO invoices VALUES (7)",
+    );
+    let e = Store::open_url(&url).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert!(e.to_string().contains("invoices"), "{e}");
+    let tables = common::count(
+        &url,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    );
+    assert_eq!(tables, 1, "a refused schema got tables");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_as_it_is() {
+    let Some((_dir, url)) = schema() else { return };
+    Store::open_url(&url).unwrap();
+    common::exec(
+        &url,
+        "UPDATE agor_meta SET value = '999' WHERE key = 'schema_version'",
+    );
+    let e = Store::open_url(&url).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert!(e.to_string().contains("999"), "{e}");
+    assert_eq!(
+        common::text(
+            &url,
+            "SELECT value FROM agor_meta WHERE key = 'schema_version'"
+        ),
+        "999"
+    );
+}
+
+#[test]
+fn the_path_hides_the_password_and_backups_point_to_pg_dump() {
+    let Some((dir, url)) = schema() else { return };
+    let store = Store::open_url(&url).unwrap();
+    let shown = store.path().to_string_lossy().into_owned();
+    assert!(
+        shown.contains(":***@") && !shown.contains("agor-test"),
+        "{shown}"
+    );
+    let e = store.backup(dir.path().join("copy.db")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("pg_dump"), "{e}");
+}
+
+#[test]
+fn a_read_only_store_refuses_writes_and_reads() {
+    let Some((_dir, url)) = schema() else { return };
+    Store::open_url(&url)
+        .unwrap()
+        .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+        .unwrap();
+    let ro = Store::builder().url(&url).read_only(true).open().unwrap();
+    assert_eq!(ro.get_agent("mgr").unwrap().id, "mgr");
+    let e = ro
+        .register_agent(&NewAgent::new("dev", "D", "project", "g"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ReadOnly);
+    // A read-only open of an empty schema cannot create agor's tables.
+    let Some((_d, empty)) = schema() else { return };
+    let e = Store::builder()
+        .url(&empty)
+        .read_only(true)
+        .open()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ReadOnly);
+}
+
+#[test]
+fn a_writer_waiting_past_the_busy_timeout_gets_busy_and_writes_nothing() {
+    let Some((_dir, url)) = schema() else { return };
+    let store = Store::builder()
+        .url(&url)
+        .busy_timeout(std::time::Duration::from_millis(300))
+        .open()
+        .unwrap();
+    let lock = common::hold_write_lock(&url);
+    let e = store
+        .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    drop(lock);
+    assert_eq!(
+        store.get_agent("mgr").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    store
+        .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+        .unwrap();
+}
