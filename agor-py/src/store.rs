@@ -59,6 +59,7 @@ fn seconds(py: Python<'_>, field: &'static str, secs: &Bound<'_, PyAny>) -> PyRe
 /// Opens (creating if needed) an agor database file.
 ///
 /// `path`: a str, bytes or path-like; None means `$AGOR_DB`, else `~/.local/share/agor/btmsg.db`.
+/// A `postgresql://user:password@host/db` URL opens a PostgreSQL database instead.
 /// `busy_timeout`: seconds a write waits for another process's lock (default 10).
 /// `read_only`: refuse every write with `ReadOnlyError`.
 /// `stale_after`: seconds without a heartbeat after which an agent counts as stale (default 300).

@@ -36,12 +36,14 @@ def open(
     """Open (creating if needed) an agor database file.
 
     ``path``: str, bytes or path-like; None means ``$AGOR_DB``, else
-    ``~/.local/share/agor/btmsg.db``.
+    ``~/.local/share/agor/btmsg.db``. A ``postgresql://user:password@host/db`` URL (also in
+    ``$AGOR_DB``) opens a PostgreSQL database instead: the same API for agents on several
+    machines. An unreachable server or refused credentials raise ``StorageError``.
     ``busy_timeout``: seconds a write waits for another process's lock (default 10).
     ``read_only``: refuse every write with ``ReadOnlyError``.
     ``stale_after``: seconds without a heartbeat after which an agent is stale (default 300).
-    Raises ``SchemaError`` for a file that is not an agor/btmsg database or is from a newer
-    agor (the file is left untouched).
+    Raises ``SchemaError`` for a file (or PostgreSQL schema) that is not an agor/btmsg database
+    or is from a newer agor (it is left untouched).
     """
 
 def operations() -> List[Dict[str, Any]]:

@@ -20,6 +20,7 @@
 use crate::error::Result;
 
 pub(crate) mod postgres;
+pub(crate) mod sql;
 pub(crate) mod sqlite;
 
 /// One parameter of a statement.
