@@ -57,8 +57,12 @@ pub fn latest_version() -> i64 {
     }
 }
 
-/// One number from the database at `location` (a file or a URL), read behind the API's back.
-pub fn count(location: &str, sql: &str) -> i64 {
+/// The first column of the first row of `sql` on the database at `location` (a file or a
+/// URL), read behind the API's back.
+fn scalar<T>(location: &str, sql: &str) -> T
+where
+    T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+{
     if location.starts_with("postgresql://") {
         let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
         client.query_one(sql, &[]).unwrap().get(0)
@@ -70,17 +74,14 @@ pub fn count(location: &str, sql: &str) -> i64 {
     }
 }
 
+/// One number from the database at `location`, read behind the API's back.
+pub fn count(location: &str, sql: &str) -> i64 {
+    scalar(location, sql)
+}
+
 /// One text value from the database at `location`, read behind the API's back.
 pub fn text(location: &str, sql: &str) -> String {
-    if location.starts_with("postgresql://") {
-        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
-        client.query_one(sql, &[]).unwrap().get(0)
-    } else {
-        rusqlite::Connection::open(location)
-            .unwrap()
-            .query_row(sql, [], |r| r.get(0))
-            .unwrap()
-    }
+    scalar(location, sql)
 }
 
 /// Runs `sql` (SQL both engines read) on the database at `location`, behind the API's back:
