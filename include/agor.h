@@ -162,16 +162,20 @@ extern "C" {
 
 /**
  * Opens (creating if needed) the database at `path`, or at `$AGOR_DB` / the default
- * `~/.local/share/agor/btmsg.db` when `path` is NULL. Same as `agor_store_open_with(path,
+ * `~/.local/share/agor/btmsg.db` when `path` is NULL. `path` (and `$AGOR_DB`) may also be a
+ * PostgreSQL URL, `postgresql://user:password@host/db`: the same API on a shared server.
+ * Same as `agor_store_open_with(path,
  * AGOR_DEFAULT_BUSY_TIMEOUT, false, out_store)`.
  *
- * A file that is not an agor database, or is from a newer agor, fails with `AGOR_SCHEMA` and
- * is left untouched. An empty `path` is refused with `AGOR_INVALID_INPUT`.
+ * A file (or PostgreSQL schema) that is not an agor database, or is from a newer agor, fails
+ * with `AGOR_SCHEMA` and is left untouched; an unreachable server or refused credentials fail
+ * with `AGOR_STORAGE` and a message naming the cause. An empty `path` is refused with `AGOR_INVALID_INPUT`.
  *
  * Ownership: on success `*out_store` receives a new handle the caller releases with
  * `agor_store_free`; on failure it is set to NULL. `path` is only read during the call.
  */
-agor_status agor_store_open(const char *path, agor_store **out_store);
+agor_status agor_store_open(const char *path,
+                            agor_store **out_store);
 
 /**
  * Opens a database like `agor_store_open`, with options: `busy_timeout_ms` is how long a
