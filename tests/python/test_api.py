@@ -863,3 +863,27 @@ def test_package_metadata() -> None:
         assert hasattr(agor, name), name
     pkg = Path(agor.__file__).parent
     assert (pkg / "py.typed").exists() and (pkg / "_agor.pyi").exists()
+
+
+# --- PostgreSQL: what only a server adds ------------------------------------------------------
+
+
+def test_postgresql_failures_are_clear_and_change_nothing(pg_db: str) -> None:
+    wrong = pg_db.replace(":agor-test@", ":not-the-password@")
+    assert wrong != pg_db, "the test server's URL carries the password agor-test"
+    with pytest.raises(agor.StorageError, match="refused the credentials") as e:
+        agor.open(wrong)
+    assert "not-the-password" not in str(e.value)
+    with pytest.raises(agor.StorageError, match="cannot be reached"):
+        agor.open("postgresql://agor@/agor?host=/nonexistent-socket-dir")
+    with agor.open(pg_db) as s:
+        assert "***" in s.path and "agor-test" not in s.path
+        s.register_agent("mgr-1", "Manager", "manager", "core")
+        with pytest.raises(agor.InvalidInputError, match="pg_dump"):
+            s.backup("/tmp/never-written.db")
+    subprocess.run(
+        ["psql", pg_db, "-qc", "UPDATE agor_meta SET value = '999' WHERE key = 'schema_version'"],
+        check=True,
+    )
+    with pytest.raises(agor.SchemaError, match="newer"):
+        agor.open(pg_db)
