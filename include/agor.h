@@ -72,6 +72,16 @@
 #define AGOR_MAX_LEASE_SECS ((24 * 60) * 60)
 
 /**
+ * Pass as `since` to `agor_wait` to wait for what arrives after the call starts.
+ */
+#define AGOR_WAIT_FROM_NOW -1
+
+/**
+ * Pass as `timeout_ms` to `agor_wait` to wait until something arrives.
+ */
+#define AGOR_WAIT_FOREVER -1
+
+/**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
  * `agor_last_error_message()` returns. Codes 1-99 mirror the core's error kinds; codes from
  * 100 are raised at the C boundary itself.
@@ -836,6 +846,44 @@ agor_status agor_dependencies(const agor_actor *actor, const char *task_id, char
  * Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
  */
 agor_status agor_ready_tasks(const agor_actor *actor, char **out_tasks);
+
+/**
+ * The change feed after the cursor `since` (0: from the start), oldest first, as a JSON
+ * array of `{"cursor", "kind", "event", "actor", "subject", "group_id", "agent_id",
+ * "channel_id", "created_at"}`, as far as the actor may see it. `limit`: 1 to
+ * `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 50; anything else is `AGOR_INVALID_INPUT`.
+ *
+ * Ownership: `*out_changes` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_changes(const agor_actor *actor,
+                         int64_t since,
+                         uint32_t limit,
+                         char **out_changes);
+
+/**
+ * The newest cursor of the change feed (0 when it is empty): where a wait that must miss
+ * nothing starts.
+ */
+agor_status agor_latest_change(const agor_actor *actor, int64_t *out_cursor);
+
+/**
+ * Blocks until changes made by others arrive for the actor and returns them as a JSON array
+ * (as `agor_changes`); `[]` when `timeout_ms` passes first. `kinds`: NULL for every kind, or
+ * a comma-separated list of `message`, `post`, `task`, `agent`. `since`: a cursor, or
+ * `AGOR_WAIT_FROM_NOW`. `timeout_ms`: 0 or more, or `AGOR_WAIT_FOREVER`. The wait uses a
+ * database connection of its own: other calls on the same store go on meanwhile (from other
+ * threads). Another process's commit wakes it within milliseconds.
+ *
+ * Ownership: `*out_changes` receives a string the caller frees with `agor_string_free`.
+ *
+ * # Safety
+ * `kinds` is NULL or a NUL-terminated string valid for the duration of the call.
+ */
+agor_status agor_wait(const agor_actor *actor,
+                      const char *kinds,
+                      int64_t since,
+                      int64_t timeout_ms,
+                      char **out_changes);
 
 /**
  * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`

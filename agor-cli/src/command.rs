@@ -90,6 +90,11 @@ pub enum Command {
     /// The catalogue of operations.
     Ops,
     Run(Job),
+    /// `watch`: print each change for the agent as it arrives, until interrupted.
+    Watch {
+        kinds: Vec<agor_core::ChangeKind>,
+        since: Option<i64>,
+    },
 }
 
 /// A whole command line: where the database is, how to print, and what to do.

@@ -17,6 +17,8 @@ pub const CONFLICT: i32 = 3;
 pub const PERMISSION_DENIED: i32 = 4;
 /// An agent, message, channel, task or dead letter does not exist.
 pub const NOT_FOUND: i32 = 5;
+/// `wait`: the timeout passed before anything arrived.
+pub const TIMED_OUT: i32 = 6;
 
 /// What each exit code means, for the help; the core error kinds behind each code are
 /// added from [`exit_code`], so the text cannot drift from the mapping.
@@ -30,6 +32,7 @@ const MEANINGS: &[(i32, &str)] = &[
     (CONFLICT, "version conflict, already claimed, or lease lost"),
     (PERMISSION_DENIED, "permission denied"),
     (NOT_FOUND, "not found"),
+    (TIMED_OUT, "wait: nothing arrived before the timeout"),
 ];
 
 /// The "Exit codes" section of a program's help, with its own remarks under their codes.
@@ -94,6 +97,8 @@ pub enum CliError {
     Io(std::io::Error),
     /// A response that does not read back as the record the renderer expects (a bug).
     Response(String),
+    /// `wait` gave up: nothing arrived within this many seconds.
+    TimedOut(f64),
 }
 
 impl CliError {
@@ -102,6 +107,7 @@ impl CliError {
             CliError::Usage(_) => USAGE,
             CliError::Core(e) => exit_code(e.kind()),
             CliError::Io(_) | CliError::Response(_) => ERROR,
+            CliError::TimedOut(_) => TIMED_OUT,
         }
     }
 }
@@ -113,6 +119,7 @@ impl std::fmt::Display for CliError {
             CliError::Core(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "cannot write output: {e}"),
             CliError::Response(e) => write!(f, "unexpected response from the core: {e}"),
+            CliError::TimedOut(secs) => write!(f, "nothing arrived within {secs} s"),
         }
     }
 }

@@ -54,6 +54,11 @@ impl<'w> Output<'w> {
         writeln!(self.w)
     }
 
+    /// Pushes what was written so far to the reader (`watch` prints as things arrive).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+
     /// Text that has no JSON form (help, version).
     pub fn text(&mut self, text: impl FnOnce(&mut Term<'_>) -> io::Result<()>) -> io::Result<()> {
         text(&mut Term::new(self.w, self.paint))
@@ -295,6 +300,22 @@ pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// One change of the feed on one line: cursor, time, kind, event, subject, who acted.
+pub fn change(t: &mut Term<'_>, c: &agor_core::Change) -> io::Result<()> {
+    let subject = c.subject.as_deref().map(short_id).unwrap_or("-");
+    let by = c.actor.as_deref().unwrap_or("-");
+    say!(
+        t,
+        "#{} {} {} {} {} by {}",
+        c.cursor,
+        crate::terminal::dim(&c.created_at),
+        c.kind.as_str(),
+        &c.event,
+        subject,
+        crate::terminal::name(by)
+    )
 }
 
 #[cfg(test)]

@@ -60,7 +60,40 @@ pub fn execute(prog: &Program, inv: Invocation, out: &mut Output<'_>) -> Result<
             Ok(out.emit(&listing, catalogue_table)?)
         }
         Command::Run(job) => run_job(inv.db, job, out),
+        Command::Watch { kinds, since } => watch(inv.db, &kinds, since, out),
     }
+}
+
+/// `watch`: one line (or one JSON object) per change for the agent, as each arrives, until the
+/// process is interrupted. Waits on a connection of its own; prints in feed order.
+fn watch(
+    db: Option<PathBuf>,
+    kinds: &[agor_core::ChangeKind],
+    since: Option<i64>,
+    out: &mut Output<'_>,
+) -> Result<(), CliError> {
+    let me = agent_from_env()?;
+    let store = open_store(db)?;
+    let mut waiter = store.as_agent(&me)?.waiter(kinds, since)?;
+    loop {
+        for change in waiter.wait(None)? {
+            out.emit(&change, |t| crate::render::change(t, &change))?;
+        }
+        out.flush()?;
+    }
+}
+
+/// `wait`: the changes that arrived, or [`CliError::TimedOut`] (exit 6) when none did.
+pub fn wait_or_time_out(session: &Session<'_>, request: Request) -> Result<Value, CliError> {
+    let secs = match &request {
+        Request::Wait(w) => w.timeout_secs.unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let value = session.call(request)?;
+    if value.as_array().is_some_and(Vec::is_empty) {
+        return Err(CliError::TimedOut(secs));
+    }
+    Ok(value)
 }
 
 fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), CliError> {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
+use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
@@ -368,7 +369,18 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
             new.id, new.role, new.group
         ),
     )?;
+    agent_changed(c, event, who.name(), &new.id, &new.group)?;
     load(c, &new.id)
+}
+
+/// Records a change of agent `id` of `group` in the feed: its group's team changed.
+fn agent_changed(c: &dyn Tx, event: &str, actor: &str, id: &str, group: &str) -> Result<()> {
+    let to = Audience {
+        group: Some(group),
+        agent: Some(id),
+        channel: None,
+    };
+    changes::record(c, ChangeKind::Agent, event, actor, id, to)
 }
 
 /// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may
@@ -598,6 +610,7 @@ impl Actor {
                 "status_changed",
                 &format!("{} -> {}", target.id, status.as_str()),
             )?;
+            agent_changed(c, "status_changed", &me.id, &target.id, &target.group_id)?;
             load(c, &target.id)
         })
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
 use crate::audit;
+use crate::changes::{self, Audience, ChangeKind};
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
 use crate::lenient;
@@ -207,7 +208,7 @@ fn add_member_row(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Result<bool> 
 /// Posts to a channel inside the caller's transaction (also used for review notices).
 pub(crate) fn insert_post(
     c: &dyn Tx,
-    channel_id: &str,
+    (channel_id, group): (&str, Option<&str>),
     from: &str,
     content: &str,
 ) -> Result<ChannelMessage> {
@@ -222,6 +223,12 @@ pub(crate) fn insert_post(
         "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         args![&post.id, &post.channel_id, &post.from_agent, &post.content, &post.created_at],
     )?;
+    let to = Audience {
+        group,
+        agent: None,
+        channel: Some(channel_id),
+    };
+    changes::record(c, ChangeKind::Post, "channel_post", from, &post.id, to)?;
     Ok(post)
 }
 
@@ -320,7 +327,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::PostToChannel, &ch)?;
-            let post = insert_post(c, &ch.id, &me.id, content)?;
+            let post = insert_post(c, (&ch.id, ch.group_id.as_deref()), &me.id, content)?;
             audit::record(
                 c,
                 &me.id,

@@ -286,6 +286,8 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
             "lease_expired",
             &format!("{} held by {holder}", task.id),
         )?;
+        // Claimable again: the group's waiters hear of it.
+        tasks::task_changed(c, "lease_expired", SYSTEM, task, None)?;
     }
     Ok(expired.len())
 }

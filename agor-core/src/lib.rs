@@ -41,6 +41,7 @@
 mod agents;
 mod audit;
 mod backup;
+mod changes;
 mod channels;
 mod clock;
 mod dependencies;
@@ -63,6 +64,7 @@ pub use agents::{
     TIER_PROJECT,
 };
 pub use audit::AuditEntry;
+pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
 use crate::audit;
+use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, Scope, MESSAGES};
@@ -124,6 +125,13 @@ pub(crate) fn insert_row(
             &msg.created_at
         ],
     )?;
+    // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
+    let to = Audience {
+        group: Some(to_group),
+        agent: Some(to_id),
+        channel: None,
+    };
+    changes::record(conn, ChangeKind::Message, "message_sent", from, &msg.id, to)?;
     Ok(msg)
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
 use crate::audit;
+use crate::changes::{self, Audience, ChangeKind};
 use crate::channels;
 use crate::clock;
 use crate::dependencies::{require_dependencies_done, UNBLOCKED_SQL};
@@ -582,12 +583,35 @@ fn comment_from_row(r: &Row<'_>) -> Result<Comment> {
 
 /// The side effects every status change shares: the `Status: old → new` comment, the audit
 /// row, and a notice in the group's review queue when the task enters review.
+/// Records a change of `task` in the feed: its group's board changed, and its assignee
+/// (`agent`) is told too.
+pub(crate) fn task_changed(
+    c: &dyn Tx,
+    event: &str,
+    actor: &str,
+    task: &Task,
+    agent: Option<&str>,
+) -> Result<()> {
+    let to = Audience {
+        group: task.group_id.as_deref(),
+        agent,
+        channel: None,
+    };
+    changes::record(c, ChangeKind::Task, event, actor, &task.id, to)
+}
+
 pub(crate) fn record_transition(
     c: &dyn Tx,
     actor: &str,
     task: &Task,
     to: TaskStatus,
 ) -> Result<()> {
+    // A claim makes the claimer the assignee; other moves keep the one the task has.
+    let assignee = match to {
+        TaskStatus::InProgress => Some(actor),
+        _ => task.assigned_to.as_deref(),
+    };
+    task_changed(c, "task_status", actor, task, assignee)?;
     add_comment(
         c,
         &task.id,
@@ -605,7 +629,7 @@ pub(crate) fn record_transition(
         let (queue, _) = channels::ensure_review_channels(c, group, actor)?;
         channels::insert_post(
             c,
-            &queue,
+            (&queue, Some(group)),
             actor,
             &format!("Review requested: {} — {} ({})", task.title, task.id, actor),
         )?;
@@ -713,7 +737,7 @@ impl Actor {
             let mut tags = new.tags.clone();
             tags.sort();
             tags.dedup();
-            Ok(Task {
+            let task = Task {
                 id,
                 title: new.title.clone(),
                 description: new.description.clone(),
@@ -732,7 +756,9 @@ impl Actor {
                 lease_expires_at: None,
                 lease_expires_ms: None,
                 completion: None,
-            })
+            };
+            task_changed(c, "task_created", &me.id, &task, task.assigned_to.as_deref())?;
+            Ok(task)
         })
     }
 
@@ -792,6 +818,7 @@ impl Actor {
                 args![&agent.id, clock::sql_now(), &task.id],
             )?;
             audit::record(c, &me.id, "task_assigned", &format!("{} -> {}", task.id, agent.id))?;
+            task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
             load(c, &task.id)
         })
     }
@@ -889,6 +916,13 @@ impl Actor {
             me.check(Action::CommentOnTask, Target::InGroup(group_of(&task)))?;
             let comment = add_comment(c, &task.id, &me.id, content)?;
             audit::record(c, &me.id, "task_comment", &task.id)?;
+            task_changed(
+                c,
+                "task_comment",
+                &me.id,
+                &task,
+                task.assigned_to.as_deref(),
+            )?;
             Ok(comment)
         })
     }
@@ -908,6 +942,13 @@ impl Actor {
             ] {
                 c.execute(sql, args![&task.id])?;
             }
+            task_changed(
+                c,
+                "task_deleted",
+                &me.id,
+                &task,
+                task.assigned_to.as_deref(),
+            )?;
             audit::record(
                 c,
                 &me.id,

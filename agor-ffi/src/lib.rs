@@ -32,6 +32,8 @@ mod tasks;
 
 mod dependencies;
 
+mod changes;
+
 mod ops;
 
 mod status;
@@ -39,6 +41,9 @@ mod status;
 mod boundary;
 
 pub use boundary::{agor_last_error_message, agor_string_free, agor_version};
+pub use changes::{
+    agor_changes, agor_latest_change, agor_wait, AGOR_WAIT_FOREVER, AGOR_WAIT_FROM_NOW,
+};
 pub use channels::{
     agor_add_member, agor_channel_history, agor_create_channel, agor_list_channels, agor_post,
 };

@@ -319,6 +319,66 @@ impl Actor {
         self.call(py, |a| a.heartbeat())
     }
 
+    /// The change feed after cursor `since` (0: from the start), oldest first, as far as this
+    /// agent may see it, as `Change` records. `limit`: None for 50, else 1 to `MAX_LIMIT`.
+    #[pyo3(signature = (since=0, limit=None))]
+    fn changes<'py>(
+        &self,
+        py: Python<'py>,
+        since: i64,
+        limit: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_FEED_LIMIT);
+        self.call(py, |a| a.changes(since, n))
+    }
+
+    /// The newest cursor of the change feed: where a wait that must miss nothing starts.
+    fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.latest_change())
+    }
+
+    /// Blocks until changes made by others arrive for this agent and returns them (a list of
+    /// `Change`, oldest first); `[]` when `timeout` seconds pass first (`None`: wait forever).
+    /// `kinds`: any of `message`, `post`, `task`, `agent` (None: all). `since`: a cursor
+    /// (None: what arrives from now on). Another process's commit wakes it within
+    /// milliseconds; the GIL is released meanwhile, and Ctrl-C raises `KeyboardInterrupt`.
+    #[pyo3(signature = (kinds=None, *, since=None, timeout=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        timeout: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kinds = kinds
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.parse())
+            .collect::<core::Result<Vec<core::ChangeKind>>>()
+            .map_err(|e| to_py_err(py, e))?;
+        let timeout = timeout
+            .map(|t| crate::store::seconds(py, "timeout", &t))
+            .transpose()?;
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        let store = self.store.get().slot.get(py)?;
+        let id = self.id.as_str();
+        let mut waiter = crate::fork::detached(py, || store.as_agent(id)?.waiter(&kinds, since))
+            .map_err(|e| to_py_err(py, e))?;
+        // In slices, so Ctrl-C is noticed within one and a fork() never waits long for us.
+        const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+        loop {
+            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+            let slice = left.map_or(SLICE, |l| l.min(SLICE));
+            let got = crate::fork::detached(py, || waiter.wait(Some(slice)))
+                .map_err(|e| to_py_err(py, e))?;
+            if !got.is_empty() || left.is_some_and(|l| l <= slice) {
+                return got.object(py);
+            }
+            py.check_signals()?;
+        }
+    }
+
     /// Dead letters this agent may see (its own; managers and tier 0: all), oldest first.
     fn dead_letters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.dead_letters())

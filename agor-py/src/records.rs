@@ -46,7 +46,7 @@ macro_rules! label_to_py {
         }
     )*};
 }
-label_to_py!(core::TaskStatus, core::Priority);
+label_to_py!(core::TaskStatus, core::Priority, core::ChangeKind);
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
 impl ToPy for () {
@@ -372,6 +372,32 @@ record! {
 }
 
 record! {
+    /// One entry of the change feed: what happened, who did it, whom it concerns.
+    Change wraps core::Change;
+    repr [cursor, kind, event, subject];
+    {
+        /// Its position in the feed (increasing); pass it as `since` to read on from here.
+        cursor,
+        /// `message`, `post`, `task` or `agent`.
+        kind,
+        /// What happened, as the audit log names it (`message_sent`, `task_claimed`, …).
+        event,
+        /// Who acted.
+        actor,
+        /// The id of the message, post, task or agent.
+        subject,
+        /// The group it belongs to.
+        group_id,
+        /// The agent it is addressed to (a message's recipient, a task's assignee).
+        agent_id,
+        /// The channel of a post.
+        channel_id,
+        /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
     /// An edge of the contacts ACL: `agent_id` may message `contact_id`.
     Contact wraps core::Contact;
     repr [agent_id, contact_id];
@@ -579,6 +605,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StaleAgent>()?;
     m.add_class::<AuditEntry>()?;
     m.add_class::<Contact>()?;
+    m.add_class::<Change>()?;
     m.add_class::<Task>()?;
     m.add_class::<TaskDetail>()?;
     m.add_class::<Completion>()?;

@@ -43,7 +43,11 @@ impl Slot {
 
 /// Seconds from Python (any int or float) as a `Duration`, refusing negatives, NaN, infinity
 /// and values no float can hold with `InvalidInputError` (never `OverflowError`).
-fn seconds(py: Python<'_>, field: &'static str, secs: &Bound<'_, PyAny>) -> PyResult<Duration> {
+pub(crate) fn seconds(
+    py: Python<'_>,
+    field: &'static str,
+    secs: &Bound<'_, PyAny>,
+) -> PyResult<Duration> {
     let refuse = || {
         let shown = secs.str().map(|s| s.to_string()).unwrap_or_default();
         invalid(

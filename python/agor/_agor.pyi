@@ -25,6 +25,7 @@ TaskStatus = Literal[
 ]
 """Task statuses. ``progress`` (written by the legacy script) is accepted as ``in_progress``."""
 Priority = Literal["low", "medium", "high", "critical"]
+ChangeKind = Literal["message", "post", "task", "agent"]
 
 def open(
     path: Optional[StrPath] = None,
@@ -162,6 +163,19 @@ class Actor:
     def send_to_pattern(self, pattern: str, content: str) -> Delivery: ...
     def broadcast(self, content: str) -> Delivery: ...
     def heartbeat(self) -> Heartbeat: ...
+    def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
+        """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    def wait(
+        self,
+        kinds: Optional[Sequence[ChangeKind]] = None,
+        *,
+        since: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> List[Change]:
+        """Block until changes made by others arrive for this agent; ``[]`` after ``timeout``
+        seconds (None: wait forever). Releases the GIL; Ctrl-C raises ``KeyboardInterrupt``."""
     def dead_letters(self) -> List[DeadLetter]: ...
     def redeliver_dead_letters(self, id: Optional[int] = None) -> List[Message]: ...
     def clear_dead_letters(self, id: Optional[int] = None) -> int: ...
@@ -385,6 +399,28 @@ class StaleAgent(_Record):
     def silent_secs(self) -> int: ...
 
 @final
+class Change(_Record):
+    """One entry of the change feed."""
+
+    @property
+    def cursor(self) -> int: ...
+    @property
+    def kind(self) -> ChangeKind: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def actor(self) -> Optional[str]: ...
+    @property
+    def subject(self) -> Optional[str]: ...
+    @property
+    def group_id(self) -> Optional[str]: ...
+    @property
+    def agent_id(self) -> Optional[str]: ...
+    @property
+    def channel_id(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> str: ...
+
 class AuditEntry(_Record):
     """One row of the audit log."""
 

@@ -387,6 +387,44 @@ static void test_principals(agor_store *store) {
     agor_actor_free(mgr);
 }
 
+/* The change feed and a wait that returns at once: what arrived after a cursor, a timeout
+ * with nothing, and bad kinds or timeouts refused. (Cross-process wake-ups: test_wait.py.) */
+static void test_changes_and_wait(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    char *json = NULL;
+    int64_t before = -1;
+    int64_t after = -1;
+
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_OK(agor_latest_change(dev, &before));
+    CHECK(before >= 0);
+    CHECK_OK(agor_send(mgr, "dev-1", "a change", NULL));
+    CHECK_OK(agor_latest_change(dev, &after));
+    CHECK(after > before);
+    CHECK_OK(agor_changes(dev, before, AGOR_DEFAULT_LIMIT, &json));
+    CHECK(contains(json, "\"kind\":\"message\"") && contains(json, "\"event\":\"message_sent\""));
+    agor_string_free(json);
+    /* Already there: the wait returns it without waiting. */
+    CHECK_OK(agor_wait(dev, "message,task", before, AGOR_WAIT_FOREVER, &json));
+    CHECK(contains(json, "message_sent"));
+    agor_string_free(json);
+    /* Nothing new for 10 ms: an empty array. */
+    CHECK_OK(agor_wait(dev, NULL, AGOR_WAIT_FROM_NOW, 10, &json));
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    agor_string_free(json);
+    json = (char *)1;
+    CHECK_STATUS(agor_wait(dev, "mail", AGOR_WAIT_FROM_NOW, 0, &json), AGOR_INVALID_INPUT);
+    CHECK(json == NULL);
+    CHECK(contains(agor_last_error_message(), "unknown change kind"));
+    CHECK_STATUS(agor_wait(dev, NULL, AGOR_WAIT_FROM_NOW, -5, &json), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_wait(NULL, NULL, AGOR_WAIT_FROM_NOW, 0, &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_changes(dev, 0, 0, &json), AGOR_INVALID_INPUT);
+    agor_actor_free(mgr);
+    agor_actor_free(dev);
+}
+
 /* The generic entry: any operation of the catalogue from a JSON request, as the operator
  * (actor NULL) or as an agent, with the same rules and errors as the typed functions. */
 static void test_generic_call(agor_store *store) {
@@ -644,6 +682,7 @@ int main(int argc, char **argv) {
     test_domain_errors(store);
     test_principals(store);
     test_generic_call(store);
+    test_changes_and_wait(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

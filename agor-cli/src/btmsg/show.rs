@@ -286,3 +286,19 @@ pub fn backup(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let written: String = typed(v)?;
     Ok(say!(t, "backup written to {}", tm::bold(&written))?)
 }
+
+pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let changes: Vec<agor_core::Change> = typed(v)?;
+    if changes.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no changes"))?);
+    }
+    for c in &changes {
+        render::change(t, c)?;
+    }
+    Ok(())
+}
+
+pub fn cursor(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let cursor: i64 = typed(v)?;
+    Ok(say!(t, "{}", cursor)?)
+}

@@ -7,7 +7,8 @@ use agor_core::AgentStatus;
 use super::show;
 use super::{DEFAULT_SESSION, SESSION_ENV};
 use crate::args::{Parsed, UsageError};
-use crate::command::{job, job_as, CommandDef, Who};
+use crate::command::{job, job_as, run, Command, CommandDef, Job, Who};
+use crate::run::wait_or_time_out;
 
 const MSG: &str = "message text";
 
@@ -391,6 +392,42 @@ pub const COMMANDS: &[CommandDef] = &[
             let limit = limit(p)?;
             job(R::AuditLog(a::AuditLog { agent_id, limit }), show::audit)
         }),
+    CommandDef::new("wait", Who::Agent, &["wait"], "timeout= kind=* since=")
+        .usage(&["wait [--timeout S] [--kind K]… [--since CURSOR]"])
+        .about(
+            "block until something arrives for you (kinds: message, post, task, agent; default \
+             all) and print it; exit 6 when the timeout passes first (default: wait forever)",
+        )
+        .build(|p| {
+            let timeout_secs = p.number::<f64>("timeout", "a number of seconds >= 0")?;
+            agor_core::wait_timeout(timeout_secs).map_err(|e| UsageError::new(e.to_string()))?;
+            let r = a::Wait {
+                kinds: kinds(p)?,
+                since: p.number("since", "a cursor from `changes` or `watch`")?,
+                timeout_secs,
+            };
+            run(Job::new(R::Wait(r), show::changes).steps(wait_or_time_out))
+        }),
+    CommandDef::new("watch", Who::Agent, &["wait"], "kind=* since=")
+        .usage(&["watch [--kind K]… [--since CURSOR] [--json]"])
+        .about("print each change for you as it arrives (one line or JSON object each), until interrupted")
+        .build(|p| {
+            Ok(Command::Watch {
+                kinds: kinds(p)?,
+                since: p.number("since", "a cursor from `changes` or `watch`")?,
+            })
+        }),
+    CommandDef::new("changes", Who::Agent, &["changes", "latest_change"], "since= limit= latest")
+        .usage(&["changes [--since CURSOR] [--limit N]", "changes --latest"])
+        .about("the change feed you may see, oldest first (default the first 50); --latest: the newest cursor")
+        .build(|p| {
+            if p.flag("latest") {
+                return job(R::LatestChange(a::LatestChange {}), show::cursor);
+            }
+            let since = p.number("since", "a cursor")?;
+            let limit = limit(p)?;
+            job(R::Changes(a::Changes { since, limit }), show::changes)
+        }),
     CommandDef::new("backup", Who::Operator, &["backup"], "file=")
         .usage(&["backup <file>", "backup --file FILE"])
         .about(
@@ -402,6 +439,19 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::Backup(a::Backup { path }), show::backup)
         }),
 ];
+
+/// `--kind`: repeated or comma-separated change kinds; none means every kind.
+fn kinds(p: &mut Parsed) -> Result<Vec<agor_core::ChangeKind>, UsageError> {
+    p.values("kind")?
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|k| {
+            k.trim()
+                .parse()
+                .map_err(|e: agor_core::Error| UsageError::new(e.to_string()))
+        })
+        .collect()
+}
 
 /// `--limit`: absent is the operation's default; anything given is judged by the core's one
 /// rule (1..=max), with the library's wording.

@@ -407,6 +407,25 @@ operations! {
     reviewer_attention: ReviewerAttention, Operator {
         group: String,
     } -> i64 => |c, r| c.operator()?.reviewer_attention(&r.group);
+
+    // --- the change feed and wake-ups -------------------------------------------------------
+    /// The change feed after a cursor, oldest first, as far as the actor may see it.
+    changes: Changes, Agent {
+        /// A cursor from an earlier change; absent: from the start.
+        #[serde(default)] since: Option<i64>,
+        /// 1..=10000; absent: 50.
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Change> => |c, r| c.agent()?.changes(r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
+    /// The newest cursor of the change feed: where a wait that must miss nothing starts.
+    latest_change: LatestChange, Agent {} -> i64 => |c, _r| c.agent()?.latest_change();
+    /// Block until changes made by others arrive for the actor (of `kinds`, all when absent,
+    /// after `since`, default now); returns them, or an empty list when `timeout_secs` passes.
+    wait: Wait, Agent {
+        #[serde(default)] kinds: Vec<crate::ChangeKind>,
+        #[serde(default)] since: Option<i64>,
+        /// Seconds, >= 0; absent: wait until something arrives.
+        #[serde(default)] timeout_secs: Option<f64>,
+    } -> Vec<crate::Change> => |c, r| c.agent()?.wait(&r.kinds, r.since, crate::wait_timeout(r.timeout_secs)?);
 }
 
 #[cfg(test)]

@@ -262,6 +262,19 @@ pub(crate) trait Engine: Send + Sync + std::fmt::Debug {
 
     /// Writes a consistent copy of the database to a new file.
     fn backup(&self, target: &std::path::Path) -> Result<()>;
+
+    /// A new wake-up for one waiter: its own connection, so a wait never holds the one the
+    /// store's other calls use.
+    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>>;
+}
+
+/// Blocks until another transaction may have committed: how a waiter learns, without
+/// polling the tables, that it should look again. Wake-ups may be spurious (the caller looks
+/// and finds nothing for it); a commit is never missed between two calls.
+pub(crate) trait ChangeSignal: Send {
+    /// Returns `true` as soon as a commit may have happened since the previous call (or since
+    /// the signal was made), `false` when `timeout` passed without one.
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<bool>;
 }
 
 /// Calls a once-only closure through the engines' `FnMut` interface.

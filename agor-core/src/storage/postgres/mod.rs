@@ -19,10 +19,11 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{Engine, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{ChangeSignal, Engine, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::StoreBuilder;
 
 mod schema;
+mod signal;
 mod url;
 
 pub use schema::LATEST_VERSION;
@@ -36,6 +37,8 @@ pub(crate) struct PgEngine {
     conn: Mutex<Connection>,
     /// `std::process::id()` at connect; a forked child must not share the socket.
     opened_by: u32,
+    /// The URL as given (a waiter opens a connection of its own with it).
+    url: String,
     /// The URL without its password, for messages.
     shown: String,
     read_only: bool,
@@ -48,6 +51,12 @@ impl std::fmt::Debug for PgEngine {
             .field("url", &self.shown)
             .finish_non_exhaustive()
     }
+}
+
+/// The `LISTEN`/`NOTIFY` channel of the agor schema whose lock key is `key`: every write
+/// transaction notifies it, delivered by the server at commit.
+fn channel(key: i32) -> String {
+    format!("agor_changes_{:08x}", key as u32)
 }
 
 /// The client, its prepared statements (keyed by the core's SQL text) and the lock key.
@@ -99,6 +108,7 @@ impl PgEngine {
         Ok(PgEngine {
             conn: Mutex::new(conn),
             opened_by: std::process::id(),
+            url: url.to_owned(),
             shown,
             read_only: cfg.read_only,
             busy_timeout: cfg.busy_timeout,
@@ -155,9 +165,10 @@ impl PgEngine {
     ) -> Result<bool> {
         if let Some(lock) = lock {
             let key = conn.lock_key;
+            let channel = channel(key);
             let got: bool = conn
                 .client()
-                .query_one(lock, &[&LOCK_CLASS, &key])
+                .query_one(lock, &[&LOCK_CLASS, &key, &channel])
                 .map_err(storage_error)?
                 .try_get(0)
                 .map_err(storage_error)?;
@@ -210,7 +221,8 @@ impl Engine for PgEngine {
         self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
-            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
+            // The notification is queued now and delivered only if the transaction commits.
+            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')) AS w"),
             f,
         )
         .map(drop)
@@ -224,7 +236,7 @@ impl Engine for PgEngine {
         self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
-            Some("SELECT pg_try_advisory_xact_lock($1, $2)"),
+            Some("SELECT got FROM (SELECT pg_try_advisory_xact_lock($1, $2) AS got, pg_notify($3, '')) AS w"),
             f,
         )
     }
@@ -251,6 +263,15 @@ impl Engine for PgEngine {
         schema::version(conn.client())?.ok_or_else(|| {
             StorageError::new(format!("{}: agor's schema is gone", self.shown)).into()
         })
+    }
+
+    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>> {
+        let key = self.lock()?.lock_key;
+        Ok(Box::new(signal::PgSignal::listen(
+            &self.url,
+            &self.shown,
+            &channel(key),
+        )?))
     }
 
     fn backup(&self, _target: &Path) -> Result<()> {

@@ -4,6 +4,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod audit;
+pub(crate) mod changes;
 pub(crate) mod channels;
 pub(crate) mod dependencies;
 pub(crate) mod ids;

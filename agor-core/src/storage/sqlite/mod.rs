@@ -11,7 +11,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{Engine, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{ChangeSignal, Engine, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::{Durability, StoreBuilder};
 
 mod backup;
@@ -19,6 +19,7 @@ mod file_access;
 #[cfg(test)]
 mod query_plans;
 pub(crate) mod schema;
+mod signal;
 
 use file_access::open_error;
 use schema::FileState;
@@ -180,6 +181,13 @@ impl Engine for SqliteEngine {
     fn backup(&self, target: &Path) -> Result<()> {
         let conn = self.lock()?;
         backup::vacuum_into(&conn, target)
+    }
+
+    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>> {
+        Ok(Box::new(signal::SqliteSignal::new(
+            &self.path,
+            self.busy_timeout,
+        )?))
     }
 }
 

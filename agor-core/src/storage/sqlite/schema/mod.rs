@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
             conn.execute_batch(include_str!("0006_leases_ms.sql"))
         },
     },
+    Migration {
+        version: 7,
+        name: "the change feed",
+        apply: |conn| conn.execute_batch(include_str!("0007_changes.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

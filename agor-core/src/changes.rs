@@ -1,0 +1,263 @@
+//! The change feed and wake-ups (SPEC §8). Every committed mutation that may concern someone
+//! gets a cursor in the feed, written in the mutation's own transaction; `changes` reads the
+//! feed as far as the actor may see, and `wait` blocks until something new for the actor
+//! arrives. Across processes the engine wakes the waiter (SQLite: a file watch and
+//! `PRAGMA data_version`; PostgreSQL: `LISTEN/NOTIFY`), on a connection of the waiter's own.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::agents::{Actor, Member};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::numbers::check_limit;
+use crate::rules::{Action, Target};
+use crate::storage::sql::changes::{self as sql, Viewer};
+use crate::storage::{ChangeSignal, Tx};
+
+/// What a change is about; `wait` and `changes` filter on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A direct message (sent, replied, redelivered from the dead-letter queue).
+    Message,
+    /// A post in a channel.
+    Post,
+    /// A task created, assigned, claimed, released, moved, completed or reopened.
+    Task,
+    /// An agent registered or changed.
+    Agent,
+}
+
+impl ChangeKind {
+    /// Every kind.
+    pub const ALL: [ChangeKind; 4] = [
+        ChangeKind::Message,
+        ChangeKind::Post,
+        ChangeKind::Task,
+        ChangeKind::Agent,
+    ];
+
+    /// The kind's name (`message`, `post`, `task`, `agent`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Message => "message",
+            ChangeKind::Post => "post",
+            ChangeKind::Task => "task",
+            ChangeKind::Agent => "agent",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ChangeKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        ChangeKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    format!("unknown change kind '{s}'; use message, post, task or agent"),
+                )
+            })
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    /// Its position: increasing, never reused. Pass it as `since` to read on from here.
+    pub cursor: i64,
+    /// What it is about.
+    pub kind: ChangeKind,
+    /// What happened, as the audit log names it (`message_sent`, `task_claimed`, …).
+    pub event: String,
+    /// Who acted (`operator`, `agor` or an agent).
+    pub actor: Option<String>,
+    /// The id of the message, post, task or agent.
+    pub subject: Option<String>,
+    /// The group it belongs to.
+    pub group_id: Option<String>,
+    /// The agent it is addressed to (a message's recipient, a task's assignee).
+    pub agent_id: Option<String>,
+    /// The channel of a post.
+    pub channel_id: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created_at: String,
+}
+
+/// Whom a change concerns, for scoping who sees it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Audience<'a> {
+    pub group: Option<&'a str>,
+    pub agent: Option<&'a str>,
+    pub channel: Option<&'a str>,
+}
+
+/// Appends a change inside the caller's transaction, so it commits (or not) with the mutation.
+pub(crate) fn record(
+    tx: &dyn Tx,
+    kind: ChangeKind,
+    event: &str,
+    actor: &str,
+    subject: &str,
+    to: Audience<'_>,
+) -> Result<()> {
+    sql::insert(
+        tx,
+        kind,
+        event,
+        actor,
+        subject,
+        to.group,
+        to.agent,
+        to.channel,
+        &clock::sql_now(),
+    )
+}
+
+/// A wait's timeout from seconds as a caller gives them: absent is forever; negative, NaN or
+/// beyond any clock is `InvalidInput`.
+pub fn wait_timeout(secs: Option<f64>) -> Result<Option<Duration>> {
+    secs.map(|s| {
+        Duration::try_from_secs_f64(s).map_err(|_| {
+            Error::invalid(
+                "timeout",
+                format!("{s} s is not a number of seconds >= 0; leave it out to wait forever"),
+            )
+        })
+    })
+    .transpose()
+}
+
+impl Actor {
+    fn viewer<'m>(&self, me: &'m Member) -> Viewer<'m> {
+        let group_channels = me
+            .check(
+                Action::ReadChannel,
+                Target::Channel {
+                    group: &me.group_id,
+                    member: false,
+                },
+            )
+            .is_ok();
+        Viewer {
+            everything: me.is_admin(),
+            agent: &me.id,
+            group: &me.group_id,
+            group_channels,
+        }
+    }
+
+    /// The feed after `since` (0: from the start), oldest first, as far as the actor may see
+    /// it: messages to or from it, its group's tasks and agents, posts in channels it may
+    /// read, and what it did itself (tier 0: everything). `limit` is
+    /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
+    pub fn changes(&self, since: i64, limit: u32) -> Result<Vec<Change>> {
+        check_limit(limit)?;
+        self.read_tx(|c, me| sql::visible(c, &self.viewer(me), since, &[], false, limit.into()))
+    }
+
+    /// The newest cursor of the feed: where a wait that must miss nothing starts.
+    pub fn latest_change(&self) -> Result<i64> {
+        self.read_tx(|c, _| sql::latest(c))
+    }
+
+    /// Blocks until changes of `kinds` (all kinds when empty) made by others after `since`
+    /// (default: now) arrive for the actor, and returns them, oldest first; an empty list
+    /// when `timeout` (default: forever) passes first.
+    pub fn wait(
+        &self,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Change>> {
+        self.waiter(kinds, since)?.wait(timeout)
+    }
+
+    /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).
+    pub fn waiter(&self, kinds: &[ChangeKind], since: Option<i64>) -> Result<Waiter> {
+        // The signal first: a commit after this point wakes it, so nothing between the first
+        // look and the first sleep is missed.
+        let signal = self.store.inner.engine.change_signal()?;
+        let since = match since {
+            Some(c) => c,
+            None => self.latest_change()?,
+        };
+        Ok(Waiter {
+            actor: self.clone(),
+            kinds: kinds.to_vec(),
+            since,
+            signal,
+            look: true,
+        })
+    }
+}
+
+/// Waits for the changes that concern one actor, again and again, from a cursor it keeps:
+/// each [`Waiter::wait`] returns what arrived since the previous one (`btmsg watch`, or a
+/// front end that waits in short slices to stay interruptible). It holds a database
+/// connection of its own for the wake-ups; the store's other calls go on meanwhile.
+pub struct Waiter {
+    actor: Actor,
+    kinds: Vec<ChangeKind>,
+    since: i64,
+    signal: Box<dyn ChangeSignal>,
+    /// Whether a commit may have happened since the last look.
+    look: bool,
+}
+
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiter")
+            .field("agent", &self.actor.id)
+            .field("kinds", &self.kinds)
+            .field("since", &self.since)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Waiter {
+    /// The cursor of the last change returned (or where the waiter started).
+    pub fn cursor(&self) -> i64 {
+        self.since
+    }
+
+    /// Blocks until changes made by others arrive for the actor and returns them, oldest
+    /// first; an empty list when `timeout` (`None`: forever) passes first.
+    pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Vec<Change>> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        loop {
+            if self.look {
+                let found = self.actor.read_tx(|c, me| {
+                    let viewer = self.actor.viewer(me);
+                    let limit = crate::MAX_LIMIT.into();
+                    sql::visible(c, &viewer, self.since, &self.kinds, true, limit)
+                })?;
+                if let Some(last) = found.last() {
+                    self.since = last.cursor;
+                    return Ok(found);
+                }
+            }
+            let left = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            };
+            if left.is_zero() {
+                self.look = false;
+                return Ok(Vec::new());
+            }
+            // Look again only when something was committed: an idle wait reads nothing.
+            self.look = self.signal.wait(left)?;
+        }
+    }
+}

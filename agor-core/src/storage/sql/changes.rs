@@ -1,0 +1,108 @@
+//! Statements of `crate::changes`: the change feed.
+
+use crate::changes::{Change, ChangeKind};
+use crate::error::Result;
+use crate::lenient;
+use crate::storage::{args, Param, Row, Tx};
+
+/// Appends one change inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert(
+    tx: &dyn Tx,
+    kind: ChangeKind,
+    event: &str,
+    actor: &str,
+    subject: &str,
+    group: Option<&str>,
+    agent: Option<&str>,
+    channel: Option<&str>,
+    at: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO agor_changes (kind, event, actor, subject, group_id, agent_id, channel_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        args![kind.as_str(), event, actor, subject, group, agent, channel, at],
+    )?;
+    Ok(())
+}
+
+/// The newest cursor (0 for an empty feed).
+pub(crate) fn latest(tx: &dyn Tx) -> Result<i64> {
+    tx.query_row(
+        "SELECT coalesce(max(id), 0) FROM agor_changes",
+        args![],
+        |r| r.get(0),
+    )
+}
+
+/// Who is asking, and what of the feed that lets it see.
+pub(crate) struct Viewer<'a> {
+    /// Tier 0: every change.
+    pub everything: bool,
+    pub agent: &'a str,
+    pub group: &'a str,
+    /// Managers read every channel of their group, others the channels they are members of.
+    pub group_channels: bool,
+}
+
+/// Changes after `since` that `viewer` may see, oldest first, at most `limit`: of the given
+/// kinds (all when empty), without the viewer's own when `others_only`.
+pub(crate) fn visible(
+    tx: &dyn Tx,
+    viewer: &Viewer<'_>,
+    since: i64,
+    kinds: &[ChangeKind],
+    others_only: bool,
+    limit: i64,
+) -> Result<Vec<Change>> {
+    let mut conds = vec!["c.id > ?1".to_owned()];
+    let mut params: Vec<Param<'_>> = vec![since.into(), limit.into()];
+    if !viewer.everything {
+        params.push(viewer.agent.into());
+        params.push(viewer.group.into());
+        let posts = if viewer.group_channels {
+            "(c.kind = 'post' AND c.group_id = ?4)"
+        } else {
+            "(c.kind = 'post' AND c.channel_id IN
+                 (SELECT m.channel_id FROM channel_members m WHERE m.agent_id = ?3))"
+        };
+        // DMs only to or from the viewer; the board and the team of its group; its channels.
+        conds.push(format!(
+            "(c.agent_id = ?3 OR c.actor = ?3
+              OR (c.kind IN ('task', 'agent') AND c.group_id = ?4) OR {posts})"
+        ));
+    }
+    if others_only {
+        params.push(viewer.agent.into());
+        conds.push(format!("c.actor IS DISTINCT FROM ?{}", params.len()));
+    }
+    if !kinds.is_empty() {
+        // The kinds are the enum's own words, never the caller's text.
+        let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        conds.push(format!("c.kind IN ({})", list.join(", ")));
+    }
+    tx.query_map(
+        &format!(
+            "SELECT c.id, c.kind, c.event, c.actor, c.subject, c.group_id, c.agent_id, c.channel_id,
+                    c.created_at
+             FROM agor_changes c WHERE {} ORDER BY c.id LIMIT ?2",
+            conds.join(" AND ")
+        ),
+        &params,
+        change_from_row,
+    )
+}
+
+fn change_from_row(r: &Row<'_>) -> Result<Change> {
+    Ok(Change {
+        cursor: r.get(0)?,
+        kind: lenient::text(r, 1)?.parse().unwrap_or(ChangeKind::Agent),
+        event: lenient::text(r, 2)?,
+        actor: lenient::opt_text(r, 3)?,
+        subject: lenient::opt_text(r, 4)?,
+        group_id: lenient::opt_text(r, 5)?,
+        agent_id: lenient::opt_text(r, 6)?,
+        channel_id: lenient::opt_text(r, 7)?,
+        created_at: lenient::timestamp(r, 8)?,
+    })
+}

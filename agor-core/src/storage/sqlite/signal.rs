@@ -1,0 +1,163 @@
+//! Wake-ups on an SQLite file shared by processes, with no daemon: `PRAGMA data_version` on a
+//! connection of the waiter's own changes whenever another connection commits, and a watch on
+//! the file's folder (the `-wal` file changes on every commit) says when to look. Where the
+//! folder cannot be watched, the waiter looks on a short timer instead.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use rusqlite::{Connection, OpenFlags};
+
+use super::{file_access, SqlResult};
+use crate::error::Result;
+use crate::storage::ChangeSignal;
+
+/// How often a waiter looks when nothing tells it to: always (a missed or coalesced file
+/// event must not cost more than this), and much more often when the folder is not watched.
+const LOOK_WATCHED: Duration = Duration::from_millis(500);
+const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
+
+pub(super) struct SqliteSignal {
+    conn: Connection,
+    last: i64,
+    events: Option<Receiver<()>>,
+    /// Kept alive for as long as the signal: dropping it ends the watch.
+    _watcher: Option<RecommendedWatcher>,
+}
+
+impl SqliteSignal {
+    pub(super) fn new(path: &Path, busy_timeout: Duration) -> Result<SqliteSignal> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .sql()?;
+        conn.busy_timeout(busy_timeout).sql()?;
+        let (events, watcher) = match watch(path) {
+            Some((rx, w)) => (Some(rx), Some(w)),
+            None => (None, None),
+        };
+        let mut signal = SqliteSignal {
+            conn,
+            last: 0,
+            events,
+            _watcher: watcher,
+        };
+        signal.last = signal.data_version()?;
+        Ok(signal)
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .sql()
+    }
+}
+
+/// Watches the folder of `path` (the `-wal` and `-journal` files come and go, so the folder,
+/// not the files); `None` when the platform or the folder does not allow it.
+fn watch(path: &Path) -> Option<(Receiver<()>, RecommendedWatcher)> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    let ours: Vec<PathBuf> = ["", "-wal", "-journal"]
+        .iter()
+        .map(|suffix| file_access::side_file(path, suffix))
+        .collect();
+    let names: Vec<_> = ours
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_owned())
+        .collect();
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let relevant = event.is_ok_and(|e| {
+            e.paths
+                .iter()
+                .any(|p| p.file_name().is_some_and(|n| names.iter().any(|m| m == n)))
+        });
+        if relevant {
+            let _ = tx.send(());
+        }
+    })
+    .ok()?;
+    watcher.watch(&folder, RecursiveMode::NonRecursive).ok()?;
+    Some((rx, watcher))
+}
+
+impl ChangeSignal for SqliteSignal {
+    fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            let version = self.data_version()?;
+            if version != self.last {
+                self.last = version;
+                // Events of this commit may still be queued; the next wait re-checks anyway.
+                if let Some(rx) = &self.events {
+                    while rx.try_recv().is_ok() {}
+                }
+                return Ok(true);
+            }
+            let left = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            };
+            if left.is_zero() {
+                return Ok(false);
+            }
+            match &self.events {
+                Some(rx) => match rx.recv_timeout(left.min(LOOK_WATCHED)) {
+                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                    // The watcher died (e.g. the folder went away): fall back to the timer.
+                    Err(RecvTimeoutError::Disconnected) => self.events = None,
+                },
+                None => std::thread::sleep(left.min(LOOK_UNWATCHED)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NewAgent, Store};
+
+    #[test]
+    fn a_commit_by_another_connection_wakes_the_waiter_and_silence_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wake.db");
+        let store = Store::open(&path).unwrap();
+        let mut signal = store.inner.engine.change_signal().unwrap();
+        assert!(
+            !signal.wait(Duration::from_millis(50)).unwrap(),
+            "nothing committed yet"
+        );
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            // Another store: another connection, as another process would have.
+            let other = Store::open(&path).unwrap();
+            other
+                .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+                .unwrap();
+            Instant::now()
+        });
+        let started = Instant::now();
+        assert!(
+            signal.wait(Duration::from_secs(10)).unwrap(),
+            "the commit went unseen"
+        );
+        let woke = Instant::now();
+        let committed = writer.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(
+            woke + Duration::from_millis(5) >= committed,
+            "woke before the commit"
+        );
+        // The commit was consumed: the next wait sees nothing new.
+        assert!(!signal.wait(Duration::from_millis(50)).unwrap());
+    }
+}

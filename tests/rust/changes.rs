@@ -1,0 +1,144 @@
+//! The change feed and waits, on each engine: what each change records, who sees it, and a
+//! waiter woken by a commit made through another connection (as another process would).
+//! The cross-process tests with real processes are in tests/python/test_wait.py.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use agor_core::{ChangeKind, ErrorKind, NewTask, Store};
+
+#[test]
+fn every_kind_of_mutation_lands_in_the_feed_with_its_audience() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let start = mgr.latest_change().unwrap();
+    let m = mgr.send("dev1", "hi").unwrap();
+    mgr.create_channel("ops").unwrap();
+    let post = mgr.post("ops", "hello").unwrap();
+    let task = mgr.create_task(&NewTask::new("x")).unwrap();
+    mgr.assign_task(&task.id, "dev1").unwrap();
+    let got = t
+        .store
+        .as_agent("admin")
+        .unwrap()
+        .changes(start, 100)
+        .unwrap();
+    let seen: Vec<(ChangeKind, &str, Option<&str>)> = got
+        .iter()
+        .map(|c| (c.kind, c.event.as_str(), c.subject.as_deref()))
+        .collect();
+    assert!(
+        seen.contains(&(ChangeKind::Message, "message_sent", Some(&m.id))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(ChangeKind::Post, "channel_post", Some(&post.id))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(ChangeKind::Task, "task_created", Some(&task.id))),
+        "{seen:?}"
+    );
+    let assigned = got.iter().find(|c| c.event == "task_assigned").unwrap();
+    assert_eq!(
+        (
+            assigned.agent_id.as_deref(),
+            assigned.group_id.as_deref(),
+            assigned.actor.as_deref()
+        ),
+        (Some("dev1"), Some("core"), Some("mgr"))
+    );
+    let cursors: Vec<i64> = got.iter().map(|c| c.cursor).collect();
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "cursors increase: {cursors:?}"
+    );
+}
+
+#[test]
+fn the_feed_shows_each_agent_only_what_it_may_read() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    mgr.send("dev1", "for dev1 only").unwrap();
+    mgr.create_task(&NewTask::new("core work")).unwrap();
+    let events = |who: &str| -> Vec<String> {
+        let a = t.store.as_agent(who).unwrap();
+        a.changes(0, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.event)
+            .collect()
+    };
+    assert!(events("dev1").contains(&"message_sent".to_owned()));
+    assert!(
+        !events("dev2").contains(&"message_sent".to_owned()),
+        "another's DM"
+    );
+    assert!(
+        events("dev2").contains(&"task_created".to_owned()),
+        "its group's board"
+    );
+    let ext = events("ext");
+    assert!(!ext.contains(&"task_created".to_owned()) && !ext.contains(&"message_sent".to_owned()));
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    assert_eq!(
+        dev1.changes(0, 0).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+fn a_waiter_wakes_on_a_commit_through_another_connection_and_times_out_otherwise() {
+    let t = common::team();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let started = Instant::now();
+    assert!(dev1
+        .wait(&[], None, Some(Duration::from_millis(200)))
+        .unwrap()
+        .is_empty());
+    assert!(started.elapsed() >= Duration::from_millis(190));
+
+    let location = t.path();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        // Another store: its own connection, as another process has.
+        let other = Store::open(&location).unwrap();
+        other
+            .as_agent("mgr")
+            .unwrap()
+            .send("dev1", "wake")
+            .unwrap()
+            .id
+    });
+    let got = dev1
+        .wait(&[ChangeKind::Message], None, Some(Duration::from_secs(20)))
+        .unwrap();
+    let sent = sender.join().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject.as_deref(), Some(sent.as_str()));
+}
+
+#[test]
+fn a_waiter_keeps_its_cursor_and_skips_its_own_actions_and_other_kinds() {
+    let t = common::team();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let mut waiter = dev1.waiter(&[ChangeKind::Message], None).unwrap();
+    dev1.send("mgr", "my own").unwrap();
+    mgr.create_task(&NewTask::new("not a message")).unwrap();
+    assert!(waiter
+        .wait(Some(Duration::from_millis(100)))
+        .unwrap()
+        .is_empty());
+    let a = mgr.send("dev1", "one").unwrap();
+    let b = mgr.send("dev1", "two").unwrap();
+    let got = waiter.wait(Some(Duration::from_secs(5))).unwrap();
+    let ids: Vec<_> = got.iter().filter_map(|c| c.subject.clone()).collect();
+    assert_eq!(ids, [a.id, b.id]);
+    assert_eq!(waiter.cursor(), got.last().unwrap().cursor);
+    assert!(waiter
+        .wait(Some(Duration::from_millis(50)))
+        .unwrap()
+        .is_empty());
+}
