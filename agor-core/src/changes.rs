@@ -199,6 +199,7 @@ impl Actor {
             since,
             signal,
             look: true,
+            looked_at: None,
         })
     }
 }
@@ -214,7 +215,15 @@ pub struct Waiter {
     signal: Box<dyn ChangeSignal>,
     /// Whether a commit may have happened since the last look.
     look: bool,
+    /// When it last looked: under a stream of commits it looks at most every `LOOK_GAP`.
+    looked_at: Option<Instant>,
 }
+
+/// The shortest time between two looks of one waiter. A waiter woken from silence looks at
+/// once; under a writer committing thousands of times a second, each of 50 waiters looking
+/// after every commit would take the CPU the writer needs, so looks are spaced out instead
+/// (one look sees every commit since the last, so nothing is missed, only batched).
+const LOOK_GAP: Duration = Duration::from_millis(10);
 
 impl std::fmt::Debug for Waiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -238,6 +247,15 @@ impl Waiter {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         loop {
             if self.look {
+                if let Some(gap) = self
+                    .looked_at
+                    .and_then(|t| LOOK_GAP.checked_sub(t.elapsed()))
+                {
+                    let left =
+                        deadline.map_or(gap, |d| d.saturating_duration_since(Instant::now()));
+                    std::thread::sleep(gap.min(left));
+                }
+                self.looked_at = Some(Instant::now());
                 let found = self.actor.read_tx(|c, me| {
                     let viewer = self.actor.viewer(me);
                     let limit = crate::MAX_LIMIT.into();

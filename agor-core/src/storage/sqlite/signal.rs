@@ -22,9 +22,11 @@ const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
 pub(super) struct SqliteSignal {
     conn: Connection,
     last: i64,
+    folder: PathBuf,
     events: Option<Receiver<()>>,
-    /// Kept alive for as long as the signal: dropping it ends the watch.
-    _watcher: Option<RecommendedWatcher>,
+    watcher: Option<RecommendedWatcher>,
+    /// Whether the folder is being watched now (see [`SqliteSignal::wait`]).
+    armed: bool,
 }
 
 impl SqliteSignal {
@@ -35,15 +37,22 @@ impl SqliteSignal {
         )
         .sql()?;
         conn.busy_timeout(busy_timeout).sql()?;
-        let (events, watcher) = match watch(path) {
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let (events, watcher) = match watcher(path) {
             Some((rx, w)) => (Some(rx), Some(w)),
             None => (None, None),
         };
         let mut signal = SqliteSignal {
             conn,
             last: 0,
+            folder,
             events,
-            _watcher: watcher,
+            watcher,
+            armed: false,
         };
         signal.last = signal.data_version()?;
         Ok(signal)
@@ -54,27 +63,38 @@ impl SqliteSignal {
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .sql()
     }
+
+    /// Watches the folder while a wait needs it, and only then: a watched folder wakes this
+    /// process on every commit of every writer, even while the waiter is busy elsewhere.
+    /// Where watching fails the wait falls back to looking on a timer.
+    fn arm(&mut self, on: bool) {
+        if on == self.armed {
+            return;
+        }
+        let Some(w) = self.watcher.as_mut() else { return };
+        let done = if on {
+            w.watch(&self.folder, RecursiveMode::NonRecursive).is_ok()
+        } else {
+            w.unwatch(&self.folder).is_ok()
+        };
+        if done {
+            self.armed = on;
+        } else if on {
+            self.events = None;
+        }
+    }
 }
 
-/// Watches the folder of `path` (the `-wal` and `-journal` files come and go, so the folder,
-/// not the files); `None` when the platform or the folder does not allow it.
-fn watch(path: &Path) -> Option<(Receiver<()>, RecommendedWatcher)> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_owned();
-    let ours: Vec<PathBuf> = ["", "-wal", "-journal"]
+/// A watcher for the folder of `path` that reports changes to the database, its `-wal` or its
+/// `-journal` (those come and go, so the folder is watched, not the files); `None` when the
+/// platform does not allow it.
+fn watcher(path: &Path) -> Option<(Receiver<()>, RecommendedWatcher)> {
+    let names: Vec<_> = ["", "-wal", "-journal"]
         .iter()
-        .map(|suffix| file_access::side_file(path, suffix))
-        .collect();
-    let names: Vec<_> = ours
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_owned())
+        .filter_map(|suffix| file_access::side_file(path, suffix).file_name().map(|n| n.to_owned()))
         .collect();
     let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let relevant = event.is_ok_and(|e| {
             e.paths
                 .iter()
@@ -85,37 +105,42 @@ fn watch(path: &Path) -> Option<(Receiver<()>, RecommendedWatcher)> {
         }
     })
     .ok()?;
-    watcher.watch(&folder, RecursiveMode::NonRecursive).ok()?;
     Some((rx, watcher))
 }
 
 impl ChangeSignal for SqliteSignal {
     fn wait(&mut self, timeout: Duration) -> Result<bool> {
         let deadline = Instant::now().checked_add(timeout);
+        let left = |deadline: Option<Instant>| match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::MAX,
+        };
+        self.arm(true);
         loop {
+            // Events that arrived before this look are answered by it.
+            if let Some(rx) = &self.events {
+                while rx.try_recv().is_ok() {}
+            }
             let version = self.data_version()?;
             if version != self.last {
                 self.last = version;
-                // Events of this commit may still be queued; the next wait re-checks anyway.
-                if let Some(rx) = &self.events {
-                    while rx.try_recv().is_ok() {}
-                }
+                // Until the next wait: no wake-ups while the waiter looks (or sleeps between
+                // looks, see `changes::LOOK_GAP`).
+                self.arm(false);
                 return Ok(true);
             }
-            let left = match deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => Duration::MAX,
-            };
+            let left = left(deadline);
             if left.is_zero() {
                 return Ok(false);
             }
+            let watched = self.armed && self.events.is_some();
             match &self.events {
-                Some(rx) => match rx.recv_timeout(left.min(LOOK_WATCHED)) {
+                Some(rx) if watched => match rx.recv_timeout(left.min(LOOK_WATCHED)) {
                     Ok(()) | Err(RecvTimeoutError::Timeout) => {}
                     // The watcher died (e.g. the folder went away): fall back to the timer.
                     Err(RecvTimeoutError::Disconnected) => self.events = None,
                 },
-                None => std::thread::sleep(left.min(LOOK_UNWATCHED)),
+                _ => std::thread::sleep(left.min(LOOK_UNWATCHED)),
             }
         }
     }
