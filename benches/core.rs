@@ -2,6 +2,8 @@
 //! table grows. Each prints ratios measured in one run; nothing here asserts a timing.
 //!
 //! Run: `cargo bench -p agor-core --bench core` (`-- contention` or `-- scale` for one part).
+//! With `AGOR_BENCH_PG=postgresql://…` set, each part runs on SQLite and then on that
+//! PostgreSQL server (a fresh schema per run), so the two engines' ratios sit side by side.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -22,12 +24,48 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let wants = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
-    if wants("contention") {
-        contention();
+    let server = std::env::var("AGOR_BENCH_PG")
+        .ok()
+        .filter(|u| !u.is_empty());
+    for engine in std::iter::once(None).chain(server.map(Some)) {
+        println!(
+            "== {}",
+            if engine.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            }
+        );
+        if wants("contention") {
+            contention(engine.as_deref());
+        }
+        if wants("scale") {
+            scale(engine.as_deref());
+        }
     }
-    if wants("scale") {
-        scale();
-    }
+}
+
+/// A new database: `dir/name.db`, or a fresh schema on the server at `server`.
+fn location(server: Option<&str>, dir: &std::path::Path, name: &str) -> String {
+    let Some(url) = server else {
+        return dir
+            .join(format!("{name}.db"))
+            .to_string_lossy()
+            .into_owned();
+    };
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let schema = format!("bench_{name}_{}_{n}_{nanos}", std::process::id());
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
 }
 
 fn claim_until_empty(db: &str, me: &str) {
@@ -47,9 +85,8 @@ fn claim_until_empty(db: &str, me: &str) {
 }
 
 /// A board of TASKS todo tasks and PROCESSES workers.
-fn board(dir: &std::path::Path) -> std::path::PathBuf {
-    let db = dir.join("board.db");
-    let store = Store::open(&db).unwrap();
+fn board(db: &str) {
+    let store = Store::open(db).unwrap();
     store
         .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
         .unwrap();
@@ -63,13 +100,13 @@ fn board(dir: &std::path::Path) -> std::path::PathBuf {
         boss.create_task(&NewTask::new(&format!("task {i}")))
             .unwrap();
     }
-    db
 }
 
 /// Runs `workers` claimer processes on a fresh board; returns (wall time, claims per process).
-fn run_claimers(workers: usize) -> (Duration, Vec<usize>) {
+fn run_claimers(server: Option<&str>, workers: usize) -> (Duration, Vec<usize>) {
     let dir = tempfile::tempdir().unwrap();
-    let db = board(dir.path());
+    let db = location(server, dir.path(), "board");
+    board(&db);
     let exe = std::env::current_exe().unwrap();
     let started = Instant::now();
     let spawned: Vec<_> = (0..workers)
@@ -97,9 +134,9 @@ fn run_claimers(workers: usize) -> (Duration, Vec<usize>) {
     (started.elapsed(), counts)
 }
 
-fn contention() {
-    let (alone, c1) = run_claimers(1);
-    let (together, c8) = run_claimers(PROCESSES);
+fn contention(server: Option<&str>) {
+    let (alone, c1) = run_claimers(server, 1);
+    let (together, c8) = run_claimers(server, PROCESSES);
     let total: usize = c8.iter().sum();
     assert_eq!(c1.iter().sum::<usize>(), TASKS);
     assert_eq!(total, TASKS, "every task claimed exactly once");
@@ -126,12 +163,12 @@ fn per_call(n: u32, mut f: impl FnMut()) -> Duration {
     start.elapsed() / n
 }
 
-fn scale() {
+fn scale(server: Option<&str>) {
     println!("scale: inbox (20 unread) and unread_count as the messages table grows");
     let mut first: Option<(Duration, Duration)> = None;
     for total in [10_000usize, 100_000, 1_000_000] {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("scale.db");
+        let db = location(server, dir.path(), "scale");
         let store = Store::open(&db).unwrap();
         for id in ["reader", "other", "sender"] {
             store
@@ -139,27 +176,22 @@ fn scale() {
                 .unwrap();
         }
         // Bulk history straight into the table: read mail for "reader", traffic for "other".
-        let raw = rusqlite::Connection::open(&db).unwrap();
-        raw.execute_batch("BEGIN").unwrap();
-        {
-            let mut ins = raw
-                .prepare(
+        if server.is_some() {
+            let mut client = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+            client
+                .execute(
                     "INSERT INTO messages (id, from_agent, to_agent, content, read, group_id, created_at)
-                     VALUES (?1, 'sender', ?2, 'old news', ?3, 'g', '2025-01-01 00:00:00')",
+                     SELECT lpad(to_hex(n), 32, '0'), 'sender',
+                            CASE WHEN n % 2 = 0 THEN 'reader' ELSE 'other' END, 'old news',
+                            CASE WHEN n >= 20 THEN 1 ELSE 0 END, 'g', '2025-01-01 00:00:00'
+                     FROM generate_series(0, $1::bigint - 1) AS n",
+                    &[&(total as i64)],
                 )
                 .unwrap();
-            for n in 0..total {
-                let to = if n % 2 == 0 { "reader" } else { "other" };
-                ins.execute(rusqlite::params![
-                    format!("{n:032x}"),
-                    to,
-                    i64::from(n >= 20)
-                ])
-                .unwrap();
-            }
+            client.batch_execute("ANALYZE messages").unwrap();
+        } else {
+            bulk_sqlite(&db, total);
         }
-        raw.execute_batch("COMMIT").unwrap();
-        drop(raw);
         let reader = store.as_agent("reader").unwrap();
         assert_eq!(reader.unread_count().unwrap(), 10);
         let inbox = per_call(2_000, || {
@@ -176,4 +208,28 @@ fn scale() {
         );
     }
     println!("  target: 1M within 2x of 10k");
+}
+
+/// `total` messages of history written straight into an SQLite file, in one transaction.
+fn bulk_sqlite(db: &str, total: usize) {
+    let raw = rusqlite::Connection::open(db).unwrap();
+    raw.execute_batch("BEGIN").unwrap();
+    {
+        let mut ins = raw
+            .prepare(
+                "INSERT INTO messages (id, from_agent, to_agent, content, read, group_id, created_at)
+                 VALUES (?1, 'sender', ?2, 'old news', ?3, 'g', '2025-01-01 00:00:00')",
+            )
+            .unwrap();
+        for n in 0..total {
+            let to = if n % 2 == 0 { "reader" } else { "other" };
+            ins.execute(rusqlite::params![
+                format!("{n:032x}"),
+                to,
+                i64::from(n >= 20)
+            ])
+            .unwrap();
+        }
+    }
+    raw.execute_batch("COMMIT").unwrap();
 }

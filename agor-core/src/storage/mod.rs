@@ -295,3 +295,39 @@ pub(crate) fn run_once<T>(
         crate::error::StorageError::new("an engine skipped a transaction body").into()
     })
 }
+
+/// The contract of [`ChangeSignal`] on the database at `location`, for each engine's tests: a
+/// commit through another connection (as another process has) wakes the waiter, silence times
+/// out, a wake-up is consumed, and a write that fails wakes nobody.
+#[cfg(test)]
+pub(crate) fn check_change_signal(location: &str) {
+    use std::time::{Duration, Instant};
+
+    use crate::{NewAgent, Store};
+
+    let store = Store::open(location).unwrap();
+    let mut signal = store.inner.engine.change_signal().unwrap();
+    let quiet = Duration::from_millis(50);
+    assert!(!signal.wait(quiet).unwrap(), "nothing committed yet");
+    let other = location.to_owned();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        Store::open(&other)
+            .unwrap()
+            .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+            .unwrap();
+    });
+    let started = Instant::now();
+    assert!(
+        signal.wait(Duration::from_secs(10)).unwrap(),
+        "the commit went unseen"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    writer.join().unwrap();
+    assert!(!signal.wait(quiet).unwrap(), "one commit, one wake-up");
+    assert!(store.allow("mgr", "ghost", false).is_err());
+    assert!(
+        !signal.wait(quiet).unwrap(),
+        "a rolled-back write woke the waiter"
+    );
+}

@@ -47,10 +47,7 @@ impl ChangeSignal for PgSignal {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
-    use crate::{NewAgent, Store};
 
     /// Runs with `AGOR_TEST_PG` naming a server (scripts/test.sh starts one).
     #[test]
@@ -67,30 +64,6 @@ mod tests {
             ))
             .unwrap();
         let sep = if url.contains('?') { '&' } else { '?' };
-        let here = format!("{url}{sep}options=-csearch_path%3D{schema}");
-        let store = Store::open_url(&here).unwrap();
-        let mut signal = store.inner.engine.change_signal().unwrap();
-        assert!(
-            !signal.wait(Duration::from_millis(50)).unwrap(),
-            "nothing committed yet"
-        );
-        let writer = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
-            let other = Store::open_url(&here).unwrap();
-            other
-                .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
-                .unwrap();
-        });
-        let started = Instant::now();
-        assert!(
-            signal.wait(Duration::from_secs(10)).unwrap(),
-            "the commit went unseen"
-        );
-        assert!(started.elapsed() < Duration::from_secs(5));
-        writer.join().unwrap();
-        assert!(!signal.wait(Duration::from_millis(50)).unwrap());
-        // A write that fails (rolled back) wakes nobody.
-        assert!(store.allow("mgr", "ghost", false).is_err());
-        assert!(!signal.wait(Duration::from_millis(50)).unwrap());
+        crate::storage::check_change_signal(&format!("{url}{sep}options=-csearch_path%3D{schema}"));
     }
 }
