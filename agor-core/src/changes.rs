@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
 use crate::storage::sql::changes::{self as sql, Viewer};
-use crate::storage::{ChangeSignal, Tx};
+use crate::storage::{ChangeSignal, Listener, Tx};
 
 /// What a change is about; `wait` and `changes` filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -186,9 +186,16 @@ impl Actor {
 
     /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).
     pub fn waiter(&self, kinds: &[ChangeKind], since: Option<i64>) -> Result<Waiter> {
+        let who = self.read_tx(|_, me| {
+            Ok(Listener {
+                agent: me.id.clone(),
+                group: me.group_id.clone(),
+                everything: me.is_admin(),
+            })
+        })?;
         // The signal first: a commit after this point wakes it, so nothing between the first
         // look and the first sleep is missed.
-        let signal = self.store.inner.engine.change_signal()?;
+        let signal = self.store.inner.engine.change_signal(&who)?;
         let since = match since {
             Some(c) => c,
             None => self.latest_change()?,
@@ -200,6 +207,7 @@ impl Actor {
             signal,
             look: true,
             looked_at: None,
+            gap: LOOK_GAP,
         })
     }
 }
@@ -215,15 +223,18 @@ pub struct Waiter {
     signal: Box<dyn ChangeSignal>,
     /// Whether a commit may have happened since the last look.
     look: bool,
-    /// When it last looked: under a stream of commits it looks at most every `LOOK_GAP`.
+    /// When it last looked, and how long it leaves between looks now (see [`LOOK_GAP`]).
     looked_at: Option<Instant>,
+    gap: Duration,
 }
 
-/// The shortest time between two looks of one waiter. A waiter woken from silence looks at
-/// once; under a writer committing thousands of times a second, each of 50 waiters looking
-/// after every commit would take the CPU the writer needs, so looks are spaced out instead
-/// (one look sees every commit since the last, so nothing is missed, only batched).
+/// The time a waiter leaves between two looks. A waiter woken from silence looks at once;
+/// under a stream of commits it looks at most every `LOOK_GAP`, and each look that finds
+/// nothing for it doubles the gap up to `MAX_LOOK_GAP` (a look that finds something resets
+/// it). One look sees every commit since the last, so nothing is missed, only batched: without
+/// this, 50 waiters looking after each of a busy writer's commits took the CPU it needed.
 const LOOK_GAP: Duration = Duration::from_millis(10);
+const MAX_LOOK_GAP: Duration = Duration::from_millis(160);
 
 impl std::fmt::Debug for Waiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -245,11 +256,14 @@ impl Waiter {
     /// first; an empty list when `timeout` (`None`: forever) passes first.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Vec<Change>> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        // The first look of a call catches up from the cursor; only looks a commit woke, and
+        // that found nothing for this agent, lengthen the gap.
+        let mut woken = false;
         loop {
             if self.look {
                 if let Some(gap) = self
                     .looked_at
-                    .and_then(|t| LOOK_GAP.checked_sub(t.elapsed()))
+                    .and_then(|t| self.gap.checked_sub(t.elapsed()))
                 {
                     let left =
                         deadline.map_or(gap, |d| d.saturating_duration_since(Instant::now()));
@@ -263,7 +277,14 @@ impl Waiter {
                 })?;
                 if let Some(last) = found.last() {
                     self.since = last.cursor;
+                    self.gap = LOOK_GAP;
+                    // The next wait starts with the signal: anything committed after this
+                    // look wakes it (an earlier commit's wake-up was consumed by this look).
+                    self.look = false;
                     return Ok(found);
+                }
+                if woken {
+                    self.gap = (self.gap * 2).min(MAX_LOOK_GAP);
                 }
             }
             let left = match deadline {
@@ -276,6 +297,7 @@ impl Waiter {
             }
             // Look again only when something was committed: an idle wait reads nothing.
             self.look = self.signal.wait(left)?;
+            woken = true;
         }
     }
 }

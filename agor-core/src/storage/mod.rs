@@ -264,8 +264,18 @@ pub(crate) trait Engine: Send + Sync + std::fmt::Debug {
     fn backup(&self, target: &std::path::Path) -> Result<()>;
 
     /// A new wake-up for one waiter: its own connection, so a wait never holds the one the
-    /// store's other calls use.
-    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>>;
+    /// store's other calls use. `who` says which changes concern the waiter, for engines
+    /// that can wake only those concerned (others wake on every commit).
+    fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>>;
+}
+
+/// Whose changes a waiter waits for: those addressed to `agent`, those of `group` (its
+/// board, team and channels), or every change (`everything`, tier 0).
+#[derive(Debug, Clone)]
+pub(crate) struct Listener {
+    pub agent: String,
+    pub group: String,
+    pub everything: bool,
 }
 
 /// Blocks until another transaction may have committed: how a waiter learns, without
@@ -306,7 +316,12 @@ pub(crate) fn check_change_signal(location: &str) {
     use crate::{NewAgent, Store};
 
     let store = Store::open(location).unwrap();
-    let mut signal = store.inner.engine.change_signal().unwrap();
+    let me = Listener {
+        agent: "mgr".into(),
+        group: "g".into(),
+        everything: false,
+    };
+    let mut signal = store.inner.engine.change_signal(&me).unwrap();
     let quiet = Duration::from_millis(50);
     assert!(!signal.wait(quiet).unwrap(), "nothing committed yet");
     let other = location.to_owned();

@@ -19,7 +19,7 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{ChangeSignal, Engine, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::StoreBuilder;
 
 mod schema;
@@ -51,12 +51,6 @@ impl std::fmt::Debug for PgEngine {
             .field("url", &self.shown)
             .finish_non_exhaustive()
     }
-}
-
-/// The `LISTEN`/`NOTIFY` channel of the agor schema whose lock key is `key`: every write
-/// transaction notifies it, delivered by the server at commit.
-fn channel(key: i32) -> String {
-    format!("agor_changes_{:08x}", key as u32)
 }
 
 /// The client, its prepared statements (keyed by the core's SQL text) and the lock key.
@@ -165,10 +159,9 @@ impl PgEngine {
     ) -> Result<bool> {
         if let Some(lock) = lock {
             let key = conn.lock_key;
-            let channel = channel(key);
             let got: bool = conn
                 .client()
-                .query_one(lock, &[&LOCK_CLASS, &key, &channel])
+                .query_one(lock, &[&LOCK_CLASS, &key])
                 .map_err(storage_error)?
                 .try_get(0)
                 .map_err(storage_error)?;
@@ -221,8 +214,7 @@ impl Engine for PgEngine {
         self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
-            // The notification is queued now and delivered only if the transaction commits.
-            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')) AS w"),
+            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
             f,
         )
         .map(drop)
@@ -236,7 +228,7 @@ impl Engine for PgEngine {
         self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
-            Some("SELECT got FROM (SELECT pg_try_advisory_xact_lock($1, $2) AS got, pg_notify($3, '')) AS w"),
+            Some("SELECT pg_try_advisory_xact_lock($1, $2)"),
             f,
         )
     }
@@ -265,12 +257,11 @@ impl Engine for PgEngine {
         })
     }
 
-    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>> {
-        let key = self.lock()?.lock_key;
+    fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>> {
         Ok(Box::new(signal::PgSignal::listen(
             &self.url,
             &self.shown,
-            &channel(key),
+            who,
         )?))
     }
 

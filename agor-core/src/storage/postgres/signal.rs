@@ -1,5 +1,7 @@
-//! Wake-ups on PostgreSQL: a waiter `LISTEN`s on a connection of its own; every write
-//! transaction `NOTIFY`s the schema's channel, which the server delivers at commit.
+//! Wake-ups on PostgreSQL: a waiter `LISTEN`s on a connection of its own, on the channels of
+//! the changes that concern it; a trigger on `agor_changes` (migration 2) `NOTIFY`s the
+//! channels of each change's audience, delivered by the server at commit. So a busy writer's
+//! commits wake only the waiters they concern.
 
 use std::time::Duration;
 
@@ -8,19 +10,35 @@ use postgres::Client;
 
 use super::storage_error;
 use crate::error::Result;
-use crate::storage::ChangeSignal;
+use crate::storage::{ChangeSignal, Listener};
 
 pub(super) struct PgSignal {
     client: Client,
 }
 
 impl PgSignal {
-    pub(super) fn listen(url: &str, shown: &str, channel: &str) -> Result<PgSignal> {
+    pub(super) fn listen(url: &str, shown: &str, who: &Listener) -> Result<PgSignal> {
         // No lock waits on this connection: it only listens.
         let mut client = super::url::connect(url, shown, Duration::from_secs(10))?;
-        client
-            .batch_execute(&format!("LISTEN {channel}"))
+        // The same names the trigger computes: short (a channel name has at most 63 bytes)
+        // hashes of the schema and of the agent or group; a collision only wakes someone
+        // for nothing.
+        let row = client
+            .query_one(
+                "SELECT agor_channel('a', $1), agor_channel('g', $2), agor_channel('all', '')",
+                &[&who.agent, &who.group],
+            )
             .map_err(storage_error)?;
+        let channels: Vec<String> = if who.everything {
+            vec![row.get(2)]
+        } else {
+            vec![row.get(0), row.get(1)]
+        };
+        for channel in channels {
+            client
+                .batch_execute(&format!("LISTEN \"{channel}\""))
+                .map_err(storage_error)?;
+        }
         Ok(PgSignal { client })
     }
 }

@@ -11,7 +11,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{ChangeSignal, Engine, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::{Durability, StoreBuilder};
 
 mod backup;
@@ -183,7 +183,8 @@ impl Engine for SqliteEngine {
         backup::vacuum_into(&conn, target)
     }
 
-    fn change_signal(&self) -> Result<Box<dyn ChangeSignal>> {
+    /// Every commit wakes an SQLite waiter (the file cannot say whom a commit concerns).
+    fn change_signal(&self, _who: &Listener) -> Result<Box<dyn ChangeSignal>> {
         Ok(Box::new(signal::SqliteSignal::new(
             &self.path,
             self.busy_timeout,

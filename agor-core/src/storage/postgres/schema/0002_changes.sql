@@ -13,3 +13,29 @@ CREATE TABLE agor_changes (
 CREATE INDEX agor_changes_agent ON agor_changes (agent_id, id) WHERE agent_id IS NOT NULL;
 CREATE INDEX agor_changes_group ON agor_changes (group_id, id);
 CREATE INDEX agor_changes_channel ON agor_changes (channel_id, id) WHERE channel_id IS NOT NULL;
+
+-- Wake-ups: each change NOTIFYs the channels of those it concerns, at commit. A waiter
+-- LISTENs on its agent's and its group's channels (tier 0 on the schema's `all` channel), so a
+-- commit wakes only the waiters it concerns. DMs do not wake the recipient's group.
+CREATE FUNCTION agor_channel(kind TEXT, subject TEXT) RETURNS TEXT
+    LANGUAGE sql STABLE
+    AS $$ SELECT 'agor_' || to_hex(hashtext(current_schema())) || '_' || kind || '_'
+                 || to_hex(hashtext(subject)) $$;
+
+CREATE FUNCTION agor_changes_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify(agor_channel('all', ''), '');
+    IF NEW.agent_id IS NOT NULL THEN
+        PERFORM pg_notify(agor_channel('a', NEW.agent_id), '');
+    END IF;
+    IF NEW.group_id IS NOT NULL AND NEW.kind <> 'message' THEN
+        PERFORM pg_notify(agor_channel('g', NEW.group_id), '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER agor_changes_notify AFTER INSERT ON agor_changes
+    FOR EACH ROW EXECUTE FUNCTION agor_changes_notify();

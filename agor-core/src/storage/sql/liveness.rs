@@ -1,1 +1,0 @@
-//! Statements of `crate::liveness`.
