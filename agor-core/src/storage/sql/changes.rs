@@ -55,16 +55,34 @@ pub(crate) fn visible(
     others_only: bool,
     limit: i64,
 ) -> Result<Vec<Change>> {
-    let mut conds = vec!["c.id > ?1".to_owned()];
     let mut params: Vec<Param<'_>> = vec![since.into(), limit.into()];
     if !viewer.everything {
         params.push(viewer.agent.into());
         params.push(viewer.group.into());
+    }
+    if others_only {
+        params.push(viewer.agent.into());
+    }
+    tx.query_map(
+        &visible_sql(viewer, kinds, others_only),
+        &params,
+        change_from_row,
+    )
+}
+
+/// The statement of [`visible`]: `?1` the cursor, `?2` the limit, then (unless the viewer
+/// sees everything) `?3` the agent and `?4` its group, then the agent again when
+/// `others_only`. Driven by the primary key from the cursor: a wait reads only what is new.
+pub(crate) fn visible_sql(viewer: &Viewer<'_>, kinds: &[ChangeKind], others_only: bool) -> String {
+    let mut conds = vec!["c.id > ?1".to_owned()];
+    let mut next = 3;
+    if !viewer.everything {
+        next = 5;
         let posts = if viewer.group_channels {
             "(c.kind = 'post' AND c.group_id = ?4)"
         } else {
-            "(c.kind = 'post' AND c.channel_id IN
-                 (SELECT m.channel_id FROM channel_members m WHERE m.agent_id = ?3))"
+            "(c.kind = 'post' AND EXISTS (SELECT 1 FROM channel_members m
+                 WHERE m.channel_id = c.channel_id AND m.agent_id = ?3))"
         };
         // DMs only to or from the viewer; the board and the team of its group; its channels.
         conds.push(format!(
@@ -73,23 +91,18 @@ pub(crate) fn visible(
         ));
     }
     if others_only {
-        params.push(viewer.agent.into());
-        conds.push(format!("c.actor IS DISTINCT FROM ?{}", params.len()));
+        conds.push(format!("c.actor IS DISTINCT FROM ?{next}"));
     }
     if !kinds.is_empty() {
         // The kinds are the enum's own words, never the caller's text.
         let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
         conds.push(format!("c.kind IN ({})", list.join(", ")));
     }
-    tx.query_map(
-        &format!(
-            "SELECT c.id, c.kind, c.event, c.actor, c.subject, c.group_id, c.agent_id, c.channel_id,
-                    c.created_at
-             FROM agor_changes c WHERE {} ORDER BY c.id LIMIT ?2",
-            conds.join(" AND ")
-        ),
-        &params,
-        change_from_row,
+    format!(
+        "SELECT c.id, c.kind, c.event, c.actor, c.subject, c.group_id, c.agent_id, c.channel_id,
+                c.created_at
+         FROM agor_changes c WHERE {} ORDER BY c.id LIMIT ?2",
+        conds.join(" AND ")
     )
 }
 

@@ -142,6 +142,22 @@ fn cases() -> Vec<Case> {
         // Inbox and unread walk their index in the order asked for and stop at the limit.
         case(name.into(), sql, name != "history", &[]);
     }
+    for everything in [false, true] {
+        for group_channels in [false, true] {
+            let viewer = crate::storage::sql::changes::Viewer {
+                everything,
+                agent: "dev",
+                group: "g",
+                group_channels,
+            };
+            case(
+                format!("change feed (everything={everything}, group channels={group_channels})"),
+                crate::storage::sql::changes::visible_sql(&viewer, &[], true),
+                true,
+                &[],
+            );
+        }
+    }
     case(
         "audit log of one agent".into(),
         crate::audit::audit_sql(true).into(),
