@@ -5,13 +5,10 @@ use crate::agents::Actor;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target};
-use crate::storage::{args, Tx};
+use crate::storage::sql::dependencies as sql;
+pub(crate) use crate::storage::sql::dependencies::UNBLOCKED_SQL;
+use crate::storage::Tx;
 use crate::tasks::{group_of, resolve, Task, TaskStatus};
-
-/// True for a task (alias `t`) none of whose dependencies is unfinished. A dependency on a
-/// task that was deleted no longer blocks.
-pub(crate) const UNBLOCKED_SQL: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d
-    JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
 
 /// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
 /// are a rule of the board, whatever route the move takes (claim, status change, completion).
@@ -35,12 +32,7 @@ pub(crate) fn require_dependencies_done(c: &dyn Tx, task: &Task, to: TaskStatus)
 
 /// Ids of the tasks `task_id` waits for that are not done yet.
 pub(crate) fn unfinished_dependencies(c: &dyn Tx, task_id: &str) -> Result<Vec<String>> {
-    c.query_map(
-        "SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
-             WHERE d.task_id = ?1 AND dep.status != 'done' ORDER BY d.depends_on",
-        args![task_id],
-        |r| r.get(0),
-    )
+    sql::unfinished(c, task_id)
 }
 
 impl Actor {
@@ -57,26 +49,13 @@ impl Actor {
             }
             // A cycle exists if `task` is already reachable from `dep`.
             // Race-free: the write transaction excludes every other writer (storage contract).
-            let cycle = c
-                .query_opt(
-                    "WITH RECURSIVE reach(id) AS (
-                         SELECT depends_on FROM task_dependencies WHERE task_id = ?1
-                         UNION SELECT d.depends_on FROM task_dependencies d JOIN reach r ON d.task_id = r.id)
-                     SELECT 1 FROM reach WHERE id = ?2",
-                    args![&dep.id, &task.id],
-                    |_| Ok(()),
-                )?
-                .is_some();
-            if cycle {
+            if sql::reaches(c, &dep.id, &task.id)? {
                 return Err(Error::invalid(
                     "dependency",
                     format!("{} already depends on {}, directly or through others: that would be a cycle", dep.id, task.id),
                 ));
             }
-            c.execute(
-                "INSERT INTO task_dependencies (task_id, depends_on) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                args![&task.id, &dep.id],
-            )?;
+            sql::insert(c, &task.id, &dep.id)?;
             audit::record(c, &me.id, "task_dependency_added", &format!("{} waits for {}", task.id, dep.id))
         })
     }
@@ -87,10 +66,7 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             let dep = resolve(c, me, depends_on)?;
             me.check(Action::ManageDependencies, Target::InGroup(group_of(&task)))?;
-            c.execute(
-                "DELETE FROM task_dependencies WHERE task_id = ?1 AND depends_on = ?2",
-                args![&task.id, &dep.id],
-            )?;
+            sql::delete(c, &task.id, &dep.id)?;
             audit::record(
                 c,
                 &me.id,
@@ -105,11 +81,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let task = resolve(c, me, task_id)?;
-            c.query_map(
-                "SELECT depends_on FROM task_dependencies WHERE task_id = ?1 ORDER BY depends_on",
-                args![&task.id],
-                |r| r.get(0),
-            )
+            sql::all_of(c, &task.id)
         })
     }
 }

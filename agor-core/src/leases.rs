@@ -10,8 +10,9 @@ use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target, SYSTEM};
+use crate::storage::sql::leases as sql;
 use crate::storage::{args, Tx};
-use crate::tasks::{self, add_comment, query, Completion, Task, TaskStatus, IN_PROGRESS_SQL};
+use crate::tasks::{self, add_comment, query, Completion, Task, TaskStatus};
 use crate::Store;
 
 /// Default lease: 15 minutes.
@@ -60,13 +61,7 @@ fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -
             me.id
         )));
     }
-    let current: Option<String> = c
-        .query_opt(
-            "SELECT lease_token FROM tasks WHERE id = ?1",
-            args![&task.id],
-            |r| crate::lenient::opt_text(r, 0),
-        )?
-        .flatten();
+    let current = sql::token(c, &task.id)?;
     if current.as_deref() != Some(token) {
         return Err(lease_error(
             "the token is not the current claim (released, lapsed or claimed by another worker)"
@@ -87,12 +82,15 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
     let updated_at = clock::sql_now();
-    let changed = c.execute(
-        "UPDATE tasks SET status = 'progress', assigned_to = ?1, lease_token = ?2, lease_expires_at = ?3,
-           lease_expires_ms = ?4, version = version + 1, updated_at = ?6
-         WHERE id = ?5 AND status = 'todo'",
-        args![&me.id, &token, expires_at, expires_at_ms, &task.id, &updated_at],
-    )?;
+    let claimed = sql::Claimed {
+        task_id: &task.id,
+        holder: &me.id,
+        token: &token,
+        expires_at,
+        expires_at_ms,
+        at: &updated_at,
+    };
+    let changed = sql::claim(c, &claimed)?;
     // The write lock makes this impossible today; the check keeps it true if that changes.
     if changed != 1 {
         return Err(Error::AlreadyClaimed {
@@ -178,11 +176,13 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
-            c.execute(
-                "UPDATE tasks SET lease_expires_at = ?1, lease_expires_ms = ?2, updated_at = ?3 WHERE id = ?4",
-                args![expires_at, expires_at_ms, clock::sql_now(), &task.id],
+            sql::renew(c, &task.id, expires_at, expires_at_ms, &clock::sql_now())?;
+            audit::record(
+                c,
+                &me.id,
+                "lease_renewed",
+                &format!("{} +{lease_secs}s", task.id),
             )?;
-            audit::record(c, &me.id, "lease_renewed", &format!("{} +{lease_secs}s", task.id))?;
             Ok(Claim {
                 task: tasks::load(c, &task.id)?,
                 token: token.to_owned(),
@@ -197,7 +197,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             let task = tasks::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            reopen(c, &task.id)?;
+            sql::reopen(c, &task.id, &clock::sql_now())?;
             tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             tasks::load(c, &task.id)
         })
@@ -223,20 +223,7 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             dependencies::require_dependencies_done(c, &task, to)?;
             let updated_at = clock::sql_now();
-            c.execute(
-                "UPDATE tasks SET status = ?1, lease_token = NULL, lease_expires_at = NULL, lease_expires_ms = NULL, summary = ?2,
-                   artifacts = ?3, result_ref = ?4, next_step = ?5, version = version + 1, updated_at = ?7
-                 WHERE id = ?6",
-                args![
-                    to.stored(),
-                    &completion.summary,
-                    completion.artifacts.join("\n"),
-                    &completion.result_ref,
-                    &completion.next,
-                    &task.id,
-                    &updated_at,
-                ],
-            )?;
+            sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
             tasks::record_transition(c, &me.id, &task, to)?;
             // As written (artifacts are validated non-empty single lines, so they read back
             // the same); no read-after-write on the hot path.
@@ -253,29 +240,11 @@ impl Actor {
     }
 }
 
-/// Claimed tasks whose lease ran out by `now_ms`. The deadline column is indexed; the
-/// status test keeps a task that left `in_progress` by another route out.
-pub(crate) const LAPSED_SQL: &str = "t.lease_expires_ms IS NOT NULL AND t.lease_expires_ms <= ?1";
-
 /// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
-/// Puts a claimed task back in `todo`, unassigned and without a lease.
-fn reopen(c: &dyn Tx, task_id: &str) -> Result<()> {
-    c.execute(
-        "UPDATE tasks SET status = 'todo', assigned_to = NULL, lease_token = NULL, lease_expires_at = NULL,
-           lease_expires_ms = NULL, version = version + 1, updated_at = ?1 WHERE id = ?2",
-        args![clock::sql_now(), task_id],
-    )?;
-    Ok(())
-}
-
 pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
-    let expired = query(
-        c,
-        &format!("WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL}"),
-        args![now_ms],
-    )?;
+    let expired = query(c, &sql::lapsed_tail(), args![now_ms])?;
     for task in &expired {
-        reopen(c, &task.id)?;
+        sql::reopen(c, &task.id, &clock::sql_now())?;
         // The board itself reopens the task; the lapsed worker did not act.
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");
@@ -292,17 +261,6 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
     Ok(expired.len())
 }
 
-fn has_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<bool> {
-    Ok(c.query_opt(
-        &format!(
-            "SELECT 1 FROM tasks t WHERE {LAPSED_SQL} AND t.status IN {IN_PROGRESS_SQL} LIMIT 1"
-        ),
-        args![now_ms],
-        |_| Ok(()),
-    )?
-    .is_some())
-}
-
 impl Store {
     /// Reopens tasks whose lease lapsed. Called before task reads, so no daemon is needed;
     /// the check is one indexed read, and the write only happens when something lapsed.
@@ -310,7 +268,7 @@ impl Store {
     /// be written) the reopening is left to the next write, which always reaps first.
     pub(crate) fn reopen_lapsed(&self) -> Result<()> {
         let now = self.now_ms();
-        if !self.read(|c| has_expired_leases(c, now))? {
+        if !self.read(|c| sql::any_lapsed(c, now))? {
             return Ok(());
         }
         self.write_if_free(|c| reap_expired_leases(c, now))

@@ -109,11 +109,7 @@ fn cases() -> Vec<Case> {
     );
     case(
         "lapsed leases".into(),
-        task_sql(&format!(
-            "WHERE {} AND t.status IN {}",
-            crate::leases::LAPSED_SQL,
-            tasks::IN_PROGRESS_SQL
-        )),
+        task_sql(&crate::storage::sql::leases::lapsed_tail()),
         false,
         &[],
     );
@@ -160,13 +156,13 @@ fn cases() -> Vec<Case> {
     }
     case(
         "audit log of one agent".into(),
-        crate::audit::audit_sql(true).into(),
+        crate::storage::sql::audit::newest_sql(true).into(),
         true,
         &[],
     );
     case(
         "audit log, newest".into(),
-        crate::audit::audit_sql(false).into(),
+        crate::storage::sql::audit::newest_sql(false).into(),
         true,
         &[Allowed {
             line: "SCAN audit_log",
