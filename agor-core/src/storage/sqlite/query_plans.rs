@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::tasks::{self, TaskFilter, TaskStatus};
-use crate::{channels, liveness, messages, NewAgent, NewTask, Store};
+use crate::{channels, messages, NewAgent, NewTask, Store};
 
 /// Why a plan may walk a whole table (or a whole index): the answer is that whole table.
 struct Allowed {
@@ -169,32 +169,32 @@ fn cases() -> Vec<Case> {
             why: "walks rowids backwards from the newest and stops at LIMIT",
         }],
     );
-    use liveness::LetterScope;
+    use crate::storage::sql::liveness::{self as letters, LetterScope};
     for scope in [LetterScope::Every, LetterScope::Group, LetterScope::Own] {
         const EVERY_LETTER: &[Allowed] = &[Allowed {
             line: "SCAN dead_letter_queue",
             why: "tier 0 lists or redelivers every dead letter: the queue is the answer",
         }];
-        let filter = |pick| liveness::letter_filter(scope, "dev", "g", pick).0;
+        let filter = |pick| letters::letter_filter(scope, "dev", "g", pick).0;
         for id in [None, Some(1)] {
             let whole = scope == LetterScope::Every && id.is_none();
             let allowed = if whole { EVERY_LETTER } else { &[] };
             case(
                 format!("dead letters ({scope:?}, id {id:?})"),
-                liveness::letters_sql(&filter(id.into())),
+                letters::letters_sql(&filter(id.into())),
                 false,
                 allowed,
             );
             case(
                 format!("redelivery ({scope:?}, id {id:?})"),
-                liveness::redeliverable_sql(&filter(id.into())),
+                letters::redeliverable_sql(&filter(id.into())),
                 false,
                 allowed,
             );
         }
         case(
             format!("heartbeat redelivery ({scope:?})"),
-            liveness::redeliverable_sql(&filter(liveness::Pick::Incoming)),
+            letters::redeliverable_sql(&filter(letters::Pick::Incoming)),
             false,
             &[],
         );
