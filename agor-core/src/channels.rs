@@ -8,9 +8,11 @@ use crate::audit;
 use crate::changes::{self, Audience, ChangeKind};
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, CHANNELS};
-use crate::lenient;
 use crate::rules::{Action, Target, SYSTEM};
-use crate::storage::{args, Param, Row, Tx, ValueRef};
+use crate::storage::sql::channels::{
+    self as sql, add_member_row, find_by_name, insert_channel, is_member, load,
+};
+use crate::storage::Tx;
 use crate::Store;
 
 /// Names of the review channels every group gets on first use.
@@ -52,92 +54,6 @@ pub struct ChannelMessage {
     pub created_at: String,
 }
 
-const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
-
-/// Legacy rows may hold NULL or odd types in any column (see `lenient`).
-fn post_from_row(r: &Row<'_>) -> Result<ChannelMessage> {
-    post_at(r, 0)
-}
-
-/// A post whose [`POST_COLUMNS`] start at column `first` of the row.
-fn post_at(r: &Row<'_>, first: usize) -> Result<ChannelMessage> {
-    Ok(ChannelMessage {
-        id: lenient::text(r, first)?,
-        channel_id: lenient::text(r, first + 1)?,
-        from_agent: lenient::text(r, first + 2)?,
-        content: lenient::text(r, first + 3)?,
-        created_at: lenient::timestamp(r, first + 4)?,
-    })
-}
-
-fn last_post(c: &dyn Tx, channel_id: &str) -> Result<Option<ChannelMessage>> {
-    c.query_opt(
-        &format!(
-            "SELECT {POST_COLUMNS} FROM channel_messages WHERE channel_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"
-        ),
-        args![channel_id],
-        post_from_row,
-    )
-}
-
-fn load(c: &dyn Tx, id: &str) -> Result<Channel> {
-    let (id, name, group_id, created_by, created_at): (String, String, _, _, String) = c
-        .query_opt(
-            "SELECT id, name, group_id, created_by, created_at FROM channels WHERE id = ?1",
-            args![id],
-            |r| {
-                Ok((
-                    lenient::text(r, 0)?,
-                    lenient::text(r, 1)?,
-                    lenient::opt_text(r, 2)?,
-                    lenient::opt_text(r, 3)?,
-                    lenient::timestamp(r, 4)?,
-                ))
-            },
-        )?
-        .ok_or_else(|| Error::not_found(ObjectKind::Channel, id))?;
-    let member_count = c.query_row(
-        "SELECT count(*) FROM channel_members WHERE channel_id = ?1",
-        args![&id],
-        |r| r.get(0),
-    )?;
-    let last_message = last_post(c, &id)?;
-    Ok(Channel {
-        id,
-        name,
-        group_id,
-        created_by,
-        created_at,
-        member_count,
-        last_message,
-    })
-}
-
-/// Channels with their member count and last post in one statement: the count is a probe of
-/// the `channel_members` primary key, the last post one step down `agor_channel_messages_channel`.
-/// Tier 0 lists every group (no parameter), others their group (`?1`) through `agor_channels_group_name`.
-pub(crate) fn list_channels_sql(admin: bool) -> String {
-    let scope = if admin { "" } else { "WHERE ch.group_id = ?1" };
-    format!(
-        "SELECT ch.id, ch.name, ch.group_id, ch.created_by, ch.created_at,
-            (SELECT count(*) FROM channel_members cm WHERE cm.channel_id = ch.id),
-            m.rowid, m.id, m.channel_id, m.from_agent, m.content, m.created_at
-         FROM channels ch
-         LEFT JOIN channel_messages m ON m.rowid = (
-             SELECT rowid FROM channel_messages WHERE channel_id = ch.id
-             ORDER BY created_at DESC, rowid DESC LIMIT 1)
-         {scope} ORDER BY ch.group_id, ch.name"
-    )
-}
-
-fn find_by_name(c: &dyn Tx, group: &str, name: &str) -> Result<Option<String>> {
-    c.query_opt(
-        "SELECT id FROM channels WHERE group_id = ?1 AND name = ?2 ORDER BY created_at, rowid LIMIT 1",
-        args![group, name],
-        |r| r.get(0),
-    )
-}
-
 /// A channel by name in the actor's group, or by id / id prefix among the channels it may
 /// name; tier 0 also by a name unique across groups.
 fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
@@ -147,11 +63,7 @@ fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
     if !me.is_admin() {
         return load(c, &ids::resolve(c, CHANNELS, input, &me.group_scope())?);
     }
-    let mut named: Vec<String> = c.query_map(
-        "SELECT id FROM channels WHERE name = ?1 ORDER BY id LIMIT 9",
-        args![input],
-        |r| r.get(0),
-    )?;
+    let mut named = sql::named_anywhere(c, input)?;
     match named.len() {
         1 => load(c, &named.remove(0)),
         0 => load(c, &ids::resolve(c, CHANNELS, input, &ids::Scope::all())?),
@@ -177,34 +89,6 @@ fn check_channel(c: &dyn Tx, me: &Member, action: Action, ch: &Channel) -> Resul
         })
 }
 
-fn is_member(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Result<bool> {
-    Ok(c.query_opt(
-        "SELECT 1 FROM channel_members WHERE channel_id = ?1 AND agent_id = ?2",
-        args![channel_id, agent_id],
-        |_| Ok(()),
-    )?
-    .is_some())
-}
-
-/// Callers check the name is new first: race-free, the write transaction excludes every
-/// other writer (storage contract).
-fn insert_channel(c: &dyn Tx, name: &str, group: &str, created_by: &str) -> Result<String> {
-    let id = uuid::Uuid::new_v4().to_string();
-    c.execute(
-        "INSERT INTO channels (id, name, group_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        args![&id, name, group, created_by, crate::clock::sql_now()],
-    )?;
-    Ok(id)
-}
-
-fn add_member_row(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Result<bool> {
-    Ok(c.execute(
-        "INSERT INTO channel_members (channel_id, agent_id, joined_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT DO NOTHING",
-        args![channel_id, agent_id, crate::clock::sql_now()],
-    )? > 0)
-}
-
 /// Posts to a channel inside the caller's transaction (also used for review notices).
 pub(crate) fn insert_post(
     c: &dyn Tx,
@@ -219,10 +103,7 @@ pub(crate) fn insert_post(
         content: content.to_owned(),
         created_at: crate::clock::sql_now(),
     };
-    c.execute(
-        "INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        args![&post.id, &post.channel_id, &post.from_agent, &post.content, &post.created_at],
-    )?;
+    sql::insert_post(c, &post)?;
     let to = Audience {
         group,
         agent: None,
@@ -300,24 +181,7 @@ impl Actor {
     pub fn list_channels(&self) -> Result<Vec<Channel>> {
         self.read_tx(|c, me| {
             // One statement for the whole list (it was one query per channel, three each).
-            // Tier 0's variant has no group parameter.
-            let group: Vec<Param<'_>> = (!me.is_admin())
-                .then(|| Param::from(&me.group_id))
-                .into_iter()
-                .collect();
-            c.query_map(&list_channels_sql(me.is_admin()), &group, |r| {
-                // `m.rowid` tells a channel without posts from a post with odd (NULL) columns.
-                let has_post = r.value(6)? != ValueRef::Null;
-                Ok(Channel {
-                    id: lenient::text(r, 0)?,
-                    name: lenient::text(r, 1)?,
-                    group_id: lenient::opt_text(r, 2)?,
-                    created_by: lenient::opt_text(r, 3)?,
-                    created_at: lenient::timestamp(r, 4)?,
-                    member_count: r.get(5)?,
-                    last_message: has_post.then(|| post_at(r, 7)).transpose()?,
-                })
-            })
+            sql::list(c, (!me.is_admin()).then_some(me.group_id.as_str()))
         })
     }
 
@@ -345,14 +209,7 @@ impl Actor {
         self.read_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::ReadChannel, &ch)?;
-            let mut posts: Vec<ChannelMessage> = c.query_map(
-                &format!(
-                    "SELECT {POST_COLUMNS} FROM channel_messages WHERE channel_id = ?1
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?2"
-                ),
-                args![&ch.id, limit],
-                post_from_row,
-            )?;
+            let mut posts = sql::newest_posts(c, &ch.id, limit)?;
             posts.reverse();
             Ok(posts)
         })

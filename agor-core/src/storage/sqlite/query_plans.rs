@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::tasks::{self, TaskFilter, TaskStatus};
-use crate::{channels, messages, NewAgent, NewTask, Store};
+use crate::{messages, NewAgent, NewTask, Store};
 
 /// Why a plan may walk a whole table (or a whole index): the answer is that whole table.
 struct Allowed {
@@ -89,7 +89,7 @@ fn cases() -> Vec<Case> {
         }
         case(
             format!("list_channels (admin={admin})"),
-            channels::list_channels_sql(admin),
+            crate::storage::sql::channels::list_channels_sql(admin),
             false,
             if admin {
                 &[Allowed {
