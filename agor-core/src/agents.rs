@@ -8,10 +8,10 @@ use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
-use crate::lenient;
 use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
-use crate::storage::{args, Param, Row, Tx};
+use crate::storage::sql::agents::{self as sql, contact_edges};
+use crate::storage::Tx;
 use crate::text;
 use crate::Store;
 
@@ -141,23 +141,6 @@ impl Member {
     }
 }
 
-// Heartbeats written by other tools may be REAL (e.g. Python's time.time()); read whole seconds.
-const PRINCIPAL_SELECT: &str =
-    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS BIGINT)
-    FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
-
-fn principal_from_row(r: &Row<'_>) -> Result<Member> {
-    Ok(Member {
-        identity: AgentIdentity {
-            id: lenient::text(r, 0)?,
-            role: Role::parse(&lenient::text(r, 1)?),
-            group_id: lenient::text(r, 2)?,
-            tier: lenient::opt_int(r, 3)?.unwrap_or(TIER_PROJECT),
-        },
-        last_heartbeat: lenient::opt_int(r, 4)?,
-    })
-}
-
 /// Rows of group-owned tables an agent may name: its group's, every group's for tier 0.
 fn group_scope(agent: &AgentIdentity) -> Scope {
     if agent.is_admin() {
@@ -169,30 +152,12 @@ fn group_scope(agent: &AgentIdentity) -> Scope {
 
 /// Loads an agent's identity by exact id.
 pub(crate) fn principal(conn: &dyn Tx, id: &str) -> Result<Member> {
-    conn.query_opt(
-        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"),
-        args![id],
-        principal_from_row,
-    )?
-    .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
+    sql::principal(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
 }
 
 /// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
 pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {
     principal(conn, &ids::resolve(conn, AGENTS, input, scope)?)
-}
-
-/// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
-pub(crate) fn principals(
-    conn: &dyn Tx,
-    where_sql: &str,
-    args: &[Param<'_>],
-) -> Result<Vec<Member>> {
-    conn.query_map(
-        &format!("{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"),
-        args,
-        principal_from_row,
-    )
 }
 
 /// What `register_agent` takes. `tier: None` means the role's default.
@@ -242,37 +207,9 @@ impl NewAgent {
     }
 }
 
-const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
-    a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT),
-    (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)";
-
-fn agent_from_row(r: &Row<'_>) -> Result<Agent> {
-    Ok(Agent {
-        id: lenient::text(r, 0)?,
-        name: lenient::text(r, 1)?,
-        role: lenient::text(r, 2)?,
-        group_id: lenient::text(r, 3)?,
-        tier: lenient::opt_int(r, 4)?.unwrap_or(TIER_PROJECT),
-        model: lenient::opt_text(r, 5)?,
-        cwd: lenient::opt_text(r, 6)?,
-        status: lenient::opt_text(r, 7)?.unwrap_or_else(|| "active".into()),
-        last_active_at: lenient::opt_text(r, 8)?,
-        created_at: lenient::timestamp(r, 9)?,
-        last_heartbeat: lenient::opt_int(r, 10)?,
-        unread: r.get(11)?,
-    })
-}
-
 /// Loads one agent by exact id.
 pub(crate) fn load(conn: &dyn Tx, id: &str) -> Result<Agent> {
-    conn.query_opt(
-        &format!(
-            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
-        ),
-        args![id],
-        agent_from_row,
-    )?
-    .ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
+    sql::load(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
 }
 
 /// Loads an agent by id or unique prefix.
@@ -281,29 +218,12 @@ pub(crate) fn resolve(conn: &dyn Tx, input: &str) -> Result<Agent> {
     load(conn, &id)
 }
 
-pub(crate) fn query(conn: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Agent>> {
-    conn.query_map(
-        &format!(
-            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
-         WHERE {where_sql} ORDER BY a.group_id, a.tier, a.id"
-        ),
-        args,
-        agent_from_row,
-    )
-}
-
 /// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
 pub(crate) fn may_message(conn: &dyn Tx, from: &Member, to: &str) -> Result<bool> {
     if from.is_admin() {
         return Ok(true);
     }
-    Ok(conn
-        .query_opt(
-            "SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2",
-            args![&from.id, to],
-            |_| Ok(()),
-        )?
-        .is_some())
+    sql::is_contact(conn, &from.id, to)
 }
 
 /// A contact edge of the ACL: `agent_id` may message `contact_id`.
@@ -338,23 +258,7 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
         proposed: &proposed,
     };
     rules::decide(who, Action::RegisterAgent, target)?;
-    c.execute(
-        "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8)
-         ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
-           group_id = excluded.group_id, tier = excluded.tier,
-           model = excluded.model, cwd = excluded.cwd",
-        args![
-            &new.id,
-            &new.name,
-            &new.role,
-            &new.group,
-            tier,
-            &new.model,
-            &new.cwd,
-            clock::sql_now()
-        ],
-    )?;
+    sql::upsert(c, new, tier, &clock::sql_now())?;
     let event = if existing.is_some() {
         "agent_updated"
     } else {
@@ -406,11 +310,9 @@ fn grant(c: &dyn Tx, who: Principal<'_>, from: &str, to: &str, bidirectional: bo
             to: &b.identity,
         },
     )?;
-    const INSERT: &str =
-        "INSERT INTO contacts (agent_id, contact_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-    c.execute(INSERT, args![&a.id, &b.id])?;
+    sql::insert_contact(c, &a.id, &b.id)?;
     if bidirectional {
-        c.execute(INSERT, args![&b.id, &a.id])?;
+        sql::insert_contact(c, &b.id, &a.id)?;
     }
     let arrow = if bidirectional { "<->" } else { "->" };
     audit::record(
@@ -418,23 +320,6 @@ fn grant(c: &dyn Tx, who: Principal<'_>, from: &str, to: &str, bidirectional: bo
         who.name(),
         "contact_allowed",
         &format!("{} {arrow} {}", a.id, b.id),
-    )
-}
-
-/// Edges of the contacts ACL, all of them or those touching an agent of `group`.
-fn contact_edges(c: &dyn Tx, group: Option<&str>) -> Result<Vec<Contact>> {
-    c.query_map(
-        "SELECT agent_id, contact_id FROM contacts WHERE CAST(?1 AS TEXT) IS NULL
-            OR agent_id IN (SELECT id FROM agents WHERE group_id = ?1)
-            OR contact_id IN (SELECT id FROM agents WHERE group_id = ?1)
-         ORDER BY agent_id, contact_id",
-        args![group],
-        |r| {
-            Ok(Contact {
-                agent_id: lenient::text(r, 0)?,
-                contact_id: lenient::text(r, 1)?,
-            })
-        },
     )
 }
 
@@ -470,13 +355,7 @@ impl Store {
 
     /// All agents (or those of one group) with their unread counts (operator view).
     pub fn list_agents(&self, group: Option<&str>) -> Result<Vec<Agent>> {
-        self.read(|c| {
-            query(
-                c,
-                "CAST(?1 AS TEXT) IS NULL OR a.group_id = ?1",
-                args![group],
-            )
-        })
+        self.read(|c| sql::list(c, group))
     }
 
     /// Lets `from` message `to` (and `to` message `from` when `bidirectional`), as the
@@ -565,13 +444,9 @@ impl Actor {
     pub fn contacts(&self) -> Result<Vec<Agent>> {
         self.read_tx(|c, me| {
             if me.is_admin() {
-                query(c, "a.id != ?1", args![&me.id])
+                sql::all_but(c, &me.id)
             } else {
-                query(
-                    c,
-                    "a.id IN (SELECT contact_id FROM contacts WHERE agent_id = ?1)",
-                    args![&me.id],
-                )
+                sql::contacts_of(c, &me.id)
             }
         })
     }
@@ -580,11 +455,7 @@ impl Actor {
     pub fn list_agents(&self) -> Result<Vec<Agent>> {
         self.read_tx(|c, me| {
             me.check(Action::ListAgents, Target::None)?;
-            if me.is_admin() {
-                query(c, "1 = 1", args![])
-            } else {
-                query(c, "a.group_id = ?1", args![&me.group_id])
-            }
+            sql::list(c, (!me.is_admin()).then_some(me.group_id.as_str()))
         })
     }
 
@@ -600,10 +471,7 @@ impl Actor {
                     group: &target.group_id,
                 },
             )?;
-            c.execute(
-                "UPDATE agents SET status = ?1, last_active_at = ?2 WHERE id = ?3",
-                args![status.as_str(), clock::sql_now(), &target.id],
-            )?;
+            sql::set_status(c, &target.id, status.as_str(), &clock::sql_now())?;
             audit::record(
                 c,
                 &me.id,

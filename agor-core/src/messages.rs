@@ -9,11 +9,14 @@ use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content, Scope, MESSAGES};
-use crate::lenient;
 use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
-use crate::storage::{args, Param, Row, Tx};
+use crate::storage::sql::agents as agents_sql;
+use crate::storage::sql::messages::{
+    self as sql, query, FEED_TAIL_SQL, HISTORY_TAIL_SQL, INBOX_ALL_TAIL_SQL, UNREAD_TAIL_SQL,
+};
+use crate::storage::{args, Tx};
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -38,37 +41,8 @@ pub struct Message {
     pub created_at: String,
 }
 
-pub(crate) const MESSAGE_COLUMNS: &str =
-    "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
-
-/// Legacy rows may hold NULL or odd types in any column (see `lenient`).
-fn message_from_row(r: &Row<'_>) -> Result<Message> {
-    Ok(Message {
-        id: lenient::text(r, 0)?,
-        from_agent: lenient::text(r, 1)?,
-        to_agent: lenient::text(r, 2)?,
-        content: lenient::text(r, 3)?,
-        read: lenient::flag(r, 4)?,
-        reply_to: lenient::opt_text(r, 5)?,
-        group_id: lenient::opt_text(r, 6)?,
-        sender_group_id: lenient::opt_text(r, 7)?,
-        created_at: lenient::timestamp(r, 8)?,
-    })
-}
-
-pub(crate) fn query(conn: &dyn Tx, tail_sql: &str, args: &[Param<'_>]) -> Result<Vec<Message>> {
-    conn.query_map(
-        &format!("SELECT {MESSAGE_COLUMNS} FROM messages {tail_sql}"),
-        args,
-        message_from_row,
-    )
-}
-
 fn load(conn: &dyn Tx, id: &str) -> Result<Message> {
-    let mut found = query(conn, "WHERE id = ?1", args![id])?;
-    found
-        .pop()
-        .ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
+    sql::by_id(conn, id)?.ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
 }
 
 /// Inserts a message row. Shared by sending and by dead-letter redelivery.
@@ -111,20 +85,7 @@ pub(crate) fn insert_row(
         sender_group_id: sender_group.map(str::to_owned),
         created_at: clock::sql_now(),
     };
-    conn.execute(
-        "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
-        args![
-            &msg.id,
-            &msg.from_agent,
-            &msg.to_agent,
-            &msg.content,
-            &msg.reply_to,
-            &msg.group_id,
-            &msg.sender_group_id,
-            &msg.created_at
-        ],
-    )?;
+    sql::insert(conn, &msg)?;
     // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
     let to = Audience {
         group: Some(to_group),
@@ -299,10 +260,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let msgs = unread(c, &me.id, i64::MAX)?;
             if !msgs.is_empty() {
-                c.execute(
-                    "UPDATE messages SET read = 1 WHERE to_agent = ?1 AND read = 0",
-                    args![&me.id],
-                )?;
+                sql::mark_all_read(c, &me.id)?;
                 audit::record(
                     c,
                     &me.id,
@@ -325,7 +283,7 @@ impl Actor {
                 &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent == me.id && !msg.read {
-                c.execute("UPDATE messages SET read = 1 WHERE id = ?1", args![&msg.id])?;
+                sql::mark_read(c, &msg.id)?;
                 audit::record(c, &me.id, "message_read", &msg.id)?;
                 return Ok(Message { read: true, ..msg });
             }
@@ -337,10 +295,7 @@ impl Actor {
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let n = c.execute(
-                "UPDATE messages SET read = 1 WHERE to_agent = ?1 AND from_agent = ?2 AND read = 0",
-                args![&me.id, &other.id],
-            )?;
+            let n = sql::mark_conversation_read(c, &me.id, &other.id)?;
             audit::record(
                 c,
                 &me.id,
@@ -366,12 +321,8 @@ impl Actor {
                     format!("ack message {} (addressed to {})", msg.id, msg.to_agent),
                 ));
             }
-            let added = c.execute(
-                "INSERT INTO seen_messages (session_id, message_id, seen_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
-                args![session_id, &msg.id, clock::secs(self.store.now_ms())],
-            )?;
-            if added > 0 {
+            let added = sql::insert_seen(c, session_id, &msg.id, clock::secs(self.store.now_ms()))?;
+            if added {
                 audit::record(
                     c,
                     &me.id,
@@ -379,21 +330,14 @@ impl Actor {
                     &format!("{} session={session_id}", msg.id),
                 )?;
             }
-            Ok(added > 0)
+            Ok(added)
         })
     }
 
     /// Number of unread messages addressed to the actor.
     pub fn unread_count(&self) -> Result<i64> {
         // Hooks poll this constantly: one statement checks the actor and counts.
-        let (known, count) = self.store.read_one(|c| {
-            c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM agents WHERE id = ?1),
-                        (SELECT count(*) FROM messages WHERE to_agent = ?1 AND read = 0)",
-                args![&self.id],
-                |r| Ok((r.get::<bool>(0)?, r.get::<i64>(1)?)),
-            )
-        })?;
+        let (known, count) = self.store.read_one(|c| sql::unread_count(c, &self.id))?;
         if !known {
             return Err(Error::not_found(crate::ObjectKind::Agent, &self.id));
         }
@@ -426,12 +370,7 @@ impl Actor {
     /// A one-line summary of unread mail for prompt hooks, or `None` when there is none.
     pub fn notify(&self) -> Result<Option<String>> {
         self.read_tx(|c, me| {
-            let senders = c.query_map(
-                "SELECT from_agent, count(*) FROM messages WHERE to_agent = ?1 AND read = 0
-                 GROUP BY from_agent ORDER BY min(created_at), min(rowid)",
-                args![&me.id],
-                |r| Ok((lenient::text(r, 0)?, r.get::<i64>(1)?)),
-            )?;
+            let senders = sql::unread_by_sender(c, &me.id)?;
             let total: i64 = senders.iter().map(|(_, n)| n).sum();
             if total == 0 {
                 return Ok(None);
@@ -464,7 +403,7 @@ impl Actor {
                 Scope::group_messages(&me.group_id)
             };
             let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
-            c.execute("DELETE FROM messages WHERE id = ?1", args![&id])?;
+            sql::delete(c, &id)?;
             audit::record(c, &me.id, "message_deleted", &id)
         })
     }
@@ -474,11 +413,7 @@ impl Actor {
         // The role ends up in the audit row: it obeys the same rule as a registered role.
         ids::validate_token("role", role)?;
         self.fan_out(content, &format!("role {role}"), |c, me| {
-            agents::principals(
-                c,
-                "a.role = ?1 AND a.id != ?2 AND (?3 = 1 OR a.group_id = ?4)",
-                args![role, &me.id, me.is_admin(), &me.group_id],
-            )
+            agents_sql::audience(c, &me.id, &me.group_id, me.is_admin(), Some(role))
         })
     }
 
@@ -487,11 +422,7 @@ impl Actor {
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
         ids::validate_label("pattern", pattern, crate::text::MAX_ID_LEN)?;
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
-            let mut audience = agents::principals(
-                c,
-                "a.id != ?1 AND (?2 = 1 OR a.group_id = ?3)",
-                args![&me.id, me.is_admin(), &me.group_id],
-            )?;
+            let mut audience = agents_sql::audience(c, &me.id, &me.group_id, me.is_admin(), None)?;
             audience.retain(|a| crate::text::glob_matches(pattern, &a.id));
             Ok(audience)
         })
@@ -500,11 +431,7 @@ impl Actor {
     /// Sends to every other agent of the actor's group.
     pub fn broadcast(&self, content: &str) -> Result<Delivery> {
         self.fan_out(content, "group", |c, me| {
-            agents::principals(
-                c,
-                "a.group_id = ?1 AND a.id != ?2",
-                args![&me.group_id, &me.id],
-            )
+            agents_sql::audience(c, &me.id, &me.group_id, false, None)
         })
     }
 
@@ -554,36 +481,6 @@ fn own_messages(me: &Member) -> Scope {
     }
 }
 
-/// The group feed: messages to or from a group, newest first. An `OR` across two columns
-/// defeats both indexes (the query scanned every message); instead each side takes its newest
-/// `limit` through its own index, and only those at most 2 × `limit` rows are merged.
-pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
-        SELECT rowid FROM (SELECT rowid FROM messages WHERE group_id = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?2) AS to_group
-        UNION ALL
-        SELECT rowid FROM (SELECT rowid FROM messages WHERE sender_group_id = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?2) AS from_group)
-    ORDER BY created_at DESC, rowid DESC LIMIT ?2";
-
 fn unread(c: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
     query(c, UNREAD_TAIL_SQL, args![agent, limit])
 }
-
-/// Every message to `?1`, newest first (`agor_messages_to_created`).
-pub(crate) const INBOX_ALL_TAIL_SQL: &str =
-    "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
-
-/// Unread messages to `?1`, oldest first (`agor_messages_inbox`).
-pub(crate) const UNREAD_TAIL_SQL: &str =
-    "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2";
-
-/// The last `?3` messages between `?1` and `?2`. As for the feed, each direction takes its
-/// newest `?3` through `agor_messages_pair` and only those are merged; with one `OR` the whole
-/// conversation was read and sorted to return its tail.
-pub(crate) const HISTORY_TAIL_SQL: &str = "WHERE rowid IN (
-        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?1 AND to_agent = ?2
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?3) AS sent
-        UNION ALL
-        SELECT rowid FROM (SELECT rowid FROM messages WHERE from_agent = ?2 AND to_agent = ?1
-                           ORDER BY created_at DESC, rowid DESC LIMIT ?3) AS received)
-    ORDER BY created_at DESC, rowid DESC LIMIT ?3";

@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use crate::tasks::{self, TaskFilter, TaskStatus};
-use crate::{messages, NewAgent, NewTask, Store};
+use crate::{NewAgent, NewTask, Store};
 
 /// Why a plan may walk a whole table (or a whole index): the answer is that whole table.
 struct Allowed {
@@ -123,18 +123,27 @@ fn cases() -> Vec<Case> {
         "feed".into(),
         format!(
             "SELECT {} FROM messages {}",
-            messages::MESSAGE_COLUMNS,
-            messages::FEED_TAIL_SQL
+            crate::storage::sql::messages::MESSAGE_COLUMNS,
+            crate::storage::sql::messages::FEED_TAIL_SQL
         ),
         false,
         &[],
     );
     for (name, tail) in [
-        ("inbox (all)", messages::INBOX_ALL_TAIL_SQL),
-        ("inbox (unread)", messages::UNREAD_TAIL_SQL),
-        ("history", messages::HISTORY_TAIL_SQL),
+        (
+            "inbox (all)",
+            crate::storage::sql::messages::INBOX_ALL_TAIL_SQL,
+        ),
+        (
+            "inbox (unread)",
+            crate::storage::sql::messages::UNREAD_TAIL_SQL,
+        ),
+        ("history", crate::storage::sql::messages::HISTORY_TAIL_SQL),
     ] {
-        let sql = format!("SELECT {} FROM messages {tail}", messages::MESSAGE_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM messages {tail}",
+            crate::storage::sql::messages::MESSAGE_COLUMNS
+        );
         // Inbox and unread walk their index in the order asked for and stop at the limit.
         case(name.into(), sql, name != "history", &[]);
     }

@@ -1,0 +1,189 @@
+//! Statements of `crate::agents`: agents, their identities and the contacts ACL.
+
+use crate::agents::{Agent, Contact, Member, NewAgent, TIER_PROJECT};
+use crate::error::Result;
+use crate::lenient;
+use crate::rules::{AgentIdentity, Role};
+use crate::storage::{args, Param, Row, Tx};
+
+// Heartbeats written by other tools may be REAL (e.g. Python's time.time()); read whole seconds.
+const PRINCIPAL_SELECT: &str =
+    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS BIGINT)
+    FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
+
+fn principal_from_row(r: &Row<'_>) -> Result<Member> {
+    Ok(Member {
+        identity: AgentIdentity {
+            id: lenient::text(r, 0)?,
+            role: Role::parse(&lenient::text(r, 1)?),
+            group_id: lenient::text(r, 2)?,
+            tier: lenient::opt_int(r, 3)?.unwrap_or(TIER_PROJECT),
+        },
+        last_heartbeat: lenient::opt_int(r, 4)?,
+    })
+}
+
+/// An agent's identity by exact id.
+pub(crate) fn principal(tx: &dyn Tx, id: &str) -> Result<Option<Member>> {
+    tx.query_opt(
+        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"),
+        args![id],
+        principal_from_row,
+    )
+}
+
+/// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
+fn principals(tx: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Member>> {
+    tx.query_map(
+        &format!("{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"),
+        args,
+        principal_from_row,
+    )
+}
+
+/// The agents other than `except`: of `group`, or of every group when `everywhere`;
+/// only those of `role` when given.
+pub(crate) fn audience(
+    tx: &dyn Tx,
+    except: &str,
+    group: &str,
+    everywhere: bool,
+    role: Option<&str>,
+) -> Result<Vec<Member>> {
+    match role {
+        Some(role) => principals(
+            tx,
+            "a.role = ?1 AND a.id != ?2 AND (?3 = 1 OR a.group_id = ?4)",
+            args![role, except, everywhere, group],
+        ),
+        None => principals(
+            tx,
+            "a.id != ?1 AND (?2 = 1 OR a.group_id = ?3)",
+            args![except, everywhere, group],
+        ),
+    }
+}
+
+const AGENT_COLUMNS: &str = "a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
+    a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT),
+    (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)";
+
+fn agent_from_row(r: &Row<'_>) -> Result<Agent> {
+    Ok(Agent {
+        id: lenient::text(r, 0)?,
+        name: lenient::text(r, 1)?,
+        role: lenient::text(r, 2)?,
+        group_id: lenient::text(r, 3)?,
+        tier: lenient::opt_int(r, 4)?.unwrap_or(TIER_PROJECT),
+        model: lenient::opt_text(r, 5)?,
+        cwd: lenient::opt_text(r, 6)?,
+        status: lenient::opt_text(r, 7)?.unwrap_or_else(|| "active".into()),
+        last_active_at: lenient::opt_text(r, 8)?,
+        created_at: lenient::timestamp(r, 9)?,
+        last_heartbeat: lenient::opt_int(r, 10)?,
+        unread: r.get(11)?,
+    })
+}
+
+/// One agent by exact id.
+pub(crate) fn load(tx: &dyn Tx, id: &str) -> Result<Option<Agent>> {
+    tx.query_opt(
+        &format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
+        ),
+        args![id],
+        agent_from_row,
+    )
+}
+
+fn query(tx: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Agent>> {
+    tx.query_map(
+        &format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
+         WHERE {where_sql} ORDER BY a.group_id, a.tier, a.id"
+        ),
+        args,
+        agent_from_row,
+    )
+}
+
+/// Every agent, or those of one group.
+pub(crate) fn list(tx: &dyn Tx, group: Option<&str>) -> Result<Vec<Agent>> {
+    match group {
+        Some(g) => query(tx, "a.group_id = ?1", args![g]),
+        None => query(tx, "1 = 1", args![]),
+    }
+}
+
+/// Every agent but `id`.
+pub(crate) fn all_but(tx: &dyn Tx, id: &str) -> Result<Vec<Agent>> {
+    query(tx, "a.id != ?1", args![id])
+}
+
+/// The agents `id` may message.
+pub(crate) fn contacts_of(tx: &dyn Tx, id: &str) -> Result<Vec<Agent>> {
+    query(
+        tx,
+        "a.id IN (SELECT contact_id FROM contacts WHERE agent_id = ?1)",
+        args![id],
+    )
+}
+
+/// Whether `from` has `to` among its contacts.
+pub(crate) fn is_contact(tx: &dyn Tx, from: &str, to: &str) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM contacts WHERE agent_id = ?1 AND contact_id = ?2",
+            args![from, to],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// Registers an agent, or updates the one with that id, at `tier`.
+pub(crate) fn upsert(tx: &dyn Tx, new: &NewAgent, tier: i64, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO agents (id, name, role, group_id, tier, model, cwd, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+           group_id = excluded.group_id, tier = excluded.tier,
+           model = excluded.model, cwd = excluded.cwd",
+        args![&new.id, &new.name, &new.role, &new.group, tier, &new.model, &new.cwd, at],
+    )?;
+    Ok(())
+}
+
+/// Lets `from` message `to`; an existing grant stays as it is.
+pub(crate) fn insert_contact(tx: &dyn Tx, from: &str, to: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO contacts (agent_id, contact_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        args![from, to],
+    )?;
+    Ok(())
+}
+
+/// Edges of the contacts ACL, all of them or those touching an agent of `group`.
+pub(crate) fn contact_edges(tx: &dyn Tx, group: Option<&str>) -> Result<Vec<Contact>> {
+    tx.query_map(
+        "SELECT agent_id, contact_id FROM contacts WHERE CAST(?1 AS TEXT) IS NULL
+            OR agent_id IN (SELECT id FROM agents WHERE group_id = ?1)
+            OR contact_id IN (SELECT id FROM agents WHERE group_id = ?1)
+         ORDER BY agent_id, contact_id",
+        args![group],
+        |r| {
+            Ok(Contact {
+                agent_id: lenient::text(r, 0)?,
+                contact_id: lenient::text(r, 1)?,
+            })
+        },
+    )
+}
+
+/// Sets an agent's status and last activity.
+pub(crate) fn set_status(tx: &dyn Tx, id: &str, status: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE agents SET status = ?1, last_active_at = ?2 WHERE id = ?3",
+        args![status, at, id],
+    )?;
+    Ok(())
+}
