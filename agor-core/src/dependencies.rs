@@ -6,7 +6,6 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target};
 use crate::storage::sql::dependencies as sql;
-pub(crate) use crate::storage::sql::dependencies::UNBLOCKED_SQL;
 use crate::storage::Tx;
 use crate::tasks::{group_of, resolve, Task, TaskStatus};
 

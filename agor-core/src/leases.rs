@@ -11,8 +11,8 @@ use crate::dependencies;
 use crate::error::{Error, Result};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::leases as sql;
-use crate::storage::{args, Tx};
-use crate::tasks::{self, add_comment, query, Completion, Task, TaskStatus};
+use crate::storage::Tx;
+use crate::tasks::{self, add_comment, Completion, Task, TaskStatus};
 use crate::Store;
 
 /// Default lease: 15 minutes.
@@ -242,7 +242,7 @@ impl Actor {
 
 /// Moves tasks whose lease lapsed back to `todo`. Runs in a write transaction.
 pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
-    let expired = query(c, &sql::lapsed_tail(), args![now_ms])?;
+    let expired = sql::lapsed(c, now_ms)?;
     for task in &expired {
         sql::reopen(c, &task.id, &clock::sql_now())?;
         // The board itself reopens the task; the lapsed worker did not act.

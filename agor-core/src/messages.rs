@@ -13,10 +13,8 @@ use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
 use crate::storage::sql::agents as agents_sql;
-use crate::storage::sql::messages::{
-    self as sql, query, FEED_TAIL_SQL, HISTORY_TAIL_SQL, INBOX_ALL_TAIL_SQL, UNREAD_TAIL_SQL,
-};
-use crate::storage::{args, Tx};
+use crate::storage::sql::messages as sql;
+use crate::storage::Tx;
 
 /// A direct message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -243,7 +241,7 @@ impl Actor {
         let limit = limit.map_or(i64::MAX, i64::from);
         self.read_tx(|c, me| {
             if all {
-                query(c, INBOX_ALL_TAIL_SQL, args![&me.id, limit])
+                sql::newest_to(c, &me.id, limit)
             } else {
                 unread(c, &me.id, limit)
             }
@@ -350,7 +348,7 @@ impl Actor {
         check_limit(limit)?;
         self.read_tx(|c, me| {
             let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
-            let mut msgs = query(c, HISTORY_TAIL_SQL, args![&me.id, &other.id, limit])?;
+            let mut msgs = sql::between(c, &me.id, &other.id, limit)?;
             msgs.reverse();
             Ok(msgs)
         })
@@ -363,7 +361,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ReadGroupFeed, Target::None)?;
             let group = group.unwrap_or(&me.group_id);
-            query(c, FEED_TAIL_SQL, args![group, limit])
+            sql::group_feed(c, group, limit)
         })
     }
 
@@ -482,5 +480,5 @@ fn own_messages(me: &Member) -> Scope {
 }
 
 fn unread(c: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
-    query(c, UNREAD_TAIL_SQL, args![agent, limit])
+    sql::unread(c, agent, limit)
 }

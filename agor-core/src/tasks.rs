@@ -9,13 +9,13 @@ use crate::audit;
 use crate::changes::{self, Audience, ChangeKind};
 use crate::channels;
 use crate::clock;
-use crate::dependencies::{require_dependencies_done, UNBLOCKED_SQL};
+use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
 use crate::leases::reap_expired_leases;
-use crate::lenient;
 use crate::rules::{Action, Target};
-use crate::storage::{args, Param, Row, Tx};
+use crate::storage::sql::tasks as sql;
+use crate::storage::Tx;
 use crate::text;
 use crate::Store;
 
@@ -361,177 +361,8 @@ pub struct TaskFilter {
     pub tag: Option<String>,
 }
 
-pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
-    t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
-    t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
-    (SELECT string_agg(g.tag, '\u{1f}') FROM task_tags g WHERE g.task_id = t.id),
-    coalesce(t.lease_expires_ms, t.lease_expires_at * 1000)";
-
-/// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
-/// databases agor wrote before schema 6 may still hold `in_progress`.
-pub(crate) const IN_PROGRESS_SQL: &str = "('progress', 'in_progress')";
-
-/// Orders "best next" work: highest priority, then sort order, then age. Token for token the
-/// expression indexed by `agor_tasks_group_queue`/`agor_tasks_status_queue` (schema 5), so the
-/// board and claim-next walk an index in this order instead of sorting (`query_plans` checks).
-pub(crate) const PRIORITY_RANK_SQL: &str =
-    "CASE t.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
-
-/// The board order, as an `ORDER BY` list over the alias `t`.
-fn board_order_sql() -> String {
-    format!("{PRIORITY_RANK_SQL}, t.sort_order, t.created_at")
-}
-
-/// "Not done and not cancelled", written as three ranges instead of `NOT IN` so the planner
-/// can walk the status index for each range (a `NOT IN` can only filter a scan), and so the
-/// default list never reads the done tasks a long-lived board piles up. Same truth table as
-/// `t.status NOT IN ('done', 'cancelled')`, NULL included (neither matches it).
-const OPEN_RANGES: [&str; 3] = [
-    "t.status < 'cancelled'",
-    "t.status > 'cancelled' AND t.status < 'done'",
-    "t.status > 'done'",
-];
-
-/// [`OPEN_RANGES`] OR-ed, each leg with `group_sql` (empty for tier 0) so every leg is one
-/// range of `agor_tasks_group_queue`; with the group outside the OR the planner walks the
-/// whole group instead.
-fn open_sql(group_sql: &str) -> String {
-    let legs: Vec<String> = OPEN_RANGES
-        .iter()
-        .map(|range| format!("({group_sql}{range})"))
-        .collect();
-    format!("({})", legs.join(" OR "))
-}
-
-/// The SQL and arguments of `list_tasks`. Each filter adds its condition only when it is set
-/// (no `?n IS NULL OR …`, which hides the column from every index), and tier 0's view drops
-/// the group condition rather than OR-ing it away.
-pub(crate) fn list_query(
-    admin: bool,
-    group: &str,
-    filter: &TaskFilter,
-) -> (String, Vec<Param<'static>>) {
-    let mut conds: Vec<String> = Vec::new();
-    let mut args: Vec<Param<'static>> = Vec::new();
-    let open_only = filter.status.is_none() && !filter.all;
-    match (admin, open_only) {
-        (false, true) => {
-            conds.push(open_sql("t.group_id = ? AND "));
-            args.extend((0..OPEN_RANGES.len()).map(|_| Param::from(group.to_owned())));
-        }
-        (true, true) => conds.push(open_sql("")),
-        (false, false) => {
-            conds.push("t.group_id = ?".into());
-            args.push(group.to_owned().into());
-        }
-        (true, false) => {}
-    }
-    match filter.status {
-        Some(TaskStatus::InProgress) => conds.push(format!("t.status IN {IN_PROGRESS_SQL}")),
-        Some(st) => {
-            conds.push("t.status = ?".into());
-            args.push(st.stored().to_owned().into());
-        }
-        None => {}
-    }
-    if let Some(tag) = &filter.tag {
-        // Driven from the tag index: the tasks carrying the tag, not every task tested for it.
-        conds.push("t.id IN (SELECT g.task_id FROM task_tags g WHERE g.tag = ?)".into());
-        args.push(tag.clone().into());
-    }
-    let where_sql = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    };
-    (format!("{where_sql} ORDER BY {}", board_order_sql()), args)
-}
-
-/// The tail of the claim-next query (see [`claimable`]); `?1` the claimer, `?2` the limit,
-/// `?3` the group (not for tier 0, whose variant has two parameters).
-pub(crate) fn claimable_sql(admin: bool) -> String {
-    let group = if admin { "" } else { "AND t.group_id = ?3" };
-    format!(
-        "WHERE t.status = 'todo' {group}
-           AND (t.assigned_to IS NULL OR t.assigned_to = ?1) AND {UNBLOCKED_SQL}
-         ORDER BY {} LIMIT ?2",
-        board_order_sql()
-    )
-}
-
-/// The group's next sort order. `max()` alone in a scalar subquery is answered with one probe
-/// of `agor_tasks_group_order`; wrapped in `coalesce(…) + 1` it would read the whole group.
-pub(crate) const NEXT_SORT_ORDER_SQL: &str =
-    "SELECT coalesce((SELECT max(sort_order) FROM tasks WHERE group_id = ?1), 0) + 1";
-
-/// Reads a task row. Rows written by other tools may hold a NULL or unknown status or
-/// priority; one odd row must not make the whole board unreadable, so those read as `todo`
-/// (NULL, the legacy default), `backlog` (unknown status) and `medium`. The stored text is
-/// left as it is until an agent changes the task.
-fn task_from_row(r: &Row<'_>) -> Result<Task> {
-    let status = match lenient::opt_text(r, 3)? {
-        None => TaskStatus::Todo,
-        Some(s) => s.parse().unwrap_or(TaskStatus::Backlog),
-    };
-    let priority = lenient::opt_text(r, 4)?
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(Priority::Medium);
-    let summary = lenient::opt_text(r, 15)?;
-    let artifacts = lenient::opt_text(r, 16)?;
-    let tags = lenient::opt_text(r, 19)?;
-    Ok(Task {
-        id: lenient::text(r, 0)?,
-        title: lenient::text(r, 1)?,
-        description: lenient::text(r, 2)?,
-        status,
-        priority,
-        assigned_to: lenient::opt_text(r, 5)?,
-        created_by: lenient::opt_text(r, 6)?,
-        group_id: lenient::opt_text(r, 7)?,
-        parent_task_id: lenient::opt_text(r, 8)?,
-        sort_order: lenient::opt_int(r, 9)?.unwrap_or(0),
-        definition_of_done: lenient::opt_text(r, 10)?,
-        version: lenient::opt_int(r, 11)?.unwrap_or(1),
-        created_at: lenient::timestamp(r, 12)?,
-        updated_at: lenient::timestamp(r, 13)?,
-        lease_expires_at: lenient::opt_int(r, 14)?,
-        lease_expires_ms: lenient::opt_int(r, 20)?,
-        completion: summary.map(|summary| Completion {
-            summary,
-            artifacts: artifacts
-                .map(|a| {
-                    a.split('\n')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            result_ref: lenient::opt_text(r, 17).ok().flatten(),
-            next: lenient::opt_text(r, 18).ok().flatten(),
-        }),
-        // Sorted here, not by the aggregate: an ordered aggregate costs a sort per task row.
-        tags: tags
-            .map(|t| {
-                let mut tags: Vec<String> = t.split('\u{1f}').map(str::to_owned).collect();
-                tags.sort();
-                tags
-            })
-            .unwrap_or_default(),
-    })
-}
-
-pub(crate) fn query(c: &dyn Tx, tail_sql: &str, args: &[Param<'_>]) -> Result<Vec<Task>> {
-    c.query_map(
-        &format!("SELECT {TASK_COLUMNS} FROM tasks t {tail_sql}"),
-        args,
-        task_from_row,
-    )
-}
-
 pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
-    query(c, "WHERE t.id = ?1", args![id])?
-        .pop()
-        .ok_or_else(|| Error::not_found(ObjectKind::Task, id))
+    sql::by_id(c, id)?.ok_or_else(|| Error::not_found(ObjectKind::Task, id))
 }
 
 /// A task by id or unique prefix among those `me` may name (its group's; tier 0: all).
@@ -564,25 +395,10 @@ pub(crate) fn add_comment(
         content: content.to_owned(),
         created_at: clock::sql_now(),
     };
-    c.execute(
-        "INSERT INTO task_comments (id, task_id, agent_id, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        args![&comment.id, task_id, agent, content, &comment.created_at],
-    )?;
+    sql::insert_comment(c, &comment)?;
     Ok(comment)
 }
 
-fn comment_from_row(r: &Row<'_>) -> Result<Comment> {
-    Ok(Comment {
-        id: lenient::text(r, 0)?,
-        task_id: lenient::text(r, 1)?,
-        agent_id: lenient::text(r, 2)?,
-        content: lenient::text(r, 3)?,
-        created_at: lenient::timestamp(r, 4)?,
-    })
-}
-
-/// The side effects every status change shares: the `Status: old → new` comment, the audit
-/// row, and a notice in the group's review queue when the task enters review.
 /// Records a change of `task` in the feed: its group's board changed, and its assignee
 /// (`agent`) is told too.
 pub(crate) fn task_changed(
@@ -600,6 +416,8 @@ pub(crate) fn task_changed(
     changes::record(c, ChangeKind::Task, event, actor, &task.id, to)
 }
 
+/// The side effects every status change shares: the `Status: old → new` comment, the audit
+/// row, the change feed, and a notice in the group's review queue when the task enters review.
 pub(crate) fn record_transition(
     c: &dyn Tx,
     actor: &str,
@@ -644,10 +462,7 @@ fn validate_tags(tags: &[String]) -> Result<()> {
 
 fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
     for tag in tags {
-        c.execute(
-            "INSERT INTO task_tags (task_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            args![task_id, tag],
-        )?;
+        sql::insert_tag(c, task_id, tag)?;
     }
     Ok(())
 }
@@ -655,13 +470,7 @@ fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
 impl Store {
     /// Tasks in `review` in a group.
     pub fn review_queue_count(&self, group: &str) -> Result<i64> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT count(*) FROM tasks WHERE group_id = ?1 AND status = 'review'",
-                args![group],
-                |r| r.get(0),
-            )
-        })
+        self.read(|c| sql::review_count(c, group))
     }
 
     /// Reviewer attention score: 10 per task waiting in review, capped at 50.
@@ -704,32 +513,31 @@ impl Actor {
         self.write_tx(|c, me| {
             me.check(Action::CreateTask, Target::None)?;
             let scope = me.group_scope();
-            let assignee = new.assign_to.as_deref().map(|a| agents::resolve_principal(c, a, &scope)).transpose()?;
-            let parent = new.parent.as_deref().map(|p| resolve(c, me, p)).transpose()?;
+            let assignee = new
+                .assign_to
+                .as_deref()
+                .map(|a| agents::resolve_principal(c, a, &scope))
+                .transpose()?;
+            let parent = new
+                .parent
+                .as_deref()
+                .map(|p| resolve(c, me, p))
+                .transpose()?;
             let id = uuid::Uuid::new_v4().to_string();
             // Race-free: the write transaction excludes every other writer (storage contract).
-            let sort_order: i64 =
-                c.query_row(NEXT_SORT_ORDER_SQL, args![&me.group_id], |r| r.get(0))?;
+            let sort_order = sql::next_sort_order(c, &me.group_id)?;
             let now = clock::sql_now();
-            c.execute(
-                "INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id,
-                   parent_task_id, sort_order, definition_of_done, version, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12)",
-                args![
-                    &id,
-                    &new.title,
-                    &new.description,
-                    new.status.stored(),
-                    new.priority.as_str(),
-                    assignee.as_ref().map(|a| &a.id),
-                    &me.id,
-                    &me.group_id,
-                    parent.as_ref().map(|p| &p.id),
-                    sort_order,
-                    &new.definition_of_done,
-                    &now,
-                ],
-            )?;
+            let created = sql::Created {
+                id: &id,
+                new,
+                assignee: assignee.as_ref().map(|a| a.id.as_str()),
+                creator: &me.id,
+                group: &me.group_id,
+                parent: parent.as_ref().map(|p| p.id.as_str()),
+                sort_order,
+                at: &now,
+            };
+            sql::insert(c, &created)?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per
@@ -757,7 +565,13 @@ impl Actor {
                 lease_expires_ms: None,
                 completion: None,
             };
-            task_changed(c, "task_created", &me.id, &task, task.assigned_to.as_deref())?;
+            task_changed(
+                c,
+                "task_created",
+                &me.id,
+                &task,
+                task.assigned_to.as_deref(),
+            )?;
             Ok(task)
         })
     }
@@ -768,8 +582,7 @@ impl Actor {
         self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            let (tail, args) = list_query(me.is_admin(), &me.group_id, filter);
-            query(c, &tail, &args)
+            sql::list(c, me.is_admin(), &me.group_id, filter)
         })
     }
 
@@ -779,17 +592,8 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let task = resolve(c, me, task_id)?;
-            let comments = c.query_map(
-                "SELECT id, task_id, agent_id, content, created_at FROM task_comments
-                 WHERE task_id = ?1 ORDER BY created_at, rowid",
-                args![&task.id],
-                comment_from_row,
-            )?;
-            let subtasks = query(
-                c,
-                "WHERE t.parent_task_id = ?1 ORDER BY t.sort_order",
-                args![&task.id],
-            )?;
+            let comments = sql::comments(c, &task.id)?;
+            let subtasks = sql::subtasks(c, &task.id)?;
             Ok(TaskDetail {
                 task,
                 comments,
@@ -806,18 +610,23 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
             let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
-            let holder = task.assigned_to.as_deref().filter(|_| task.status == TaskStatus::InProgress);
+            let holder = task
+                .assigned_to
+                .as_deref()
+                .filter(|_| task.status == TaskStatus::InProgress);
             if holder.is_some_and(|h| h != agent.id) {
                 return Err(Error::AlreadyClaimed {
                     task_id: task.id,
                     by: task.assigned_to,
                 });
             }
-            c.execute(
-                "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3",
-                args![&agent.id, clock::sql_now(), &task.id],
+            sql::assign(c, &task.id, &agent.id, &clock::sql_now())?;
+            audit::record(
+                c,
+                &me.id,
+                "task_assigned",
+                &format!("{} -> {}", task.id, agent.id),
             )?;
-            audit::record(c, &me.id, "task_assigned", &format!("{} -> {}", task.id, agent.id))?;
             task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
             load(c, &task.id)
         })
@@ -881,19 +690,12 @@ impl Actor {
                 ));
             }
             require_dependencies_done(c, &task, status)?;
-            // Leaving in_progress by hand ends any claim, so a lapsed worker cannot complete.
-            let changed = c.execute(
-                "UPDATE tasks SET status = ?1, version = version + 1, updated_at = ?4,
-                   lease_token = CASE WHEN ?1 = 'progress' THEN lease_token END,
-                   lease_expires_at = CASE WHEN ?1 = 'progress' THEN lease_expires_at END,
-                   lease_expires_ms = CASE WHEN ?1 = 'progress' THEN lease_expires_ms END
-                 WHERE id = ?2 AND version = ?3",
-                args![
-                    status.stored(),
-                    &task.id,
-                    expected_version,
-                    clock::sql_now()
-                ],
+            let changed = sql::set_status(
+                c,
+                &task.id,
+                status.stored(),
+                expected_version,
+                &clock::sql_now(),
             )?;
             if changed == 0 {
                 return Err(Error::Conflict {
@@ -933,15 +735,7 @@ impl Actor {
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::DeleteTask, Target::InGroup(group_of(&task)))?;
-            for sql in [
-                "DELETE FROM task_comments WHERE task_id = ?1",
-                "DELETE FROM task_tags WHERE task_id = ?1",
-                "DELETE FROM task_dependencies WHERE task_id = ?1 OR depends_on = ?1",
-                "UPDATE tasks SET parent_task_id = NULL WHERE parent_task_id = ?1",
-                "DELETE FROM tasks WHERE id = ?1",
-            ] {
-                c.execute(sql, args![&task.id])?;
-            }
+            sql::delete(c, &task.id)?;
             task_changed(
                 c,
                 "task_deleted",
@@ -989,12 +783,8 @@ impl Actor {
 /// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
 /// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
 fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
-    let sql = claimable_sql(me.is_admin());
-    if me.is_admin() {
-        query(c, &sql, args![&me.id, limit])
-    } else {
-        query(c, &sql, args![&me.id, limit, &me.group_id])
-    }
+    let group = (!me.is_admin()).then_some(me.group_id.as_str());
+    sql::claimable(c, &me.id, group, limit)
 }
 
 pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {

@@ -1,8 +1,9 @@
 //! Statements of `crate::leases`: claims under a lease, renewals, completion, reopening.
 
 use crate::error::Result;
+use crate::storage::sql::tasks::{query, IN_PROGRESS_SQL};
 use crate::storage::{args, Tx};
-use crate::tasks::IN_PROGRESS_SQL;
+use crate::tasks::Task;
 
 /// Claimed tasks whose lease ran out by `?1` (ms). The deadline column is indexed; the
 /// status test keeps a task that left `in_progress` by another route out.
@@ -104,4 +105,9 @@ pub(crate) fn reopen(tx: &dyn Tx, task_id: &str, at: &str) -> Result<()> {
         args![at, task_id],
     )?;
     Ok(())
+}
+
+/// Claimed tasks whose lease lapsed by `now_ms`.
+pub(crate) fn lapsed(tx: &dyn Tx, now_ms: i64) -> Result<Vec<Task>> {
+    query(tx, &lapsed_tail(), args![now_ms])
 }

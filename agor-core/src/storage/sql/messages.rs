@@ -148,3 +148,23 @@ pub(crate) fn delete(tx: &dyn Tx, id: &str) -> Result<()> {
     tx.execute("DELETE FROM messages WHERE id = ?1", args![id])?;
     Ok(())
 }
+
+/// Every message to `agent`, newest first, at most `limit`.
+pub(crate) fn newest_to(tx: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
+    query(tx, INBOX_ALL_TAIL_SQL, args![agent, limit])
+}
+
+/// Unread messages to `agent`, oldest first, at most `limit`.
+pub(crate) fn unread(tx: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
+    query(tx, UNREAD_TAIL_SQL, args![agent, limit])
+}
+
+/// The last `limit` messages between `a` and `b`, newest first.
+pub(crate) fn between(tx: &dyn Tx, a: &str, b: &str, limit: u32) -> Result<Vec<Message>> {
+    query(tx, HISTORY_TAIL_SQL, args![a, b, limit])
+}
+
+/// The newest `limit` messages to or from `group`, newest first.
+pub(crate) fn group_feed(tx: &dyn Tx, group: &str, limit: u32) -> Result<Vec<Message>> {
+    query(tx, FEED_TAIL_SQL, args![group, limit])
+}

@@ -1,8 +1,6 @@
-//! Statements written once in the SQL both engines read (see the parent module for the
-//! dialect), for the areas whose SQL lives apart from their rules: agents and contacts, the
-//! audit log, the change feed, channels, dependencies, id lookups, leases, liveness and messages so far.
-//! The other domain modules still write their statements next to their rules, through the same
-//! `Tx` in the same portable SQL; moving them here, area by area, is open work.
+//! Every statement of the core, written once in the SQL both engines read (see the parent
+//! module for the dialect), one module per area of the domain, as typed functions. The domain
+//! modules decide who may do what and in which order, and call these; none of them writes SQL.
 
 pub(crate) mod agents;
 pub(crate) mod audit;
@@ -13,3 +11,4 @@ pub(crate) mod ids;
 pub(crate) mod leases;
 pub(crate) mod liveness;
 pub(crate) mod messages;
+pub(crate) mod tasks;
