@@ -138,3 +138,37 @@ fn a_writer_waiting_past_the_busy_timeout_gets_busy_and_writes_nothing() {
         .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
         .unwrap();
 }
+
+#[test]
+fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
+    let Some((_dir, url)) = schema() else { return };
+    // A name of its own, so only this store's session is ended (tests run in parallel).
+    let url = format!("{url}&application_name=agor_dropped");
+    let store = Store::open_url(&url).unwrap();
+    store
+        .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+        .unwrap();
+    // Another session ends the store's (as a server restart or an idle timeout would).
+    let mut admin =
+        postgres::Client::connect(common::postgres_url().as_deref().unwrap(), postgres::NoTls)
+            .unwrap();
+    let ended: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE application_name = 'agor_dropped' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "no agor session to end");
+    // The call that meets the dead connection fails with a storage error, nothing half-done;
+    // the next one works on a new connection.
+    let first = store.get_agent("mgr");
+    if let Err(e) = &first {
+        assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
+    }
+    assert_eq!(store.get_agent("mgr").unwrap().id, "mgr");
+    store
+        .register_agent(&NewAgent::new("dev", "D", "project", "g"))
+        .unwrap();
+}

@@ -116,7 +116,16 @@ impl PgEngine {
                 opened_by: self.opened_by,
             });
         }
-        Ok(self.conn.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        // A connection the server dropped (a restart, an idle timeout) failed the call that
+        // found out; the next call gets a fresh one rather than failing forever. Only between
+        // transactions: nothing is retried, so nothing runs twice.
+        if conn.client().is_closed() {
+            let client = url::connect(&self.url, &self.shown, self.busy_timeout)?;
+            conn.client = Some(client);
+            conn.statements.clear();
+        }
+        Ok(conn)
     }
 
     fn read_only_error(&self) -> Error {
