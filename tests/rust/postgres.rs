@@ -161,6 +161,23 @@ fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
         .unwrap()
         .get(0);
     assert!(ended >= 1, "no agor session to end");
+    // Termination is asynchronous: wait until the session is really gone.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'agor_dropped'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session outlived its end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     // The call that meets the dead connection fails with a storage error, nothing half-done;
     // the next one works on a new connection.
     let first = store.get_agent("mgr");

@@ -59,6 +59,28 @@ struct Connection {
     statements: HashMap<String, Statement>,
     lock_key: i32,
     opened_by: u32,
+    /// The last call lost the connection (an I/O error, not an error of the database).
+    lost: bool,
+}
+
+/// Whether `e` says the connection is gone rather than that the database refused something.
+fn lost_connection(e: &Error) -> bool {
+    match e {
+        Error::Storage(s) => s
+            .engine_error::<postgres::Error>()
+            .is_some_and(|pe| pe.as_db_error().is_none() && pe.code().is_none()),
+        _ => false,
+    }
+}
+
+impl Connection {
+    /// Notes a lost connection in `result`, so the next call connects again.
+    fn note<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            self.lost |= lost_connection(e);
+        }
+        result
+    }
 }
 
 impl Drop for Connection {
@@ -97,6 +119,7 @@ impl PgEngine {
             statements: HashMap::new(),
             lock_key,
             opened_by: std::process::id(),
+            lost: false,
         };
         schema::prepare(conn.client(), &shown, lock_key, cfg.read_only)?;
         Ok(PgEngine {
@@ -120,10 +143,11 @@ impl PgEngine {
         // A connection the server dropped (a restart, an idle timeout) failed the call that
         // found out; the next call gets a fresh one rather than failing forever. Only between
         // transactions: nothing is retried, so nothing runs twice.
-        if conn.client().is_closed() {
+        if conn.lost || conn.client().is_closed() {
             let client = url::connect(&self.url, &self.shown, self.busy_timeout)?;
             conn.client = Some(client);
             conn.statements.clear();
+            conn.lost = false;
         }
         Ok(conn)
     }
@@ -220,13 +244,13 @@ impl Engine for PgEngine {
             return Err(self.read_only_error());
         }
         let mut conn = self.lock()?;
-        self.transaction(
+        let r = self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
             Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
             f,
-        )
-        .map(drop)
+        );
+        conn.note(r).map(drop)
     }
 
     fn write_if_free(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<bool> {
@@ -234,29 +258,31 @@ impl Engine for PgEngine {
             return Ok(false);
         }
         let mut conn = self.lock()?;
-        self.transaction(
+        let r = self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL READ COMMITTED",
             Some("SELECT pg_try_advisory_xact_lock($1, $2)"),
             f,
-        )
+        );
+        conn.note(r)
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         let mut conn = self.lock()?;
-        self.transaction(
+        let r = self.transaction(
             &mut conn,
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             None,
             f,
-        )
-        .map(drop)
+        );
+        conn.note(r).map(drop)
     }
 
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         // One statement outside BEGIN is its own transaction: one round trip, not three.
         let mut conn = self.lock()?;
-        f(&PgTx(RefCell::new(&mut conn)))
+        let r = f(&PgTx(RefCell::new(&mut conn)));
+        conn.note(r)
     }
 
     fn schema_version(&self) -> Result<i64> {
