@@ -3,8 +3,9 @@
 * latency: a waiting process (`actor.wait`) against another process's `send`, from just before
   the send call to the waiter's return (so it includes the sender's commit): median and p99;
 * idle CPU: what a process blocked in `wait` with nothing arriving uses, as a share of a core;
-* writer slowdown: one process sending messages alone, then with 50 processes waiting (each
-  for its own mail, so every commit wakes them all to look), as a ratio of throughputs.
+* writer slowdown: one process sending messages alone (before and after, averaged), and with 50
+  processes waiting (each for its own mail, so no commit concerns them), as a ratio of
+  throughputs.
 
 Targets: median <= 5 ms, p99 <= 50 ms, idle <= 1 % of a core, writer slowed <= 10 %.
 
@@ -107,7 +108,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--idle-secs", type=float, default=10)
     ap.add_argument("--waiters", type=int, default=50)
-    ap.add_argument("--sends", type=int, default=500)
+    ap.add_argument("--sends", type=int, default=5000)
     a = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = a.db or os.path.join(tmp.name, "wake.db")
@@ -126,12 +127,15 @@ def main() -> None:
     p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
     idle = idle_cpu(db, a.idle_secs)
 
-    alone = writer_rate(store, a.sends)
+    before = writer_rate(store, a.sends)
     crowd = [start(WAITER, db, f"w{i}", "1") for i in range(a.waiters)]
+    time.sleep(1)  # every waiter is blocked in wait, not starting up
     with_waiters = writer_rate(store, a.sends)
     for p in crowd:
         p.kill()
         p.wait()
+    # Alone before and after, averaged: the file grows and the machine's load drifts.
+    alone = (before + writer_rate(store, a.sends)) / 2
 
     print(f"engine: {engine}; {a.rounds} wake-ups, {a.waiters} waiters, {a.sends} sends")
     print("| measure | value | target |")
@@ -139,7 +143,7 @@ def main() -> None:
     print(f"| wake-up latency, median | {median:.2f} ms | <= 5 ms |")
     print(f"| wake-up latency, p99 | {p99:.2f} ms | <= 50 ms |")
     print(f"| idle waiter CPU | {idle * 100:.2f} % of a core | <= 1 % |")
-    print(f"| writer alone | {alone:.0f} sends/s | |")
+    print(f"| writer alone (mean of before and after) | {alone:.0f} sends/s | |")
     print(f"| writer with {a.waiters} waiters | {with_waiters:.0f} sends/s | |")
     print(f"| writer slowdown (1 - with/alone) | {(1 - with_waiters / alone) * 100:.1f} % | <= 10 % |")
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
 use crate::storage::sql::changes::{self as sql, Viewer};
-use crate::storage::{ChangeSignal, Listener, Tx};
+use crate::storage::{Bell, ChangeSignal, Listener, Tx};
 
 /// What a change is about; `wait` and `changes` filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -103,7 +103,8 @@ pub(crate) struct Audience<'a> {
     pub channel: Option<&'a str>,
 }
 
-/// Appends a change inside the caller's transaction, so it commits (or not) with the mutation.
+/// Appends a change inside the caller's transaction, so it commits (or not) with the mutation,
+/// and rings the bells of those it may concern.
 pub(crate) fn record(
     tx: &dyn Tx,
     kind: ChangeKind,
@@ -122,7 +123,21 @@ pub(crate) fn record(
         to.agent,
         to.channel,
         &clock::sql_now(),
-    )
+    )?;
+    for bell in bells(kind, to) {
+        tx.ring(bell);
+    }
+    Ok(())
+}
+
+/// Whose waiters a change wakes: tier 0 always, the agent it is addressed to, and its group's
+/// unless it is a direct message (a DM concerns its two parties only; the sender is not
+/// woken by its own change).
+fn bells(kind: ChangeKind, to: Audience<'_>) -> impl Iterator<Item = Bell> {
+    let group = to.group.filter(|_| kind != ChangeKind::Message);
+    std::iter::once(Bell::Everything)
+        .chain(to.agent.map(|a| Bell::Agent(a.to_owned())))
+        .chain(group.map(|g| Bell::Group(g.to_owned())))
 }
 
 /// A wait's timeout from seconds as a caller gives them: absent is forever; negative, NaN or

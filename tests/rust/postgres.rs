@@ -43,6 +43,20 @@ fn an_unreachable_server_is_a_clear_error() {
 }
 
 #[test]
+fn a_url_naming_a_missing_schema_is_a_clear_error() {
+    let Some(_) = schema() else { return };
+    let base = common::postgres_url().unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-csearch_path%3Dno_such_schema_here");
+    let e = Store::open_url(&url).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage);
+    assert!(
+        e.to_string().contains("no schema of the search_path"),
+        "{e}"
+    );
+}
+
+#[test]
 fn another_applications_schema_is_refused_untouched() {
     let Some((_dir, url)) = schema() else { return };
     common::exec(

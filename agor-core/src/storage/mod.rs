@@ -189,6 +189,10 @@ pub(crate) trait Tx {
         params: &[Param<'_>],
         each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()>;
+
+    /// Asks the engine to wake, once this transaction commits, the waiters `bell` names
+    /// (nothing happens if it rolls back). Called by the change feed for each change.
+    fn ring(&self, bell: Bell);
 }
 
 impl dyn Tx + '_ {
@@ -276,6 +280,53 @@ pub(crate) struct Listener {
     pub agent: String,
     pub group: String,
     pub everything: bool,
+}
+
+impl Listener {
+    /// The bells that wake this waiter: its agent's and its group's, or tier 0's one bell
+    /// rung by every change.
+    pub fn bells(&self) -> Vec<Bell> {
+        if self.everything {
+            vec![Bell::Everything]
+        } else {
+            vec![
+                Bell::Agent(self.agent.clone()),
+                Bell::Group(self.group.clone()),
+            ]
+        }
+    }
+}
+
+/// Whom a committed change wakes: the waiters of one agent, of one group, or of tier 0 (who
+/// waits for everything). The change feed picks a change's bells ([`crate::changes`]); each
+/// engine rings them in its own way (SQLite: a file per bell beside the database; PostgreSQL:
+/// a `NOTIFY` channel per bell), so a commit wakes only the waiters it may concern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Bell {
+    Everything,
+    Agent(String),
+    Group(String),
+}
+
+impl Bell {
+    /// A short stable name: a letter for the kind and a hash of the id (ids may hold any
+    /// character; a collision only wakes someone for nothing). Both engines name their
+    /// files or channels with it.
+    pub fn name(&self) -> String {
+        match self {
+            Bell::Everything => "all".to_owned(),
+            Bell::Agent(id) => format!("a{:016x}", fnv1a(id)),
+            Bell::Group(id) => format!("g{:016x}", fnv1a(id)),
+        }
+    }
+}
+
+/// 64-bit FNV-1a: stable across builds and platforms, unlike `std`'s hasher, since processes
+/// of different builds must agree on a bell's name.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Blocks until another transaction may have committed: how a waiter learns, without

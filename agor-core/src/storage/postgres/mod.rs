@@ -9,7 +9,7 @@
 //! `REPEATABLE READ READ ONLY` transactions: one snapshot, never waiting for a writer.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -19,7 +19,7 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{Bell, ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::StoreBuilder;
 
 mod schema;
@@ -110,10 +110,7 @@ impl PgEngine {
     pub(crate) fn open(url: &str, cfg: &StoreBuilder) -> Result<PgEngine> {
         let shown = redact(url);
         let mut client = url::connect(url, &shown, cfg.busy_timeout)?;
-        let lock_key: i32 = client
-            .query_one("SELECT hashtext(current_schema())", &[])
-            .map_err(storage_error)?
-            .get(0);
+        let lock_key = schema::current(&mut client)?.1;
         let mut conn = Connection {
             client: Some(client),
             statements: HashMap::new(),
@@ -202,7 +199,9 @@ impl PgEngine {
                 return Ok(false);
             }
         }
-        f(&PgTx(RefCell::new(conn)))?;
+        let tx = PgTx::new(conn);
+        f(&tx)?;
+        tx.notify()?;
         Ok(true)
     }
 
@@ -281,7 +280,7 @@ impl Engine for PgEngine {
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         // One statement outside BEGIN is its own transaction: one round trip, not three.
         let mut conn = self.lock()?;
-        let r = f(&PgTx(RefCell::new(&mut conn)));
+        let r = f(&PgTx::new(&mut conn));
         conn.note(r)
     }
 
@@ -293,9 +292,11 @@ impl Engine for PgEngine {
     }
 
     fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>> {
+        let lock_key = self.lock()?.lock_key;
         Ok(Box::new(signal::PgSignal::listen(
             &self.url,
             &self.shown,
+            (LOCK_CLASS, lock_key),
             who,
         )?))
     }
@@ -311,17 +312,50 @@ impl Engine for PgEngine {
     }
 }
 
-/// The core's statements on the engine's connection, inside a transaction it opened.
-struct PgTx<'c>(RefCell<&'c mut Connection>);
+/// The core's statements on the engine's connection, inside a transaction it opened, and the
+/// bells its changes rang.
+struct PgTx<'c> {
+    conn: RefCell<&'c mut Connection>,
+    bells: RefCell<BTreeSet<Bell>>,
+}
 
-impl PgTx<'_> {
+/// Notifies, at the transaction's commit, each bell's channel that a waiter listens on (see
+/// migration 3): no `NOTIFY` at all when nobody waits for these changes, because each one
+/// wakes every listening session of the database on the server.
+const NOTIFY_LISTENED: &str = "SELECT count(pg_notify(c.channel, '')) FROM
+     (SELECT DISTINCT agor_channel(bell) AS channel FROM unnest(CAST(?1 AS TEXT[])) AS b(bell)) AS c
+     WHERE EXISTS (SELECT 1 FROM agor_listeners AS l WHERE l.channel = c.channel)";
+
+impl<'c> PgTx<'c> {
+    fn new(conn: &'c mut Connection) -> Self {
+        PgTx {
+            conn: RefCell::new(conn),
+            bells: RefCell::default(),
+        }
+    }
+
+    /// Rings the bells of the transaction's changes; it must still hold the write lock, so a
+    /// waiter registering meanwhile either is seen here or looks after this commit.
+    fn notify(&self) -> Result<()> {
+        let names: Vec<String> = self.bells.borrow().iter().map(Bell::name).collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn.borrow_mut();
+        let stmt = conn.statement(NOTIFY_LISTENED)?;
+        conn.client()
+            .query_one(&stmt, &[&names])
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
     fn run<T>(
         &self,
         sql: &str,
         params: &[Param<'_>],
         f: impl FnOnce(&mut Client, &Statement, &[&(dyn ToSql + Sync)]) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.0.borrow_mut();
+        let mut conn = self.conn.borrow_mut();
         let stmt = conn.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -350,6 +384,10 @@ impl Tx for PgTx<'_> {
             each(&Row(r))?;
         }
         Ok(())
+    }
+
+    fn ring(&self, bell: Bell) {
+        self.bells.borrow_mut().insert(bell);
     }
 }
 

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "the change feed",
         sql: include_str!("schema/0002_changes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "wake-ups only where someone waits",
+        sql: include_str!("schema/0003_listeners.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.
@@ -38,17 +43,23 @@ enum State {
     Foreign { reason: String },
 }
 
-fn inspect(client: &mut Client) -> Result<State> {
-    let schema: Option<String> = client
-        .query_one("SELECT current_schema()", &[])
-        .map_err(storage_error)?
-        .get(0);
-    let Some(schema) = schema else {
-        return Err(StorageError::new(
+/// The connection's current schema and the key of its write lock (a hash of its name); an
+/// error when no schema of the `search_path` exists.
+pub(super) fn current(client: &mut Client) -> Result<(String, i32)> {
+    let row = client
+        .query_one("SELECT current_schema(), hashtext(current_schema())", &[])
+        .map_err(storage_error)?;
+    match (row.get(0), row.get(1)) {
+        (Some(schema), Some(key)) => Ok((schema, key)),
+        _ => Err(StorageError::new(
             "no schema of the search_path exists; create it or fix the URL's search_path",
         )
-        .into());
-    };
+        .into()),
+    }
+}
+
+fn inspect(client: &mut Client) -> Result<State> {
+    let (schema, _) = current(client)?;
     let tables: Vec<String> = client
         .query(
             "SELECT table_name::text FROM information_schema.tables

@@ -1,7 +1,8 @@
 //! Wake-ups on PostgreSQL: a waiter `LISTEN`s on a connection of its own, on the channels of
-//! the changes that concern it; a trigger on `agor_changes` (migration 2) `NOTIFY`s the
-//! channels of each change's audience, delivered by the server at commit. So a busy writer's
-//! commits wake only the waiters they concern.
+//! its bells (its agent's and group's, or tier 0's), and records them in `agor_listeners`; a
+//! write transaction that rang a bell someone listens to `NOTIFY`s its channel, delivered by
+//! the server at commit (migration 3). So a busy writer's commits wake only the waiters they
+//! concern, and commits nobody waits for notify nobody.
 
 use std::time::Duration;
 
@@ -10,45 +11,95 @@ use postgres::Client;
 
 use super::storage_error;
 use crate::error::Result;
-use crate::storage::{ChangeSignal, Listener};
+use crate::storage::{Bell, ChangeSignal, Listener};
+
+/// How often a waiter that could not record itself (a role that may not write
+/// `agor_listeners`) looks anyway: no writer would notify it.
+const LOOK_UNREGISTERED: Duration = Duration::from_millis(500);
 
 pub(super) struct PgSignal {
     client: Client,
+    registered: bool,
 }
 
 impl PgSignal {
-    pub(super) fn listen(url: &str, shown: &str, who: &Listener) -> Result<PgSignal> {
-        // No lock waits on this connection: it only listens.
+    /// `lock` is the schema's write lock (class, key), taken while the waiter records itself.
+    pub(super) fn listen(
+        url: &str,
+        shown: &str,
+        lock: (i32, i32),
+        who: &Listener,
+    ) -> Result<PgSignal> {
         let mut client = super::url::connect(url, shown, Duration::from_secs(10))?;
-        // The same names the trigger computes: short (a channel name has at most 63 bytes)
-        // hashes of the schema and of the agent or group; a collision only wakes someone
-        // for nothing.
-        let row = client
-            .query_one(
-                "SELECT agor_channel('a', $1), agor_channel('g', $2), agor_channel('all', '')",
-                &[&who.agent, &who.group],
+        let names: Vec<String> = who.bells().iter().map(Bell::name).collect();
+        let channels: Vec<String> = client
+            .query(
+                "SELECT agor_channel(bell) FROM unnest($1::text[]) AS b(bell)",
+                &[&names],
             )
-            .map_err(storage_error)?;
-        let channels: Vec<String> = if who.everything {
-            vec![row.get(2)]
-        } else {
-            vec![row.get(0), row.get(1)]
-        };
-        for channel in channels {
+            .map_err(storage_error)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for channel in &channels {
             client
                 .batch_execute(&format!("LISTEN \"{channel}\""))
                 .map_err(storage_error)?;
         }
-        Ok(PgSignal { client })
+        let registered = register(&mut client, lock, &channels).is_ok();
+        Ok(PgSignal { client, registered })
+    }
+}
+
+/// Records the session's channels, under the schema's write lock: a writer committing
+/// before this sees no row and does not notify, but the waiter's first look comes after and
+/// sees its change; a writer after this sees the row. Rows of sessions that are gone are
+/// dropped on the way.
+fn register(client: &mut Client, lock: (i32, i32), channels: &[String]) -> Result<()> {
+    let mut tx = client.transaction().map_err(storage_error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&lock.0, &lock.1])
+        .map_err(storage_error)?;
+    tx.execute(
+        "DELETE FROM agor_listeners
+         WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)",
+        &[],
+    )
+    .map_err(storage_error)?;
+    tx.execute(
+        "INSERT INTO agor_listeners (channel, pid)
+         SELECT c, pg_backend_pid() FROM unnest($1::text[]) AS t(c)
+         ON CONFLICT DO NOTHING",
+        &[&channels],
+    )
+    .map_err(storage_error)?;
+    tx.commit().map_err(storage_error)
+}
+
+impl Drop for PgSignal {
+    fn drop(&mut self) {
+        if self.registered {
+            // Best effort: a row left behind only costs a writer a NOTIFY nobody reads, until
+            // the next waiter drops it.
+            let _ = self.client.execute(
+                "DELETE FROM agor_listeners WHERE pid = pg_backend_pid()",
+                &[],
+            );
+        }
     }
 }
 
 impl ChangeSignal for PgSignal {
     fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        let registered = self.registered;
         let mut notifications = self.client.notifications();
+        let slice = if registered {
+            timeout.min(Duration::from_secs(3600))
+        } else {
+            timeout.min(LOOK_UNREGISTERED)
+        };
         let woken = notifications
             // Bounded: the client adds the timeout to the current time.
-            .timeout_iter(timeout.min(Duration::from_secs(3600)))
+            .timeout_iter(slice)
             .next()
             .map_err(storage_error)?
             .is_some();
@@ -59,7 +110,8 @@ impl ChangeSignal for PgSignal {
             .map_err(storage_error)?
             .is_some()
         {}
-        Ok(woken)
+        // Unregistered, every slice ends with a look: nobody notifies this session.
+        Ok(woken || (!registered && slice < timeout))
     }
 }
 
@@ -83,5 +135,53 @@ mod tests {
             .unwrap();
         let sep = if url.contains('?') { '&' } else { '?' };
         crate::storage::check_change_signal(&format!("{url}{sep}options=-csearch_path%3D{schema}"));
+    }
+
+    /// On PostgreSQL a waiter is never woken for changes that concern others: a DM between
+    /// two other agents sends it nothing, and a DM to it does.
+    #[test]
+    fn a_change_for_others_wakes_nobody() {
+        use crate::{NewAgent, Store};
+        let Some(url) = std::env::var("AGOR_TEST_PG").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: AGOR_TEST_PG is not set");
+            return;
+        };
+        let schema = format!("signal_others_{}", std::process::id());
+        let mut admin = Client::connect(&url, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let location = format!("{url}{sep}options=-csearch_path%3D{schema}");
+        let store = Store::open(&location).unwrap();
+        for id in ["me", "a", "b"] {
+            store
+                .register_agent(&NewAgent::new(id, id, "project", "g"))
+                .unwrap();
+        }
+        store.allow("a", "b", true).unwrap();
+        store.allow("a", "me", true).unwrap();
+        let who = Listener {
+            agent: "me".into(),
+            group: "g".into(),
+            everything: false,
+        };
+        let mut signal = store.inner.engine.change_signal(&who).unwrap();
+        store
+            .as_agent("a")
+            .unwrap()
+            .send("b", "not for me")
+            .unwrap();
+        assert!(
+            !signal.wait(Duration::from_millis(300)).unwrap(),
+            "woken by others' DM"
+        );
+        store.as_agent("a").unwrap().send("me", "for me").unwrap();
+        assert!(
+            signal.wait(Duration::from_secs(10)).unwrap(),
+            "the DM went unseen"
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! writing anything, migrating, WAL), the transaction discipline (`BEGIN IMMEDIATE` writes,
 //! snapshot reads), and the [`Tx`] that runs the core's statements on a connection.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -11,16 +13,18 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{Bell, ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
 use crate::store::{Durability, StoreBuilder};
 
 mod backup;
+mod bells;
 mod file_access;
 #[cfg(test)]
 mod query_plans;
 pub(crate) mod schema;
 mod signal;
 
+use bells::BellFolder;
 use file_access::open_error;
 use schema::FileState;
 
@@ -58,6 +62,8 @@ pub(crate) struct SqliteEngine {
     opened_by: u32,
     path: PathBuf,
     busy_timeout: Duration,
+    /// Where commits ring the waiters they concern.
+    bells: BellFolder,
 }
 
 impl SqliteEngine {
@@ -78,6 +84,7 @@ impl SqliteEngine {
             opened_by: std::process::id(),
             path: path.to_owned(),
             busy_timeout: cfg.busy_timeout,
+            bells: BellFolder::beside(path),
         })
     }
 
@@ -124,8 +131,11 @@ impl Engine for SqliteEngine {
         }
         let guard =
             TxGuard::begin_immediate(&conn, self.busy_timeout).map_err(|e| self.classify(e))?;
-        f(&SqliteTx(&conn)).map_err(|e| self.classify(e))?;
-        guard.commit()
+        let tx = SqliteTx::new(&conn);
+        f(&tx).map_err(|e| self.classify(e))?;
+        guard.commit()?;
+        self.bells.ring(&tx.bells.borrow());
+        Ok(())
     }
 
     fn write_if_free(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<bool> {
@@ -144,13 +154,17 @@ impl Engine for SqliteEngine {
             Err(e) => return Err(storage_error(e)),
         }
         let guard = TxGuard::new(&conn, Instant::now());
-        match f(&SqliteTx(&conn)).map_err(|e| self.classify(e)) {
+        let tx = SqliteTx::new(&conn);
+        match f(&tx).map_err(|e| self.classify(e)) {
             Ok(()) => {}
             Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(false),
             Err(e) => return Err(e),
         }
         match guard.commit() {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                self.bells.ring(&tx.bells.borrow());
+                Ok(true)
+            }
             Err(e) if e.kind() == crate::ErrorKind::Busy => Ok(false),
             Err(e) => Err(e),
         }
@@ -161,7 +175,7 @@ impl Engine for SqliteEngine {
         let conn = self.lock()?;
         run_cached(&conn, "BEGIN DEFERRED").sql()?;
         let guard = TxGuard::new(&conn, Instant::now());
-        f(&SqliteTx(&conn))?;
+        f(&SqliteTx::new(&conn))?;
         guard.finish_read()
     }
 
@@ -169,7 +183,7 @@ impl Engine for SqliteEngine {
     /// hottest paths (`unread_count`).
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         let conn = self.lock()?;
-        f(&SqliteTx(&conn))
+        f(&SqliteTx::new(&conn))
     }
 
     fn schema_version(&self) -> Result<i64> {
@@ -183,17 +197,30 @@ impl Engine for SqliteEngine {
         backup::vacuum_into(&conn, target)
     }
 
-    /// Every commit wakes an SQLite waiter (the file cannot say whom a commit concerns).
-    fn change_signal(&self, _who: &Listener) -> Result<Box<dyn ChangeSignal>> {
+    fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>> {
         Ok(Box::new(signal::SqliteSignal::new(
             &self.path,
             self.busy_timeout,
+            who,
         )?))
     }
 }
 
-/// The core's statements on one SQLite connection, inside a transaction the engine opened.
-struct SqliteTx<'c>(&'c Connection);
+/// The core's statements on one SQLite connection, inside a transaction the engine opened,
+/// and the bells its changes rang (rung after the commit).
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+    bells: RefCell<BTreeSet<Bell>>,
+}
+
+impl<'c> SqliteTx<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        SqliteTx {
+            conn,
+            bells: RefCell::default(),
+        }
+    }
+}
 
 impl rusqlite::ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -219,7 +246,7 @@ impl RowSource for rusqlite::Row<'_> {
 
 impl Tx for SqliteTx<'_> {
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
-        let mut stmt = self.0.prepare_cached(sql).sql()?;
+        let mut stmt = self.conn.prepare_cached(sql).sql()?;
         stmt.execute(rusqlite::params_from_iter(params)).sql()
     }
 
@@ -229,12 +256,16 @@ impl Tx for SqliteTx<'_> {
         params: &[Param<'_>],
         each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.0.prepare_cached(sql).sql()?;
+        let mut stmt = self.conn.prepare_cached(sql).sql()?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params)).sql()?;
         while let Some(r) = rows.next().sql()? {
             each(&Row(r))?;
         }
         Ok(())
+    }
+
+    fn ring(&self, bell: Bell) {
+        self.bells.borrow_mut().insert(bell);
     }
 }
 
