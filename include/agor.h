@@ -366,6 +366,28 @@ agor_status agor_ensure_review_channels(const agor_store *store,
                                         char **out_channels);
 
 /**
+ * Issues a secret with which `agent_id` reaches agor through `agor mcp --http` (the operator's
+ * call): `*out_secret` receives it as plain text, the only time it is shown (agor keeps a
+ * hash). Earlier secrets of the agent stay valid. `AGOR_NOT_FOUND` for an unknown agent.
+ *
+ * Ownership: `*out_secret` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_issue_token(const agor_store *store, const char *agent_id, char **out_secret);
+
+/**
+ * Revokes every secret of `agent_id`; `*out_count` (may be NULL) receives how many there were.
+ */
+agor_status agor_revoke_tokens(const agor_store *store, const char *agent_id, int64_t *out_count);
+
+/**
+ * The issued secrets as a JSON array of `{"agent_id", "fingerprint", "created_at"}`, never
+ * the secrets themselves.
+ *
+ * Ownership: `*out_tokens` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_tokens(const agor_store *store, char **out_tokens);
+
+/**
  * The acting agent's own record, as JSON.
  *
  * Ownership: `*out_agent` receives a string the caller frees with `agor_string_free`.

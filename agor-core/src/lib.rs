@@ -58,6 +58,7 @@ mod storage;
 mod store;
 mod tasks;
 mod text;
+mod tokens;
 
 pub use agents::{
     default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
@@ -86,3 +87,4 @@ pub use text::{
     MAX_NAME_BYTES, MAX_NEXT_BYTES, MAX_RESULT_REF_BYTES, MAX_SESSION_ID_BYTES, MAX_SUMMARY_BYTES,
     MAX_TAGS, MAX_TITLE_BYTES,
 };
+pub use tokens::{TokenInfo, TOKEN_PREFIX};

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{optional_text, text};
+use crate::boundary::{call, handle, optional_text, put_string, required_out, text};
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
 
@@ -106,4 +106,51 @@ pub unsafe extern "C" fn agor_ensure_review_channels(
         let group = unsafe { text(group, "group") }?;
         Ok(s.ensure_review_channels(group)?)
     })
+}
+
+/// Issues a secret with which `agent_id` reaches agor through `agor mcp --http` (the operator's
+/// call): `*out_secret` receives it as plain text, the only time it is shown (agor keeps a
+/// hash). Earlier secrets of the agent stay valid. `AGOR_NOT_FOUND` for an unknown agent.
+///
+/// Ownership: `*out_secret` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_issue_token(
+    store: Option<&agor_store>,
+    agent_id: *const c_char,
+    out_secret: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_secret, "out_secret")?;
+        let store = handle(store, "store")?;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let agent = unsafe { text(agent_id, "agent_id") }?;
+        put_string(out, store.store.issue_token(agent)?);
+        Ok(())
+    })
+}
+
+/// Revokes every secret of `agent_id`; `*out_count` (may be NULL) receives how many there were.
+#[no_mangle]
+pub unsafe extern "C" fn agor_revoke_tokens(
+    store: Option<&agor_store>,
+    agent_id: *const c_char,
+    out_count: Option<&mut i64>,
+) -> agor_status {
+    update(store, out_count, |s| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let agent = unsafe { text(agent_id, "agent_id") }?;
+        Ok(i64::try_from(s.revoke_tokens(agent)?).unwrap_or(i64::MAX))
+    })
+}
+
+/// The issued secrets as a JSON array of `{"agent_id", "fingerprint", "created_at"}`, never
+/// the secrets themselves.
+///
+/// Ownership: `*out_tokens` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub extern "C" fn agor_tokens(
+    store: Option<&agor_store>,
+    out_tokens: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(store, out_tokens, "out_tokens", |s| Ok(s.tokens()?))
 }

@@ -372,6 +372,21 @@ record! {
 }
 
 record! {
+    /// An issued secret for the MCP server's HTTP transport, as the operator sees it (never
+    /// the secret itself).
+    TokenInfo wraps core::TokenInfo;
+    repr [agent_id, fingerprint];
+    {
+        /// The agent the secret acts as.
+        agent_id,
+        /// The first 12 hex digits of the secret's SHA-256.
+        fingerprint,
+        /// When it was issued (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
     /// One entry of the change feed: what happened, who did it, whom it concerns.
     Change wraps core::Change;
     repr [cursor, kind, event, subject];
@@ -604,6 +619,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Heartbeat>()?;
     m.add_class::<StaleAgent>()?;
     m.add_class::<AuditEntry>()?;
+    m.add_class::<TokenInfo>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;
     m.add_class::<Task>()?;

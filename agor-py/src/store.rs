@@ -268,6 +268,30 @@ impl Store {
         PyTuple::new(py, [queue.into_object(py)?, log.into_object(py)?])
     }
 
+    /// Issues a secret with which `agent_id` reaches agor through `agor mcp --http`, and
+    /// returns it: the only time it is shown (agor keeps a hash). Earlier secrets stay valid.
+    fn issue_token<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.issue_token(&agent_id))
+    }
+
+    /// Revokes every secret of `agent_id`; returns how many there were.
+    fn revoke_tokens<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || {
+            store
+                .revoke_tokens(&agent_id)
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// The issued secrets as a list of `TokenInfo` (agent, fingerprint, when), never the
+    /// secrets themselves.
+    fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.tokens())
+    }
+
     /// Number of tasks of `group` waiting in `review`.
     fn review_queue_count<'py>(
         &self,

@@ -95,6 +95,12 @@ class Store:
     def stale_agents(self, threshold_secs: Optional[int] = None) -> List[StaleAgent]: ...
     def audit_log(self, agent_id: Optional[str] = None, limit: Optional[int] = 50) -> List[AuditEntry]: ...
     def ensure_review_channels(self, group: str) -> Tuple[Channel, Channel]: ...
+    def issue_token(self, agent_id: str) -> str:
+        """A new secret for ``agent mcp --http``, shown only now (agor keeps a hash)."""
+    def revoke_tokens(self, agent_id: str) -> int:
+        """Revokes every secret of ``agent_id``; returns how many there were."""
+    def tokens(self) -> List[TokenInfo]:
+        """The issued secrets (agent, fingerprint, when), never the secrets themselves."""
     def review_queue_count(self, group: str) -> int:
         """Number of tasks of ``group`` waiting in ``review``."""
     def reviewer_attention(self, group: str) -> int:
@@ -418,6 +424,17 @@ class Change(_Record):
     def agent_id(self) -> Optional[str]: ...
     @property
     def channel_id(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> str: ...
+
+@final
+class TokenInfo(_Record):
+    """An issued secret for the MCP server's HTTP transport (never the secret itself)."""
+
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
     @property
     def created_at(self) -> str: ...
 

@@ -425,6 +425,36 @@ static void test_changes_and_wait(agor_store *store) {
     agor_actor_free(dev);
 }
 
+/* Secrets for the MCP server's HTTP transport: issued as plain text once, listed only by
+ * fingerprint, revoked by agent; an agent may not issue one through agor_call. */
+static void test_tokens(agor_store *store) {
+    char *secret = NULL;
+    char *json = NULL;
+    int64_t revoked = -1;
+    agor_actor *dev = NULL;
+
+    CHECK_OK(agor_issue_token(store, "dev-1", &secret));
+    CHECK(secret != NULL && strncmp(secret, "agor_", 5) == 0 && strlen(secret) == 69);
+    CHECK_OK(agor_tokens(store, &json));
+    CHECK(contains(json, "\"agent_id\":\"dev-1\"") && contains(json, "\"fingerprint\""));
+    CHECK(!contains(json, secret + 5));
+    agor_string_free(json);
+    agor_string_free(secret);
+    secret = (char *)1;
+    CHECK_STATUS(agor_issue_token(store, "nobody", &secret), AGOR_NOT_FOUND);
+    CHECK(secret == NULL);
+    CHECK_STATUS(agor_issue_token(store, NULL, &secret), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_issue_token(store, "\xff", &secret), AGOR_INVALID_UTF8);
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_STATUS(agor_call(store, dev, "{\"op\": \"issue_token\", \"agent_id\": \"dev-1\"}", &json),
+                 AGOR_PERMISSION_DENIED);
+    agor_actor_free(dev);
+    CHECK_OK(agor_revoke_tokens(store, "dev-1", &revoked));
+    CHECK(revoked == 1);
+    CHECK_OK(agor_revoke_tokens(store, "dev-1", &revoked));
+    CHECK(revoked == 0);
+}
+
 /* The generic entry: any operation of the catalogue from a JSON request, as the operator
  * (actor NULL) or as an agent, with the same rules and errors as the typed functions. */
 static void test_generic_call(agor_store *store) {
@@ -683,6 +713,7 @@ int main(int argc, char **argv) {
     test_principals(store);
     test_generic_call(store);
     test_changes_and_wait(store);
+    test_tokens(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

@@ -298,6 +298,39 @@ pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
+/// The secret alone on its line, so `TOKEN=$(btmsg token issue dev-1)` captures it.
+pub fn secret(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let secret: String = typed(v)?;
+    Ok(say!(t, "{}", secret)?)
+}
+
+pub fn revoked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let n: u64 = typed(v)?;
+    let agent = match view.request {
+        R::RevokeTokens(r) => r.agent_id.as_str(),
+        _ => "",
+    };
+    let noun = if n == 1 { "secret" } else { "secrets" };
+    Ok(say!(t, "revoked {} {} of {}", n, noun, tm::name(agent))?)
+}
+
+pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let rows: Vec<agor_core::TokenInfo> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no secrets issued"))?);
+    }
+    for r in &rows {
+        say!(
+            t,
+            "{} {} {}",
+            tm::name(&r.agent_id),
+            &r.fingerprint,
+            tm::dim(&r.created_at)
+        )?;
+    }
+    Ok(())
+}
+
 pub fn cursor(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let cursor: i64 = typed(v)?;
     Ok(say!(t, "{}", cursor)?)

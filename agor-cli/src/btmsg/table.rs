@@ -438,6 +438,27 @@ pub const COMMANDS: &[CommandDef] = &[
             let path = p.required(&["file"], "backup file")?;
             job(R::Backup(a::Backup { path }), show::backup)
         }),
+    CommandDef::new("token issue", Who::Operator, &["issue_token"], "agent=")
+        .usage(&["token issue <agent>", "token issue --agent ID"])
+        .about(
+            "issue a secret with which the agent reaches agor through `agor mcp --http`; printed \
+             once, on its own line (agor keeps only a hash)",
+        )
+        .build(|p| {
+            let agent_id = p.required(&["agent"], "agent id")?;
+            job(R::IssueToken(a::IssueToken { agent_id }), show::secret)
+        }),
+    CommandDef::new("token revoke", Who::Operator, &["revoke_tokens"], "agent=")
+        .usage(&["token revoke <agent>", "token revoke --agent ID"])
+        .about("revoke every secret of the agent")
+        .build(|p| {
+            let agent_id = p.required(&["agent"], "agent id")?;
+            job(R::RevokeTokens(a::RevokeTokens { agent_id }), show::revoked)
+        }),
+    CommandDef::new("token list", Who::Operator, &["tokens"], "")
+        .usage(&["token list"])
+        .about("the issued secrets: agent, fingerprint, when (never the secrets)")
+        .build(|_| job(R::Tokens(a::Tokens {}), show::tokens)),
 ];
 
 /// `--kind`: repeated or comma-separated change kinds; none means every kind.

@@ -426,6 +426,19 @@ operations! {
         /// Seconds, >= 0; absent: wait until something arrives.
         #[serde(default)] timeout_secs: Option<f64>,
     } -> Vec<crate::Change> => |c, r| c.agent()?.wait(&r.kinds, r.since, crate::wait_timeout(r.timeout_secs)?);
+
+    // --- secrets for the MCP server's HTTP transport ----------------------------------------
+    /// Issue a secret with which an agent reaches agor through `agor mcp --http`; it is
+    /// returned once and stored only hashed. The agent's earlier secrets stay valid.
+    issue_token: IssueToken, Operator {
+        agent_id: String,
+    } -> String => |c, r| c.operator()?.issue_token(&r.agent_id);
+    /// Revoke every secret of an agent; returns how many there were.
+    revoke_tokens: RevokeTokens, Operator {
+        agent_id: String,
+    } -> u64 => |c, r| c.operator()?.revoke_tokens(&r.agent_id);
+    /// The issued secrets (agent, fingerprint, when issued), never the secrets themselves.
+    tokens: Tokens, Operator {} -> Vec<crate::TokenInfo> => |c, _r| c.operator()?.tokens();
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "wake-ups only where someone waits",
         sql: include_str!("schema/0003_listeners.sql"),
     },
+    Migration {
+        version: 4,
+        name: "secrets for the MCP server",
+        sql: include_str!("schema/0004_tokens.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -12,3 +12,4 @@ pub(crate) mod leases;
 pub(crate) mod liveness;
 pub(crate) mod messages;
 pub(crate) mod tasks;
+pub(crate) mod tokens;

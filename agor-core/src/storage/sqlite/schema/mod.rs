@@ -56,6 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "the change feed",
         apply: |conn| conn.execute_batch(include_str!("0007_changes.sql")),
     },
+    Migration {
+        version: 8,
+        name: "secrets for the MCP server",
+        apply: |conn| conn.execute_batch(include_str!("0008_tokens.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

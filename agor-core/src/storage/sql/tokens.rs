@@ -1,0 +1,47 @@
+//! Statements of `crate::tokens`: the hashed secrets of the MCP server's HTTP transport.
+
+use crate::error::Result;
+use crate::lenient;
+use crate::storage::{args, Tx};
+use crate::tokens::TokenInfo;
+
+pub(crate) fn insert(tx: &dyn Tx, hash: &str, agent_id: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO agor_tokens (hash, agent_id, created_at) VALUES (?1, ?2, ?3)",
+        args![hash, agent_id, at],
+    )?;
+    Ok(())
+}
+
+/// Removes every secret of an agent; returns how many there were.
+pub(crate) fn delete_of(tx: &dyn Tx, agent_id: &str) -> Result<usize> {
+    tx.execute(
+        "DELETE FROM agor_tokens WHERE agent_id = ?1",
+        args![agent_id],
+    )
+}
+
+/// The agent a secret's hash belongs to.
+pub(crate) fn holder(tx: &dyn Tx, hash: &str) -> Result<Option<String>> {
+    tx.query_opt(
+        "SELECT agent_id FROM agor_tokens WHERE hash = ?1",
+        args![hash],
+        |r| r.get(0),
+    )
+}
+
+/// Every secret, by agent and age; the fingerprint is the start of the hash.
+pub(crate) fn list(tx: &dyn Tx) -> Result<Vec<TokenInfo>> {
+    tx.query_map(
+        "SELECT agent_id, substr(hash, 1, 12), created_at FROM agor_tokens
+         ORDER BY agent_id, created_at, hash",
+        args![],
+        |r| {
+            Ok(TokenInfo {
+                agent_id: r.get(0)?,
+                fingerprint: r.get(1)?,
+                created_at: lenient::timestamp(r, 2)?,
+            })
+        },
+    )
+}
