@@ -23,8 +23,8 @@ if [ ! -x target/venv/bin/python ]; then
 fi
 # Not --quiet: on a first run pip downloads and maturin compiles for a minute or more, and
 # its progress is what tells a newcomer that something is happening.
-step "Python tools (pip, maturin, pytest) into target/venv"
-target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest
+step "Python tools (pip, maturin, pytest, the official MCP client) into target/venv"
+target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest "mcp>=2.3,<3"
 export PATH="$root/target/venv/bin:$PATH"
 
 step "PostgreSQL: a throw-away server for the second engine (scripts/pg.sh)"
@@ -57,11 +57,12 @@ step "Python tests (API on both engines, and the CLI through the console script)
 # Run from outside the tree so `import agor` finds the installed package, not python/.
 (cd "$root/tests/python" && AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider .)
 
-step "CLI tests against the native binaries"
-cargo build --quiet -p agor-cli --bins   # `cargo test` builds no binaries for a crate without integration tests
+step "CLI and MCP server tests against the native binaries"
+# `cargo test` builds no binaries for a crate without integration tests.
+cargo build --quiet -p agor-cli -p agor-mcp --bins
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
-    AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider \
-    test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py)
+    AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider \
+    test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh

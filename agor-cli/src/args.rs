@@ -256,7 +256,7 @@ impl Scanner {
                 let next_is_value = self
                     .tokens
                     .front()
-                    .is_some_and(|t| t.to_str().map_or(true, |s| !s.starts_with('-')));
+                    .is_some_and(|t| t.to_str().is_none_or(|s| !s.starts_with('-')));
                 Ok(if next_is_value {
                     self.tokens.pop_front()
                 } else {

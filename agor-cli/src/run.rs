@@ -160,7 +160,7 @@ fn catalogue_table(t: &mut Term<'_>) -> std::io::Result<()> {
 fn optional_agent_from_env() -> Result<Option<String>, CliError> {
     match agent_from_env() {
         Ok(id) => Ok(Some(id)),
-        Err(_) if std::env::var_os(AGENT_ENV).map_or(true, |v| v.is_empty()) => Ok(None),
+        Err(_) if std::env::var_os(AGENT_ENV).is_none_or(|v| v.is_empty()) => Ok(None),
         Err(e) => Err(e),
     }
 }

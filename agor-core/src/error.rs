@@ -280,6 +280,25 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind's stable snake_case name (`not_found`, `permission_denied`, …), for front ends
+    /// that report errors as data (the MCP server's tool errors).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Ambiguous => "ambiguous",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::AlreadyClaimed => "already_claimed",
+            ErrorKind::Lease => "lease",
+            ErrorKind::RecipientUnavailable => "recipient_unavailable",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Schema => "schema",
+            ErrorKind::ReadOnly => "read_only",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Storage => "storage",
+        }
+    }
+
     /// Every kind, for exhaustive tests of front-end mappings.
     pub const ALL: [ErrorKind; 12] = [
         ErrorKind::NotFound,

@@ -151,6 +151,15 @@ fn bttask_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
     fork::detached(py, || agor_cli::bttask_main(argv))
 }
 
+/// Runs the `agor` command (`agor mcp`: the MCP server) with `argv` and returns its exit code
+/// when the server ends. Used by the `agor` console script.
+#[pyfunction]
+fn agor_main(py: Python<'_>, argv: Vec<OsString>) -> i32 {
+    // Not `fork::detached`: the server runs for the life of the process, and a fork pass held
+    // that long would stall any fork. The server's calls open their own connections.
+    py.detach(|| agor_mcp::agor_main(argv))
+}
+
 #[pymodule]
 fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -161,6 +170,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
     m.add_function(wrap_pyfunction!(bttask_main, m)?)?;
+    m.add_function(wrap_pyfunction!(agor_main, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_error, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
     m.add_class::<store::Store>()?;

@@ -58,6 +58,10 @@ def btmsg_main(argv: List[str]) -> int:
 def bttask_main(argv: List[str]) -> int:
     """Run the ``bttask`` command with ``argv`` (``argv[0]`` is the program name); return its exit code."""
 
+def agor_main(argv: List[str]) -> int:
+    """Run the ``agor`` command (``agor mcp``: the MCP server) with ``argv``; return its exit
+    code when the server ends."""
+
 def _sample_error(kind: str) -> Exception: ...
 def _error_kinds() -> List[Tuple[str, str]]: ...
 

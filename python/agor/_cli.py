@@ -35,5 +35,12 @@ def bttask() -> None:
     sys.exit(_agor.bttask_main(sys.argv))
 
 
+def agor() -> None:
+    """Run ``agor`` (``agor mcp``: the MCP server) and exit with its code."""
+    _native_signals()
+    sys.stdout.flush()
+    sys.exit(_agor.agor_main(sys.argv))
+
+
 if __name__ == "__main__":
     btmsg()

@@ -1,0 +1,209 @@
+//! The streamable HTTP transport: one server for several agents on a local address. Every
+//! request to `/mcp` must carry `Authorization: Bearer SECRET` with a secret the operator
+//! issued (`btmsg token issue AGENT`); the server looks up whose it is and marks the request
+//! with that agent, and each tool call acts as exactly that agent. A request without a valid
+//! secret gets 401 and never reaches the MCP session.
+
+use std::net::SocketAddr;
+
+use agor_core::Store;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
+use rmcp::transport::StreamableHttpServerConfig;
+
+use crate::server::{AgorServer, Identity};
+
+/// The agent a request's secret belongs to, put in the request's extensions by [`authenticate`].
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated(pub String);
+
+/// Serves until interrupted (Ctrl-C or SIGTERM).
+pub(crate) async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    max_request_bytes: usize,
+) -> Result<(), String> {
+    let server = AgorServer::new(store.clone(), Identity::PerRequest);
+    let mut config = StreamableHttpServerConfig::default();
+    config.max_request_body_bytes = max_request_bytes;
+    // JSON answers for plain calls (streams only when a call must send more than its answer).
+    config.json_response = true;
+    // The Host check guards a local server against DNS rebinding; also accept the address it
+    // was asked to listen on.
+    config.allowed_hosts.push(addr.ip().to_string());
+    let mcp = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        LocalSessionManager::default().into(),
+        config,
+    );
+    // Layers run outside in: the secret first (nothing is parsed for a stranger), then the
+    // size and shape of the body.
+    let app = Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(
+            max_request_bytes,
+            check_body,
+        ))
+        .layer(middleware::from_fn_with_state(store, authenticate));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.
+    eprintln!("agor mcp: serving http://{bound}/mcp");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(interrupted())
+        .await
+        .map_err(|e| format!("the HTTP server failed: {e}"))
+}
+
+async fn interrupted() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Checks the request's secret and marks the request with its agent; 401 otherwise.
+async fn authenticate(State(store): State<Store>, mut request: Request, next: Next) -> Response {
+    let secret = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_owned());
+    let Some(secret) = secret else {
+        return refuse("send `Authorization: Bearer SECRET` (the operator issues one with `btmsg token issue AGENT`)");
+    };
+    let found = tokio::task::spawn_blocking(move || store.authenticate(&secret)).await;
+    match found {
+        Ok(Ok(actor)) => {
+            request
+                .extensions_mut()
+                .insert(Authenticated(actor.id().to_owned()));
+            next.run(request).await
+        }
+        Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
+            refuse("the secret is not one agor issued, or it was revoked")
+        }
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            error_body("storage", &e.to_string()),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_body("internal", &e.to_string()),
+        )
+            .into_response(),
+    }
+}
+
+/// Bounds a POST body and makes sure it is one JSON-RPC message (or a batch of them) before
+/// the MCP layer sees it, so a client that sends too much or sends garbage gets a JSON-RPC
+/// error it can read: 413 over the bound, 400 with -32700 (parse error) for text that is not
+/// JSON, 400 with -32600 (invalid request) for JSON that is not a JSON-RPC 2.0 message.
+async fn check_body(State(max): State<usize>, request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, max).await else {
+        return json_rpc_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            -32600,
+            &format!("the request is over the server's limit of {max} bytes (--max-request-bytes)"),
+        );
+    };
+    let message: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return json_rpc_error(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                &format!("parse error: the body is not JSON ({e})"),
+            )
+        }
+    };
+    let messages = match &message {
+        serde_json::Value::Array(batch) => batch.iter().collect(),
+        one => vec![one],
+    };
+    if let Some(problem) = messages.iter().find_map(|m| json_rpc_problem(m)) {
+        return json_rpc_error(
+            StatusCode::BAD_REQUEST,
+            -32600,
+            &format!("invalid request: {problem}"),
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// What keeps `m` from being a JSON-RPC 2.0 request, notification or response.
+fn json_rpc_problem(m: &serde_json::Value) -> Option<&'static str> {
+    let Some(m) = m.as_object() else {
+        return Some("a message is a JSON object");
+    };
+    if m.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
+        return Some("\"jsonrpc\" must be \"2.0\"");
+    }
+    let request = m.get("method").is_some_and(|v| v.is_string());
+    let response = m.contains_key("id") && (m.contains_key("result") || m.contains_key("error"));
+    (!request && !response).then_some(
+        "a message needs a string \"method\" (or is a response with \"result\" or \"error\")",
+    )
+}
+
+fn json_rpc_error(status: StatusCode, code: i64, message: &str) -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": { "code": code, "message": message },
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn refuse(message: &str) -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        error_body("unauthorized", message),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
+fn error_body(kind: &str, message: &str) -> Response<Body> {
+    let body = serde_json::json!({ "error": { "kind": kind, "message": message } });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}

@@ -1,0 +1,95 @@
+//! `agor mcp`: agor's operation catalogue served as Model Context Protocol tools (SPEC §11),
+//! so coding agents (Claude Code, Codex, Cursor …) send, read, claim and wait as native tool
+//! calls. Built on the official Rust SDK, `rmcp`.
+//!
+//! * **stdio** (the default): one agent per server process, named by `--agent` or
+//!   `$BTMSG_AGENT_ID` (without either, the operator's tools: whoever runs it owns the file).
+//! * **streamable HTTP** (`--http 127.0.0.1:PORT`): one server for several agents; every
+//!   request carries its agent's secret (`Authorization: Bearer …`, issued by the operator with
+//!   `btmsg token issue AGENT`), and each call acts as the agent that secret belongs to, never
+//!   as another. Request bodies are bounded.
+//!
+//! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas;
+//! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
+//! `{"error": {"kind", "message"}}` with agor's stable error kinds.
+
+mod args;
+mod http;
+mod server;
+mod tools;
+
+use std::ffi::OsString;
+
+use agor_core::Store;
+
+pub use args::{Options, Transport, USAGE};
+pub use server::{AgorServer, Identity};
+
+/// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
+/// code: 0 when the server ended normally, 2 for a usage error, 1 when it could not start.
+pub fn agor_main(argv: Vec<OsString>) -> i32 {
+    let options = match args::parse(argv) {
+        Ok(args::Parsed::Run(o)) => o,
+        Ok(args::Parsed::Help) => {
+            print!("{USAGE}");
+            return 0;
+        }
+        Ok(args::Parsed::Version) => {
+            println!("agor {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        Err(e) => {
+            eprintln!("agor: {e}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    match run(options) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("agor mcp: {e}");
+            1
+        }
+    }
+}
+
+/// Opens the store and serves until the client goes away (stdio) or the process is
+/// interrupted (HTTP).
+pub fn run(options: Options) -> Result<(), String> {
+    let store = match &options.db {
+        Some(db) => Store::open(db),
+        None => Store::open_default(),
+    }
+    .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // The server's tasks get clones; this one outlives them all, so the database connection
+    // is closed here, outside the async runtime (the PostgreSQL client blocks as it closes,
+    // which an async thread must not do).
+    let served = match options.transport {
+        Transport::Stdio => {
+            let identity = match &options.agent {
+                Some(id) => {
+                    // A typo in the agent id fails here, once, not on every call.
+                    let actor = store.as_agent(id).map_err(|e| e.to_string())?;
+                    actor.whoami().map_err(|e| e.to_string())?;
+                    Identity::Agent(id.clone())
+                }
+                None => Identity::Operator,
+            };
+            runtime.block_on(server::serve_stdio(AgorServer::new(
+                store.clone(),
+                identity,
+            )))
+        }
+        Transport::Http(addr) => {
+            runtime.block_on(http::serve(store.clone(), addr, options.max_request_bytes))
+        }
+    };
+    // A `wait` still blocked (no timeout) must not hold the exit up: its thread is left
+    // behind, and the process ends.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    drop(store);
+    served
+}

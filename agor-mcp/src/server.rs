@@ -1,0 +1,119 @@
+//! The MCP server: `tools/list` is the catalogue, `tools/call` runs an operation as the
+//! server's agent (stdio) or as the agent whose secret authenticated the request (HTTP).
+
+use std::sync::Arc;
+
+use agor_core::Store;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
+
+use crate::http::Authenticated;
+use crate::tools::{self, Principal};
+
+/// Who the server's calls act as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// The operator (stdio without an agent): whoever runs the server owns the database.
+    Operator,
+    /// One agent, for the whole session (stdio).
+    Agent(String),
+    /// The agent each HTTP request authenticated as; a request without one is refused.
+    PerRequest,
+}
+
+/// The catalogue as an MCP server over one store. Cheap to clone (one per HTTP session).
+#[derive(Debug, Clone)]
+pub struct AgorServer {
+    store: Store,
+    identity: Identity,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl AgorServer {
+    /// A server over `store` acting as `identity`.
+    pub fn new(store: Store, identity: Identity) -> AgorServer {
+        AgorServer {
+            store,
+            identity,
+            tools: Arc::new(tools::all()),
+        }
+    }
+
+    fn principal(&self, context: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
+        match &self.identity {
+            Identity::Operator => Ok(Principal::Operator),
+            Identity::Agent(id) => Ok(Principal::Agent(id.clone())),
+            Identity::PerRequest => context
+                .extensions
+                .get::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Authenticated>())
+                .map(|a| Principal::Agent(a.0.clone()))
+                // The HTTP layer refuses such requests before they get here.
+                .ok_or_else(|| {
+                    McpError::invalid_request("the request carries no agent secret", None)
+                }),
+        }
+    }
+}
+
+impl ServerHandler for AgorServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("agor", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "agor coordinates a team of agents: direct messages (send, inbox, read, reply), \
+                 channels, and a task board (list_tasks, claim_task, complete_task). Call \
+                 `wait` to block until something for you arrives instead of polling. Each \
+                 result is {\"result\": …}; a failure is a tool error {\"error\": {\"kind\", \
+                 \"message\"}}.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let name = request.name.to_string();
+        if !tools::exists(&name) {
+            return Err(McpError::invalid_params(
+                format!("unknown tool '{name}': tools/list names every operation"),
+                None,
+            ));
+        }
+        let who = self.principal(&context)?;
+        let store = self.store.clone();
+        let arguments = request.arguments.unwrap_or_default();
+        // Operations block (a write waits for the lock; `wait` for a change): off the async
+        // threads, so one agent's wait never holds up another's call.
+        tokio::task::spawn_blocking(move || tools::call(&store, &who, &name, arguments))
+            .await
+            .map(CallToolResponse::from)
+            .map_err(|e| McpError::internal_error(format!("the call failed: {e}"), None))
+    }
+}
+
+/// Serves one agent (or the operator) on stdin/stdout until the client closes them.
+pub(crate) async fn serve_stdio(server: AgorServer) -> Result<(), String> {
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("the MCP session did not start: {e}"))?;
+    running
+        .waiting()
+        .await
+        .map(drop)
+        .map_err(|e| format!("the MCP session ended abnormally: {e}"))
+}
