@@ -908,6 +908,22 @@ agor_status agor_wait(const agor_actor *actor,
                       char **out_changes);
 
 /**
+ * Full-text search of what the actor may read: `query` in FTS5 syntax (words, `"phrases"`,
+ * `prefix*`, `AND`, `OR`, `NOT`, parentheses); `kinds` NULL for every kind or a
+ * comma-separated list of `message`, `post`, `task`, `comment`; `limit` 1 to
+ * `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 20. The hits, best first, as a JSON array of
+ * `{"kind", "id", "parent_id", "snippet", "rank", "created_at"}` (matched words in the
+ * snippet wrapped in `**`). A malformed query is `AGOR_INVALID_INPUT` naming the problem.
+ *
+ * Ownership: `*out_hits` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_search(const agor_actor *actor,
+                        const char *query_text,
+                        const char *kinds,
+                        uint32_t limit,
+                        char **out_hits);
+
+/**
  * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
  * (see `agor_operations` for every name and its JSON Schema).
  *

@@ -302,6 +302,33 @@ pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
     Ok(())
 }
 
+/// Search hits, one per line: kind, id (and its channel or task), time, snippet.
+pub fn search_hits(
+    t: &mut Term<'_>,
+    _: &crate::command::View<'_>,
+    v: serde_json::Value,
+) -> Result<(), crate::exit::CliError> {
+    let hits: Vec<agor_core::SearchHit> = crate::command::typed(v)?;
+    if hits.is_empty() {
+        return Ok(say!(t, "{}", crate::terminal::dim("no matches"))?);
+    }
+    for h in &hits {
+        let within = h.parent_id.as_deref().map(short_id).unwrap_or("");
+        let sep = if within.is_empty() { "" } else { " in " };
+        say!(
+            t,
+            "{} {}{}{} {} {}",
+            h.kind.as_str(),
+            crate::terminal::id(short_id(&h.id)),
+            sep,
+            within,
+            crate::terminal::dim(&h.created_at),
+            &h.snippet
+        )?;
+    }
+    Ok(())
+}
+
 /// One change of the feed on one line: cursor, time, kind, event, subject, who acted.
 pub fn change(t: &mut Term<'_>, c: &agor_core::Change) -> io::Result<()> {
     let subject = c.subject.as_deref().map(short_id).unwrap_or("-");

@@ -155,7 +155,7 @@ pub fn wait_timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 }
 
 impl Actor {
-    fn viewer<'m>(&self, me: &'m Member) -> Viewer<'m> {
+    pub(crate) fn viewer<'m>(&self, me: &'m Member) -> Viewer<'m> {
         let group_channels = me
             .check(
                 Action::ReadChannel,

@@ -54,6 +54,7 @@ mod messages;
 mod numbers;
 pub mod ops;
 pub mod rules;
+mod search;
 mod storage;
 mod store;
 mod tasks;
@@ -77,6 +78,7 @@ pub use numbers::{
     Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
+pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};

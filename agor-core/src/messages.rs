@@ -401,6 +401,7 @@ impl Actor {
                 Scope::group_messages(&me.group_id)
             };
             let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
+            crate::storage::sql::search::forget_message(c, &id)?;
             sql::delete(c, &id)?;
             audit::record(c, &me.id, "message_deleted", &id)
         })

@@ -93,3 +93,35 @@ pub unsafe extern "C" fn agor_wait(
         Ok(me.wait(&kinds, since, timeout)?)
     })
 }
+
+/// Full-text search of what the actor may read: `query` in FTS5 syntax (words, `"phrases"`,
+/// `prefix*`, `AND`, `OR`, `NOT`, parentheses); `kinds` NULL for every kind or a
+/// comma-separated list of `message`, `post`, `task`, `comment`; `limit` 1 to
+/// `AGOR_MAX_LIMIT`, or `AGOR_DEFAULT_LIMIT` for 20. The hits, best first, as a JSON array of
+/// `{"kind", "id", "parent_id", "snippet", "rank", "created_at"}` (matched words in the
+/// snippet wrapped in `**`). A malformed query is `AGOR_INVALID_INPUT` naming the problem.
+///
+/// Ownership: `*out_hits` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_search(
+    actor: Option<&agor_actor>,
+    query_text: *const c_char,
+    kinds: *const c_char,
+    limit: u32,
+    out_hits: Option<&mut *mut c_char>,
+) -> agor_status {
+    let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_SEARCH_LIMIT);
+    query(actor, out_hits, "out_hits", |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let text = unsafe { crate::boundary::text(query_text, "query") }?;
+        // SAFETY: as above.
+        let kinds = match unsafe { optional_text(kinds, "kinds") }? {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|k| k.trim().parse())
+                .collect::<Result<Vec<agor_core::SearchKind>, _>>()?,
+        };
+        Ok(me.search(text, &kinds, limit)?)
+    })
+}

@@ -333,6 +333,29 @@ impl Actor {
         self.call(py, |a| a.changes(since, n))
     }
 
+    /// Full-text search of what this agent may read: `query` in FTS5 syntax (words,
+    /// `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, parentheses), `kinds` a list of `message`,
+    /// `post`, `task`, `comment` (None: all), `limit` 1 to `MAX_LIMIT` (None: 20). Returns
+    /// `SearchHit` records, best first; a malformed query raises `InvalidInputError`.
+    #[pyo3(signature = (query, kinds=None, limit=None))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        kinds: Option<Vec<String>>,
+        limit: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kinds = kinds
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.parse())
+            .collect::<core::Result<Vec<core::SearchKind>>>()
+            .map_err(|e| to_py_err(py, e))?;
+        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
+        self.call(py, |a| a.search(&query, &kinds, n))
+    }
+
     /// The newest cursor of the change feed: where a wait that must miss nothing starts.
     fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.latest_change())

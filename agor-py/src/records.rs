@@ -34,7 +34,7 @@ macro_rules! scalar_to_py {
         }
     )*};
 }
-scalar_to_py!(String, i64, usize, bool);
+scalar_to_py!(String, i64, usize, bool, f64);
 
 /// Task statuses and priorities are plain strings in Python (`"in_progress"`, `"critical"`).
 macro_rules! label_to_py {
@@ -46,7 +46,12 @@ macro_rules! label_to_py {
         }
     )*};
 }
-label_to_py!(core::TaskStatus, core::Priority, core::ChangeKind);
+label_to_py!(
+    core::TaskStatus,
+    core::Priority,
+    core::ChangeKind,
+    core::SearchKind
+);
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
 impl ToPy for () {
@@ -372,6 +377,26 @@ record! {
 }
 
 record! {
+    /// One search result: what was found, a snippet with the matched words in `**`, its rank.
+    SearchHit wraps core::SearchHit;
+    repr [kind, id, snippet];
+    {
+        /// `message`, `post`, `task` or `comment`.
+        kind,
+        /// The message, post, task or comment id.
+        id,
+        /// The channel of a post, the task of a comment; None otherwise.
+        parent_id,
+        /// A piece of the text around the first match, matched words wrapped in `**`.
+        snippet,
+        /// Relevance, higher is better (compare within one search).
+        rank,
+        /// When it was written (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
     /// An issued secret for the MCP server's HTTP transport, as the operator sees it (never
     /// the secret itself).
     TokenInfo wraps core::TokenInfo;
@@ -620,6 +645,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StaleAgent>()?;
     m.add_class::<AuditEntry>()?;
     m.add_class::<TokenInfo>()?;
+    m.add_class::<SearchHit>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;
     m.add_class::<Task>()?;

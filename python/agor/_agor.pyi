@@ -175,6 +175,10 @@ class Actor:
     def heartbeat(self) -> Heartbeat: ...
     def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def search(
+        self, query: str, kinds: Optional[List[str]] = None, limit: Optional[int] = 20
+    ) -> List[SearchHit]:
+        """Full-text search of what this agent may read (FTS5 syntax), best first."""
     def latest_change(self) -> int:
         """The newest cursor of the change feed: where a wait that must miss nothing starts."""
     def wait(
@@ -428,6 +432,23 @@ class Change(_Record):
     def agent_id(self) -> Optional[str]: ...
     @property
     def channel_id(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> str: ...
+
+@final
+class SearchHit(_Record):
+    """One search result; ``snippet`` has the matched words wrapped in ``**``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent_id(self) -> Optional[str]: ...
+    @property
+    def snippet(self) -> str: ...
+    @property
+    def rank(self) -> float: ...
     @property
     def created_at(self) -> str: ...
 

@@ -438,6 +438,23 @@ pub const COMMANDS: &[CommandDef] = &[
             let path = p.required(&["file"], "backup file")?;
             job(R::Backup(a::Backup { path }), show::backup)
         }),
+    CommandDef::new("search", Who::Agent, &["search"], "query= kind=* limit=")
+        .usage(&["search <query…> [--kind K]… [--limit N]"])
+        .about(
+            "full-text search of what you may read (kinds: message, post, task, comment; \
+             default all): words, \"phrases\", prefix*, AND, OR, NOT, best matches first",
+        )
+        .build(|p| {
+            let query = p.text("query", "search query")?;
+            let kinds = p
+                .values("kind")?
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|k| k.trim().parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string())))
+                .collect::<Result<Vec<agor_core::SearchKind>, _>>()?;
+            let limit = limit(p)?;
+            job(R::Search(a::Search { query, kinds, limit }), crate::render::search_hits)
+        }),
     CommandDef::new("token issue", Who::Operator, &["issue_token"], "agent=")
         .usage(&["token issue <agent>", "token issue --agent ID"])
         .about(

@@ -24,6 +24,15 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::ListTasks(r), show::task_list)
         }),
+    CommandDef::new("search", Who::Agent, &["search"], "query= limit=")
+        .usage(&["search <query…> [--limit N]"])
+        .about("full-text search of your group's tasks and their comments, best matches first")
+        .build(|p| {
+            let query = p.text("query", "search query")?;
+            let limit = p.count("limit", agor_core::Count::Limit)?.map(i64::from);
+            let kinds = vec![agor_core::SearchKind::Task, agor_core::SearchKind::Comment];
+            job(R::Search(a::Search { query, kinds, limit }), crate::render::search_hits)
+        }),
     CommandDef::new("board", Who::Agent, &["board"], "")
         .about("every status column of your group's board with its tasks")
         .build(|_| job(R::Board(a::Board {}), show::board)),

@@ -427,6 +427,18 @@ operations! {
         #[serde(default)] timeout_secs: Option<f64>,
     } -> Vec<crate::Change> => |c, r| c.agent()?.wait(&r.kinds, r.since, crate::wait_timeout(r.timeout_secs)?);
 
+    // --- search ----------------------------------------------------------------------------
+    /// Full-text search over what the actor may read (its DMs, its channels' posts, its
+    /// group's tasks and comments): FTS5 syntax (words, "phrases", prefix*, AND, OR, NOT,
+    /// parentheses); hits best first with a snippet, matched words in `**`.
+    search: Search, Agent {
+        query: String,
+        /// message, post, task, comment; absent: all.
+        #[serde(default)] kinds: Vec<crate::SearchKind>,
+        /// 1..=10000; absent: 20.
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::SearchHit> => |c, r| c.agent()?.search(&r.query, &r.kinds, count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?);
+
     // --- secrets for the MCP server's HTTP transport ----------------------------------------
     /// Issue a secret with which an agent reaches agor through `agor mcp --http`; it is
     /// returned once and stored only hashed. The agent's earlier secrets stay valid.

@@ -150,6 +150,17 @@ impl FromValue for i64 {
     }
 }
 
+impl FromValue for f64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_value(v: ValueRef<'_>) -> Option<Self> {
+        match v {
+            ValueRef::Real(x) => Some(x),
+            ValueRef::Int(n) => Some(n as f64),
+            _ => None,
+        }
+    }
+}
+
 impl FromValue for bool {
     const EXPECTED: &'static str = "an integer flag";
     fn from_value(v: ValueRef<'_>) -> Option<Self> {
@@ -177,6 +188,13 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// The SQL an engine speaks, where the two differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
 /// One open transaction of an engine.
 pub(crate) trait Tx {
     /// Runs one statement; returns how many rows it changed.
@@ -189,6 +207,10 @@ pub(crate) trait Tx {
         params: &[Param<'_>],
         each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()>;
+
+    /// Which engine runs the statements: the few that cannot be written once (full-text
+    /// search) pick their form by it.
+    fn dialect(&self) -> Dialect;
 
     /// Asks the engine to wake, once this transaction commits, the waiters `bell` names
     /// (nothing happens if it rolls back). Called by the change feed for each change.

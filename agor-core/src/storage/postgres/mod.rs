@@ -19,7 +19,9 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{Bell, ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{
+    Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
+};
 use crate::store::StoreBuilder;
 
 mod schema;
@@ -384,6 +386,10 @@ impl Tx for PgTx<'_> {
             each(&Row(r))?;
         }
         Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
     }
 
     fn ring(&self, bell: Bell) {

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "secrets for the MCP server",
         sql: include_str!("schema/0004_tokens.sql"),
     },
+    Migration {
+        version: 5,
+        name: "full-text search",
+        sql: include_str!("schema/0005_search.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -11,5 +11,6 @@ pub(crate) mod ids;
 pub(crate) mod leases;
 pub(crate) mod liveness;
 pub(crate) mod messages;
+pub(crate) mod search;
 pub(crate) mod tasks;
 pub(crate) mod tokens;

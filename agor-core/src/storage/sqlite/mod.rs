@@ -13,7 +13,9 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
-use crate::storage::{Bell, ChangeSignal, Engine, Listener, Param, Row, RowSource, Tx, ValueRef};
+use crate::storage::{
+    Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
+};
 use crate::store::{Durability, StoreBuilder};
 
 mod backup;
@@ -262,6 +264,10 @@ impl Tx for SqliteTx<'_> {
             each(&Row(r))?;
         }
         Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
     }
 
     fn ring(&self, bell: Bell) {

@@ -61,6 +61,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "secrets for the MCP server",
         apply: |conn| conn.execute_batch(include_str!("0008_tokens.sql")),
     },
+    Migration {
+        version: 9,
+        name: "full-text search",
+        apply: |conn| conn.execute_batch(include_str!("0009_search.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

@@ -1,0 +1,233 @@
+//! Full-text search (SPEC §10) over what an actor may read: DMs to or from it, posts in its
+//! channels, its group's tasks and their comments (tier 0: everything). Queries use FTS5's
+//! syntax on both engines (see [`query`]); hits carry a snippet with the matched words marked.
+//!
+//! The index is agor's own table, never a trigger on the legacy tables: agor indexes what is
+//! new in each source (whoever wrote it) on the way to every search, so rows the legacy
+//! scripts wrote are found too, and those scripts keep writing with any SQLite.
+
+mod query;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agents::Actor;
+use crate::error::{Error, Result};
+use crate::numbers::check_limit;
+use crate::storage::sql::search as sql;
+use crate::storage::{Dialect, Tx};
+
+/// What a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    /// A direct message.
+    Message,
+    /// A post in a channel.
+    Post,
+    /// A task of the board (its title and description).
+    Task,
+    /// A comment on a task.
+    Comment,
+}
+
+impl SearchKind {
+    /// Every kind.
+    pub const ALL: [SearchKind; 4] = [
+        SearchKind::Message,
+        SearchKind::Post,
+        SearchKind::Task,
+        SearchKind::Comment,
+    ];
+
+    /// The kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Message => "message",
+            SearchKind::Post => "post",
+            SearchKind::Task => "task",
+            SearchKind::Comment => "comment",
+        }
+    }
+
+    pub(crate) fn source(self) -> Source {
+        match self {
+            SearchKind::Message => Source::Message,
+            SearchKind::Post => Source::Post,
+            SearchKind::Task => Source::Task,
+            SearchKind::Comment => Source::Comment,
+        }
+    }
+}
+
+impl std::str::FromStr for SearchKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        SearchKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    format!("unknown search kind '{s}'; use message, post, task or comment"),
+                )
+            })
+    }
+}
+
+/// A table the index covers; its number is the document id's low two bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Message = 0,
+    Post = 1,
+    Task = 2,
+    Comment = 3,
+}
+
+impl Source {
+    const ALL: [Source; 4] = [Source::Message, Source::Post, Source::Task, Source::Comment];
+
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Source::Message => "messages",
+            Source::Post => "channel_messages",
+            Source::Task => "tasks",
+            Source::Comment => "task_comments",
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SearchHit {
+    /// What was found.
+    pub kind: SearchKind,
+    /// The message, post, task or comment id.
+    pub id: String,
+    /// The channel of a post, the task of a comment.
+    pub parent_id: Option<String>,
+    /// A piece of the text around the first match, matched words wrapped in `**`.
+    pub snippet: String,
+    /// Relevance, higher is better; compare hits of one search only.
+    pub rank: f64,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created_at: String,
+}
+
+/// Rows indexed per transaction while catching up, so writers are never held for long.
+const CATCH_UP_CHUNK: i64 = 5_000;
+
+/// The default number of hits.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+impl Actor {
+    /// Searches what the actor may read for `query` (FTS5 syntax: words, `"phrases"`,
+    /// `prefix*`, `AND`/`OR`/`NOT`, parentheses), in `kinds` (all when empty); the best
+    /// `limit` hits (1..=[`MAX_LIMIT`](crate::MAX_LIMIT)), best first. A malformed query is
+    /// `InvalidInput` naming the problem.
+    pub fn search(&self, query: &str, kinds: &[SearchKind], limit: u32) -> Result<Vec<SearchHit>> {
+        check_limit(limit)?;
+        crate::ids::validate_content(query)
+            .map_err(|_| Error::invalid("query", "the query is empty or over the content limit"))?;
+        let parsed = query::parse(query)?;
+        self.store.catch_up_search_index()?;
+        let kinds = if kinds.is_empty() {
+            &SearchKind::ALL[..]
+        } else {
+            kinds
+        };
+        let mut hits = self.read_tx(|c, me| {
+            let viewer = self.viewer(me);
+            let engine_query = match c.dialect() {
+                Dialect::Sqlite => parsed.fts5(),
+                Dialect::Postgres => parsed.tsquery(),
+            };
+            let mut all = Vec::new();
+            for &kind in kinds {
+                for row in sql::hits(c, &viewer, kind, &engine_query, limit.into())? {
+                    // A document whose text no longer holds a wanted word is stale (a legacy
+                    // edit, or a deleted row's rowid given to a new one): not a hit.
+                    let tokens = text::tokens(&row.text);
+                    if !tokens.iter().any(|t| parsed.wants(&t.word)) {
+                        continue;
+                    }
+                    all.push(SearchHit {
+                        kind,
+                        snippet: text::snippet(&row.text, |w| parsed.wants(w)),
+                        id: row.id,
+                        parent_id: row.parent,
+                        rank: row.rank,
+                        created_at: row.created_at,
+                    });
+                }
+            }
+            Ok(all)
+        })?;
+        hits.sort_by(|a, b| {
+            b.rank
+                .total_cmp(&a.rank)
+                .then_with(|| b.created_at.cmp(&a.created_at))
+        });
+        hits.truncate(limit as usize);
+        Ok(hits)
+    }
+}
+
+impl crate::Store {
+    /// Indexes every row added to a source since the last search, in chunks, each its own
+    /// write transaction. A read-only store searches what is indexed already.
+    pub(crate) fn catch_up_search_index(&self) -> Result<()> {
+        loop {
+            let behind = self.read(|c| {
+                let done = sql::indexed_to(c)?;
+                let mut behind = Vec::new();
+                for source in Source::ALL {
+                    let at = done
+                        .iter()
+                        .find(|(s, _)| s == source.table())
+                        .map_or(0, |(_, n)| *n);
+                    if sql::newest(c, source)? > at {
+                        behind.push((source, at));
+                    }
+                }
+                Ok(behind)
+            })?;
+            if behind.is_empty() {
+                return Ok(());
+            }
+            let wrote = self.write(|c| {
+                for &(source, _) in &behind {
+                    index_chunk(c, source)?;
+                }
+                Ok(())
+            });
+            match wrote {
+                Ok(()) => {}
+                Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Indexes the next chunk of one source, from where the state (read again inside this write,
+/// since another process may have indexed meanwhile) says.
+fn index_chunk(c: &dyn Tx, source: Source) -> Result<()> {
+    let at = sql::indexed_to(c)?
+        .into_iter()
+        .find(|(s, _)| s == source.table())
+        .map_or(0, |(_, n)| n);
+    let rows = sql::rows_after(c, source, at, CATCH_UP_CHUNK)?;
+    let Some(&(last, _)) = rows.last() else {
+        return Ok(());
+    };
+    for (rowid, body) in &rows {
+        let terms = match c.dialect() {
+            Dialect::Sqlite => text::words(body),
+            Dialect::Postgres => text::tsvector(body),
+        };
+        sql::put(c, rowid * 4 + source as i64, &terms)?;
+    }
+    sql::set_indexed_to(c, source, last)
+}

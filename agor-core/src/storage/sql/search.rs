@@ -1,0 +1,190 @@
+//! Statements of `crate::search`: the full-text index and the queries over it. The index is
+//! one table of agor's own, `agor_search`, holding one document per searchable row of the
+//! four sources (DMs, channel posts, tasks, task comments), keyed by `rowid * 4 + source`;
+//! `agor_search_state` says how far each source is indexed. The only statements in the core
+//! that differ by engine are here: an FTS5 table with `MATCH` and `bm25` on SQLite, a
+//! `tsvector` column with a GIN index, `@@` and `ts_rank` on PostgreSQL.
+
+use crate::error::Result;
+use crate::lenient;
+use crate::search::{SearchKind, Source};
+use crate::storage::sql::changes::Viewer;
+use crate::storage::{args, Dialect, Param, Tx};
+
+/// How far each source is indexed: the highest rowid done.
+pub(crate) fn indexed_to(tx: &dyn Tx) -> Result<Vec<(String, i64)>> {
+    tx.query_map(
+        "SELECT source, indexed_to FROM agor_search_state",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// The highest rowid of a source (0 when empty): a walk to the end of its rowid index.
+pub(crate) fn newest(tx: &dyn Tx, source: Source) -> Result<i64> {
+    tx.query_row(
+        &format!("SELECT coalesce(max(rowid), 0) FROM {}", source.table()),
+        args![],
+        |r| r.get(0),
+    )
+}
+
+/// The next rows of a source after `after`, oldest first: (rowid, text to index).
+pub(crate) fn rows_after(
+    tx: &dyn Tx,
+    source: Source,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
+    let text = match source {
+        Source::Task => "title, description",
+        _ => "content, NULL",
+    };
+    tx.query_map(
+        &format!(
+            "SELECT rowid, {text} FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+            source.table()
+        ),
+        args![after, limit],
+        |r| {
+            let mut body = lenient::text(r, 1)?;
+            if let Some(more) = lenient::opt_text(r, 2)? {
+                body.push('\n');
+                body.push_str(&more);
+            }
+            Ok((r.get(0)?, body))
+        },
+    )
+}
+
+/// Indexes (or re-indexes) one document. `terms` is the engine's form of its words: a
+/// space-separated list for FTS5, a `tsvector` literal for PostgreSQL.
+pub(crate) fn put(tx: &dyn Tx, doc: i64, terms: &str) -> Result<()> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => "INSERT OR REPLACE INTO agor_search (rowid, terms) VALUES (?1, ?2)",
+        Dialect::Postgres => {
+            "INSERT INTO agor_search (rowid, terms) VALUES (?1, CAST(?2 AS tsvector))
+             ON CONFLICT (rowid) DO UPDATE SET terms = EXCLUDED.terms"
+        }
+    };
+    tx.execute(sql, args![doc, terms])?;
+    Ok(())
+}
+
+pub(crate) fn set_indexed_to(tx: &dyn Tx, source: Source, rowid: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE agor_search_state SET indexed_to = ?2 WHERE source = ?1",
+        args![source.table(), rowid],
+    )?;
+    Ok(())
+}
+
+/// Drops the document of a DM about to be deleted (its rowid may be given to a new one).
+pub(crate) fn forget_message(tx: &dyn Tx, id: &str) -> Result<()> {
+    tx.execute(
+        &format!(
+            "DELETE FROM agor_search WHERE rowid = (SELECT rowid * 4 + {} FROM messages WHERE id = ?1)",
+            Source::Message as i64
+        ),
+        args![id],
+    )?;
+    Ok(())
+}
+
+/// One hit before its snippet: id, parent (a post's channel, a comment's task), text, time,
+/// rank (higher is better).
+pub(crate) struct Row {
+    pub id: String,
+    pub parent: Option<String>,
+    pub text: String,
+    pub created_at: String,
+    pub rank: f64,
+}
+
+/// The best `limit` documents of one kind matching `query` (in the engine's form) that the
+/// viewer may read, best first.
+pub(crate) fn hits(
+    tx: &dyn Tx,
+    viewer: &Viewer<'_>,
+    kind: SearchKind,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<Row>> {
+    let sql = hits_sql(tx.dialect(), viewer, kind);
+    let params: Vec<Param<'_>> = vec![
+        query.into(),
+        limit.into(),
+        viewer.agent.into(),
+        viewer.group.into(),
+    ];
+    tx.query_map(&sql, &params, |r| {
+        Ok(Row {
+            id: lenient::text(r, 0)?,
+            parent: lenient::opt_text(r, 1)?,
+            text: lenient::text(r, 2)?,
+            created_at: lenient::timestamp(r, 3)?,
+            rank: r.get(4)?,
+        })
+    })
+}
+
+/// The statement of [`hits`]: `?1` the query, `?2` the limit, `?3` the viewer, `?4` its
+/// group. The index finds and ranks; the join to the source drops what was deleted since and
+/// applies the same visibility as everywhere else.
+pub(crate) fn hits_sql(dialect: Dialect, viewer: &Viewer<'_>, kind: SearchKind) -> String {
+    let (matches, rank, order) = match dialect {
+        Dialect::Sqlite => (
+            "agor_search MATCH ?1",
+            "-agor_search.rank",
+            "agor_search.rank",
+        ),
+        Dialect::Postgres => (
+            "agor_search.terms @@ CAST(?1 AS tsquery)",
+            "CAST(ts_rank(agor_search.terms, CAST(?1 AS tsquery)) AS DOUBLE PRECISION)",
+            "ts_rank(agor_search.terms, CAST(?1 AS tsquery)) DESC",
+        ),
+    };
+    let all = viewer.everything;
+    let (select, join, visible) = match kind {
+        SearchKind::Message => (
+            "s.id, CAST(NULL AS TEXT), s.content, s.created_at",
+            "messages AS s ON s.rowid = agor_search.rowid / 4",
+            if all { "TRUE" } else { "(s.to_agent = ?3 OR s.from_agent = ?3)" },
+        ),
+        SearchKind::Post => (
+            "s.id, s.channel_id, s.content, s.created_at",
+            "channel_messages AS s ON s.rowid = agor_search.rowid / 4
+             JOIN channels AS ch ON ch.id = s.channel_id",
+            match (all, viewer.group_channels) {
+                (true, _) => "TRUE",
+                (false, true) => {
+                    "(ch.group_id = ?4 OR EXISTS (SELECT 1 FROM channel_members AS cm
+                        WHERE cm.channel_id = s.channel_id AND cm.agent_id = ?3))"
+                }
+                (false, false) => {
+                    "EXISTS (SELECT 1 FROM channel_members AS cm
+                        WHERE cm.channel_id = s.channel_id AND cm.agent_id = ?3)"
+                }
+            },
+        ),
+        SearchKind::Task => (
+            "s.id, CAST(NULL AS TEXT), s.title || '\n' || coalesce(s.description, ''), s.created_at",
+            "tasks AS s ON s.rowid = agor_search.rowid / 4",
+            if all { "TRUE" } else { "s.group_id = ?4" },
+        ),
+        SearchKind::Comment => (
+            "s.id, s.task_id, s.content, s.created_at",
+            "task_comments AS s ON s.rowid = agor_search.rowid / 4
+             JOIN tasks AS t ON t.id = s.task_id",
+            if all { "TRUE" } else { "t.group_id = ?4" },
+        ),
+    };
+    let source = kind.source() as i64;
+    // `?3`/`?4` stay referenced for tier 0 too, so every statement takes the same parameters.
+    format!(
+        "SELECT {select}, {rank} FROM agor_search JOIN {join}
+         WHERE {matches} AND agor_search.rowid % 4 = {source} AND {visible}
+           AND CAST(?3 AS TEXT) IS NOT NULL AND CAST(?4 AS TEXT) IS NOT NULL
+         ORDER BY {order}, agor_search.rowid DESC LIMIT ?2"
+    )
+}
