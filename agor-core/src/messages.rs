@@ -12,8 +12,10 @@ use crate::ids::{self, validate_content, Scope, MESSAGES};
 use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
+use crate::search::{self, Source};
 use crate::storage::sql::agents as agents_sql;
 use crate::storage::sql::messages as sql;
+use crate::storage::sql::search as search_sql;
 use crate::storage::Tx;
 
 /// A direct message.
@@ -84,6 +86,7 @@ pub(crate) fn insert_row(
         created_at: clock::sql_now(),
     };
     sql::insert(conn, &msg)?;
+    search::index_new(conn, Source::Message, &msg.id, &msg.content)?;
     // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
     let to = Audience {
         group: Some(to_group),
@@ -401,8 +404,9 @@ impl Actor {
                 Scope::group_messages(&me.group_id)
             };
             let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
-            crate::storage::sql::search::forget_message(c, &id)?;
+            search_sql::forget_message(c, &id)?;
             sql::delete(c, &id)?;
+            search_sql::rewind(c, Source::Message)?;
             audit::record(c, &me.id, "message_deleted", &id)
         })
     }

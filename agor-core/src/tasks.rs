@@ -14,6 +14,8 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
 use crate::leases::reap_expired_leases;
 use crate::rules::{Action, Target};
+use crate::search::{self, Source};
+use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
 use crate::text;
@@ -396,6 +398,7 @@ pub(crate) fn add_comment(
         created_at: clock::sql_now(),
     };
     sql::insert_comment(c, &comment)?;
+    search::index_new(c, Source::Comment, &comment.id, &comment.content)?;
     Ok(comment)
 }
 
@@ -538,6 +541,8 @@ impl Actor {
                 at: &now,
             };
             sql::insert(c, &created)?;
+            let body = format!("{}\n{}", new.title, new.description);
+            search::index_new(c, Source::Task, &id, &body)?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per
@@ -736,6 +741,8 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             me.check(Action::DeleteTask, Target::InGroup(group_of(&task)))?;
             sql::delete(c, &task.id)?;
+            search_sql::rewind(c, Source::Task)?;
+            search_sql::rewind(c, Source::Comment)?;
             task_changed(
                 c,
                 "task_deleted",

@@ -425,6 +425,31 @@ static void test_changes_and_wait(agor_store *store) {
     agor_actor_free(dev);
 }
 
+/* Full-text search: hits as JSON with the match marked, kinds filtered, errors named. */
+static void test_search(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_OK(agor_send(mgr, "dev-1", "the zeppelin launch is on Tuesday", NULL));
+    CHECK_OK(agor_search(dev, "zeppelin", NULL, AGOR_DEFAULT_LIMIT, &json));
+    CHECK(contains(json, "\"kind\":\"message\"") && contains(json, "**zeppelin**"));
+    agor_string_free(json);
+    CHECK_OK(agor_search(dev, "zeppelin", "task,comment", AGOR_DEFAULT_LIMIT, &json));
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    agor_string_free(json);
+    json = (char *)1;
+    CHECK_STATUS(agor_search(dev, "(zeppelin", NULL, AGOR_DEFAULT_LIMIT, &json), AGOR_INVALID_INPUT);
+    CHECK(json == NULL && contains(agor_last_error_message(), "no matching )"));
+    CHECK_STATUS(agor_search(dev, "zeppelin", "email", AGOR_DEFAULT_LIMIT, &json), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_search(dev, NULL, NULL, AGOR_DEFAULT_LIMIT, &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_search(dev, "\xff", NULL, AGOR_DEFAULT_LIMIT, &json), AGOR_INVALID_UTF8);
+    agor_actor_free(mgr);
+    agor_actor_free(dev);
+}
+
 /* Secrets for the MCP server's HTTP transport: issued as plain text once, listed only by
  * fingerprint, revoked by agent; an agent may not issue one through agor_call. */
 static void test_tokens(agor_store *store) {
@@ -714,6 +739,7 @@ int main(int argc, char **argv) {
     test_generic_call(store);
     test_changes_and_wait(store);
     test_tokens(store);
+    test_search(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

@@ -484,3 +484,14 @@ def test_two_agents_claim_one_board_concurrently(team):
     for t in tasks:
         worker = "dev-1" if t["id"] in done["dev-1"] else "dev-2"
         assert t["assigned_to"] == worker
+
+
+def test_search_tasks_and_comments_of_your_group(team):
+    t = team.json("add", "fix", "the", "parser", "--desc", "it drops tokens", agent="mgr-1")
+    team.ok("comment", t["id"], "the tokenizer is at fault", agent="dev-1")
+    team.json("add", "ops", "parser", "audit", agent="ops-1")
+    hits = team.json("search", "parser OR tokenizer", agent="dev-1")
+    assert sorted(h["kind"] for h in hits) == ["comment", "task"]
+    assert all("audit" not in h["snippet"] for h in hits)
+    assert "**tokenizer**" in team.ok("search", "token*", agent="dev-1")
+    assert "NOT needs a term after it" in team.fails(2, "search", "parser NOT", agent="dev-1")

@@ -696,3 +696,28 @@ def test_backup_while_other_processes_write(team, tmp_path):
     counts = [snapshot_counts(c) for c in copies]
     assert all(m == a for m, a in counts), counts
     assert [m for m, _ in counts] == sorted(m for m, _ in counts)
+
+
+# --- search and MCP secrets ---------------------------------------------------------------
+
+
+def test_search_finds_what_you_may_read(team):
+    team.ok("send", "dev-1", "the auth token format is JWT", agent="mgr-1")
+    team.ok("send", "dev-2", "private: token rotation for dev-2", agent="mgr-1")
+    out = team.ok("search", "token", agent="dev-1")
+    assert "**token**" in out and "JWT" in out and "rotation" not in out
+    hits = team.json("search", "jwt OR rotation", "--kind", "message", agent="mgr-1")
+    assert sorted(h["kind"] for h in hits) == ["message", "message"]
+    assert team.ok("search", "nothing-like-this", agent="dev-1").strip() == "no matches"
+    assert "no matching )" in team.fails(2, "search", "(token", agent="dev-1")
+    assert "unknown search kind" in team.fails(2, "search", "token", "--kind", "email", agent="dev-1")
+    team.fails(2, "search", agent="dev-1")
+
+
+def test_token_issue_list_revoke(team):
+    secret = team.ok("token", "issue", "dev-1").strip()
+    assert secret.startswith("agor_") and len(secret) == 69
+    listed = team.json("token", "list")
+    assert [t["agent_id"] for t in listed] == ["dev-1"] and secret not in json.dumps(listed)
+    assert "revoked 1 secret of dev-1" in team.ok("token", "revoke", "dev-1")
+    assert "not found" in team.fails(5, "token", "issue", "ghost")

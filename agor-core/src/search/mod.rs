@@ -187,7 +187,7 @@ impl crate::Store {
                         .iter()
                         .find(|(s, _)| s == source.table())
                         .map_or(0, |(_, n)| *n);
-                    if sql::newest(c, source)? > at {
+                    if sql::newest(c, source)? != at {
                         behind.push((source, at));
                     }
                 }
@@ -211,6 +211,19 @@ impl crate::Store {
     }
 }
 
+/// Indexes a row agor just wrote (see [`sql::put_new`]).
+pub(crate) fn index_new(c: &dyn Tx, source: Source, id: &str, body: &str) -> Result<()> {
+    sql::put_new(c, source, id, &terms(c, body))
+}
+
+/// The words of `body` in the form the engine indexes.
+fn terms(c: &dyn Tx, body: &str) -> String {
+    match c.dialect() {
+        Dialect::Sqlite => text::words(body),
+        Dialect::Postgres => text::tsvector(body),
+    }
+}
+
 /// Indexes the next chunk of one source, from where the state (read again inside this write,
 /// since another process may have indexed meanwhile) says.
 fn index_chunk(c: &dyn Tx, source: Source) -> Result<()> {
@@ -218,16 +231,16 @@ fn index_chunk(c: &dyn Tx, source: Source) -> Result<()> {
         .into_iter()
         .find(|(s, _)| s == source.table())
         .map_or(0, |(_, n)| n);
+    // Rows deleted from the top (by anyone) since: their rowids will be given out again.
+    if sql::newest(c, source)? < at {
+        return sql::rewind(c, source);
+    }
     let rows = sql::rows_after(c, source, at, CATCH_UP_CHUNK)?;
     let Some(&(last, _)) = rows.last() else {
         return Ok(());
     };
     for (rowid, body) in &rows {
-        let terms = match c.dialect() {
-            Dialect::Sqlite => text::words(body),
-            Dialect::Postgres => text::tsvector(body),
-        };
-        sql::put(c, rowid * 4 + source as i64, &terms)?;
+        sql::put(c, rowid * 4 + source as i64, &terms(c, body))?;
     }
     sql::set_indexed_to(c, source, last)
 }

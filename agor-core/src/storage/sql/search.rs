@@ -63,7 +63,7 @@ pub(crate) fn put(tx: &dyn Tx, doc: i64, terms: &str) -> Result<()> {
     let sql = match tx.dialect() {
         Dialect::Sqlite => "INSERT OR REPLACE INTO agor_search (rowid, terms) VALUES (?1, ?2)",
         Dialect::Postgres => {
-            "INSERT INTO agor_search (rowid, terms) VALUES (?1, CAST(?2 AS tsvector))
+            "INSERT INTO agor_search (rowid, terms) VALUES (?1, CAST(CAST(?2 AS TEXT) AS tsvector))
              ON CONFLICT (rowid) DO UPDATE SET terms = EXCLUDED.terms"
         }
     };
@@ -79,7 +79,49 @@ pub(crate) fn set_indexed_to(tx: &dyn Tx, source: Source, rowid: i64) -> Result<
     Ok(())
 }
 
-/// Drops the document of a DM about to be deleted (its rowid may be given to a new one).
+/// Indexes a row just written through agor (its `id`), in the writer's transaction, so
+/// agor's own writes never wait for a search to be found, even where a deleted row's rowid
+/// was given to a new one. The source's mark moves on only when nothing lies between.
+pub(crate) fn put_new(tx: &dyn Tx, source: Source, id: &str, terms: &str) -> Result<()> {
+    let table = source.table();
+    let k = source as i64;
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => format!(
+            "INSERT OR REPLACE INTO agor_search (rowid, terms)
+             SELECT rowid * 4 + {k}, ?2 FROM {table} WHERE id = ?1"
+        ),
+        Dialect::Postgres => format!(
+            "INSERT INTO agor_search (rowid, terms)
+             SELECT rowid * 4 + {k}, CAST(CAST(?2 AS TEXT) AS tsvector) FROM {table} WHERE id = ?1
+             ON CONFLICT (rowid) DO UPDATE SET terms = EXCLUDED.terms"
+        ),
+    };
+    tx.execute(&sql, args![id, terms])?;
+    tx.execute(
+        &format!(
+            "UPDATE agor_search_state SET indexed_to = (SELECT rowid FROM {table} WHERE id = ?1)
+             WHERE source = ?2 AND indexed_to = (SELECT rowid FROM {table} WHERE id = ?1) - 1"
+        ),
+        args![id, table],
+    )?;
+    Ok(())
+}
+
+/// After rows of a source were deleted: SQLite gives the rowids above the highest one left
+/// to the next rows, so the mark comes back down to it (those rows must be indexed anew).
+pub(crate) fn rewind(tx: &dyn Tx, source: Source) -> Result<()> {
+    let table = source.table();
+    tx.execute(
+        &format!(
+            "UPDATE agor_search_state SET indexed_to = (SELECT coalesce(max(rowid), 0) FROM {table})
+             WHERE source = ?1 AND indexed_to > (SELECT coalesce(max(rowid), 0) FROM {table})"
+        ),
+        args![table],
+    )?;
+    Ok(())
+}
+
+/// Drops the document of a DM about to be deleted.
 pub(crate) fn forget_message(tx: &dyn Tx, id: &str) -> Result<()> {
     tx.execute(
         &format!(
@@ -139,9 +181,9 @@ pub(crate) fn hits_sql(dialect: Dialect, viewer: &Viewer<'_>, kind: SearchKind) 
             "agor_search.rank",
         ),
         Dialect::Postgres => (
-            "agor_search.terms @@ CAST(?1 AS tsquery)",
-            "CAST(ts_rank(agor_search.terms, CAST(?1 AS tsquery)) AS DOUBLE PRECISION)",
-            "ts_rank(agor_search.terms, CAST(?1 AS tsquery)) DESC",
+            "agor_search.terms @@ CAST(CAST(?1 AS TEXT) AS tsquery)",
+            "CAST(ts_rank(agor_search.terms, CAST(CAST(?1 AS TEXT) AS tsquery)) AS DOUBLE PRECISION)",
+            "ts_rank(agor_search.terms, CAST(CAST(?1 AS TEXT) AS tsquery)) DESC",
         ),
     };
     let all = viewer.everything;
