@@ -119,14 +119,14 @@ impl ChangeSignal for PgSignal {
 mod tests {
     use super::*;
 
-    /// Runs with `AGOR_TEST_PG` naming a server (scripts/test.sh starts one).
-    #[test]
-    fn a_commit_in_another_session_wakes_the_listener_and_silence_times_out() {
+    /// A fresh schema's URL on the server `AGOR_TEST_PG` names (scripts/test.sh starts one);
+    /// `None` (the test is skipped) without one.
+    fn fresh_schema(name: &str) -> Option<String> {
         let Some(url) = std::env::var("AGOR_TEST_PG").ok().filter(|u| !u.is_empty()) else {
             eprintln!("skipped: AGOR_TEST_PG is not set");
-            return;
+            return None;
         };
-        let schema = format!("signal_{}", std::process::id());
+        let schema = format!("{name}_{}", std::process::id());
         let mut admin = Client::connect(&url, postgres::NoTls).unwrap();
         admin
             .batch_execute(&format!(
@@ -134,7 +134,14 @@ mod tests {
             ))
             .unwrap();
         let sep = if url.contains('?') { '&' } else { '?' };
-        crate::storage::check_change_signal(&format!("{url}{sep}options=-csearch_path%3D{schema}"));
+        Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
+    }
+
+    #[test]
+    fn a_commit_in_another_session_wakes_the_listener_and_silence_times_out() {
+        if let Some(location) = fresh_schema("signal") {
+            crate::storage::check_change_signal(&location);
+        }
     }
 
     /// On PostgreSQL a waiter is never woken for changes that concern others: a DM between
@@ -142,19 +149,9 @@ mod tests {
     #[test]
     fn a_change_for_others_wakes_nobody() {
         use crate::{NewAgent, Store};
-        let Some(url) = std::env::var("AGOR_TEST_PG").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: AGOR_TEST_PG is not set");
+        let Some(location) = fresh_schema("signal_others") else {
             return;
         };
-        let schema = format!("signal_others_{}", std::process::id());
-        let mut admin = Client::connect(&url, postgres::NoTls).unwrap();
-        admin
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let location = format!("{url}{sep}options=-csearch_path%3D{schema}");
         let store = Store::open(&location).unwrap();
         for id in ["me", "a", "b"] {
             store
