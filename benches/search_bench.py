@@ -78,6 +78,7 @@ def fresh(db_arg: str | None, tmp: str, n: int) -> str:
         ["psql", db_arg.split("&options=")[0].split("?options=")[0], "-X", "-q", "-c",
          f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"],
         check=True,
+        env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"},
     )
     return db_arg
 

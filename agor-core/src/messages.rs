@@ -86,7 +86,7 @@ pub(crate) fn insert_row(
         created_at: clock::sql_now(),
     };
     sql::insert(conn, &msg)?;
-    search::index_new(conn, Source::Message, &msg.id, &msg.content)?;
+    search::note_new(conn, Source::Message, &msg.id)?;
     // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
     let to = Audience {
         group: Some(to_group),

@@ -398,7 +398,7 @@ pub(crate) fn add_comment(
         created_at: clock::sql_now(),
     };
     sql::insert_comment(c, &comment)?;
-    search::index_new(c, Source::Comment, &comment.id, &comment.content)?;
+    search::note_new(c, Source::Comment, &comment.id)?;
     Ok(comment)
 }
 
@@ -541,8 +541,7 @@ impl Actor {
                 at: &now,
             };
             sql::insert(c, &created)?;
-            let body = format!("{}\n{}", new.title, new.description);
-            search::index_new(c, Source::Task, &id, &body)?;
+            search::note_new(c, Source::Task, &id)?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per

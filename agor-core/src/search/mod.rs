@@ -3,8 +3,9 @@
 //! syntax on both engines (see [`query`]); hits carry a snippet with the matched words marked.
 //!
 //! The index is agor's own table, never a trigger on the legacy tables: agor indexes what is
-//! new in each source (whoever wrote it) on the way to every search, so rows the legacy
-//! scripts wrote are found too, and those scripts keep writing with any SQLite.
+//! new in each source (whoever wrote it) on the way to every search, in transactions of a few
+//! thousand rows, so rows the legacy scripts wrote are found too, those scripts keep writing
+//! with any SQLite, and a send pays nothing for search.
 
 mod query;
 mod text;
@@ -144,23 +145,21 @@ impl Actor {
                 Dialect::Postgres => parsed.tsquery(),
             };
             let mut all = Vec::new();
-            for &kind in kinds {
-                for row in sql::hits(c, &viewer, kind, &engine_query, limit.into())? {
-                    // A document whose text no longer holds a wanted word is stale (a legacy
-                    // edit, or a deleted row's rowid given to a new one): not a hit.
-                    let tokens = text::tokens(&row.text);
-                    if !tokens.iter().any(|t| parsed.wants(&t.word)) {
-                        continue;
-                    }
-                    all.push(SearchHit {
-                        kind,
-                        snippet: text::snippet(&row.text, |w| parsed.wants(w)),
-                        id: row.id,
-                        parent_id: row.parent,
-                        rank: row.rank,
-                        created_at: row.created_at,
-                    });
+            for (kind, row) in sql::hits(c, &viewer, kinds, &engine_query, limit.into())? {
+                // A document whose text no longer holds a wanted word is stale (a legacy
+                // edit, or a deleted row's rowid given to a new one): not a hit.
+                let tokens = text::tokens(&row.text);
+                if !tokens.iter().any(|t| parsed.wants(&t.word)) {
+                    continue;
                 }
+                all.push(SearchHit {
+                    kind,
+                    snippet: text::snippet(&row.text, |w| parsed.wants(w)),
+                    id: row.id,
+                    parent_id: row.parent,
+                    rank: row.rank,
+                    created_at: row.created_at,
+                });
             }
             Ok(all)
         })?;
@@ -179,25 +178,20 @@ impl crate::Store {
     /// write transaction. A read-only store searches what is indexed already.
     pub(crate) fn catch_up_search_index(&self) -> Result<()> {
         loop {
-            let behind = self.read(|c| {
-                let done = sql::indexed_to(c)?;
-                let mut behind = Vec::new();
-                for source in Source::ALL {
-                    let at = done
-                        .iter()
-                        .find(|(s, _)| s == source.table())
-                        .map_or(0, |(_, n)| *n);
-                    if sql::newest(c, source)? != at {
-                        behind.push((source, at));
-                    }
-                }
-                Ok(behind)
+            let behind: Vec<Source> = self.read_one(|c| {
+                Ok(sql::progress(c)?
+                    .into_iter()
+                    .filter(|(_, done, newest)| done != newest)
+                    .filter_map(|(table, _, _)| {
+                        Source::ALL.into_iter().find(|s| s.table() == table)
+                    })
+                    .collect())
             })?;
             if behind.is_empty() {
                 return Ok(());
             }
             let wrote = self.write(|c| {
-                for &(source, _) in &behind {
+                for &source in &behind {
                     index_chunk(c, source)?;
                 }
                 Ok(())
@@ -211,9 +205,9 @@ impl crate::Store {
     }
 }
 
-/// Indexes a row agor just wrote (see [`sql::put_new`]).
-pub(crate) fn index_new(c: &dyn Tx, source: Source, id: &str, body: &str) -> Result<()> {
-    sql::put_new(c, source, id, &terms(c, body))
+/// Notes a row agor just wrote, so the next search indexes it (see [`sql::note_new`]).
+pub(crate) fn note_new(c: &dyn Tx, source: Source, id: &str) -> Result<()> {
+    sql::note_new(c, source, id)
 }
 
 /// The words of `body` in the form the engine indexes.

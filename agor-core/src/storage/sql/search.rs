@@ -20,6 +20,23 @@ pub(crate) fn indexed_to(tx: &dyn Tx) -> Result<Vec<(String, i64)>> {
     )
 }
 
+/// Each source with how far it is indexed and its highest rowid now, in one statement (one
+/// round trip on a server: it runs before every search).
+pub(crate) fn progress(tx: &dyn Tx) -> Result<Vec<(String, i64, i64)>> {
+    tx.query_map(
+        "SELECT source, indexed_to,
+                CASE source
+                    WHEN 'messages' THEN (SELECT coalesce(max(rowid), 0) FROM messages)
+                    WHEN 'channel_messages' THEN (SELECT coalesce(max(rowid), 0) FROM channel_messages)
+                    WHEN 'tasks' THEN (SELECT coalesce(max(rowid), 0) FROM tasks)
+                    ELSE (SELECT coalesce(max(rowid), 0) FROM task_comments)
+                END
+         FROM agor_search_state",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}
+
 /// The highest rowid of a source (0 when empty): a walk to the end of its rowid index.
 pub(crate) fn newest(tx: &dyn Tx, source: Source) -> Result<i64> {
     tx.query_row(
@@ -79,28 +96,20 @@ pub(crate) fn set_indexed_to(tx: &dyn Tx, source: Source, rowid: i64) -> Result<
     Ok(())
 }
 
-/// Indexes a row just written through agor (its `id`), in the writer's transaction, so
-/// agor's own writes never wait for a search to be found, even where a deleted row's rowid
-/// was given to a new one. The source's mark moves on only when nothing lies between.
-pub(crate) fn put_new(tx: &dyn Tx, source: Source, id: &str, terms: &str) -> Result<()> {
+/// After agor wrote a row (its `id`): on SQLite a row may get the rowid of a deleted one at or
+/// below the source's mark, which the catch-up would then skip; the mark comes back down so
+/// the next search indexes it. PostgreSQL never reuses a rowid (an identity column), and on
+/// SQLite this is a lookup that writes nothing unless a rowid was reused: a write pays no
+/// indexing (one FTS5 segment per commit halved the speed of sends); the next search does it.
+pub(crate) fn note_new(tx: &dyn Tx, source: Source, id: &str) -> Result<()> {
+    if tx.dialect() == Dialect::Postgres {
+        return Ok(());
+    }
     let table = source.table();
-    let k = source as i64;
-    let sql = match tx.dialect() {
-        Dialect::Sqlite => format!(
-            "INSERT OR REPLACE INTO agor_search (rowid, terms)
-             SELECT rowid * 4 + {k}, ?2 FROM {table} WHERE id = ?1"
-        ),
-        Dialect::Postgres => format!(
-            "INSERT INTO agor_search (rowid, terms)
-             SELECT rowid * 4 + {k}, CAST(CAST(?2 AS TEXT) AS tsvector) FROM {table} WHERE id = ?1
-             ON CONFLICT (rowid) DO UPDATE SET terms = EXCLUDED.terms"
-        ),
-    };
-    tx.execute(&sql, args![id, terms])?;
     tx.execute(
         &format!(
-            "UPDATE agor_search_state SET indexed_to = (SELECT rowid FROM {table} WHERE id = ?1)
-             WHERE source = ?2 AND indexed_to = (SELECT rowid FROM {table} WHERE id = ?1) - 1"
+            "UPDATE agor_search_state SET indexed_to = (SELECT rowid FROM {table} WHERE id = ?1) - 1
+             WHERE source = ?2 AND indexed_to >= (SELECT rowid FROM {table} WHERE id = ?1)"
         ),
         args![id, table],
     )?;
@@ -143,16 +152,27 @@ pub(crate) struct Row {
     pub rank: f64,
 }
 
-/// The best `limit` documents of one kind matching `query` (in the engine's form) that the
-/// viewer may read, best first.
+/// The best `limit` documents of each of `kinds` matching `query` (in the engine's form) that
+/// the viewer may read, best first within each kind: one statement for every kind.
 pub(crate) fn hits(
     tx: &dyn Tx,
     viewer: &Viewer<'_>,
-    kind: SearchKind,
+    kinds: &[SearchKind],
     query: &str,
     limit: i64,
-) -> Result<Vec<Row>> {
-    let sql = hits_sql(tx.dialect(), viewer, kind);
+) -> Result<Vec<(SearchKind, Row)>> {
+    let dialect = tx.dialect();
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|&k| {
+            format!(
+                "SELECT * FROM ({}) AS {}",
+                hits_sql(dialect, viewer, k),
+                k.as_str()
+            )
+        })
+        .collect();
+    let sql = parts.join("\nUNION ALL\n");
     let params: Vec<Param<'_>> = vec![
         query.into(),
         limit.into(),
@@ -160,13 +180,22 @@ pub(crate) fn hits(
         viewer.group.into(),
     ];
     tx.query_map(&sql, &params, |r| {
-        Ok(Row {
-            id: lenient::text(r, 0)?,
-            parent: lenient::opt_text(r, 1)?,
-            text: lenient::text(r, 2)?,
-            created_at: lenient::timestamp(r, 3)?,
-            rank: r.get(4)?,
-        })
+        let kind = match r.get::<i64>(0)? {
+            0 => SearchKind::Message,
+            1 => SearchKind::Post,
+            2 => SearchKind::Task,
+            _ => SearchKind::Comment,
+        };
+        Ok((
+            kind,
+            Row {
+                id: lenient::text(r, 1)?,
+                parent: lenient::opt_text(r, 2)?,
+                text: lenient::text(r, 3)?,
+                created_at: lenient::timestamp(r, 4)?,
+                rank: r.get(5)?,
+            },
+        ))
     })
 }
 
@@ -224,7 +253,7 @@ pub(crate) fn hits_sql(dialect: Dialect, viewer: &Viewer<'_>, kind: SearchKind) 
     let source = kind.source() as i64;
     // `?3`/`?4` stay referenced for tier 0 too, so every statement takes the same parameters.
     format!(
-        "SELECT {select}, {rank} FROM agor_search JOIN {join}
+        "SELECT {source} AS kind, {select}, {rank} AS rank FROM agor_search JOIN {join}
          WHERE {matches} AND agor_search.rowid % 4 = {source} AND {visible}
            AND CAST(?3 AS TEXT) IS NOT NULL AND CAST(?4 AS TEXT) IS NOT NULL
          ORDER BY {order}, agor_search.rowid DESC LIMIT ?2"
