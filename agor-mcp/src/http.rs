@@ -17,6 +17,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
 use rmcp::transport::StreamableHttpServerConfig;
 
+use crate::jsonrpc;
 use crate::server::{AgorServer, Identity};
 
 /// The agent a request's secret belongs to, put in the request's extensions by [`authenticate`].
@@ -126,62 +127,26 @@ async fn check_body(State(max): State<usize>, request: Request, next: Next) -> R
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        return json_rpc_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            -32600,
-            &format!("the request is over the server's limit of {max} bytes (--max-request-bytes)"),
-        );
+        let rejected = jsonrpc::Rejected {
+            code: jsonrpc::INVALID_REQUEST,
+            message: format!(
+                "the request is over the server's limit of {max} bytes (--max-request-bytes)"
+            ),
+        };
+        return json_rpc_error(StatusCode::PAYLOAD_TOO_LARGE, &rejected);
     };
-    let message: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return json_rpc_error(
-                StatusCode::BAD_REQUEST,
-                -32700,
-                &format!("parse error: the body is not JSON ({e})"),
-            )
-        }
-    };
-    let messages = match &message {
-        serde_json::Value::Array(batch) => batch.iter().collect(),
-        one => vec![one],
-    };
-    if let Some(problem) = messages.iter().find_map(|m| json_rpc_problem(m)) {
-        return json_rpc_error(
-            StatusCode::BAD_REQUEST,
-            -32600,
-            &format!("invalid request: {problem}"),
-        );
+    if let Err(rejected) = jsonrpc::check(&bytes) {
+        return json_rpc_error(StatusCode::BAD_REQUEST, &rejected);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
 
-/// What keeps `m` from being a JSON-RPC 2.0 request, notification or response.
-fn json_rpc_problem(m: &serde_json::Value) -> Option<&'static str> {
-    let Some(m) = m.as_object() else {
-        return Some("a message is a JSON object");
-    };
-    if m.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
-        return Some("\"jsonrpc\" must be \"2.0\"");
-    }
-    let request = m.get("method").is_some_and(|v| v.is_string());
-    let response = m.contains_key("id") && (m.contains_key("result") || m.contains_key("error"));
-    (!request && !response).then_some(
-        "a message needs a string \"method\" (or is a response with \"result\" or \"error\")",
-    )
-}
-
-fn json_rpc_error(status: StatusCode, code: i64, message: &str) -> Response {
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": { "code": code, "message": message },
-    });
+fn json_rpc_error(status: StatusCode, rejected: &jsonrpc::Rejected) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
+        rejected.response().to_string(),
     )
         .into_response()
 }

@@ -15,6 +15,7 @@
 
 mod args;
 mod http;
+mod jsonrpc;
 mod server;
 mod tools;
 

@@ -105,15 +105,79 @@ impl ServerHandler for AgorServer {
     }
 }
 
-/// Serves one agent (or the operator) on stdin/stdout until the client closes them.
+/// Serves one agent (or the operator) on stdin/stdout until the client closes stdin. Each line
+/// is checked first (see [`crate::jsonrpc`]): a bad one is answered with a JSON-RPC error on
+/// stdout and the session goes on; good ones reach the MCP session through a pipe.
 pub(crate) async fn serve_stdio(server: AgorServer) -> Result<(), String> {
-    let running = server
-        .serve(rmcp::transport::stdio())
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let (ours, sdk) = tokio::io::duplex(1 << 16);
+    let (sdk_in, sdk_out) = tokio::io::split(sdk);
+    let (from_sdk, mut to_sdk) = tokio::io::split(ours);
+    // The session starts by waiting for the client's `initialize`, which comes through the
+    // loop below: so it runs on a task of its own.
+    let session = tokio::spawn(async move {
+        let running = server
+            .serve((sdk_in, sdk_out))
+            .await
+            .map_err(|e| format!("the MCP session did not start: {e}"))?;
+        running
+            .waiting()
+            .await
+            .map(drop)
+            .map_err(|e| format!("the MCP session ended abnormally: {e}"))
+    });
+    // One writer owns stdout: the session's answers and our rejections, whole lines each.
+    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let rejections = lines_tx.clone();
+    let answers = tokio::spawn(async move {
+        let mut from_sdk = BufReader::new(from_sdk).lines();
+        while let Ok(Some(line)) = from_sdk.next_line().await {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let writer = tokio::spawn(async move {
+        let mut stdout = tokio::io::stdout();
+        while let Some(line) = lines_rx.recv().await {
+            let written = async {
+                stdout.write_all(line.as_bytes()).await?;
+                stdout.write_all(b"\n").await?;
+                stdout.flush().await
+            };
+            if written.await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = stdin.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match crate::jsonrpc::check(line.as_bytes()) {
+            Ok(()) => {
+                let forwarded = async {
+                    to_sdk.write_all(line.as_bytes()).await?;
+                    to_sdk.write_all(b"\n").await
+                };
+                if forwarded.await.is_err() {
+                    break;
+                }
+            }
+            Err(rejected) => {
+                let _ = rejections.send(rejected.response().to_string());
+            }
+        }
+    }
+    // End of input: the session sees its input close and ends; then the writer drains.
+    let _ = to_sdk.shutdown().await;
+    drop(rejections);
+    let ended = session
         .await
-        .map_err(|e| format!("the MCP session did not start: {e}"))?;
-    running
-        .waiting()
-        .await
-        .map(drop)
-        .map_err(|e| format!("the MCP session ended abnormally: {e}"))
+        .map_err(|e| format!("the MCP session failed: {e}"))?;
+    let _ = answers.await;
+    let _ = writer.await;
+    ended
 }

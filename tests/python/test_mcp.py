@@ -198,6 +198,29 @@ def test_failures_are_tool_errors_and_the_server_keeps_serving(store: agor.Store
     assert store.as_agent("mgr-1").inbox() == []
 
 
+def test_stdio_answers_malformed_lines_and_keeps_serving(store: agor.Store) -> None:
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}}
+    lines = [
+        "this is not json",
+        json.dumps(init),
+        json.dumps({"jsonrpc": "1.0", "id": 9, "method": "ping"}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json.dumps(call),
+    ]
+    p = subprocess.run(
+        [AGOR, "mcp", "--db", location(store), "--agent", "dev-1"],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    answers = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [a.get("error", {}).get("code") for a in answers if "error" in a] == [-32700, -32600]
+    assert "not JSON" in answers[0]["error"]["message"]
+    whoami = next(a for a in answers if a.get("id") == 2)
+    assert whoami["result"]["structuredContent"]["result"]["id"] == "dev-1"
+
+
 def test_without_an_agent_the_stdio_server_is_the_operators(store: agor.Store) -> None:
     async def go() -> None:
         async with stdio_session(location(store), None) as op:
