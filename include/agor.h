@@ -82,6 +82,11 @@
 #define AGOR_WAIT_FOREVER -1
 
 /**
+ * Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour.
+ */
+#define AGOR_DEFAULT_TTL 0
+
+/**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
  * `agor_last_error_message()` returns. Codes 1-99 mirror the core's error kinds; codes from
  * 100 are raised at the C boundary itself.
@@ -922,6 +927,52 @@ agor_status agor_search(const agor_actor *actor,
                         const char *kinds,
                         uint32_t limit,
                         char **out_hits);
+
+/**
+ * Reserves the path globs in `paths` (one per line), exclusive unless `shared`, for
+ * `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour), with an optional `reason`, all
+ * or none. A conflicting reservation of another agent of the group is
+ * `AGOR_ALREADY_CLAIMED`, the message naming the holder and the paths. `*out_reservations`
+ * (may be NULL) receives the reservations as a JSON array of `{"id", "agent_id",
+ * "group_id", "pattern", "exclusive", "reason", "created_at", "expires_at_ms"}`.
+ *
+ * Ownership: the caller frees `*out_reservations` with `agor_string_free`.
+ */
+agor_status agor_reserve(const agor_actor *actor,
+                         const char *paths,
+                         bool shared,
+                         uint32_t ttl_secs,
+                         const char *reason,
+                         char **out_reservations);
+
+/**
+ * Extends the actor's reservations (`ids` one per line, or NULL for all) to `ttl_secs` from
+ * now; `*out_reservations` (may be NULL) receives them as a JSON array (as `agor_reserve`).
+ * An id that is not a live reservation of the actor is `AGOR_NOT_FOUND`.
+ *
+ * Ownership: the caller frees `*out_reservations` with `agor_string_free`.
+ */
+agor_status agor_renew_reservations(const agor_actor *actor,
+                                    const char *ids,
+                                    uint32_t ttl_secs,
+                                    char **out_reservations);
+
+/**
+ * Releases the actor's reservations (`ids` one per line, or NULL for all); `*out_count` (may
+ * be NULL) receives how many. An unknown id is `AGOR_NOT_FOUND` and nothing is released.
+ */
+agor_status agor_release_reservations(const agor_actor *actor, const char *ids, size_t *out_count);
+
+/**
+ * Live reservations of the actor's group, as a JSON array (as `agor_reserve`): of one agent
+ * (`agent_id`, or NULL) and/or covering `path` (or NULL).
+ *
+ * Ownership: `*out_reservations` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_reservations(const agor_actor *actor,
+                              const char *agent_id,
+                              const char *path,
+                              char **out_reservations);
 
 /**
  * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`

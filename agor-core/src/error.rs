@@ -19,6 +19,8 @@ pub enum ObjectKind {
     Task,
     /// A dead letter.
     DeadLetter,
+    /// A file reservation.
+    Reservation,
 }
 
 impl ObjectKind {
@@ -30,6 +32,7 @@ impl ObjectKind {
             ObjectKind::Channel => "channel",
             ObjectKind::Task => "task",
             ObjectKind::DeadLetter => "dead letter",
+            ObjectKind::Reservation => "reservation",
         }
     }
 }
@@ -85,6 +88,26 @@ pub enum Error {
         expected: i64,
         /// The version to retry with.
         current_version: i64,
+    },
+
+    /// Another agent holds a reservation that conflicts with the one asked for (its kind is
+    /// [`ErrorKind::AlreadyClaimed`]: someone else holds it).
+    #[error(
+        "{path} is reserved by {holder} ({pattern}, {}){}",
+        if *exclusive { "exclusive" } else { "shared" },
+        reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+    )]
+    Reserved {
+        /// The path asked for.
+        path: String,
+        /// The agent holding the conflicting reservation.
+        holder: String,
+        /// Its pattern.
+        pattern: String,
+        /// Whether it is exclusive.
+        exclusive: bool,
+        /// Its reason.
+        reason: Option<String>,
     },
 
     /// Another worker holds the task.
@@ -261,7 +284,7 @@ pub enum ErrorKind {
     PermissionDenied,
     /// [`Error::Conflict`].
     Conflict,
-    /// [`Error::AlreadyClaimed`].
+    /// [`Error::AlreadyClaimed`] and [`Error::Reserved`].
     AlreadyClaimed,
     /// [`Error::Lease`].
     Lease,
@@ -324,7 +347,7 @@ impl Error {
             Error::Ambiguous { .. } => ErrorKind::Ambiguous,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::Conflict { .. } => ErrorKind::Conflict,
-            Error::AlreadyClaimed { .. } => ErrorKind::AlreadyClaimed,
+            Error::AlreadyClaimed { .. } | Error::Reserved { .. } => ErrorKind::AlreadyClaimed,
             Error::Lease { .. } => ErrorKind::Lease,
             Error::RecipientUnavailable { .. } => ErrorKind::RecipientUnavailable,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,

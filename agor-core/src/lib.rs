@@ -53,6 +53,7 @@ mod liveness;
 mod messages;
 mod numbers;
 pub mod ops;
+mod reservations;
 pub mod rules;
 mod search;
 mod storage;
@@ -78,6 +79,7 @@ pub use numbers::{
     Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
+pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
 pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};

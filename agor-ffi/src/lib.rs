@@ -34,6 +34,8 @@ mod dependencies;
 
 mod changes;
 
+mod reservations;
+
 mod ops;
 
 mod status;

@@ -333,6 +333,59 @@ impl Actor {
         self.call(py, |a| a.changes(since, n))
     }
 
+    /// Reserves path globs before editing them: exclusive unless `shared`, for `ttl` seconds
+    /// (None: an hour), all or none. A conflicting reservation of another agent of the group
+    /// raises `AlreadyClaimedError` naming the holder and paths. Returns the `Reservation`s.
+    #[pyo3(signature = (paths, shared=false, ttl=None, reason=None))]
+    fn reserve<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<String>,
+        shared: bool,
+        ttl: Option<Bound<'py, PyAny>>,
+        reason: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let secs = crate::count(py, core::Count::LeaseSecs, ttl.as_ref())?
+            .unwrap_or(core::DEFAULT_RESERVATION_SECS);
+        self.call(py, |a| a.reserve(&paths, !shared, secs, reason.as_deref()))
+    }
+
+    /// Extends this agent's reservations (`ids`, None: all) to `ttl` seconds from now.
+    #[pyo3(signature = (ids=None, ttl=None))]
+    fn renew_reservations<'py>(
+        &self,
+        py: Python<'py>,
+        ids: Option<Vec<String>>,
+        ttl: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let secs = crate::count(py, core::Count::LeaseSecs, ttl.as_ref())?
+            .unwrap_or(core::DEFAULT_RESERVATION_SECS);
+        let ids = ids.unwrap_or_default();
+        self.call(py, |a| a.renew_reservations(&ids, secs))
+    }
+
+    /// Releases this agent's reservations (`ids`, None: all); returns how many.
+    #[pyo3(signature = (ids=None))]
+    fn release_reservations<'py>(
+        &self,
+        py: Python<'py>,
+        ids: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ids = ids.unwrap_or_default();
+        self.call(py, |a| a.release_reservations(&ids))
+    }
+
+    /// Live reservations of this agent's group: of one agent, and/or covering `path`.
+    #[pyo3(signature = (agent_id=None, path=None))]
+    fn reservations<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: Option<String>,
+        path: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.reservations(agent_id.as_deref(), path.as_deref()))
+    }
+
     /// Full-text search of what this agent may read: `query` in FTS5 syntax (words,
     /// `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, parentheses), `kinds` a list of `message`,
     /// `post`, `task`, `comment` (None: all), `limit` 1 to `MAX_LIMIT` (None: 20). Returns

@@ -377,6 +377,30 @@ record! {
 }
 
 record! {
+    /// A file reservation: an advisory lease on a path glob, exclusive or shared.
+    Reservation wraps core::Reservation;
+    repr [agent_id, pattern, exclusive];
+    {
+        /// Its id (renew and release take it).
+        id,
+        /// Who holds it.
+        agent_id,
+        /// The holder's group.
+        group_id,
+        /// The path glob.
+        pattern,
+        /// Exclusive, or shared with other shared holders.
+        exclusive,
+        /// Why.
+        reason,
+        /// When it was first taken (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+        /// When it lapses unless renewed (Unix milliseconds).
+        expires_at_ms,
+    }
+}
+
+record! {
     /// One search result: what was found, a snippet with the matched words in `**`, its rank.
     SearchHit wraps core::SearchHit;
     repr [kind, id, snippet];
@@ -646,6 +670,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AuditEntry>()?;
     m.add_class::<TokenInfo>()?;
     m.add_class::<SearchHit>()?;
+    m.add_class::<Reservation>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;
     m.add_class::<Task>()?;

@@ -175,6 +175,21 @@ class Actor:
     def heartbeat(self) -> Heartbeat: ...
     def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def reserve(
+        self,
+        paths: List[str],
+        shared: bool = False,
+        ttl: Optional[int] = 3600,
+        reason: Optional[str] = None,
+    ) -> List[Reservation]:
+        """Reserve path globs (exclusive unless ``shared``), all or none; a conflict raises
+        ``AlreadyClaimedError`` naming the holder."""
+    def renew_reservations(self, ids: Optional[List[str]] = None, ttl: Optional[int] = 3600) -> List[Reservation]:
+        """Extend this agent's reservations (``ids``, None: all) to ``ttl`` seconds from now."""
+    def release_reservations(self, ids: Optional[List[str]] = None) -> int:
+        """Release this agent's reservations (``ids``, None: all); returns how many."""
+    def reservations(self, agent_id: Optional[str] = None, path: Optional[str] = None) -> List[Reservation]:
+        """Live reservations of this agent's group: of one agent, and/or covering ``path``."""
     def search(
         self, query: str, kinds: Optional[List[str]] = None, limit: Optional[int] = 20
     ) -> List[SearchHit]:
@@ -434,6 +449,27 @@ class Change(_Record):
     def channel_id(self) -> Optional[str]: ...
     @property
     def created_at(self) -> str: ...
+
+@final
+class Reservation(_Record):
+    """A file reservation: an advisory lease on a path glob."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def group_id(self) -> str: ...
+    @property
+    def pattern(self) -> str: ...
+    @property
+    def exclusive(self) -> bool: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def expires_at_ms(self) -> int: ...
 
 @final
 class SearchHit(_Record):

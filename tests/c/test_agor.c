@@ -450,6 +450,36 @@ static void test_search(agor_store *store) {
     agor_actor_free(dev);
 }
 
+/* File reservations: exclusive conflicts name the holder, all or none, own ones only. */
+static void test_reservations(agor_store *store) {
+    agor_actor *dev1 = NULL;
+    agor_actor *mgr = NULL;
+    char *json = NULL;
+    size_t released = 99;
+
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev1));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_reserve(dev1, "src/*\ndocs/a.md\n", false, AGOR_DEFAULT_TTL, "refactor", &json));
+    CHECK(contains(json, "\"pattern\":\"src/*\"") && contains(json, "\"pattern\":\"docs/a.md\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_reserve(mgr, "lib/x.rs\nsrc/main.rs", false, 60, NULL, NULL), AGOR_ALREADY_CLAIMED);
+    CHECK(contains(agor_last_error_message(), "reserved by dev-1"));
+    CHECK_OK(agor_reservations(mgr, "mgr-1", NULL, &json));
+    CHECK(json != NULL && strcmp(json, "[]") == 0);
+    agor_string_free(json);
+    CHECK_OK(agor_reservations(mgr, NULL, "src/main.rs", &json));
+    CHECK(contains(json, "\"agent_id\":\"dev-1\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_release_reservations(mgr, "no-such-id", &released), AGOR_NOT_FOUND);
+    CHECK_OK(agor_renew_reservations(dev1, NULL, 120, NULL));
+    CHECK_STATUS(agor_reserve(dev1, NULL, false, 60, NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_reserve(dev1, "x", false, 999999, NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK_OK(agor_release_reservations(dev1, NULL, &released));
+    CHECK(released == 2);
+    agor_actor_free(dev1);
+    agor_actor_free(mgr);
+}
+
 /* Secrets for the MCP server's HTTP transport: issued as plain text once, listed only by
  * fingerprint, revoked by agent; an agent may not issue one through agor_call. */
 static void test_tokens(agor_store *store) {
@@ -740,6 +770,7 @@ int main(int argc, char **argv) {
     test_changes_and_wait(store);
     test_tokens(store);
     test_search(store);
+    test_reservations(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

@@ -721,3 +721,20 @@ def test_token_issue_list_revoke(team):
     assert [t["agent_id"] for t in listed] == ["dev-1"] and secret not in json.dumps(listed)
     assert "revoked 1 secret of dev-1" in team.ok("token", "revoke", "dev-1")
     assert "not found" in team.fails(5, "token", "issue", "ghost")
+
+
+def test_reserve_release_and_reservations(team):
+    out = team.ok("reserve", "src/*", "--reason", "refactor", agent="dev-1")
+    assert "src/*" in out and "exclusive" in out and "refactor" in out
+    err = team.fails(3, "reserve", "src/main.rs", agent="dev-2")
+    assert "reserved by dev-1" in err and "src/main.rs" in err
+    shared = team.json("reserve", "Cargo.lock", "--shared", "--ttl", "60", agent="dev-2")
+    assert shared[0]["exclusive"] is False
+    listed = team.json("reservations", "--path", "src/lib.rs", agent="mgr-1")
+    assert [r["agent_id"] for r in listed] == ["dev-1"]
+    renewed = team.json("reserve", "--renew", "--ttl", "7200", agent="dev-1")
+    assert [r["pattern"] for r in renewed] == ["src/*"]
+    assert "released 1 reservation" in team.ok("release", agent="dev-1")
+    assert team.ok("reservations", "--agent", "dev-1", agent="dev-1").strip() == "no reservations"
+    team.fails(2, "reserve", agent="dev-1")
+    assert "lease" in team.fails(2, "reserve", "x", "--ttl", "0", agent="dev-1")

@@ -298,6 +298,39 @@ pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
+pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let rows: Vec<agor_core::Reservation> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no reservations"))?);
+    }
+    let now_ms = unix_now() * 1000;
+    for r in &rows {
+        let kind = if r.exclusive { "exclusive" } else { "shared" };
+        let left = (r.expires_at_ms - now_ms).max(0) / 1000;
+        say!(
+            t,
+            "{} {} {} {} {} {}",
+            tm::id(short_id(&r.id)),
+            &r.pattern,
+            tm::name(&r.agent_id),
+            kind,
+            tm::dim(format!("{left}s left")),
+            r.reason.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let n: usize = typed(v)?;
+    let noun = if n == 1 {
+        "reservation"
+    } else {
+        "reservations"
+    };
+    Ok(say!(t, "released {} {}", n, noun)?)
+}
+
 /// The secret alone on its line, so `TOKEN=$(btmsg token issue dev-1)` captures it.
 pub fn secret(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let secret: String = typed(v)?;

@@ -438,6 +438,48 @@ pub const COMMANDS: &[CommandDef] = &[
             let path = p.required(&["file"], "backup file")?;
             job(R::Backup(a::Backup { path }), show::backup)
         }),
+    CommandDef::new("reserve", Who::Agent, &["reserve", "renew_reservations"], "path=* shared ttl= reason= renew id=*")
+        .usage(&[
+            "reserve <path-glob>… [--shared] [--ttl S] [--reason TEXT]",
+            "reserve --renew [--id ID]… [--ttl S]",
+        ])
+        .about(
+            "reserve files before editing them (exclusive unless --shared, default an hour), all \
+             or none; --renew extends yours (the given ids, or all)",
+        )
+        .build(|p| {
+            let ttl_secs = p.count("ttl", agor_core::Count::LeaseSecs)?.map(i64::from);
+            if p.flag("renew") {
+                let ids = p.values("id")?;
+                return job(R::RenewReservations(a::RenewReservations { ids, ttl_secs }), show::reservations);
+            }
+            let mut paths = p.values("path")?;
+            while let Some(path) = p.positional("path")? {
+                paths.push(path);
+            }
+            if paths.is_empty() {
+                return Err(UsageError::new("missing path to reserve"));
+            }
+            let r = a::Reserve { paths, shared: p.flag("shared"), ttl_secs, reason: p.value("reason")? };
+            job(R::Reserve(r), show::reservations)
+        }),
+    CommandDef::new("release", Who::Agent, &["release_reservations"], "id=*")
+        .usage(&["release [<reservation-id>…]"])
+        .about("release your file reservations (the given ids, or all)")
+        .build(|p| {
+            let mut ids = p.values("id")?;
+            while let Some(id) = p.positional("reservation id")? {
+                ids.push(id);
+            }
+            job(R::ReleaseReservations(a::ReleaseReservations { ids }), show::released)
+        }),
+    CommandDef::new("reservations", Who::Agent, &["reservations"], "agent= path=")
+        .usage(&["reservations [--agent ID] [--path PATH]"])
+        .about("live file reservations of your group, of one agent and/or covering a path")
+        .build(|p| {
+            let r = a::Reservations { agent_id: p.value("agent")?, path: p.value("path")? };
+            job(R::Reservations(r), show::reservations)
+        }),
     CommandDef::new("search", Who::Agent, &["search"], "query= kind=* limit=")
         .usage(&["search <query…> [--kind K]… [--limit N]"])
         .about(

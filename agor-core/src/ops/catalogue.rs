@@ -427,6 +427,33 @@ operations! {
         #[serde(default)] timeout_secs: Option<f64>,
     } -> Vec<crate::Change> => |c, r| c.agent()?.wait(&r.kinds, r.since, crate::wait_timeout(r.timeout_secs)?);
 
+    // --- file reservations -------------------------------------------------------------------
+    /// Reserve path globs before editing them, exclusive (default) or shared, for `ttl_secs`
+    /// (default 3600), all or none: a conflicting reservation of another agent of the group
+    /// is refused (already_claimed) naming the holder and the paths.
+    reserve: Reserve, Agent {
+        paths: Vec<String>,
+        #[serde(default)] shared: bool,
+        /// 1..=86400; absent: 3600.
+        #[serde(default)] ttl_secs: Option<i64>,
+        #[serde(default)] reason: Option<String>,
+    } -> Vec<crate::Reservation> => |c, r| c.agent()?.reserve(&r.paths, !r.shared, count(Count::LeaseSecs, r.ttl_secs, crate::DEFAULT_RESERVATION_SECS)?, r.reason.as_deref());
+    /// Extend your reservations (the given ids, or all) to `ttl_secs` from now.
+    renew_reservations: RenewReservations, Agent {
+        #[serde(default)] ids: Vec<String>,
+        /// 1..=86400; absent: 3600.
+        #[serde(default)] ttl_secs: Option<i64>,
+    } -> Vec<crate::Reservation> => |c, r| c.agent()?.renew_reservations(&r.ids, count(Count::LeaseSecs, r.ttl_secs, crate::DEFAULT_RESERVATION_SECS)?);
+    /// Release your reservations (the given ids, or all); returns how many.
+    release_reservations: ReleaseReservations, Agent {
+        #[serde(default)] ids: Vec<String>,
+    } -> usize => |c, r| c.agent()?.release_reservations(&r.ids);
+    /// Live reservations of your group: of one agent, and/or covering a path.
+    reservations: Reservations, Agent {
+        #[serde(default)] agent_id: Option<String>,
+        #[serde(default)] path: Option<String>,
+    } -> Vec<crate::Reservation> => |c, r| c.agent()?.reservations(r.agent_id.as_deref(), r.path.as_deref());
+
     // --- search ----------------------------------------------------------------------------
     /// Full-text search over what the actor may read (its DMs, its channels' posts, its
     /// group's tasks and comments): FTS5 syntax (words, "phrases", prefix*, AND, OR, NOT,

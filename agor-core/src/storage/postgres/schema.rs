@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "full-text search",
         sql: include_str!("schema/0005_search.sql"),
     },
+    Migration {
+        version: 6,
+        name: "file reservations",
+        sql: include_str!("schema/0006_reservations.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -11,6 +11,7 @@ pub(crate) mod ids;
 pub(crate) mod leases;
 pub(crate) mod liveness;
 pub(crate) mod messages;
+pub(crate) mod reservations;
 pub(crate) mod search;
 pub(crate) mod tasks;
 pub(crate) mod tokens;

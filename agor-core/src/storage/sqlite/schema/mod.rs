@@ -66,6 +66,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "full-text search",
         apply: |conn| conn.execute_batch(include_str!("0009_search.sql")),
     },
+    Migration {
+        version: 10,
+        name: "file reservations",
+        apply: |conn| conn.execute_batch(include_str!("0010_reservations.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

@@ -1,0 +1,111 @@
+//! File reservations through an actor handle: advisory leases on path globs that coding agents
+//! take before editing files. Lists of paths or ids are passed as one string, one per line.
+
+use std::ffi::c_char;
+
+use crate::boundary::{optional_text, text, FfiError};
+use crate::status::agor_status;
+use crate::store::{agor_actor, query, update};
+
+/// Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour.
+pub const AGOR_DEFAULT_TTL: u32 = 0;
+
+fn lines(list: &str) -> Vec<String> {
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn ttl(secs: u32) -> u32 {
+    if secs == AGOR_DEFAULT_TTL {
+        agor_core::DEFAULT_RESERVATION_SECS
+    } else {
+        secs
+    }
+}
+
+/// Reserves the path globs in `paths` (one per line), exclusive unless `shared`, for
+/// `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour), with an optional `reason`, all
+/// or none. A conflicting reservation of another agent of the group is
+/// `AGOR_ALREADY_CLAIMED`, the message naming the holder and the paths. `*out_reservations`
+/// (may be NULL) receives the reservations as a JSON array of `{"id", "agent_id",
+/// "group_id", "pattern", "exclusive", "reason", "created_at", "expires_at_ms"}`.
+///
+/// Ownership: the caller frees `*out_reservations` with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_reserve(
+    actor: Option<&agor_actor>,
+    paths: *const c_char,
+    shared: bool,
+    ttl_secs: u32,
+    reason: *const c_char,
+    out_reservations: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_reservations, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let paths = lines(unsafe { text(paths, "paths") }?);
+        // SAFETY: as above.
+        let reason = unsafe { optional_text(reason, "reason") }?;
+        Ok(me.reserve(&paths, !shared, ttl(ttl_secs), reason)?)
+    })
+}
+
+/// Extends the actor's reservations (`ids` one per line, or NULL for all) to `ttl_secs` from
+/// now; `*out_reservations` (may be NULL) receives them as a JSON array (as `agor_reserve`).
+/// An id that is not a live reservation of the actor is `AGOR_NOT_FOUND`.
+///
+/// Ownership: the caller frees `*out_reservations` with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_renew_reservations(
+    actor: Option<&agor_actor>,
+    ids: *const c_char,
+    ttl_secs: u32,
+    out_reservations: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_reservations, |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let ids = unsafe { optional_text(ids, "ids") }?
+            .map(lines)
+            .unwrap_or_default();
+        Ok(me.renew_reservations(&ids, ttl(ttl_secs))?)
+    })
+}
+
+/// Releases the actor's reservations (`ids` one per line, or NULL for all); `*out_count` (may
+/// be NULL) receives how many. An unknown id is `AGOR_NOT_FOUND` and nothing is released.
+#[no_mangle]
+pub unsafe extern "C" fn agor_release_reservations(
+    actor: Option<&agor_actor>,
+    ids: *const c_char,
+    out_count: Option<&mut usize>,
+) -> agor_status {
+    update(actor, out_count, |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let ids = unsafe { optional_text(ids, "ids") }?
+            .map(lines)
+            .unwrap_or_default();
+        Ok(me.release_reservations(&ids)?)
+    })
+}
+
+/// Live reservations of the actor's group, as a JSON array (as `agor_reserve`): of one agent
+/// (`agent_id`, or NULL) and/or covering `path` (or NULL).
+///
+/// Ownership: `*out_reservations` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_reservations(
+    actor: Option<&agor_actor>,
+    agent_id: *const c_char,
+    path: *const c_char,
+    out_reservations: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(actor, out_reservations, "out_reservations", |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let agent = unsafe { optional_text(agent_id, "agent_id") }?;
+        // SAFETY: as above.
+        let path = unsafe { optional_text(path, "path") }?;
+        Ok::<_, FfiError>(me.reservations(agent, path)?)
+    })
+}
