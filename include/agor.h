@@ -975,6 +975,31 @@ agor_status agor_reservations(const agor_actor *actor,
                               char **out_reservations);
 
 /**
+ * Records one model request of the actor: `input_tokens` and `output_tokens` (0 or more),
+ * `cost_usd` (0 or more, finite), `model`, and the task it served (`task_id`, or NULL).
+ * `*out_record` (may be NULL) receives it as JSON `{"id", "agent_id", "task_id", "model",
+ * "input_tokens", "output_tokens", "cost_usd", "created_at"}`.
+ *
+ * Ownership: the caller frees `*out_record` with `agor_string_free`.
+ */
+agor_status agor_record_usage(const agor_actor *actor,
+                              int64_t input_tokens,
+                              int64_t output_tokens,
+                              double cost_usd,
+                              const char *model,
+                              const char *task_id,
+                              char **out_record);
+
+/**
+ * Usage summed `by` `"agent"`, `"task"` or `"group"` (NULL: agent) over the actor's group
+ * (tier 0: every group), biggest cost first, as a JSON array of `{"key", "input_tokens",
+ * "output_tokens", "cost_usd", "requests"}`.
+ *
+ * Ownership: `*out_summary` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_usage_summary(const agor_actor *actor, const char *by, char **out_summary);
+
+/**
  * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
  * (see `agor_operations` for every name and its JSON Schema).
  *

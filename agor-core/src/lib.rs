@@ -61,6 +61,7 @@ mod store;
 mod tasks;
 mod text;
 mod tokens;
+mod usage;
 
 pub use agents::{
     default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
@@ -92,3 +93,4 @@ pub use text::{
     MAX_TAGS, MAX_TITLE_BYTES,
 };
 pub use tokens::{TokenInfo, TOKEN_PREFIX};
+pub use usage::{UsageBy, UsageRecord, UsageSummary};

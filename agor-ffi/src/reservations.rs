@@ -1,5 +1,6 @@
-//! File reservations through an actor handle: advisory leases on path globs that coding agents
-//! take before editing files. Lists of paths or ids are passed as one string, one per line.
+//! The agent's own lifecycle through an actor handle: file reservations (advisory leases on
+//! path globs that coding agents take before editing files; lists of paths or ids are passed
+//! as one string, one per line) and usage and cost reports.
 
 use std::ffi::c_char;
 
@@ -107,5 +108,51 @@ pub unsafe extern "C" fn agor_reservations(
         // SAFETY: as above.
         let path = unsafe { optional_text(path, "path") }?;
         Ok::<_, FfiError>(me.reservations(agent, path)?)
+    })
+}
+
+/// Records one model request of the actor: `input_tokens` and `output_tokens` (0 or more),
+/// `cost_usd` (0 or more, finite), `model`, and the task it served (`task_id`, or NULL).
+/// `*out_record` (may be NULL) receives it as JSON `{"id", "agent_id", "task_id", "model",
+/// "input_tokens", "output_tokens", "cost_usd", "created_at"}`.
+///
+/// Ownership: the caller frees `*out_record` with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_record_usage(
+    actor: Option<&agor_actor>,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_usd: f64,
+    model: *const c_char,
+    task_id: *const c_char,
+    out_record: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_record, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let model = unsafe { text(model, "model") }?;
+        // SAFETY: as above.
+        let task = unsafe { optional_text(task_id, "task_id") }?;
+        Ok(me.record_usage(input_tokens, output_tokens, cost_usd, model, task)?)
+    })
+}
+
+/// Usage summed `by` `"agent"`, `"task"` or `"group"` (NULL: agent) over the actor's group
+/// (tier 0: every group), biggest cost first, as a JSON array of `{"key", "input_tokens",
+/// "output_tokens", "cost_usd", "requests"}`.
+///
+/// Ownership: `*out_summary` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_usage_summary(
+    actor: Option<&agor_actor>,
+    by: *const c_char,
+    out_summary: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(actor, out_summary, "out_summary", |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let by = match unsafe { optional_text(by, "by") }? {
+            None => agor_core::UsageBy::Agent,
+            Some(b) => b.parse()?,
+        };
+        Ok::<_, FfiError>(me.usage_summary(by)?)
     })
 }

@@ -333,6 +333,37 @@ impl Actor {
         self.call(py, |a| a.changes(since, n))
     }
 
+    /// Records one model request of this agent: tokens in and out, cost in US dollars, the
+    /// model, and optionally the task it served. Returns the `UsageRecord`.
+    #[pyo3(signature = (input_tokens, output_tokens, cost_usd, model, task=None))]
+    fn record_usage<'py>(
+        &self,
+        py: Python<'py>,
+        input_tokens: i64,
+        output_tokens: i64,
+        cost_usd: f64,
+        model: String,
+        task: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| {
+            a.record_usage(
+                input_tokens,
+                output_tokens,
+                cost_usd,
+                &model,
+                task.as_deref(),
+            )
+        })
+    }
+
+    /// Usage summed `by` `"agent"`, `"task"` or `"group"` over this agent's group (tier 0:
+    /// every group), biggest cost first, as `UsageSummary` records.
+    #[pyo3(signature = (by="agent"))]
+    fn usage_summary<'py>(&self, py: Python<'py>, by: &str) -> PyResult<Bound<'py, PyAny>> {
+        let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.usage_summary(by))
+    }
+
     /// Reserves path globs before editing them: exclusive unless `shared`, for `ttl` seconds
     /// (None: an hour), all or none. A conflicting reservation of another agent of the group
     /// raises `AlreadyClaimedError` naming the holder and paths. Returns the `Reservation`s.

@@ -377,6 +377,48 @@ record! {
 }
 
 record! {
+    /// One reported model request.
+    UsageRecord wraps core::UsageRecord;
+    repr [agent_id, model, cost_usd];
+    {
+        /// Its number.
+        id,
+        /// Who reported it.
+        agent_id,
+        /// The task it served, or None.
+        task_id,
+        /// The model used.
+        model,
+        /// Tokens in.
+        input_tokens,
+        /// Tokens out.
+        output_tokens,
+        /// Cost in US dollars.
+        cost_usd,
+        /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+    }
+}
+
+record! {
+    /// Usage summed for one agent, task or group.
+    UsageSummary wraps core::UsageSummary;
+    repr [key, cost_usd, requests];
+    {
+        /// The agent, task or group id (None: requests that named no task).
+        key,
+        /// Tokens in.
+        input_tokens,
+        /// Tokens out.
+        output_tokens,
+        /// Cost in US dollars.
+        cost_usd,
+        /// How many requests.
+        requests,
+    }
+}
+
+record! {
     /// A file reservation: an advisory lease on a path glob, exclusive or shared.
     Reservation wraps core::Reservation;
     repr [agent_id, pattern, exclusive];
@@ -671,6 +713,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TokenInfo>()?;
     m.add_class::<SearchHit>()?;
     m.add_class::<Reservation>()?;
+    m.add_class::<UsageRecord>()?;
+    m.add_class::<UsageSummary>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;
     m.add_class::<Task>()?;

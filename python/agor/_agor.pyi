@@ -175,6 +175,12 @@ class Actor:
     def heartbeat(self) -> Heartbeat: ...
     def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def record_usage(
+        self, input_tokens: int, output_tokens: int, cost_usd: float, model: str, task: Optional[str] = None
+    ) -> UsageRecord:
+        """Record one model request: tokens in and out, cost in US dollars, model, task."""
+    def usage_summary(self, by: str = "agent") -> List[UsageSummary]:
+        """Usage summed by ``"agent"``, ``"task"`` or ``"group"``, biggest cost first."""
     def reserve(
         self,
         paths: List[str],
@@ -449,6 +455,42 @@ class Change(_Record):
     def channel_id(self) -> Optional[str]: ...
     @property
     def created_at(self) -> str: ...
+
+@final
+class UsageRecord(_Record):
+    """One reported model request."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def task_id(self) -> Optional[str]: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def created_at(self) -> str: ...
+
+@final
+class UsageSummary(_Record):
+    """Usage summed for one agent, task or group."""
+
+    @property
+    def key(self) -> Optional[str]: ...
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def requests(self) -> int: ...
 
 @final
 class Reservation(_Record):

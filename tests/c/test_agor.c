@@ -480,6 +480,26 @@ static void test_reservations(agor_store *store) {
     agor_actor_free(mgr);
 }
 
+/* Usage and cost: a request recorded, summed, bad numbers refused. */
+static void test_usage(agor_store *store) {
+    agor_actor *dev1 = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev1));
+    CHECK_OK(agor_record_usage(dev1, 1000, 250, 0.125, "claude", NULL, &json));
+    CHECK(contains(json, "\"cost_usd\":0.125") && contains(json, "\"model\":\"claude\""));
+    agor_string_free(json);
+    CHECK_OK(agor_usage_summary(dev1, "agent", &json));
+    CHECK(contains(json, "\"key\":\"dev-1\"") && contains(json, "\"requests\":1"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_record_usage(dev1, -1, 0, 0.0, "m", NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_record_usage(dev1, 0, 0, -1.0, "m", NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_record_usage(dev1, 0, 0, 0.0, NULL, NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_record_usage(dev1, 0, 0, 0.0, "m", "no-such-task", NULL), AGOR_NOT_FOUND);
+    CHECK_STATUS(agor_usage_summary(dev1, "model", &json), AGOR_INVALID_INPUT);
+    agor_actor_free(dev1);
+}
+
 /* Secrets for the MCP server's HTTP transport: issued as plain text once, listed only by
  * fingerprint, revoked by agent; an agent may not issue one through agor_call. */
 static void test_tokens(agor_store *store) {
@@ -771,6 +791,7 @@ int main(int argc, char **argv) {
     test_tokens(store);
     test_search(store);
     test_reservations(store);
+    test_usage(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

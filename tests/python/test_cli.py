@@ -738,3 +738,16 @@ def test_reserve_release_and_reservations(team):
     assert team.ok("reservations", "--agent", "dev-1", agent="dev-1").strip() == "no reservations"
     team.fails(2, "reserve", agent="dev-1")
     assert "lease" in team.fails(2, "reserve", "x", "--ttl", "0", agent="dev-1")
+
+
+def test_usage_record_and_summary(team):
+    out = team.ok("usage", "--record", "--input", "1000", "--output", "200", "--cost", "0.05",
+                  "--model", "claude", agent="dev-1")
+    assert "recorded 1000 in / 200 out tokens" in out
+    rows = team.json("usage", "--by", "agent", agent="mgr-1")
+    assert [(r["key"], r["requests"]) for r in rows] == [("dev-1", 1)]
+    assert "dev-1" in team.ok("usage", agent="mgr-1")
+    assert "cost_usd" in team.fails(2, "usage", "--record", "--input", "1", "--output", "1",
+                                    "--cost", "-3", "--model", "m", agent="dev-1")
+    team.fails(2, "usage", "--record", "--input", "1", agent="dev-1")
+    assert "unknown summary" in team.fails(2, "usage", "--by", "model", agent="dev-1")

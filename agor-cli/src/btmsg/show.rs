@@ -298,6 +298,37 @@ pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
+pub fn usage_recorded(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let r: agor_core::UsageRecord = typed(v)?;
+    Ok(say!(
+        t,
+        "recorded {} in / {} out tokens, ${} on {}",
+        r.input_tokens,
+        r.output_tokens,
+        format!("{:.6}", r.cost_usd),
+        &r.model
+    )?)
+}
+
+pub fn usage(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let rows: Vec<agor_core::UsageSummary> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no usage recorded"))?);
+    }
+    for r in &rows {
+        say!(
+            t,
+            "{} ${} {} requests, {} in / {} out tokens",
+            tm::name(r.key.as_deref().unwrap_or("(no task)")),
+            format!("{:.4}", r.cost_usd),
+            r.requests,
+            r.input_tokens,
+            r.output_tokens
+        )?;
+    }
+    Ok(())
+}
+
 pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let rows: Vec<agor_core::Reservation> = typed(v)?;
     if rows.is_empty() {

@@ -438,6 +438,29 @@ pub const COMMANDS: &[CommandDef] = &[
             let path = p.required(&["file"], "backup file")?;
             job(R::Backup(a::Backup { path }), show::backup)
         }),
+    CommandDef::new("usage", Who::Agent, &["record_usage", "usage_summary"], "by= record input= output= cost= model= task=")
+        .usage(&[
+            "usage [--by agent|task|group]",
+            "usage --record --input N --output N --cost USD --model M [--task ID]",
+        ])
+        .about("usage and cost of your group summed per agent, task or group; --record reports one model request")
+        .build(|p| {
+            if p.flag("record") {
+                let tokens = |p: &mut Parsed, long: &str| -> Result<i64, UsageError> {
+                    p.number(long, "a number of tokens")?.ok_or_else(|| UsageError::new(format!("missing --{long}")))
+                };
+                let r = a::RecordUsage {
+                    input_tokens: tokens(p, "input")?,
+                    output_tokens: tokens(p, "output")?,
+                    cost_usd: p.number("cost", "a cost in dollars")?.ok_or_else(|| UsageError::new("missing --cost"))?,
+                    model: p.value("model")?.ok_or_else(|| UsageError::new("missing --model"))?,
+                    task_id: p.value("task")?,
+                };
+                return job(R::RecordUsage(r), show::usage_recorded);
+            }
+            let by = p.value("by")?.map(|b| b.parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string()))).transpose()?;
+            job(R::UsageSummary(a::UsageSummary { by }), show::usage)
+        }),
     CommandDef::new("reserve", Who::Agent, &["reserve", "renew_reservations"], "path=* shared ttl= reason= renew id=*")
         .usage(&[
             "reserve <path-glob>… [--shared] [--ttl S] [--reason TEXT]",

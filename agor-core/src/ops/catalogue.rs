@@ -454,6 +454,22 @@ operations! {
         #[serde(default)] path: Option<String>,
     } -> Vec<crate::Reservation> => |c, r| c.agent()?.reservations(r.agent_id.as_deref(), r.path.as_deref());
 
+    // --- usage and cost ------------------------------------------------------------------------
+    /// Record one model request: tokens in and out, cost in US dollars, model, and the task
+    /// it served (optional, an id or prefix of your group's).
+    record_usage: RecordUsage, Agent {
+        input_tokens: i64,
+        output_tokens: i64,
+        cost_usd: f64,
+        model: String,
+        #[serde(default)] task_id: Option<String>,
+    } -> crate::UsageRecord => |c, r| c.agent()?.record_usage(r.input_tokens, r.output_tokens, r.cost_usd, &r.model, r.task_id.as_deref());
+    /// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0:
+    /// every group), biggest cost first: tokens, cost, request count.
+    usage_summary: UsageSummary, Agent {
+        #[serde(default)] by: Option<crate::UsageBy>,
+    } -> Vec<crate::UsageSummary> => |c, r| c.agent()?.usage_summary(r.by.unwrap_or(crate::UsageBy::Agent));
+
     // --- search ----------------------------------------------------------------------------
     /// Full-text search over what the actor may read (its DMs, its channels' posts, its
     /// group's tasks and comments): FTS5 syntax (words, "phrases", prefix*, AND, OR, NOT,

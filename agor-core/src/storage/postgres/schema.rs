@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "file reservations",
         sql: include_str!("schema/0006_reservations.sql"),
     },
+    Migration {
+        version: 7,
+        name: "usage and cost",
+        sql: include_str!("schema/0007_usage.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -15,3 +15,4 @@ pub(crate) mod reservations;
 pub(crate) mod search;
 pub(crate) mod tasks;
 pub(crate) mod tokens;
+pub(crate) mod usage;

@@ -71,6 +71,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "file reservations",
         apply: |conn| conn.execute_batch(include_str!("0010_reservations.sql")),
     },
+    Migration {
+        version: 11,
+        name: "usage and cost",
+        apply: |conn| conn.execute_batch(include_str!("0011_usage.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

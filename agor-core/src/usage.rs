@@ -1,0 +1,147 @@
+//! Usage and cost (SPEC §9): agents report each model request (tokens in and out, cost, model,
+//! optionally the task it served), and anyone in the group reads the sums per agent, per task
+//! and per group, so a team knows what its work costs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agents::Actor;
+use crate::audit;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::storage::sql::usage as sql;
+use crate::{tasks, text};
+
+/// One reported request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UsageRecord {
+    /// Its number.
+    pub id: i64,
+    /// Who reported it.
+    pub agent_id: String,
+    /// The task it served, if any.
+    pub task_id: Option<String>,
+    /// The model used.
+    pub model: String,
+    /// Tokens in.
+    pub input_tokens: i64,
+    /// Tokens out.
+    pub output_tokens: i64,
+    /// Cost in US dollars (kept to the micro-dollar).
+    pub cost_usd: f64,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created_at: String,
+}
+
+/// What usage is summed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageBy {
+    /// Per agent.
+    Agent,
+    /// Per task (requests without a task under a null key).
+    Task,
+    /// Per group.
+    Group,
+}
+
+impl std::str::FromStr for UsageBy {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "agent" => Ok(UsageBy::Agent),
+            "task" => Ok(UsageBy::Task),
+            "group" => Ok(UsageBy::Group),
+            _ => Err(Error::invalid(
+                "by",
+                format!("unknown summary '{s}'; use agent, task or group"),
+            )),
+        }
+    }
+}
+
+/// The sums of one agent, task or group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UsageSummary {
+    /// The agent, task or group id (null: requests that named no task).
+    pub key: Option<String>,
+    /// Tokens in.
+    pub input_tokens: i64,
+    /// Tokens out.
+    pub output_tokens: i64,
+    /// Cost in US dollars.
+    pub cost_usd: f64,
+    /// How many requests.
+    pub requests: i64,
+}
+
+/// Above this a token count is a mistake, not a request.
+const MAX_TOKENS: i64 = 1_000_000_000_000;
+/// Above this a cost is a mistake, not a request (a million dollars).
+const MAX_COST_USD: f64 = 1_000_000.0;
+
+fn check(input: i64, output: i64, cost_usd: f64, model: &str) -> Result<i64> {
+    for (field, n) in [("input_tokens", input), ("output_tokens", output)] {
+        if !(0..=MAX_TOKENS).contains(&n) {
+            return Err(Error::invalid(
+                field,
+                format!("{n} is not a token count (0..={MAX_TOKENS})"),
+            ));
+        }
+    }
+    if !cost_usd.is_finite() || !(0.0..=MAX_COST_USD).contains(&cost_usd) {
+        return Err(Error::invalid(
+            "cost_usd",
+            format!("{cost_usd} is not a cost in dollars (0 to {MAX_COST_USD})"),
+        ));
+    }
+    text::label("model", model, text::MAX_ID_LEN)?;
+    Ok((cost_usd * 1e6).round() as i64)
+}
+
+impl Actor {
+    /// Records one model request of the actor: tokens in and out, its cost in US dollars, the
+    /// model, and optionally the task it served (an id or prefix of the actor's group).
+    pub fn record_usage(
+        &self,
+        input_tokens: i64,
+        output_tokens: i64,
+        cost_usd: f64,
+        model: &str,
+        task: Option<&str>,
+    ) -> Result<UsageRecord> {
+        let micro = check(input_tokens, output_tokens, cost_usd, model)?;
+        self.write_tx(|c, me| {
+            let task_id = task
+                .map(|t| tasks::resolve(c, me, t).map(|t| t.id))
+                .transpose()?;
+            let mut r = UsageRecord {
+                id: 0,
+                agent_id: me.id.clone(),
+                task_id,
+                model: model.to_owned(),
+                input_tokens,
+                output_tokens,
+                cost_usd: micro as f64 / 1e6,
+                created_at: clock::sql_now(),
+            };
+            r.id = sql::insert(c, &r, &me.group_id, micro)?;
+            audit::record(
+                c,
+                &me.id,
+                "usage_recorded",
+                &format!("{} {model}", r.cost_usd),
+            )?;
+            Ok(r)
+        })
+    }
+
+    /// Usage summed per agent, task or group, of the actor's group (tier 0: every group),
+    /// biggest cost first.
+    pub fn usage_summary(&self, by: UsageBy) -> Result<Vec<UsageSummary>> {
+        self.read_tx(|c, me| {
+            let group = (!me.is_admin()).then_some(me.group_id.as_str());
+            sql::summary(c, by, group)
+        })
+    }
+}
