@@ -1000,6 +1000,29 @@ agor_status agor_record_usage(const agor_actor *actor,
 agor_status agor_usage_summary(const agor_actor *actor, const char *by, char **out_summary);
 
 /**
+ * Sets the actor's work state: `state` one of `idle`, `working` (with an optional `task_id`),
+ * `done`, `error`, `stopped` — a move the rules forbid is `AGOR_INVALID_INPUT` — or, with
+ * `state` NULL, applies the coding agent's `hook` event (`SessionStart`, `UserPromptSubmit`,
+ * `Stop` …), which never fails on a move. `*out_work` (may be NULL) receives `{"agent_id",
+ * "state", "task_id", "updated_at"}`.
+ *
+ * Ownership: the caller frees `*out_work` with `agor_string_free`.
+ */
+agor_status agor_set_work_state(const agor_actor *actor,
+                                const char *state,
+                                const char *task_id,
+                                const char *hook,
+                                char **out_work);
+
+/**
+ * The work state of `agent_id` (NULL: the actor), an agent of the actor's group, as JSON
+ * (as `agor_set_work_state`).
+ *
+ * Ownership: `*out_work` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_work_state(const agor_actor *actor, const char *agent_id, char **out_work);
+
+/**
  * Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
  * (see `agor_operations` for every name and its JSON Schema).
  *

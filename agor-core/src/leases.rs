@@ -99,6 +99,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
         });
     }
     tasks::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
+    crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
         &me.id,
@@ -199,6 +200,7 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             sql::reopen(c, &task.id, &clock::sql_now())?;
             tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
+            crate::work::follow(c, me, crate::WorkState::Idle, None)?;
             tasks::load(c, &task.id)
         })
     }
@@ -225,6 +227,7 @@ impl Actor {
             let updated_at = clock::sql_now();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
             tasks::record_transition(c, &me.id, &task, to)?;
+            crate::work::follow(c, me, crate::WorkState::Idle, None)?;
             // As written (artifacts are validated non-empty single lines, so they read back
             // the same); no read-after-write on the hot path.
             Ok(Task {

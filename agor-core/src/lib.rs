@@ -62,6 +62,7 @@ mod tasks;
 mod text;
 mod tokens;
 mod usage;
+mod work;
 
 pub use agents::{
     default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
@@ -94,3 +95,4 @@ pub use text::{
 };
 pub use tokens::{TokenInfo, TOKEN_PREFIX};
 pub use usage::{UsageBy, UsageRecord, UsageSummary};
+pub use work::{AgentWork, WorkState};

@@ -1,4 +1,4 @@
-//! The agent's own lifecycle through an actor handle: file reservations (advisory leases on
+//! The agent's own lifecycle through an actor handle: its work state, file reservations (advisory leases on
 //! path globs that coding agents take before editing files; lists of paths or ids are passed
 //! as one string, one per line) and usage and cost reports.
 
@@ -154,5 +154,60 @@ pub unsafe extern "C" fn agor_usage_summary(
             Some(b) => b.parse()?,
         };
         Ok::<_, FfiError>(me.usage_summary(by)?)
+    })
+}
+
+/// Sets the actor's work state: `state` one of `idle`, `working` (with an optional `task_id`),
+/// `done`, `error`, `stopped` — a move the rules forbid is `AGOR_INVALID_INPUT` — or, with
+/// `state` NULL, applies the coding agent's `hook` event (`SessionStart`, `UserPromptSubmit`,
+/// `Stop` …), which never fails on a move. `*out_work` (may be NULL) receives `{"agent_id",
+/// "state", "task_id", "updated_at"}`.
+///
+/// Ownership: the caller frees `*out_work` with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_set_work_state(
+    actor: Option<&agor_actor>,
+    state: *const c_char,
+    task_id: *const c_char,
+    hook: *const c_char,
+    out_work: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_work, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (state, task, hook) = unsafe {
+            (
+                optional_text(state, "state")?,
+                optional_text(task_id, "task_id")?,
+                optional_text(hook, "hook")?,
+            )
+        };
+        Ok(match (state, hook) {
+            (Some(s), None) => me.set_work_state(s.parse()?, task)?,
+            (None, Some(h)) if task.is_none() => me.apply_hook(h)?,
+            _ => {
+                return Err(agor_core::Error::InvalidInput {
+                    field: "state",
+                    reason: "give a state (with an optional task_id) or a hook event".into(),
+                }
+                .into())
+            }
+        })
+    })
+}
+
+/// The work state of `agent_id` (NULL: the actor), an agent of the actor's group, as JSON
+/// (as `agor_set_work_state`).
+///
+/// Ownership: `*out_work` receives a string the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_work_state(
+    actor: Option<&agor_actor>,
+    agent_id: *const c_char,
+    out_work: Option<&mut *mut c_char>,
+) -> agor_status {
+    query(actor, out_work, "out_work", |me| {
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let agent = unsafe { optional_text(agent_id, "agent_id") }?;
+        Ok::<_, FfiError>(me.work_state(agent)?)
     })
 }

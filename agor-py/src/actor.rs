@@ -333,6 +333,42 @@ impl Actor {
         self.call(py, |a| a.changes(since, n))
     }
 
+    /// Sets this agent's work state (`idle`, `working` with an optional `task`, `done`,
+    /// `error`, `stopped`; a move the rules forbid raises `InvalidInputError`), or applies a
+    /// coding agent's `hook` event (`SessionStart`, `UserPromptSubmit`, `Stop` …), which never
+    /// fails on a move. Returns the `AgentWork`.
+    #[pyo3(signature = (state=None, task=None, hook=None))]
+    fn set_work_state<'py>(
+        &self,
+        py: Python<'py>,
+        state: Option<String>,
+        task: Option<String>,
+        hook: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let state = state
+            .map(|s| s.parse::<core::WorkState>())
+            .transpose()
+            .map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| match (state, hook.as_deref()) {
+            (Some(s), None) => a.set_work_state(s, task.as_deref()),
+            (None, Some(h)) if task.is_none() => a.apply_hook(h),
+            _ => Err(core::Error::InvalidInput {
+                field: "state",
+                reason: "give a state (with an optional task) or a hook event".into(),
+            }),
+        })
+    }
+
+    /// The work state of `agent_id` (None: this agent), an agent of this agent's group.
+    #[pyo3(signature = (agent_id=None))]
+    fn work_state<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.work_state(agent_id.as_deref()))
+    }
+
     /// Records one model request of this agent: tokens in and out, cost in US dollars, the
     /// model, and optionally the task it served. Returns the `UsageRecord`.
     #[pyo3(signature = (input_tokens, output_tokens, cost_usd, model, task=None))]

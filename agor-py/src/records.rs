@@ -50,7 +50,8 @@ label_to_py!(
     core::TaskStatus,
     core::Priority,
     core::ChangeKind,
-    core::SearchKind
+    core::SearchKind,
+    core::WorkState
 );
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
@@ -373,6 +374,22 @@ record! {
         detail,
         /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
         created_at,
+    }
+}
+
+record! {
+    /// An agent's work state: idle, working (on a task), done, error or stopped.
+    AgentWork wraps core::AgentWork;
+    repr [agent_id, state, task_id];
+    {
+        /// The agent.
+        agent_id,
+        /// `idle`, `working`, `done`, `error` or `stopped`.
+        state,
+        /// The task it works on, when it named one.
+        task_id,
+        /// When it last changed (`YYYY-MM-DD HH:MM:SS`, UTC; empty when never reported).
+        updated_at,
     }
 }
 
@@ -714,6 +731,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SearchHit>()?;
     m.add_class::<Reservation>()?;
     m.add_class::<UsageRecord>()?;
+    m.add_class::<AgentWork>()?;
     m.add_class::<UsageSummary>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;

@@ -175,6 +175,12 @@ class Actor:
     def heartbeat(self) -> Heartbeat: ...
     def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def set_work_state(
+        self, state: Optional[str] = None, task: Optional[str] = None, hook: Optional[str] = None
+    ) -> AgentWork:
+        """Set the work state (validated moves), or apply a coding agent's hook event."""
+    def work_state(self, agent_id: Optional[str] = None) -> AgentWork:
+        """The work state of an agent of this group (default: this one)."""
     def record_usage(
         self, input_tokens: int, output_tokens: int, cost_usd: float, model: str, task: Optional[str] = None
     ) -> UsageRecord:
@@ -455,6 +461,19 @@ class Change(_Record):
     def channel_id(self) -> Optional[str]: ...
     @property
     def created_at(self) -> str: ...
+
+@final
+class AgentWork(_Record):
+    """An agent's work state."""
+
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def task_id(self) -> Optional[str]: ...
+    @property
+    def updated_at(self) -> str: ...
 
 @final
 class UsageRecord(_Record):

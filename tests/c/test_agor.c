@@ -480,6 +480,29 @@ static void test_reservations(agor_store *store) {
     agor_actor_free(mgr);
 }
 
+/* Work state: set, validated, hooks, read by a manager. */
+static void test_work_state(agor_store *store) {
+    agor_actor *dev2 = NULL;
+    agor_actor *mgr = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_actor_new(store, "dev-2", &dev2));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_set_work_state(dev2, "working", NULL, NULL, &json));
+    CHECK(contains(json, "\"state\":\"working\""));
+    agor_string_free(json);
+    CHECK_OK(agor_set_work_state(dev2, NULL, NULL, "Stop", NULL));
+    CHECK_OK(agor_work_state(mgr, "dev-2", &json));
+    CHECK(contains(json, "\"state\":\"idle\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_set_work_state(dev2, "done", NULL, NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK(contains(agor_last_error_message(), "cannot go from idle to done"));
+    CHECK_STATUS(agor_set_work_state(dev2, NULL, NULL, NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_work_state(mgr, "nobody", &json), AGOR_NOT_FOUND);
+    agor_actor_free(dev2);
+    agor_actor_free(mgr);
+}
+
 /* Usage and cost: a request recorded, summed, bad numbers refused. */
 static void test_usage(agor_store *store) {
     agor_actor *dev1 = NULL;
@@ -792,6 +815,7 @@ int main(int argc, char **argv) {
     test_search(store);
     test_reservations(store);
     test_usage(store);
+    test_work_state(store);
     test_conventions(store);
     agor_store_free(store);
     if (url != NULL) {

@@ -751,3 +751,12 @@ def test_usage_record_and_summary(team):
                                     "--cost", "-3", "--model", "m", agent="dev-1")
     team.fails(2, "usage", "--record", "--input", "1", agent="dev-1")
     assert "unknown summary" in team.fails(2, "usage", "--by", "model", agent="dev-1")
+
+
+def test_work_state_and_hooks(team):
+    assert team.ok("state", agent="dev-1").strip() == "dev-1 idle"
+    assert team.json("state", "working", agent="dev-1")["state"] == "working"
+    assert team.json("state", "--hook", "Stop", agent="dev-1")["state"] == "idle"
+    assert "cannot go from idle to done" in team.fails(2, "state", "done", agent="dev-1")
+    assert "unknown hook event" in team.fails(2, "state", "--hook", "Lunch", agent="dev-1")
+    assert team.json("state", "--agent", "dev-1", agent="mgr-1")["state"] == "idle"

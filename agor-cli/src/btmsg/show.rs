@@ -298,6 +298,20 @@ pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
+pub fn work(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let w: agor_core::AgentWork = typed(v)?;
+    let on = w.task_id.as_deref().map(short_id).unwrap_or("");
+    let sep = if on.is_empty() { "" } else { " on " };
+    Ok(say!(
+        t,
+        "{} {}{}{}",
+        tm::name(&w.agent_id),
+        w.state.as_str(),
+        sep,
+        on
+    )?)
+}
+
 pub fn usage_recorded(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let r: agor_core::UsageRecord = typed(v)?;
     Ok(say!(

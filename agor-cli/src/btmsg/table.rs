@@ -438,6 +438,30 @@ pub const COMMANDS: &[CommandDef] = &[
             let path = p.required(&["file"], "backup file")?;
             job(R::Backup(a::Backup { path }), show::backup)
         }),
+    CommandDef::new("state", Who::Agent, &["set_work_state", "work_state"], "state= task= hook= agent=")
+        .usage(&[
+            "state [idle|working|done|error|stopped] [--task ID]",
+            "state --hook EVENT",
+            "state [--agent ID]",
+        ])
+        .about(
+            "your work state (or an agent's of your group); set it, or map a coding agent's hook \
+             event (SessionStart, UserPromptSubmit, PreToolUse, Stop, SessionEnd …) to one",
+        )
+        .build(|p| {
+            let hook = p.value("hook")?;
+            let task_id = p.value("task")?;
+            let state = p.field(&["state"], "work state")?;
+            let parse = |s: String| s.parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string()));
+            if state.is_some() || hook.is_some() {
+                let r = a::SetWorkState { state: state.map(parse).transpose()?, task_id, hook };
+                return job(R::SetWorkState(r), show::work);
+            }
+            if task_id.is_some() {
+                return Err(UsageError::new("--task goes with the working state"));
+            }
+            job(R::WorkState(a::WorkState { agent_id: p.value("agent")? }), show::work)
+        }),
     CommandDef::new("usage", Who::Agent, &["record_usage", "usage_summary"], "by= record input= output= cost= model= task=")
         .usage(&[
             "usage [--by agent|task|group]",

@@ -454,6 +454,27 @@ operations! {
         #[serde(default)] path: Option<String>,
     } -> Vec<crate::Reservation> => |c, r| c.agent()?.reservations(r.agent_id.as_deref(), r.path.as_deref());
 
+    // --- work state ----------------------------------------------------------------------------
+    /// Set your work state (idle, working with an optional task, done, error, stopped; moves
+    /// are validated), or apply a coding agent's hook event (`hook`: SessionStart,
+    /// UserPromptSubmit, PreToolUse, Stop, SessionEnd …), which never fails on a move.
+    set_work_state: SetWorkState, Agent {
+        #[serde(default)] state: Option<crate::WorkState>,
+        #[serde(default)] task_id: Option<String>,
+        #[serde(default)] hook: Option<String>,
+    } -> crate::AgentWork => |c, r| {
+        let me = c.agent()?;
+        match (r.state, r.hook) {
+            (Some(s), None) => me.set_work_state(s, r.task_id.as_deref()),
+            (None, Some(h)) if r.task_id.is_none() => me.apply_hook(&h),
+            _ => Err(crate::Error::InvalidInput { field: "state", reason: "give a state (with an optional task_id) or a hook event".into() }),
+        }
+    };
+    /// The work state of an agent of your group (default: yours).
+    work_state: WorkState, Agent {
+        #[serde(default)] agent_id: Option<String>,
+    } -> crate::AgentWork => |c, r| c.agent()?.work_state(r.agent_id.as_deref());
+
     // --- usage and cost ------------------------------------------------------------------------
     /// Record one model request: tokens in and out, cost in US dollars, model, and the task
     /// it served (optional, an id or prefix of your group's).

@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "usage and cost",
         sql: include_str!("schema/0007_usage.sql"),
     },
+    Migration {
+        version: 8,
+        name: "work state",
+        sql: include_str!("schema/0008_work_state.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -16,3 +16,4 @@ pub(crate) mod search;
 pub(crate) mod tasks;
 pub(crate) mod tokens;
 pub(crate) mod usage;
+pub(crate) mod work;

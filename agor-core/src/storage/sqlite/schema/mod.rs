@@ -76,6 +76,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "usage and cost",
         apply: |conn| conn.execute_batch(include_str!("0011_usage.sql")),
     },
+    Migration {
+        version: 12,
+        name: "work state",
+        apply: |conn| conn.execute_batch(include_str!("0012_work_state.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

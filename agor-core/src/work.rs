@@ -1,0 +1,268 @@
+//! Agents' work state (SPEC §9): what each agent is doing, for the people and orchestrators
+//! watching a team. `idle`, `working` (on a task), `done`, `error`, `stopped`, with validated
+//! transitions; claiming a task sets `working` on it, completing or releasing sets `idle`; a
+//! coding agent's hooks report the rest (`btmsg state --hook EVENT`). Every change is in the
+//! change feed (kind `agent`, event `work_state`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::agents::{Actor, Member};
+use crate::changes::{self, Audience, ChangeKind};
+use crate::clock;
+use crate::error::{Error, ObjectKind, Result};
+use crate::storage::sql::{agents as agent_sql, work as sql};
+use crate::storage::Tx;
+
+/// What an agent is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkState {
+    /// Waiting for work (also: never reported).
+    Idle,
+    /// Working, on `task_id` when it named one.
+    Working,
+    /// Finished what it was doing.
+    Done,
+    /// Failed.
+    Error,
+    /// Shut down.
+    Stopped,
+}
+
+impl WorkState {
+    const ALL: [WorkState; 5] = [
+        WorkState::Idle,
+        WorkState::Working,
+        WorkState::Done,
+        WorkState::Error,
+        WorkState::Stopped,
+    ];
+
+    /// The state's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkState::Idle => "idle",
+            WorkState::Working => "working",
+            WorkState::Done => "done",
+            WorkState::Error => "error",
+            WorkState::Stopped => "stopped",
+        }
+    }
+
+    /// The states this one may move to: idle→working; working→done, error or idle; done and
+    /// error→idle or working; any→stopped; stopped→idle. Staying put is always allowed.
+    pub fn next(self) -> &'static [WorkState] {
+        use WorkState::*;
+        match self {
+            Idle => &[Idle, Working, Stopped],
+            Working => &[Working, Done, Error, Idle, Stopped],
+            Done => &[Done, Idle, Working, Stopped],
+            Error => &[Error, Idle, Working, Stopped],
+            Stopped => &[Stopped, Idle],
+        }
+    }
+
+    /// The state a coding agent's hook event means: session start → idle, a prompt or a tool
+    /// use → working, stop → idle, session end → stopped, error → error; `None` for events
+    /// that change nothing (notifications, compaction). Names are matched ignoring case, `_`,
+    /// `-` and spaces (`SessionStart`, `session_start`, `prompt-submitted` …).
+    pub fn for_hook(event: &str) -> Result<Option<WorkState>> {
+        let key: String = event
+            .chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect();
+        Ok(match key.as_str() {
+            "sessionstart" | "start" => Some(WorkState::Idle),
+            "userpromptsubmit" | "promptsubmitted" | "promptsubmit" | "prompt" => {
+                Some(WorkState::Working)
+            }
+            "pretooluse" | "posttooluse" | "tooluse" | "subagentstop" => Some(WorkState::Working),
+            "stop" => Some(WorkState::Idle),
+            "sessionend" | "end" => Some(WorkState::Stopped),
+            "error" | "failure" => Some(WorkState::Error),
+            "notification" | "precompact" => None,
+            _ => {
+                return Err(Error::invalid(
+                    "hook",
+                    format!(
+                        "unknown hook event '{event}'; known: SessionStart, UserPromptSubmit, \
+                         PreToolUse, PostToolUse, SubagentStop, Stop, SessionEnd, Notification, \
+                         PreCompact, error"
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+impl std::str::FromStr for WorkState {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        WorkState::ALL
+            .into_iter()
+            .find(|w| w.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "state",
+                    format!("unknown work state '{s}'; use idle, working, done, error or stopped"),
+                )
+            })
+    }
+}
+
+/// An agent's work state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AgentWork {
+    /// The agent.
+    pub agent_id: String,
+    /// What it is doing.
+    pub state: WorkState,
+    /// The task it works on, when `working` named one.
+    pub task_id: Option<String>,
+    /// When it last changed, `YYYY-MM-DD HH:MM:SS` UTC (empty when never reported).
+    pub updated_at: String,
+}
+
+fn current(c: &dyn Tx, agent: &str) -> Result<AgentWork> {
+    Ok(sql::load(c, agent)?.unwrap_or(AgentWork {
+        agent_id: agent.to_owned(),
+        state: WorkState::Idle,
+        task_id: None,
+        updated_at: String::new(),
+    }))
+}
+
+fn record_change(c: &dyn Tx, me: &Member) -> Result<()> {
+    let to = Audience {
+        group: Some(&me.group_id),
+        agent: Some(&me.id),
+        channel: None,
+    };
+    changes::record(c, ChangeKind::Agent, "work_state", &me.id, &me.id, to)
+}
+
+/// Follows a claim (`working` on `task`) or a completion or release (`idle`), where the
+/// transition rules allow it; an agent that is stopped stays stopped.
+pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>) -> Result<()> {
+    let from: &[WorkState] = match to {
+        WorkState::Working => &[
+            WorkState::Idle,
+            WorkState::Working,
+            WorkState::Done,
+            WorkState::Error,
+        ],
+        _ => &[WorkState::Working],
+    };
+    if sql::move_if(c, &me.id, from, to, task, &clock::sql_now())? {
+        record_change(c, me)?;
+    }
+    Ok(())
+}
+
+impl Actor {
+    /// Sets the actor's work state, `task` (an id or prefix of its group's) only with
+    /// `working`. A move the rules do not allow (see [`WorkState::next`]) is `InvalidInput`.
+    pub fn set_work_state(&self, state: WorkState, task: Option<&str>) -> Result<AgentWork> {
+        if task.is_some() && state != WorkState::Working {
+            return Err(Error::invalid(
+                "task",
+                "only the working state names a task",
+            ));
+        }
+        self.write_tx(|c, me| {
+            let now = current(c, &me.id)?;
+            if !now.state.next().contains(&state) {
+                let allowed: Vec<&str> = now.state.next().iter().map(|s| s.as_str()).collect();
+                return Err(Error::invalid(
+                    "state",
+                    format!(
+                        "{} cannot go from {} to {}; from {} it may go to {}",
+                        me.id,
+                        now.state.as_str(),
+                        state.as_str(),
+                        now.state.as_str(),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            let task_id = task
+                .map(|t| crate::tasks::resolve(c, me, t).map(|t| t.id))
+                .transpose()?;
+            let next = AgentWork {
+                agent_id: me.id.clone(),
+                state,
+                task_id,
+                updated_at: clock::sql_now(),
+            };
+            if (now.state, &now.task_id) != (next.state, &next.task_id) {
+                sql::store(c, &next)?;
+                record_change(c, me)?;
+                Ok(next)
+            } else {
+                Ok(now)
+            }
+        })
+    }
+
+    /// Applies a coding agent's hook event (see [`WorkState::for_hook`]). Events that change
+    /// nothing, and moves the rules do not allow from the current state (a tool used while
+    /// stopped), leave the state as it is: a hook must never fail the agent's session.
+    pub fn apply_hook(&self, event: &str) -> Result<AgentWork> {
+        let Some(state) = WorkState::for_hook(event)? else {
+            return self.work_state(None);
+        };
+        let now = self.work_state(None)?;
+        if !now.state.next().contains(&state) {
+            return Ok(now);
+        }
+        // Working keeps the task it had.
+        let task = if state == WorkState::Working {
+            now.task_id.clone()
+        } else {
+            None
+        };
+        self.set_work_state(state, task.as_deref())
+    }
+
+    /// The work state of `agent` (default: the actor), an agent of the actor's group (tier
+    /// 0: any); `NotFound` for agents the actor cannot see.
+    pub fn work_state(&self, agent: Option<&str>) -> Result<AgentWork> {
+        self.read_tx(|c, me| {
+            let id = agent.unwrap_or(&me.id);
+            let visible = agent_sql::principal(c, id)?
+                .is_some_and(|a| me.is_admin() || a.group_id == me.group_id);
+            if !visible {
+                return Err(Error::not_found(ObjectKind::Agent, id));
+            }
+            current(c, id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hooks_and_transitions() {
+        assert_eq!(
+            WorkState::for_hook("SessionStart").unwrap(),
+            Some(WorkState::Idle)
+        );
+        assert_eq!(
+            WorkState::for_hook("user_prompt_submit").unwrap(),
+            Some(WorkState::Working)
+        );
+        assert_eq!(WorkState::for_hook("Notification").unwrap(), None);
+        assert!(WorkState::for_hook("Lunch").is_err());
+        assert!(WorkState::Idle.next().contains(&WorkState::Working));
+        assert!(!WorkState::Idle.next().contains(&WorkState::Done));
+        assert!(!WorkState::Stopped.next().contains(&WorkState::Working));
+        for s in WorkState::ALL {
+            assert!(s.next().contains(&WorkState::Stopped) || s == WorkState::Stopped);
+            assert!(s.next().contains(&s));
+        }
+    }
+}
