@@ -363,6 +363,28 @@ pub struct TaskFilter {
     pub tag: Option<String>,
 }
 
+/// What [`Actor::update_task`] changes: each field only when given (an empty definition of
+/// done clears it; `tags` replaces them all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskUpdate {
+    /// A new title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A new description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A new priority.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// A new definition of done ("" clears it).
+    #[serde(default)]
+    pub definition_of_done: Option<String>,
+    /// The new set of tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
 pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
     sql::by_id(c, id)?.ok_or_else(|| Error::not_found(ObjectKind::Task, id))
 }
@@ -632,6 +654,63 @@ impl Actor {
                 &format!("{} -> {}", task.id, agent.id),
             )?;
             task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
+            load(c, &task.id)
+        })
+    }
+
+    /// Edits a task's title, description, priority, definition of done and tags (each only
+    /// when given) if it is still at `expected_version` (optimistic locking: a stale version
+    /// is a `Conflict` carrying the current one). Whoever may create tasks may edit those of
+    /// its group; the edit is in the audit log and the change feed.
+    pub fn update_task(
+        &self,
+        task_id: &str,
+        expected_version: i64,
+        change: &TaskUpdate,
+    ) -> Result<Task> {
+        if let Some(t) = &change.title {
+            validate_label("title", t, text::MAX_TITLE_BYTES)?;
+        }
+        if let Some(d) = &change.description {
+            text::cap("description", d, text::MAX_DESCRIPTION_BYTES)?;
+        }
+        if let Some(d) = &change.definition_of_done {
+            text::cap("definition of done", d, text::MAX_DEFINITION_OF_DONE_BYTES)?;
+        }
+        if let Some(tags) = &change.tags {
+            validate_tags(tags)?;
+        }
+        self.task_write(|c, me, _now| {
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::CreateTask, Target::InGroup(group_of(&task)))?;
+            let conflict = |current: i64| Error::Conflict {
+                kind: ObjectKind::Task,
+                id: task.id.clone(),
+                expected: expected_version,
+                current_version: current,
+            };
+            if task.version != expected_version {
+                return Err(conflict(task.version));
+            }
+            let edited = Task {
+                title: change.title.clone().unwrap_or_else(|| task.title.clone()),
+                description: change.description.clone().unwrap_or_else(|| task.description.clone()),
+                priority: change.priority.unwrap_or(task.priority),
+                definition_of_done: match &change.definition_of_done {
+                    Some(d) if d.is_empty() => None,
+                    Some(d) => Some(d.clone()),
+                    None => task.definition_of_done.clone(),
+                },
+                ..task.clone()
+            };
+            if sql::edit(c, &task.id, &edited, expected_version, &clock::sql_now())? == 0 {
+                return Err(conflict(task.version));
+            }
+            if let Some(tags) = &change.tags {
+                set_tags(c, &task.id, tags)?;
+            }
+            audit::record(c, &me.id, "task_updated", &task.id)?;
+            task_changed(c, "task_updated", &me.id, &task, task.assigned_to.as_deref())?;
             load(c, &task.id)
         })
     }

@@ -133,6 +133,35 @@ pub unsafe extern "C" fn agor_create_task_json(
     })
 }
 
+/// Edits a task if it is still at `expected_version` (optimistic locking), from a JSON object
+/// with any of `title`, `description`, `priority`, `definition_of_done` (`""` clears it) and
+/// `tags` (an array: replaces the set), e.g. `{"title": "Parser v2", "priority": "high"}`.
+/// A stale version is `AGOR_CONFLICT` (the message carries the current version); an unknown
+/// key or a value of the wrong type is `AGOR_INVALID_INPUT`.
+///
+/// Ownership: `*out_task` (may be NULL) receives the updated task as JSON, which the caller
+/// frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_update_task(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    expected_version: i64,
+    changes_json: *const c_char,
+    out_task: Option<&mut *mut c_char>,
+) -> agor_status {
+    update(actor, out_task, |me| {
+        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
+        let (id, json) = unsafe { (text(task_id, "task_id")?, text(changes_json, "changes_json")?) };
+        let change: agor_core::TaskUpdate = serde_json::from_str(json).map_err(|e| {
+            FfiError::Core(agor_core::Error::InvalidInput {
+                field: "changes_json",
+                reason: format!("not a task update: {e}"),
+            })
+        })?;
+        Ok(me.update_task(id, expected_version, &change)?)
+    })
+}
+
 /// Tasks of the actor's group (admins: all groups), highest priority first, as a JSON array.
 /// Done and cancelled tasks are left out unless `all`. `status` (e.g. `"in_progress"`) and
 /// `tag` filter when not NULL.

@@ -656,6 +656,30 @@ impl Actor {
         self.call(py, |a| a.get_task(&task_id))
     }
 
+    /// Edits a task's `title`, `description`, `priority`, `definition_of_done` or `tags` (each
+    /// only when given; tags replace the set) if it is still at `expected_version`; a stale
+    /// version raises `ConflictError` with the current one. Returns the updated `Task`.
+    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        expected_version: i64,
+        title: Option<String>,
+        description: Option<String>,
+        priority: Option<String>,
+        definition_of_done: Option<String>,
+        tags: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let priority = priority
+            .map(|p| p.parse::<core::Priority>())
+            .transpose()
+            .map_err(|e| to_py_err(py, e))?;
+        let change = core::TaskUpdate { title, description, priority, definition_of_done, tags };
+        self.call(py, |a| a.update_task(&task_id, expected_version, &change))
+    }
+
     /// Assigns a task to an agent; returns the updated `Task`. Managers and tier 0 only.
     /// Raises `AlreadyClaimedError` while another agent holds a live claim on it.
     fn assign_task<'py>(

@@ -175,6 +175,17 @@ class Actor:
     def heartbeat(self) -> Heartbeat: ...
     def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
+    def update_task(
+        self,
+        task_id: str,
+        expected_version: int,
+        title: Optional[str] = None,
+        description: Optional[str] = None,
+        priority: Optional[str] = None,
+        definition_of_done: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+    ) -> Task:
+        """Edit a task at ``expected_version``; a stale version raises ``ConflictError``."""
     def set_work_state(
         self, state: Optional[str] = None, task: Optional[str] = None, hook: Optional[str] = None
     ) -> AgentWork:

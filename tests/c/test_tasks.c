@@ -138,6 +138,15 @@ static void test_optimistic_locking(board *b) {
     CHECK(last_error_mentions("sideways"));
     /* A move the board does not allow is invalid input too. */
     CHECK_STATUS(agor_set_task_status(b->mgr, b->backlog, "review", 2, NULL), AGOR_INVALID_INPUT);
+
+    /* Edits hold the version too; the changes are a JSON object. */
+    CHECK_OK(agor_update_task(b->mgr, b->backlog, 2, "{\"title\":\"Renamed\",\"tags\":[\"x\"]}", &json));
+    CHECK(contains(json, "\"title\":\"Renamed\"") && contains(json, "\"version\":3"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_update_task(b->mgr, b->backlog, 2, "{\"title\":\"Lost\"}", NULL), AGOR_CONFLICT);
+    CHECK_STATUS(agor_update_task(b->mgr, b->backlog, 3, "{\"colour\":\"red\"}", NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_update_task(b->mgr, b->backlog, 3, NULL, NULL), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_update_task(b->dev1, b->backlog, 3, "{\"title\":\"Mine\"}", NULL), AGOR_PERMISSION_DENIED);
 }
 
 /* Claim, a second claimer, wrong tokens, renew, complete with artifacts, the review queue. */

@@ -495,3 +495,12 @@ def test_search_tasks_and_comments_of_your_group(team):
     assert all("audit" not in h["snippet"] for h in hits)
     assert "**tokenizer**" in team.ok("search", "token*", agent="dev-1")
     assert "NOT needs a term after it" in team.fails(2, "search", "parser NOT", agent="dev-1")
+
+
+def test_edit_at_the_version_read(team):
+    t = team.json("add", "fix", "the", "parser", agent="mgr-1")
+    u = team.json("edit", t["id"], "--version", str(t["version"]), "--title", "fix the lexer",
+                  "--priority", "high", "--tag", "core", agent="mgr-1")
+    assert (u["title"], u["priority"], u["tags"], u["version"]) == ("fix the lexer", "high", ["core"], t["version"] + 1)
+    assert "version" in team.fails(4, "edit", t["id"], "--version", str(t["version"]), "--title", "x", agent="mgr-1")
+    team.fails(2, "edit", t["id"], "--title", "x", agent="mgr-1")

@@ -69,6 +69,22 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::CreateTask(r), show::created)
         }),
+    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=*")
+        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]…"])
+        .about("edit a task at the version you read (optimistic locking); --tag replaces its tags")
+        .build(|p| {
+            let tags = p.values("tag")?;
+            let r = a::UpdateTask {
+                task_id: task_id(p)?,
+                expected_version: p.number("version", "a task version")?.ok_or_else(|| UsageError::new("missing --version (the version you read: bttask show)"))?,
+                title: p.value("title")?,
+                description: p.value_any(&["description", "desc"])?,
+                priority: p.value("priority")?.map(parsed).transpose()?,
+                definition_of_done: p.value("dod")?,
+                tags: (!tags.is_empty()).then_some(tags),
+            };
+            job(R::UpdateTask(r), show::moved)
+        }),
     CommandDef::new("assign", Who::Agent, &["assign_task"], "id= task= agent= to=")
         .usage(&["assign <task> <agent>", "assign --id TASK --agent AGENT"])
         .about("assign a task to an agent (managers)")

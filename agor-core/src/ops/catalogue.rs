@@ -328,6 +328,20 @@ operations! {
         task_id: String,
         agent_id: String,
     } -> crate::Task => |c, r| c.agent()?.assign_task(&r.task_id, &r.agent_id);
+    /// Edit a task's title, description, priority, definition of done or tags (each only when
+    /// given; tags replace the set) if still at `expected_version` (optimistic locking).
+    update_task: UpdateTask, Agent, CreateTask {
+        task_id: String,
+        expected_version: i64,
+        #[serde(default)] title: Option<String>,
+        #[serde(default)] description: Option<String>,
+        #[serde(default)] priority: Option<Priority>,
+        #[serde(default)] definition_of_done: Option<String>,
+        #[serde(default)] tags: Option<Vec<String>>,
+    } -> crate::Task => |c, r| {
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags };
+        c.agent()?.update_task(&r.task_id, r.expected_version, &change)
+    };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
     set_task_status: SetTaskStatus, Agent, ChangeTaskStatus {
         task_id: String,

@@ -277,6 +277,31 @@ pub(crate) fn insert(tx: &dyn Tx, t: &Created<'_>) -> Result<()> {
 }
 
 /// Assigns a task.
+/// Rewrites a task's editable fields if it is at `expected_version`; returns rows changed (0:
+/// it moved on meanwhile).
+pub(crate) fn edit(
+    tx: &dyn Tx,
+    task_id: &str,
+    t: &crate::tasks::Task,
+    expected_version: i64,
+    at: &str,
+) -> Result<usize> {
+    tx.execute(
+        "UPDATE tasks SET title = ?1, description = ?2, priority = ?3, definition_of_done = ?4,
+             version = version + 1, updated_at = ?5
+         WHERE id = ?6 AND version = ?7",
+        args![
+            t.title.as_str(),
+            t.description.as_str(),
+            t.priority.as_str(),
+            t.definition_of_done.as_deref(),
+            at,
+            task_id,
+            expected_version
+        ],
+    )
+}
+
 pub(crate) fn assign(tx: &dyn Tx, task_id: &str, agent: &str, at: &str) -> Result<()> {
     tx.execute(
         "UPDATE tasks SET assigned_to = ?1, version = version + 1, updated_at = ?2 WHERE id = ?3",
