@@ -679,6 +679,22 @@ agor_status agor_create_task_json(const agor_actor *actor,
                                   char **out_task);
 
 /**
+ * Edits a task if it is still at `expected_version` (optimistic locking), from a JSON object
+ * with any of `title`, `description`, `priority`, `definition_of_done` (`""` clears it) and
+ * `tags` (an array: replaces the set), e.g. `{"title": "Parser v2", "priority": "high"}`.
+ * A stale version is `AGOR_CONFLICT` (the message carries the current version); an unknown
+ * key or a value of the wrong type is `AGOR_INVALID_INPUT`.
+ *
+ * Ownership: `*out_task` (may be NULL) receives the updated task as JSON, which the caller
+ * frees with `agor_string_free`.
+ */
+agor_status agor_update_task(const agor_actor *actor,
+                             const char *task_id,
+                             int64_t expected_version,
+                             const char *changes_json,
+                             char **out_task);
+
+/**
  * Tasks of the actor's group (admins: all groups), highest priority first, as a JSON array.
  * Done and cancelled tasks are left out unless `all`. `status` (e.g. `"in_progress"`) and
  * `tag` filter when not NULL.

@@ -694,7 +694,10 @@ impl Actor {
             }
             let edited = Task {
                 title: change.title.clone().unwrap_or_else(|| task.title.clone()),
-                description: change.description.clone().unwrap_or_else(|| task.description.clone()),
+                description: change
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| task.description.clone()),
                 priority: change.priority.unwrap_or(task.priority),
                 definition_of_done: match &change.definition_of_done {
                     Some(d) if d.is_empty() => None,
@@ -707,10 +710,17 @@ impl Actor {
                 return Err(conflict(task.version));
             }
             if let Some(tags) = &change.tags {
+                sql::clear_tags(c, &task.id)?;
                 set_tags(c, &task.id, tags)?;
             }
             audit::record(c, &me.id, "task_updated", &task.id)?;
-            task_changed(c, "task_updated", &me.id, &task, task.assigned_to.as_deref())?;
+            task_changed(
+                c,
+                "task_updated",
+                &me.id,
+                &task,
+                task.assigned_to.as_deref(),
+            )?;
             load(c, &task.id)
         })
     }

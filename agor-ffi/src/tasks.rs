@@ -151,7 +151,12 @@ pub unsafe extern "C" fn agor_update_task(
 ) -> agor_status {
     update(actor, out_task, |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, json) = unsafe { (text(task_id, "task_id")?, text(changes_json, "changes_json")?) };
+        let (id, json) = unsafe {
+            (
+                text(task_id, "task_id")?,
+                text(changes_json, "changes_json")?,
+            )
+        };
         let change: agor_core::TaskUpdate = serde_json::from_str(json).map_err(|e| {
             FfiError::Core(agor_core::Error::InvalidInput {
                 field: "changes_json",

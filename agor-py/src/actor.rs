@@ -676,7 +676,13 @@ impl Actor {
             .map(|p| p.parse::<core::Priority>())
             .transpose()
             .map_err(|e| to_py_err(py, e))?;
-        let change = core::TaskUpdate { title, description, priority, definition_of_done, tags };
+        let change = core::TaskUpdate {
+            title,
+            description,
+            priority,
+            definition_of_done,
+            tags,
+        };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
 

@@ -217,6 +217,12 @@ pub(crate) fn subtasks(tx: &dyn Tx, task_id: &str) -> Result<Vec<Task>> {
     )
 }
 
+/// Removes every tag of a task.
+pub(crate) fn clear_tags(tx: &dyn Tx, task_id: &str) -> Result<()> {
+    tx.execute("DELETE FROM task_tags WHERE task_id = ?1", args![task_id])?;
+    Ok(())
+}
+
 /// Tags a task; a tag it has stays once.
 pub(crate) fn insert_tag(tx: &dyn Tx, task_id: &str, tag: &str) -> Result<()> {
     tx.execute(
