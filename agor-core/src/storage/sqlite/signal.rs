@@ -201,7 +201,13 @@ impl ChangeSignal for SqliteSignal {
             if left.is_zero() {
                 return Ok(false);
             }
-            let next_look = LOOK_WATCHED.saturating_sub(self.looked.elapsed());
+            // Bells: until the slow timer's next look. The folder: every look compares the
+            // version, so simply at most this long (`looked` is not kept in that mode).
+            let next_look = if self.bells {
+                LOOK_WATCHED.saturating_sub(self.looked.elapsed())
+            } else {
+                LOOK_WATCHED
+            };
             match &self.events {
                 Some(rx) if watched => match rx.recv_timeout(left.min(next_look)) {
                     Ok(()) => rung = true,
