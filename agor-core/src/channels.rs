@@ -104,7 +104,7 @@ pub(crate) fn insert_post(
         created_at: crate::clock::sql_now(),
     };
     sql::insert_post(c, &post)?;
-    crate::search::note_new(c, crate::search::Source::Post, &post.id)?;
+    crate::storage::sql::search::note_new(c, crate::search::Source::Post, &post.id)?;
     let to = Audience {
         group,
         agent: None,

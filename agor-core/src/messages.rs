@@ -12,7 +12,7 @@ use crate::ids::{self, validate_content, Scope, MESSAGES};
 use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
-use crate::search::{self, Source};
+use crate::search::Source;
 use crate::storage::sql::agents as agents_sql;
 use crate::storage::sql::messages as sql;
 use crate::storage::sql::search as search_sql;
@@ -86,7 +86,7 @@ pub(crate) fn insert_row(
         created_at: clock::sql_now(),
     };
     sql::insert(conn, &msg)?;
-    search::note_new(conn, Source::Message, &msg.id)?;
+    search_sql::note_new(conn, Source::Message, &msg.id)?;
     // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
     let to = Audience {
         group: Some(to_group),

@@ -14,7 +14,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
 use crate::leases::reap_expired_leases;
 use crate::rules::{Action, Target};
-use crate::search::{self, Source};
+use crate::search::Source;
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
@@ -420,7 +420,7 @@ pub(crate) fn add_comment(
         created_at: clock::sql_now(),
     };
     sql::insert_comment(c, &comment)?;
-    search::note_new(c, Source::Comment, &comment.id)?;
+    search_sql::note_new(c, Source::Comment, &comment.id)?;
     Ok(comment)
 }
 
@@ -563,7 +563,7 @@ impl Actor {
                 at: &now,
             };
             sql::insert(c, &created)?;
-            search::note_new(c, Source::Task, &id)?;
+            search_sql::note_new(c, Source::Task, &id)?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per

@@ -148,13 +148,12 @@ impl Actor {
             for (kind, row) in sql::hits(c, &viewer, kinds, &engine_query, limit.into())? {
                 // A document whose text no longer holds a wanted word is stale (a legacy
                 // edit, or a deleted row's rowid given to a new one): not a hit.
-                let tokens = text::tokens(&row.text);
-                if !tokens.iter().any(|t| parsed.wants(&t.word)) {
+                let Some(snippet) = text::snippet(&row.text, |w| parsed.wants(w)) else {
                     continue;
-                }
+                };
                 all.push(SearchHit {
                     kind,
-                    snippet: text::snippet(&row.text, |w| parsed.wants(w)),
+                    snippet,
                     id: row.id,
                     parent_id: row.parent,
                     rank: row.rank,
@@ -203,11 +202,6 @@ impl crate::Store {
             }
         }
     }
-}
-
-/// Notes a row agor just wrote, so the next search indexes it (see [`sql::note_new`]).
-pub(crate) fn note_new(c: &dyn Tx, source: Source, id: &str) -> Result<()> {
-    sql::note_new(c, source, id)
 }
 
 /// The words of `body` in the form the engine indexes.

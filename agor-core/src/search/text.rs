@@ -95,15 +95,12 @@ pub(crate) fn tsvector(text: &str) -> String {
 }
 
 /// A short piece of `text` around the first word that `matches`, with matched words wrapped
-/// in `**`; the start of the text when nothing matches.
-pub(crate) fn snippet(text: &str, matches: impl Fn(&str) -> bool) -> String {
+/// in `**`; `None` when no word matches.
+pub(crate) fn snippet(text: &str, matches: impl Fn(&str) -> bool) -> Option<String> {
     const BEFORE: usize = 6;
     const AFTER: usize = 12;
     let tokens = tokens(text);
-    if tokens.is_empty() {
-        return text.chars().take(80).collect();
-    }
-    let first = tokens.iter().position(|t| matches(&t.word)).unwrap_or(0);
+    let first = tokens.iter().position(|t| matches(&t.word))?;
     let from = first.saturating_sub(BEFORE);
     let to = (first + AFTER).min(tokens.len());
     let (start, end) = (tokens[from].at.start, tokens[to - 1].at.end);
@@ -138,7 +135,7 @@ pub(crate) fn snippet(text: &str, matches: impl Fn(&str) -> bool) -> String {
         out.push('…');
     }
     // Line breaks would split a one-line listing.
-    out.replace(['\n', '\r'], " ")
+    Some(out.replace(['\n', '\r'], " "))
 }
 
 #[cfg(test)]
@@ -179,13 +176,20 @@ mod tests {
     fn snippets_mark_matches_and_cut_long_texts() {
         let text = "one two three four five six seven eight nine ten eleven twelve thirteen \
                     fourteen fifteen sixteen seventeen eighteen nineteen twenty token twentyone";
-        let s = snippet(text, |w| w == "token");
+        let s = snippet(text, |w| w == "token").unwrap();
         assert!(s.starts_with('…') && s.contains("**token**"), "{s}");
-        assert_eq!(snippet("Der Fluß", |w| w == "fluß"), "Der **Fluß**");
-        assert_eq!(snippet("line\nbreak", |w| w == "break"), "line **break**");
         assert_eq!(
-            snippet("東京タワー", |w| w == "東" || w == "京"),
+            snippet("Der Fluß", |w| w == "fluß").unwrap(),
+            "Der **Fluß**"
+        );
+        assert_eq!(
+            snippet("line\nbreak", |w| w == "break").unwrap(),
+            "line **break**"
+        );
+        assert_eq!(
+            snippet("東京タワー", |w| w == "東" || w == "京").unwrap(),
             "**東京**タワー"
         );
+        assert_eq!(snippet("nothing here", |w| w == "token"), None);
     }
 }

@@ -180,12 +180,11 @@ pub(crate) fn hits(
         viewer.group.into(),
     ];
     tx.query_map(&sql, &params, |r| {
-        let kind = match r.get::<i64>(0)? {
-            0 => SearchKind::Message,
-            1 => SearchKind::Post,
-            2 => SearchKind::Task,
-            _ => SearchKind::Comment,
-        };
+        let code: i64 = r.get(0)?;
+        let kind = SearchKind::ALL
+            .into_iter()
+            .find(|k| k.source() as i64 == code)
+            .unwrap_or(SearchKind::Comment);
         Ok((
             kind,
             Row {
