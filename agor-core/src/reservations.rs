@@ -131,17 +131,18 @@ impl Actor {
             }
             let mut out = Vec::new();
             for pattern in patterns {
-                let mine = sql::of_holder(c, &me.id, pattern)?;
+                // The actor's own live reservation on the pattern, read above with the rest.
+                let mine = held
+                    .iter()
+                    .find(|h| h.agent_id == me.id && &h.pattern == pattern);
                 let r = Reservation {
-                    id: mine
-                        .as_ref()
-                        .map_or_else(|| uuid::Uuid::new_v4().to_string(), |m| m.id.clone()),
+                    id: mine.map_or_else(|| uuid::Uuid::new_v4().to_string(), |m| m.id.clone()),
                     agent_id: me.id.clone(),
                     group_id: me.group_id.clone(),
                     pattern: pattern.clone(),
                     exclusive,
                     reason: reason.map(str::to_owned),
-                    created_at: mine.map_or_else(clock::sql_now, |m| m.created_at),
+                    created_at: mine.map_or_else(clock::sql_now, |m| m.created_at.clone()),
                     expires_at_ms: expires,
                 };
                 sql::upsert(c, &r)?;

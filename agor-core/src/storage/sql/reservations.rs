@@ -63,15 +63,6 @@ pub(crate) fn upsert(tx: &dyn Tx, r: &Reservation) -> Result<()> {
     Ok(())
 }
 
-/// One holder's reservation on a pattern.
-pub(crate) fn of_holder(tx: &dyn Tx, agent: &str, pattern: &str) -> Result<Option<Reservation>> {
-    tx.query_opt(
-        &format!("SELECT {COLUMNS} FROM agor_reservations WHERE agent_id = ?1 AND pattern = ?2"),
-        args![agent, pattern],
-        from_row,
-    )
-}
-
 pub(crate) fn set_expiry(tx: &dyn Tx, id: &str, expires_ms: i64) -> Result<()> {
     tx.execute(
         "UPDATE agor_reservations SET expires_ms = ?2 WHERE id = ?1",
