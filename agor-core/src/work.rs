@@ -143,6 +143,29 @@ fn record_change(c: &dyn Tx, me: &Member) -> Result<()> {
     changes::record(c, ChangeKind::Agent, "work_state", &me.id, &me.id, to)
 }
 
+/// Moves the actor from `now` to `state` on `task_id` (the move already judged allowed);
+/// stores it and records it in the feed only when something changes.
+fn change(
+    c: &dyn Tx,
+    me: &Member,
+    now: AgentWork,
+    state: WorkState,
+    task_id: Option<String>,
+) -> Result<AgentWork> {
+    if (now.state, &now.task_id) == (state, &task_id) {
+        return Ok(now);
+    }
+    let next = AgentWork {
+        agent_id: me.id.clone(),
+        state,
+        task_id,
+        updated_at: clock::sql_now(),
+    };
+    sql::store(c, &next)?;
+    record_change(c, me)?;
+    Ok(next)
+}
+
 /// Follows a claim (`working` on `task`) or a completion or release (`idle`), where the
 /// transition rules allow it; an agent that is stopped stays stopped.
 pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>) -> Result<()> {
@@ -190,40 +213,28 @@ impl Actor {
             let task_id = task
                 .map(|t| crate::tasks::resolve(c, me, t).map(|t| t.id))
                 .transpose()?;
-            let next = AgentWork {
-                agent_id: me.id.clone(),
-                state,
-                task_id,
-                updated_at: clock::sql_now(),
-            };
-            if (now.state, &now.task_id) != (next.state, &next.task_id) {
-                sql::store(c, &next)?;
-                record_change(c, me)?;
-                Ok(next)
-            } else {
-                Ok(now)
-            }
+            change(c, me, now, state, task_id)
         })
     }
 
     /// Applies a coding agent's hook event (see [`WorkState::for_hook`]). Events that change
     /// nothing, and moves the rules do not allow from the current state (a tool used while
-    /// stopped), leave the state as it is: a hook must never fail the agent's session.
+    /// stopped), leave the state as it is: a hook must never fail the agent's session. The
+    /// state is read and moved in one transaction, so a concurrent change cannot turn an
+    /// allowed move into a refused one.
     pub fn apply_hook(&self, event: &str) -> Result<AgentWork> {
         let Some(state) = WorkState::for_hook(event)? else {
             return self.work_state(None);
         };
-        let now = self.work_state(None)?;
-        if !now.state.next().contains(&state) {
-            return Ok(now);
-        }
-        // Working keeps the task it had.
-        let task = if state == WorkState::Working {
-            now.task_id.clone()
-        } else {
-            None
-        };
-        self.set_work_state(state, task.as_deref())
+        self.write_tx(|c, me| {
+            let now = current(c, &me.id)?;
+            if !now.state.next().contains(&state) {
+                return Ok(now);
+            }
+            // Working keeps the task it had.
+            let task_id = now.task_id.clone().filter(|_| state == WorkState::Working);
+            change(c, me, now, state, task_id)
+        })
     }
 
     /// The work state of `agent` (default: the actor), an agent of the actor's group (tier
