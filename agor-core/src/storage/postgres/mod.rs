@@ -34,6 +34,16 @@ pub(crate) use url::{is_url, redact};
 /// `pg_advisory_xact_lock(CLASS, schema hash)`: the first key names agor ("agor" in ASCII).
 const LOCK_CLASS: i32 = 0x6167_6f72;
 
+/// Takes the schema's write lock (`key`: the hash of its name) for the rest of the transaction
+/// `client` is in, outside the engine's own transactions (migrations, a waiter recording
+/// itself).
+fn take_write_lock(client: &mut impl postgres::GenericClient, key: i32) -> Result<()> {
+    client
+        .execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &key])
+        .map_err(storage_error)?;
+    Ok(())
+}
+
 /// A store's PostgreSQL database: one connection, used by one call at a time.
 pub(crate) struct PgEngine {
     conn: Mutex<Connection>,
@@ -298,7 +308,7 @@ impl Engine for PgEngine {
         Ok(Box::new(signal::PgSignal::listen(
             &self.url,
             &self.shown,
-            (LOCK_CLASS, lock_key),
+            lock_key,
             who,
         )?))
     }

@@ -4,7 +4,7 @@
 
 use postgres::Client;
 
-use super::{storage_error, LOCK_CLASS};
+use super::storage_error;
 use crate::error::{Error, Result, StorageError};
 
 /// One step of the PostgreSQL schema. Never edited once released; new ones are appended.
@@ -174,9 +174,7 @@ pub(super) fn prepare(client: &mut Client, shown: &str, key: i32, read_only: boo
     }
     client.batch_execute("BEGIN").map_err(storage_error)?;
     let migrated = (|| {
-        client
-            .execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &key])
-            .map_err(storage_error)?;
+        super::take_write_lock(client, key)?;
         let state = inspect(client)?;
         refuse(shown, &state)?;
         let from = match state {

@@ -23,11 +23,11 @@ pub(super) struct PgSignal {
 }
 
 impl PgSignal {
-    /// `lock` is the schema's write lock (class, key), taken while the waiter records itself.
+    /// `lock_key` names the schema's write lock, taken while the waiter records itself.
     pub(super) fn listen(
         url: &str,
         shown: &str,
-        lock: (i32, i32),
+        lock_key: i32,
         who: &Listener,
     ) -> Result<PgSignal> {
         let mut client = super::url::connect(url, shown, Duration::from_secs(10))?;
@@ -46,7 +46,7 @@ impl PgSignal {
                 .batch_execute(&format!("LISTEN \"{channel}\""))
                 .map_err(storage_error)?;
         }
-        let registered = register(&mut client, lock, &channels).is_ok();
+        let registered = register(&mut client, lock_key, &channels).is_ok();
         Ok(PgSignal { client, registered })
     }
 }
@@ -55,10 +55,9 @@ impl PgSignal {
 /// before this sees no row and does not notify, but the waiter's first look comes after and
 /// sees its change; a writer after this sees the row. Rows of sessions that are gone are
 /// dropped on the way.
-fn register(client: &mut Client, lock: (i32, i32), channels: &[String]) -> Result<()> {
+fn register(client: &mut Client, lock_key: i32, channels: &[String]) -> Result<()> {
     let mut tx = client.transaction().map_err(storage_error)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&lock.0, &lock.1])
-        .map_err(storage_error)?;
+    super::take_write_lock(&mut tx, lock_key)?;
     tx.execute(
         "DELETE FROM agor_listeners
          WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)",
