@@ -34,7 +34,7 @@ mod dependencies;
 
 mod changes;
 
-mod reservations;
+mod lifecycle;
 
 mod ops;
 
