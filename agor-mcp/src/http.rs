@@ -104,16 +104,16 @@ async fn authenticate(State(store): State<Store>, mut request: Request, next: Ne
         Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
             refuse("the secret is not one agor issued, or it was revoked")
         }
-        Ok(Err(e)) => (
+        Ok(Err(e)) => error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            error_body("storage", &e.to_string()),
-        )
-            .into_response(),
-        Err(e) => (
+            e.kind().as_str(),
+            &e.to_string(),
+        ),
+        Err(e) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
-            error_body("internal", &e.to_string()),
-        )
-            .into_response(),
+            "internal",
+            &e.to_string(),
+        ),
     }
 }
 
@@ -143,20 +143,11 @@ async fn check_body(State(max): State<usize>, request: Request, next: Next) -> R
 }
 
 fn json_rpc_error(status: StatusCode, rejected: &jsonrpc::Rejected) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        rejected.response().to_string(),
-    )
-        .into_response()
+    json_response(status, rejected.response())
 }
 
 fn refuse(message: &str) -> Response {
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        error_body("unauthorized", message),
-    )
-        .into_response();
+    let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized", message);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         header::HeaderValue::from_static("Bearer"),
@@ -164,9 +155,17 @@ fn refuse(message: &str) -> Response {
     response
 }
 
-fn error_body(kind: &str, message: &str) -> Response<Body> {
-    let body = serde_json::json!({ "error": { "kind": kind, "message": message } });
+/// agor's own refusals (before any JSON-RPC is read): `{"error": {"kind", "message"}}`.
+fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
+    json_response(
+        status,
+        serde_json::json!({ "error": { "kind": kind, "message": message } }),
+    )
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     (
+        status,
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
     )
