@@ -95,6 +95,8 @@ def test_bad_arguments(board: agor.Store) -> None:
         dev1.search("x" * 300_000)
     with pytest.raises(agor.NotFoundError):
         board.as_agent("ghost").search("token")
+    with pytest.raises(agor.PermissionDeniedError):  # the operator reads no one's mail
+        board.call({"op": "search", "query": "token"})
 
 
 def test_unicode_accents_and_cjk(store: agor.Store) -> None:
