@@ -21,6 +21,8 @@ pub enum ObjectKind {
     DeadLetter,
     /// A file reservation.
     Reservation,
+    /// A task offered to an agent.
+    Proposal,
 }
 
 impl ObjectKind {
@@ -33,6 +35,7 @@ impl ObjectKind {
             ObjectKind::Task => "task",
             ObjectKind::DeadLetter => "dead letter",
             ObjectKind::Reservation => "reservation",
+            ObjectKind::Proposal => "proposal",
         }
     }
 }

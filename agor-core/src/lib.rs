@@ -41,6 +41,7 @@
 mod agents;
 mod audit;
 mod backup;
+mod board;
 mod changes;
 mod channels;
 mod clock;
@@ -53,12 +54,14 @@ mod liveness;
 mod messages;
 mod numbers;
 pub mod ops;
+mod proposals;
 mod reservations;
 pub mod rules;
 mod search;
 mod storage;
 mod store;
 mod tasks;
+mod tasks_file;
 mod text;
 mod tokens;
 mod usage;
@@ -69,6 +72,7 @@ pub use agents::{
     TIER_PROJECT,
 };
 pub use audit::AuditEntry;
+pub use board::MAX_REORDER;
 pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -81,6 +85,7 @@ pub use numbers::{
     Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
+pub use proposals::{Proposal, ProposalStatus};
 pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
 pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
@@ -89,6 +94,7 @@ pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
 pub use tasks::{
     Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
 };
+pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
     MAX_DEFINITION_OF_DONE_BYTES, MAX_DESCRIPTION_BYTES, MAX_ID_LEN, MAX_MODEL_BYTES,

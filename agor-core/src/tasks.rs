@@ -480,12 +480,12 @@ pub(crate) fn record_transition(
     Ok(())
 }
 
-fn validate_tags(tags: &[String]) -> Result<()> {
+pub(crate) fn validate_tags(tags: &[String]) -> Result<()> {
     text::cap_count("tags", tags, text::MAX_TAGS)?;
     tags.iter().try_for_each(|t| ids::validate_token("tag", t))
 }
 
-fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
+pub(crate) fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
     for tag in tags {
         sql::insert_tag(c, task_id, tag)?;
     }
@@ -783,6 +783,7 @@ impl Actor {
                 ));
             }
             require_dependencies_done(c, &task, status)?;
+            crate::board::refuse_if_archived(c, &task)?;
             let changed = sql::set_status(
                 c,
                 &task.id,

@@ -383,6 +383,52 @@ operations! {
     board: Board, Agent, ListTasks {} -> Vec<BoardColumn> => |c, _r| c.agent()?.board().map(|cols| {
         cols.into_iter().map(|(status, tasks)| BoardColumn { status, tasks }).collect::<Vec<_>>()
     });
+    /// Hide a done or cancelled task from the board, keeping it (managers).
+    archive_task: ArchiveTask, Agent, DeleteTask {
+        task_id: String,
+    } -> crate::Task => |c, r| c.agent()?.archive_task(&r.task_id);
+    /// Put an archived task back on the board (managers).
+    unarchive_task: UnarchiveTask, Agent, DeleteTask {
+        task_id: String,
+    } -> crate::Task => |c, r| c.agent()?.unarchive_task(&r.task_id);
+    /// The archived tasks of your group, most recently archived first.
+    archived_tasks: ArchivedTasks, Agent, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.archived_tasks();
+    /// One agent's lane (default: yours): its open tasks in its own order.
+    lane: Lane, Agent, ListTasks {
+        #[serde(default)] agent_id: Option<String>,
+    } -> Vec<crate::Task> => |c, r| c.agent()?.lane(r.agent_id.as_deref());
+    /// Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
+    /// the order given, the rest after them in their order. Returns the lane.
+    reorder_lane: ReorderLane, Agent, ReorderLane {
+        #[serde(default)] agent_id: Option<String>,
+        task_ids: Vec<String>,
+    } -> Vec<crate::Task> => |c, r| c.agent()?.reorder_lane(r.agent_id.as_deref(), &r.task_ids);
+    /// Offer a task of your group to an agent you may reach (your group or a contact in
+    /// another group): pending until that agent accepts or declines (managers).
+    propose_task: ProposeTask, Agent, AssignTask {
+        task_id: String,
+        agent_id: String,
+    } -> crate::Proposal => |c, r| c.agent()?.propose_task(&r.task_id, &r.agent_id);
+    /// Proposals offered to you or made from your group, pending ones unless `all`.
+    proposals: Proposals, Agent {
+        #[serde(default)] all: bool,
+    } -> Vec<crate::Proposal> => |c, r| c.agent()?.proposals(r.all);
+    /// Accept a task proposed to you: it moves to your group, assigned to you.
+    accept_proposal: AcceptProposal, Agent, AnswerProposal {
+        proposal_id: String,
+    } -> crate::Task => |c, r| c.agent()?.accept_proposal(&r.proposal_id);
+    /// Decline a task proposed to you, with an optional reason.
+    decline_proposal: DeclineProposal, Agent, AnswerProposal {
+        proposal_id: String,
+        #[serde(default)] reason: Option<String>,
+    } -> crate::Proposal => |c, r| c.agent()?.decline_proposal(&r.proposal_id, r.reason.as_deref());
+    /// Import a `tasks.toml` (its text) into your group: unknown ids created, known ones
+    /// updated where they differ; all or nothing, errors name the line (managers).
+    import_tasks: ImportTasks, Agent, CreateTask {
+        toml: String,
+    } -> crate::ImportReport => |c, r| c.agent()?.import_tasks(&r.toml);
+    /// Your group's board (archived tasks left out) as `tasks.toml` text.
+    export_tasks: ExportTasks, Agent, ListTasks {} -> String => |c, _r| c.agent()?.export_tasks();
     /// Claim a todo task (the given one or the best next) under a lease; null if none.
     claim_task: ClaimTask, Agent, ClaimTask {
         #[serde(default)] task_id: Option<String>,

@@ -48,6 +48,10 @@ pub enum Action {
     RegisterAgent,
     /// Grant contacts between agents.
     GrantContacts,
+    /// Reorder an agent's lane (its own: always).
+    ReorderLane,
+    /// Accept or decline a task proposed to an agent (only that agent).
+    AnswerProposal,
 }
 
 /// What the action is done to, as far as the rules care.
@@ -135,6 +139,8 @@ const TABLE: &[(Action, [bool; COLUMNS])] = {
         (Action::ClaimTask, [true, false, false, true, true]),
         (Action::RegisterAgent, MANAGER),
         (Action::GrantContacts, MANAGER),
+        (Action::ReorderLane, MANAGER),
+        (Action::AnswerProposal, NOBODY),
     ]
 };
 
@@ -168,7 +174,13 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
     let deny = |why: String| Err(Error::denied(&me.id, why));
     // Acting on oneself needs no role right for these two.
     match target {
-        Target::Agent { id, .. } if id == me.id && action == Action::SetAgentStatus => {
+        Target::Agent { id, .. }
+            if id == me.id
+                && matches!(
+                    action,
+                    Action::SetAgentStatus | Action::ReorderLane | Action::AnswerProposal
+                ) =>
+        {
             return Ok(())
         }
         Target::Registration {
@@ -284,6 +296,8 @@ impl Action {
             Action::ClaimTask => "claim_task",
             Action::RegisterAgent => "register_agent",
             Action::GrantContacts => "grant_contacts",
+            Action::ReorderLane => "reorder_lane",
+            Action::AnswerProposal => "answer_proposal",
         }
     }
 }
@@ -310,6 +324,8 @@ fn describe(action: Action) -> &'static str {
         Action::ClaimTask => "claim tasks",
         Action::RegisterAgent => "register agents",
         Action::GrantContacts => "grant contacts",
+        Action::ReorderLane => "reorder other agents' lanes",
+        Action::AnswerProposal => "answer a proposal made to another agent",
     }
 }
 

@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "work state",
         sql: include_str!("schema/0008_work_state.sql"),
     },
+    Migration {
+        version: 9,
+        name: "archive, proposals and lanes",
+        sql: include_str!("schema/0009_board.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

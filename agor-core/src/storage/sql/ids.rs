@@ -48,6 +48,19 @@ impl Scope {
         }
     }
 
+    /// Proposals offered to an agent or made from its group.
+    pub fn proposals(group: &str, agent_id: &str) -> Self {
+        Scope {
+            sql: "(from_group = $1 OR agent_id = $2)",
+            args: vec![group.to_owned(), agent_id.to_owned()],
+        }
+    }
+
+    /// The values of the condition's placeholders, in order.
+    pub(crate) fn args(&self) -> &[String] {
+        &self.args
+    }
+
     /// Messages sent to or from a group.
     pub fn group_messages(group: &str) -> Self {
         Scope {

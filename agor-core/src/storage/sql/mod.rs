@@ -4,6 +4,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod audit;
+pub(crate) mod board;
 pub(crate) mod changes;
 pub(crate) mod channels;
 pub(crate) mod dependencies;
@@ -11,6 +12,7 @@ pub(crate) mod ids;
 pub(crate) mod leases;
 pub(crate) mod liveness;
 pub(crate) mod messages;
+pub(crate) mod proposals;
 pub(crate) mod reservations;
 pub(crate) mod search;
 pub(crate) mod tasks;

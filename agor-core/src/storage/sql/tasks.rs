@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::lenient;
+use crate::storage::sql::board::NOT_ARCHIVED_SQL;
 use crate::storage::sql::dependencies::UNBLOCKED_SQL;
 use crate::storage::{args, Param, Row, Tx};
 use crate::tasks::{Comment, Completion, NewTask, Priority, Task, TaskFilter, TaskStatus};
@@ -78,6 +79,10 @@ pub(crate) fn list_query(
             args.push(st.stored().to_owned().into());
         }
         None => {}
+    }
+    // Only finished tasks can be archived, so the default open list needs no archive check.
+    if !open_only && filter.status.is_none_or(TaskStatus::is_closed) {
+        conds.push(NOT_ARCHIVED_SQL.into());
     }
     if let Some(tag) = &filter.tag {
         // Driven from the tag index: the tasks carrying the tag, not every task tested for it.
@@ -373,4 +378,57 @@ pub(crate) fn list(
 ) -> Result<Vec<Task>> {
     let (tail, args) = list_query(admin, group, filter);
     query(tx, &tail, &args)
+}
+
+/// The fields an import sets on an existing task.
+pub(crate) struct Imported<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub status: &'a str,
+    pub priority: &'a str,
+    pub assignee: Option<&'a str>,
+    pub at: &'a str,
+}
+
+/// Rewrites a task as an imported file describes it; leaving in_progress ends any claim.
+pub(crate) fn import_update(tx: &dyn Tx, t: &Imported<'_>) -> Result<()> {
+    tx.execute(
+        "UPDATE tasks SET title = ?1, description = ?2, status = ?3, priority = ?4,
+             assigned_to = ?5, version = version + 1, updated_at = ?6,
+             lease_token = CASE WHEN ?3 = 'progress' THEN lease_token END,
+             lease_expires_at = CASE WHEN ?3 = 'progress' THEN lease_expires_at END,
+             lease_expires_ms = CASE WHEN ?3 = 'progress' THEN lease_expires_ms END
+         WHERE id = ?7",
+        args![
+            t.title,
+            t.description,
+            t.status,
+            t.priority,
+            t.assignee,
+            t.at,
+            t.id
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_parent(tx: &dyn Tx, task_id: &str, parent: Option<&str>) -> Result<()> {
+    tx.execute(
+        "UPDATE tasks SET parent_task_id = ?1 WHERE id = ?2",
+        args![parent, task_id],
+    )?;
+    Ok(())
+}
+
+/// Every task of a group but the archived ones, in board position order (the order an
+/// import creates them in, so an export of an import reads the same).
+pub(crate) fn for_export(tx: &dyn Tx, group: &str) -> Result<Vec<Task>> {
+    query(
+        tx,
+        &format!(
+            "WHERE t.group_id = ?1 AND {NOT_ARCHIVED_SQL} ORDER BY t.sort_order, t.created_at, t.id"
+        ),
+        args![group],
+    )
 }

@@ -81,6 +81,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "work state",
         apply: |conn| conn.execute_batch(include_str!("0012_work_state.sql")),
     },
+    Migration {
+        version: 13,
+        name: "archive, proposals and lanes",
+        apply: |conn| conn.execute_batch(include_str!("0013_board.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.

@@ -1,0 +1,174 @@
+//! The rest of the board (SPEC §9): archiving finished tasks and the lane view, one agent's
+//! tasks in its own order, with a reorder operation.
+
+use crate::agents::{self, Actor};
+use crate::audit;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::rules::{Action, Target};
+use crate::storage::sql::board as sql;
+use crate::tasks::{group_of, resolve, task_changed, Task};
+
+/// The most tasks one reorder may name.
+pub const MAX_REORDER: usize = 1000;
+
+impl Actor {
+    /// Hides a finished (done or cancelled) task from the board and the task lists; it is
+    /// kept, listed by [`Actor::archived_tasks`], and [`Actor::unarchive_task`] brings it back.
+    /// Whoever may delete tasks may archive them (managers, tier 0).
+    pub fn archive_task(&self, task_id: &str) -> Result<Task> {
+        self.task_write(|c, me, _now| {
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::DeleteTask, Target::InGroup(group_of(&task)))?;
+            if !task.status.is_closed() {
+                return Err(Error::invalid(
+                    "status",
+                    format!(
+                        "task {} is {}: only done or cancelled tasks are archived",
+                        task.id, task.status
+                    ),
+                ));
+            }
+            if !sql::archive(c, &task.id, &me.id, &clock::sql_now())? {
+                return Err(Error::invalid(
+                    "task",
+                    format!("task {} is already archived", task.id),
+                ));
+            }
+            audit::record(c, &me.id, "task_archived", &task.id)?;
+            task_changed(c, "task_archived", &me.id, &task, None)?;
+            Ok(task)
+        })
+    }
+
+    /// Puts an archived task back on the board.
+    pub fn unarchive_task(&self, task_id: &str) -> Result<Task> {
+        self.task_write(|c, me, _now| {
+            let task = resolve(c, me, task_id)?;
+            me.check(Action::DeleteTask, Target::InGroup(group_of(&task)))?;
+            if !sql::unarchive(c, &task.id)? {
+                return Err(Error::invalid(
+                    "task",
+                    format!("task {} is not archived", task.id),
+                ));
+            }
+            audit::record(c, &me.id, "task_unarchived", &task.id)?;
+            task_changed(c, "task_unarchived", &me.id, &task, None)?;
+            Ok(task)
+        })
+    }
+
+    /// The archived tasks of the actor's group (tier 0: every group), most recently archived
+    /// first.
+    pub fn archived_tasks(&self) -> Result<Vec<Task>> {
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let group = (!me.is_admin()).then_some(me.group_id.as_str());
+            sql::archived(c, group)
+        })
+    }
+
+    /// One agent's lane (default: the actor's): the open tasks assigned to it, in its order
+    /// (sort order, then age).
+    pub fn lane(&self, agent_id: Option<&str>) -> Result<Vec<Task>> {
+        self.store.reopen_lapsed()?;
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let agent = match agent_id {
+                None => me.id.clone(),
+                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?
+                    .id
+                    .clone(),
+            };
+            let group = (!me.is_admin()).then_some(me.group_id.as_str());
+            sql::lane(c, &agent, group)
+        })
+    }
+
+    /// Reorders a lane: the named tasks (ids or prefixes, each in the lane) take its first
+    /// places in the order given, the rest follow in their order. An agent orders its own
+    /// lane; managers (and tier 0) any lane of their group. Each moved task's version is
+    /// bumped. Returns the lane in its new order.
+    pub fn reorder_lane(&self, agent_id: Option<&str>, task_ids: &[String]) -> Result<Vec<Task>> {
+        if task_ids.is_empty() {
+            return Err(Error::invalid(
+                "task_ids",
+                "name at least one task of the lane",
+            ));
+        }
+        crate::text::cap_count("task_ids", task_ids, MAX_REORDER)?;
+        self.task_write(|c, me, _now| {
+            let agent = match agent_id {
+                None => agents::principal(c, &me.id)?,
+                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?,
+            };
+            me.check(
+                Action::ReorderLane,
+                Target::Agent {
+                    id: &agent.id,
+                    group: &agent.group_id,
+                },
+            )?;
+            let group = (!me.is_admin()).then_some(me.group_id.as_str());
+            let lane = sql::lane(c, &agent.id, group)?;
+            let mut first: Vec<Task> = Vec::with_capacity(task_ids.len());
+            for input in task_ids {
+                let task = resolve(c, me, input)?;
+                if !lane.iter().any(|t| t.id == task.id) {
+                    return Err(Error::invalid(
+                        "task_ids",
+                        format!("task {} is not in the lane of {}", task.id, agent.id),
+                    ));
+                }
+                if first.iter().any(|t| t.id == task.id) {
+                    return Err(Error::invalid(
+                        "task_ids",
+                        format!("task {} is named twice", task.id),
+                    ));
+                }
+                first.push(task);
+            }
+            let rest = lane.iter().filter(|t| !first.iter().any(|f| f.id == t.id));
+            let order: Vec<&Task> = first.iter().chain(rest).collect();
+            // The lane keeps the board positions it had: the i-th task takes the i-th
+            // smallest sort order, so tasks outside the lane keep their place around it.
+            let mut slots: Vec<i64> = lane.iter().map(|t| t.sort_order).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            let base = slots.first().copied().unwrap_or(0);
+            let now = clock::sql_now();
+            for (i, task) in order.iter().enumerate() {
+                let slot = if slots.len() == lane.len() {
+                    slots[i]
+                } else {
+                    base + i as i64
+                };
+                if task.sort_order != slot {
+                    sql::set_sort_order(c, &task.id, slot, &now)?;
+                }
+            }
+            audit::record(
+                c,
+                &me.id,
+                "lane_reordered",
+                &format!("{}: {}", agent.id, order.len()),
+            )?;
+            if let Some(t) = lane.first() {
+                task_changed(c, "lane_reordered", &me.id, t, Some(&agent.id))?;
+            }
+            sql::lane(c, &agent.id, group)
+        })
+    }
+}
+
+/// Refuses a status change of an archived task: it would come back to the board (or be
+/// claimed) while hidden.
+pub(crate) fn refuse_if_archived(c: &dyn crate::storage::Tx, task: &Task) -> Result<()> {
+    if sql::is_archived(c, &task.id)? {
+        return Err(Error::invalid(
+            "task",
+            format!("task {} is archived; unarchive it first", task.id),
+        ));
+    }
+    Ok(())
+}

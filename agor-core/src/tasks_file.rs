@@ -1,0 +1,440 @@
+//! `tasks.toml`, the board as a file a team keeps in version control (SPEC §4, §9):
+//! `[[tasks]]` tables with `id`, `title` and/or `description`, `agent`, `status`, `priority`,
+//! `tags` and `parent`. Tinytown's statuses (`pending`, `assigned`, `running`, `completed`,
+//! `failed`, `cancelled`) are read and written where the board has a match; the board's own
+//! names are read too, and written for the statuses Tinytown lacks (`backlog`, `review`,
+//! `blocked`). An import is one transaction: a file with any error changes nothing.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::agents::{self, Actor, Member};
+use crate::audit;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::rules::{Action, Target};
+use crate::search::Source;
+use crate::storage::sql::search as search_sql;
+use crate::storage::sql::tasks as sql;
+use crate::storage::Tx;
+use crate::tasks::{task_changed, NewTask, Priority, Task, TaskStatus};
+use crate::text;
+
+/// The largest `tasks.toml` agor reads.
+pub const MAX_TASKS_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// What an import did, task ids in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ImportReport {
+    /// Tasks the file added to the board.
+    pub created: Vec<String>,
+    /// Tasks whose fields the file changed.
+    pub updated: Vec<String>,
+    /// Tasks already as the file says.
+    pub unchanged: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FileIn {
+    #[serde(default)]
+    tasks: Vec<Spanned<EntryIn>>,
+}
+
+/// One `[[tasks]]` table as read; fields agor does not know (Tinytown keeps timestamps) are
+/// ignored.
+#[derive(Deserialize)]
+struct EntryIn {
+    id: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    agent: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    parent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileOut {
+    tasks: Vec<EntryOut>,
+}
+
+#[derive(Serialize)]
+struct EntryOut {
+    id: String,
+    title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent: Option<String>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "is_medium")]
+    priority: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<String>,
+}
+
+fn is_medium(p: &&str) -> bool {
+    *p == Priority::Medium.as_str()
+}
+
+/// A status as the file writes it: Tinytown's word where there is one.
+fn status_out(status: TaskStatus, assigned: bool) -> &'static str {
+    match status {
+        TaskStatus::Todo if assigned => "assigned",
+        TaskStatus::Todo => "pending",
+        TaskStatus::InProgress => "running",
+        TaskStatus::Done => "completed",
+        other => other.as_str(),
+    }
+}
+
+fn status_in(s: &str) -> Result<TaskStatus> {
+    match s {
+        "pending" | "assigned" => Ok(TaskStatus::Todo),
+        "running" => Ok(TaskStatus::InProgress),
+        "completed" => Ok(TaskStatus::Done),
+        other => other.parse().map_err(|_| {
+            Error::invalid(
+                "status",
+                format!(
+                    "unknown status '{other}' (Tinytown's pending, assigned, running, completed, \
+                     failed, cancelled, or the board's {})",
+                    TaskStatus::ALL.map(TaskStatus::as_str).join(", ")
+                ),
+            )
+        }),
+    }
+}
+
+/// A task as the file describes it, checked.
+#[derive(Debug)]
+struct Entry {
+    line: usize,
+    id: String,
+    title: String,
+    description: String,
+    agent: Option<String>,
+    status: TaskStatus,
+    priority: Priority,
+    tags: Vec<String>,
+    parent: Option<String>,
+}
+
+/// The 1-based line of byte `offset` of `src`.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn at_line(line: usize, e: Error) -> Error {
+    let reason = match e {
+        Error::InvalidInput { field, reason } => format!("{field}: {reason}"),
+        other => other.to_string(),
+    };
+    Error::invalid("tasks.toml", format!("line {line}: {reason}"))
+}
+
+/// The title a table gives: `title`, else the first line of `description` (Tinytown's only
+/// text), cut to the title limit on a character boundary.
+fn title_of(e: &EntryIn) -> Result<String> {
+    if let Some(t) = &e.title {
+        return Ok(t.clone());
+    }
+    let first = e
+        .description
+        .as_deref()
+        .and_then(|d| d.lines().find(|l| !text::is_blank(l)))
+        .ok_or_else(|| Error::invalid("title", "give a title or a description"))?
+        .trim();
+    let mut end = first.len().min(text::MAX_TITLE_BYTES);
+    while !first.is_char_boundary(end) {
+        end -= 1;
+    }
+    Ok(first[..end].to_owned())
+}
+
+fn check(e: &EntryIn) -> Result<Entry> {
+    let id = e
+        .id
+        .clone()
+        .ok_or_else(|| Error::invalid("id", "every task needs an id (re-imports match on it)"))?;
+    ids::validate_token("id", &id)?;
+    let title = title_of(e)?;
+    ids::validate_label("title", &title, text::MAX_TITLE_BYTES)?;
+    let description = e.description.clone().unwrap_or_default();
+    text::cap("description", &description, text::MAX_DESCRIPTION_BYTES)?;
+    let status = match &e.status {
+        None => TaskStatus::Todo,
+        Some(s) => status_in(s)?,
+    };
+    let priority = match &e.priority {
+        None => Priority::Medium,
+        Some(p) => p.parse()?,
+    };
+    let mut tags = e.tags.clone();
+    crate::tasks::validate_tags(&tags)?;
+    tags.sort();
+    tags.dedup();
+    if let Some(p) = &e.parent {
+        ids::validate_token("parent", p)?;
+        if *p == id {
+            return Err(Error::invalid(
+                "parent",
+                format!("task {id} cannot be its own parent"),
+            ));
+        }
+    }
+    Ok(Entry {
+        line: 0,
+        id,
+        title,
+        description,
+        agent: e.agent.clone(),
+        status,
+        priority,
+        tags,
+        parent: e.parent.clone(),
+    })
+}
+
+/// Reads and checks a whole file; the first problem is reported with its line.
+fn parse(src: &str) -> Result<Vec<Entry>> {
+    text::cap("tasks.toml", src, MAX_TASKS_FILE_BYTES)?;
+    let file: FileIn = toml::from_str(src).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(src, s.start));
+        Error::invalid(
+            "tasks.toml",
+            format!("line {line}: {}", e.message().trim_end()),
+        )
+    })?;
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(file.tasks.len());
+    for t in &file.tasks {
+        let line = line_of(src, t.span().start);
+        let mut entry = check(t.get_ref()).map_err(|e| at_line(line, e))?;
+        if !seen.insert(entry.id.clone()) {
+            return Err(at_line(
+                line,
+                Error::invalid("id", format!("task {} appears twice", entry.id)),
+            ));
+        }
+        entry.line = line;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// The fields of a stored task the file describes, to compare with an entry.
+fn same(task: &Task, e: &Entry, agent: Option<&str>, parent: Option<&str>) -> bool {
+    task.title == e.title
+        && task.description == e.description
+        && task.status == e.status
+        && task.priority == e.priority
+        && task.assigned_to.as_deref() == agent
+        && task.tags == e.tags
+        && task.parent_task_id.as_deref() == parent
+}
+
+fn import_one(
+    c: &dyn Tx,
+    me: &Member,
+    e: &Entry,
+    in_file: &HashMap<&str, ()>,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let scope = me.group_scope();
+    let agent = e
+        .agent
+        .as_deref()
+        .map(|a| agents::resolve_principal(c, a, &scope).map(|m| m.id.clone()))
+        .transpose()?;
+    // A parent is a task of the file or of the group, named by its exact id.
+    let parent = match e.parent.as_deref() {
+        None => None,
+        Some(p) if in_file.contains_key(p) => Some(p.to_owned()),
+        Some(p) => Some(crate::tasks::resolve(c, me, p)?.id),
+    };
+    let now = clock::sql_now();
+    let existing = sql::by_id(c, &e.id)?;
+    match existing {
+        Some(task) if task.group_id.as_deref() != Some(me.group_id.as_str()) => {
+            Err(Error::invalid(
+                "id",
+                format!("id {} is taken by a task outside the group", e.id),
+            ))
+        }
+        Some(task) if same(&task, e, agent.as_deref(), parent.as_deref()) => {
+            report.unchanged.push(e.id.clone());
+            Ok(())
+        }
+        Some(task) => {
+            sql::import_update(
+                c,
+                &sql::Imported {
+                    id: &e.id,
+                    title: &e.title,
+                    description: &e.description,
+                    status: e.status.stored(),
+                    priority: e.priority.as_str(),
+                    assignee: agent.as_deref(),
+                    at: &now,
+                },
+            )?;
+            if task.tags != e.tags {
+                sql::clear_tags(c, &e.id)?;
+                crate::tasks::set_tags(c, &e.id, &e.tags)?;
+            }
+            if task.parent_task_id.as_deref() != parent.as_deref() {
+                sql::set_parent(c, &e.id, parent.as_deref())?;
+            }
+            audit::record(c, &me.id, "task_imported", &format!("{} updated", e.id))?;
+            task_changed(c, "task_updated", &me.id, &task, agent.as_deref())?;
+            report.updated.push(e.id.clone());
+            Ok(())
+        }
+        None => {
+            let new = NewTask {
+                title: e.title.clone(),
+                description: e.description.clone(),
+                priority: e.priority,
+                assign_to: None,
+                parent: None,
+                tags: Vec::new(),
+                definition_of_done: None,
+                status: e.status,
+            };
+            let sort_order = sql::next_sort_order(c, &me.group_id)?;
+            sql::insert(
+                c,
+                &sql::Created {
+                    id: &e.id,
+                    new: &new,
+                    assignee: agent.as_deref(),
+                    creator: &me.id,
+                    group: &me.group_id,
+                    parent: None,
+                    sort_order,
+                    at: &now,
+                },
+            )?;
+            crate::tasks::set_tags(c, &e.id, &e.tags)?;
+            search_sql::note_new(c, Source::Task, &e.id)?;
+            audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
+            let task = crate::tasks::load(c, &e.id)?;
+            task_changed(c, "task_created", &me.id, &task, agent.as_deref())?;
+            report.created.push(e.id.clone());
+            Ok(())
+        }
+    }
+}
+
+impl Actor {
+    /// Imports a `tasks.toml` into the actor's group: tasks of unknown ids are created (with
+    /// that id), known ones updated where the file differs, and the report says which. Status
+    /// is set as the file says (a file is the board's state, not a move). A malformed file, an
+    /// unknown status, agent or parent refuses the whole import, naming the line. Whoever may
+    /// create tasks may import (managers, tier 0).
+    pub fn import_tasks(&self, toml_text: &str) -> Result<ImportReport> {
+        let entries = parse(toml_text)?;
+        self.task_write(|c, me, _now| {
+            me.check(Action::CreateTask, Target::None)?;
+            let in_file: HashMap<&str, ()> = entries.iter().map(|e| (e.id.as_str(), ())).collect();
+            let mut report = ImportReport::default();
+            // Parents are linked once every task of the file exists, so a file may name a
+            // parent further down; new tasks are created without one first.
+            for e in &entries {
+                import_one(c, me, e, &in_file, &mut report).map_err(|err| at_line(e.line, err))?;
+            }
+            for e in entries.iter().filter(|e| report.created.contains(&e.id)) {
+                if let Some(p) = &e.parent {
+                    let parent = if in_file.contains_key(p.as_str()) {
+                        p.clone()
+                    } else {
+                        crate::tasks::resolve(c, me, p)?.id
+                    };
+                    sql::set_parent(c, &e.id, Some(&parent))?;
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// The actor's group's board (archived tasks left out) as a `tasks.toml`, in board
+    /// position order; importing it into an empty group and exporting again gives the same
+    /// text.
+    pub fn export_tasks(&self) -> Result<String> {
+        self.store.reopen_lapsed()?;
+        self.read_tx(|c, me| {
+            me.check(Action::ListTasks, Target::None)?;
+            let tasks = sql::for_export(c, &me.group_id)?;
+            let file = FileOut {
+                tasks: tasks
+                    .into_iter()
+                    .map(|t| EntryOut {
+                        status: status_out(t.status, t.assigned_to.is_some()),
+                        priority: t.priority.as_str(),
+                        id: t.id,
+                        title: t.title,
+                        description: t.description,
+                        agent: t.assigned_to,
+                        tags: t.tags,
+                        parent: t.parent_task_id,
+                    })
+                    .collect(),
+            };
+            toml::to_string(&file).map_err(|e| Error::invalid("tasks.toml", e.to_string()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_both_ways() {
+        for st in TaskStatus::ALL {
+            for assigned in [false, true] {
+                assert_eq!(status_in(status_out(st, assigned)).unwrap(), st, "{st}");
+            }
+        }
+        assert_eq!(status_in("pending").unwrap(), TaskStatus::Todo);
+        assert_eq!(status_in("running").unwrap(), TaskStatus::InProgress);
+        assert_eq!(status_in("completed").unwrap(), TaskStatus::Done);
+        assert!(status_in("finished").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = parse("[[tasks]]\nid = \"a\"\ntitle = \"x\"\nstatus = \"nope\"\n").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let err = parse("[[tasks]]\nid = \"a\"\ntitle = \n").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+        let err =
+            parse("[[tasks]]\nid = \"a\"\ntitle = \"x\"\n\n[[tasks]]\nid = \"a\"\ntitle = \"y\"\n")
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("line 5") && err.to_string().contains("twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_tinytown_description_gives_the_title() {
+        let e =
+            parse("[[tasks]]\nid = \"t1\"\ndescription = \"Fix the parser\\nIt drops tokens\"\n")
+                .unwrap();
+        assert_eq!(e[0].title, "Fix the parser");
+        assert_eq!(e[0].description, "Fix the parser\nIt drops tokens");
+    }
+}
