@@ -53,6 +53,8 @@ pub struct Job {
     pub show: Show,
     /// Print the response as JSON even without `--json` (`call`).
     pub always_json: bool,
+    /// Write the response (a text) to this file before showing it (`bttask export FILE`).
+    pub output: Option<PathBuf>,
 }
 
 impl Job {
@@ -63,6 +65,14 @@ impl Job {
             steps: None,
             show,
             always_json: false,
+            output: None,
+        }
+    }
+
+    pub fn output(self, path: PathBuf) -> Job {
+        Job {
+            output: Some(path),
+            ..self
         }
     }
 

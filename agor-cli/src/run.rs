@@ -114,6 +114,15 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
         Some(steps) => steps(&session, job.request)?,
         None => session.call(job.request)?,
     };
+    if let Some(path) = &job.output {
+        let text = value.as_str().unwrap_or_default();
+        std::fs::write(path, text).map_err(|e| {
+            CliError::Usage(UsageError::new(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )))
+        })?;
+    }
     if out.is_json() || job.always_json {
         return Ok(out.json(&value)?);
     }

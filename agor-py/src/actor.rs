@@ -686,6 +686,89 @@ impl Actor {
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
 
+    /// Hides a done or cancelled task from the board and the lists, keeping it; returns the
+    /// `Task`. Managers and tier 0 only; an open task raises `InvalidInputError`.
+    fn archive_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.archive_task(&task_id))
+    }
+
+    /// Puts an archived task back on the board; returns the `Task`.
+    fn unarchive_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.unarchive_task(&task_id))
+    }
+
+    /// The archived tasks of this agent's group, most recently archived first.
+    fn archived_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.archived_tasks())
+    }
+
+    /// One agent's lane (default: this one's): its open tasks in its own order.
+    #[pyo3(signature = (agent_id=None))]
+    fn lane<'py>(&self, py: Python<'py>, agent_id: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.lane(agent_id.as_deref()))
+    }
+
+    /// Reorders a lane (default: this agent's; managers may order any of the group): the
+    /// named tasks first, in the order given, the rest after them. Returns the lane.
+    #[pyo3(signature = (task_ids, agent_id=None))]
+    fn reorder_lane<'py>(
+        &self,
+        py: Python<'py>,
+        task_ids: Vec<String>,
+        agent_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.reorder_lane(agent_id.as_deref(), &task_ids))
+    }
+
+    /// Offers a task of this group to an agent this one may reach (its group or a contact in
+    /// another group); returns the pending `Proposal`. Managers and tier 0 only.
+    fn propose_task<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        agent_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.propose_task(&task_id, &agent_id))
+    }
+
+    /// Proposals offered to this agent or made from its group; pending ones unless `all`.
+    #[pyo3(signature = (all=false))]
+    fn proposals<'py>(&self, py: Python<'py>, all: bool) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.proposals(all))
+    }
+
+    /// Accepts a task proposed to this agent: it moves to this agent's group, assigned to it.
+    /// Returns the `Task`.
+    fn accept_proposal<'py>(
+        &self,
+        py: Python<'py>,
+        proposal_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.accept_proposal(&proposal_id))
+    }
+
+    /// Declines a task proposed to this agent; returns the `Proposal`.
+    #[pyo3(signature = (proposal_id, reason=None))]
+    fn decline_proposal<'py>(
+        &self,
+        py: Python<'py>,
+        proposal_id: String,
+        reason: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.decline_proposal(&proposal_id, reason.as_deref()))
+    }
+
+    /// Imports `tasks.toml` text into this agent's group; returns an `ImportReport`. All or
+    /// nothing: a malformed file raises `InvalidInputError` naming the line.
+    fn import_tasks<'py>(&self, py: Python<'py>, toml: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.import_tasks(&toml))
+    }
+
+    /// This agent's group's board as `tasks.toml` text (archived tasks left out).
+    fn export_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.export_tasks())
+    }
+
     /// Assigns a task to an agent; returns the updated `Task`. Managers and tier 0 only.
     /// Raises `AlreadyClaimedError` while another agent holds a live claim on it.
     fn assign_task<'py>(

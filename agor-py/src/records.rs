@@ -51,7 +51,8 @@ label_to_py!(
     core::Priority,
     core::ChangeKind,
     core::SearchKind,
-    core::WorkState
+    core::WorkState,
+    core::ProposalStatus
 );
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
@@ -394,6 +395,48 @@ record! {
 }
 
 record! {
+    /// A task offered to an agent: pending until it accepts or declines.
+    Proposal wraps core::Proposal;
+    repr [id, task_id, agent_id, status];
+    {
+        /// Its id (a unique prefix names it).
+        id,
+        /// The task offered.
+        task_id,
+        /// The task's title when it was proposed.
+        task_title,
+        /// The group the task belonged to.
+        from_group,
+        /// Who proposed it.
+        proposed_by,
+        /// The agent it is offered to.
+        agent_id,
+        /// `pending`, `accepted` or `declined`.
+        status,
+        /// Why it was declined, if the agent said.
+        reason,
+        /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
+        created_at,
+        /// When it was answered, or None.
+        decided_at,
+    }
+}
+
+record! {
+    /// What a `tasks.toml` import did: task ids created, updated and unchanged.
+    ImportReport wraps core::ImportReport;
+    repr [created, updated, unchanged];
+    {
+        /// Tasks the file added.
+        created,
+        /// Tasks whose fields the file changed.
+        updated,
+        /// Tasks already as the file says.
+        unchanged,
+    }
+}
+
+record! {
     /// One reported model request.
     UsageRecord wraps core::UsageRecord;
     repr [agent_id, model, cost_usd];
@@ -732,6 +775,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Reservation>()?;
     m.add_class::<UsageRecord>()?;
     m.add_class::<AgentWork>()?;
+    m.add_class::<Proposal>()?;
+    m.add_class::<ImportReport>()?;
     m.add_class::<UsageSummary>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;

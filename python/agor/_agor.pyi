@@ -186,6 +186,28 @@ class Actor:
         tags: Optional[List[str]] = None,
     ) -> Task:
         """Edit a task at ``expected_version``; a stale version raises ``ConflictError``."""
+    def archive_task(self, task_id: str) -> Task:
+        """Hide a done or cancelled task from the board, keeping it (managers)."""
+    def unarchive_task(self, task_id: str) -> Task:
+        """Put an archived task back on the board (managers)."""
+    def archived_tasks(self) -> List[Task]:
+        """Archived tasks of this group, most recently archived first."""
+    def lane(self, agent_id: Optional[str] = None) -> List[Task]:
+        """One agent's open tasks in its own order (default: this agent's)."""
+    def reorder_lane(self, task_ids: List[str], agent_id: Optional[str] = None) -> List[Task]:
+        """Put the named tasks first in a lane, in the order given; returns the lane."""
+    def propose_task(self, task_id: str, agent_id: str) -> Proposal:
+        """Offer a task to an agent (another group's through a contact) until it answers."""
+    def proposals(self, all: bool = False) -> List[Proposal]:
+        """Proposals offered to this agent or made from its group."""
+    def accept_proposal(self, proposal_id: str) -> Task:
+        """Accept a proposed task: it moves to this agent's group, assigned to it."""
+    def decline_proposal(self, proposal_id: str, reason: Optional[str] = None) -> Proposal:
+        """Decline a proposed task, with an optional reason."""
+    def import_tasks(self, toml: str) -> ImportReport:
+        """Import ``tasks.toml`` text: all or nothing, errors name the line."""
+    def export_tasks(self) -> str:
+        """This group's board as ``tasks.toml`` text."""
     def set_work_state(
         self, state: Optional[str] = None, task: Optional[str] = None, hook: Optional[str] = None
     ) -> AgentWork:
@@ -485,6 +507,42 @@ class AgentWork(_Record):
     def task_id(self) -> Optional[str]: ...
     @property
     def updated_at(self) -> str: ...
+
+@final
+class Proposal(_Record):
+    """A task offered to an agent: pending until it accepts or declines."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def task_title(self) -> str: ...
+    @property
+    def from_group(self) -> str: ...
+    @property
+    def proposed_by(self) -> str: ...
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def decided_at(self) -> Optional[str]: ...
+
+@final
+class ImportReport(_Record):
+    """What a ``tasks.toml`` import did."""
+
+    @property
+    def created(self) -> List[str]: ...
+    @property
+    def updated(self) -> List[str]: ...
+    @property
+    def unchanged(self) -> List[str]: ...
 
 @final
 class UsageRecord(_Record):

@@ -378,6 +378,66 @@ static void test_invalid_utf8(board *b) {
     CHECK(count == 0);
 }
 
+/* The rest of the board through the generic entry: tasks.toml import and export (a malformed
+ * file refused with its line, nothing imported; a project agent denied), archive, a lane and
+ * a proposal only the proposed agent may accept. */
+static void test_board_file_and_proposals(board *b) {
+    char *json = NULL;
+    char proposal[ID_SIZE];
+
+    CHECK_OK(agor_call(NULL, b->mgr,
+                       "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-1\\\"\\n"
+                       "title = \\\"From C\\\"\\nstatus = \\\"assigned\\\"\\nagent = \\\"dev-2\\\"\\n\"}",
+                       &json));
+    CHECK(contains(json, "\"created\":[\"c-1\"]"));
+    agor_string_free(json);
+    CHECK_OK(agor_call(NULL, b->mgr,
+                       "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-1\\\"\\n"
+                       "title = \\\"From C\\\"\\nstatus = \\\"assigned\\\"\\nagent = \\\"dev-2\\\"\\n\"}",
+                       &json));
+    CHECK(contains(json, "\"unchanged\":[\"c-1\"]"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(NULL, b->mgr,
+                           "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-2\\\"\\n"
+                           "title = \\\"x\\\"\\n\\n[[tasks]]\\nid = \\\"c-3\\\"\\ntitle = \\n\"}",
+                           &json),
+                 AGOR_INVALID_INPUT);
+    CHECK(contains(agor_last_error_message(), "line 7"));
+    CHECK_STATUS(agor_call(NULL, b->dev1,
+                           "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-4\\\"\\n"
+                           "title = \\\"x\\\"\\n\"}",
+                           &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_call(NULL, b->dev1, "{\"op\":\"export_tasks\"}", &json));
+    CHECK(contains(json, "id = \\\"c-1\\\""));
+    CHECK(!contains(json, "c-2") && !contains(json, "c-4"));
+    agor_string_free(json);
+
+    CHECK_OK(agor_call(NULL, b->dev2, "{\"op\":\"lane\"}", &json));
+    CHECK(contains(json, "\"id\":\"c-1\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(NULL, b->dev1,
+                           "{\"op\":\"reorder_lane\",\"agent_id\":\"dev-2\",\"task_ids\":[\"c-1\"]}",
+                           &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_STATUS(agor_call(NULL, b->mgr, "{\"op\":\"archive_task\",\"task_id\":\"c-1\"}", &json),
+                 AGOR_INVALID_INPUT);
+
+    CHECK_OK(agor_call(NULL, b->mgr,
+                       "{\"op\":\"propose_task\",\"task_id\":\"c-1\",\"agent_id\":\"dev-1\"}",
+                       &json));
+    CHECK(json_string_field(json, "id", proposal, ID_SIZE) != NULL);
+    agor_string_free(json);
+    {
+        char req[256];
+        snprintf(req, sizeof req, "{\"op\":\"accept_proposal\",\"proposal_id\":\"%s\"}", proposal);
+        CHECK_STATUS(agor_call(NULL, b->dev2, req, &json), AGOR_PERMISSION_DENIED);
+        CHECK_OK(agor_call(NULL, b->dev1, req, &json));
+        CHECK(contains(json, "\"assigned_to\":\"dev-1\""));
+        agor_string_free(json);
+    }
+}
+
 int main(int argc, char **argv) {
     char db[4096];
     board b;
@@ -406,6 +466,7 @@ int main(int argc, char **argv) {
     test_domain_errors(&b);
     test_null_arguments(&b);
     test_invalid_utf8(&b);
+    test_board_file_and_proposals(&b);
 
     agor_actor_free(b.mgr);
     agor_actor_free(b.dev1);

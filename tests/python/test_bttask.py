@@ -504,3 +504,78 @@ def test_edit_at_the_version_read(team):
     assert (u["title"], u["priority"], u["tags"], u["version"]) == ("fix the lexer", "high", ["core"], t["version"] + 1)
     assert "version" in team.fails(3, "edit", t["id"], "--version", str(t["version"]), "--title", "x", agent="mgr-1")
     team.fails(2, "edit", t["id"], "--title", "x", agent="mgr-1")
+
+
+# --- the rest of the board: archive, lanes, proposals, tasks.toml ---------------------------
+
+
+def test_archive_lane_and_reorder(team):
+    t = add(team, "Spike")
+    team.ok("status", t["id"], "cancelled", agent="mgr-1")
+    assert team.ok("archive", t["id"][:8], agent="mgr-1").startswith("archived ")
+    assert [x["id"] for x in team.json("archived", agent="dev-1")] == [t["id"]]
+    assert team.json("list", "--all", agent="mgr-1") == []
+    team.fails(4, "archive", t["id"], "--undo", agent="dev-1")
+    team.ok("archive", t["id"], "--undo", agent="mgr-1")
+    assert team.json("archived", agent="mgr-1") == []
+    open_task = add(team, "Open")
+    assert "only done or cancelled" in team.fails(2, "archive", open_task["id"], agent="mgr-1")
+
+    a, b = add(team, "A", "--assign", "dev-1"), add(team, "B", "--assign", "dev-1")
+    assert [x["title"] for x in team.json("lane", agent="dev-1")] == ["A", "B"]
+    assert [x["title"] for x in team.json("lane", "dev-1", agent="mgr-1")] == ["A", "B"]
+    lane = team.json("reorder", b["id"][:8], agent="dev-1")
+    assert [x["title"] for x in lane] == ["B", "A"]
+    assert [line.split()[-1] for line in team.ok("lane", agent="dev-1").splitlines()] == ["B", "A"]
+    team.fails(4, "reorder", a["id"], "--agent", "dev-1", agent="dev-2")
+    assert "name at least one task" in team.fails(2, "reorder", agent="dev-1")
+
+
+def test_proposals_through_the_cli(team):
+    with agor.open(team.db) as s:
+        s.allow("mgr-1", "ops-1", bidirectional=True)
+    t = add(team, "Deploy")
+    p = team.json("propose", t["id"], "ops-1", agent="mgr-1")
+    assert p["status"] == "pending"
+    assert "pending" in team.ok("proposals", agent="ops-1")
+    team.fails(4, "accept", p["id"], agent="mgr-1")
+    team.fails(5, "accept", "nope", agent="ops-1")
+    assert "now in ops" in team.ok("accept", p["id"][:8], agent="ops-1")
+    assert team.json("proposals", agent="ops-1") == []
+    t2 = add(team, "Docs")
+    p2 = team.json("propose", "--id", t2["id"], "--agent", "dev-1", agent="mgr-1")
+    out = team.json("decline", p2["id"], "--reason", "busy", agent="dev-1")
+    assert (out["status"], out["reason"]) == ("declined", "busy")
+    team.fails(4, "propose", t2["id"], "dev-2", agent="dev-1")
+
+
+def test_import_export_files(team, tmp_path):
+    src = tmp_path / "tasks.toml"
+    src.write_text(
+        '[[tasks]]\nid = "t1"\ndescription = "Parser"\nagent = "dev-1"\nstatus = "assigned"\n\n'
+        '[[tasks]]\nid = "t2"\ntitle = "Lexer"\nstatus = "completed"\nparent = "t1"\n'
+    )
+    assert team.ok("import", str(src), agent="mgr-1") == "imported: 2 created, 0 updated, 0 unchanged\n"
+    assert team.json("import", str(src), agent="mgr-1") == {
+        "created": [], "updated": [], "unchanged": ["t1", "t2"]}
+    out = tmp_path / "out.toml"
+    assert team.ok("export", str(out), agent="dev-1") == "exported 2 tasks\n"
+    printed = team.ok("export", agent="dev-1")
+    assert printed == out.read_text() and 'status = "assigned"' in printed
+    # Round trip through a fresh database: the same file.
+    fresh = Cli("bttask", team.command, tmp_path / "fresh.db", tmp_path)
+    with agor.open(fresh.db) as s:
+        for agent in TEAM:
+            s.register_agent(*agent)
+    fresh.ok("import", str(out), agent="mgr-1")
+    again = tmp_path / "again.toml"
+    fresh.ok("export", "--file", str(again), agent="mgr-1")
+    assert again.read_text() == out.read_text()
+    # Refusals: a malformed file (nothing imported), a missing file, a project agent.
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[tasks]]\nid = "t9"\ntitle = "x"\n\n[[tasks]]\nid = "t10"\ntitle = \n')
+    assert "line 7" in team.fails(2, "import", str(bad), agent="mgr-1")
+    assert "t9" not in team.ok("export", agent="mgr-1")
+    assert "cannot read" in team.fails(2, "import", str(tmp_path / "none.toml"), agent="mgr-1")
+    team.fails(4, "import", str(src), agent="dev-1")
+    assert "cannot write" in team.fails(2, "export", str(tmp_path / "no" / "dir.toml"), agent="mgr-1")

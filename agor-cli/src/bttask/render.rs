@@ -4,7 +4,7 @@
 use std::io;
 
 use agor_core::ops::{BoardColumn, Request as R};
-use agor_core::{Claim, Comment, Task, TaskDetail};
+use agor_core::{Claim, Comment, ImportReport, Proposal, Task, TaskDetail};
 use serde_json::Value;
 
 use crate::command::{typed, View};
@@ -121,6 +121,92 @@ pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
         id(short_id(&task.id)),
         &task.status
     )?)
+}
+
+pub fn archived(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    let what = match view.request {
+        R::UnarchiveTask(_) => "unarchived",
+        _ => "archived",
+    };
+    Ok(say!(
+        t,
+        "{} {} {}",
+        what,
+        id(short_id(&task.id)),
+        &task.title
+    )?)
+}
+
+pub fn proposal(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let p: Proposal = typed(v)?;
+    Ok(proposal_line(t, &p)?)
+}
+
+pub fn proposals(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let list: Vec<Proposal> = typed(v)?;
+    if list.is_empty() {
+        return Ok(say!(t, "{}", dim("no proposals"))?);
+    }
+    for p in &list {
+        proposal_line(t, p)?;
+    }
+    Ok(())
+}
+
+fn proposal_line(t: &mut Term<'_>, p: &Proposal) -> io::Result<()> {
+    let reason = p
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    say!(
+        t,
+        "proposal {} [{}] task {} {} from {} ({}) to {}{}",
+        id(short_id(&p.id)),
+        p.status.as_str(),
+        id(short_id(&p.task_id)),
+        &p.task_title,
+        name(&p.proposed_by),
+        &p.from_group,
+        name(&p.agent_id),
+        reason
+    )
+}
+
+pub fn assigned_to_me(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let task: Task = typed(v)?;
+    let group = task.group_id.clone().unwrap_or_default();
+    Ok(say!(
+        t,
+        "accepted {} {} (now in {})",
+        id(short_id(&task.id)),
+        &task.title,
+        group
+    )?)
+}
+
+pub fn imported(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let r: ImportReport = typed(v)?;
+    let (created, updated, unchanged) = (r.created.len(), r.updated.len(), r.unchanged.len());
+    Ok(say!(
+        t,
+        "imported: {} created, {} updated, {} unchanged",
+        created,
+        updated,
+        unchanged
+    )?)
+}
+
+pub fn toml_text(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let text: String = typed(v)?;
+    Ok(t.lines("", &text)?)
+}
+
+pub fn exported(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let text: String = typed(v)?;
+    let count = text.lines().filter(|l| l.trim() == "[[tasks]]").count();
+    Ok(say!(t, "exported {} tasks", count)?)
 }
 
 pub fn review_count(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {

@@ -221,6 +221,93 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::CompleteTask(r), show::completed)
         }),
+    CommandDef::new("archive", Who::Agent, &["archive_task", "unarchive_task"], "id= task= undo")
+        .usage(&["archive <task> [--undo]", "archive --id TASK [--undo]"])
+        .about("hide a done or cancelled task from the board and lists, keeping it; --undo \
+                puts it back (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let request = if p.flag("undo") {
+                R::UnarchiveTask(a::UnarchiveTask { task_id })
+            } else {
+                R::ArchiveTask(a::ArchiveTask { task_id })
+            };
+            job(request, show::archived)
+        }),
+    CommandDef::new("archived", Who::Agent, &["archived_tasks"], "")
+        .about("archived tasks of your group, most recently archived first")
+        .build(|_| job(R::ArchivedTasks(a::ArchivedTasks {}), show::task_list)),
+    CommandDef::new("lane", Who::Agent, &["lane"], "agent=")
+        .usage(&["lane [<agent>]", "lane --agent AGENT"])
+        .about("one agent's open tasks in its own order (default: yours)")
+        .build(|p| {
+            let agent_id = p.field(&["agent"], "agent id")?;
+            job(R::Lane(a::Lane { agent_id }), show::task_list)
+        }),
+    CommandDef::new("reorder", Who::Agent, &["reorder_lane"], "agent= id=* task=*")
+        .usage(&["reorder <task>… [--agent AGENT]", "reorder --id TASK… [--agent AGENT]"])
+        .about("put the named tasks first in a lane (default: yours; managers: any of the \
+                group), in the order given; prints the lane")
+        .build(|p| {
+            let agent_id = p.value("agent")?;
+            let mut task_ids = p.values("id")?;
+            task_ids.extend(p.values("task")?);
+            while let Some(t) = p.positional("task id")? {
+                task_ids.push(t);
+            }
+            job(R::ReorderLane(a::ReorderLane { agent_id, task_ids }), show::task_list)
+        }),
+    CommandDef::new("propose", Who::Agent, &["propose_task"], "id= task= agent= to=")
+        .usage(&["propose <task> <agent>", "propose --id TASK --agent AGENT"])
+        .about("offer a task to an agent (of another group through a contact): it stays \
+                pending until that agent accepts or declines (managers)")
+        .build(|p| {
+            let r = a::ProposeTask {
+                task_id: task_id(p)?,
+                agent_id: p.required(&["agent", "to"], "agent id")?,
+            };
+            job(R::ProposeTask(r), show::proposal)
+        }),
+    CommandDef::new("proposals", Who::Agent, &["proposals"], "all/a")
+        .usage(&["proposals [--all]"])
+        .about("proposals offered to you or made from your group; pending ones unless --all")
+        .build(|p| job(R::Proposals(a::Proposals { all: p.flag("all") }), show::proposals)),
+    CommandDef::new("accept", Who::Agent, &["accept_proposal"], "id= proposal=")
+        .usage(&["accept <proposal>", "accept --id PROPOSAL"])
+        .about("accept a task proposed to you: it moves to your group, assigned to you")
+        .build(|p| {
+            let proposal_id = p.required(&["id", "proposal"], "proposal id")?;
+            job(R::AcceptProposal(a::AcceptProposal { proposal_id }), show::assigned_to_me)
+        }),
+    CommandDef::new("decline", Who::Agent, &["decline_proposal"], "id= proposal= reason=")
+        .usage(&["decline <proposal> [--reason TEXT]", "decline --id PROPOSAL [--reason TEXT]"])
+        .about("decline a task proposed to you")
+        .build(|p| {
+            let proposal_id = p.required(&["id", "proposal"], "proposal id")?;
+            let reason = p.value("reason")?;
+            job(R::DeclineProposal(a::DeclineProposal { proposal_id, reason }), show::proposal)
+        }),
+    CommandDef::new("import", Who::Agent, &["import_tasks"], "file=")
+        .usage(&["import <file>", "import --file FILE"])
+        .about("import a tasks.toml into your group: new ids created, known ones updated where \
+                the file differs; all or nothing, errors name the line (managers)")
+        .build(|p| {
+            let path = p.required(&["file"], "tasks.toml file")?;
+            let toml = std::fs::read_to_string(&path)
+                .map_err(|e| UsageError::new(format!("cannot read {path}: {e}")))?;
+            job(R::ImportTasks(a::ImportTasks { toml }), show::imported)
+        }),
+    CommandDef::new("export", Who::Agent, &["export_tasks"], "file=")
+        .usage(&["export [<file>]", "export --file FILE"])
+        .about("write your group's board (archived tasks left out) as tasks.toml to FILE, or \
+                print it")
+        .build(|p| {
+            let request = R::ExportTasks(a::ExportTasks {});
+            match p.field(&["file"], "tasks.toml file")? {
+                None => job(request, show::toml_text),
+                Some(path) => run(Job::new(request, show::exported).output(path.into())),
+            }
+        }),
     CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
         .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
                 in claim order")

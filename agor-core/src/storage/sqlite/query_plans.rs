@@ -62,6 +62,12 @@ fn cases() -> Vec<Case> {
     };
     for admin in [false, true] {
         case(
+            format!("lane (admin={admin})"),
+            task_sql(&crate::storage::sql::board::lane_sql(admin)),
+            false,
+            &[],
+        );
+        case(
             format!("claim next (admin={admin})"),
             task_sql(&tasks::claimable_sql(admin)),
             true,
