@@ -240,6 +240,15 @@ pub struct Contact {
 /// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
 /// role's default.
 fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
+    if sql::removed(c, &new.id)?.is_some() {
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "agent {} was removed; its id stays reserved until it is restored or purged",
+                new.id
+            ),
+        ));
+    }
     let existing = principal(c, &new.id).optional_found()?;
     let role = Role::parse(&new.role);
     let tier = match (new.tier, &existing) {
@@ -278,7 +287,13 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
 }
 
 /// Records a change of agent `id` of `group` in the feed: its group's team changed.
-fn agent_changed(c: &dyn Tx, event: &str, actor: &str, id: &str, group: &str) -> Result<()> {
+pub(crate) fn agent_changed(
+    c: &dyn Tx,
+    event: &str,
+    actor: &str,
+    id: &str,
+    group: &str,
+) -> Result<()> {
     let to = Audience {
         group: Some(group),
         agent: Some(id),

@@ -55,6 +55,7 @@ mod messages;
 mod numbers;
 pub mod ops;
 mod proposals;
+mod removal;
 mod reservations;
 pub mod rules;
 mod search;

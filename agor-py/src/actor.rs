@@ -686,6 +686,37 @@ impl Actor {
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
 
+    /// Soft-deletes an agent below this one in its group (managers; tier 0 anyone).
+    fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.remove_agent(&agent_id))
+    }
+
+    /// Restores a soft-deleted agent (same rights as removing it); returns the `Agent`.
+    fn restore_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.restore_agent(&agent_id))
+    }
+
+    /// Purges an agent (same rights as removing it): only a stopped one unless `force`.
+    #[pyo3(signature = (agent_id, force=false))]
+    fn purge_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.purge_agent(&agent_id, force))
+    }
+
+    /// Renames an agent: itself, or (managers) one below it in its group.
+    fn rename_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.rename_agent(&agent_id, &name))
+    }
+
     /// Hides a done or cancelled task from the board and the lists, keeping it; returns the
     /// `Task`. Managers and tier 0 only; an open task raises `InvalidInputError`.
     fn archive_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {

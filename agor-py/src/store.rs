@@ -211,6 +211,42 @@ impl Store {
         call_core(py, || store.allow(&from_id, &to_id, bidirectional))
     }
 
+    /// Soft-deletes an agent as the operator: hidden from lists and lookups, mail to it
+    /// refused (`NotFoundError`), its history kept, its id reserved.
+    fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.remove_agent(&agent_id))
+    }
+
+    /// Brings a soft-deleted agent back (its exact id); returns the `Agent`.
+    fn restore_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.restore_agent(&agent_id))
+    }
+
+    /// Deletes an agent for good (its messages stay): only a stopped one unless `force`.
+    #[pyo3(signature = (agent_id, force=false))]
+    fn purge_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.purge_agent(&agent_id, force))
+    }
+
+    /// Changes an agent's display name; returns the `Agent`.
+    fn rename_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.rename_agent(&agent_id, &name))
+    }
+
     /// Every edge of the contacts ACL, as a list of `Contact`.
     fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;

@@ -553,6 +553,40 @@ static void test_tokens(agor_store *store) {
     CHECK(revoked == 0);
 }
 
+/* Removing agents through the generic entry: a soft-deleted agent is not found by mail, its
+ * id is reserved, restore brings it back; an agent may not remove a peer; purge needs a
+ * stopped agent unless forced. */
+static void test_removal(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *dev = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_register_agent(store, "gone-1", "Gone", "project", "core", AGOR_TIER_DEFAULT,
+                                 NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_OK(agor_actor_new(store, "dev-1", &dev));
+    CHECK_STATUS(agor_call(NULL, dev, "{\"op\":\"remove_agent\",\"agent_id\":\"gone-1\"}", &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_call(NULL, mgr, "{\"op\":\"remove_agent\",\"agent_id\":\"gone-1\"}", &json));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(NULL, mgr, "{\"op\":\"send\",\"to\":\"gone-1\",\"content\":\"hi\"}",
+                           &json),
+                 AGOR_NOT_FOUND);
+    CHECK_STATUS(agor_register_agent(store, "gone-1", "Again", "project", "core",
+                                     AGOR_TIER_DEFAULT, NULL, NULL, NULL),
+                 AGOR_INVALID_INPUT);
+    CHECK_OK(agor_call(store, NULL, "{\"op\":\"restore_agent\",\"agent_id\":\"gone-1\"}", &json));
+    CHECK(contains(json, "\"name\":\"Gone\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(store, NULL, "{\"op\":\"purge_agent\",\"agent_id\":\"gone-1\"}", &json),
+                 AGOR_INVALID_INPUT);
+    CHECK_OK(agor_call(store, NULL,
+                       "{\"op\":\"purge_agent\",\"agent_id\":\"gone-1\",\"force\":true}", &json));
+    agor_string_free(json);
+    agor_actor_free(mgr);
+    agor_actor_free(dev);
+}
+
 /* The generic entry: any operation of the catalogue from a JSON request, as the operator
  * (actor NULL) or as an agent, with the same rules and errors as the typed functions. */
 static void test_generic_call(agor_store *store) {
@@ -810,6 +844,7 @@ int main(int argc, char **argv) {
     test_domain_errors(store);
     test_principals(store);
     test_generic_call(store);
+    test_removal(store);
     test_changes_and_wait(store);
     test_tokens(store);
     test_search(store);

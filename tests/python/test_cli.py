@@ -760,3 +760,18 @@ def test_work_state_and_hooks(team):
     assert "cannot go from idle to done" in team.fails(2, "state", "done", agent="dev-1")
     assert "unknown hook event" in team.fails(2, "state", "--hook", "Lunch", agent="dev-1")
     assert team.json("state", "--agent", "dev-1", agent="mgr-1")["state"] == "idle"
+
+
+def test_remove_restore_purge_rename(team):
+    assert team.ok("remove", "dev-2", agent="mgr-1") == "removed dev-2\n"
+    assert "dev-2" not in [a["id"] for a in team.json("status", agent="mgr-1")]
+    assert "not found" in team.fails(5, "send", "dev-2", "hello", agent="mgr-1")
+    assert "reserved" in team.fails(2, "register", "dev-2", "Again", "project", "core")
+    team.fails(4, "remove", "dev-1", agent="dev-1")
+    assert team.ok("remove", "dev-2", "--undo").startswith("registered dev-2")
+    team.ok("send", "dev-2", "back", agent="mgr-1")
+    assert "not stopped" in team.fails(2, "purge", "dev-2", agent="mgr-1")
+    assert team.ok("purge", "--id", "dev-2", "--force", agent="mgr-1") == "purged dev-2\n"
+    team.fails(5, "purge", "dev-2", "--force")
+    assert "(Dev Uno)" in team.ok("rename", "dev-1", "Dev", "Uno", agent="dev-1")
+    team.fails(4, "rename", "mgr-1", "Mine", agent="dev-1")

@@ -91,6 +91,15 @@ pub fn agent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(render::agent(t, &a)?)
 }
 
+pub fn removed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+    let (what, agent) = match view.request {
+        R::RemoveAgent(r) => ("removed", r.agent_id.as_str()),
+        R::PurgeAgent(r) => ("purged", r.agent_id.as_str()),
+        _ => ("", ""),
+    };
+    Ok(say!(t, "{} {}", what, tm::name(agent))?)
+}
+
 pub fn allowed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
     let R::Allow(r) = view.request else {
         return Ok(());

@@ -176,6 +176,35 @@ pub const COMMANDS: &[CommandDef] = &[
         };
         job(R::Allow(r), show::allowed)
     }),
+    CommandDef::new("remove", Who::Either, &["remove_agent", "restore_agent"], "id= agent= undo")
+        .usage(&["remove <agent> [--undo]", "remove --id AGENT [--undo]"])
+        .about("soft-delete an agent: hidden from lists, mail to it refused, history kept, id \
+                reserved; --undo restores it (the operator; managers below them)")
+        .build(|p| {
+            let agent_id = p.required(&["id", "agent"], "agent id")?;
+            if p.flag("undo") {
+                job(R::RestoreAgent(a::RestoreAgent { agent_id }), show::registered)
+            } else {
+                job(R::RemoveAgent(a::RemoveAgent { agent_id }), show::removed)
+            }
+        }),
+    CommandDef::new("purge", Who::Either, &["purge_agent"], "id= agent= force")
+        .usage(&["purge <agent> [--force]", "purge --id AGENT [--force]"])
+        .about("delete an agent for good, its messages kept as history: only a stopped one \
+                unless --force")
+        .build(|p| {
+            let agent_id = p.required(&["id", "agent"], "agent id")?;
+            let force = p.flag("force");
+            job(R::PurgeAgent(a::PurgeAgent { agent_id, force }), show::removed)
+        }),
+    CommandDef::new("rename", Who::Either, &["rename_agent"], "id= agent= name=")
+        .usage(&["rename <agent> <name…>", "rename --id AGENT --name NAME"])
+        .about("change an agent's display name (yourself; managers: agents below them)")
+        .build(|p| {
+            let agent_id = p.required(&["id", "agent"], "agent id")?;
+            let name = p.text("name", "new name")?;
+            job(R::RenameAgent(a::RenameAgent { agent_id, name }), show::registered)
+        }),
     CommandDef::new("whoami", Who::Agent, &["whoami"], "")
         .about("the agent you act as")
         .build(|_| job(R::Whoami(a::Whoami {}), show::agent)),

@@ -121,6 +121,38 @@ operations! {
             Caller::Agent(a) => a.register_agent(&new),
         }
     };
+    /// Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
+    /// its history kept, its id reserved (the operator; managers below them in their group).
+    remove_agent: RemoveAgent, Either, DeleteAgent {
+        agent_id: String,
+    } -> () => |c, r| match c {
+        Caller::Operator(s) => s.remove_agent(&r.agent_id),
+        Caller::Agent(a) => a.remove_agent(&r.agent_id),
+    };
+    /// Bring a soft-deleted agent back (its exact id).
+    restore_agent: RestoreAgent, Either, DeleteAgent {
+        agent_id: String,
+    } -> crate::Agent => |c, r| match c {
+        Caller::Operator(s) => s.restore_agent(&r.agent_id),
+        Caller::Agent(a) => a.restore_agent(&r.agent_id),
+    };
+    /// Delete an agent for good (its messages stay as history): only a stopped one (status or
+    /// work state) unless `force`.
+    purge_agent: PurgeAgent, Either, DeleteAgent {
+        agent_id: String,
+        #[serde(default)] force: bool,
+    } -> () => |c, r| match c {
+        Caller::Operator(s) => s.purge_agent(&r.agent_id, r.force),
+        Caller::Agent(a) => a.purge_agent(&r.agent_id, r.force),
+    };
+    /// Change an agent's display name (yourself; managers: agents below them in the group).
+    rename_agent: RenameAgent, Either, RegisterAgent {
+        agent_id: String,
+        name: String,
+    } -> crate::Agent => |c, r| match c {
+        Caller::Operator(s) => s.rename_agent(&r.agent_id, &r.name),
+        Caller::Agent(a) => a.rename_agent(&r.agent_id, &r.name),
+    };
     /// Let agent `from` message agent `to` (and back when `bidirectional`).
     allow: Allow, Either, GrantContacts {
         from: String,

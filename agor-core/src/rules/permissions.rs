@@ -48,6 +48,8 @@ pub enum Action {
     RegisterAgent,
     /// Grant contacts between agents.
     GrantContacts,
+    /// Soft-delete, restore or purge an agent.
+    DeleteAgent,
     /// Reorder an agent's lane (its own: always).
     ReorderLane,
     /// Accept or decline a task proposed to an agent (only that agent).
@@ -139,6 +141,7 @@ const TABLE: &[(Action, [bool; COLUMNS])] = {
         (Action::ClaimTask, [true, false, false, true, true]),
         (Action::RegisterAgent, MANAGER),
         (Action::GrantContacts, MANAGER),
+        (Action::DeleteAgent, MANAGER),
         (Action::ReorderLane, MANAGER),
         (Action::AnswerProposal, NOBODY),
     ]
@@ -157,7 +160,10 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
     let me = match who {
         // The operator sets the team up; it has no agent identity to act with otherwise.
         Principal::Operator => {
-            return if matches!(action, Action::RegisterAgent | Action::GrantContacts) {
+            return if matches!(
+                action,
+                Action::RegisterAgent | Action::GrantContacts | Action::DeleteAgent
+            ) {
                 Ok(())
             } else {
                 Err(Error::denied(
@@ -186,7 +192,7 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         Target::Registration {
             existing: Some(old),
             proposed,
-        } if old.id == me.id => {
+        } if old.id == me.id && action == Action::RegisterAgent => {
             return if old.role == proposed.role
                 && old.tier == proposed.tier
                 && old.group_id == proposed.group_id
@@ -296,6 +302,7 @@ impl Action {
             Action::ClaimTask => "claim_task",
             Action::RegisterAgent => "register_agent",
             Action::GrantContacts => "grant_contacts",
+            Action::DeleteAgent => "delete_agent",
             Action::ReorderLane => "reorder_lane",
             Action::AnswerProposal => "answer_proposal",
         }
@@ -324,6 +331,7 @@ fn describe(action: Action) -> &'static str {
         Action::ClaimTask => "claim tasks",
         Action::RegisterAgent => "register agents",
         Action::GrantContacts => "grant contacts",
+        Action::DeleteAgent => "remove, restore or purge agents",
         Action::ReorderLane => "reorder other agents' lanes",
         Action::AnswerProposal => "answer a proposal made to another agent",
     }

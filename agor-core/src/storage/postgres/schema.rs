@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "archive, proposals and lanes",
         sql: include_str!("schema/0009_board.sql"),
     },
+    Migration {
+        version: 10,
+        name: "removed agents",
+        sql: include_str!("schema/0010_removed_agents.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

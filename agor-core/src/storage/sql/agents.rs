@@ -23,10 +23,14 @@ fn principal_from_row(r: &Row<'_>) -> Result<Member> {
     })
 }
 
+/// "Not soft-deleted", over the alias `a`: a removed agent is not found by any lookup.
+const PRESENT_SQL: &str =
+    "NOT EXISTS (SELECT 1 FROM agor_removed_agents r WHERE r.agent_id = a.id)";
+
 /// An agent's identity by exact id.
 pub(crate) fn principal(tx: &dyn Tx, id: &str) -> Result<Option<Member>> {
     tx.query_opt(
-        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1"),
+        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1 AND {PRESENT_SQL}"),
         args![id],
         principal_from_row,
     )
@@ -35,7 +39,7 @@ pub(crate) fn principal(tx: &dyn Tx, id: &str) -> Result<Option<Member>> {
 /// Identities of the agents matching `where_sql` (which may use the alias `a`), by id.
 fn principals(tx: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Member>> {
     tx.query_map(
-        &format!("{PRINCIPAL_SELECT} WHERE {where_sql} ORDER BY a.id"),
+        &format!("{PRINCIPAL_SELECT} WHERE ({where_sql}) AND {PRESENT_SQL} ORDER BY a.id"),
         args,
         principal_from_row,
     )
@@ -89,7 +93,8 @@ fn agent_from_row(r: &Row<'_>) -> Result<Agent> {
 pub(crate) fn load(tx: &dyn Tx, id: &str) -> Result<Option<Agent>> {
     tx.query_opt(
         &format!(
-            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id WHERE a.id = ?1"
+            "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
+             WHERE a.id = ?1 AND {PRESENT_SQL}"
         ),
         args![id],
         agent_from_row,
@@ -100,7 +105,7 @@ fn query(tx: &dyn Tx, where_sql: &str, args: &[Param<'_>]) -> Result<Vec<Agent>>
     tx.query_map(
         &format!(
             "SELECT {AGENT_COLUMNS} FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
-         WHERE {where_sql} ORDER BY a.group_id, a.tier, a.id"
+         WHERE ({where_sql}) AND {PRESENT_SQL} ORDER BY a.group_id, a.tier, a.id"
         ),
         args,
         agent_from_row,
@@ -185,5 +190,67 @@ pub(crate) fn set_status(tx: &dyn Tx, id: &str, status: &str, at: &str) -> Resul
         "UPDATE agents SET status = ?1, last_active_at = ?2 WHERE id = ?3",
         args![status, at, id],
     )?;
+    Ok(())
+}
+
+/// A soft-deleted agent's identity, by exact id; `None` when it is not removed.
+pub(crate) fn removed(tx: &dyn Tx, id: &str) -> Result<Option<Member>> {
+    tx.query_opt(
+        &format!("{PRINCIPAL_SELECT} WHERE a.id = ?1 AND NOT {PRESENT_SQL}"),
+        args![id],
+        principal_from_row,
+    )
+}
+
+/// Whether an agent of that id exists, removed or not (`stopped` status, work state).
+pub(crate) fn stopped(tx: &dyn Tx, id: &str) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM agents a WHERE a.id = ?1 AND (a.status = 'stopped'
+                OR EXISTS (SELECT 1 FROM agor_work_state w WHERE w.agent_id = a.id
+                           AND w.state = 'stopped'))",
+            args![id],
+            |r| r.get::<i64>(0),
+        )?
+        .is_some())
+}
+
+pub(crate) fn mark_removed(tx: &dyn Tx, id: &str, by: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO agor_removed_agents (agent_id, removed_by, removed_at) VALUES (?1, ?2, ?3)",
+        args![id, by, at],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn unmark_removed(tx: &dyn Tx, id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM agor_removed_agents WHERE agent_id = ?1",
+        args![id],
+    )?;
+    Ok(())
+}
+
+/// Deletes an agent and what only describes it (contacts, heartbeat, channel memberships,
+/// work state, reservations, secrets); messages, comments, usage and the audit log keep its
+/// id as history.
+pub(crate) fn purge(tx: &dyn Tx, id: &str) -> Result<()> {
+    for sql in [
+        "DELETE FROM contacts WHERE agent_id = ?1 OR contact_id = ?1",
+        "DELETE FROM heartbeats WHERE agent_id = ?1",
+        "DELETE FROM channel_members WHERE agent_id = ?1",
+        "DELETE FROM agor_work_state WHERE agent_id = ?1",
+        "DELETE FROM agor_reservations WHERE agent_id = ?1",
+        "DELETE FROM agor_tokens WHERE agent_id = ?1",
+        "DELETE FROM agor_removed_agents WHERE agent_id = ?1",
+        "DELETE FROM agents WHERE id = ?1",
+    ] {
+        tx.execute(sql, args![id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn rename(tx: &dyn Tx, id: &str, name: &str) -> Result<()> {
+    tx.execute("UPDATE agents SET name = ?1 WHERE id = ?2", args![name, id])?;
     Ok(())
 }

@@ -86,6 +86,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "archive, proposals and lanes",
         apply: |conn| conn.execute_batch(include_str!("0013_board.sql")),
     },
+    Migration {
+        version: 14,
+        name: "removed agents",
+        apply: |conn| conn.execute_batch(include_str!("0014_removed_agents.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
