@@ -384,17 +384,15 @@ static void test_invalid_utf8(board *b) {
 static void test_board_file_and_proposals(board *b) {
     char *json = NULL;
     char proposal[ID_SIZE];
+    /* One task, imported twice: created, then unchanged. */
+    const char *import_c1 =
+        "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-1\\\"\\n"
+        "title = \\\"From C\\\"\\nstatus = \\\"assigned\\\"\\nagent = \\\"dev-2\\\"\\n\"}";
 
-    CHECK_OK(agor_call(NULL, b->mgr,
-                       "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-1\\\"\\n"
-                       "title = \\\"From C\\\"\\nstatus = \\\"assigned\\\"\\nagent = \\\"dev-2\\\"\\n\"}",
-                       &json));
+    CHECK_OK(agor_call(NULL, b->mgr, import_c1, &json));
     CHECK(contains(json, "\"created\":[\"c-1\"]"));
     agor_string_free(json);
-    CHECK_OK(agor_call(NULL, b->mgr,
-                       "{\"op\":\"import_tasks\",\"toml\":\"[[tasks]]\\nid = \\\"c-1\\\"\\n"
-                       "title = \\\"From C\\\"\\nstatus = \\\"assigned\\\"\\nagent = \\\"dev-2\\\"\\n\"}",
-                       &json));
+    CHECK_OK(agor_call(NULL, b->mgr, import_c1, &json));
     CHECK(contains(json, "\"unchanged\":[\"c-1\"]"));
     agor_string_free(json);
     CHECK_STATUS(agor_call(NULL, b->mgr,
