@@ -15,10 +15,6 @@ pub use table::COMMANDS;
 pub static PROGRAM: Program = Program {
     top_misplaced: "--version before a command prints the program version; give a task version \
                     after the command (`bttask status --id T --status S --version N`)",
-    not_yet: &[
-        ("import FILE", "load a board from a tasks.toml file"),
-        ("export FILE", "write the board to a tasks.toml file"),
-    ],
     exit_notes: &[
         (exit::OK, "(also when claim finds nothing to claim)"),
         (exit::USAGE, "(also an invalid status move)"),

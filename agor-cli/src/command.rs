@@ -146,8 +146,6 @@ pub struct Program {
     /// Options accepted only before it, with the error for one given after.
     pub top: &'static str,
     pub top_misplaced: &'static str,
-    /// Commands of the specification not provided yet: usage, about.
-    pub not_yet: &'static [(&'static str, &'static str)],
     /// Environment variables besides `BTMSG_AGENT_ID`, `AGOR_DB` and `NO_COLOR`: name, meaning.
     pub environment: &'static [(&'static str, &'static str)],
     /// Remarks on exit codes particular to this program.
@@ -216,7 +214,6 @@ impl Program {
             global: "db= json help/h",
             top: "version/V",
             top_misplaced: "--version goes before the command",
-            not_yet: &[],
             environment: &[],
             exit_notes: &[],
         }
@@ -377,19 +374,7 @@ impl Program {
                     }
                 }
             }
-            Lookup::Unknown => {
-                if let Some((usage, _)) = self
-                    .not_yet
-                    .iter()
-                    .find(|(u, _)| u.split(' ').next() == Some(word))
-                {
-                    return Err(UsageError::new(format!(
-                        "`{} {usage}` is not yet available in this version",
-                        self.name
-                    )));
-                }
-                Err(self.unknown("unknown command", word))
-            }
+            Lookup::Unknown => Err(self.unknown("unknown command", word)),
         }
     }
 

@@ -70,12 +70,6 @@ fn overview(prog: &Program) -> String {
         }
         s += &format!("      {}\n", def.about);
     }
-    if !prog.not_yet.is_empty() {
-        s += "\nNot yet available:\n";
-        for (usage, about) in prog.not_yet {
-            s += &format!("  {usage}\n      {about}\n");
-        }
-    }
     s += "\nGlobal options (accepted before or after the command):\n";
     let top = Opt::list(prog.top);
     for opt in Opt::list(prog.global).iter().chain(&top) {

@@ -251,16 +251,18 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     }
     let existing = principal(c, &new.id).optional_found()?;
     let role = Role::parse(&new.role);
+    let rights = crate::roles::rights_of(c, &role)?;
     let tier = match (new.tier, &existing) {
         (Some(t), _) => t,
         (None, Some(old)) if old.role == role => old.tier,
-        (None, _) => role.default_tier(),
+        (None, _) => rights.tier,
     };
     let proposed = AgentIdentity {
         id: new.id.clone(),
         role,
         group_id: new.group.clone(),
         tier,
+        rights,
     };
     let target = Target::Registration {
         existing: existing.as_ref().map(|m| &m.identity),

@@ -23,6 +23,8 @@ pub enum ObjectKind {
     Reservation,
     /// A task offered to an agent.
     Proposal,
+    /// A role.
+    Role,
 }
 
 impl ObjectKind {
@@ -36,6 +38,7 @@ impl ObjectKind {
             ObjectKind::DeadLetter => "dead letter",
             ObjectKind::Reservation => "reservation",
             ObjectKind::Proposal => "proposal",
+            ObjectKind::Role => "role",
         }
     }
 }

@@ -57,6 +57,7 @@ pub mod ops;
 mod proposals;
 mod removal;
 mod reservations;
+mod roles;
 pub mod rules;
 mod search;
 mod storage;
@@ -88,6 +89,7 @@ pub use numbers::{
 };
 pub use proposals::{Proposal, ProposalStatus};
 pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
+pub use rules::{Capability, Permission, RoleDef};
 pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};

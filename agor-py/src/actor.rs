@@ -686,6 +686,64 @@ impl Actor {
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
 
+    /// Every role, as `RoleDef` records.
+    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.roles())
+    }
+
+    /// One role's `RoleDef`; an undefined name raises `NotFoundError`.
+    fn role<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.role(&name))
+    }
+
+    /// Defines or redefines a custom role as this agent (it needs `can_modify_roles`; the
+    /// role sits below its tier and grants nothing it lacks).
+    #[pyo3(signature = (name, tier=2, capabilities=None, permissions=None, creates=None))]
+    fn define_role<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        tier: i64,
+        capabilities: Option<Vec<String>>,
+        permissions: Option<Vec<String>>,
+        creates: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let def = crate::role_def(py, name, tier, capabilities, permissions, creates)?;
+        self.call(py, |a| a.define_role(&def))
+    }
+
+    /// Whether an agent of this group has a capability.
+    fn has_capability<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        capability: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let capability = capability.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.has_capability(&agent_id, capability))
+    }
+
+    /// Whether an agent of this group holds a permission.
+    fn check_permission<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        permission: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let permission = permission.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.check_permission(&agent_id, permission))
+    }
+
+    /// Whether agents of role `creator` may create agents of role `role`.
+    fn can_create_role<'py>(
+        &self,
+        py: Python<'py>,
+        creator: String,
+        role: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.can_create_role(&creator, &role))
+    }
+
     /// Soft-deletes an agent below this one in its group (managers; tier 0 anyone).
     fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.remove_agent(&agent_id))

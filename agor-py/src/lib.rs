@@ -179,3 +179,33 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fork::register(m)?;
     Ok(())
 }
+
+/// A role definition from Python's arguments; an unknown capability or permission word is an
+/// `InvalidInputError` naming it.
+pub(crate) fn role_def(
+    py: Python<'_>,
+    name: String,
+    tier: i64,
+    capabilities: Option<Vec<String>>,
+    permissions: Option<Vec<String>>,
+    creates: Option<Vec<String>>,
+) -> PyResult<agor_core::RoleDef> {
+    fn words<T: std::str::FromStr<Err = agor_core::Error> + Ord>(
+        words: Option<Vec<String>>,
+    ) -> agor_core::Result<std::collections::BTreeSet<T>> {
+        words
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.parse())
+            .collect()
+    }
+    let err = |e| errors::to_py_err(py, e);
+    Ok(agor_core::RoleDef {
+        name,
+        tier,
+        capabilities: words(capabilities).map_err(err)?,
+        permissions: words(permissions).map_err(err)?,
+        creates: creates.unwrap_or_default(),
+        built_in: false,
+    })
+}

@@ -52,7 +52,9 @@ label_to_py!(
     core::ChangeKind,
     core::SearchKind,
     core::WorkState,
-    core::ProposalStatus
+    core::ProposalStatus,
+    core::Capability,
+    core::Permission
 );
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
@@ -86,6 +88,17 @@ impl<T: ToPy> ToPy for Option<T> {
             Some(v) => v.into_object(py),
             None => Ok(py.None().into_bound(py)),
         }
+    }
+}
+
+/// A set (a role's capabilities and permissions) is a sorted list in Python.
+impl<T: ToPy> ToPy for std::collections::BTreeSet<T> {
+    fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.object(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
     }
 }
 
@@ -391,6 +404,26 @@ record! {
         task_id,
         /// When it last changed (`YYYY-MM-DD HH:MM:SS`, UTC; empty when never reported).
         updated_at,
+    }
+}
+
+record! {
+    /// A role's row: tier, capabilities, permissions and the roles its holders may create.
+    RoleDef wraps core::RoleDef;
+    repr [name, tier, built_in];
+    {
+        /// The role's name.
+        name,
+        /// The tier its agents get by default.
+        tier,
+        /// What kind of work it does (`assign_work`, `implement_tasks`, …).
+        capabilities,
+        /// What it may do (`can_create_agents`, `can_send_messages`, …).
+        permissions,
+        /// Roles its holders may give new agents (`*`: any of a lower tier).
+        creates,
+        /// A built-in role (fixed) or a custom one.
+        built_in,
     }
 }
 
@@ -776,6 +809,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<UsageRecord>()?;
     m.add_class::<AgentWork>()?;
     m.add_class::<Proposal>()?;
+    m.add_class::<RoleDef>()?;
     m.add_class::<ImportReport>()?;
     m.add_class::<UsageSummary>()?;
     m.add_class::<Contact>()?;

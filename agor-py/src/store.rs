@@ -211,6 +211,73 @@ impl Store {
         call_core(py, || store.allow(&from_id, &to_id, bidirectional))
     }
 
+    /// Every role: the built-in rows, then custom ones, as `RoleDef` records.
+    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.roles())
+    }
+
+    /// One role's `RoleDef`; an undefined name raises `NotFoundError`.
+    fn role<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.role(&name))
+    }
+
+    /// Defines or redefines a custom role as the operator; returns its `RoleDef`.
+    #[pyo3(signature = (name, tier=2, capabilities=None, permissions=None, creates=None))]
+    fn define_role<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        tier: i64,
+        capabilities: Option<Vec<String>>,
+        permissions: Option<Vec<String>>,
+        creates: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let def = crate::role_def(py, name, tier, capabilities, permissions, creates)?;
+        let store = self.slot.get(py)?;
+        call_core(py, || store.define_role(&def))
+    }
+
+    /// Whether an agent's role has a capability (`assign_work`, `implement_tasks`, …).
+    fn has_capability<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        capability: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let capability = capability
+            .parse()
+            .map_err(|e| crate::errors::to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        call_core(py, || store.has_capability(&agent_id, capability))
+    }
+
+    /// Whether an agent's role holds a permission (`can_create_agents`, …).
+    fn check_permission<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        permission: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let permission = permission
+            .parse()
+            .map_err(|e| crate::errors::to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        call_core(py, || store.check_permission(&agent_id, permission))
+    }
+
+    /// Whether agents of role `creator` may create agents of role `role`.
+    fn can_create_role<'py>(
+        &self,
+        py: Python<'py>,
+        creator: String,
+        role: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.can_create_role(&creator, &role))
+    }
+
     /// Soft-deletes an agent as the operator: hidden from lists and lookups, mail to it
     /// refused (`NotFoundError`), its history kept, its id reserved.
     fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {

@@ -94,6 +94,19 @@ class Store:
     def get_agent(self, id: str) -> Agent: ...
     def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
     def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None: ...
+    def roles(self) -> List[RoleDef]: ...
+    def role(self, name: str) -> RoleDef: ...
+    def define_role(
+        self,
+        name: str,
+        tier: int = 2,
+        capabilities: Optional[List[str]] = None,
+        permissions: Optional[List[str]] = None,
+        creates: Optional[List[str]] = None,
+    ) -> RoleDef: ...
+    def has_capability(self, agent_id: str, capability: str) -> bool: ...
+    def check_permission(self, agent_id: str, permission: str) -> bool: ...
+    def can_create_role(self, creator: str, role: str) -> bool: ...
     def remove_agent(self, agent_id: str) -> None: ...
     def restore_agent(self, agent_id: str) -> Agent: ...
     def purge_agent(self, agent_id: str, force: bool = False) -> None: ...
@@ -190,6 +203,25 @@ class Actor:
         tags: Optional[List[str]] = None,
     ) -> Task:
         """Edit a task at ``expected_version``; a stale version raises ``ConflictError``."""
+    def roles(self) -> List[RoleDef]:
+        """Every role: built-in rows, then custom ones."""
+    def role(self, name: str) -> RoleDef:
+        """One role's row; an undefined name raises ``NotFoundError``."""
+    def define_role(
+        self,
+        name: str,
+        tier: int = 2,
+        capabilities: Optional[List[str]] = None,
+        permissions: Optional[List[str]] = None,
+        creates: Optional[List[str]] = None,
+    ) -> RoleDef:
+        """Define a custom role (needs can_modify_roles; below this agent's tier)."""
+    def has_capability(self, agent_id: str, capability: str) -> bool:
+        """Whether an agent of this group has a capability."""
+    def check_permission(self, agent_id: str, permission: str) -> bool:
+        """Whether an agent of this group holds a permission."""
+    def can_create_role(self, creator: str, role: str) -> bool:
+        """Whether agents of role ``creator`` may create agents of role ``role``."""
     def remove_agent(self, agent_id: str) -> None:
         """Soft-delete an agent below this one in its group (managers)."""
     def restore_agent(self, agent_id: str) -> Agent:
@@ -519,6 +551,23 @@ class AgentWork(_Record):
     def task_id(self) -> Optional[str]: ...
     @property
     def updated_at(self) -> str: ...
+
+@final
+class RoleDef(_Record):
+    """A role's row: tier, capabilities, permissions and the roles it may create."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def tier(self) -> int: ...
+    @property
+    def capabilities(self) -> List[str]: ...
+    @property
+    def permissions(self) -> List[str]: ...
+    @property
+    def creates(self) -> List[str]: ...
+    @property
+    def built_in(self) -> bool: ...
 
 @final
 class Proposal(_Record):

@@ -553,6 +553,44 @@ static void test_tokens(agor_store *store) {
     CHECK(revoked == 0);
 }
 
+/* Roles as data through the generic entry: the operator defines a custom role whose row the
+ * permission function then reads; an agent without can_modify_roles is denied; bad words are
+ * invalid input; the public checks answer. */
+static void test_roles(agor_store *store) {
+    agor_actor *mgr = NULL;
+    agor_actor *lead = NULL;
+    char *json = NULL;
+
+    CHECK_OK(agor_call(store, NULL,
+                       "{\"op\":\"define_role\",\"name\":\"c-lead\",\"tier\":1,"
+                       "\"capabilities\":[\"assign_work\"],\"permissions\":[\"can_send_messages\"]}",
+                       &json));
+    CHECK(contains(json, "\"built_in\":false"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(store, NULL,
+                           "{\"op\":\"define_role\",\"name\":\"c-odd\",\"capabilities\":[\"fly\"]}",
+                           &json),
+                 AGOR_INVALID_INPUT);
+    CHECK_OK(agor_actor_new(store, "mgr-1", &mgr));
+    CHECK_STATUS(agor_call(NULL, mgr, "{\"op\":\"define_role\",\"name\":\"c-helper\"}", &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_register_agent(store, "c-lead-1", "Lead", "c-lead", "core", AGOR_TIER_DEFAULT,
+                                 NULL, NULL, NULL));
+    CHECK_OK(agor_actor_new(store, "c-lead-1", &lead));
+    CHECK_OK(agor_call(NULL, lead, "{\"op\":\"create_task\",\"title\":\"led\"}", &json));
+    agor_string_free(json);
+    CHECK_STATUS(agor_call(NULL, lead, "{\"op\":\"create_channel\",\"name\":\"c-room\"}", &json),
+                 AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_call(NULL, lead,
+                       "{\"op\":\"check_permission\",\"agent_id\":\"c-lead-1\","
+                       "\"permission\":\"can_create_channels\"}",
+                       &json));
+    CHECK(strcmp(json, "false") == 0);
+    agor_string_free(json);
+    agor_actor_free(mgr);
+    agor_actor_free(lead);
+}
+
 /* Removing agents through the generic entry: a soft-deleted agent is not found by mail, its
  * id is reserved, restore brings it back; an agent may not remove a peer; purge needs a
  * stopped agent unless forced. */
@@ -845,6 +883,7 @@ int main(int argc, char **argv) {
     test_principals(store);
     test_generic_call(store);
     test_removal(store);
+    test_roles(store);
     test_changes_and_wait(store);
     test_tokens(store);
     test_search(store);

@@ -775,3 +775,23 @@ def test_remove_restore_purge_rename(team):
     team.fails(5, "purge", "dev-2", "--force")
     assert "(Dev Uno)" in team.ok("rename", "dev-1", "Dev", "Uno", agent="dev-1")
     team.fails(4, "rename", "mgr-1", "Mine", agent="dev-1")
+
+
+def test_roles_list_show_define_check(team):
+    out = team.ok("role", "list")
+    assert out.splitlines()[0].split()[:3] == ["role", "tier", "kind"]
+    assert any(line.split()[:3] == ["manager", "1", "built-in"] for line in out.splitlines())
+    assert team.json("roles", agent="dev-1")[5]["name"] == "project"
+    assert "implement_tasks" in team.ok("role", "show", "project", agent="dev-1")
+    team.fails(5, "role", "show", "scribe")
+    row = team.json("role", "define", "lead", "--tier", "1", "--capability", "assign_work",
+                    "--permission", "can_send_messages", "--creates", "project")
+    assert (row["tier"], row["capabilities"], row["creates"]) == (1, ["assign_work"], ["project"])
+    assert "unknown capability 'fly'" in team.fails(2, "role", "define", "odd", "--capability", "fly")
+    assert "built-in" in team.fails(2, "role", "define", "manager")
+    team.fails(4, "role", "define", "helper", agent="mgr-1")  # no can_modify_roles
+    assert team.ok("role", "check", "dev-1", "implement_tasks") == "yes\n"
+    assert team.ok("role", "check", "--agent", "dev-1", "--right", "can_create_agents") == "no\n"
+    assert team.json("role", "check", "mgr-1", "can_create_agents", agent="dev-1") is True
+    assert team.ok("role", "can-create", "manager", "project") == "yes\n"
+    assert team.ok("role", "can-create", "lead", "reviewer") == "no\n"

@@ -4,7 +4,7 @@
 use agor_core::ops::Request as R;
 use agor_core::{
     Agent, AuditEntry, Channel, ChannelMessage, Contact, DeadLetter, Delivery, Heartbeat, Message,
-    StaleAgent,
+    RoleDef, StaleAgent,
 };
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use crate::command::{typed, View};
 use crate::exit::CliError;
 use crate::render::{self, short_id};
 use crate::run::unix_now;
-use crate::terminal::{self as tm, say, Term};
+use crate::terminal::{self as tm, say, Align, Cell, Term};
 
 type Shown = Result<(), CliError>;
 
@@ -89,6 +89,57 @@ pub fn agents(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
 pub fn agent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     let a: Agent = typed(v)?;
     Ok(render::agent(t, &a)?)
+}
+
+pub fn roles(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let roles: Vec<RoleDef> = typed(v)?;
+    let words = |items: Vec<&str>| {
+        Cell::new(if items.is_empty() {
+            "-".to_owned()
+        } else {
+            items.join(" ")
+        })
+    };
+    let rows: Vec<Vec<Cell>> = roles
+        .iter()
+        .map(|r| {
+            vec![
+                tm::name(&r.name),
+                Cell::new(r.tier.to_string()),
+                Cell::new(if r.built_in { "built-in" } else { "custom" }),
+                words(r.capabilities.iter().map(|c| c.as_str()).collect()),
+                words(r.permissions.iter().map(|p| p.as_str()).collect()),
+                words(r.creates.iter().map(String::as_str).collect()),
+            ]
+        })
+        .collect();
+    let header = [
+        "role",
+        "tier",
+        "kind",
+        "capabilities",
+        "permissions",
+        "creates",
+    ];
+    let align = [
+        Align::Left,
+        Align::Right,
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Left,
+    ];
+    Ok(t.table("", Some(&header), &align, &rows)?)
+}
+
+/// One role: the same table, one row.
+pub fn role(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+    roles(t, view, Value::Array(vec![v]))
+}
+
+pub fn yes_no(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let yes: bool = typed(v)?;
+    Ok(say!(t, "{}", if yes { "yes" } else { "no" })?)
 }
 
 pub fn removed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {

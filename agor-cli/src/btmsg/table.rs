@@ -6,7 +6,7 @@ use agor_core::AgentStatus;
 
 use super::show;
 use super::{DEFAULT_SESSION, SESSION_ENV};
-use crate::args::{Parsed, UsageError};
+use crate::args::{parsed, Parsed, UsageError};
 use crate::command::{job, job_as, run, Command, CommandDef, Job, Who};
 use crate::run::wait_or_time_out;
 
@@ -204,6 +204,67 @@ pub const COMMANDS: &[CommandDef] = &[
             let agent_id = p.required(&["id", "agent"], "agent id")?;
             let name = p.text("name", "new name")?;
             job(R::RenameAgent(a::RenameAgent { agent_id, name }), show::registered)
+        }),
+    CommandDef::new("role list", Who::Either, &["roles"], "")
+        .aliases(&["roles"])
+        .usage(&["role list", "roles"])
+        .about("every role: the built-in rows, then custom ones, with tier, capabilities, \
+                permissions and the roles each may create")
+        .build(|_| job(R::Roles(a::Roles {}), show::roles)),
+    CommandDef::new("role show", Who::Either, &["role"], "name=")
+        .usage(&["role show <role>", "role show --name ROLE"])
+        .about("one role's row")
+        .build(|p| {
+            let name = p.required(&["name"], "role name")?;
+            job(R::Role(a::Role { name }), show::role)
+        }),
+    CommandDef::new(
+        "role define",
+        Who::Either,
+        &["define_role"],
+        "name= tier= capability=* permission=* creates=*",
+    )
+        .usage(&[
+            "role define <role> [--tier N] [--capability C]… [--permission P]… [--creates ROLE]…",
+        ])
+        .about("define or redefine a custom role (the operator; holders of can_modify_roles \
+                below their tier, granting nothing they lack); built-in roles are fixed")
+        .build(|p| {
+            let name = p.required(&["name"], "role name")?;
+            let tier = p.number("tier", "a tier (0, 1 or 2)")?;
+            let capabilities = p.values("capability")?.into_iter().map(parsed).collect::<Result<_, _>>()?;
+            let permissions = p.values("permission")?.into_iter().map(parsed).collect::<Result<_, _>>()?;
+            let creates = p.values("creates")?;
+            let r = a::DefineRole { name, tier, capabilities, permissions, creates };
+            job(R::DefineRole(r), show::role)
+        }),
+    CommandDef::new(
+        "role check",
+        Who::Either,
+        &["has_capability", "check_permission"],
+        "agent= right=",
+    )
+        .usage(&["role check <agent> <right>", "role check --agent AGENT --right RIGHT"])
+        .about("whether an agent's role has a capability (assign_work, …) or holds a \
+                permission (can_send_messages, …): prints yes or no")
+        .build(|p| {
+            let agent_id = p.required(&["agent"], "agent id")?;
+            let right = p.required(&["right"], "capability or permission")?;
+            // The two vocabularies are disjoint: permissions all start with `can_`.
+            let request = if right.starts_with("can_") {
+                R::CheckPermission(a::CheckPermission { agent_id, permission: parsed(right)? })
+            } else {
+                R::HasCapability(a::HasCapability { agent_id, capability: parsed(right)? })
+            };
+            job(request, show::yes_no)
+        }),
+    CommandDef::new("role can-create", Who::Either, &["can_create_role"], "creator= role=")
+        .usage(&["role can-create <creator-role> <role>"])
+        .about("whether agents of one role may create agents of another: prints yes or no")
+        .build(|p| {
+            let creator = p.required(&["creator"], "creating role")?;
+            let role = p.required(&["role"], "role")?;
+            job(R::CanCreateRole(a::CanCreateRole { creator, role }), show::yes_no)
         }),
     CommandDef::new("whoami", Who::Agent, &["whoami"], "")
         .about("the agent you act as")

@@ -402,6 +402,7 @@ fn every_table_entry_builds() {
             .filter(|w| w.starts_with('<'));
         line.extend(positionals.map(|w| match w.split_once('|') {
             Some((first, _)) => &first[1..],
+            None if w == "<right>" => "assign_work",
             None => "x",
         }));
         builds_a_declared_operation(def, &line);

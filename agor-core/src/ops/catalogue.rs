@@ -153,6 +153,65 @@ operations! {
         Caller::Operator(s) => s.rename_agent(&r.agent_id, &r.name),
         Caller::Agent(a) => a.rename_agent(&r.agent_id, &r.name),
     };
+    /// Every role: the built-in rows (fixed), then custom roles by name.
+    roles: Roles, Either, ListAgents {} -> Vec<crate::RoleDef> => |c, _r| match c {
+        Caller::Operator(s) => s.roles(),
+        Caller::Agent(a) => a.roles(),
+    };
+    /// One role (built in or defined); an undefined name is not found.
+    role: Role, Either, ListAgents {
+        name: String,
+    } -> crate::RoleDef => |c, r| match c {
+        Caller::Operator(s) => s.role(&r.name),
+        Caller::Agent(a) => a.role(&r.name),
+    };
+    /// Define or redefine a custom role (the operator; holders of can_modify_roles below their
+    /// tier, with no right they lack). `creates`: roles its holders may create, `*` any lower.
+    define_role: DefineRole, Either, DefineRole {
+        name: String,
+        /// 0, 1 or 2; absent: 2.
+        #[serde(default)] tier: Option<i64>,
+        #[serde(default)] capabilities: Vec<crate::Capability>,
+        #[serde(default)] permissions: Vec<crate::Permission>,
+        #[serde(default)] creates: Vec<String>,
+    } -> crate::RoleDef => |c, r| {
+        let def = crate::RoleDef {
+            name: r.name,
+            tier: r.tier.unwrap_or(crate::TIER_PROJECT),
+            capabilities: r.capabilities.into_iter().collect(),
+            permissions: r.permissions.into_iter().collect(),
+            creates: r.creates,
+            built_in: false,
+        };
+        match c {
+            Caller::Operator(s) => s.define_role(&def),
+            Caller::Agent(a) => a.define_role(&def),
+        }
+    };
+    /// Whether an agent's role has a capability.
+    has_capability: HasCapability, Either, ListAgents {
+        agent_id: String,
+        capability: crate::Capability,
+    } -> bool => |c, r| match c {
+        Caller::Operator(s) => s.has_capability(&r.agent_id, r.capability),
+        Caller::Agent(a) => a.has_capability(&r.agent_id, r.capability),
+    };
+    /// Whether an agent's role holds a permission.
+    check_permission: CheckPermission, Either, ListAgents {
+        agent_id: String,
+        permission: crate::Permission,
+    } -> bool => |c, r| match c {
+        Caller::Operator(s) => s.check_permission(&r.agent_id, r.permission),
+        Caller::Agent(a) => a.check_permission(&r.agent_id, r.permission),
+    };
+    /// Whether agents of role `creator` may create agents of role `role`.
+    can_create_role: CanCreateRole, Either, ListAgents {
+        creator: String,
+        role: String,
+    } -> bool => |c, r| match c {
+        Caller::Operator(s) => s.can_create_role(&r.creator, &r.role),
+        Caller::Agent(a) => a.can_create_role(&r.creator, &r.role),
+    };
     /// Let agent `from` message agent `to` (and back when `bidirectional`).
     allow: Allow, Either, GrantContacts {
         from: String,

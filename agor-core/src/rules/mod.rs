@@ -6,7 +6,10 @@ mod permissions;
 mod roles;
 
 pub use permissions::{decide, Action, Target};
-pub use roles::{Role, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+pub use roles::{
+    Capability, Permission, Role, RoleDef, ANY_LOWER_ROLE, TIER_ADMIN, TIER_MANAGEMENT,
+    TIER_PROJECT,
+};
 
 /// Who is acting: an agent through `store.as_agent(id)`, or the operator who set the team up
 /// (Store-level calls; the CLI without `BTMSG_AGENT_ID`).
@@ -40,6 +43,8 @@ pub struct AgentIdentity {
     pub group_id: String,
     /// Its tier (0 admin, 1 management, 2 project).
     pub tier: i64,
+    /// Its role's row of the roles table: what the role may do.
+    pub rights: RoleDef,
 }
 
 impl AgentIdentity {

@@ -2,7 +2,7 @@
 //! group and rank (SPEC §2.1). Every operation of every surface asks it, so a rule changes here
 //! or nowhere.
 
-use super::{AgentIdentity, Principal, Role};
+use super::{AgentIdentity, Capability, Permission, Principal, RoleDef};
 use crate::error::{Error, Result};
 
 /// What a principal wants to do.
@@ -50,6 +50,8 @@ pub enum Action {
     GrantContacts,
     /// Soft-delete, restore or purge an agent.
     DeleteAgent,
+    /// Define or redefine a custom role.
+    DefineRole,
     /// Reorder an agent's lane (its own: always).
     ReorderLane,
     /// Accept or decline a task proposed to an agent (only that agent).
@@ -91,6 +93,13 @@ pub enum Target<'a> {
         /// The agent as the call would make it.
         proposed: &'a AgentIdentity,
     },
+    /// A role definition: the role as stored (if it exists) and as it would become.
+    RoleDefinition {
+        /// The role as defined now, if it is.
+        existing: Option<&'a RoleDef>,
+        /// The role as the call would define it.
+        proposed: &'a RoleDef,
+    },
     /// A contact edge between two agents.
     Contact {
         /// Who may message.
@@ -100,58 +109,72 @@ pub enum Target<'a> {
     },
 }
 
-/// Role columns of the table below, in order.
-const COLUMNS: usize = 5;
-fn column(role: &Role) -> usize {
-    match role {
-        // An `admin` role below tier 0 keeps a manager's rights; tier 0 bypasses the table.
-        Role::Admin | Role::Manager => 0,
-        Role::Architect => 1,
-        Role::Tester => 2,
-        Role::Reviewer => 3,
-        Role::Project | Role::Custom(_) => 4,
+/// What an action needs from the actor's role (its row of the roles table, SPEC §9).
+#[derive(Debug, Clone, Copy)]
+enum Needs {
+    /// Every role may.
+    Nothing,
+    /// No role may: tier 0 only (or the actor acting on itself, see `decide`).
+    TierZero,
+    /// This permission.
+    Permission(Permission),
+    /// Any of these capabilities.
+    Capability(&'static [Capability]),
+}
+
+/// Claiming and moving tasks: whoever implements, reviews or assigns work.
+const WORKS_ON_TASKS: &[Capability] = &[
+    Capability::AssignWork,
+    Capability::ReviewWork,
+    Capability::ImplementTasks,
+];
+
+/// The one table from actions to the right they need. With the built-in rows of
+/// `RoleDef::built_in` it reproduces SPEC §2 (the tests below check it against the table).
+fn needs(action: Action) -> Needs {
+    use Needs::{Nothing, TierZero};
+    match action {
+        Action::SendMessage | Action::PostToChannel => {
+            Needs::Permission(Permission::CanSendMessages)
+        }
+        Action::ReadChannel | Action::ListAgents | Action::ListTasks | Action::CommentOnTask => {
+            Nothing
+        }
+        Action::CreateChannel | Action::AddChannelMember => {
+            Needs::Permission(Permission::CanCreateChannels)
+        }
+        // Deleting a message moderates the conversation, as deleting a channel would.
+        Action::DeleteMessage => Needs::Permission(Permission::CanDeleteChannels),
+        Action::SetAgentStatus => Needs::Permission(Permission::CanStopAgents),
+        Action::ManageGroupDeadLetters => Needs::Permission(Permission::CanViewLogs),
+        Action::RegisterAgent => Needs::Permission(Permission::CanCreateAgents),
+        // Contacts are the team's configuration.
+        Action::GrantContacts => Needs::Permission(Permission::CanModifyConfig),
+        Action::DeleteAgent => Needs::Permission(Permission::CanDeleteAgents),
+        Action::DefineRole => Needs::Permission(Permission::CanModifyRoles),
+        Action::CreateTask
+        | Action::DeleteTask
+        | Action::AssignTask
+        | Action::ManageDependencies
+        | Action::ReorderLane => Needs::Capability(&[Capability::AssignWork]),
+        // Project agents: only tasks assigned to them (see `decide`).
+        Action::ChangeTaskStatus | Action::ClaimTask => Needs::Capability(WORKS_ON_TASKS),
+        Action::ReadGroupFeed | Action::AnswerProposal => TierZero,
     }
 }
 
-/// SPEC §2, one row per action: manager, architect, tester, reviewer, project (and custom).
-/// Tier 0 is not in the table: it may do everything, in every group.
-const TABLE: &[(Action, [bool; COLUMNS])] = {
-    const ALL: [bool; COLUMNS] = [true; COLUMNS];
-    const MANAGER: [bool; COLUMNS] = [true, false, false, false, false];
-    const NOBODY: [bool; COLUMNS] = [false; COLUMNS];
-    &[
-        (Action::SendMessage, ALL),
-        (Action::PostToChannel, ALL),
-        (Action::ReadChannel, ALL),
-        (Action::CreateChannel, MANAGER),
-        (Action::AddChannelMember, MANAGER),
-        (Action::DeleteMessage, MANAGER),
-        (Action::SetAgentStatus, MANAGER),
-        (Action::ListAgents, ALL),
-        (Action::ReadGroupFeed, NOBODY),
-        (Action::ManageGroupDeadLetters, MANAGER),
-        (Action::ListTasks, ALL),
-        (Action::CommentOnTask, ALL),
-        (Action::CreateTask, MANAGER),
-        (Action::DeleteTask, MANAGER),
-        (Action::AssignTask, MANAGER),
-        (Action::ManageDependencies, MANAGER),
-        // Project agents: only tasks assigned to them (see `decide`).
-        (Action::ChangeTaskStatus, [true, false, false, true, true]),
-        (Action::ClaimTask, [true, false, false, true, true]),
-        (Action::RegisterAgent, MANAGER),
-        (Action::GrantContacts, MANAGER),
-        (Action::DeleteAgent, MANAGER),
-        (Action::ReorderLane, MANAGER),
-        (Action::AnswerProposal, NOBODY),
-    ]
-};
+fn role_may(rights: &RoleDef, action: Action) -> bool {
+    match needs(action) {
+        Needs::Nothing => true,
+        Needs::TierZero => false,
+        Needs::Permission(p) => rights.check_permission(p),
+        Needs::Capability(any) => any.iter().any(|c| rights.has_capability(*c)),
+    }
+}
 
-fn role_may(role: &Role, action: Action) -> bool {
-    TABLE
-        .iter()
-        .find(|(a, _)| *a == action)
-        .is_some_and(|(_, row)| row[column(role)])
+/// Whether the role moves any task of its group (not only those assigned to it).
+fn moves_any_task(rights: &RoleDef) -> bool {
+    rights.has_capability(Capability::AssignWork) || rights.has_capability(Capability::ReviewWork)
 }
 
 /// Decides whether `who` may do `action` to `target`. The error says why not, in words an
@@ -162,7 +185,10 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         Principal::Operator => {
             return if matches!(
                 action,
-                Action::RegisterAgent | Action::GrantContacts | Action::DeleteAgent
+                Action::RegisterAgent
+                    | Action::GrantContacts
+                    | Action::DeleteAgent
+                    | Action::DefineRole
             ) {
                 Ok(())
             } else {
@@ -207,7 +233,7 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         }
         _ => {}
     }
-    if !role_may(&me.role, action) {
+    if !role_may(&me.rights, action) {
         return deny(format!("{} (role {} may not)", describe(action), me.role));
     }
     let outside = |group: &str| group != me.group_id;
@@ -223,7 +249,8 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         )),
         Target::Channel { member, .. } => {
             // Managers read every channel of their group; posting needs membership.
-            let manager_reads = action == Action::ReadChannel && me.role == Role::Manager;
+            let manager_reads = action == Action::ReadChannel
+                && me.rights.check_permission(Permission::CanCreateChannels);
             let needs_membership =
                 matches!(action, Action::PostToChannel | Action::ReadChannel) && !manager_reads;
             if needs_membership && !member {
@@ -237,7 +264,7 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
             describe(action)
         )),
         Target::Task { assigned_to, .. } => {
-            let any_task = matches!(me.role, Role::Manager | Role::Admin | Role::Reviewer);
+            let any_task = moves_any_task(&me.rights);
             if action == Action::ChangeTaskStatus && !any_task && assigned_to != Some(&me.id) {
                 deny("change the status of a task not assigned to it (claim it first)".into())
             } else {
@@ -254,7 +281,18 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
                     old.id, old.tier, me.tier
                 ));
             }
-            let rank = proposed.tier.min(proposed.role.default_tier());
+            let rank = proposed.tier.min(proposed.rights.tier);
+            if existing.is_none_or(|o| o.role != proposed.role)
+                && !me.rights.can_create_role(proposed.role.as_str())
+            {
+                return deny(format!(
+                    "give agent {} role {} (role {} may create: {})",
+                    proposed.id,
+                    proposed.role,
+                    me.role,
+                    me.rights.creates.join(", ")
+                ));
+            }
             if rank <= me.tier {
                 return deny(format!(
                     "give agent {} role {} tier {} (only roles and tiers below its own tier {})",
@@ -262,6 +300,33 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
                 ));
             }
             Ok(())
+        }
+        Target::RoleDefinition { existing, proposed } => {
+            let above = |tier: i64| tier <= me.tier;
+            if above(proposed.tier) || existing.is_some_and(|o| above(o.tier)) {
+                return deny(format!(
+                    "define role {} at tier {} (only roles below its own tier {})",
+                    proposed.name, proposed.tier, me.tier
+                ));
+            }
+            let extra_cap = proposed
+                .capabilities
+                .difference(&me.rights.capabilities)
+                .next();
+            let extra_perm = proposed
+                .permissions
+                .difference(&me.rights.permissions)
+                .next();
+            let extra_role = proposed
+                .creates
+                .iter()
+                .find(|r| !me.rights.can_create_role(r));
+            match (extra_cap, extra_perm, extra_role) {
+                (None, None, None) => Ok(()),
+                (Some(c), _, _) => deny(format!("grant capability {} it lacks", c.as_str())),
+                (_, Some(p), _) => deny(format!("grant permission {} it lacks", p.as_str())),
+                (_, _, Some(r)) => deny(format!("let a role create {r}, which it may not")),
+            }
         }
         Target::Contact { from, to } => {
             if from.id == me.id || to.id == me.id {
@@ -303,6 +368,7 @@ impl Action {
             Action::RegisterAgent => "register_agent",
             Action::GrantContacts => "grant_contacts",
             Action::DeleteAgent => "delete_agent",
+            Action::DefineRole => "define_role",
             Action::ReorderLane => "reorder_lane",
             Action::AnswerProposal => "answer_proposal",
         }
@@ -332,6 +398,7 @@ fn describe(action: Action) -> &'static str {
         Action::RegisterAgent => "register agents",
         Action::GrantContacts => "grant contacts",
         Action::DeleteAgent => "remove, restore or purge agents",
+        Action::DefineRole => "define roles",
         Action::ReorderLane => "reorder other agents' lanes",
         Action::AnswerProposal => "answer a proposal made to another agent",
     }
@@ -340,13 +407,14 @@ fn describe(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+    use crate::rules::{Role, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 
     fn agent(id: &str, role: &str, group: &str) -> AgentIdentity {
         let role = Role::parse(role);
         AgentIdentity {
             id: id.into(),
             tier: role.default_tier(),
+            rights: RoleDef::of(&role),
             role,
             group_id: group.into(),
         }
@@ -392,6 +460,152 @@ mod tests {
         }
         assert!(may(&agent("x", "scribe", "g1"), SendMessage, Target::None));
         assert!(!may(&agent("x", "scribe", "g1"), CreateTask, Target::None));
+    }
+
+    /// SPEC §2's table as agor enforced it before roles were data (manager, architect, tester,
+    /// reviewer, project): every action, one row each. The match is exhaustive, so a new
+    /// action cannot be added without saying who may do it here.
+    fn spec_row(action: Action) -> [bool; 5] {
+        use Action::*;
+        const ALL: [bool; 5] = [true; 5];
+        const MANAGER: [bool; 5] = [true, false, false, false, false];
+        const NOBODY: [bool; 5] = [false; 5];
+        match action {
+            SendMessage | PostToChannel | ReadChannel | ListAgents | ListTasks | CommentOnTask => {
+                ALL
+            }
+            CreateChannel
+            | AddChannelMember
+            | DeleteMessage
+            | SetAgentStatus
+            | ManageGroupDeadLetters
+            | CreateTask
+            | DeleteTask
+            | AssignTask
+            | ManageDependencies
+            | RegisterAgent
+            | GrantContacts
+            | DeleteAgent
+            | ReorderLane => MANAGER,
+            ChangeTaskStatus | ClaimTask => [true, false, false, true, true],
+            ReadGroupFeed | AnswerProposal | DefineRole => NOBODY,
+        }
+    }
+
+    /// The built-in rows of the roles table decide exactly as SPEC §2's table did: every
+    /// action for every built-in role below tier 0, by the rows alone and through `decide`.
+    #[test]
+    fn built_in_rows_reproduce_the_permission_table() {
+        use Action::*;
+        let every = [
+            SendMessage,
+            PostToChannel,
+            ReadChannel,
+            CreateChannel,
+            AddChannelMember,
+            DeleteMessage,
+            SetAgentStatus,
+            ListAgents,
+            ReadGroupFeed,
+            ManageGroupDeadLetters,
+            ListTasks,
+            CommentOnTask,
+            CreateTask,
+            DeleteTask,
+            AssignTask,
+            ManageDependencies,
+            ChangeTaskStatus,
+            ClaimTask,
+            RegisterAgent,
+            GrantContacts,
+            DeleteAgent,
+            DefineRole,
+            ReorderLane,
+            AnswerProposal,
+        ];
+        let roles = ["manager", "architect", "tester", "reviewer", "project"];
+        for action in every {
+            for (role, expected) in roles.iter().zip(spec_row(action)) {
+                let rights = RoleDef::built_in(&Role::parse(role)).unwrap();
+                assert_eq!(role_may(&rights, action), expected, "{role} {action:?}");
+            }
+            // An undefined custom role has a project agent's rights.
+            assert_eq!(
+                role_may(&RoleDef::of(&Role::parse("scribe")), action),
+                spec_row(action)[4],
+                "scribe {action:?}"
+            );
+        }
+        // Who moves any task (not only its own) is unchanged too.
+        for (role, any) in [("manager", true), ("reviewer", true), ("project", false)] {
+            assert_eq!(
+                moves_any_task(&RoleDef::of(&Role::parse(role))),
+                any,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_roles_are_judged_by_their_row() {
+        let mut lead = agent("l", "lead", "g1");
+        lead.tier = TIER_MANAGEMENT;
+        lead.rights.tier = TIER_MANAGEMENT;
+        assert!(!may(&lead, Action::CreateTask, Target::InGroup("g1")));
+        lead.rights.capabilities.insert(Capability::AssignWork);
+        assert!(may(&lead, Action::CreateTask, Target::InGroup("g1")));
+        assert!(!may(&lead, Action::CreateTask, Target::InGroup("g2")));
+        // Creating agents needs the permission and the role in `creates`.
+        let dev = agent("d", "project", "g1");
+        let register = |who: &AgentIdentity| {
+            may(
+                who,
+                Action::RegisterAgent,
+                Target::Registration {
+                    existing: None,
+                    proposed: &dev,
+                },
+            )
+        };
+        assert!(!register(&lead));
+        lead.rights.permissions.insert(Permission::CanCreateAgents);
+        assert!(!register(&lead), "project is not in its creates list");
+        lead.rights.creates.push("project".into());
+        assert!(register(&lead));
+    }
+
+    #[test]
+    fn role_definitions_never_exceed_the_definer() {
+        let mut keeper = agent("k", "manager", "g1");
+        keeper.rights.permissions.insert(Permission::CanModifyRoles);
+        let define = |who: &AgentIdentity, proposed: &RoleDef| {
+            may(
+                who,
+                Action::DefineRole,
+                Target::RoleDefinition {
+                    existing: None,
+                    proposed,
+                },
+            )
+        };
+        let mut scribe = RoleDef::undefined("scribe");
+        assert!(define(&keeper, &scribe));
+        assert!(
+            !define(&agent("m", "manager", "g1"), &scribe),
+            "needs can_modify_roles"
+        );
+        scribe.tier = TIER_MANAGEMENT;
+        assert!(!define(&keeper, &scribe), "not at its own tier");
+        scribe.tier = TIER_PROJECT;
+        scribe.permissions.insert(Permission::CanModifyRoles);
+        assert!(define(&keeper, &scribe), "it holds can_modify_roles itself");
+        keeper
+            .rights
+            .permissions
+            .remove(&Permission::CanDeleteChannels);
+        scribe.permissions.insert(Permission::CanDeleteChannels);
+        assert!(!define(&keeper, &scribe), "a permission it lacks");
+        assert!(decide(Principal::Operator, Action::DefineRole, Target::None).is_ok());
     }
 
     #[test]

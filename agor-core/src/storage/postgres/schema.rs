@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "removed agents",
         sql: include_str!("schema/0010_removed_agents.sql"),
     },
+    Migration {
+        version: 11,
+        name: "roles as data",
+        sql: include_str!("schema/0011_roles.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

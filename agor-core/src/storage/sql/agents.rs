@@ -4,20 +4,28 @@ use crate::agents::{Agent, Contact, Member, NewAgent, TIER_PROJECT};
 use crate::error::Result;
 use crate::lenient;
 use crate::rules::{AgentIdentity, Role};
+use crate::storage::sql::roles;
 use crate::storage::{args, Param, Row, Tx};
 
 // Heartbeats written by other tools may be REAL (e.g. Python's time.time()); read whole seconds.
+// The role's row comes with the identity (one join on a tiny table), so a permission check
+// never needs a second query.
 const PRINCIPAL_SELECT: &str =
-    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS BIGINT)
-    FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id";
+    "SELECT a.id, a.role, a.group_id, a.tier, CAST(h.timestamp AS BIGINT),
+        ro.name, ro.tier, ro.capabilities, ro.permissions, ro.creates
+    FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
+        LEFT JOIN agor_roles ro ON ro.name = a.role";
 
 fn principal_from_row(r: &Row<'_>) -> Result<Member> {
+    let role = Role::parse(&lenient::text(r, 1)?);
+    let rights = roles::rights_from(&role, r, 5)?;
     Ok(Member {
         identity: AgentIdentity {
             id: lenient::text(r, 0)?,
-            role: Role::parse(&lenient::text(r, 1)?),
+            role,
             group_id: lenient::text(r, 2)?,
             tier: lenient::opt_int(r, 3)?.unwrap_or(TIER_PROJECT),
+            rights,
         },
         last_heartbeat: lenient::opt_int(r, 4)?,
     })

@@ -14,6 +14,7 @@ pub(crate) mod liveness;
 pub(crate) mod messages;
 pub(crate) mod proposals;
 pub(crate) mod reservations;
+pub(crate) mod roles;
 pub(crate) mod search;
 pub(crate) mod tasks;
 pub(crate) mod tokens;

@@ -91,6 +91,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "removed agents",
         apply: |conn| conn.execute_batch(include_str!("0014_removed_agents.sql")),
     },
+    Migration {
+        version: 15,
+        name: "roles as data",
+        apply: |conn| conn.execute_batch(include_str!("0015_roles.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
