@@ -91,38 +91,32 @@ impl<T: ToPy> ToPy for Option<T> {
     }
 }
 
+/// A Python list of `items`, each made by `one`.
+fn py_list<'py, T>(
+    py: Python<'py>,
+    items: impl IntoIterator<Item = T>,
+    one: impl Fn(T) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let items = items.into_iter().map(one).collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(py, items)?.into_any())
+}
+
 /// A set (a role's capabilities and permissions) is a sorted list in Python.
 impl<T: ToPy> ToPy for std::collections::BTreeSet<T> {
     fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|v| v.object(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
+        py_list(py, self, |v| v.object(py))
     }
 }
 
 impl<T: ToPy> ToPy for Vec<T> {
     fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|v| v.object(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
+        py_list(py, self, |v| v.object(py))
     }
     fn plain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|v| v.plain(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
+        py_list(py, self, |v| v.plain(py))
     }
     fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-        let items = self
-            .into_iter()
-            .map(|v| v.into_object(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
+        py_list(py, self, |v| v.into_object(py))
     }
 }
 
