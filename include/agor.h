@@ -393,6 +393,136 @@ agor_status agor_revoke_tokens(const agor_store *store, const char *agent_id, in
 agor_status agor_tokens(const agor_store *store, char **out_tokens);
 
 /**
+ * Soft-deletes an agent as the operator: hidden from lists and lookups, mail to it refused
+ * (`AGOR_NOT_FOUND`), its history kept, its id reserved until restored or purged.
+ */
+agor_status agor_remove_agent(const agor_store *store, const char *agent_id);
+
+/**
+ * Soft-deletes an agent as the acting agent: managers, agents below them in their group.
+ */
+agor_status agor_actor_remove_agent(const agor_actor *actor, const char *agent_id);
+
+/**
+ * Restores a soft-deleted agent (exact id) as the operator; `*out_agent` (may be NULL)
+ * receives the agent as JSON.
+ *
+ * Ownership: the caller frees `*out_agent` with `agor_string_free`.
+ */
+agor_status agor_restore_agent(const agor_store *store, const char *agent_id, char **out_agent);
+
+/**
+ * Restores a soft-deleted agent as the acting agent (the rights of removing it).
+ *
+ * Ownership: the caller frees `*out_agent` with `agor_string_free`.
+ */
+agor_status agor_actor_restore_agent(const agor_actor *actor,
+                                     const char *agent_id,
+                                     char **out_agent);
+
+/**
+ * Deletes an agent for good as the operator (its messages and audit rows stay): only a
+ * stopped one (status or work state) unless `force`, else `AGOR_INVALID_INPUT`.
+ */
+agor_status agor_purge_agent(const agor_store *store, const char *agent_id, bool force);
+
+/**
+ * Purges an agent as the acting agent (the rights of removing it).
+ */
+agor_status agor_actor_purge_agent(const agor_actor *actor, const char *agent_id, bool force);
+
+/**
+ * Changes an agent's display name as the operator; `*out_agent` (may be NULL) receives the
+ * agent as JSON.
+ *
+ * Ownership: the caller frees `*out_agent` with `agor_string_free`.
+ */
+agor_status agor_rename_agent(const agor_store *store,
+                              const char *agent_id,
+                              const char *name,
+                              char **out_agent);
+
+/**
+ * Renames an agent as the acting agent: itself, or (managers) one below it in its group.
+ *
+ * Ownership: the caller frees `*out_agent` with `agor_string_free`.
+ */
+agor_status agor_actor_rename_agent(const agor_actor *actor,
+                                    const char *agent_id,
+                                    const char *name,
+                                    char **out_agent);
+
+/**
+ * Every role as a JSON array of `{"name", "tier", "capabilities", "permissions", "creates",
+ * "built_in"}`: the built-in rows, then custom ones by name.
+ *
+ * Ownership: `*out_roles` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_roles(const agor_store *store, char **out_roles);
+
+/**
+ * One role's row as JSON (as `agor_roles`); an undefined name is `AGOR_NOT_FOUND`.
+ *
+ * Ownership: `*out_role` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_role(const agor_store *store, const char *name, char **out_role);
+
+/**
+ * Defines or redefines a custom role as the operator: `tier` 0 to 2, `capabilities`,
+ * `permissions` and `creates` (roles its holders may create, `*` any lower) one per line or
+ * NULL. An unknown word, a built-in name or an unknown role in `creates` is
+ * `AGOR_INVALID_INPUT`. `*out_role` (may be NULL) receives the row as JSON.
+ *
+ * Ownership: the caller frees `*out_role` with `agor_string_free`.
+ */
+agor_status agor_define_role(const agor_store *store,
+                             const char *name,
+                             int64_t tier,
+                             const char *capabilities,
+                             const char *permissions,
+                             const char *creates,
+                             char **out_role);
+
+/**
+ * Defines a custom role as the acting agent: it needs `can_modify_roles`, and the role sits
+ * below its tier granting nothing it lacks (`AGOR_PERMISSION_DENIED`).
+ *
+ * Ownership: the caller frees `*out_role` with `agor_string_free`.
+ */
+agor_status agor_actor_define_role(const agor_actor *actor,
+                                   const char *name,
+                                   int64_t tier,
+                                   const char *capabilities,
+                                   const char *permissions,
+                                   const char *creates,
+                                   char **out_role);
+
+/**
+ * Whether an agent's role has `capability` (`assign_work`, `implement_tasks`, …).
+ */
+agor_status agor_has_capability(const agor_store *store,
+                                const char *agent_id,
+                                const char *capability,
+                                bool *out_yes);
+
+/**
+ * Whether an agent's role holds `permission` (`can_create_agents`, …).
+ */
+agor_status agor_check_permission(const agor_store *store,
+                                  const char *agent_id,
+                                  const char *permission,
+                                  bool *out_yes);
+
+/**
+ * Whether agents of role `creator` may create agents of role `role`; an undefined role is
+ * `AGOR_NOT_FOUND`.
+ */
+agor_status agor_can_create_role(const agor_store *store,
+                                 const char *creator,
+                                 const char *role,
+                                 bool *out_yes);
+
+/**
  * The acting agent's own record, as JSON.
  *
  * Ownership: `*out_agent` receives a string the caller frees with `agor_string_free`.
@@ -860,6 +990,103 @@ agor_status agor_review_queue_count(const agor_store *store, const char *group, 
  * review, at most 50.
  */
 agor_status agor_reviewer_attention(const agor_store *store, const char *group, int64_t *out_score);
+
+/**
+ * Hides a done or cancelled task from the board and lists, keeping it (managers); an open
+ * task is `AGOR_INVALID_INPUT`. `*out_task` (may be NULL) receives the task as JSON.
+ *
+ * Ownership: the caller frees `*out_task` with `agor_string_free`.
+ */
+agor_status agor_archive_task(const agor_actor *actor, const char *task_id, char **out_task);
+
+/**
+ * Puts an archived task back on the board (managers).
+ *
+ * Ownership: the caller frees `*out_task` with `agor_string_free`.
+ */
+agor_status agor_unarchive_task(const agor_actor *actor, const char *task_id, char **out_task);
+
+/**
+ * The archived tasks of the actor's group, most recently archived first.
+ *
+ * Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_archived_tasks(const agor_actor *actor, char **out_tasks);
+
+/**
+ * One agent's lane (`agent_id` NULL: the actor's): its open tasks in its own order.
+ *
+ * Ownership: `*out_tasks` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_lane(const agor_actor *actor, const char *agent_id, char **out_tasks);
+
+/**
+ * Reorders a lane (`agent_id` NULL: the actor's; managers: any of the group): the tasks in
+ * `task_ids` (one per line) first, in that order. `*out_tasks` (may be NULL) receives the lane.
+ *
+ * Ownership: the caller frees `*out_tasks` with `agor_string_free`.
+ */
+agor_status agor_reorder_lane(const agor_actor *actor,
+                              const char *agent_id,
+                              const char *task_ids,
+                              char **out_tasks);
+
+/**
+ * Offers a task of the actor's group to an agent it may reach (its group or a contact in
+ * another group), pending until that agent answers (managers). `*out_proposal` (may be
+ * NULL) receives `{"id", "task_id", "task_title", "from_group", "proposed_by", "agent_id",
+ * "status", "reason", "created_at", "decided_at"}`.
+ *
+ * Ownership: the caller frees `*out_proposal` with `agor_string_free`.
+ */
+agor_status agor_propose_task(const agor_actor *actor,
+                              const char *task_id,
+                              const char *agent_id,
+                              char **out_proposal);
+
+/**
+ * Proposals offered to the actor or made from its group, pending ones unless `all`.
+ *
+ * Ownership: `*out_proposals` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_proposals(const agor_actor *actor, bool all, char **out_proposals);
+
+/**
+ * Accepts a task proposed to the actor: it moves to the actor's group, assigned to it. Only
+ * the proposed agent answers (`AGOR_PERMISSION_DENIED`). `*out_task` (may be NULL) receives
+ * the task.
+ *
+ * Ownership: the caller frees `*out_task` with `agor_string_free`.
+ */
+agor_status agor_accept_proposal(const agor_actor *actor, const char *proposal_id, char **out_task);
+
+/**
+ * Declines a task proposed to the actor, with an optional `reason`.
+ *
+ * Ownership: the caller frees `*out_proposal` with `agor_string_free`.
+ */
+agor_status agor_decline_proposal(const agor_actor *actor,
+                                  const char *proposal_id,
+                                  const char *reason,
+                                  char **out_proposal);
+
+/**
+ * Imports `tasks.toml` text into the actor's group (managers): unknown ids created, known
+ * ones updated where the file differs; all or nothing, a malformed file is
+ * `AGOR_INVALID_INPUT` naming the line. `*out_report` (may be NULL) receives `{"created",
+ * "updated", "unchanged"}`, arrays of task ids.
+ *
+ * Ownership: the caller frees `*out_report` with `agor_string_free`.
+ */
+agor_status agor_import_tasks(const agor_actor *actor, const char *toml, char **out_report);
+
+/**
+ * The actor's group's board (archived tasks left out) as `tasks.toml` text (a plain string,
+ * not JSON).
+ *
+ * Ownership: `*out_toml` receives a string the caller frees with `agor_string_free`.
+ */
+agor_status agor_export_tasks(const agor_actor *actor, char **out_toml);
 
 /**
  * Makes `task_id` wait for `depends_on` (ids or unique prefixes). A dependency on itself or

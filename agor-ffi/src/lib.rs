@@ -22,6 +22,8 @@ mod store;
 
 mod team;
 
+mod roster;
+
 mod messages;
 
 mod channels;
@@ -29,6 +31,8 @@ mod channels;
 mod liveness;
 
 mod tasks;
+
+mod board;
 
 mod dependencies;
 

@@ -11,7 +11,8 @@ use crate::store::{agor_actor, query, update};
 /// Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour.
 pub const AGOR_DEFAULT_TTL: u32 = 0;
 
-fn lines(list: &str) -> Vec<String> {
+/// A list passed as one string, one item per line (blank lines ignored).
+pub(crate) fn lines(list: &str) -> Vec<String> {
     list.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

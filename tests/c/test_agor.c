@@ -587,6 +587,28 @@ static void test_roles(agor_store *store) {
                        &json));
     CHECK(strcmp(json, "false") == 0);
     agor_string_free(json);
+    /* The typed functions answer the same. */
+    {
+        bool yes = true;
+        CHECK_OK(agor_has_capability(store, "c-lead-1", "assign_work", &yes));
+        CHECK(yes);
+        CHECK_OK(agor_check_permission(store, "c-lead-1", "can_create_channels", &yes));
+        CHECK(!yes);
+        CHECK_OK(agor_can_create_role(store, "manager", "project", &yes));
+        CHECK(yes);
+        CHECK_STATUS(agor_has_capability(store, "c-lead-1", "fly", &yes), AGOR_INVALID_INPUT);
+        CHECK_STATUS(agor_can_create_role(store, "manager", "ghost", &yes), AGOR_NOT_FOUND);
+        CHECK_STATUS(agor_has_capability(store, NULL, "assign_work", &yes), AGOR_NULL_ARGUMENT);
+    }
+    CHECK_OK(agor_roles(store, &json));
+    CHECK(contains(json, "\"name\":\"c-lead\"") && contains(json, "\"name\":\"manager\""));
+    agor_string_free(json);
+    CHECK_OK(agor_define_role(store, "c-scribe", 2, "implement_tasks\n", "can_send_messages",
+                              NULL, &json));
+    CHECK(contains(json, "\"capabilities\":[\"implement_tasks\"]"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_actor_define_role(mgr, "c-other", 2, NULL, NULL, NULL, NULL),
+                 AGOR_PERMISSION_DENIED);
     agor_actor_free(mgr);
     agor_actor_free(lead);
 }
@@ -621,6 +643,18 @@ static void test_removal(agor_store *store) {
     CHECK_OK(agor_call(store, NULL,
                        "{\"op\":\"purge_agent\",\"agent_id\":\"gone-1\",\"force\":true}", &json));
     agor_string_free(json);
+    /* The typed functions: operator and agent forms. */
+    CHECK_OK(agor_register_agent(store, "gone-2", "Gone", "project", "core", AGOR_TIER_DEFAULT,
+                                 NULL, NULL, NULL));
+    CHECK_STATUS(agor_actor_remove_agent(dev, "gone-2"), AGOR_PERMISSION_DENIED);
+    CHECK_OK(agor_actor_remove_agent(mgr, "gone-2"));
+    CHECK_OK(agor_restore_agent(store, "gone-2", NULL));
+    CHECK_OK(agor_actor_rename_agent(mgr, "gone-2", "Back", &json));
+    CHECK(contains(json, "\"name\":\"Back\""));
+    agor_string_free(json);
+    CHECK_STATUS(agor_purge_agent(store, "gone-2", false), AGOR_INVALID_INPUT);
+    CHECK_OK(agor_actor_purge_agent(mgr, "gone-2", true));
+    CHECK_STATUS(agor_remove_agent(store, NULL), AGOR_NULL_ARGUMENT);
     agor_actor_free(mgr);
     agor_actor_free(dev);
 }
