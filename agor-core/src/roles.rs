@@ -3,6 +3,8 @@
 //! define roles below their tier with rights they hold themselves. The permission function
 //! reads an agent's row with its identity ([`crate::rules::decide`]).
 
+use std::borrow::Cow;
+
 use crate::agents::{resolve_principal, Actor};
 use crate::audit;
 use crate::clock;
@@ -18,18 +20,21 @@ use crate::storage::Tx;
 use crate::Store;
 
 /// The row of `role`: built in, stored, or (an undefined custom role) a project agent's.
-pub(crate) fn rights_of(c: &dyn Tx, role: &Role) -> Result<RoleDef> {
+pub(crate) fn rights_of(c: &dyn Tx, role: &Role) -> Result<Cow<'static, RoleDef>> {
     if let Some(def) = RoleDef::built_in(role) {
-        return Ok(def);
+        return Ok(Cow::Borrowed(def));
     }
-    Ok(sql::get(c, role.as_str())?.unwrap_or_else(|| RoleDef::undefined(role.as_str())))
+    let stored = sql::get(c, role.as_str())?;
+    Ok(Cow::Owned(
+        stored.unwrap_or_else(|| RoleDef::undefined(role.as_str())),
+    ))
 }
 
 /// A role that exists: built in or defined.
 fn known(c: &dyn Tx, name: &str) -> Result<RoleDef> {
     let role = Role::parse(name);
     match RoleDef::built_in(&role) {
-        Some(def) => Ok(def),
+        Some(def) => Ok(def.clone()),
         None => sql::get(c, name)?.ok_or_else(|| Error::not_found(ObjectKind::Role, name)),
     }
 }
@@ -94,7 +99,7 @@ fn define(c: &dyn Tx, who: Principal<'_>, def: &RoleDef) -> Result<RoleDef> {
 }
 
 /// The rights of an agent `who` may name.
-fn rights_of_agent(c: &dyn Tx, scope: &Scope, agent: &str) -> Result<RoleDef> {
+fn rights_of_agent(c: &dyn Tx, scope: &Scope, agent: &str) -> Result<Cow<'static, RoleDef>> {
     Ok(resolve_principal(c, agent, scope)?.identity.rights)
 }
 

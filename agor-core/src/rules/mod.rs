@@ -43,8 +43,8 @@ pub struct AgentIdentity {
     pub group_id: String,
     /// Its tier (0 admin, 1 management, 2 project).
     pub tier: i64,
-    /// Its role's row of the roles table: what the role may do.
-    pub rights: RoleDef,
+    /// Its role's row of the roles table: what the role may do (a built-in row is borrowed).
+    pub rights: std::borrow::Cow<'static, RoleDef>,
 }
 
 impl AgentIdentity {

@@ -527,7 +527,7 @@ mod tests {
         for action in every {
             for (role, expected) in roles.iter().zip(spec_row(action)) {
                 let rights = RoleDef::built_in(&Role::parse(role)).unwrap();
-                assert_eq!(role_may(&rights, action), expected, "{role} {action:?}");
+                assert_eq!(role_may(rights, action), expected, "{role} {action:?}");
             }
             // An undefined custom role has a project agent's rights.
             assert_eq!(
@@ -550,9 +550,12 @@ mod tests {
     fn custom_roles_are_judged_by_their_row() {
         let mut lead = agent("l", "lead", "g1");
         lead.tier = TIER_MANAGEMENT;
-        lead.rights.tier = TIER_MANAGEMENT;
+        lead.rights.to_mut().tier = TIER_MANAGEMENT;
         assert!(!may(&lead, Action::CreateTask, Target::InGroup("g1")));
-        lead.rights.capabilities.insert(Capability::AssignWork);
+        lead.rights
+            .to_mut()
+            .capabilities
+            .insert(Capability::AssignWork);
         assert!(may(&lead, Action::CreateTask, Target::InGroup("g1")));
         assert!(!may(&lead, Action::CreateTask, Target::InGroup("g2")));
         // Creating agents needs the permission and the role in `creates`.
@@ -568,16 +571,23 @@ mod tests {
             )
         };
         assert!(!register(&lead));
-        lead.rights.permissions.insert(Permission::CanCreateAgents);
+        lead.rights
+            .to_mut()
+            .permissions
+            .insert(Permission::CanCreateAgents);
         assert!(!register(&lead), "project is not in its creates list");
-        lead.rights.creates.push("project".into());
+        lead.rights.to_mut().creates.push("project".into());
         assert!(register(&lead));
     }
 
     #[test]
     fn role_definitions_never_exceed_the_definer() {
         let mut keeper = agent("k", "manager", "g1");
-        keeper.rights.permissions.insert(Permission::CanModifyRoles);
+        keeper
+            .rights
+            .to_mut()
+            .permissions
+            .insert(Permission::CanModifyRoles);
         let define = |who: &AgentIdentity, proposed: &RoleDef| {
             may(
                 who,
@@ -601,6 +611,7 @@ mod tests {
         assert!(define(&keeper, &scribe), "it holds can_modify_roles itself");
         keeper
             .rights
+            .to_mut()
             .permissions
             .remove(&Permission::CanDeleteChannels);
         scribe.permissions.insert(Permission::CanDeleteChannels);

@@ -1,7 +1,9 @@
 //! Roles and tiers. The role string stored in `agents.role` is parsed once into [`Role`], so
 //! no module compares role strings of its own.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -209,8 +211,22 @@ impl RoleDef {
             .any(|r| r == ANY_LOWER_ROLE || r == role)
     }
 
-    /// The built-in row of a built-in role; `None` for custom roles.
-    pub fn built_in(role: &Role) -> Option<RoleDef> {
+    /// The built-in row of a built-in role; `None` for custom roles. The rows are built once:
+    /// every operation loads its actor's row, so this must not allocate.
+    pub fn built_in(role: &Role) -> Option<&'static RoleDef> {
+        static ROWS: LazyLock<Vec<RoleDef>> = LazyLock::new(|| {
+            Role::BUILT_IN
+                .iter()
+                .filter_map(RoleDef::build_built_in)
+                .collect()
+        });
+        if matches!(role, Role::Custom(_)) {
+            return None;
+        }
+        ROWS.iter().find(|r| r.name == role.as_str())
+    }
+
+    fn build_built_in(role: &Role) -> Option<RoleDef> {
         use Capability as C;
         use Permission as P;
         let (caps, perms, creates): (&[C], &[P], &[&str]) = match role {
@@ -254,14 +270,19 @@ impl RoleDef {
         RoleDef {
             name: name.to_owned(),
             built_in: false,
-            ..RoleDef::built_in(&Role::Project).expect("project is built in")
+            ..RoleDef::built_in(&Role::Project)
+                .expect("project is built in")
+                .clone()
         }
     }
 
-    /// The row of `role` when nothing but its name is known: the built-in row, or a project
-    /// agent's rights for a custom role.
-    pub fn of(role: &Role) -> RoleDef {
-        RoleDef::built_in(role).unwrap_or_else(|| RoleDef::undefined(role.as_str()))
+    /// The row of `role` when nothing but its name is known: the built-in row (borrowed), or
+    /// a project agent's rights for a custom role.
+    pub fn of(role: &Role) -> Cow<'static, RoleDef> {
+        match RoleDef::built_in(role) {
+            Some(row) => Cow::Borrowed(row),
+            None => Cow::Owned(RoleDef::undefined(role.as_str())),
+        }
     }
 
     /// Every built-in row, in rank order.
@@ -269,6 +290,7 @@ impl RoleDef {
         Role::BUILT_IN
             .iter()
             .filter_map(RoleDef::built_in)
+            .cloned()
             .collect()
     }
 }

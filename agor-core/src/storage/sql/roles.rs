@@ -1,5 +1,6 @@
 //! Statements of `crate::roles`: custom roles as rows of `agor_roles`.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use crate::error::Result;
@@ -37,11 +38,13 @@ fn def_at(r: &Row<'_>, at: usize) -> Result<Option<RoleDef>> {
 
 /// The rights of `role` given the role columns joined at `at`: a built-in row is fixed in
 /// code; a custom role has its stored row, or a project agent's rights when undefined.
-pub(crate) fn rights_from(role: &Role, r: &Row<'_>, at: usize) -> Result<RoleDef> {
+pub(crate) fn rights_from(role: &Role, r: &Row<'_>, at: usize) -> Result<Cow<'static, RoleDef>> {
     if let Some(def) = RoleDef::built_in(role) {
-        return Ok(def);
+        return Ok(Cow::Borrowed(def));
     }
-    Ok(def_at(r, at)?.unwrap_or_else(|| RoleDef::undefined(role.as_str())))
+    Ok(Cow::Owned(
+        def_at(r, at)?.unwrap_or_else(|| RoleDef::undefined(role.as_str())),
+    ))
 }
 
 /// A custom role's stored row.
