@@ -5,7 +5,7 @@
 //! names are read too, and written for the statuses Tinytown lacks (`backlog`, `review`,
 //! `blocked`). An import is one transaction: a file with any error changes nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -245,13 +245,15 @@ fn same(task: &Task, e: &Entry, agent: Option<&str>, parent: Option<&str>) -> bo
         && task.parent_task_id.as_deref() == parent
 }
 
+/// Applies one entry. A created task gets its parent afterwards: the parent it returns is
+/// linked once every task of the file exists, so a file may name a parent further down.
 fn import_one(
     c: &dyn Tx,
     me: &Member,
     e: &Entry,
-    in_file: &HashMap<&str, ()>,
+    in_file: &HashSet<&str>,
     report: &mut ImportReport,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let scope = me.group_scope();
     let agent = e
         .agent
@@ -261,7 +263,7 @@ fn import_one(
     // A parent is a task of the file or of the group, named by its exact id.
     let parent = match e.parent.as_deref() {
         None => None,
-        Some(p) if in_file.contains_key(p) => Some(p.to_owned()),
+        Some(p) if in_file.contains(p) => Some(p.to_owned()),
         Some(p) => Some(crate::tasks::resolve(c, me, p)?.id),
     };
     let now = clock::sql_now();
@@ -275,7 +277,7 @@ fn import_one(
         }
         Some(task) if same(&task, e, agent.as_deref(), parent.as_deref()) => {
             report.unchanged.push(e.id.clone());
-            Ok(())
+            Ok(None)
         }
         Some(task) => {
             sql::import_update(
@@ -300,7 +302,7 @@ fn import_one(
             audit::record(c, &me.id, "task_imported", &format!("{} updated", e.id))?;
             task_changed(c, "task_updated", &me.id, &task, agent.as_deref())?;
             report.updated.push(e.id.clone());
-            Ok(())
+            Ok(None)
         }
         None => {
             let new = NewTask {
@@ -333,7 +335,7 @@ fn import_one(
             let task = crate::tasks::load(c, &e.id)?;
             task_changed(c, "task_created", &me.id, &task, agent.as_deref())?;
             report.created.push(e.id.clone());
-            Ok(())
+            Ok(parent)
         }
     }
 }
@@ -348,22 +350,16 @@ impl Actor {
         let entries = parse(toml_text)?;
         self.task_write(|c, me, _now| {
             me.check(Action::CreateTask, Target::None)?;
-            let in_file: HashMap<&str, ()> = entries.iter().map(|e| (e.id.as_str(), ())).collect();
+            let in_file: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
             let mut report = ImportReport::default();
-            // Parents are linked once every task of the file exists, so a file may name a
-            // parent further down; new tasks are created without one first.
+            let mut parents = Vec::new();
             for e in &entries {
-                import_one(c, me, e, &in_file, &mut report).map_err(|err| at_line(e.line, err))?;
+                let parent = import_one(c, me, e, &in_file, &mut report)
+                    .map_err(|err| at_line(e.line, err))?;
+                parents.extend(parent.map(|p| (&e.id, p)));
             }
-            for e in entries.iter().filter(|e| report.created.contains(&e.id)) {
-                if let Some(p) = &e.parent {
-                    let parent = if in_file.contains_key(p.as_str()) {
-                        p.clone()
-                    } else {
-                        crate::tasks::resolve(c, me, p)?.id
-                    };
-                    sql::set_parent(c, &e.id, Some(&parent))?;
-                }
+            for (id, parent) in parents {
+                sql::set_parent(c, id, Some(&parent))?;
             }
             Ok(report)
         })
