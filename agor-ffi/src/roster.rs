@@ -3,10 +3,9 @@
 //! an operator form on the store and an agent form on an actor, like `agor_register_agent`.
 //! Lists of words are passed one per line, like `agor_reserve`'s paths.
 
-use std::collections::BTreeSet;
 use std::ffi::c_char;
 
-use agor_core::{Capability, Permission, RoleDef};
+use agor_core::RoleDef;
 
 use crate::boundary::{optional_text, text, FfiError};
 use crate::lifecycle::lines;
@@ -171,24 +170,15 @@ unsafe fn role_def(
 ) -> Result<RoleDef, FfiError> {
     // SAFETY: per this function's contract.
     let list = |p, arg| unsafe { optional_text(p, arg) }.map(|t| t.map(lines).unwrap_or_default());
-    let capabilities: BTreeSet<Capability> = words_of(list(capabilities, "capabilities")?)?;
-    let permissions: BTreeSet<Permission> = words_of(list(permissions, "permissions")?)?;
-    Ok(RoleDef {
-        // SAFETY: per this function's contract.
-        name: unsafe { text(name, "name") }?.to_owned(),
+    // SAFETY: per this function's contract.
+    let name = unsafe { text(name, "name") }?;
+    Ok(RoleDef::from_words(
+        name,
         tier,
-        capabilities,
-        permissions,
-        creates: list(creates, "creates")?,
-        built_in: false,
-    })
-}
-
-/// Words of a closed vocabulary; the first unknown one is the error.
-fn words_of<T: std::str::FromStr<Err = agor_core::Error> + Ord>(
-    words: Vec<String>,
-) -> agor_core::Result<BTreeSet<T>> {
-    words.iter().map(|w| w.parse()).collect()
+        &list(capabilities, "capabilities")?,
+        &list(permissions, "permissions")?,
+        &list(creates, "creates")?,
+    )?)
 }
 
 /// Defines or redefines a custom role as the operator: `tier` 0 to 2, `capabilities`,

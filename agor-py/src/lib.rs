@@ -190,22 +190,12 @@ pub(crate) fn role_def(
     permissions: Option<Vec<String>>,
     creates: Option<Vec<String>>,
 ) -> PyResult<agor_core::RoleDef> {
-    fn words<T: std::str::FromStr<Err = agor_core::Error> + Ord>(
-        words: Option<Vec<String>>,
-    ) -> agor_core::Result<std::collections::BTreeSet<T>> {
-        words
-            .unwrap_or_default()
-            .iter()
-            .map(|w| w.parse())
-            .collect()
-    }
-    let err = |e| errors::to_py_err(py, e);
-    Ok(agor_core::RoleDef {
-        name,
+    agor_core::RoleDef::from_words(
+        &name,
         tier,
-        capabilities: words(capabilities).map_err(err)?,
-        permissions: words(permissions).map_err(err)?,
-        creates: creates.unwrap_or_default(),
-        built_in: false,
-    })
+        &capabilities.unwrap_or_default(),
+        &permissions.unwrap_or_default(),
+        &creates.unwrap_or_default(),
+    )
+    .map_err(|e| errors::to_py_err(py, e))
 }

@@ -265,6 +265,30 @@ impl RoleDef {
         })
     }
 
+    /// A custom role's definition from words, as the Python and C surfaces receive it; the
+    /// first unknown capability or permission is the error, naming it.
+    pub fn from_words<S: AsRef<str>>(
+        name: &str,
+        tier: i64,
+        capabilities: &[S],
+        permissions: &[S],
+        creates: &[S],
+    ) -> crate::error::Result<RoleDef> {
+        fn words<T: std::str::FromStr<Err = crate::error::Error> + Ord, S: AsRef<str>>(
+            words: &[S],
+        ) -> crate::error::Result<BTreeSet<T>> {
+            words.iter().map(|w| w.as_ref().parse()).collect()
+        }
+        Ok(RoleDef {
+            name: name.to_owned(),
+            tier,
+            capabilities: words(capabilities)?,
+            permissions: words(permissions)?,
+            creates: creates.iter().map(|r| r.as_ref().to_owned()).collect(),
+            built_in: false,
+        })
+    }
+
     /// The rights of a custom role nobody defined: a project agent's, under its own name.
     pub fn undefined(name: &str) -> RoleDef {
         RoleDef {
