@@ -204,7 +204,8 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         return Ok(());
     }
     let deny = |why: String| Err(Error::denied(&me.id, why));
-    // Acting on oneself needs no role right for these two.
+    // Acting on oneself needs no role right for these: its own status, lane and proposals,
+    // and re-registering itself unchanged.
     match target {
         Target::Agent { id, .. }
             if id == me.id

@@ -210,7 +210,7 @@ pub(crate) fn removed(tx: &dyn Tx, id: &str) -> Result<Option<Member>> {
     )
 }
 
-/// Whether an agent of that id exists, removed or not (`stopped` status, work state).
+/// Whether the agent (removed or not) is stopped: its presence status or its work state.
 pub(crate) fn stopped(tx: &dyn Tx, id: &str) -> Result<bool> {
     Ok(tx
         .query_opt(
