@@ -7,14 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::{self, Actor, Member};
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
 use crate::rules::{Action, Target};
 use crate::storage::sql::ids::Scope;
 use crate::storage::sql::proposals as sql;
-use crate::storage::Tx;
 use crate::tasks::{self, group_of, resolve, task_changed, Task, TaskStatus};
 use crate::text;
 
@@ -88,15 +86,6 @@ fn scope(me: &Member) -> Scope {
     }
 }
 
-fn tell(c: &dyn Tx, event: &str, actor: &str, p: &Proposal, group: &str) -> Result<()> {
-    let to = Audience {
-        group: Some(group),
-        agent: Some(&p.agent_id),
-        channel: None,
-    };
-    changes::record(c, ChangeKind::Task, event, actor, &p.task_id, to)
-}
-
 impl Actor {
     /// Offers a task of the actor's group to an agent it may reach (its group, or a contact in
     /// another group); the task is unchanged until the agent accepts. One pending proposal per
@@ -149,7 +138,8 @@ impl Actor {
                 "task_proposed",
                 &format!("{} -> {} ({})", task.id, agent.id, p.id),
             )?;
-            tell(c, "task_proposed", &me.id, &p, &p.from_group)?;
+            // The proposing group's board and the proposed agent hear of it.
+            task_changed(c, "task_proposed", &me.id, &task, Some(&agent.id))?;
             Ok(p)
         })
     }
@@ -227,7 +217,7 @@ impl Actor {
             p.decided_at = Some(now);
             audit::record(c, &me.id, event, &format!("{} {}", p.id, p.task_id))?;
             // The proposer's group hears the answer; on acceptance the new group's board too.
-            tell(c, event, &me.id, &p, &p.from_group)?;
+            task_changed(c, event, &me.id, &task, Some(&agent.id))?;
             let task = tasks::load(c, &p.task_id)?;
             if to == ProposalStatus::Accepted {
                 task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
