@@ -52,5 +52,8 @@ if [ -n "${AGOR_TEST_PG:-}" ]; then
             run "$test-postgresql" "$work/${test}_shared"
     done
     echo "C tests passed on PostgreSQL"
+elif [ "${CI:-}" = "true" ]; then
+    echo "CI=true but AGOR_TEST_PG is not set: the PostgreSQL C tests cannot run" >&2
+    exit 1
 fi
 echo "C tests passed (shared, static, valgrind)"

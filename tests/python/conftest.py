@@ -8,6 +8,7 @@ two SQLite copies in one process break each other's POSIX locks (see ``agor``'s 
 from __future__ import annotations
 
 import ast
+import importlib
 import itertools
 import os
 import subprocess
@@ -54,13 +55,42 @@ def new_pg_schema(url: str) -> str:
     return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def pg_db() -> str:
-    """A fresh schema on the PostgreSQL test server (skips without one)."""
+# Under CI=true a test never skips for a missing tool (the PostgreSQL server, the MCP client):
+# the run fails instead, so a broken install step cannot pass unseen.
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(what: str, why: str) -> None:
+    """Skips the test for lack of `what`, or fails it under CI=true."""
+    message = f"{what} is missing: {why}"
+    if IN_CI:
+        pytest.fail(f"CI=true: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def import_or_require(module: str):
+    """Imports `module` for a test file, or skips the whole file (fails it under CI=true)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        message = f"the Python package {module!r} is missing ({e})"
+        if IN_CI:
+            pytest.fail(f"CI=true: {message}", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
+def pg_server() -> str:
+    """The PostgreSQL test server's URL (see `require`)."""
     url = os.environ.get(PG_ENV)
     if not url:
-        pytest.skip(f"{PG_ENV} is not set (scripts/test.sh starts a PostgreSQL server)")
-    return new_pg_schema(url)
+        require("a PostgreSQL server", f"{PG_ENV} is not set (scripts/test.sh starts one)")
+    return url
+
+
+@pytest.fixture
+def pg_db() -> str:
+    """A fresh schema on the PostgreSQL test server."""
+    return new_pg_schema(pg_server())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -68,10 +98,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new database on each engine: a file path, or a PostgreSQL URL of a fresh schema."""
     if request.param == "sqlite":
         return str(tmp_path / "team.db")
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (scripts/test.sh starts a PostgreSQL server)")
-    return new_pg_schema(url)
+    return new_pg_schema(pg_server())
 
 
 def open_team(location: str | Path) -> agor.Store:

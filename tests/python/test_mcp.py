@@ -25,9 +25,9 @@ import anyio
 import pytest
 
 import agor
-from conftest import location
+from conftest import import_or_require, location
 
-mcp = pytest.importorskip("mcp")
+mcp = import_or_require("mcp")
 from jsonschema.validators import validator_for  # noqa: E402  (installed with mcp)
 from mcp import ClientSession, StdioServerParameters  # noqa: E402
 from mcp.client.stdio import stdio_client  # noqa: E402

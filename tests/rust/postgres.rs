@@ -8,13 +8,13 @@ use agor_core::{ErrorKind, NewAgent, Store};
 
 /// A fresh schema's URL, or `None` (and a note) without a server.
 fn schema() -> Option<(tempfile::TempDir, String)> {
-    if common::postgres_url().is_none() {
-        eprintln!("skipped: {} is not set", common::PG_ENV);
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let url = common::new_location(&dir);
-    Some((dir, url))
+    let server = common::postgres_server()?;
+    Some((tempfile::tempdir().unwrap(), common::new_schema(&server)))
+}
+
+/// The server itself, for tests that make their own roles and schemas.
+fn server() -> String {
+    common::postgres_server().expect("schema() came first")
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn an_unreachable_server_is_a_clear_error() {
 #[test]
 fn a_url_naming_a_missing_schema_is_a_clear_error() {
     let Some(_) = schema() else { return };
-    let base = common::postgres_url().unwrap();
+    let base = server();
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-csearch_path%3Dno_such_schema_here");
     let e = Store::open_url(&url).unwrap_err();
@@ -163,9 +163,7 @@ fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
         .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
         .unwrap();
     // Another session ends the store's (as a server restart or an idle timeout would).
-    let mut admin =
-        postgres::Client::connect(common::postgres_url().as_deref().unwrap(), postgres::NoTls)
-            .unwrap();
+    let mut admin = postgres::Client::connect(&server(), postgres::NoTls).unwrap();
     let ended: i64 = admin
         .query_one(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity

@@ -16,6 +16,26 @@ pub fn postgres_url() -> Option<String> {
     std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())
 }
 
+/// A PostgreSQL server for the tests of what only that engine has (credentials, schemas,
+/// LISTEN/NOTIFY): `AGOR_TEST_PG`, or `AGOR_TEST_PG_SERVER` when the domain suites run on
+/// SQLite while a server is up (scripts/test.sh). Without one the caller skips, except under
+/// `CI=true`, where a missing server fails the run instead of passing it unseen.
+pub fn postgres_server() -> Option<String> {
+    let url = postgres_url().or_else(|| {
+        std::env::var("AGOR_TEST_PG_SERVER")
+            .ok()
+            .filter(|u| !u.is_empty())
+    });
+    if url.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no PostgreSQL server: set {PG_ENV} or AGOR_TEST_PG_SERVER (scripts/test.sh starts one)"
+        );
+        eprintln!("skipped: neither {PG_ENV} nor AGOR_TEST_PG_SERVER is set");
+    }
+    url
+}
+
 /// True (and says so) when the suite runs on PostgreSQL: for tests of the SQLite file itself.
 pub fn skip_on_postgres(why: &str) -> bool {
     let skip = postgres_url().is_some();
@@ -27,9 +47,14 @@ pub fn skip_on_postgres(why: &str) -> bool {
 
 /// Where a new store lives: `dir/btmsg.db`, or a fresh schema of the test server.
 pub fn new_location(dir: &TempDir) -> String {
-    let Some(url) = postgres_url() else {
-        return dir.path().join("btmsg.db").to_string_lossy().into_owned();
-    };
+    match postgres_url() {
+        Some(url) => new_schema(&url),
+        None => dir.path().join("btmsg.db").to_string_lossy().into_owned(),
+    }
+}
+
+/// A fresh schema on the server at `url`; returns the URL that opens it.
+pub fn new_schema(url: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let schema = format!(
         "t_{}_{}_{}",
@@ -40,7 +65,7 @@ pub fn new_location(dir: &TempDir) -> String {
             .unwrap()
             .subsec_nanos()
     );
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("test server");
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("test server");
     client
         .batch_execute(&format!("CREATE SCHEMA {schema}"))
         .unwrap();
