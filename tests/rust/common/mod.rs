@@ -133,7 +133,7 @@ pub fn unix_now() -> i64 {
 pub struct Team {
     pub dir: TempDir,
     pub store: Store,
-    location: String,
+    pub location: String,
 }
 
 impl Team {
@@ -229,7 +229,7 @@ pub fn team() -> Team {
     t
 }
 
-fn populate(s: &Store) {
+pub fn populate(s: &Store) {
     for (id, role, group) in [
         ("admin", "admin", "core"),
         ("mgr", "manager", "core"),
@@ -250,7 +250,7 @@ fn populate(s: &Store) {
 /// A team folder whose store has been closed.
 pub struct Closed {
     pub dir: TempDir,
-    location: String,
+    pub location: String,
 }
 
 impl Closed {

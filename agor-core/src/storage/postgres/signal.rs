@@ -314,7 +314,7 @@ mod tests {
         }
         store.allow("a", "b", true).unwrap();
         store.allow("a", "me", true).unwrap();
-        let who = Listener {
+        let who = crate::storage::Listener {
             agent: "me".into(),
             group: "g".into(),
             everything: false,
