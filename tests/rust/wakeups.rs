@@ -245,3 +245,109 @@ fn a_read_only_stores_reads_do_not_fail_for_the_sign_of_life() {
         dev1.unread_count().unwrap();
     }
 }
+
+/// The bell files a waiter of dev1 made beside the SQLite file at `location`.
+fn bell_files(location: &str) -> Vec<std::path::PathBuf> {
+    let dir = format!("{location}-bells");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Starts a waiter of dev1 (which makes its bell files) and lets it go again.
+fn make_bells(t: &common::Team) {
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.wait(&[], None, Some(Duration::from_millis(10))).unwrap();
+}
+
+/// issue 19 item 11: a bell planted as a link to another file (on a folder shared by two OS
+/// users: a private one of the writer's) is not followed: the file is not truncated.
+#[test]
+fn a_symlink_bell_to_a_private_file_is_not_truncated() {
+    let _serial = serial();
+    if common::skip_on_postgres("bell files are SQLite's") {
+        return;
+    }
+    let t = common::team();
+    make_bells(&t);
+    let private = t.dir.path().join("private.txt");
+    std::fs::write(&private, "secret notes").unwrap();
+    let bells = bell_files(&t.location);
+    assert!(!bells.is_empty());
+    for bell in &bells {
+        std::fs::remove_file(bell).unwrap();
+        std::os::unix::fs::symlink(&private, bell).unwrap();
+    }
+    t.store
+        .as_agent("mgr")
+        .unwrap()
+        .send("dev1", "ring")
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&private).unwrap(), "secret notes");
+}
+
+/// issue 19 item 11: a FIFO planted as a bell never makes a writer hang after its commit.
+#[test]
+fn a_fifo_bell_does_not_hang_a_send() {
+    let _serial = serial();
+    if common::skip_on_postgres("bell files are SQLite's") {
+        return;
+    }
+    let t = common::team();
+    make_bells(&t);
+    for bell in bell_files(&t.location) {
+        std::fs::remove_file(&bell).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&bell)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let (tx, rx) = mpsc::channel();
+    let store = t.store.clone();
+    std::thread::spawn(move || {
+        let sent = store.as_agent("mgr").unwrap().send("dev1", "ring");
+        tx.send(sent.map(|m| m.id)).unwrap();
+    });
+    let sent = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the send hung on a FIFO bell");
+    sent.unwrap();
+}
+
+/// issue 19 item 11: a bell folder replaced by a link is refused (nothing is made where it
+/// points), and wake-ups fall back to watching the database's folder.
+#[test]
+fn a_symlinked_bell_folder_is_refused_and_waits_still_wake() {
+    let _serial = serial();
+    if common::skip_on_postgres("bell files are SQLite's") {
+        return;
+    }
+    let t = common::team();
+    let elsewhere = t.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, format!("{}-bells", t.location)).unwrap();
+    let location = t.location.clone();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let other = Store::open(&location).unwrap();
+        other.as_agent("mgr").unwrap().send("dev1", "wake").unwrap();
+    });
+    let got = t
+        .store
+        .as_agent("dev1")
+        .unwrap()
+        .wait(&[ChangeKind::Message], None, Some(Duration::from_secs(20)))
+        .unwrap();
+    sender.join().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "bells were made through the link"
+    );
+}
