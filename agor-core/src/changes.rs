@@ -211,8 +211,7 @@ impl Actor {
         timeout: Option<Duration>,
         cancel: &CancelToken,
     ) -> Result<Vec<Change>> {
-        self.waiter(kinds, since)?
-            .wait_cancellable(timeout, cancel)
+        self.waiter(kinds, since)?.wait_cancellable(timeout, cancel)
     }
 
     /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).

@@ -84,7 +84,8 @@ pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
 pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
 pub use liveness::{
-    DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
+    DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL,
+    MIN_SIGN_OF_LIFE_INTERVAL,
 };
 pub use messages::{Delivery, Message};
 pub use numbers::{

@@ -132,7 +132,10 @@ impl ServerHandler for AgorServer {
 
 /// Cancels a call's token when the call's future ends or is dropped, and ends the task that
 /// watched its client.
-struct CancelOnDrop(agor_core::CancelToken, Option<tokio::sync::oneshot::Sender<()>>);
+struct CancelOnDrop(
+    agor_core::CancelToken,
+    Option<tokio::sync::oneshot::Sender<()>>,
+);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {

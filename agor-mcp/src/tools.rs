@@ -198,12 +198,9 @@ fn run(
             // A wait takes a slot, and ends when its client goes away (see `call_tool`).
             let _slot = cx.waits.take(id)?;
             let timeout = agor_core::wait_timeout(w.timeout_secs)?;
-            let changes = store.as_agent(id)?.wait_cancellable(
-                &w.kinds,
-                w.since,
-                timeout,
-                &cx.cancel,
-            )?;
+            let changes = store
+                .as_agent(id)?
+                .wait_cancellable(&w.kinds, w.since, timeout, &cx.cancel)?;
             serde_json::to_value(changes).map_err(|e| Error::InvalidInput {
                 field: "result",
                 reason: e.to_string(),

@@ -46,7 +46,8 @@ fn many_waits_share_one_watcher_and_one_connection_and_cancel_promptly() {
     let t = common::team();
     // The shared waiter exists once the first wait has run.
     let dev1 = t.store.as_agent("dev1").unwrap();
-    dev1.wait(&[], None, Some(Duration::from_millis(10))).unwrap();
+    dev1.wait(&[], None, Some(Duration::from_millis(10)))
+        .unwrap();
     let (threads_before, (fds_before, inotify_before)) = (threads(), fds());
     const WAITS: usize = 40;
     let mut tokens = Vec::new();
@@ -261,7 +262,8 @@ fn bell_files(location: &str) -> Vec<std::path::PathBuf> {
 /// Starts a waiter of dev1 (which makes its bell files) and lets it go again.
 fn make_bells(t: &common::Team) {
     let dev1 = t.store.as_agent("dev1").unwrap();
-    dev1.wait(&[], None, Some(Duration::from_millis(10))).unwrap();
+    dev1.wait(&[], None, Some(Duration::from_millis(10)))
+        .unwrap();
 }
 
 /// issue 19 item 11: a bell planted as a link to another file (on a folder shared by two OS

@@ -419,7 +419,10 @@ pub(crate) fn check_change_signal(location: &str) {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
     writer.join().unwrap();
-    assert!(!signal.wait(quiet, None).unwrap(), "one commit, one wake-up");
+    assert!(
+        !signal.wait(quiet, None).unwrap(),
+        "one commit, one wake-up"
+    );
     assert!(store.allow("mgr", "ghost", false).is_err());
     assert!(
         !signal.wait(quiet, None).unwrap(),

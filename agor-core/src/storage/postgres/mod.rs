@@ -19,10 +19,10 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::storage::wake::Hub;
 use crate::store::StoreBuilder;
 
 mod schema;

@@ -59,7 +59,12 @@ struct Listening {
 impl PgSource {
     /// Connects (an error here is the caller's) and starts the listening thread.
     /// `lock_key` names the schema's write lock, taken while the listener records itself.
-    pub(super) fn start(url: &str, shown: &str, lock_key: i32, rings: Arc<Rings>) -> Result<PgSource> {
+    pub(super) fn start(
+        url: &str,
+        shown: &str,
+        lock_key: i32,
+        rings: Arc<Rings>,
+    ) -> Result<PgSource> {
         let client = super::url::connect(url, shown, Duration::from_secs(10))?;
         let shared = Arc::new(Shared {
             requests: Mutex::default(),
@@ -213,7 +218,8 @@ impl Listening {
             self.client
                 .batch_execute(&format!("UNLISTEN \"{channel}\""))
                 .map_err(storage_error)?;
-            self.bells.remove(channel.rsplit('_').next().unwrap_or_default());
+            self.bells
+                .remove(channel.rsplit('_').next().unwrap_or_default());
         }
         self.client
             .execute(

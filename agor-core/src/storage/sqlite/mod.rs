@@ -13,10 +13,10 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::storage::wake::Hub;
 use crate::store::{Durability, StoreBuilder};
 
 mod backup;

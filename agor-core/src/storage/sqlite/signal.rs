@@ -44,7 +44,11 @@ pub(super) struct SqliteSource {
 }
 
 impl SqliteSource {
-    pub(super) fn new(path: &Path, busy_timeout: Duration, rings: Arc<Rings>) -> Result<SqliteSource> {
+    pub(super) fn new(
+        path: &Path,
+        busy_timeout: Duration,
+        rings: Arc<Rings>,
+    ) -> Result<SqliteSource> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -76,7 +80,11 @@ fn fall_back(db: &Path, state: &mut (Mode, Option<RecommendedWatcher>)) {
         .1
         .as_mut()
         .is_some_and(|w| w.watch(&folder_of(db), RecursiveMode::NonRecursive).is_ok());
-    state.0 = if watched { Mode::Folder } else { Mode::Unwatched };
+    state.0 = if watched {
+        Mode::Folder
+    } else {
+        Mode::Unwatched
+    };
 }
 
 impl WakeSource for SqliteSource {
