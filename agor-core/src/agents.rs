@@ -421,18 +421,27 @@ impl Actor {
     }
 
     /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
+    /// Every call of an agent is a sign of life (see `liveness`): a write records it in its
+    /// own transaction, a read after it, best effort.
     pub(crate) fn write_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
+        let now = self.store.staleness().now_secs;
         self.store.write(|c| {
             let me = principal(c, &self.id)?;
-            f(c, &me)
+            let out = f(c, &me)?;
+            if self.store.sign_of_life_due(&self.id, now) {
+                crate::storage::sql::liveness::refresh(c, &self.id, now)?;
+            }
+            Ok(out)
         })
     }
 
     pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
-        self.store.read(|c| {
+        let out = self.store.read(|c| {
             let me = principal(c, &self.id)?;
             f(c, &me)
-        })
+        })?;
+        self.store.sign_of_life(&self.id);
+        Ok(out)
     }
 
     /// Registers or updates an agent as this agent. Managers create agents of the roles below

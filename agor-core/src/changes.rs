@@ -2,13 +2,16 @@
 //! gets a cursor in the feed, written in the mutation's own transaction; `changes` reads the
 //! feed as far as the actor may see, and `wait` blocks until something new for the actor
 //! arrives. Across processes the engine wakes the waiter (SQLite: a file watch and
-//! `PRAGMA data_version`; PostgreSQL: `LISTEN/NOTIFY`), on a connection of the waiter's own.
+//! `PRAGMA data_version`; PostgreSQL: `LISTEN/NOTIFY`) through the store's one shared waiter
+//! (see `storage::wake`): every wait of a process parks on it, and any can be cancelled.
+//! A waiting agent is alive: its wait refreshes its liveness while it lasts.
 
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{Actor, Member};
+use crate::cancel::CancelToken;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::numbers::check_limit;
@@ -199,6 +202,18 @@ impl Actor {
         self.waiter(kinds, since)?.wait(timeout)
     }
 
+    /// [`wait`](Self::wait), which also returns (an empty list) as soon as `cancel` is
+    /// cancelled: how a server ends the wait of a client that went away.
+    pub fn wait_cancellable(
+        &self,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+        timeout: Option<Duration>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Change>> {
+        self.waiter(kinds, since)?.wait_cancellable(timeout, cancel)
+    }
+
     /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).
     pub fn waiter(&self, kinds: &[ChangeKind], since: Option<i64>) -> Result<Waiter> {
         let who = self.read_tx(|_, me| {
@@ -229,8 +244,8 @@ impl Actor {
 
 /// Waits for the changes that concern one actor, again and again, from a cursor it keeps:
 /// each [`Waiter::wait`] returns what arrived since the previous one (`btmsg watch`, or a
-/// front end that waits in short slices to stay interruptible). It holds a database
-/// connection of its own for the wake-ups; the store's other calls go on meanwhile.
+/// front end that waits in short slices to stay interruptible). It is registered with the
+/// store's shared waiter until dropped; the store's other calls go on meanwhile.
 pub struct Waiter {
     actor: Actor,
     kinds: Vec<ChangeKind>,
@@ -270,6 +285,24 @@ impl Waiter {
     /// Blocks until changes made by others arrive for the actor and returns them, oldest
     /// first; an empty list when `timeout` (`None`: forever) passes first.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Vec<Change>> {
+        self.wait_until(timeout, None)
+    }
+
+    /// [`wait`](Self::wait), which also returns (an empty list) as soon as `cancel` is
+    /// cancelled.
+    pub fn wait_cancellable(
+        &mut self,
+        timeout: Option<Duration>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Change>> {
+        self.wait_until(timeout, Some(cancel))
+    }
+
+    fn wait_until(
+        &mut self,
+        timeout: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Change>> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         // The first look of a call catches up from the cursor; only looks a commit woke, and
         // that found nothing for this agent, lengthen the gap.
@@ -306,13 +339,18 @@ impl Waiter {
                 Some(d) => d.saturating_duration_since(Instant::now()),
                 None => Duration::MAX,
             };
-            if left.is_zero() {
+            if left.is_zero() || cancel.is_some_and(CancelToken::is_cancelled) {
                 self.look = false;
                 return Ok(Vec::new());
             }
+            // A waiting agent is alive (its heartbeat would otherwise lapse during a long
+            // wait, and mail to it go to the dead letters); at most once per interval.
+            let store = &self.actor.store;
+            store.sign_of_life(&self.actor.id);
             // Look again only when something was committed: an idle wait reads nothing.
-            self.look = self.signal.wait(left)?;
-            woken = true;
+            let slice = left.min(store.sign_of_life_interval());
+            self.look = self.signal.wait(slice, cancel)?;
+            woken = self.look;
         }
     }
 }

@@ -42,6 +42,7 @@ mod agents;
 mod audit;
 mod backup;
 mod board;
+mod cancel;
 mod changes;
 mod channels;
 mod clock;
@@ -75,13 +76,17 @@ pub use agents::{
 };
 pub use audit::AuditEntry;
 pub use board::MAX_REORDER;
+pub use cancel::CancelToken;
 pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
 pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
-pub use liveness::{DeadLetter, Heartbeat, StaleAgent};
+pub use liveness::{
+    DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL,
+    MIN_SIGN_OF_LIFE_INTERVAL,
+};
 pub use messages::{Delivery, Message};
 pub use numbers::{
     Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,

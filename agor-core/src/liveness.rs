@@ -1,5 +1,16 @@
-//! Heartbeats, stale agents and the dead-letter queue.
+//! Heartbeats, signs of life, stale agents and the dead-letter queue.
 //! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat.
+//!
+//! An agent is alive while it shows signs of life: a heartbeat, any call it makes, a wait it
+//! is blocked in, an open session of a server ([`Store::presence`]). All but the heartbeat are
+//! recorded by [`Store::sign_of_life`]: throttled (one write per agent per interval per
+//! process) and best effort (skipped when another writer holds the file or it is read-only),
+//! so a read never waits on the write lock for it. Only an agent that has heartbeated before
+//! can be stale, so signs of life refresh an existing heartbeat and never create one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +22,125 @@ use crate::messages;
 use crate::rules::{Action, Target};
 use crate::storage::sql::liveness::{self as sql, letter_filter, LetterScope, Pick};
 use crate::storage::Tx;
+use crate::store::Inner;
 use crate::Store;
+
+/// The shortest and longest interval between two signs of life an agent's process writes; in
+/// between, a quarter of the store's stale threshold, so three may be missed before it lapses.
+pub const MIN_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(1);
+/// See [`MIN_SIGN_OF_LIFE_INTERVAL`].
+pub const MAX_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What a store's process knows of its agents' signs of life.
+#[derive(Debug, Default)]
+pub(crate) struct Signs {
+    /// When each agent's liveness was last written (store clock, seconds).
+    written: Mutex<HashMap<String, i64>>,
+    /// Agents with an open presence, and how many.
+    present: Mutex<HashMap<String, usize>>,
+    /// Whether the thread that keeps present agents alive runs.
+    keeper: Mutex<bool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keeps an agent alive while held (see [`Store::presence`]).
+#[derive(Debug)]
+pub struct Presence {
+    store: Store,
+    agent: String,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let mut present = lock(&self.store.inner.signs.present);
+        if let Some(n) = present.get_mut(&self.agent) {
+            *n -= 1;
+            if *n == 0 {
+                present.remove(&self.agent);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// How often this process records an agent's signs of life: a quarter of the stale
+    /// threshold, within [`MIN_SIGN_OF_LIFE_INTERVAL`]..=[`MAX_SIGN_OF_LIFE_INTERVAL`].
+    pub fn sign_of_life_interval(&self) -> Duration {
+        (self.stale_after() / 4).clamp(MIN_SIGN_OF_LIFE_INTERVAL, MAX_SIGN_OF_LIFE_INTERVAL)
+    }
+
+    /// Records that `agent` is alive, if this process has not done so within the interval:
+    /// refreshes its heartbeat (an agent that never heartbeated is left as it is). Best
+    /// effort: skipped when another writer holds the file or it cannot be written.
+    pub(crate) fn sign_of_life(&self, agent: &str) {
+        let now = self.staleness().now_secs;
+        if !self.sign_of_life_due(agent, now) {
+            return;
+        }
+        let _ = self.write_if_free(|tx| sql::refresh(tx, agent, now));
+    }
+
+    /// Whether `agent`'s sign of life is due now; if so, it counts as written.
+    pub(crate) fn sign_of_life_due(&self, agent: &str, now: i64) -> bool {
+        let every = i64::try_from(self.sign_of_life_interval().as_secs()).unwrap_or(i64::MAX);
+        let mut written = lock(&self.inner.signs.written);
+        match written.get(agent) {
+            // A clock moved back counts as due.
+            Some(&last) if (0..every).contains(&now.saturating_sub(last)) => false,
+            _ => {
+                written.insert(agent.to_owned(), now);
+                true
+            }
+        }
+    }
+
+    /// Keeps `agent` alive while the returned guard is held (an MCP session open for it, an
+    /// attached client): its heartbeat is refreshed every [interval](Self::sign_of_life_interval)
+    /// by a thread of the store, so mail to it is delivered, not dead-lettered.
+    pub fn presence(&self, agent: &str) -> Result<Presence> {
+        crate::validate_agent_id(agent)?;
+        *lock(&self.inner.signs.present)
+            .entry(agent.to_owned())
+            .or_default() += 1;
+        self.sign_of_life(agent);
+        let mut keeper = lock(&self.inner.signs.keeper);
+        if !*keeper {
+            let weak = Arc::downgrade(&self.inner);
+            let every = self.sign_of_life_interval();
+            let started = std::thread::Builder::new()
+                .name("agor-presence".into())
+                .spawn(move || keep_present_alive(weak, every));
+            *keeper = started.is_ok();
+        }
+        Ok(Presence {
+            store: self.clone(),
+            agent: agent.to_owned(),
+        })
+    }
+}
+
+/// The presence thread: refreshes present agents until none is left or the store is gone.
+fn keep_present_alive(store: Weak<Inner>, every: Duration) {
+    loop {
+        std::thread::sleep(every / 2);
+        let Some(inner) = store.upgrade() else { return };
+        let store = Store { inner };
+        let agents: Vec<String> = {
+            let present = lock(&store.inner.signs.present);
+            if present.is_empty() {
+                *lock(&store.inner.signs.keeper) = false;
+                return;
+            }
+            present.keys().cloned().collect()
+        };
+        for agent in agents {
+            store.sign_of_life(&agent);
+        }
+    }
+}
 
 /// The staleness rule at one moment: the threshold and the time, both in seconds.
 #[derive(Debug, Clone, Copy)]

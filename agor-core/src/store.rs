@@ -129,6 +129,7 @@ impl StoreBuilder {
                 path,
                 stale_after: self.stale_after,
                 clock: self.clock,
+                signs: Default::default(),
             }),
         })
     }
@@ -165,6 +166,8 @@ pub(crate) struct Inner {
     path: PathBuf,
     pub(crate) stale_after: Duration,
     clock: Arc<dyn Clock>,
+    /// Signs of life this process records for its agents (see `liveness`).
+    pub(crate) signs: crate::liveness::Signs,
 }
 
 impl Store {

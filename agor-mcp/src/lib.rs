@@ -25,6 +25,7 @@ use agor_core::Store;
 
 pub use args::{Options, Transport, USAGE};
 pub use server::{AgorServer, Identity};
+pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code: 0 when the server ended normally, 2 for a usage error, 1 when it could not start.

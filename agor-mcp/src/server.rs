@@ -12,7 +12,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 
 use crate::http::Authenticated;
-use crate::tools::{self, Principal};
+use crate::tools::{self, CallContext, Principal, WaitSlots};
 
 /// Who the server's calls act as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub struct AgorServer {
     store: Store,
     identity: Identity,
     tools: Arc<Vec<Tool>>,
+    /// Shared by every session: the caps on concurrent waits.
+    waits: Arc<WaitSlots>,
 }
 
 impl AgorServer {
@@ -40,7 +42,15 @@ impl AgorServer {
             store,
             identity,
             tools: Arc::new(tools::all()),
+            waits: Arc::default(),
         }
+    }
+
+    /// Caps on concurrent `wait` calls: `per_agent` for one agent, `per_server` in all
+    /// (defaults [`crate::MAX_WAITS_PER_AGENT`], [`crate::MAX_WAITS_PER_SERVER`]).
+    pub fn with_wait_limits(mut self, per_agent: usize, per_server: usize) -> AgorServer {
+        self.waits = Arc::new(WaitSlots::new(per_agent, per_server));
+        self
     }
 
     fn principal(&self, context: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
@@ -96,12 +106,43 @@ impl ServerHandler for AgorServer {
         let who = self.principal(&context)?;
         let store = self.store.clone();
         let arguments = request.arguments.unwrap_or_default();
+        // A wait ends when its client goes: the session closes or the client cancels the
+        // request (rmcp cancels `ct`), or this call's future is dropped.
+        let cx = CallContext {
+            waits: self.waits.clone(),
+            cancel: agor_core::CancelToken::new(),
+        };
+        let (cancel, (done, finished)) = (cx.cancel.clone(), tokio::sync::oneshot::channel());
+        let _cancel_on_drop = CancelOnDrop(cx.cancel.clone(), Some(done));
+        let client_gone = context.ct.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = client_gone.cancelled() => cancel.cancel(),
+                _ = finished => {}
+            }
+        });
         // Operations block (a write waits for the lock; `wait` for a change): off the async
         // threads, so one agent's wait never holds up another's call.
-        tokio::task::spawn_blocking(move || tools::call(&store, &who, &name, arguments))
+        tokio::task::spawn_blocking(move || tools::call(&store, &who, &name, arguments, &cx))
             .await
             .map(CallToolResponse::from)
             .map_err(|e| McpError::internal_error(format!("the call failed: {e}"), None))
+    }
+}
+
+/// Cancels a call's token when the call's future ends or is dropped, and ends the task that
+/// watched its client.
+struct CancelOnDrop(
+    agor_core::CancelToken,
+    Option<tokio::sync::oneshot::Sender<()>>,
+);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+        if let Some(done) = self.1.take() {
+            let _ = done.send(());
+        }
     }
 }
 

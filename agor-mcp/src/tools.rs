@@ -1,10 +1,11 @@
 //! The catalogue as MCP tools: one tool per operation with its name, doc and JSON Schemas, and
 //! one way to run a call and shape its result.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use agor_core::ops::{self, Caller, Operation};
-use agor_core::{Error, Store};
+use agor_core::ops::{self, Caller, Operation, Request};
+use agor_core::{CancelToken, Error, Store};
 use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde_json::{json, Map, Value};
 
@@ -68,6 +69,98 @@ pub(crate) fn exists(name: &str) -> bool {
     ops::names().contains(&name)
 }
 
+/// How many `wait` calls may block at once for one agent by default: a client that leaves
+/// its waits behind cannot take the server's threads from others.
+pub const MAX_WAITS_PER_AGENT: usize = 32;
+/// How many `wait` calls may block at once in the whole server by default (each holds one of
+/// the server's blocking threads while it waits).
+pub const MAX_WAITS_PER_SERVER: usize = 256;
+
+/// The waits running now, per agent and in all, against their caps: the one place that
+/// bounds a principal's concurrent waits (SPEC §2.2).
+#[derive(Debug)]
+pub struct WaitSlots {
+    per_agent: usize,
+    per_server: usize,
+    taken: Mutex<(usize, HashMap<String, usize>)>,
+}
+
+impl Default for WaitSlots {
+    fn default() -> Self {
+        WaitSlots::new(MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER)
+    }
+}
+
+impl WaitSlots {
+    /// Caps of `per_agent` concurrent waits per agent and `per_server` in all.
+    pub fn new(per_agent: usize, per_server: usize) -> WaitSlots {
+        WaitSlots {
+            per_agent,
+            per_server,
+            taken: Mutex::default(),
+        }
+    }
+
+    /// A slot for one wait of `agent`, released when the slot is dropped; a clear refusal
+    /// (`busy`) over either cap.
+    fn take(self: &Arc<Self>, agent: &str) -> Result<WaitSlot, Error> {
+        let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, per) = &mut *taken;
+        let mine = per.get(agent).copied().unwrap_or(0);
+        let refused = if mine >= self.per_agent {
+            Some(format!(
+                "{agent} already has {mine} waits running, the most one agent may; \
+                 let one finish or cancel it (notifications/cancelled)"
+            ))
+        } else if *total >= self.per_server {
+            Some(format!(
+                "the server already runs {total} waits, the most it allows; try again later"
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            return Err(Error::InvalidInput {
+                field: "wait",
+                reason,
+            });
+        }
+        *total += 1;
+        *per.entry(agent.to_owned()).or_default() += 1;
+        Ok(WaitSlot {
+            slots: self.clone(),
+            agent: agent.to_owned(),
+        })
+    }
+}
+
+struct WaitSlot {
+    slots: Arc<WaitSlots>,
+    agent: String,
+}
+
+impl Drop for WaitSlot {
+    fn drop(&mut self) {
+        let mut taken = self.slots.taken.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, per) = &mut *taken;
+        *total -= 1;
+        if let Some(n) = per.get_mut(&self.agent) {
+            *n -= 1;
+            if *n == 0 {
+                per.remove(&self.agent);
+            }
+        }
+    }
+}
+
+/// What a call needs besides its arguments: the caps on waits and the token that ends a wait
+/// when its client goes away.
+#[derive(Debug, Clone)]
+pub(crate) struct CallContext {
+    pub waits: Arc<WaitSlots>,
+    pub cancel: CancelToken,
+}
+
 /// Runs the operation `name` with `arguments` as `who`; blocking (the caller runs it off the
 /// async threads). Failures of the call are tool errors, never protocol errors: the agent
 /// reads them.
@@ -76,8 +169,9 @@ pub(crate) fn call(
     who: &Principal,
     name: &str,
     arguments: JsonObject,
+    cx: &CallContext,
 ) -> CallToolResult {
-    match run(store, who, name, arguments) {
+    match run(store, who, name, arguments, cx) {
         Ok(value) => CallToolResult::structured(json!({ "result": value })),
         Err(e) => CallToolResult::structured_error(json!({
             "error": { "kind": e.kind().as_str(), "message": e.to_string() }
@@ -90,6 +184,7 @@ fn run(
     who: &Principal,
     name: &str,
     mut arguments: JsonObject,
+    cx: &CallContext,
 ) -> Result<Value, Error> {
     if arguments.contains_key("op") {
         // The tool's name is the operation; an `op` argument would be unknown anyway, but
@@ -98,9 +193,23 @@ fn run(
     }
     arguments.insert("op".into(), Value::String(name.to_owned()));
     let request = ops::parse_request(&Value::Object(arguments).to_string())?;
-    match who {
-        Principal::Operator => ops::dispatch(Caller::Operator(store), request),
-        Principal::Agent(id) => ops::dispatch(Caller::Agent(&store.as_agent(id)?), request),
+    match (who, request) {
+        (Principal::Agent(id), Request::Wait(w)) => {
+            // A wait takes a slot, and ends when its client goes away (see `call_tool`).
+            let _slot = cx.waits.take(id)?;
+            let timeout = agor_core::wait_timeout(w.timeout_secs)?;
+            let changes = store
+                .as_agent(id)?
+                .wait_cancellable(&w.kinds, w.since, timeout, &cx.cancel)?;
+            serde_json::to_value(changes).map_err(|e| Error::InvalidInput {
+                field: "result",
+                reason: e.to_string(),
+            })
+        }
+        (Principal::Operator, request) => ops::dispatch(Caller::Operator(store), request),
+        (Principal::Agent(id), request) => {
+            ops::dispatch(Caller::Agent(&store.as_agent(id)?), request)
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use crate::error::Result;
 pub(crate) mod postgres;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
+pub(crate) mod wake;
 
 /// One parameter of a statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -289,9 +290,10 @@ pub(crate) trait Engine: Send + Sync + std::fmt::Debug {
     /// Writes a consistent copy of the database to a new file.
     fn backup(&self, target: &std::path::Path) -> Result<()>;
 
-    /// A new wake-up for one waiter: its own connection, so a wait never holds the one the
-    /// store's other calls use. `who` says which changes concern the waiter, for engines
-    /// that can wake only those concerned (others wake on every commit).
+    /// A new wake-up for one waiter, registered with the store's shared waiter ([`wake`]): a
+    /// wait never holds the connection the store's other calls use, and all the waits of a
+    /// store share one watcher and one connection. `who` says which changes concern the
+    /// waiter, so a commit wakes only those it may concern.
     fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>>;
 }
 
@@ -356,8 +358,13 @@ fn fnv1a(s: &str) -> u64 {
 /// and finds nothing for it); a commit is never missed between two calls.
 pub(crate) trait ChangeSignal: Send {
     /// Returns `true` as soon as a commit may have happened since the previous call (or since
-    /// the signal was made), `false` when `timeout` passed without one.
-    fn wait(&mut self, timeout: std::time::Duration) -> Result<bool>;
+    /// the signal was made), `false` when `timeout` passed without one or `cancel` was
+    /// cancelled.
+    fn wait(
+        &mut self,
+        timeout: std::time::Duration,
+        cancel: Option<&crate::CancelToken>,
+    ) -> Result<bool>;
 }
 
 /// Calls a once-only closure through the engines' `FnMut` interface.
@@ -396,7 +403,7 @@ pub(crate) fn check_change_signal(location: &str) {
     };
     let mut signal = store.inner.engine.change_signal(&me).unwrap();
     let quiet = Duration::from_millis(50);
-    assert!(!signal.wait(quiet).unwrap(), "nothing committed yet");
+    assert!(!signal.wait(quiet, None).unwrap(), "nothing committed yet");
     let other = location.to_owned();
     let writer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
@@ -407,15 +414,18 @@ pub(crate) fn check_change_signal(location: &str) {
     });
     let started = Instant::now();
     assert!(
-        signal.wait(Duration::from_secs(10)).unwrap(),
+        signal.wait(Duration::from_secs(10), None).unwrap(),
         "the commit went unseen"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
     writer.join().unwrap();
-    assert!(!signal.wait(quiet).unwrap(), "one commit, one wake-up");
+    assert!(
+        !signal.wait(quiet, None).unwrap(),
+        "one commit, one wake-up"
+    );
     assert!(store.allow("mgr", "ghost", false).is_err());
     assert!(
-        !signal.wait(quiet).unwrap(),
+        !signal.wait(quiet, None).unwrap(),
         "a rolled-back write woke the waiter"
     );
 }

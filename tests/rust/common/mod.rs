@@ -158,7 +158,7 @@ pub fn unix_now() -> i64 {
 pub struct Team {
     pub dir: TempDir,
     pub store: Store,
-    location: String,
+    pub location: String,
 }
 
 impl Team {
@@ -254,7 +254,7 @@ pub fn team() -> Team {
     t
 }
 
-fn populate(s: &Store) {
+pub fn populate(s: &Store) {
     for (id, role, group) in [
         ("admin", "admin", "core"),
         ("mgr", "manager", "core"),
@@ -275,7 +275,7 @@ fn populate(s: &Store) {
 /// A team folder whose store has been closed.
 pub struct Closed {
     pub dir: TempDir,
-    location: String,
+    pub location: String,
 }
 
 impl Closed {

@@ -19,6 +19,7 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
@@ -55,6 +56,8 @@ pub(crate) struct PgEngine {
     shown: String,
     read_only: bool,
     busy_timeout: Duration,
+    /// The store's shared waiter, made by the first wait.
+    hub: Mutex<Option<std::sync::Arc<Hub>>>,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -138,6 +141,7 @@ impl PgEngine {
             shown,
             read_only: cfg.read_only,
             busy_timeout: cfg.busy_timeout,
+            hub: Mutex::default(),
         })
     }
 
@@ -304,13 +308,25 @@ impl Engine for PgEngine {
     }
 
     fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>> {
-        let lock_key = self.lock()?.lock_key;
-        Ok(Box::new(signal::PgSignal::listen(
-            &self.url,
-            &self.shown,
-            lock_key,
-            who,
-        )?))
+        let hub = {
+            let mut hub = self.hub.lock().unwrap_or_else(|e| e.into_inner());
+            match &*hub {
+                Some(h) => h.clone(),
+                None => {
+                    let lock_key = self.lock()?.lock_key;
+                    let made = Hub::new(|rings| {
+                        Ok(Box::new(signal::PgSource::start(
+                            &self.url,
+                            &self.shown,
+                            lock_key,
+                            rings,
+                        )?))
+                    })?;
+                    hub.insert(made).clone()
+                }
+            }
+        };
+        hub.signal(who)
     }
 
     fn backup(&self, _target: &Path) -> Result<()> {

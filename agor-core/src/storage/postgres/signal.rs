@@ -1,38 +1,192 @@
-//! Wake-ups on PostgreSQL: a waiter `LISTEN`s on a connection of its own, on the channels of
-//! its bells (its agent's and group's, or tier 0's), and records them in `agor_listeners`; a
-//! write transaction that rang a bell someone listens to `NOTIFY`s its channel, delivered by
-//! the server at commit (migration 3). So a busy writer's commits wake only the waiters they
-//! concern, and commits nobody waits for notify nobody.
+//! Wake-ups on PostgreSQL: the store's one [`WakeSource`]. One connection per store
+//! `LISTEN`s on the channels of the bells its waiters need (an agent's, a group's, or tier
+//! 0's) and records them in `agor_listeners`; a write transaction that rang a bell someone
+//! listens to `NOTIFY`s its channel, delivered by the server at commit (migration 3). So a busy
+//! writer's commits wake only the waiters they concern, and commits nobody waits for notify
+//! nobody. The connection belongs to one thread, which takes new channels between short
+//! slices of waiting for notifications.
 
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 
 use super::storage_error;
-use crate::error::Result;
-use crate::storage::{Bell, ChangeSignal, Listener};
+use crate::error::{Result, StorageError};
+use crate::storage::wake::{Rings, WakeSource};
+use crate::storage::Bell;
 
-/// How often a waiter that could not record itself (a role that may not write
-/// `agor_listeners`) looks anyway: no writer would notify it.
+/// How often waiters look when the listening connection could not record itself (a role
+/// that may not write `agor_listeners`, a lost connection): no writer would notify them.
 const LOOK_UNREGISTERED: Duration = Duration::from_millis(500);
+/// How often waiters look anyway when notifications do arrive: a safety net only.
+const LOOK_REGISTERED: Duration = Duration::from_secs(60);
+/// How long the listening thread waits for notifications before it takes new channels (the
+/// most a second waiter's registration waits).
+const SLICE: Duration = Duration::from_millis(50);
 
-pub(super) struct PgSignal {
-    client: Client,
-    registered: bool,
+type Ack = mpsc::Sender<Result<()>>;
+
+enum Request {
+    Listen(Vec<String>, Ack),
+    Unlisten(Vec<String>),
 }
 
-impl PgSignal {
-    /// `lock_key` names the schema's write lock, taken while the waiter records itself.
-    pub(super) fn listen(
+struct Shared {
+    requests: Mutex<Vec<Request>>,
+    stop: AtomicBool,
+    registered: AtomicBool,
+}
+
+pub(super) struct PgSource {
+    shared: Arc<Shared>,
+}
+
+struct Listening {
+    url: String,
+    shown: String,
+    lock_key: i32,
+    client: Client,
+    /// The channels listened on, by bell name.
+    bells: BTreeSet<String>,
+    shared: Arc<Shared>,
+    rings: Arc<Rings>,
+}
+
+impl PgSource {
+    /// Connects (an error here is the caller's) and starts the listening thread.
+    /// `lock_key` names the schema's write lock, taken while the listener records itself.
+    pub(super) fn start(
         url: &str,
         shown: &str,
         lock_key: i32,
-        who: &Listener,
-    ) -> Result<PgSignal> {
-        let mut client = super::url::connect(url, shown, Duration::from_secs(10))?;
-        let names: Vec<String> = who.bells().iter().map(Bell::name).collect();
-        let channels: Vec<String> = client
+        rings: Arc<Rings>,
+    ) -> Result<PgSource> {
+        let client = super::url::connect(url, shown, Duration::from_secs(10))?;
+        let shared = Arc::new(Shared {
+            requests: Mutex::default(),
+            stop: AtomicBool::new(false),
+            registered: AtomicBool::new(true),
+        });
+        let listening = Listening {
+            url: url.to_owned(),
+            shown: shown.to_owned(),
+            lock_key,
+            client,
+            bells: BTreeSet::new(),
+            shared: shared.clone(),
+            rings,
+        };
+        std::thread::Builder::new()
+            .name("agor-listen".into())
+            .spawn(move || listening.run())
+            .map_err(|e| StorageError::new(format!("cannot start the listening thread: {e}")))?;
+        Ok(PgSource { shared })
+    }
+
+    fn request(&self, r: Request) {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(r);
+    }
+}
+
+impl Drop for PgSource {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl WakeSource for PgSource {
+    fn listen(&self, bells: &[Bell]) -> Result<()> {
+        let (ack, done) = mpsc::channel();
+        self.request(Request::Listen(bells.iter().map(Bell::name).collect(), ack));
+        done.recv_timeout(Duration::from_secs(30))
+            .map_err(|_| StorageError::new("the listening connection did not answer"))?
+    }
+
+    fn unlisten(&self, bells: &[Bell]) {
+        self.request(Request::Unlisten(bells.iter().map(Bell::name).collect()));
+    }
+
+    fn mark(&self) -> Result<i64> {
+        Ok(0)
+    }
+
+    /// A notification is a commit; unregistered, every slow look is a wake-up.
+    fn changed(&self, _mark: &mut i64, rung: bool) -> Result<bool> {
+        Ok(rung || !self.shared.registered.load(Ordering::SeqCst))
+    }
+
+    fn timer(&self) -> Duration {
+        if self.shared.registered.load(Ordering::SeqCst) {
+            LOOK_REGISTERED
+        } else {
+            LOOK_UNREGISTERED
+        }
+    }
+}
+
+impl Listening {
+    fn run(mut self) {
+        while !self.shared.stop.load(Ordering::SeqCst) {
+            let requests = std::mem::take(
+                &mut *self
+                    .shared
+                    .requests
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            let mut failed = false;
+            for r in requests {
+                match r {
+                    Request::Listen(names, ack) => {
+                        let r = self.listen(&names);
+                        failed |= r.is_err();
+                        let _ = ack.send(r);
+                    }
+                    Request::Unlisten(names) => failed |= self.unlisten(&names).is_err(),
+                }
+            }
+            if failed || self.receive().is_err() {
+                self.reconnect();
+            }
+        }
+        // Best effort: a row left behind only costs a writer a NOTIFY nobody reads, until
+        // the next listener drops it.
+        let _ = self.client.execute(
+            "DELETE FROM agor_listeners WHERE pid = pg_backend_pid()",
+            &[],
+        );
+    }
+
+    /// Waits one slice for notifications and rings their bells.
+    fn receive(&mut self) -> Result<()> {
+        let mut notifications = self.client.notifications();
+        // Bounded: the client adds the timeout to the current time.
+        let mut next = notifications
+            .timeout_iter(SLICE)
+            .next()
+            .map_err(storage_error)?;
+        while let Some(n) = next {
+            // A channel is `agor_<schema hash>_<bell name>` (migration 3).
+            if let Some(bell) = n.channel().rsplit('_').next() {
+                self.rings.ring(bell);
+            }
+            // The rest are already queued: taken without waiting.
+            next = notifications.iter().next().map_err(storage_error)?;
+        }
+        Ok(())
+    }
+
+    fn channels(&mut self, names: &[String]) -> Result<Vec<String>> {
+        Ok(self
+            .client
             .query(
                 "SELECT agor_channel(bell) FROM unnest($1::text[]) AS b(bell)",
                 &[&names],
@@ -40,14 +194,61 @@ impl PgSignal {
             .map_err(storage_error)?
             .iter()
             .map(|r| r.get(0))
-            .collect();
+            .collect())
+    }
+
+    fn listen(&mut self, names: &[String]) -> Result<()> {
+        let channels = self.channels(names)?;
         for channel in &channels {
-            client
+            self.client
                 .batch_execute(&format!("LISTEN \"{channel}\""))
                 .map_err(storage_error)?;
         }
-        let registered = register(&mut client, lock_key, &channels).is_ok();
-        Ok(PgSignal { client, registered })
+        self.bells.extend(names.iter().cloned());
+        let registered = register(&mut self.client, self.lock_key, &channels).is_ok();
+        if !registered {
+            self.shared.registered.store(false, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn unlisten(&mut self, names: &[String]) -> Result<()> {
+        let channels = self.channels(names)?;
+        for channel in &channels {
+            self.client
+                .batch_execute(&format!("UNLISTEN \"{channel}\""))
+                .map_err(storage_error)?;
+            self.bells
+                .remove(channel.rsplit('_').next().unwrap_or_default());
+        }
+        self.client
+            .execute(
+                "DELETE FROM agor_listeners WHERE pid = pg_backend_pid() AND channel = ANY($1)",
+                &[&channels],
+            )
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// After an error: waiters look on the fast timer and once now, while a new connection
+    /// is made and listens again on every channel.
+    fn reconnect(&mut self) {
+        self.shared.registered.store(false, Ordering::SeqCst);
+        self.rings.ring_all();
+        while !self.shared.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_secs(1));
+            let Ok(client) = super::url::connect(&self.url, &self.shown, Duration::from_secs(10))
+            else {
+                continue;
+            };
+            self.client = client;
+            self.shared.registered.store(true, Ordering::SeqCst);
+            let names: Vec<String> = self.bells.iter().cloned().collect();
+            if names.is_empty() || self.listen(&names).is_ok() {
+                self.rings.ring_all();
+                return;
+            }
+        }
     }
 }
 
@@ -72,46 +273,6 @@ fn register(client: &mut Client, lock_key: i32, channels: &[String]) -> Result<(
     )
     .map_err(storage_error)?;
     tx.commit().map_err(storage_error)
-}
-
-impl Drop for PgSignal {
-    fn drop(&mut self) {
-        if self.registered {
-            // Best effort: a row left behind only costs a writer a NOTIFY nobody reads, until
-            // the next waiter drops it.
-            let _ = self.client.execute(
-                "DELETE FROM agor_listeners WHERE pid = pg_backend_pid()",
-                &[],
-            );
-        }
-    }
-}
-
-impl ChangeSignal for PgSignal {
-    fn wait(&mut self, timeout: Duration) -> Result<bool> {
-        let registered = self.registered;
-        let mut notifications = self.client.notifications();
-        let slice = if registered {
-            timeout.min(Duration::from_secs(3600))
-        } else {
-            timeout.min(LOOK_UNREGISTERED)
-        };
-        let woken = notifications
-            // Bounded: the client adds the timeout to the current time.
-            .timeout_iter(slice)
-            .next()
-            .map_err(storage_error)?
-            .is_some();
-        // Several commits may have queued several notifications: one wake-up covers them.
-        while notifications
-            .iter()
-            .next()
-            .map_err(storage_error)?
-            .is_some()
-        {}
-        // Unregistered, every slice ends with a look: nobody notifies this session.
-        Ok(woken || (!registered && slice < timeout))
-    }
 }
 
 #[cfg(test)]
@@ -159,7 +320,7 @@ mod tests {
         }
         store.allow("a", "b", true).unwrap();
         store.allow("a", "me", true).unwrap();
-        let who = Listener {
+        let who = crate::storage::Listener {
             agent: "me".into(),
             group: "g".into(),
             everything: false,
@@ -171,12 +332,12 @@ mod tests {
             .send("b", "not for me")
             .unwrap();
         assert!(
-            !signal.wait(Duration::from_millis(300)).unwrap(),
+            !signal.wait(Duration::from_millis(300), None).unwrap(),
             "woken by others' DM"
         );
         store.as_agent("a").unwrap().send("me", "for me").unwrap();
         assert!(
-            signal.wait(Duration::from_secs(10)).unwrap(),
+            signal.wait(Duration::from_secs(10), None).unwrap(),
             "the DM went unseen"
         );
     }

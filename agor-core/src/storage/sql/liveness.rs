@@ -178,3 +178,13 @@ pub(crate) fn beat(tx: &dyn Tx, agent: &str, now_secs: i64, at: &str) -> Result<
     )?;
     Ok(())
 }
+
+/// Moves an existing heartbeat forward to `now_secs` (a sign of life); an agent that never
+/// heartbeated keeps having none.
+pub(crate) fn refresh(tx: &dyn Tx, agent: &str, now_secs: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE heartbeats SET timestamp = ?2 WHERE agent_id = ?1 AND timestamp < ?2",
+        args![agent, now_secs],
+    )?;
+    Ok(())
+}

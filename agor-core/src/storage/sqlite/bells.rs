@@ -8,12 +8,16 @@
 //! Bells are a hint, never the truth: a waiter still compares `PRAGMA data_version` and reads
 //! the feed, and looks on a slow timer too, so a writer that cannot ring (an older agor, the
 //! legacy scripts, a bell file it may not write) delays a wake-up, never loses a change.
+//!
+//! The folder may be shared with other OS users, so it is trusted only when it is a real
+//! folder of this process's user, and each bell is opened through
+//! [`file_access::open_beside`] (no symlink followed, regular files only, never blocking): a
+//! bell planted as a link to a private file or as a FIFO is skipped, not truncated or waited on.
 
 use std::collections::BTreeSet;
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
-use super::file_access;
+use super::file_access::{self, Beside};
 use crate::storage::Bell;
 
 #[derive(Debug, Clone)]
@@ -28,15 +32,18 @@ impl BellFolder {
         }
     }
 
-    fn file(&self, bell: &Bell) -> PathBuf {
+    pub(super) fn file(&self, bell: &Bell) -> PathBuf {
         self.dir.join(bell.name())
     }
 
     /// Touches the file of each bell after a commit. A bell without a file has never had a
     /// waiter, so the writer never creates one; every failure is ignored (see above).
     pub(super) fn ring(&self, bells: &BTreeSet<Bell>) {
+        if bells.is_empty() || !file_access::own_folder(&self.dir, false) {
+            return;
+        }
         for bell in bells {
-            if let Ok(f) = OpenOptions::new().write(true).open(self.file(bell)) {
+            if let Ok(f) = file_access::open_beside(&self.file(bell), Beside::Write) {
                 // Truncating an empty file changes nothing but reports a modification to
                 // whoever watches it; unlike setting the time, it needs only write access.
                 let _ = f.set_len(0);
@@ -46,21 +53,16 @@ impl BellFolder {
 
     /// The files a waiter listening for `bells` watches, created if missing; `None` where
     /// they cannot be (a read-only folder), and the waiter watches the database's folder.
+    /// A folder of another user, or a link in the folder's place, is refused the same way.
     pub(super) fn prepare(&self, bells: &[Bell]) -> Option<Vec<PathBuf>> {
-        match std::fs::create_dir(&self.dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && self.dir.is_dir() => {}
-            Err(_) => return None,
+        if !file_access::own_folder(&self.dir, true) {
+            return None;
         }
         bells
             .iter()
             .map(|bell| {
                 let path = self.file(bell);
-                OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&path)
+                file_access::open_beside(&path, Beside::WriteOrCreate)
                     .ok()
                     .map(|_| path)
             })

@@ -1,5 +1,7 @@
-//! Reading a file without leaving a trace, and saying why a file could not be opened.
-//! SQLite reports every such failure as "unable to open database file"; the OS knows better.
+//! Files beside the database: opening one safely (no symlinks, regular files only, never
+//! blocking; a folder of another user or a link refused), reading a file without leaving a
+//! trace, and saying why a file could not be opened (SQLite reports every such failure as
+//! "unable to open database file"; the OS knows better).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,67 @@ pub(super) fn side_file(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
+}
+
+/// How [`open_beside`] opens a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Beside {
+    /// For writing; the file must exist.
+    Write,
+    /// For writing, created (mode 600 on Unix) if missing.
+    WriteOrCreate,
+}
+
+/// Opens a file beside the database (a wake-up bell, a backup) as its owner's processes
+/// expect and no one else can subvert on a folder shared between OS users: a symlink is not
+/// followed (`O_NOFOLLOW`), a FIFO or device never blocks the opener (`O_NONBLOCK`) and is
+/// refused after the open (only regular files), and nothing is truncated by the open itself.
+pub(crate) fn open_beside(path: &Path, how: Beside) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if how == Beside::WriteOrCreate {
+        options.create(true);
+    }
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        options.custom_flags(flags.bits() as i32).mode(0o600);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether `dir` is a real folder (not a link to one) owned by this process's user: only
+/// then are files in it trusted to be what their names say. Creates it (mode 700) if
+/// missing and `create` is set.
+pub(crate) fn own_folder(dir: &Path, create: bool) -> bool {
+    if create {
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        let _ = builder.create(dir);
+    }
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    if !meta.file_type().is_dir() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.uid() == rustix::process::geteuid().as_raw()
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 fn exists(path: &Path) -> bool {

@@ -6,13 +6,14 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
@@ -66,6 +67,8 @@ pub(crate) struct SqliteEngine {
     busy_timeout: Duration,
     /// Where commits ring the waiters they concern.
     bells: BellFolder,
+    /// The store's shared waiter, made by the first wait.
+    hub: Mutex<Option<Arc<Hub>>>,
 }
 
 impl SqliteEngine {
@@ -87,6 +90,7 @@ impl SqliteEngine {
             path: path.to_owned(),
             busy_timeout: cfg.busy_timeout,
             bells: BellFolder::beside(path),
+            hub: Mutex::default(),
         })
     }
 
@@ -135,8 +139,13 @@ impl Engine for SqliteEngine {
             TxGuard::begin_immediate(&conn, self.busy_timeout).map_err(|e| self.classify(e))?;
         let tx = SqliteTx::new(&conn);
         f(&tx).map_err(|e| self.classify(e))?;
+        let rung = tx.bells.take();
+        drop(tx);
         guard.commit()?;
-        self.bells.ring(&tx.bells.borrow());
+        // After the connection lock is released: ringing opens files, which must never
+        // hold up the store's other calls.
+        drop(conn);
+        self.bells.ring(&rung);
         Ok(())
     }
 
@@ -162,9 +171,12 @@ impl Engine for SqliteEngine {
             Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(false),
             Err(e) => return Err(e),
         }
+        let rung = tx.bells.take();
+        drop(tx);
         match guard.commit() {
             Ok(()) => {
-                self.bells.ring(&tx.bells.borrow());
+                drop(conn);
+                self.bells.ring(&rung);
                 Ok(true)
             }
             Err(e) if e.kind() == crate::ErrorKind::Busy => Ok(false),
@@ -200,11 +212,26 @@ impl Engine for SqliteEngine {
     }
 
     fn change_signal(&self, who: &Listener) -> Result<Box<dyn ChangeSignal>> {
-        Ok(Box::new(signal::SqliteSignal::new(
-            &self.path,
-            self.busy_timeout,
-            who,
-        )?))
+        if self.opened_by != std::process::id() {
+            return Err(Error::OtherProcess {
+                path: self.path.clone(),
+                opened_by: self.opened_by,
+            });
+        }
+        let hub = {
+            let mut hub = self.hub.lock().unwrap_or_else(|e| e.into_inner());
+            match &*hub {
+                Some(h) => h.clone(),
+                None => {
+                    let (path, timeout) = (&self.path, self.busy_timeout);
+                    let made = Hub::new(|rings| {
+                        Ok(Box::new(signal::SqliteSource::new(path, timeout, rings)?))
+                    })?;
+                    hub.insert(made).clone()
+                }
+            }
+        };
+        hub.signal(who)
     }
 }
 

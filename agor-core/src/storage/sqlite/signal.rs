@@ -1,13 +1,14 @@
-//! Wake-ups on an SQLite file shared by processes, with no daemon: `PRAGMA data_version` on a
-//! connection of the waiter's own changes whenever another connection commits, and a watch on
-//! the waiter's bell files (see [`super::bells`]) says when to look. Where the bells cannot
+//! Wake-ups on an SQLite file shared by processes, with no daemon: the store's one
+//! [`WakeSource`](crate::storage::wake::WakeSource). `PRAGMA data_version` on one read
+//! connection changes whenever another connection commits, and one watch on the bell files
+//! of the process's waiters (see [`super::bells`]) says when to look. Where the bells cannot
 //! be made the folder is watched (the `-wal` file changes on every commit), and where nothing
-//! can be watched the waiter looks on a short timer instead.
+//! can be watched the waiters look on a short timer instead.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use rusqlite::{Connection, OpenFlags};
@@ -15,7 +16,8 @@ use rusqlite::{Connection, OpenFlags};
 use super::bells::BellFolder;
 use super::{file_access, SqlResult};
 use crate::error::Result;
-use crate::storage::{ChangeSignal, Listener};
+use crate::storage::wake::{Rings, WakeSource};
+use crate::storage::Bell;
 
 /// How often a waiter looks when nothing tells it to: always (a writer that rings no bell, a
 /// missed or coalesced file event must not cost more than this), and much more often when
@@ -23,95 +25,128 @@ use crate::storage::{ChangeSignal, Listener};
 const LOOK_WATCHED: Duration = Duration::from_millis(500);
 const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
 
-pub(super) struct SqliteSignal {
-    conn: Connection,
-    last: i64,
-    /// The bell files, or the database's folder when bells cannot be made.
-    targets: Vec<PathBuf>,
-    events: Option<Receiver<()>>,
-    watcher: Option<RecommendedWatcher>,
-    /// Whether the targets are being watched now (see [`SqliteSignal::wait`]).
-    armed: bool,
-    /// Whether the targets are bells (rung only by commits that concern the waiter) rather
-    /// than the database's folder (changed by every commit).
-    bells: bool,
-    /// When the file's version was last compared, in bell mode.
-    looked: Instant,
+/// What the watcher watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The bell files of the waiters (rung only by commits that may concern them).
+    Bells,
+    /// The database's folder (changed by every commit): the bells could not be made.
+    Folder,
+    /// Nothing: the platform or the folder allows no watch.
+    Unwatched,
 }
 
-impl SqliteSignal {
-    pub(super) fn new(path: &Path, busy_timeout: Duration, who: &Listener) -> Result<SqliteSignal> {
+pub(super) struct SqliteSource {
+    conn: Mutex<Connection>,
+    bells: BellFolder,
+    db: PathBuf,
+    watcher: Mutex<(Mode, Option<RecommendedWatcher>)>,
+}
+
+impl SqliteSource {
+    pub(super) fn new(
+        path: &Path,
+        busy_timeout: Duration,
+        rings: Arc<Rings>,
+    ) -> Result<SqliteSource> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .sql()?;
         conn.busy_timeout(busy_timeout).sql()?;
-        let bell_files = BellFolder::beside(path).prepare(&who.bells());
-        let bells = bell_files.is_some();
-        let (targets, names) = match bell_files {
-            Some(files) => {
-                let names = files
-                    .iter()
-                    .filter_map(|f| f.file_name())
-                    .map(|n| n.to_owned());
-                let names = names.collect();
-                (files, names)
-            }
-            None => (vec![folder_of(path)], database_files(path)),
+        let watcher = watcher(database_files(path), rings);
+        let mode = if watcher.is_some() {
+            Mode::Bells
+        } else {
+            Mode::Unwatched
         };
-        let (events, watcher) = match watcher(names) {
-            Some((rx, w)) => (Some(rx), Some(w)),
-            None => (None, None),
-        };
-        let mut signal = SqliteSignal {
-            conn,
-            last: 0,
-            targets,
-            events,
-            watcher,
-            armed: false,
-            bells,
-            looked: Instant::now(),
-        };
-        signal.last = signal.data_version()?;
-        // Bells are watched from now on (they ring only for this waiter, so that costs
-        // nothing): a commit before the first wait must ring too.
-        if bells {
-            signal.arm(true);
-        }
-        Ok(signal)
+        Ok(SqliteSource {
+            conn: Mutex::new(conn),
+            bells: BellFolder::beside(path),
+            db: path.to_owned(),
+            watcher: Mutex::new((mode, watcher)),
+        })
     }
 
-    fn data_version(&self) -> Result<i64> {
+    fn watcher(&self) -> MutexGuard<'_, (Mode, Option<RecommendedWatcher>)> {
+        self.watcher.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Leaves bell mode for good: watches the database's folder instead, or nothing.
+fn fall_back(db: &Path, state: &mut (Mode, Option<RecommendedWatcher>)) {
+    let watched = state
+        .1
+        .as_mut()
+        .is_some_and(|w| w.watch(&folder_of(db), RecursiveMode::NonRecursive).is_ok());
+    state.0 = if watched {
+        Mode::Folder
+    } else {
+        Mode::Unwatched
+    };
+}
+
+impl WakeSource for SqliteSource {
+    fn listen(&self, bells: &[Bell]) -> Result<()> {
+        let mut state = self.watcher();
+        if state.0 != Mode::Bells {
+            return Ok(());
+        }
+        let files = self.bells.prepare(bells);
+        let watched = match (files, state.1.as_mut()) {
+            (Some(files), Some(w)) => files
+                .iter()
+                .all(|f| w.watch(f, RecursiveMode::NonRecursive).is_ok()),
+            _ => false,
+        };
+        if !watched {
+            fall_back(&self.db, &mut state);
+        }
+        Ok(())
+    }
+
+    fn unlisten(&self, bells: &[Bell]) {
+        let mut state = self.watcher();
+        if let (Mode::Bells, Some(w)) = (state.0, state.1.as_mut()) {
+            for bell in bells {
+                let _ = w.unwatch(&self.bells.file(bell));
+            }
+        }
+    }
+
+    fn mark(&self) -> Result<i64> {
         self.conn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .sql()
     }
 
-    /// Watches the targets while a wait needs it, and only then: a watch wakes this process
-    /// on every ring, even while the waiter is busy elsewhere. Where watching fails the wait
-    /// falls back to looking on a timer.
-    fn arm(&mut self, on: bool) {
-        if on == self.armed {
-            return;
-        }
-        let Some(w) = self.watcher.as_mut() else {
-            return;
-        };
-        let done = self.targets.iter().all(|t| {
-            if on {
-                w.watch(t, RecursiveMode::NonRecursive).is_ok()
-            } else {
-                w.unwatch(t).is_ok()
-            }
-        });
-        if done {
-            self.armed = on;
-        } else if on {
-            self.events = None;
+    /// A ring whose commit an earlier look already saw (one commit rings the agent's and the
+    /// group's file) finds the version unchanged and is dropped.
+    fn changed(&self, mark: &mut i64, _rung: bool) -> Result<bool> {
+        let version = self.mark()?;
+        let changed = version != *mark;
+        *mark = version;
+        Ok(changed)
+    }
+
+    fn timer(&self) -> Duration {
+        match self.watcher().0 {
+            Mode::Unwatched => LOOK_UNWATCHED,
+            Mode::Bells | Mode::Folder => LOOK_WATCHED,
         }
     }
+}
+
+/// Whether a file name is a bell's (see [`Bell::name`]): only those ring, so the rings kept
+/// stay as few as the bells.
+fn is_bell_name(name: &str) -> bool {
+    name == "all"
+        || (name.len() == 17
+            && (name.starts_with('a') || name.starts_with('g'))
+            && name[1..].bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn folder_of(path: &Path) -> PathBuf {
@@ -134,91 +169,24 @@ fn database_files(path: &Path) -> Vec<OsString> {
         .collect()
 }
 
-/// A watcher that reports changes to files of these names; `None` when the platform does not
-/// allow watching.
-fn watcher(names: Vec<OsString>) -> Option<(Receiver<()>, RecommendedWatcher)> {
-    let (tx, rx) = mpsc::channel();
-    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+/// The one watcher of the process's waiters: a change of a bell file rings that bell, a change
+/// of a database file (folder mode) rings everyone. `None` where the platform allows no watch.
+fn watcher(database: Vec<OsString>, rings: Arc<Rings>) -> Option<RecommendedWatcher> {
+    notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         // Opening and closing a file are not changes (a ring is reported as a modification).
-        let relevant = event.is_ok_and(|e| {
-            !matches!(e.kind, notify::EventKind::Access(_))
-                && e.paths
-                    .iter()
-                    .any(|p| p.file_name().is_some_and(|n| names.iter().any(|m| m == n)))
-        });
-        if relevant {
-            let _ = tx.send(());
+        let Ok(event) = event else { return };
+        if matches!(event.kind, notify::EventKind::Access(_)) {
+            return;
+        }
+        for name in event.paths.iter().filter_map(|p| p.file_name()) {
+            if database.iter().any(|d| d == name) {
+                rings.ring_all();
+            } else if let Some(bell) = name.to_str().filter(|n| is_bell_name(n)) {
+                rings.ring(bell);
+            }
         }
     })
-    .ok()?;
-    Some((rx, watcher))
-}
-
-impl ChangeSignal for SqliteSignal {
-    fn wait(&mut self, timeout: Duration) -> Result<bool> {
-        let deadline = Instant::now().checked_add(timeout);
-        let left = |deadline: Option<Instant>| match deadline {
-            Some(d) => d.saturating_duration_since(Instant::now()),
-            None => Duration::MAX,
-        };
-        self.arm(true);
-        let mut rung = false;
-        loop {
-            // Events that arrived before this look are answered by it.
-            if let Some(rx) = &self.events {
-                while rx.try_recv().is_ok() {
-                    rung = true;
-                }
-            }
-            let watched = self.armed && self.events.is_some();
-            if self.bells && watched {
-                // A rung bell is the wake-up. The file's version counts only on the slow
-                // timer, for writers that ring nothing: commits that concern others change
-                // it all the time, and each look they caused cost a busy writer its speed.
-                // A ring whose commit the last look already saw (one commit rings the agent's
-                // and the group's file) finds the version unchanged and is dropped.
-                let due = self.looked.elapsed() >= LOOK_WATCHED;
-                if rung || due {
-                    self.looked = Instant::now();
-                    rung = false;
-                    let version = self.data_version()?;
-                    if version != self.last {
-                        self.last = version;
-                        return Ok(true);
-                    }
-                }
-            } else {
-                let version = self.data_version()?;
-                if version != self.last {
-                    self.last = version;
-                    // Until the next wait: no wake-ups while the waiter looks (or sleeps
-                    // between looks, see `changes::LOOK_GAP`).
-                    self.arm(false);
-                    return Ok(true);
-                }
-            }
-            let left = left(deadline);
-            if left.is_zero() {
-                return Ok(false);
-            }
-            // Bells: until the slow timer's next look. The folder: every look compares the
-            // version, so simply at most this long (`looked` is not kept in that mode).
-            let next_look = if self.bells {
-                LOOK_WATCHED.saturating_sub(self.looked.elapsed())
-            } else {
-                LOOK_WATCHED
-            };
-            match &self.events {
-                Some(rx) if watched => match rx.recv_timeout(left.min(next_look)) {
-                    Ok(()) => rung = true,
-                    Err(RecvTimeoutError::Timeout) => {}
-                    // The watcher died (e.g. the folder went away): fall back to the timer.
-                    Err(RecvTimeoutError::Disconnected) => self.events = None,
-                },
-                _ => std::thread::sleep(left.min(LOOK_UNWATCHED)),
-            }
-        }
-    }
+    .ok()
 }
 
 #[cfg(test)]

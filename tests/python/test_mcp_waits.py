@@ -1,0 +1,106 @@
+"""`wait` over `agor mcp --http` under a client that leaves its waits behind (issue 19 item 2):
+the server's waits share one watcher and one connection, are capped per agent with a clear
+tool error, and end when their client goes, so the server's threads and files go back down
+and other agents keep being answered."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import anyio
+import pytest
+
+import agor
+from conftest import location
+from test_mcp import AGOR, http_session, ok, run
+
+pytest.importorskip("mcp")
+
+
+@contextmanager
+def http_server_process(db: str) -> Iterator[tuple[str, int]]:
+    """`agor mcp --http 127.0.0.1:0`; yields its /mcp URL and its pid."""
+    proc = subprocess.Popen(
+        [AGOR, "mcp", "--db", db, "--http", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "serving http://" in line, line + proc.stderr.read()
+        yield line.split("serving ", 1)[1].strip(), proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def threads_and_fds(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    threads = int(next(l for l in status.splitlines() if l.startswith("Threads:")).split()[1])
+    return threads, len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
+WAITERS = ("dev-1", "dev-2", "arch-1", "rev-1", "boss", "ops-1")
+PER_AGENT = 34  # more than the server's cap of 32 concurrent waits per agent
+
+
+def test_abandoned_waits_end_with_their_client_and_others_keep_being_answered(store: agor.Store) -> None:
+    # issue 19 item 2: on 6c22b7e each wait kept a thread, a watcher, an inotify instance and a
+    # connection after its client left (hundreds of threads; the user's inotify instances ran
+    # out), and another agent's call went unanswered.
+    db = location(store)
+    secrets = {a: store.issue_token(a) for a in WAITERS + ("mgr-1",)}
+
+    async def go(url: str, pid: int) -> None:
+        async with http_session(url, secrets["mgr-1"]) as mgr:
+            await ok(mgr, "whoami")
+            await ok(mgr, "wait", timeout_secs=0.01)
+            base_threads, base_fds = threads_and_fds(pid)
+            refused: list[str] = []
+
+            async def wait_forever(session: Any) -> None:
+                res = await session.call_tool("wait", {})
+                if res.is_error:
+                    refused.append(res.structured_content["error"]["message"])
+
+            async def abandon(agent: str) -> None:
+                async with http_session(url, secrets[agent]) as s:
+                    async with anyio.create_task_group() as tg:
+                        for _ in range(PER_AGENT):
+                            tg.start_soon(wait_forever, s)
+                        await anyio.sleep(3)
+                        # Another agent is answered while ~200 waits run.
+                        started = time.monotonic()
+                        me = await ok(mgr, "whoami")
+                        assert me["id"] == "mgr-1"
+                        assert time.monotonic() - started < 1.0, "whoami waited behind the waits"
+                        tg.cancel_scope.cancel()
+                # Leaving the session: the client goes away with its waits still running.
+
+            async with anyio.create_task_group() as tg:
+                for agent in WAITERS:
+                    tg.start_soon(abandon, agent)
+            assert len(refused) == len(WAITERS) * (PER_AGENT - 32), refused
+            assert all("waits running" in m for m in refused), refused
+
+            # The waits end with their clients: threads and files go back down (tokio keeps an
+            # idle blocking thread for 10 s).
+            deadline = time.monotonic() + 40
+            while True:
+                threads, fds = threads_and_fds(pid)
+                if threads <= base_threads + 8 and fds <= base_fds + 8:
+                    break
+                assert time.monotonic() < deadline, (
+                    f"after the clients left: {threads} threads (from {base_threads}), "
+                    f"{fds} files (from {base_fds})"
+                )
+                await anyio.sleep(0.5)
+            started = time.monotonic()
+            await ok(mgr, "whoami")
+            assert time.monotonic() - started < 1.0
+
+    with http_server_process(db) as (url, pid):
+        run(go, url, pid)
