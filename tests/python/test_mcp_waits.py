@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import anyio
-import pytest
 
 import agor
 from conftest import location
 from test_mcp import AGOR, http_session, ok, run
-
-pytest.importorskip("mcp")
 
 
 @contextmanager
