@@ -326,7 +326,10 @@ fn available(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<Option<Member>>
 
 /// The one answer an agent below tier 0 gets for an id it may not take, whatever the reason.
 fn id_taken(id: &str) -> Error {
-    Error::invalid("id", format!("agent id {id} is already taken: choose another id"))
+    Error::invalid(
+        "id",
+        format!("agent id {id} is already taken: choose another id"),
+    )
 }
 
 /// Records a change of agent `id` of `group` in the feed: its group's team changed.

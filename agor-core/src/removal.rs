@@ -40,7 +40,10 @@ fn judge(who: Principal<'_>, action: Action, target: &Member) -> Result<()> {
 /// purged, and the principals' rows are not agents.
 fn removed(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<Member> {
     if sql::reserved(c, id)?.is_some() {
-        return Err(Error::invalid("agent", format!("agent {id} is not removed")));
+        return Err(Error::invalid(
+            "agent",
+            format!("agent {id} is not removed"),
+        ));
     }
     let found = sql::removed(c, id)?.filter(|m| match who {
         Principal::Agent(me) => me.is_admin() || me.group_id == m.group_id,

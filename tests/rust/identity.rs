@@ -37,7 +37,10 @@ fn purge(store: &Store, id: &str) {
 fn a_purged_id_stays_reserved_for_everyone() {
     let t = two_groups();
     let s = &t.store;
-    s.as_agent("mgr").unwrap().send("dev2", "for dev2 only").unwrap();
+    s.as_agent("mgr")
+        .unwrap()
+        .send("dev2", "for dev2 only")
+        .unwrap();
     purge(s, "dev2");
     let omgr = s.as_agent("omgr").unwrap();
     let again = omgr.register_agent(&NewAgent::new("dev2", "Newcomer", "project", "other"));
@@ -187,7 +190,10 @@ fn a_role_keeper_redefines_only_roles_held_below_it_in_its_group() {
     // The operator redefines anything.
     s.define_role(&role("peer", 2, &["can_create_channels"], &[]))
         .unwrap();
-    assert_eq!(kind(k1.define_role(&role("keeper", 2, &[], &[]))), ErrorKind::PermissionDenied);
+    assert_eq!(
+        kind(k1.define_role(&role("keeper", 2, &[], &[]))),
+        ErrorKind::PermissionDenied
+    );
 }
 
 // issue 19 item 17: on 6c22b7e `btmsg channels` showed the review queue's last notice to a
@@ -208,15 +214,24 @@ fn a_channels_last_post_shows_only_to_whom_may_read_it() {
         .unwrap();
     let queue_post = |who: &str| {
         let list = s.as_agent(who).unwrap().list_channels().unwrap();
-        let queue = list.iter().find(|c| c.name == "review-queue").expect("listed");
+        let queue = list
+            .iter()
+            .find(|c| c.name == "review-queue")
+            .expect("listed");
         queue.last_message.as_ref().map(|m| m.content.clone())
     };
     assert_eq!(queue_post("dev1"), None, "a developer is not a member");
     assert_eq!(queue_post("rev"), None, "nor is the reviewer until added");
-    assert!(queue_post("mgr").unwrap().contains("Review me"), "managers read it");
+    assert!(
+        queue_post("mgr").unwrap().contains("Review me"),
+        "managers read it"
+    );
     assert!(queue_post("admin").is_some(), "tier 0 reads it");
     mgr.add_member("review-queue", "rev").unwrap();
-    assert!(queue_post("rev").unwrap().contains("Review me"), "a member reads it");
+    assert!(
+        queue_post("rev").unwrap().contains("Review me"),
+        "a member reads it"
+    );
 }
 
 /// The desktop app's schema (DexterFromLab/agent-orchestrator `src-tauri/src/btmsg.rs`, with
@@ -295,7 +310,8 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         ("ext", "project", "other"),
         ("omgr", "manager", "other"),
     ] {
-        s.register_agent(&NewAgent::new(id, id, role, group)).unwrap();
+        s.register_agent(&NewAgent::new(id, id, role, group))
+            .unwrap();
     }
     s.allow("mgr", "dev1", true).unwrap();
     s.allow("mgr", "ext", true).unwrap();
@@ -311,21 +327,33 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         summary: "done".into(),
         ..Default::default()
     };
-    dev1.complete_task(&t1.id, &claim.token, &done, true).unwrap();
+    dev1.complete_task(&t1.id, &claim.token, &done, true)
+        .unwrap();
     let t2 = mgr.create_task(&NewTask::new("Lapse")).unwrap();
     dev1.claim_task(Some(&t2.id), 1).unwrap().unwrap();
     clock.advance(Duration::from_secs(5));
-    assert_eq!(mgr.get_task(&t2.id).unwrap().task.status.to_string(), "todo");
+    assert_eq!(
+        mgr.get_task(&t2.id).unwrap().task.status.to_string(),
+        "todo"
+    );
     mgr.import_tasks("[[tasks]]\nid = \"imp-1\"\ntitle = \"Imported\"\nagent = \"dev1\"\n")
         .unwrap();
-    let t3 = mgr.create_task(&NewTask::new("For the other group")).unwrap();
+    let t3 = mgr
+        .create_task(&NewTask::new("For the other group"))
+        .unwrap();
     let proposal = mgr.propose_task(&t3.id, "ext").unwrap();
-    s.as_agent("ext").unwrap().accept_proposal(&proposal.id).unwrap();
+    s.as_agent("ext")
+        .unwrap()
+        .accept_proposal(&proposal.id)
+        .unwrap();
     mgr.send("dev1", "hello").unwrap();
     // Removal and purge of an agent with history: the file's foreign keys keep its row.
     s.remove_agent("dev2").unwrap();
     s.restore_agent("dev2").unwrap();
-    s.as_agent("admin").unwrap().send("dev2", "history").unwrap();
+    s.as_agent("admin")
+        .unwrap()
+        .send("dev2", "history")
+        .unwrap();
     s.as_agent("dev2").unwrap().heartbeat().unwrap();
     s.purge_agent("dev2", true).unwrap();
     s.rename_agent("dev1", "Dev One").unwrap();
@@ -333,9 +361,14 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
 
     let raw = rusqlite::Connection::open(&path).unwrap();
     let violations: i64 = raw
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert_eq!(violations, 0, "every row satisfies the desktop's foreign keys");
+    assert_eq!(
+        violations, 0,
+        "every row satisfies the desktop's foreign keys"
+    );
     // The audit still names the acting principal.
     let by: Vec<String> = raw
         .prepare("SELECT DISTINCT agent_id FROM audit_log ORDER BY 1")
@@ -344,7 +377,10 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(by.contains(&"operator".to_owned()) && by.contains(&"agor".to_owned()), "{by:?}");
+    assert!(
+        by.contains(&"operator".to_owned()) && by.contains(&"agor".to_owned()),
+        "{by:?}"
+    );
     // The desktop lists agents per group: the principals' rows are in none of them.
     let desktop_list: Vec<String> = raw
         .prepare("SELECT id FROM agents WHERE group_id = 'core' ORDER BY tier, role, name")
@@ -353,16 +389,31 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(!desktop_list.iter().any(|a| a == "operator" || a == "agor"), "{desktop_list:?}");
+    assert!(
+        !desktop_list.iter().any(|a| a == "operator" || a == "agor"),
+        "{desktop_list:?}"
+    );
     drop(raw);
     // agor's lists do not show them (nor the purged agent), and nobody acts as them.
     let s = Store::open(&path).unwrap();
-    let ids: Vec<String> = s.list_agents(None).unwrap().into_iter().map(|a| a.id).collect();
+    let ids: Vec<String> = s
+        .list_agents(None)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     assert_eq!(ids, ["admin", "mgr", "dev1", "omgr", "ext"]);
     for name in ["operator", "agor", "dev2"] {
         assert_eq!(kind(s.get_agent(name)), ErrorKind::NotFound, "{name}");
-        assert_eq!(kind(s.as_agent(name).unwrap().whoami()), ErrorKind::NotFound);
-        assert_eq!(kind(s.restore_agent(name)), ErrorKind::InvalidInput, "{name}");
+        assert_eq!(
+            kind(s.as_agent(name).unwrap().whoami()),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            kind(s.restore_agent(name)),
+            ErrorKind::InvalidInput,
+            "{name}"
+        );
     }
     assert_eq!(kind(mgr_send(&s, "operator")), ErrorKind::NotFound);
 }

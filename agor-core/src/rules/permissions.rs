@@ -689,9 +689,12 @@ mod tests {
         assert!(define(&keeper, &[]).is_ok());
         assert!(define(&keeper, &[held("g1", TIER_PROJECT)]).is_ok());
         // Denied: another group's agents hold it (even alongside its own).
-        let err = define(&keeper, &[held("g1", TIER_PROJECT), held("g2", TIER_PROJECT)])
-            .unwrap_err()
-            .to_string();
+        let err = define(
+            &keeper,
+            &[held("g1", TIER_PROJECT), held("g2", TIER_PROJECT)],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("other groups"), "{err}");
         // Denied: a peer (same tier) or a superior holds it.
         let err = define(&keeper, &[held("g1", TIER_MANAGEMENT)])
@@ -720,7 +723,11 @@ mod tests {
             holders: &holders,
         };
         assert!(decide(Principal::Operator, Action::DefineRole, target).is_ok());
-        assert!(may(&agent("root", "admin", "g9"), Action::DefineRole, target));
+        assert!(may(
+            &agent("root", "admin", "g9"),
+            Action::DefineRole,
+            target
+        ));
     }
 
     #[test]
