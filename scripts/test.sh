@@ -50,7 +50,8 @@ AGOR_TEST_PG_SERVER="$pg_url" cargo test --workspace
 step "Rust domain suites again on PostgreSQL (the same test code; the server from above)"
 AGOR_TEST_PG="$pg_url" cargo test -p agor-core \
     --test messaging --test tasks --test liveness --test permissions --test ops \
-    --test conventions --test queries --test processes --test changes
+    --test conventions --test queries --test processes --test changes \
+    --test identity --test wakeups
 
 step "Python package: pip install . (builds the Rust extension with maturin)"
 python -m pip install "$root"

@@ -240,16 +240,7 @@ pub struct Contact {
 /// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
 /// role's default.
 fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
-    if sql::removed(c, &new.id)?.is_some() {
-        return Err(Error::invalid(
-            "id",
-            format!(
-                "agent {} was removed; its id stays reserved until it is restored or purged",
-                new.id
-            ),
-        ));
-    }
-    let existing = principal(c, &new.id).optional_found()?;
+    let existing = available(c, who, &new.id)?;
     let role = Role::parse(&new.role);
     let rights = crate::roles::rights_of(c, &role)?;
     let tier = match (new.tier, &existing) {
@@ -286,6 +277,59 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     )?;
     agent_changed(c, event, who.name(), &new.id, &new.group)?;
     load(c, &new.id)
+}
+
+/// The agent `id` names, if `who` may register under that id (`None`: a free id). An id that
+/// is reserved (a purged agent's tombstone, a principal's name), removed, or an agent's of
+/// another group is not available. The operator and tier 0, who see every group, are told
+/// which; any other agent gets one answer for all of them, after the check that it may register
+/// at all, so registering is no oracle for another group's agents or for removed and purged ones.
+fn available(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<Option<Member>> {
+    let sees_all = match who {
+        Principal::Operator => true,
+        Principal::Agent(me) if me.id == id => return principal(c, id).map(Some),
+        Principal::Agent(me) => {
+            rules::decide(who, Action::RegisterAgent, Target::None)?;
+            me.is_admin()
+        }
+    };
+    let why = match sql::reserved(c, id)? {
+        Some(sql::Reserved::Purged) => format!(
+            "agent {id} was purged; its id stays reserved for good (a newcomer under it \
+             would inherit its history)"
+        ),
+        Some(sql::Reserved::Principal) => {
+            format!("'{id}' names a principal in the audit log, not an agent")
+        }
+        None if sql::removed(c, id)?.is_some() => format!(
+            "agent {id} was removed; its id stays reserved until it is restored (for good \
+             once it is purged)"
+        ),
+        None => {
+            let existing = principal(c, id).optional_found()?;
+            return match (who, &existing) {
+                (Principal::Agent(me), Some(other))
+                    if !me.is_admin() && other.group_id != me.group_id =>
+                {
+                    Err(id_taken(id))
+                }
+                _ => Ok(existing),
+            };
+        }
+    };
+    Err(if sees_all {
+        Error::invalid("id", why)
+    } else {
+        id_taken(id)
+    })
+}
+
+/// The one answer an agent below tier 0 gets for an id it may not take, whatever the reason.
+fn id_taken(id: &str) -> Error {
+    Error::invalid(
+        "id",
+        format!("agent id {id} is already taken: choose another id"),
+    )
 }
 
 /// Records a change of agent `id` of `group` in the feed: its group's team changed.

@@ -178,11 +178,25 @@ impl Actor {
         })
     }
 
-    /// Channels of the actor's group (tier 0: all), with member counts and last message.
+    /// Channels of the actor's group (tier 0: all), with member counts, and the last message
+    /// of those it may read (a channel it does not belong to shows without it).
     pub fn list_channels(&self) -> Result<Vec<Channel>> {
         self.read_tx(|c, me| {
             // One statement for the whole list (it was one query per channel, three each).
-            sql::list(c, (!me.is_admin()).then_some(me.group_id.as_str()))
+            let listed = sql::list(c, &me.id, (!me.is_admin()).then_some(me.group_id.as_str()))?;
+            Ok(listed
+                .into_iter()
+                .map(|(mut ch, member)| {
+                    // The last post is the channel's content: shown only to whom may read the
+                    // channel, by the same rule as its history (issue 19 item 17).
+                    let group = ch.group_id.as_deref().unwrap_or_default();
+                    let target = Target::Channel { group, member };
+                    if me.check(Action::ReadChannel, target).is_err() {
+                        ch.last_message = None;
+                    }
+                    ch
+                })
+                .collect())
         })
     }
 

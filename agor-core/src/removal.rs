@@ -35,8 +35,16 @@ fn judge(who: Principal<'_>, action: Action, target: &Member) -> Result<()> {
     )
 }
 
-/// A soft-deleted agent `who` may name (exact id: a removed agent has no prefix).
+/// A soft-deleted agent `who` may name (exact id: a removed agent has no prefix). A reserved
+/// id is never one: a purged agent (whose row a desktop file keeps for its foreign keys) stays
+/// purged, and the principals' rows are not agents.
 fn removed(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<Member> {
+    if sql::reserved(c, id)?.is_some() {
+        return Err(Error::invalid(
+            "agent",
+            format!("agent {id} is not removed"),
+        ));
+    }
     let found = sql::removed(c, id)?.filter(|m| match who {
         Principal::Agent(me) => me.is_admin() || me.group_id == m.group_id,
         Principal::Operator => true,
@@ -82,7 +90,7 @@ fn purge(c: &dyn Tx, who: Principal<'_>, id: &str, force: bool) -> Result<()> {
             ),
         ));
     }
-    sql::purge(c, &target.id)?;
+    sql::purge(c, &target, who.name(), &clock::sql_now())?;
     record(c, who, "agent_purged", &target)
 }
 
@@ -111,7 +119,8 @@ impl Store {
     }
 
     /// Deletes an agent for good, as the operator: only a stopped one (presence status or
-    /// work state `stopped`) unless `force`. Its messages and audit rows stay as history.
+    /// work state `stopped`) unless `force`. Its messages and audit rows stay as history, and
+    /// its id stays reserved (a tombstone): nobody, the operator included, registers it again.
     pub fn purge_agent(&self, id: &str, force: bool) -> Result<()> {
         self.write(|c| purge(c, Principal::Operator, id, force))
     }

@@ -1,6 +1,7 @@
 //! Roles as data (SPEC §9): the built-in rows (fixed in code, reproducing SPEC §2's table)
 //! and custom roles defined by the operator or by holders of `can_modify_roles`, who may only
-//! define roles below their tier with rights they hold themselves. The permission function
+//! define roles below their tier with rights they hold themselves, and only roles that no agent
+//! of another group, no peer and no superior holds (roles are global rows). The permission function
 //! reads an agent's row with its identity ([`crate::rules::decide`]).
 
 use std::borrow::Cow;
@@ -75,12 +76,14 @@ fn define(c: &dyn Tx, who: Principal<'_>, def: &RoleDef) -> Result<RoleDef> {
         built_in: false,
         ..def.clone()
     };
+    let holders = sql::holders(c, &def.name)?;
     rules::decide(
         who,
         Action::DefineRole,
         Target::RoleDefinition {
             existing: existing.as_ref(),
             proposed: &def,
+            holders: &holders,
         },
     )?;
     sql::store(c, &def, who.name(), &clock::sql_now())?;
@@ -165,7 +168,9 @@ impl Actor {
     }
 
     /// Defines or redefines a custom role as this agent: it needs `can_modify_roles`, and the
-    /// role must sit below its tier with no capability, permission or creatable role it lacks.
+    /// role must sit below its tier with no capability, permission or creatable role it lacks,
+    /// be one it may create, and be held by no agent of another group, no peer and no agent
+    /// above it (a role is one row for every group: redefining it changes all its holders).
     pub fn define_role(&self, def: &RoleDef) -> Result<RoleDef> {
         validate(def)?;
         self.write_tx(|c, me| define(c, me.principal(), def))

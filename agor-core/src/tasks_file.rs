@@ -272,7 +272,9 @@ fn import_one(
         Some(task) if task.group_id.as_deref() != Some(me.group_id.as_str()) => {
             Err(Error::invalid(
                 "id",
-                format!("id {} is taken by a task outside the group", e.id),
+                // Task ids are unique across groups; the answer names nothing of the other
+                // group (issue 19 item 14), only that the id cannot be this group's.
+                format!("task id {} is already taken: choose another id", e.id),
             ))
         }
         Some(task) if same(&task, e, agent.as_deref(), parent.as_deref()) => {

@@ -80,13 +80,14 @@ impl Store {
     }
 
     /// The agent a secret was issued to, as an [`Actor`]; `PermissionDenied` for a secret agor
-    /// did not issue or that was revoked (the message never repeats the secret).
+    /// did not issue, that was revoked, or whose agent was removed or purged (the message never
+    /// repeats the secret).
     pub fn authenticate(&self, secret: &str) -> Result<Actor> {
         let refused = || {
             Error::denied(
                 "anonymous",
-                "act with this secret: agor did not issue it, or it was revoked \
-                 (the operator issues one with `btmsg token issue AGENT`)",
+                "act with this secret: agor did not issue it, it was revoked, or its agent was \
+                 removed (the operator issues one with `btmsg token issue AGENT`)",
             )
         };
         if !secret.starts_with(TOKEN_PREFIX) {

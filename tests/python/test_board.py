@@ -249,6 +249,7 @@ def test_who_may_import_and_group_boundary(store: agor.Store) -> None:
     empty = ops.export_tasks()
     assert "[[tasks]]" not in empty
     assert ops.import_tasks(empty).created == []
-    with pytest.raises(agor.InvalidInputError, match="outside the group"):
+    # The answer names nothing of the other group (issue 19 item 14).
+    with pytest.raises(agor.InvalidInputError, match="already taken"):
         ops.import_tasks('[[tasks]]\nid = "t-lex"\ntitle = "mine"\n')
     assert store.as_agent("dev-1").export_tasks().count("[[tasks]]") == 3

@@ -52,7 +52,8 @@ def test_a_manager_creates_roles_below_it_inside_its_group(store: agor.Store) ->
             mgr.register_agent("up-1", "Up", role, "core")
     with pytest.raises(agor.PermissionDeniedError):
         mgr.register_agent("dev-4", "Four", "project", "ops")
-    with pytest.raises(agor.PermissionDeniedError):  # a peer is not below it
+    # Another group's agent answers like any id it may not take (issue 19 item 14).
+    with pytest.raises(agor.InvalidInputError, match="already taken"):
         mgr.register_agent("ops-1", "Operations", "project", "ops")
     mgr.allow("dev-3", "dev-1", bidirectional=True)
     with pytest.raises(agor.NotFoundError):  # ops-1 is outside its group

@@ -72,7 +72,7 @@ def test_who_may_define_roles(store: agor.Store) -> None:
     with pytest.raises(agor.PermissionDeniedError):
         store.as_agent("mgr-1").define_role("helper")  # no can_modify_roles
     store.define_role("steward", tier=1, capabilities=["assign_work"],
-                      permissions=["can_modify_roles", "can_send_messages"])
+                      permissions=["can_modify_roles", "can_send_messages"], creates=["*"])
     store.register_agent("stew-1", "Steward", "steward", "core")
     stew = store.as_agent("stew-1")
     helper = stew.define_role("helper", capabilities=["assign_work"], permissions=["can_send_messages"])

@@ -91,10 +91,12 @@ fn a_manager_creates_roles_below_it_in_its_group_and_is_audited_as_the_caller() 
         kind(mgr.register_agent(&agent("mgr-b", "project", "core"))),
         ErrorKind::PermissionDenied
     );
+    // Another group's id answers like any id it may not take (issue 19 item 14).
     assert_eq!(
         kind(mgr.register_agent(&agent("ext", "project", "core"))),
-        ErrorKind::PermissionDenied
+        ErrorKind::InvalidInput
     );
+    assert_eq!(t.store.get_agent("ext").unwrap().group_id, "other");
     assert_eq!(t.store.get_agent("mgr-b").unwrap().role, "manager");
     // Contacts inside its group, never to itself, never across groups.
     mgr.allow("dev3", "dev1", true).unwrap();

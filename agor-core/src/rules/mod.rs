@@ -5,7 +5,7 @@
 mod permissions;
 mod roles;
 
-pub use permissions::{decide, Action, Target};
+pub use permissions::{decide, Action, RoleHolder, Target};
 pub use roles::{
     Capability, Permission, Role, RoleDef, ANY_LOWER_ROLE, TIER_ADMIN, TIER_MANAGEMENT,
     TIER_PROJECT,

@@ -93,12 +93,16 @@ pub enum Target<'a> {
         /// The agent as the call would make it.
         proposed: &'a AgentIdentity,
     },
-    /// A role definition: the role as stored (if it exists) and as it would become.
+    /// A role definition: the role as stored (if it exists), as it would become, and who
+    /// holds it (roles are global rows, so a definition changes the rights of every holder).
     RoleDefinition {
         /// The role as defined now, if it is.
         existing: Option<&'a RoleDef>,
         /// The role as the call would define it.
         proposed: &'a RoleDef,
+        /// The agents that hold the role (removed ones too: they may come back), by group and
+        /// tier; one entry per distinct pair is enough.
+        holders: &'a [RoleHolder],
     },
     /// A contact edge between two agents.
     Contact {
@@ -107,6 +111,15 @@ pub enum Target<'a> {
         /// Whom.
         to: &'a AgentIdentity,
     },
+}
+
+/// An agent holding a role, as far as the rule on defining that role cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleHolder {
+    /// Its group.
+    pub group_id: String,
+    /// Its tier.
+    pub tier: i64,
 }
 
 /// What an action needs from the actor's role (its row of the roles table, SPEC §9).
@@ -302,12 +315,39 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
             }
             Ok(())
         }
-        Target::RoleDefinition { existing, proposed } => {
+        Target::RoleDefinition {
+            existing,
+            proposed,
+            holders,
+        } => {
             let above = |tier: i64| tier <= me.tier;
             if above(proposed.tier) || existing.is_some_and(|o| above(o.tier)) {
                 return deny(format!(
                     "define role {} at tier {} (only roles below its own tier {})",
                     proposed.name, proposed.tier, me.tier
+                ));
+            }
+            // Roles are global: defining one changes the rights of every agent holding it. Below
+            // the operator and tier 0, only roles it may give new agents and that no agent of
+            // another group, no peer and no agent above it holds (issue 19 item 8).
+            if !me.rights.can_create_role(&proposed.name) {
+                return deny(format!(
+                    "define role {} (role {} may create: {})",
+                    proposed.name,
+                    me.role,
+                    me.rights.creates.join(", ")
+                ));
+            }
+            if holders.iter().any(|h| outside(&h.group_id)) {
+                return deny(format!(
+                    "define role {}: agents of other groups hold it",
+                    proposed.name
+                ));
+            }
+            if holders.iter().any(|h| above(h.tier)) {
+                return deny(format!(
+                    "define role {}: agents at or above its own tier {} hold it",
+                    proposed.name, me.tier
                 ));
             }
             let extra_cap = proposed
@@ -596,6 +636,7 @@ mod tests {
                 Target::RoleDefinition {
                     existing: None,
                     proposed,
+                    holders: &[],
                 },
             )
         };
@@ -618,6 +659,75 @@ mod tests {
         scribe.permissions.insert(Permission::CanDeleteChannels);
         assert!(!define(&keeper, &scribe), "a permission it lacks");
         assert!(decide(Principal::Operator, Action::DefineRole, Target::None).is_ok());
+    }
+
+    /// Issue 19 item 8: roles are global rows, so below the operator and tier 0 a definition
+    /// may only touch a role the definer may create and that only agents below it in its own
+    /// group hold (or none).
+    #[test]
+    fn roles_held_by_other_groups_peers_or_superiors_are_not_redefined() {
+        let mut keeper = agent("k", "manager", "g1");
+        let rights = keeper.rights.to_mut();
+        rights.permissions.insert(Permission::CanModifyRoles);
+        let scribe = RoleDef::undefined("scribe");
+        let held = |group: &str, tier: i64| RoleHolder {
+            group_id: group.into(),
+            tier,
+        };
+        let define = |who: &AgentIdentity, holders: &[RoleHolder]| {
+            decide(
+                Principal::Agent(who),
+                Action::DefineRole,
+                Target::RoleDefinition {
+                    existing: Some(&scribe),
+                    proposed: &scribe,
+                    holders,
+                },
+            )
+        };
+        // Allowed: nobody holds it, or only agents below it in its group.
+        assert!(define(&keeper, &[]).is_ok());
+        assert!(define(&keeper, &[held("g1", TIER_PROJECT)]).is_ok());
+        // Denied: another group's agents hold it (even alongside its own).
+        let err = define(
+            &keeper,
+            &[held("g1", TIER_PROJECT), held("g2", TIER_PROJECT)],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("other groups"), "{err}");
+        // Denied: a peer (same tier) or a superior holds it.
+        let err = define(&keeper, &[held("g1", TIER_MANAGEMENT)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at or above"), "{err}");
+        assert!(define(&keeper, &[held("g1", TIER_ADMIN)]).is_err());
+        // Denied: a role it may not create.
+        let mut lead = keeper.clone();
+        lead.rights.to_mut().creates = vec!["project".into()];
+        assert!(define(&lead, &[]).is_err());
+        lead.rights.to_mut().creates.push("scribe".into());
+        assert!(define(&lead, &[]).is_ok());
+        // From another group: g2's keeper may not touch a role g1's agents hold.
+        let mut far = agent("k2", "manager", "g2");
+        far.rights
+            .to_mut()
+            .permissions
+            .insert(Permission::CanModifyRoles);
+        assert!(define(&far, &[held("g1", TIER_PROJECT)]).is_err());
+        // The operator and tier 0 redefine any role.
+        let holders = [held("g1", TIER_MANAGEMENT), held("g2", TIER_PROJECT)];
+        let target = Target::RoleDefinition {
+            existing: Some(&scribe),
+            proposed: &scribe,
+            holders: &holders,
+        };
+        assert!(decide(Principal::Operator, Action::DefineRole, target).is_ok());
+        assert!(may(
+            &agent("root", "admin", "g9"),
+            Action::DefineRole,
+            target
+        ));
     }
 
     #[test]

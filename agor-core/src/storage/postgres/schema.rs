@@ -70,6 +70,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "roles as data",
         sql: include_str!("schema/0011_roles.sql"),
     },
+    Migration {
+        version: 12,
+        name: "reserved agent ids",
+        sql: include_str!("schema/0012_reserved_ids.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

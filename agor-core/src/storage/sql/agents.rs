@@ -32,7 +32,7 @@ fn principal_from_row(r: &Row<'_>) -> Result<Member> {
 }
 
 /// "Not soft-deleted", over the alias `a`: a removed agent is not found by any lookup.
-const PRESENT_SQL: &str =
+pub(crate) const PRESENT_SQL: &str =
     "NOT EXISTS (SELECT 1 FROM agor_removed_agents r WHERE r.agent_id = a.id)";
 
 /// An agent's identity by exact id.
@@ -239,10 +239,50 @@ pub(crate) fn unmark_removed(tx: &dyn Tx, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Deletes an agent and what only describes it (contacts, heartbeat, channel memberships,
-/// work state, reservations, secrets); messages, comments, usage and the audit log keep its
-/// id as history.
-pub(crate) fn purge(tx: &dyn Tx, id: &str) -> Result<()> {
+/// Why an id is reserved (`agor_reserved_ids`): no new agent may take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reserved {
+    /// A purged agent's tombstone.
+    Purged,
+    /// The name of a principal that is not an agent (`operator`, `agor`).
+    Principal,
+}
+
+/// Whether `id` is reserved, and why.
+pub(crate) fn reserved(tx: &dyn Tx, id: &str) -> Result<Option<Reserved>> {
+    tx.query_opt(
+        "SELECT reason FROM agor_reserved_ids WHERE agent_id = ?1",
+        args![id],
+        |r| {
+            Ok(match lenient::text(r, 0)?.as_str() {
+                "purged" => Reserved::Purged,
+                _ => Reserved::Principal,
+            })
+        },
+    )
+}
+
+/// Whether the file keeps rows in `agents` that its foreign keys need: a file the desktop app
+/// created has `REFERENCES agents(id)` on the history tables, and its migration gave it rows
+/// for the principals (see SQLite migration 16), which this detects. PostgreSQL never has them.
+fn agents_are_referenced(tx: &dyn Tx) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM agents a JOIN agor_reserved_ids r ON r.agent_id = a.id
+             WHERE r.reason = 'principal' LIMIT 1",
+            args![],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// Purges an agent: deletes what only describes it (contacts, heartbeat, channel memberships,
+/// work state, reservations, secrets) and leaves a tombstone that reserves its id for good, so
+/// a newcomer can never inherit its history. Messages, comments, usage and the audit log keep
+/// its id as history. Its `agents` row goes too, unless the file's foreign keys need it for that
+/// history (a desktop file): then the row stays, marked removed, hidden like any removed agent.
+pub(crate) fn purge(tx: &dyn Tx, target: &Member, by: &str, at: &str) -> Result<()> {
+    let id = target.id.as_str();
     for sql in [
         "DELETE FROM contacts WHERE agent_id = ?1 OR contact_id = ?1",
         "DELETE FROM heartbeats WHERE agent_id = ?1",
@@ -250,10 +290,26 @@ pub(crate) fn purge(tx: &dyn Tx, id: &str) -> Result<()> {
         "DELETE FROM agor_work_state WHERE agent_id = ?1",
         "DELETE FROM agor_reservations WHERE agent_id = ?1",
         "DELETE FROM agor_tokens WHERE agent_id = ?1",
-        "DELETE FROM agor_removed_agents WHERE agent_id = ?1",
-        "DELETE FROM agents WHERE id = ?1",
     ] {
         tx.execute(sql, args![id])?;
+    }
+    tx.execute(
+        "INSERT INTO agor_reserved_ids (agent_id, reason, group_id, reserved_by, reserved_at)
+         VALUES (?1, 'purged', ?2, ?3, ?4)",
+        args![id, target.group_id.as_str(), by, at],
+    )?;
+    if agents_are_referenced(tx)? {
+        tx.execute(
+            "INSERT INTO agor_removed_agents (agent_id, removed_by, removed_at)
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            args![id, by, at],
+        )?;
+    } else {
+        tx.execute(
+            "DELETE FROM agor_removed_agents WHERE agent_id = ?1",
+            args![id],
+        )?;
+        tx.execute("DELETE FROM agents WHERE id = ?1", args![id])?;
     }
     Ok(())
 }

@@ -67,15 +67,18 @@ pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Channel> {
     })
 }
 
-/// Channels with their member count and last post in one statement: the count is a probe of
-/// the `channel_members` primary key, the last post one step down `agor_channel_messages_channel`.
-/// Tier 0 lists every group (no parameter), others their group (`?1`) through `agor_channels_group_name`.
+/// Channels with their member count, whether agent `?1` is a member, and last post, in one
+/// statement: the count and the membership are probes of the `channel_members` primary key,
+/// the last post one step down `agor_channel_messages_channel`. Tier 0 lists every group, others
+/// their group (`?2`) through `agor_channels_group_name`.
 pub(crate) fn list_channels_sql(admin: bool) -> String {
-    let scope = if admin { "" } else { "WHERE ch.group_id = ?1" };
+    let scope = if admin { "" } else { "WHERE ch.group_id = ?2" };
     format!(
         "SELECT ch.id, ch.name, ch.group_id, ch.created_by, ch.created_at,
             (SELECT count(*) FROM channel_members cm WHERE cm.channel_id = ch.id),
-            m.rowid, m.id, m.channel_id, m.from_agent, m.content, m.created_at
+            m.rowid, m.id, m.channel_id, m.from_agent, m.content, m.created_at,
+            EXISTS (SELECT 1 FROM channel_members me
+                    WHERE me.channel_id = ch.id AND me.agent_id = ?1)
          FROM channels ch
          LEFT JOIN channel_messages m ON m.rowid = (
              SELECT rowid FROM channel_messages WHERE channel_id = ch.id
@@ -146,14 +149,15 @@ pub(crate) fn insert_post(tx: &dyn Tx, post: &ChannelMessage) -> Result<()> {
     Ok(())
 }
 
-/// Every channel (`group` None, tier 0) or those of a group, with member counts and last
-/// post, in one statement.
-pub(crate) fn list(tx: &dyn Tx, group: Option<&str>) -> Result<Vec<Channel>> {
-    let params: Vec<Param<'_>> = group.map(Param::from).into_iter().collect();
+/// Every channel (`group` None, tier 0) or those of a group, with member counts, last post
+/// and whether `agent` is a member, in one statement.
+pub(crate) fn list(tx: &dyn Tx, agent: &str, group: Option<&str>) -> Result<Vec<(Channel, bool)>> {
+    let mut params: Vec<Param<'_>> = vec![agent.into()];
+    params.extend(group.map(Param::from));
     tx.query_map(&list_channels_sql(group.is_none()), &params, |r| {
         // `m.rowid` tells a channel without posts from a post with odd (NULL) columns.
         let has_post = r.value(6)? != ValueRef::Null;
-        Ok(Channel {
+        let channel = Channel {
             id: lenient::text(r, 0)?,
             name: lenient::text(r, 1)?,
             group_id: lenient::opt_text(r, 2)?,
@@ -161,7 +165,8 @@ pub(crate) fn list(tx: &dyn Tx, group: Option<&str>) -> Result<Vec<Channel>> {
             created_at: lenient::timestamp(r, 4)?,
             member_count: r.get(5)?,
             last_message: has_post.then(|| post_at(r, 7)).transpose()?,
-        })
+        };
+        Ok((channel, r.get::<bool>(12)?))
     })
 }
 

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::error::Result;
 use crate::lenient;
-use crate::rules::{Role, RoleDef};
+use crate::rules::{Role, RoleDef, RoleHolder, TIER_PROJECT};
 use crate::storage::{args, Row, Tx};
 
 const COLUMNS: &str = "name, tier, capabilities, permissions, creates";
@@ -24,7 +24,7 @@ fn def_at(r: &Row<'_>, at: usize) -> Result<Option<RoleDef>> {
         return Ok(None);
     };
     Ok(Some(RoleDef {
-        tier: lenient::opt_int(r, at + 1)?.unwrap_or(crate::rules::TIER_PROJECT),
+        tier: lenient::opt_int(r, at + 1)?.unwrap_or(TIER_PROJECT),
         capabilities: words(&lenient::text(r, at + 2)?),
         permissions: words(&lenient::text(r, at + 3)?),
         creates: lenient::text(r, at + 4)?
@@ -93,4 +93,19 @@ pub(crate) fn store(tx: &dyn Tx, def: &RoleDef, by: &str, at: &str) -> Result<()
         ],
     )?;
     Ok(())
+}
+
+/// The distinct (group, tier) pairs of the agents holding `role`, removed ones included (they
+/// may be restored): what the rule on defining the role judges.
+pub(crate) fn holders(tx: &dyn Tx, role: &str) -> Result<Vec<RoleHolder>> {
+    tx.query_map(
+        "SELECT DISTINCT coalesce(group_id, ''), coalesce(tier, ?2) FROM agents WHERE role = ?1",
+        args![role, TIER_PROJECT],
+        |r| {
+            Ok(RoleHolder {
+                group_id: lenient::text(r, 0)?,
+                tier: lenient::opt_int(r, 1)?.unwrap_or(TIER_PROJECT),
+            })
+        },
+    )
 }

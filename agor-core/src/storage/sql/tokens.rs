@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::lenient;
+use crate::storage::sql::agents::PRESENT_SQL;
 use crate::storage::{args, Tx};
 use crate::tokens::TokenInfo;
 
@@ -21,10 +22,14 @@ pub(crate) fn delete_of(tx: &dyn Tx, agent_id: &str) -> Result<usize> {
     )
 }
 
-/// The agent a secret's hash belongs to.
+/// The agent a secret's hash belongs to, if that agent is still on the team: a removed
+/// agent's secrets stop authenticating (a purged one's are deleted with it).
 pub(crate) fn holder(tx: &dyn Tx, hash: &str) -> Result<Option<String>> {
     tx.query_opt(
-        "SELECT agent_id FROM agor_tokens WHERE hash = ?1",
+        &format!(
+            "SELECT t.agent_id FROM agor_tokens t JOIN agents a ON a.id = t.agent_id
+             WHERE t.hash = ?1 AND {PRESENT_SQL}"
+        ),
         args![hash],
         |r| r.get(0),
     )

@@ -96,6 +96,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "roles as data",
         apply: |conn| conn.execute_batch(include_str!("0015_roles.sql")),
     },
+    Migration {
+        version: 16,
+        name: "reserved agent ids, principal rows where agents are foreign keys",
+        apply: reserved_ids,
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
@@ -214,6 +219,47 @@ fn agor_additions(conn: &Connection) -> rusqlite::Result<()> {
     // Keeps a redelivered dead letter in its reply thread.
     ensure_column(conn, "dead_letter_queue", "reply_to", "TEXT")?;
     conn.execute_batch(include_str!("0002_agor.sql"))
+}
+
+/// The group of the rows that stand for principals that are not agents: a value agor refuses
+/// as a group name (`:`), so no team of agor's shares it, and the desktop app, which lists
+/// agents per group of its configuration, never shows them.
+pub(crate) const PRINCIPAL_GROUP: &str = "agor:system";
+
+/// Migration 16: reserved ids, and rows for the principals where the file needs them.
+///
+/// A file the desktop app created declares `REFERENCES agents(id)` on the columns where agor
+/// names who acted (`audit_log.agent_id`, `task_comments.agent_id`, `channel_messages.from_agent`,
+/// `tasks.created_by`, …), and agor, like the desktop, runs with foreign keys on. The audit must
+/// still name the acting principal (SPEC §2.1), `operator` or `agor`, so such a file gets an
+/// `agents` row for each: tier 2 with no contacts (a legacy tool acting under that name gets no
+/// rights), status `stopped`, in [`PRINCIPAL_GROUP`] (the desktop's lists are per group), and
+/// marked removed for agor (hidden from every list and lookup, mail to it refused, never an
+/// actor). Their ids are reserved, so nobody registers, restores or purges them. A file without
+/// such foreign keys (agor's own, the legacy scripts') gets no rows: nothing to satisfy there.
+fn reserved_ids(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(include_str!("0016_reserved_ids.sql"))?;
+    let references_agents: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema s, pragma_foreign_key_list(s.name) f
+             WHERE s.type = 'table' AND f.\"table\" = 'agents')",
+        [],
+        |r| r.get(0),
+    )?;
+    if references_agents {
+        conn.execute(
+            "INSERT INTO agents (id, name, role, group_id, tier, status, created_at)
+             SELECT agent_id, agent_id || ' (agor principal, not an agent)', 'system', ?1, 2,
+                 'stopped', datetime('now')
+             FROM agor_reserved_ids WHERE reason = 'principal'",
+            [PRINCIPAL_GROUP],
+        )?;
+        conn.execute_batch(
+            "INSERT INTO agor_removed_agents (agent_id, removed_by, removed_at)
+             SELECT agent_id, 'agor', datetime('now') FROM agor_reserved_ids
+             WHERE reason = 'principal'",
+        )?;
+    }
+    Ok(())
 }
 
 /// Adds `column` to `table` unless present; returns whether it was added.
