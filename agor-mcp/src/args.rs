@@ -2,13 +2,17 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::origin;
 
 /// The `agor --help` text.
 pub const USAGE: &str = "\
 agor: serve agor's operations to coding agents as MCP tools
 
-usage: agor mcp [--db PATH|URL] [--agent ID]                 (stdio: one agent)
-       agor mcp [--db PATH|URL] --http ADDR [--max-request-bytes N]
+usage: agor mcp [--db PATH|URL] [--agent ID] [--max-request-bytes N]
+                                                            (stdio: one agent)
+       agor mcp [--db PATH|URL] --http ADDR [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
        agor --help | --version
 
@@ -17,12 +21,43 @@ usage: agor mcp [--db PATH|URL] [--agent ID]                 (stdio: one agent)
   --http ADDR            serve streamable HTTP on ADDR (e.g. 127.0.0.1:8765) at /mcp; each
                          request needs `Authorization: Bearer SECRET` from
                          `btmsg token issue AGENT`
-  --max-request-bytes N  refuse HTTP request bodies over N bytes (default 2097152)
+  --allow-origin ORIGIN  also serve browser requests from ORIGIN (e.g. http://localhost:3000;
+                         repeatable); a request with any other Origin than the server's own
+                         gets 403, one without Origin (a CLI client) is served
+
+bounds (HTTP; over one: a JSON refusal, 429 or 503, never a stall):
+  --max-request-bytes N       refuse request bodies (and stdio lines) over N bytes
+                              (default 2097152)
+  --max-connections N         open connections; more get 503 (default 256)
+  --max-sessions N            MCP sessions of the whole server; more get 503 (default 1024)
+  --max-sessions-per-agent N  MCP sessions of one agent; more get 429 (default 16)
+  --header-timeout SECS       a connection that has not sent a whole request (head, then
+                              body) within SECS of opening or of its last answer is closed:
+                              idle and half-sent connections (default 10)
+  --session-timeout SECS      an MCP session without a request for SECS ends; its client
+                              starts a new one (default 1800)
 ";
 
-/// The default bound on an HTTP request body: a message at agor's content limit (256 KiB)
-/// fits even with every byte escaped in JSON.
+/// The default bound on a request body (HTTP) or line (stdio): a message at agor's content
+/// limit (256 KiB) fits even with every byte escaped in JSON.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+/// The default bound on open HTTP connections, well under the usual 1024 file descriptors of
+/// a process (the database, bells and waiters need some too).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// The default bound on the MCP sessions of the whole HTTP server (each holds a task and its
+/// buffers, about 50 kB).
+pub const DEFAULT_MAX_SESSIONS: usize = 1024;
+/// The default bound on the MCP sessions of one agent: a coding agent needs one per client
+/// it runs, a few at most.
+pub const DEFAULT_MAX_SESSIONS_PER_AGENT: usize = 16;
+/// The default time a connection has to send a whole request head (from opening, or from its
+/// previous answer), and then its body.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time an MCP session lives without a request. Longer than any `wait` a client
+/// should make in one call, since a session's call in progress does not count as activity.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(1800);
+/// The longest timeout the flags take (a day): larger values are surely a mistake.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
 
 /// How the server talks to its client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +77,41 @@ pub struct Options {
     pub agent: Option<String>,
     /// stdio or HTTP.
     pub transport: Transport,
-    /// The bound on an HTTP request body.
+    /// What one client may take of the server.
+    pub limits: Limits,
+}
+
+/// The bounds that keep one client from stopping, slowing or starving the others (SPEC §2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The bound on an HTTP request body or a stdio line.
     pub max_request_bytes: usize,
+    /// Open HTTP connections.
+    pub max_connections: usize,
+    /// MCP sessions of the whole server.
+    pub max_sessions: usize,
+    /// MCP sessions of one agent.
+    pub max_sessions_per_agent: usize,
+    /// How long a connection may take to send a request head, and then its body.
+    pub header_timeout: Duration,
+    /// How long an MCP session lives without a request.
+    pub session_timeout: Duration,
+    /// Browser origins served besides the server's own (`--allow-origin`).
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            max_sessions_per_agent: DEFAULT_MAX_SESSIONS_PER_AGENT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            allowed_origins: Vec::new(),
+        }
+    }
 }
 
 pub(crate) enum Parsed {
@@ -59,7 +127,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     let mut db = None;
     let mut agent = None;
     let mut http = None;
-    let mut max_request_bytes = DEFAULT_MAX_REQUEST_BYTES;
+    let mut limits = Limits::default();
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(Parsed::Help),
@@ -74,10 +142,28 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
                 http = Some(addr);
             }
             Long("max-request-bytes") => {
-                let v = text(p.value(), "--max-request-bytes")?;
-                max_request_bytes = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("--max-request-bytes takes a number of bytes above 0, not '{v}'")
-                })?;
+                limits.max_request_bytes = count(p.value(), "--max-request-bytes", "bytes")?
+            }
+            Long("max-connections") => {
+                limits.max_connections = count(p.value(), "--max-connections", "connections")?
+            }
+            Long("max-sessions") => {
+                limits.max_sessions = count(p.value(), "--max-sessions", "sessions")?
+            }
+            Long("max-sessions-per-agent") => {
+                limits.max_sessions_per_agent =
+                    count(p.value(), "--max-sessions-per-agent", "sessions")?
+            }
+            Long("header-timeout") => {
+                limits.header_timeout = seconds(p.value(), "--header-timeout")?
+            }
+            Long("session-timeout") => {
+                limits.session_timeout = seconds(p.value(), "--session-timeout")?
+            }
+            Long("allow-origin") => {
+                let v = text(p.value(), "--allow-origin")?;
+                origin::parse(&v).map_err(|e| format!("--allow-origin: {e}"))?;
+                limits.allowed_origins.push(v);
             }
             Value(v) if command.is_none() => {
                 command = Some(v.into_string().map_err(|_| "the command is not UTF-8")?)
@@ -112,8 +198,33 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
         db,
         agent,
         transport,
-        max_request_bytes,
+        limits,
     }))
+}
+
+/// A count above 0 (`what` names its unit in the error).
+fn count(value: Result<OsString, lexopt::Error>, flag: &str, what: &str) -> Result<usize, String> {
+    let v = text(value, flag)?;
+    v.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{flag} takes a number of {what} above 0, not '{v}'"))
+}
+
+/// Seconds, above 0 and at most [`MAX_TIMEOUT`], with a fraction if wanted (`0.5`).
+fn seconds(value: Result<OsString, lexopt::Error>, flag: &str) -> Result<Duration, String> {
+    let v = text(value, flag)?;
+    let secs: f64 = v
+        .parse()
+        .map_err(|_| format!("{flag} takes a number of seconds, not '{v}'"))?;
+    // A comparison that NaN fails too; the bound keeps Duration's conversion from panicking.
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT.as_secs_f64()) {
+        return Err(format!(
+            "{flag} takes seconds above 0 and at most {} (a day), not '{v}'",
+            MAX_TIMEOUT.as_secs()
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn text(value: Result<OsString, lexopt::Error>, flag: &str) -> Result<String, String> {
@@ -148,7 +259,44 @@ mod tests {
         assert_eq!(o.agent.as_deref(), Some("dev-1"));
         let o = run(&["mcp", "--http", "127.0.0.1:0", "--max-request-bytes", "10"]).unwrap();
         assert_eq!(o.transport, Transport::Http("127.0.0.1:0".parse().unwrap()));
-        assert_eq!((o.agent, o.max_request_bytes), (None, 10));
+        assert_eq!((o.agent, o.limits.max_request_bytes), (None, 10));
+    }
+
+    #[test]
+    fn bounds_and_origins() {
+        let o = run(&["mcp", "--http", "127.0.0.1:0"]).unwrap();
+        assert_eq!(o.limits, Limits::default());
+        let o = run(&[
+            "mcp",
+            "--http",
+            "127.0.0.1:0",
+            "--max-connections",
+            "3",
+            "--max-sessions",
+            "4",
+            "--max-sessions-per-agent",
+            "2",
+            "--header-timeout",
+            "0.5",
+            "--session-timeout",
+            "60",
+            "--allow-origin",
+            "http://localhost:3000",
+            "--allow-origin",
+            "https://app.example.com",
+        ])
+        .unwrap();
+        let l = o.limits;
+        assert_eq!(
+            (l.max_connections, l.max_sessions, l.max_sessions_per_agent),
+            (3, 4, 2)
+        );
+        assert_eq!(l.header_timeout, Duration::from_millis(500));
+        assert_eq!(l.session_timeout, Duration::from_secs(60));
+        assert_eq!(
+            l.allowed_origins,
+            ["http://localhost:3000", "https://app.example.com"]
+        );
     }
 
     #[test]
@@ -162,6 +310,26 @@ mod tests {
             (&["serve"][..], "unknown command 'serve'"),
             (&[][..], "missing command"),
             (&["mcp", "--max-request-bytes", "0"][..], "above 0"),
+            (
+                &["mcp", "--max-connections", "-1"][..],
+                "number of connections",
+            ),
+            (
+                &["mcp", "--max-sessions-per-agent", "x"][..],
+                "number of sessions",
+            ),
+            (&["mcp", "--header-timeout", "1e300"][..], "at most 86400"),
+            (&["mcp", "--header-timeout", "0"][..], "above 0"),
+            (&["mcp", "--session-timeout", "NaN"][..], "above 0"),
+            (
+                &["mcp", "--session-timeout", "soon"][..],
+                "number of seconds",
+            ),
+            (&["mcp", "--allow-origin", "localhost"][..], "scheme"),
+            (
+                &["mcp", "--allow-origin", "http://a.example/path"][..],
+                "path",
+            ),
             (&["mcp", "--db"][..], "--db"),
             (&["mcp", "--bogus"][..], "--bogus"),
         ] {

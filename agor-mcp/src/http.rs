@@ -3,8 +3,16 @@
 //! issued (`btmsg token issue AGENT`); the server looks up whose it is and marks the request
 //! with that agent, and each tool call acts as exactly that agent. A request without a valid
 //! secret gets 401 and never reaches the MCP session.
+//!
+//! In front of that, the rules of SPEC §2.2: a browser `Origin` other than the server's own
+//! (or `--allow-origin`) gets 403 ([`crate::origin`]); connections are bounded and time out
+//! ([`crate::connections`]); bodies are bounded in size and time and checked to be one
+//! JSON-RPC message ([`crate::jsonrpc`]); sessions belong to their agent and are bounded
+//! ([`crate::sessions`]).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use agor_core::Store;
 use axum::body::Body;
@@ -17,51 +25,74 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
 use rmcp::transport::StreamableHttpServerConfig;
 
-use crate::jsonrpc;
+use crate::args::Limits;
+use crate::origin::Origins;
 use crate::server::{AgorServer, Identity};
+use crate::sessions::Sessions;
+use crate::{connections, jsonrpc};
 
 /// The agent a request's secret belongs to, put in the request's extensions by [`authenticate`].
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticated(pub String);
 
 /// Serves until interrupted (Ctrl-C or SIGTERM).
-pub(crate) async fn serve(
-    store: Store,
-    addr: SocketAddr,
-    max_request_bytes: usize,
-) -> Result<(), String> {
+pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let server = AgorServer::new(store.clone(), Identity::PerRequest);
     let mut config = StreamableHttpServerConfig::default();
-    config.max_request_body_bytes = max_request_bytes;
+    config.max_request_body_bytes = limits.max_request_bytes;
     // JSON answers for plain calls (streams only when a call must send more than its answer).
     config.json_response = true;
     // The Host check guards a local server against DNS rebinding; also accept the address it
     // was asked to listen on.
     config.allowed_hosts.push(addr.ip().to_string());
-    let mcp = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
-        config,
+    // Cancelled on shutdown: ends every session and its streams.
+    let stopping = config.cancellation_token.clone();
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(limits.session_timeout);
+    let manager = Arc::new(manager);
+    let sessions = Sessions::new(
+        manager.clone(),
+        limits.max_sessions,
+        limits.max_sessions_per_agent,
     );
-    // Layers run outside in: the secret first (nothing is parsed for a stranger), then the
-    // size and shape of the body.
+    let mcp = StreamableHttpService::new(move || Ok(server.clone()), manager, config);
+    let body_limits = BodyLimits {
+        max_bytes: limits.max_request_bytes,
+        timeout: limits.header_timeout,
+    };
+    // Layers run outside in: the browser rule first, then the secret (nothing is parsed for
+    // a stranger), then the size, time and shape of the body, then the session's owner.
     let app = Router::new()
         .nest_service("/mcp", mcp)
         .layer(middleware::from_fn_with_state(
-            max_request_bytes,
-            check_body,
+            sessions,
+            crate::sessions::guard,
         ))
-        .layer(middleware::from_fn_with_state(store, authenticate));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        .layer(middleware::from_fn_with_state(body_limits, check_body))
+        .layer(middleware::from_fn_with_state(store, authenticate))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Origins::new(bound, &limits.allowed_origins)),
+            check_origin,
+        ));
     // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.
     eprintln!("agor mcp: serving http://{bound}/mcp");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(interrupted())
-        .await
-        .map_err(|e| format!("the HTTP server failed: {e}"))
+    let shutdown = async move {
+        interrupted().await;
+        stopping.cancel();
+    };
+    connections::serve(
+        listener,
+        app,
+        limits.max_connections,
+        limits.header_timeout,
+        shutdown,
+    )
+    .await;
+    Ok(())
 }
 
 async fn interrupted() {
@@ -82,14 +113,44 @@ async fn interrupted() {
     let _ = ctrl_c.await;
 }
 
+/// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
+async fn check_origin(
+    State(origins): State<Arc<Origins>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(origin) = request.headers().get(header::ORIGIN) else {
+        return next.run(request).await;
+    };
+    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+    if origins.admits(&origin) {
+        return next.run(request).await;
+    }
+    error_response(
+        StatusCode::FORBIDDEN,
+        "permission_denied",
+        &format!(
+            "requests from the browser origin '{origin}' are refused: this server serves its \
+             own origin only (its operator admits another with `agor mcp --allow-origin ORIGIN`)"
+        ),
+    )
+}
+
+/// The secret of an `Authorization` header: the scheme `Bearer` in any case (RFC 9110).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, secret) = value.trim().split_once(' ')?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
+}
+
 /// Checks the request's secret and marks the request with its agent; 401 otherwise.
 async fn authenticate(State(store): State<Store>, mut request: Request, next: Next) -> Response {
     let secret = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|s| s.trim().to_owned());
+        .and_then(bearer)
+        .map(str::to_owned);
     let Some(secret) = secret else {
         return refuse("send `Authorization: Bearer SECRET` (the operator issues one with `btmsg token issue AGENT`)");
     };
@@ -117,29 +178,60 @@ async fn authenticate(State(store): State<Store>, mut request: Request, next: Ne
     }
 }
 
-/// Bounds a POST body and makes sure it is one JSON-RPC message (or a batch of them) before
-/// the MCP layer sees it, so a client that sends too much or sends garbage gets a JSON-RPC
-/// error it can read: 413 over the bound, 400 with -32700 (parse error) for text that is not
-/// JSON, 400 with -32600 (invalid request) for JSON that is not a JSON-RPC 2.0 message.
-async fn check_body(State(max): State<usize>, request: Request, next: Next) -> Response {
+/// The bounds of a request body: its size, and the time it may take to arrive.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+/// Bounds a POST body and makes sure it is one JSON-RPC message before the MCP layer sees it,
+/// so a client that sends too much, too slowly or garbage gets a JSON-RPC error it can read:
+/// 413 over the bound, 408 when it does not arrive in time (the connection is closed), 400
+/// with -32700 (parse error) for text that is not UTF-8 JSON, 400 with -32600 (invalid
+/// request) for JSON that is not one JSON-RPC 2.0 message (a batch, an object id).
+async fn check_body(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
     if request.method() != axum::http::Method::POST {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        let rejected = jsonrpc::Rejected {
-            code: jsonrpc::INVALID_REQUEST,
-            message: format!(
-                "the request is over the server's limit of {max} bytes (--max-request-bytes)"
-            ),
-        };
-        return json_rpc_error(StatusCode::PAYLOAD_TOO_LARGE, &rejected);
+    let (mut parts, body) = request.into_parts();
+    let max = limits.max_bytes;
+    let read = tokio::time::timeout(limits.timeout, axum::body::to_bytes(body, max)).await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            let rejected = jsonrpc::Rejected {
+                code: jsonrpc::INVALID_REQUEST,
+                message: format!(
+                    "the request is over the server's limit of {max} bytes (--max-request-bytes)"
+                ),
+            };
+            return json_rpc_error(StatusCode::PAYLOAD_TOO_LARGE, &rejected);
+        }
+        Err(_) => {
+            let rejected = jsonrpc::Rejected {
+                code: jsonrpc::INVALID_REQUEST,
+                message: format!(
+                    "the request body did not arrive within {:?} (--header-timeout)",
+                    limits.timeout
+                ),
+            };
+            let mut response = json_rpc_error(StatusCode::REQUEST_TIMEOUT, &rejected);
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            return response;
+        }
     };
-    if let Err(rejected) = jsonrpc::check(&bytes) {
-        return json_rpc_error(StatusCode::BAD_REQUEST, &rejected);
+    match jsonrpc::check(&bytes) {
+        Ok(checked) => {
+            parts.extensions.insert(checked);
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(rejected) => json_rpc_error(StatusCode::BAD_REQUEST, &rejected),
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }
 
 fn json_rpc_error(status: StatusCode, rejected: &jsonrpc::Rejected) -> Response {
@@ -156,7 +248,7 @@ fn refuse(message: &str) -> Response {
 }
 
 /// agor's own refusals (before any JSON-RPC is read): `{"error": {"kind", "message"}}`.
-fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
+pub(crate) fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
     json_response(
         status,
         serde_json::json!({ "error": { "kind": kind, "message": message } }),
@@ -170,4 +262,19 @@ fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for ok in ["Bearer s", "bearer s", "BEARER  s ", " bEaReR s"] {
+            assert_eq!(bearer(ok), Some("s"), "{ok:?}");
+        }
+        for bad in ["Bearer", "Bearer ", "Basic s", "Bearers s", "s"] {
+            assert_eq!(bearer(bad), None, "{bad:?}");
+        }
+    }
 }

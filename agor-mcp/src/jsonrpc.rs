@@ -27,23 +27,47 @@ impl Rejected {
     }
 }
 
-/// Checks that `bytes` hold one JSON-RPC 2.0 message or a batch of them.
-pub(crate) fn check(bytes: &[u8]) -> Result<(), Rejected> {
-    let message: Value = serde_json::from_slice(bytes).map_err(|e| Rejected {
+/// What the MCP layer needs to know of a message that passed [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// The method of a request or notification (`None`: a response).
+    pub method: Option<String>,
+}
+
+impl Checked {
+    /// Whether the message asks for a new session (`initialize` over HTTP).
+    pub(crate) fn opens_session(&self) -> bool {
+        self.method.as_deref() == Some("initialize")
+    }
+}
+
+/// Checks that `bytes` hold one JSON-RPC 2.0 message, as UTF-8 JSON text. Batches (arrays)
+/// are refused: MCP removed them in its 2025-06-18 revision and the SDK cannot read them.
+pub(crate) fn check(bytes: &[u8]) -> Result<Checked, Rejected> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Rejected {
+        code: PARSE_ERROR,
+        message: format!(
+            "parse error: not UTF-8 text (invalid bytes after byte {})",
+            e.valid_up_to()
+        ),
+    })?;
+    let message: Value = serde_json::from_str(text).map_err(|e| Rejected {
         code: PARSE_ERROR,
         message: format!("parse error: not JSON ({e})"),
     })?;
-    let messages = match &message {
-        Value::Array(batch) => batch.iter().collect(),
-        one => vec![one],
+    let invalid = |p: &str| Rejected {
+        code: INVALID_REQUEST,
+        message: format!("invalid request: {p}"),
     };
-    match messages.iter().find_map(|m| problem(m)) {
-        None => Ok(()),
-        Some(p) => Err(Rejected {
-            code: INVALID_REQUEST,
-            message: format!("invalid request: {p}"),
-        }),
+    if message.is_array() {
+        return Err(invalid(
+            "batches (JSON arrays) are not supported: send one message per request",
+        ));
     }
+    problem(&message).map_or(Ok(()), |p| Err(invalid(p)))?;
+    Ok(Checked {
+        method: message["method"].as_str().map(str::to_owned),
+    })
 }
 
 /// What keeps `m` from being a JSON-RPC 2.0 request, notification or response.
@@ -56,9 +80,19 @@ fn problem(m: &Value) -> Option<&'static str> {
     }
     let request = m.get("method").is_some_and(|v| v.is_string());
     let response = m.contains_key("id") && (m.contains_key("result") || m.contains_key("error"));
-    (!request && !response).then_some(
-        "a message needs a string \"method\" (or is a response with \"result\" or \"error\")",
-    )
+    if !request && !response {
+        return Some(
+            "a message needs a string \"method\" (or is a response with \"result\" or \"error\")",
+        );
+    }
+    // An error response to a message the client could not read has a null id.
+    let null_allowed = response && m.contains_key("error");
+    match m.get("id") {
+        None => None,
+        Some(id) if id.is_string() || id.is_i64() || id.is_u64() => None,
+        Some(Value::Null) if null_allowed => None,
+        Some(_) => Some("\"id\" must be a string or an integer"),
+    }
 }
 
 #[cfg(test)]
@@ -69,11 +103,23 @@ mod tests {
     fn messages_batches_and_garbage() {
         assert!(check(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_ok());
         assert!(check(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#).is_ok());
-        assert!(check(br#"[{"jsonrpc":"2.0","method":"a"}]"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","id":"a","error":{}}"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","id":null,"error":{}}"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#)
+            .unwrap()
+            .opens_session());
         assert_eq!(check(b"{nope").unwrap_err().code, PARSE_ERROR);
+        let not_utf8 = check(b"{\"jsonrpc\":\"2.0\",\"method\":\"\xff\"}").unwrap_err();
+        assert_eq!(not_utf8.code, PARSE_ERROR);
+        assert!(not_utf8.message.contains("UTF-8"), "{}", not_utf8.message);
         for bad in [
             &br#"{"jsonrpc":"1.0","method":"a"}"#[..],
             br#"{"jsonrpc":"2.0","id":1}"#,
+            br#"[{"jsonrpc":"2.0","method":"a"}]"#,
+            br#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":[1],"result":{}}"#,
             b"[1]",
             b"\"x\"",
         ] {

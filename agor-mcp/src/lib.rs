@@ -7,23 +7,33 @@
 //! * **streamable HTTP** (`--http 127.0.0.1:PORT`): one server for several agents; every
 //!   request carries its agent's secret (`Authorization: Bearer …`, issued by the operator with
 //!   `btmsg token issue AGENT`), and each call acts as the agent that secret belongs to, never
-//!   as another. Request bodies are bounded.
+//!   as another. Connections, request bodies, sessions and the time a client may take are
+//!   bounded (SPEC §2.2); a browser origin other than the server's own is refused.
 //!
 //! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas;
 //! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
 //! `{"error": {"kind", "message"}}` with agor's stable error kinds.
 
+mod annotations;
 mod args;
+mod connections;
 mod http;
 mod jsonrpc;
+mod origin;
 mod server;
+mod sessions;
+mod stdio;
 mod tools;
 
 use std::ffi::OsString;
 
 use agor_core::Store;
 
-pub use args::{Options, Transport, USAGE};
+pub use args::{
+    Limits, Options, Transport, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_AGENT,
+    DEFAULT_SESSION_TIMEOUT, MAX_TIMEOUT, USAGE,
+};
 pub use server::{AgorServer, Identity};
 pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 
@@ -80,14 +90,10 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
                 None => Identity::Operator,
             };
-            runtime.block_on(server::serve_stdio(AgorServer::new(
-                store.clone(),
-                identity,
-            )))
+            let server = AgorServer::new(store.clone(), identity);
+            runtime.block_on(stdio::serve(server, options.limits.max_request_bytes))
         }
-        Transport::Http(addr) => {
-            runtime.block_on(http::serve(store.clone(), addr, options.max_request_bytes))
-        }
+        Transport::Http(addr) => runtime.block_on(http::serve(store.clone(), addr, options.limits)),
     };
     // A `wait` still blocked (no timeout) must not hold the exit up: its thread is left
     // behind, and the process ends.

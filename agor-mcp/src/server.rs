@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use agor_core::Store;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
+use crate::annotations;
 use crate::http::Authenticated;
 use crate::tools::{self, CallContext, Principal, WaitSlots};
 
@@ -41,7 +42,7 @@ impl AgorServer {
         AgorServer {
             store,
             identity,
-            tools: Arc::new(tools::all()),
+            tools: Arc::new(annotations::annotate(tools::all())),
             waits: Arc::default(),
         }
     }
@@ -72,15 +73,19 @@ impl AgorServer {
 
 impl ServerHandler for AgorServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("agor", env!("CARGO_PKG_VERSION")))
+        let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(annotations::server_info())
             .with_instructions(
                 "agor coordinates a team of agents: direct messages (send, inbox, read, reply), \
                  channels, and a task board (list_tasks, claim_task, complete_task). Call \
                  `wait` to block until something for you arrives instead of polling. Each \
                  result is {\"result\": …}; a failure is a tool error {\"error\": {\"kind\", \
                  \"message\"}}.",
-            )
+            );
+        // `initialize` answers carry the server's name and version in `_meta` too, like
+        // every other result (`server/discover` puts them there by itself).
+        config.meta = Some(annotations::meta());
+        config
     }
 
     async fn list_tools(
@@ -88,7 +93,9 @@ impl ServerHandler for AgorServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+        let mut list = ListToolsResult::with_all_items(self.tools.as_ref().clone());
+        list.meta = Some(annotations::meta());
+        Ok(list)
     }
 
     async fn call_tool(
@@ -125,7 +132,7 @@ impl ServerHandler for AgorServer {
         // threads, so one agent's wait never holds up another's call.
         tokio::task::spawn_blocking(move || tools::call(&store, &who, &name, arguments, &cx))
             .await
-            .map(CallToolResponse::from)
+            .map(|result| CallToolResponse::from(with_meta(result)))
             .map_err(|e| McpError::internal_error(format!("the call failed: {e}"), None))
     }
 }
@@ -146,79 +153,8 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Serves one agent (or the operator) on stdin/stdout until the client closes stdin. Each line
-/// is checked first (see [`crate::jsonrpc`]): a bad one is answered with a JSON-RPC error on
-/// stdout and the session goes on; good ones reach the MCP session through a pipe.
-pub(crate) async fn serve_stdio(server: AgorServer) -> Result<(), String> {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    let (ours, sdk) = tokio::io::duplex(1 << 16);
-    let (sdk_in, sdk_out) = tokio::io::split(sdk);
-    let (from_sdk, mut to_sdk) = tokio::io::split(ours);
-    // The session starts by waiting for the client's `initialize`, which comes through the
-    // loop below: so it runs on a task of its own.
-    let session = tokio::spawn(async move {
-        let running = server
-            .serve((sdk_in, sdk_out))
-            .await
-            .map_err(|e| format!("the MCP session did not start: {e}"))?;
-        running
-            .waiting()
-            .await
-            .map(drop)
-            .map_err(|e| format!("the MCP session ended abnormally: {e}"))
-    });
-    // One writer owns stdout: the session's answers and our rejections, whole lines each.
-    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let rejections = lines_tx.clone();
-    let answers = tokio::spawn(async move {
-        let mut from_sdk = BufReader::new(from_sdk).lines();
-        while let Ok(Some(line)) = from_sdk.next_line().await {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let writer = tokio::spawn(async move {
-        let mut stdout = tokio::io::stdout();
-        while let Some(line) = lines_rx.recv().await {
-            let written = async {
-                stdout.write_all(line.as_bytes()).await?;
-                stdout.write_all(b"\n").await?;
-                stdout.flush().await
-            };
-            if written.await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
-    while let Ok(Some(line)) = stdin.next_line().await {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match crate::jsonrpc::check(line.as_bytes()) {
-            Ok(()) => {
-                let forwarded = async {
-                    to_sdk.write_all(line.as_bytes()).await?;
-                    to_sdk.write_all(b"\n").await
-                };
-                if forwarded.await.is_err() {
-                    break;
-                }
-            }
-            Err(rejected) => {
-                let _ = rejections.send(rejected.response().to_string());
-            }
-        }
-    }
-    // End of input: the session sees its input close and ends; then the writer drains.
-    let _ = to_sdk.shutdown().await;
-    drop(rejections);
-    let ended = session
-        .await
-        .map_err(|e| format!("the MCP session failed: {e}"))?;
-    let _ = answers.await;
-    let _ = writer.await;
-    ended
+/// A tool's result with the server's name and version in its `_meta`.
+fn with_meta(mut result: CallToolResult) -> CallToolResult {
+    result.meta = Some(annotations::meta());
+    result
 }

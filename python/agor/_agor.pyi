@@ -49,7 +49,8 @@ def open(
 
 def operations() -> List[Dict[str, Any]]:
     """The catalogue of operations: ``name``, ``doc``, ``caller`` (``agent``, ``operator`` or
-    ``either``), the permission ``action`` and the ``request``/``response`` JSON Schemas.
+    ``either``), ``effect`` (``reads``, ``adds``, ``sets`` or ``removes``: what it does to the
+    data), the permission ``action`` and the ``request``/``response`` JSON Schemas.
     Every operation runs through ``Store.call`` (operator) or ``Actor.call`` (agent)."""
 
 def btmsg_main(argv: List[str]) -> int:

@@ -2,11 +2,15 @@
 //! into a request struct (with its JSON Schema), a variant of [`Request`], a line of the
 //! catalogue and an arm of dispatch, so an operation cannot exist in one of those and not the
 //! others.
+//!
+//! An entry reads `name: Variant, Caller effect, Action { arguments } -> Response => body`:
+//! who calls it (`Agent`, `Operator`, `Either`), what it does to the data (`reads`, `adds`,
+//! `sets`, `removes`: see [`Effect`]) and the permission action the rules judge, if any.
 
 use schemars::{schema_for, JsonSchema};
 use serde::{Deserialize, Serialize};
 
-use super::{action_name, respond, Caller, CallerKind, Operation};
+use super::{action_name, respond, Caller, CallerKind, Effect, Operation};
 use crate::error::Result;
 use crate::rules::Action;
 use crate::{
@@ -33,7 +37,7 @@ fn count(kind: Count, value: Option<i64>, default: u32) -> Result<u32> {
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])+
-        $name:ident : $Variant:ident, $caller:ident $(, $action:ident)? {
+        $name:ident : $Variant:ident, $caller:ident $effect:ident $(, $action:ident)? {
             $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* $(,)?
         } -> $resp:ty => |$c:ident, $r:ident| $body:expr;
     )*) => {
@@ -90,6 +94,7 @@ macro_rules! operations {
                     name: stringify!($name),
                     doc: concat!($($doc, "\n"),+).trim(),
                     caller: CallerKind::$caller,
+                    effect: operations!(@effect $effect),
                     action: action_name(operations!(@action $($action)?)),
                     request: schema_for!(args::$Variant),
                     response: schema_for!($resp),
@@ -97,6 +102,10 @@ macro_rules! operations {
             )*]
         }
     };
+    (@effect reads) => { Effect::Reads };
+    (@effect adds) => { Effect::Adds };
+    (@effect sets) => { Effect::Sets };
+    (@effect removes) => { Effect::Removes };
     (@action) => { None };
     (@action $action:ident) => { Some(Action::$action) };
 }
@@ -105,7 +114,7 @@ operations! {
     // --- the team ---------------------------------------------------------------------------
     /// Register an agent, or update it if the id exists: the operator registers anyone; an
     /// agent only within its rights (no rank at or above its own, inside its group).
-    register_agent: RegisterAgent, Either, RegisterAgent {
+    register_agent: RegisterAgent, Either sets, RegisterAgent {
         id: String,
         name: String,
         role: String,
@@ -123,14 +132,14 @@ operations! {
     };
     /// Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
     /// its history kept, its id reserved (the operator; managers below them in their group).
-    remove_agent: RemoveAgent, Either, DeleteAgent {
+    remove_agent: RemoveAgent, Either removes, DeleteAgent {
         agent_id: String,
     } -> () => |c, r| match c {
         Caller::Operator(s) => s.remove_agent(&r.agent_id),
         Caller::Agent(a) => a.remove_agent(&r.agent_id),
     };
     /// Bring a soft-deleted agent back (its exact id).
-    restore_agent: RestoreAgent, Either, DeleteAgent {
+    restore_agent: RestoreAgent, Either sets, DeleteAgent {
         agent_id: String,
     } -> crate::Agent => |c, r| match c {
         Caller::Operator(s) => s.restore_agent(&r.agent_id),
@@ -138,7 +147,7 @@ operations! {
     };
     /// Delete an agent for good (its messages stay as history): only a stopped one (status or
     /// work state) unless `force`.
-    purge_agent: PurgeAgent, Either, DeleteAgent {
+    purge_agent: PurgeAgent, Either removes, DeleteAgent {
         agent_id: String,
         #[serde(default)] force: bool,
     } -> () => |c, r| match c {
@@ -146,7 +155,7 @@ operations! {
         Caller::Agent(a) => a.purge_agent(&r.agent_id, r.force),
     };
     /// Change an agent's display name (yourself; managers: agents below them in the group).
-    rename_agent: RenameAgent, Either, RegisterAgent {
+    rename_agent: RenameAgent, Either sets, RegisterAgent {
         agent_id: String,
         name: String,
     } -> crate::Agent => |c, r| match c {
@@ -154,12 +163,12 @@ operations! {
         Caller::Agent(a) => a.rename_agent(&r.agent_id, &r.name),
     };
     /// Every role: the built-in rows (fixed), then custom roles by name.
-    roles: Roles, Either, ListAgents {} -> Vec<crate::RoleDef> => |c, _r| match c {
+    roles: Roles, Either reads, ListAgents {} -> Vec<crate::RoleDef> => |c, _r| match c {
         Caller::Operator(s) => s.roles(),
         Caller::Agent(a) => a.roles(),
     };
     /// One role (built in or defined); an undefined name is not found.
-    role: Role, Either, ListAgents {
+    role: Role, Either reads, ListAgents {
         name: String,
     } -> crate::RoleDef => |c, r| match c {
         Caller::Operator(s) => s.role(&r.name),
@@ -167,7 +176,7 @@ operations! {
     };
     /// Define or redefine a custom role (the operator; holders of can_modify_roles below their
     /// tier, with no right they lack). `creates`: roles its holders may create, `*` any lower.
-    define_role: DefineRole, Either, DefineRole {
+    define_role: DefineRole, Either sets, DefineRole {
         name: String,
         /// 0, 1 or 2; absent: 2.
         #[serde(default)] tier: Option<i64>,
@@ -189,7 +198,7 @@ operations! {
         }
     };
     /// Whether an agent's role has a capability.
-    has_capability: HasCapability, Either, ListAgents {
+    has_capability: HasCapability, Either reads, ListAgents {
         agent_id: String,
         capability: crate::Capability,
     } -> bool => |c, r| match c {
@@ -197,7 +206,7 @@ operations! {
         Caller::Agent(a) => a.has_capability(&r.agent_id, r.capability),
     };
     /// Whether an agent's role holds a permission.
-    check_permission: CheckPermission, Either, ListAgents {
+    check_permission: CheckPermission, Either reads, ListAgents {
         agent_id: String,
         permission: crate::Permission,
     } -> bool => |c, r| match c {
@@ -205,7 +214,7 @@ operations! {
         Caller::Agent(a) => a.check_permission(&r.agent_id, r.permission),
     };
     /// Whether agents of role `creator` may create agents of role `role`.
-    can_create_role: CanCreateRole, Either, ListAgents {
+    can_create_role: CanCreateRole, Either reads, ListAgents {
         creator: String,
         role: String,
     } -> bool => |c, r| match c {
@@ -213,7 +222,7 @@ operations! {
         Caller::Agent(a) => a.can_create_role(&r.creator, &r.role),
     };
     /// Let agent `from` message agent `to` (and back when `bidirectional`).
-    allow: Allow, Either, GrantContacts {
+    allow: Allow, Either sets, GrantContacts {
         from: String,
         to: String,
         #[serde(default)] bidirectional: bool,
@@ -222,12 +231,12 @@ operations! {
         Caller::Agent(a) => a.allow(&r.from, &r.to, r.bidirectional),
     };
     /// One agent by id or unique prefix (operator view, any group).
-    get_agent: GetAgent, Operator {
+    get_agent: GetAgent, Operator reads {
         id: String,
     } -> crate::Agent => |c, r| c.operator()?.get_agent(&r.id);
     /// Agents with their unread counts: the operator sees every group (or `group`), an agent
     /// its own group (tier 0: all).
-    list_agents: ListAgents, Either, ListAgents {
+    list_agents: ListAgents, Either reads, ListAgents {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Agent> => |c, r| match c {
         Caller::Operator(s) => s.list_agents(r.group.as_deref()),
@@ -239,16 +248,16 @@ operations! {
         }),
     };
     /// Edges of the contacts ACL (an agent: those touching its group).
-    contact_graph: ContactGraph, Either, ListAgents {} -> Vec<crate::Contact> => |c, _r| match c {
+    contact_graph: ContactGraph, Either reads, ListAgents {} -> Vec<crate::Contact> => |c, _r| match c {
         Caller::Operator(s) => s.contact_graph(),
         Caller::Agent(a) => a.contact_graph(),
     };
     /// The acting agent's own record.
-    whoami: Whoami, Agent {} -> crate::Agent => |c, _r| c.agent()?.whoami();
+    whoami: Whoami, Agent reads {} -> crate::Agent => |c, _r| c.agent()?.whoami();
     /// Agents the acting agent may message.
-    contacts: Contacts, Agent, SendMessage {} -> Vec<crate::Agent> => |c, _r| c.agent()?.contacts();
+    contacts: Contacts, Agent reads, SendMessage {} -> Vec<crate::Agent> => |c, _r| c.agent()?.contacts();
     /// Set an agent's presence status (its own always; others': managers of its group).
-    set_status: SetStatus, Agent, SetAgentStatus {
+    set_status: SetStatus, Agent sets, SetAgentStatus {
         /// Absent: the acting agent.
         #[serde(default)] agent_id: Option<String>,
         status: AgentStatus,
@@ -257,131 +266,131 @@ operations! {
         a.set_status(r.agent_id.as_deref().unwrap_or(a.id()), r.status)
     };
     /// Record that the acting agent is alive; redelivers its dead letters.
-    heartbeat: Heartbeat, Agent {} -> crate::Heartbeat => |c, _r| c.agent()?.heartbeat();
+    heartbeat: Heartbeat, Agent sets {} -> crate::Heartbeat => |c, _r| c.agent()?.heartbeat();
     /// Agents that heartbeated before but not within the threshold (default: the store's).
-    stale_agents: StaleAgents, Operator {
+    stale_agents: StaleAgents, Operator reads {
         #[serde(default)] threshold_secs: Option<i64>,
     } -> Vec<crate::StaleAgent> => |c, r| c.operator()?.stale_agents(r.threshold_secs);
     /// The newest audit rows, optionally of one principal.
-    audit_log: AuditLog, Operator {
+    audit_log: AuditLog, Operator reads {
         #[serde(default)] agent_id: Option<String>,
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), count(Count::Limit, r.limit, DEFAULT_AUDIT_LIMIT)?);
 
     /// Write a consistent single-file copy of the database to `path` (never overwriting a
     /// file); returns the path written.
-    backup: Backup, Operator {
+    backup: Backup, Operator adds {
         path: String,
     } -> String => |c, r| c.operator()?.backup(&r.path).map(|p| p.to_string_lossy().into_owned());
 
     // --- direct messages --------------------------------------------------------------------
     /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
-    send: Send, Agent, SendMessage {
+    send: Send, Agent adds, SendMessage {
         to: String,
         content: String,
     } -> crate::Message => |c, r| c.agent()?.send(&r.to, &r.content);
     /// Reply to a message the actor sent or received, threading it.
-    reply: Reply, Agent, SendMessage {
+    reply: Reply, Agent adds, SendMessage {
         message_id: String,
         content: String,
     } -> crate::Message => |c, r| c.agent()?.reply(&r.message_id, &r.content);
     /// Unread messages oldest first, or with `all` every message newest first; marks nothing.
-    inbox: Inbox, Agent {
+    inbox: Inbox, Agent reads {
         #[serde(default)] all: bool,
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.inbox(r.all, r.limit.map(|l| Count::Limit.check(l)).transpose()?);
     /// Unread messages, oldest first, without marking them read.
-    peek: Peek, Agent {} -> Vec<crate::Message> => |c, _r| c.agent()?.peek();
+    peek: Peek, Agent reads {} -> Vec<crate::Message> => |c, _r| c.agent()?.peek();
     /// One message by id or prefix; marks it read when the actor is its recipient.
-    read: Read, Agent {
+    read: Read, Agent sets {
         message_id: String,
     } -> crate::Message => |c, r| c.agent()?.read(&r.message_id);
     /// Every unread message, oldest first, marked read in the same transaction.
-    read_unread: ReadUnread, Agent {} -> Vec<crate::Message> => |c, _r| c.agent()?.read_unread();
+    read_unread: ReadUnread, Agent sets {} -> Vec<crate::Message> => |c, _r| c.agent()?.read_unread();
     /// Mark every message from `other` to the actor read; returns how many changed.
-    mark_conversation_read: MarkConversationRead, Agent {
+    mark_conversation_read: MarkConversationRead, Agent sets {
         other: String,
     } -> usize => |c, r| c.agent()?.mark_conversation_read(&r.other);
     /// Record that a session has seen a message; false when it had already.
-    ack: Ack, Agent {
+    ack: Ack, Agent sets {
         message_id: String,
         session_id: String,
     } -> bool => |c, r| c.agent()?.ack(&r.message_id, &r.session_id);
     /// Number of unread messages addressed to the actor.
-    unread_count: UnreadCount, Agent {} -> i64 => |c, _r| c.agent()?.unread_count();
+    unread_count: UnreadCount, Agent reads {} -> i64 => |c, _r| c.agent()?.unread_count();
     /// The last messages between the actor and `other`, oldest first.
-    history: History, Agent {
+    history: History, Agent reads {
         other: String,
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.history(&r.other, count(Count::Limit, r.limit, DEFAULT_HISTORY_LIMIT)?);
     /// The newest messages of a group, newest first (tier 0).
-    feed: Feed, Agent, ReadGroupFeed {
+    feed: Feed, Agent reads, ReadGroupFeed {
         #[serde(default)] group: Option<String>,
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.feed(r.group.as_deref(), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// A one-line summary of unread mail, or null when there is none.
-    notify: Notify, Agent {} -> Option<String> => |c, _r| c.agent()?.notify();
+    notify: Notify, Agent reads {} -> Option<String> => |c, _r| c.agent()?.notify();
     /// Delete a direct message of the actor's group (managers).
-    delete_message: DeleteMessage, Agent, DeleteMessage {
+    delete_message: DeleteMessage, Agent removes, DeleteMessage {
         message_id: String,
     } -> () => |c, r| c.agent()?.delete_message(&r.message_id);
     /// Send to every agent of a role in the actor's group.
-    send_to_role: SendToRole, Agent, SendMessage {
+    send_to_role: SendToRole, Agent adds, SendMessage {
         role: String,
         content: String,
     } -> crate::Delivery => |c, r| c.agent()?.send_to_role(&r.role, &r.content);
     /// Send to every agent whose id matches a glob, in the actor's group.
-    send_to_pattern: SendToPattern, Agent, SendMessage {
+    send_to_pattern: SendToPattern, Agent adds, SendMessage {
         pattern: String,
         content: String,
     } -> crate::Delivery => |c, r| c.agent()?.send_to_pattern(&r.pattern, &r.content);
     /// Send to every other agent of the actor's group.
-    broadcast: Broadcast, Agent, SendMessage {
+    broadcast: Broadcast, Agent adds, SendMessage {
         content: String,
     } -> crate::Delivery => |c, r| c.agent()?.broadcast(&r.content);
 
     // --- channels ---------------------------------------------------------------------------
     /// Create a channel in the actor's group and join it (managers).
-    create_channel: CreateChannel, Agent, CreateChannel {
+    create_channel: CreateChannel, Agent adds, CreateChannel {
         name: String,
     } -> crate::Channel => |c, r| c.agent()?.create_channel(&r.name);
     /// Channels of the actor's group with member counts and last message.
-    list_channels: ListChannels, Agent {} -> Vec<crate::Channel> => |c, _r| c.agent()?.list_channels();
+    list_channels: ListChannels, Agent reads {} -> Vec<crate::Channel> => |c, _r| c.agent()?.list_channels();
     /// Post to a channel (by name or id) the actor belongs to.
-    post: Post, Agent, PostToChannel {
+    post: Post, Agent adds, PostToChannel {
         channel: String,
         content: String,
     } -> crate::ChannelMessage => |c, r| c.agent()?.post(&r.channel, &r.content);
     /// The last posts of a channel, oldest first (members and managers).
-    channel_history: ChannelHistory, Agent, ReadChannel {
+    channel_history: ChannelHistory, Agent reads, ReadChannel {
         channel: String,
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::ChannelMessage> => |c, r| c.agent()?.channel_history(&r.channel, count(Count::Limit, r.limit, DEFAULT_CHANNEL_HISTORY_LIMIT)?);
     /// Add an agent of the group to a channel (managers).
-    add_member: AddMember, Agent, AddChannelMember {
+    add_member: AddMember, Agent sets, AddChannelMember {
         channel: String,
         agent_id: String,
     } -> crate::Channel => |c, r| c.agent()?.add_member(&r.channel, &r.agent_id);
     /// Create a group's review-queue and review-log channels if missing.
-    ensure_review_channels: EnsureReviewChannels, Operator {
+    ensure_review_channels: EnsureReviewChannels, Operator sets {
         group: String,
     } -> (crate::Channel, crate::Channel) => |c, r| c.operator()?.ensure_review_channels(&r.group);
 
     // --- dead letters -----------------------------------------------------------------------
     /// Dead letters the actor may see, oldest first.
-    dead_letters: DeadLetters, Agent {} -> Vec<crate::DeadLetter> => |c, _r| c.agent()?.dead_letters();
+    dead_letters: DeadLetters, Agent reads {} -> Vec<crate::DeadLetter> => |c, _r| c.agent()?.dead_letters();
     /// Move dead letters into the inbox now: one by id, or all the actor may act on.
-    redeliver_dead_letters: RedeliverDeadLetters, Agent {
+    redeliver_dead_letters: RedeliverDeadLetters, Agent sets {
         #[serde(default)] id: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.redeliver_dead_letters(r.id);
     /// Delete dead letters: one by id, or all the actor may act on; returns how many.
-    clear_dead_letters: ClearDeadLetters, Agent {
+    clear_dead_letters: ClearDeadLetters, Agent removes {
         #[serde(default)] id: Option<i64>,
     } -> usize => |c, r| c.agent()?.clear_dead_letters(r.id);
 
     // --- the task board ---------------------------------------------------------------------
     /// Create a task in the actor's group (managers).
-    create_task: CreateTask, Agent, CreateTask {
+    create_task: CreateTask, Agent adds, CreateTask {
         title: String,
         #[serde(default)] description: String,
         #[serde(default)] priority: Option<Priority>,
@@ -405,23 +414,23 @@ operations! {
         c.agent()?.create_task(&new)
     };
     /// Tasks of the actor's group, open ones unless `all`, by priority then sort order.
-    list_tasks: ListTasks, Agent, ListTasks {
+    list_tasks: ListTasks, Agent reads, ListTasks {
         #[serde(default)] all: bool,
         #[serde(default)] status: Option<TaskStatus>,
         #[serde(default)] tag: Option<String>,
     } -> Vec<crate::Task> => |c, r| c.agent()?.list_tasks(&TaskFilter { all: r.all, status: r.status, tag: r.tag });
     /// One task (id or prefix) with its comments and subtasks.
-    get_task: GetTask, Agent, ListTasks {
+    get_task: GetTask, Agent reads, ListTasks {
         task_id: String,
     } -> crate::TaskDetail => |c, r| c.agent()?.get_task(&r.task_id);
     /// Assign a task to an agent of the group (managers).
-    assign_task: AssignTask, Agent, AssignTask {
+    assign_task: AssignTask, Agent sets, AssignTask {
         task_id: String,
         agent_id: String,
     } -> crate::Task => |c, r| c.agent()?.assign_task(&r.task_id, &r.agent_id);
     /// Edit a task's title, description, priority, definition of done or tags (each only when
     /// given; tags replace the set) if still at `expected_version` (optimistic locking).
-    update_task: UpdateTask, Agent, CreateTask {
+    update_task: UpdateTask, Agent sets, CreateTask {
         task_id: String,
         expected_version: i64,
         #[serde(default)] title: Option<String>,
@@ -434,7 +443,7 @@ operations! {
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
-    set_task_status: SetTaskStatus, Agent, ChangeTaskStatus {
+    set_task_status: SetTaskStatus, Agent sets, ChangeTaskStatus {
         task_id: String,
         status: TaskStatus,
         #[serde(default)] expected_version: Option<i64>,
@@ -446,99 +455,99 @@ operations! {
         }
     };
     /// Comment on a task of the group.
-    comment: Comment, Agent, CommentOnTask {
+    comment: Comment, Agent adds, CommentOnTask {
         task_id: String,
         content: String,
     } -> crate::Comment => |c, r| c.agent()?.comment(&r.task_id, &r.content);
     /// Delete a task with its comments and tags (managers).
-    delete_task: DeleteTask, Agent, DeleteTask {
+    delete_task: DeleteTask, Agent removes, DeleteTask {
         task_id: String,
     } -> () => |c, r| c.agent()?.delete_task(&r.task_id);
     /// Make `task_id` wait for `depends_on` (cycles refused; managers).
-    add_dependency: AddDependency, Agent, ManageDependencies {
+    add_dependency: AddDependency, Agent sets, ManageDependencies {
         task_id: String,
         depends_on: String,
     } -> () => |c, r| c.agent()?.add_dependency(&r.task_id, &r.depends_on);
     /// Remove a dependency (managers).
-    remove_dependency: RemoveDependency, Agent, ManageDependencies {
+    remove_dependency: RemoveDependency, Agent removes, ManageDependencies {
         task_id: String,
         depends_on: String,
     } -> () => |c, r| c.agent()?.remove_dependency(&r.task_id, &r.depends_on);
     /// Ids of the tasks `task_id` waits for.
-    dependencies: Dependencies, Agent, ListTasks {
+    dependencies: Dependencies, Agent reads, ListTasks {
         task_id: String,
     } -> Vec<String> => |c, r| c.agent()?.dependencies(&r.task_id);
     /// Todo tasks the actor could claim now, in claim order.
-    ready_tasks: ReadyTasks, Agent, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.ready_tasks();
+    ready_tasks: ReadyTasks, Agent reads, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.ready_tasks();
     /// The board of the actor's group: every status column with its tasks.
-    board: Board, Agent, ListTasks {} -> Vec<BoardColumn> => |c, _r| c.agent()?.board().map(|cols| {
+    board: Board, Agent reads, ListTasks {} -> Vec<BoardColumn> => |c, _r| c.agent()?.board().map(|cols| {
         cols.into_iter().map(|(status, tasks)| BoardColumn { status, tasks }).collect::<Vec<_>>()
     });
     /// Hide a done or cancelled task from the board, keeping it (managers).
-    archive_task: ArchiveTask, Agent, DeleteTask {
+    archive_task: ArchiveTask, Agent sets, DeleteTask {
         task_id: String,
     } -> crate::Task => |c, r| c.agent()?.archive_task(&r.task_id);
     /// Put an archived task back on the board (managers).
-    unarchive_task: UnarchiveTask, Agent, DeleteTask {
+    unarchive_task: UnarchiveTask, Agent sets, DeleteTask {
         task_id: String,
     } -> crate::Task => |c, r| c.agent()?.unarchive_task(&r.task_id);
     /// The archived tasks of your group, most recently archived first.
-    archived_tasks: ArchivedTasks, Agent, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.archived_tasks();
+    archived_tasks: ArchivedTasks, Agent reads, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.archived_tasks();
     /// One agent's lane (default: yours): its open tasks in its own order.
-    lane: Lane, Agent, ListTasks {
+    lane: Lane, Agent reads, ListTasks {
         #[serde(default)] agent_id: Option<String>,
     } -> Vec<crate::Task> => |c, r| c.agent()?.lane(r.agent_id.as_deref());
     /// Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
     /// the order given, the rest after them in their order. Returns the lane.
-    reorder_lane: ReorderLane, Agent, ReorderLane {
+    reorder_lane: ReorderLane, Agent sets, ReorderLane {
         #[serde(default)] agent_id: Option<String>,
         task_ids: Vec<String>,
     } -> Vec<crate::Task> => |c, r| c.agent()?.reorder_lane(r.agent_id.as_deref(), &r.task_ids);
     /// Offer a task of your group to an agent you may reach (your group or a contact in
     /// another group): pending until that agent accepts or declines (managers).
-    propose_task: ProposeTask, Agent, AssignTask {
+    propose_task: ProposeTask, Agent adds, AssignTask {
         task_id: String,
         agent_id: String,
     } -> crate::Proposal => |c, r| c.agent()?.propose_task(&r.task_id, &r.agent_id);
     /// Proposals offered to you or made from your group, pending ones unless `all`.
-    proposals: Proposals, Agent {
+    proposals: Proposals, Agent reads {
         #[serde(default)] all: bool,
     } -> Vec<crate::Proposal> => |c, r| c.agent()?.proposals(r.all);
     /// Accept a task proposed to you: it moves to your group, assigned to you.
-    accept_proposal: AcceptProposal, Agent, AnswerProposal {
+    accept_proposal: AcceptProposal, Agent sets, AnswerProposal {
         proposal_id: String,
     } -> crate::Task => |c, r| c.agent()?.accept_proposal(&r.proposal_id);
     /// Decline a task proposed to you, with an optional reason.
-    decline_proposal: DeclineProposal, Agent, AnswerProposal {
+    decline_proposal: DeclineProposal, Agent sets, AnswerProposal {
         proposal_id: String,
         #[serde(default)] reason: Option<String>,
     } -> crate::Proposal => |c, r| c.agent()?.decline_proposal(&r.proposal_id, r.reason.as_deref());
     /// Import a `tasks.toml` (its text) into your group: unknown ids created, known ones
     /// updated where they differ; all or nothing, errors name the line (managers).
-    import_tasks: ImportTasks, Agent, CreateTask {
+    import_tasks: ImportTasks, Agent sets, CreateTask {
         toml: String,
     } -> crate::ImportReport => |c, r| c.agent()?.import_tasks(&r.toml);
     /// Your group's board (archived tasks left out) as `tasks.toml` text.
-    export_tasks: ExportTasks, Agent, ListTasks {} -> String => |c, _r| c.agent()?.export_tasks();
+    export_tasks: ExportTasks, Agent reads, ListTasks {} -> String => |c, _r| c.agent()?.export_tasks();
     /// Claim a todo task (the given one or the best next) under a lease; null if none.
-    claim_task: ClaimTask, Agent, ClaimTask {
+    claim_task: ClaimTask, Agent adds, ClaimTask {
         #[serde(default)] task_id: Option<String>,
         /// Seconds; absent: 900.
         #[serde(default)] lease_secs: Option<i64>,
     } -> Option<crate::Claim> => |c, r| c.agent()?.claim_task(r.task_id.as_deref(), count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
     /// Extend a live lease to `lease_secs` from now.
-    renew_lease: RenewLease, Agent, ClaimTask {
+    renew_lease: RenewLease, Agent sets, ClaimTask {
         task_id: String,
         token: String,
         #[serde(default)] lease_secs: Option<i64>,
     } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
     /// Give a claimed task back to `todo`.
-    release_task: ReleaseTask, Agent, ClaimTask {
+    release_task: ReleaseTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
     } -> crate::Task => |c, r| c.agent()?.release_task(&r.task_id, &r.token);
     /// Complete a claimed task with its completion record: to `done`, or `review`.
-    complete_task: CompleteTask, Agent, ClaimTask {
+    complete_task: CompleteTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
         summary: String,
@@ -551,27 +560,27 @@ operations! {
         c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
     };
     /// Tasks of a group waiting in review.
-    review_queue_count: ReviewQueueCount, Operator {
+    review_queue_count: ReviewQueueCount, Operator reads {
         group: String,
     } -> i64 => |c, r| c.operator()?.review_queue_count(&r.group);
     /// Reviewer attention score of a group: 10 per task in review, capped at 50.
-    reviewer_attention: ReviewerAttention, Operator {
+    reviewer_attention: ReviewerAttention, Operator reads {
         group: String,
     } -> i64 => |c, r| c.operator()?.reviewer_attention(&r.group);
 
     // --- the change feed and wake-ups -------------------------------------------------------
     /// The change feed after a cursor, oldest first, as far as the actor may see it.
-    changes: Changes, Agent {
+    changes: Changes, Agent reads {
         /// A cursor from an earlier change; absent: from the start.
         #[serde(default)] since: Option<i64>,
         /// 1..=10000; absent: 50.
         #[serde(default)] limit: Option<i64>,
     } -> Vec<crate::Change> => |c, r| c.agent()?.changes(r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// The newest cursor of the change feed: where a wait that must miss nothing starts.
-    latest_change: LatestChange, Agent {} -> i64 => |c, _r| c.agent()?.latest_change();
+    latest_change: LatestChange, Agent reads {} -> i64 => |c, _r| c.agent()?.latest_change();
     /// Block until changes made by others arrive for the actor (of `kinds`, all when absent,
     /// after `since`, default now); returns them, or an empty list when `timeout_secs` passes.
-    wait: Wait, Agent {
+    wait: Wait, Agent reads {
         #[serde(default)] kinds: Vec<crate::ChangeKind>,
         #[serde(default)] since: Option<i64>,
         /// Seconds, >= 0; absent: wait until something arrives.
@@ -582,7 +591,7 @@ operations! {
     /// Reserve path globs before editing them, exclusive (default) or shared, for `ttl_secs`
     /// (default 3600), all or none: a conflicting reservation of another agent of the group
     /// is refused (already_claimed) naming the holder and the paths.
-    reserve: Reserve, Agent {
+    reserve: Reserve, Agent adds {
         paths: Vec<String>,
         #[serde(default)] shared: bool,
         /// 1..=86400; absent: 3600.
@@ -590,17 +599,17 @@ operations! {
         #[serde(default)] reason: Option<String>,
     } -> Vec<crate::Reservation> => |c, r| c.agent()?.reserve(&r.paths, !r.shared, count(Count::LeaseSecs, r.ttl_secs, crate::DEFAULT_RESERVATION_SECS)?, r.reason.as_deref());
     /// Extend your reservations (the given ids, or all) to `ttl_secs` from now.
-    renew_reservations: RenewReservations, Agent {
+    renew_reservations: RenewReservations, Agent sets {
         #[serde(default)] ids: Vec<String>,
         /// 1..=86400; absent: 3600.
         #[serde(default)] ttl_secs: Option<i64>,
     } -> Vec<crate::Reservation> => |c, r| c.agent()?.renew_reservations(&r.ids, count(Count::LeaseSecs, r.ttl_secs, crate::DEFAULT_RESERVATION_SECS)?);
     /// Release your reservations (the given ids, or all); returns how many.
-    release_reservations: ReleaseReservations, Agent {
+    release_reservations: ReleaseReservations, Agent sets {
         #[serde(default)] ids: Vec<String>,
     } -> usize => |c, r| c.agent()?.release_reservations(&r.ids);
     /// Live reservations of your group: of one agent, and/or covering a path.
-    reservations: Reservations, Agent {
+    reservations: Reservations, Agent reads {
         #[serde(default)] agent_id: Option<String>,
         #[serde(default)] path: Option<String>,
     } -> Vec<crate::Reservation> => |c, r| c.agent()?.reservations(r.agent_id.as_deref(), r.path.as_deref());
@@ -609,7 +618,7 @@ operations! {
     /// Set your work state (idle, working with an optional task, done, error, stopped; moves
     /// are validated), or apply a coding agent's hook event (`hook`: SessionStart,
     /// UserPromptSubmit, PreToolUse, Stop, SessionEnd …), which never fails on a move.
-    set_work_state: SetWorkState, Agent {
+    set_work_state: SetWorkState, Agent sets {
         #[serde(default)] state: Option<crate::WorkState>,
         #[serde(default)] task_id: Option<String>,
         #[serde(default)] hook: Option<String>,
@@ -622,14 +631,14 @@ operations! {
         }
     };
     /// The work state of an agent of your group (default: yours).
-    work_state: WorkState, Agent {
+    work_state: WorkState, Agent reads {
         #[serde(default)] agent_id: Option<String>,
     } -> crate::AgentWork => |c, r| c.agent()?.work_state(r.agent_id.as_deref());
 
     // --- usage and cost ------------------------------------------------------------------------
     /// Record one model request: tokens in and out, cost in US dollars, model, and the task
     /// it served (optional, an id or prefix of your group's).
-    record_usage: RecordUsage, Agent {
+    record_usage: RecordUsage, Agent adds {
         input_tokens: i64,
         output_tokens: i64,
         cost_usd: f64,
@@ -638,7 +647,7 @@ operations! {
     } -> crate::UsageRecord => |c, r| c.agent()?.record_usage(r.input_tokens, r.output_tokens, r.cost_usd, &r.model, r.task_id.as_deref());
     /// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0:
     /// every group), biggest cost first: tokens, cost, request count.
-    usage_summary: UsageSummary, Agent {
+    usage_summary: UsageSummary, Agent reads {
         #[serde(default)] by: Option<crate::UsageBy>,
     } -> Vec<crate::UsageSummary> => |c, r| c.agent()?.usage_summary(r.by.unwrap_or(crate::UsageBy::Agent));
 
@@ -646,7 +655,7 @@ operations! {
     /// Full-text search over what the actor may read (its DMs, its channels' posts, its
     /// group's tasks and comments): FTS5 syntax (words, "phrases", prefix*, AND, OR, NOT,
     /// parentheses); hits best first with a snippet, matched words in `**`.
-    search: Search, Agent {
+    search: Search, Agent reads {
         query: String,
         /// message, post, task, comment; absent: all.
         #[serde(default)] kinds: Vec<crate::SearchKind>,
@@ -657,15 +666,15 @@ operations! {
     // --- secrets for the MCP server's HTTP transport ----------------------------------------
     /// Issue a secret with which an agent reaches agor through `agor mcp --http`; it is
     /// returned once and stored only hashed. The agent's earlier secrets stay valid.
-    issue_token: IssueToken, Operator {
+    issue_token: IssueToken, Operator adds {
         agent_id: String,
     } -> String => |c, r| c.operator()?.issue_token(&r.agent_id);
     /// Revoke every secret of an agent; returns how many there were.
-    revoke_tokens: RevokeTokens, Operator {
+    revoke_tokens: RevokeTokens, Operator removes {
         agent_id: String,
     } -> u64 => |c, r| c.operator()?.revoke_tokens(&r.agent_id);
     /// The issued secrets (agent, fingerprint, when issued), never the secrets themselves.
-    tokens: Tokens, Operator {} -> Vec<crate::TokenInfo> => |c, _r| c.operator()?.tokens();
+    tokens: Tokens, Operator reads {} -> Vec<crate::TokenInfo> => |c, _r| c.operator()?.tokens();
 }
 
 #[cfg(test)]

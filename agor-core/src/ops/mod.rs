@@ -60,6 +60,41 @@ pub enum CallerKind {
     Either,
 }
 
+/// What an operation does to the team's data, decided for each operation in the catalogue,
+/// so that a client can tell a read from a purge (the MCP server's tool annotations are
+/// derived from it: `readOnlyHint`, `destructiveHint`, `idempotentHint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Only reads: changes nothing (a `wait` too: it only watches).
+    Reads,
+    /// Adds something new (a message, a task, a claim, a secret): each call adds again.
+    Adds,
+    /// Sets something to what the arguments say (a status, a name, a read mark, a role):
+    /// calling again with the same arguments changes nothing more.
+    Sets,
+    /// Removes something or takes it away for good (delete, purge, revoke, clear): destructive,
+    /// and calling again removes nothing more.
+    Removes,
+}
+
+impl Effect {
+    /// Whether the operation only reads.
+    pub fn read_only(self) -> bool {
+        self == Effect::Reads
+    }
+
+    /// Whether the operation may destroy what others rely on (a client should ask first).
+    pub fn destructive(self) -> bool {
+        self == Effect::Removes
+    }
+
+    /// Whether calling again with the same arguments has no further effect.
+    pub fn idempotent(self) -> bool {
+        self != Effect::Adds
+    }
+}
+
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Serialize)]
 pub struct Operation {
@@ -69,6 +104,8 @@ pub struct Operation {
     pub doc: &'static str,
     /// Who calls it.
     pub caller: CallerKind,
+    /// What it does to the data: reads, adds, sets or removes.
+    pub effect: Effect,
     /// The permission action the rules judge, when one does (`None`: reading one's own data).
     pub action: Option<&'static str>,
     /// JSON Schema of the request's arguments.
@@ -151,6 +188,33 @@ mod tests {
             assert!(!op.doc.trim().is_empty(), "{} has no doc line", op.name);
             assert!(op.request.as_object().is_some(), "{}", op.name);
         }
+    }
+
+    #[test]
+    fn what_deletes_is_destructive_and_what_lists_only_reads() {
+        for op in catalogue() {
+            let removes = ["delete", "purge", "revoke", "clear", "remove"]
+                .iter()
+                .any(|verb| op.name.starts_with(verb));
+            assert_eq!(op.effect.destructive(), removes, "{}", op.name);
+            if op.name.starts_with("list_") || op.name.starts_with("get_") {
+                assert!(op.effect.read_only(), "{}", op.name);
+            }
+        }
+        let effect = |name: &str| {
+            catalogue()
+                .into_iter()
+                .find(|o| o.name == name)
+                .unwrap()
+                .effect
+        };
+        // Reading a message marks it read; peeking and waiting do not change anything.
+        assert_eq!(effect("read"), Effect::Sets);
+        assert_eq!(
+            (effect("peek"), effect("wait")),
+            (Effect::Reads, Effect::Reads)
+        );
+        assert!(!effect("send").idempotent() && effect("set_status").idempotent());
     }
 
     #[test]
