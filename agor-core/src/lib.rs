@@ -90,7 +90,9 @@ pub use numbers::{
 pub use proposals::{Proposal, ProposalStatus};
 pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
 pub use rules::{Capability, Permission, RoleDef};
-pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use search::{
+    SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,
+};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
