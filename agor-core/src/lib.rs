@@ -99,7 +99,7 @@ pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
 pub use tasks::{
     Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
 };
-pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES};
+pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
     MAX_DEFINITION_OF_DONE_BYTES, MAX_DESCRIPTION_BYTES, MAX_ID_LEN, MAX_MODEL_BYTES,

@@ -611,3 +611,119 @@ proptest! {
         }
     }
 }
+
+// ---- tasks.toml import follows the board's rules (issue 19 item 9) ----
+
+fn entry(id: &str, status: &str, extra: &str) -> String {
+    format!("[[tasks]]\nid = \"{id}\"\ntitle = \"{id}\"\nstatus = \"{status}\"\n{extra}\n")
+}
+
+// issue 19 item 9: an import moved a task to done/review while its dependency was todo. Now
+// the move is refused naming the entry's line, nothing of the file is written, and a
+// dependency the same file finishes counts.
+#[test]
+fn import_respects_dependencies() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let base = entry("dep", "pending", "") + &entry("work", "pending", "");
+    mgr.import_tasks(&base).unwrap();
+    mgr.add_dependency("work", "dep").unwrap();
+    for status in ["completed", "review"] {
+        // "new" comes first so that a write before the failing entry would show.
+        let file =
+            entry("new", "pending", "") + &entry("dep", "pending", "") + &entry("work", status, "");
+        let e = mgr.import_tasks(&file).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(
+            e.to_string().contains("line 11") && e.to_string().contains("dep"),
+            "{e}"
+        );
+        assert_eq!(mgr.get_task("work").unwrap().task.status, TaskStatus::Todo);
+        assert_eq!(mgr.get_task("new").unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    let both = entry("dep", "completed", "") + &entry("work", "completed", "");
+    mgr.import_tasks(&both).unwrap();
+    assert_eq!(mgr.get_task("work").unwrap().task.status, TaskStatus::Done);
+}
+
+// issue 19 item 9: an import changed an archived task. Now it is refused (unarchive first).
+#[test]
+fn import_leaves_archived_tasks_alone() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    mgr.import_tasks(&entry("old", "completed", "")).unwrap();
+    mgr.archive_task("old").unwrap();
+    let e = mgr.import_tasks(&entry("old", "pending", "")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(
+        e.to_string().contains("line 1") && e.to_string().contains("archived"),
+        "{e}"
+    );
+    assert_eq!(mgr.archived_tasks().unwrap()[0].status, TaskStatus::Done);
+}
+
+// issue 19 item 9: an import created in_progress tasks with no lease (nobody could complete,
+// renew or release them, and they never lapsed). A file cannot hand out a lease: `running`
+// reads as `assigned` (todo, the agent kept, ready for it to claim) unless the task is
+// already in progress, whose lease is kept.
+#[test]
+fn import_creates_no_leaseless_work() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let r = mgr
+        .import_tasks(&entry("run", "running", "agent = \"dev1\""))
+        .unwrap();
+    assert_eq!(r.created, ["run"]);
+    let task = mgr.get_task("run").unwrap().task;
+    assert_eq!(
+        (task.status, task.assigned_to.as_deref()),
+        (TaskStatus::Todo, Some("dev1"))
+    );
+    // Re-importing the same file changes nothing; the agent claims it, and a re-import keeps
+    // its claim and lease.
+    assert_eq!(
+        mgr.import_tasks(&entry("run", "running", "agent = \"dev1\""))
+            .unwrap()
+            .unchanged,
+        ["run"]
+    );
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let claim = dev1.claim_task(Some("run"), 60).unwrap().unwrap();
+    assert_eq!(
+        mgr.import_tasks(&entry("run", "running", "agent = \"dev1\""))
+            .unwrap()
+            .unchanged,
+        ["run"]
+    );
+    dev1.renew_lease("run", &claim.token, 60).unwrap();
+}
+
+// issue 19 item 9: an import accepted parent cycles. Now a cycle (within the file, or closed
+// through tasks already on the board) is refused naming the line; nothing is written.
+#[test]
+fn import_refuses_parent_cycles() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let e = mgr
+        .import_tasks(
+            &(entry("a", "pending", "parent = \"b\"") + &entry("b", "pending", "parent = \"a\"")),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(
+        e.to_string().contains("line 1") && e.to_string().contains("cycle"),
+        "{e}"
+    );
+    assert!(mgr.list_tasks(&TaskFilter::default()).unwrap().is_empty());
+    mgr.import_tasks(
+        &(entry("top", "pending", "")
+            + &entry("mid", "pending", "parent = \"top\"")
+            + &entry("leaf", "pending", "parent = \"mid\"")),
+    )
+    .unwrap();
+    let e = mgr
+        .import_tasks(&entry("top", "pending", "parent = \"leaf\""))
+        .unwrap_err();
+    assert!(e.to_string().contains("cycle"), "{e}");
+    assert_eq!(mgr.get_task("top").unwrap().task.parent_task_id, None);
+}

@@ -26,10 +26,7 @@ pub const MAX_QUERY_TERMS: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Query {
     /// Consecutive words (one word is a phrase of one); the last may be a prefix.
-    Phrase {
-        words: Vec<String>,
-        prefix: bool,
-    },
+    Phrase { words: Vec<String>, prefix: bool },
     /// Every part (two or more).
     And(Vec<Query>),
     /// Any part (two or more).
@@ -298,7 +295,11 @@ impl Query {
             Query::Not { base, minus } => format!(
                 "({} NOT {})",
                 base.fts5(),
-                minus.iter().map(Query::fts5).collect::<Vec<_>>().join(" NOT ")
+                minus
+                    .iter()
+                    .map(Query::fts5)
+                    .collect::<Vec<_>>()
+                    .join(" NOT ")
             ),
         }
     }
