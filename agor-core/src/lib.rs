@@ -47,6 +47,7 @@ mod channels;
 mod clock;
 mod dependencies;
 mod error;
+mod glob;
 mod ids;
 mod leases;
 mod lenient;
@@ -88,7 +89,10 @@ pub use numbers::{
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
 pub use proposals::{Proposal, ProposalStatus};
-pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
+pub use reservations::{
+    Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
+    MAX_RESERVATION_PATH_BYTES,
+};
 pub use rules::{Capability, Permission, RoleDef};
 pub use search::{
     SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,

@@ -166,3 +166,67 @@ fn parsing_a_tasks_file_is_linear() {
         large.as_secs_f64() / small.as_secs_f64()
     );
 }
+
+// ---- reservations (issue 19 item 3) ----
+
+// issue 19 item 3: `path` had no cap, and each held glob cost pattern length x path length to
+// match, with the lock held (256 held patterns and a 30 KB path: 8.8 s, every other agent
+// blocked; an unrelated send failed with BusyError). Now a path over the cap is refused, the
+// worst path within the cap against 256 worst-case globs answers within a second, and
+// matching runs with no lock held, so another agent's sends keep being answered meanwhile.
+#[test]
+fn reservation_paths_are_capped_and_matched_fast() {
+    use agor_core::{MAX_RESERVATION_PATHS, MAX_RESERVATION_PATH_BYTES};
+    let t = common::team();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    // The backtracking matcher's worst glob (`*a*a*…*a*b`), at the length cap.
+    let held: Vec<String> = (0..MAX_RESERVATION_PATHS)
+        .map(|i| {
+            let tail = format!("*b{i}");
+            let stars = "*a".repeat((MAX_RESERVATION_PATH_BYTES - tail.len()) / 2);
+            format!("{stars}{tail}")
+        })
+        .collect();
+    assert!(held.iter().all(|p| p.len() <= MAX_RESERVATION_PATH_BYTES));
+    dev1.reserve(&held, true, 600, None).unwrap();
+
+    let huge = "a".repeat(30 * 1024);
+    for e in [
+        dev2.reserve(std::slice::from_ref(&huge), true, 600, None)
+            .unwrap_err(),
+        dev2.reservations(None, Some(&huge)).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(
+            e.to_string()
+                .contains(&MAX_RESERVATION_PATH_BYTES.to_string()),
+            "{e}"
+        );
+    }
+
+    // The longest path within the cap that none of them matches, against every one of them,
+    // while another agent keeps sending.
+    let path = "a".repeat(MAX_RESERVATION_PATH_BYTES);
+    std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            let started = Instant::now();
+            assert!(dev2.reservations(None, Some(&path)).unwrap().is_empty());
+            dev2.reserve(std::slice::from_ref(&path), true, 600, None)
+                .unwrap();
+            started.elapsed()
+        });
+        let mgr = t.store.as_agent("mgr").unwrap();
+        while !worker.is_finished() {
+            let started = Instant::now();
+            mgr.send("dev1", "still answering").unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        let took = worker.join().unwrap();
+        assert!(took < Duration::from_secs(2), "{took:?}");
+    });
+}
