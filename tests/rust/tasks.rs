@@ -727,3 +727,44 @@ fn import_refuses_parent_cycles() {
     assert!(e.to_string().contains("cycle"), "{e}");
     assert_eq!(mgr.get_task("top").unwrap().task.parent_task_id, None);
 }
+
+// ---- accepted proposals leave nothing behind in the old group (issue 19 item 14) ----
+
+// issue 19 item 14: an accepted proposal moved the task to another group but kept its
+// dependencies on the old group's tasks (the new owner could neither see nor finish them, so
+// the task could never be claimed) and the old assignee's work state still named it. Now
+// dependencies across the new boundary are dropped both ways (and audited), and whoever was
+// working on it is idle again.
+#[test]
+fn an_accepted_proposal_drops_ties_to_the_old_group() {
+    let t = common::team();
+    t.store.allow("mgr", "ext", true).unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let first = mgr.create_task(&NewTask::new("first")).unwrap();
+    let moved = mgr.create_task(&NewTask::new("moved")).unwrap();
+    let after = mgr.create_task(&NewTask::new("after")).unwrap();
+    mgr.add_dependency(&moved.id, &first.id).unwrap();
+    mgr.add_dependency(&after.id, &moved.id).unwrap();
+    mgr.assign_task(&moved.id, "dev1").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.set_work_state(agor_core::WorkState::Working, Some(&moved.id))
+        .unwrap();
+
+    let proposal = mgr.propose_task(&moved.id, "ext").unwrap();
+    let ext = t.store.as_agent("ext").unwrap();
+    let task = ext.accept_proposal(&proposal.id).unwrap();
+    assert_eq!(task.group_id.as_deref(), Some("other"));
+
+    assert!(ext.dependencies(&moved.id).unwrap().is_empty());
+    assert!(mgr.dependencies(&after.id).unwrap().is_empty());
+    let claim = ext.claim_task(Some(&moved.id), 60).unwrap();
+    assert!(
+        claim.is_some(),
+        "the moved task waits for a task its group cannot see"
+    );
+    let work = dev1.work_state(None).unwrap();
+    assert_eq!(
+        (work.state, work.task_id),
+        (agor_core::WorkState::Idle, None)
+    );
+}
