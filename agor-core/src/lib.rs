@@ -85,7 +85,7 @@ pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
 pub use liveness::{DeadLetter, Heartbeat, StaleAgent};
 pub use messages::{Delivery, Message};
 pub use numbers::{
-    Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
+    seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
 pub use proposals::{Proposal, ProposalStatus};
