@@ -82,9 +82,10 @@
 #define AGOR_WAIT_FOREVER -1
 
 /**
- * Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour.
+ * Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour. Like every
+ * default of this header it is `UINT32_MAX`, never 0: 0 seconds is an error, as everywhere.
  */
-#define AGOR_DEFAULT_TTL 0
+#define AGOR_DEFAULT_TTL UINT32_MAX
 
 /**
  * Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
@@ -1173,7 +1174,7 @@ agor_status agor_search(const agor_actor *actor,
 
 /**
  * Reserves the path globs in `paths` (one per line), exclusive unless `shared`, for
- * `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour), with an optional `reason`, all
+ * `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour; 0 is `AGOR_INVALID_INPUT`), with an optional `reason`, all
  * or none. A conflicting reservation of another agent of the group is
  * `AGOR_ALREADY_CLAIMED`, the message naming the holder and the paths. `*out_reservations`
  * (may be NULL) receives the reservations as a JSON array of `{"id", "agent_id",

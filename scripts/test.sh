@@ -51,7 +51,7 @@ step "Rust domain suites again on PostgreSQL (the same test code; the server fro
 AGOR_TEST_PG="$pg_url" cargo test -p agor-core \
     --test messaging --test tasks --test liveness --test permissions --test ops \
     --test conventions --test queries --test processes --test changes \
-    --test identity --test wakeups
+    --test identity --test wakeups --test bounds
 
 step "Python package: pip install . (builds the Rust extension with maturin)"
 python -m pip install "$root"

@@ -147,11 +147,12 @@ fn bells(kind: ChangeKind, to: Audience<'_>) -> impl Iterator<Item = Bell> {
 /// beyond any clock is `InvalidInput`.
 pub fn wait_timeout(secs: Option<f64>) -> Result<Option<Duration>> {
     secs.map(|s| {
-        Duration::try_from_secs_f64(s).map_err(|_| {
-            Error::invalid(
-                "timeout",
-                format!("{s} s is not a number of seconds >= 0; leave it out to wait forever"),
-            )
+        crate::numbers::seconds("timeout", s).map_err(|e| match e {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field,
+                reason: format!("{reason}; leave it out to wait forever"),
+            },
+            other => other,
         })
     })
     .transpose()

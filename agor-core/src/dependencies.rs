@@ -34,6 +34,16 @@ pub(crate) fn unfinished_dependencies(c: &dyn Tx, task_id: &str) -> Result<Vec<S
     sql::unfinished(c, task_id)
 }
 
+/// Drops the dependencies between a task that moved to `group` and tasks outside it, both
+/// ways, and says which: a group is a boundary, so neither side could see, finish or remove
+/// what it would be waiting for. Returns them as `waiting -> waited for`.
+pub(crate) fn drop_outside_group(c: &dyn Tx, task_id: &str, group: &str) -> Result<Vec<String>> {
+    Ok(sql::drop_outside_group(c, task_id, group)?
+        .into_iter()
+        .map(|(waiting, on)| format!("{waiting} -> {on}"))
+        .collect())
+}
+
 impl Actor {
     /// Makes `task_id` wait for `depends_on` (both by id or prefix): it cannot be claimed
     /// until that task is done. Refuses a dependency on itself or one that closes a cycle.

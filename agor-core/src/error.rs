@@ -254,6 +254,17 @@ impl StorageError {
         }
     }
 
+    /// The engine's own error, with a message that says more than its text.
+    pub(crate) fn from_engine_with(
+        message: String,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StorageError {
+            message,
+            source: Some(Box::new(e)),
+        }
+    }
+
     /// The engine's error, when it is of type `E` (engines classify their own errors).
     pub(crate) fn engine_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
         self.source.as_deref()?.downcast_ref::<E>()

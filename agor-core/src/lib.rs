@@ -48,6 +48,7 @@ mod channels;
 mod clock;
 mod dependencies;
 mod error;
+mod glob;
 mod ids;
 mod leases;
 mod lenient;
@@ -89,20 +90,25 @@ pub use liveness::{
 };
 pub use messages::{Delivery, Message};
 pub use numbers::{
-    Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
+    seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
 };
 pub use proposals::{Proposal, ProposalStatus};
-pub use reservations::{Reservation, DEFAULT_RESERVATION_SECS};
+pub use reservations::{
+    Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
+    MAX_RESERVATION_PATH_BYTES,
+};
 pub use rules::{Capability, Permission, RoleDef};
-pub use search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use search::{
+    SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,
+};
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
 pub use tasks::{
     Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
 };
-pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES};
+pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
     MAX_DEFINITION_OF_DONE_BYTES, MAX_DESCRIPTION_BYTES, MAX_ID_LEN, MAX_MODEL_BYTES,

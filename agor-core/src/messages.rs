@@ -424,9 +424,10 @@ impl Actor {
     /// (tier 0: every group).
     pub fn send_to_pattern(&self, pattern: &str, content: &str) -> Result<Delivery> {
         ids::validate_label("pattern", pattern, crate::text::MAX_ID_LEN)?;
+        let glob = crate::glob::Glob::new(pattern);
         self.fan_out(content, &format!("pattern {pattern}"), |c, me| {
             let mut audience = agents_sql::audience(c, &me.id, &me.group_id, me.is_admin(), None)?;
-            audience.retain(|a| crate::text::glob_matches(pattern, &a.id));
+            audience.retain(|a| glob.matches(&a.id));
             Ok(audience)
         })
     }

@@ -70,9 +70,49 @@ pub(crate) fn check_limit(limit: u32) -> Result<u32> {
     Count::Limit.check(limit)
 }
 
+/// A length of time a caller gives in seconds (a wait's timeout, a busy timeout), as a
+/// `Duration`: a negative number or NaN is "not a number of seconds >= 0", and one too large
+/// for a `Duration` (`1e300`, infinity) is "too large", each an `InvalidInput` for `field`.
+pub fn seconds(field: &'static str, secs: f64) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+        let reason = if secs.is_nan() || secs < 0.0 {
+            format!("{secs} s is not a number of seconds >= 0")
+        } else {
+            format!(
+                "{secs} s is too large (at most {} s)",
+                std::time::Duration::MAX.as_secs()
+            )
+        };
+        Error::invalid(field, reason)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // issue 19 item 14: a timeout of 1e300 s was "not a number of seconds"; it is too large.
+    #[test]
+    fn seconds_tell_negative_from_too_large() {
+        assert_eq!(
+            seconds("t", 1.5).unwrap(),
+            std::time::Duration::from_millis(1500)
+        );
+        for (secs, words) in [
+            (1e300, "too large"),
+            (f64::INFINITY, "too large"),
+            (-1.0, "not a number of seconds"),
+            (f64::NAN, "not a number of seconds"),
+        ] {
+            let e = seconds("timeout", secs).unwrap_err().to_string();
+            assert!(e.contains(words), "{secs}: {e}");
+        }
+        let e = crate::wait_timeout(Some(1e300)).unwrap_err().to_string();
+        assert!(
+            e.contains("too large") && !e.contains("not a number"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn one_rule_for_every_width() {

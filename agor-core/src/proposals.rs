@@ -154,8 +154,10 @@ impl Actor {
     }
 
     /// Accepts a proposal made to the actor: the task moves to the actor's group, assigned to
-    /// it (its parent link dropped when that crosses groups). Only the proposed agent (or
-    /// tier 0) answers.
+    /// it. When that crosses groups, its parent link and its dependencies on (and of) the old
+    /// group's tasks are dropped (a group is a boundary: neither side could see or finish the
+    /// other's task), and whoever was still working on it is idle again. Only the proposed
+    /// agent (or tier 0) answers.
     pub fn accept_proposal(&self, proposal_id: &str) -> Result<Task> {
         self.answer(proposal_id, ProposalStatus::Accepted, None)
             .map(|(_, task)| task)
@@ -207,6 +209,19 @@ impl Actor {
                         });
                     }
                     sql::hand_over(c, &task, &agent.id, &agent.group_id, &now)?;
+                    // What tied the task to the group it left goes: dependencies on (or of)
+                    // that group's tasks, and anyone's work state still naming it.
+                    let dropped =
+                        crate::dependencies::drop_outside_group(c, &task.id, &agent.group_id)?;
+                    if !dropped.is_empty() {
+                        audit::record(
+                            c,
+                            &me.id,
+                            "task_dependencies_dropped",
+                            &format!("{} changed group: {}", task.id, dropped.join(", ")),
+                        )?;
+                    }
+                    crate::work::leave_task(c, &task.id, &agent.id)?;
                     "proposal_accepted"
                 }
                 _ => "proposal_declined",

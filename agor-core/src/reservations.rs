@@ -4,12 +4,15 @@
 //! files — and lapse like task leases. Reservations are per group: a group is one team on one
 //! repository, and another group never sees or collides with them.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::agents::{Actor, Member};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::glob::Glob;
 use crate::storage::sql::reservations as sql;
 use crate::storage::Tx;
 use crate::text;
@@ -38,30 +41,64 @@ pub struct Reservation {
 /// How long a reservation lasts when the caller does not say: an hour.
 pub const DEFAULT_RESERVATION_SECS: u32 = 3600;
 
-/// The longest a path pattern may be.
-const MAX_PATTERN_BYTES: usize = 1024;
-/// The most patterns one call may reserve.
-const MAX_PATTERNS: usize = 256;
+/// The longest path or glob a reservation names, or a lookup asks about (bytes of UTF-8).
+pub const MAX_RESERVATION_PATH_BYTES: usize = 1024;
+/// The most paths one call may reserve.
+pub const MAX_RESERVATION_PATHS: usize = 256;
+/// The most live reservations one agent may hold.
+pub const MAX_LIVE_RESERVATIONS: usize = 1024;
 
-fn has_wildcard(p: &str) -> bool {
-    p.contains(['*', '?', '['])
+/// A path or glob, compiled once per call so that checking it against every held reservation
+/// costs each pair a linear match (see [`Glob`]), never a backtracking one.
+struct PathGlob<'a> {
+    text: &'a str,
+    /// The compiled glob, when the text has wildcards.
+    glob: Option<Glob>,
+    /// The text before its first wildcard.
+    literal: &'a str,
 }
 
-/// Whether some path could match both globs. Exact when at most one has wildcards; with
-/// wildcards on both sides, whenever one's literal start is a prefix of the other's (so
-/// `src/*.rs` and `src/a*` overlap, `src/*` and `docs/*` do not) — it may report an overlap
-/// that no real path has, never miss one.
-pub(crate) fn overlap(a: &str, b: &str) -> bool {
-    match (has_wildcard(a), has_wildcard(b)) {
-        (false, false) => a == b,
-        (true, false) => text::glob_matches(a, b),
-        (false, true) => text::glob_matches(b, a),
-        (true, true) => {
-            let lit = |p: &str| p[..p.find(['*', '?', '[']).unwrap_or(p.len())].to_owned();
-            let (la, lb) = (lit(a), lit(b));
-            la.starts_with(&lb) || lb.starts_with(&la)
+impl<'a> PathGlob<'a> {
+    fn new(text: &'a str) -> Self {
+        let wild = text.find(['*', '?', '[']);
+        PathGlob {
+            text,
+            glob: wild.map(|_| Glob::new(text)),
+            literal: &text[..wild.unwrap_or(text.len())],
         }
     }
+
+    /// Whether some path could match both. Exact when at most one has wildcards; with
+    /// wildcards on both sides, whenever one's literal start is a prefix of the other's (so
+    /// `src/*.rs` and `src/a*` overlap, `src/*` and `docs/*` do not) — it may report an
+    /// overlap that no real path has, never miss one.
+    fn overlaps(&self, other: &PathGlob<'_>) -> bool {
+        match (&self.glob, &other.glob) {
+            (None, None) => self.text == other.text,
+            (Some(g), None) => other.text.starts_with(self.literal) && g.matches(other.text),
+            (None, Some(g)) => self.text.starts_with(other.literal) && g.matches(self.text),
+            (Some(_), Some(_)) => {
+                self.literal.starts_with(other.literal) || other.literal.starts_with(self.literal)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn overlap(a: &str, b: &str) -> bool {
+    PathGlob::new(a).overlaps(&PathGlob::new(b))
+}
+
+/// Refuses a path or glob over the length cap, blank, or holding a control character.
+fn check_path(field: &'static str, p: &str) -> Result<()> {
+    text::label(field, p, MAX_RESERVATION_PATH_BYTES)?;
+    if p.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            format!("{p:?} holds a control character"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_patterns(patterns: &[String]) -> Result<()> {
@@ -71,22 +108,39 @@ fn check_patterns(patterns: &[String]) -> Result<()> {
             "give at least one path or glob to reserve",
         ));
     }
-    if patterns.len() > MAX_PATTERNS {
+    if patterns.len() > MAX_RESERVATION_PATHS {
         return Err(Error::invalid(
             "paths",
             format!(
-                "{} paths is over the limit of {MAX_PATTERNS} per call",
+                "{} paths is over the limit of {MAX_RESERVATION_PATHS} per call",
                 patterns.len()
             ),
         ));
     }
-    for p in patterns {
-        text::label("paths", p, MAX_PATTERN_BYTES)?;
-        if p.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "paths",
-                format!("{p:?} holds a control character"),
-            ));
+    patterns.iter().try_for_each(|p| check_path("paths", p))
+}
+
+/// The first of `held` (others' reservations) that conflicts with one of `wanted`, as the
+/// error the caller gets.
+fn clash<'h>(
+    held: impl IntoIterator<Item = &'h Reservation>,
+    me: &str,
+    wanted: &[PathGlob<'_>],
+    exclusive: bool,
+) -> Result<()> {
+    for h in held {
+        if h.agent_id == me || !(exclusive || h.exclusive) {
+            continue;
+        }
+        let theirs = PathGlob::new(&h.pattern);
+        if let Some(want) = wanted.iter().find(|w| theirs.overlaps(w)) {
+            return Err(Error::Reserved {
+                path: want.text.to_owned(),
+                holder: h.agent_id.clone(),
+                pattern: h.pattern.clone(),
+                exclusive: h.exclusive,
+                reason: h.reason.clone(),
+            });
         }
     }
     Ok(())
@@ -112,29 +166,47 @@ impl Actor {
         }
         let now = self.store.now_ms();
         let expires = now.saturating_add(i64::from(ttl_secs) * 1000);
+        let wanted: Vec<PathGlob<'_>> = patterns.iter().map(|p| PathGlob::new(p)).collect();
+        // Matching is judged on a snapshot, with no lock held; inside the write transaction
+        // only what others reserved since (or turned exclusive since) is judged again.
+        let snapshot = self.read_tx(|c, me| {
+            let held = sql::live(c, Some(&me.group_id), now)?;
+            Ok((me.id.clone(), held))
+        })?;
+        clash(&snapshot.1, &snapshot.0, &wanted, exclusive)?;
+        let judged: HashSet<(&str, bool)> = snapshot
+            .1
+            .iter()
+            .map(|h| (h.id.as_str(), h.exclusive))
+            .collect();
         self.write_tx(|c, me| {
             sql::reap(c, now)?;
             let held = sql::live(c, Some(&me.group_id), now)?;
-            for want in patterns {
-                let clash = held.iter().find(|h| {
-                    h.agent_id != me.id && (exclusive || h.exclusive) && overlap(&h.pattern, want)
-                });
-                if let Some(h) = clash {
-                    return Err(Error::Reserved {
-                        path: want.clone(),
-                        holder: h.agent_id.clone(),
-                        pattern: h.pattern.clone(),
-                        exclusive: h.exclusive,
-                        reason: h.reason.clone(),
-                    });
-                }
+            let fresh = held
+                .iter()
+                .filter(|h| !judged.contains(&(h.id.as_str(), h.exclusive)));
+            clash(fresh, &me.id, &wanted, exclusive)?;
+            // The actor's own live reservations, by pattern: reserving one again updates it.
+            let mine: HashMap<&str, &Reservation> = held
+                .iter()
+                .filter(|h| h.agent_id == me.id)
+                .map(|h| (h.pattern.as_str(), h))
+                .collect();
+            let asked: HashSet<&str> = patterns.iter().map(String::as_str).collect();
+            let kept = mine.keys().filter(|p| !asked.contains(*p)).count();
+            if kept + patterns.len() > MAX_LIVE_RESERVATIONS {
+                return Err(Error::invalid(
+                    "paths",
+                    format!(
+                        "{} live reservations is over the limit of {MAX_LIVE_RESERVATIONS} per \
+                         agent; release some first",
+                        kept + patterns.len()
+                    ),
+                ));
             }
             let mut out = Vec::new();
             for pattern in patterns {
-                // The actor's own live reservation on the pattern, read above with the rest.
-                let mine = held
-                    .iter()
-                    .find(|h| h.agent_id == me.id && &h.pattern == pattern);
+                let mine = mine.get(pattern.as_str());
                 let r = Reservation {
                     id: mine.map_or_else(|| uuid::Uuid::new_v4().to_string(), |m| m.id.clone()),
                     agent_id: me.id.clone(),
@@ -200,14 +272,22 @@ impl Actor {
         path: Option<&str>,
     ) -> Result<Vec<Reservation>> {
         let now = self.store.now_ms();
-        self.read_tx(|c, me| {
+        if let Some(p) = path {
+            check_path("path", p)?;
+        }
+        let path = path.map(PathGlob::new);
+        let mut all = self.read_tx(|c, me| {
             let group = (!me.is_admin()).then_some(me.group_id.as_str());
-            let mut all = sql::live(c, group, now)?;
-            all.retain(|r| {
-                agent.is_none_or(|a| r.agent_id == a) && path.is_none_or(|p| overlap(&r.pattern, p))
-            });
-            Ok(all)
-        })
+            sql::live(c, group, now)
+        })?;
+        // Matched after the read, with no lock held.
+        all.retain(|r| {
+            agent.is_none_or(|a| r.agent_id == a)
+                && path
+                    .as_ref()
+                    .is_none_or(|p| PathGlob::new(&r.pattern).overlaps(p))
+        });
+        Ok(all)
     }
 }
 

@@ -4,6 +4,13 @@
 //! `failed`, `cancelled`) are read and written where the board has a match; the board's own
 //! names are read too, and written for the statuses Tinytown lacks (`backlog`, `review`,
 //! `blocked`). An import is one transaction: a file with any error changes nothing.
+//!
+//! An import follows the board's rules like any other route: a task whose dependencies are not
+//! done cannot become `in_progress`, `review` or `done`; an archived task is not changed; a
+//! parent link may not close a cycle; and a file cannot hand out a lease, so `running` is read
+//! as `assigned` (todo, the agent kept) for a task not already in progress. Parsing is linear
+//! in the file's size and happens only after the actor is known to be allowed to import, and
+//! outside the write transaction.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -13,6 +20,7 @@ use toml::Spanned;
 use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::clock;
+use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::rules::{Action, Target};
@@ -23,8 +31,11 @@ use crate::storage::Tx;
 use crate::tasks::{task_changed, NewTask, Priority, Task, TaskStatus};
 use crate::text;
 
-/// The largest `tasks.toml` agor reads.
-pub const MAX_TASKS_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// The largest `tasks.toml` agor reads (4 MiB).
+pub const MAX_TASKS_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// The most `[[tasks]]` one import applies: one transaction holds the write lock for all of
+/// them, so a larger board is imported in several files.
+pub const MAX_TASKS_FILE_ENTRIES: usize = 10_000;
 
 /// What an import did, task ids in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -127,13 +138,25 @@ struct Entry {
     parent: Option<String>,
 }
 
-/// The 1-based line of byte `offset` of `src`.
-fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// Where each line of a text starts, found in one pass, so finding the line of every entry
+/// costs a binary search each (counting newlines from the start per entry was quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(src: &str) -> Lines {
+        Lines(
+            src.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 fn at_line(line: usize, e: Error) -> Error {
@@ -210,17 +233,27 @@ fn check(e: &EntryIn) -> Result<Entry> {
 /// Reads and checks a whole file; the first problem is reported with its line.
 fn parse(src: &str) -> Result<Vec<Entry>> {
     text::cap("tasks.toml", src, MAX_TASKS_FILE_BYTES)?;
+    let lines = Lines::of(src);
     let file: FileIn = toml::from_str(src).map_err(|e| {
-        let line = e.span().map_or(1, |s| line_of(src, s.start));
+        let line = e.span().map_or(1, |s| lines.line(s.start));
         Error::invalid(
             "tasks.toml",
             format!("line {line}: {}", e.message().trim_end()),
         )
     })?;
+    if file.tasks.len() > MAX_TASKS_FILE_ENTRIES {
+        return Err(Error::invalid(
+            "tasks.toml",
+            format!(
+                "{} tasks is over the limit of {MAX_TASKS_FILE_ENTRIES} per import; split the file",
+                file.tasks.len()
+            ),
+        ));
+    }
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(file.tasks.len());
     for t in &file.tasks {
-        let line = line_of(src, t.span().start);
+        let line = lines.line(t.span().start);
         let mut entry = check(t.get_ref()).map_err(|e| at_line(line, e))?;
         if !seen.insert(entry.id.clone()) {
             return Err(at_line(
@@ -235,25 +268,55 @@ fn parse(src: &str) -> Result<Vec<Entry>> {
 }
 
 /// The fields of a stored task the file describes, to compare with an entry.
-fn same(task: &Task, e: &Entry, agent: Option<&str>, parent: Option<&str>) -> bool {
+fn same(
+    task: &Task,
+    e: &Entry,
+    status: TaskStatus,
+    agent: Option<&str>,
+    parent: Option<&str>,
+) -> bool {
     task.title == e.title
         && task.description == e.description
-        && task.status == e.status
+        && task.status == status
         && task.priority == e.priority
         && task.assigned_to.as_deref() == agent
         && task.tags == e.tags
         && task.parent_task_id.as_deref() == parent
 }
 
-/// Applies one entry. A created task gets its parent afterwards: the parent it returns is
-/// linked once every task of the file exists, so a file may name a parent further down.
+/// What applying an entry leaves for the checks that need the whole file applied first.
+#[derive(Default)]
+struct Applied {
+    /// The parent of a created task, linked once every task of the file exists (so a file
+    /// may name a parent further down).
+    link_parent: Option<String>,
+    /// The task's parent link was set or changed: the parent chain is checked for a cycle.
+    parent_changed: bool,
+    /// The status the task moved into, when that move needs its dependencies done.
+    moved_to: Option<TaskStatus>,
+}
+
+/// The status an entry gives a task: the file's, except that a file cannot hand out a lease,
+/// so `running` keeps a task already in progress (and its lease) and otherwise reads as
+/// `assigned` (todo, the agent kept) for the agent to claim.
+fn status_for(e: &Entry, existing: Option<&Task>) -> TaskStatus {
+    match (e.status, existing) {
+        (TaskStatus::InProgress, Some(t)) if t.status == TaskStatus::InProgress => {
+            TaskStatus::InProgress
+        }
+        (TaskStatus::InProgress, _) => TaskStatus::Todo,
+        (status, _) => status,
+    }
+}
+
+/// Applies one entry.
 fn import_one(
     c: &dyn Tx,
     me: &Member,
     e: &Entry,
     in_file: &HashSet<&str>,
     report: &mut ImportReport,
-) -> Result<Option<String>> {
+) -> Result<Applied> {
     let scope = me.group_scope();
     let agent = e
         .agent
@@ -268,6 +331,7 @@ fn import_one(
     };
     let now = clock::sql_now();
     let existing = sql::by_id(c, &e.id)?;
+    let status = status_for(e, existing.as_ref());
     match existing {
         Some(task) if task.group_id.as_deref() != Some(me.group_id.as_str()) => {
             Err(Error::invalid(
@@ -277,18 +341,19 @@ fn import_one(
                 format!("task id {} is already taken: choose another id", e.id),
             ))
         }
-        Some(task) if same(&task, e, agent.as_deref(), parent.as_deref()) => {
+        Some(task) if same(&task, e, status, agent.as_deref(), parent.as_deref()) => {
             report.unchanged.push(e.id.clone());
-            Ok(None)
+            Ok(Applied::default())
         }
         Some(task) => {
+            crate::board::refuse_if_archived(c, &task)?;
             sql::import_update(
                 c,
                 &sql::Imported {
                     id: &e.id,
                     title: &e.title,
                     description: &e.description,
-                    status: e.status.stored(),
+                    status: status.stored(),
                     priority: e.priority.as_str(),
                     assignee: agent.as_deref(),
                     at: &now,
@@ -298,13 +363,19 @@ fn import_one(
                 sql::clear_tags(c, &e.id)?;
                 crate::tasks::set_tags(c, &e.id, &e.tags)?;
             }
-            if task.parent_task_id.as_deref() != parent.as_deref() {
+            let parent_changed = task.parent_task_id.as_deref() != parent.as_deref();
+            if parent_changed {
                 sql::set_parent(c, &e.id, parent.as_deref())?;
             }
             audit::record(c, &me.id, "task_imported", &format!("{} updated", e.id))?;
             task_changed(c, "task_updated", &me.id, &task, agent.as_deref())?;
             report.updated.push(e.id.clone());
-            Ok(None)
+            Ok(Applied {
+                link_parent: None,
+                parent_changed,
+                moved_to: (task.status != status && status.needs_dependencies_done())
+                    .then_some(status),
+            })
         }
         None => {
             let new = NewTask {
@@ -315,7 +386,7 @@ fn import_one(
                 parent: None,
                 tags: Vec::new(),
                 definition_of_done: None,
-                status: e.status,
+                status,
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -337,31 +408,88 @@ fn import_one(
             let task = crate::tasks::load(c, &e.id)?;
             task_changed(c, "task_created", &me.id, &task, agent.as_deref())?;
             report.created.push(e.id.clone());
-            Ok(parent)
+            // A new task has no dependencies yet: nothing to wait for.
+            Ok(Applied {
+                parent_changed: parent.is_some(),
+                link_parent: parent,
+                moved_to: None,
+            })
         }
     }
+}
+
+/// Refuses a parent chain from `task_id` that comes back to a task of itself. Tasks whose
+/// chain is known to end (`reaches_root`) are not walked again, so checking every entry of a
+/// file costs one walk over each task at most.
+fn refuse_parent_cycle(
+    c: &dyn Tx,
+    task_id: &str,
+    reaches_root: &mut HashSet<String>,
+) -> Result<()> {
+    let mut chain: Vec<String> = Vec::new();
+    let mut on_chain = HashSet::new();
+    let mut at = Some(task_id.to_owned());
+    while let Some(id) = at {
+        if reaches_root.contains(&id) {
+            break;
+        }
+        if !on_chain.insert(id.clone()) {
+            return Err(Error::invalid(
+                "parent",
+                format!(
+                    "task {task_id}'s parents lead back to {id}: parent links may not form a cycle"
+                ),
+            ));
+        }
+        at = sql::parent_of(c, &id)?;
+        chain.push(id);
+    }
+    reaches_root.extend(chain);
+    Ok(())
 }
 
 impl Actor {
     /// Imports a `tasks.toml` into the actor's group: tasks of unknown ids are created (with
     /// that id), known ones updated where the file differs, and the report says which. Status
-    /// is set as the file says (a file is the board's state, not a move). A malformed file, an
-    /// unknown status, agent or parent refuses the whole import, naming the line. Whoever may
-    /// create tasks may import (managers, tier 0).
+    /// is set as the file says (a file is the board's state), within the board's rules: no
+    /// task enters `in_progress`, `review` or `done` before its dependencies are done, an
+    /// archived task is not changed, parent links form no cycle, and `running` is read as
+    /// `assigned` unless the task is already in progress (only a claim gives a lease). A
+    /// malformed file, an unknown status, agent or parent, or a broken rule refuses the whole
+    /// import, naming the line. Whoever may create tasks may import (managers, tier 0); that
+    /// is checked before the file is read.
     pub fn import_tasks(&self, toml_text: &str) -> Result<ImportReport> {
+        // Who may import is settled before the file is read: a refused actor costs no parse.
+        self.read_tx(|_, me| me.check(Action::CreateTask, Target::None))?;
         let entries = parse(toml_text)?;
         self.task_write(|c, me, _now| {
             me.check(Action::CreateTask, Target::None)?;
             let in_file: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
             let mut report = ImportReport::default();
-            let mut parents = Vec::new();
+            let mut applied = Vec::with_capacity(entries.len());
             for e in &entries {
-                let parent = import_one(c, me, e, &in_file, &mut report)
+                let a = import_one(c, me, e, &in_file, &mut report)
                     .map_err(|err| at_line(e.line, err))?;
-                parents.extend(parent.map(|p| (&e.id, p)));
+                applied.push((e, a));
             }
-            for (id, parent) in parents {
-                sql::set_parent(c, id, Some(&parent))?;
+            for (e, a) in &applied {
+                if let Some(parent) = &a.link_parent {
+                    sql::set_parent(c, &e.id, Some(parent))?;
+                }
+            }
+            // With the whole file applied, so that a dependency the file finishes counts.
+            let mut reaches_root = HashSet::new();
+            for (e, a) in &applied {
+                let checked = (|| {
+                    if a.parent_changed {
+                        refuse_parent_cycle(c, &e.id, &mut reaches_root)?;
+                    }
+                    if let Some(to) = a.moved_to {
+                        require_dependencies_done(c, &crate::tasks::load(c, &e.id)?, to)?;
+                    }
+                    Ok(())
+                })();
+                checked.map_err(|err| at_line(e.line, err))?;
             }
             Ok(report)
         })

@@ -117,81 +117,6 @@ pub(crate) fn label(field: &'static str, value: &str, max: usize) -> Result<()> 
     cap(field, value, max)
 }
 
-/// Whether `text` matches the glob `pattern` as SQLite's `GLOB` reads it: `*` any run, `?` one
-/// character, `[abc]`, `[a-z]` and `[^a-z]` classes (`]` first in a class is literal),
-/// case-sensitive. Done here rather than in SQL so every engine matches alike.
-pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Iterative matching with one backtrack point for the last `*`: linear in practice.
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        let step = match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-                continue;
-            }
-            Some('?') => Some(pi + 1),
-            Some('[') => class_end(&p, pi).and_then(|(end, set)| set(t[ti]).then_some(end)),
-            Some(c) => (*c == t[ti]).then_some(pi + 1),
-            None => None,
-        };
-        match (step, star) {
-            (Some(next), _) => {
-                pi = next;
-                ti += 1;
-            }
-            (None, Some((sp, st))) => {
-                pi = sp + 1;
-                ti = st + 1;
-                star = Some((sp, st + 1));
-            }
-            (None, None) => return false,
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// The end of the `[...]` class starting at `start`, and its membership test; `None` for an
-/// unterminated class, which (as in SQLite) matches nothing.
-#[allow(clippy::type_complexity)]
-fn class_end(p: &[char], start: usize) -> Option<(usize, Box<dyn Fn(char) -> bool + '_>)> {
-    let mut i = start + 1;
-    let negated = p.get(i) == Some(&'^');
-    if negated {
-        i += 1;
-    }
-    let first = i;
-    // A `]` right after `[` or `[^` is a member, not the end.
-    if p.get(i) == Some(&']') {
-        i += 1;
-    }
-    while p.get(i).is_some_and(|c| *c != ']') {
-        i += 1;
-    }
-    if i >= p.len() {
-        return None;
-    }
-    let members = &p[first..i];
-    let test = move |c: char| {
-        let mut j = 0;
-        let mut hit = false;
-        while j < members.len() {
-            if j + 2 < members.len() && members[j + 1] == '-' {
-                hit |= members[j] <= c && c <= members[j + 2];
-                j += 3;
-            } else {
-                hit |= members[j] == c;
-                j += 1;
-            }
-        }
-        hit != negated
-    };
-    Some((i + 1, Box::new(test)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,29 +205,5 @@ mod tests {
         assert!(label("title", &"x".repeat(MAX_TITLE_BYTES + 1), MAX_TITLE_BYTES).is_err());
         assert!(cap_optional("next", None, 1).is_ok());
         assert!(cap_optional("next", Some("ab"), 1).is_err());
-    }
-
-    #[test]
-    fn globs_match_as_sqlite_reads_them() {
-        for (p, t, want) in [
-            ("dev-*", "dev-1", true),
-            ("dev-*", "dev-", true),
-            ("dev-*", "mgr-1", false),
-            ("*", "", true),
-            ("?", "", false),
-            ("d?v", "dev", true),
-            ("[dm]*", "mgr", true),
-            ("[a-c]x", "bx", true),
-            ("[^a-c]x", "bx", false),
-            ("[^a-c]x", "dx", true),
-            ("[]]", "]", true),
-            ("[abc", "a", false),
-            ("*-1", "dev-1", true),
-            ("*a*b", "xaxxb", true),
-            ("*a*b", "xaxxc", false),
-            ("DEV", "dev", false),
-        ] {
-            assert_eq!(glob_matches(p, t), want, "{p:?} vs {t:?}");
-        }
     }
 }

@@ -184,6 +184,17 @@ pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>)
     Ok(())
 }
 
+/// Agents other than `keep` that were working on `task_id` (a task that left them: handed to
+/// another group) become idle, each change in the feed.
+pub(crate) fn leave_task(c: &dyn Tx, task_id: &str, keep: &str) -> Result<()> {
+    for agent in sql::leave_task(c, task_id, keep, &clock::sql_now())? {
+        if let Some(member) = agent_sql::principal(c, &agent)? {
+            record_change(c, &member)?;
+        }
+    }
+    Ok(())
+}
+
 impl Actor {
     /// Sets the actor's work state, `task` (an id or prefix of its group's) only with
     /// `working`. A move the rules do not allow (see [`WorkState::next`]) is `InvalidInput`.

@@ -8,8 +8,9 @@ use crate::boundary::{optional_text, text, FfiError};
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
-/// Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour.
-pub const AGOR_DEFAULT_TTL: u32 = 0;
+/// Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour. Like every
+/// default of this header it is `UINT32_MAX`, never 0: 0 seconds is an error, as everywhere.
+pub const AGOR_DEFAULT_TTL: u32 = u32::MAX;
 
 /// A list passed as one string, one item per line (blank lines ignored).
 pub(crate) fn lines(list: &str) -> Vec<String> {
@@ -20,6 +21,8 @@ pub(crate) fn lines(list: &str) -> Vec<String> {
         .collect()
 }
 
+/// The default for `AGOR_DEFAULT_TTL`, else the caller's value for the core to check (0 is
+/// `AGOR_INVALID_INPUT`).
 fn ttl(secs: u32) -> u32 {
     if secs == AGOR_DEFAULT_TTL {
         agor_core::DEFAULT_RESERVATION_SECS
@@ -29,7 +32,7 @@ fn ttl(secs: u32) -> u32 {
 }
 
 /// Reserves the path globs in `paths` (one per line), exclusive unless `shared`, for
-/// `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour), with an optional `reason`, all
+/// `ttl_secs` (1 to 86400, or `AGOR_DEFAULT_TTL` for an hour; 0 is `AGOR_INVALID_INPUT`), with an optional `reason`, all
 /// or none. A conflicting reservation of another agent of the group is
 /// `AGOR_ALREADY_CLAIMED`, the message naming the holder and the paths. `*out_reservations`
 /// (may be NULL) receives the reservations as a JSON array of `{"id", "agent_id",

@@ -57,7 +57,8 @@ pub(crate) fn seconds(
         )
     };
     let value: f64 = secs.extract().map_err(|_| refuse())?;
-    Duration::try_from_secs_f64(value).map_err(|_| refuse())
+    // The core words a negative number and one too large (1e300) apart.
+    agor_core::seconds(field, value).map_err(|e| crate::errors::to_py_err(py, e))
 }
 
 /// Opens (creating if needed) an agor database file.

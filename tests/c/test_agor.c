@@ -473,6 +473,10 @@ static void test_reservations(agor_store *store) {
     CHECK_STATUS(agor_release_reservations(mgr, "no-such-id", &released), AGOR_NOT_FOUND);
     CHECK_OK(agor_renew_reservations(dev1, NULL, 120, NULL));
     CHECK_STATUS(agor_reserve(dev1, NULL, false, 60, NULL, NULL), AGOR_NULL_ARGUMENT);
+    /* issue 19 item 14: 0 seconds is an error, as for every count in C (the default is
+       AGOR_DEFAULT_TTL, UINT32_MAX); it used to mean "an hour". */
+    CHECK_STATUS(agor_reserve(dev1, "zero/ttl.rs", false, 0, NULL, NULL), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_renew_reservations(dev1, NULL, 0, NULL), AGOR_INVALID_INPUT);
     CHECK_STATUS(agor_reserve(dev1, "x", false, 999999, NULL, NULL), AGOR_INVALID_INPUT);
     CHECK_OK(agor_release_reservations(dev1, NULL, &released));
     CHECK(released == 2);

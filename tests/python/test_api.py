@@ -887,3 +887,27 @@ def test_postgresql_failures_are_clear_and_change_nothing(pg_db: str) -> None:
     )
     with pytest.raises(agor.SchemaError, match="newer"):
         agor.open(pg_db)
+
+
+# issue 19 item 10: a password holding `/` or `?` showed in clear in `store.path`, `repr(store)`
+# and connect errors (the redaction cut the user info at the first `/` or `?`).
+def test_a_password_with_slash_and_question_mark_never_shows(pg_db: str) -> None:
+    role = f"py_role_{os.getpid()}_{time.time_ns() % 10**9}"
+    password = "pw/se?cr"
+    subprocess.run(
+        ["psql", pg_db, "-qc", f"CREATE ROLE {role} LOGIN PASSWORD '{password}'; "
+         f"CREATE SCHEMA {role} AUTHORIZATION {role}"],
+        check=True, capture_output=True,
+    )
+    scheme, rest = pg_db.split("://", 1)
+    after = rest.split("@", 1)[1].split("&options=")[0]
+    pieces = ("pw/se", "se?cr", "pw%2F", "%3Fcr")
+    for userinfo in (f"{role}:{password}", f"{role}:pw%2Fse%3Fcr"):
+        url = f"{scheme}://{userinfo}@{after}&options=-csearch_path%3D{role}"
+        with agor.open(url) as s:
+            shown = f"{s.path} {s!r}"
+            assert "***" in s.path and not any(p in shown for p in pieces), shown
+        with pytest.raises(agor.StorageError) as e:
+            agor.open(url.replace("pw", "pX"))
+        said = f"{e.value} {e.value!r}"
+        assert not any(p.replace("pw", "pX") in said for p in pieces), said

@@ -714,6 +714,17 @@ def test_search_finds_what_you_may_read(team):
     team.fails(2, "search", agent="dev-1")
 
 
+# issue 19 item 1: `btmsg search` aborted on a query nested 20,000 deep and exited 1 with a
+# StorageError on a long OR chain; both are usage errors (exit 2) naming the bound.
+def test_search_bounds_are_usage_errors(team):
+    team.ok("send", "dev-1", "the auth token format is JWT", agent="mgr-1")
+    deep = "(" * 20_000 + "token" + ")" * 20_000
+    assert "limit of 4096 bytes" in team.fails(2, "search", deep, agent="dev-1")
+    assert "limit of 16" in team.fails(2, "search", "(" * 17 + "token" + ")" * 17, agent="dev-1")
+    chain = " OR ".join(["token"] * 200)
+    assert "limit of 64" in team.fails(2, "search", chain, agent="dev-1")
+
+
 def test_token_issue_list_revoke(team):
     secret = team.ok("token", "issue", "dev-1").strip()
     assert secret.startswith("agor_") and len(secret) == 69

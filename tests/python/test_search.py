@@ -84,6 +84,31 @@ def test_malformed_queries_are_invalid_input(board: agor.Store, query: str, prob
         board.as_agent("dev-1").search(query)
 
 
+# issue 19 item 1: a query nested 20,000 deep segfaulted the Python host, and long AND/OR
+# chains came back as StorageError "fts5: parser stack overflow"; now each is InvalidInputError
+# naming the bound it crossed, and the longest chain within the bounds runs.
+@pytest.mark.parametrize(
+    "query, bound",
+    [
+        ("(" * 20_000 + "token" + ")" * 20_000, "limit of 4096 bytes"),
+        ("(" * 3_000 + "token" + ")" * 3_000, "limit of 4096 bytes"),
+        ("(" * 17 + "token" + ")" * 17, "limit of 16"),
+        (" OR ".join(["token"] * 65), "limit of 64"),
+        (" AND ".join(["token"] * 100), "limit of 64"),
+    ],
+)
+def test_deep_and_long_queries_are_invalid_input(board: agor.Store, query: str, bound: str) -> None:
+    with pytest.raises(agor.InvalidInputError, match=re.escape(bound)):
+        board.as_agent("dev-1").search(query)
+
+
+def test_the_longest_queries_within_the_bounds_run(board: agor.Store) -> None:
+    dev1 = board.as_agent("dev-1")
+    assert dev1.search(" OR ".join(["token"] * 64))
+    assert dev1.search(" AND ".join(["token"] * 64))
+    assert dev1.search("(" * 16 + "token" + ")" * 16)
+
+
 def test_bad_arguments(board: agor.Store) -> None:
     dev1 = board.as_agent("dev-1")
     with pytest.raises(agor.InvalidInputError, match="unknown search kind"):

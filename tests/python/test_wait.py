@@ -151,6 +151,16 @@ def test_cli_wait_exits_6_on_timeout_and_0_with_what_arrived(store: agor.Store, 
     assert "unknown change kind" in cli.fails(2, "wait", "--kind", "mail", agent="dev-1")
 
 
+# issue 19 item 14: `--timeout 1e300` was called "not a number"; it is a number, too large.
+def test_cli_wait_calls_a_huge_timeout_too_large(store: agor.Store, btmsg_cmd, tmp_path) -> None:
+    cli = Cli("btmsg", btmsg_cmd, location(store), tmp_path)
+    line = cli.fails(2, "wait", "--timeout", "1e300", agent="dev-1")
+    assert "too large" in line and "not a number" not in line, line
+    assert "not a number of seconds" in cli.fails(2, "wait", "--timeout", "-1", agent="dev-1")
+    with pytest.raises(agor.InvalidInputError, match="too large"):
+        store.as_agent("dev-1").wait(timeout=1e300)
+
+
 def test_cli_watch_prints_each_change_as_it_arrives(store: agor.Store, btmsg_cmd, tmp_path) -> None:
     cli = Cli("btmsg", btmsg_cmd, location(store), tmp_path)
     since = store.as_agent("dev-1").latest_change()

@@ -201,3 +201,128 @@ fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
         .register_agent(&NewAgent::new("dev", "D", "project", "g"))
         .unwrap();
 }
+
+/// A login role of its own (dropped by nobody: each test run uses fresh names) and the
+/// server's URL logged in as it, with `options` appended when given.
+fn role(password: &str, encoded: &str) -> Option<(String, String)> {
+    let base = common::postgres_url()?;
+    let name = format!(
+        "r_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {name} LOGIN PASSWORD '{}'",
+            password.replace('\'', "''")
+        ))
+        .unwrap();
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let (_, after) = rest.split_once('@').unwrap();
+    Some((name.clone(), format!("{scheme}://{name}:{encoded}@{after}")))
+}
+
+fn with_search_path(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+fn admin() -> postgres::Client {
+    postgres::Client::connect(&common::postgres_url().unwrap(), postgres::NoTls).unwrap()
+}
+
+// issue 19 item 10: a password holding `/` or `?` showed in clear in `store.path` (the
+// redaction cut the user info at the first `/` or `?`) and in connect errors. Now neither the
+// password nor a piece of it shows, encoded or not, in the user info or a `password=`
+// parameter, on success or on a refused login.
+#[test]
+fn a_password_with_slash_and_question_mark_never_shows() {
+    let Some(_) = schema() else { return };
+    let password = "pw/se?cr@t";
+    let (name, encoded_url) = role(password, "pw%2Fse%3Fcr%40t").unwrap();
+    admin()
+        .batch_execute(&format!("CREATE SCHEMA {name} AUTHORIZATION {name}"))
+        .unwrap();
+    let plain_url = encoded_url.replace("pw%2Fse%3Fcr%40t", "pw/se?cr%40t");
+    let (scheme, rest) = encoded_url.split_once("://").unwrap();
+    let (_, after) = rest.split_once('@').unwrap();
+    let param_url = format!("{scheme}://{name}@{after}&password=pw/se?cr@t");
+    let pieces = ["pw/se", "se?cr", "cr@t", "pw%2F", "%3Fcr", "cr%40t"];
+    for url in [&encoded_url, &plain_url, &param_url] {
+        let store = Store::open_url(&with_search_path(url, &name)).unwrap();
+        let shown = store.path().to_string_lossy().into_owned();
+        let debug = format!("{store:?}");
+        for piece in pieces {
+            assert!(
+                !shown.contains(piece) && !debug.contains(piece),
+                "{shown} / {debug}"
+            );
+        }
+        assert!(shown.contains("***"), "{shown}");
+        drop(store);
+        let wrong = url.replace("pw", "pX");
+        let e = Store::open_url(&wrong).unwrap_err();
+        let text = format!("{e} {e:?}");
+        for piece in pieces.iter().map(|p| p.replace("pw", "pX")) {
+            assert!(!text.contains(&piece), "{text}");
+        }
+        assert!(text.contains("refused the credentials"), "{text}");
+    }
+}
+
+// issue 19 item 10: the foreign-schema check read information_schema, which lists only the
+// tables the role may use: another application's table that agor's role cannot read made the
+// schema look empty, and agor moved in beside it. The catalog sees it; the schema is refused
+// untouched.
+#[test]
+fn another_applications_unreadable_tables_are_seen_and_refused() {
+    let Some(_) = schema() else { return };
+    let (name, url) = role("plain-pass", "plain-pass").unwrap();
+    admin()
+        .batch_execute(&format!(
+            "CREATE SCHEMA {name}_app;
+             GRANT USAGE, CREATE ON SCHEMA {name}_app TO {name};
+             CREATE TABLE {name}_app.secret_ledger (id BIGINT PRIMARY KEY);
+             REVOKE ALL ON {name}_app.secret_ledger FROM PUBLIC;"
+        ))
+        .unwrap();
+    let e = Store::open_url(&with_search_path(&url, &format!("{name}_app"))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema, "{e}");
+    assert!(e.to_string().contains("secret_ledger"), "{e}");
+    let tables: i64 = admin()
+        .query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relkind = 'r'",
+            &[&format!("{name}_app")],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        tables, 1,
+        "agor created tables beside another application's"
+    );
+}
+
+// issue 19 item 10: server errors reached the user as "db error". Now the server's message
+// and SQLSTATE are kept (here: a role without CREATE on the schema it is pointed at).
+#[test]
+fn server_errors_keep_the_servers_text() {
+    let Some(_) = schema() else { return };
+    let (name, url) = role("plain-pass", "plain-pass").unwrap();
+    admin()
+        .batch_execute(&format!(
+            "CREATE SCHEMA {name}_ro; GRANT USAGE ON SCHEMA {name}_ro TO {name};"
+        ))
+        .unwrap();
+    let e = Store::open_url(&with_search_path(&url, &format!("{name}_ro"))).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text != "db error" && text.contains("permission denied"),
+        "{text}"
+    );
+    assert!(text.contains("42501"), "{text}");
+}

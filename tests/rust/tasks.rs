@@ -611,3 +611,160 @@ proptest! {
         }
     }
 }
+
+// ---- tasks.toml import follows the board's rules (issue 19 item 9) ----
+
+fn entry(id: &str, status: &str, extra: &str) -> String {
+    format!("[[tasks]]\nid = \"{id}\"\ntitle = \"{id}\"\nstatus = \"{status}\"\n{extra}\n")
+}
+
+// issue 19 item 9: an import moved a task to done/review while its dependency was todo. Now
+// the move is refused naming the entry's line, nothing of the file is written, and a
+// dependency the same file finishes counts.
+#[test]
+fn import_respects_dependencies() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let base = entry("dep", "pending", "") + &entry("work", "pending", "");
+    mgr.import_tasks(&base).unwrap();
+    mgr.add_dependency("work", "dep").unwrap();
+    for status in ["completed", "review"] {
+        // "new" comes first so that a write before the failing entry would show.
+        let file =
+            entry("new", "pending", "") + &entry("dep", "pending", "") + &entry("work", status, "");
+        let e = mgr.import_tasks(&file).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(
+            e.to_string().contains("line 11") && e.to_string().contains("dep"),
+            "{e}"
+        );
+        assert_eq!(mgr.get_task("work").unwrap().task.status, TaskStatus::Todo);
+        assert_eq!(mgr.get_task("new").unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    let both = entry("dep", "completed", "") + &entry("work", "completed", "");
+    mgr.import_tasks(&both).unwrap();
+    assert_eq!(mgr.get_task("work").unwrap().task.status, TaskStatus::Done);
+}
+
+// issue 19 item 9: an import changed an archived task. Now it is refused (unarchive first).
+#[test]
+fn import_leaves_archived_tasks_alone() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    mgr.import_tasks(&entry("old", "completed", "")).unwrap();
+    mgr.archive_task("old").unwrap();
+    let e = mgr.import_tasks(&entry("old", "pending", "")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(
+        e.to_string().contains("line 1") && e.to_string().contains("archived"),
+        "{e}"
+    );
+    assert_eq!(mgr.archived_tasks().unwrap()[0].status, TaskStatus::Done);
+}
+
+// issue 19 item 9: an import created in_progress tasks with no lease (nobody could complete,
+// renew or release them, and they never lapsed). A file cannot hand out a lease: `running`
+// reads as `assigned` (todo, the agent kept, ready for it to claim) unless the task is
+// already in progress, whose lease is kept.
+#[test]
+fn import_creates_no_leaseless_work() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let r = mgr
+        .import_tasks(&entry("run", "running", "agent = \"dev1\""))
+        .unwrap();
+    assert_eq!(r.created, ["run"]);
+    let task = mgr.get_task("run").unwrap().task;
+    assert_eq!(
+        (task.status, task.assigned_to.as_deref()),
+        (TaskStatus::Todo, Some("dev1"))
+    );
+    // Re-importing the same file changes nothing; the agent claims it, and a re-import keeps
+    // its claim and lease.
+    assert_eq!(
+        mgr.import_tasks(&entry("run", "running", "agent = \"dev1\""))
+            .unwrap()
+            .unchanged,
+        ["run"]
+    );
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let claim = dev1.claim_task(Some("run"), 60).unwrap().unwrap();
+    assert_eq!(
+        mgr.import_tasks(&entry("run", "running", "agent = \"dev1\""))
+            .unwrap()
+            .unchanged,
+        ["run"]
+    );
+    dev1.renew_lease("run", &claim.token, 60).unwrap();
+}
+
+// issue 19 item 9: an import accepted parent cycles. Now a cycle (within the file, or closed
+// through tasks already on the board) is refused naming the line; nothing is written.
+#[test]
+fn import_refuses_parent_cycles() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let e = mgr
+        .import_tasks(
+            &(entry("a", "pending", "parent = \"b\"") + &entry("b", "pending", "parent = \"a\"")),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(
+        e.to_string().contains("line 1") && e.to_string().contains("cycle"),
+        "{e}"
+    );
+    assert!(mgr.list_tasks(&TaskFilter::default()).unwrap().is_empty());
+    mgr.import_tasks(
+        &(entry("top", "pending", "")
+            + &entry("mid", "pending", "parent = \"top\"")
+            + &entry("leaf", "pending", "parent = \"mid\"")),
+    )
+    .unwrap();
+    let e = mgr
+        .import_tasks(&entry("top", "pending", "parent = \"leaf\""))
+        .unwrap_err();
+    assert!(e.to_string().contains("cycle"), "{e}");
+    assert_eq!(mgr.get_task("top").unwrap().task.parent_task_id, None);
+}
+
+// ---- accepted proposals leave nothing behind in the old group (issue 19 item 14) ----
+
+// issue 19 item 14: an accepted proposal moved the task to another group but kept its
+// dependencies on the old group's tasks (the new owner could neither see nor finish them, so
+// the task could never be claimed) and the old assignee's work state still named it. Now
+// dependencies across the new boundary are dropped both ways (and audited), and whoever was
+// working on it is idle again.
+#[test]
+fn an_accepted_proposal_drops_ties_to_the_old_group() {
+    let t = common::team();
+    t.store.allow("mgr", "ext", true).unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let first = mgr.create_task(&NewTask::new("first")).unwrap();
+    let moved = mgr.create_task(&NewTask::new("moved")).unwrap();
+    let after = mgr.create_task(&NewTask::new("after")).unwrap();
+    mgr.add_dependency(&moved.id, &first.id).unwrap();
+    mgr.add_dependency(&after.id, &moved.id).unwrap();
+    mgr.assign_task(&moved.id, "dev1").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.set_work_state(agor_core::WorkState::Working, Some(&moved.id))
+        .unwrap();
+
+    let proposal = mgr.propose_task(&moved.id, "ext").unwrap();
+    let ext = t.store.as_agent("ext").unwrap();
+    let task = ext.accept_proposal(&proposal.id).unwrap();
+    assert_eq!(task.group_id.as_deref(), Some("other"));
+
+    assert!(ext.dependencies(&moved.id).unwrap().is_empty());
+    assert!(mgr.dependencies(&after.id).unwrap().is_empty());
+    let claim = ext.claim_task(Some(&moved.id), 60).unwrap();
+    assert!(
+        claim.is_some(),
+        "the moved task waits for a task its group cannot see"
+    );
+    let work = dev1.work_state(None).unwrap();
+    assert_eq!(
+        (work.state, work.task_id),
+        (agor_core::WorkState::Idle, None)
+    );
+}

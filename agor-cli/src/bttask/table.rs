@@ -293,8 +293,7 @@ pub const COMMANDS: &[CommandDef] = &[
                 the file differs; all or nothing, errors name the line (managers)")
         .build(|p| {
             let path = p.required(&["file"], "tasks.toml file")?;
-            let toml = std::fs::read_to_string(&path)
-                .map_err(|e| UsageError::new(format!("cannot read {path}: {e}")))?;
+            let toml = read_capped(&path, agor_core::MAX_TASKS_FILE_BYTES)?;
             job(R::ImportTasks(a::ImportTasks { toml }), show::imported)
         }),
     CommandDef::new("export", Who::Agent, &["export_tasks"], "file=")
@@ -375,4 +374,23 @@ fn review_counts(s: &Session<'_>, request: R) -> Result<Value, CliError> {
         group: group.clone(),
     }))?;
     Ok(json!({ "group": group, "count": count, "attention": attention }))
+}
+
+/// The text of the file at `path`, reading no more than `max` bytes (the core's own cap): a
+/// larger file is refused without being read whole.
+fn read_capped(path: &str, max: usize) -> Result<String, UsageError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| UsageError::new(format!("cannot read {path}: {e}"));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > max {
+        return Err(UsageError::new(format!(
+            "{path} is over the limit of {max} bytes for a tasks.toml"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| UsageError::new(format!("{path} is not UTF-8 text")))
 }

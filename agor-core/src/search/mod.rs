@@ -10,6 +10,8 @@
 mod query;
 mod text;
 
+pub use query::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};
+
 use serde::{Deserialize, Serialize};
 
 use crate::agents::Actor;

@@ -3,23 +3,36 @@
 //! then OR. agor parses it itself, so a malformed query is one clear error on both engines,
 //! and writes it out for each: an FTS5 expression for SQLite, a `tsquery` for PostgreSQL.
 //! Words are folded exactly as the indexed text is (see [`super::text`]).
+//!
+//! The parser is bounded (SPEC §2.2): a query is at most [`MAX_QUERY_BYTES`], nests
+//! parentheses at most [`MAX_QUERY_DEPTH`] deep and holds at most [`MAX_QUERY_TERMS`] words,
+//! so neither agor's recursion nor the engine's own parser (FTS5's stack holds about a hundred
+//! entries) can be driven past its depth. Chains of one operator are kept flat (`a OR b OR c`
+//! is one node, written without inner parentheses), so the tree and the expression the engine
+//! reads are only as deep as the caller's parentheses.
 
 use crate::error::{Error, Result};
 
 use super::text;
 
+/// The longest search query, in bytes of UTF-8.
+pub const MAX_QUERY_BYTES: usize = 4096;
+/// The deepest nesting of parentheses in a search query.
+pub const MAX_QUERY_DEPTH: usize = 16;
+/// The most words in a search query, counting every word of every phrase.
+pub const MAX_QUERY_TERMS: usize = 64;
+
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Query {
     /// Consecutive words (one word is a phrase of one); the last may be a prefix.
-    Phrase {
-        words: Vec<String>,
-        prefix: bool,
-    },
-    And(Box<Query>, Box<Query>),
-    Or(Box<Query>, Box<Query>),
-    /// Matches the left side but not the right.
-    Not(Box<Query>, Box<Query>),
+    Phrase { words: Vec<String>, prefix: bool },
+    /// Every part (two or more).
+    And(Vec<Query>),
+    /// Any part (two or more).
+    Or(Vec<Query>),
+    /// Matches `base` but none of `minus` (`a NOT b NOT c`).
+    Not { base: Box<Query>, minus: Vec<Query> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +122,19 @@ fn lex(q: &str) -> Result<Vec<Lexeme>> {
 struct Parser {
     lexemes: Vec<Lexeme>,
     at: usize,
+    /// Parentheses open around the current position.
+    depth: usize,
+    /// Words read so far.
+    terms: usize,
+}
+
+/// `parts` as one node of `join`, or the single part itself.
+fn flat(mut parts: Vec<Query>, join: fn(Vec<Query>) -> Query) -> Query {
+    if parts.len() == 1 {
+        parts.pop().expect("one part")
+    } else {
+        join(parts)
+    }
 }
 
 impl Parser {
@@ -117,30 +143,25 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Query> {
-        let mut q = self.and()?;
+        let mut parts = vec![self.and()?];
         while self.peek() == Some(&Lexeme::Or) {
             self.at += 1;
-            let right = self.operand("OR")?;
-            q = Query::Or(Box::new(q), Box::new(right));
+            parts.push(self.operand("OR")?);
         }
-        Ok(q)
+        Ok(flat(parts, Query::Or))
     }
 
     fn and(&mut self) -> Result<Query> {
-        let mut q = self.not()?;
+        let mut parts = vec![self.not()?];
         loop {
             match self.peek() {
                 Some(Lexeme::And) => {
                     self.at += 1;
-                    let right = self.operand_and()?;
-                    q = Query::And(Box::new(q), Box::new(right));
+                    parts.push(self.operand_and()?);
                 }
                 // Two terms side by side: an implicit AND.
-                Some(Lexeme::Text { .. } | Lexeme::Open) => {
-                    let right = self.not()?;
-                    q = Query::And(Box::new(q), Box::new(right));
-                }
-                _ => return Ok(q),
+                Some(Lexeme::Text { .. } | Lexeme::Open) => parts.push(self.not()?),
+                _ => return Ok(flat(parts, Query::And)),
             }
         }
     }
@@ -166,13 +187,20 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Query> {
-        let mut q = self.primary()?;
+        let base = self.primary()?;
+        let mut minus = Vec::new();
         while self.peek() == Some(&Lexeme::Not) {
             self.at += 1;
-            let right = self.operand("NOT")?;
-            q = Query::Not(Box::new(q), Box::new(right));
+            minus.push(self.operand("NOT")?);
         }
-        Ok(q)
+        Ok(if minus.is_empty() {
+            base
+        } else {
+            Query::Not {
+                base: Box::new(base),
+                minus,
+            }
+        })
     }
 
     fn primary(&mut self) -> Result<Query> {
@@ -185,7 +213,14 @@ impl Parser {
                 if self.peek() == Some(&Lexeme::Close) {
                     return Err(invalid("() holds no term"));
                 }
+                if self.depth == MAX_QUERY_DEPTH {
+                    return Err(invalid(format!(
+                        "the query nests parentheses deeper than the limit of {MAX_QUERY_DEPTH}"
+                    )));
+                }
+                self.depth += 1;
                 let q = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Lexeme::Close) {
                     return Err(invalid("a ( has no matching )"));
                 }
@@ -197,6 +232,12 @@ impl Parser {
                 if words.is_empty() {
                     return Err(invalid(format!(
                         "{raw} has no letters or digits to search for"
+                    )));
+                }
+                self.terms += words.len();
+                if self.terms > MAX_QUERY_TERMS {
+                    return Err(invalid(format!(
+                        "the query has more words than the limit of {MAX_QUERY_TERMS}"
                     )));
                 }
                 Ok(Query::Phrase { words, prefix })
@@ -214,13 +255,25 @@ impl Parser {
     }
 }
 
-/// Parses a query; `InvalidInput` naming the problem when it is malformed or empty.
+/// Parses a query; `InvalidInput` naming the problem when it is malformed, empty or over one
+/// of the bounds (length, depth, words), before any work that grows faster than its length.
 pub(crate) fn parse(q: &str) -> Result<Query> {
+    if q.len() > MAX_QUERY_BYTES {
+        return Err(invalid(format!(
+            "{} bytes is over the limit of {MAX_QUERY_BYTES} bytes",
+            q.len()
+        )));
+    }
     let lexemes = lex(q)?;
     if lexemes.is_empty() {
         return Err(invalid("the query is empty; give a word to search for"));
     }
-    let mut p = Parser { lexemes, at: 0 };
+    let mut p = Parser {
+        lexemes,
+        at: 0,
+        depth: 0,
+        terms: 0,
+    };
     let query = p.or()?;
     match p.peek() {
         None => Ok(query),
@@ -237,9 +290,17 @@ impl Query {
             Query::Phrase { words, prefix } => {
                 format!("\"{}\"{}", words.join(" "), if *prefix { " *" } else { "" })
             }
-            Query::And(a, b) => format!("({} AND {})", a.fts5(), b.fts5()),
-            Query::Or(a, b) => format!("({} OR {})", a.fts5(), b.fts5()),
-            Query::Not(a, b) => format!("({} NOT {})", a.fts5(), b.fts5()),
+            Query::And(parts) => join(parts, " AND ", Query::fts5),
+            Query::Or(parts) => join(parts, " OR ", Query::fts5),
+            Query::Not { base, minus } => format!(
+                "({} NOT {})",
+                base.fts5(),
+                minus
+                    .iter()
+                    .map(Query::fts5)
+                    .collect::<Vec<_>>()
+                    .join(" NOT ")
+            ),
         }
     }
 
@@ -256,9 +317,17 @@ impl Query {
                     .collect();
                 format!("({})", parts.join(" <-> "))
             }
-            Query::And(a, b) => format!("({} & {})", a.tsquery(), b.tsquery()),
-            Query::Or(a, b) => format!("({} | {})", a.tsquery(), b.tsquery()),
-            Query::Not(a, b) => format!("({} & !{})", a.tsquery(), b.tsquery()),
+            Query::And(parts) => join(parts, " & ", Query::tsquery),
+            Query::Or(parts) => join(parts, " | ", Query::tsquery),
+            Query::Not { base, minus } => format!(
+                "({} & !{})",
+                base.tsquery(),
+                minus
+                    .iter()
+                    .map(Query::tsquery)
+                    .collect::<Vec<_>>()
+                    .join(" & !")
+            ),
         }
     }
 
@@ -269,10 +338,16 @@ impl Query {
             Query::Phrase { words, prefix } => words.iter().enumerate().any(|(i, w)| {
                 w == word || (*prefix && i == words.len() - 1 && word.starts_with(w.as_str()))
             }),
-            Query::And(a, b) | Query::Or(a, b) => a.wants(word) || b.wants(word),
-            Query::Not(a, _) => a.wants(word),
+            Query::And(parts) | Query::Or(parts) => parts.iter().any(|p| p.wants(word)),
+            Query::Not { base, .. } => base.wants(word),
         }
     }
+}
+
+/// `parts` written by `write`, joined by `op`, in one pair of parentheses.
+fn join(parts: &[Query], op: &str, write: fn(&Query) -> String) -> String {
+    let parts: Vec<String> = parts.iter().map(write).collect();
+    format!("({})", parts.join(op))
 }
 
 #[cfg(test)]
@@ -305,8 +380,13 @@ mod tests {
             ("東京", "\"東 京\"", "('東' <-> '京')"),
             (
                 "and or not",
-                "((\"and\" AND \"or\") AND \"not\")",
-                "((('and') & ('or')) & ('not'))",
+                "(\"and\" AND \"or\" AND \"not\")",
+                "(('and') & ('or') & ('not'))",
+            ),
+            (
+                "a NOT b NOT c OR d",
+                "((\"a\" NOT \"b\" NOT \"c\") OR \"d\")",
+                "((('a') & !('b') & !('c')) | ('d'))",
             ),
         ] {
             let parsed = parse(q).unwrap();
@@ -334,6 +414,31 @@ mod tests {
             assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{q}");
             assert!(e.to_string().contains(needle), "{q}: {e}");
         }
+    }
+
+    // issue 19 item 1: nesting, word count and length are bounded before any deep work, so a
+    // query nested thousands deep is refused without recursing (it aborted the process).
+    #[test]
+    fn queries_are_bounded() {
+        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nested(MAX_QUERY_DEPTH)).is_ok());
+        for q in [nested(MAX_QUERY_DEPTH + 1), nested(20_000)] {
+            let e = parse(&q).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+            if q.len() <= MAX_QUERY_BYTES {
+                assert!(e.to_string().contains(&MAX_QUERY_DEPTH.to_string()), "{e}");
+            }
+        }
+        let chain = |n: usize, op: &str| vec!["w"; n].join(op);
+        for op in [" AND ", " OR ", " NOT ", " "] {
+            let ok = parse(&chain(MAX_QUERY_TERMS, op)).unwrap();
+            // Flat: one node however long the chain, so the engine's parser sees no depth.
+            assert!(!ok.fts5().contains("(("), "{op}: {}", ok.fts5());
+            let e = parse(&chain(MAX_QUERY_TERMS + 1, op)).unwrap_err();
+            assert!(e.to_string().contains(&MAX_QUERY_TERMS.to_string()), "{e}");
+        }
+        let e = parse(&"w ".repeat(MAX_QUERY_BYTES)).unwrap_err();
+        assert!(e.to_string().contains(&MAX_QUERY_BYTES.to_string()), "{e}");
     }
 
     #[test]

@@ -108,8 +108,9 @@ impl Drop for Connection {
     }
 }
 
+/// The driver's error as agor's, with the server's own text (message, detail, SQLSTATE).
 pub(crate) fn storage_error(e: postgres::Error) -> Error {
-    Error::Storage(StorageError::from_engine(e))
+    Error::Storage(StorageError::from_engine_with(url::describe(&e), e))
 }
 
 fn sql_state(e: &Error) -> Option<&SqlState> {

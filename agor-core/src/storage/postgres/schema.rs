@@ -105,10 +105,15 @@ pub(super) fn current(client: &mut Client) -> Result<(String, i32)> {
 
 fn inspect(client: &mut Client) -> Result<State> {
     let (schema, _) = current(client)?;
+    // The catalog, not information_schema: the latter lists only the tables the current role
+    // has some privilege on, so another application's tables that agor's role cannot read
+    // would look like an empty schema, and agor would move in beside them.
     let tables: Vec<String> = client
         .query(
-            "SELECT table_name::text FROM information_schema.tables
-             WHERE table_schema = $1 ORDER BY table_name",
+            "SELECT c.relname::text FROM pg_catalog.pg_class c
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+             ORDER BY c.relname",
             &[&schema],
         )
         .map_err(storage_error)?

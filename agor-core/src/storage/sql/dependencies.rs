@@ -59,3 +59,22 @@ pub(crate) fn delete(tx: &dyn Tx, task_id: &str, depends_on: &str) -> Result<()>
     )?;
     Ok(())
 }
+
+/// Removes the dependencies between `task_id` and tasks outside `group` (both ways); returns
+/// them as (waiting task, task waited for).
+pub(crate) fn drop_outside_group(
+    tx: &dyn Tx,
+    task_id: &str,
+    group: &str,
+) -> Result<Vec<(String, String)>> {
+    tx.query_map(
+        "DELETE FROM task_dependencies
+         WHERE (task_id = ?1 AND depends_on IN
+                    (SELECT id FROM tasks WHERE group_id IS DISTINCT FROM ?2))
+            OR (depends_on = ?1 AND task_id IN
+                    (SELECT id FROM tasks WHERE group_id IS DISTINCT FROM ?2))
+         RETURNING task_id, depends_on",
+        args![task_id, group],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}

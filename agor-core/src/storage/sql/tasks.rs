@@ -413,6 +413,17 @@ pub(crate) fn import_update(tx: &dyn Tx, t: &Imported<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The parent of a task (`None` for a top-level or unknown task).
+pub(crate) fn parent_of(tx: &dyn Tx, task_id: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_opt(
+            "SELECT parent_task_id FROM tasks WHERE id = ?1",
+            args![task_id],
+            |r| lenient::opt_text(r, 0),
+        )?
+        .flatten())
+}
+
 pub(crate) fn set_parent(tx: &dyn Tx, task_id: &str, parent: Option<&str>) -> Result<()> {
     tx.execute(
         "UPDATE tasks SET parent_task_id = ?1 WHERE id = ?2",

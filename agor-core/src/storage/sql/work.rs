@@ -75,3 +75,14 @@ pub(crate) fn move_if(
     })?;
     Ok(moved.is_some())
 }
+
+/// Moves every agent but `keep` that is working on `task_id` to idle; returns who moved.
+pub(crate) fn leave_task(tx: &dyn Tx, task_id: &str, keep: &str, at: &str) -> Result<Vec<String>> {
+    tx.query_map(
+        "UPDATE agor_work_state SET state = 'idle', task_id = NULL, updated_at = ?3
+         WHERE task_id = ?1 AND agent_id <> ?2 AND state = 'working'
+         RETURNING agent_id",
+        args![task_id, keep, at],
+        |r| r.get(0),
+    )
+}
