@@ -205,7 +205,7 @@ fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
 /// A login role of its own (dropped by nobody: each test run uses fresh names) and the
 /// server's URL logged in as it, with `options` appended when given.
 fn role(password: &str, encoded: &str) -> Option<(String, String)> {
-    let base = common::postgres_url()?;
+    let base = common::postgres_server()?;
     let name = format!(
         "r_{}_{}",
         std::process::id(),
@@ -232,7 +232,7 @@ fn with_search_path(url: &str, schema: &str) -> String {
 }
 
 fn admin() -> postgres::Client {
-    postgres::Client::connect(&common::postgres_url().unwrap(), postgres::NoTls).unwrap()
+    postgres::Client::connect(&server(), postgres::NoTls).unwrap()
 }
 
 // issue 19 item 10: a password holding `/` or `?` showed in clear in `store.path` (the
