@@ -35,6 +35,13 @@ use crate::{connections, jsonrpc};
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticated(pub String);
 
+/// Cancelled when the connection that carried a request goes away before its answer is
+/// written: a tool call of a session runs on the session's task, not on the request's, so
+/// without this a `wait` whose client dropped the connection (rather than ending the session
+/// or cancelling the request) would keep running until its session expired.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionGone(pub tokio_util::sync::CancellationToken);
+
 /// Serves until interrupted (Ctrl-C or SIGTERM).
 pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
@@ -59,7 +66,7 @@ pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Res
         limits.max_sessions,
         limits.max_sessions_per_agent,
     );
-    let mcp = StreamableHttpService::new(move || Ok(server.clone()), manager, config);
+    let mcp = StreamableHttpService::new(move || Ok(server.for_session()), manager, config);
     let body_limits = BodyLimits {
         max_bytes: limits.max_request_bytes,
         timeout: limits.header_timeout,
@@ -68,6 +75,7 @@ pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Res
     // a stranger), then the size, time and shape of the body, then the session's owner.
     let app = Router::new()
         .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn(watch_connection))
         .layer(middleware::from_fn_with_state(
             sessions,
             crate::sessions::guard,
@@ -111,6 +119,26 @@ async fn interrupted() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Marks a request with a [`ConnectionGone`] token, cancelled when its answer is dropped:
+/// hyper drops the request's future, or the body of an answer it is still streaming (a
+/// session's call answers as an event stream that carries the result later), when the client
+/// closes the connection. An answered call has finished, so cancelling its token when the
+/// answer is done changes nothing.
+async fn watch_connection(mut request: Request, next: Next) -> Response {
+    use futures_util::StreamExt;
+
+    let gone = tokio_util::sync::CancellationToken::new();
+    let guard = gone.clone().drop_guard();
+    request.extensions_mut().insert(ConnectionGone(gone));
+    let (parts, body) = next.run(request).await.into_parts();
+    // The guard lives as long as the body: dropped with it, when sent or abandoned.
+    let body = body.into_data_stream().map(move |chunk| {
+        let _alive = &guard;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
 }
 
 /// Refuses a request whose `Origin` is not the server's own or an admitted one (403).

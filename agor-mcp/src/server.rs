@@ -1,18 +1,19 @@
 //! The MCP server: `tools/list` is the catalogue, `tools/call` runs an operation as the
 //! server's agent (stdio) or as the agent whose secret authenticated the request (HTTP).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use agor_core::Store;
+use agor_core::{Presence, Store};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, InitializeRequestParams,
+    InitializeResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::annotations;
-use crate::http::Authenticated;
+use crate::http::{Authenticated, ConnectionGone};
 use crate::tools::{self, CallContext, Principal, WaitSlots};
 
 /// Who the server's calls act as.
@@ -34,6 +35,9 @@ pub struct AgorServer {
     tools: Arc<Vec<Tool>>,
     /// Shared by every session: the caps on concurrent waits.
     waits: Arc<WaitSlots>,
+    /// This session's agent counts as alive while the session is open (SPEC §2 liveness):
+    /// set when the session starts, dropped with the session.
+    presence: Arc<Mutex<Option<Presence>>>,
 }
 
 impl AgorServer {
@@ -44,6 +48,15 @@ impl AgorServer {
             identity,
             tools: Arc::new(annotations::annotate(tools::all())),
             waits: Arc::default(),
+            presence: Arc::default(),
+        }
+    }
+
+    /// The server for one new session: shares everything but the session's presence.
+    pub(crate) fn for_session(&self) -> AgorServer {
+        AgorServer {
+            presence: Arc::default(),
+            ..self.clone()
         }
     }
 
@@ -88,6 +101,26 @@ impl ServerHandler for AgorServer {
         config
     }
 
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, McpError> {
+        // An agent with an open session is alive: mail to it is delivered and wakes its
+        // waits, however long it stays silent.
+        if let Ok(Principal::Agent(agent)) = self.principal(&context) {
+            // It records a sign of life at once: database work, off the async threads (the
+            // PostgreSQL client must not block one).
+            let store = self.store.clone();
+            let presence = tokio::task::spawn_blocking(move || store.presence(&agent)).await;
+            if let Ok(Ok(presence)) = presence {
+                *self.presence.lock().unwrap_or_else(PoisonError::into_inner) = Some(presence);
+            }
+        }
+        context.peer.set_peer_info(request.clone());
+        self.negotiate_initialize(&request)
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -122,9 +155,18 @@ impl ServerHandler for AgorServer {
         let (cancel, (done, finished)) = (cx.cancel.clone(), tokio::sync::oneshot::channel());
         let _cancel_on_drop = CancelOnDrop(cx.cancel.clone(), Some(done));
         let client_gone = context.ct.clone();
+        // Over HTTP, also when the connection that carried the call closes (see
+        // [`ConnectionGone`]); stdio has none, and its session ends with its input.
+        let connection_gone = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<ConnectionGone>())
+            .map(|gone| gone.0.clone())
+            .unwrap_or_default();
         tokio::spawn(async move {
             tokio::select! {
                 _ = client_gone.cancelled() => cancel.cancel(),
+                _ = connection_gone.cancelled() => cancel.cancel(),
                 _ = finished => {}
             }
         });
@@ -157,4 +199,83 @@ impl Drop for CancelOnDrop {
 fn with_meta(mut result: CallToolResult) -> CallToolResult {
     result.meta = Some(annotations::meta());
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use agor_core::{NewAgent, Store};
+    use rmcp::ServiceExt;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+
+    /// A store whose agents go stale after 2 s (its signs of life come every second), on
+    /// `path`; two of them on one file behave as two processes.
+    fn short_lived(path: &std::path::Path) -> Store {
+        Store::builder()
+            .path(path)
+            .stale_after(Duration::from_secs(2))
+            .open()
+            .unwrap()
+    }
+
+    /// issue 19 item 16: an open MCP session is a sign of life. An agent that says nothing for
+    /// longer than the stale threshold, with its session open, still gets its mail; once the
+    /// session ends, it goes stale again and mail to it is dead-lettered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_open_session_keeps_its_agent_alive_and_only_while_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("team.db");
+        let store = short_lived(&db);
+        for (id, role) in [("mgr", "manager"), ("dev", "project")] {
+            store
+                .register_agent(&NewAgent::new(id, id, role, "g"))
+                .unwrap();
+        }
+        store.allow("mgr", "dev", true).unwrap();
+        store.as_agent("dev").unwrap().heartbeat().unwrap();
+        let sender = short_lived(&db).as_agent("mgr").unwrap();
+
+        let (client, transport) = tokio::io::duplex(1 << 16);
+        let server = AgorServer::new(store.clone(), Identity::Agent("dev".into()));
+        let session = tokio::spawn(async move {
+            let running = server.serve(transport).await.unwrap();
+            running.waiting().await.unwrap();
+        });
+        let (from_server, mut to_server) = tokio::io::split(client);
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        to_server
+            .write_all(format!("{init}\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answers = BufReader::new(from_server).lines();
+        let answer = answers.next_line().await.unwrap().unwrap();
+        assert!(answer.contains("\"result\""), "{answer}");
+        let initialized = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        to_server
+            .write_all(format!("{initialized}\n").as_bytes())
+            .await
+            .unwrap();
+
+        // Silent past the threshold, session open: alive.
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let first = sender.clone();
+        tokio::task::spawn_blocking(move || first.send("dev", "still there?"))
+            .await
+            .unwrap()
+            .expect("an agent with an open session is not gone");
+
+        // The session ends (the client closes its side): the agent is silent from then on.
+        drop(to_server);
+        drop(answers);
+        session.await.unwrap();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let e = tokio::task::spawn_blocking(move || sender.send("dev", "gone?"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(e.to_string().contains("unavailable"), "{e}");
+    }
 }

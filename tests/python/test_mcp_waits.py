@@ -5,6 +5,7 @@ and other agents keep being answered."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from contextlib import contextmanager
@@ -101,3 +102,50 @@ def test_abandoned_waits_end_with_their_client_and_others_keep_being_answered(st
 
     with http_server_process(db) as (url, pid):
         run(go, url, pid)
+
+
+def test_waits_of_a_session_end_when_their_connections_drop(store: agor.Store) -> None:
+    # issue 19 item 2: a client that drops its connections without ending its session or
+    # cancelling its calls. A session's calls run on the session's task, not the request's,
+    # so on 6c22b7e (and before the connection watch) such waits ran until the session
+    # expired, holding the agent's wait slots: its next wait was refused for 30 minutes.
+    from test_mcp_hostile import call, connect, open_session, port_of
+
+    db = location(store)
+    secret = store.issue_token("dev-1")
+    with http_server_process(db) as (url, _pid):
+        sid = open_session(url, secret)
+
+        def wait_forever(request_id: int) -> bytes:
+            body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                               "params": {"name": "wait", "arguments": {"kinds": ["message"]}}}).encode()
+            return (
+                f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port_of(url)}\r\nAuthorization: Bearer {secret}\r\n"
+                "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+                f"Mcp-Session-Id: {sid}\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+        held = []
+        for request_id in range(100, 132):  # the server's cap on one agent's waits
+            s = connect(url)
+            s.sendall(wait_forever(request_id))
+            held.append(s)
+        refused = "waits running"
+        # A probe is a wait too: sent before all 32 hold their slots, it would take one of
+        # theirs and the last of them would be refused instead.
+        time.sleep(2)
+        deadline = time.monotonic() + 10
+        while refused not in call(url, secret, "wait", sid, timeout_secs=0.01).text:
+            assert time.monotonic() < deadline, "the 32 waits never all started"
+            time.sleep(0.2)
+        for s in held:
+            s.close()
+        # The waits end with their connections: the agent may wait again.
+        deadline = time.monotonic() + 10
+        while True:
+            answer = call(url, secret, "wait", sid, timeout_secs=0.01)
+            assert answer.status == 200, answer.text
+            if refused not in answer.text:
+                break
+            assert time.monotonic() < deadline, "the dropped waits still hold the agent's slots"
+            time.sleep(0.2)
