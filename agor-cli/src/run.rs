@@ -138,7 +138,7 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
     shown
 }
 
-/// `ops` as text: one line per operation with its caller, action and doc line.
+/// `ops` as text: one line per operation with its caller, effect, action and doc line.
 fn catalogue_table(t: &mut Term<'_>) -> std::io::Result<()> {
     let field = |op: &Value, k: &str| op[k].as_str().unwrap_or("-").to_owned();
     let rows: Vec<Vec<Cell>> = ops::catalogue()
@@ -152,6 +152,7 @@ fn catalogue_table(t: &mut Term<'_>) -> std::io::Result<()> {
             vec![
                 crate::terminal::name(field(&op, "name")),
                 Cell::new(field(&op, "caller")),
+                Cell::new(field(&op, "effect")),
                 Cell::new(field(&op, "action")),
                 Cell::new(doc),
             ]
@@ -159,8 +160,8 @@ fn catalogue_table(t: &mut Term<'_>) -> std::io::Result<()> {
         .collect();
     t.table(
         "",
-        Some(&["OPERATION", "CALLER", "ACTION", "DOC"]),
-        &[Align::Left; 4],
+        Some(&["OPERATION", "CALLER", "EFFECT", "ACTION", "DOC"]),
+        &[Align::Left; 5],
         &rows,
     )
 }

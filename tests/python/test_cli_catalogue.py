@@ -45,8 +45,10 @@ def test_ops_lists_the_catalogue_in_text_and_json(btmsg, bttask):
     assert set(send["request"]["properties"]) == {"to", "content"}
     assert send["response"]
     text = btmsg.ok("ops", db=False).splitlines()
-    assert text[0].split() == ["OPERATION", "CALLER", "ACTION", "DOC"]
+    assert text[0].split() == ["OPERATION", "CALLER", "EFFECT", "ACTION", "DOC"]
     assert [line.split()[0] for line in text[1:]] == names
+    # Each line shows the operation's effect (what the MCP annotations derive from).
+    assert [line.split()[2] for line in text[1:]] == [op["effect"] for op in listing]
     # The same catalogue from both programs.
     assert bttask.json("ops", db=False) == listing
 
