@@ -370,25 +370,16 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         "every row satisfies the desktop's foreign keys"
     );
     // The audit still names the acting principal.
-    let by: Vec<String> = raw
-        .prepare("SELECT DISTINCT agent_id FROM audit_log ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let by = strings(&raw, "SELECT DISTINCT agent_id FROM audit_log ORDER BY 1");
     assert!(
         by.contains(&"operator".to_owned()) && by.contains(&"agor".to_owned()),
         "{by:?}"
     );
     // The desktop lists agents per group: the principals' rows are in none of them.
-    let desktop_list: Vec<String> = raw
-        .prepare("SELECT id FROM agents WHERE group_id = 'core' ORDER BY tier, role, name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let desktop_list = strings(
+        &raw,
+        "SELECT id FROM agents WHERE group_id = 'core' ORDER BY tier, role, name",
+    );
     assert!(
         !desktop_list.iter().any(|a| a == "operator" || a == "agor"),
         "{desktop_list:?}"
@@ -437,4 +428,14 @@ fn files_without_foreign_keys_get_no_principal_rows() {
         t.count("SELECT count(*) FROM agor_reserved_ids WHERE agent_id = 'dev2'"),
         1
     );
+}
+
+/// The first column of every row of `sql`, as text.
+fn strings(raw: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    raw.prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
