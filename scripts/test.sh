@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project (Rust, Python, C) from a clean checkout; `.ci/run` calls it.
-# Installs what it needs: Python tools into a private venv (target/venv), valgrind via apt-get.
+# Installs what it needs: Python tools into a private venv (target/venv), valgrind, gcc and
+# pkg-config via apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -11,11 +12,11 @@ step "toolchain"
 command -v cargo >/dev/null || { echo "cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
 command -v rustfmt >/dev/null || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null; then
+if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v pkg-config >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq valgrind gcc >/dev/null
+        apt-get update -qq && apt-get install -y -qq valgrind gcc pkg-config >/dev/null
     else
-        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind gcc >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind gcc pkg-config >/dev/null
     fi
 fi
 if [ ! -x target/venv/bin/python ]; then

@@ -38,9 +38,21 @@ for test in agor tasks backup; do
         "$lib/libagor.a" -lpthread -ldl -lm
     run "$test-shared" "$work/${test}_shared"
     run "$test-static" "$work/${test}_static"
-    run "$test-valgrind" valgrind --quiet --leak-check=full \
+    run "$test-valgrind" valgrind --quiet --leak-check=full --suppressions="$root/tests/c/valgrind.supp" \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=1 "$work/${test}_shared"
 done
+# Installed as a user would (scripts/install-c.sh, the debug build above) and built through
+# pkg-config: the messaging checks against the installed library.
+if command -v pkg-config >/dev/null; then
+    bash scripts/install-c.sh --debug "$work/prefix" 2>/dev/null
+    # shellcheck disable=SC2046  # pkg-config's flags are words
+    "$CC" "${CFLAGS[@]}" tests/c/test_agor.c -o "$work/agor_pkgconfig" \
+        $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs agor)
+    run "agor-pkgconfig" "$work/agor_pkgconfig"
+elif [ "${CI:-}" = "true" ]; then
+    echo "CI=true but pkg-config is not installed: the installed-library test cannot run" >&2
+    exit 1
+fi
 # The same messaging and task-board checks on PostgreSQL, each in a fresh schema of the server
 # at $AGOR_TEST_PG (scripts/test.sh starts one).
 if [ -n "${AGOR_TEST_PG:-}" ]; then
