@@ -49,7 +49,8 @@ step "Rust tests (core, CLI, C ABI unit tests, header freshness) on SQLite"
 AGOR_TEST_PG_SERVER="$pg_url" cargo test --workspace
 
 step "Rust domain suites again on PostgreSQL (the same test code; the server from above)"
-AGOR_TEST_PG="$pg_url" cargo test -p agor-core \
+# --workspace, as above: the dependencies keep the same features and are not built again.
+AGOR_TEST_PG="$pg_url" cargo test --workspace \
     --test messaging --test tasks --test liveness --test permissions --test ops \
     --test conventions --test queries --test processes --test changes \
     --test identity --test wakeups --test bounds
