@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agor_core::Store;
+use agor_core::{Store, TokenHolder};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -28,12 +28,15 @@ use rmcp::transport::StreamableHttpServerConfig;
 use crate::args::Limits;
 use crate::origin::Origins;
 use crate::server::{AgorServer, Identity};
+use crate::profiles::Profile;
 use crate::sessions::Sessions;
+use crate::tools::Principal;
 use crate::{connections, jsonrpc};
 
-/// The agent a request's secret belongs to, put in the request's extensions by [`authenticate`].
+/// Whom a request's secret belongs to (an agent, or the operator), put in the request's
+/// extensions by [`authenticate`].
 #[derive(Debug, Clone)]
-pub(crate) struct Authenticated(pub String);
+pub(crate) struct Authenticated(pub Principal);
 
 /// Cancelled when the connection that carried a request goes away before its answer is
 /// written: a tool call of a session runs on the session's task, not on the request's, so
@@ -43,12 +46,17 @@ pub(crate) struct Authenticated(pub String);
 pub(crate) struct ConnectionGone(pub tokio_util::sync::CancellationToken);
 
 /// Serves until interrupted (Ctrl-C or SIGTERM).
-pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Result<(), String> {
+pub(crate) async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    profile: Option<Profile>,
+    limits: Limits,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let server = AgorServer::new(store.clone(), Identity::PerRequest);
+    let server = AgorServer::new(store.clone(), Identity::PerRequest).with_profile(profile);
     let mut config = StreamableHttpServerConfig::default();
     config.max_request_body_bytes = limits.max_request_bytes;
     // JSON answers for plain calls (streams only when a call must send more than its answer).
@@ -182,12 +190,14 @@ async fn authenticate(State(store): State<Store>, mut request: Request, next: Ne
     let Some(secret) = secret else {
         return refuse("send `Authorization: Bearer SECRET` (the operator issues one with `btmsg token issue AGENT`)");
     };
-    let found = tokio::task::spawn_blocking(move || store.authenticate(&secret)).await;
+    let found = tokio::task::spawn_blocking(move || store.token_holder(&secret)).await;
     match found {
-        Ok(Ok(actor)) => {
-            request
-                .extensions_mut()
-                .insert(Authenticated(actor.id().to_owned()));
+        Ok(Ok(holder)) => {
+            let who = match holder {
+                TokenHolder::Operator => Principal::Operator,
+                TokenHolder::Agent(id) => Principal::Agent(id),
+            };
+            request.extensions_mut().insert(Authenticated(who));
             next.run(request).await
         }
         Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
