@@ -10,6 +10,7 @@
 //! JSON-RPC message ([`crate::jsonrpc`]); sessions belong to their agent and are bounded
 //! ([`crate::sessions`]).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +28,8 @@ use rmcp::transport::StreamableHttpServerConfig;
 
 use crate::args::Limits;
 use crate::origin::Origins;
-use crate::server::{AgorServer, Identity};
 use crate::profiles::Profile;
+use crate::server::{AgorServer, Identity};
 use crate::sessions::Sessions;
 use crate::tools::Principal;
 use crate::{connections, jsonrpc};
@@ -93,9 +94,18 @@ pub(crate) async fn serve(
         .layer(middleware::from_fn_with_state(
             Arc::new(Origins::new(bound, &limits.allowed_origins)),
             check_origin,
-        ));
+        ))
+        .layer(middleware::from_fn(log_request));
     // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.
     eprintln!("agor mcp: serving http://{bound}/mcp");
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "agor mcp: warning: {} is reachable from other machines and this server has no \
+             TLS: secrets and messages cross the network in the clear (put it behind a TLS \
+             proxy, or serve on 127.0.0.1)",
+            bound.ip()
+        );
+    }
     let shutdown = async move {
         interrupted().await;
         stopping.cancel();
@@ -149,6 +159,31 @@ async fn watch_connection(mut request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from_stream(body))
 }
 
+/// Logs every request on stderr, one line when it is answered: method, path, status, who
+/// (the principal its secret authenticated, `-` for none) and how long it took. Never the
+/// secret, nor any header or body. Also answers the end of a session (DELETE) with 204: the
+/// SDK's 202 makes the official client report a failed termination.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let mut response = next.run(request).await;
+    if method == axum::http::Method::DELETE && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    let who = response
+        .extensions()
+        .get::<Authenticated>()
+        .map_or("-", |a| a.0.name());
+    let line = format!(
+        "agor mcp: {method} {path} {} {who} {}ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    // A closed or full stderr must not fail the request (`eprintln!` would panic).
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    response
+}
+
 /// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
 async fn check_origin(
     State(origins): State<Arc<Origins>>,
@@ -197,8 +232,11 @@ async fn authenticate(State(store): State<Store>, mut request: Request, next: Ne
                 TokenHolder::Operator => Principal::Operator,
                 TokenHolder::Agent(id) => Principal::Agent(id),
             };
-            request.extensions_mut().insert(Authenticated(who));
-            next.run(request).await
+            request.extensions_mut().insert(Authenticated(who.clone()));
+            let mut response = next.run(request).await;
+            // For the request log, which runs outside (and before) this layer.
+            response.extensions_mut().insert(Authenticated(who));
+            response
         }
         Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
             refuse("the secret is not one agor issued, or it was revoked")

@@ -177,7 +177,9 @@ mod tests {
         for p in Profile::ALL {
             assert_eq!(Profile::parse(p.as_str()), Ok(p));
         }
-        assert!(Profile::parse("boss").unwrap_err().contains("worker, reviewer"));
+        assert!(Profile::parse("boss")
+            .unwrap_err()
+            .contains("worker, reviewer"));
     }
 
     #[test]
