@@ -464,7 +464,13 @@ pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
         } else {
             tm::name(&r.agent_id)
         };
-        say!(t, "{} {} {}", holder, &r.fingerprint, tm::dim(&r.created_at))?;
+        say!(
+            t,
+            "{} {} {}",
+            holder,
+            &r.fingerprint,
+            tm::dim(&r.created_at)
+        )?;
     }
     Ok(())
 }

@@ -666,7 +666,10 @@ fn token_holder(p: &mut Parsed) -> Result<(Option<String>, bool), UsageError> {
         }
         return Ok((None, true));
     }
-    Ok((Some(p.required(&["agent"], "agent id (or --operator)")?), false))
+    Ok((
+        Some(p.required(&["agent"], "agent id (or --operator)")?),
+        false,
+    ))
 }
 
 /// `--kind`: repeated or comma-separated change kinds; none means every kind.
