@@ -201,7 +201,7 @@ def test_failures_are_tool_errors_and_the_server_keeps_serving(store: agor.Store
             assert e["kind"] == "invalid_input" and "bad arguments for 'send'" in e["message"]
             assert (await failed(dev, "send", to="mgr-1"))["kind"] == "invalid_input"
             assert (await failed(dev, "inbox", colour="red"))["kind"] == "invalid_input"
-            assert (await failed(dev, "peek", op="send"))["kind"] == "invalid_input"
+            assert (await failed(dev, "inbox", op="send"))["kind"] == "invalid_input"
             assert (await failed(dev, "read", message_id="0000dead"))["kind"] == "not_found"
             assert (await failed(dev, "send", to="mgr-1", content=""))["kind"] == "invalid_input"
             huge = "x" * (300 * 1024)

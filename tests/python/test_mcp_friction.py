@@ -51,8 +51,9 @@ def test_ending_a_session_answers_204(file_store: agor.Store) -> None:
         status, _ = request(url, "DELETE", {**auth, "Mcp-Session-Id": session})
         assert status in (200, 204), status
         # The session is gone.
-        status, _ = request(url, "DELETE", {**auth, "Mcp-Session-Id": session})
-        assert status == 404
+        ping = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}).encode()
+        headers = {**auth, "Content-Type": "application/json", "Mcp-Session-Id": session}
+        assert request(url, "POST", headers, ping)[0] == 404
 
 
 def test_each_request_is_logged_without_its_secret(file_store: agor.Store) -> None:
