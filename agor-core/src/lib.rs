@@ -115,6 +115,6 @@ pub use text::{
     MAX_NAME_BYTES, MAX_NEXT_BYTES, MAX_RESULT_REF_BYTES, MAX_SESSION_ID_BYTES, MAX_SUMMARY_BYTES,
     MAX_TAGS, MAX_TITLE_BYTES,
 };
-pub use tokens::{TokenInfo, TOKEN_PREFIX};
+pub use tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
 pub use usage::{UsageBy, UsageRecord, UsageSummary};
 pub use work::{AgentWork, WorkState};

@@ -1,7 +1,9 @@
 //! Secrets with which agents reach agor over the MCP server's HTTP transport (SPEC §11): the
 //! operator issues one per agent (`btmsg token issue AGENT`), the agent's coding tool sends it
-//! with every request, and the server acts as the agent it belongs to. Only a SHA-256 of each
-//! secret is stored: it is shown once, at issue, and a copy of the database does not reveal it.
+//! with every request, and the server acts as the agent it belongs to. The operator may issue
+//! secrets for itself too (`btmsg token issue --operator`), for surfaces reached over a socket:
+//! they act as the operator. Only a SHA-256 of each secret is stored: it is shown once, at
+//! issue, and a copy of the database does not reveal it.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,11 +17,62 @@ use crate::{clock, rules, Store};
 /// What a secret starts with, so a leaked one is recognisable (and greppable) as agor's.
 pub const TOKEN_PREFIX: &str = "agor_";
 
+/// Whom a secret acts as: an agent, or the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TokenHolder {
+    /// The operator (`btmsg token issue --operator`).
+    Operator,
+    /// This agent.
+    Agent(String),
+}
+
+impl TokenHolder {
+    /// The holder a request names: an agent id, or `operator: true`; exactly one.
+    pub fn from_request(agent_id: Option<String>, operator: bool) -> Result<TokenHolder> {
+        match (agent_id, operator) {
+            (Some(id), false) => Ok(TokenHolder::Agent(id)),
+            (None, true) => Ok(TokenHolder::Operator),
+            (Some(_), true) => Err(Error::invalid(
+                "agent_id",
+                "give an agent or `operator`, not both",
+            )),
+            (None, false) => Err(Error::invalid(
+                "agent_id",
+                "is missing: name the agent (or set `operator` for the operator's own secret)",
+            )),
+        }
+    }
+
+    /// The `agent_id` the table stores: the agent's id, or [`OPERATOR_HOLDER`].
+    fn stored(&self) -> &str {
+        match self {
+            TokenHolder::Operator => OPERATOR_HOLDER,
+            TokenHolder::Agent(id) => id,
+        }
+    }
+
+    /// The name messages and the audit log give the holder.
+    fn name(&self) -> &str {
+        match self {
+            TokenHolder::Operator => rules::OPERATOR,
+            TokenHolder::Agent(id) => id,
+        }
+    }
+}
+
+/// What the secrets table stores as the holder of an operator secret: no agent id can be it
+/// (ids are letters, digits, `_` and `-`), so an operator secret never acts as an agent, not
+/// even one a legacy file calls `operator`; no migration is needed.
+const OPERATOR_HOLDER: &str = "*operator";
+
 /// An issued secret, as the operator sees it: never the secret itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenInfo {
-    /// The agent the secret acts as.
+    /// The agent the secret acts as; `operator` for the operator's own secrets.
     pub agent_id: String,
+    /// Whether it is an operator secret (`btmsg token issue --operator`).
+    #[serde(default)]
+    pub operator: bool,
     /// The first 12 hex digits of the secret's SHA-256: tells two secrets apart.
     pub fingerprint: String,
     /// When it was issued, `YYYY-MM-DD HH:MM:SS` UTC.
@@ -46,13 +99,21 @@ impl Store {
     /// Issues a new secret for `agent_id` (which must exist) and returns it: the only time it
     /// is shown. Earlier secrets of the agent stay valid until revoked.
     pub fn issue_token(&self, agent_id: &str) -> Result<String> {
+        self.issue_token_to(&TokenHolder::Agent(agent_id.to_owned()))
+    }
+
+    /// Issues a new secret for `holder` (an agent, which must exist, or the operator) and
+    /// returns it: the only time it is shown. Earlier secrets stay valid until revoked.
+    pub fn issue_token_to(&self, holder: &TokenHolder) -> Result<String> {
         let secret = new_secret();
         self.write(|c| {
-            if agent_sql::load(c, agent_id)?.is_none() {
-                return Err(Error::not_found(ObjectKind::Agent, agent_id));
+            if let TokenHolder::Agent(id) = holder {
+                if agent_sql::load(c, id)?.is_none() {
+                    return Err(Error::not_found(ObjectKind::Agent, id));
+                }
             }
-            sql::insert(c, &hash(&secret), agent_id, &clock::sql_now())?;
-            audit::record(c, rules::OPERATOR, "token_issued", agent_id)
+            sql::insert(c, &hash(&secret), holder.stored(), &clock::sql_now())?;
+            audit::record(c, rules::OPERATOR, "token_issued", holder.name())
         })?;
         Ok(secret)
     }
@@ -60,42 +121,65 @@ impl Store {
     /// Revokes every secret of `agent_id`; returns how many there were (0 is not an error:
     /// revoking is safe to repeat).
     pub fn revoke_tokens(&self, agent_id: &str) -> Result<u64> {
+        self.revoke_tokens_of(&TokenHolder::Agent(agent_id.to_owned()))
+    }
+
+    /// Revokes every secret of `holder`; returns how many there were.
+    pub fn revoke_tokens_of(&self, holder: &TokenHolder) -> Result<u64> {
         self.write(|c| {
-            let n = sql::delete_of(c, agent_id)?;
+            let n = sql::delete_of(c, holder.stored())?;
             if n > 0 {
-                audit::record(
-                    c,
-                    rules::OPERATOR,
-                    "tokens_revoked",
-                    &format!("{agent_id}: {n}"),
-                )?;
+                let detail = format!("{}: {n}", holder.name());
+                audit::record(c, rules::OPERATOR, "tokens_revoked", &detail)?;
             }
             Ok(n as u64)
         })
     }
 
-    /// Every issued secret (agent, fingerprint, age), by agent.
+    /// Every issued secret (agent, fingerprint, age), by agent; the operator's are listed as
+    /// `operator` with the `operator` mark.
     pub fn tokens(&self) -> Result<Vec<TokenInfo>> {
-        self.read(sql::list)
+        let mut rows = self.read(sql::list)?;
+        for row in &mut rows {
+            if row.agent_id == OPERATOR_HOLDER {
+                row.agent_id = rules::OPERATOR.to_owned();
+                row.operator = true;
+            }
+        }
+        Ok(rows)
     }
 
     /// The agent a secret was issued to, as an [`Actor`]; `PermissionDenied` for a secret agor
-    /// did not issue, that was revoked, or whose agent was removed or purged (the message never
-    /// repeats the secret).
+    /// did not issue, that was revoked, whose agent was removed or purged, or that is the
+    /// operator's (the message never repeats the secret).
     pub fn authenticate(&self, secret: &str) -> Result<Actor> {
-        let refused = || {
-            Error::denied(
-                "anonymous",
-                "act with this secret: agor did not issue it, it was revoked, or its agent was \
-                 removed (the operator issues one with `btmsg token issue AGENT`)",
-            )
-        };
+        match self.token_holder(secret)? {
+            TokenHolder::Agent(id) => self.as_agent(&id),
+            TokenHolder::Operator => Err(refused()),
+        }
+    }
+
+    /// Whom a secret acts as: an agent still on the team, or the operator; `PermissionDenied`
+    /// for a secret agor did not issue, that was revoked, or whose agent was removed or purged.
+    pub fn token_holder(&self, secret: &str) -> Result<TokenHolder> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(refused());
         }
-        let holder = self.read(|c| sql::holder(c, &hash(secret)))?;
-        self.as_agent(&holder.ok_or_else(refused)?)
+        let found = self.read(|c| sql::holder(c, &hash(secret), OPERATOR_HOLDER))?;
+        match found.ok_or_else(refused)? {
+            id if id == OPERATOR_HOLDER => Ok(TokenHolder::Operator),
+            id => Ok(TokenHolder::Agent(id)),
+        }
     }
+}
+
+/// The refusal of a secret, which never repeats it.
+fn refused() -> Error {
+    Error::denied(
+        "anonymous",
+        "act with this secret: agor did not issue it, it was revoked, or its agent was \
+         removed (the operator issues one with `btmsg token issue AGENT`)",
+    )
 }
 
 #[cfg(test)]

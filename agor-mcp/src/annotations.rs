@@ -2,7 +2,7 @@
 //! annotations, derived from the catalogue's [`Effect`] of its operation so a client can tell
 //! a read from a purge, and the server's name and version in the `_meta` of every result.
 
-use agor_core::ops::{self, Effect};
+use agor_core::ops::{Effect, Operation};
 use rmcp::model::{Implementation, MetaObject, Tool, ToolAnnotations};
 
 /// The `_meta` key naming the server software of a result.
@@ -19,22 +19,11 @@ pub(crate) fn meta() -> MetaObject {
     MetaObject([(SERVER_INFO_KEY.to_owned(), info)].into_iter().collect())
 }
 
-/// `tools` with their titles and annotations (tools are named after their operations).
-pub(crate) fn annotate(tools: Vec<Tool>) -> Vec<Tool> {
-    let catalogue = ops::catalogue();
-    tools
-        .into_iter()
-        .map(
-            |tool| match catalogue.iter().find(|op| op.name == tool.name) {
-                Some(op) => {
-                    let title = title(op.name);
-                    tool.with_title(title.clone())
-                        .annotate(annotations(title, op.effect))
-                }
-                None => tool,
-            },
-        )
-        .collect()
+/// The tool of `op` with its title and annotations.
+pub(crate) fn annotate(tool: Tool, op: &Operation) -> Tool {
+    let title = title(op.name);
+    tool.with_title(title.clone())
+        .annotate(annotations(title, op.effect))
 }
 
 fn annotations(title: String, effect: Effect) -> ToolAnnotations {
@@ -64,9 +53,9 @@ mod tests {
 
     #[test]
     fn every_tool_is_annotated_from_its_operation() {
-        let tools = annotate(crate::tools::all());
-        assert_eq!(tools.len(), ops::names().len());
-        for (tool, op) in tools.iter().zip(ops::catalogue()) {
+        let tools = crate::tools::all();
+        assert_eq!(tools.len(), agor_core::ops::names().len());
+        for ((_, tool), op) in tools.iter().zip(agor_core::ops::catalogue()) {
             let a = tool.annotations.as_ref().unwrap();
             assert_eq!(a.read_only_hint, Some(op.effect.read_only()), "{}", op.name);
             assert_eq!(a.destructive_hint, Some(op.effect.destructive()));

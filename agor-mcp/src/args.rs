@@ -5,22 +5,30 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::origin;
+use crate::profiles::Profile;
 
 /// The `agor --help` text.
 pub const USAGE: &str = "\
 agor: serve agor's operations to coding agents as MCP tools
 
-usage: agor mcp [--db PATH|URL] [--agent ID] [--max-request-bytes N]
+usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes N]
                                                             (stdio: one agent)
-       agor mcp [--db PATH|URL] --http ADDR [BOUNDS] [--allow-origin ORIGIN]...
+       agor mcp [--db PATH|URL] --http ADDR [--profile P] [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
        agor --help | --version
 
   --db PATH|URL          the database (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)
   --agent ID             act as this agent (default: $BTMSG_AGENT_ID; neither: the operator)
+  --profile P            the tools offered: worker, reviewer, manager, operator or all,
+                         always only those the principal may call (default: from the
+                         agent's role: assign_work or tier 0 manager, review_work without
+                         implement_tasks reviewer, else worker; the operator's: operator);
+                         over HTTP, without it, each request's principal gets its own
   --http ADDR            serve streamable HTTP on ADDR (e.g. 127.0.0.1:8765) at /mcp; each
                          request needs `Authorization: Bearer SECRET` from
-                         `btmsg token issue AGENT`
+                         `btmsg token issue AGENT` (or `--operator`); each request is
+                         logged on stderr (never its secret); an address other than
+                         loopback gets a warning: there is no TLS
   --allow-origin ORIGIN  also serve browser requests from ORIGIN (e.g. http://localhost:3000;
                          repeatable); a request with any other Origin than the server's own
                          gets 403, one without Origin (a CLI client) is served
@@ -75,6 +83,8 @@ pub struct Options {
     pub db: Option<String>,
     /// `--agent` or `$BTMSG_AGENT_ID` (stdio only).
     pub agent: Option<String>,
+    /// `--profile`; `None`: each principal's default.
+    pub profile: Option<Profile>,
     /// stdio or HTTP.
     pub transport: Transport,
     /// What one client may take of the server.
@@ -126,6 +136,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     let mut command = None;
     let mut db = None;
     let mut agent = None;
+    let mut profile = None;
     let mut http = None;
     let mut limits = Limits::default();
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
@@ -134,6 +145,10 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Long("db") => db = Some(text(p.value(), "--db")?),
             Long("agent") => agent = Some(text(p.value(), "--agent")?),
+            Long("profile") => {
+                let v = text(p.value(), "--profile")?;
+                profile = Some(Profile::parse(&v).map_err(|e| format!("--profile: {e}"))?);
+            }
             Long("http") => {
                 let v = text(p.value(), "--http")?;
                 let addr = v.parse::<SocketAddr>().map_err(|_| {
@@ -197,6 +212,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     Ok(Parsed::Run(Options {
         db,
         agent,
+        profile,
         transport,
         limits,
     }))
@@ -257,6 +273,9 @@ mod tests {
         let o = run(&["mcp", "--db", "x.db", "--agent", "dev-1"]).unwrap();
         assert_eq!(o.transport, Transport::Stdio);
         assert_eq!(o.agent.as_deref(), Some("dev-1"));
+        assert_eq!(o.profile, None);
+        let o = run(&["mcp", "--agent", "dev-1", "--profile", "all"]).unwrap();
+        assert_eq!(o.profile, Some(Profile::All));
         let o = run(&["mcp", "--http", "127.0.0.1:0", "--max-request-bytes", "10"]).unwrap();
         assert_eq!(o.transport, Transport::Http("127.0.0.1:0".parse().unwrap()));
         assert_eq!((o.agent, o.limits.max_request_bytes), (None, 10));
@@ -331,6 +350,7 @@ mod tests {
                 "path",
             ),
             (&["mcp", "--db"][..], "--db"),
+            (&["mcp", "--profile", "boss"][..], "worker, reviewer"),
             (&["mcp", "--bogus"][..], "--bogus"),
         ] {
             let e = run(args).unwrap_err();

@@ -10,11 +10,12 @@
 //! JSON-RPC message ([`crate::jsonrpc`]); sessions belong to their agent and are bounded
 //! ([`crate::sessions`]).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agor_core::Store;
+use agor_core::{Store, TokenHolder};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -27,13 +28,16 @@ use rmcp::transport::StreamableHttpServerConfig;
 
 use crate::args::Limits;
 use crate::origin::Origins;
+use crate::profiles::Profile;
 use crate::server::{AgorServer, Identity};
 use crate::sessions::Sessions;
+use crate::tools::Principal;
 use crate::{connections, jsonrpc};
 
-/// The agent a request's secret belongs to, put in the request's extensions by [`authenticate`].
+/// Whom a request's secret belongs to (an agent, or the operator), put in the request's
+/// extensions by [`authenticate`].
 #[derive(Debug, Clone)]
-pub(crate) struct Authenticated(pub String);
+pub(crate) struct Authenticated(pub Principal);
 
 /// Cancelled when the connection that carried a request goes away before its answer is
 /// written: a tool call of a session runs on the session's task, not on the request's, so
@@ -43,12 +47,17 @@ pub(crate) struct Authenticated(pub String);
 pub(crate) struct ConnectionGone(pub tokio_util::sync::CancellationToken);
 
 /// Serves until interrupted (Ctrl-C or SIGTERM).
-pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Result<(), String> {
+pub(crate) async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    profile: Option<Profile>,
+    limits: Limits,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let server = AgorServer::new(store.clone(), Identity::PerRequest);
+    let server = AgorServer::new(store.clone(), Identity::PerRequest).with_profile(profile);
     let mut config = StreamableHttpServerConfig::default();
     config.max_request_body_bytes = limits.max_request_bytes;
     // JSON answers for plain calls (streams only when a call must send more than its answer).
@@ -85,9 +94,18 @@ pub(crate) async fn serve(store: Store, addr: SocketAddr, limits: Limits) -> Res
         .layer(middleware::from_fn_with_state(
             Arc::new(Origins::new(bound, &limits.allowed_origins)),
             check_origin,
-        ));
+        ))
+        .layer(middleware::from_fn(log_request));
     // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.
     eprintln!("agor mcp: serving http://{bound}/mcp");
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "agor mcp: warning: {} is reachable from other machines and this server has no \
+             TLS: secrets and messages cross the network in the clear (put it behind a TLS \
+             proxy, or serve on 127.0.0.1)",
+            bound.ip()
+        );
+    }
     let shutdown = async move {
         interrupted().await;
         stopping.cancel();
@@ -141,6 +159,31 @@ async fn watch_connection(mut request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from_stream(body))
 }
 
+/// Logs every request on stderr, one line when it is answered: method, path, status, who
+/// (the principal its secret authenticated, `-` for none) and how long it took. Never the
+/// secret, nor any header or body. Also answers the end of a session (DELETE) with 204: the
+/// SDK's 202 makes the official client report a failed termination.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let mut response = next.run(request).await;
+    if method == axum::http::Method::DELETE && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    let who = response
+        .extensions()
+        .get::<Authenticated>()
+        .map_or("-", |a| a.0.name());
+    let line = format!(
+        "agor mcp: {method} {path} {} {who} {}ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    // A closed or full stderr must not fail the request (`eprintln!` would panic).
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    response
+}
+
 /// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
 async fn check_origin(
     State(origins): State<Arc<Origins>>,
@@ -182,13 +225,18 @@ async fn authenticate(State(store): State<Store>, mut request: Request, next: Ne
     let Some(secret) = secret else {
         return refuse("send `Authorization: Bearer SECRET` (the operator issues one with `btmsg token issue AGENT`)");
     };
-    let found = tokio::task::spawn_blocking(move || store.authenticate(&secret)).await;
+    let found = tokio::task::spawn_blocking(move || store.token_holder(&secret)).await;
     match found {
-        Ok(Ok(actor)) => {
-            request
-                .extensions_mut()
-                .insert(Authenticated(actor.id().to_owned()));
-            next.run(request).await
+        Ok(Ok(holder)) => {
+            let who = match holder {
+                TokenHolder::Operator => Principal::Operator,
+                TokenHolder::Agent(id) => Principal::Agent(id),
+            };
+            request.extensions_mut().insert(Authenticated(who.clone()));
+            let mut response = next.run(request).await;
+            // For the request log, which runs outside (and before) this layer.
+            response.extensions_mut().insert(Authenticated(who));
+            response
         }
         Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
             refuse("the secret is not one agor issued, or it was revoked")

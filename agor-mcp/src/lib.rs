@@ -6,11 +6,12 @@
 //!   `$BTMSG_AGENT_ID` (without either, the operator's tools: whoever runs it owns the file).
 //! * **streamable HTTP** (`--http 127.0.0.1:PORT`): one server for several agents; every
 //!   request carries its agent's secret (`Authorization: Bearer …`, issued by the operator with
-//!   `btmsg token issue AGENT`), and each call acts as the agent that secret belongs to, never
-//!   as another. Connections, request bodies, sessions and the time a client may take are
+//!   `btmsg token issue AGENT`; the operator's own with `--operator`), and each call acts as
+//!   the principal that secret belongs to, never as another. Connections, request bodies, sessions and the time a client may take are
 //!   bounded (SPEC §2.2); a browser origin other than the server's own is refused.
 //!
-//! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas;
+//! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas
+//! trimmed ([`schemas`]); a client is offered the tools of its profile ([`profiles`]);
 //! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
 //! `{"error": {"kind", "message"}}` with agor's stable error kinds.
 
@@ -20,6 +21,8 @@ mod connections;
 mod http;
 mod jsonrpc;
 mod origin;
+mod profiles;
+mod schemas;
 mod server;
 mod sessions;
 mod stdio;
@@ -34,6 +37,7 @@ pub use args::{
     DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_AGENT,
     DEFAULT_SESSION_TIMEOUT, MAX_TIMEOUT, USAGE,
 };
+pub use profiles::Profile;
 pub use server::{AgorServer, Identity};
 pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 
@@ -90,10 +94,15 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
                 None => Identity::Operator,
             };
-            let server = AgorServer::new(store.clone(), identity);
+            let server = AgorServer::new(store.clone(), identity).with_profile(options.profile);
             runtime.block_on(stdio::serve(server, options.limits.max_request_bytes))
         }
-        Transport::Http(addr) => runtime.block_on(http::serve(store.clone(), addr, options.limits)),
+        Transport::Http(addr) => runtime.block_on(http::serve(
+            store.clone(),
+            addr,
+            options.profile,
+            options.limits,
+        )),
     };
     // A `wait` still blocked (no timeout) must not hold the exit up: its thread is left
     // behind, and the process ends.

@@ -1,5 +1,6 @@
-//! The MCP server: `tools/list` is the catalogue, `tools/call` runs an operation as the
-//! server's agent (stdio) or as the agent whose secret authenticated the request (HTTP).
+//! The MCP server: `tools/list` is the catalogue as far as the client's profile offers it,
+//! `tools/call` runs an operation as the server's agent (stdio) or as the principal whose
+//! secret authenticated the request (HTTP).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -12,8 +13,11 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
+use agor_core::ops::CallerKind;
+
 use crate::annotations;
 use crate::http::{Authenticated, ConnectionGone};
+use crate::profiles::Profile;
 use crate::tools::{self, CallContext, Principal, WaitSlots};
 
 /// Who the server's calls act as.
@@ -23,7 +27,8 @@ pub enum Identity {
     Operator,
     /// One agent, for the whole session (stdio).
     Agent(String),
-    /// The agent each HTTP request authenticated as; a request without one is refused.
+    /// The principal (an agent, or the operator) each HTTP request authenticated as; a
+    /// request without one is refused.
     PerRequest,
 }
 
@@ -32,7 +37,10 @@ pub enum Identity {
 pub struct AgorServer {
     store: Store,
     identity: Identity,
-    tools: Arc<Vec<Tool>>,
+    /// The profile every client gets (`--profile`); `None`: each principal's default.
+    profile: Option<Profile>,
+    /// Every operation's tool, with who calls it.
+    tools: Arc<Vec<(CallerKind, Tool)>>,
     /// Shared by every session: the caps on concurrent waits.
     waits: Arc<WaitSlots>,
     /// This session's agent counts as alive while the session is open (SPEC §2 liveness):
@@ -46,7 +54,8 @@ impl AgorServer {
         AgorServer {
             store,
             identity,
-            tools: Arc::new(annotations::annotate(tools::all())),
+            profile: None,
+            tools: Arc::new(tools::all()),
             waits: Arc::default(),
             presence: Arc::default(),
         }
@@ -58,6 +67,12 @@ impl AgorServer {
             presence: Arc::default(),
             ..self.clone()
         }
+    }
+
+    /// Offers every client `profile` rather than its principal's default.
+    pub fn with_profile(mut self, profile: Option<Profile>) -> AgorServer {
+        self.profile = profile;
+        self
     }
 
     /// Caps on concurrent `wait` calls: `per_agent` for one agent, `per_server` in all
@@ -75,13 +90,45 @@ impl AgorServer {
                 .extensions
                 .get::<axum::http::request::Parts>()
                 .and_then(|parts| parts.extensions.get::<Authenticated>())
-                .map(|a| Principal::Agent(a.0.clone()))
+                .map(|a| a.0.clone())
                 // The HTTP layer refuses such requests before they get here.
-                .ok_or_else(|| {
-                    McpError::invalid_request("the request carries no agent secret", None)
-                }),
+                .ok_or_else(|| McpError::invalid_request("the request carries no secret", None)),
         }
     }
+
+    /// The profile of `who`'s client: the server's, or `who`'s default (read off the async
+    /// threads: it may ask the database for the agent's role).
+    async fn profile(&self, who: &Principal) -> Result<Profile, McpError> {
+        if let Some(profile) = self.profile {
+            return Ok(profile);
+        }
+        let (store, who) = (self.store.clone(), who.clone());
+        tokio::task::spawn_blocking(move || Profile::default_for(&store, &who))
+            .await
+            .map_err(|e| McpError::internal_error(format!("the call failed: {e}"), None))?
+            .map_err(|e| McpError::invalid_request(e.to_string(), None))
+    }
+}
+
+/// The refusal of a tool outside the client's profile: for that client it does not exist.
+fn not_offered(name: &str, caller: CallerKind, who: &Principal, profile: Profile) -> McpError {
+    let why = match (caller, who) {
+        (CallerKind::Operator, Principal::Agent(_)) => {
+            "it is the operator's, and no agent's profile offers it".to_owned()
+        }
+        (CallerKind::Agent, Principal::Operator) => {
+            "it acts as an agent, and the operator has no agent identity".to_owned()
+        }
+        _ => format!(
+            "profile '{}' does not offer it (start the server with `agor mcp --profile all` \
+             for every tool this principal may call)",
+            profile.as_str()
+        ),
+    };
+    McpError::invalid_params(
+        format!("unknown tool '{name}' for {}: {why}", who.name()),
+        None,
+    )
 }
 
 impl ServerHandler for AgorServer {
@@ -124,9 +171,17 @@ impl ServerHandler for AgorServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let mut list = ListToolsResult::with_all_items(self.tools.as_ref().clone());
+        let who = self.principal(&context)?;
+        let profile = self.profile(&who).await?;
+        let offered = self
+            .tools
+            .iter()
+            .filter(|(caller, tool)| profile.offers(&tool.name, *caller, &who))
+            .map(|(_, tool)| tool.clone())
+            .collect();
+        let mut list = ListToolsResult::with_all_items(offered);
         list.meta = Some(annotations::meta());
         Ok(list)
     }
@@ -137,13 +192,17 @@ impl ServerHandler for AgorServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.to_string();
-        if !tools::exists(&name) {
+        let Some(&(caller, _)) = self.tools.iter().find(|(_, tool)| tool.name == name) else {
             return Err(McpError::invalid_params(
-                format!("unknown tool '{name}': tools/list names every operation"),
+                format!("unknown tool '{name}': tools/list names every tool"),
                 None,
             ));
-        }
+        };
         let who = self.principal(&context)?;
+        let profile = self.profile(&who).await?;
+        if !profile.offers(&name, caller, &who) {
+            return Err(not_offered(&name, caller, &who, profile));
+        }
         let store = self.store.clone();
         let arguments = request.arguments.unwrap_or_default();
         // A wait ends when its client goes: the session closes or the client cancels the

@@ -1,5 +1,6 @@
 //! The MCP sessions of the HTTP transport and who they belong to (SPEC §2.2): a session is
-//! the agent's that opened it, and a request naming it with another agent's secret is
+//! the principal's that opened it (an agent, or the operator with an operator secret), and a
+//! request naming it with another principal's secret is
 //! answered as if it did not exist (404, for every method: no one reads another's pending
 //! results or ends its session). Sessions are bounded per agent (429 over the bound) and per
 //! server (503); the SDK's session manager ends those idle too long (`--session-timeout`).
@@ -15,6 +16,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 
 use crate::http::{error_response, Authenticated};
 use crate::jsonrpc::Checked;
+use crate::tools::Principal;
 
 /// The header that names a session (MCP's Streamable HTTP transport).
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -36,11 +38,11 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct Owners {
-    /// Session id -> the agent that opened it.
-    by_id: HashMap<String, String>,
+    /// Session id -> the principal (an agent, or the operator) that opened it.
+    by_id: HashMap<String, Principal>,
     /// Sessions being opened (an `initialize` in flight), per agent: they count against the
     /// bounds already, so a burst of opens cannot slip past them.
-    opening: HashMap<String, usize>,
+    opening: HashMap<Principal, usize>,
 }
 
 /// Why a session cannot be opened.
@@ -69,7 +71,7 @@ impl Sessions {
 
     /// Whether `agent` may use session `id`. An id no agent opened here is left to the SDK,
     /// which answers 404 like for any ended session.
-    fn usable_by(&self, id: &str, agent: &str) -> bool {
+    fn usable_by(&self, id: &str, agent: &Principal) -> bool {
         self.owners()
             .by_id
             .get(id)
@@ -77,7 +79,7 @@ impl Sessions {
     }
 
     /// Counts a session being opened by `agent`, or says which bound is reached.
-    async fn open(&self, agent: &str) -> Result<Opening, Full> {
+    async fn open(&self, agent: &Principal) -> Result<Opening, Full> {
         // Forget the sessions the SDK has ended (closed, expired, failed) first.
         let live = self.inner.manager.sessions.read().await;
         let mut owners = self.owners();
@@ -92,10 +94,10 @@ impl Sessions {
         if of_agent >= self.inner.max_per_agent {
             return Err(Full::Agent(self.inner.max_per_agent));
         }
-        *owners.opening.entry(agent.to_owned()).or_default() += 1;
+        *owners.opening.entry(agent.clone()).or_default() += 1;
         Ok(Opening {
             sessions: self.clone(),
-            agent: agent.to_owned(),
+            agent: agent.clone(),
         })
     }
 
@@ -113,7 +115,7 @@ impl Sessions {
 #[derive(Debug)]
 struct Opening {
     sessions: Sessions,
-    agent: String,
+    agent: Principal,
 }
 
 impl Opening {
@@ -179,8 +181,9 @@ pub(crate) async fn guard(
                 StatusCode::TOO_MANY_REQUESTS,
                 "busy",
                 &format!(
-                    "agent {agent} has {max} open sessions, its limit \
-                     (--max-sessions-per-agent): end one (DELETE) or let it expire"
+                    "{} has {max} open sessions, its limit \
+                     (--max-sessions-per-agent): end one (DELETE) or let it expire",
+                    agent.name()
                 ),
             )
         }

@@ -4,39 +4,51 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use agor_core::ops::{self, Caller, Operation, Request};
+use agor_core::ops::{self, Caller, CallerKind, Operation, Request};
 use agor_core::{CancelToken, Error, Store};
 use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde_json::{json, Map, Value};
 
+use crate::{annotations, schemas};
+
 /// Who a call acts as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Principal {
     Operator,
     Agent(String),
 }
 
-/// Every operation of the catalogue as a tool.
-pub(crate) fn all() -> Vec<Tool> {
-    ops::catalogue().iter().map(tool).collect()
-}
-
-fn tool(op: &Operation) -> Tool {
-    let input = object(serde_json::to_value(&op.request).unwrap_or_default());
-    Tool::new(op.name, describe(op), Arc::new(input))
-        .with_raw_output_schema(Arc::new(output_schema(op)))
-}
-
-/// The doc line, and who may call the operation (a coding agent reads this to choose).
-fn describe(op: &Operation) -> String {
-    let who = match op.caller {
-        ops::CallerKind::Agent => "Acts as the calling agent.",
-        ops::CallerKind::Operator => {
-            "Operator only: refused (permission_denied) when called as an agent."
+impl Principal {
+    /// The principal's name in messages and the request log: the agent's id, or `operator`.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Principal::Operator => agor_core::rules::OPERATOR,
+            Principal::Agent(id) => id,
         }
-        ops::CallerKind::Either => "The operator, or an agent within its rights.",
-    };
-    format!("{} {who}", op.doc.replace('\n', " "))
+    }
+}
+
+/// Every operation of the catalogue as a tool, with who calls it.
+pub(crate) fn all() -> Vec<(CallerKind, Tool)> {
+    let catalogue = ops::catalogue();
+    let mut outputs: Vec<JsonObject> = catalogue.iter().map(output_schema).collect();
+    schemas::drop_repeated_prose(&mut outputs);
+    catalogue
+        .iter()
+        .zip(outputs)
+        .map(|(op, output)| (op.caller, tool(op, output)))
+        .collect()
+}
+
+/// The tool of `op`: its doc as the description (who may call it goes unsaid: a client is
+/// offered only the tools its principal may call, see [`crate::profiles`]).
+fn tool(op: &Operation, output: JsonObject) -> Tool {
+    let input = schemas::request(object(
+        serde_json::to_value(&op.request).unwrap_or_default(),
+    ));
+    let tool = Tool::new(op.name, op.doc.replace('\n', " "), Arc::new(input))
+        .with_raw_output_schema(Arc::new(output));
+    annotations::annotate(tool, op)
 }
 
 fn object(v: Value) -> JsonObject {
@@ -50,8 +62,9 @@ fn object(v: Value) -> JsonObject {
 /// structured content, and lists and numbers are common here). The response schema goes under
 /// `result`; its definitions move to the root, where its `$ref`s point.
 fn output_schema(op: &Operation) -> JsonObject {
-    let mut inner = object(serde_json::to_value(&op.response).unwrap_or_default());
-    inner.remove("$schema");
+    let mut inner = schemas::response(object(
+        serde_json::to_value(&op.response).unwrap_or_default(),
+    ));
     let defs = inner.remove("$defs");
     let mut root = object(json!({
         "type": "object",
@@ -62,11 +75,6 @@ fn output_schema(op: &Operation) -> JsonObject {
         root.insert("$defs".into(), defs);
     }
     root
-}
-
-/// Whether `name` is a tool.
-pub(crate) fn exists(name: &str) -> bool {
-    ops::names().contains(&name)
 }
 
 /// How many `wait` calls may block at once for one agent by default: a client that leaves
@@ -228,7 +236,7 @@ mod tests {
     fn every_operation_is_a_tool_with_object_schemas() {
         let tools = all();
         assert_eq!(tools.len(), ops::names().len());
-        for t in &tools {
+        for (_, t) in &tools {
             assert_eq!(
                 t.input_schema.get("type"),
                 Some(&json!("object")),

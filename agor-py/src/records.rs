@@ -555,8 +555,10 @@ record! {
     TokenInfo wraps core::TokenInfo;
     repr [agent_id, fingerprint];
     {
-        /// The agent the secret acts as.
+        /// The agent the secret acts as; `operator` for the operator's own secrets.
         agent_id,
+        /// Whether it is an operator secret (`btmsg token issue --operator`).
+        operator,
         /// The first 12 hex digits of the secret's SHA-256.
         fingerprint,
         /// When it was issued (`YYYY-MM-DD HH:MM:SS`, UTC).

@@ -36,8 +36,6 @@ plain attributes and ``to_dict()``.
    (for example the ``sqlite3`` command or a ``subprocess``), to inspect the file.
 """
 
-from __future__ import annotations
-
 from agor._agor import (
     DEFAULT_LEASE_SECONDS,
     MAX_LEASE_SECONDS,

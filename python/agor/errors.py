@@ -4,8 +4,6 @@ The native module raises these classes; which class a core error becomes is deci
 place (``agor-py/src/errors.rs``). Wrong argument *types* stay ordinary ``TypeError``\\ s.
 """
 
-from __future__ import annotations
-
 from typing import Any, Optional, Sequence
 
 __all__ = [

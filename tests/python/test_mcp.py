@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,8 +42,8 @@ AGOR = os.environ.get("AGOR_MCP") or shutil.which("agor") or "agor"
 
 
 @asynccontextmanager
-async def stdio_session(db: str, agent: str | None) -> AsyncIterator[ClientSession]:
-    args = ["mcp", "--db", db] + (["--agent", agent] if agent else [])
+async def stdio_session(db: str, agent: str | None, *extra: str) -> AsyncIterator[ClientSession]:
+    args = ["mcp", "--db", db] + (["--agent", agent] if agent else []) + list(extra)
     env = {k: v for k, v in os.environ.items() if k != "BTMSG_AGENT_ID"}
     params = StdioServerParameters(command=AGOR, args=args, env=env)
     async with stdio_client(params) as (read, write):
@@ -54,16 +55,28 @@ async def stdio_session(db: str, agent: str | None) -> AsyncIterator[ClientSessi
 @contextmanager
 def http_server(db: str, *extra: str) -> Iterator[str]:
     """`agor mcp --http 127.0.0.1:0`; yields its /mcp URL."""
+    with http_server_logged(db, *extra) as (url, _log):
+        yield url
+
+
+@contextmanager
+def http_server_logged(db: str, *extra: str, addr: str = "127.0.0.1:0") -> Iterator[tuple[str, list[str]]]:
+    """`agor mcp --http ADDR`; yields its /mcp URL and the lines it writes on stderr, read as
+    they come (the server logs every request there: an undrained pipe would stall it)."""
     proc = subprocess.Popen(
-        [AGOR, "mcp", "--db", db, "--http", "127.0.0.1:0", *extra],
+        [AGOR, "mcp", "--db", db, "--http", addr, *extra],
         stderr=subprocess.PIPE,
         text=True,
     )
+    log: list[str] = []
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()
         assert "serving http://" in line, line + proc.stderr.read()
-        yield line.split("serving ", 1)[1].strip()
+        log.append(line)
+        reader = threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True)
+        reader.start()
+        yield line.split("serving ", 1)[1].strip(), log
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0, "the server did not stop cleanly on SIGTERM"
@@ -130,8 +143,12 @@ def send_later(db: str, sender: str, to: str, content: str, delay: float = 0.5) 
 
 def test_every_operation_is_a_tool_with_valid_schemas(store: agor.Store) -> None:
     async def go() -> None:
-        async with stdio_session(location(store), "dev-1") as s:
+        # An agent's tools and the operator's, each with every tool it may call, are the
+        # catalogue between them.
+        async with stdio_session(location(store), "dev-1", "--profile", "all") as s:
             tools = {t.name: t for t in (await s.list_tools()).tools}
+        async with stdio_session(location(store), None, "--profile", "all") as s:
+            tools.update({t.name: t for t in (await s.list_tools()).tools})
         catalogue = {op["name"]: op for op in agor.operations()}
         assert set(tools) == set(catalogue)
         for name, tool in tools.items():
@@ -175,15 +192,16 @@ def test_failures_are_tool_errors_and_the_server_keeps_serving(store: agor.Store
             # dev-1 may not message dev-2 (contacts); another group's ops-1 it cannot even see.
             assert (await failed(dev, "send", to="dev-2", content="hi"))["kind"] == "permission_denied"
             assert (await failed(dev, "send", to="ops-1", content="hi"))["kind"] == "not_found"
-            # Operator operations are refused to an agent.
-            assert (await failed(dev, "tokens"))["kind"] == "permission_denied"
-            assert (await failed(dev, "issue_token", agent_id="dev-1"))["kind"] == "permission_denied"
+            # Operator operations do not exist for an agent (issue 21 item 2).
+            for tool in ("tokens", "issue_token"):
+                with pytest.raises(Exception, match=f"unknown tool '{tool}' for dev-1: it is the operator's"):
+                    await dev.call_tool(tool, {"agent_id": "dev-1"})
             # Wrong argument types, missing and unknown arguments, `op` smuggled in.
             e = await failed(dev, "send", to=5, content="x")
             assert e["kind"] == "invalid_input" and "bad arguments for 'send'" in e["message"]
             assert (await failed(dev, "send", to="mgr-1"))["kind"] == "invalid_input"
             assert (await failed(dev, "inbox", colour="red"))["kind"] == "invalid_input"
-            assert (await failed(dev, "peek", op="send"))["kind"] == "invalid_input"
+            assert (await failed(dev, "inbox", op="send"))["kind"] == "invalid_input"
             assert (await failed(dev, "read", message_id="0000dead"))["kind"] == "not_found"
             assert (await failed(dev, "send", to="mgr-1", content=""))["kind"] == "invalid_input"
             huge = "x" * (300 * 1024)
@@ -227,7 +245,8 @@ def test_without_an_agent_the_stdio_server_is_the_operators(store: agor.Store) -
             assert len(await ok(op, "list_agents")) == 7
             secret = await ok(op, "issue_token", agent_id="dev-1")
             assert secret.startswith("agor_")
-            assert (await failed(op, "inbox"))["kind"] == "permission_denied"
+            with pytest.raises(Exception, match="unknown tool 'inbox' for operator: it acts as an agent"):
+                await op.call_tool("inbox", {})
 
     run(go)
 
@@ -269,7 +288,8 @@ def test_http_agents_act_only_as_themselves(store: agor.Store) -> None:
     async def go(url: str) -> None:
         async with http_session(url, mgr_secret) as mgr, http_session(url, dev_secret) as dev:
             tools = (await dev.list_tools()).tools
-            assert {t.name for t in tools} == {op["name"] for op in agor.operations()}
+            assert {"wait", "claim_task", "complete_task", "send"} <= {t.name for t in tools}
+            assert "issue_token" not in {t.name for t in tools}
             assert (await ok(dev, "whoami"))["id"] == "dev-1"
             assert (await ok(mgr, "whoami"))["id"] == "mgr-1"
             sent = await ok(mgr, "send", to="dev-1", content="over http")
@@ -279,7 +299,8 @@ def test_http_agents_act_only_as_themselves(store: agor.Store) -> None:
             claim = await ok(dev, "claim_task", task_id=task["id"])
             assert (await ok(dev, "complete_task", task_id=task["id"], token=claim["token"], summary="shipped"))["status"] == "done"
             # An agent's secret never reaches operator tools or another group's agents.
-            assert (await failed(dev, "issue_token", agent_id="dev-1"))["kind"] == "permission_denied"
+            with pytest.raises(Exception, match="unknown tool 'issue_token' for dev-1"):
+                await dev.call_tool("issue_token", {"agent_id": "dev-1"})
             assert (await failed(dev, "send", to="ops-1", content="x"))["kind"] == "not_found"
 
     with http_server(db) as url:

@@ -283,8 +283,10 @@ def test_the_operator_admits_a_browser_origin(store: agor.Store) -> None:
 def test_every_tool_is_annotated_from_the_catalogue(store: agor.Store) -> None:
     # issue 19 item 13: before, no tool carried annotations.
     async def go() -> None:
-        async with stdio_session(location(store), "dev-1") as s:
+        async with stdio_session(location(store), "dev-1", "--profile", "all") as s:
             tools = {t.name: t for t in (await s.list_tools()).tools}
+        async with stdio_session(location(store), None) as s:
+            tools.update({t.name: t for t in (await s.list_tools()).tools})
         catalogue = {op["name"]: op for op in agor.operations()}
         assert set(tools) == set(catalogue)
         for name, op in catalogue.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,8 @@ def http_server_process(db: str) -> Iterator[tuple[str, int]]:
         assert proc.stderr is not None
         line = proc.stderr.readline()
         assert "serving http://" in line, line + proc.stderr.read()
+        # The server logs every request on stderr: drain it, or a full pipe stalls the server.
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
         yield line.split("serving ", 1)[1].strip(), proc.pid
     finally:
         proc.terminate()

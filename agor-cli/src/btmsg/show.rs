@@ -445,7 +445,7 @@ pub fn secret(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
 pub fn revoked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     let n: u64 = typed(v)?;
     let agent = match view.request {
-        R::RevokeTokens(r) => r.agent_id.as_str(),
+        R::RevokeTokens(r) => r.agent_id.as_deref().unwrap_or(agor_core::rules::OPERATOR),
         _ => "",
     };
     let noun = if n == 1 { "secret" } else { "secrets" };
@@ -458,10 +458,16 @@ pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
         return Ok(say!(t, "{}", tm::dim("no secrets issued"))?);
     }
     for r in &rows {
+        // The operator's secrets say so: a legacy file may have an agent called `operator`.
+        let holder = if r.operator {
+            tm::dim("(operator)")
+        } else {
+            tm::name(&r.agent_id)
+        };
         say!(
             t,
             "{} {} {}",
-            tm::name(&r.agent_id),
+            holder,
             &r.fingerprint,
             tm::dim(&r.created_at)
         )?;

@@ -634,28 +634,43 @@ pub const COMMANDS: &[CommandDef] = &[
             let limit = limit(p)?;
             job(R::Search(a::Search { query, kinds, limit }), crate::render::search_hits)
         }),
-    CommandDef::new("token issue", Who::Operator, &["issue_token"], "agent=")
-        .usage(&["token issue <agent>", "token issue --agent ID"])
+    CommandDef::new("token issue", Who::Operator, &["issue_token"], "agent= operator")
+        .usage(&["token issue <agent>", "token issue --agent ID", "token issue --operator"])
         .about(
-            "issue a secret with which the agent reaches agor through `agor mcp --http`; printed \
-             once, on its own line (agor keeps only a hash)",
+            "issue a secret with which the agent (or, with --operator, the operator) reaches \
+             agor through `agor mcp --http`; printed once, on its own line (agor keeps only a \
+             hash)",
         )
         .build(|p| {
-            let agent_id = p.required(&["agent"], "agent id")?;
-            job(R::IssueToken(a::IssueToken { agent_id }), show::secret)
+            let (agent_id, operator) = token_holder(p)?;
+            job(R::IssueToken(a::IssueToken { agent_id, operator }), show::secret)
         }),
-    CommandDef::new("token revoke", Who::Operator, &["revoke_tokens"], "agent=")
-        .usage(&["token revoke <agent>", "token revoke --agent ID"])
-        .about("revoke every secret of the agent")
+    CommandDef::new("token revoke", Who::Operator, &["revoke_tokens"], "agent= operator")
+        .usage(&["token revoke <agent>", "token revoke --agent ID", "token revoke --operator"])
+        .about("revoke every secret of the agent (or, with --operator, the operator's)")
         .build(|p| {
-            let agent_id = p.required(&["agent"], "agent id")?;
-            job(R::RevokeTokens(a::RevokeTokens { agent_id }), show::revoked)
+            let (agent_id, operator) = token_holder(p)?;
+            job(R::RevokeTokens(a::RevokeTokens { agent_id, operator }), show::revoked)
         }),
     CommandDef::new("token list", Who::Operator, &["tokens"], "")
         .usage(&["token list"])
         .about("the issued secrets: agent, fingerprint, when (never the secrets)")
         .build(|_| job(R::Tokens(a::Tokens {}), show::tokens)),
 ];
+
+/// Whose secrets a `token` command means: an agent, or `--operator`; exactly one.
+fn token_holder(p: &mut Parsed) -> Result<(Option<String>, bool), UsageError> {
+    if p.flag("operator") {
+        if p.value("agent")?.is_some() {
+            return Err(UsageError::new("give an agent or --operator, not both"));
+        }
+        return Ok((None, true));
+    }
+    Ok((
+        Some(p.required(&["agent"], "agent id (or --operator)")?),
+        false,
+    ))
+}
 
 /// `--kind`: repeated or comma-separated change kinds; none means every kind.
 fn kinds(p: &mut Parsed) -> Result<Vec<agor_core::ChangeKind>, UsageError> {

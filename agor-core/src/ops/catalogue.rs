@@ -664,15 +664,21 @@ operations! {
     } -> Vec<crate::SearchHit> => |c, r| c.agent()?.search(&r.query, &r.kinds, count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?);
 
     // --- secrets for the MCP server's HTTP transport ----------------------------------------
-    /// Issue a secret with which an agent reaches agor through `agor mcp --http`; it is
-    /// returned once and stored only hashed. The agent's earlier secrets stay valid.
+    /// Issue a secret with which an agent (or, with `operator`, the operator) reaches agor
+    /// through `agor mcp --http`; it is returned once and stored only hashed. Earlier secrets
+    /// stay valid.
     issue_token: IssueToken, Operator adds {
-        agent_id: String,
-    } -> String => |c, r| c.operator()?.issue_token(&r.agent_id);
-    /// Revoke every secret of an agent; returns how many there were.
+        #[serde(default)] agent_id: Option<String>,
+        /// The operator's own secret (no `agent_id`).
+        #[serde(default)] operator: bool,
+    } -> String => |c, r| c.operator()?.issue_token_to(&crate::TokenHolder::from_request(r.agent_id, r.operator)?);
+    /// Revoke every secret of an agent (or, with `operator`, the operator's); returns how many
+    /// there were.
     revoke_tokens: RevokeTokens, Operator removes {
-        agent_id: String,
-    } -> u64 => |c, r| c.operator()?.revoke_tokens(&r.agent_id);
+        #[serde(default)] agent_id: Option<String>,
+        /// The operator's secrets (no `agent_id`).
+        #[serde(default)] operator: bool,
+    } -> u64 => |c, r| c.operator()?.revoke_tokens_of(&crate::TokenHolder::from_request(r.agent_id, r.operator)?);
     /// The issued secrets (agent, fingerprint, when issued), never the secrets themselves.
     tokens: Tokens, Operator reads {} -> Vec<crate::TokenInfo> => |c, _r| c.operator()?.tokens();
 }

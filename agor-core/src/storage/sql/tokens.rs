@@ -22,15 +22,17 @@ pub(crate) fn delete_of(tx: &dyn Tx, agent_id: &str) -> Result<usize> {
     )
 }
 
-/// The agent a secret's hash belongs to, if that agent is still on the team: a removed
-/// agent's secrets stop authenticating (a purged one's are deleted with it).
-pub(crate) fn holder(tx: &dyn Tx, hash: &str) -> Result<Option<String>> {
+/// The holder a secret's hash belongs to: `operator` (the operator's stored holder), or an
+/// agent still on the team: a removed agent's secrets stop authenticating (a purged one's are
+/// deleted with it).
+pub(crate) fn holder(tx: &dyn Tx, hash: &str, operator: &str) -> Result<Option<String>> {
     tx.query_opt(
         &format!(
-            "SELECT t.agent_id FROM agor_tokens t JOIN agents a ON a.id = t.agent_id
-             WHERE t.hash = ?1 AND {PRESENT_SQL}"
+            "SELECT t.agent_id FROM agor_tokens t
+             WHERE t.hash = ?1 AND (t.agent_id = ?2
+                OR EXISTS (SELECT 1 FROM agents a WHERE a.id = t.agent_id AND {PRESENT_SQL}))"
         ),
-        args![hash],
+        args![hash, operator],
         |r| r.get(0),
     )
 }
@@ -44,6 +46,7 @@ pub(crate) fn list(tx: &dyn Tx) -> Result<Vec<TokenInfo>> {
         |r| {
             Ok(TokenInfo {
                 agent_id: r.get(0)?,
+                operator: false,
                 fingerprint: r.get(1)?,
                 created_at: lenient::timestamp(r, 2)?,
             })

@@ -1,0 +1,200 @@
+//! Tool profiles (`agor mcp --profile`): a coding agent pays for every tool definition in its
+//! context, so each client is offered a named set of operations for its kind of work, and
+//! only those of them its principal may call at all (no operator tool for an agent, no agent
+//! tool for the operator). A tool outside a client's profile does not exist for it: it is not
+//! listed, and a call of it is refused.
+
+use agor_core::ops::CallerKind;
+use agor_core::{Capability, Store};
+
+use crate::tools::Principal;
+
+/// A named set of tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Does the work: waits, claims, completes, talks and searches.
+    Worker,
+    /// A worker's tools, and moving tasks through review.
+    Reviewer,
+    /// Runs a group: the board, the team, channels and dead letters as well.
+    Manager,
+    /// Every operation the operator may call.
+    Operator,
+    /// Every operation the principal may call.
+    All,
+}
+
+/// The tools of a worker. `claim_task` also takes the best next task (no `task_id`).
+const WORKER: &[&str] = &[
+    "whoami",
+    "wait",
+    "inbox",
+    "read",
+    "read_unread",
+    "reply",
+    "send",
+    "list_channels",
+    "channel_history",
+    "post",
+    "list_tasks",
+    "get_task",
+    "claim_task",
+    "renew_lease",
+    "release_task",
+    "complete_task",
+    "comment",
+    "reserve",
+    "renew_reservations",
+    "release_reservations",
+    "set_work_state",
+    "search",
+];
+
+/// What a reviewer needs besides a worker's tools.
+const REVIEWER: &[&str] = &["set_task_status", "board", "dependencies", "history"];
+
+/// What a manager needs besides a reviewer's tools.
+const MANAGER: &[&str] = &[
+    "create_task",
+    "update_task",
+    "assign_task",
+    "delete_task",
+    "add_dependency",
+    "remove_dependency",
+    "lane",
+    "reorder_lane",
+    "archive_task",
+    "propose_task",
+    "import_tasks",
+    "list_agents",
+    "register_agent",
+    "remove_agent",
+    "set_status",
+    "allow",
+    "create_channel",
+    "add_member",
+    "send_to_role",
+    "broadcast",
+    "feed",
+    "dead_letters",
+    "redeliver_dead_letters",
+    "changes",
+    "work_state",
+    "reservations",
+    "usage_summary",
+];
+
+impl Profile {
+    /// Every profile, in the order `--help` names them.
+    pub const ALL: [Profile; 5] = [
+        Profile::Worker,
+        Profile::Reviewer,
+        Profile::Manager,
+        Profile::Operator,
+        Profile::All,
+    ];
+
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Worker => "worker",
+            Profile::Reviewer => "reviewer",
+            Profile::Manager => "manager",
+            Profile::Operator => "operator",
+            Profile::All => "all",
+        }
+    }
+
+    /// The profile named `name`; the error lists the names.
+    pub fn parse(name: &str) -> Result<Profile, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
+                format!("unknown profile '{name}' (one of {})", names.join(", "))
+            })
+    }
+
+    /// The profile of a principal that did not ask for one: the operator's for the operator;
+    /// for an agent, from its role's rights (blocking: it reads the agent and its role).
+    pub(crate) fn default_for(store: &Store, who: &Principal) -> agor_core::Result<Profile> {
+        let id = match who {
+            Principal::Operator => return Ok(Profile::Operator),
+            Principal::Agent(id) => id,
+        };
+        let has = |c| store.has_capability(id, c);
+        Ok(
+            if store.get_agent(id)?.is_admin() || has(Capability::AssignWork)? {
+                Profile::Manager
+            } else if has(Capability::ReviewWork)? && !has(Capability::ImplementTasks)? {
+                Profile::Reviewer
+            } else {
+                Profile::Worker
+            },
+        )
+    }
+
+    /// Whether the profile lists the operation `name`, called by `caller`, for `who`.
+    pub(crate) fn offers(self, name: &str, caller: CallerKind, who: &Principal) -> bool {
+        let callable = match (who, caller) {
+            (_, CallerKind::Either) => true,
+            (Principal::Operator, kind) => kind == CallerKind::Operator,
+            (Principal::Agent(_), kind) => kind == CallerKind::Agent,
+        };
+        callable && self.names().is_none_or(|names| names.contains(&name))
+    }
+
+    /// The operations of the profile; `None`: every one.
+    fn names(self) -> Option<Vec<&'static str>> {
+        let sets: &[&[&str]] = match self {
+            Profile::Worker => &[WORKER],
+            Profile::Reviewer => &[WORKER, REVIEWER],
+            Profile::Manager => &[WORKER, REVIEWER, MANAGER],
+            Profile::Operator | Profile::All => return None,
+        };
+        Some(sets.concat())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_an_operation_and_profiles_grow_by_rank() {
+        let names = agor_core::ops::names();
+        for p in [Profile::Worker, Profile::Reviewer, Profile::Manager] {
+            let set = p.names().unwrap();
+            for n in &set {
+                assert!(names.contains(n), "{p:?}: {n} is not an operation");
+            }
+            let mut sorted = set.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), set.len(), "{p:?} names an operation twice");
+        }
+        for p in Profile::ALL {
+            assert_eq!(Profile::parse(p.as_str()), Ok(p));
+        }
+        assert!(Profile::parse("boss")
+            .unwrap_err()
+            .contains("worker, reviewer"));
+    }
+
+    #[test]
+    fn operator_tools_are_never_an_agents_nor_agent_tools_the_operators() {
+        let agent = Principal::Agent("a".into());
+        for op in agor_core::ops::catalogue() {
+            for p in Profile::ALL {
+                if op.caller == CallerKind::Operator {
+                    assert!(!p.offers(op.name, op.caller, &agent), "{}", op.name);
+                }
+                if op.caller == CallerKind::Agent {
+                    let offered = p.offers(op.name, op.caller, &Principal::Operator);
+                    assert!(!offered, "{}", op.name);
+                }
+            }
+        }
+    }
+}
