@@ -508,7 +508,8 @@ mod tests {
                 };
                 // review-count runs its operator reports for the acting agent's group; usage
                 // reads as either, and its `--record` acts as the agent (`job_as`).
-                let reports = def.name == "review-count" || (def.name, *op) == ("usage", "record_usage");
+                let reports =
+                    def.name == "review-count" || (def.name, *op) == ("usage", "record_usage");
                 assert!(
                     fits || reports,
                     "{} acts as {:?} but runs {op} ({kind:?})",

@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::storage::sql::audit as sql;
-use crate::storage::Tx;
 use crate::rules::Action;
 use crate::sight::Sight;
+use crate::storage::sql::audit as sql;
+use crate::storage::Tx;
 use crate::{Actor, Store};
 
 /// One audit row.

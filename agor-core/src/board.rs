@@ -5,10 +5,10 @@ use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::rules::{Action, Target};
-use crate::storage::sql::board as sql;
 use crate::ids::Scope;
+use crate::rules::{Action, Target};
 use crate::sight::Sight;
+use crate::storage::sql::board as sql;
 use crate::tasks::{group_of, resolve, task_changed, Task};
 use crate::Store;
 

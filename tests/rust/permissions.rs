@@ -424,7 +424,9 @@ fn busy_two_groups() -> (common::Team, String, String) {
     let t = two_groups();
     let mgr = t.store.as_agent("mgr").unwrap();
     let mgr2 = t.store.as_agent("mgr2").unwrap();
-    let core = mgr.create_task(&NewTask::new("fix the parser in core")).unwrap();
+    let core = mgr
+        .create_task(&NewTask::new("fix the parser in core"))
+        .unwrap();
     let other = mgr2
         .create_task(&NewTask::new("port the parser to other"))
         .unwrap();
@@ -451,7 +453,10 @@ fn the_operator_reads_every_group_or_the_one_it_names() {
     };
     let all = ids(s.board(None).unwrap());
     assert!(all.contains(&core_task) && all.contains(&other_task));
-    assert_eq!(ids(s.board(Some("other")).unwrap()), vec![other_task.clone()]);
+    assert_eq!(
+        ids(s.board(Some("other")).unwrap()),
+        vec![other_task.clone()]
+    );
     let listed = s.list_tasks(&TaskFilter::default(), Some("core")).unwrap();
     assert_eq!(
         listed.iter().map(|t| &t.id).collect::<Vec<_>>(),
@@ -556,7 +561,10 @@ fn agents_narrow_their_reads_only_to_groups_they_may_see() {
     );
     // Its own group is no narrowing at all.
     assert_eq!(
-        dev1.within("core").list_tasks(&TaskFilter::default()).unwrap()[0].id,
+        dev1.within("core")
+            .list_tasks(&TaskFilter::default())
+            .unwrap()[0]
+            .id,
         core_task
     );
     let admin = t.store.as_agent("admin").unwrap().within("other");
@@ -614,11 +622,15 @@ fn a_person_reads_everything_is_messaged_and_claims_no_work() {
     // It claims and moves no work, creates no tasks, registers nobody.
     for err in [
         lead.claim_task(None, 60).map(|_| ()).unwrap_err(),
-        lead.claim_task(Some(&core_task), 60).map(|_| ()).unwrap_err(),
+        lead.claim_task(Some(&core_task), 60)
+            .map(|_| ())
+            .unwrap_err(),
         lead.move_task(&core_task, TaskStatus::Cancelled)
             .map(|_| ())
             .unwrap_err(),
-        lead.create_task(&NewTask::new("t")).map(|_| ()).unwrap_err(),
+        lead.create_task(&NewTask::new("t"))
+            .map(|_| ())
+            .unwrap_err(),
         lead.register_agent(&agent("x", "project", "core"))
             .map(|_| ())
             .unwrap_err(),

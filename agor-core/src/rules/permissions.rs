@@ -557,18 +557,9 @@ mod tests {
         match action {
             SendMessage | PostToChannel | ReadChannel | ListAgents | ListTasks | CommentOnTask
             | ViewGroup => ALL,
-            CreateChannel
-            | AddChannelMember
-            | DeleteMessage
-            | SetAgentStatus
-            | CreateTask
-            | DeleteTask
-            | AssignTask
-            | ManageDependencies
-            | RegisterAgent
-            | GrantContacts
-            | DeleteAgent
-            | ReorderLane => MANAGER,
+            CreateChannel | AddChannelMember | DeleteMessage | SetAgentStatus | CreateTask
+            | DeleteTask | AssignTask | ManageDependencies | RegisterAgent | GrantContacts
+            | DeleteAgent | ReorderLane => MANAGER,
             // Reading the logs: managers and people.
             ManageGroupDeadLetters | ReadAuditLog => [true, false, false, false, false, true],
             ChangeTaskStatus | ClaimTask => [true, false, false, true, true, false],
@@ -610,7 +601,12 @@ mod tests {
             ReadAuditLog,
         ];
         let roles = [
-            "manager", "architect", "tester", "reviewer", "project", "human",
+            "manager",
+            "architect",
+            "tester",
+            "reviewer",
+            "project",
+            "human",
         ];
         for action in every {
             for (role, expected) in roles.iter().zip(spec_row(action)) {
@@ -941,9 +937,16 @@ mod tests {
             Action::ReadAuditLog,
         ] {
             assert!(decide(op, action, Target::None).is_ok(), "{action:?}");
-            assert!(decide(op, action, Target::InGroup("g1")).is_ok(), "{action:?}");
+            assert!(
+                decide(op, action, Target::InGroup("g1")).is_ok(),
+                "{action:?}"
+            );
         }
-        for action in [Action::ClaimTask, Action::SendMessage, Action::PostToChannel] {
+        for action in [
+            Action::ClaimTask,
+            Action::SendMessage,
+            Action::PostToChannel,
+        ] {
             let err = decide(op, action, Target::None).unwrap_err().to_string();
             assert!(err.contains("BTMSG_AGENT_ID"), "{action:?}: {err}");
         }

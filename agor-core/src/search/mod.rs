@@ -15,10 +15,10 @@ pub use query::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};
 use serde::{Deserialize, Serialize};
 
 use crate::agents::Actor;
-use crate::rules::Action;
-use crate::sight::Sight;
 use crate::error::{Error, Result};
 use crate::numbers::check_limit;
+use crate::rules::Action;
+use crate::sight::Sight;
 use crate::storage::sql::search as sql;
 use crate::storage::{Dialect, Tx};
 
@@ -149,7 +149,9 @@ impl crate::Store {
         group: Option<&str>,
     ) -> Result<Vec<SearchHit>> {
         let sight = Sight::operator(Action::ViewGroup, group)?;
-        search(self, query, kinds, limit, |run| self.read(|c| run(c, &sight)))
+        search(self, query, kinds, limit, |run| {
+            self.read(|c| run(c, &sight))
+        })
     }
 }
 
