@@ -403,6 +403,44 @@ impl Store {
         call_core(py, || store.changes(since, n, group.as_deref()))
     }
 
+    /// Tasks of every group (or `group`) as the operator sees them, highest priority first;
+    /// done and cancelled ones only with `all=True` (or a `status` asking for them).
+    #[pyo3(signature = (all=false, status=None, tag=None, group=None))]
+    fn list_tasks<'py>(
+        &self,
+        py: Python<'py>,
+        all: bool,
+        status: Option<&str>,
+        tag: Option<String>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = core::TaskFilter {
+            all,
+            status: status.map(|s| crate::actor::parse(py, s)).transpose()?,
+            tag,
+        };
+        let store = self.slot.get(py)?;
+        call_core(py, || store.list_tasks(&filter, group.as_deref()))
+    }
+
+    /// Blocks until changes arrive in any group (or `group`), made by anyone but the operator,
+    /// and returns them (`Change`s, oldest first); `[]` when `timeout` seconds pass first
+    /// (`None`: forever). `kinds` and `since` as for `Actor.wait`.
+    #[pyo3(signature = (kinds=None, *, since=None, timeout=None, group=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        timeout: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        crate::actor::wait_in_slices(py, kinds, timeout, |kinds| {
+            store.waiter(kinds, since, group.as_deref())
+        })
+    }
+
     /// The newest cursor of the change feed.
     fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;

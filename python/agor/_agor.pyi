@@ -125,6 +125,19 @@ class Store:
     def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
         """The operator's change feed: every group's, or `group`'s."""
     def latest_change(self) -> int: ...
+    def list_tasks(
+        self, all: bool = False, status: Optional[str] = None, tag: Optional[str] = None, group: Optional[str] = None
+    ) -> List[Task]:
+        """Tasks of every group, or `group`'s, as the operator sees them."""
+    def wait(
+        self,
+        kinds: Optional[List[str]] = None,
+        *,
+        since: Optional[int] = None,
+        timeout: Optional[float] = None,
+        group: Optional[str] = None,
+    ) -> List[Change]:
+        """Blocks until changes arrive in any group (or `group`)."""
     def search(
         self,
         query: str,
@@ -188,6 +201,8 @@ class Actor:
     def contact_graph(self) -> List[Contact]:
         """Edges of the contacts ACL touching this agent's group (tier 0: all)."""
     def contacts(self) -> List[Agent]: ...
+    def audit_log(self, agent_id: Optional[str] = None, limit: Optional[int] = 50) -> List[AuditEntry]:
+        """The audit log of this agent's group (tier 0: all); needs can_view_logs."""
     def list_agents(self) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
     def send(self, to: str, content: str) -> Message: ...

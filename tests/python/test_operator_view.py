@@ -55,3 +55,13 @@ def test_a_person_claims_no_work(teams: agor.Store) -> None:
     assert [m.content for m in me.inbox()] == ["done with the parser"]
     with pytest.raises(agor.PermissionDeniedError):
         me.claim_task()
+
+
+def test_the_store_waits_lists_and_a_manager_reads_its_groups_log(teams: agor.Store) -> None:
+    changes = teams.wait(since=0, timeout=0, group="web")
+    assert changes and {c.group_id for c in changes} == {"web"}
+    assert [t.title for t in teams.list_tasks(group="core")] == ["fix the parser in core"]
+    rows = teams.as_agent("mgr-2").audit_log(limit=100)
+    assert rows and {r.agent_id for r in rows} <= {"mgr-2", "dev-9"}
+    with pytest.raises(agor.PermissionDeniedError):
+        teams.as_agent("dev-9").audit_log()
