@@ -104,6 +104,8 @@ pub enum Command {
     Watch {
         kinds: Vec<agor_core::ChangeKind>,
         since: Option<i64>,
+        /// The operator's watch of one group (an agent's: narrowed to it).
+        group: Option<String>,
     },
 }
 
@@ -504,8 +506,10 @@ mod tests {
                     Who::Either => kind == CallerKind::Either,
                     Who::Operator => kind != CallerKind::Agent,
                 };
-                // review-count runs its operator reports for the acting agent's group.
-                let reports = def.name == "review-count";
+                // review-count runs its operator reports for the acting agent's group; usage
+                // reads as either, and its `--record` acts as the agent (`job_as`).
+                let reports =
+                    def.name == "review-count" || (def.name, *op) == ("usage", "record_usage");
                 assert!(
                     fits || reports,
                     "{} acts as {:?} but runs {op} ({kind:?})",

@@ -60,21 +60,37 @@ pub fn execute(prog: &Program, inv: Invocation, out: &mut Output<'_>) -> Result<
             Ok(out.emit(&listing, catalogue_table)?)
         }
         Command::Run(job) => run_job(inv.db, job, out),
-        Command::Watch { kinds, since } => watch(inv.db, &kinds, since, out),
+        Command::Watch {
+            kinds,
+            since,
+            group,
+        } => watch(inv.db, &kinds, since, group.as_deref(), out),
     }
 }
 
-/// `watch`: one line (or one JSON object) per change for the agent, as each arrives, until the
-/// process is interrupted. Waits on a connection of its own; prints in feed order.
+/// `watch`: one line (or one JSON object) per change for the agent (without one, the
+/// operator: every group's, or `group`'s), as each arrives, until the process is interrupted.
+/// Waits on a connection of its own; prints in feed order.
 fn watch(
     db: Option<PathBuf>,
     kinds: &[agor_core::ChangeKind],
     since: Option<i64>,
+    group: Option<&str>,
     out: &mut Output<'_>,
 ) -> Result<(), CliError> {
-    let me = agent_from_env()?;
+    let me = optional_agent_from_env()?;
     let store = open_store(db)?;
-    let mut waiter = store.as_agent(&me)?.waiter(kinds, since)?;
+    let mut waiter = match me {
+        Some(id) => {
+            let actor = store.as_agent(&id)?;
+            match group {
+                Some(g) => actor.within(g),
+                None => actor,
+            }
+            .waiter(kinds, since)?
+        }
+        None => store.waiter(kinds, since, group)?,
+    };
     loop {
         for change in waiter.wait(None)? {
             out.emit(&change, |t| crate::render::change(t, &change))?;
@@ -180,7 +196,10 @@ fn agent_from_env() -> Result<String, CliError> {
     match std::env::var(AGENT_ENV) {
         Ok(id) if !id.is_empty() => Ok(id),
         Ok(_) | Err(std::env::VarError::NotPresent) => Err(UsageError::new(format!(
-            "{AGENT_ENV} is not set; export {AGENT_ENV}=<your agent id> (see `btmsg register`)"
+            "{AGENT_ENV} is not set: this command acts as an agent; export \
+             {AGENT_ENV}=<agent id> (the team's ids: `btmsg status`; new ones: `btmsg register`). \
+             Looking at the team needs no agent: `btmsg status`, `bttask board --group G`, \
+             `btmsg changes`, `btmsg search`, `btmsg audit`"
         ))
         .into()),
         Err(std::env::VarError::NotUnicode(_)) => {

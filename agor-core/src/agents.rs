@@ -437,6 +437,7 @@ impl Store {
         Ok(Actor {
             store: self.clone(),
             id: id.to_owned(),
+            within: None,
         })
     }
 }
@@ -446,9 +447,26 @@ impl Store {
 pub struct Actor {
     pub(crate) store: Store,
     pub(crate) id: String,
+    /// The one group its overview reads look at (see [`Actor::within`]).
+    pub(crate) within: Option<String>,
 }
 
 impl Actor {
+    /// The same agent with its overview reads — board, lanes, change feed, waits, search,
+    /// usage, audit log — narrowed to `group`. Tier 0 may name any group, other agents only
+    /// their own (another is `PermissionDenied` when read).
+    pub fn within(&self, group: &str) -> Actor {
+        Actor {
+            within: Some(group.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// What a read of `action` may see, as the permission function decides it.
+    pub(crate) fn sight(&self, me: &Member, action: Action) -> Result<crate::sight::Sight> {
+        crate::sight::Sight::agent(me, action, self.within.as_deref())
+    }
+
     /// The acting agent's id.
     pub fn id(&self) -> &str {
         &self.id

@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::rules::Action;
+use crate::sight::Sight;
 use crate::storage::sql::audit as sql;
 use crate::storage::Tx;
-use crate::Store;
+use crate::{Actor, Store};
 
 /// One audit row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -32,7 +34,31 @@ impl Store {
     /// The newest audit rows first, optionally only those of one agent.
     /// `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT), else [`Error::InvalidInput`](crate::Error::InvalidInput).
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.audit_log_within(None, agent_id, limit)
+    }
+
+    /// [`Store::audit_log`] narrowed to the rows of one group's agents (`None`: every group).
+    pub fn audit_log_within(
+        &self,
+        group: Option<&str>,
+        agent_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
         crate::numbers::check_limit(limit)?;
-        self.read(|c| sql::newest(c, agent_id, limit))
+        let sight = Sight::operator(Action::ReadAuditLog, group)?;
+        self.read(|c| sql::newest(c, agent_id, sight.group(), limit))
+    }
+}
+
+impl Actor {
+    /// The newest audit rows first, optionally only those of one agent: of the agents of the
+    /// actor's group, or of every group for tier 0 (one group's with [`Actor::within`]).
+    /// Needs `can_view_logs` (managers, people of role `human`, tier 0).
+    pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        crate::numbers::check_limit(limit)?;
+        self.read_tx(|c, me| {
+            let sight = self.sight(me, Action::ReadAuditLog)?;
+            sql::newest(c, agent_id, sight.group(), limit)
+        })
     }
 }

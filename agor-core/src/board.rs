@@ -5,12 +5,28 @@ use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::ids::Scope;
 use crate::rules::{Action, Target};
+use crate::sight::Sight;
 use crate::storage::sql::board as sql;
 use crate::tasks::{group_of, resolve, task_changed, Task};
+use crate::Store;
 
 /// The most tasks one reorder may name.
 pub const MAX_REORDER: usize = 1000;
+
+impl Store {
+    /// One agent's lane (id or unique prefix, any group) as the operator sees it: the open
+    /// tasks assigned to it, in its order.
+    pub fn lane(&self, agent_id: &str) -> Result<Vec<Task>> {
+        let sight = Sight::operator(Action::ListTasks, None)?;
+        self.reopen_lapsed()?;
+        self.read(|c| {
+            let agent = agents::resolve_principal(c, agent_id, &Scope::all())?;
+            sql::lane(c, &agent.id, sight.group())
+        })
+    }
+}
 
 impl Actor {
     /// Hides a finished (done or cancelled) task from the board and the task lists; it is
@@ -73,15 +89,14 @@ impl Actor {
     pub fn lane(&self, agent_id: Option<&str>) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
-            me.check(Action::ListTasks, Target::None)?;
+            let sight = self.sight(me, Action::ListTasks)?;
             let agent = match agent_id {
                 None => me.id.clone(),
                 Some(a) => agents::resolve_principal(c, a, &me.group_scope())?
                     .id
                     .clone(),
             };
-            let group = (!me.is_admin()).then_some(me.group_id.as_str());
-            sql::lane(c, &agent, group)
+            sql::lane(c, &agent, sight.group())
         })
     }
 

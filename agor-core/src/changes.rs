@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::agents::{Actor, Member};
+use crate::agents::Actor;
 use crate::cancel::CancelToken;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::numbers::check_limit;
-use crate::rules::{Action, Target};
-use crate::storage::sql::changes::{self as sql, Viewer};
+use crate::rules::Action;
+use crate::sight::Sight;
+use crate::storage::sql::changes as sql;
 use crate::storage::{Bell, ChangeSignal, Listener, Tx};
+use crate::Store;
 
 /// What a change is about; `wait` and `changes` filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -159,31 +161,16 @@ pub fn wait_timeout(secs: Option<f64>) -> Result<Option<Duration>> {
 }
 
 impl Actor {
-    pub(crate) fn viewer<'m>(&self, me: &'m Member) -> Viewer<'m> {
-        let group_channels = me
-            .check(
-                Action::ReadChannel,
-                Target::Channel {
-                    group: &me.group_id,
-                    member: false,
-                },
-            )
-            .is_ok();
-        Viewer {
-            everything: me.is_admin(),
-            agent: &me.id,
-            group: &me.group_id,
-            group_channels,
-        }
-    }
-
     /// The feed after `since` (0: from the start), oldest first, as far as the actor may see
     /// it: messages to or from it, its group's tasks and agents, posts in channels it may
-    /// read, and what it did itself (tier 0: everything). `limit` is
-    /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
+    /// read, and what it did itself (tier 0: everything, or one group's with
+    /// [`Actor::within`]). `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
     pub fn changes(&self, since: i64, limit: u32) -> Result<Vec<Change>> {
         check_limit(limit)?;
-        self.read_tx(|c, me| sql::visible(c, &self.viewer(me), since, &[], false, limit.into()))
+        self.read_tx(|c, me| {
+            let sight = self.sight(me, Action::ViewGroup)?;
+            sql::visible(c, &sight.viewer(), since, &[], false, limit.into())
+        })
     }
 
     /// The newest cursor of the feed: where a wait that must miss nothing starts.
@@ -218,28 +205,112 @@ impl Actor {
     /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).
     pub fn waiter(&self, kinds: &[ChangeKind], since: Option<i64>) -> Result<Waiter> {
         let who = self.read_tx(|_, me| {
+            // Judged now, so a group out of reach is refused before anything waits.
+            self.sight(me, Action::ViewGroup)?;
             Ok(Listener {
                 agent: me.id.clone(),
                 group: me.group_id.clone(),
                 everything: me.is_admin(),
             })
         })?;
-        // The signal first: a commit after this point wakes it, so nothing between the first
-        // look and the first sleep is missed.
-        let signal = self.store.inner.engine.change_signal(&who)?;
-        let since = match since {
-            Some(c) => c,
-            None => self.latest_change()?,
+        Waiter::start(Watcher::Agent(self.clone()), &who, kinds, since)
+    }
+}
+
+impl Store {
+    /// The change feed as the operator sees it (no agent identity): every group's changes
+    /// after `since`, or those of `group`, oldest first. `limit` is
+    /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
+    pub fn changes(&self, since: i64, limit: u32, group: Option<&str>) -> Result<Vec<Change>> {
+        check_limit(limit)?;
+        let sight = Sight::operator(Action::ViewGroup, group)?;
+        self.read(|c| sql::visible(c, &sight.viewer(), since, &[], false, limit.into()))
+    }
+
+    /// The newest cursor of the change feed.
+    pub fn latest_change(&self) -> Result<i64> {
+        self.read(|c| sql::latest(c))
+    }
+
+    /// Blocks until changes of `kinds` (all when empty) after `since` (default: now) arrive
+    /// in any group, or in `group`, made by anyone but the operator; an empty list when
+    /// `timeout` (default: forever) passes first. The operator's `btmsg watch`.
+    pub fn wait(
+        &self,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+        timeout: Option<Duration>,
+        group: Option<&str>,
+    ) -> Result<Vec<Change>> {
+        self.waiter(kinds, since, group)?.wait(timeout)
+    }
+
+    /// [`Store::wait`], which also returns (an empty list) as soon as `cancel` is cancelled.
+    pub fn wait_cancellable(
+        &self,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+        timeout: Option<Duration>,
+        group: Option<&str>,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Change>> {
+        self.waiter(kinds, since, group)?
+            .wait_cancellable(timeout, cancel)
+    }
+
+    /// A [`Waiter`] for the operator: changes of `kinds` (all when empty) after `since`
+    /// (default: now), in every group or in `group`.
+    pub fn waiter(
+        &self,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+        group: Option<&str>,
+    ) -> Result<Waiter> {
+        let sight = Sight::operator(Action::ViewGroup, group)?;
+        // Woken by every change (a DM rings no group's bell); each look keeps what it sees.
+        let who = Listener {
+            agent: sight.reader.clone(),
+            group: String::new(),
+            everything: true,
         };
-        Ok(Waiter {
-            actor: self.clone(),
-            kinds: kinds.to_vec(),
-            since,
-            signal,
-            look: true,
-            looked_at: None,
-            gap: LOOK_GAP,
-        })
+        Waiter::start(Watcher::Operator(self.clone(), sight), &who, kinds, since)
+    }
+}
+
+/// Whose changes a [`Waiter`] looks for: an agent's (its sight is judged at each look, so a
+/// change of role or group applies at once), or the operator's, fixed when it started.
+enum Watcher {
+    Agent(Actor),
+    Operator(Store, Sight),
+}
+
+impl Watcher {
+    fn store(&self) -> &Store {
+        match self {
+            Watcher::Agent(a) => &a.store,
+            Watcher::Operator(s, _) => s,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Watcher::Agent(a) => &a.id,
+            Watcher::Operator(_, sight) => &sight.reader,
+        }
+    }
+
+    /// The changes after `since` of `kinds` made by others that it may see.
+    fn look(&self, since: i64, kinds: &[ChangeKind]) -> Result<Vec<Change>> {
+        let limit = crate::MAX_LIMIT.into();
+        match self {
+            Watcher::Agent(actor) => actor.read_tx(|c, me| {
+                let sight = actor.sight(me, Action::ViewGroup)?;
+                sql::visible(c, &sight.viewer(), since, kinds, true, limit)
+            }),
+            Watcher::Operator(store, sight) => {
+                store.read(|c| sql::visible(c, &sight.viewer(), since, kinds, true, limit))
+            }
+        }
     }
 }
 
@@ -248,7 +319,7 @@ impl Actor {
 /// front end that waits in short slices to stay interruptible). It is registered with the
 /// store's shared waiter until dropped; the store's other calls go on meanwhile.
 pub struct Waiter {
-    actor: Actor,
+    watcher: Watcher,
     kinds: Vec<ChangeKind>,
     since: i64,
     signal: Box<dyn ChangeSignal>,
@@ -270,7 +341,7 @@ const MAX_LOOK_GAP: Duration = Duration::from_millis(160);
 impl std::fmt::Debug for Waiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Waiter")
-            .field("agent", &self.actor.id)
+            .field("reader", &self.watcher.name())
             .field("kinds", &self.kinds)
             .field("since", &self.since)
             .finish_non_exhaustive()
@@ -278,6 +349,30 @@ impl std::fmt::Debug for Waiter {
 }
 
 impl Waiter {
+    fn start(
+        watcher: Watcher,
+        who: &Listener,
+        kinds: &[ChangeKind],
+        since: Option<i64>,
+    ) -> Result<Waiter> {
+        // The signal first: a commit after this point wakes it, so nothing between the first
+        // look and the first sleep is missed.
+        let signal = watcher.store().inner.engine.change_signal(who)?;
+        let since = match since {
+            Some(c) => c,
+            None => watcher.store().latest_change()?,
+        };
+        Ok(Waiter {
+            watcher,
+            kinds: kinds.to_vec(),
+            since,
+            signal,
+            look: true,
+            looked_at: None,
+            gap: LOOK_GAP,
+        })
+    }
+
     /// The cursor of the last change returned (or where the waiter started).
     pub fn cursor(&self) -> i64 {
         self.since
@@ -319,11 +414,7 @@ impl Waiter {
                     std::thread::sleep(gap.min(left));
                 }
                 self.looked_at = Some(Instant::now());
-                let found = self.actor.read_tx(|c, me| {
-                    let viewer = self.actor.viewer(me);
-                    let limit = crate::MAX_LIMIT.into();
-                    sql::visible(c, &viewer, self.since, &self.kinds, true, limit)
-                })?;
+                let found = self.watcher.look(self.since, &self.kinds)?;
                 if let Some(last) = found.last() {
                     self.since = last.cursor;
                     self.gap = LOOK_GAP;
@@ -346,8 +437,10 @@ impl Waiter {
             }
             // A waiting agent is alive (its heartbeat would otherwise lapse during a long
             // wait, and mail to it go to the dead letters); at most once per interval.
-            let store = &self.actor.store;
-            store.sign_of_life(&self.actor.id);
+            let store = self.watcher.store();
+            if let Watcher::Agent(actor) = &self.watcher {
+                store.sign_of_life(&actor.id);
+            }
             // Look again only when something was committed: an idle wait reads nothing.
             let slice = left.min(store.sign_of_life_interval());
             self.look = self.signal.wait(slice, cancel)?;

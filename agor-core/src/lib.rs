@@ -62,6 +62,7 @@ mod reservations;
 mod roles;
 pub mod rules;
 mod search;
+mod sight;
 mod storage;
 mod store;
 mod tasks;

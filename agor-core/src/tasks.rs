@@ -15,6 +15,7 @@ use crate::ids::{self, validate_content, validate_label};
 use crate::leases::reap_expired_leases;
 use crate::rules::{Action, Target};
 use crate::search::Source;
+use crate::sight::Sight;
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
@@ -606,10 +607,7 @@ impl Actor {
     /// ordered by priority then sort order.
     pub fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, me| {
-            me.check(Action::ListTasks, Target::None)?;
-            sql::list(c, me.is_admin(), &me.group_id, filter)
-        })
+        self.read_tx(|c, me| list_in(c, &self.sight(me, Action::ListTasks)?, filter))
     }
 
     /// One task (by id or unique prefix) with its comments and subtasks.
@@ -860,20 +858,50 @@ impl Actor {
 
     /// The board of the actor's group: every status column with its tasks, in board order.
     pub fn board(&self) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
-        let tasks = self.list_tasks(&TaskFilter {
+        Ok(columns(self.list_tasks(&TaskFilter {
             all: true,
             ..Default::default()
-        })?;
-        Ok(TaskStatus::ALL
-            .into_iter()
-            .map(|st| {
-                (
-                    st,
-                    tasks.iter().filter(|t| t.status == st).cloned().collect(),
-                )
-            })
-            .collect())
+        })?))
     }
+}
+
+impl Store {
+    /// Tasks of every group (or of `group`) as the operator sees them (no agent identity),
+    /// open ones unless `filter.all`, by priority then sort order.
+    pub fn list_tasks(&self, filter: &TaskFilter, group: Option<&str>) -> Result<Vec<Task>> {
+        let sight = Sight::operator(Action::ListTasks, group)?;
+        self.reopen_lapsed()?;
+        self.read(|c| list_in(c, &sight, filter))
+    }
+
+    /// The board of every group (or of `group`) as the operator sees it: each status with
+    /// its tasks, in board order.
+    pub fn board(&self, group: Option<&str>) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
+        let every = TaskFilter {
+            all: true,
+            ..Default::default()
+        };
+        Ok(columns(self.list_tasks(&every, group)?))
+    }
+}
+
+/// The tasks a sight covers.
+fn list_in(c: &dyn Tx, sight: &Sight, filter: &TaskFilter) -> Result<Vec<Task>> {
+    let group = sight.group();
+    sql::list(c, group.is_none(), group.unwrap_or_default(), filter)
+}
+
+/// Tasks in board columns: every status, in the SPEC's order, with its tasks.
+fn columns(tasks: Vec<Task>) -> Vec<(TaskStatus, Vec<Task>)> {
+    TaskStatus::ALL
+        .into_iter()
+        .map(|st| {
+            (
+                st,
+                tasks.iter().filter(|t| t.status == st).cloned().collect(),
+            )
+        })
+        .collect()
 }
 
 /// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for

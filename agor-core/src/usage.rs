@@ -8,6 +8,8 @@ use crate::agents::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::rules::Action;
+use crate::sight::Sight;
 use crate::storage::sql::usage as sql;
 use crate::{tasks, text};
 
@@ -136,12 +138,21 @@ impl Actor {
         })
     }
 
-    /// Usage summed per agent, task or group, of the actor's group (tier 0: every group),
-    /// biggest cost first.
+    /// Usage summed per agent, task or group, of the actor's group (tier 0: every group, or
+    /// one with [`Actor::within`]), biggest cost first.
     pub fn usage_summary(&self, by: UsageBy) -> Result<Vec<UsageSummary>> {
         self.read_tx(|c, me| {
-            let group = (!me.is_admin()).then_some(me.group_id.as_str());
-            sql::summary(c, by, group)
+            let sight = self.sight(me, Action::ViewGroup)?;
+            sql::summary(c, by, sight.group())
         })
+    }
+}
+
+impl crate::Store {
+    /// Usage summed per agent, task or group as the operator sees it: every group, or
+    /// `group`; biggest cost first.
+    pub fn usage_summary(&self, by: UsageBy, group: Option<&str>) -> Result<Vec<UsageSummary>> {
+        let sight = Sight::operator(Action::ViewGroup, group)?;
+        self.read(|c| sql::summary(c, by, sight.group()))
     }
 }

@@ -25,7 +25,40 @@ pub struct Actor {
 }
 
 /// A status or priority given as a Python string; unknown ones raise `InvalidInputError`.
-fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<T> {
+/// The one Python wait, for an agent's waiter or the operator's: `kinds` and `timeout` as
+/// Python gives them, then waits in short slices with the GIL released, so Ctrl-C is noticed
+/// within one and a fork() never waits long for it.
+pub(crate) fn wait_in_slices<'py>(
+    py: Python<'py>,
+    kinds: Option<Vec<String>>,
+    timeout: Option<Bound<'py, PyAny>>,
+    start: impl FnOnce(&[core::ChangeKind]) -> core::Result<core::Waiter> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kinds = kinds
+        .unwrap_or_default()
+        .iter()
+        .map(|k| k.parse())
+        .collect::<core::Result<Vec<core::ChangeKind>>>()
+        .map_err(|e| to_py_err(py, e))?;
+    let timeout = timeout
+        .map(|t| crate::store::seconds(py, "timeout", &t))
+        .transpose()?;
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+    let mut waiter = crate::fork::detached(py, || start(&kinds)).map_err(|e| to_py_err(py, e))?;
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let slice = left.map_or(SLICE, |l| l.min(SLICE));
+        let got =
+            crate::fork::detached(py, || waiter.wait(Some(slice))).map_err(|e| to_py_err(py, e))?;
+        if !got.is_empty() || left.is_some_and(|l| l <= slice) {
+            return got.object(py);
+        }
+        py.check_signals()?;
+    }
+}
+
+pub(crate) fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<T> {
     text.parse().map_err(|e| to_py_err(py, e))
 }
 
@@ -494,32 +527,11 @@ impl Actor {
         since: Option<i64>,
         timeout: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds = kinds
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.parse())
-            .collect::<core::Result<Vec<core::ChangeKind>>>()
-            .map_err(|e| to_py_err(py, e))?;
-        let timeout = timeout
-            .map(|t| crate::store::seconds(py, "timeout", &t))
-            .transpose()?;
-        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         let store = self.store.get().slot.get(py)?;
         let id = self.id.as_str();
-        let mut waiter = crate::fork::detached(py, || store.as_agent(id)?.waiter(&kinds, since))
-            .map_err(|e| to_py_err(py, e))?;
-        // In slices, so Ctrl-C is noticed within one and a fork() never waits long for us.
-        const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
-        loop {
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            let slice = left.map_or(SLICE, |l| l.min(SLICE));
-            let got = crate::fork::detached(py, || waiter.wait(Some(slice)))
-                .map_err(|e| to_py_err(py, e))?;
-            if !got.is_empty() || left.is_some_and(|l| l <= slice) {
-                return got.object(py);
-            }
-            py.check_signals()?;
-        }
+        wait_in_slices(py, kinds, timeout, |kinds| {
+            store.as_agent(id)?.waiter(kinds, since)
+        })
     }
 
     /// Dead letters this agent may see (its own; managers and tier 0: all), oldest first.
@@ -629,6 +641,20 @@ impl Actor {
             status: parse(py, status)?,
         };
         self.call(py, |a| a.create_task(&new))
+    }
+
+    /// The newest audit rows first (optionally one agent's) of this agent's group's agents
+    /// (tier 0: every group), as `AuditEntry` records; needs `can_view_logs` (managers,
+    /// people of role `human`), else `PermissionDeniedError`.
+    #[pyo3(signature = (agent_id=None, limit=None), text_signature = "($self, agent_id=None, limit=50)")]
+    fn audit_log<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: Option<String>,
+        limit: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
+        self.call(py, |a| a.audit_log(agent_id.as_deref(), n))
     }
 
     /// Tasks of this agent's group (tier 0: every group), highest priority first.

@@ -346,18 +346,142 @@ impl Store {
         call_core(py, || store.stale_agents(threshold_secs))
     }
 
-    /// The newest audit rows first (optionally one agent's), as a list of `AuditEntry`.
-    /// `limit`: 1 to `MAX_LIMIT` (None: 50); anything else raises `InvalidInputError`.
-    #[pyo3(signature = (agent_id=None, limit=None), text_signature = "($self, agent_id=None, limit=50)")]
+    /// The newest audit rows first (optionally one agent's; with `group`, only those of that
+    /// group's agents), as a list of `AuditEntry`. `limit`: 1 to `MAX_LIMIT` (None: 50);
+    /// anything else raises `InvalidInputError`.
+    #[pyo3(
+        signature = (agent_id=None, limit=None, group=None),
+        text_signature = "($self, agent_id=None, limit=50, group=None)"
+    )]
     fn audit_log<'py>(
         &self,
         py: Python<'py>,
         agent_id: Option<String>,
         limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = crate::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
         let store = self.slot.get(py)?;
-        call_core(py, || store.audit_log(agent_id.as_deref(), n))
+        call_core(py, || {
+            store.audit_log_within(group.as_deref(), agent_id.as_deref(), n)
+        })
+    }
+
+    /// The operator's board (no agent identity): every group's, or `group`'s. A dict from
+    /// every status, in board order, to the list of `Task`s in that column.
+    #[pyo3(signature = (group=None))]
+    fn board<'py>(
+        &self,
+        py: Python<'py>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let store = self.slot.get(py)?;
+        let columns = call_core(py, || store.board(group.as_deref()))?;
+        pyo3::types::PyDict::from_sequence(&columns)
+    }
+
+    /// One agent's lane (id or unique prefix, any group): its open `Task`s in its order.
+    fn lane<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.lane(&agent_id))
+    }
+
+    /// The operator's change feed after cursor `since` (0: from the start), oldest first, of
+    /// every group or of `group`, as `Change` records. `limit`: None for 50, else 1 to
+    /// `MAX_LIMIT`.
+    #[pyo3(signature = (since=0, limit=None, group=None))]
+    fn changes<'py>(
+        &self,
+        py: Python<'py>,
+        since: i64,
+        limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_FEED_LIMIT);
+        let store = self.slot.get(py)?;
+        call_core(py, || store.changes(since, n, group.as_deref()))
+    }
+
+    /// Tasks of every group (or `group`) as the operator sees them, highest priority first;
+    /// done and cancelled ones only with `all=True` (or a `status` asking for them).
+    #[pyo3(signature = (all=false, status=None, tag=None, group=None))]
+    fn list_tasks<'py>(
+        &self,
+        py: Python<'py>,
+        all: bool,
+        status: Option<&str>,
+        tag: Option<String>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = core::TaskFilter {
+            all,
+            status: status.map(|s| crate::actor::parse(py, s)).transpose()?,
+            tag,
+        };
+        let store = self.slot.get(py)?;
+        call_core(py, || store.list_tasks(&filter, group.as_deref()))
+    }
+
+    /// Blocks until changes arrive in any group (or `group`), made by anyone but the operator,
+    /// and returns them (`Change`s, oldest first); `[]` when `timeout` seconds pass first
+    /// (`None`: forever). `kinds` and `since` as for `Actor.wait`.
+    #[pyo3(signature = (kinds=None, *, since=None, timeout=None, group=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        timeout: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        crate::actor::wait_in_slices(py, kinds, timeout, |kinds| {
+            store.waiter(kinds, since, group.as_deref())
+        })
+    }
+
+    /// The newest cursor of the change feed.
+    fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        call_core(py, || store.latest_change())
+    }
+
+    /// Full-text search as the operator: every group's messages, posts, tasks and comments,
+    /// or `group`'s (same query syntax, kinds and limit as `Actor.search`).
+    #[pyo3(signature = (query, kinds=None, limit=None, group=None))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        kinds: Option<Vec<String>>,
+        limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kinds = kinds
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.parse())
+            .collect::<core::Result<Vec<core::SearchKind>>>()
+            .map_err(|e| to_py_err(py, e))?;
+        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
+        let store = self.slot.get(py)?;
+        call_core(py, || store.search(&query, &kinds, n, group.as_deref()))
+    }
+
+    /// Usage summed `by` `"agent"`, `"task"` or `"group"` over every group (or `group`),
+    /// biggest cost first, as `UsageSummary` records.
+    #[pyo3(signature = (by="agent", group=None))]
+    fn usage_summary<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        call_core(py, || store.usage_summary(by, group.as_deref()))
     }
 
     /// Creates the group's `review-queue` and `review-log` channels if missing; returns both.

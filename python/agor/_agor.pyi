@@ -115,7 +115,39 @@ class Store:
     def contact_graph(self) -> List[Contact]: ...
     def as_agent(self, id: str) -> Actor: ...
     def stale_agents(self, threshold_secs: Optional[int] = None) -> List[StaleAgent]: ...
-    def audit_log(self, agent_id: Optional[str] = None, limit: Optional[int] = 50) -> List[AuditEntry]: ...
+    def audit_log(
+        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
+    ) -> List[AuditEntry]: ...
+    def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
+        """The operator's board: every group's, or `group`'s."""
+    def lane(self, agent_id: str) -> List[Task]:
+        """One agent's lane (any group)."""
+    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
+        """The operator's change feed: every group's, or `group`'s."""
+    def latest_change(self) -> int: ...
+    def list_tasks(
+        self, all: bool = False, status: Optional[str] = None, tag: Optional[str] = None, group: Optional[str] = None
+    ) -> List[Task]:
+        """Tasks of every group, or `group`'s, as the operator sees them."""
+    def wait(
+        self,
+        kinds: Optional[List[str]] = None,
+        *,
+        since: Optional[int] = None,
+        timeout: Optional[float] = None,
+        group: Optional[str] = None,
+    ) -> List[Change]:
+        """Blocks until changes arrive in any group (or `group`)."""
+    def search(
+        self,
+        query: str,
+        kinds: Optional[List[str]] = None,
+        limit: Optional[int] = None,
+        group: Optional[str] = None,
+    ) -> List[SearchHit]:
+        """Full-text search as the operator: every group, or `group`."""
+    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
+        """Usage of every group, or `group`."""
     def ensure_review_channels(self, group: str) -> Tuple[Channel, Channel]: ...
     def issue_token(self, agent_id: str) -> str:
         """A new secret for ``agent mcp --http``, shown only now (agor keeps a hash)."""
@@ -169,6 +201,8 @@ class Actor:
     def contact_graph(self) -> List[Contact]:
         """Edges of the contacts ACL touching this agent's group (tier 0: all)."""
     def contacts(self) -> List[Agent]: ...
+    def audit_log(self, agent_id: Optional[str] = None, limit: Optional[int] = 50) -> List[AuditEntry]:
+        """The audit log of this agent's group (tier 0: all); needs can_view_logs."""
     def list_agents(self) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
     def send(self, to: str, content: str) -> Message: ...

@@ -395,7 +395,7 @@ def test_every_exit_code(team, tmp_path):
     assert r.code == 1 and r.err.startswith("bttask: error: ") and r.out == ""
     assert junk.read_bytes() == b"this is not sqlite" * 100, "the file is left untouched"
     # 2: usage, including an unset agent and an unknown command.
-    assert "BTMSG_AGENT_ID is not set" in team.fails(2, "list")
+    assert "BTMSG_AGENT_ID is not set" in team.fails(2, "claim")
     assert "unknown command 'frob'" in team.fails(2, "frob", agent="dev-1")
     assert "unknown option '--frob'" in team.fails(2, "list", "--frob", agent="dev-1")
     assert "missing command" in team.fails(2, agent="dev-1")

@@ -417,3 +417,235 @@ fn a_read_never_waits_for_the_write_lock_to_reopen_lapsed_leases() {
     assert_eq!(got.unwrap(), 1);
     drop(other);
 }
+
+/// Two groups with a little of everything: a task each (with "parser" in the title), a DM in
+/// each, usage in each. Returns the team and the two task ids (core's, other's).
+fn busy_two_groups() -> (common::Team, String, String) {
+    let t = two_groups();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let mgr2 = t.store.as_agent("mgr2").unwrap();
+    let core = mgr
+        .create_task(&NewTask::new("fix the parser in core"))
+        .unwrap();
+    let other = mgr2
+        .create_task(&NewTask::new("port the parser to other"))
+        .unwrap();
+    mgr.send("dev1", "parser notes for core").unwrap();
+    mgr2.send("ext", "parser notes for other").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.record_usage(10, 20, 0.5, "m", None).unwrap();
+    let ext = t.store.as_agent("ext").unwrap();
+    ext.record_usage(1, 2, 0.25, "m", None).unwrap();
+    (t, core.id, other.id)
+}
+
+/// Issue 21 item 1: the operator (no agent identity) reads the board, lists, lanes, change
+/// feed, waits, search, usage and audit log of every group, or of the one it names.
+#[test]
+fn the_operator_reads_every_group_or_the_one_it_names() {
+    use agor_core::UsageBy;
+    let (t, core_task, other_task) = busy_two_groups();
+    let s = &t.store;
+    let ids = |cols: Vec<(TaskStatus, Vec<agor_core::Task>)>| -> Vec<String> {
+        cols.into_iter()
+            .flat_map(|(_, ts)| ts.into_iter().map(|t| t.id))
+            .collect()
+    };
+    let all = ids(s.board(None).unwrap());
+    assert!(all.contains(&core_task) && all.contains(&other_task));
+    assert_eq!(
+        ids(s.board(Some("other")).unwrap()),
+        vec![other_task.clone()]
+    );
+    let listed = s.list_tasks(&TaskFilter::default(), Some("core")).unwrap();
+    assert_eq!(
+        listed.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        vec![&core_task]
+    );
+
+    let groups = |changes: &[agor_core::Change]| -> std::collections::BTreeSet<String> {
+        changes.iter().filter_map(|c| c.group_id.clone()).collect()
+    };
+    let feed = s.changes(0, 1000, None).unwrap();
+    assert!(groups(&feed).contains("core") && groups(&feed).contains("other"));
+    let other_feed = s.changes(0, 1000, Some("other")).unwrap();
+    assert!(!other_feed.is_empty());
+    assert_eq!(groups(&other_feed), ["other".to_owned()].into());
+    // A wait from the start returns at once what is there, of the named group only.
+    let waited = s
+        .wait(&[], Some(0), Some(Duration::ZERO), Some("other"))
+        .unwrap();
+    assert!(!waited.is_empty());
+    assert_eq!(groups(&waited), ["other".to_owned()].into());
+
+    let hits = s.search("parser", &[], 50, None).unwrap();
+    let hit_ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert!(hit_ids.contains(&core_task.as_str()) && hit_ids.contains(&other_task.as_str()));
+    assert_eq!(hits.len(), 4, "two tasks and two messages: {hits:?}");
+    let core_hits = s.search("parser", &[], 50, Some("core")).unwrap();
+    assert_eq!(core_hits.len(), 2, "{core_hits:?}");
+    assert!(core_hits.iter().all(|h| h.id != other_task));
+
+    let by_group = s.usage_summary(UsageBy::Group, None).unwrap();
+    assert_eq!(by_group.len(), 2);
+    let other_usage = s.usage_summary(UsageBy::Agent, Some("other")).unwrap();
+    assert_eq!(other_usage.len(), 1);
+    assert_eq!(other_usage[0].key.as_deref(), Some("ext"));
+
+    let audit = s.audit_log_within(Some("other"), None, 100).unwrap();
+    assert!(!audit.is_empty());
+    assert!(audit
+        .iter()
+        .all(|r| matches!(r.agent_id.as_deref(), Some("mgr2" | "ext"))));
+    assert!(s.audit_log(None, 100).unwrap().len() > audit.len());
+
+    // Lanes: any agent's, in any group.
+    t.store
+        .as_agent("mgr2")
+        .unwrap()
+        .assign_task(&other_task, "ext")
+        .unwrap();
+    let lane = s.lane("ext").unwrap();
+    assert_eq!(lane.len(), 1);
+    assert_eq!(lane[0].id, other_task);
+
+    // The same through the catalogue, as C's agor_call with a NULL actor and Python run it.
+    use agor_core::ops::{call_json, Caller};
+    let board: serde_json::Value = serde_json::from_str(
+        &call_json(Caller::Operator(s), r#"{"op": "board", "group": "other"}"#).unwrap(),
+    )
+    .unwrap();
+    let n: usize = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tasks"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(n, 1);
+    for op in [
+        r#"{"op": "changes"}"#,
+        r#"{"op": "search", "query": "parser", "group": "core"}"#,
+        r#"{"op": "usage_summary"}"#,
+        r#"{"op": "audit_log", "group": "core"}"#,
+        r#"{"op": "list_tasks"}"#,
+        r#"{"op": "latest_change"}"#,
+        r#"{"op": "lane", "agent_id": "ext"}"#,
+    ] {
+        call_json(Caller::Operator(s), op).unwrap_or_else(|e| panic!("{op}: {e}"));
+    }
+    // The operator has no lane, inbox or claim of its own: the error says what to give.
+    let err = call_json(Caller::Operator(s), r#"{"op": "lane"}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("BTMSG_AGENT_ID"), "{err}");
+    let err = call_json(Caller::Operator(s), r#"{"op": "claim_task"}"#).unwrap_err();
+    assert!(err.to_string().contains("BTMSG_AGENT_ID"), "{err}");
+}
+
+/// Issue 21 item 1: an agent narrows its reads to a group it may see (tier 0: any); naming
+/// another group is refused by the permission function.
+#[test]
+fn agents_narrow_their_reads_only_to_groups_they_may_see() {
+    let (t, core_task, other_task) = busy_two_groups();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    assert_eq!(
+        kind(dev1.within("other").board()),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        kind(dev1.within("other").changes(0, 10)),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        kind(dev1.within("other").search("parser", &[], 10)),
+        ErrorKind::PermissionDenied
+    );
+    // Its own group is no narrowing at all.
+    assert_eq!(
+        dev1.within("core")
+            .list_tasks(&TaskFilter::default())
+            .unwrap()[0]
+            .id,
+        core_task
+    );
+    let admin = t.store.as_agent("admin").unwrap().within("other");
+    let tasks = admin.list_tasks(&TaskFilter::default()).unwrap();
+    assert_eq!(
+        tasks.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        vec![&other_task]
+    );
+    assert!(admin
+        .changes(0, 1000)
+        .unwrap()
+        .iter()
+        .all(|c| c.group_id.as_deref() == Some("other")));
+    // The audit log needs can_view_logs: a project agent is refused, a manager sees its group's.
+    assert_eq!(kind(dev1.audit_log(None, 10)), ErrorKind::PermissionDenied);
+    let mgr2 = t.store.as_agent("mgr2").unwrap();
+    assert!(mgr2
+        .audit_log(None, 100)
+        .unwrap()
+        .iter()
+        .all(|r| matches!(r.agent_id.as_deref(), Some("mgr2" | "ext"))));
+    assert_eq!(
+        kind(mgr2.within("core").audit_log(None, 10)),
+        ErrorKind::PermissionDenied
+    );
+}
+
+/// Issue 21 item 1: a person on the team is an agent of the built-in role `human`: tier 0 by
+/// default, messaged like anyone, sees every group and reads the audit log, claims no work.
+#[test]
+fn a_person_reads_everything_is_messaged_and_claims_no_work() {
+    let (t, core_task, other_task) = busy_two_groups();
+    let lead = t
+        .store
+        .register_agent(&agent("lead", "human", "core"))
+        .unwrap();
+    assert_eq!((lead.role.as_str(), lead.tier), ("human", 0));
+    // Agents message it like anyone (through a contact, as the ACL wants).
+    t.store.allow("dev1", "lead", false).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.send("lead", "review my parser please").unwrap();
+    let lead = t.store.as_agent("lead").unwrap();
+    assert_eq!(lead.inbox(false, None).unwrap().len(), 1);
+    // It answers anyone, in any group (tier 0 bypasses the ACL).
+    lead.send("ext", "hello from the lead").unwrap();
+    // It sees every group, and reads the audit log.
+    let listed = lead
+        .list_tasks(&TaskFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect::<Vec<_>>();
+    assert!(listed.contains(&core_task) && listed.contains(&other_task));
+    assert!(!lead.audit_log(None, 10).unwrap().is_empty());
+    // It claims and moves no work, creates no tasks, registers nobody.
+    for err in [
+        lead.claim_task(None, 60).map(|_| ()).unwrap_err(),
+        lead.claim_task(Some(&core_task), 60)
+            .map(|_| ())
+            .unwrap_err(),
+        lead.move_task(&core_task, TaskStatus::Cancelled)
+            .map(|_| ())
+            .unwrap_err(),
+        lead.create_task(&NewTask::new("t"))
+            .map(|_| ())
+            .unwrap_err(),
+        lead.register_agent(&agent("x", "project", "core"))
+            .map(|_| ())
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    }
+    // A manager cannot make a person (tier 0 is above it), in its group or another.
+    let mgr = t.store.as_agent("mgr").unwrap();
+    assert_eq!(
+        kind(mgr.register_agent(&agent("p2", "human", "core"))),
+        ErrorKind::PermissionDenied
+    );
+    let mgr2 = t.store.as_agent("mgr2").unwrap();
+    assert_eq!(
+        kind(mgr2.register_agent(&agent("p3", "human", "other"))),
+        ErrorKind::PermissionDenied
+    );
+}

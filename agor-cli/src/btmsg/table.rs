@@ -141,18 +141,13 @@ pub const COMMANDS: &[CommandDef] = &[
             let limit = limit(p)?;
             job(R::History(a::History { other, limit }), show::conversation)
         }),
-    CommandDef::new("status", Who::Agent, &["list_agents"], "group=")
+    CommandDef::new("status", Who::Either, &["list_agents"], "group=")
         .usage(&["status", "status --group GROUP"])
-        .about("agents of your group (or of GROUP) with status, unread count and last heartbeat")
+        .about("agents with status, unread count and last heartbeat: of your group, or as the \
+                operator (no $BTMSG_AGENT_ID) of every group; --group narrows to one")
         .build(|p| {
             let group = p.value("group")?;
-            // Naming a group is the operator's view; an agent still sees only its scope.
-            let who = if group.is_some() {
-                Who::Either
-            } else {
-                Who::Agent
-            };
-            job_as(who, R::ListAgents(a::ListAgents { group }), show::agents)
+            job(R::ListAgents(a::ListAgents { group }), show::agents)
         }),
     CommandDef::new(
         "allow",
@@ -474,16 +469,18 @@ pub const COMMANDS: &[CommandDef] = &[
                 show::deleted,
             )
         }),
-    CommandDef::new("audit", Who::Operator, &["audit_log"], "agent= limit=")
-        .usage(&["audit [--agent ID] [--limit N]"])
-        .about("the newest rows of the audit log, optionally of one agent (default 50)")
+    CommandDef::new("audit", Who::Either, &["audit_log"], "agent= limit= group=")
+        .usage(&["audit [--agent ID] [--group G] [--limit N]"])
+        .about("the newest rows of the audit log, optionally of one agent or of one group's \
+                agents (default 50); the operator, or an agent that may read the logs")
         .build(|p| {
             let agent_id = p.value("agent")?;
             let limit = limit(p)?;
-            job(R::AuditLog(a::AuditLog { agent_id, limit }), show::audit)
+            let group = p.value("group")?;
+            job(R::AuditLog(a::AuditLog { agent_id, limit, group }), show::audit)
         }),
-    CommandDef::new("wait", Who::Agent, &["wait"], "timeout= kind=* since=")
-        .usage(&["wait [--timeout S] [--kind K]… [--since CURSOR]"])
+    CommandDef::new("wait", Who::Either, &["wait"], "timeout= kind=* since= group=")
+        .usage(&["wait [--timeout S] [--kind K]… [--since CURSOR] [--group G]"])
         .about(
             "block until something arrives for you (kinds: message, post, task, agent; default \
              all) and print it; exit 6 when the timeout passes first (default: wait forever)",
@@ -495,28 +492,33 @@ pub const COMMANDS: &[CommandDef] = &[
                 kinds: kinds(p)?,
                 since: p.number("since", "a cursor from `changes` or `watch`")?,
                 timeout_secs,
+                group: p.value("group")?,
             };
             run(Job::new(R::Wait(r), show::changes).steps(wait_or_time_out))
         }),
-    CommandDef::new("watch", Who::Agent, &["wait"], "kind=* since=")
-        .usage(&["watch [--kind K]… [--since CURSOR] [--json]"])
-        .about("print each change for you as it arrives (one line or JSON object each), until interrupted")
+    CommandDef::new("watch", Who::Either, &["wait"], "kind=* since= group=")
+        .usage(&["watch [--kind K]… [--since CURSOR] [--group G] [--json]"])
+        .about("print each change for you (the operator: of every group, or G) as it arrives \
+                (one line or JSON object each), until interrupted")
         .build(|p| {
             Ok(Command::Watch {
                 kinds: kinds(p)?,
                 since: p.number("since", "a cursor from `changes` or `watch`")?,
+                group: p.value("group")?,
             })
         }),
-    CommandDef::new("changes", Who::Agent, &["changes", "latest_change"], "since= limit= latest")
-        .usage(&["changes [--since CURSOR] [--limit N]", "changes --latest"])
-        .about("the change feed you may see, oldest first (default the first 50); --latest: the newest cursor")
+    CommandDef::new("changes", Who::Either, &["changes", "latest_change"], "since= limit= latest group=")
+        .usage(&["changes [--since CURSOR] [--limit N] [--group G]", "changes --latest"])
+        .about("the change feed you may see (the operator: every group's; --group: one), oldest \
+                first (default the first 50); --latest: the newest cursor")
         .build(|p| {
             if p.flag("latest") {
                 return job(R::LatestChange(a::LatestChange {}), show::cursor);
             }
             let since = p.number("since", "a cursor")?;
             let limit = limit(p)?;
-            job(R::Changes(a::Changes { since, limit }), show::changes)
+            let group = p.value("group")?;
+            job(R::Changes(a::Changes { since, limit, group }), show::changes)
         }),
     CommandDef::new("backup", Who::Operator, &["backup"], "file=")
         .usage(&["backup <file>", "backup --file FILE"])
@@ -552,12 +554,13 @@ pub const COMMANDS: &[CommandDef] = &[
             }
             job(R::WorkState(a::WorkState { agent_id: p.value("agent")? }), show::work)
         }),
-    CommandDef::new("usage", Who::Agent, &["record_usage", "usage_summary"], "by= record input= output= cost= model= task=")
+    CommandDef::new("usage", Who::Either, &["record_usage", "usage_summary"], "by= record input= output= cost= model= task= group=")
         .usage(&[
-            "usage [--by agent|task|group]",
+            "usage [--by agent|task|group] [--group G]",
             "usage --record --input N --output N --cost USD --model M [--task ID]",
         ])
-        .about("usage and cost of your group summed per agent, task or group; --record reports one model request")
+        .about("usage and cost of your group (the operator: of every group; --group: one) summed \
+                per agent, task or group; --record reports one model request (as $BTMSG_AGENT_ID)")
         .build(|p| {
             if p.flag("record") {
                 let tokens = |p: &mut Parsed, long: &str| -> Result<i64, UsageError> {
@@ -570,10 +573,11 @@ pub const COMMANDS: &[CommandDef] = &[
                     model: p.value("model")?.ok_or_else(|| UsageError::new("missing --model"))?,
                     task_id: p.value("task")?,
                 };
-                return job(R::RecordUsage(r), show::usage_recorded);
+                return job_as(Who::Agent, R::RecordUsage(r), show::usage_recorded);
             }
             let by = p.value("by")?.map(|b| b.parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string()))).transpose()?;
-            job(R::UsageSummary(a::UsageSummary { by }), show::usage)
+            let group = p.value("group")?;
+            job(R::UsageSummary(a::UsageSummary { by, group }), show::usage)
         }),
     CommandDef::new("reserve", Who::Agent, &["reserve", "renew_reservations"], "path=* shared ttl= reason= renew id=*")
         .usage(&[
@@ -617,11 +621,11 @@ pub const COMMANDS: &[CommandDef] = &[
             let r = a::Reservations { agent_id: p.value("agent")?, path: p.value("path")? };
             job(R::Reservations(r), show::reservations)
         }),
-    CommandDef::new("search", Who::Agent, &["search"], "query= kind=* limit=")
-        .usage(&["search <query…> [--kind K]… [--limit N]"])
+    CommandDef::new("search", Who::Either, &["search"], "query= kind=* limit= group=")
+        .usage(&["search <query…> [--kind K]… [--limit N] [--group G]"])
         .about(
-            "full-text search of what you may read (kinds: message, post, task, comment; \
-             default all): words, \"phrases\", prefix*, AND, OR, NOT, best matches first",
+            "full-text search of what you may read (the operator: every group; --group: one; \
+             kinds: message, post, task, comment; default all): words, \"phrases\", prefix*, AND, OR, NOT, best matches first",
         )
         .build(|p| {
             let query = p.text("query", "search query")?;
@@ -632,7 +636,8 @@ pub const COMMANDS: &[CommandDef] = &[
                 .map(|k| k.trim().parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string())))
                 .collect::<Result<Vec<agor_core::SearchKind>, _>>()?;
             let limit = limit(p)?;
-            job(R::Search(a::Search { query, kinds, limit }), crate::render::search_hits)
+            let group = p.value("group")?;
+            job(R::Search(a::Search { query, kinds, limit, group }), crate::render::search_hits)
         }),
     CommandDef::new("token issue", Who::Operator, &["issue_token"], "agent= operator")
         .usage(&["token issue <agent>", "token issue --agent ID", "token issue --operator"])

@@ -157,7 +157,7 @@ fn reading_commands() {
         req(&["status"]),
         json!({"op": "list_agents", "group": null})
     );
-    assert_eq!(who(&["status"]), Who::Agent);
+    assert_eq!(who(&["status"]), Who::Either);
     assert_eq!(
         req(&["status", "--group", "core"]),
         json!({"op": "list_agents", "group": "core"})
@@ -178,7 +178,7 @@ fn operator_commands() {
     assert_eq!(who(&["agent", "dev"]), Who::Operator);
     assert_eq!(
         req(&["audit", "--agent", "dev-1", "--limit", "5"]),
-        json!({"op": "audit_log", "agent_id": "dev-1", "limit": 5})
+        json!({"op": "audit_log", "agent_id": "dev-1", "limit": 5, "group": null})
     );
     assert_eq!(
         same(&[

@@ -13,29 +13,38 @@ use crate::exit::CliError;
 use crate::run::Session;
 
 pub const COMMANDS: &[CommandDef] = &[
-    CommandDef::new("list", Who::Agent, &["list_tasks"], "all/a status= tag=")
-        .usage(&["list [--all] [--status S] [--tag T]"])
-        .about("tasks of your group by priority then board order; open ones unless --all")
+    CommandDef::new("list", Who::Either, &["list_tasks"], "all/a status= tag= group=")
+        .usage(&["list [--all] [--status S] [--tag T] [--group G]"])
+        .about("tasks of your group (the operator: of every group; --group: one) by priority \
+                then board order; open ones unless --all")
         .build(|p| {
             let r = a::ListTasks {
                 all: p.flag("all"),
                 status: p.value("status")?.map(parsed).transpose()?,
                 tag: p.value("tag")?,
+                group: p.value("group")?,
             };
             job(R::ListTasks(r), show::task_list)
         }),
-    CommandDef::new("search", Who::Agent, &["search"], "query= limit=")
-        .usage(&["search <query…> [--limit N]"])
-        .about("full-text search of your group's tasks and their comments, best matches first")
+    CommandDef::new("search", Who::Either, &["search"], "query= limit= group=")
+        .usage(&["search <query…> [--limit N] [--group G]"])
+        .about("full-text search of your group's tasks and their comments (the operator: every \
+                group's; --group: one), best matches first")
         .build(|p| {
             let query = p.text("query", "search query")?;
             let limit = p.count("limit", agor_core::Count::Limit)?.map(i64::from);
             let kinds = vec![agor_core::SearchKind::Task, agor_core::SearchKind::Comment];
-            job(R::Search(a::Search { query, kinds, limit }), crate::render::search_hits)
+            let group = p.value("group")?;
+            job(R::Search(a::Search { query, kinds, limit, group }), crate::render::search_hits)
         }),
-    CommandDef::new("board", Who::Agent, &["board"], "")
-        .about("every status column of your group's board with its tasks")
-        .build(|_| job(R::Board(a::Board {}), show::board)),
+    CommandDef::new("board", Who::Either, &["board"], "group=")
+        .usage(&["board [--group G]"])
+        .about("every status column of your group's board with its tasks (the operator, without \
+                $BTMSG_AGENT_ID: every group's; --group: one)")
+        .build(|p| {
+            let group = p.value("group")?;
+            job(R::Board(a::Board { group }), show::board)
+        }),
     CommandDef::new(
         "add",
         Who::Agent,
@@ -237,9 +246,10 @@ pub const COMMANDS: &[CommandDef] = &[
     CommandDef::new("archived", Who::Agent, &["archived_tasks"], "")
         .about("archived tasks of your group, most recently archived first")
         .build(|_| job(R::ArchivedTasks(a::ArchivedTasks {}), show::task_list)),
-    CommandDef::new("lane", Who::Agent, &["lane"], "agent=")
+    CommandDef::new("lane", Who::Either, &["lane"], "agent=")
         .usage(&["lane [<agent>]", "lane --agent AGENT"])
-        .about("one agent's open tasks in its own order (default: yours)")
+        .about("one agent's open tasks in its own order (default: yours; the operator names an \
+                agent of any group)")
         .build(|p| {
             let agent_id = p.field(&["agent"], "agent id")?;
             job(R::Lane(a::Lane { agent_id }), show::task_list)

@@ -15,17 +15,23 @@ fn help(topic: Option<&str>) -> Result<String, UsageError> {
 fn list_and_board() {
     assert_eq!(
         req(&["list"]),
-        json!({"op": "list_tasks", "all": false, "status": null, "tag": null})
+        json!({"op": "list_tasks", "all": false, "status": null, "tag": null, "group": null})
     );
     assert_eq!(
         same(&[
             &["list", "--all", "--status", "in-progress"],
             &["list", "-a", "--status=progress"],
         ]),
-        json!({"op": "list_tasks", "all": true, "status": "in_progress", "tag": null})
+        json!({"op": "list_tasks", "all": true, "status": "in_progress", "tag": null, "group": null})
     );
     assert!(err(&["list", "--status", "doing"]).contains("unknown task status 'doing'"));
-    assert_eq!(req(&["board"]), json!({"op": "board"}));
+    assert_eq!(req(&["board"]), json!({"op": "board", "group": null}));
+    // Issue 21 item 1: the operator's board of one group.
+    assert_eq!(
+        req(&["board", "--group", "core"]),
+        json!({"op": "board", "group": "core"})
+    );
+    assert_eq!(who(&["board", "--group", "core"]), Who::Either);
     assert_eq!(req(&["ready"]), json!({"op": "ready_tasks"}));
     assert!(err(&["board", "extra"]).contains("unexpected argument 'extra'"));
 }
@@ -263,7 +269,7 @@ fn global_options_anywhere() {
         let inv = parse_line(line).unwrap();
         assert_eq!(inv.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
         assert!(inv.json);
-        assert_eq!(req(line), json!({"op": "board"}));
+        assert_eq!(req(line), json!({"op": "board", "group": null}));
     }
     assert!(err(&["--db", "", "board"]).contains("must not be empty"));
     assert!(err(&["board", "--version", "3"]).contains("unknown option '--version'"));

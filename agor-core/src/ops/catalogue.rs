@@ -34,6 +34,15 @@ fn count(kind: Count, value: Option<i64>, default: u32) -> Result<u32> {
     value.map_or(Ok(default), |v| kind.check(v))
 }
 
+/// The acting agent, its reads narrowed to `group` when the request names one (whether it
+/// may see that group is judged by the read itself).
+fn within(a: &crate::Actor, group: Option<String>) -> crate::Actor {
+    match group {
+        Some(g) => a.within(&g),
+        None => a.clone(),
+    }
+}
+
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])+
@@ -271,11 +280,20 @@ operations! {
     stale_agents: StaleAgents, Operator reads {
         #[serde(default)] threshold_secs: Option<i64>,
     } -> Vec<crate::StaleAgent> => |c, r| c.operator()?.stale_agents(r.threshold_secs);
-    /// The newest audit rows, optionally of one principal.
-    audit_log: AuditLog, Operator reads {
+    /// The newest audit rows, optionally of one principal: the operator's and tier 0's of every
+    /// group (or `group`), a manager's of its group's agents (needs can_view_logs).
+    audit_log: AuditLog, Either reads, ReadAuditLog {
         #[serde(default)] agent_id: Option<String>,
         #[serde(default)] limit: Option<i64>,
-    } -> Vec<crate::AuditEntry> => |c, r| c.operator()?.audit_log(r.agent_id.as_deref(), count(Count::Limit, r.limit, DEFAULT_AUDIT_LIMIT)?);
+        /// Only the rows of this group's agents.
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::AuditEntry> => |c, r| {
+        let limit = count(Count::Limit, r.limit, DEFAULT_AUDIT_LIMIT)?;
+        match c {
+            Caller::Operator(s) => s.audit_log_within(r.group.as_deref(), r.agent_id.as_deref(), limit),
+            Caller::Agent(a) => within(a, r.group).audit_log(r.agent_id.as_deref(), limit),
+        }
+    };
 
     /// Write a consistent single-file copy of the database to `path` (never overwriting a
     /// file); returns the path written.
@@ -413,12 +431,20 @@ operations! {
         };
         c.agent()?.create_task(&new)
     };
-    /// Tasks of the actor's group, open ones unless `all`, by priority then sort order.
-    list_tasks: ListTasks, Agent reads, ListTasks {
+    /// Tasks of the actor's group (the operator: of every group), or of `group`, open ones
+    /// unless `all`, by priority then sort order.
+    list_tasks: ListTasks, Either reads, ListTasks {
         #[serde(default)] all: bool,
         #[serde(default)] status: Option<TaskStatus>,
         #[serde(default)] tag: Option<String>,
-    } -> Vec<crate::Task> => |c, r| c.agent()?.list_tasks(&TaskFilter { all: r.all, status: r.status, tag: r.tag });
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Task> => |c, r| {
+        let filter = TaskFilter { all: r.all, status: r.status, tag: r.tag };
+        match c {
+            Caller::Operator(s) => s.list_tasks(&filter, r.group.as_deref()),
+            Caller::Agent(a) => within(a, r.group).list_tasks(&filter),
+        }
+    };
     /// One task (id or prefix) with its comments and subtasks.
     get_task: GetTask, Agent reads, ListTasks {
         task_id: String,
@@ -479,8 +505,14 @@ operations! {
     } -> Vec<String> => |c, r| c.agent()?.dependencies(&r.task_id);
     /// Todo tasks the actor could claim now, in claim order.
     ready_tasks: ReadyTasks, Agent reads, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.ready_tasks();
-    /// The board of the actor's group: every status column with its tasks.
-    board: Board, Agent reads, ListTasks {} -> Vec<BoardColumn> => |c, _r| c.agent()?.board().map(|cols| {
+    /// The board of the actor's group (the operator: of every group), or of `group`: every
+    /// status column with its tasks.
+    board: Board, Either reads, ListTasks {
+        #[serde(default)] group: Option<String>,
+    } -> Vec<BoardColumn> => |c, r| match c {
+        Caller::Operator(s) => s.board(r.group.as_deref()),
+        Caller::Agent(a) => within(a, r.group).board(),
+    }.map(|cols| {
         cols.into_iter().map(|(status, tasks)| BoardColumn { status, tasks }).collect::<Vec<_>>()
     });
     /// Hide a done or cancelled task from the board, keeping it (managers).
@@ -493,10 +525,18 @@ operations! {
     } -> crate::Task => |c, r| c.agent()?.unarchive_task(&r.task_id);
     /// The archived tasks of your group, most recently archived first.
     archived_tasks: ArchivedTasks, Agent reads, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.archived_tasks();
-    /// One agent's lane (default: yours): its open tasks in its own order.
-    lane: Lane, Agent reads, ListTasks {
+    /// One agent's lane (default: yours; the operator names one, in any group): its open
+    /// tasks in its own order.
+    lane: Lane, Either reads, ListTasks {
         #[serde(default)] agent_id: Option<String>,
-    } -> Vec<crate::Task> => |c, r| c.agent()?.lane(r.agent_id.as_deref());
+    } -> Vec<crate::Task> => |c, r| match (c, r.agent_id.as_deref()) {
+        (Caller::Agent(a), agent) => a.lane(agent),
+        (Caller::Operator(s), Some(agent)) => s.lane(agent),
+        (Caller::Operator(_), None) => Err(crate::Error::invalid(
+            "agent_id",
+            "the operator has no lane of its own: name an agent (agent_id; `bttask lane AGENT`), or act as one (BTMSG_AGENT_ID)",
+        )),
+    };
     /// Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
     /// the order given, the rest after them in their order. Returns the lane.
     reorder_lane: ReorderLane, Agent sets, ReorderLane {
@@ -569,23 +609,42 @@ operations! {
     } -> i64 => |c, r| c.operator()?.reviewer_attention(&r.group);
 
     // --- the change feed and wake-ups -------------------------------------------------------
-    /// The change feed after a cursor, oldest first, as far as the actor may see it.
-    changes: Changes, Agent reads {
+    /// The change feed after a cursor, oldest first, as far as the actor may see it (the
+    /// operator: every group), or of `group`.
+    changes: Changes, Either reads, ViewGroup {
         /// A cursor from an earlier change; absent: from the start.
         #[serde(default)] since: Option<i64>,
         /// 1..=10000; absent: 50.
         #[serde(default)] limit: Option<i64>,
-    } -> Vec<crate::Change> => |c, r| c.agent()?.changes(r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Change> => |c, r| {
+        let (since, limit) = (r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
+        match c {
+            Caller::Operator(s) => s.changes(since, limit, r.group.as_deref()),
+            Caller::Agent(a) => within(a, r.group).changes(since, limit),
+        }
+    };
     /// The newest cursor of the change feed: where a wait that must miss nothing starts.
-    latest_change: LatestChange, Agent reads {} -> i64 => |c, _r| c.agent()?.latest_change();
-    /// Block until changes made by others arrive for the actor (of `kinds`, all when absent,
-    /// after `since`, default now); returns them, or an empty list when `timeout_secs` passes.
-    wait: Wait, Agent reads {
+    latest_change: LatestChange, Either reads {} -> i64 => |c, _r| match c {
+        Caller::Operator(s) => s.latest_change(),
+        Caller::Agent(a) => a.latest_change(),
+    };
+    /// Block until changes made by others arrive for the actor (the operator: in every group),
+    /// or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
+    /// or an empty list when `timeout_secs` passes.
+    wait: Wait, Either reads, ViewGroup {
         #[serde(default)] kinds: Vec<crate::ChangeKind>,
         #[serde(default)] since: Option<i64>,
         /// Seconds, >= 0; absent: wait until something arrives.
         #[serde(default)] timeout_secs: Option<f64>,
-    } -> Vec<crate::Change> => |c, r| c.agent()?.wait(&r.kinds, r.since, crate::wait_timeout(r.timeout_secs)?);
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Change> => |c, r| {
+        let timeout = crate::wait_timeout(r.timeout_secs)?;
+        match c {
+            Caller::Operator(s) => s.wait(&r.kinds, r.since, timeout, r.group.as_deref()),
+            Caller::Agent(a) => within(a, r.group).wait(&r.kinds, r.since, timeout),
+        }
+    };
 
     // --- file reservations -------------------------------------------------------------------
     /// Reserve path globs before editing them, exclusive (default) or shared, for `ttl_secs`
@@ -645,23 +704,38 @@ operations! {
         model: String,
         #[serde(default)] task_id: Option<String>,
     } -> crate::UsageRecord => |c, r| c.agent()?.record_usage(r.input_tokens, r.output_tokens, r.cost_usd, &r.model, r.task_id.as_deref());
-    /// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0:
-    /// every group), biggest cost first: tokens, cost, request count.
-    usage_summary: UsageSummary, Agent reads {
+    /// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
+    /// the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
+    usage_summary: UsageSummary, Either reads, ViewGroup {
         #[serde(default)] by: Option<crate::UsageBy>,
-    } -> Vec<crate::UsageSummary> => |c, r| c.agent()?.usage_summary(r.by.unwrap_or(crate::UsageBy::Agent));
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::UsageSummary> => |c, r| {
+        let by = r.by.unwrap_or(crate::UsageBy::Agent);
+        match c {
+            Caller::Operator(s) => s.usage_summary(by, r.group.as_deref()),
+            Caller::Agent(a) => within(a, r.group).usage_summary(by),
+        }
+    };
 
     // --- search ----------------------------------------------------------------------------
     /// Full-text search over what the actor may read (its DMs, its channels' posts, its
-    /// group's tasks and comments): FTS5 syntax (words, "phrases", prefix*, AND, OR, NOT,
-    /// parentheses); hits best first with a snippet, matched words in `**`.
-    search: Search, Agent reads {
+    /// group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
+    /// (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
+    /// snippet, matched words in `**`.
+    search: Search, Either reads, ViewGroup {
         query: String,
         /// message, post, task, comment; absent: all.
         #[serde(default)] kinds: Vec<crate::SearchKind>,
         /// 1..=10000; absent: 20.
         #[serde(default)] limit: Option<i64>,
-    } -> Vec<crate::SearchHit> => |c, r| c.agent()?.search(&r.query, &r.kinds, count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?);
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::SearchHit> => |c, r| {
+        let limit = count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?;
+        match c {
+            Caller::Operator(s) => s.search(&r.query, &r.kinds, limit, r.group.as_deref()),
+            Caller::Agent(a) => within(a, r.group).search(&r.query, &r.kinds, limit),
+        }
+    };
 
     // --- secrets for the MCP server's HTTP transport ----------------------------------------
     /// Issue a secret with which an agent (or, with `operator`, the operator) reaches agor

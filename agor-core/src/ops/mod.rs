@@ -31,7 +31,9 @@ impl<'a> Caller<'a> {
             Caller::Agent(a) => Ok(a),
             Caller::Operator(_) => Err(Error::denied(
                 OPERATOR,
-                "call this operation without an agent identity (it acts as an agent)",
+                "run this operation without an agent identity: it acts as an agent (set \
+                 BTMSG_AGENT_ID=<agent id> or pass an actor; reads of the whole team take a \
+                 `group` instead)",
             )),
         }
     }

@@ -2,7 +2,7 @@
 //! group and rank (SPEC §2.1). Every operation of every surface asks it, so a rule changes here
 //! or nowhere.
 
-use super::{AgentIdentity, Capability, Permission, Principal, RoleDef};
+use super::{AgentIdentity, Capability, Permission, Principal, Role, RoleDef};
 use crate::error::{Error, Result};
 
 /// What a principal wants to do.
@@ -56,6 +56,11 @@ pub enum Action {
     ReorderLane,
     /// Accept or decline a task proposed to an agent (only that agent).
     AnswerProposal,
+    /// See a group's change feed, search its texts and sum its usage (agents: their own
+    /// group, tier 0 and the operator: any).
+    ViewGroup,
+    /// Read the audit log (of its group; tier 0 and the operator: of every group).
+    ReadAuditLog,
 }
 
 /// What the action is done to, as far as the rules care.
@@ -173,6 +178,9 @@ fn needs(action: Action) -> Needs {
         // Project agents: only tasks assigned to them (see `decide`).
         Action::ChangeTaskStatus | Action::ClaimTask => Needs::Capability(WORKS_ON_TASKS),
         Action::ReadGroupFeed | Action::AnswerProposal => TierZero,
+        Action::ViewGroup => Nothing,
+        // The log names every principal's acts: whoever reads the logs of its group.
+        Action::ReadAuditLog => Needs::Permission(Permission::CanViewLogs),
     }
 }
 
@@ -190,31 +198,61 @@ fn moves_any_task(rights: &RoleDef) -> bool {
     rights.has_capability(Capability::AssignWork) || rights.has_capability(Capability::ReviewWork)
 }
 
+/// What the operator may do: set the team up, and read what a person needs to see it
+/// (agents, boards and lanes, channels, the change feed, search, usage, the audit log).
+fn operator_may(action: Action) -> bool {
+    matches!(
+        action,
+        Action::RegisterAgent
+            | Action::GrantContacts
+            | Action::DeleteAgent
+            | Action::DefineRole
+            | Action::ListAgents
+            | Action::ListTasks
+            | Action::ReadChannel
+            | Action::ReadGroupFeed
+            | Action::ViewGroup
+            | Action::ReadAuditLog
+    )
+}
+
 /// Decides whether `who` may do `action` to `target`. The error says why not, in words an
 /// agent can act on.
 pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<()> {
     let me = match who {
-        // The operator sets the team up; it has no agent identity to act with otherwise.
+        // The operator sets the team up and looks at it (every group, or one it names); it
+        // has no agent identity to act with otherwise.
         Principal::Operator => {
-            return if matches!(
-                action,
-                Action::RegisterAgent
-                    | Action::GrantContacts
-                    | Action::DeleteAgent
-                    | Action::DefineRole
-            ) {
+            return if operator_may(action) {
                 Ok(())
             } else {
                 Err(Error::denied(
                     super::OPERATOR,
-                    "act without an agent identity (set BTMSG_AGENT_ID or use as_agent)",
+                    format!(
+                        "{} without an agent identity (set BTMSG_AGENT_ID=<agent id>, or \
+                         use as_agent(id))",
+                        describe(action)
+                    ),
                 ))
             };
         }
         Principal::Agent(me) => me,
     };
     if me.is_admin() {
-        return Ok(());
+        // Tier 0 spans groups and bypasses the ACL. An admin's row holds every right; a
+        // person's (role human) holds few: its tier gives it reach, its row still limits
+        // what it does (it claims no work).
+        return if me.role != Role::Human
+            || role_may(&me.rights, action)
+            || matches!(needs(action), Needs::TierZero)
+        {
+            Ok(())
+        } else {
+            Err(Error::denied(
+                &me.id,
+                format!("{} (role {} may not)", describe(action), me.role),
+            ))
+        };
     }
     let deny = |why: String| Err(Error::denied(&me.id, why));
     // Acting on oneself needs no role right for these: its own status, lane and proposals,
@@ -412,6 +450,8 @@ impl Action {
             Action::DefineRole => "define_role",
             Action::ReorderLane => "reorder_lane",
             Action::AnswerProposal => "answer_proposal",
+            Action::ViewGroup => "view_group",
+            Action::ReadAuditLog => "read_audit_log",
         }
     }
 }
@@ -442,13 +482,15 @@ fn describe(action: Action) -> &'static str {
         Action::DefineRole => "define roles",
         Action::ReorderLane => "reorder other agents' lanes",
         Action::AnswerProposal => "answer a proposal made to another agent",
+        Action::ViewGroup => "see the group's changes, search and usage",
+        Action::ReadAuditLog => "read the audit log",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Role, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+    use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 
     fn agent(id: &str, role: &str, group: &str) -> AgentIdentity {
         let role = Role::parse(role);
@@ -504,31 +546,23 @@ mod tests {
     }
 
     /// SPEC §2's table as agor enforced it before roles were data (manager, architect, tester,
-    /// reviewer, project): every action, one row each. The match is exhaustive, so a new
-    /// action cannot be added without saying who may do it here.
-    fn spec_row(action: Action) -> [bool; 5] {
+    /// reviewer, project), with the person's column added by issue 21 (human: messages and
+    /// logs, no work): every action, one row each. The match is exhaustive, so a new action
+    /// cannot be added without saying who may do it here.
+    fn spec_row(action: Action) -> [bool; 6] {
         use Action::*;
-        const ALL: [bool; 5] = [true; 5];
-        const MANAGER: [bool; 5] = [true, false, false, false, false];
-        const NOBODY: [bool; 5] = [false; 5];
+        const ALL: [bool; 6] = [true; 6];
+        const MANAGER: [bool; 6] = [true, false, false, false, false, false];
+        const NOBODY: [bool; 6] = [false; 6];
         match action {
-            SendMessage | PostToChannel | ReadChannel | ListAgents | ListTasks | CommentOnTask => {
-                ALL
-            }
-            CreateChannel
-            | AddChannelMember
-            | DeleteMessage
-            | SetAgentStatus
-            | ManageGroupDeadLetters
-            | CreateTask
-            | DeleteTask
-            | AssignTask
-            | ManageDependencies
-            | RegisterAgent
-            | GrantContacts
-            | DeleteAgent
-            | ReorderLane => MANAGER,
-            ChangeTaskStatus | ClaimTask => [true, false, false, true, true],
+            SendMessage | PostToChannel | ReadChannel | ListAgents | ListTasks | CommentOnTask
+            | ViewGroup => ALL,
+            CreateChannel | AddChannelMember | DeleteMessage | SetAgentStatus | CreateTask
+            | DeleteTask | AssignTask | ManageDependencies | RegisterAgent | GrantContacts
+            | DeleteAgent | ReorderLane => MANAGER,
+            // Reading the logs: managers and people.
+            ManageGroupDeadLetters | ReadAuditLog => [true, false, false, false, false, true],
+            ChangeTaskStatus | ClaimTask => [true, false, false, true, true, false],
             ReadGroupFeed | AnswerProposal | DefineRole => NOBODY,
         }
     }
@@ -563,8 +597,17 @@ mod tests {
             DefineRole,
             ReorderLane,
             AnswerProposal,
+            ViewGroup,
+            ReadAuditLog,
         ];
-        let roles = ["manager", "architect", "tester", "reviewer", "project"];
+        let roles = [
+            "manager",
+            "architect",
+            "tester",
+            "reviewer",
+            "project",
+            "human",
+        ];
         for action in every {
             for (role, expected) in roles.iter().zip(spec_row(action)) {
                 let rights = RoleDef::built_in(&Role::parse(role)).unwrap();
@@ -879,5 +922,84 @@ mod tests {
         assert!(decide(op, Action::GrantContacts, Target::None).is_ok());
         assert!(decide(op, Action::SendMessage, Target::None).is_err());
         assert!(decide(op, Action::CreateTask, Target::None).is_err());
+    }
+
+    /// Issue 21 item 1: the operator looks at the team (every group, or one) without an agent
+    /// identity, and is told what to set when an action needs one.
+    #[test]
+    fn the_operator_reads_every_group_but_acts_as_nobody() {
+        let op = Principal::Operator;
+        for action in [
+            Action::ListAgents,
+            Action::ListTasks,
+            Action::ReadChannel,
+            Action::ViewGroup,
+            Action::ReadAuditLog,
+        ] {
+            assert!(decide(op, action, Target::None).is_ok(), "{action:?}");
+            assert!(
+                decide(op, action, Target::InGroup("g1")).is_ok(),
+                "{action:?}"
+            );
+        }
+        for action in [
+            Action::ClaimTask,
+            Action::SendMessage,
+            Action::PostToChannel,
+        ] {
+            let err = decide(op, action, Target::None).unwrap_err().to_string();
+            assert!(err.contains("BTMSG_AGENT_ID"), "{action:?}: {err}");
+        }
+    }
+
+    /// Issue 21 item 1: a person (role human) is tier 0: it reads and messages across groups
+    /// and reads the audit log, but its row gives it no work: it claims, moves and creates
+    /// nothing, and sets nobody up.
+    #[test]
+    fn the_human_role_reaches_everyone_and_claims_no_work() {
+        let human = agent("lead", "human", "g1");
+        assert_eq!(human.tier, TIER_ADMIN);
+        let allowed = [
+            (Action::SendMessage, Target::InGroup("g2")),
+            (Action::ListTasks, Target::InGroup("g2")),
+            (Action::ListAgents, Target::InGroup("g2")),
+            (Action::ViewGroup, Target::InGroup("g2")),
+            (Action::ReadAuditLog, Target::InGroup("g2")),
+            (Action::ReadGroupFeed, Target::InGroup("g2")),
+            (Action::CommentOnTask, Target::InGroup("g2")),
+            (
+                Action::ReadChannel,
+                Target::Channel {
+                    group: "g2",
+                    member: false,
+                },
+            ),
+        ];
+        for (action, target) in allowed {
+            assert!(may(&human, action, target), "{action:?}");
+        }
+        let task = Target::Task {
+            group: "g1",
+            assigned_to: Some("lead"),
+        };
+        for (action, target) in [
+            (Action::ClaimTask, task),
+            (Action::ChangeTaskStatus, task),
+            (Action::CreateTask, Target::InGroup("g1")),
+            (Action::AssignTask, Target::InGroup("g1")),
+            (Action::CreateChannel, Target::InGroup("g1")),
+            (Action::DefineRole, Target::None),
+        ] {
+            let err = decide(Principal::Agent(&human), action, target).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::PermissionDenied, "{action:?}");
+            assert!(err.to_string().contains("role human"), "{err}");
+        }
+        // Its row: no kind of work; messages and logs only.
+        let row = RoleDef::of(&Role::Human);
+        assert!(row.capabilities.is_empty());
+        assert!(row.check_permission(Permission::CanViewLogs));
+        assert!(!row.check_permission(Permission::CanCreateAgents));
+        // Another tier-0 role keeps tier 0's full bypass.
+        assert!(may(&agent("root", "admin", "g9"), Action::ClaimTask, task));
     }
 }

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-/// Tier 0: administrators, who span groups and bypass the ACL and the role table.
+/// Tier 0: administrators, who span groups and bypass the ACL and the role table (and
+/// people of role `human`, who span groups and reach everyone but keep their row's limits).
 pub const TIER_ADMIN: i64 = 0;
 /// Tier 1: management roles (manager, architect, tester, reviewer).
 pub const TIER_MANAGEMENT: i64 = 1;
@@ -31,19 +32,23 @@ pub enum Role {
     Reviewer,
     /// Does the work: claims tasks.
     Project,
+    /// A person on the team (tier 0 by default): reads every group, is messaged like anyone
+    /// and may read the audit log, but claims and moves no work.
+    Human,
     /// Any other name: a project agent's rights.
     Custom(String),
 }
 
 impl Role {
     /// The built-in roles, in rank order.
-    pub const BUILT_IN: [Role; 6] = [
+    pub const BUILT_IN: [Role; 7] = [
         Role::Admin,
         Role::Manager,
         Role::Architect,
         Role::Tester,
         Role::Reviewer,
         Role::Project,
+        Role::Human,
     ];
 
     /// Reads a stored role; unknown names (and the empty string of an odd legacy row) are
@@ -56,6 +61,7 @@ impl Role {
             "tester" => Role::Tester,
             "reviewer" => Role::Reviewer,
             "project" => Role::Project,
+            "human" => Role::Human,
             other => Role::Custom(other.to_owned()),
         }
     }
@@ -69,15 +75,16 @@ impl Role {
             Role::Tester => "tester",
             Role::Reviewer => "reviewer",
             Role::Project => "project",
+            Role::Human => "human",
             Role::Custom(s) => s,
         }
     }
 
-    /// The tier a role gets when none is given: admin 0; manager, architect, tester,
-    /// reviewer 1; project and custom roles 2.
+    /// The tier a role gets when none is given: admin and human 0; manager, architect,
+    /// tester, reviewer 1; project and custom roles 2.
     pub fn default_tier(&self) -> i64 {
         match self {
-            Role::Admin => TIER_ADMIN,
+            Role::Admin | Role::Human => TIER_ADMIN,
             Role::Manager | Role::Architect | Role::Tester | Role::Reviewer => TIER_MANAGEMENT,
             Role::Project | Role::Custom(_) => TIER_PROJECT,
         }
@@ -254,6 +261,9 @@ impl RoleDef {
             Role::Tester => (&[C::TestWork], &[P::CanSendMessages], &[]),
             Role::Reviewer => (&[C::ReviewWork], &[P::CanSendMessages], &[]),
             Role::Project => (&[C::ImplementTasks], &[P::CanSendMessages], &[]),
+            // A person: messages anyone and reads the logs; no kind of work, so it claims and
+            // moves no task (its tier 0 gives it reach, not rights: see `rules::decide`).
+            Role::Human => (&[], &[P::CanSendMessages, P::CanViewLogs], &[]),
         };
         Some(RoleDef {
             name: role.as_str().to_owned(),
@@ -359,6 +369,7 @@ mod tests {
             ("tester", 1),
             ("reviewer", 1),
             ("project", 2),
+            ("human", 0),
             ("scribe", 2),
         ];
         for (name, tier) in expected {

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::agents::Actor;
 use crate::error::{Error, Result};
 use crate::numbers::check_limit;
+use crate::rules::Action;
+use crate::sight::Sight;
 use crate::storage::sql::search as sql;
 use crate::storage::{Dialect, Tx};
 
@@ -130,48 +132,80 @@ impl Actor {
     /// `limit` hits (1..=[`MAX_LIMIT`](crate::MAX_LIMIT)), best first. A malformed query is
     /// `InvalidInput` naming the problem.
     pub fn search(&self, query: &str, kinds: &[SearchKind], limit: u32) -> Result<Vec<SearchHit>> {
-        check_limit(limit)?;
-        crate::ids::validate_content(query)
-            .map_err(|_| Error::invalid("query", "the query is empty or over the content limit"))?;
-        let parsed = query::parse(query)?;
-        self.store.catch_up_search_index()?;
-        let kinds = if kinds.is_empty() {
-            &SearchKind::ALL[..]
-        } else {
-            kinds
-        };
-        let mut hits = self.read_tx(|c, me| {
-            let viewer = self.viewer(me);
-            let engine_query = match c.dialect() {
-                Dialect::Sqlite => parsed.fts5(),
-                Dialect::Postgres => parsed.tsquery(),
-            };
-            let mut all = Vec::new();
-            for (kind, row) in sql::hits(c, &viewer, kinds, &engine_query, limit.into())? {
-                // A document whose text no longer holds a wanted word is stale (a legacy
-                // edit, or a deleted row's rowid given to a new one): not a hit.
-                let Some(snippet) = text::snippet(&row.text, |w| parsed.wants(w)) else {
-                    continue;
-                };
-                all.push(SearchHit {
-                    kind,
-                    snippet,
-                    id: row.id,
-                    parent_id: row.parent,
-                    rank: row.rank,
-                    created_at: row.created_at,
-                });
-            }
-            Ok(all)
-        })?;
-        hits.sort_by(|a, b| {
-            b.rank
-                .total_cmp(&a.rank)
-                .then_with(|| b.created_at.cmp(&a.created_at))
-        });
-        hits.truncate(limit as usize);
-        Ok(hits)
+        search(&self.store, query, kinds, limit, |run| {
+            self.read_tx(|c, me| run(c, &self.sight(me, Action::ViewGroup)?))
+        })
     }
+}
+
+impl crate::Store {
+    /// [`Actor::search`] as the operator (no agent identity): every group's messages, posts,
+    /// tasks and comments, or those of `group`.
+    pub fn search(
+        &self,
+        query: &str,
+        kinds: &[SearchKind],
+        limit: u32,
+        group: Option<&str>,
+    ) -> Result<Vec<SearchHit>> {
+        let sight = Sight::operator(Action::ViewGroup, group)?;
+        search(self, query, kinds, limit, |run| {
+            self.read(|c| run(c, &sight))
+        })
+    }
+}
+
+/// The one search: checks the query, catches the index up, runs it inside `read` (which opens
+/// the reader's transaction and judges its sight) and ranks the hits.
+fn search(
+    store: &crate::Store,
+    query: &str,
+    kinds: &[SearchKind],
+    limit: u32,
+    read: impl FnOnce(&dyn Fn(&dyn Tx, &Sight) -> Result<Vec<SearchHit>>) -> Result<Vec<SearchHit>>,
+) -> Result<Vec<SearchHit>> {
+    check_limit(limit)?;
+    crate::ids::validate_content(query)
+        .map_err(|_| Error::invalid("query", "the query is empty or over the content limit"))?;
+    let parsed = query::parse(query)?;
+    store.catch_up_search_index()?;
+    let kinds = if kinds.is_empty() {
+        &SearchKind::ALL[..]
+    } else {
+        kinds
+    };
+    let run = |c: &dyn Tx, sight: &Sight| {
+        let viewer = sight.viewer();
+        let engine_query = match c.dialect() {
+            Dialect::Sqlite => parsed.fts5(),
+            Dialect::Postgres => parsed.tsquery(),
+        };
+        let mut all = Vec::new();
+        for (kind, row) in sql::hits(c, &viewer, kinds, &engine_query, limit.into())? {
+            // A document whose text no longer holds a wanted word is stale (a legacy
+            // edit, or a deleted row's rowid given to a new one): not a hit.
+            let Some(snippet) = text::snippet(&row.text, |w| parsed.wants(w)) else {
+                continue;
+            };
+            all.push(SearchHit {
+                kind,
+                snippet,
+                id: row.id,
+                parent_id: row.parent,
+                rank: row.rank,
+                created_at: row.created_at,
+            });
+        }
+        Ok(all)
+    };
+    let mut hits = read(&run)?;
+    hits.sort_by(|a, b| {
+        b.rank
+            .total_cmp(&a.rank)
+            .then_with(|| b.created_at.cmp(&a.created_at))
+    });
+    hits.truncate(limit as usize);
+    Ok(hits)
 }
 
 impl crate::Store {

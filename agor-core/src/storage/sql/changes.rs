@@ -37,12 +37,15 @@ pub(crate) fn latest(tx: &dyn Tx) -> Result<i64> {
 
 /// Who is asking, and what of the feed that lets it see.
 pub(crate) struct Viewer<'a> {
-    /// Tier 0: every change.
+    /// Tier 0 and the operator: every change.
     pub everything: bool,
     pub agent: &'a str,
     pub group: &'a str,
     /// Managers read every channel of their group, others the channels they are members of.
     pub group_channels: bool,
+    /// Everything of `group` and nothing else (tier 0 or the operator narrowed to one group;
+    /// `everything` is then false).
+    pub whole_group: bool,
 }
 
 /// Changes after `since` that `viewer` may see, oldest first, at most `limit`: of the given
@@ -76,7 +79,11 @@ pub(crate) fn visible(
 pub(crate) fn visible_sql(viewer: &Viewer<'_>, kinds: &[ChangeKind], others_only: bool) -> String {
     let mut conds = vec!["c.id > ?1".to_owned()];
     let mut next = 3;
-    if !viewer.everything {
+    if viewer.whole_group && !viewer.everything {
+        next = 5;
+        // `?3` stays referenced, so every statement takes the same parameters.
+        conds.push("c.group_id = ?4 AND CAST(?3 AS TEXT) IS NOT NULL".to_owned());
+    } else if !viewer.everything {
         next = 5;
         let posts = if viewer.group_channels {
             "(c.kind = 'post' AND c.group_id = ?4)"

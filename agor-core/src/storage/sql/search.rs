@@ -215,18 +215,25 @@ pub(crate) fn hits_sql(dialect: Dialect, viewer: &Viewer<'_>, kind: SearchKind) 
         ),
     };
     let all = viewer.everything;
+    // Everything of one group: the operator or tier 0 narrowed to it.
+    let whole = viewer.whole_group && !all;
     let (select, join, visible) = match kind {
         SearchKind::Message => (
             "s.id, CAST(NULL AS TEXT), s.content, s.created_at",
             "messages AS s ON s.rowid = agor_search.rowid / 4",
-            if all { "TRUE" } else { "(s.to_agent = ?3 OR s.from_agent = ?3)" },
+            match (all, whole) {
+                (true, _) => "TRUE",
+                (false, true) => "(s.group_id = ?4 OR s.sender_group_id = ?4)",
+                (false, false) => "(s.to_agent = ?3 OR s.from_agent = ?3)",
+            },
         ),
         SearchKind::Post => (
             "s.id, s.channel_id, s.content, s.created_at",
             "channel_messages AS s ON s.rowid = agor_search.rowid / 4
              JOIN channels AS ch ON ch.id = s.channel_id",
-            match (all, viewer.group_channels) {
+            match (all, viewer.group_channels || whole) {
                 (true, _) => "TRUE",
+                (false, true) if whole => "ch.group_id = ?4",
                 (false, true) => {
                     "(ch.group_id = ?4 OR EXISTS (SELECT 1 FROM channel_members AS cm
                         WHERE cm.channel_id = s.channel_id AND cm.agent_id = ?3))"

@@ -161,6 +161,7 @@ fn cases() -> Vec<Case> {
                 agent: "dev",
                 group: "g",
                 group_channels,
+                whole_group: false,
             };
             case(
                 format!("change feed (everything={everything}, group channels={group_channels})"),
