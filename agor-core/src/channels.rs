@@ -136,7 +136,7 @@ pub(crate) fn ensure_review_channels(
     // gained `review_work` since) join the next time the channels are needed.
     for agent in agents::group_members(c, group)? {
         if agents::reviews_work(c, &agent.role)? {
-            join(c, &[&ids.0, &ids.1], &agent.id)?;
+            join(c, &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)], &agent.id)?;
         }
     }
     Ok(ids)
@@ -148,7 +148,7 @@ pub(crate) fn ensure_review_channels(
 pub(crate) fn join_review_channels(c: &dyn Tx, agent_id: &str, group: &str) -> Result<()> {
     for name in [REVIEW_QUEUE, REVIEW_LOG] {
         if let Some(id) = find_by_name(c, group, name)? {
-            join(c, &[&id], agent_id)?;
+            join(c, &[(&id, name)], agent_id)?;
         }
     }
     Ok(())
@@ -156,14 +156,14 @@ pub(crate) fn join_review_channels(c: &dyn Tx, agent_id: &str, group: &str) -> R
 
 /// Adds `agent_id` to `channels` (a membership it has already is left as it is), recorded as
 /// the system's doing.
-fn join(c: &dyn Tx, channels: &[&str], agent_id: &str) -> Result<()> {
-    for channel in channels {
-        if add_member_row(c, channel, agent_id)? {
+fn join(c: &dyn Tx, channels: &[(&str, &str)], agent_id: &str) -> Result<()> {
+    for (id, name) in channels {
+        if add_member_row(c, id, agent_id)? {
             audit::record(
                 c,
                 SYSTEM,
                 "channel_member_added",
-                &format!("{agent_id} -> {channel}"),
+                &format!("#{name} + {agent_id}"),
             )?;
         }
     }
