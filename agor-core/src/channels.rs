@@ -136,7 +136,11 @@ pub(crate) fn ensure_review_channels(
     // gained `review_work` since) join the next time the channels are needed.
     for agent in agents::group_members(c, group)? {
         if agents::reviews_work(c, &agent.role)? {
-            join(c, &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)], &agent.id)?;
+            join(
+                c,
+                &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)],
+                &agent.id,
+            )?;
         }
     }
     Ok(ids)

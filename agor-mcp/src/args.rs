@@ -14,6 +14,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--max-request-bytes N]
                                                             (stdio: one agent)
        agor mcp [--db PATH|URL] --http ADDR [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
+       agor init --agent ID [--db PATH|URL] [--dir DIR] [--role ROLE] [--http URL]
+                                            (write an agent's files: see agor init --help)
        agor --help | --version
 
   --db PATH|URL          the database (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)
@@ -173,7 +175,11 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     }
     match command.as_deref() {
         Some("mcp") => {}
-        Some(other) => return Err(format!("unknown command '{other}' (the command is `mcp`)")),
+        Some(other) => {
+            return Err(format!(
+                "unknown command '{other}' (the commands are `mcp` and `init`)"
+            ))
+        }
         None => return Err("missing command: `agor mcp`".into()),
     }
     let env_agent = std::env::var("BTMSG_AGENT_ID")

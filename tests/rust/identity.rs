@@ -223,7 +223,10 @@ fn a_channels_last_post_shows_only_to_whom_may_read_it() {
     assert_eq!(queue_post("dev1"), None, "a developer is not a member");
     assert_eq!(queue_post("arch"), None, "nor an architect until added");
     // issue 21 item 3: the group's reviewers are members of its review channels.
-    assert!(queue_post("rev").unwrap().contains("Review me"), "reviewers read it");
+    assert!(
+        queue_post("rev").unwrap().contains("Review me"),
+        "reviewers read it"
+    );
     assert!(
         queue_post("mgr").unwrap().contains("Review me"),
         "managers read it"

@@ -200,8 +200,6 @@ fn reviewers_join_when_registered_and_existing_ones_on_the_next_review() {
     t.store
         .register_agent(&NewAgent::new("orev", "Other Rev", "reviewer", "other"))
         .unwrap();
-    let members = t.count(
-        "SELECT count(*) FROM channel_members WHERE agent_id = 'orev'",
-    );
+    let members = t.count("SELECT count(*) FROM channel_members WHERE agent_id = 'orev'");
     assert_eq!(members, 0);
 }
