@@ -77,6 +77,8 @@ impl Kit {
 
 #[derive(Debug, Default)]
 struct InitOptions {
+    /// `argv[0]`: the `agor` the files will start.
+    program: OsString,
     agent: String,
     db: Option<String>,
     dir: PathBuf,
@@ -126,8 +128,10 @@ pub fn main(argv: Vec<OsString>) -> i32 {
 
 fn parse(argv: Vec<OsString>) -> Result<Option<InitOptions>, String> {
     use lexopt::prelude::*;
+    let program = argv.first().cloned().unwrap_or_else(|| "agor".into());
     let mut p = lexopt::Parser::from_args(argv.into_iter().skip(2));
     let mut o = InitOptions {
+        program,
         dir: PathBuf::from("."),
         ..InitOptions::default()
     };
@@ -228,7 +232,7 @@ fn run(o: &InitOptions) -> Result<Vec<PathBuf>, String> {
     } else {
         o.kits.clone()
     };
-    let tools = Tools::beside_this_program();
+    let tools = Tools::for_program(&o.program);
     let mut files = vec![
         File {
             path: o.dir.join(".mcp.json"),
@@ -312,27 +316,37 @@ fn absolute_db(db: &str) -> Result<String, String> {
         .map_err(|e| format!("--db {db}: {e}"))
 }
 
-/// Where the `agor` and `btmsg` the files start live: beside this program when they are
-/// there (a build or an install folder), else on the agent's PATH.
+/// Where the `agor` and `btmsg` the files start live: the `agor` that was run (a native
+/// binary or the Python console script, which is why `argv[0]` and not the running
+/// executable), and the `btmsg` beside it; a name the agent's PATH finds when not found.
 struct Tools {
     agor: String,
     btmsg: String,
 }
 
 impl Tools {
-    fn beside_this_program() -> Tools {
-        let me = std::env::current_exe().and_then(|p| p.canonicalize()).ok();
-        let beside = |name: &str| {
-            me.as_deref()
-                .and_then(Path::parent)
-                .map(|d| d.join(name))
-                .filter(|p| p.is_file())
-                .map_or_else(|| name.to_owned(), |p| p.to_string_lossy().into_owned())
+    fn for_program(argv0: &std::ffi::OsStr) -> Tools {
+        let named = Path::new(argv0);
+        let agor = if named.components().count() > 1 {
+            std::path::absolute(named).ok()
+        } else {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(named))
+                    .find(|p| p.is_file())
+            })
         };
-        let btmsg = beside("btmsg");
+        let btmsg = agor
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|dir| dir.join("btmsg"))
+            .filter(|p| p.is_file());
+        let text = |p: Option<PathBuf>, name: &str| {
+            p.map_or_else(|| name.to_owned(), |p| p.to_string_lossy().into_owned())
+        };
         Tools {
-            agor: me.map_or_else(|| "agor".to_owned(), |p| p.to_string_lossy().into_owned()),
-            btmsg,
+            agor: text(agor, "agor"),
+            btmsg: text(btmsg, "btmsg"),
         }
     }
 }
