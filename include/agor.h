@@ -931,6 +931,24 @@ agor_status agor_claim_task(const agor_actor *actor,
                             char **out_claim);
 
 /**
+ * `agor_claim_task` that waits for work: when nothing fits (no free task, or `task_id` held
+ * by another), blocks up to `wait_ms` milliseconds (0 or more) for a task change that may
+ * make one fit (created, assigned, released, completed …), woken by the change feed, not by
+ * polling; then the answer `agor_claim_task` gives. Other calls on the same store go on
+ * meanwhile (from other threads).
+ *
+ * Errors: those of `agor_claim_task`, and `AGOR_INVALID_INPUT` for a negative `wait_ms`.
+ *
+ * Ownership: as `agor_claim_task`: `*out_claim` receives the claim as JSON, which the caller
+ * frees with `agor_string_free`, or NULL (with `AGOR_OK`) when nothing fitted in time.
+ */
+agor_status agor_claim_wait(const agor_actor *actor,
+                            const char *task_id,
+                            uint32_t lease_secs,
+                            int64_t wait_ms,
+                            char **out_claim);
+
+/**
  * Extends the actor's live lease on a task to `lease_secs` from now (1 to
  * `AGOR_MAX_LEASE_SECS`, or `AGOR_DEFAULT_LEASE` for 15 min; else `AGOR_INVALID_INPUT`).
  * A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.

@@ -24,10 +24,16 @@ pub static PROGRAM: Program = Program {
     global: "db= json help/h version/V",
     top: "",
     environment: &[(SESSION_ENV, "default session for `ack`")],
-    exit_notes: &[(
-        exit::ERROR,
-        "(an unavailable recipient's message is kept as a dead letter; the error line gives its number)",
-    )],
+    exit_notes: &[
+        (
+            exit::ERROR,
+            "(an unavailable recipient's message is kept as a dead letter; the error line gives its number)",
+        ),
+        (
+            exit::USAGE,
+            "(but `state --hook EVENT` exits 0 with a warning: to a coding agent's hooks exit 2 means block)",
+        ),
+    ],
     ..Program::new(
         "btmsg",
         "direct messages, channels and liveness for a team of agents sharing one agor database",

@@ -93,14 +93,46 @@ fn run_program(
     paint: Paint,
     err: &mut dyn Write,
 ) -> i32 {
+    let mut hook = false;
     let result = prog
         .parse(args)
         .map_err(exit::CliError::from)
         .and_then(|inv| {
+            hook = is_hook_event(&inv);
             let mut output = Output::new(out, inv.json, paint);
             run::execute(prog, inv, &mut output)
         });
-    report(prog.name, result, err)
+    match result {
+        Err(e) if hook && e.code() == exit::USAGE => never_block(prog.name, &e, err),
+        result => report(prog.name, result, err),
+    }
+}
+
+/// Whether the command line reports a coding agent's hook event (`btmsg state --hook EVENT`).
+fn is_hook_event(inv: &command::Invocation) -> bool {
+    use agor_core::ops::{args::SetWorkState, Request};
+    matches!(
+        &inv.command,
+        command::Command::Run(command::Job {
+            request: Request::SetWorkState(SetWorkState { hook: Some(_), .. }),
+            ..
+        })
+    )
+}
+
+/// The one exception to exit code 2 for usage errors: to a coding agent's hooks (Claude Code)
+/// exit 2 means "block the agent", so a hook event that cannot be applied (unknown event, no
+/// `BTMSG_AGENT_ID`) is a warning on stderr and exit 0. Other failures keep their codes, which
+/// hooks report without blocking.
+fn never_block(prog: &str, e: &exit::CliError, err: &mut dyn Write) -> i32 {
+    let mut t = Term::new(err, Paint::plain());
+    let _ = say!(
+        &mut t,
+        "{}: warning: {} (hook event ignored; a hook never blocks its agent)",
+        prog,
+        e.to_string()
+    );
+    exit::OK
 }
 /// Turns a command's result into its exit code, printing the error line of a failure.
 fn report(prog: &str, result: Result<(), exit::CliError>, err: &mut dyn Write) -> i32 {

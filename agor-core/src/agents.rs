@@ -8,7 +8,7 @@ use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
-use crate::rules::{self, Action, AgentIdentity, Principal, Role, Target};
+use crate::rules::{self, Action, AgentIdentity, Capability, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::storage::sql::agents::{self as sql, contact_edges};
 use crate::storage::Tx;
@@ -261,6 +261,9 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     };
     rules::decide(who, Action::RegisterAgent, target)?;
     sql::upsert(c, new, tier, &clock::sql_now())?;
+    if proposed.rights.has_capability(Capability::ReviewWork) {
+        crate::channels::join_review_channels(c, &new.id, &new.group)?;
+    }
     let event = if existing.is_some() {
         "agent_updated"
     } else {
@@ -277,6 +280,18 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     )?;
     agent_changed(c, event, who.name(), &new.id, &new.group)?;
     load(c, &new.id)
+}
+
+/// The agents of `group`.
+pub(crate) fn group_members(c: &dyn Tx, group: &str) -> Result<Vec<Agent>> {
+    sql::list(c, Some(group))
+}
+
+/// Whether agents of `role` review work (their role has `review_work`): they belong to their
+/// group's review channels.
+pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
+    let rights = crate::roles::rights_of(c, &Role::parse(role))?;
+    Ok(rights.has_capability(Capability::ReviewWork))
 }
 
 /// The agent `id` names, if `who` may register under that id (`None`: a free id). An id that

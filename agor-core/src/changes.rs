@@ -394,7 +394,7 @@ impl Waiter {
         self.wait_until(timeout, Some(cancel))
     }
 
-    fn wait_until(
+    pub(crate) fn wait_until(
         &mut self,
         timeout: Option<Duration>,
         cancel: Option<&CancelToken>,

@@ -131,7 +131,47 @@ pub(crate) fn ensure_review_channels(
         audit::record(c, actor, "channel_created", &format!("{name} in {group}"))?;
         Ok(id)
     };
-    Ok((get(REVIEW_QUEUE)?, get(REVIEW_LOG)?))
+    let ids = (get(REVIEW_QUEUE)?, get(REVIEW_LOG)?);
+    // Every call, not only on creation: reviewers registered before this rule (or whose role
+    // gained `review_work` since) join the next time the channels are needed.
+    for agent in agents::group_members(c, group)? {
+        if agents::reviews_work(c, &agent.role)? {
+            join(
+                c,
+                &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)],
+                &agent.id,
+            )?;
+        }
+    }
+    Ok(ids)
+}
+
+/// Makes a reviewer (an agent whose role has `review_work`) a member of its group's review
+/// channels that exist (they are made on first use, joining the group's reviewers then), so
+/// the review queue it works from is readable without a manager adding it by hand.
+pub(crate) fn join_review_channels(c: &dyn Tx, agent_id: &str, group: &str) -> Result<()> {
+    for name in [REVIEW_QUEUE, REVIEW_LOG] {
+        if let Some(id) = find_by_name(c, group, name)? {
+            join(c, &[(&id, name)], agent_id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `agent_id` to `channels` (a membership it has already is left as it is), recorded as
+/// the system's doing.
+fn join(c: &dyn Tx, channels: &[(&str, &str)], agent_id: &str) -> Result<()> {
+    for (id, name) in channels {
+        if add_member_row(c, id, agent_id)? {
+            audit::record(
+                c,
+                SYSTEM,
+                "channel_member_added",
+                &format!("#{name} + {agent_id}"),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -139,7 +179,7 @@ impl Store {
     pub fn ensure_review_channels(&self, group: &str) -> Result<(Channel, Channel)> {
         ids::validate_token("group", group)?;
         self.write(|c| {
-            let (queue, log) = ensure_review_channels(c, group, "agor")?;
+            let (queue, log) = ensure_review_channels(c, group, SYSTEM)?;
             Ok((load(c, &queue)?, load(c, &log)?))
         })
     }

@@ -38,7 +38,7 @@ fn deadline(now_ms: i64, secs: u32) -> i64 {
     now_ms.saturating_add(i64::from(secs) * 1000)
 }
 
-fn validate_lease(secs: u32) -> Result<()> {
+pub(crate) fn validate_lease(secs: u32) -> Result<()> {
     crate::numbers::Count::LeaseSecs.check(secs).map(drop)
 }
 

@@ -471,10 +471,12 @@ pub(crate) fn record_transition(
     if to == TaskStatus::Review {
         let group = task.group_id.as_deref().unwrap_or("default");
         let (queue, _) = channels::ensure_review_channels(c, group, actor)?;
+        // The notice is the system's (SPEC §4): it is posted in agor's name, which the
+        // desktop app's files accept as a hidden principal row (issue 19).
         channels::insert_post(
             c,
             (&queue, Some(group)),
-            actor,
+            crate::rules::SYSTEM,
             &format!("Review requested: {} — {} ({})", task.title, task.id, actor),
         )?;
     }

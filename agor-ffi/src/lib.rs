@@ -70,8 +70,8 @@ pub use store::{
     agor_store_path, AGOR_DEFAULT_BUSY_TIMEOUT, AGOR_TIER_DEFAULT,
 };
 pub use tasks::{
-    agor_assign_task, agor_board, agor_claim_task, agor_comment, agor_complete_task,
-    agor_create_task, agor_create_task_json, agor_delete_task, agor_get_task, agor_list_tasks,
-    agor_release_task, agor_renew_lease, agor_review_queue_count, agor_reviewer_attention,
-    agor_set_task_status, AGOR_DEFAULT_LEASE, AGOR_MAX_LEASE_SECS,
+    agor_assign_task, agor_board, agor_claim_task, agor_claim_wait, agor_comment,
+    agor_complete_task, agor_create_task, agor_create_task_json, agor_delete_task, agor_get_task,
+    agor_list_tasks, agor_release_task, agor_renew_lease, agor_review_queue_count,
+    agor_reviewer_attention, agor_set_task_status, AGOR_DEFAULT_LEASE, AGOR_MAX_LEASE_SECS,
 };

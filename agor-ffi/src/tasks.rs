@@ -347,6 +347,41 @@ pub unsafe extern "C" fn agor_claim_task(
     })
 }
 
+/// `agor_claim_task` that waits for work: when nothing fits (no free task, or `task_id` held
+/// by another), blocks up to `wait_ms` milliseconds (0 or more) for a task change that may
+/// make one fit (created, assigned, released, completed …), woken by the change feed, not by
+/// polling; then the answer `agor_claim_task` gives. Other calls on the same store go on
+/// meanwhile (from other threads).
+///
+/// Errors: those of `agor_claim_task`, and `AGOR_INVALID_INPUT` for a negative `wait_ms`.
+///
+/// Ownership: as `agor_claim_task`: `*out_claim` receives the claim as JSON, which the caller
+/// frees with `agor_string_free`, or NULL (with `AGOR_OK`) when nothing fitted in time.
+#[no_mangle]
+pub unsafe extern "C" fn agor_claim_wait(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    lease_secs: u32,
+    wait_ms: i64,
+    out_claim: Option<&mut *mut c_char>,
+) -> agor_status {
+    call(|| {
+        let out = required_out(out_claim, "out_claim")?;
+        let me = &handle(actor, "actor")?.actor;
+        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
+        let id = unsafe { optional_text(task_id, "task_id") }?;
+        let wait = u64::try_from(wait_ms).map_err(|_| agor_core::Error::InvalidInput {
+            field: "wait_ms",
+            reason: format!("{wait_ms} is negative; give 0 or more milliseconds"),
+        })?;
+        let wait = std::time::Duration::from_millis(wait);
+        if let Some(claim) = me.claim_task_waiting(id, lease(lease_secs), wait, None)? {
+            out.deliver(claim);
+        }
+        Ok(())
+    })
+}
+
 /// Extends the actor's live lease on a task to `lease_secs` from now (1 to
 /// `AGOR_MAX_LEASE_SECS`, or `AGOR_DEFAULT_LEASE` for 15 min; else `AGOR_INVALID_INPUT`).
 /// A wrong token, or a lease that lapsed, fails with `AGOR_LEASE`.

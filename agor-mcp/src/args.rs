@@ -15,6 +15,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
                                                             (stdio: one agent)
        agor mcp [--db PATH|URL] --http ADDR [--profile P] [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
+       agor init --agent ID [--db PATH|URL] [--dir DIR] [--role ROLE] [--http URL]
+                                            (write an agent's files: see agor init --help)
        agor --help | --version
 
   --db PATH|URL          the database (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)
@@ -188,7 +190,11 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     }
     match command.as_deref() {
         Some("mcp") => {}
-        Some(other) => return Err(format!("unknown command '{other}' (the command is `mcp`)")),
+        Some(other) => {
+            return Err(format!(
+                "unknown command '{other}' (the commands are `mcp` and `init`)"
+            ))
+        }
         None => return Err("missing command: `agor mcp`".into()),
     }
     let env_agent = std::env::var("BTMSG_AGENT_ID")

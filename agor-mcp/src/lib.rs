@@ -19,6 +19,7 @@ mod annotations;
 mod args;
 mod connections;
 mod http;
+pub mod init;
 mod jsonrpc;
 mod origin;
 mod profiles;
@@ -44,6 +45,9 @@ pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code: 0 when the server ended normally, 2 for a usage error, 1 when it could not start.
 pub fn agor_main(argv: Vec<OsString>) -> i32 {
+    if argv.get(1).is_some_and(|c| c == "init") {
+        return init::main(argv);
+    }
     let options = match args::parse(argv) {
         Ok(args::Parsed::Run(o)) => o,
         Ok(args::Parsed::Help) => {

@@ -214,6 +214,15 @@ fn run(
                 reason: e.to_string(),
             })
         }
+        (Principal::Agent(id), Request::ClaimTask(claim)) if claim.wait_secs.is_some() => {
+            // A claim that waits for work is a wait: the same slot, the same cancellation.
+            let _slot = cx.waits.take(id)?;
+            let claimed = claim.claim(&store.as_agent(id)?, Some(&cx.cancel))?;
+            serde_json::to_value(claimed).map_err(|e| Error::InvalidInput {
+                field: "result",
+                reason: e.to_string(),
+            })
+        }
         (Principal::Operator, request) => ops::dispatch(Caller::Operator(store), request),
         (Principal::Agent(id), request) => {
             ops::dispatch(Caller::Agent(&store.as_agent(id)?), request)

@@ -988,18 +988,52 @@ impl Actor {
     /// `renew_lease`, `release_task` and `complete_task`. Raises `AlreadyClaimedError` if
     /// another worker holds the task, `InvalidInputError` if it is not `todo`, and
     /// `PermissionDeniedError` for architects and testers.
+    ///
+    /// `wait` (seconds): when nothing fits (no free task, or the named one held by another),
+    /// block up to that long for a task change (created, assigned, released, completed …)
+    /// that may make one fit, woken by the change feed rather than polling; then the usual
+    /// answer (None, or `AlreadyClaimedError`). The GIL is released meanwhile, and Ctrl-C
+    /// raises `KeyboardInterrupt`.
     #[pyo3(
-        signature = (task_id=None, lease_seconds=None),
-        text_signature = "($self, task_id=None, lease_seconds=900)"
+        signature = (task_id=None, lease_seconds=None, *, wait=None),
+        text_signature = "($self, task_id=None, lease_seconds=900, *, wait=None)"
     )]
     fn claim_task<'py>(
         &self,
         py: Python<'py>,
         task_id: Option<String>,
         lease_seconds: Option<Bound<'py, PyAny>>,
+        wait: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let secs = lease(py, lease_seconds.as_ref())?;
-        self.call(py, |a| a.claim_task(task_id.as_deref(), secs))
+        let Some(wait) = wait else {
+            return self.call(py, |a| a.claim_task(task_id.as_deref(), secs));
+        };
+        let wait = crate::store::seconds(py, "wait", &wait)?;
+        let deadline = std::time::Instant::now().checked_add(wait);
+        let store = self.store.get().slot.get(py)?;
+        let id = self.id.as_str();
+        let mut claims = crate::fork::detached(py, || {
+            store.as_agent(id)?.claim_waiter(task_id.as_deref(), secs)
+        })
+        .map_err(|e| to_py_err(py, e))?;
+        // In slices, like `wait`: Ctrl-C is noticed within one; the waiter keeps its place in
+        // the feed between slices, so no change is missed and nothing is polled.
+        const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+        loop {
+            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+            let slice = left.map_or(SLICE, |l| l.min(SLICE));
+            let got = crate::fork::detached(py, || claims.claim(slice, None))
+                .map_err(|e| to_py_err(py, e))?;
+            if got.is_some() {
+                return got.object(py);
+            }
+            if left.is_some_and(|l| l <= SLICE) {
+                // The time has passed: the answer a claim without a wait gives now.
+                return self.call(py, |a| a.claim_task(task_id.as_deref(), secs));
+            }
+            py.check_signals()?;
+        }
     }
 
     /// Extends a live lease to `lease_seconds` from now (1 to `MAX_LEASE_SECONDS`; None: 900);

@@ -388,10 +388,16 @@ class Actor:
         """Every status in board order (backlog, todo, in_progress, review, done, blocked,
         failed, cancelled) mapped to its tasks, each column in priority order."""
     def claim_task(
-        self, task_id: Optional[str] = None, lease_seconds: Optional[int] = 900
+        self,
+        task_id: Optional[str] = None,
+        lease_seconds: Optional[int] = 900,
+        *,
+        wait: Optional[float] = None,
     ) -> Optional[Claim]:
         """Claim a todo task (the given one, or the best next one) under a lease; None when
-        there is nothing to claim. ``AlreadyClaimedError`` if another worker holds it."""
+        there is nothing to claim. ``AlreadyClaimedError`` if another worker holds it.
+        ``wait``: seconds to block for a task change that makes one fit (woken by the change
+        feed, not polling) before that answer."""
     def renew_lease(self, task_id: str, token: str, lease_seconds: Optional[int] = 900) -> Claim:
         """Extend a live lease; ``LeaseError`` if the token is not current or has lapsed."""
     def release_task(self, task_id: str, token: str) -> Task:

@@ -173,6 +173,12 @@ static void test_claim_and_complete(board *b) {
     CHECK_STATUS(agor_claim_task(b->dev2, b->parser, 60, &claim), AGOR_ALREADY_CLAIMED);
     CHECK(claim == NULL);
     CHECK(last_error_mentions("dev-1"));
+    /* issue 21 item 3: a claim that waits for it gets the same answer once the wait is over
+       (nobody releases it); a negative wait is refused. */
+    claim = (char *)"sentinel";
+    CHECK_STATUS(agor_claim_wait(b->dev2, b->parser, 60, 100, &claim), AGOR_ALREADY_CLAIMED);
+    CHECK(claim == NULL);
+    CHECK_STATUS(agor_claim_wait(b->dev2, NULL, 60, -1, &claim), AGOR_INVALID_INPUT);
     /* A lease over one day is refused. */
     CHECK_STATUS(agor_claim_task(b->dev2, NULL, 2 * 24 * 3600, &claim), AGOR_INVALID_INPUT);
 

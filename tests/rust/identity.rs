@@ -221,15 +221,20 @@ fn a_channels_last_post_shows_only_to_whom_may_read_it() {
         queue.last_message.as_ref().map(|m| m.content.clone())
     };
     assert_eq!(queue_post("dev1"), None, "a developer is not a member");
-    assert_eq!(queue_post("rev"), None, "nor is the reviewer until added");
+    assert_eq!(queue_post("arch"), None, "nor an architect until added");
+    // issue 21 item 3: the group's reviewers are members of its review channels.
+    assert!(
+        queue_post("rev").unwrap().contains("Review me"),
+        "reviewers read it"
+    );
     assert!(
         queue_post("mgr").unwrap().contains("Review me"),
         "managers read it"
     );
     assert!(queue_post("admin").is_some(), "tier 0 reads it");
-    mgr.add_member("review-queue", "rev").unwrap();
+    mgr.add_member("review-queue", "arch").unwrap();
     assert!(
-        queue_post("rev").unwrap().contains("Review me"),
+        queue_post("arch").unwrap().contains("Review me"),
         "a member reads it"
     );
 }
@@ -407,6 +412,55 @@ fn a_desktop_file_takes_the_operators_and_the_systems_writes() {
         );
     }
     assert_eq!(kind(mgr_send(&s, "operator")), ErrorKind::NotFound);
+}
+
+// issue 21 item 3: on a file the desktop app created, the review notice is posted in the
+// system's name (its hidden principal row satisfies `channel_messages.from_agent`'s foreign
+// key) and the group's reviewer reads it as a member (on 9043fc3: not a member, and the
+// notice was the completer's).
+#[test]
+fn a_desktop_files_reviewer_reads_the_notice_the_system_posts() {
+    if common::skip_on_postgres("the desktop app's files are SQLite") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("btmsg.db");
+    let desktop = rusqlite::Connection::open(&path).unwrap();
+    desktop.execute_batch(DESKTOP_SCHEMA).unwrap();
+    drop(desktop);
+    let s = Store::open(&path).unwrap();
+    for (id, role) in [("mgr", "manager"), ("rev", "reviewer"), ("dev1", "project")] {
+        s.register_agent(&NewAgent::new(id, id, role, "core"))
+            .unwrap();
+    }
+    let task = s
+        .as_agent("mgr")
+        .unwrap()
+        .create_task(&NewTask::new("Review me"))
+        .unwrap();
+    let dev1 = s.as_agent("dev1").unwrap();
+    let claim = dev1.claim_task(Some(&task.id), 900).unwrap().unwrap();
+    let done = Completion {
+        summary: "done".into(),
+        ..Default::default()
+    };
+    dev1.complete_task(&task.id, &claim.token, &done, true)
+        .unwrap();
+    let posts = s
+        .as_agent("rev")
+        .unwrap()
+        .channel_history(agor_core::REVIEW_QUEUE, 10)
+        .unwrap();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].from_agent, "agor");
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let violations: i64 = raw
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(violations, 0);
 }
 
 fn mgr_send(s: &Store, to: &str) -> agor_core::Result<agor_core::Message> {

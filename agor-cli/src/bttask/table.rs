@@ -164,15 +164,24 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             run(Job::new(request, show::waits_for).steps(depend_then_list))
         }),
-    CommandDef::new("claim", Who::Agent, &["claim_task"], "id= task= lease=")
-        .usage(&["claim [--id TASK] [--lease SECONDS]", "claim [<task>]"])
+    CommandDef::new("claim", Who::Agent, &["claim_task"], "id= task= lease= wait=")
+        .usage(&[
+            "claim [--id TASK] [--lease SECONDS] [--wait SECONDS]",
+            "claim [<task>]",
+        ])
         .about("take a todo task (the given one, else the best next one) under a lease \
                 (default 900 s); prints the task and the lease token that renew, release and \
-                complete need. Prints nothing to claim (JSON null) and exits 0 when none is free")
+                complete need. Prints nothing to claim (JSON null) and exits 0 when none is free \
+                (with --wait: none became free within SECONDS; a task change wakes the claim)")
         .build(|p| {
+            let wait_secs = p.number::<f64>("wait", "a number of seconds >= 0")?;
+            if let Some(secs) = wait_secs {
+                agor_core::seconds("wait", secs).map_err(|e| UsageError::new(e.to_string()))?;
+            }
             let r = a::ClaimTask {
                 task_id: p.field(&["id", "task"], "task id")?,
                 lease_secs: lease(p)?,
+                wait_secs,
             };
             job(R::ClaimTask(r), show::claimed)
         }),

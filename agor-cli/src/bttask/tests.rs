@@ -167,14 +167,20 @@ fn assign_comment_show_delete() {
 fn claim_renew_release_complete() {
     assert_eq!(
         req(&["claim"]),
-        json!({"op": "claim_task", "task_id": null, "lease_secs": null})
+        json!({"op": "claim_task", "task_id": null, "lease_secs": null, "wait_secs": null})
     );
+    // issue 21 item 3: a claim that waits for work.
+    assert_eq!(
+        req(&["claim", "--wait", "2.5"]),
+        json!({"op": "claim_task", "task_id": null, "lease_secs": null, "wait_secs": 2.5})
+    );
+    assert!(err(&["claim", "--wait", "-1"]).contains("wait"));
     assert_eq!(
         same(&[
             &["claim", "--id", "ab12", "--lease", "60"],
             &["claim", "ab12", "--lease=60"],
         ]),
-        json!({"op": "claim_task", "task_id": "ab12", "lease_secs": 60})
+        json!({"op": "claim_task", "task_id": "ab12", "lease_secs": 60, "wait_secs": null})
     );
     // The library's one rule and wording: 0 is not "default", -5 not "huge".
     for bad in ["0", "-5", "86401", "4294967296", &"9".repeat(40)] {

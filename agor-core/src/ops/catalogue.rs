@@ -19,6 +19,25 @@ use crate::{
     DEFAULT_LEASE_SECS,
 };
 
+impl args::ClaimTask {
+    /// Runs the claim as `actor`, waiting for work when `wait_secs` says so; `cancel` ends the
+    /// wait early (a server whose client went away). The MCP server calls this too.
+    pub fn claim(
+        &self,
+        actor: &crate::Actor,
+        cancel: Option<&crate::CancelToken>,
+    ) -> Result<Option<crate::Claim>> {
+        let lease = count(Count::LeaseSecs, self.lease_secs, DEFAULT_LEASE_SECS)?;
+        match self.wait_secs {
+            None => actor.claim_task(self.task_id.as_deref(), lease),
+            Some(secs) => {
+                let wait = crate::seconds("wait_secs", secs)?;
+                actor.claim_task_waiting(self.task_id.as_deref(), lease, wait, cancel)
+            }
+        }
+    }
+}
+
 /// One column of the task board: a status and its tasks, in board order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BoardColumn {
@@ -569,12 +588,16 @@ operations! {
     } -> crate::ImportReport => |c, r| c.agent()?.import_tasks(&r.toml);
     /// Your group's board (archived tasks left out) as `tasks.toml` text.
     export_tasks: ExportTasks, Agent reads, ListTasks {} -> String => |c, _r| c.agent()?.export_tasks();
-    /// Claim a todo task (the given one or the best next) under a lease; null if none.
+    /// Claim a todo task (the given one or the best next) under a lease; null if none. With
+    /// `wait_secs`, a claim that finds nothing (or the task held) waits that long for a task
+    /// change to make one fit.
     claim_task: ClaimTask, Agent adds, ClaimTask {
         #[serde(default)] task_id: Option<String>,
         /// Seconds; absent: 900.
         #[serde(default)] lease_secs: Option<i64>,
-    } -> Option<crate::Claim> => |c, r| c.agent()?.claim_task(r.task_id.as_deref(), count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
+        /// Seconds to wait for work, >= 0; absent: answer at once.
+        #[serde(default)] wait_secs: Option<f64>,
+    } -> Option<crate::Claim> => |c, r| r.claim(c.agent()?, None);
     /// Extend a live lease to `lease_secs` from now.
     renew_lease: RenewLease, Agent sets, ClaimTask {
         task_id: String,
