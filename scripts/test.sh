@@ -53,7 +53,7 @@ step "Rust domain suites again on PostgreSQL (the same test code; the server fro
 AGOR_TEST_PG="$pg_url" cargo test --workspace \
     --test messaging --test tasks --test liveness --test permissions --test ops \
     --test conventions --test queries --test processes --test changes \
-    --test identity --test wakeups --test bounds
+    --test identity --test wakeups --test bounds --test onboarding
 
 step "Python package: pip install . (builds the Rust extension with maturin)"
 python -m pip install "$root"
