@@ -28,6 +28,8 @@ pub enum Profile {
 const WORKER: &[&str] = &[
     "whoami",
     "wait",
+    // The cursor a wait starts from so that nothing committed before it is missed.
+    "latest_change",
     "inbox",
     "read",
     "read_unread",

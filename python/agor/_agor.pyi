@@ -725,7 +725,11 @@ class TokenInfo(_Record):
     """An issued secret for the MCP server's HTTP transport (never the secret itself)."""
 
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """The agent the secret acts as (`"operator"` for an operator secret)."""
+    @property
+    def operator(self) -> bool:
+        """Whether the secret acts as the operator (`btmsg token issue --operator`)."""
     @property
     def fingerprint(self) -> str: ...
     @property

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,17 +38,21 @@ def test_the_readme_quick_start_runs_as_written() -> None:
     started = time.monotonic()
     # Its own process group: the server it starts in the background goes with it, even when
     # a step fails before the block's own `kill`.
-    proc = subprocess.Popen(
-        ["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=120)
-    finally:
+    # Output to a file, not a pipe: a server left running by a failed step keeps a pipe open.
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(
+            ["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, env=env, text=True,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+            proc.wait(timeout=120)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        log.seek(0)
+        out = log.read()
     took = time.monotonic() - started
     assert proc.returncode == 0, out
     assert "lead: created 'Write the parser' for dev-1" in out, out
