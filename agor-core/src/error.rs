@@ -25,6 +25,9 @@ pub enum ObjectKind {
     Proposal,
     /// A role.
     Role,
+    /// The database itself (a file, or a PostgreSQL schema without agor's tables), when it
+    /// was opened with creation turned off.
+    Database,
 }
 
 impl ObjectKind {
@@ -39,6 +42,7 @@ impl ObjectKind {
             ObjectKind::Reservation => "reservation",
             ObjectKind::Proposal => "proposal",
             ObjectKind::Role => "role",
+            ObjectKind::Database => "database",
         }
     }
 }
@@ -55,12 +59,15 @@ impl std::fmt::Display for ObjectKind {
 pub enum Error {
     /// No object of that kind with that id (or id prefix) exists for the caller: objects of
     /// another group are not found either.
-    #[error("{kind} not found: {id}")]
+    #[error("{kind} not found: {id}{}", database.as_ref().map(|d| format!(" (in {d})")).unwrap_or_default())]
     NotFound {
         /// What was looked up.
         kind: ObjectKind,
         /// The id or prefix as given.
         id: String,
+        /// The database that was searched, for agents: a mistyped `--db` then says where it
+        /// looked (the file path, or the URL without its password).
+        database: Option<String>,
     },
 
     /// An id prefix matches several objects.
@@ -396,6 +403,7 @@ impl Error {
         Error::NotFound {
             kind,
             id: id.into(),
+            database: None,
         }
     }
 }

@@ -428,6 +428,13 @@ def test_help_and_version(cli):
     assert "cannot read tasks.toml" in cli.fails(2, "import", "tasks.toml", agent="dev-1")
 
 
+def test_help_lists_no_timeout_code_without_a_wait(cli):
+    # issue 21 item 4.6: bttask has no `wait`, so its help must not list exit code 6
+    out = cli.ok("--help", db=False)
+    assert "  5  not found" in out
+    assert "  6  " not in out and "wait:" not in out
+
+
 def test_colour_only_on_a_terminal_without_no_color(team):
     t = add(team, "coloured?")
     for args in (["list"], ["board"], ["show", t["id"]]):

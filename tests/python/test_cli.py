@@ -195,7 +195,8 @@ def test_notify_is_silent_without_mail(team):
     team.ok("send", "dev-1", "b", agent="mgr-1")
     out = team.ok("notify", agent="dev-1")
     assert out.count("\n") == 1
-    assert out.startswith("2 unread messages from mgr-1 (2)")
+    # issue 21 item 4.6: a sentence, not `2 unread messages from mgr-1 (2)`
+    assert out.startswith("2 unread messages from mgr-1 — ")
     assert team.json("notify", agent="dev-1") == out.rstrip("\n")
     team.ok("read", agent="dev-1")
     assert team.json("notify", agent="dev-1") is None

@@ -134,7 +134,7 @@ impl PgEngine {
             opened_by: std::process::id(),
             lost: false,
         };
-        schema::prepare(conn.client(), &shown, lock_key, cfg.read_only)?;
+        schema::prepare(conn.client(), &shown, lock_key, cfg.read_only, cfg.create)?;
         Ok(PgEngine {
             conn: Mutex::new(conn),
             opened_by: std::process::id(),
