@@ -286,6 +286,10 @@ pub struct Task {
     pub lease_expires_ms: Option<i64>,
     /// What the worker left when it completed the task.
     pub completion: Option<Completion>,
+    /// The tasks it waits for that are not done yet (full ids, sorted): it cannot be claimed,
+    /// started or completed before they are. Empty when nothing holds it back.
+    #[serde(default)]
+    pub waits_for: Vec<String>,
 }
 
 /// A comment on a task.
@@ -590,6 +594,8 @@ impl Actor {
                 lease_expires_at: None,
                 lease_expires_ms: None,
                 completion: None,
+                // A new task has no dependencies yet (`depend` adds them).
+                waits_for: Vec::new(),
             };
             task_changed(
                 c,

@@ -189,6 +189,31 @@ def test_dependencies_gate_ready_and_claim(team):
     assert [t["id"] for t in team.json("ready", agent="dev-1")] == [build["id"], design["id"]]
 
 
+def test_dependencies_shown_wherever_a_task_is_shown(team):
+    # issue 21 item 4.2: board, list and show (text and --json) say what a task waits for
+    design = add(team, "design")
+    build = add(team, "build")
+    team.ok("depend", build["id"], design["id"], agent="mgr-1")
+    short = design["id"][:8]
+    for args in (["list"], ["board"]):
+        line = next(l for l in team.ok(*args, agent="dev-1").splitlines() if "build" in l)
+        assert line.rstrip().endswith(f"waits for {short}"), (args, line)
+        other = next(l for l in team.ok(*args, agent="dev-1").splitlines() if "design" in l)
+        assert "waits for" not in other
+    assert f"  waits for: {short}\n" in team.ok("show", build["id"], agent="dev-1")
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == [design["id"]]
+    assert [t["waits_for"] for t in team.json("list", agent="dev-1")] == [[], [design["id"]]]
+    assert any(t["waits_for"] == [design["id"]] for c in team.json("board", agent="dev-1")
+               for t in c["tasks"])
+    # once the dependency is done, nothing is shown
+    team.ok("status", design["id"], "done", agent="mgr-1")
+    assert "waits for" not in team.ok("show", build["id"], agent="dev-1")
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == []
+    # a missing second argument says in plain words what is missing
+    line = team.fails(2, "depend", build["id"][:8], agent="mgr-1")
+    assert f"missing the task that {build['id'][:8]} should wait for" in line
+
+
 @pytest.mark.parametrize("bad", ["0", "-5", "86401", str(2**64), "9" * 40])
 def test_lease_out_of_range_is_one_usage_error(team, bad):
     # --lease 0 was "default" in C and an error elsewhere; now it is this error everywhere.
