@@ -121,7 +121,11 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Usage(e) => write!(f, "{e}"),
-            CliError::Core(e) => write!(f, "{e}"),
+            // Ids as the caller gave them stay whole (a shortened id that was not found could
+            // name another object); ids the core reports back are cut like everywhere else.
+            CliError::Core(e @ agor_core::Error::NotFound { .. })
+            | CliError::Core(e @ agor_core::Error::Ambiguous { .. }) => write!(f, "{e}"),
+            CliError::Core(e) => f.write_str(&crate::render::short_uuids(&e.to_string())),
             CliError::Io(e) => write!(f, "cannot write output: {e}"),
             CliError::Response(e) => write!(f, "unexpected response from the core: {e}"),
             CliError::TimedOut(secs) => write!(f, "nothing arrived within {secs} s"),

@@ -189,6 +189,21 @@ def test_dependencies_gate_ready_and_claim(team):
     assert [t["id"] for t in team.json("ready", agent="dev-1")] == [build["id"], design["id"]]
 
 
+def test_errors_print_short_ids(team):
+    # issue 21 item 4.3: the core names tasks by full id; the CLI's error line uses short ids
+    design = add(team, "design")
+    build = add(team, "build")
+    team.ok("depend", build["id"], design["id"], agent="mgr-1")
+    line = team.fails(2, "claim", "--id", build["id"], agent="dev-1")
+    assert f"task {build['id'][:8]} cannot be in_progress: it waits for {design['id'][:8]} " in line
+    assert build["id"] not in line and design["id"] not in line
+    team.ok("claim", "--id", design["id"], agent="dev-1")
+    line = team.fails(3, "claim", "--id", design["id"], agent="dev-2")
+    assert design["id"] not in line and design["id"][:8] in line
+    # JSON keeps full ids: the response of a command that works
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == [design["id"]]
+
+
 def test_dependencies_shown_wherever_a_task_is_shown(team):
     # issue 21 item 4.2: board, list and show (text and --json) say what a task waits for
     design = add(team, "design")
@@ -206,6 +221,7 @@ def test_dependencies_shown_wherever_a_task_is_shown(team):
     assert any(t["waits_for"] == [design["id"]] for c in team.json("board", agent="dev-1")
                for t in c["tasks"])
     # once the dependency is done, nothing is shown
+    team.ok("status", design["id"], "in_progress", agent="mgr-1")
     team.ok("status", design["id"], "done", agent="mgr-1")
     assert "waits for" not in team.ok("show", build["id"], agent="dev-1")
     assert team.json("show", build["id"], agent="dev-1")["waits_for"] == []
