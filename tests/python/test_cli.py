@@ -536,6 +536,29 @@ def test_non_utf8_argument_is_a_usage_error(team):
     assert b"not valid UTF-8" in r.stderr and r.stdout == b""
 
 
+def test_reads_never_create_a_database(cli, tmp_path):
+    # issue 21 item 4.1: a mistyped --db says so (exit 5, naming the path) and creates nothing;
+    # only `register` creates
+    missing = tmp_path / "nonexistent" / "dir" / "x.db"
+    before = sorted(tmp_path.iterdir())
+    for args in (["status"], ["inbox"], ["graph"], ["channel", "list"]):
+        line = cli.fails(5, "--db", str(missing), *args, db=False, agent="mgr-1")
+        assert line == f"btmsg: error: database not found: {missing}", args
+    assert sorted(tmp_path.iterdir()) == before, "nothing created beside the mistyped path"
+    cli.ok("register", "mgr-1", "Mgr", "manager", "core")
+    assert cli.db.exists()
+    line = cli.fails(5, "status", agent="mgr-9")
+    assert line == f"btmsg: error: agent not found: mgr-9 (in {cli.db})"
+    # the Python API keeps creating by default and refuses with create=False
+    import agor
+
+    with pytest.raises(agor.NotFoundError, match="database not found"):
+        agor.open(missing, create=False)
+    assert not missing.parent.exists()
+    with agor.open(cli.db, create=False) as s:
+        assert [a.id for a in s.list_agents()] == ["mgr-1"]
+
+
 def test_db_from_environment_and_default_path(cli, tmp_path):
     env_db = tmp_path / "from-env.db"
     cli.ok("register", "a", "A", "project", "g", db=False, env={"AGOR_DB": str(env_db)})

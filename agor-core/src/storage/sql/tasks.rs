@@ -350,6 +350,16 @@ pub(crate) fn set_status(
     )
 }
 
+/// Gives a task without a completion record one with only `summary` (same row version: the
+/// status change that called it already counted).
+pub(crate) fn record_completion(tx: &dyn Tx, task_id: &str, summary: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE tasks SET summary = ?2 WHERE id = ?1 AND summary IS NULL",
+        args![task_id, summary],
+    )?;
+    Ok(())
+}
+
 /// Deletes a task with its comments, tags and dependencies; its subtasks lose their parent.
 pub(crate) fn delete(tx: &dyn Tx, task_id: &str) -> Result<()> {
     for sql in [
