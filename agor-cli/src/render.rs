@@ -346,20 +346,43 @@ pub fn search_hits(
         return Ok(say!(t, "{}", crate::terminal::dim("no matches"))?);
     }
     for h in &hits {
-        let within = h.parent_id.as_deref().map(short_id).unwrap_or("");
-        let sep = if within.is_empty() { "" } else { " in " };
-        say!(
-            t,
-            "{} {}{}{} {} {}",
-            h.kind.as_str(),
-            crate::terminal::id(short_id(&h.id)),
-            sep,
-            within,
+        let mut line = vec![
+            Cell::new(h.kind.as_str()),
+            Cell::new(" "),
+            id(short_id(&h.id)),
+        ];
+        // A post is where people know it by: its channel's name, not its id.
+        let within = match (&h.channel, &h.parent_id) {
+            (Some(channel), _) => Some(name(format!("#{channel}"))),
+            (None, Some(parent)) => Some(id(short_id(parent))),
+            (None, None) => None,
+        };
+        if let Some(within) = within {
+            line.extend([Cell::new(" in "), within]);
+        }
+        line.extend([
+            Cell::new(" "),
             crate::terminal::dim(&h.created_at),
-            &h.snippet
-        )?;
+            Cell::new(" "),
+        ]);
+        line.extend(highlighted(&h.snippet));
+        t.cells(line)?;
     }
     Ok(())
+}
+
+/// A snippet whose matched words the core wrapped in `**`: those words bold (shown only on a
+/// terminal, like every style), the markers dropped, so a pipe gets plain text.
+fn highlighted(snippet: &str) -> Vec<Cell> {
+    snippet
+        .split("**")
+        .enumerate()
+        .filter(|(_, piece)| !piece.is_empty())
+        .map(|(i, piece)| match i % 2 {
+            1 => bold(piece),
+            _ => Cell::new(piece),
+        })
+        .collect()
 }
 
 /// One change of the feed on one line: cursor, time, kind, event, subject, who acted.

@@ -678,6 +678,9 @@ class SearchHit(_Record):
     @property
     def parent_id(self) -> Optional[str]: ...
     @property
+    def channel(self) -> Optional[str]:
+        """The name of a post's channel; None otherwise."""
+    @property
     def snippet(self) -> str: ...
     @property
     def rank(self) -> float: ...
@@ -757,6 +760,10 @@ class Task(_Record):
     def lease_expires_ms(self) -> Optional[int]: ...
     @property
     def completion(self) -> Optional[Completion]: ...
+    @property
+    def waits_for(self) -> List[str]:
+        """The tasks it waits for that are not done yet (full ids): it cannot be claimed,
+        started or completed before they are."""
 
 @final
 class TaskDetail(Task):

@@ -729,7 +729,17 @@ def test_search_finds_what_you_may_read(team):
     team.ok("send", "dev-1", "the auth token format is JWT", agent="mgr-1")
     team.ok("send", "dev-2", "private: token rotation for dev-2", agent="mgr-1")
     out = team.ok("search", "token", agent="dev-1")
-    assert "**token**" in out and "JWT" in out and "rotation" not in out
+    # issue 21 item 4.4: plain text on a pipe (no literal `**`), bold on a terminal
+    assert "**" not in out and " token format" in out and "JWT" in out and "rotation" not in out
+    assert f"{ESC}1mtoken{ESC}0m" in run_on_tty(team, "search", "token", agent="dev-1")
+    # posts name their channel, not its id
+    channel = team.json("channel", "create", "ops", agent="mgr-1")
+    team.ok("channel", "add", "ops", "dev-1", agent="mgr-1")
+    team.ok("channel", "send", "ops", "deploy the token service", agent="mgr-1")
+    line = next(l for l in team.ok("search", "deploy", agent="dev-1").splitlines() if l.startswith("post"))
+    assert " in #ops " in line and channel["id"][:8] not in line, line
+    hit = team.json("search", "deploy", agent="dev-1")[0]
+    assert (hit["channel"], hit["parent_id"]) == ("ops", channel["id"]), "JSON keeps the id"
     hits = team.json("search", "jwt OR rotation", "--kind", "message", agent="mgr-1")
     assert sorted(h["kind"] for h in hits) == ["message", "message"]
     assert team.ok("search", "nothing-like-this", agent="dev-1").strip() == "no matches"
