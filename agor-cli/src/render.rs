@@ -116,7 +116,9 @@ pub fn short_uuids(text: &str) -> String {
     let (mut i, mut copied) = (0, 0);
     while i + LEN <= bytes.len() {
         let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let word_end = bytes.get(i + LEN).is_none_or(|b| !b.is_ascii_alphanumeric());
+        let word_end = bytes
+            .get(i + LEN)
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
         if word_start && word_end && is_uuid(&bytes[i..i + LEN]) {
             out.push_str(&text[copied..i + 8]);
             i += LEN;

@@ -262,6 +262,7 @@ impl StorageError {
     }
 
     /// The engine's own error, with a message that says more than its text.
+    #[cfg(feature = "postgres")]
     pub(crate) fn from_engine_with(
         message: String,
         e: impl std::error::Error + Send + Sync + 'static,

@@ -482,7 +482,10 @@ fn notice(total: i64, senders: &[(String, i64)]) -> String {
     let from = match senders {
         [(one, _)] => format!(" from {one}"),
         _ => {
-            let each: Vec<String> = senders.iter().map(|(s, n)| format!("{n} from {s}")).collect();
+            let each: Vec<String> = senders
+                .iter()
+                .map(|(s, n)| format!("{n} from {s}"))
+                .collect();
             format!(": {}", each.join(", "))
         }
     };

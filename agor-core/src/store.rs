@@ -123,17 +123,24 @@ impl StoreBuilder {
             Some(p) => p,
             None => default_path()?,
         };
-        let url = path.to_str().filter(|p| storage::postgres::is_url(p));
-        let (engine, path): (Box<dyn Engine>, PathBuf) = match url {
-            Some(url) => (
-                Box::new(storage::postgres::PgEngine::open(url, &self)?),
-                storage::postgres::redact(url).into(),
-            ),
-            None => (
-                Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
-                path,
-            ),
-        };
+        let url = path.to_str().filter(|p| storage::is_postgres_url(p));
+        let (engine, path): (Box<dyn Engine>, PathBuf) =
+            match url {
+                #[cfg(feature = "postgres")]
+                Some(url) => (
+                    Box::new(storage::postgres::PgEngine::open(url, &self)?),
+                    storage::postgres::redact(url).into(),
+                ),
+                #[cfg(not(feature = "postgres"))]
+                Some(_) => return Err(Error::invalid(
+                    "path",
+                    "this build of agor has no PostgreSQL support (agor-core's `postgres` feature)",
+                )),
+                None => (
+                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
+                    path,
+                ),
+            };
         Ok(Store {
             inner: Arc::new(Inner {
                 engine,

@@ -84,9 +84,7 @@ pub(crate) fn open(
     stale_after: Option<Bound<'_, PyAny>>,
     create: bool,
 ) -> PyResult<Store> {
-    let mut builder = core::Store::builder()
-        .read_only(read_only)
-        .create(create);
+    let mut builder = core::Store::builder().read_only(read_only).create(create);
     if let Some(p) = path {
         builder = builder.path(path_arg(py, "path", &p)?);
     }

@@ -623,16 +623,26 @@ fn open_without_create_refuses_a_missing_file_and_creates_nothing() {
     );
     assert!(!dir.path().join("no").exists(), "the folder was created");
     let flat = dir.path().join("x.db");
-    Store::builder().path(&flat).create(false).open().unwrap_err();
+    Store::builder()
+        .path(&flat)
+        .create(false)
+        .open()
+        .unwrap_err();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
     // Created by default; then opening without create works on it.
     let store = Store::open(&flat).unwrap();
-    store.register_agent(&NewAgent::new("mgr-1", "M", "manager", "core")).unwrap();
+    store
+        .register_agent(&NewAgent::new("mgr-1", "M", "manager", "core"))
+        .unwrap();
     drop(store);
     let again = Store::builder().path(&flat).create(false).open().unwrap();
     // An agent that is not found names the database searched.
-    let e = again.as_agent("mgr-9").unwrap().inbox(false, None).unwrap_err();
+    let e = again
+        .as_agent("mgr-9")
+        .unwrap()
+        .inbox(false, None)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(
         e.to_string(),

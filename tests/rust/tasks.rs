@@ -781,7 +781,10 @@ fn a_lapse_ends_the_work_state_and_errors_say_what_happened() {
     let dev1 = t.store.as_agent("dev1").unwrap();
     let dev2 = t.store.as_agent("dev2").unwrap();
     let old = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
-    assert_eq!(dev1.work_state(None).unwrap().state, agor_core::WorkState::Working);
+    assert_eq!(
+        dev1.work_state(None).unwrap().state,
+        agor_core::WorkState::Working
+    );
     // Claiming again what it holds: what it holds and what to do, not "claimed by dev1".
     let e = dev1.claim_task(Some(&x.id), 60).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Lease, "{e}");
@@ -800,12 +803,20 @@ fn a_lapse_ends_the_work_state_and_errors_say_what_happened() {
     let e = dev1
         .complete_task(&x.id, &old.token, &done("late"), false)
         .unwrap_err();
-    assert!(e.to_string().contains("if your lease lapsed, the task was reopened: claim it again"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("if your lease lapsed, the task was reopened: claim it again"),
+        "{e}"
+    );
     dev2.claim_task(Some(&x.id), 60).unwrap().unwrap();
     let e = dev1
         .complete_task(&x.id, &old.token, &done("late"), false)
         .unwrap_err();
-    assert!(e.to_string().contains("held by dev2, not dev1; if your lease lapsed"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("held by dev2, not dev1; if your lease lapsed"),
+        "{e}"
+    );
 }
 
 /// Issue 21 item 4.5: a task set to done by a status change, not `complete`, still keeps a
@@ -824,7 +835,10 @@ fn done_by_status_change_keeps_a_completion_record() {
         record.summary,
         "set to done by mgr with a status change (no completion summary given)"
     );
-    assert_eq!(dev1.work_state(None).unwrap().state, agor_core::WorkState::Idle);
+    assert_eq!(
+        dev1.work_state(None).unwrap().state,
+        agor_core::WorkState::Idle
+    );
     // A completed task keeps the record `complete` wrote.
     let y = mgr.create_task(&NewTask::new("y")).unwrap();
     let claim = dev1.claim_task(Some(&y.id), 600).unwrap().unwrap();
