@@ -207,6 +207,19 @@ agor_status agor_store_open_with(const char *path,
                                  agor_store **out_store);
 
 /**
+ * Opens an existing database like `agor_store_open_with`, but never creates one: a missing
+ * file (or a PostgreSQL schema without agor's tables) fails with `AGOR_NOT_FOUND`, a message
+ * naming the path, and nothing created on disk. For tools that only read or act on a team
+ * that must already exist, where a mistyped path should be an error, not a new empty file.
+ *
+ * Ownership: as for `agor_store_open`.
+ */
+agor_status agor_store_open_existing(const char *path,
+                                     uint32_t busy_timeout_ms,
+                                     bool read_only,
+                                     agor_store **out_store);
+
+/**
  * Closes a store handle. Actors created from it keep the database open until they are freed
  * too. NULL is accepted and ignored; the handle is invalid afterwards.
  */

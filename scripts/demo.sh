@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
 # Not --quiet: the first release build takes a minute or two, and cargo's progress says so.
 echo "==> building the demo (release; the first build compiles SQLite and takes a while)" >&2
-cargo build --release -p agor-core --example demo
+# A crate of its own on agor-core without PostgreSQL: builds only what the demo runs.
+cargo build --release -p agor-demo
 echo "==> running it" >&2
-exec "${CARGO_TARGET_DIR:-target}/release/examples/demo" "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/agor-demo" "$@"

@@ -36,9 +36,14 @@ const MEANINGS: &[(i32, &str)] = &[
 ];
 
 /// The "Exit codes" section of a program's help, with its own remarks under their codes.
-pub fn help_section(notes: &[(i32, &str)]) -> String {
+/// [`TIMED_OUT`] is listed only for a program that can wait (`times_out`): bttask has no
+/// `wait`, and its help must not promise a code it never returns.
+pub fn help_section(notes: &[(i32, &str)], times_out: bool) -> String {
     let mut s = String::new();
     for &(code, meaning) in MEANINGS {
+        if code == TIMED_OUT && !times_out {
+            continue;
+        }
         let kinds: Vec<String> = ErrorKind::ALL
             .into_iter()
             .filter(|k| exit_code(*k) == code)
@@ -116,7 +121,11 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Usage(e) => write!(f, "{e}"),
-            CliError::Core(e) => write!(f, "{e}"),
+            // Ids as the caller gave them stay whole (a shortened id that was not found could
+            // name another object); ids the core reports back are cut like everywhere else.
+            CliError::Core(e @ agor_core::Error::NotFound { .. })
+            | CliError::Core(e @ agor_core::Error::Ambiguous { .. }) => write!(f, "{e}"),
+            CliError::Core(e) => f.write_str(&crate::render::short_uuids(&e.to_string())),
             CliError::Io(e) => write!(f, "cannot write output: {e}"),
             CliError::Response(e) => write!(f, "unexpected response from the core: {e}"),
             CliError::TimedOut(secs) => write!(f, "nothing arrived within {secs} s"),
@@ -160,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_help_section_names_every_kind_under_its_code() {
-        let text = help_section(&[(OK, "also when nothing to claim")]);
+        let text = help_section(&[(OK, "also when nothing to claim")], true);
         assert!(text.contains("  5  not found\n"), "{text}");
         assert!(text.contains("  2  usage: bad arguments or values, BTMSG_AGENT_ID not set (ambiguous, invalid input)"), "{text}");
         assert!(
@@ -171,5 +180,14 @@ mod tests {
             text.contains("  0  ok\n     also when nothing to claim\n"),
             "{text}"
         );
+        assert!(text.contains("  6  wait:"), "{text}");
+    }
+
+    /// Issue 21 item 4.6: a program without a waiting command does not list exit code 6.
+    #[test]
+    fn the_timeout_code_is_listed_only_where_a_command_waits() {
+        let text = help_section(&[], false);
+        assert!(!text.contains("  6 "), "{text}");
+        assert!(text.contains("  5  not found"), "{text}");
     }
 }

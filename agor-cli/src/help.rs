@@ -91,7 +91,9 @@ fn overview(prog: &Program) -> String {
     s += "  AGOR_DB           database path when --db is not given\n";
     s += "  NO_COLOR          no colour (colour is only ever used when stdout is a terminal)\n";
     s += "\nExit codes:\n";
-    s += &exit::help_section(prog.exit_notes);
+    // Exit code 6 belongs to the commands that run the `wait` operation.
+    let times_out = prog.commands.iter().any(|c| c.ops.contains(&"wait"));
+    s += &exit::help_section(prog.exit_notes, times_out);
     s += &format!(
         "Errors are printed to stderr as one line starting with `{}: error:`.\n",
         prog.name

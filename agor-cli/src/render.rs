@@ -96,6 +96,41 @@ pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
+/// `text` with every UUID (`8-4-4-4-12` hex digits) cut to its [`short_id`]: the core's
+/// error texts name objects by full id, and people read the 8-character form everywhere else.
+pub fn short_uuids(text: &str) -> String {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let is_uuid = |s: &[u8]| {
+        let mut at = 0;
+        GROUPS.iter().enumerate().all(|(i, &n)| {
+            let ok = s.len() >= at + n && s[at..at + n].iter().all(u8::is_ascii_hexdigit);
+            at += n;
+            let dash_ok = i == 4 || s.get(at) == Some(&b'-');
+            at += 1;
+            ok && dash_ok
+        })
+    };
+    const LEN: usize = 36;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0, 0);
+    while i + LEN <= bytes.len() {
+        let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let word_end = bytes
+            .get(i + LEN)
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
+        if word_start && word_end && is_uuid(&bytes[i..i + LEN]) {
+            out.push_str(&text[copied..i + 8]);
+            i += LEN;
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// A list of direct messages with their short ids (usable as prefixes), or `empty` when none.
 pub fn messages(t: &mut Term<'_>, msgs: &[Message], empty: &str) -> io::Result<()> {
     if msgs.is_empty() {
@@ -313,20 +348,43 @@ pub fn search_hits(
         return Ok(say!(t, "{}", crate::terminal::dim("no matches"))?);
     }
     for h in &hits {
-        let within = h.parent_id.as_deref().map(short_id).unwrap_or("");
-        let sep = if within.is_empty() { "" } else { " in " };
-        say!(
-            t,
-            "{} {}{}{} {} {}",
-            h.kind.as_str(),
-            crate::terminal::id(short_id(&h.id)),
-            sep,
-            within,
+        let mut line = vec![
+            Cell::new(h.kind.as_str()),
+            Cell::new(" "),
+            id(short_id(&h.id)),
+        ];
+        // A post is where people know it by: its channel's name, not its id.
+        let within = match (&h.channel, &h.parent_id) {
+            (Some(channel), _) => Some(name(format!("#{channel}"))),
+            (None, Some(parent)) => Some(id(short_id(parent))),
+            (None, None) => None,
+        };
+        if let Some(within) = within {
+            line.extend([Cell::new(" in "), within]);
+        }
+        line.extend([
+            Cell::new(" "),
             crate::terminal::dim(&h.created_at),
-            &h.snippet
-        )?;
+            Cell::new(" "),
+        ]);
+        line.extend(highlighted(&h.snippet));
+        t.cells(line)?;
     }
     Ok(())
+}
+
+/// A snippet whose matched words the core wrapped in `**`: those words bold (shown only on a
+/// terminal, like every style), the markers dropped, so a pipe gets plain text.
+fn highlighted(snippet: &str) -> Vec<Cell> {
+    snippet
+        .split("**")
+        .enumerate()
+        .filter(|(_, piece)| !piece.is_empty())
+        .map(|(i, piece)| match i % 2 {
+            1 => bold(piece),
+            _ => Cell::new(piece),
+        })
+        .collect()
 }
 
 /// One change of the feed on one line: cursor, time, kind, event, subject, who acted.
@@ -373,5 +431,20 @@ mod tests {
         assert_eq!(age(3 * 86400), "3d");
         assert_eq!(short_id("0123456789"), "01234567");
         assert_eq!(short_id("abc"), "abc");
+    }
+    /// Issue 21 item 4.3: errors print 8-character ids like everything else.
+    #[test]
+    fn uuids_in_a_text_are_cut_to_short_ids() {
+        let a = "ded8ba37-29cd-4312-a38b-667219366829";
+        let b = "39087D1D-DF0B-4E2E-BA59-FA9BB1F364B2";
+        assert_eq!(
+            short_uuids(&format!("task {a} cannot be done: it waits for {a}, {b}")),
+            "task ded8ba37 cannot be done: it waits for ded8ba37, 39087D1D"
+        );
+        assert_eq!(short_uuids(a), "ded8ba37");
+        // Not a whole UUID word: left alone.
+        assert_eq!(short_uuids(&format!("x{a}")), format!("x{a}"));
+        assert_eq!(short_uuids("é ded8ba37-29cd"), "é ded8ba37-29cd");
+        assert_eq!(short_uuids(&format!("{a}0")), format!("{a}0"));
     }
 }

@@ -79,7 +79,7 @@ fn watch(
     out: &mut Output<'_>,
 ) -> Result<(), CliError> {
     let me = optional_agent_from_env()?;
-    let store = open_store(db)?;
+    let store = open_store(db, false)?;
     let mut waiter = match me {
         Some(id) => {
             let actor = store.as_agent(&id)?;
@@ -119,7 +119,10 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
         Who::Either => optional_agent_from_env()?,
         Who::Operator => None,
     };
-    let store = open_store(db)?;
+    // Only registering an agent creates the database; anything else on a missing file is a
+    // mistyped path, reported with the path instead of leaving an empty database behind.
+    let creates = matches!(job.request, Request::RegisterAgent(_));
+    let store = open_store(db, creates)?;
     let actor = me.map(|id| store.as_agent(&id)).transpose()?;
     let session = Session {
         store: &store,
@@ -208,12 +211,14 @@ fn agent_from_env() -> Result<String, CliError> {
     }
 }
 
-/// The `--db` file, else `$AGOR_DB`, else the default path.
-fn open_store(db: Option<PathBuf>) -> Result<Store, CliError> {
-    Ok(match db {
-        Some(path) => Store::open(path)?,
-        None => Store::open_default()?,
-    })
+/// The `--db` file, else `$AGOR_DB`, else the default path; created when missing only if
+/// `create` (see [`agor_core::StoreBuilder::create`]).
+fn open_store(db: Option<PathBuf>, create: bool) -> Result<Store, CliError> {
+    let builder = match db {
+        Some(path) => Store::builder().path(path),
+        None => Store::builder(),
+    };
+    Ok(builder.create(create).open()?)
 }
 
 pub(crate) fn unix_now() -> i64 {

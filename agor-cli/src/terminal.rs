@@ -288,6 +288,16 @@ impl<'w> Term<'w> {
         self.w.write_all(b"\n")
     }
 
+    /// One line made of cells side by side, for lines whose number of pieces is not known in
+    /// advance (a snippet with highlighted words).
+    pub fn cells(&mut self, cells: Vec<Cell>) -> io::Result<()> {
+        let paint = self.paint;
+        for cell in cells {
+            write!(self.w, "{}", Painted(paint, cell))?;
+        }
+        self.w.write_all(b"\n")
+    }
+
     /// Multi-line text (a body, the help) one escaped line at a time under `indent`, tabs kept.
     pub fn lines(&mut self, indent: &str, text: &str) -> io::Result<()> {
         for line in text.lines() {

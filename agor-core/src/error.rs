@@ -25,6 +25,9 @@ pub enum ObjectKind {
     Proposal,
     /// A role.
     Role,
+    /// The database itself (a file, or a PostgreSQL schema without agor's tables), when it
+    /// was opened with creation turned off.
+    Database,
 }
 
 impl ObjectKind {
@@ -39,6 +42,7 @@ impl ObjectKind {
             ObjectKind::Reservation => "reservation",
             ObjectKind::Proposal => "proposal",
             ObjectKind::Role => "role",
+            ObjectKind::Database => "database",
         }
     }
 }
@@ -55,12 +59,15 @@ impl std::fmt::Display for ObjectKind {
 pub enum Error {
     /// No object of that kind with that id (or id prefix) exists for the caller: objects of
     /// another group are not found either.
-    #[error("{kind} not found: {id}")]
+    #[error("{kind} not found: {id}{}", database.as_ref().map(|d| format!(" (in {d})")).unwrap_or_default())]
     NotFound {
         /// What was looked up.
         kind: ObjectKind,
         /// The id or prefix as given.
         id: String,
+        /// The database that was searched, for agents: a mistyped `--db` then says where it
+        /// looked (the file path, or the URL without its password).
+        database: Option<String>,
     },
 
     /// An id prefix matches several objects.
@@ -255,6 +262,7 @@ impl StorageError {
     }
 
     /// The engine's own error, with a message that says more than its text.
+    #[cfg(feature = "postgres")]
     pub(crate) fn from_engine_with(
         message: String,
         e: impl std::error::Error + Send + Sync + 'static,
@@ -396,6 +404,7 @@ impl Error {
         Error::NotFound {
             kind,
             id: id.into(),
+            database: None,
         }
     }
 }

@@ -48,25 +48,28 @@ fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -
         task_id: task.id.clone(),
         reason,
     };
+    // Each reason says what most likely happened and what to do: the usual cause is a lease
+    // that lapsed while the worker was busy, and the remedy is to claim again.
     if task.status != TaskStatus::InProgress {
         return Err(lease_error(format!(
-            "the task is {}, not claimed",
+            "the task is {}, not claimed; if your lease lapsed, the task was reopened: claim it again",
             task.status
         )));
     }
     if task.assigned_to.as_deref() != Some(me.id.as_str()) {
         return Err(lease_error(format!(
-            "the task is held by {}, not {}",
+            "the task is held by {}, not {}; if your lease lapsed, the task was reopened and claimed again",
             task.assigned_to.as_deref().unwrap_or("nobody"),
             me.id
         )));
     }
     let current = sql::token(c, &task.id)?;
     if current.as_deref() != Some(token) {
-        return Err(lease_error(
-            "the token is not the current claim (released, lapsed or claimed by another worker)"
-                .into(),
-        ));
+        return Err(lease_error(format!(
+            "the token is not your current claim; {} claimed the task again since (its lease lapsed \
+             or was released): use the token of the latest claim",
+            me.id
+        )));
     }
     match task.lease_expires_ms {
         Some(at) if at <= now_ms => Err(lease_error(format!(
@@ -124,6 +127,23 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     })
 }
 
+/// A claim of a task the actor already holds: not `already claimed by <itself>`, but what it
+/// holds and how to get going again (a worker that claims twice has usually lost its token).
+fn held_already(task: &Task, me: &Member, now_ms: i64) -> Error {
+    let left = task
+        .lease_expires_ms
+        .map(|at| format!(" in {} s", ((at - now_ms).max(0) + 999) / 1000))
+        .unwrap_or_default();
+    Error::Lease {
+        task_id: task.id.clone(),
+        reason: format!(
+            "{} already holds this claim; renew, release and complete take the token that claim \
+             returned; if it is lost, the lease lapses{left} and the task can be claimed again",
+            me.id
+        ),
+    }
+}
+
 impl Actor {
     /// Claims a todo task: the given one, or the best next one of the actor's group (highest
     /// priority, then sort order) that is unassigned or assigned to the actor.
@@ -142,6 +162,9 @@ impl Actor {
                 Some(id) => {
                     let task = tasks::resolve(c, me, id)?;
                     let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
+                    if task.status == TaskStatus::InProgress && !held_by_other {
+                        return Err(held_already(&task, me, now));
+                    }
                     if task.status == TaskStatus::InProgress
                         || (task.status == TaskStatus::Todo && held_by_other)
                     {
@@ -260,6 +283,9 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
         )?;
         // Claimable again: the group's waiters hear of it.
         tasks::task_changed(c, "lease_expired", SYSTEM, task, None)?;
+        // The holder no longer works on it: its work state follows the lapse (idle, in the
+        // feed), or it would say `working on` a task that is back on the board.
+        crate::work::leave_task(c, &task.id, "")?;
     }
     Ok(expired.len())
 }

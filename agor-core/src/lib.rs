@@ -105,6 +105,7 @@ pub use rules::{Capability, Permission, RoleDef};
 pub use search::{
     SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,
 };
+#[cfg(feature = "postgres")]
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};

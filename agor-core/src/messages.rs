@@ -376,21 +376,7 @@ impl Actor {
             if total == 0 {
                 return Ok(None);
             }
-            let who = senders
-                .iter()
-                .map(|(s, n)| {
-                    if *n > 1 {
-                        format!("{s} ({n})")
-                    } else {
-                        s.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let plural = if total == 1 { "" } else { "s" };
-            Ok(Some(format!(
-                "{total} unread message{plural} from {who} — run `btmsg inbox`"
-            )))
+            Ok(Some(notice(total, &senders)))
         })
     }
 
@@ -487,4 +473,21 @@ fn own_messages(me: &Member) -> Scope {
 
 fn unread(c: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
     sql::unread(c, agent, limit)
+}
+
+/// The sentence `notify` prints: `1 unread message from mgr-1`, `3 unread messages from
+/// mgr-1`, or with several senders `5 unread messages: 3 from mgr-1, 2 from dev-2`.
+fn notice(total: i64, senders: &[(String, i64)]) -> String {
+    let plural = if total == 1 { "" } else { "s" };
+    let from = match senders {
+        [(one, _)] => format!(" from {one}"),
+        _ => {
+            let each: Vec<String> = senders
+                .iter()
+                .map(|(s, n)| format!("{n} from {s}"))
+                .collect();
+            format!(": {}", each.join(", "))
+        }
+    };
+    format!("{total} unread message{plural}{from} — run `btmsg inbox`")
 }

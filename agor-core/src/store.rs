@@ -31,6 +31,7 @@ pub struct StoreBuilder {
     pub(crate) busy_timeout: Duration,
     pub(crate) durability: Durability,
     pub(crate) read_only: bool,
+    pub(crate) create: bool,
     stale_after: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -42,6 +43,7 @@ impl Default for StoreBuilder {
             busy_timeout: Duration::from_secs(10),
             durability: Durability::Normal,
             read_only: false,
+            create: true,
             stale_after: Duration::from_secs(300),
             clock: Arc::new(SystemClock),
         }
@@ -74,6 +76,15 @@ impl StoreBuilder {
         self
     }
 
+    /// Whether a missing database is created (default `true`). With `false`, a missing file
+    /// (or a PostgreSQL schema without agor's tables) is [`Error::NotFound`] of kind
+    /// [`crate::ObjectKind::Database`] naming the path, and nothing is created on disk: reads
+    /// through a mistyped path must not leave a folder, a file and its `-wal`/`-shm` behind.
+    pub fn create(mut self, create: bool) -> Self {
+        self.create = create;
+        self
+    }
+
     /// An agent whose last heartbeat is older than this is stale (default 300 s).
     pub fn stale_after(mut self, threshold: Duration) -> Self {
         self.stale_after = threshold;
@@ -94,7 +105,7 @@ impl StoreBuilder {
         self.path(url.into())
     }
 
-    /// Opens the database: a file (created if missing) or a PostgreSQL URL. Judges it before
+    /// Opens the database: a file (created if missing, unless [`StoreBuilder::create`] is off) or a PostgreSQL URL. Judges it before
     /// writing anything, and creates or upgrades agor's schema (a legacy file is upgraded in
     /// place, additively).
     pub fn open(self) -> Result<Store> {
@@ -112,17 +123,24 @@ impl StoreBuilder {
             Some(p) => p,
             None => default_path()?,
         };
-        let url = path.to_str().filter(|p| storage::postgres::is_url(p));
-        let (engine, path): (Box<dyn Engine>, PathBuf) = match url {
-            Some(url) => (
-                Box::new(storage::postgres::PgEngine::open(url, &self)?),
-                storage::postgres::redact(url).into(),
-            ),
-            None => (
-                Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
-                path,
-            ),
-        };
+        let url = path.to_str().filter(|p| storage::is_postgres_url(p));
+        let (engine, path): (Box<dyn Engine>, PathBuf) =
+            match url {
+                #[cfg(feature = "postgres")]
+                Some(url) => (
+                    Box::new(storage::postgres::PgEngine::open(url, &self)?),
+                    storage::postgres::redact(url).into(),
+                ),
+                #[cfg(not(feature = "postgres"))]
+                Some(_) => return Err(Error::invalid(
+                    "path",
+                    "this build of agor has no PostgreSQL support (agor-core's `postgres` feature)",
+                )),
+                None => (
+                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
+                    path,
+                ),
+            };
         Ok(Store {
             inner: Arc::new(Inner {
                 engine,
@@ -223,7 +241,24 @@ impl Store {
     /// Runs `f` in one write transaction: commit on `Ok`, roll back on `Err`. Write
     /// transactions exclude each other across processes (see `storage` for the contract).
     pub(crate) fn write<T>(&self, f: impl FnOnce(&dyn Tx) -> Result<T>) -> Result<T> {
-        storage::run_once(f, |body| self.inner.engine.write(body))
+        storage::run_once(f, |body| self.inner.engine.write(body)).map_err(|e| self.located(e))
+    }
+
+    /// An agent that is not found is named with the database searched: the usual cause is a
+    /// mistyped `--db` or `$AGOR_DB`, and the path says so at once.
+    fn located(&self, e: Error) -> Error {
+        match e {
+            Error::NotFound {
+                kind: crate::ObjectKind::Agent,
+                id,
+                database: None,
+            } => Error::NotFound {
+                kind: crate::ObjectKind::Agent,
+                id,
+                database: Some(self.inner.path.display().to_string()),
+            },
+            e => e,
+        }
     }
 
     /// Runs `f` in a write transaction only if the write lock is free right now; `Ok(None)`
@@ -246,11 +281,11 @@ impl Store {
 
     /// Runs `f` in one read transaction (a consistent snapshot; never blocks writers).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&dyn Tx) -> Result<T>) -> Result<T> {
-        storage::run_once(f, |body| self.inner.engine.read(body))
+        storage::run_once(f, |body| self.inner.engine.read(body)).map_err(|e| self.located(e))
     }
 
     /// Runs `f`, a single query, in the cheapest transaction the engine offers.
     pub(crate) fn read_one<T>(&self, f: impl FnOnce(&dyn Tx) -> Result<T>) -> Result<T> {
-        storage::run_once(f, |body| self.inner.engine.read_one(body))
+        storage::run_once(f, |body| self.inner.engine.read_one(body)).map_err(|e| self.located(e))
     }
 }

@@ -248,6 +248,20 @@ impl Completion {
     }
 }
 
+/// A task moved to `done` by a status change rather than `complete`: it still gets a
+/// completion record (every route to `done` leaves one; who and when are in the status
+/// comment and the audit log), and whoever was working on it is idle.
+fn finished_without_complete(c: &dyn Tx, me: &Member, task: &Task) -> Result<()> {
+    if task.completion.is_none() {
+        let summary = format!(
+            "set to done by {} with a status change (no completion summary given)",
+            me.id
+        );
+        sql::record_completion(c, &task.id, &summary)?;
+    }
+    crate::work::leave_task(c, &task.id, "")
+}
+
 /// A task on the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
@@ -287,6 +301,10 @@ pub struct Task {
     pub lease_expires_ms: Option<i64>,
     /// What the worker left when it completed the task.
     pub completion: Option<Completion>,
+    /// The tasks it waits for that are not done yet (full ids, sorted): it cannot be claimed,
+    /// started or completed before they are. Empty when nothing holds it back.
+    #[serde(default)]
+    pub waits_for: Vec<String>,
 }
 
 /// A comment on a task.
@@ -593,6 +611,8 @@ impl Actor {
                 lease_expires_at: None,
                 lease_expires_ms: None,
                 completion: None,
+                // A new task has no dependencies yet (`depend` adds them).
+                waits_for: Vec::new(),
             };
             task_changed(
                 c,
@@ -800,6 +820,9 @@ impl Actor {
                 });
             }
             record_transition(c, &me.id, &task, status)?;
+            if status == TaskStatus::Done {
+                finished_without_complete(c, me, &task)?;
+            }
             load(c, &task.id)
         })
     }

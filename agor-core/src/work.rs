@@ -251,6 +251,8 @@ impl Actor {
     /// The work state of `agent` (default: the actor), an agent of the actor's group (tier
     /// 0: any); `NotFound` for agents the actor cannot see.
     pub fn work_state(&self, agent: Option<&str>) -> Result<AgentWork> {
+        // A lapsed lease ends the work on its task; reopen first so the state says so.
+        self.store.reopen_lapsed()?;
         self.read_tx(|c, me| {
             let id = agent.unwrap_or(&me.id);
             let visible = agent_sql::principal(c, id)?

@@ -66,8 +66,8 @@ pub use messages::{
 pub use status::{agor_status, agor_status_name};
 pub use store::{
     agor_actor, agor_actor_free, agor_actor_new, agor_allow, agor_get_agent, agor_list_agents,
-    agor_register_agent, agor_store, agor_store_free, agor_store_open, agor_store_open_with,
-    agor_store_path, AGOR_DEFAULT_BUSY_TIMEOUT, AGOR_TIER_DEFAULT,
+    agor_register_agent, agor_store, agor_store_free, agor_store_open, agor_store_open_existing,
+    agor_store_open_with, agor_store_path, AGOR_DEFAULT_BUSY_TIMEOUT, AGOR_TIER_DEFAULT,
 };
 pub use tasks::{
     agor_assign_task, agor_board, agor_claim_task, agor_claim_wait, agor_comment,

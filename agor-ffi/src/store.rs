@@ -69,11 +69,43 @@ pub unsafe extern "C" fn agor_store_open_with(
     read_only: bool,
     out_store: Option<&mut *mut agor_store>,
 ) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe { open_store(path, busy_timeout_ms, read_only, true, out_store) }
+}
+
+/// Opens an existing database like `agor_store_open_with`, but never creates one: a missing
+/// file (or a PostgreSQL schema without agor's tables) fails with `AGOR_NOT_FOUND`, a message
+/// naming the path, and nothing created on disk. For tools that only read or act on a team
+/// that must already exist, where a mistyped path should be an error, not a new empty file.
+///
+/// Ownership: as for `agor_store_open`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_store_open_existing(
+    path: *const c_char,
+    busy_timeout_ms: u32,
+    read_only: bool,
+    out_store: Option<&mut *mut agor_store>,
+) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe { open_store(path, busy_timeout_ms, read_only, false, out_store) }
+}
+
+/// The one body of the open functions.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string (header conventions).
+unsafe fn open_store(
+    path: *const c_char,
+    busy_timeout_ms: u32,
+    read_only: bool,
+    create: bool,
+    out_store: Option<&mut *mut agor_store>,
+) -> agor_status {
     call(|| {
         let out = required_out(out_store, "out_store")?;
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let path = unsafe { optional_text(path, "path") }?;
-        let mut builder = Store::builder().read_only(read_only);
+        let mut builder = Store::builder().read_only(read_only).create(create);
         // An empty path is refused by the core; NULL asks for $AGOR_DB or the default file.
         if let Some(p) = path {
             builder = builder.path(p);

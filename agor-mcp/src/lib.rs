@@ -75,10 +75,13 @@ pub fn agor_main(argv: Vec<OsString>) -> i32 {
 /// Opens the store and serves until the client goes away (stdio) or the process is
 /// interrupted (HTTP).
 pub fn run(options: Options) -> Result<(), String> {
+    // Serving never creates a database: a mistyped --db is an error naming the path.
     let store = match &options.db {
-        Some(db) => Store::open(db),
-        None => Store::open_default(),
+        Some(db) => Store::builder().path(db),
+        None => Store::builder(),
     }
+    .create(false)
+    .open()
     .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

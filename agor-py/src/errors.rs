@@ -45,7 +45,7 @@ fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
 fn details<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     match err {
-        Error::NotFound { kind, id } => {
+        Error::NotFound { kind, id, .. } => {
             d.set_item("object_kind", kind.as_str())?;
             d.set_item("object_id", id)?;
         }
@@ -143,6 +143,7 @@ pub(crate) fn _sample_error(py: Python<'_>, kind: &str) -> PyResult<PyErr> {
         "NotFound" => Error::NotFound {
             kind: agor_core::ObjectKind::Agent,
             id: "ghost".into(),
+            database: Some(path.display().to_string()),
         },
         "Ambiguous" => Error::Ambiguous {
             kind: agor_core::ObjectKind::Message,

@@ -540,6 +540,8 @@ record! {
         id,
         /// The channel of a post, the task of a comment; None otherwise.
         parent_id,
+        /// The name of a post's channel; None otherwise.
+        channel,
         /// A piece of the text around the first match, matched words wrapped in `**`.
         snippet,
         /// Relevance, higher is better (compare within one search).
@@ -647,6 +649,8 @@ record! {
         lease_expires_ms,
         /// The `Completion` record left by the worker that completed it, or None.
         completion,
+        /// The tasks it waits for that are not done yet (full ids, sorted).
+        waits_for,
     }
 }
 

@@ -68,19 +68,23 @@ pub(crate) fn seconds(
 /// `busy_timeout`: seconds a write waits for another process's lock (default 10).
 /// `read_only`: refuse every write with `ReadOnlyError`.
 /// `stale_after`: seconds without a heartbeat after which an agent counts as stale (default 300).
+/// `create`: create a missing database (default True); with False a missing file (or a
+/// PostgreSQL schema without agor's tables) raises `NotFoundError` naming it, and nothing is
+/// created on disk.
 ///
 /// Raises `SchemaError` for a file that is not an agor/btmsg database or is from a newer
 /// agor (the file is left untouched), `StorageError` if it cannot be opened.
 #[pyfunction]
-#[pyo3(signature = (path=None, *, busy_timeout=None, read_only=false, stale_after=None))]
+#[pyo3(signature = (path=None, *, busy_timeout=None, read_only=false, stale_after=None, create=true))]
 pub(crate) fn open(
     py: Python<'_>,
     path: Option<Bound<'_, PyAny>>,
     busy_timeout: Option<Bound<'_, PyAny>>,
     read_only: bool,
     stale_after: Option<Bound<'_, PyAny>>,
+    create: bool,
 ) -> PyResult<Store> {
-    let mut builder = core::Store::builder().read_only(read_only);
+    let mut builder = core::Store::builder().read_only(read_only).create(create);
     if let Some(p) = path {
         builder = builder.path(path_arg(py, "path", &p)?);
     }

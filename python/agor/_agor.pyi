@@ -33,6 +33,7 @@ def open(
     busy_timeout: Optional[float] = None,
     read_only: bool = False,
     stale_after: Optional[float] = None,
+    create: bool = True,
 ) -> Store:
     """Open (creating if needed) an agor database file.
 
@@ -43,6 +44,9 @@ def open(
     ``busy_timeout``: seconds a write waits for another process's lock (default 10).
     ``read_only``: refuse every write with ``ReadOnlyError``.
     ``stale_after``: seconds without a heartbeat after which an agent is stale (default 300).
+    ``create``: create a missing database (default True); with False a missing file (or a
+    PostgreSQL schema without agor's tables) raises ``NotFoundError`` naming it and nothing is
+    created on disk.
     Raises ``SchemaError`` for a file (or PostgreSQL schema) that is not an agor/btmsg database
     or is from a newer agor (it is left untouched).
     """
@@ -714,6 +718,9 @@ class SearchHit(_Record):
     @property
     def parent_id(self) -> Optional[str]: ...
     @property
+    def channel(self) -> Optional[str]:
+        """The name of a post's channel; None otherwise."""
+    @property
     def snippet(self) -> str: ...
     @property
     def rank(self) -> float: ...
@@ -797,6 +804,10 @@ class Task(_Record):
     def lease_expires_ms(self) -> Optional[int]: ...
     @property
     def completion(self) -> Optional[Completion]: ...
+    @property
+    def waits_for(self) -> List[str]:
+        """The tasks it waits for that are not done yet (full ids): it cannot be claimed,
+        started or completed before they are."""
 
 @final
 class TaskDetail(Task):

@@ -745,6 +745,30 @@ static void test_not_a_database(const char *dir) {
 }
 
 /* A read-only store reads the file but refuses every write with AGOR_READ_ONLY. */
+/* issue 21 item 4.1: agor_store_open_existing never creates a database: a missing file is
+   AGOR_NOT_FOUND naming the path, and nothing is left on disk; an existing one opens. */
+static void test_open_existing(const char *db, const char *dir) {
+    char missing[4096];
+    agor_store *store = NULL;
+    FILE *f;
+
+    snprintf(missing, sizeof missing, "%s/no/such/dir/x.db", dir);
+    CHECK_STATUS(agor_store_open_existing(missing, AGOR_DEFAULT_BUSY_TIMEOUT, false, &store),
+                 AGOR_NOT_FOUND);
+    CHECK(store == NULL);
+    CHECK(last_error_mentions("database not found"));
+    CHECK(last_error_mentions(missing));
+    snprintf(missing, sizeof missing, "%s/no", dir);
+    f = fopen(missing, "rb");
+    CHECK(f == NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+    CHECK_OK(agor_store_open_existing(db, AGOR_DEFAULT_BUSY_TIMEOUT, false, &store));
+    CHECK(store != NULL);
+    agor_store_free(store);
+}
+
 static void test_read_only(const char *db, const char *dir) {
     agor_store *store = (agor_store *)&passed;
     agor_actor *mgr = NULL;
@@ -934,6 +958,7 @@ int main(int argc, char **argv) {
         test_postgres_errors(url);
     } else {
         test_read_only(db, argv[1]);
+        test_open_existing(db, argv[1]);
         test_not_a_database(argv[1]);
         test_default_path_and_handle_lifetimes();
     }

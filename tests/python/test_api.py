@@ -530,7 +530,8 @@ def test_notify(store: agor.Store) -> None:
     store.as_agent("mgr-1").send("dev-1", "b")
     store.as_agent("boss").send("dev-1", "c")
     line = dev.notify()
-    assert line is not None and line.startswith("3 unread messages from mgr-1 (2), boss")
+    # issue 21 item 4.6: each sender's count said once, in words
+    assert line is not None and line.startswith("3 unread messages: 2 from mgr-1, 1 from boss — ")
 
 
 def test_delete_message_is_manager_only(store: agor.Store) -> None:

@@ -189,6 +189,47 @@ def test_dependencies_gate_ready_and_claim(team):
     assert [t["id"] for t in team.json("ready", agent="dev-1")] == [build["id"], design["id"]]
 
 
+def test_errors_print_short_ids(team):
+    # issue 21 item 4.3: the core names tasks by full id; the CLI's error line uses short ids
+    design = add(team, "design")
+    build = add(team, "build")
+    team.ok("depend", build["id"], design["id"], agent="mgr-1")
+    line = team.fails(2, "claim", "--id", build["id"], agent="dev-1")
+    assert f"task {build['id'][:8]} cannot be in_progress: it waits for {design['id'][:8]} " in line
+    assert build["id"] not in line and design["id"] not in line
+    team.ok("claim", "--id", design["id"], agent="dev-1")
+    line = team.fails(3, "claim", "--id", design["id"], agent="dev-2")
+    assert design["id"] not in line and design["id"][:8] in line
+    # JSON keeps full ids: the response of a command that works
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == [design["id"]]
+
+
+def test_dependencies_shown_wherever_a_task_is_shown(team):
+    # issue 21 item 4.2: board, list and show (text and --json) say what a task waits for
+    design = add(team, "design")
+    build = add(team, "build")
+    team.ok("depend", build["id"], design["id"], agent="mgr-1")
+    short = design["id"][:8]
+    for args in (["list"], ["board"]):
+        line = next(l for l in team.ok(*args, agent="dev-1").splitlines() if "build" in l)
+        assert line.rstrip().endswith(f"waits for {short}"), (args, line)
+        other = next(l for l in team.ok(*args, agent="dev-1").splitlines() if "design" in l)
+        assert "waits for" not in other
+    assert f"  waits for: {short}\n" in team.ok("show", build["id"], agent="dev-1")
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == [design["id"]]
+    assert [t["waits_for"] for t in team.json("list", agent="dev-1")] == [[], [design["id"]]]
+    assert any(t["waits_for"] == [design["id"]] for c in team.json("board", agent="dev-1")
+               for t in c["tasks"])
+    # once the dependency is done, nothing is shown
+    team.ok("status", design["id"], "in_progress", agent="mgr-1")
+    team.ok("status", design["id"], "done", agent="mgr-1")
+    assert "waits for" not in team.ok("show", build["id"], agent="dev-1")
+    assert team.json("show", build["id"], agent="dev-1")["waits_for"] == []
+    # a missing second argument says in plain words what is missing
+    line = team.fails(2, "depend", build["id"][:8], agent="mgr-1")
+    assert f"missing the task that {build['id'][:8]} should wait for" in line
+
+
 @pytest.mark.parametrize("bad", ["0", "-5", "86401", str(2**64), "9" * 40])
 def test_lease_out_of_range_is_one_usage_error(team, bad):
     # --lease 0 was "default" in C and an error elsewhere; now it is this error everywhere.
@@ -428,6 +469,13 @@ def test_help_and_version(cli):
     assert "cannot read tasks.toml" in cli.fails(2, "import", "tasks.toml", agent="dev-1")
 
 
+def test_help_lists_no_timeout_code_without_a_wait(cli):
+    # issue 21 item 4.6: bttask has no `wait`, so its help must not list exit code 6
+    out = cli.ok("--help", db=False)
+    assert "  5  not found" in out
+    assert "  6  " not in out and "wait:" not in out
+
+
 def test_colour_only_on_a_terminal_without_no_color(team):
     t = add(team, "coloured?")
     for args in (["list"], ["board"], ["show", t["id"]]):
@@ -493,7 +541,7 @@ def test_search_tasks_and_comments_of_your_group(team):
     hits = team.json("search", "parser OR tokenizer", agent="dev-1")
     assert sorted(h["kind"] for h in hits) == ["comment", "task"]
     assert all("audit" not in h["snippet"] for h in hits)
-    assert "**tokenizer**" in team.ok("search", "token*", agent="dev-1")
+    assert "the tokenizer is at fault" in team.ok("search", "token*", agent="dev-1")
     assert "NOT needs a term after it" in team.fails(2, "search", "parser NOT", agent="dev-1")
 
 

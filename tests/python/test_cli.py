@@ -195,7 +195,8 @@ def test_notify_is_silent_without_mail(team):
     team.ok("send", "dev-1", "b", agent="mgr-1")
     out = team.ok("notify", agent="dev-1")
     assert out.count("\n") == 1
-    assert out.startswith("2 unread messages from mgr-1 (2)")
+    # issue 21 item 4.6: a sentence, not `2 unread messages from mgr-1 (2)`
+    assert out.startswith("2 unread messages from mgr-1 — ")
     assert team.json("notify", agent="dev-1") == out.rstrip("\n")
     team.ok("read", agent="dev-1")
     assert team.json("notify", agent="dev-1") is None
@@ -535,6 +536,29 @@ def test_non_utf8_argument_is_a_usage_error(team):
     assert b"not valid UTF-8" in r.stderr and r.stdout == b""
 
 
+def test_reads_never_create_a_database(cli, tmp_path):
+    # issue 21 item 4.1: a mistyped --db says so (exit 5, naming the path) and creates nothing;
+    # only `register` creates
+    missing = tmp_path / "nonexistent" / "dir" / "x.db"
+    before = sorted(tmp_path.iterdir())
+    for args in (["status"], ["inbox"], ["graph"], ["channel", "list"]):
+        line = cli.fails(5, "--db", str(missing), *args, db=False, agent="mgr-1")
+        assert line == f"btmsg: error: database not found: {missing}", args
+    assert sorted(tmp_path.iterdir()) == before, "nothing created beside the mistyped path"
+    cli.ok("register", "mgr-1", "Mgr", "manager", "core")
+    assert cli.db.exists()
+    line = cli.fails(5, "status", agent="mgr-9")
+    assert line == f"btmsg: error: agent not found: mgr-9 (in {cli.db})"
+    # the Python API keeps creating by default and refuses with create=False
+    import agor
+
+    with pytest.raises(agor.NotFoundError, match="database not found"):
+        agor.open(missing, create=False)
+    assert not missing.parent.exists()
+    with agor.open(cli.db, create=False) as s:
+        assert [a.id for a in s.list_agents()] == ["mgr-1"]
+
+
 def test_db_from_environment_and_default_path(cli, tmp_path):
     env_db = tmp_path / "from-env.db"
     cli.ok("register", "a", "A", "project", "g", db=False, env={"AGOR_DB": str(env_db)})
@@ -705,7 +729,17 @@ def test_search_finds_what_you_may_read(team):
     team.ok("send", "dev-1", "the auth token format is JWT", agent="mgr-1")
     team.ok("send", "dev-2", "private: token rotation for dev-2", agent="mgr-1")
     out = team.ok("search", "token", agent="dev-1")
-    assert "**token**" in out and "JWT" in out and "rotation" not in out
+    # issue 21 item 4.4: plain text on a pipe (no literal `**`), bold on a terminal
+    assert "**" not in out and " token format" in out and "JWT" in out and "rotation" not in out
+    assert f"{ESC}1mtoken{ESC}0m" in run_on_tty(team, "search", "token", agent="dev-1")
+    # posts name their channel, not its id
+    channel = team.json("channel", "create", "ops", agent="mgr-1")
+    team.ok("channel", "add", "ops", "dev-1", agent="mgr-1")
+    team.ok("channel", "send", "ops", "deploy the token service", agent="mgr-1")
+    line = next(l for l in team.ok("search", "deploy", agent="dev-1").splitlines() if l.startswith("post"))
+    assert " in #ops " in line and channel["id"][:8] not in line, line
+    hit = team.json("search", "deploy", agent="dev-1")[0]
+    assert (hit["channel"], hit["parent_id"]) == ("ops", channel["id"]), "JSON keeps the id"
     hits = team.json("search", "jwt OR rotation", "--kind", "message", agent="mgr-1")
     assert sorted(h["kind"] for h in hits) == ["message", "message"]
     assert team.ok("search", "nothing-like-this", agent="dev-1").strip() == "no matches"

@@ -262,6 +262,17 @@ def test_an_unknown_agent_or_database_stops_the_server_with_a_clear_error(store:
     assert p.returncode == 2 and "with a port" in p.stderr
 
 
+def test_a_mistyped_database_is_an_error_and_nothing_is_created(tmp_path: Any) -> None:
+    # issue 21 item 4.1: `agor mcp` never creates a database; the error names the path
+    missing = tmp_path / "nonexistent" / "dir" / "x.db"
+    for args in (["--agent", "mgr-1"], [], ["--http", "127.0.0.1:0"]):
+        p = subprocess.run([AGOR, "mcp", "--db", str(missing), *args], capture_output=True, text=True,
+                           timeout=30, stdin=subprocess.DEVNULL)
+        assert p.returncode == 1, p.stderr
+        assert f"database not found: {missing}" in p.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_wait_returns_when_another_process_sends(store: agor.Store) -> None:
     db = location(store)
 

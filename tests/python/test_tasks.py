@@ -23,6 +23,7 @@ TASK_KEYS = {
     "id", "title", "description", "status", "priority", "assigned_to", "created_by",
     "group_id", "parent_task_id", "sort_order", "tags", "definition_of_done", "version",
     "created_at", "updated_at", "lease_expires_at", "lease_expires_ms", "completion",
+    "waits_for",  # issue 21 item 4.2
 }
 
 

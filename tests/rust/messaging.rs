@@ -519,7 +519,8 @@ fn notify_summarises_unread_in_one_line() {
     let line = dev1.notify().unwrap().unwrap();
     assert!(!line.contains('\n'));
     assert!(
-        line.starts_with("3 unread messages from mgr (2), dev2"),
+        // Issue 21 item 4.6: each sender's count said once, in words.
+        line.starts_with("3 unread messages: 2 from mgr, 1 from dev2 — "),
         "{line}"
     );
 }

@@ -326,3 +326,35 @@ fn server_errors_keep_the_servers_text() {
     );
     assert!(text.contains("42501"), "{text}");
 }
+
+/// Issue 21 item 4.1: with creation off, a schema without agor's tables is NotFound naming
+/// the URL (without its password) and is left empty; once created, it opens.
+#[test]
+fn open_without_create_refuses_an_empty_schema_and_creates_nothing() {
+    let Some((_dir, url)) = schema() else { return };
+    let e = Store::builder().url(&url).create(false).open().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(
+        e.to_string().starts_with("database not found: postgres"),
+        "{e}"
+    );
+    // Still empty: a second try says the same, and a creating open then works.
+    let e = Store::builder().url(&url).create(false).open().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let store = Store::open_url(&url).unwrap();
+    store
+        .register_agent(&NewAgent::new("mgr-1", "M", "manager", "core"))
+        .unwrap();
+    drop(store);
+    let again = Store::builder().url(&url).create(false).open().unwrap();
+    let e = again
+        .as_agent("mgr-9")
+        .unwrap()
+        .inbox(false, None)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("agent not found: mgr-9 (in postgres"),
+        "{e}"
+    );
+}

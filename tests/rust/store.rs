@@ -604,3 +604,48 @@ fn a_refused_file_with_its_own_wal_is_not_checkpointed() {
         );
     }
 }
+
+/// Issue 21 item 4.1: with creation off, a missing file is NotFound naming the path and
+/// nothing is created (no folder, file, -wal or -shm); an existing file opens as usual.
+#[test]
+fn open_without_create_refuses_a_missing_file_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/x.db");
+    let e = Store::builder()
+        .path(&missing)
+        .create(false)
+        .open()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!("database not found: {}", missing.display())
+    );
+    assert!(!dir.path().join("no").exists(), "the folder was created");
+    let flat = dir.path().join("x.db");
+    Store::builder()
+        .path(&flat)
+        .create(false)
+        .open()
+        .unwrap_err();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // Created by default; then opening without create works on it.
+    let store = Store::open(&flat).unwrap();
+    store
+        .register_agent(&NewAgent::new("mgr-1", "M", "manager", "core"))
+        .unwrap();
+    drop(store);
+    let again = Store::builder().path(&flat).create(false).open().unwrap();
+    // An agent that is not found names the database searched.
+    let e = again
+        .as_agent("mgr-9")
+        .unwrap()
+        .inbox(false, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        e.to_string(),
+        format!("agent not found: mgr-9 (in {})", flat.display())
+    );
+}

@@ -768,3 +768,84 @@ fn an_accepted_proposal_drops_ties_to_the_old_group() {
         (agor_core::WorkState::Idle, None)
     );
 }
+
+/// Issue 21 item 4.5: after a lease lapses the holder's work state is idle again (not
+/// `working on` a task back on the board), with a feed event; a worker whose lease lapsed is
+/// told so honestly; one that claims a task it already holds is not told `already claimed by`
+/// itself.
+#[test]
+fn a_lapse_ends_the_work_state_and_errors_say_what_happened() {
+    let (t, clock) = common::team_timed();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let old = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    assert_eq!(
+        dev1.work_state(None).unwrap().state,
+        agor_core::WorkState::Working
+    );
+    // Claiming again what it holds: what it holds and what to do, not "claimed by dev1".
+    let e = dev1.claim_task(Some(&x.id), 60).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Lease, "{e}");
+    let text = e.to_string();
+    assert!(text.contains("dev1 already holds this claim"), "{text}");
+    assert!(text.contains("the lease lapses in 60 s"), "{text}");
+    assert!(!text.contains("already claimed by dev1"), "{text}");
+
+    clock.advance(Duration::from_secs(61));
+    let work = dev1.work_state(None).unwrap();
+    assert_eq!(
+        (work.state, work.task_id.as_deref()),
+        (agor_core::WorkState::Idle, None),
+        "the work state follows the lapse"
+    );
+    let e = dev1
+        .complete_task(&x.id, &old.token, &done("late"), false)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("if your lease lapsed, the task was reopened: claim it again"),
+        "{e}"
+    );
+    dev2.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    let e = dev1
+        .complete_task(&x.id, &old.token, &done("late"), false)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("held by dev2, not dev1; if your lease lapsed"),
+        "{e}"
+    );
+}
+
+/// Issue 21 item 4.5: a task set to done by a status change, not `complete`, still keeps a
+/// completion record, and its worker is idle.
+#[test]
+fn done_by_status_change_keeps_a_completion_record() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    dev1.claim_task(Some(&x.id), 600).unwrap().unwrap();
+    let moved = mgr.move_task(&x.id, TaskStatus::Done).unwrap();
+    assert_eq!(moved.status, TaskStatus::Done);
+    let record = moved.completion.expect("a completion record");
+    assert_eq!(
+        record.summary,
+        "set to done by mgr with a status change (no completion summary given)"
+    );
+    assert_eq!(
+        dev1.work_state(None).unwrap().state,
+        agor_core::WorkState::Idle
+    );
+    // A completed task keeps the record `complete` wrote.
+    let y = mgr.create_task(&NewTask::new("y")).unwrap();
+    let claim = dev1.claim_task(Some(&y.id), 600).unwrap().unwrap();
+    let reviewed = dev1
+        .complete_task(&y.id, &claim.token, &done("did y"), true)
+        .unwrap();
+    assert_eq!(reviewed.status, TaskStatus::Review);
+    let y = mgr.move_task(&y.id, TaskStatus::Done).unwrap();
+    assert_eq!(y.completion.unwrap().summary, "did y");
+}

@@ -222,7 +222,15 @@ fn tasks(t: &mut Term<'_>, tasks: &[Task], empty: &str) -> io::Result<()> {
     task_table(t, "", tasks)
 }
 
-/// Tasks as aligned columns; the version is shown because `status --version N` needs it.
+/// The unfinished dependencies of a task as short ids (`a1b2c3d4, 9f8e7d6c`), or `None`.
+fn waits_for_ids(task: &Task) -> Option<String> {
+    let ids: Vec<&str> = task.waits_for.iter().map(|d| short_id(d)).collect();
+    (!ids.is_empty()).then(|| ids.join(", "))
+}
+
+/// Tasks as aligned columns; the version is shown because `status --version N` needs it,
+/// and a task held back by unfinished dependencies says which, so a blocked task is not
+/// mistaken for one nobody picked up.
 fn task_table(t: &mut Term<'_>, indent: &str, tasks: &[Task]) -> io::Result<()> {
     let rows: Vec<Vec<Cell>> = tasks
         .iter()
@@ -237,10 +245,14 @@ fn task_table(t: &mut Term<'_>, indent: &str, tasks: &[Task]) -> io::Result<()> 
                     None => Cell::new(""),
                 },
                 Cell::new(&task.title),
+                match waits_for_ids(task) {
+                    Some(ids) => warn(format!("waits for {ids}")),
+                    None => Cell::new(""),
+                },
             ]
         })
         .collect();
-    t.table(indent, None, &[Align::Left; 6], &rows)
+    t.table(indent, None, &[Align::Left; 7], &rows)
 }
 
 /// One task in full: fields, description, completion record, subtasks and comments.
@@ -272,6 +284,9 @@ fn task_detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
     }
     if let Some(parent) = &task.parent_task_id {
         say!(t, "  parent:    {}", id(short_id(parent)))?;
+    }
+    if let Some(ids) = waits_for_ids(task) {
+        say!(t, "  waits for: {}", warn(ids))?;
     }
     if !task.tags.is_empty() {
         say!(t, "  tags:      {}", task.tags.join(", "))?;

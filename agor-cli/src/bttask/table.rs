@@ -156,7 +156,13 @@ pub const COMMANDS: &[CommandDef] = &[
                 waits for; cycles are refused (managers)")
         .build(|p| {
             let task_id = task_id(p)?;
-            let depends_on = p.required(&["on"], "task it depends on")?;
+            // Said in full: with one task given, which one is missing is not obvious.
+            let depends_on = p.field(&["on"], "task it waits for")?.ok_or_else(|| {
+                UsageError::new(format!(
+                    "missing the task that {task_id} should wait for: give it after {task_id} \
+                     (or as --on TASK)"
+                ))
+            })?;
             let request = if p.flag("remove") {
                 R::RemoveDependency(a::RemoveDependency { task_id, depends_on })
             } else {

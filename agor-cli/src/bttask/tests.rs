@@ -367,7 +367,8 @@ fn depend_both_syntaxes() {
         req(&["depend", "t1", "t0", "--remove"]),
         json!({"op": "remove_dependency", "task_id": "t1", "depends_on": "t0"})
     );
-    assert!(err(&["depend", "t1"]).contains("depends on"));
+    // Issue 21 item 4.2: says which task is missing, not `missing task it depends on`.
+    assert!(err(&["depend", "t1"]).contains("missing the task that t1 should wait for"));
 }
 
 #[test]

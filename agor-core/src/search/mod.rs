@@ -112,6 +112,9 @@ pub struct SearchHit {
     pub id: String,
     /// The channel of a post, the task of a comment.
     pub parent_id: Option<String>,
+    /// The name of a post's channel, which people read where an id says nothing.
+    #[serde(default)]
+    pub channel: Option<String>,
     /// A piece of the text around the first match, matched words wrapped in `**`.
     pub snippet: String,
     /// Relevance, higher is better; compare hits of one search only.
@@ -181,17 +184,31 @@ fn search(
             Dialect::Postgres => parsed.tsquery(),
         };
         let mut all = Vec::new();
+        // Hits are few (at most `limit`) but may share channels: each name is read once.
+        let mut channel_names = std::collections::HashMap::new();
         for (kind, row) in sql::hits(c, &viewer, kinds, &engine_query, limit.into())? {
             // A document whose text no longer holds a wanted word is stale (a legacy
             // edit, or a deleted row's rowid given to a new one): not a hit.
             let Some(snippet) = text::snippet(&row.text, |w| parsed.wants(w)) else {
                 continue;
             };
+            let channel = match (kind, &row.parent) {
+                (SearchKind::Post, Some(id)) => match channel_names.get(id) {
+                    Some(name) => Some(name),
+                    None => {
+                        let name = crate::storage::sql::channels::load(c, id)?.name;
+                        Some(&*channel_names.entry(id.clone()).or_insert(name))
+                    }
+                }
+                .cloned(),
+                _ => None,
+            };
             all.push(SearchHit {
                 kind,
                 snippet,
                 id: row.id,
                 parent_id: row.parent,
+                channel,
                 rank: row.rank,
                 created_at: row.created_at,
             });

@@ -19,10 +19,18 @@
 
 use crate::error::Result;
 
+// PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
+// driver out; such a build refuses a URL with a clear error (see `Store::open`).
+#[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 pub(crate) mod wake;
+
+/// Whether a `--db`/`AGOR_DB`/path value names a PostgreSQL database rather than a file.
+pub(crate) fn is_postgres_url(s: &str) -> bool {
+    s.starts_with("postgresql://") || s.starts_with("postgres://")
+}
 
 /// One parameter of a statement.
 #[derive(Debug, Clone, PartialEq)]

@@ -30,7 +30,7 @@ mod signal;
 mod url;
 
 pub use schema::LATEST_VERSION;
-pub(crate) use url::{is_url, redact};
+pub(crate) use url::redact;
 
 /// `pg_advisory_xact_lock(CLASS, schema hash)`: the first key names agor ("agor" in ASCII).
 const LOCK_CLASS: i32 = 0x6167_6f72;
@@ -134,7 +134,7 @@ impl PgEngine {
             opened_by: std::process::id(),
             lost: false,
         };
-        schema::prepare(conn.client(), &shown, lock_key, cfg.read_only)?;
+        schema::prepare(conn.client(), &shown, lock_key, cfg.read_only, cfg.create)?;
         Ok(PgEngine {
             conn: Mutex::new(conn),
             opened_by: std::process::id(),

@@ -180,9 +180,19 @@ fn refuse(shown: &str, state: &State) -> Result<()> {
 /// foreign or newer schema is refused untouched. Migrates under the write lock, judging again
 /// there, so when several processes connect at once the first migrates and the others find
 /// the work done.
-pub(super) fn prepare(client: &mut Client, shown: &str, key: i32, read_only: bool) -> Result<()> {
+pub(super) fn prepare(
+    client: &mut Client,
+    shown: &str,
+    key: i32,
+    read_only: bool,
+    create: bool,
+) -> Result<()> {
     let state = inspect(client)?;
     refuse(shown, &state)?;
+    if state == State::Empty && !create {
+        // The server's database exists, but no agor database lives in this schema yet.
+        return Err(Error::not_found(crate::ObjectKind::Database, shown));
+    }
     if state
         == (State::Agor {
             version: LATEST_VERSION,

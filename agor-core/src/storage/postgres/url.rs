@@ -8,11 +8,6 @@ use postgres::{Client, Config, NoTls};
 
 use crate::error::{Error, Result, StorageError};
 
-/// Whether a `--db`/`AGOR_DB`/path value names a PostgreSQL database rather than a file.
-pub(crate) fn is_url(s: &str) -> bool {
-    s.starts_with("postgresql://") || s.starts_with("postgres://")
-}
-
 /// The connection string with every password replaced by `***`: the one function through
 /// which agor shows a PostgreSQL URL (`Store::path`, `repr(store)`, every error). It reads the
 /// user info as the driver does, up to the `@` before the host, so a password holding `/`, `?`
@@ -270,6 +265,7 @@ mod tests {
         let said = "password authentication failed for pa/ss?w (decoded: pa/ss?w)";
         let url = "postgresql://agor:pa%2Fss%3Fw@db/team";
         assert!(!scrub(said, url).contains("pa/ss"), "{}", scrub(said, url));
+        let is_url = crate::storage::is_postgres_url;
         assert!(is_url("postgres://x") && is_url("postgresql://x") && !is_url("/tmp/x.db"));
     }
 }

@@ -11,7 +11,9 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
     t.lease_expires_at, t.summary, t.artifacts, t.result_ref, t.next_step,
     (SELECT string_agg(g.tag, '\u{1f}') FROM task_tags g WHERE g.task_id = t.id),
-    coalesce(t.lease_expires_ms, t.lease_expires_at * 1000)";
+    coalesce(t.lease_expires_ms, t.lease_expires_at * 1000),
+    (SELECT string_agg(d.depends_on, '\u{1f}') FROM task_dependencies d
+        JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
 
 /// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
 /// databases agor wrote before schema 6 may still hold `in_progress`.
@@ -129,6 +131,7 @@ fn task_from_row(r: &Row<'_>) -> Result<Task> {
     let summary = lenient::opt_text(r, 15)?;
     let artifacts = lenient::opt_text(r, 16)?;
     let tags = lenient::opt_text(r, 19)?;
+    let waits_for = lenient::opt_text(r, 21)?;
     Ok(Task {
         id: lenient::text(r, 0)?,
         title: lenient::text(r, 1)?,
@@ -165,6 +168,13 @@ fn task_from_row(r: &Row<'_>) -> Result<Task> {
                 let mut tags: Vec<String> = t.split('\u{1f}').map(str::to_owned).collect();
                 tags.sort();
                 tags
+            })
+            .unwrap_or_default(),
+        waits_for: waits_for
+            .map(|w| {
+                let mut ids: Vec<String> = w.split('\u{1f}').map(str::to_owned).collect();
+                ids.sort();
+                ids
             })
             .unwrap_or_default(),
     })
@@ -338,6 +348,16 @@ pub(crate) fn set_status(
          WHERE id = ?2 AND version = ?3",
         args![stored_status, task_id, expected_version, at],
     )
+}
+
+/// Gives a task without a completion record one with only `summary` (same row version: the
+/// status change that called it already counted).
+pub(crate) fn record_completion(tx: &dyn Tx, task_id: &str, summary: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE tasks SET summary = ?2 WHERE id = ?1 AND summary IS NULL",
+        args![task_id, summary],
+    )?;
+    Ok(())
 }
 
 /// Deletes a task with its comments, tags and dependencies; its subtasks lose their parent.

@@ -75,7 +75,13 @@ impl SqliteEngine {
     /// Opens the file (creating it if missing), judges it before writing anything, and
     /// upgrades an agor or legacy file to the current schema.
     pub(crate) fn open(path: &Path, cfg: &StoreBuilder) -> Result<SqliteEngine> {
-        if !cfg.read_only {
+        if !cfg.create && !path.exists() {
+            return Err(Error::not_found(
+                crate::ObjectKind::Database,
+                path.display().to_string(),
+            ));
+        }
+        if !cfg.read_only && cfg.create {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|source| Error::Io {
                     path: parent.to_owned(),
@@ -434,8 +440,14 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
     let flags = if cfg.read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
-    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        // Without it, a file removed since the check above is an open error, not a new file.
+        | if cfg.create && !cfg.read_only {
+            OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::empty()
+        };
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| open_error(path, !cfg.read_only, e))?;
     conn.busy_timeout(cfg.busy_timeout).sql()?;

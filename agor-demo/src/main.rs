@@ -1,7 +1,7 @@
 //! A short tour of agor on a throw-away database: a small team registers, talks, splits the
 //! work on the task board, claims and completes tasks, and the board is printed.
 //!
-//! Run: `cargo run -p agor-core --example demo` (add `-- PATH` to keep the database; running
+//! Run: `cargo run -p agor-demo` (add `-- PATH` to keep the database; running
 //! it again on that file adds another round of work for the same team).
 
 use std::process::ExitCode;
