@@ -248,13 +248,18 @@ impl Completion {
     }
 }
 
-/// A task moved to `done` by a status change rather than `complete`: it still gets a
-/// completion record (every route to `done` leaves one; who and when are in the status
-/// comment and the audit log), and whoever was working on it is idle.
-fn finished_without_complete(c: &dyn Tx, me: &Member, task: &Task) -> Result<()> {
+/// A task moved to `done` by another route than `complete` (a status change, an import, named
+/// by `route`): it still gets a completion record (every route to `done` leaves one; who and
+/// when are in the status comment or the audit log), and whoever was working on it is idle.
+pub(crate) fn finished_without_complete(
+    c: &dyn Tx,
+    me: &Member,
+    task: &Task,
+    route: &str,
+) -> Result<()> {
     if task.completion.is_none() {
         let summary = format!(
-            "set to done by {} with a status change (no completion summary given)",
+            "set to done by {} {route} (no completion summary given)",
             me.id
         );
         sql::record_completion(c, &task.id, &summary)?;
@@ -821,7 +826,7 @@ impl Actor {
             }
             record_transition(c, &me.id, &task, status)?;
             if status == TaskStatus::Done {
-                finished_without_complete(c, me, &task)?;
+                finished_without_complete(c, me, &task, "with a status change")?;
             }
             load(c, &task.id)
         })

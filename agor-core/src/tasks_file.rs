@@ -95,6 +95,9 @@ fn is_medium(p: &&str) -> bool {
     *p == Priority::Medium.as_str()
 }
 
+/// How a completion record names an import that moved a task to `done`.
+const IMPORT_ROUTE: &str = "by a tasks.toml import";
+
 /// A status as the file writes it: Tinytown's word where there is one.
 fn status_out(status: TaskStatus, assigned: bool) -> &'static str {
     match status {
@@ -368,6 +371,9 @@ fn import_one(
                 sql::set_parent(c, &e.id, parent.as_deref())?;
             }
             audit::record(c, &me.id, "task_imported", &format!("{} updated", e.id))?;
+            if status == TaskStatus::Done && task.status != TaskStatus::Done {
+                crate::tasks::finished_without_complete(c, me, &task, IMPORT_ROUTE)?;
+            }
             task_changed(c, "task_updated", &me.id, &task, agent.as_deref())?;
             report.updated.push(e.id.clone());
             Ok(Applied {
@@ -406,6 +412,9 @@ fn import_one(
             search_sql::note_new(c, Source::Task, &e.id)?;
             audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
             let task = crate::tasks::load(c, &e.id)?;
+            if status == TaskStatus::Done {
+                crate::tasks::finished_without_complete(c, me, &task, IMPORT_ROUTE)?;
+            }
             task_changed(c, "task_created", &me.id, &task, agent.as_deref())?;
             report.created.push(e.id.clone());
             // A new task has no dependencies yet: nothing to wait for.

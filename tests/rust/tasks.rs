@@ -849,3 +849,23 @@ fn done_by_status_change_keeps_a_completion_record() {
     let y = mgr.move_task(&y.id, TaskStatus::Done).unwrap();
     assert_eq!(y.completion.unwrap().summary, "did y");
 }
+
+// issue 21 item 4: every route to `done` leaves a completion record, an import's too (created
+// as done, or moved there).
+#[test]
+fn an_import_to_done_keeps_a_completion_record() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    mgr.import_tasks(&(entry("old", "completed", "") + &entry("open", "pending", "")))
+        .unwrap();
+    mgr.import_tasks(&entry("open", "completed", "")).unwrap();
+    for id in ["old", "open"] {
+        let task = mgr.get_task(id).unwrap().task;
+        assert_eq!(task.status, TaskStatus::Done, "{id}");
+        let summary = task.completion.expect("a completion record").summary;
+        assert!(
+            summary.contains("by a tasks.toml import"),
+            "{id}: {summary}"
+        );
+    }
+}
