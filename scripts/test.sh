@@ -8,6 +8,10 @@ root=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Either one weakens a check: AGOR_BLESS rewrites the generated header instead of comparing it,
+# BTMSG_SESSION_ID changes what the CLI reads as already seen.
+unset AGOR_BLESS BTMSG_SESSION_ID
+
 step "toolchain"
 command -v cargo >/dev/null || { echo "cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
 command -v rustfmt >/dev/null || rustup component add rustfmt
@@ -60,13 +64,13 @@ python -m pip install "$root"
 
 step "Python tests (API on both engines, and the CLI through the console script)"
 # Run from outside the tree so `import agor` finds the installed package, not python/.
-(cd "$root/tests/python" && AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider .)
+(cd "$root/tests/python" && AGOR_TEST_PG="$pg_url" python -m pytest -q -rs -p no:cacheprovider .)
 
 step "CLI and MCP server tests against the native binaries"
 # `cargo test` builds no binaries for a crate without integration tests.
 cargo build --quiet -p agor-cli -p agor-mcp --bins
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
-    AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" python -m pytest -q -p no:cacheprovider \
+    AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" python -m pytest -q -rs -p no:cacheprovider \
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
     test_mcp_hostile.py)
 

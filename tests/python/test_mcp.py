@@ -83,8 +83,16 @@ def http_server_logged(db: str, *extra: str, addr: str = "127.0.0.1:0") -> Itera
 
 
 @asynccontextmanager
-async def http_session(url: str, secret: str) -> AsyncIterator[ClientSession]:
+async def http_session(url: str, secret: str, statuses: list[int] | None = None) -> AsyncIterator[ClientSession]:
+    """A session of the official client; `statuses` collects the HTTP status of every answer
+    (the client reports a refused request only as an error, without its status)."""
     client = create_mcp_http_client(headers={"Authorization": f"Bearer {secret}"})
+    if statuses is not None:
+
+        async def record(response: Any) -> None:
+            statuses.append(response.status_code)
+
+        client.event_hooks = {"request": [], "response": [record]}
     async with client, streamable_http_client(url, http_client=client) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
@@ -329,16 +337,19 @@ def test_http_refuses_requests_without_a_valid_secret(store: agor.Store) -> None
         for bad in (None, "agor_" + "0" * 64, "not-even-close", secret + "x"):
             status, body = post(url, init, bad)
             assert status == 401 and body["error"]["kind"] == "unauthorized", (bad, body)
+        # The official client, with a forged secret: refused with 401, nothing else.
+        statuses: list[int] = []
         with pytest.raises(Exception):
-            run(_initialize_with, url, "agor_" + "1" * 64)
+            run(_initialize_with, url, "agor_" + "1" * 64, statuses)
+        assert statuses == [401], statuses
         # The right secret works; once revoked, it does not.
         assert post(url, init, secret)[0] == 200
         assert store.revoke_tokens("dev-1") == 1
         assert post(url, init, secret)[0] == 401
 
 
-async def _initialize_with(url: str, secret: str) -> None:
-    async with http_session(url, secret):
+async def _initialize_with(url: str, secret: str, statuses: list[int]) -> None:
+    async with http_session(url, secret, statuses):
         pass
 
 
@@ -358,9 +369,11 @@ def test_http_bad_requests_get_clear_errors_and_the_server_keeps_serving(store: 
         # server still answers the next call.
 
         async def go() -> None:
-            async with http_session(url, secret) as dev:
+            statuses: list[int] = []
+            async with http_session(url, secret, statuses) as dev:
                 with pytest.raises(Exception):
                     await dev.call_tool("send", {"to": "mgr-1", "content": "y" * 100_000})
+            assert 413 in statuses, statuses
             async with http_session(url, secret) as dev:
                 assert (await ok(dev, "whoami"))["id"] == "dev-1"
 
