@@ -9,7 +9,7 @@ root=$PWD
 step() { printf '\n==> %s\n' "$*"; }
 
 # Either one weakens a check: AGOR_BLESS rewrites the generated header instead of comparing it,
-# BTMSG_SESSION_ID changes what the CLI reads as already seen.
+# BTMSG_SESSION_ID changes the session that `btmsg ack` marks messages seen for.
 unset AGOR_BLESS BTMSG_SESSION_ID
 
 step "toolchain"
