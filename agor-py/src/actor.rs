@@ -34,12 +34,7 @@ pub(crate) fn wait_in_slices<'py>(
     timeout: Option<Bound<'py, PyAny>>,
     start: impl FnOnce(&[core::ChangeKind]) -> core::Result<core::Waiter> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kinds = kinds
-        .unwrap_or_default()
-        .iter()
-        .map(|k| k.parse())
-        .collect::<core::Result<Vec<core::ChangeKind>>>()
-        .map_err(|e| to_py_err(py, e))?;
+    let kinds: Vec<core::ChangeKind> = crate::kinds(py, kinds)?;
     let timeout = timeout
         .map(|t| crate::store::seconds(py, "timeout", &t))
         .transpose()?;
@@ -498,12 +493,7 @@ impl Actor {
         kinds: Option<Vec<String>>,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds = kinds
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.parse())
-            .collect::<core::Result<Vec<core::SearchKind>>>()
-            .map_err(|e| to_py_err(py, e))?;
+        let kinds: Vec<core::SearchKind> = crate::kinds(py, kinds)?;
         let n = crate::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
         self.call(py, |a| a.search(&query, &kinds, n))

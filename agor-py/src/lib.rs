@@ -46,6 +46,20 @@ pub(crate) fn count(
     .map_err(|e| errors::to_py_err(py, e))
 }
 
+/// A list of words naming kinds (change kinds, search kinds …), each parsed by the core's
+/// `FromStr`; None is the empty list (every kind). An unknown word raises the core's error.
+pub(crate) fn kinds<T: std::str::FromStr<Err = agor_core::Error>>(
+    py: Python<'_>,
+    words: Option<Vec<String>>,
+) -> PyResult<Vec<T>> {
+    words
+        .unwrap_or_default()
+        .iter()
+        .map(|k| k.parse())
+        .collect::<agor_core::Result<Vec<T>>>()
+        .map_err(|e| errors::to_py_err(py, e))
+}
+
 /// An integer argument the core takes as an `i64` (a tier, a version, a dead-letter id), given
 /// as any Python int: one too wide for the core is `InvalidInputError` naming the argument,
 /// like every other bad value, rather than pyo3's `OverflowError`.

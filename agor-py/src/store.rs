@@ -462,12 +462,7 @@ impl Store {
         limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds = kinds
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.parse())
-            .collect::<core::Result<Vec<core::SearchKind>>>()
-            .map_err(|e| to_py_err(py, e))?;
+        let kinds: Vec<core::SearchKind> = crate::kinds(py, kinds)?;
         let n = crate::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
         let store = self.slot.get(py)?;
