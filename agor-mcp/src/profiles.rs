@@ -125,16 +125,17 @@ impl Profile {
             Principal::Operator => return Ok(Profile::Operator),
             Principal::Agent(id) => id,
         };
-        let has = |c| store.has_capability(id, c);
-        Ok(
-            if store.get_agent(id)?.is_admin() || has(Capability::AssignWork)? {
-                Profile::Manager
-            } else if has(Capability::ReviewWork)? && !has(Capability::ImplementTasks)? {
-                Profile::Reviewer
-            } else {
-                Profile::Worker
-            },
-        )
+        // Every call asks this: two reads (the agent's tier, its role row), not one per question.
+        let admin = store.get_agent(id)?.is_admin();
+        let rights = store.agent_rights(id)?;
+        let has = |c| rights.has_capability(c);
+        Ok(if admin || has(Capability::AssignWork) {
+            Profile::Manager
+        } else if has(Capability::ReviewWork) && !has(Capability::ImplementTasks) {
+            Profile::Reviewer
+        } else {
+            Profile::Worker
+        })
     }
 
     /// Whether the profile lists the operation `name`, called by `caller`, for `who`.
