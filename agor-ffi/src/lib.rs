@@ -42,6 +42,10 @@ mod lifecycle;
 
 mod ops;
 
+mod operations;
+
+mod op_args;
+
 mod status;
 
 mod boundary;

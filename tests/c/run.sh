@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libagor, compiles each C test (test_agor.c: messaging, test_tasks.c: the task board,
-# test_backup.c: backups while another process writes)
+# test_backup.c: backups while another process writes, test_operations.c: the functions
+# generated from the catalogue)
 # against include/agor.h, and runs it three ways: linked to libagor.so, linked to libagor.a,
 # and under valgrind (any leak or bad access fails).
 # Usage: tests/c/run.sh            (needs cargo, a C99 compiler and valgrind)
@@ -31,7 +32,7 @@ if ! command -v valgrind >/dev/null; then
     echo "valgrind is not installed (apt-get install valgrind)" >&2
     exit 1
 fi
-for test in agor tasks backup; do
+for test in agor tasks backup operations; do
     "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_shared" \
         -L "$lib" -lagor -Wl,-rpath,"$lib"
     "$CC" "${CFLAGS[@]}" "tests/c/test_$test.c" -o "$work/${test}_static" \
@@ -56,7 +57,7 @@ fi
 # The same messaging and task-board checks on PostgreSQL, each in a fresh schema of the server
 # at $AGOR_TEST_PG (scripts/test.sh starts one).
 if [ -n "${AGOR_TEST_PG:-}" ]; then
-    for test in agor tasks; do
+    for test in agor tasks operations; do
         schema="c_${test}_$$"
         psql "$AGOR_TEST_PG" -qc "CREATE SCHEMA $schema"
         sep='?'; case "$AGOR_TEST_PG" in *\?*) sep='&';; esac

@@ -124,6 +124,7 @@ macro_rules! operations {
                     caller: CallerKind::$caller,
                     effect: operations!(@effect $effect),
                     action: action_name(operations!(@action $($action)?)),
+                    fields: &[$(stringify!($field)),*],
                     request: schema_for!(args::$Variant),
                     response: schema_for!($resp),
                 },

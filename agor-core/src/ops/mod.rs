@@ -110,6 +110,9 @@ pub struct Operation {
     pub effect: Effect,
     /// The permission action the rules judge, when one does (`None`: reading one's own data).
     pub action: Option<&'static str>,
+    /// The request's argument names in declaration order (a JSON Schema's properties have
+    /// none): generated surfaces take positional arguments in this order.
+    pub fields: &'static [&'static str],
     /// JSON Schema of the request's arguments.
     pub request: Schema,
     /// JSON Schema of the response.
@@ -129,6 +132,10 @@ pub fn dispatch(caller: Caller<'_>, request: Request) -> Result<serde_json::Valu
 pub fn parse_request(json: &str) -> Result<Request> {
     let value: serde_json::Value = serde_json::from_str(json)
         .map_err(|e| Error::invalid("request", format!("not valid JSON: {e}")))?;
+    request_from_value(value)
+}
+
+fn request_from_value(value: serde_json::Value) -> Result<Request> {
     let op = value
         .get("op")
         .and_then(serde_json::Value::as_str)
@@ -142,6 +149,13 @@ pub fn parse_request(json: &str) -> Result<Request> {
     let op = op.to_owned();
     serde_json::from_value(value)
         .map_err(|e| Error::invalid("request", format!("bad arguments for '{op}': {e}")))
+}
+
+/// Runs a request given as a JSON value `{"op": "<name>", <args>…}` (checked as
+/// [`parse_request`] checks text); the response is JSON text.
+pub fn call_value(caller: Caller<'_>, request: serde_json::Value) -> Result<String> {
+    let value = dispatch(caller, request_from_value(request)?)?;
+    Ok(value.to_string())
 }
 
 /// Parses and runs a JSON request; the response is JSON text.
