@@ -1,5 +1,6 @@
-//! Checks that need another OS user (root ignores permission bits), and the rule that a check
-//! which cannot run fails instead of passing unseen.
+//! Checks run in a child process of the test binary: as another OS user (root ignores
+//! permission bits) or with an environment of their own; and the rule that a check which
+//! cannot run fails instead of passing unseen.
 
 use std::path::Path;
 
@@ -28,16 +29,8 @@ pub fn cannot_check(what: &str) {
 /// binary, the check is impossible and fails through [`cannot_check`].
 pub fn run_as_nobody(child: &str, env: &[(&str, &Path)]) {
     use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        child,
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .uid(65534)
-    .gid(65534);
+    let mut cmd = child_test(child);
+    cmd.uid(65534).gid(65534);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -49,11 +42,38 @@ pub fn run_as_nobody(child: &str, env: &[(&str, &Path)]) {
             ))
         }
     };
+    assert_passed(child, "as nobody", out);
+}
+
+/// Runs the ignored test named `child` of this same binary with `env` set (read once at
+/// start, so no other test of this process sees it), and asserts it ran and passed.
+pub fn run_child(child: &str, env: &[(&str, &str)]) {
+    let mut cmd = child_test(child);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_passed(child, "in a child process", out);
+}
+
+fn child_test(child: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        child,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
+
+fn assert_passed(child: &str, how: &str, out: std::process::Output) {
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{child} failed as nobody:\n{text}");
+    assert!(out.status.success(), "{child} failed {how}:\n{text}");
     assert!(text.contains("1 passed"), "{child} did not run:\n{text}");
 }

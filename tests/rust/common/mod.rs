@@ -7,8 +7,8 @@ use std::sync::Arc;
 use agor_core::{ManualClock, NewAgent, Store};
 use tempfile::TempDir;
 
-mod other_user;
-pub use other_user::{cannot_check, run_as_nobody, running_as_root};
+mod child;
+pub use child::{cannot_check, run_as_nobody, run_child, running_as_root};
 
 /// Set to a PostgreSQL URL, the domain suites run on that server instead of SQLite files:
 /// each store gets a schema of its own. `scripts/test.sh` starts a throw-away server for it.
