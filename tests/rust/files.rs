@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use agor_core::{ErrorKind, NewTask, Store, TaskFilter};
-use common::{run_as_nobody, running_as_root};
+use common::child::{run_as_nobody, running_as_root};
 
 fn chmod(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;

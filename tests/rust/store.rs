@@ -296,8 +296,8 @@ fn write_protected_file_opens_for_reading() {
     let t = t.closed();
     std::fs::set_permissions(t.dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o444)).unwrap();
-    if common::running_as_root() {
-        common::run_as_nobody(
+    if common::child::running_as_root() {
+        common::child::run_as_nobody(
             "write_protected_file_child",
             &[(WRITE_PROTECTED_ENV, &t.path())],
         );

@@ -367,7 +367,7 @@ fn a_bell_wakes_the_recipient_without_the_timer() {
     if common::skip_on_postgres("bell files are SQLite's") {
         return;
     }
-    common::run_child("bell_child", &[NO_TIMER]);
+    common::child::run_child("bell_child", &[NO_TIMER]);
 }
 
 #[test]
@@ -398,7 +398,7 @@ fn without_bells_the_folder_watch_wakes_the_waiter_without_the_timer() {
     if common::skip_on_postgres("bell files are SQLite's") {
         return;
     }
-    common::run_child("folder_watch_child", &[NO_TIMER]);
+    common::child::run_child("folder_watch_child", &[NO_TIMER]);
 }
 
 #[test]
@@ -424,7 +424,7 @@ fn a_symlinked_bell_folder_is_refused_and_waits_still_wake() {
     if common::skip_on_postgres("bell files are SQLite's") {
         return;
     }
-    common::run_child("symlinked_bell_folder_child", &[NO_TIMER]);
+    common::child::run_child("symlinked_bell_folder_child", &[NO_TIMER]);
 }
 
 #[test]

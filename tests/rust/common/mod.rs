@@ -7,8 +7,7 @@ use std::sync::Arc;
 use agor_core::{ManualClock, NewAgent, Store};
 use tempfile::TempDir;
 
-mod child;
-pub use child::{cannot_check, run_as_nobody, run_child, running_as_root};
+pub mod child;
 
 /// Set to a PostgreSQL URL, the domain suites run on that server instead of SQLite files:
 /// each store gets a schema of its own. `scripts/test.sh` starts a throw-away server for it.
