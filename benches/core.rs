@@ -164,7 +164,7 @@ fn per_call(n: u32, mut f: impl FnMut()) -> Duration {
 }
 
 fn scale(server: Option<&str>) {
-    println!("scale: inbox (20 unread) and unread_count as the messages table grows");
+    println!("scale: inbox (10 unread) and unread_count as the messages table grows");
     let mut first: Option<(Duration, Duration)> = None;
     for total in [10_000usize, 100_000, 1_000_000] {
         let dir = tempfile::tempdir().unwrap();

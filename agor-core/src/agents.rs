@@ -546,6 +546,8 @@ impl Actor {
     /// Agents this actor may message (tier 0: everyone else).
     pub fn contacts(&self) -> Result<Vec<Agent>> {
         self.read_tx(|c, me| {
+            // Whom one may message matters only to whoever may send (the catalogue's action).
+            me.check(Action::SendMessage, Target::None)?;
             if me.is_admin() {
                 sql::all_but(c, &me.id)
             } else {

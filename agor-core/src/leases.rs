@@ -44,6 +44,9 @@ pub(crate) fn validate_lease(secs: u32) -> Result<()> {
 
 /// Refuses unless `token` is the live lease on `task`.
 fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -> Result<()> {
+    // Renewing, releasing and completing are claiming's action (the catalogue declares it): a
+    // holder whose role lost it keeps no say over the claim.
+    me.check(Action::ClaimTask, Target::None)?;
     let lease_error = |reason: String| Error::Lease {
         task_id: task.id.clone(),
         reason,

@@ -698,25 +698,31 @@ def test_backup_writes_a_copy_and_never_overwrites(team, tmp_path):
 
 def test_backup_while_other_processes_write(team, tmp_path):
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     stop = threading.Event()
 
-    def writer():
-        while not stop.is_set():
+    def writer() -> int:
+        # At least one send, however soon the backups end; a failed send fails the test
+        # through the future (an exception in a plain thread would only be printed).
+        sent = 0
+        while sent == 0 or not stop.is_set():
             team.ok("send", "dev-1", "busy", agent="mgr-1")
+            sent += 1
+        return sent
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        copies = []
-        for i in range(3):
-            copy = tmp_path / f"snap-{i}.db"
-            team.ok("backup", str(copy))
-            copies.append(copy)
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        thread.join()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sending = pool.submit(writer)
+        try:
+            copies = []
+            for i in range(3):
+                copy = tmp_path / f"snap-{i}.db"
+                team.ok("backup", str(copy))
+                copies.append(copy)
+                time.sleep(0.05)
+        finally:
+            stop.set()
+        assert sending.result(timeout=60) > 0
     counts = [snapshot_counts(c) for c in copies]
     assert all(m == a for m, a in counts), counts
     assert [m for m, _ in counts] == sorted(m for m, _ in counts)

@@ -4,6 +4,7 @@ and two processes racing for overlapping paths."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -105,11 +106,11 @@ def test_unregistered_agents_and_the_catalogue(store: agor.Store) -> None:
 
 RACER = textwrap.dedent(
     """
-    import sys, time, agor
-    db, me, path, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    import sys, agor
+    db, me, path = sys.argv[1], sys.argv[2], sys.argv[3]
     actor = agor.open(db).as_agent(me)
-    while time.time() < start:
-        pass
+    print("ready", flush=True)
+    sys.stdin.read()  # the start line: every racer blocks here until the parent closes the pipe
     try:
         actor.reserve([path])
         print("won")
@@ -122,13 +123,23 @@ RACER = textwrap.dedent(
 def test_two_processes_reserving_overlapping_paths_one_wins(store: agor.Store) -> None:
     db = location(store)
     for round_ in range(5):
-        start = time.time() + 1.0
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-c", RACER, db, agent, path, str(start)],
-                stdout=subprocess.PIPE, text=True,
-            )
-            for agent, path in (("dev-1", f"r{round_}/*"), ("dev-2", f"r{round_}/x.rs"))
-        ]
+        # One pipe for all racers: each reads it as stdin once it is ready; closing the write
+        # end releases them at the same instant, however slowly each one started.
+        start_r, start_w = os.pipe()
+        try:
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", RACER, db, agent, path],
+                    stdin=start_r, stdout=subprocess.PIPE, text=True,
+                )
+                for agent, path in (("dev-1", f"r{round_}/*"), ("dev-2", f"r{round_}/x.rs"))
+            ]
+        finally:
+            os.close(start_r)
+        try:
+            for p in procs:
+                assert p.stdout.readline().strip() == "ready"
+        finally:
+            os.close(start_w)
         results = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
         assert results == ["lost", "won"], results

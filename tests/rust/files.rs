@@ -5,47 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use agor_core::{ErrorKind, NewTask, Store, TaskFilter};
-
-fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
-/// Runs the test named `child` of this same binary as the unprivileged user `nobody`, with
-/// `env` set, and asserts it passed. Root ignores permission bits, so a read-only folder is
-/// only read-only for another user. Where even root may not change user (a container without
-/// CAP_SETUID) or `nobody` may not run this binary, the check is impossible: it says so.
-fn run_as_nobody(child: &str, env: &[(&str, &Path)]) {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        child,
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .uid(65534)
-    .gid(65534);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = match cmd.output() {
-        Ok(out) => out,
-        Err(e) => {
-            eprintln!("SKIPPED {child}: cannot run it as uid 65534 ({e}); as root, permission bits restrict nothing");
-            return;
-        }
-    };
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{child} failed as nobody:\n{text}");
-    assert!(text.contains("1 passed"), "{child} did not run:\n{text}");
-}
+use common::child::{run_as_nobody, running_as_root};
 
 fn chmod(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;

@@ -83,7 +83,13 @@ fn worker_entry() {
     match mode.as_str() {
         "open" => {
             let store = Store::open(&db).unwrap();
-            println!("RESULT version {}", store.schema_version().unwrap());
+            let version = store.schema_version().unwrap();
+            println!("RESULT version {version} trace {}", migration_trace(&db));
+            // A row written once this process's open is done: a migration run by a later
+            // opener (one that rebuilds a table) would lose it.
+            store
+                .register_agent(&NewAgent::new(&format!("w{index}"), "w", "project", "g"))
+                .unwrap();
         }
         "chat" => chat(&db, index),
         "claim" => claim_all(&db, index),
@@ -240,33 +246,85 @@ fn processes_send_and_read_concurrently_without_loss_or_duplicates() {
     }
 }
 
-fn race_first_open(db: &str) {
+/// What changes whenever a migration runs, read behind the API's back: SQLite's schema cookie
+/// (each CREATE, DROP or ALTER bumps it), or on PostgreSQL the transaction that last wrote the
+/// schema version row (each migration step rewrites it).
+fn migration_trace(db: &str) -> String {
+    if db.starts_with("postgresql://") {
+        common::text(
+            db,
+            "SELECT xmin::text FROM agor_meta WHERE key = 'schema_version'",
+        )
+    } else {
+        common::count(db, "PRAGMA schema_version").to_string()
+    }
+}
+
+const OPENERS: usize = 6;
+
+/// Six processes open `db` at once: each sees the latest version and the same migration trace
+/// (a second migration after one of them had looked would change it), and that trace is
+/// `alone`'s (the trace one open leaves on such a file), when given (SQLite: the schema cookie
+/// counts the statements that changed the schema). Then the rows each wrote after its open
+/// are all there, and one more open migrates nothing and loses none of them.
+fn race_first_open(db: &str, alone: Option<String>) {
     let start = now_ms() + 300;
-    let children = (0..6).map(|i| spawn_worker("open", db, i, start)).collect();
+    let children = (0..OPENERS)
+        .map(|i| spawn_worker("open", db, i, start))
+        .collect();
+    let mut traces = std::collections::BTreeSet::new();
     for out in join(children) {
+        let lines: Vec<&str> = worker_lines(&out).collect();
+        assert_eq!(lines.len(), 1, "{out}");
+        let (version, trace) = lines[0].split_once(" trace ").unwrap();
+        assert_eq!(version, format!("version {}", common::latest_version()));
+        traces.insert(trace.to_owned());
+    }
+    assert_eq!(
+        traces.len(),
+        1,
+        "the openers saw the schema change: {traces:?}"
+    );
+    let trace = traces.pop_first().unwrap();
+    assert_eq!(
+        migration_trace(db),
+        trace,
+        "the schema changed after the openers"
+    );
+    if let Some(alone) = alone {
         assert_eq!(
-            worker_lines(&out).collect::<Vec<_>>(),
-            [format!("version {}", common::latest_version())]
+            trace, alone,
+            "the schema changed more than one open changes it"
         );
     }
+    let markers = || {
+        common::count(
+            db,
+            "SELECT count(*) FROM agents WHERE id LIKE 'w_' AND role = 'project'",
+        )
+    };
+    assert_eq!(markers(), OPENERS as i64);
+    let store = Store::open(db).unwrap();
+    assert_eq!(store.schema_version().unwrap(), common::latest_version());
+    assert_eq!(migration_trace(db), trace, "a later open migrated again");
+    assert_eq!(markers(), OPENERS as i64, "a later open lost rows");
 }
 
 #[test]
 fn processes_opening_a_new_file_at_once_migrate_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = common::new_location(&dir);
-    race_first_open(&db);
-    let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), common::latest_version());
+    let alone = common::postgres_url().is_none().then(|| {
+        let reference = dir.path().join("alone.db").to_string_lossy().into_owned();
+        Store::open(&reference).unwrap();
+        migration_trace(&reference)
+    });
+    race_first_open(&db, alone);
 }
 
-#[test]
-fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
-    if common::skip_on_postgres("legacy files are SQLite files") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("legacy.db").to_string_lossy().into_owned();
+/// A file as the legacy scripts left it, with one agent and one task.
+fn legacy_file(dir: &tempfile::TempDir, name: &str) -> String {
+    let db = dir.path().join(name).to_string_lossy().into_owned();
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -278,7 +336,19 @@ fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
              INSERT INTO tasks VALUES ('t1', 'old', 'progress', 'a', 'g');",
         )
         .unwrap();
-    race_first_open(&db);
+    db
+}
+
+#[test]
+fn processes_opening_a_legacy_file_at_once_migrate_it_once() {
+    if common::skip_on_postgres("legacy files are SQLite files") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let reference = legacy_file(&dir, "alone.db");
+    Store::open(&reference).unwrap();
+    let db = legacy_file(&dir, "legacy.db");
+    race_first_open(&db, Some(migration_trace(&reference)));
     let raw = rusqlite::Connection::open(&db).unwrap();
     let cols: Vec<String> = raw
         .prepare("SELECT name FROM pragma_table_info('tasks')")
@@ -311,7 +381,18 @@ fn a_writer_killed_at_any_moment_leaves_a_consistent_database() {
     drop(store);
     for round in 0..6u64 {
         let mut child = spawn_worker("spam", &db, 0, 0);
-        // Let it write for a while (varying per round), then kill -9 mid-stream.
+        // Once it writes (a loaded machine may take longer to start it than the pause below),
+        // let it write for a while (varying per round), then kill -9 mid-stream.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("RESULT started") {
+            line.clear();
+            let read = std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+            assert!(
+                read > 0,
+                "round {round}: the writer exited before it started"
+            );
+        }
         std::thread::sleep(Duration::from_millis(40 + round * 37));
         child.kill().unwrap();
         child.wait().unwrap();

@@ -321,32 +321,124 @@ fn a_fifo_bell_does_not_hang_a_send() {
     sent.unwrap();
 }
 
+/// Stretches the waiters' own timer (SQLite looks twice a second when nothing rings) to an
+/// hour in a child process: there only a bell or the folder watch can wake a waiter in time,
+/// so each wake-up below proves its path. Without it a broken bell or watch still woke the
+/// waiter within 500 ms, and the tests passed.
+const NO_TIMER: (&str, &str) = ("AGOR_TEST_WAKE_LOOK_MS", "3600000");
+
+/// A change for dev1 written behind the API's back, as a writer that rings nothing would (the
+/// legacy scripts, another tool): only the timer or the folder watch can notice it.
+fn silent_change_for_dev1(location: &str) {
+    common::exec(
+        location,
+        "INSERT INTO agor_changes (kind, event, actor, subject, group_id, agent_id, created_at)
+         VALUES ('message', 'message_sent', 'mgr', 'silent', 'core', 'dev1', '2026-01-01 00:00:00')",
+    );
+}
+
+/// Waits as dev1 while `write` runs on another thread after a moment (the waiter is then
+/// parked), for at most `timeout`; returns what woke it.
+fn wait_while(
+    t: &common::Team,
+    timeout: Duration,
+    write: impl FnOnce(String) + Send + 'static,
+) -> Vec<agor_core::Change> {
+    let location = t.location.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        write(location);
+    });
+    let got = t
+        .store
+        .as_agent("dev1")
+        .unwrap()
+        .wait(&[], None, Some(timeout))
+        .unwrap();
+    writer.join().unwrap();
+    got
+}
+
+/// A send through another store wakes its recipient by the bell alone: the waiter's timer
+/// is off, and a change that rings no bell is indeed not seen (so the timer is really off).
+#[test]
+fn a_bell_wakes_the_recipient_without_the_timer() {
+    let _serial = serial();
+    if common::skip_on_postgres("bell files are SQLite's") {
+        return;
+    }
+    common::child::run_child("bell_child", &[NO_TIMER]);
+}
+
+#[test]
+#[ignore = "run by a_bell_wakes_the_recipient_without_the_timer, without the timer"]
+fn bell_child() {
+    let t = common::team();
+    let silent = wait_while(&t, Duration::from_secs(2), |location| {
+        silent_change_for_dev1(&location)
+    });
+    assert!(silent.is_empty(), "the timer is on: {silent:?}");
+    assert!(!bell_files(&t.location).is_empty(), "no bells were made");
+    let sent = wait_while(&t, Duration::from_secs(60), |location| {
+        let other = Store::open(&location).unwrap();
+        other.as_agent("mgr").unwrap().send("dev1", "ring").unwrap();
+    });
+    assert!(
+        sent.iter()
+            .any(|c| c.kind == ChangeKind::Message && c.subject.as_deref() != Some("silent")),
+        "the bell did not wake the waiter: {sent:?}"
+    );
+}
+
+/// Where the bells cannot be made (a file holds their folder's name), the waiter watches the
+/// database's folder: a commit that rings no bell wakes it, with the timer off.
+#[test]
+fn without_bells_the_folder_watch_wakes_the_waiter_without_the_timer() {
+    let _serial = serial();
+    if common::skip_on_postgres("bell files are SQLite's") {
+        return;
+    }
+    common::child::run_child("folder_watch_child", &[NO_TIMER]);
+}
+
+#[test]
+#[ignore = "run by without_bells_the_folder_watch_wakes_the_waiter_without_the_timer"]
+fn folder_watch_child() {
+    let t = common::team();
+    std::fs::write(format!("{}-bells", t.location), "not a folder").unwrap();
+    let got = wait_while(&t, Duration::from_secs(60), |location| {
+        silent_change_for_dev1(&location)
+    });
+    assert!(
+        got.iter().any(|c| c.subject.as_deref() == Some("silent")),
+        "the folder watch did not wake the waiter: {got:?}"
+    );
+}
+
 /// issue 19 item 11: a bell folder replaced by a link is refused (nothing is made where it
-/// points), and wake-ups fall back to watching the database's folder.
+/// points), and wake-ups fall back to watching the database's folder (the timer off, so
+/// the folder watch is what wakes the waiter).
 #[test]
 fn a_symlinked_bell_folder_is_refused_and_waits_still_wake() {
     let _serial = serial();
     if common::skip_on_postgres("bell files are SQLite's") {
         return;
     }
+    common::child::run_child("symlinked_bell_folder_child", &[NO_TIMER]);
+}
+
+#[test]
+#[ignore = "run by a_symlinked_bell_folder_is_refused_and_waits_still_wake, without the timer"]
+fn symlinked_bell_folder_child() {
     let t = common::team();
     let elsewhere = t.dir.path().join("elsewhere");
     std::fs::create_dir(&elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, format!("{}-bells", t.location)).unwrap();
-    let location = t.location.clone();
-    let sender = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+    let got = wait_while(&t, Duration::from_secs(60), |location| {
         let other = Store::open(&location).unwrap();
         other.as_agent("mgr").unwrap().send("dev1", "wake").unwrap();
     });
-    let got = t
-        .store
-        .as_agent("dev1")
-        .unwrap()
-        .wait(&[ChangeKind::Message], None, Some(Duration::from_secs(20)))
-        .unwrap();
-    sender.join().unwrap();
-    assert_eq!(got.len(), 1);
+    assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(
         std::fs::read_dir(&elsewhere).unwrap().count(),
         0,

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use agor_core::{ManualClock, NewAgent, Store};
 use tempfile::TempDir;
 
+pub mod child;
+
 /// Set to a PostgreSQL URL, the domain suites run on that server instead of SQLite files:
 /// each store gets a schema of its own. `scripts/test.sh` starts a throw-away server for it.
 pub const PG_ENV: &str = "AGOR_TEST_PG";

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use rusqlite::{Connection, OpenFlags};
@@ -24,6 +24,23 @@ use crate::storage::Bell;
 /// nothing is watched.
 const LOOK_WATCHED: Duration = Duration::from_millis(500);
 const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
+
+/// How long a ring of the watched folder waits for the commit it announces to show, looking
+/// every step (see `SqliteSource::changed`).
+const FOLDER_SETTLE: Duration = Duration::from_millis(200);
+const FOLDER_SETTLE_STEP: Duration = Duration::from_millis(2);
+
+/// Replaces [`LOOK_WATCHED`] (milliseconds) for the tests of the bells and the folder watch:
+/// with the timer stretched to hours, only a ring can wake a waiter in time, so a wake-up
+/// proves the ring (tests/rust/wakeups.rs). Read once per store's waiter.
+const LOOK_WATCHED_ENV: &str = "AGOR_TEST_WAKE_LOOK_MS";
+
+fn look_watched() -> Duration {
+    std::env::var(LOOK_WATCHED_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(LOOK_WATCHED, Duration::from_millis)
+}
 
 /// What the watcher watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +58,8 @@ pub(super) struct SqliteSource {
     bells: BellFolder,
     db: PathBuf,
     watcher: Mutex<(Mode, Option<RecommendedWatcher>)>,
+    /// How often a watched waiter looks on its own.
+    look: Duration,
 }
 
 impl SqliteSource {
@@ -66,6 +85,7 @@ impl SqliteSource {
             bells: BellFolder::beside(path),
             db: path.to_owned(),
             watcher: Mutex::new((mode, watcher)),
+            look: look_watched(),
         })
     }
 
@@ -124,9 +144,19 @@ impl WakeSource for SqliteSource {
     }
 
     /// A ring whose commit an earlier look already saw (one commit rings the agent's and the
-    /// group's file) finds the version unchanged and is dropped.
-    fn changed(&self, mark: &mut i64, _rung: bool) -> Result<bool> {
-        let version = self.mark()?;
+    /// group's file) finds the version unchanged and is dropped. In folder mode the ring is
+    /// the writer's own write to the `-wal`, which comes before its commit shows (in the `-shm`
+    /// index, which raises no event): such a ring looks again for a moment before it is
+    /// dropped, or the waiter would sleep until its timer.
+    fn changed(&self, mark: &mut i64, rung: bool) -> Result<bool> {
+        let mut version = self.mark()?;
+        if rung && version == *mark && self.watcher().0 == Mode::Folder {
+            let until = Instant::now() + FOLDER_SETTLE;
+            while version == *mark && Instant::now() < until {
+                std::thread::sleep(FOLDER_SETTLE_STEP);
+                version = self.mark()?;
+            }
+        }
         let changed = version != *mark;
         *mark = version;
         Ok(changed)
@@ -135,7 +165,7 @@ impl WakeSource for SqliteSource {
     fn timer(&self) -> Duration {
         match self.watcher().0 {
             Mode::Unwatched => LOOK_UNWATCHED,
-            Mode::Bells | Mode::Folder => LOOK_WATCHED,
+            Mode::Bells | Mode::Folder => self.look,
         }
     }
 }

@@ -1,0 +1,79 @@
+//! Checks run in a child process of the test binary: as another OS user (root ignores
+//! permission bits) or with an environment of their own; and the rule that a check which
+//! cannot run fails instead of passing unseen.
+
+use std::path::Path;
+
+/// Whether this process runs as root, for which permission bits restrict nothing.
+pub fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+/// A check that cannot run fails, unless the run allows it to be skipped
+/// (`AGOR_TEST_ALLOW_SKIP=1`, ignored under `CI=true`): a skip must never look like a pass.
+pub fn cannot_check(what: &str) {
+    let allowed = std::env::var("AGOR_TEST_ALLOW_SKIP").as_deref() == Ok("1")
+        && std::env::var("CI").as_deref() != Ok("true");
+    assert!(
+        allowed,
+        "cannot check this: {what} (AGOR_TEST_ALLOW_SKIP=1 skips it, except under CI=true)"
+    );
+    eprintln!("SKIPPED (AGOR_TEST_ALLOW_SKIP=1): {what}");
+}
+
+/// Runs the ignored test named `child` of this same binary as the unprivileged user `nobody`
+/// (uid and gid 65534), with `env` set, and asserts it ran and passed. Root may always switch
+/// user; where it cannot (a container without CAP_SETUID) or `nobody` may not run this
+/// binary, the check is impossible and fails through [`cannot_check`].
+pub fn run_as_nobody(child: &str, env: &[(&str, &Path)]) {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = child_test(child);
+    cmd.uid(65534).gid(65534);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) => {
+            return cannot_check(&format!(
+                "{child} as uid 65534 ({e}); as root, permission bits restrict nothing"
+            ))
+        }
+    };
+    assert_passed(child, "as nobody", out);
+}
+
+/// Runs the ignored test named `child` of this same binary with `env` set (read once at
+/// start, so no other test of this process sees it), and asserts it ran and passed.
+pub fn run_child(child: &str, env: &[(&str, &str)]) {
+    let mut cmd = child_test(child);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_passed(child, "in a child process", out);
+}
+
+fn child_test(child: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        child,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
+
+fn assert_passed(child: &str, how: &str, out: std::process::Output) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{child} failed {how}:\n{text}");
+    assert!(text.contains("1 passed"), "{child} did not run:\n{text}");
+}
