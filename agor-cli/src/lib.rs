@@ -22,9 +22,10 @@
 
 #![warn(missing_docs)]
 
-// Floors, each module importing only the ones above it in this list's reverse: leaves
-// (terminal, suggest, ids, exit), then args, error, session, command, help and render, the two
-// programs' renderers and tables, and run. Only the two entry points below are public.
+// Floors, lowest first; a module imports only from floors below its own:
+// terminal, suggest, ids, exit -> args -> error -> session -> command -> help, render ->
+// btmsg, bttask (their renderers, tables and programs) -> run -> this file. Only the two
+// entry points below are public.
 mod args;
 mod btmsg;
 mod bttask;
