@@ -32,6 +32,8 @@ pub struct Opt {
     pub arity: Arity,
 }
 
+// Tables spell their options as one line ([`Opt::list`]); the tests build them one by one.
+#[cfg(test)]
 impl Opt {
     pub const fn flag(long: &'static str) -> Opt {
         Opt {
@@ -71,7 +73,9 @@ impl Opt {
             ..self
         }
     }
+}
 
+impl Opt {
     /// The options of a command table entry written as one line: words separated by spaces,
     /// each `name` (a flag), `name=` (a value), `name=?` (an optional value) or `name=*`
     /// (repeated), with `/c` after the name for a short spelling: `"all/a limit= tag=*"`.

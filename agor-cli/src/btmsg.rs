@@ -10,13 +10,9 @@ use crate::command::Program;
 use crate::exit;
 
 pub use table::COMMANDS;
-
-/// Default session id for `ack`.
-pub const SESSION_ENV: &str = "BTMSG_SESSION_ID";
-
-/// Session used by `ack` when neither `--session` nor `$BTMSG_SESSION_ID` names one, so the
-/// documented `btmsg ack --message-id ID` works on its own.
-pub const DEFAULT_SESSION: &str = "default";
+#[cfg(test)]
+use table::DEFAULT_SESSION;
+use table::SESSION_ENV;
 
 /// `btmsg` as the shared parser and runner see it. `--version` is global here: `btmsg` has
 /// no option of that name after a command word.

@@ -9,22 +9,17 @@ use agor_core::ops::Request;
 use serde_json::Value;
 
 use crate::args::{Opt, Parsed, Scanner, UsageError};
-use crate::exit::CliError;
-use crate::run::Session;
+use crate::error::CliError;
+use crate::session::Session;
 use crate::suggest::did_you_mean;
 use crate::terminal::Term;
 
-/// Whom a command acts as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
-    /// `$BTMSG_AGENT_ID`, which must be set (marked `*` in the help).
-    Agent,
-    /// The operator; `$BTMSG_AGENT_ID`, when set, makes it act as that agent within its
-    /// rights instead (an agent in a shell cannot register itself as admin).
-    Either,
-    /// The operator, whatever `$BTMSG_AGENT_ID` says (store-level reports and backups).
-    Operator,
-}
+/// Whom a command acts as, in the table's words: the catalogue's own kinds of caller.
+/// `Agent` needs `$BTMSG_AGENT_ID` (marked `*` in the help); `Either` is the operator unless
+/// `$BTMSG_AGENT_ID` is set, and then that agent within its rights (an agent in a shell cannot
+/// register itself as admin); `Operator` ignores it (store-level reports and backups). See
+/// [`crate::session::acting_agent`].
+pub use agor_core::ops::CallerKind as Who;
 
 /// What a renderer may look at besides the response: the request that was run, and the
 /// store's staleness threshold (for the heartbeat column).
@@ -493,8 +488,7 @@ mod tests {
     /// that must act as an agent runs none that only the operator may call.
     #[test]
     fn whom_a_command_acts_as_fits_its_operations() {
-        use agor_core::ops::CallerKind;
-        let kinds: std::collections::BTreeMap<&str, CallerKind> = agor_core::ops::catalogue()
+        let kinds: std::collections::BTreeMap<&str, Who> = agor_core::ops::catalogue()
             .into_iter()
             .map(|op| (op.name, op.caller))
             .collect();
@@ -502,9 +496,9 @@ mod tests {
             for op in def.ops {
                 let kind = kinds[op];
                 let fits = match def.who {
-                    Who::Agent => kind != CallerKind::Operator,
-                    Who::Either => kind == CallerKind::Either,
-                    Who::Operator => kind != CallerKind::Agent,
+                    Who::Agent => kind != Who::Operator,
+                    Who::Either => kind == Who::Either,
+                    Who::Operator => kind != Who::Agent,
                 };
                 // review-count runs its operator reports for the acting agent's group; usage
                 // reads as either, and its `--record` acts as the agent (`job_as`).

@@ -4,7 +4,7 @@
 use crate::args::{Arity, Opt, UsageError};
 use crate::command::{CommandDef, Lookup, Program, Who};
 use crate::exit;
-use crate::run::AGENT_ENV;
+use crate::session::AGENT_ENV;
 
 /// The full help text, or the help of one command or command group.
 pub fn help(prog: &Program, topic: Option<&str>) -> Result<String, UsageError> {

@@ -7,34 +7,44 @@
 //! "fix the parser"`, `bttask status --id 3f2a --status done --version 4`), with `--db`,
 //! `--json` and `--help` accepted anywhere on the line.
 //!
-//! Exit codes (see [`exit`]): 0 ok, 1 error, 2 usage (also ambiguous id prefixes, invalid
+//! Exit codes (see `exit`): 0 ok, 1 error, 2 usage (also ambiguous id prefixes, invalid
 //! values and an unset `BTMSG_AGENT_ID`), 3 version conflict / already claimed / lease lost,
 //! 4 permission denied, 5 not found. Errors are one line on stderr: `btmsg: error: …`
 //! (`bttask: error: …`), followed for a usage error of a known command by its usage lines.
 //!
-//! Both are tables ([`command::CommandDef`]) read by one parser ([`command::Program::parse`]);
-//! each command builds a request of the core's catalogue (`agor_core::ops`), [`run`] sends it
+//! Both are tables (`command::CommandDef`) read by one parser (`command::Program::parse`);
+//! each command builds a request of the core's catalogue (`agor_core::ops`), `run` sends it
 //! through `agor_core::ops::dispatch`, `--json` prints the response and the text form is
 //! rendered from that same response. `ops` lists the catalogue and `call` runs any request.
 //!
-//! Everything printed for people goes through [`terminal`], which escapes control and bidi
+//! Everything printed for people goes through `terminal`, which escapes control and bidi
 //! characters by construction; `--json` keeps the text (JSON-escaped).
 
-pub mod args;
-pub mod btmsg;
-pub mod bttask;
-pub mod command;
-pub mod exit;
-pub mod help;
-pub mod render;
-pub mod run;
+#![warn(missing_docs)]
+
+// Floors, lowest first; a module imports only from floors below its own:
+// terminal, suggest, ids, exit -> args -> error -> session -> command -> help, render ->
+// btmsg, bttask (their renderers, tables and programs) -> run -> this file. Only the two
+// entry points below are public.
+mod args;
+mod btmsg;
+mod bttask;
+mod command;
+mod error;
+mod exit;
+mod help;
+mod ids;
+mod render;
+mod run;
+mod session;
 mod suggest;
-pub mod terminal;
+mod terminal;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
 use command::Program;
+use error::CliError;
 use render::Output;
 use terminal::{say, Paint, Term};
 
@@ -64,26 +74,6 @@ fn main_with(prog: &Program, args: Vec<OsString>) -> i32 {
     }
 }
 
-/// [`btmsg_main`] with its outputs supplied by the caller.
-pub fn run_btmsg(
-    args: Vec<OsString>,
-    out: &mut dyn Write,
-    paint: Paint,
-    err: &mut dyn Write,
-) -> i32 {
-    run_program(&btmsg::PROGRAM, args, out, paint, err)
-}
-
-/// [`bttask_main`] with its outputs supplied by the caller.
-pub fn run_bttask(
-    args: Vec<OsString>,
-    out: &mut dyn Write,
-    paint: Paint,
-    err: &mut dyn Write,
-) -> i32 {
-    run_program(&bttask::PROGRAM, args, out, paint, err)
-}
-
 /// Parses and executes one command line of `prog`, writing text or JSON as it asked, and
 /// reports the result.
 fn run_program(
@@ -94,14 +84,11 @@ fn run_program(
     err: &mut dyn Write,
 ) -> i32 {
     let mut hook = false;
-    let result = prog
-        .parse(args)
-        .map_err(exit::CliError::from)
-        .and_then(|inv| {
-            hook = is_hook_event(&inv);
-            let mut output = Output::new(out, inv.json, paint);
-            run::execute(prog, inv, &mut output)
-        });
+    let result = prog.parse(args).map_err(CliError::from).and_then(|inv| {
+        hook = is_hook_event(&inv);
+        let mut output = Output::new(out, inv.json, paint);
+        run::execute(prog, inv, &mut output)
+    });
     match result {
         Err(e) if hook && e.code() == exit::USAGE => never_block(prog.name, &e, err),
         result => report(prog.name, result, err),
@@ -124,7 +111,7 @@ fn is_hook_event(inv: &command::Invocation) -> bool {
 /// exit 2 means "block the agent", so a hook event that cannot be applied (unknown event, no
 /// `BTMSG_AGENT_ID`) is a warning on stderr and exit 0. Other failures keep their codes, which
 /// hooks report without blocking.
-fn never_block(prog: &str, e: &exit::CliError, err: &mut dyn Write) -> i32 {
+fn never_block(prog: &str, e: &CliError, err: &mut dyn Write) -> i32 {
     let mut t = Term::new(err, Paint::plain());
     let _ = say!(
         &mut t,
@@ -135,16 +122,16 @@ fn never_block(prog: &str, e: &exit::CliError, err: &mut dyn Write) -> i32 {
     exit::OK
 }
 /// Turns a command's result into its exit code, printing the error line of a failure.
-fn report(prog: &str, result: Result<(), exit::CliError>, err: &mut dyn Write) -> i32 {
+fn report(prog: &str, result: Result<(), CliError>, err: &mut dyn Write) -> i32 {
     match result {
         Ok(()) => exit::OK,
-        Err(exit::CliError::Io(e)) => report_write_error(prog, exit::OK, e, err),
+        Err(CliError::Io(e)) => report_write_error(prog, exit::OK, e, err),
         Err(e) => {
             // Through the terminal path like any output: errors quote ids, names and words
             // from the command line, and escaping also keeps the message on one line.
             let mut t = Term::new(err, Paint::plain());
             let _ = say!(&mut t, "{}: error: {}", prog, e.to_string());
-            if let exit::CliError::Usage(u) = &e {
+            if let CliError::Usage(u) = &e {
                 for (i, line) in u.usage().iter().enumerate() {
                     let _ = say!(
                         &mut t,
@@ -168,7 +155,7 @@ fn report_write_error(prog: &str, code: i32, e: io::Error, err: &mut dyn Write) 
         &mut Term::new(err, Paint::plain()),
         "{}: error: {}",
         prog,
-        exit::CliError::Io(e).to_string()
+        CliError::Io(e).to_string()
     );
     exit::ERROR
 }

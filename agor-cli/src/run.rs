@@ -1,48 +1,18 @@
-//! Executing a parsed command: the environment (`$BTMSG_AGENT_ID`), the store, and the one
-//! path every request takes — `agor_core::ops::dispatch` — with its response printed as JSON
-//! or rendered as text from that same response.
+//! Executing a parsed command: help and the catalogue's listing, a job run through its
+//! [`Session`] with its response printed as JSON or rendered as text from that same response,
+//! and `watch`.
 
 use std::path::PathBuf;
 
-use agor_core::ops::{self, Caller, Request};
-use agor_core::{Actor, Store};
+use agor_core::ops::{self, CallerKind, Request};
 use serde_json::Value;
 
 use crate::args::UsageError;
-use crate::command::{Command, Invocation, Job, Program, View, Who};
-use crate::exit::CliError;
+use crate::command::{Command, Invocation, Job, Program, View};
+use crate::error::CliError;
 use crate::render::Output;
+use crate::session::{acting_agent, open_store, Session};
 use crate::terminal::{say, Align, Cell, Term};
-
-/// Names the acting agent; commands marked with `*` in the help need it.
-pub const AGENT_ENV: &str = "BTMSG_AGENT_ID";
-
-/// Whom requests run as, once the environment and the store are known.
-#[derive(Debug)]
-pub struct Session<'a> {
-    store: &'a Store,
-    actor: Option<&'a Actor>,
-}
-
-impl<'a> Session<'a> {
-    /// The acting agent when there is one, else the operator.
-    pub fn caller(&self) -> Caller<'a> {
-        match self.actor {
-            Some(a) => Caller::Agent(a),
-            None => Caller::Operator(self.store),
-        }
-    }
-
-    /// Runs one request through the catalogue as [`Session::caller`].
-    pub fn call(&self, request: Request) -> Result<Value, CliError> {
-        Ok(ops::dispatch(self.caller(), request)?)
-    }
-
-    /// Runs one request as the operator (store-level reports such as review counts).
-    pub fn call_as_operator(&self, request: Request) -> Result<Value, CliError> {
-        Ok(ops::dispatch(Caller::Operator(self.store), request)?)
-    }
-}
 
 /// Runs a parsed invocation of `prog`, writing its result to `out`.
 pub fn execute(prog: &Program, inv: Invocation, out: &mut Output<'_>) -> Result<(), CliError> {
@@ -78,7 +48,7 @@ fn watch(
     group: Option<&str>,
     out: &mut Output<'_>,
 ) -> Result<(), CliError> {
-    let me = optional_agent_from_env()?;
+    let me = acting_agent(CallerKind::Either)?;
     let store = open_store(db, false)?;
     let mut waiter = match me {
         Some(id) => {
@@ -99,35 +69,15 @@ fn watch(
     }
 }
 
-/// `wait`: the changes that arrived, or [`CliError::TimedOut`] (exit 6) when none did.
-pub fn wait_or_time_out(session: &Session<'_>, request: Request) -> Result<Value, CliError> {
-    let secs = match &request {
-        Request::Wait(w) => w.timeout_secs.unwrap_or(0.0),
-        _ => 0.0,
-    };
-    let value = session.call(request)?;
-    if value.as_array().is_some_and(Vec::is_empty) {
-        return Err(CliError::TimedOut(secs));
-    }
-    Ok(value)
-}
-
 fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), CliError> {
     // Environment problems are reported before the database is touched.
-    let me = match job.who.unwrap_or(Who::Agent) {
-        Who::Agent => Some(agent_from_env()?),
-        Who::Either => optional_agent_from_env()?,
-        Who::Operator => None,
-    };
+    let me = acting_agent(job.who.unwrap_or(CallerKind::Agent))?;
     // Only registering an agent creates the database; anything else on a missing file is a
     // mistyped path, reported with the path instead of leaving an empty database behind.
     let creates = matches!(job.request, Request::RegisterAgent(_));
     let store = open_store(db, creates)?;
     let actor = me.map(|id| store.as_agent(&id)).transpose()?;
-    let session = Session {
-        store: &store,
-        actor: actor.as_ref(),
-    };
+    let session = Session::new(&store, actor.as_ref());
     let request = job.request.clone();
     let value = match job.steps {
         Some(steps) => steps(&session, job.request)?,
@@ -183,46 +133,4 @@ fn catalogue_table(t: &mut Term<'_>) -> std::io::Result<()> {
         &[Align::Left; 5],
         &rows,
     )
-}
-
-/// Reads `$BTMSG_AGENT_ID` when it is set; unset or empty means the operator.
-fn optional_agent_from_env() -> Result<Option<String>, CliError> {
-    match agent_from_env() {
-        Ok(id) => Ok(Some(id)),
-        Err(_) if std::env::var_os(AGENT_ENV).is_none_or(|v| v.is_empty()) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Reads `$BTMSG_AGENT_ID`; unset or empty is a usage error that says how to fix it.
-fn agent_from_env() -> Result<String, CliError> {
-    match std::env::var(AGENT_ENV) {
-        Ok(id) if !id.is_empty() => Ok(id),
-        Ok(_) | Err(std::env::VarError::NotPresent) => Err(UsageError::new(format!(
-            "{AGENT_ENV} is not set: this command acts as an agent; export \
-             {AGENT_ENV}=<agent id> (the team's ids: `btmsg status`; new ones: `btmsg register`). \
-             Looking at the team needs no agent: `btmsg status`, `bttask board --group G`, \
-             `btmsg changes`, `btmsg search`, `btmsg audit`"
-        ))
-        .into()),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(UsageError::new(format!("{AGENT_ENV} is not valid UTF-8")).into())
-        }
-    }
-}
-
-/// The `--db` file, else `$AGOR_DB`, else the default path; created when missing only if
-/// `create` (see [`agor_core::StoreBuilder::create`]).
-fn open_store(db: Option<PathBuf>, create: bool) -> Result<Store, CliError> {
-    let builder = match db {
-        Some(path) => Store::builder().path(path),
-        None => Store::builder(),
-    };
-    Ok(builder.create(create).open()?)
-}
-
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

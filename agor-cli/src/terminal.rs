@@ -109,6 +109,7 @@ impl Cell {
     }
 
     /// The escaped text, without style.
+    #[cfg(test)]
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -182,6 +183,7 @@ impl Paint {
         Paint { on: false }
     }
 
+    #[cfg(test)]
     pub fn colour() -> Paint {
         Paint { on: true }
     }

@@ -4,6 +4,8 @@
 //! Run: `cargo run -p agor-demo` (add `-- PATH` to keep the database; running
 //! it again on that file adds another round of work for the same team).
 
+#![warn(missing_docs)]
+
 use std::process::ExitCode;
 
 use agor_core::{Completion, NewAgent, NewTask, Priority, Store, TaskStatus};

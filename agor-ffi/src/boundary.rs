@@ -1,5 +1,6 @@
 //! The crossing between C and Rust: the panic guard, the per-thread last error, argument checks
-//! and the strings handed to C. The crate's unsafe helpers live here and nowhere else.
+//! and the strings handed to C (a status's name among them). The crate's unsafe helpers live
+//! here and nowhere else.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
@@ -258,6 +259,22 @@ fn put_json<T: Serialize + ?Sized>(out: &mut *mut c_char, value: &T) {
     put_string(out, json);
 }
 
+/// The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or
+/// `"AGOR_UNKNOWN_STATUS"` for a value that is not a status.
+///
+/// Ownership: the returned string is static; do not free it. Takes a plain integer so any
+/// value, even one from a newer library, is safe to pass.
+#[no_mangle]
+pub extern "C" fn agor_status_name(status: i32) -> *const c_char {
+    guard(c"AGOR_UNKNOWN_STATUS".as_ptr(), || {
+        agor_status::ALL
+            .iter()
+            .find(|s| **s as i32 == status)
+            .map_or(c"AGOR_UNKNOWN_STATUS", |s| s.name())
+            .as_ptr()
+    })
+}
+
 /// Frees a string this library returned (a JSON record or list, a path, a notify line).
 ///
 /// Ownership: `s` must come from an agor function (never from malloc/strdup) and is invalid
@@ -304,6 +321,18 @@ mod tests {
         unsafe { CStr::from_ptr(agor_last_error_message()) }
             .to_string_lossy()
             .into_owned()
+    }
+
+    #[test]
+    fn status_name_covers_known_and_unknown_values() {
+        for status in agor_status::ALL {
+            // SAFETY: agor_status_name returns a static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(agor_status_name(status as i32)) };
+            assert_eq!(name, status.name());
+        }
+        // SAFETY: as above.
+        let unknown = unsafe { CStr::from_ptr(agor_status_name(-7)) };
+        assert_eq!(unknown, c"AGOR_UNKNOWN_STATUS");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! passed to a `*_free` function came from this library and are not used afterwards.
 // The shared contract above replaces a `# Safety` section repeated on each entry point.
 #![allow(clippy::missing_safety_doc)]
+#![warn(missing_docs)]
 
 // cbindgen lays the header out in this order: handles and agents, then messaging, then the
 // task board, then the status and string helpers every caller needs.
@@ -50,7 +51,7 @@ mod status;
 
 mod boundary;
 
-pub use boundary::{agor_last_error_message, agor_string_free, agor_version};
+pub use boundary::{agor_last_error_message, agor_status_name, agor_string_free, agor_version};
 pub use changes::{
     agor_changes, agor_latest_change, agor_wait, AGOR_WAIT_FOREVER, AGOR_WAIT_FROM_NOW,
 };
@@ -67,7 +68,7 @@ pub use messages::{
     agor_send, agor_send_to_pattern, agor_send_to_role, agor_unread_count, agor_whoami,
     AGOR_DEFAULT_LIMIT, AGOR_MAX_LIMIT,
 };
-pub use status::{agor_status, agor_status_name};
+pub use status::agor_status;
 pub use store::{
     agor_actor, agor_actor_free, agor_actor_new, agor_allow, agor_get_agent, agor_list_agents,
     agor_register_agent, agor_store, agor_store_free, agor_store_open, agor_store_open_existing,

@@ -1,11 +1,9 @@
 //! The status codes every entry point returns, and the one mapping from core error kinds to them.
 //! Codes are part of the ABI: a code is never renumbered or reused, new ones are only appended.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::CStr;
 
 use agor_core::ErrorKind;
-
-use crate::boundary::guard;
 
 /// Outcome of an agor call. `AGOR_OK` (0) is success; any other value is an error whose text
 /// `agor_last_error_message()` returns. Codes 1-99 mirror the core's error kinds; codes from
@@ -113,22 +111,6 @@ impl agor_status {
     }
 }
 
-/// The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or
-/// `"AGOR_UNKNOWN_STATUS"` for a value that is not a status.
-///
-/// Ownership: the returned string is static; do not free it. Takes a plain integer so any
-/// value, even one from a newer library, is safe to pass.
-#[no_mangle]
-pub extern "C" fn agor_status_name(status: i32) -> *const c_char {
-    guard(c"AGOR_UNKNOWN_STATUS".as_ptr(), || {
-        agor_status::ALL
-            .iter()
-            .find(|s| **s as i32 == status)
-            .map_or(c"AGOR_UNKNOWN_STATUS", |s| s.name())
-            .as_ptr()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -172,17 +154,5 @@ mod tests {
                 "{status:?} outside the core range"
             );
         }
-    }
-
-    #[test]
-    fn status_name_covers_known_and_unknown_values() {
-        for status in agor_status::ALL {
-            // SAFETY: agor_status_name returns a static NUL-terminated string.
-            let name = unsafe { CStr::from_ptr(agor_status_name(status as i32)) };
-            assert_eq!(name, status.name());
-        }
-        // SAFETY: as above.
-        let unknown = unsafe { CStr::from_ptr(agor_status_name(-7)) };
-        assert_eq!(unknown, c"AGOR_UNKNOWN_STATUS");
     }
 }

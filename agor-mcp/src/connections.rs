@@ -3,12 +3,17 @@
 //! and none kept by a client that does not send a whole request head in time
 //! (`--header-timeout`, from the connection's opening or its previous answer: idle and
 //! half-sent connections are closed). A request's body has the same time once its head is in
-//! (see [`crate::http`]).
+//! (see [`crate::http`]). A call learns that its connection went away through
+//! [`ConnectionGone`].
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -120,4 +125,31 @@ async fn refuse(mut stream: TcpStream, max_connections: usize) {
         Ok::<(), std::io::Error>(())
     })
     .await;
+}
+
+/// Cancelled when the connection that carried a request goes away before its answer is
+/// written: a tool call of a session runs on the session's task, not on the request's, so
+/// without this a `wait` whose client dropped the connection (rather than ending the session
+/// or cancelling the request) would keep running until its session expired.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionGone(pub tokio_util::sync::CancellationToken);
+
+/// Marks a request with a [`ConnectionGone`] token, cancelled when its answer is dropped:
+/// hyper drops the request's future, or the body of an answer it is still streaming (a
+/// session's call answers as an event stream that carries the result later), when the client
+/// closes the connection. An answered call has finished, so cancelling its token when the
+/// answer is done changes nothing.
+pub(crate) async fn watch_connection(mut request: Request, next: Next) -> Response {
+    use futures_util::StreamExt;
+
+    let gone = tokio_util::sync::CancellationToken::new();
+    let guard = gone.clone().drop_guard();
+    request.extensions_mut().insert(ConnectionGone(gone));
+    let (parts, body) = next.run(request).await.into_parts();
+    // The guard lives as long as the body: dropped with it, when sent or abandoned.
+    let body = body.into_data_stream().map(move |chunk| {
+        let _alive = &guard;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
 }

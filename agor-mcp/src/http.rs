@@ -1,8 +1,8 @@
 //! The streamable HTTP transport: one server for several agents on a local address. Every
 //! request to `/mcp` must carry `Authorization: Bearer SECRET` with a secret the operator
 //! issued (`btmsg token issue AGENT`); the server looks up whose it is and marks the request
-//! with that agent, and each tool call acts as exactly that agent. A request without a valid
-//! secret gets 401 and never reaches the MCP session.
+//! with that principal ([`crate::auth`]), and each tool call acts as exactly that principal. A
+//! request without a valid secret gets 401 and never reaches the MCP session.
 //!
 //! In front of that, the rules of SPEC §2.2: a browser `Origin` other than the server's own
 //! (or `--allow-origin`) gets 403 ([`crate::origin`]); connections are bounded and time out
@@ -15,36 +15,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agor_core::{Store, TokenHolder};
+use agor_core::Store;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
 use rmcp::transport::StreamableHttpServerConfig;
 
 use crate::args::Limits;
+use crate::auth::{self, Authenticated};
 use crate::origin::Origins;
 use crate::profiles::Profile;
-use crate::server::{AgorServer, Identity};
+use crate::refusals::{error_response, json_rpc_error};
+use crate::server::AgorServer;
 use crate::sessions::Sessions;
-use crate::tools::Principal;
 use crate::{connections, jsonrpc};
-
-/// Whom a request's secret belongs to (an agent, or the operator), put in the request's
-/// extensions by [`authenticate`].
-#[derive(Debug, Clone)]
-pub(crate) struct Authenticated(pub Principal);
-
-/// Cancelled when the connection that carried a request goes away before its answer is
-/// written: a tool call of a session runs on the session's task, not on the request's, so
-/// without this a `wait` whose client dropped the connection (rather than ending the session
-/// or cancelling the request) would keep running until its session expired.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnectionGone(pub tokio_util::sync::CancellationToken);
 
 /// Serves until interrupted (Ctrl-C or SIGTERM).
 pub(crate) async fn serve(
@@ -57,7 +46,7 @@ pub(crate) async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let server = AgorServer::new(store.clone(), Identity::PerRequest).with_profile(profile);
+    let server = AgorServer::per_request(store.clone()).with_profile(profile);
     let mut config = StreamableHttpServerConfig::default();
     config.max_request_body_bytes = limits.max_request_bytes;
     // JSON answers for plain calls (streams only when a call must send more than its answer).
@@ -84,13 +73,13 @@ pub(crate) async fn serve(
     // a stranger), then the size, time and shape of the body, then the session's owner.
     let app = Router::new()
         .nest_service("/mcp", mcp)
-        .layer(middleware::from_fn(watch_connection))
+        .layer(middleware::from_fn(connections::watch_connection))
         .layer(middleware::from_fn_with_state(
             sessions,
             crate::sessions::guard,
         ))
         .layer(middleware::from_fn_with_state(body_limits, check_body))
-        .layer(middleware::from_fn_with_state(store, authenticate))
+        .layer(middleware::from_fn_with_state(store, auth::authenticate))
         .layer(middleware::from_fn_with_state(
             Arc::new(Origins::new(bound, &limits.allowed_origins)),
             check_origin,
@@ -139,26 +128,6 @@ async fn interrupted() {
     let _ = ctrl_c.await;
 }
 
-/// Marks a request with a [`ConnectionGone`] token, cancelled when its answer is dropped:
-/// hyper drops the request's future, or the body of an answer it is still streaming (a
-/// session's call answers as an event stream that carries the result later), when the client
-/// closes the connection. An answered call has finished, so cancelling its token when the
-/// answer is done changes nothing.
-async fn watch_connection(mut request: Request, next: Next) -> Response {
-    use futures_util::StreamExt;
-
-    let gone = tokio_util::sync::CancellationToken::new();
-    let guard = gone.clone().drop_guard();
-    request.extensions_mut().insert(ConnectionGone(gone));
-    let (parts, body) = next.run(request).await.into_parts();
-    // The guard lives as long as the body: dropped with it, when sent or abandoned.
-    let body = body.into_data_stream().map(move |chunk| {
-        let _alive = &guard;
-        chunk
-    });
-    Response::from_parts(parts, Body::from_stream(body))
-}
-
 /// Logs every request on stderr, one line when it is answered: method, path, status, who
 /// (the principal its secret authenticated, `-` for none) and how long it took. Never the
 /// secret, nor any header or body. Also answers the end of a session (DELETE) with 204: the
@@ -173,7 +142,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     let who = response
         .extensions()
         .get::<Authenticated>()
-        .map_or("-", |a| a.0.name());
+        .map_or("-", |a| auth::name(&a.0));
     let line = format!(
         "agor mcp: {method} {path} {} {who} {}ms",
         response.status().as_u16(),
@@ -205,53 +174,6 @@ async fn check_origin(
              own origin only (its operator admits another with `agor mcp --allow-origin ORIGIN`)"
         ),
     )
-}
-
-/// The secret of an `Authorization` header: the scheme `Bearer` in any case (RFC 9110).
-fn bearer(value: &str) -> Option<&str> {
-    let (scheme, secret) = value.trim().split_once(' ')?;
-    let secret = secret.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
-}
-
-/// Checks the request's secret and marks the request with its agent; 401 otherwise.
-async fn authenticate(State(store): State<Store>, mut request: Request, next: Next) -> Response {
-    let secret = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer)
-        .map(str::to_owned);
-    let Some(secret) = secret else {
-        return refuse("send `Authorization: Bearer SECRET` (the operator issues one with `btmsg token issue AGENT`)");
-    };
-    let found = tokio::task::spawn_blocking(move || store.token_holder(&secret)).await;
-    match found {
-        Ok(Ok(holder)) => {
-            let who = match holder {
-                TokenHolder::Operator => Principal::Operator,
-                TokenHolder::Agent(id) => Principal::Agent(id),
-            };
-            request.extensions_mut().insert(Authenticated(who.clone()));
-            let mut response = next.run(request).await;
-            // For the request log, which runs outside (and before) this layer.
-            response.extensions_mut().insert(Authenticated(who));
-            response
-        }
-        Ok(Err(e)) if e.kind() == agor_core::ErrorKind::PermissionDenied => {
-            refuse("the secret is not one agor issued, or it was revoked")
-        }
-        Ok(Err(e)) => error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            e.kind().as_str(),
-            &e.to_string(),
-        ),
-        Err(e) => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            &e.to_string(),
-        ),
-    }
 }
 
 /// The bounds of a request body: its size, and the time it may take to arrive.
@@ -307,50 +229,5 @@ async fn check_body(State(limits): State<BodyLimits>, request: Request, next: Ne
                 .await
         }
         Err(rejected) => json_rpc_error(StatusCode::BAD_REQUEST, &rejected),
-    }
-}
-
-fn json_rpc_error(status: StatusCode, rejected: &jsonrpc::Rejected) -> Response {
-    json_response(status, rejected.response())
-}
-
-fn refuse(message: &str) -> Response {
-    let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized", message);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    response
-}
-
-/// agor's own refusals (before any JSON-RPC is read): `{"error": {"kind", "message"}}`.
-pub(crate) fn error_response(status: StatusCode, kind: &str, message: &str) -> Response {
-    json_response(
-        status,
-        serde_json::json!({ "error": { "kind": kind, "message": message } }),
-    )
-}
-
-fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive() {
-        for ok in ["Bearer s", "bearer s", "BEARER  s ", " bEaReR s"] {
-            assert_eq!(bearer(ok), Some("s"), "{ok:?}");
-        }
-        for bad in ["Bearer", "Bearer ", "Basic s", "Bearers s", "s"] {
-            assert_eq!(bearer(bad), None, "{bad:?}");
-        }
     }
 }

@@ -15,14 +15,18 @@
 //! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
 //! `{"error": {"kind", "message"}}` with agor's stable error kinds.
 
+#![warn(missing_docs)]
+
 mod annotations;
 mod args;
+mod auth;
 mod connections;
 mod http;
 pub mod init;
 mod jsonrpc;
 mod origin;
 mod profiles;
+mod refusals;
 mod schemas;
 mod server;
 mod sessions;
@@ -38,8 +42,9 @@ pub use args::{
     DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_AGENT,
     DEFAULT_SESSION_TIMEOUT, MAX_TIMEOUT, USAGE,
 };
+pub use auth::Principal;
 pub use profiles::Profile;
-pub use server::{AgorServer, Identity};
+pub use server::AgorServer;
 pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
@@ -92,16 +97,16 @@ pub fn run(options: Options) -> Result<(), String> {
     // which an async thread must not do).
     let served = match options.transport {
         Transport::Stdio => {
-            let identity = match &options.agent {
+            let principal = match &options.agent {
                 Some(id) => {
                     // A typo in the agent id fails here, once, not on every call.
                     let actor = store.as_agent(id).map_err(|e| e.to_string())?;
                     actor.whoami().map_err(|e| e.to_string())?;
-                    Identity::Agent(id.clone())
+                    Principal::Agent(id.clone())
                 }
-                None => Identity::Operator,
+                None => Principal::Operator,
             };
-            let server = AgorServer::new(store.clone(), identity).with_profile(options.profile);
+            let server = AgorServer::new(store.clone(), principal).with_profile(options.profile);
             runtime.block_on(stdio::serve(server, options.limits.max_request_bytes))
         }
         Transport::Http(addr) => runtime.block_on(http::serve(

@@ -7,7 +7,7 @@
 use agor_core::ops::CallerKind;
 use agor_core::{Capability, Store};
 
-use crate::tools::Principal;
+use crate::auth::Principal;
 
 /// A named set of tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

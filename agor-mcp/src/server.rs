@@ -16,27 +16,18 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use agor_core::ops::CallerKind;
 
 use crate::annotations;
-use crate::http::{Authenticated, ConnectionGone};
+use crate::auth::{self, Authenticated, Principal};
+use crate::connections::ConnectionGone;
 use crate::profiles::Profile;
-use crate::tools::{self, CallContext, Principal, WaitSlots};
-
-/// Who the server's calls act as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
-    /// The operator (stdio without an agent): whoever runs the server owns the database.
-    Operator,
-    /// One agent, for the whole session (stdio).
-    Agent(String),
-    /// The principal (an agent, or the operator) each HTTP request authenticated as; a
-    /// request without one is refused.
-    PerRequest,
-}
+use crate::tools::{self, CallContext, WaitSlots};
 
 /// The catalogue as an MCP server over one store. Cheap to clone (one per HTTP session).
 #[derive(Debug, Clone)]
 pub struct AgorServer {
     store: Store,
-    identity: Identity,
+    /// Whom every call acts as (stdio); `None`: the principal each HTTP request's secret
+    /// authenticated, and a request without one is refused.
+    principal: Option<Principal>,
     /// The profile every client gets (`--profile`); `None`: each principal's default.
     profile: Option<Profile>,
     /// Every operation's tool, with who calls it.
@@ -49,11 +40,22 @@ pub struct AgorServer {
 }
 
 impl AgorServer {
-    /// A server over `store` acting as `identity`.
-    pub fn new(store: Store, identity: Identity) -> AgorServer {
+    /// A server over `store` whose calls act as `principal`: the operator (whoever runs the
+    /// server owns the database), or one agent, for the whole session (stdio).
+    pub fn new(store: Store, principal: Principal) -> AgorServer {
+        AgorServer::serving(store, Some(principal))
+    }
+
+    /// A server over `store` whose calls act as the principal (an agent, or the operator)
+    /// each HTTP request authenticated as.
+    pub fn per_request(store: Store) -> AgorServer {
+        AgorServer::serving(store, None)
+    }
+
+    fn serving(store: Store, principal: Option<Principal>) -> AgorServer {
         AgorServer {
             store,
-            identity,
+            principal,
             profile: None,
             tools: Arc::new(tools::all()),
             waits: Arc::default(),
@@ -83,10 +85,9 @@ impl AgorServer {
     }
 
     fn principal(&self, context: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
-        match &self.identity {
-            Identity::Operator => Ok(Principal::Operator),
-            Identity::Agent(id) => Ok(Principal::Agent(id.clone())),
-            Identity::PerRequest => context
+        match &self.principal {
+            Some(principal) => Ok(principal.clone()),
+            None => context
                 .extensions
                 .get::<axum::http::request::Parts>()
                 .and_then(|parts| parts.extensions.get::<Authenticated>())
@@ -126,7 +127,7 @@ fn not_offered(name: &str, caller: CallerKind, who: &Principal, profile: Profile
         ),
     };
     McpError::invalid_params(
-        format!("unknown tool '{name}' for {}: {why}", who.name()),
+        format!("unknown tool '{name}' for {}: {why}", auth::name(who)),
         None,
     )
 }
@@ -298,7 +299,7 @@ mod tests {
         let sender = short_lived(&db).as_agent("mgr").unwrap();
 
         let (client, transport) = tokio::io::duplex(1 << 16);
-        let server = AgorServer::new(store.clone(), Identity::Agent("dev".into()));
+        let server = AgorServer::new(store.clone(), Principal::Agent("dev".into()));
         let session = tokio::spawn(async move {
             let running = server.serve(transport).await.unwrap();
             running.waiting().await.unwrap();

@@ -14,9 +14,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 
-use crate::http::{error_response, Authenticated};
+use crate::auth::Principal;
+use crate::auth::{self, Authenticated};
 use crate::jsonrpc::Checked;
-use crate::tools::Principal;
+use crate::refusals::error_response;
 
 /// The header that names a session (MCP's Streamable HTTP transport).
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -183,7 +184,7 @@ pub(crate) async fn guard(
                 &format!(
                     "{} has {max} open sessions, its limit \
                      (--max-sessions-per-agent): end one (DELETE) or let it expire",
-                    agent.name()
+                    auth::name(&agent)
                 ),
             )
         }

@@ -9,24 +9,8 @@ use agor_core::{CancelToken, Error, Store};
 use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde_json::{json, Map, Value};
 
+use crate::auth::Principal;
 use crate::{annotations, schemas};
-
-/// Who a call acts as.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Principal {
-    Operator,
-    Agent(String),
-}
-
-impl Principal {
-    /// The principal's name in messages and the request log: the agent's id, or `operator`.
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Principal::Operator => agor_core::rules::OPERATOR,
-            Principal::Agent(id) => id,
-        }
-    }
-}
 
 /// Every operation of the catalogue as a tool, with who calls it.
 pub(crate) fn all() -> Vec<(CallerKind, Tool)> {

@@ -9,9 +9,9 @@ use agor_core::{
 use serde_json::Value;
 
 use crate::command::{typed, View};
-use crate::exit::CliError;
-use crate::render::{self, short_id};
-use crate::run::unix_now;
+use crate::error::CliError;
+use crate::ids::short_id;
+use crate::render::{self, unix_now};
 use crate::terminal::{self as tm, say, Align, Cell, Term};
 
 type Shown = Result<(), CliError>;

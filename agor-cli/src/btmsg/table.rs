@@ -5,10 +5,16 @@ use agor_core::ops::{args as a, Request as R};
 use agor_core::AgentStatus;
 
 use super::show;
-use super::{DEFAULT_SESSION, SESSION_ENV};
 use crate::args::{parsed, Parsed, UsageError};
 use crate::command::{job, job_as, run, Command, CommandDef, Job, Who};
-use crate::run::wait_or_time_out;
+use crate::session::wait_or_time_out;
+
+/// Default session id for `ack`.
+pub const SESSION_ENV: &str = "BTMSG_SESSION_ID";
+
+/// Session used by `ack` when neither `--session` nor `$BTMSG_SESSION_ID` names one, so the
+/// documented `btmsg ack --message-id ID` works on its own.
+pub const DEFAULT_SESSION: &str = "default";
 
 const MSG: &str = "message text";
 

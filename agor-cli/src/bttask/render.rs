@@ -8,9 +8,9 @@ use agor_core::{Claim, Comment, ImportReport, Proposal, Task, TaskDetail};
 use serde_json::Value;
 
 use crate::command::{typed, View};
-use crate::exit::CliError;
-use crate::render::{age, byline, short_id};
-use crate::run::unix_now;
+use crate::error::CliError;
+use crate::ids::short_id;
+use crate::render::{age, byline, unix_now};
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
 
 type Shown = Result<(), CliError>;

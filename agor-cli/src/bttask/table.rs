@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::render as show;
 use crate::args::{parsed, Parsed, UsageError};
 use crate::command::{job, run, CommandDef, Job, Who};
-use crate::exit::CliError;
-use crate::run::Session;
+use crate::error::CliError;
+use crate::session::Session;
 
 pub const COMMANDS: &[CommandDef] = &[
     CommandDef::new("list", Who::Either, &["list_tasks"], "all/a status= tag= group=")
