@@ -7,7 +7,8 @@ use crate::audit;
 use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
+use crate::ids::{self, validate_agent_id, validate_label};
+use crate::prefixes::{self, Scope, AGENTS};
 use crate::rules::{self, Action, AgentIdentity, Capability, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::storage::sql::agents::{self as sql, contact_edges};
@@ -157,7 +158,7 @@ pub(crate) fn principal(conn: &dyn Tx, id: &str) -> Result<Member> {
 
 /// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
 pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {
-    principal(conn, &ids::resolve(conn, AGENTS, input, scope)?)
+    principal(conn, &prefixes::resolve(conn, AGENTS, input, scope)?)
 }
 
 /// What `register_agent` takes. `tier: None` means the role's default.
@@ -214,7 +215,7 @@ pub(crate) fn load(conn: &dyn Tx, id: &str) -> Result<Agent> {
 
 /// Loads an agent by id or unique prefix.
 pub(crate) fn resolve(conn: &dyn Tx, input: &str) -> Result<Agent> {
-    let id = ids::resolve(conn, AGENTS, input, &Scope::all())?;
+    let id = prefixes::resolve(conn, AGENTS, input, &Scope::all())?;
     load(conn, &id)
 }
 

@@ -5,7 +5,7 @@ use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::ids::Scope;
+use crate::prefixes::Scope;
 use crate::rules::{Action, Target};
 use crate::sight::Sight;
 use crate::storage::sql::board as sql;

@@ -7,7 +7,8 @@ use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::changes::{self, Audience, ChangeKind};
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_content, CHANNELS};
+use crate::ids::{self, validate_content};
+use crate::prefixes::{self, CHANNELS};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::channels::{
     self as sql, add_member_row, find_by_name, insert_channel, is_member, load,
@@ -61,12 +62,12 @@ fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
         return load(c, &id);
     }
     if !me.is_admin() {
-        return load(c, &ids::resolve(c, CHANNELS, input, &me.group_scope())?);
+        return load(c, &prefixes::resolve(c, CHANNELS, input, &me.group_scope())?);
     }
     let mut named = sql::named_anywhere(c, input)?;
     match named.len() {
         1 => load(c, &named.remove(0)),
-        0 => load(c, &ids::resolve(c, CHANNELS, input, &ids::Scope::all())?),
+        0 => load(c, &prefixes::resolve(c, CHANNELS, input, &prefixes::Scope::all())?),
         _ => Err(Error::Ambiguous {
             kind: ObjectKind::Channel,
             prefix: input.to_owned(),

@@ -15,11 +15,6 @@ use crate::storage::Tx;
 use crate::tasks::{self, add_comment, Completion, Task, TaskStatus};
 use crate::Store;
 
-/// Default lease: 15 minutes.
-pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
-/// Longest lease one claim or renewal may ask for: one day.
-pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
-
 /// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claim {

@@ -52,11 +52,11 @@ mod error;
 mod glob;
 mod ids;
 mod leases;
-mod lenient;
 mod liveness;
 mod messages;
 mod numbers;
 pub mod ops;
+mod prefixes;
 mod proposals;
 mod removal;
 mod reservations;
@@ -86,7 +86,7 @@ pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
-pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
+pub use leases::Claim;
 pub use liveness::{
     DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL,
     MIN_SIGN_OF_LIFE_INTERVAL,
@@ -94,7 +94,7 @@ pub use liveness::{
 pub use messages::{Delivery, Message};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
-    DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
 };
 pub use proposals::{Proposal, ProposalStatus};
 pub use reservations::{

@@ -8,7 +8,8 @@ use crate::audit;
 use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::ids::{self, validate_content, Scope, MESSAGES};
+use crate::ids::{self, validate_content};
+use crate::prefixes::{self, Scope, MESSAGES};
 use crate::liveness::{self, Staleness};
 use crate::numbers::check_limit;
 use crate::rules::{Action, Target};
@@ -193,7 +194,7 @@ impl Actor {
             me.check(Action::SendMessage, Target::None)?;
             let original = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             let other = if original.to_agent == me.id {
                 &original.from_agent
@@ -281,7 +282,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let msg = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent == me.id && !msg.read {
                 sql::mark_read(c, &msg.id)?;
@@ -314,7 +315,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let msg = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent != me.id {
                 return Err(Error::denied(
@@ -389,7 +390,7 @@ impl Actor {
             } else {
                 Scope::group_messages(&me.group_id)
             };
-            let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
+            let id = prefixes::resolve(c, MESSAGES, message_id, &scope)?;
             search_sql::forget_message(c, &id)?;
             sql::delete(c, &id)?;
             search_sql::rewind(c, Source::Message)?;

@@ -9,7 +9,7 @@ use crate::agents::{self, Actor, Member};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids;
+use crate::prefixes;
 use crate::rules::{Action, Target};
 use crate::storage::sql::ids::Scope;
 use crate::storage::sql::proposals as sql;
@@ -72,7 +72,7 @@ pub struct Proposal {
     pub decided_at: Option<String>,
 }
 
-const PROPOSALS: ids::IdTable = ids::IdTable {
+const PROPOSALS: prefixes::IdTable = prefixes::IdTable {
     kind: ObjectKind::Proposal,
     table: "agor_proposals",
 };
@@ -179,7 +179,7 @@ impl Actor {
         reason: Option<&str>,
     ) -> Result<(Proposal, Task)> {
         self.task_write(|c, me, _now| {
-            let id = ids::resolve(c, PROPOSALS, proposal_id, &scope(me))?;
+            let id = prefixes::resolve(c, PROPOSALS, proposal_id, &scope(me))?;
             let mut p =
                 sql::by_id(c, &id)?.ok_or_else(|| Error::not_found(ObjectKind::Proposal, &id))?;
             let agent = agents::principal(c, &p.agent_id)?;

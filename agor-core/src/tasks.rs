@@ -12,6 +12,7 @@ use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content, validate_label};
+use crate::prefixes;
 use crate::leases::reap_expired_leases;
 use crate::rules::{Action, Target};
 use crate::search::Source;
@@ -415,7 +416,7 @@ pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
 
 /// A task by id or unique prefix among those `me` may name (its group's; tier 0: all).
 pub(crate) fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Task> {
-    load(c, &ids::resolve(c, TASKS, input, &me.group_scope())?)
+    load(c, &prefixes::resolve(c, TASKS, input, &me.group_scope())?)
 }
 
 /// The group a task belongs to, for permission targets ("" for a legacy row without one,
@@ -424,7 +425,7 @@ pub(crate) fn group_of(task: &Task) -> &str {
     task.group_id.as_deref().unwrap_or_default()
 }
 
-pub(crate) const TASKS: ids::IdTable = ids::IdTable {
+pub(crate) const TASKS: prefixes::IdTable = prefixes::IdTable {
     kind: ObjectKind::Task,
     table: "tasks",
 };

@@ -454,27 +454,27 @@ fn test_module_files(s: &str) -> Vec<String> {
 }
 
 fn blank_test_modules(mut s: String) -> String {
+    // An item under `#[cfg(test)]` (a module, a function) runs only in tests: blank it through
+    // its closing brace, or through its `;`.
     while let Some(at) = s.find("#[cfg(test)]") {
-        let rest = &s[at + 12..];
-        let body = rest.trim_start();
-        let mut end = at + 12;
-        if let Some(after) = body.strip_prefix("mod ") {
-            let open = after.find(['{', ';']).unwrap();
-            if after.as_bytes()[open] == b'{' {
-                let start = at + 12 + (rest.len() - body.len()) + 4 + open;
-                let mut depth = 0;
-                for (k, ch) in s[start..].char_indices() {
-                    match ch {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = start + k + 1;
-                                break;
-                            }
+        let body = at + 12;
+        let Some(open) = s[body..].find(['{', ';']).map(|k| body + k) else {
+            break;
+        };
+        let mut end = open + 1;
+        if s.as_bytes()[open] == b'{' {
+            let mut depth = 0;
+            for (k, ch) in s[open..].char_indices() {
+                match ch {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = open + k + 1;
+                            break;
                         }
-                        _ => {}
                     }
+                    _ => {}
                 }
             }
         }

@@ -23,6 +23,7 @@ use crate::error::Result;
 // driver out; such a build refuses a URL with a clear error (see `Store::open`).
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+pub(crate) mod lenient;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 pub(crate) mod wake;

@@ -2,7 +2,7 @@
 
 use crate::agents::{Agent, Contact, Member, NewAgent, TIER_PROJECT};
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::rules::{AgentIdentity, Role};
 use crate::storage::sql::roles;
 use crate::storage::{args, Param, Row, Tx};

@@ -2,7 +2,7 @@
 
 use crate::audit::AuditEntry;
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::{args, Tx};
 
 /// Appends an audit row inside the caller's transaction.

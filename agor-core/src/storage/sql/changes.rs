@@ -2,7 +2,7 @@
 
 use crate::changes::{Change, ChangeKind};
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
 /// Appends one change inside the caller's transaction.

@@ -2,7 +2,7 @@
 
 use crate::channels::{Channel, ChannelMessage};
 use crate::error::{Error, ObjectKind, Result};
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx, ValueRef};
 
 const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";

@@ -31,7 +31,7 @@ pub(crate) fn token(tx: &dyn Tx, task_id: &str) -> Result<Option<String>> {
         .query_opt(
             "SELECT lease_token FROM tasks WHERE id = ?1",
             args![task_id],
-            |r| crate::lenient::opt_text(r, 0),
+            |r| crate::storage::lenient::opt_text(r, 0),
         )?
         .flatten())
 }

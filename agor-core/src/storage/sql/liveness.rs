@@ -1,7 +1,7 @@
 //! Statements of `crate::liveness`: heartbeats and the dead-letter queue.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::liveness::DeadLetter;
 use crate::storage::{args, Param, Row, Tx};
 

@@ -1,7 +1,7 @@
 //! Statements of `crate::messages`: direct messages.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::messages::Message;
 use crate::storage::{args, Param, Row, Tx};
 

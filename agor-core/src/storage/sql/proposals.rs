@@ -1,7 +1,7 @@
 //! Statements of `crate::proposals`: tasks offered across owners.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::proposals::{Proposal, ProposalStatus};
 use crate::storage::sql::ids::Scope;
 use crate::storage::{args, Param, Row, Tx};

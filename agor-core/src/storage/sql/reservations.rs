@@ -1,7 +1,7 @@
 //! Statements of `crate::reservations`: advisory leases on path globs.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::reservations::Reservation;
 use crate::storage::{args, Row, Tx};
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::rules::{Role, RoleDef, RoleHolder, TIER_PROJECT};
 use crate::storage::{args, Row, Tx};
 

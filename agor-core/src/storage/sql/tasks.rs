@@ -1,7 +1,7 @@
 //! Statements of `crate::tasks`: the task board.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::sql::board::NOT_ARCHIVED_SQL;
 use crate::storage::sql::dependencies::UNBLOCKED_SQL;
 use crate::storage::{args, Param, Row, Tx};

@@ -1,7 +1,7 @@
 //! Statements of `crate::tokens`: the hashed secrets of the MCP server's HTTP transport.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::sql::agents::PRESENT_SQL;
 use crate::storage::{args, Tx};
 use crate::tokens::TokenInfo;

@@ -1,7 +1,7 @@
 //! Statements of `crate::work`: agents' work state.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::storage::lenient;
 use crate::storage::{args, Tx};
 use crate::work::{AgentWork, WorkState};
 
