@@ -5,11 +5,12 @@ use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::model::tasks::Task;
 use crate::prefixes::Scope;
 use crate::rules::{Action, Target};
 use crate::sight::Sight;
 use crate::storage::sql::board as sql;
-use crate::tasks::{group_of, resolve, task_changed, Task};
+use crate::tasks::{group_of, resolve, task_changed};
 use crate::Store;
 
 /// The most tasks one reorder may name.

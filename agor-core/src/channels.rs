@@ -1,13 +1,14 @@
 //! Channels: created by managers, posted to by members, listed with member counts and their
 //! last message. The per-group `review-queue` and `review-log` channels are created on demand.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::agents::{self, Actor};
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
+use crate::changes::{self, Audience};
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content};
+use crate::model::agents::Member;
+use crate::model::changes::ChangeKind;
+use crate::model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 use crate::prefixes::{self, CHANNELS};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::channels::{
@@ -16,45 +17,6 @@ use crate::storage::sql::channels::{
 use crate::storage::Tx;
 use crate::Store;
 
-/// Names of the review channels every group gets on first use.
-pub const REVIEW_QUEUE: &str = "review-queue";
-/// Name of the per-group channel where review outcomes go.
-pub const REVIEW_LOG: &str = "review-log";
-
-/// A channel with its member count and last message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Channel {
-    /// A uuid.
-    pub id: String,
-    /// Unique in its group.
-    pub name: String,
-    /// Its group.
-    pub group_id: Option<String>,
-    /// Who created it (`agor` for the review channels).
-    pub created_by: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// How many agents belong to it.
-    pub member_count: i64,
-    /// Its newest post.
-    pub last_message: Option<ChannelMessage>,
-}
-
-/// A post in a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ChannelMessage {
-    /// A uuid.
-    pub id: String,
-    /// The channel posted to.
-    pub channel_id: String,
-    /// Who posted (`agor` for review notices).
-    pub from_agent: String,
-    /// The text.
-    pub content: String,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
 /// A channel by name in the actor's group, or by id / id prefix among the channels it may
 /// name; tier 0 also by a name unique across groups.
 fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
@@ -62,12 +24,18 @@ fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
         return load(c, &id);
     }
     if !me.is_admin() {
-        return load(c, &prefixes::resolve(c, CHANNELS, input, &me.group_scope())?);
+        return load(
+            c,
+            &prefixes::resolve(c, CHANNELS, input, &me.group_scope())?,
+        );
     }
     let mut named = sql::named_anywhere(c, input)?;
     match named.len() {
         1 => load(c, &named.remove(0)),
-        0 => load(c, &prefixes::resolve(c, CHANNELS, input, &prefixes::Scope::all())?),
+        0 => load(
+            c,
+            &prefixes::resolve(c, CHANNELS, input, &prefixes::Scope::all())?,
+        ),
         _ => Err(Error::Ambiguous {
             kind: ObjectKind::Channel,
             prefix: input.to_owned(),
@@ -105,7 +73,7 @@ pub(crate) fn insert_post(
         created_at: crate::clock::sql_now(),
     };
     sql::insert_post(c, &post)?;
-    crate::storage::sql::search::note_new(c, crate::search::Source::Post, &post.id)?;
+    crate::storage::sql::search::note_new(c, crate::model::search::Source::Post, &post.id)?;
     let to = Audience {
         group,
         agent: None,

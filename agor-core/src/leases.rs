@@ -2,31 +2,19 @@
 //! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
+use crate::agents::Actor;
 use crate::audit;
 use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
+use crate::model::agents::Member;
+use crate::model::leases::Claim;
+use crate::model::tasks::{Completion, Task, TaskStatus};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::leases as sql;
 use crate::storage::Tx;
-use crate::tasks::{self, add_comment, Completion, Task, TaskStatus};
+use crate::tasks::{self, add_comment};
 use crate::Store;
-
-/// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Claim {
-    /// The claimed task.
-    pub task: Task,
-    /// Proof of ownership, required by renew, release and complete.
-    pub token: String,
-    /// Unix seconds at which the lease lapses unless renewed (rounded up).
-    pub expires_at: i64,
-    /// The same deadline in Unix milliseconds.
-    pub expires_at_ms: i64,
-}
 
 /// The lease deadline `secs` seconds after `now_ms`.
 fn deadline(now_ms: i64, secs: u32) -> i64 {

@@ -54,6 +54,7 @@ mod ids;
 mod leases;
 mod liveness;
 mod messages;
+mod model;
 mod numbers;
 pub mod ops;
 mod prefixes;
@@ -72,46 +73,46 @@ mod text;
 mod tokens;
 mod usage;
 mod work;
-
-pub use agents::{
-    default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
-    TIER_PROJECT,
-};
-pub use audit::AuditEntry;
+pub use agents::{Actor, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 pub use board::MAX_REORDER;
 pub use cancel::CancelToken;
-pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
-pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use changes::{wait_timeout, Waiter};
 pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
-pub use leases::Claim;
-pub use liveness::{
-    DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL,
-    MIN_SIGN_OF_LIFE_INTERVAL,
+pub use liveness::Presence;
+pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
+pub use model::audit::AuditEntry;
+pub use model::changes::{Change, ChangeKind};
+pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use model::leases::Claim;
+pub use model::liveness::{
+    DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
 };
-pub use messages::{Delivery, Message};
+pub use model::messages::{Delivery, Message};
+pub use model::proposals::{Proposal, ProposalStatus};
+pub use model::reservations::{
+    Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
+    MAX_RESERVATION_PATH_BYTES,
+};
+pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use model::tasks::{
+    Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
+};
+pub use model::tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
+pub use model::usage::{UsageBy, UsageRecord, UsageSummary};
+pub use model::work::{AgentWork, WorkState};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
     DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
 };
-pub use proposals::{Proposal, ProposalStatus};
-pub use reservations::{
-    Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
-    MAX_RESERVATION_PATH_BYTES,
-};
 pub use rules::{Capability, Permission, RoleDef};
-pub use search::{
-    SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,
-};
+pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};
 #[cfg(feature = "postgres")]
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
-pub use tasks::{
-    Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
-};
 pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
@@ -119,6 +120,3 @@ pub use text::{
     MAX_NAME_BYTES, MAX_NEXT_BYTES, MAX_RESULT_REF_BYTES, MAX_SESSION_ID_BYTES, MAX_SUMMARY_BYTES,
     MAX_TAGS, MAX_TITLE_BYTES,
 };
-pub use tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
-pub use usage::{UsageBy, UsageRecord, UsageSummary};
-pub use work::{AgentWork, WorkState};

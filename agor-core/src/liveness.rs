@@ -8,28 +8,23 @@
 //! so a read never waits on the write lock for it. Only an agent that has heartbeated before
 //! can be stale, so signs of life refresh an existing heartbeat and never create one.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
+use crate::agents::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::messages;
+use crate::model::agents::Member;
+use crate::model::liveness::{
+    DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
+};
 use crate::rules::{Action, Target};
 use crate::storage::sql::liveness::{self as sql, letter_filter, LetterScope, Pick};
 use crate::storage::Tx;
 use crate::store::Inner;
 use crate::Store;
-
-/// The shortest and longest interval between two signs of life an agent's process writes; in
-/// between, a quarter of the store's stale threshold, so three may be missed before it lapses.
-pub const MIN_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(1);
-/// See [`MIN_SIGN_OF_LIFE_INTERVAL`].
-pub const MAX_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(60);
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 /// What a store's process knows of its agents' signs of life.
 #[derive(Debug, Default)]
@@ -195,29 +190,14 @@ fn dead_letters(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<DeadLetter
     sql::letters(conn, &filter, &params)
 }
 
-/// A message that could not be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct DeadLetter {
-    /// Queue number.
-    pub id: i64,
-    /// Who sent it.
-    pub from_agent: String,
-    /// Whom it was meant for.
-    pub to_agent: String,
-    /// The message text.
-    pub content: String,
-    /// Why it was not delivered.
-    pub error: Option<String>,
-    /// The message it answers, kept so a redelivery stays in its thread.
-    pub reply_to: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
 /// Moves the dead letters matching `filter_sql` into their recipients' inboxes, deletes them
 /// from the queue, and writes one audit row per letter naming the letter and the new message,
 /// so each redelivery can be traced from either side.
-fn redeliver(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<messages::Message>> {
+fn redeliver(
+    conn: &dyn Tx,
+    me: &Member,
+    pick: Pick,
+) -> Result<Vec<crate::model::messages::Message>> {
     let (filter, params) = letter_filter(letter_scope(me), &me.id, &me.group_id, pick);
     let letters = sql::redeliverable(conn, &filter, &params)?;
     if let (Pick::One(id), true) = (pick, letters.is_empty()) {
@@ -249,17 +229,6 @@ fn redeliver(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<messages::Mes
     Ok(out)
 }
 
-/// An agent whose heartbeat is older than the threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct StaleAgent {
-    /// The silent agent.
-    pub agent_id: String,
-    /// Unix seconds of its last heartbeat.
-    pub last_heartbeat: i64,
-    /// Seconds since then.
-    pub silent_secs: i64,
-}
-
 impl Store {
     /// Agents that have heartbeated before but not within `threshold_secs`
     /// (default: the store's `stale_after`).
@@ -282,17 +251,6 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// What a heartbeat did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Heartbeat {
-    /// The agent that heartbeated.
-    pub agent_id: String,
-    /// Unix seconds recorded.
-    pub timestamp: i64,
-    /// Dead letters moved into the inbox by this heartbeat.
-    pub redelivered: Vec<messages::Message>,
 }
 
 impl Actor {
@@ -331,7 +289,10 @@ impl Actor {
     }
 
     /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
-    pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
+    pub fn redeliver_dead_letters(
+        &self,
+        id: Option<i64>,
+    ) -> Result<Vec<crate::model::messages::Message>> {
         self.write_tx(|c, me| redeliver(c, me, id.into()))
     }
 

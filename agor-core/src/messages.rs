@@ -1,46 +1,25 @@
 //! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
 //! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::agents::{self, Actor};
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
+use crate::changes::{self, Audience};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content};
-use crate::prefixes::{self, Scope, MESSAGES};
 use crate::liveness::{self, Staleness};
+use crate::model::agents::Member;
+use crate::model::changes::ChangeKind;
+use crate::model::messages::{Delivery, Message};
+use crate::model::search::Source;
 use crate::numbers::check_limit;
+use crate::prefixes::{self, Scope, MESSAGES};
 use crate::rules::{Action, Target};
-use crate::search::Source;
+
 use crate::storage::sql::agents as agents_sql;
 use crate::storage::sql::messages as sql;
 use crate::storage::sql::search as search_sql;
 use crate::storage::Tx;
-
-/// A direct message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Message {
-    /// A uuid; commands accept a unique prefix.
-    pub id: String,
-    /// The sender.
-    pub from_agent: String,
-    /// The recipient.
-    pub to_agent: String,
-    /// The text.
-    pub content: String,
-    /// Whether the recipient has read it.
-    pub read: bool,
-    /// The message it answers.
-    pub reply_to: Option<String>,
-    /// The recipient's group.
-    pub group_id: Option<String>,
-    /// The sender's group.
-    pub sender_group_id: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
 
 fn load(conn: &dyn Tx, id: &str) -> Result<Message> {
     sql::by_id(conn, id)?.ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
@@ -143,17 +122,6 @@ pub(crate) fn deliver(
         &format!("{} -> {} {}", from.id, to.id, msg.id),
     )?;
     Ok(Delivered::Sent(msg))
-}
-
-/// Result of a fan-out send (to a role, a glob or the group).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Delivery {
-    /// Messages now in their recipients' inboxes.
-    pub sent: Vec<Message>,
-    /// Recipients whose copy went to the dead-letter queue, with its id.
-    pub dead_lettered: Vec<(String, i64)>,
-    /// Recipients the sender may not message (not in its contacts).
-    pub skipped: Vec<String>,
 }
 
 impl Actor {

@@ -3,74 +3,19 @@
 //! until that agent accepts (the task then moves to the agent's group, assigned to it) or
 //! declines. The proposed agent is told through the change feed.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::agents::Member;
+use crate::model::proposals::{Proposal, ProposalStatus};
+use crate::model::tasks::{Task, TaskStatus};
 use crate::prefixes;
 use crate::rules::{Action, Target};
 use crate::storage::sql::ids::Scope;
 use crate::storage::sql::proposals as sql;
-use crate::tasks::{self, group_of, resolve, task_changed, Task, TaskStatus};
+use crate::tasks::{self, group_of, resolve, task_changed};
 use crate::text;
-
-/// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    /// Waiting for the proposed agent.
-    Pending,
-    /// Accepted: the task moved to the agent.
-    Accepted,
-    /// Declined: the task stayed where it was.
-    Declined,
-}
-
-impl ProposalStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProposalStatus::Pending => "pending",
-            ProposalStatus::Accepted => "accepted",
-            ProposalStatus::Declined => "declined",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> ProposalStatus {
-        match s {
-            "accepted" => ProposalStatus::Accepted,
-            "declined" => ProposalStatus::Declined,
-            _ => ProposalStatus::Pending,
-        }
-    }
-}
-
-/// A task offered to an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Proposal {
-    /// Its id (a uuid; a unique prefix names it).
-    pub id: String,
-    /// The task offered.
-    pub task_id: String,
-    /// The task's title when it was proposed.
-    pub task_title: String,
-    /// The group the task belonged to.
-    pub from_group: String,
-    /// Who proposed it.
-    pub proposed_by: String,
-    /// The agent it is offered to.
-    pub agent_id: String,
-    /// Pending, accepted or declined.
-    pub status: ProposalStatus,
-    /// Why it was declined, if the agent said.
-    pub reason: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// When it was accepted or declined.
-    pub decided_at: Option<String>,
-}
 
 const PROPOSALS: prefixes::IdTable = prefixes::IdTable {
     kind: ObjectKind::Proposal,

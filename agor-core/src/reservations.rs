@@ -4,49 +4,19 @@
 //! files — and lapse like task leases. Reservations are per group: a group is one team on one
 //! repository, and another group never sees or collides with them.
 
-use std::collections::{HashMap, HashSet};
-
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
+use crate::agents::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::glob::Glob;
+use crate::model::agents::Member;
+use crate::model::reservations::{
+    Reservation, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS, MAX_RESERVATION_PATH_BYTES,
+};
 use crate::storage::sql::reservations as sql;
 use crate::storage::Tx;
 use crate::text;
-
-/// A live reservation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Reservation {
-    /// Its id (renew and release take it).
-    pub id: String,
-    /// Who holds it.
-    pub agent_id: String,
-    /// The holder's group.
-    pub group_id: String,
-    /// The path glob: `*` any run of characters (slashes too), `?` one, `[abc]` a class.
-    pub pattern: String,
-    /// Exclusive, or shared with other shared holders.
-    pub exclusive: bool,
-    /// Why, for whoever runs into it.
-    pub reason: Option<String>,
-    /// When it was first taken, `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// When it lapses unless renewed, Unix milliseconds.
-    pub expires_at_ms: i64,
-}
-
-/// How long a reservation lasts when the caller does not say: an hour.
-pub const DEFAULT_RESERVATION_SECS: u32 = 3600;
-
-/// The longest path or glob a reservation names, or a lookup asks about (bytes of UTF-8).
-pub const MAX_RESERVATION_PATH_BYTES: usize = 1024;
-/// The most paths one call may reserve.
-pub const MAX_RESERVATION_PATHS: usize = 256;
-/// The most live reservations one agent may hold.
-pub const MAX_LIVE_RESERVATIONS: usize = 1024;
+use std::collections::{HashMap, HashSet};
 
 /// A path or glob, compiled once per call so that checking it against every held reservation
 /// costs each pair a linear match (see [`Glob`]), never a backtracking one.

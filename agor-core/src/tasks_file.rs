@@ -17,18 +17,21 @@ use std::collections::{BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::agents::{self, Actor, Member};
+use crate::agents::{self, Actor};
 use crate::audit;
 use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::model::agents::Member;
+use crate::model::search::Source;
+use crate::model::tasks::{NewTask, Priority, Task, TaskStatus};
 use crate::rules::{Action, Target};
-use crate::search::Source;
+
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
-use crate::tasks::{task_changed, NewTask, Priority, Task, TaskStatus};
+use crate::tasks::task_changed;
 use crate::text;
 
 /// The largest `tasks.toml` agor reads (4 MiB).

@@ -40,7 +40,10 @@ fn floor_of(module: &[String]) -> (usize, &'static str) {
             return (i, name);
         }
     }
-    let domain = CORE_FLOORS.iter().position(|(n, _)| *n == "domain").unwrap();
+    let domain = CORE_FLOORS
+        .iter()
+        .position(|(n, _)| *n == "domain")
+        .unwrap();
     (domain, "domain")
 }
 
@@ -58,7 +61,10 @@ fn agor_core_imports_no_higher_floor() {
             ));
         }
     }
-    println!("agor-core: {} upward imports (pairs of files)", upward.len());
+    println!(
+        "agor-core: {} upward imports (pairs of files)",
+        upward.len()
+    );
     assert!(
         upward.is_empty(),
         "{} imports run up a floor in agor-core (floors, lowest first: {}):\n{}",
@@ -115,7 +121,10 @@ fn circles(krate: &str) -> String {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 struct File {
@@ -322,8 +331,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             {
                 collect(&p, out);
             }
-        } else if p.extension().is_some_and(|e| e == "rs") && p.file_name().unwrap() != "tests.rs"
-        {
+        } else if p.extension().is_some_and(|e| e == "rs") && p.file_name().unwrap() != "tests.rs" {
             out.push(p);
         }
     }
@@ -378,7 +386,9 @@ fn strip(src: &str) -> String {
             }
         } else if c == 'r'
             && (next == Some('"') || next == Some('#'))
-            && !b[..i].last().is_some_and(|p| p.is_alphanumeric() || *p == '_')
+            && !b[..i]
+                .last()
+                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
         {
             // A raw string: r"…", r#"…"#.
             let mut j = i + 1;

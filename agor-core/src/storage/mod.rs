@@ -21,9 +21,9 @@ use crate::error::Result;
 
 // PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
 // driver out; such a build refuses a URL with a clear error (see `Store::open`).
+pub(crate) mod lenient;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
-pub(crate) mod lenient;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 pub(crate) mod wake;

@@ -1,7 +1,7 @@
 //! Statements of `crate::audit`: the audit log.
 
-use crate::audit::AuditEntry;
 use crate::error::Result;
+use crate::model::audit::AuditEntry;
 use crate::storage::lenient;
 use crate::storage::{args, Tx};
 

@@ -1,7 +1,7 @@
 //! Statements of `crate::changes`: the change feed.
 
-use crate::changes::{Change, ChangeKind};
 use crate::error::Result;
+use crate::model::changes::{Change, ChangeKind};
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 

@@ -1,7 +1,7 @@
 //! Statements of `crate::channels`: channels, members and posts.
 
-use crate::channels::{Channel, ChannelMessage};
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::channels::{Channel, ChannelMessage};
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx, ValueRef};
 
