@@ -109,10 +109,11 @@ pub use numbers::{
 };
 pub use rules::{Capability, Permission, RoleDef};
 pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};
+pub use storage::options::Durability;
 #[cfg(feature = "postgres")]
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
-pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
+pub use store::{default_path, Store, StoreBuilder, DB_ENV};
 pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,

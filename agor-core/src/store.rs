@@ -8,30 +8,17 @@ use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::{self, Engine, Tx};
 
 /// Environment variable that overrides the default database path.
 pub const DB_ENV: &str = "AGOR_DB";
 
-/// How hard each commit pushes data to disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// `synchronous=NORMAL`: in WAL mode a crash of the process never loses a commit;
-    /// a power cut may lose the last few. The usual choice for a coordination file.
-    #[default]
-    Normal,
-    /// `synchronous=FULL`: every commit is fsynced before it returns.
-    Full,
-}
-
 /// Configures and opens a [`Store`].
 #[derive(Debug, Clone)]
 pub struct StoreBuilder {
     path: Option<PathBuf>,
-    pub(crate) busy_timeout: Duration,
-    pub(crate) durability: Durability,
-    pub(crate) read_only: bool,
-    pub(crate) create: bool,
+    engine: EngineOptions,
     stale_after: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -40,10 +27,7 @@ impl Default for StoreBuilder {
     fn default() -> Self {
         StoreBuilder {
             path: None,
-            busy_timeout: Duration::from_secs(10),
-            durability: Durability::Normal,
-            read_only: false,
-            create: true,
+            engine: EngineOptions::default(),
             stale_after: Duration::from_secs(300),
             clock: Arc::new(SystemClock),
         }
@@ -60,19 +44,19 @@ impl StoreBuilder {
     /// How long a write waits for another process's write lock before giving up with
     /// [`Error::Busy`] (nothing written). Default 10 s.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout = timeout;
+        self.engine.busy_timeout = timeout;
         self
     }
 
     /// How hard each commit pushes data to disk (default [`Durability::Normal`]).
     pub fn durability(mut self, durability: Durability) -> Self {
-        self.durability = durability;
+        self.engine.durability = durability;
         self
     }
 
     /// Open for reading only: every write fails with [`Error::ReadOnly`].
     pub fn read_only(mut self, read_only: bool) -> Self {
-        self.read_only = read_only;
+        self.engine.read_only = read_only;
         self
     }
 
@@ -81,7 +65,7 @@ impl StoreBuilder {
     /// [`crate::ObjectKind::Database`] naming the path, and nothing is created on disk: reads
     /// through a mistyped path must not leave a folder, a file and its `-wal`/`-shm` behind.
     pub fn create(mut self, create: bool) -> Self {
-        self.create = create;
+        self.engine.create = create;
         self
     }
 
@@ -128,7 +112,7 @@ impl StoreBuilder {
             match url {
                 #[cfg(feature = "postgres")]
                 Some(url) => (
-                    Box::new(storage::postgres::PgEngine::open(url, &self)?),
+                    Box::new(storage::postgres::PgEngine::open(url, &self.engine)?),
                     storage::postgres::redact(url).into(),
                 ),
                 #[cfg(not(feature = "postgres"))]
@@ -137,7 +121,7 @@ impl StoreBuilder {
                     "this build of agor has no PostgreSQL support (agor-core's `postgres` feature)",
                 )),
                 None => (
-                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
+                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self.engine)?),
                     path,
                 ),
             };

@@ -22,6 +22,7 @@ use crate::error::Result;
 // PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
 // driver out; such a build refuses a URL with a clear error (see `Store::open`).
 pub(crate) mod lenient;
+pub(crate) mod options;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 pub(crate) mod sql;

@@ -19,11 +19,11 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::options::EngineOptions;
 use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::store::StoreBuilder;
 
 mod schema;
 mod signal;
@@ -123,7 +123,7 @@ fn sql_state(e: &Error) -> Option<&SqlState> {
 impl PgEngine {
     /// Connects, judges the database (agor's, empty, another application's or newer), and
     /// creates or upgrades agor's schema under the write lock.
-    pub(crate) fn open(url: &str, cfg: &StoreBuilder) -> Result<PgEngine> {
+    pub(crate) fn open(url: &str, cfg: &EngineOptions) -> Result<PgEngine> {
         let shown = redact(url);
         let mut client = url::connect(url, &shown, cfg.busy_timeout)?;
         let lock_key = schema::current(&mut client)?.1;

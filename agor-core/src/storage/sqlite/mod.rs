@@ -13,11 +13,11 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result, StorageError};
+use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::store::{Durability, StoreBuilder};
 
 mod backup;
 mod bells;
@@ -74,7 +74,7 @@ pub(crate) struct SqliteEngine {
 impl SqliteEngine {
     /// Opens the file (creating it if missing), judges it before writing anything, and
     /// upgrades an agor or legacy file to the current schema.
-    pub(crate) fn open(path: &Path, cfg: &StoreBuilder) -> Result<SqliteEngine> {
+    pub(crate) fn open(path: &Path, cfg: &EngineOptions) -> Result<SqliteEngine> {
         if !cfg.create && !path.exists() {
             return Err(Error::not_found(
                 crate::ObjectKind::Database,
@@ -436,7 +436,7 @@ fn retry_while_busy<T>(
     }
 }
 
-fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
+fn open_connection(path: &Path, cfg: &EngineOptions) -> Result<Connection> {
     let flags = if cfg.read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {
@@ -509,7 +509,7 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
 fn inspect_without_trace(
     path: &Path,
     conn: Connection,
-    cfg: &StoreBuilder,
+    cfg: &EngineOptions,
 ) -> Result<(Connection, FileState)> {
     let create = !cfg.read_only;
     let mut probe = None;
@@ -591,7 +591,7 @@ mod tests {
     fn a_store_from_another_process_refuses_without_waiting_for_its_lock() {
         let dir = tempfile::tempdir().unwrap();
         let mut forked =
-            SqliteEngine::open(&dir.path().join("fork.db"), &StoreBuilder::default()).unwrap();
+            SqliteEngine::open(&dir.path().join("fork.db"), &EngineOptions::default()).unwrap();
         let other = std::process::id().wrapping_add(1);
         forked.opened_by = other;
         // Also exercises the drop path: the connection is leaked, not closed.
