@@ -1,75 +1,21 @@
 //! Agents, their roles and tiers, the contacts ACL and the role permission table of the SPEC.
 //! `Actor` is the view through which everything done on an agent's behalf is checked and audited.
 
+use crate::actor::{principal, Actor};
 use crate::audit;
 use crate::changes::{self, Audience};
 use crate::clock;
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, Result};
 use crate::ids::validate_agent_id;
+use crate::members::{group_scope, load, resolve, resolve_principal};
 use crate::model::agents::{Agent, AgentStatus, Contact, Member, NewAgent};
 use crate::model::changes::ChangeKind;
-use crate::prefixes::{self, Scope, AGENTS};
+use crate::prefixes::Scope;
 use crate::rules::{self, Action, AgentIdentity, Capability, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::storage::sql::agents::{self as sql, contact_edges};
 use crate::storage::Tx;
 use crate::Store;
-
-// The scopes need the storage's `Scope`, so they are written here rather than beside `Member`.
-impl Member {
-    /// Rows of group-owned tables (tasks, channels) this agent may name: its group's,
-    /// every group's for tier 0.
-    pub fn group_scope(&self) -> Scope {
-        group_scope(&self.identity)
-    }
-
-    /// Agents this agent may name as a recipient: its group and its contacts (tier 0: all).
-    pub fn reachable_scope(&self) -> Scope {
-        if self.is_admin() {
-            Scope::all()
-        } else {
-            Scope::reachable_agents(&self.group_id, &self.id)
-        }
-    }
-}
-
-/// Rows of group-owned tables an agent may name: its group's, every group's for tier 0.
-fn group_scope(agent: &AgentIdentity) -> Scope {
-    if agent.is_admin() {
-        Scope::all()
-    } else {
-        Scope::group(&agent.group_id)
-    }
-}
-
-/// Loads an agent's identity by exact id.
-pub(crate) fn principal(conn: &dyn Tx, id: &str) -> Result<Member> {
-    sql::principal(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
-}
-
-/// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
-pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {
-    principal(conn, &prefixes::resolve(conn, AGENTS, input, scope)?)
-}
-
-/// Loads one agent by exact id.
-pub(crate) fn load(conn: &dyn Tx, id: &str) -> Result<Agent> {
-    sql::load(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
-}
-
-/// Loads an agent by id or unique prefix.
-pub(crate) fn resolve(conn: &dyn Tx, input: &str) -> Result<Agent> {
-    let id = prefixes::resolve(conn, AGENTS, input, &Scope::all())?;
-    load(conn, &id)
-}
-
-/// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
-pub(crate) fn may_message(conn: &dyn Tx, from: &Member, to: &str) -> Result<bool> {
-    if from.is_admin() {
-        return Ok(true);
-    }
-    sql::is_contact(conn, &from.id, to)
-}
 
 /// Registers or updates an agent on behalf of `who`, after the permission table has judged the
 /// change (no agent raises a rank to its own or above; managers act inside their group).
@@ -116,18 +62,6 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     )?;
     agent_changed(c, event, who.name(), &new.id, &new.group)?;
     load(c, &new.id)
-}
-
-/// The agents of `group`.
-pub(crate) fn group_members(c: &dyn Tx, group: &str) -> Result<Vec<Agent>> {
-    sql::list(c, Some(group))
-}
-
-/// Whether agents of `role` review work (their role has `review_work`): they belong to their
-/// group's review channels.
-pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
-    let rights = crate::roles::rights_of(c, &Role::parse(role))?;
-    Ok(rights.has_capability(Capability::ReviewWork))
 }
 
 /// The agent `id` names, if `who` may register under that id (`None`: a free id). An id that
@@ -293,68 +227,10 @@ impl Store {
     }
 }
 
-/// A store seen through one agent's eyes. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub(crate) store: Store,
-    pub(crate) id: String,
-    /// The one group its overview reads look at (see [`Actor::within`]).
-    pub(crate) within: Option<String>,
-}
-
 impl Actor {
-    /// The same agent with its overview reads — board, lanes, change feed, waits, search,
-    /// usage, audit log — narrowed to `group`. Tier 0 may name any group, other agents only
-    /// their own (another is `PermissionDenied` when read).
-    pub fn within(&self, group: &str) -> Actor {
-        Actor {
-            within: Some(group.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    /// What a read of `action` may see, as the permission function decides it.
-    pub(crate) fn sight(&self, me: &Member, action: Action) -> Result<crate::sight::Sight> {
-        crate::sight::Sight::agent(me, action, self.within.as_deref())
-    }
-
-    /// The acting agent's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The store this actor works on.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The acting agent's own record.
     pub fn whoami(&self) -> Result<Agent> {
         self.store.read(|c| load(c, &self.id))
-    }
-
-    /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
-    /// Every call of an agent is a sign of life (see `liveness`): a write records it in its
-    /// own transaction, a read after it, best effort.
-    pub(crate) fn write_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
-        let now = self.store.staleness().now_secs;
-        self.store.write(|c| {
-            let me = principal(c, &self.id)?;
-            let out = f(c, &me)?;
-            if self.store.sign_of_life_due(&self.id, now) {
-                crate::storage::sql::liveness::refresh(c, &self.id, now)?;
-            }
-            Ok(out)
-        })
-    }
-
-    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
-        let out = self.store.read(|c| {
-            let me = principal(c, &self.id)?;
-            f(c, &me)
-        })?;
-        self.store.sign_of_life(&self.id);
-        Ok(out)
     }
 
     /// Registers or updates an agent as this agent. Managers create agents of the roles below

@@ -1,16 +1,18 @@
 //! The rest of the board (SPEC §9): archiving finished tasks and the lane view, one agent's
 //! tasks in its own order, with a reorder operation.
 
-use crate::agents::{self, Actor};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::members;
 use crate::model::tasks::Task;
 use crate::prefixes::Scope;
 use crate::rules::{Action, Target};
 use crate::sight::Sight;
 use crate::storage::sql::board as sql;
-use crate::tasks::{group_of, resolve, task_changed};
+use crate::task_steps::{group_of, resolve, task_changed};
 use crate::Store;
 
 /// The most tasks one reorder may name.
@@ -23,7 +25,7 @@ impl Store {
         let sight = Sight::operator(Action::ListTasks, None)?;
         self.reopen_lapsed()?;
         self.read(|c| {
-            let agent = agents::resolve_principal(c, agent_id, &Scope::all())?;
+            let agent = members::resolve_principal(c, agent_id, &Scope::all())?;
             sql::lane(c, &agent.id, sight.group())
         })
     }
@@ -93,7 +95,7 @@ impl Actor {
             let sight = self.sight(me, Action::ListTasks)?;
             let agent = match agent_id {
                 None => me.id.clone(),
-                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?
+                Some(a) => members::resolve_principal(c, a, &me.group_scope())?
                     .id
                     .clone(),
             };
@@ -115,8 +117,8 @@ impl Actor {
         crate::text::cap_count("task_ids", task_ids, MAX_REORDER)?;
         self.task_write(|c, me, _now| {
             let agent = match agent_id {
-                None => agents::principal(c, &me.id)?,
-                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?,
+                None => actor::principal(c, &me.id)?,
+                Some(a) => members::resolve_principal(c, a, &me.group_scope())?,
             };
             me.check(
                 Action::ReorderLane,

@@ -6,7 +6,7 @@
 //! (see `storage::wake`): every wait of a process parks on it, and any can be cancelled.
 //! A waiting agent is alive: its wait refreshes its liveness while it lasts.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::cancel::CancelToken;
 use crate::clock;
 use crate::error::{Error, Result};

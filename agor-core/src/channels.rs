@@ -1,11 +1,12 @@
 //! Channels: created by managers, posted to by members, listed with member counts and their
 //! last message. The per-group `review-queue` and `review-log` channels are created on demand.
 
-use crate::agents::{self, Actor};
+use crate::actor::Actor;
 use crate::audit;
 use crate::changes::{self, Audience};
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{self, validate_content};
+use crate::members;
 use crate::model::agents::Member;
 use crate::model::changes::ChangeKind;
 use crate::model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
@@ -103,8 +104,8 @@ pub(crate) fn ensure_review_channels(
     let ids = (get(REVIEW_QUEUE)?, get(REVIEW_LOG)?);
     // Every call, not only on creation: reviewers registered before this rule (or whose role
     // gained `review_work` since) join the next time the channels are needed.
-    for agent in agents::group_members(c, group)? {
-        if agents::reviews_work(c, &agent.role)? {
+    for agent in members::group_members(c, group)? {
+        if members::reviews_work(c, &agent.role)? {
             join(
                 c,
                 &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)],
@@ -245,7 +246,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::AddChannelMember, &ch)?;
-            let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
+            let agent = members::resolve_principal(c, agent_id, &me.group_scope())?;
             if add_member_row(c, &ch.id, &agent.id)? {
                 audit::record(
                     c,

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::cancel::CancelToken;
 use crate::changes::Waiter;
 use crate::error::{Error, Result};

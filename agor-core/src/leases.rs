@@ -2,7 +2,7 @@
 //! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::dependencies;
@@ -13,7 +13,9 @@ use crate::model::tasks::{Completion, Task, TaskStatus};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::leases as sql;
 use crate::storage::Tx;
-use crate::tasks::{self, add_comment};
+use crate::task_steps;
+use crate::task_steps::add_comment;
+use crate::tasks;
 use crate::Store;
 
 /// The lease deadline `secs` seconds after `now_ms`.
@@ -84,7 +86,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
             by: None,
         });
     }
-    tasks::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
+    task_steps::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
     crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
@@ -143,7 +145,7 @@ impl Actor {
                     None => return Ok(None),
                 },
                 Some(id) => {
-                    let task = tasks::resolve(c, me, id)?;
+                    let task = task_steps::resolve(c, me, id)?;
                     let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
                     if task.status == TaskStatus::InProgress && !held_by_other {
                         return Err(held_already(&task, me, now));
@@ -179,7 +181,7 @@ impl Actor {
     pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
@@ -191,7 +193,7 @@ impl Actor {
                 &format!("{} +{lease_secs}s", task.id),
             )?;
             Ok(Claim {
-                task: tasks::load(c, &task.id)?,
+                task: task_steps::load(c, &task.id)?,
                 token: token.to_owned(),
                 expires_at,
                 expires_at_ms,
@@ -202,12 +204,12 @@ impl Actor {
     /// Gives a claimed task back: it returns to `todo`, unassigned.
     pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             sql::reopen(c, &task.id, &clock::sql_now())?;
-            tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
+            task_steps::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
-            tasks::load(c, &task.id)
+            task_steps::load(c, &task.id)
         })
     }
 
@@ -227,12 +229,12 @@ impl Actor {
             TaskStatus::Done
         };
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             dependencies::require_dependencies_done(c, &task, to)?;
             let updated_at = clock::sql_now();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
-            tasks::record_transition(c, &me.id, &task, to)?;
+            task_steps::record_transition(c, &me.id, &task, to)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
             // As written (artifacts are validated non-empty single lines, so they read back
             // the same); no read-after-write on the hot path.
@@ -265,7 +267,7 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
             &format!("{} held by {holder}", task.id),
         )?;
         // Claimable again: the group's waiters hear of it.
-        tasks::task_changed(c, "lease_expired", SYSTEM, task, None)?;
+        task_steps::task_changed(c, "lease_expired", SYSTEM, task, None)?;
         // The holder no longer works on it: its work state follows the lapse (idle, in the
         // feed), or it would say `working on` a task that is back on the board.
         crate::work::leave_task(c, &task.id, "")?;

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod actor;
 mod agents;
 mod audit;
 mod backup;
@@ -53,6 +54,7 @@ mod glob;
 mod ids;
 mod leases;
 mod liveness;
+mod members;
 mod messages;
 mod model;
 mod numbers;
@@ -67,13 +69,15 @@ mod search;
 mod sight;
 mod storage;
 mod store;
+mod task_steps;
 mod tasks;
 mod tasks_file;
 mod text;
 mod tokens;
 mod usage;
 mod work;
-pub use agents::{Actor, TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+pub use actor::Actor;
+pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 pub use board::MAX_REORDER;
 pub use cancel::CancelToken;
 pub use changes::{wait_timeout, Waiter};

@@ -8,7 +8,7 @@
 //! so a read never waits on the write lock for it. Only an agent that has heartbeated before
 //! can be stale, so signs of life refresh an existing heartbeat and never create one.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
@@ -22,20 +22,8 @@ use crate::storage::sql::liveness::{self as sql, letter_filter, LetterScope, Pic
 use crate::storage::Tx;
 use crate::store::Inner;
 use crate::Store;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
-
-/// What a store's process knows of its agents' signs of life.
-#[derive(Debug, Default)]
-pub(crate) struct Signs {
-    /// When each agent's liveness was last written (store clock, seconds).
-    written: Mutex<HashMap<String, i64>>,
-    /// Agents with an open presence, and how many.
-    present: Mutex<HashMap<String, usize>>,
-    /// Whether the thread that keeps present agents alive runs.
-    keeper: Mutex<bool>,
-}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -135,21 +123,6 @@ fn keep_present_alive(store: Weak<Inner>, every: Duration) {
             store.sign_of_life(&agent);
         }
     }
-}
-
-/// The staleness rule at one moment: the threshold and the time, both in seconds.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Staleness {
-    pub after_secs: i64,
-    pub now_secs: i64,
-}
-
-/// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
-/// An agent that never sent a heartbeat is not considered stale.
-pub(crate) fn silent_for(agent: &Member, s: Staleness) -> Option<i64> {
-    let last = agent.last_heartbeat?;
-    let silent = s.now_secs.saturating_sub(last);
-    (silent > s.after_secs).then_some(silent)
 }
 
 pub(crate) fn enqueue_dead_letter(
@@ -266,7 +239,7 @@ impl Actor {
         self.write_tx(|c, me| {
             sql::beat(c, &me.id, now, &clock::sql_now())?;
             // `me` was loaded before the upsert, so it still holds the previous heartbeat.
-            if let Some(silent) = silent_for(me, staleness) {
+            if let Some(silent) = crate::model::liveness::silent_for(me, staleness) {
                 audit::record(
                     c,
                     &me.id,

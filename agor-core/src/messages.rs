@@ -1,15 +1,18 @@
 //! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
 //! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
-use crate::agents::{self, Actor};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::changes::{self, Audience};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content};
-use crate::liveness::{self, Staleness};
+use crate::liveness;
+use crate::members;
 use crate::model::agents::Member;
 use crate::model::changes::ChangeKind;
+use crate::model::liveness::Staleness;
 use crate::model::messages::{Delivery, Message};
 use crate::model::search::Source;
 use crate::numbers::check_limit;
@@ -98,7 +101,7 @@ pub(crate) fn deliver(
     reply_to: Option<&str>,
 ) -> Result<Delivered> {
     if !from.is_admin() {
-        if let Some(silent_secs) = liveness::silent_for(to, stale) {
+        if let Some(silent_secs) = crate::model::liveness::silent_for(to, stale) {
             let reason = format!(
                 "recipient {} unavailable: no heartbeat for {silent_secs}s",
                 to.id
@@ -139,8 +142,8 @@ impl Actor {
         let stale = self.staleness();
         self.send_checked(|c, me| {
             me.check(Action::SendMessage, Target::None)?;
-            let recipient = agents::resolve_principal(c, to, &me.reachable_scope())?;
-            if !agents::may_message(c, me, &recipient.id)? {
+            let recipient = members::resolve_principal(c, to, &me.reachable_scope())?;
+            if !members::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
                     format!(
@@ -174,9 +177,9 @@ impl Actor {
                     format!("reply to message {} (not a party to it)", original.id),
                 ));
             };
-            let recipient = agents::principal(c, other)?;
+            let recipient = actor::principal(c, other)?;
             let answering = original.to_agent == me.id;
-            if !answering && !agents::may_message(c, me, &recipient.id)? {
+            if !answering && !members::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
                     format!("message {} (not in contacts)", recipient.id),
@@ -264,7 +267,7 @@ impl Actor {
     /// Marks every message from `other` to the actor read; returns how many changed.
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
-            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
+            let other = members::resolve_principal(c, other, &me.reachable_scope())?;
             let n = sql::mark_conversation_read(c, &me.id, &other.id)?;
             audit::record(
                 c,
@@ -319,7 +322,7 @@ impl Actor {
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         check_limit(limit)?;
         self.read_tx(|c, me| {
-            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
+            let other = members::resolve_principal(c, other, &me.reachable_scope())?;
             let mut msgs = sql::between(c, &me.id, &other.id, limit)?;
             msgs.reverse();
             Ok(msgs)
@@ -415,7 +418,7 @@ impl Actor {
             }
             let mut out = Delivery::default();
             for to in &targets {
-                if !agents::may_message(c, me, &to.id)? {
+                if !members::may_message(c, me, &to.id)? {
                     out.skipped.push(to.id.clone());
                     continue;
                 }

@@ -3,10 +3,12 @@
 //! until that agent accepts (the task then moves to the agent's group, assigned to it) or
 //! declines. The proposed agent is told through the change feed.
 
-use crate::agents::{self, Actor};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
+use crate::members;
 use crate::model::agents::Member;
 use crate::model::proposals::{Proposal, ProposalStatus};
 use crate::model::tasks::{Task, TaskStatus};
@@ -14,7 +16,8 @@ use crate::prefixes;
 use crate::rules::{Action, Target};
 use crate::storage::sql::ids::Scope;
 use crate::storage::sql::proposals as sql;
-use crate::tasks::{self, group_of, resolve, task_changed};
+use crate::task_steps;
+use crate::task_steps::{group_of, resolve, task_changed};
 use crate::text;
 
 const PROPOSALS: prefixes::IdTable = prefixes::IdTable {
@@ -39,7 +42,7 @@ impl Actor {
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
-            let agent = agents::resolve_principal(c, agent_id, &me.reachable_scope())?;
+            let agent = members::resolve_principal(c, agent_id, &me.reachable_scope())?;
             if task.status.is_closed() || task.status == TaskStatus::InProgress {
                 return Err(Error::invalid(
                     "task",
@@ -127,7 +130,7 @@ impl Actor {
             let id = prefixes::resolve(c, PROPOSALS, proposal_id, &scope(me))?;
             let mut p =
                 sql::by_id(c, &id)?.ok_or_else(|| Error::not_found(ObjectKind::Proposal, &id))?;
-            let agent = agents::principal(c, &p.agent_id)?;
+            let agent = actor::principal(c, &p.agent_id)?;
             me.check(
                 Action::AnswerProposal,
                 Target::Agent {
@@ -141,7 +144,7 @@ impl Actor {
                     format!("proposal {} is already {}", p.id, p.status.as_str()),
                 ));
             }
-            let task = tasks::load(c, &p.task_id)?;
+            let task = task_steps::load(c, &p.task_id)?;
             let now = clock::sql_now();
             let event = match to {
                 ProposalStatus::Accepted => {
@@ -178,7 +181,7 @@ impl Actor {
             audit::record(c, &me.id, event, &format!("{} {}", p.id, p.task_id))?;
             // The proposer's group hears the answer; on acceptance the new group's board too.
             task_changed(c, event, &me.id, &task, Some(&agent.id))?;
-            let task = tasks::load(c, &p.task_id)?;
+            let task = task_steps::load(c, &p.task_id)?;
             if to == ProposalStatus::Accepted {
                 task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
             }

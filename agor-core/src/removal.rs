@@ -3,11 +3,13 @@
 //! stopped agent unless forced), and renaming the display name. The operator and managers
 //! (over agents below them in their group) do these; tier 0 anywhere.
 
-use crate::agents::{agent_changed, load, resolve_principal, Actor};
+use crate::actor::Actor;
+use crate::agents::agent_changed;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::validate_label;
+use crate::members::{load, resolve_principal};
 use crate::model::agents::{Agent, Member};
 use crate::rules::{self, Action, Principal, Target};
 use crate::storage::sql::agents as sql;

@@ -4,7 +4,7 @@
 //! files — and lapse like task leases. Reservations are per group: a group is one team on one
 //! repository, and another group never sees or collides with them.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};

@@ -6,11 +6,12 @@
 
 use std::borrow::Cow;
 
-use crate::agents::{resolve_principal, Actor};
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
+use crate::members::resolve_principal;
 use crate::rules::{
     self, Action, Capability, Permission, Principal, Role, RoleDef, Target, ANY_LOWER_ROLE,
     TIER_ADMIN, TIER_PROJECT,

@@ -2,8 +2,10 @@
 //! Every public operation runs through `Store::write` or `Store::read` exactly once; the
 //! engine behind them (see `storage`) decides how a transaction is opened.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
@@ -153,6 +155,17 @@ pub fn default_path() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/agor/btmsg.db"))
 }
 
+/// What a store's process knows of its agents' signs of life.
+#[derive(Debug, Default)]
+pub(crate) struct Signs {
+    /// When each agent's liveness was last written (store clock, seconds).
+    pub(crate) written: Mutex<HashMap<String, i64>>,
+    /// Agents with an open presence, and how many.
+    pub(crate) present: Mutex<HashMap<String, usize>>,
+    /// Whether the thread that keeps present agents alive runs.
+    pub(crate) keeper: Mutex<bool>,
+}
+
 /// A handle on one database file. Cheap to clone; clones share one connection.
 ///
 /// All methods take `&self`. Each public operation is one transaction, so a `Store` can be
@@ -169,7 +182,7 @@ pub(crate) struct Inner {
     pub(crate) stale_after: Duration,
     clock: Arc<dyn Clock>,
     /// Signs of life this process records for its agents (see `liveness`).
-    pub(crate) signs: crate::liveness::Signs,
+    pub(crate) signs: Signs,
 }
 
 impl Store {
@@ -205,8 +218,8 @@ impl Store {
 
     /// The staleness rule now: the threshold in whole seconds, saturating (`Duration::MAX`
     /// means never stale), and the clock's time.
-    pub(crate) fn staleness(&self) -> crate::liveness::Staleness {
-        crate::liveness::Staleness {
+    pub(crate) fn staleness(&self) -> crate::model::liveness::Staleness {
+        crate::model::liveness::Staleness {
             after_secs: i64::try_from(self.inner.stale_after.as_secs()).unwrap_or(i64::MAX),
             now_secs: crate::clock::secs(self.now_ms()),
         }

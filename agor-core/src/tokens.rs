@@ -5,7 +5,7 @@
 //! they act as the operator. Only a SHA-256 of each secret is stored: it is shown once, at
 //! issue, and a copy of the database does not reveal it.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::tokens::{TokenHolder, TokenInfo, OPERATOR_HOLDER, TOKEN_PREFIX};

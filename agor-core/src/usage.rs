@@ -2,7 +2,7 @@
 //! optionally the task it served), and anyone in the group reads the sums per agent, per task
 //! and per group, so a team knows what its work costs.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::error::{Error, Result};
@@ -10,7 +10,8 @@ use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
 use crate::rules::Action;
 use crate::sight::Sight;
 use crate::storage::sql::usage as sql;
-use crate::{tasks, text};
+use crate::task_steps;
+use crate::text;
 
 /// Above this a token count is a mistake, not a request.
 const MAX_TOKENS: i64 = 1_000_000_000_000;
@@ -51,7 +52,7 @@ impl Actor {
         let micro = check(input_tokens, output_tokens, cost_usd, model)?;
         self.write_tx(|c, me| {
             let task_id = task
-                .map(|t| tasks::resolve(c, me, t).map(|t| t.id))
+                .map(|t| task_steps::resolve(c, me, t).map(|t| t.id))
                 .transpose()?;
             let mut r = UsageRecord {
                 id: 0,

@@ -4,7 +4,7 @@
 //! coding agent's hooks report the rest (`btmsg state --hook EVENT`). Every change is in the
 //! change feed (kind `agent`, event `work_state`).
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::changes::{self, Audience};
 use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
@@ -112,7 +112,7 @@ impl Actor {
                 ));
             }
             let task_id = task
-                .map(|t| crate::tasks::resolve(c, me, t).map(|t| t.id))
+                .map(|t| crate::task_steps::resolve(c, me, t).map(|t| t.id))
                 .transpose()?;
             change(c, me, now, state, task_id)
         })

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::agents::Member;
 use crate::model::messages;
 
 /// The shortest and longest interval between two signs of life an agent's process writes; in
@@ -53,4 +54,18 @@ pub struct Heartbeat {
     pub timestamp: i64,
     /// Dead letters moved into the inbox by this heartbeat.
     pub redelivered: Vec<messages::Message>,
+}
+
+/// The staleness rule at one moment: the threshold and the time, both in seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Staleness {
+    pub after_secs: i64,
+    pub now_secs: i64,
+}
+/// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
+/// An agent that never sent a heartbeat is not considered stale.
+pub(crate) fn silent_for(agent: &Member, s: Staleness) -> Option<i64> {
+    let last = agent.last_heartbeat?;
+    let silent = s.now_secs.saturating_sub(last);
+    (silent > s.after_secs).then_some(silent)
 }

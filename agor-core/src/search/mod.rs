@@ -10,7 +10,7 @@
 mod query;
 mod text;
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::model::search::{SearchHit, SearchKind, Source};
 use crate::numbers::check_limit;

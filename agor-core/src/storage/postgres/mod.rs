@@ -29,6 +29,8 @@ mod schema;
 mod signal;
 mod url;
 
+pub(crate) use url::storage_error;
+
 pub use schema::LATEST_VERSION;
 pub(crate) use url::redact;
 
@@ -106,11 +108,6 @@ impl Drop for Connection {
             std::mem::forget(self.client.take());
         }
     }
-}
-
-/// The driver's error as agor's, with the server's own text (message, detail, SQLSTATE).
-pub(crate) fn storage_error(e: postgres::Error) -> Error {
-    Error::Storage(StorageError::from_engine_with(url::describe(&e), e))
 }
 
 fn sql_state(e: &Error) -> Option<&SqlState> {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::error::{Error, Result, StorageError};
+use crate::error::{Error, Result};
 use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::wake::Hub;
 use crate::storage::{
@@ -21,6 +21,7 @@ use crate::storage::{
 
 mod backup;
 mod bells;
+mod errors;
 mod file_access;
 #[cfg(test)]
 mod query_plans;
@@ -28,34 +29,12 @@ pub(crate) mod schema;
 mod signal;
 
 use bells::BellFolder;
+pub(crate) use errors::{sqlite_code, storage_error, SqlResult};
 use file_access::open_error;
 use schema::FileState;
 
 /// Prepared statements kept per connection (see `open_connection`).
 pub(crate) const STATEMENT_CACHE_CAPACITY: usize = 256;
-
-/// Turns SQLite's errors into agor's, inside this engine only: no public `From` names rusqlite.
-pub(crate) trait SqlResult<T> {
-    fn sql(self) -> Result<T>;
-}
-
-impl<T> SqlResult<T> for rusqlite::Result<T> {
-    fn sql(self) -> Result<T> {
-        self.map_err(storage_error)
-    }
-}
-
-pub(crate) fn storage_error(e: rusqlite::Error) -> Error {
-    Error::Storage(StorageError::from_engine(e))
-}
-
-/// The SQLite error behind a storage error, for classifying it.
-fn sqlite_code(e: &Error) -> Option<ErrorCode> {
-    match e {
-        Error::Storage(s) => s.engine_error::<rusqlite::Error>()?.sqlite_error_code(),
-        _ => None,
-    }
-}
 
 /// A store's SQLite database: one connection, used by one call at a time.
 #[derive(Debug)]
