@@ -4,7 +4,6 @@
 use crate::actor::{principal, Actor};
 use crate::audit;
 use crate::changes::{self, Audience};
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids::validate_agent_id;
 use crate::members::{group_scope, load, resolve, resolve_principal};
@@ -42,7 +41,7 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
         proposed: &proposed,
     };
     rules::decide(who, Action::RegisterAgent, target)?;
-    sql::upsert(c, new, tier, &clock::sql_now())?;
+    sql::upsert(c, new, tier, &c.now().sql())?;
     if proposed.rights.has_capability(Capability::ReviewWork) {
         crate::channels::join_review_channels(c, &new.id, &new.group)?;
     }
@@ -286,7 +285,7 @@ impl Actor {
                     group: &target.group_id,
                 },
             )?;
-            sql::set_status(c, &target.id, status.as_str(), &clock::sql_now())?;
+            sql::set_status(c, &target.id, status.as_str(), &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,

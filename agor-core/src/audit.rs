@@ -11,7 +11,7 @@ use crate::{Actor, Store};
 
 /// Appends an audit row inside the caller's transaction.
 pub(crate) fn record(conn: &dyn Tx, actor: &str, event_type: &str, detail: &str) -> Result<()> {
-    sql::insert(conn, actor, event_type, detail, &crate::clock::sql_now())
+    sql::insert(conn, actor, event_type, detail, &conn.now().sql())
 }
 
 impl Store {

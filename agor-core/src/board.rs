@@ -4,7 +4,6 @@
 use crate::actor;
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::members;
 use crate::model::tasks::Task;
@@ -48,7 +47,7 @@ impl Actor {
                     ),
                 ));
             }
-            if !sql::archive(c, &task.id, &me.id, &clock::sql_now())? {
+            if !sql::archive(c, &task.id, &me.id, &c.now().sql())? {
                 return Err(Error::invalid(
                     "task",
                     format!("task {} is already archived", task.id),
@@ -154,7 +153,7 @@ impl Actor {
             slots.sort_unstable();
             slots.dedup();
             let base = slots.first().copied().unwrap_or(0);
-            let now = clock::sql_now();
+            let now = c.now().sql();
             for (i, task) in order.iter().enumerate() {
                 let slot = if slots.len() == lane.len() {
                     slots[i]

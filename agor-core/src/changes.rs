@@ -8,7 +8,6 @@
 
 use crate::actor::Actor;
 use crate::cancel::CancelToken;
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::changes::{Change, ChangeKind};
 use crate::numbers::check_limit;
@@ -46,7 +45,7 @@ pub(crate) fn record(
         to.group,
         to.agent,
         to.channel,
-        &clock::sql_now(),
+        &tx.now().sql(),
     )?;
     for bell in bells(kind, to) {
         tx.ring(bell);

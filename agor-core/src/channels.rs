@@ -71,7 +71,7 @@ pub(crate) fn insert_post(
         channel_id: channel_id.to_owned(),
         from_agent: from.to_owned(),
         content: content.to_owned(),
-        created_at: crate::clock::sql_now(),
+        created_at: c.now().sql(),
     };
     sql::insert_post(c, &post)?;
     crate::storage::sql::search::note_new(c, crate::model::search::Source::Post, &post.id)?;

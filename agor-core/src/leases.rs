@@ -69,7 +69,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
-    let updated_at = clock::sql_now();
+    let updated_at = c.now().sql();
     let claimed = sql::Claimed {
         task_id: &task.id,
         holder: &me.id,
@@ -185,7 +185,7 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
-            sql::renew(c, &task.id, expires_at, expires_at_ms, &clock::sql_now())?;
+            sql::renew(c, &task.id, expires_at, expires_at_ms, &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,
@@ -206,7 +206,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            sql::reopen(c, &task.id, &clock::sql_now())?;
+            sql::reopen(c, &task.id, &c.now().sql())?;
             task_steps::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
             task_steps::load(c, &task.id)
@@ -232,7 +232,7 @@ impl Actor {
             let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             dependencies::require_dependencies_done(c, &task, to)?;
-            let updated_at = clock::sql_now();
+            let updated_at = c.now().sql();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
             task_steps::record_transition(c, &me.id, &task, to)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
@@ -255,7 +255,7 @@ impl Actor {
 pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
     let expired = sql::lapsed(c, now_ms)?;
     for task in &expired {
-        sql::reopen(c, &task.id, &clock::sql_now())?;
+        sql::reopen(c, &task.id, &c.now().sql())?;
         // The board itself reopens the task; the lapsed worker did not act.
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");

@@ -14,6 +14,7 @@ use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::messages;
 use crate::model::agents::Member;
+use crate::model::liveness::Staleness;
 use crate::model::liveness::{
     DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
 };
@@ -139,7 +140,7 @@ pub(crate) fn enqueue_dead_letter(
         content,
         reason,
         reply_to,
-        &clock::sql_now(),
+        &conn.now().sql(),
     )
 }
 
@@ -234,10 +235,14 @@ impl Actor {
     /// back after being stale), so an agent heartbeating every few seconds for months does not
     /// grow the file.
     pub fn heartbeat(&self) -> Result<Heartbeat> {
-        let staleness = self.store.staleness();
-        let now = staleness.now_secs;
         self.write_tx(|c, me| {
-            sql::beat(c, &me.id, now, &clock::sql_now())?;
+            // One reading of the clock for the seconds and the legacy text column alike.
+            let now = c.now();
+            let staleness = Staleness {
+                now_secs: now.secs(),
+                ..self.store.staleness()
+            };
+            sql::beat(c, &me.id, now.secs(), &now.sql())?;
             // `me` was loaded before the upsert, so it still holds the previous heartbeat.
             if let Some(silent) = crate::model::liveness::silent_for(me, staleness) {
                 audit::record(
@@ -250,7 +255,7 @@ impl Actor {
             let redelivered = redeliver(c, me, Pick::Incoming)?;
             Ok(Heartbeat {
                 agent_id: me.id.clone(),
-                timestamp: now,
+                timestamp: now.secs(),
                 redelivered,
             })
         })

@@ -66,7 +66,7 @@ pub(crate) fn insert_row(
         reply_to: reply_to.map(str::to_owned),
         group_id: Some(to_group.to_owned()),
         sender_group_id: sender_group.map(str::to_owned),
-        created_at: clock::sql_now(),
+        created_at: conn.now().sql(),
     };
     sql::insert(conn, &msg)?;
     search_sql::note_new(conn, Source::Message, &msg.id)?;

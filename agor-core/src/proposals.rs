@@ -6,7 +6,6 @@
 use crate::actor;
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::members;
 use crate::model::agents::Member;
@@ -76,7 +75,7 @@ impl Actor {
                 agent_id: agent.id.clone(),
                 status: ProposalStatus::Pending,
                 reason: None,
-                created_at: clock::sql_now(),
+                created_at: c.now().sql(),
                 decided_at: None,
             };
             sql::insert(c, &p)?;
@@ -145,7 +144,7 @@ impl Actor {
                 ));
             }
             let task = task_steps::load(c, &p.task_id)?;
-            let now = clock::sql_now();
+            let now = c.now().sql();
             let event = match to {
                 ProposalStatus::Accepted => {
                     if task.status == TaskStatus::InProgress

@@ -6,7 +6,6 @@
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::glob::Glob;
 use crate::model::agents::Member;
@@ -184,7 +183,7 @@ impl Actor {
                     pattern: pattern.clone(),
                     exclusive,
                     reason: reason.map(str::to_owned),
-                    created_at: mine.map_or_else(clock::sql_now, |m| m.created_at.clone()),
+                    created_at: mine.map_or_else(|| c.now().sql(), |m| m.created_at.clone()),
                     expires_at_ms: expires,
                 };
                 sql::upsert(c, &r)?;

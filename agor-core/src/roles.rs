@@ -8,7 +8,6 @@ use std::borrow::Cow;
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
 use crate::members::resolve_principal;
@@ -87,7 +86,7 @@ fn define(c: &dyn Tx, who: Principal<'_>, def: &RoleDef) -> Result<RoleDef> {
             holders: &holders,
         },
     )?;
-    sql::store(c, &def, who.name(), &clock::sql_now())?;
+    sql::store(c, &def, who.name(), &c.now().sql())?;
     let event = if existing.is_some() {
         "role_redefined"
     } else {

@@ -80,6 +80,7 @@ impl StoreBuilder {
     /// Where the store reads the time for leases, staleness and heartbeats (default: the
     /// system clock). Tests pass a [`crate::ManualClock`] to move time.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.engine.clock = clock.clone();
         self.clock = clock;
         self
     }

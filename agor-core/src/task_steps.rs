@@ -4,7 +4,6 @@
 use crate::audit;
 use crate::changes::{self, Audience};
 use crate::channels;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
 use crate::model::agents::Member;
@@ -45,7 +44,7 @@ pub(crate) fn add_comment(
         task_id: task_id.to_owned(),
         agent_id: agent.to_owned(),
         content: content.to_owned(),
-        created_at: clock::sql_now(),
+        created_at: c.now().sql(),
     };
     sql::insert_comment(c, &comment)?;
     search_sql::note_new(c, Source::Comment, &comment.id)?;

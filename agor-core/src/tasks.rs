@@ -4,7 +4,6 @@
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::{validate_content, validate_label};
@@ -103,7 +102,7 @@ impl Actor {
             let id = uuid::Uuid::new_v4().to_string();
             // Race-free: the write transaction excludes every other writer (storage contract).
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
-            let now = clock::sql_now();
+            let now = c.now().sql();
             let created = sql::Created {
                 id: &id,
                 new,
@@ -197,7 +196,7 @@ impl Actor {
                     by: task.assigned_to,
                 });
             }
-            sql::assign(c, &task.id, &agent.id, &clock::sql_now())?;
+            sql::assign(c, &task.id, &agent.id, &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,
@@ -257,7 +256,7 @@ impl Actor {
                 },
                 ..task.clone()
             };
-            if sql::edit(c, &task.id, &edited, expected_version, &clock::sql_now())? == 0 {
+            if sql::edit(c, &task.id, &edited, expected_version, &c.now().sql())? == 0 {
                 return Err(conflict(task.version));
             }
             if let Some(tags) = &change.tags {
@@ -340,7 +339,7 @@ impl Actor {
                 &task.id,
                 status.stored(),
                 expected_version,
-                &clock::sql_now(),
+                &c.now().sql(),
             )?;
             if changed == 0 {
                 return Err(Error::Conflict {

@@ -19,7 +19,6 @@ use toml::Spanned;
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, Result};
 use crate::ids;
@@ -336,7 +335,7 @@ fn import_one(
         Some(p) if in_file.contains(p) => Some(p.to_owned()),
         Some(p) => Some(crate::task_steps::resolve(c, me, p)?.id),
     };
-    let now = clock::sql_now();
+    let now = c.now().sql();
     let existing = sql::by_id(c, &e.id)?;
     let status = status_for(e, existing.as_ref());
     match existing {

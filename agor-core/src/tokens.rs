@@ -10,7 +10,7 @@ use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::tokens::{TokenHolder, TokenInfo, OPERATOR_HOLDER, TOKEN_PREFIX};
 use crate::storage::sql::{agents as agent_sql, tokens as sql};
-use crate::{clock, rules, Store};
+use crate::{rules, Store};
 use sha2::{Digest, Sha256};
 
 fn hash(secret: &str) -> String {
@@ -46,7 +46,7 @@ impl Store {
                     return Err(Error::not_found(ObjectKind::Agent, id));
                 }
             }
-            sql::insert(c, &hash(&secret), holder.stored(), &clock::sql_now())?;
+            sql::insert(c, &hash(&secret), holder.stored(), &c.now().sql())?;
             audit::record(c, rules::OPERATOR, "token_issued", holder.name())
         })?;
         Ok(secret)

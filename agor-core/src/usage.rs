@@ -4,7 +4,6 @@
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
 use crate::rules::Action;
@@ -62,7 +61,7 @@ impl Actor {
                 input_tokens,
                 output_tokens,
                 cost_usd: micro as f64 / 1e6,
-                created_at: clock::sql_now(),
+                created_at: c.now().sql(),
             };
             r.id = sql::insert(c, &r, &me.group_id, micro)?;
             audit::record(

@@ -6,7 +6,6 @@
 
 use crate::actor::Actor;
 use crate::changes::{self, Audience};
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::agents::Member;
 use crate::model::changes::ChangeKind;
@@ -49,7 +48,7 @@ fn change(
         agent_id: me.id.clone(),
         state,
         task_id,
-        updated_at: clock::sql_now(),
+        updated_at: c.now().sql(),
     };
     sql::store(c, &next)?;
     record_change(c, me)?;
@@ -68,7 +67,7 @@ pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>)
         ],
         _ => &[WorkState::Working],
     };
-    if sql::move_if(c, &me.id, from, to, task, &clock::sql_now())? {
+    if sql::move_if(c, &me.id, from, to, task, &c.now().sql())? {
         record_change(c, me)?;
     }
     Ok(())
@@ -77,7 +76,7 @@ pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>)
 /// Agents other than `keep` that were working on `task_id` (a task that left them: handed to
 /// another group) become idle, each change in the feed.
 pub(crate) fn leave_task(c: &dyn Tx, task_id: &str, keep: &str) -> Result<()> {
-    for agent in sql::leave_task(c, task_id, keep, &clock::sql_now())? {
+    for agent in sql::leave_task(c, task_id, keep, &c.now().sql())? {
         if let Some(member) = agent_sql::principal(c, &agent)? {
             record_change(c, &member)?;
         }

@@ -1,7 +1,11 @@
 //! What an engine is opened with: the settings of [`crate::StoreBuilder`] that reach the
-//! database, and nothing of the store above it (its clock, its staleness threshold).
+//! database (the clock included: it stamps what a transaction writes), and nothing of the
+//! store above it (its staleness threshold).
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
 
 /// How hard each commit pushes data to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +29,8 @@ pub(crate) struct EngineOptions {
     pub read_only: bool,
     /// Whether a missing database (or schema) is created.
     pub create: bool,
+    /// The store's clock: each transaction reads it once when it begins (see `Tx::now`).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for EngineOptions {
@@ -34,6 +40,7 @@ impl Default for EngineOptions {
             durability: Durability::Normal,
             read_only: false,
             create: true,
+            clock: Arc::new(SystemClock),
         }
     }
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use crate::clock::{Clock, Now};
 use crate::error::{Error, Result};
 use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::wake::Hub;
@@ -44,6 +45,7 @@ pub(crate) struct SqliteEngine {
     opened_by: u32,
     path: PathBuf,
     busy_timeout: Duration,
+    clock: Arc<dyn Clock>,
     /// Where commits ring the waiters they concern.
     bells: BellFolder,
     /// The store's shared waiter, made by the first wait.
@@ -74,6 +76,7 @@ impl SqliteEngine {
             opened_by: std::process::id(),
             path: path.to_owned(),
             busy_timeout: cfg.busy_timeout,
+            clock: cfg.clock.clone(),
             bells: BellFolder::beside(path),
             hub: Mutex::default(),
         })
@@ -122,7 +125,7 @@ impl Engine for SqliteEngine {
         }
         let guard =
             TxGuard::begin_immediate(&conn, self.busy_timeout).map_err(|e| self.classify(e))?;
-        let tx = SqliteTx::new(&conn);
+        let tx = SqliteTx::new(&conn, &*self.clock);
         f(&tx).map_err(|e| self.classify(e))?;
         let rung = tx.bells.take();
         drop(tx);
@@ -150,7 +153,7 @@ impl Engine for SqliteEngine {
             Err(e) => return Err(storage_error(e)),
         }
         let guard = TxGuard::new(&conn, Instant::now());
-        let tx = SqliteTx::new(&conn);
+        let tx = SqliteTx::new(&conn, &*self.clock);
         match f(&tx).map_err(|e| self.classify(e)) {
             Ok(()) => {}
             Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(false),
@@ -174,7 +177,7 @@ impl Engine for SqliteEngine {
         let conn = self.lock()?;
         run_cached(&conn, "BEGIN DEFERRED").sql()?;
         let guard = TxGuard::new(&conn, Instant::now());
-        f(&SqliteTx::new(&conn))?;
+        f(&SqliteTx::new(&conn, &*self.clock))?;
         guard.finish_read()
     }
 
@@ -182,7 +185,7 @@ impl Engine for SqliteEngine {
     /// hottest paths (`unread_count`).
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         let conn = self.lock()?;
-        f(&SqliteTx::new(&conn))
+        f(&SqliteTx::new(&conn, &*self.clock))
     }
 
     fn schema_version(&self) -> Result<i64> {
@@ -225,13 +228,15 @@ impl Engine for SqliteEngine {
 struct SqliteTx<'c> {
     conn: &'c Connection,
     bells: RefCell<BTreeSet<Bell>>,
+    now: Now,
 }
 
 impl<'c> SqliteTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
+    fn new(conn: &'c Connection, clock: &dyn Clock) -> Self {
         SqliteTx {
             conn,
             bells: RefCell::default(),
+            now: Now::of(clock),
         }
     }
 }
@@ -259,6 +264,10 @@ impl RowSource for rusqlite::Row<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn now(&self) -> Now {
+        self.now
+    }
+
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         let mut stmt = self.conn.prepare_cached(sql).sql()?;
         stmt.execute(rusqlite::params_from_iter(params)).sql()
