@@ -48,6 +48,7 @@ mod changes;
 mod channels;
 mod claim_wait;
 mod clock;
+mod delivery;
 mod dependencies;
 mod error;
 mod glob;

@@ -11,15 +11,14 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
+use crate::delivery::{letter_scope, redeliver};
 use crate::error::{Error, ObjectKind, Result};
-use crate::messages;
 use crate::model::agents::Member;
 use crate::model::liveness::Staleness;
 use crate::model::liveness::{
     DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
 };
-use crate::rules::{Action, Target};
-use crate::storage::sql::liveness::{self as sql, letter_filter, LetterScope, Pick};
+use crate::storage::sql::liveness::{self as sql, letter_filter, Pick};
 use crate::storage::Tx;
 use crate::store::Inner;
 use crate::Store;
@@ -126,81 +125,9 @@ fn keep_present_alive(store: Weak<Inner>, every: Duration) {
     }
 }
 
-pub(crate) fn enqueue_dead_letter(
-    conn: &dyn Tx,
-    from: &str,
-    to: &str,
-    content: &str,
-    reason: &str,
-    reply_to: Option<&str>,
-) -> Result<i64> {
-    sql::insert_dead_letter(
-        conn,
-        (from, to),
-        content,
-        reason,
-        reply_to,
-        &conn.now().sql(),
-    )
-}
-
-/// The letters `me` may see and act on.
-fn letter_scope(me: &Member) -> LetterScope {
-    let group_wide = me
-        .check(
-            Action::ManageGroupDeadLetters,
-            Target::InGroup(&me.group_id),
-        )
-        .is_ok();
-    match (me.is_admin(), group_wide) {
-        (true, _) => LetterScope::Every,
-        (false, true) => LetterScope::Group,
-        (false, false) => LetterScope::Own,
-    }
-}
-
 fn dead_letters(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<DeadLetter>> {
     let (filter, params) = letter_filter(letter_scope(me), &me.id, &me.group_id, pick);
     sql::letters(conn, &filter, &params)
-}
-
-/// Moves the dead letters matching `filter_sql` into their recipients' inboxes, deletes them
-/// from the queue, and writes one audit row per letter naming the letter and the new message,
-/// so each redelivery can be traced from either side.
-fn redeliver(
-    conn: &dyn Tx,
-    me: &Member,
-    pick: Pick,
-) -> Result<Vec<crate::model::messages::Message>> {
-    let (filter, params) = letter_filter(letter_scope(me), &me.id, &me.group_id, pick);
-    let letters = sql::redeliverable(conn, &filter, &params)?;
-    if let (Pick::One(id), true) = (pick, letters.is_empty()) {
-        return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
-    }
-    let mut out = Vec::with_capacity(letters.len());
-    for (dl, to_group, sender_group) in letters {
-        let to_group = to_group.ok_or_else(|| Error::not_found(ObjectKind::Agent, &dl.to_agent))?;
-        let msg = messages::insert_row(
-            conn,
-            &dl.from_agent,
-            (&dl.to_agent, &to_group),
-            &dl.content,
-            dl.reply_to.as_deref(),
-            sender_group.as_deref(),
-        )?;
-        sql::delete_letter(conn, dl.id)?;
-        audit::record(
-            conn,
-            &me.id,
-            "dead_letter_redelivered",
-            &format!(
-                "dead letter #{} {} -> {} redelivered as message {}",
-                dl.id, dl.from_agent, dl.to_agent, msg.id
-            ),
-        )?;
-        out.push(msg);
-    }
-    Ok(out)
 }
 
 impl Store {

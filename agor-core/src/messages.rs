@@ -4,14 +4,12 @@
 use crate::actor;
 use crate::actor::Actor;
 use crate::audit;
-use crate::changes::{self, Audience};
 use crate::clock;
+use crate::delivery::{deliver, Delivered};
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content};
-use crate::liveness;
 use crate::members;
 use crate::model::agents::Member;
-use crate::model::changes::ChangeKind;
 use crate::model::liveness::Staleness;
 use crate::model::messages::{Delivery, Message};
 use crate::model::search::Source;
@@ -26,105 +24,6 @@ use crate::storage::Tx;
 
 fn load(conn: &dyn Tx, id: &str) -> Result<Message> {
     sql::by_id(conn, id)?.ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
-}
-
-/// Inserts a message row. Shared by sending and by dead-letter redelivery.
-pub(crate) fn insert(
-    conn: &dyn Tx,
-    from: &str,
-    to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
-    sender_group: Option<&str>,
-) -> Result<Message> {
-    insert_row(
-        conn,
-        from,
-        (&to.id, &to.group_id),
-        content,
-        reply_to,
-        sender_group,
-    )
-}
-
-/// Inserts a message to `(recipient id, recipient group)`; for callers that have those
-/// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
-pub(crate) fn insert_row(
-    conn: &dyn Tx,
-    from: &str,
-    (to_id, to_group): (&str, &str),
-    content: &str,
-    reply_to: Option<&str>,
-    sender_group: Option<&str>,
-) -> Result<Message> {
-    let msg = Message {
-        id: uuid::Uuid::new_v4().to_string(),
-        from_agent: from.to_owned(),
-        to_agent: to_id.to_owned(),
-        content: content.to_owned(),
-        read: false,
-        reply_to: reply_to.map(str::to_owned),
-        group_id: Some(to_group.to_owned()),
-        sender_group_id: sender_group.map(str::to_owned),
-        created_at: conn.now().sql(),
-    };
-    sql::insert(conn, &msg)?;
-    search_sql::note_new(conn, Source::Message, &msg.id)?;
-    // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
-    let to = Audience {
-        group: Some(to_group),
-        agent: Some(to_id),
-        channel: None,
-    };
-    changes::record(conn, ChangeKind::Message, "message_sent", from, &msg.id, to)?;
-    Ok(msg)
-}
-
-/// What happened to one message handed to [`deliver`].
-pub(crate) enum Delivered {
-    Sent(Message),
-    /// The recipient is stale; the message waits in the dead-letter queue.
-    DeadLettered {
-        id: i64,
-        silent_secs: i64,
-    },
-}
-
-/// Delivers one message after the ACL check has passed: into the inbox, or into the
-/// dead-letter queue when the recipient has gone silent (tier 0 senders always deliver).
-pub(crate) fn deliver(
-    conn: &dyn Tx,
-    stale: Staleness,
-    from: &Member,
-    to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
-) -> Result<Delivered> {
-    if !from.is_admin() {
-        if let Some(silent_secs) = crate::model::liveness::silent_for(to, stale) {
-            let reason = format!(
-                "recipient {} unavailable: no heartbeat for {silent_secs}s",
-                to.id
-            );
-            let id =
-                liveness::enqueue_dead_letter(conn, &from.id, &to.id, content, &reason, reply_to)?;
-            audit::record(
-                conn,
-                &from.id,
-                "message_dead_lettered",
-                &format!("{} -> {} (#{id})", from.id, to.id),
-            )?;
-            return Ok(Delivered::DeadLettered { id, silent_secs });
-        }
-    }
-    let msg = insert(conn, &from.id, to, content, reply_to, Some(&from.group_id))?;
-    audit::record(
-        conn,
-        &from.id,
-        "message_sent",
-        &format!("{} -> {} {}", from.id, to.id, msg.id),
-    )?;
-    Ok(Delivered::Sent(msg))
 }
 
 impl Actor {
