@@ -249,7 +249,6 @@ pub struct Waiter {
 }
 
 /// The time a waiter leaves between two looks. A waiter woken from silence looks at once;
-
 /// under a stream of commits it looks at most every `LOOK_GAP`, and each look that finds
 /// nothing for it doubles the gap up to `MAX_LOOK_GAP` (a look that finds something resets
 /// it). One look sees every commit since the last, so nothing is missed, only batched: without

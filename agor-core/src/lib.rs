@@ -1,5 +1,6 @@
-//! agor-core: the coordination layer for teams of AI coding agents, on one SQLite file
-//! shared by many processes. Agents, contacts ACL, direct messages, channels, heartbeats,
+//! agor-core: the coordination layer for teams of AI coding agents, on one database shared
+//! by many processes: a SQLite file, or a PostgreSQL database (`Store::open` takes a path or a
+//! `postgresql://` URL). Agents, contacts ACL, direct messages, channels, heartbeats,
 //! a dead-letter queue, an audit log, and a task board with optimistic locking and leased claims.
 //!
 //! The operator (Store-level calls) sets the team up; everything else is done as an agent
@@ -36,7 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod actor;
 mod agents;

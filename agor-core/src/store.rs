@@ -1,6 +1,8 @@
 //! The store: which database, its settings, and the one write/read helper pair.
-//! Every public operation runs through `Store::write` or `Store::read` exactly once; the
-//! engine behind them (see `storage`) decides how a transaction is opened.
+//! What an operation changes is written in one transaction (`Store::write`) and what it reads
+//! comes from one snapshot (`Store::read`); the engine behind them (see `storage`) decides how
+//! a transaction is opened. Beside it, an agent's call may record a sign of life in a
+//! best-effort write of its own, and the waits read again each time they wake.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -167,10 +169,11 @@ pub(crate) struct Signs {
     pub(crate) keeper: Mutex<bool>,
 }
 
-/// A handle on one database file. Cheap to clone; clones share one connection.
+/// A handle on one database: a SQLite file or a PostgreSQL database. Cheap to clone; clones
+/// share one connection.
 ///
-/// All methods take `&self`. Each public operation is one transaction, so a `Store` can be
-/// shared between threads, and many processes can open the same file at once.
+/// All methods take `&self`. What an operation changes is written in one transaction, so a
+/// `Store` can be shared between threads, and many processes can open the same database at once.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) inner: Arc<Inner>,

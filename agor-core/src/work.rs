@@ -32,7 +32,6 @@ fn record_change(c: &dyn Tx, me: &Member) -> Result<()> {
 }
 
 /// Moves the actor from `now` to `state` on `task_id` (the move already judged allowed);
-
 /// stores it and records it in the feed only when something changes.
 fn change(
     c: &dyn Tx,
