@@ -7,68 +7,14 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::glob::Glob;
 use crate::model::agents::Member;
 use crate::model::reservations::{
-    Reservation, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS, MAX_RESERVATION_PATH_BYTES,
+    check_path, PathGlob, Reservation, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
 };
 use crate::storage::sql::reservations as sql;
 use crate::storage::Tx;
 use crate::text;
 use std::collections::{HashMap, HashSet};
-
-/// A path or glob, compiled once per call so that checking it against every held reservation
-/// costs each pair a linear match (see [`Glob`]), never a backtracking one.
-struct PathGlob<'a> {
-    text: &'a str,
-    /// The compiled glob, when the text has wildcards.
-    glob: Option<Glob>,
-    /// The text before its first wildcard.
-    literal: &'a str,
-}
-
-impl<'a> PathGlob<'a> {
-    fn new(text: &'a str) -> Self {
-        let wild = text.find(['*', '?', '[']);
-        PathGlob {
-            text,
-            glob: wild.map(|_| Glob::new(text)),
-            literal: &text[..wild.unwrap_or(text.len())],
-        }
-    }
-
-    /// Whether some path could match both. Exact when at most one has wildcards; with
-    /// wildcards on both sides, whenever one's literal start is a prefix of the other's (so
-    /// `src/*.rs` and `src/a*` overlap, `src/*` and `docs/*` do not) — it may report an
-    /// overlap that no real path has, never miss one.
-    fn overlaps(&self, other: &PathGlob<'_>) -> bool {
-        match (&self.glob, &other.glob) {
-            (None, None) => self.text == other.text,
-            (Some(g), None) => other.text.starts_with(self.literal) && g.matches(other.text),
-            (None, Some(g)) => self.text.starts_with(other.literal) && g.matches(self.text),
-            (Some(_), Some(_)) => {
-                self.literal.starts_with(other.literal) || other.literal.starts_with(self.literal)
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-pub(crate) fn overlap(a: &str, b: &str) -> bool {
-    PathGlob::new(a).overlaps(&PathGlob::new(b))
-}
-
-/// Refuses a path or glob over the length cap, blank, or holding a control character.
-fn check_path(field: &'static str, p: &str) -> Result<()> {
-    text::label(field, p, MAX_RESERVATION_PATH_BYTES)?;
-    if p.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            format!("{p:?} holds a control character"),
-        ));
-    }
-    Ok(())
-}
 
 fn check_patterns(patterns: &[String]) -> Result<()> {
     if patterns.is_empty() {
@@ -277,26 +223,4 @@ fn own(c: &dyn Tx, me: &Member, ids: &[String], now: i64) -> Result<Vec<Reservat
                 .ok_or_else(|| Error::not_found(crate::ObjectKind::Reservation, id.clone()))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::overlap;
-
-    #[test]
-    fn overlapping_globs() {
-        for (a, b, want) in [
-            ("src/a.rs", "src/a.rs", true),
-            ("src/a.rs", "src/b.rs", false),
-            ("src/*", "src/a.rs", true),
-            ("src/*.rs", "src/a.py", false),
-            ("src/*.rs", "src/a*", true),
-            ("src/*", "docs/*", false),
-            ("*", "anything/at/all", true),
-            ("src/[ab].rs", "src/c.rs", false),
-        ] {
-            assert_eq!(overlap(a, b), want, "{a} vs {b}");
-            assert_eq!(overlap(b, a), want, "{b} vs {a}");
-        }
-    }
 }
