@@ -1,5 +1,6 @@
 //! Time as the core sees it. Every rule that depends on the time (leases, staleness,
-//! heartbeats) reads it from the store's [`Clock`], so tests move time instead of editing rows.
+//! heartbeats) and every time a row stores (a transaction's [`Now`]) comes from the store's
+//! [`Clock`], so tests move time instead of editing rows.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

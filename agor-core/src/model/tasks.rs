@@ -353,7 +353,7 @@ pub struct TaskFilter {
     pub tag: Option<String>,
 }
 
-/// What [`Actor::update_task`] changes: each field only when given (an empty definition of
+/// What [`Actor::update_task`](crate::Actor::update_task) changes: each field only when given (an empty definition of
 /// done clears it; `tags` replaces them all).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
