@@ -105,7 +105,7 @@ pub(crate) fn ensure_review_channels(
     // Every call, not only on creation: reviewers registered before this rule (or whose role
     // gained `review_work` since) join the next time the channels are needed.
     for agent in members::group_members(c, group)? {
-        if members::reviews_work(c, &agent.role)? {
+        if crate::roles::reviews_work(c, &agent.role)? {
             join(
                 c,
                 &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)],

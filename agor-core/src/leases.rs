@@ -15,7 +15,6 @@ use crate::storage::sql::leases as sql;
 use crate::storage::Tx;
 use crate::task_steps;
 use crate::task_steps::add_comment;
-use crate::tasks;
 use crate::Store;
 
 /// The lease deadline `secs` seconds after `now_ms`.
@@ -140,7 +139,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             me.check(Action::ClaimTask, Target::None)?;
             let task = match task_id {
-                None => match tasks::best_next_todo(c, me)? {
+                None => match task_steps::best_next_todo(c, me)? {
                     Some(t) => t,
                     None => return Ok(None),
                 },

@@ -1,11 +1,11 @@
-//! Agents as operations find them inside a transaction: by id or unique prefix, their group, who
-//! reviews work, who may message whom. Shared by every operation that names an agent.
+//! Agents as operations find them inside a transaction: by id or unique prefix, their group,
+//! who may message whom. Shared by every operation that names an agent.
 
 use crate::actor::principal;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::agents::{Agent, Member};
 use crate::prefixes::{self, Scope, AGENTS};
-use crate::rules::{AgentIdentity, Capability, Role};
+use crate::rules::AgentIdentity;
 use crate::storage::sql::agents as sql;
 use crate::storage::Tx;
 
@@ -57,10 +57,4 @@ pub(crate) fn may_message(conn: &dyn Tx, from: &Member, to: &str) -> Result<bool
 /// The agents of `group`.
 pub(crate) fn group_members(c: &dyn Tx, group: &str) -> Result<Vec<Agent>> {
     sql::list(c, Some(group))
-}
-/// Whether agents of `role` review work (their role has `review_work`): they belong to their
-/// group's review channels.
-pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
-    let rights = crate::roles::rights_of(c, &Role::parse(role))?;
-    Ok(rights.has_capability(Capability::ReviewWork))
 }

@@ -206,3 +206,10 @@ impl Actor {
         })
     }
 }
+
+/// Whether agents of `role` review work (their role has `review_work`): they belong to their
+/// group's review channels.
+pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
+    let rights = rights_of(c, &Role::parse(role))?;
+    Ok(rights.has_capability(Capability::ReviewWork))
+}

@@ -1,5 +1,6 @@
 //! The steps every task operation shares: finding a task (by id or prefix, among those the
-//! caller may name), recording a transition or a change, comments and tags.
+//! caller may name; the todo tasks it may claim), recording a transition or a change,
+//! comments and tags.
 
 use crate::audit;
 use crate::changes::{self, Audience};
@@ -115,4 +116,14 @@ pub(crate) fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()>
         sql::insert_tag(c, task_id, tag)?;
     }
     Ok(())
+}
+
+/// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
+/// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
+pub(crate) fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
+    let group = (!me.is_admin()).then_some(me.group_id.as_str());
+    sql::claimable(c, &me.id, group, limit)
+}
+pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {
+    Ok(claimable(c, me, 1)?.pop())
 }

@@ -19,7 +19,8 @@ use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
 use crate::task_steps::{
-    add_comment, group_of, load, record_transition, resolve, set_tags, task_changed, validate_tags,
+    add_comment, claimable, group_of, load, record_transition, resolve, set_tags, task_changed,
+    validate_tags,
 };
 use crate::text;
 use crate::Store;
@@ -457,15 +458,4 @@ fn columns(tasks: Vec<Task>) -> Vec<(TaskStatus, Vec<Task>)> {
             )
         })
         .collect()
-}
-
-/// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
-/// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
-fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
-    let group = (!me.is_admin()).then_some(me.group_id.as_str());
-    sql::claimable(c, &me.id, group, limit)
-}
-
-pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {
-    Ok(claimable(c, me, 1)?.pop())
 }
