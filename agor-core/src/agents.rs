@@ -1,5 +1,6 @@
-//! Agents, their roles and tiers, the contacts ACL and the role permission table of the SPEC.
-//! `Actor` is the view through which everything done on an agent's behalf is checked and audited.
+//! Registering agents, their status and the contacts ACL, judged by the role permission table of
+//! the SPEC. The records are in `model/agents.rs`; `Actor`, through which everything done on an
+//! agent's behalf is checked and audited, in `actor.rs`.
 
 use crate::actor::{principal, Actor};
 use crate::audit;

@@ -1,5 +1,6 @@
-//! Heartbeats, signs of life, stale agents and the dead-letter queue.
-//! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat.
+//! Heartbeats, signs of life, stale agents and the dead-letter queue as agents see it.
+//! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat
+//! (`delivery.rs` puts letters in and takes them out).
 //!
 //! An agent is alive while it shows signs of life: a heartbeat, any call it makes, a wait it
 //! is blocked in, an open session of a server ([`Store::presence`]). All but the heartbeat are

@@ -1,6 +1,7 @@
-//! The kanban task board: statuses and their transitions, optimistic locking, comments,
-//! assignment and the review queue. Claims and leases live in `leases.rs`, dependencies in
-//! `dependencies.rs`.
+//! The kanban task board's operations: creating, editing under optimistic locking, moving between
+//! statuses, comments, assignment and the review queue. The records and their transition rules
+//! are in `model/tasks.rs`, the steps every task operation shares in `task_steps.rs`, claims and
+//! leases in `leases.rs`, dependencies in `dependencies.rs`.
 
 use crate::actor::Actor;
 use crate::audit;
