@@ -1,239 +1,21 @@
-//! Agents, their roles and tiers, the contacts ACL and the role permission table of the SPEC.
-//! `Actor` is the view through which everything done on an agent's behalf is checked and audited.
+//! Registering agents, their status and the contacts ACL, judged by the role permission table of
+//! the SPEC. The records are in `model/agents.rs`; `Actor`, through which everything done on an
+//! agent's behalf is checked and audited, in `actor.rs`.
 
-use serde::{Deserialize, Serialize};
-
+use crate::actor::{principal, Actor};
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
-use crate::clock;
-use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_agent_id, validate_label, Scope, AGENTS};
+use crate::changes::{self, Audience};
+use crate::error::{Error, Result};
+use crate::ids::validate_agent_id;
+use crate::members::{group_scope, load, resolve, resolve_principal};
+use crate::model::agents::{Agent, AgentStatus, Contact, Member, NewAgent};
+use crate::model::changes::ChangeKind;
+use crate::prefixes::Scope;
 use crate::rules::{self, Action, AgentIdentity, Capability, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::storage::sql::agents::{self as sql, contact_edges};
 use crate::storage::Tx;
-use crate::text;
 use crate::Store;
-
-/// The default tier of a role: admin 0; manager, architect, tester, reviewer 1; anything else 2.
-pub fn default_tier(role: &str) -> i64 {
-    Role::parse(role).default_tier()
-}
-
-/// Liveness status stored in `agents.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AgentStatus {
-    /// Working normally.
-    Active,
-    /// Idle; still receives mail.
-    Sleeping,
-    /// Shut down.
-    Stopped,
-}
-
-impl AgentStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgentStatus::Active => "active",
-            AgentStatus::Sleeping => "sleeping",
-            AgentStatus::Stopped => "stopped",
-        }
-    }
-}
-
-impl std::str::FromStr for AgentStatus {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "active" => Ok(AgentStatus::Active),
-            "sleeping" => Ok(AgentStatus::Sleeping),
-            "stopped" => Ok(AgentStatus::Stopped),
-            other => Err(Error::invalid(
-                "status",
-                format!("unknown agent status '{other}' (expected active, sleeping or stopped)"),
-            )),
-        }
-    }
-}
-
-/// A registered agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Agent {
-    /// 1–64 characters of `[A-Za-z0-9_-]`.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Role name (`manager`, `project`, a custom one…).
-    pub role: String,
-    /// Its group: the boundary of what it sees.
-    pub group_id: String,
-    /// 0 admin, 1 management, 2 project.
-    pub tier: i64,
-    /// The model it runs on, if recorded.
-    pub model: Option<String>,
-    /// Its working directory, if recorded.
-    pub cwd: Option<String>,
-    /// Free text; legacy rows may hold values other than active/sleeping/stopped.
-    pub status: String,
-    /// `YYYY-MM-DD HH:MM:SS` UTC of its last heartbeat or status change.
-    pub last_active_at: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// Unix seconds of the last heartbeat, if the agent ever sent one.
-    pub last_heartbeat: Option<i64>,
-    /// Unread direct messages addressed to this agent.
-    pub unread: i64,
-}
-
-impl Agent {
-    /// Tier 0: spans groups and bypasses the ACL and the role table.
-    pub fn is_admin(&self) -> bool {
-        self.tier == TIER_ADMIN
-    }
-
-    /// True for tier 0 and for the manager role: the ones who run a group.
-    pub fn is_manager(&self) -> bool {
-        self.is_admin() || Role::parse(&self.role) == Role::Manager
-    }
-}
-
-/// An agent as permission checks and delivery see it: one indexed lookup, no counts.
-/// Every operation loads its actor (and a recipient) this way, so it must stay cheap.
-#[derive(Debug, Clone)]
-pub(crate) struct Member {
-    pub identity: AgentIdentity,
-    /// Unix seconds of the last heartbeat, if any.
-    pub last_heartbeat: Option<i64>,
-}
-
-impl std::ops::Deref for Member {
-    type Target = AgentIdentity;
-    fn deref(&self) -> &AgentIdentity {
-        &self.identity
-    }
-}
-
-impl Member {
-    pub fn principal(&self) -> Principal<'_> {
-        Principal::Agent(&self.identity)
-    }
-
-    /// Asks the one permission function whether this agent may do `action` to `target`.
-    pub fn check(&self, action: Action, target: Target<'_>) -> Result<()> {
-        rules::decide(self.principal(), action, target)
-    }
-
-    /// Rows of group-owned tables (tasks, channels) this agent may name: its group's,
-    /// every group's for tier 0.
-    pub fn group_scope(&self) -> Scope {
-        group_scope(&self.identity)
-    }
-
-    /// Agents this agent may name as a recipient: its group and its contacts (tier 0: all).
-    pub fn reachable_scope(&self) -> Scope {
-        if self.is_admin() {
-            Scope::all()
-        } else {
-            Scope::reachable_agents(&self.group_id, &self.id)
-        }
-    }
-}
-
-/// Rows of group-owned tables an agent may name: its group's, every group's for tier 0.
-fn group_scope(agent: &AgentIdentity) -> Scope {
-    if agent.is_admin() {
-        Scope::all()
-    } else {
-        Scope::group(&agent.group_id)
-    }
-}
-
-/// Loads an agent's identity by exact id.
-pub(crate) fn principal(conn: &dyn Tx, id: &str) -> Result<Member> {
-    sql::principal(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
-}
-
-/// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
-pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {
-    principal(conn, &ids::resolve(conn, AGENTS, input, scope)?)
-}
-
-/// What `register_agent` takes. `tier: None` means the role's default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct NewAgent {
-    /// 1–64 characters of `[A-Za-z0-9_-]`.
-    pub id: String,
-    /// Display name (not blank, capped).
-    pub name: String,
-    /// Role name; unknown names are custom roles with a project agent's rights.
-    pub role: String,
-    /// Its group.
-    pub group: String,
-    /// 0, 1 or 2; `None`: the role's default (an existing agent with the same role keeps its tier).
-    pub tier: Option<i64>,
-    /// The model it runs on.
-    pub model: Option<String>,
-    /// Its working directory.
-    pub cwd: Option<String>,
-}
-
-impl NewAgent {
-    /// An agent with only the required fields.
-    pub fn new(id: &str, name: &str, role: &str, group: &str) -> Self {
-        NewAgent {
-            id: id.into(),
-            name: name.into(),
-            role: role.into(),
-            group: group.into(),
-            ..Default::default()
-        }
-    }
-
-    fn validate(&self) -> Result<()> {
-        validate_agent_id(&self.id)?;
-        validate_label("name", &self.name, text::MAX_NAME_BYTES)?;
-        text::cap_optional("model", self.model.as_deref(), text::MAX_MODEL_BYTES)?;
-        text::cap_optional("cwd", self.cwd.as_deref(), text::MAX_CWD_BYTES)?;
-        ids::validate_token("role", &self.role)?;
-        ids::validate_token("group", &self.group)?;
-        if let Some(t) = self.tier {
-            if !(TIER_ADMIN..=TIER_PROJECT).contains(&t) {
-                return Err(Error::invalid("tier", format!("{t} is not 0, 1 or 2")));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Loads one agent by exact id.
-pub(crate) fn load(conn: &dyn Tx, id: &str) -> Result<Agent> {
-    sql::load(conn, id)?.ok_or_else(|| Error::not_found(ObjectKind::Agent, id))
-}
-
-/// Loads an agent by id or unique prefix.
-pub(crate) fn resolve(conn: &dyn Tx, input: &str) -> Result<Agent> {
-    let id = ids::resolve(conn, AGENTS, input, &Scope::all())?;
-    load(conn, &id)
-}
-
-/// True when `from` may send to `to` under the contacts ACL (tier 0 bypasses it).
-pub(crate) fn may_message(conn: &dyn Tx, from: &Member, to: &str) -> Result<bool> {
-    if from.is_admin() {
-        return Ok(true);
-    }
-    sql::is_contact(conn, &from.id, to)
-}
-
-/// A contact edge of the ACL: `agent_id` may message `contact_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Contact {
-    /// Who may message.
-    pub agent_id: String,
-    /// Whom it may message.
-    pub contact_id: String,
-}
 
 /// Registers or updates an agent on behalf of `who`, after the permission table has judged the
 /// change (no agent raises a rank to its own or above; managers act inside their group).
@@ -260,7 +42,7 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
         proposed: &proposed,
     };
     rules::decide(who, Action::RegisterAgent, target)?;
-    sql::upsert(c, new, tier, &clock::sql_now())?;
+    sql::upsert(c, new, tier, &c.now().sql())?;
     if proposed.rights.has_capability(Capability::ReviewWork) {
         crate::channels::join_review_channels(c, &new.id, &new.group)?;
     }
@@ -280,18 +62,6 @@ fn register(c: &dyn Tx, who: Principal<'_>, new: &NewAgent) -> Result<Agent> {
     )?;
     agent_changed(c, event, who.name(), &new.id, &new.group)?;
     load(c, &new.id)
-}
-
-/// The agents of `group`.
-pub(crate) fn group_members(c: &dyn Tx, group: &str) -> Result<Vec<Agent>> {
-    sql::list(c, Some(group))
-}
-
-/// Whether agents of `role` review work (their role has `review_work`): they belong to their
-/// group's review channels.
-pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
-    let rights = crate::roles::rights_of(c, &Role::parse(role))?;
-    Ok(rights.has_capability(Capability::ReviewWork))
 }
 
 /// The agent `id` names, if `who` may register under that id (`None`: a free id). An id that
@@ -457,68 +227,10 @@ impl Store {
     }
 }
 
-/// A store seen through one agent's eyes. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub(crate) store: Store,
-    pub(crate) id: String,
-    /// The one group its overview reads look at (see [`Actor::within`]).
-    pub(crate) within: Option<String>,
-}
-
 impl Actor {
-    /// The same agent with its overview reads — board, lanes, change feed, waits, search,
-    /// usage, audit log — narrowed to `group`. Tier 0 may name any group, other agents only
-    /// their own (another is `PermissionDenied` when read).
-    pub fn within(&self, group: &str) -> Actor {
-        Actor {
-            within: Some(group.to_owned()),
-            ..self.clone()
-        }
-    }
-
-    /// What a read of `action` may see, as the permission function decides it.
-    pub(crate) fn sight(&self, me: &Member, action: Action) -> Result<crate::sight::Sight> {
-        crate::sight::Sight::agent(me, action, self.within.as_deref())
-    }
-
-    /// The acting agent's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The store this actor works on.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The acting agent's own record.
     pub fn whoami(&self) -> Result<Agent> {
         self.store.read(|c| load(c, &self.id))
-    }
-
-    /// Runs a write as this agent: loads the actor (it must be registered) inside the transaction.
-    /// Every call of an agent is a sign of life (see `liveness`): a write records it in its
-    /// own transaction, a read after it, best effort.
-    pub(crate) fn write_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
-        let now = self.store.staleness().now_secs;
-        self.store.write(|c| {
-            let me = principal(c, &self.id)?;
-            let out = f(c, &me)?;
-            if self.store.sign_of_life_due(&self.id, now) {
-                crate::storage::sql::liveness::refresh(c, &self.id, now)?;
-            }
-            Ok(out)
-        })
-    }
-
-    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
-        let out = self.store.read(|c| {
-            let me = principal(c, &self.id)?;
-            f(c, &me)
-        })?;
-        self.store.sign_of_life(&self.id);
-        Ok(out)
     }
 
     /// Registers or updates an agent as this agent. Managers create agents of the roles below
@@ -576,7 +288,7 @@ impl Actor {
                     group: &target.group_id,
                 },
             )?;
-            sql::set_status(c, &target.id, status.as_str(), &clock::sql_now())?;
+            sql::set_status(c, &target.id, status.as_str(), &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,

@@ -1,15 +1,17 @@
 //! The rest of the board (SPEC §9): archiving finished tasks and the lane view, one agent's
 //! tasks in its own order, with a reorder operation.
 
-use crate::agents::{self, Actor};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, Result};
-use crate::ids::Scope;
+use crate::members;
+use crate::model::tasks::Task;
+use crate::prefixes::Scope;
 use crate::rules::{Action, Target};
 use crate::sight::Sight;
 use crate::storage::sql::board as sql;
-use crate::tasks::{group_of, resolve, task_changed, Task};
+use crate::task_steps::{group_of, resolve, task_changed};
 use crate::Store;
 
 /// The most tasks one reorder may name.
@@ -22,7 +24,7 @@ impl Store {
         let sight = Sight::operator(Action::ListTasks, None)?;
         self.reopen_lapsed()?;
         self.read(|c| {
-            let agent = agents::resolve_principal(c, agent_id, &Scope::all())?;
+            let agent = members::resolve_principal(c, agent_id, &Scope::all())?;
             sql::lane(c, &agent.id, sight.group())
         })
     }
@@ -45,7 +47,7 @@ impl Actor {
                     ),
                 ));
             }
-            if !sql::archive(c, &task.id, &me.id, &clock::sql_now())? {
+            if !sql::archive(c, &task.id, &me.id, &c.now().sql())? {
                 return Err(Error::invalid(
                     "task",
                     format!("task {} is already archived", task.id),
@@ -92,7 +94,7 @@ impl Actor {
             let sight = self.sight(me, Action::ListTasks)?;
             let agent = match agent_id {
                 None => me.id.clone(),
-                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?
+                Some(a) => members::resolve_principal(c, a, &me.group_scope())?
                     .id
                     .clone(),
             };
@@ -114,8 +116,8 @@ impl Actor {
         crate::text::cap_count("task_ids", task_ids, MAX_REORDER)?;
         self.task_write(|c, me, _now| {
             let agent = match agent_id {
-                None => agents::principal(c, &me.id)?,
-                Some(a) => agents::resolve_principal(c, a, &me.group_scope())?,
+                None => actor::principal(c, &me.id)?,
+                Some(a) => members::resolve_principal(c, a, &me.group_scope())?,
             };
             me.check(
                 Action::ReorderLane,
@@ -151,7 +153,7 @@ impl Actor {
             slots.sort_unstable();
             slots.dedup();
             let base = slots.first().copied().unwrap_or(0);
-            let now = clock::sql_now();
+            let now = c.now().sql();
             for (i, task) in order.iter().enumerate() {
                 let slot = if slots.len() == lane.len() {
                     slots[i]

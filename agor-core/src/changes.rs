@@ -6,99 +6,17 @@
 //! (see `storage::wake`): every wait of a process parks on it, and any can be cancelled.
 //! A waiting agent is alive: its wait refreshes its liveness while it lasts.
 
-use std::time::{Duration, Instant};
-
-use serde::{Deserialize, Serialize};
-
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::cancel::CancelToken;
-use crate::clock;
 use crate::error::{Error, Result};
+use crate::model::changes::{Change, ChangeKind};
 use crate::numbers::check_limit;
 use crate::rules::Action;
 use crate::sight::Sight;
 use crate::storage::sql::changes as sql;
 use crate::storage::{Bell, ChangeSignal, Listener, Tx};
 use crate::Store;
-
-/// What a change is about; `wait` and `changes` filter on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    /// A direct message (sent, replied, redelivered from the dead-letter queue).
-    Message,
-    /// A post in a channel.
-    Post,
-    /// A task created, assigned, claimed, released, moved, completed or reopened.
-    Task,
-    /// An agent registered or changed.
-    Agent,
-}
-
-impl ChangeKind {
-    /// Every kind.
-    pub const ALL: [ChangeKind; 4] = [
-        ChangeKind::Message,
-        ChangeKind::Post,
-        ChangeKind::Task,
-        ChangeKind::Agent,
-    ];
-
-    /// The kind's name (`message`, `post`, `task`, `agent`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Message => "message",
-            ChangeKind::Post => "post",
-            ChangeKind::Task => "task",
-            ChangeKind::Agent => "agent",
-        }
-    }
-}
-
-impl std::fmt::Display for ChangeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ChangeKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        ChangeKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "kind",
-                    format!("unknown change kind '{s}'; use message, post, task or agent"),
-                )
-            })
-    }
-}
-
-/// One entry of the change feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Change {
-    /// Its position: increasing, never reused. Pass it as `since` to read on from here.
-    pub cursor: i64,
-    /// What it is about.
-    pub kind: ChangeKind,
-    /// What happened, as the audit log names it (`message_sent`, `task_claimed`, …).
-    pub event: String,
-    /// Who acted (`operator`, `agor` or an agent).
-    pub actor: Option<String>,
-    /// The id of the message, post, task or agent.
-    pub subject: Option<String>,
-    /// The group it belongs to.
-    pub group_id: Option<String>,
-    /// The agent it is addressed to (a message's recipient, a task's assignee).
-    pub agent_id: Option<String>,
-    /// The channel of a post.
-    pub channel_id: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
+use std::time::{Duration, Instant};
 
 /// Whom a change concerns, for scoping who sees it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -127,7 +45,7 @@ pub(crate) fn record(
         to.group,
         to.agent,
         to.channel,
-        &clock::sql_now(),
+        &tx.now().sql(),
     )?;
     for bell in bells(kind, to) {
         tx.ring(bell);
@@ -336,6 +254,7 @@ pub struct Waiter {
 /// it). One look sees every commit since the last, so nothing is missed, only batched: without
 /// this, 50 waiters looking after each of a busy writer's commits took the CPU it needed.
 const LOOK_GAP: Duration = Duration::from_millis(10);
+
 const MAX_LOOK_GAP: Duration = Duration::from_millis(160);
 
 impl std::fmt::Debug for Waiter {

@@ -1,58 +1,22 @@
 //! Channels: created by managers, posted to by members, listed with member counts and their
 //! last message. The per-group `review-queue` and `review-log` channels are created on demand.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::actor::Actor;
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
+use crate::changes::{self, Audience};
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_content, CHANNELS};
+use crate::ids::{self, validate_content};
+use crate::members;
+use crate::model::agents::Member;
+use crate::model::changes::ChangeKind;
+use crate::model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+use crate::prefixes::{self, CHANNELS};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::channels::{
     self as sql, add_member_row, find_by_name, insert_channel, is_member, load,
 };
 use crate::storage::Tx;
 use crate::Store;
-
-/// Names of the review channels every group gets on first use.
-pub const REVIEW_QUEUE: &str = "review-queue";
-/// Name of the per-group channel where review outcomes go.
-pub const REVIEW_LOG: &str = "review-log";
-
-/// A channel with its member count and last message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Channel {
-    /// A uuid.
-    pub id: String,
-    /// Unique in its group.
-    pub name: String,
-    /// Its group.
-    pub group_id: Option<String>,
-    /// Who created it (`agor` for the review channels).
-    pub created_by: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// How many agents belong to it.
-    pub member_count: i64,
-    /// Its newest post.
-    pub last_message: Option<ChannelMessage>,
-}
-
-/// A post in a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ChannelMessage {
-    /// A uuid.
-    pub id: String,
-    /// The channel posted to.
-    pub channel_id: String,
-    /// Who posted (`agor` for review notices).
-    pub from_agent: String,
-    /// The text.
-    pub content: String,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
 
 /// A channel by name in the actor's group, or by id / id prefix among the channels it may
 /// name; tier 0 also by a name unique across groups.
@@ -61,12 +25,18 @@ fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Channel> {
         return load(c, &id);
     }
     if !me.is_admin() {
-        return load(c, &ids::resolve(c, CHANNELS, input, &me.group_scope())?);
+        return load(
+            c,
+            &prefixes::resolve(c, CHANNELS, input, &me.group_scope())?,
+        );
     }
     let mut named = sql::named_anywhere(c, input)?;
     match named.len() {
         1 => load(c, &named.remove(0)),
-        0 => load(c, &ids::resolve(c, CHANNELS, input, &ids::Scope::all())?),
+        0 => load(
+            c,
+            &prefixes::resolve(c, CHANNELS, input, &prefixes::Scope::all())?,
+        ),
         _ => Err(Error::Ambiguous {
             kind: ObjectKind::Channel,
             prefix: input.to_owned(),
@@ -101,10 +71,10 @@ pub(crate) fn insert_post(
         channel_id: channel_id.to_owned(),
         from_agent: from.to_owned(),
         content: content.to_owned(),
-        created_at: crate::clock::sql_now(),
+        created_at: c.now().sql(),
     };
     sql::insert_post(c, &post)?;
-    crate::storage::sql::search::note_new(c, crate::search::Source::Post, &post.id)?;
+    crate::storage::sql::search::note_new(c, crate::model::search::Source::Post, &post.id)?;
     let to = Audience {
         group,
         agent: None,
@@ -134,8 +104,8 @@ pub(crate) fn ensure_review_channels(
     let ids = (get(REVIEW_QUEUE)?, get(REVIEW_LOG)?);
     // Every call, not only on creation: reviewers registered before this rule (or whose role
     // gained `review_work` since) join the next time the channels are needed.
-    for agent in agents::group_members(c, group)? {
-        if agents::reviews_work(c, &agent.role)? {
+    for agent in members::group_members(c, group)? {
+        if crate::roles::reviews_work(c, &agent.role)? {
             join(
                 c,
                 &[(&ids.0, REVIEW_QUEUE), (&ids.1, REVIEW_LOG)],
@@ -276,7 +246,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let ch = resolve(c, me, channel)?;
             check_channel(c, me, Action::AddChannelMember, &ch)?;
-            let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
+            let agent = members::resolve_principal(c, agent_id, &me.group_scope())?;
             if add_member_row(c, &ch.id, &agent.id)? {
                 audit::record(
                     c,

@@ -5,11 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::cancel::CancelToken;
-use crate::changes::{ChangeKind, Waiter};
+use crate::changes::Waiter;
 use crate::error::{Error, Result};
-use crate::leases::Claim;
+use crate::model::changes::ChangeKind;
+use crate::model::leases::Claim;
 
 /// Claims again and again as task changes arrive, from one registration with the store's
 /// waiter: a front end that must stay interruptible waits in slices without missing a change

@@ -1,5 +1,6 @@
 //! Time as the core sees it. Every rule that depends on the time (leases, staleness,
-//! heartbeats) reads it from the store's [`Clock`], so tests move time instead of editing rows.
+//! heartbeats) and every time a row stores (a transaction's [`Now`]) comes from the store's
+//! [`Clock`], so tests move time instead of editing rows.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -80,10 +81,29 @@ pub(crate) fn sql_time(ms: i64) -> String {
         .to_string()
 }
 
-/// The system time in the legacy timestamp format, for rows built in Rust and returned
-/// without reading them back (the same time `datetime('now')` writes in SQL).
-pub(crate) fn sql_now() -> String {
-    sql_time(SystemClock.now_ms())
+/// One reading of the store's clock, taken when a transaction begins and handed down with it
+/// ([`crate::storage::Tx::now`]): every time a write stores comes from the store's [`Clock`], so
+/// a test's [`ManualClock`] governs every timestamp, and one transaction writes one time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Now {
+    ms: i64,
+}
+
+impl Now {
+    /// The clock's time now.
+    pub(crate) fn of(clock: &dyn Clock) -> Now {
+        Now { ms: clock.now_ms() }
+    }
+
+    /// Whole seconds since the Unix epoch (the unit of `heartbeats.timestamp`).
+    pub(crate) fn secs(self) -> i64 {
+        secs(self.ms)
+    }
+
+    /// In the legacy timestamp format (`YYYY-MM-DD HH:MM:SS`, UTC), as `datetime('now')` wrote.
+    pub(crate) fn sql(self) -> String {
+        sql_time(self.ms)
+    }
 }
 
 #[cfg(test)]
@@ -106,5 +126,54 @@ mod tests {
         assert_eq!(c.now_ms(), 5_000);
         shared.advance(Duration::from_millis(1_500));
         assert_eq!(c.now_ms(), 6_500);
+    }
+
+    /// Every time a write stores comes from the store's clock (issue 20: `sql_now()` read the
+    /// system clock in 35 places): with the clock set in 2001, no row says another year.
+    #[test]
+    fn the_store_clock_stamps_every_row() {
+        use crate::{NewAgent, NewTask, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::at_ms(978_307_200_000); // 2001-01-01 00:00:00 UTC
+        let store = Store::builder()
+            .path(dir.path().join("t.db"))
+            .clock(Arc::new(clock))
+            .open()
+            .unwrap();
+        store
+            .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+            .unwrap();
+        store
+            .register_agent(&NewAgent::new("dev", "D", "project", "g"))
+            .unwrap();
+        store.allow("mgr", "dev", true).unwrap();
+        let mgr = store.as_agent("mgr").unwrap();
+        let sent = mgr.send("dev", "hello").unwrap();
+        let task = mgr.create_task(&NewTask::new("t")).unwrap();
+        let comment = mgr.comment(&task.id, "note").unwrap();
+        let hb = store.as_agent("dev").unwrap().heartbeat().unwrap();
+        let mut times = vec![
+            ("task created", task.created_at.clone()),
+            ("task updated", task.updated_at.clone()),
+            ("comment", comment.created_at),
+        ];
+        times.push(("message", sent.created_at));
+        for e in store.audit_log(None, 100).unwrap() {
+            times.push(("audit", e.created_at));
+        }
+        for c in mgr.changes(0, 100).unwrap() {
+            times.push(("change", c.created_at));
+        }
+        for a in store.list_agents(None).unwrap() {
+            times.push(("agent", a.created_at));
+        }
+        assert!(times.len() > 8, "{times:?}");
+        for (what, t) in times {
+            assert!(
+                t.starts_with("2001-01-01"),
+                "{what} stamped {t}, not by the store's clock"
+            );
+        }
+        assert_eq!(hb.timestamp, 978_307_200);
     }
 }

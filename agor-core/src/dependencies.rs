@@ -1,13 +1,14 @@
 //! Dependencies between tasks: a task waits for others to be done, cycles are refused, and
 //! no route into work (claim, status change, completion) may skip an unfinished dependency.
 
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, Result};
+use crate::model::tasks::{Task, TaskStatus};
 use crate::rules::{Action, Target};
 use crate::storage::sql::dependencies as sql;
 use crate::storage::Tx;
-use crate::tasks::{group_of, resolve, Task, TaskStatus};
+use crate::task_steps::{group_of, resolve};
 
 /// Refuses a move into `to` while one of the task's dependencies is unfinished: dependencies
 /// are a rule of the board, whatever route the move takes (claim, status change, completion).

@@ -2,36 +2,20 @@
 //! the current token may renew, release or complete it (fencing out workers whose lease lapsed).
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
+use crate::model::agents::Member;
+use crate::model::leases::Claim;
+use crate::model::tasks::{Completion, Task, TaskStatus};
 use crate::rules::{Action, Target, SYSTEM};
 use crate::storage::sql::leases as sql;
 use crate::storage::Tx;
-use crate::tasks::{self, add_comment, Completion, Task, TaskStatus};
+use crate::task_steps;
+use crate::task_steps::add_comment;
 use crate::Store;
-
-/// Default lease: 15 minutes.
-pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
-/// Longest lease one claim or renewal may ask for: one day.
-pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
-
-/// A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Claim {
-    /// The claimed task.
-    pub task: Task,
-    /// Proof of ownership, required by renew, release and complete.
-    pub token: String,
-    /// Unix seconds at which the lease lapses unless renewed (rounded up).
-    pub expires_at: i64,
-    /// The same deadline in Unix milliseconds.
-    pub expires_at_ms: i64,
-}
 
 /// The lease deadline `secs` seconds after `now_ms`.
 fn deadline(now_ms: i64, secs: u32) -> i64 {
@@ -87,7 +71,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
-    let updated_at = clock::sql_now();
+    let updated_at = c.now().sql();
     let claimed = sql::Claimed {
         task_id: &task.id,
         holder: &me.id,
@@ -104,7 +88,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
             by: None,
         });
     }
-    tasks::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
+    task_steps::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
     crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
@@ -158,12 +142,12 @@ impl Actor {
         self.task_write(|c, me, now| {
             me.check(Action::ClaimTask, Target::None)?;
             let task = match task_id {
-                None => match tasks::best_next_todo(c, me)? {
+                None => match task_steps::best_next_todo(c, me)? {
                     Some(t) => t,
                     None => return Ok(None),
                 },
                 Some(id) => {
-                    let task = tasks::resolve(c, me, id)?;
+                    let task = task_steps::resolve(c, me, id)?;
                     let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
                     if task.status == TaskStatus::InProgress && !held_by_other {
                         return Err(held_already(&task, me, now));
@@ -199,11 +183,11 @@ impl Actor {
     pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
-            sql::renew(c, &task.id, expires_at, expires_at_ms, &clock::sql_now())?;
+            sql::renew(c, &task.id, expires_at, expires_at_ms, &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,
@@ -211,7 +195,7 @@ impl Actor {
                 &format!("{} +{lease_secs}s", task.id),
             )?;
             Ok(Claim {
-                task: tasks::load(c, &task.id)?,
+                task: task_steps::load(c, &task.id)?,
                 token: token.to_owned(),
                 expires_at,
                 expires_at_ms,
@@ -222,12 +206,12 @@ impl Actor {
     /// Gives a claimed task back: it returns to `todo`, unassigned.
     pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
-            sql::reopen(c, &task.id, &clock::sql_now())?;
-            tasks::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
+            sql::reopen(c, &task.id, &c.now().sql())?;
+            task_steps::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
-            tasks::load(c, &task.id)
+            task_steps::load(c, &task.id)
         })
     }
 
@@ -247,12 +231,12 @@ impl Actor {
             TaskStatus::Done
         };
         self.task_write(|c, me, now| {
-            let task = tasks::resolve(c, me, task_id)?;
+            let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             dependencies::require_dependencies_done(c, &task, to)?;
-            let updated_at = clock::sql_now();
+            let updated_at = c.now().sql();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
-            tasks::record_transition(c, &me.id, &task, to)?;
+            task_steps::record_transition(c, &me.id, &task, to)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
             // As written (artifacts are validated non-empty single lines, so they read back
             // the same); no read-after-write on the hot path.
@@ -273,7 +257,7 @@ impl Actor {
 pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
     let expired = sql::lapsed(c, now_ms)?;
     for task in &expired {
-        sql::reopen(c, &task.id, &clock::sql_now())?;
+        sql::reopen(c, &task.id, &c.now().sql())?;
         // The board itself reopens the task; the lapsed worker did not act.
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");
@@ -285,7 +269,7 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
             &format!("{} held by {holder}", task.id),
         )?;
         // Claimable again: the group's waiters hear of it.
-        tasks::task_changed(c, "lease_expired", SYSTEM, task, None)?;
+        task_steps::task_changed(c, "lease_expired", SYSTEM, task, None)?;
         // The holder no longer works on it: its work state follows the lapse (idle, in the
         // feed), or it would say `working on` a task that is back on the board.
         crate::work::leave_task(c, &task.id, "")?;

@@ -1,5 +1,6 @@
-//! agor-core: the coordination layer for teams of AI coding agents, on one SQLite file
-//! shared by many processes. Agents, contacts ACL, direct messages, channels, heartbeats,
+//! agor-core: the coordination layer for teams of AI coding agents, on one database shared
+//! by many processes: a SQLite file, or a PostgreSQL database (`Store::open` takes a path or a
+//! `postgresql://` URL). Agents, contacts ACL, direct messages, channels, heartbeats,
 //! a dead-letter queue, an audit log, and a task board with optimistic locking and leased claims.
 //!
 //! The operator (Store-level calls) sets the team up; everything else is done as an agent
@@ -36,8 +37,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
+mod actor;
 mod agents;
 mod audit;
 mod backup;
@@ -47,16 +49,19 @@ mod changes;
 mod channels;
 mod claim_wait;
 mod clock;
+mod delivery;
 mod dependencies;
 mod error;
 mod glob;
 mod ids;
 mod leases;
-mod lenient;
 mod liveness;
+mod members;
 mod messages;
+mod model;
 mod numbers;
 pub mod ops;
+mod prefixes;
 mod proposals;
 mod removal;
 mod reservations;
@@ -66,52 +71,55 @@ mod search;
 mod sight;
 mod storage;
 mod store;
+mod task_steps;
 mod tasks;
 mod tasks_file;
 mod text;
 mod tokens;
 mod usage;
 mod work;
-
-pub use agents::{
-    default_tier, Actor, Agent, AgentStatus, Contact, NewAgent, TIER_ADMIN, TIER_MANAGEMENT,
-    TIER_PROJECT,
-};
-pub use audit::AuditEntry;
+pub use actor::Actor;
+pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 pub use board::MAX_REORDER;
 pub use cancel::CancelToken;
-pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
-pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use changes::{wait_timeout, Waiter};
 pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
-pub use leases::{Claim, DEFAULT_LEASE_SECS, MAX_LEASE_SECS};
-pub use liveness::{
-    DeadLetter, Heartbeat, Presence, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL,
-    MIN_SIGN_OF_LIFE_INTERVAL,
+pub use liveness::Presence;
+pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
+pub use model::audit::AuditEntry;
+pub use model::changes::{Change, ChangeKind};
+pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use model::leases::Claim;
+pub use model::liveness::{
+    DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
 };
-pub use messages::{Delivery, Message};
-pub use numbers::{
-    seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
-    DEFAULT_HISTORY_LIMIT, MAX_LIMIT,
-};
-pub use proposals::{Proposal, ProposalStatus};
-pub use reservations::{
+pub use model::messages::{Delivery, Message};
+pub use model::proposals::{Proposal, ProposalStatus};
+pub use model::reservations::{
     Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
     MAX_RESERVATION_PATH_BYTES,
 };
-pub use rules::{Capability, Permission, RoleDef};
-pub use search::{
-    SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT, MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS,
+pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use model::tasks::{
+    Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
 };
+pub use model::tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
+pub use model::usage::{UsageBy, UsageRecord, UsageSummary};
+pub use model::work::{AgentWork, WorkState};
+pub use numbers::{
+    seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
+};
+pub use rules::{Capability, Permission, RoleDef};
+pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};
+pub use storage::options::Durability;
 #[cfg(feature = "postgres")]
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
-pub use store::{default_path, Durability, Store, StoreBuilder, DB_ENV};
-pub use tasks::{
-    Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
-};
+pub use store::{default_path, Store, StoreBuilder, DB_ENV};
 pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
@@ -119,6 +127,3 @@ pub use text::{
     MAX_NAME_BYTES, MAX_NEXT_BYTES, MAX_RESULT_REF_BYTES, MAX_SESSION_ID_BYTES, MAX_SUMMARY_BYTES,
     MAX_TAGS, MAX_TITLE_BYTES,
 };
-pub use tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
-pub use usage::{UsageBy, UsageRecord, UsageSummary};
-pub use work::{AgentWork, WorkState};

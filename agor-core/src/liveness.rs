@@ -1,5 +1,6 @@
-//! Heartbeats, signs of life, stale agents and the dead-letter queue.
-//! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat.
+//! Heartbeats, signs of life, stale agents and the dead-letter queue as agents see it.
+//! Mail for a silent agent waits in `dead_letter_queue` and is redelivered on its next heartbeat
+//! (`delivery.rs` puts letters in and takes them out).
 //!
 //! An agent is alive while it shows signs of life: a heartbeat, any call it makes, a wait it
 //! is blocked in, an open session of a server ([`Store::presence`]). All but the heartbeat are
@@ -8,39 +9,22 @@
 //! so a read never waits on the write lock for it. Only an agent that has heartbeated before
 //! can be stale, so signs of life refresh an existing heartbeat and never create one.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
+use crate::actor::Actor;
 use crate::audit;
 use crate::clock;
+use crate::delivery::{letter_scope, redeliver};
 use crate::error::{Error, ObjectKind, Result};
-use crate::messages;
-use crate::rules::{Action, Target};
-use crate::storage::sql::liveness::{self as sql, letter_filter, LetterScope, Pick};
+use crate::model::agents::Member;
+use crate::model::liveness::Staleness;
+use crate::model::liveness::{
+    DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
+};
+use crate::storage::sql::liveness::{self as sql, letter_filter, Pick};
 use crate::storage::Tx;
 use crate::store::Inner;
 use crate::Store;
-
-/// The shortest and longest interval between two signs of life an agent's process writes; in
-/// between, a quarter of the store's stale threshold, so three may be missed before it lapses.
-pub const MIN_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(1);
-/// See [`MIN_SIGN_OF_LIFE_INTERVAL`].
-pub const MAX_SIGN_OF_LIFE_INTERVAL: Duration = Duration::from_secs(60);
-
-/// What a store's process knows of its agents' signs of life.
-#[derive(Debug, Default)]
-pub(crate) struct Signs {
-    /// When each agent's liveness was last written (store clock, seconds).
-    written: Mutex<HashMap<String, i64>>,
-    /// Agents with an open presence, and how many.
-    present: Mutex<HashMap<String, usize>>,
-    /// Whether the thread that keeps present agents alive runs.
-    keeper: Mutex<bool>,
-}
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -142,122 +126,9 @@ fn keep_present_alive(store: Weak<Inner>, every: Duration) {
     }
 }
 
-/// The staleness rule at one moment: the threshold and the time, both in seconds.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Staleness {
-    pub after_secs: i64,
-    pub now_secs: i64,
-}
-
-/// How long `agent` has been silent, if it has heartbeated before and is now past the threshold.
-/// An agent that never sent a heartbeat is not considered stale.
-pub(crate) fn silent_for(agent: &Member, s: Staleness) -> Option<i64> {
-    let last = agent.last_heartbeat?;
-    let silent = s.now_secs.saturating_sub(last);
-    (silent > s.after_secs).then_some(silent)
-}
-
-pub(crate) fn enqueue_dead_letter(
-    conn: &dyn Tx,
-    from: &str,
-    to: &str,
-    content: &str,
-    reason: &str,
-    reply_to: Option<&str>,
-) -> Result<i64> {
-    sql::insert_dead_letter(
-        conn,
-        (from, to),
-        content,
-        reason,
-        reply_to,
-        &clock::sql_now(),
-    )
-}
-
-/// The letters `me` may see and act on.
-fn letter_scope(me: &Member) -> LetterScope {
-    let group_wide = me
-        .check(
-            Action::ManageGroupDeadLetters,
-            Target::InGroup(&me.group_id),
-        )
-        .is_ok();
-    match (me.is_admin(), group_wide) {
-        (true, _) => LetterScope::Every,
-        (false, true) => LetterScope::Group,
-        (false, false) => LetterScope::Own,
-    }
-}
-
 fn dead_letters(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<DeadLetter>> {
     let (filter, params) = letter_filter(letter_scope(me), &me.id, &me.group_id, pick);
     sql::letters(conn, &filter, &params)
-}
-
-/// A message that could not be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct DeadLetter {
-    /// Queue number.
-    pub id: i64,
-    /// Who sent it.
-    pub from_agent: String,
-    /// Whom it was meant for.
-    pub to_agent: String,
-    /// The message text.
-    pub content: String,
-    /// Why it was not delivered.
-    pub error: Option<String>,
-    /// The message it answers, kept so a redelivery stays in its thread.
-    pub reply_to: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
-/// Moves the dead letters matching `filter_sql` into their recipients' inboxes, deletes them
-/// from the queue, and writes one audit row per letter naming the letter and the new message,
-/// so each redelivery can be traced from either side.
-fn redeliver(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<messages::Message>> {
-    let (filter, params) = letter_filter(letter_scope(me), &me.id, &me.group_id, pick);
-    let letters = sql::redeliverable(conn, &filter, &params)?;
-    if let (Pick::One(id), true) = (pick, letters.is_empty()) {
-        return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
-    }
-    let mut out = Vec::with_capacity(letters.len());
-    for (dl, to_group, sender_group) in letters {
-        let to_group = to_group.ok_or_else(|| Error::not_found(ObjectKind::Agent, &dl.to_agent))?;
-        let msg = messages::insert_row(
-            conn,
-            &dl.from_agent,
-            (&dl.to_agent, &to_group),
-            &dl.content,
-            dl.reply_to.as_deref(),
-            sender_group.as_deref(),
-        )?;
-        sql::delete_letter(conn, dl.id)?;
-        audit::record(
-            conn,
-            &me.id,
-            "dead_letter_redelivered",
-            &format!(
-                "dead letter #{} {} -> {} redelivered as message {}",
-                dl.id, dl.from_agent, dl.to_agent, msg.id
-            ),
-        )?;
-        out.push(msg);
-    }
-    Ok(out)
-}
-
-/// An agent whose heartbeat is older than the threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct StaleAgent {
-    /// The silent agent.
-    pub agent_id: String,
-    /// Unix seconds of its last heartbeat.
-    pub last_heartbeat: i64,
-    /// Seconds since then.
-    pub silent_secs: i64,
 }
 
 impl Store {
@@ -284,17 +155,6 @@ impl Store {
     }
 }
 
-/// What a heartbeat did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Heartbeat {
-    /// The agent that heartbeated.
-    pub agent_id: String,
-    /// Unix seconds recorded.
-    pub timestamp: i64,
-    /// Dead letters moved into the inbox by this heartbeat.
-    pub redelivered: Vec<messages::Message>,
-}
-
 impl Actor {
     /// Records that the actor is alive, and redelivers any dead letters waiting for it.
     ///
@@ -303,12 +163,16 @@ impl Actor {
     /// back after being stale), so an agent heartbeating every few seconds for months does not
     /// grow the file.
     pub fn heartbeat(&self) -> Result<Heartbeat> {
-        let staleness = self.store.staleness();
-        let now = staleness.now_secs;
         self.write_tx(|c, me| {
-            sql::beat(c, &me.id, now, &clock::sql_now())?;
+            // One reading of the clock for the seconds and the legacy text column alike.
+            let now = c.now();
+            let staleness = Staleness {
+                now_secs: now.secs(),
+                ..self.store.staleness()
+            };
+            sql::beat(c, &me.id, now.secs(), &now.sql())?;
             // `me` was loaded before the upsert, so it still holds the previous heartbeat.
-            if let Some(silent) = silent_for(me, staleness) {
+            if let Some(silent) = crate::model::liveness::silent_for(me, staleness) {
                 audit::record(
                     c,
                     &me.id,
@@ -319,7 +183,7 @@ impl Actor {
             let redelivered = redeliver(c, me, Pick::Incoming)?;
             Ok(Heartbeat {
                 agent_id: me.id.clone(),
-                timestamp: now,
+                timestamp: now.secs(),
                 redelivered,
             })
         })
@@ -331,7 +195,10 @@ impl Actor {
     }
 
     /// Moves dead letters into the inbox now: one by id, or all the actor may act on.
-    pub fn redeliver_dead_letters(&self, id: Option<i64>) -> Result<Vec<messages::Message>> {
+    pub fn redeliver_dead_letters(
+        &self,
+        id: Option<i64>,
+    ) -> Result<Vec<crate::model::messages::Message>> {
         self.write_tx(|c, me| redeliver(c, me, id.into()))
     }
 

@@ -1,158 +1,29 @@
 //! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
 //! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
 use crate::clock;
+use crate::delivery::{deliver, Delivered};
 use crate::error::{Error, Result};
-use crate::ids::{self, validate_content, Scope, MESSAGES};
-use crate::liveness::{self, Staleness};
+use crate::ids::{self, validate_content};
+use crate::members;
+use crate::model::agents::Member;
+use crate::model::liveness::Staleness;
+use crate::model::messages::{Delivery, Message};
+use crate::model::search::Source;
 use crate::numbers::check_limit;
+use crate::prefixes::{self, Scope, MESSAGES};
 use crate::rules::{Action, Target};
-use crate::search::Source;
+
 use crate::storage::sql::agents as agents_sql;
 use crate::storage::sql::messages as sql;
 use crate::storage::sql::search as search_sql;
 use crate::storage::Tx;
 
-/// A direct message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Message {
-    /// A uuid; commands accept a unique prefix.
-    pub id: String,
-    /// The sender.
-    pub from_agent: String,
-    /// The recipient.
-    pub to_agent: String,
-    /// The text.
-    pub content: String,
-    /// Whether the recipient has read it.
-    pub read: bool,
-    /// The message it answers.
-    pub reply_to: Option<String>,
-    /// The recipient's group.
-    pub group_id: Option<String>,
-    /// The sender's group.
-    pub sender_group_id: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
 fn load(conn: &dyn Tx, id: &str) -> Result<Message> {
     sql::by_id(conn, id)?.ok_or_else(|| Error::not_found(crate::ObjectKind::Message, id))
-}
-
-/// Inserts a message row. Shared by sending and by dead-letter redelivery.
-pub(crate) fn insert(
-    conn: &dyn Tx,
-    from: &str,
-    to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
-    sender_group: Option<&str>,
-) -> Result<Message> {
-    insert_row(
-        conn,
-        from,
-        (&to.id, &to.group_id),
-        content,
-        reply_to,
-        sender_group,
-    )
-}
-
-/// Inserts a message to `(recipient id, recipient group)`; for callers that have those
-/// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
-pub(crate) fn insert_row(
-    conn: &dyn Tx,
-    from: &str,
-    (to_id, to_group): (&str, &str),
-    content: &str,
-    reply_to: Option<&str>,
-    sender_group: Option<&str>,
-) -> Result<Message> {
-    let msg = Message {
-        id: uuid::Uuid::new_v4().to_string(),
-        from_agent: from.to_owned(),
-        to_agent: to_id.to_owned(),
-        content: content.to_owned(),
-        read: false,
-        reply_to: reply_to.map(str::to_owned),
-        group_id: Some(to_group.to_owned()),
-        sender_group_id: sender_group.map(str::to_owned),
-        created_at: clock::sql_now(),
-    };
-    sql::insert(conn, &msg)?;
-    search_sql::note_new(conn, Source::Message, &msg.id)?;
-    // Every DM passes here (sends, replies, fan-outs, redelivered dead letters).
-    let to = Audience {
-        group: Some(to_group),
-        agent: Some(to_id),
-        channel: None,
-    };
-    changes::record(conn, ChangeKind::Message, "message_sent", from, &msg.id, to)?;
-    Ok(msg)
-}
-
-/// What happened to one message handed to [`deliver`].
-pub(crate) enum Delivered {
-    Sent(Message),
-    /// The recipient is stale; the message waits in the dead-letter queue.
-    DeadLettered {
-        id: i64,
-        silent_secs: i64,
-    },
-}
-
-/// Delivers one message after the ACL check has passed: into the inbox, or into the
-/// dead-letter queue when the recipient has gone silent (tier 0 senders always deliver).
-pub(crate) fn deliver(
-    conn: &dyn Tx,
-    stale: Staleness,
-    from: &Member,
-    to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
-) -> Result<Delivered> {
-    if !from.is_admin() {
-        if let Some(silent_secs) = liveness::silent_for(to, stale) {
-            let reason = format!(
-                "recipient {} unavailable: no heartbeat for {silent_secs}s",
-                to.id
-            );
-            let id =
-                liveness::enqueue_dead_letter(conn, &from.id, &to.id, content, &reason, reply_to)?;
-            audit::record(
-                conn,
-                &from.id,
-                "message_dead_lettered",
-                &format!("{} -> {} (#{id})", from.id, to.id),
-            )?;
-            return Ok(Delivered::DeadLettered { id, silent_secs });
-        }
-    }
-    let msg = insert(conn, &from.id, to, content, reply_to, Some(&from.group_id))?;
-    audit::record(
-        conn,
-        &from.id,
-        "message_sent",
-        &format!("{} -> {} {}", from.id, to.id, msg.id),
-    )?;
-    Ok(Delivered::Sent(msg))
-}
-
-/// Result of a fan-out send (to a role, a glob or the group).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Delivery {
-    /// Messages now in their recipients' inboxes.
-    pub sent: Vec<Message>,
-    /// Recipients whose copy went to the dead-letter queue, with its id.
-    pub dead_lettered: Vec<(String, i64)>,
-    /// Recipients the sender may not message (not in its contacts).
-    pub skipped: Vec<String>,
 }
 
 impl Actor {
@@ -170,8 +41,8 @@ impl Actor {
         let stale = self.staleness();
         self.send_checked(|c, me| {
             me.check(Action::SendMessage, Target::None)?;
-            let recipient = agents::resolve_principal(c, to, &me.reachable_scope())?;
-            if !agents::may_message(c, me, &recipient.id)? {
+            let recipient = members::resolve_principal(c, to, &me.reachable_scope())?;
+            if !members::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
                     format!(
@@ -193,7 +64,7 @@ impl Actor {
             me.check(Action::SendMessage, Target::None)?;
             let original = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             let other = if original.to_agent == me.id {
                 &original.from_agent
@@ -205,9 +76,9 @@ impl Actor {
                     format!("reply to message {} (not a party to it)", original.id),
                 ));
             };
-            let recipient = agents::principal(c, other)?;
+            let recipient = actor::principal(c, other)?;
             let answering = original.to_agent == me.id;
-            if !answering && !agents::may_message(c, me, &recipient.id)? {
+            if !answering && !members::may_message(c, me, &recipient.id)? {
                 return Err(Error::denied(
                     &me.id,
                     format!("message {} (not in contacts)", recipient.id),
@@ -281,7 +152,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let msg = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent == me.id && !msg.read {
                 sql::mark_read(c, &msg.id)?;
@@ -295,7 +166,7 @@ impl Actor {
     /// Marks every message from `other` to the actor read; returns how many changed.
     pub fn mark_conversation_read(&self, other: &str) -> Result<usize> {
         self.write_tx(|c, me| {
-            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
+            let other = members::resolve_principal(c, other, &me.reachable_scope())?;
             let n = sql::mark_conversation_read(c, &me.id, &other.id)?;
             audit::record(
                 c,
@@ -314,7 +185,7 @@ impl Actor {
         self.write_tx(|c, me| {
             let msg = load(
                 c,
-                &ids::resolve(c, MESSAGES, message_id, &own_messages(me))?,
+                &prefixes::resolve(c, MESSAGES, message_id, &own_messages(me))?,
             )?;
             if msg.to_agent != me.id {
                 return Err(Error::denied(
@@ -350,7 +221,7 @@ impl Actor {
     pub fn history(&self, other: &str, limit: u32) -> Result<Vec<Message>> {
         check_limit(limit)?;
         self.read_tx(|c, me| {
-            let other = agents::resolve_principal(c, other, &me.reachable_scope())?;
+            let other = members::resolve_principal(c, other, &me.reachable_scope())?;
             let mut msgs = sql::between(c, &me.id, &other.id, limit)?;
             msgs.reverse();
             Ok(msgs)
@@ -389,7 +260,7 @@ impl Actor {
             } else {
                 Scope::group_messages(&me.group_id)
             };
-            let id = ids::resolve(c, MESSAGES, message_id, &scope)?;
+            let id = prefixes::resolve(c, MESSAGES, message_id, &scope)?;
             search_sql::forget_message(c, &id)?;
             sql::delete(c, &id)?;
             search_sql::rewind(c, Source::Message)?;
@@ -446,7 +317,7 @@ impl Actor {
             }
             let mut out = Delivery::default();
             for to in &targets {
-                if !agents::may_message(c, me, &to.id)? {
+                if !members::may_message(c, me, &to.id)? {
                     out.skipped.push(to.id.clone());
                     continue;
                 }

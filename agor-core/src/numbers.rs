@@ -6,10 +6,13 @@
 use std::fmt::Display;
 
 use crate::error::{Error, Result};
-use crate::leases::MAX_LEASE_SECS;
 
 /// Largest `limit` any list call accepts (inbox, history, feed, channel history, audit log).
 pub const MAX_LIMIT: u32 = 10_000;
+/// Default lease: 15 minutes.
+pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
+/// Longest lease one claim or renewal may ask for: one day.
+pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
 /// Messages `history` returns when no limit is given.
 pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
 /// Messages `feed` returns when no limit is given.

@@ -3,76 +3,23 @@
 //! until that agent accepts (the task then moves to the agent's group, assigned to it) or
 //! declines. The proposed agent is told through the change feed.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::actor;
+use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids;
+use crate::members;
+use crate::model::agents::Member;
+use crate::model::proposals::{Proposal, ProposalStatus};
+use crate::model::tasks::{Task, TaskStatus};
+use crate::prefixes;
 use crate::rules::{Action, Target};
 use crate::storage::sql::ids::Scope;
 use crate::storage::sql::proposals as sql;
-use crate::tasks::{self, group_of, resolve, task_changed, Task, TaskStatus};
+use crate::task_steps;
+use crate::task_steps::{group_of, resolve, task_changed};
 use crate::text;
 
-/// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    /// Waiting for the proposed agent.
-    Pending,
-    /// Accepted: the task moved to the agent.
-    Accepted,
-    /// Declined: the task stayed where it was.
-    Declined,
-}
-
-impl ProposalStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProposalStatus::Pending => "pending",
-            ProposalStatus::Accepted => "accepted",
-            ProposalStatus::Declined => "declined",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> ProposalStatus {
-        match s {
-            "accepted" => ProposalStatus::Accepted,
-            "declined" => ProposalStatus::Declined,
-            _ => ProposalStatus::Pending,
-        }
-    }
-}
-
-/// A task offered to an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Proposal {
-    /// Its id (a uuid; a unique prefix names it).
-    pub id: String,
-    /// The task offered.
-    pub task_id: String,
-    /// The task's title when it was proposed.
-    pub task_title: String,
-    /// The group the task belonged to.
-    pub from_group: String,
-    /// Who proposed it.
-    pub proposed_by: String,
-    /// The agent it is offered to.
-    pub agent_id: String,
-    /// Pending, accepted or declined.
-    pub status: ProposalStatus,
-    /// Why it was declined, if the agent said.
-    pub reason: Option<String>,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// When it was accepted or declined.
-    pub decided_at: Option<String>,
-}
-
-const PROPOSALS: ids::IdTable = ids::IdTable {
+const PROPOSALS: prefixes::IdTable = prefixes::IdTable {
     kind: ObjectKind::Proposal,
     table: "agor_proposals",
 };
@@ -94,7 +41,7 @@ impl Actor {
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
-            let agent = agents::resolve_principal(c, agent_id, &me.reachable_scope())?;
+            let agent = members::resolve_principal(c, agent_id, &me.reachable_scope())?;
             if task.status.is_closed() || task.status == TaskStatus::InProgress {
                 return Err(Error::invalid(
                     "task",
@@ -128,7 +75,7 @@ impl Actor {
                 agent_id: agent.id.clone(),
                 status: ProposalStatus::Pending,
                 reason: None,
-                created_at: clock::sql_now(),
+                created_at: c.now().sql(),
                 decided_at: None,
             };
             sql::insert(c, &p)?;
@@ -179,10 +126,10 @@ impl Actor {
         reason: Option<&str>,
     ) -> Result<(Proposal, Task)> {
         self.task_write(|c, me, _now| {
-            let id = ids::resolve(c, PROPOSALS, proposal_id, &scope(me))?;
+            let id = prefixes::resolve(c, PROPOSALS, proposal_id, &scope(me))?;
             let mut p =
                 sql::by_id(c, &id)?.ok_or_else(|| Error::not_found(ObjectKind::Proposal, &id))?;
-            let agent = agents::principal(c, &p.agent_id)?;
+            let agent = actor::principal(c, &p.agent_id)?;
             me.check(
                 Action::AnswerProposal,
                 Target::Agent {
@@ -196,8 +143,8 @@ impl Actor {
                     format!("proposal {} is already {}", p.id, p.status.as_str()),
                 ));
             }
-            let task = tasks::load(c, &p.task_id)?;
-            let now = clock::sql_now();
+            let task = task_steps::load(c, &p.task_id)?;
+            let now = c.now().sql();
             let event = match to {
                 ProposalStatus::Accepted => {
                     if task.status == TaskStatus::InProgress
@@ -233,7 +180,7 @@ impl Actor {
             audit::record(c, &me.id, event, &format!("{} {}", p.id, p.task_id))?;
             // The proposer's group hears the answer; on acceptance the new group's board too.
             task_changed(c, event, &me.id, &task, Some(&agent.id))?;
-            let task = tasks::load(c, &p.task_id)?;
+            let task = task_steps::load(c, &p.task_id)?;
             if to == ProposalStatus::Accepted {
                 task_changed(c, "task_assigned", &me.id, &task, Some(&agent.id))?;
             }

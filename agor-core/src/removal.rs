@@ -3,11 +3,13 @@
 //! stopped agent unless forced), and renaming the display name. The operator and managers
 //! (over agents below them in their group) do these; tier 0 anywhere.
 
-use crate::agents::{agent_changed, load, resolve_principal, Actor, Agent, Member};
+use crate::actor::Actor;
+use crate::agents::agent_changed;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::validate_label;
+use crate::members::{load, resolve_principal};
+use crate::model::agents::{Agent, Member};
 use crate::rules::{self, Action, Principal, Target};
 use crate::storage::sql::agents as sql;
 use crate::storage::sql::ids::Scope;
@@ -60,7 +62,7 @@ fn record(c: &dyn Tx, who: Principal<'_>, event: &str, target: &Member) -> Resul
 fn remove(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<()> {
     let target = resolve_principal(c, id, &scope(who))?;
     judge(who, Action::DeleteAgent, &target)?;
-    sql::mark_removed(c, &target.id, who.name(), &clock::sql_now())?;
+    sql::mark_removed(c, &target.id, who.name(), &c.now().sql())?;
     record(c, who, "agent_removed", &target)
 }
 
@@ -90,7 +92,7 @@ fn purge(c: &dyn Tx, who: Principal<'_>, id: &str, force: bool) -> Result<()> {
             ),
         ));
     }
-    sql::purge(c, &target, who.name(), &clock::sql_now())?;
+    sql::purge(c, &target, who.name(), &c.now().sql())?;
     record(c, who, "agent_purged", &target)
 }
 

@@ -6,11 +6,11 @@
 
 use std::borrow::Cow;
 
-use crate::agents::{resolve_principal, Actor};
+use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
+use crate::members::resolve_principal;
 use crate::rules::{
     self, Action, Capability, Permission, Principal, Role, RoleDef, Target, ANY_LOWER_ROLE,
     TIER_ADMIN, TIER_PROJECT,
@@ -86,7 +86,7 @@ fn define(c: &dyn Tx, who: Principal<'_>, def: &RoleDef) -> Result<RoleDef> {
             holders: &holders,
         },
     )?;
-    sql::store(c, &def, who.name(), &clock::sql_now())?;
+    sql::store(c, &def, who.name(), &c.now().sql())?;
     let event = if existing.is_some() {
         "role_redefined"
     } else {
@@ -205,4 +205,11 @@ impl Actor {
             may_create(c, creator, role)
         })
     }
+}
+
+/// Whether agents of `role` review work (their role has `review_work`): they belong to their
+/// group's review channels.
+pub(crate) fn reviews_work(c: &dyn Tx, role: &str) -> Result<bool> {
+    let rights = rights_of(c, &Role::parse(role))?;
+    Ok(rights.has_capability(Capability::ReviewWork))
 }

@@ -3,8 +3,8 @@
 //! group) — narrowed to one group when the reader names it. A sight is made only through the
 //! permission function, so a group beyond an agent's reach is refused there, in one place.
 
-use crate::agents::Member;
 use crate::error::Result;
+use crate::model::agents::Member;
 use crate::rules::{self, Action, Principal, Target, OPERATOR};
 use crate::storage::sql::changes::Viewer;
 

@@ -1,37 +1,28 @@
 //! The store: which database, its settings, and the one write/read helper pair.
-//! Every public operation runs through `Store::write` or `Store::read` exactly once; the
-//! engine behind them (see `storage`) decides how a transaction is opened.
+//! What an operation changes is written in one transaction (`Store::write`) and what it reads
+//! comes from one snapshot (`Store::read`); the engine behind them (see `storage`) decides how
+//! a transaction is opened. Beside it, an agent's call may record a sign of life in a
+//! best-effort write of its own, and the waits read again each time they wake.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::{self, Engine, Tx};
 
 /// Environment variable that overrides the default database path.
 pub const DB_ENV: &str = "AGOR_DB";
 
-/// How hard each commit pushes data to disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// `synchronous=NORMAL`: in WAL mode a crash of the process never loses a commit;
-    /// a power cut may lose the last few. The usual choice for a coordination file.
-    #[default]
-    Normal,
-    /// `synchronous=FULL`: every commit is fsynced before it returns.
-    Full,
-}
-
 /// Configures and opens a [`Store`].
 #[derive(Debug, Clone)]
 pub struct StoreBuilder {
     path: Option<PathBuf>,
-    pub(crate) busy_timeout: Duration,
-    pub(crate) durability: Durability,
-    pub(crate) read_only: bool,
-    pub(crate) create: bool,
+    engine: EngineOptions,
     stale_after: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -40,10 +31,7 @@ impl Default for StoreBuilder {
     fn default() -> Self {
         StoreBuilder {
             path: None,
-            busy_timeout: Duration::from_secs(10),
-            durability: Durability::Normal,
-            read_only: false,
-            create: true,
+            engine: EngineOptions::default(),
             stale_after: Duration::from_secs(300),
             clock: Arc::new(SystemClock),
         }
@@ -60,19 +48,19 @@ impl StoreBuilder {
     /// How long a write waits for another process's write lock before giving up with
     /// [`Error::Busy`] (nothing written). Default 10 s.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout = timeout;
+        self.engine.busy_timeout = timeout;
         self
     }
 
     /// How hard each commit pushes data to disk (default [`Durability::Normal`]).
     pub fn durability(mut self, durability: Durability) -> Self {
-        self.durability = durability;
+        self.engine.durability = durability;
         self
     }
 
     /// Open for reading only: every write fails with [`Error::ReadOnly`].
     pub fn read_only(mut self, read_only: bool) -> Self {
-        self.read_only = read_only;
+        self.engine.read_only = read_only;
         self
     }
 
@@ -81,7 +69,7 @@ impl StoreBuilder {
     /// [`crate::ObjectKind::Database`] naming the path, and nothing is created on disk: reads
     /// through a mistyped path must not leave a folder, a file and its `-wal`/`-shm` behind.
     pub fn create(mut self, create: bool) -> Self {
-        self.create = create;
+        self.engine.create = create;
         self
     }
 
@@ -94,6 +82,7 @@ impl StoreBuilder {
     /// Where the store reads the time for leases, staleness and heartbeats (default: the
     /// system clock). Tests pass a [`crate::ManualClock`] to move time.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.engine.clock = clock.clone();
         self.clock = clock;
         self
     }
@@ -128,7 +117,7 @@ impl StoreBuilder {
             match url {
                 #[cfg(feature = "postgres")]
                 Some(url) => (
-                    Box::new(storage::postgres::PgEngine::open(url, &self)?),
+                    Box::new(storage::postgres::PgEngine::open(url, &self.engine)?),
                     storage::postgres::redact(url).into(),
                 ),
                 #[cfg(not(feature = "postgres"))]
@@ -137,7 +126,7 @@ impl StoreBuilder {
                     "this build of agor has no PostgreSQL support (agor-core's `postgres` feature)",
                 )),
                 None => (
-                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self)?),
+                    Box::new(storage::sqlite::SqliteEngine::open(&path, &self.engine)?),
                     path,
                 ),
             };
@@ -169,10 +158,22 @@ pub fn default_path() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/agor/btmsg.db"))
 }
 
-/// A handle on one database file. Cheap to clone; clones share one connection.
+/// What a store's process knows of its agents' signs of life.
+#[derive(Debug, Default)]
+pub(crate) struct Signs {
+    /// When each agent's liveness was last written (store clock, seconds).
+    pub(crate) written: Mutex<HashMap<String, i64>>,
+    /// Agents with an open presence, and how many.
+    pub(crate) present: Mutex<HashMap<String, usize>>,
+    /// Whether the thread that keeps present agents alive runs.
+    pub(crate) keeper: Mutex<bool>,
+}
+
+/// A handle on one database: a SQLite file or a PostgreSQL database. Cheap to clone; clones
+/// share one connection.
 ///
-/// All methods take `&self`. Each public operation is one transaction, so a `Store` can be
-/// shared between threads, and many processes can open the same file at once.
+/// All methods take `&self`. What an operation changes is written in one transaction, so a
+/// `Store` can be shared between threads, and many processes can open the same database at once.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) inner: Arc<Inner>,
@@ -185,7 +186,7 @@ pub(crate) struct Inner {
     pub(crate) stale_after: Duration,
     clock: Arc<dyn Clock>,
     /// Signs of life this process records for its agents (see `liveness`).
-    pub(crate) signs: crate::liveness::Signs,
+    pub(crate) signs: Signs,
 }
 
 impl Store {
@@ -221,8 +222,8 @@ impl Store {
 
     /// The staleness rule now: the threshold in whole seconds, saturating (`Duration::MAX`
     /// means never stale), and the clock's time.
-    pub(crate) fn staleness(&self) -> crate::liveness::Staleness {
-        crate::liveness::Staleness {
+    pub(crate) fn staleness(&self) -> crate::model::liveness::Staleness {
+        crate::model::liveness::Staleness {
             after_secs: i64::try_from(self.inner.stale_after.as_secs()).unwrap_or(i64::MAX),
             now_secs: crate::clock::secs(self.now_ms()),
         }

@@ -1,252 +1,30 @@
-//! The kanban task board: statuses and their transitions, optimistic locking, comments,
-//! assignment and the review queue. Claims and leases live in `leases.rs`, dependencies in
-//! `dependencies.rs`.
+//! The kanban task board's operations: creating, editing under optimistic locking, moving between
+//! statuses, comments, assignment and the review queue. The records and their transition rules
+//! are in `model/tasks.rs`, the steps every task operation shares in `task_steps.rs`, claims and
+//! leases in `leases.rs`, dependencies in `dependencies.rs`.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{self, Actor, Member};
+use crate::actor::Actor;
 use crate::audit;
-use crate::changes::{self, Audience, ChangeKind};
-use crate::channels;
-use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, ObjectKind, Result};
-use crate::ids::{self, validate_content, validate_label};
+use crate::ids::{validate_content, validate_label};
 use crate::leases::reap_expired_leases;
+use crate::members;
+use crate::model::agents::Member;
+use crate::model::search::Source;
+use crate::model::tasks::{Comment, NewTask, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate};
 use crate::rules::{Action, Target};
-use crate::search::Source;
+
 use crate::sight::Sight;
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
+use crate::task_steps::{
+    add_comment, claimable, group_of, load, record_transition, resolve, set_tags, task_changed,
+    validate_tags,
+};
 use crate::text;
 use crate::Store;
-
-/// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    /// Parked: not claimable until moved to `todo`.
-    Backlog,
-    /// Ready to be claimed (once its dependencies are done).
-    Todo,
-    /// Being worked on (stored as the legacy `progress`).
-    InProgress,
-    /// Waiting for a reviewer.
-    Review,
-    /// Finished.
-    Done,
-    /// Stuck on something outside the board.
-    Blocked,
-    /// Given up on after an attempt.
-    Failed,
-    /// Dropped.
-    Cancelled,
-}
-
-impl TaskStatus {
-    /// Every status, in board order.
-    pub const ALL: [TaskStatus; 8] = [
-        TaskStatus::Backlog,
-        TaskStatus::Todo,
-        TaskStatus::InProgress,
-        TaskStatus::Review,
-        TaskStatus::Done,
-        TaskStatus::Blocked,
-        TaskStatus::Failed,
-        TaskStatus::Cancelled,
-    ];
-
-    /// The API spelling (`in_progress`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Backlog => "backlog",
-            TaskStatus::Todo => "todo",
-            TaskStatus::InProgress => "in_progress",
-            TaskStatus::Review => "review",
-            TaskStatus::Done => "done",
-            TaskStatus::Blocked => "blocked",
-            TaskStatus::Failed => "failed",
-            TaskStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// The spelling stored in the shared `status` column: the legacy tools' where they have
-    /// one (`progress` — the desktop kanban and the legacy `bttask` know no `in_progress`),
-    /// agor's own otherwise (`backlog`, `failed`, `cancelled`, which they lack).
-    pub fn stored(self) -> &'static str {
-        match self {
-            TaskStatus::InProgress => "progress",
-            other => other.as_str(),
-        }
-    }
-
-    /// Statuses a task must not enter while one of its dependencies is unfinished.
-    pub fn needs_dependencies_done(self) -> bool {
-        matches!(
-            self,
-            TaskStatus::InProgress | TaskStatus::Review | TaskStatus::Done
-        )
-    }
-
-    /// Whether the board allows moving from `self` to `to`.
-    pub fn can_become(self, to: TaskStatus) -> bool {
-        use TaskStatus::*;
-        matches!(
-            (self, to),
-            (Backlog, Todo | Cancelled)
-                | (Todo, InProgress | Backlog | Blocked | Cancelled)
-                | (
-                    InProgress,
-                    Review | Done | Todo | Blocked | Failed | Cancelled
-                )
-                | (Review, Done | InProgress | Todo | Failed)
-                | (Blocked, Todo | InProgress | Cancelled)
-                | (Failed, Todo | Cancelled)
-                | (Done, Todo)
-                | (Cancelled, Backlog | Todo)
-        )
-    }
-
-    /// Finished states: the default task list hides them.
-    pub fn is_closed(self) -> bool {
-        matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
-    }
-}
-
-impl std::fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for TaskStatus {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let normalised = s.trim().to_ascii_lowercase().replace('-', "_");
-        if normalised == "progress" {
-            return Ok(TaskStatus::InProgress);
-        }
-        TaskStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == normalised)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "status",
-                    format!(
-                        "unknown task status '{s}' (expected one of {})",
-                        TaskStatus::ALL.map(TaskStatus::as_str).join(", ")
-                    ),
-                )
-            })
-    }
-}
-
-/// Task priority; `critical` is kept from the legacy script.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    /// Last in claim order.
-    Low,
-    /// The default.
-    Medium,
-    /// Before medium.
-    High,
-    /// First in claim order (kept from the legacy script).
-    Critical,
-}
-
-impl Priority {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Low => "low",
-            Priority::Medium => "medium",
-            Priority::High => "high",
-            Priority::Critical => "critical",
-        }
-    }
-}
-
-impl std::str::FromStr for Priority {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "low" => Ok(Priority::Low),
-            "medium" => Ok(Priority::Medium),
-            "high" => Ok(Priority::High),
-            "critical" => Ok(Priority::Critical),
-            _ => Err(Error::invalid(
-                "priority",
-                format!("unknown priority '{s}' (expected low, medium, high or critical)"),
-            )),
-        }
-    }
-}
-
-/// What a worker leaves behind when it completes a task.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Completion {
-    /// One line.
-    pub summary: String,
-    /// References such as `file:src/lib.rs` or `msg:<id>`.
-    pub artifacts: Vec<String>,
-    /// Where the result lives (a commit, a PR, a file).
-    pub result_ref: Option<String>,
-    /// What should happen next, if anything.
-    pub next: Option<String>,
-}
-
-impl Completion {
-    /// One non-blank line of summary, at most [`MAX_ARTIFACTS`](text::MAX_ARTIFACTS) one-line
-    /// artifacts, every field within its cap (see the `MAX_*` constants).
-    pub(crate) fn validate(&self) -> Result<()> {
-        validate_label("summary", &self.summary, text::MAX_SUMMARY_BYTES)?;
-        if self.summary.contains('\n') {
-            return Err(Error::invalid("summary", "must be one line"));
-        }
-        text::cap_count("artifacts", &self.artifacts, text::MAX_ARTIFACTS)?;
-        for artifact in &self.artifacts {
-            text::label("artifact", artifact, text::MAX_ARTIFACT_BYTES)?;
-            if artifact.contains('\n') {
-                return Err(Error::invalid(
-                    "artifact",
-                    format!("{artifact:?} must be one line"),
-                ));
-            }
-        }
-        text::cap_optional(
-            "result_ref",
-            self.result_ref.as_deref(),
-            text::MAX_RESULT_REF_BYTES,
-        )?;
-        text::cap_optional("next", self.next.as_deref(), text::MAX_NEXT_BYTES)
-    }
-}
 
 /// A task moved to `done` by another route than `complete` (a status change, an import, named
 /// by `route`): it still gets a completion record (every route to `done` leaves one; who and
@@ -265,257 +43,6 @@ pub(crate) fn finished_without_complete(
         sql::record_completion(c, &task.id, &summary)?;
     }
     crate::work::leave_task(c, &task.id, "")
-}
-
-/// A task on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Task {
-    /// A uuid; commands accept a unique prefix.
-    pub id: String,
-    /// One line.
-    pub title: String,
-    /// Free text ("" when none).
-    pub description: String,
-    /// Where it stands.
-    pub status: TaskStatus,
-    /// Claim order: critical first.
-    pub priority: Priority,
-    /// The agent working on it (or meant to).
-    pub assigned_to: Option<String>,
-    /// Who created it.
-    pub created_by: Option<String>,
-    /// Its group; only that group's agents (and tier 0) see it.
-    pub group_id: Option<String>,
-    /// The task it is a subtask of.
-    pub parent_task_id: Option<String>,
-    /// Position among tasks of the same priority.
-    pub sort_order: i64,
-    /// Tags, sorted.
-    pub tags: Vec<String>,
-    /// What "done" means for it.
-    pub definition_of_done: Option<String>,
-    /// Bumped by every change; status changes name the version they expect.
-    pub version: i64,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub updated_at: String,
-    /// Unix seconds at which the current claim lapses, while the task is claimed (rounded up).
-    pub lease_expires_at: Option<i64>,
-    /// The same deadline in Unix milliseconds: leases are honoured to the millisecond.
-    pub lease_expires_ms: Option<i64>,
-    /// What the worker left when it completed the task.
-    pub completion: Option<Completion>,
-    /// The tasks it waits for that are not done yet (full ids, sorted): it cannot be claimed,
-    /// started or completed before they are. Empty when nothing holds it back.
-    #[serde(default)]
-    pub waits_for: Vec<String>,
-}
-
-/// A comment on a task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Comment {
-    /// A uuid.
-    pub id: String,
-    /// The task commented on.
-    pub task_id: String,
-    /// Who wrote it (`agor` for the board's own notes).
-    pub agent_id: String,
-    /// The text.
-    pub content: String,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
-/// A task with its comments (oldest first) and direct subtasks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct TaskDetail {
-    /// The task itself (its fields appear at the top level in JSON).
-    #[serde(flatten)]
-    pub task: Task,
-    /// Its comments, oldest first.
-    pub comments: Vec<Comment>,
-    /// Its direct subtasks.
-    pub subtasks: Vec<Task>,
-}
-
-/// What `create_task` takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct NewTask {
-    /// One line, not blank.
-    pub title: String,
-    /// Free text, may be empty.
-    pub description: String,
-    /// Claim order.
-    pub priority: Priority,
-    /// An agent of the group (id or prefix) to assign it to.
-    pub assign_to: Option<String>,
-    /// The task (id or prefix) it is a subtask of.
-    pub parent: Option<String>,
-    /// Tags: letters, digits, `_` and `-`.
-    pub tags: Vec<String>,
-    /// What "done" means for it.
-    pub definition_of_done: Option<String>,
-    /// `Todo` (claimable at once) or `Backlog`.
-    pub status: TaskStatus,
-}
-
-impl NewTask {
-    /// A medium-priority `todo` task with only a title.
-    pub fn new(title: &str) -> Self {
-        NewTask {
-            title: title.into(),
-            description: String::new(),
-            priority: Priority::Medium,
-            assign_to: None,
-            parent: None,
-            tags: Vec::new(),
-            definition_of_done: None,
-            status: TaskStatus::Todo,
-        }
-    }
-}
-
-/// Which tasks `list_tasks` returns.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TaskFilter {
-    /// Include done and cancelled tasks.
-    pub all: bool,
-    /// Only tasks in this status.
-    pub status: Option<TaskStatus>,
-    /// Only tasks with this tag.
-    pub tag: Option<String>,
-}
-
-/// What [`Actor::update_task`] changes: each field only when given (an empty definition of
-/// done clears it; `tags` replaces them all).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TaskUpdate {
-    /// A new title.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// A new description.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// A new priority.
-    #[serde(default)]
-    pub priority: Option<Priority>,
-    /// A new definition of done ("" clears it).
-    #[serde(default)]
-    pub definition_of_done: Option<String>,
-    /// The new set of tags.
-    #[serde(default)]
-    pub tags: Option<Vec<String>>,
-}
-
-pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
-    sql::by_id(c, id)?.ok_or_else(|| Error::not_found(ObjectKind::Task, id))
-}
-
-/// A task by id or unique prefix among those `me` may name (its group's; tier 0: all).
-pub(crate) fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Task> {
-    load(c, &ids::resolve(c, TASKS, input, &me.group_scope())?)
-}
-
-/// The group a task belongs to, for permission targets ("" for a legacy row without one,
-/// which only tier 0 may then touch).
-pub(crate) fn group_of(task: &Task) -> &str {
-    task.group_id.as_deref().unwrap_or_default()
-}
-
-pub(crate) const TASKS: ids::IdTable = ids::IdTable {
-    kind: ObjectKind::Task,
-    table: "tasks",
-};
-
-pub(crate) fn add_comment(
-    c: &dyn Tx,
-    task_id: &str,
-    agent: &str,
-    content: &str,
-) -> Result<Comment> {
-    // Returned as written, not read back: every status change adds a comment.
-    let comment = Comment {
-        id: uuid::Uuid::new_v4().to_string(),
-        task_id: task_id.to_owned(),
-        agent_id: agent.to_owned(),
-        content: content.to_owned(),
-        created_at: clock::sql_now(),
-    };
-    sql::insert_comment(c, &comment)?;
-    search_sql::note_new(c, Source::Comment, &comment.id)?;
-    Ok(comment)
-}
-
-/// Records a change of `task` in the feed: its group's board changed, and its assignee
-/// (`agent`) is told too.
-pub(crate) fn task_changed(
-    c: &dyn Tx,
-    event: &str,
-    actor: &str,
-    task: &Task,
-    agent: Option<&str>,
-) -> Result<()> {
-    let to = Audience {
-        group: task.group_id.as_deref(),
-        agent,
-        channel: None,
-    };
-    changes::record(c, ChangeKind::Task, event, actor, &task.id, to)
-}
-
-/// The side effects every status change shares: the `Status: old → new` comment, the audit
-/// row, the change feed, and a notice in the group's review queue when the task enters review.
-pub(crate) fn record_transition(
-    c: &dyn Tx,
-    actor: &str,
-    task: &Task,
-    to: TaskStatus,
-) -> Result<()> {
-    // A claim makes the claimer the assignee; other moves keep the one the task has.
-    let assignee = match to {
-        TaskStatus::InProgress => Some(actor),
-        _ => task.assigned_to.as_deref(),
-    };
-    task_changed(c, "task_status", actor, task, assignee)?;
-    add_comment(
-        c,
-        &task.id,
-        actor,
-        &format!("Status: {} → {}", task.status, to),
-    )?;
-    audit::record(
-        c,
-        actor,
-        "task_status",
-        &format!("{} {} -> {}", task.id, task.status, to),
-    )?;
-    if to == TaskStatus::Review {
-        let group = task.group_id.as_deref().unwrap_or("default");
-        let (queue, _) = channels::ensure_review_channels(c, group, actor)?;
-        // The notice is the system's (SPEC §4): it is posted in agor's name, which the
-        // desktop app's files accept as a hidden principal row (issue 19).
-        channels::insert_post(
-            c,
-            (&queue, Some(group)),
-            crate::rules::SYSTEM,
-            &format!("Review requested: {} — {} ({})", task.title, task.id, actor),
-        )?;
-    }
-    Ok(())
-}
-
-pub(crate) fn validate_tags(tags: &[String]) -> Result<()> {
-    text::cap_count("tags", tags, text::MAX_TAGS)?;
-    tags.iter().try_for_each(|t| ids::validate_token("tag", t))
-}
-
-pub(crate) fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()> {
-    for tag in tags {
-        sql::insert_tag(c, task_id, tag)?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -567,7 +94,7 @@ impl Actor {
             let assignee = new
                 .assign_to
                 .as_deref()
-                .map(|a| agents::resolve_principal(c, a, &scope))
+                .map(|a| members::resolve_principal(c, a, &scope))
                 .transpose()?;
             let parent = new
                 .parent
@@ -577,7 +104,7 @@ impl Actor {
             let id = uuid::Uuid::new_v4().to_string();
             // Race-free: the write transaction excludes every other writer (storage contract).
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
-            let now = clock::sql_now();
+            let now = c.now().sql();
             let created = sql::Created {
                 id: &id,
                 new,
@@ -660,7 +187,7 @@ impl Actor {
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
-            let agent = agents::resolve_principal(c, agent_id, &me.group_scope())?;
+            let agent = members::resolve_principal(c, agent_id, &me.group_scope())?;
             let holder = task
                 .assigned_to
                 .as_deref()
@@ -671,7 +198,7 @@ impl Actor {
                     by: task.assigned_to,
                 });
             }
-            sql::assign(c, &task.id, &agent.id, &clock::sql_now())?;
+            sql::assign(c, &task.id, &agent.id, &c.now().sql())?;
             audit::record(
                 c,
                 &me.id,
@@ -731,7 +258,7 @@ impl Actor {
                 },
                 ..task.clone()
             };
-            if sql::edit(c, &task.id, &edited, expected_version, &clock::sql_now())? == 0 {
+            if sql::edit(c, &task.id, &edited, expected_version, &c.now().sql())? == 0 {
                 return Err(conflict(task.version));
             }
             if let Some(tags) = &change.tags {
@@ -814,7 +341,7 @@ impl Actor {
                 &task.id,
                 status.stored(),
                 expected_version,
-                &clock::sql_now(),
+                &c.now().sql(),
             )?;
             if changed == 0 {
                 return Err(Error::Conflict {
@@ -932,15 +459,4 @@ fn columns(tasks: Vec<Task>) -> Vec<(TaskStatus, Vec<Task>)> {
             )
         })
         .collect()
-}
-
-/// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
-/// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
-fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
-    let group = (!me.is_admin()).then_some(me.group_id.as_str());
-    sql::claimable(c, &me.id, group, limit)
-}
-
-pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {
-    Ok(claimable(c, me, 1)?.pop())
 }

@@ -17,18 +17,21 @@ use std::collections::{BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::agents::{self, Actor, Member};
+use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::dependencies::require_dependencies_done;
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::members;
+use crate::model::agents::Member;
+use crate::model::search::Source;
+use crate::model::tasks::{NewTask, Priority, Task, TaskStatus};
 use crate::rules::{Action, Target};
-use crate::search::Source;
+
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
-use crate::tasks::{task_changed, NewTask, Priority, Task, TaskStatus};
+use crate::task_steps::task_changed;
 use crate::text;
 
 /// The largest `tasks.toml` agor reads (4 MiB).
@@ -208,7 +211,7 @@ fn check(e: &EntryIn) -> Result<Entry> {
         Some(p) => p.parse()?,
     };
     let mut tags = e.tags.clone();
-    crate::tasks::validate_tags(&tags)?;
+    crate::task_steps::validate_tags(&tags)?;
     tags.sort();
     tags.dedup();
     if let Some(p) = &e.parent {
@@ -324,15 +327,15 @@ fn import_one(
     let agent = e
         .agent
         .as_deref()
-        .map(|a| agents::resolve_principal(c, a, &scope).map(|m| m.id.clone()))
+        .map(|a| members::resolve_principal(c, a, &scope).map(|m| m.id.clone()))
         .transpose()?;
     // A parent is a task of the file or of the group, named by its exact id.
     let parent = match e.parent.as_deref() {
         None => None,
         Some(p) if in_file.contains(p) => Some(p.to_owned()),
-        Some(p) => Some(crate::tasks::resolve(c, me, p)?.id),
+        Some(p) => Some(crate::task_steps::resolve(c, me, p)?.id),
     };
-    let now = clock::sql_now();
+    let now = c.now().sql();
     let existing = sql::by_id(c, &e.id)?;
     let status = status_for(e, existing.as_ref());
     match existing {
@@ -364,7 +367,7 @@ fn import_one(
             )?;
             if task.tags != e.tags {
                 sql::clear_tags(c, &e.id)?;
-                crate::tasks::set_tags(c, &e.id, &e.tags)?;
+                crate::task_steps::set_tags(c, &e.id, &e.tags)?;
             }
             let parent_changed = task.parent_task_id.as_deref() != parent.as_deref();
             if parent_changed {
@@ -408,10 +411,10 @@ fn import_one(
                     at: &now,
                 },
             )?;
-            crate::tasks::set_tags(c, &e.id, &e.tags)?;
+            crate::task_steps::set_tags(c, &e.id, &e.tags)?;
             search_sql::note_new(c, Source::Task, &e.id)?;
             audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
-            let task = crate::tasks::load(c, &e.id)?;
+            let task = crate::task_steps::load(c, &e.id)?;
             if status == TaskStatus::Done {
                 crate::tasks::finished_without_complete(c, me, &task, IMPORT_ROUTE)?;
             }
@@ -494,7 +497,7 @@ impl Actor {
                         refuse_parent_cycle(c, &e.id, &mut reaches_root)?;
                     }
                     if let Some(to) = a.moved_to {
-                        require_dependencies_done(c, &crate::tasks::load(c, &e.id)?, to)?;
+                        require_dependencies_done(c, &crate::task_steps::load(c, &e.id)?, to)?;
                     }
                     Ok(())
                 })();

@@ -5,79 +5,13 @@
 //! they act as the operator. Only a SHA-256 of each secret is stored: it is shown once, at
 //! issue, and a copy of the database does not reveal it.
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::tokens::{TokenHolder, TokenInfo, OPERATOR_HOLDER, TOKEN_PREFIX};
 use crate::storage::sql::{agents as agent_sql, tokens as sql};
-use crate::{clock, rules, Store};
-
-/// What a secret starts with, so a leaked one is recognisable (and greppable) as agor's.
-pub const TOKEN_PREFIX: &str = "agor_";
-
-/// Whom a secret acts as: an agent, or the operator.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TokenHolder {
-    /// The operator (`btmsg token issue --operator`).
-    Operator,
-    /// This agent.
-    Agent(String),
-}
-
-impl TokenHolder {
-    /// The holder a request names: an agent id, or `operator: true`; exactly one.
-    pub fn from_request(agent_id: Option<String>, operator: bool) -> Result<TokenHolder> {
-        match (agent_id, operator) {
-            (Some(id), false) => Ok(TokenHolder::Agent(id)),
-            (None, true) => Ok(TokenHolder::Operator),
-            (Some(_), true) => Err(Error::invalid(
-                "agent_id",
-                "give an agent or `operator`, not both",
-            )),
-            (None, false) => Err(Error::invalid(
-                "agent_id",
-                "is missing: name the agent (or set `operator` for the operator's own secret)",
-            )),
-        }
-    }
-
-    /// The `agent_id` the table stores: the agent's id, or [`OPERATOR_HOLDER`].
-    fn stored(&self) -> &str {
-        match self {
-            TokenHolder::Operator => OPERATOR_HOLDER,
-            TokenHolder::Agent(id) => id,
-        }
-    }
-
-    /// The name messages and the audit log give the holder.
-    fn name(&self) -> &str {
-        match self {
-            TokenHolder::Operator => rules::OPERATOR,
-            TokenHolder::Agent(id) => id,
-        }
-    }
-}
-
-/// What the secrets table stores as the holder of an operator secret: no agent id can be it
-/// (ids are letters, digits, `_` and `-`), so an operator secret never acts as an agent, not
-/// even one a legacy file calls `operator`; no migration is needed.
-const OPERATOR_HOLDER: &str = "*operator";
-
-/// An issued secret, as the operator sees it: never the secret itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct TokenInfo {
-    /// The agent the secret acts as; `operator` for the operator's own secrets.
-    pub agent_id: String,
-    /// Whether it is an operator secret (`btmsg token issue --operator`).
-    #[serde(default)]
-    pub operator: bool,
-    /// The first 12 hex digits of the secret's SHA-256: tells two secrets apart.
-    pub fingerprint: String,
-    /// When it was issued, `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
+use crate::{rules, Store};
+use sha2::{Digest, Sha256};
 
 fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
@@ -112,7 +46,7 @@ impl Store {
                     return Err(Error::not_found(ObjectKind::Agent, id));
                 }
             }
-            sql::insert(c, &hash(&secret), holder.stored(), &clock::sql_now())?;
+            sql::insert(c, &hash(&secret), holder.stored(), &c.now().sql())?;
             audit::record(c, rules::OPERATOR, "token_issued", holder.name())
         })?;
         Ok(secret)

@@ -2,83 +2,19 @@
 //! optionally the task it served), and anyone in the group reads the sums per agent, per task
 //! and per group, so a team knows what its work costs.
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::Actor;
+use crate::actor::Actor;
 use crate::audit;
-use crate::clock;
 use crate::error::{Error, Result};
+use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
 use crate::rules::Action;
 use crate::sight::Sight;
 use crate::storage::sql::usage as sql;
-use crate::{tasks, text};
-
-/// One reported request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct UsageRecord {
-    /// Its number.
-    pub id: i64,
-    /// Who reported it.
-    pub agent_id: String,
-    /// The task it served, if any.
-    pub task_id: Option<String>,
-    /// The model used.
-    pub model: String,
-    /// Tokens in.
-    pub input_tokens: i64,
-    /// Tokens out.
-    pub output_tokens: i64,
-    /// Cost in US dollars (kept to the micro-dollar).
-    pub cost_usd: f64,
-    /// `YYYY-MM-DD HH:MM:SS` UTC.
-    pub created_at: String,
-}
-
-/// What usage is summed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UsageBy {
-    /// Per agent.
-    Agent,
-    /// Per task (requests without a task under a null key).
-    Task,
-    /// Per group.
-    Group,
-}
-
-impl std::str::FromStr for UsageBy {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "agent" => Ok(UsageBy::Agent),
-            "task" => Ok(UsageBy::Task),
-            "group" => Ok(UsageBy::Group),
-            _ => Err(Error::invalid(
-                "by",
-                format!("unknown summary '{s}'; use agent, task or group"),
-            )),
-        }
-    }
-}
-
-/// The sums of one agent, task or group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct UsageSummary {
-    /// The agent, task or group id (null: requests that named no task).
-    pub key: Option<String>,
-    /// Tokens in.
-    pub input_tokens: i64,
-    /// Tokens out.
-    pub output_tokens: i64,
-    /// Cost in US dollars.
-    pub cost_usd: f64,
-    /// How many requests.
-    pub requests: i64,
-}
+use crate::task_steps;
+use crate::text;
 
 /// Above this a token count is a mistake, not a request.
 const MAX_TOKENS: i64 = 1_000_000_000_000;
+
 /// Above this a cost is a mistake, not a request (a million dollars).
 const MAX_COST_USD: f64 = 1_000_000.0;
 
@@ -115,7 +51,7 @@ impl Actor {
         let micro = check(input_tokens, output_tokens, cost_usd, model)?;
         self.write_tx(|c, me| {
             let task_id = task
-                .map(|t| tasks::resolve(c, me, t).map(|t| t.id))
+                .map(|t| task_steps::resolve(c, me, t).map(|t| t.id))
                 .transpose()?;
             let mut r = UsageRecord {
                 id: 0,
@@ -125,7 +61,7 @@ impl Actor {
                 input_tokens,
                 output_tokens,
                 cost_usd: micro as f64 / 1e6,
-                created_at: clock::sql_now(),
+                created_at: c.now().sql(),
             };
             r.id = sql::insert(c, &r, &me.group_id, micro)?;
             audit::record(

@@ -4,126 +4,14 @@
 //! coding agent's hooks report the rest (`btmsg state --hook EVENT`). Every change is in the
 //! change feed (kind `agent`, event `work_state`).
 
-use serde::{Deserialize, Serialize};
-
-use crate::agents::{Actor, Member};
-use crate::changes::{self, Audience, ChangeKind};
-use crate::clock;
+use crate::actor::Actor;
+use crate::changes::{self, Audience};
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::agents::Member;
+use crate::model::changes::ChangeKind;
+use crate::model::work::{AgentWork, WorkState};
 use crate::storage::sql::{agents as agent_sql, work as sql};
 use crate::storage::Tx;
-
-/// What an agent is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkState {
-    /// Waiting for work (also: never reported).
-    Idle,
-    /// Working, on `task_id` when it named one.
-    Working,
-    /// Finished what it was doing.
-    Done,
-    /// Failed.
-    Error,
-    /// Shut down.
-    Stopped,
-}
-
-impl WorkState {
-    const ALL: [WorkState; 5] = [
-        WorkState::Idle,
-        WorkState::Working,
-        WorkState::Done,
-        WorkState::Error,
-        WorkState::Stopped,
-    ];
-
-    /// The state's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkState::Idle => "idle",
-            WorkState::Working => "working",
-            WorkState::Done => "done",
-            WorkState::Error => "error",
-            WorkState::Stopped => "stopped",
-        }
-    }
-
-    /// The states this one may move to: idle→working; working→done, error or idle; done and
-    /// error→idle or working; any→stopped; stopped→idle. Staying put is always allowed.
-    pub fn next(self) -> &'static [WorkState] {
-        use WorkState::*;
-        match self {
-            Idle => &[Idle, Working, Stopped],
-            Working => &[Working, Done, Error, Idle, Stopped],
-            Done => &[Done, Idle, Working, Stopped],
-            Error => &[Error, Idle, Working, Stopped],
-            Stopped => &[Stopped, Idle],
-        }
-    }
-
-    /// The state a coding agent's hook event means: session start → idle, a prompt or a tool
-    /// use → working, stop → idle, session end → stopped, error → error; `None` for events
-    /// that change nothing (notifications, compaction). Names are matched ignoring case, `_`,
-    /// `-` and spaces (`SessionStart`, `session_start`, `prompt-submitted` …).
-    pub fn for_hook(event: &str) -> Result<Option<WorkState>> {
-        let key: String = event
-            .chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect();
-        Ok(match key.as_str() {
-            "sessionstart" | "start" => Some(WorkState::Idle),
-            "userpromptsubmit" | "promptsubmitted" | "promptsubmit" | "prompt" => {
-                Some(WorkState::Working)
-            }
-            "pretooluse" | "posttooluse" | "tooluse" | "subagentstop" => Some(WorkState::Working),
-            "stop" => Some(WorkState::Idle),
-            "sessionend" | "end" => Some(WorkState::Stopped),
-            "error" | "failure" => Some(WorkState::Error),
-            "notification" | "precompact" => None,
-            _ => {
-                return Err(Error::invalid(
-                    "hook",
-                    format!(
-                        "unknown hook event '{event}'; known: SessionStart, UserPromptSubmit, \
-                         PreToolUse, PostToolUse, SubagentStop, Stop, SessionEnd, Notification, \
-                         PreCompact, error"
-                    ),
-                ))
-            }
-        })
-    }
-}
-
-impl std::str::FromStr for WorkState {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        WorkState::ALL
-            .into_iter()
-            .find(|w| w.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "state",
-                    format!("unknown work state '{s}'; use idle, working, done, error or stopped"),
-                )
-            })
-    }
-}
-
-/// An agent's work state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct AgentWork {
-    /// The agent.
-    pub agent_id: String,
-    /// What it is doing.
-    pub state: WorkState,
-    /// The task it works on, when `working` named one.
-    pub task_id: Option<String>,
-    /// When it last changed, `YYYY-MM-DD HH:MM:SS` UTC (empty when never reported).
-    pub updated_at: String,
-}
 
 fn current(c: &dyn Tx, agent: &str) -> Result<AgentWork> {
     Ok(sql::load(c, agent)?.unwrap_or(AgentWork {
@@ -159,7 +47,7 @@ fn change(
         agent_id: me.id.clone(),
         state,
         task_id,
-        updated_at: clock::sql_now(),
+        updated_at: c.now().sql(),
     };
     sql::store(c, &next)?;
     record_change(c, me)?;
@@ -178,7 +66,7 @@ pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>)
         ],
         _ => &[WorkState::Working],
     };
-    if sql::move_if(c, &me.id, from, to, task, &clock::sql_now())? {
+    if sql::move_if(c, &me.id, from, to, task, &c.now().sql())? {
         record_change(c, me)?;
     }
     Ok(())
@@ -187,7 +75,7 @@ pub(crate) fn follow(c: &dyn Tx, me: &Member, to: WorkState, task: Option<&str>)
 /// Agents other than `keep` that were working on `task_id` (a task that left them: handed to
 /// another group) become idle, each change in the feed.
 pub(crate) fn leave_task(c: &dyn Tx, task_id: &str, keep: &str) -> Result<()> {
-    for agent in sql::leave_task(c, task_id, keep, &clock::sql_now())? {
+    for agent in sql::leave_task(c, task_id, keep, &c.now().sql())? {
         if let Some(member) = agent_sql::principal(c, &agent)? {
             record_change(c, &member)?;
         }
@@ -222,7 +110,7 @@ impl Actor {
                 ));
             }
             let task_id = task
-                .map(|t| crate::tasks::resolve(c, me, t).map(|t| t.id))
+                .map(|t| crate::task_steps::resolve(c, me, t).map(|t| t.id))
                 .transpose()?;
             change(c, me, now, state, task_id)
         })

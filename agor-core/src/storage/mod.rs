@@ -17,10 +17,13 @@
 //! * A read transaction sees one consistent snapshot and never waits for a writer.
 //! * A write that fails leaves nothing behind (the transaction rolls back).
 
+use crate::clock::Now;
 use crate::error::Result;
 
 // PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
 // driver out; such a build refuses a URL with a clear error (see `Store::open`).
+pub(crate) mod lenient;
+pub(crate) mod options;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 pub(crate) mod sql;
@@ -220,6 +223,9 @@ pub(crate) trait Tx {
     /// Which engine runs the statements: the few that cannot be written once (full-text
     /// search) pick their form by it.
     fn dialect(&self) -> Dialect;
+
+    /// When this transaction began, by the store's clock: the time every row it writes carries.
+    fn now(&self) -> Now;
 
     /// Asks the engine to wake, once this transaction commits, the waiters `bell` names
     /// (nothing happens if it rolls back). Called by the change feed for each change.

@@ -11,23 +11,26 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
+use crate::clock::{Clock, Now};
 use crate::error::{Error, Result, StorageError};
+use crate::storage::options::EngineOptions;
 use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::store::StoreBuilder;
 
 mod schema;
 mod signal;
 mod url;
+
+pub(crate) use url::storage_error;
 
 pub use schema::LATEST_VERSION;
 pub(crate) use url::redact;
@@ -56,6 +59,7 @@ pub(crate) struct PgEngine {
     shown: String,
     read_only: bool,
     busy_timeout: Duration,
+    clock: Arc<dyn Clock>,
     /// The store's shared waiter, made by the first wait.
     hub: Mutex<Option<std::sync::Arc<Hub>>>,
 }
@@ -108,11 +112,6 @@ impl Drop for Connection {
     }
 }
 
-/// The driver's error as agor's, with the server's own text (message, detail, SQLSTATE).
-pub(crate) fn storage_error(e: postgres::Error) -> Error {
-    Error::Storage(StorageError::from_engine_with(url::describe(&e), e))
-}
-
 fn sql_state(e: &Error) -> Option<&SqlState> {
     match e {
         Error::Storage(s) => s.engine_error::<postgres::Error>()?.code(),
@@ -123,7 +122,7 @@ fn sql_state(e: &Error) -> Option<&SqlState> {
 impl PgEngine {
     /// Connects, judges the database (agor's, empty, another application's or newer), and
     /// creates or upgrades agor's schema under the write lock.
-    pub(crate) fn open(url: &str, cfg: &StoreBuilder) -> Result<PgEngine> {
+    pub(crate) fn open(url: &str, cfg: &EngineOptions) -> Result<PgEngine> {
         let shown = redact(url);
         let mut client = url::connect(url, &shown, cfg.busy_timeout)?;
         let lock_key = schema::current(&mut client)?.1;
@@ -142,6 +141,7 @@ impl PgEngine {
             shown,
             read_only: cfg.read_only,
             busy_timeout: cfg.busy_timeout,
+            clock: cfg.clock.clone(),
             hub: Mutex::default(),
         })
     }
@@ -183,7 +183,7 @@ impl PgEngine {
         f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
     ) -> Result<bool> {
         conn.client().batch_execute(begin).map_err(storage_error)?;
-        match Self::body(conn, lock, f) {
+        match Self::body(conn, lock, &*self.clock, f) {
             Ok(true) => {
                 conn.client()
                     .batch_execute("COMMIT")
@@ -202,6 +202,7 @@ impl PgEngine {
     fn body(
         conn: &mut Connection,
         lock: Option<&str>,
+        clock: &dyn Clock,
         f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
     ) -> Result<bool> {
         if let Some(lock) = lock {
@@ -216,7 +217,7 @@ impl PgEngine {
                 return Ok(false);
             }
         }
-        let tx = PgTx::new(conn);
+        let tx = PgTx::new(conn, clock);
         f(&tx)?;
         tx.notify()?;
         Ok(true)
@@ -297,7 +298,7 @@ impl Engine for PgEngine {
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         // One statement outside BEGIN is its own transaction: one round trip, not three.
         let mut conn = self.lock()?;
-        let r = f(&PgTx::new(&mut conn));
+        let r = f(&PgTx::new(&mut conn, &*self.clock));
         conn.note(r)
     }
 
@@ -346,6 +347,7 @@ impl Engine for PgEngine {
 struct PgTx<'c> {
     conn: RefCell<&'c mut Connection>,
     bells: RefCell<BTreeSet<Bell>>,
+    now: Now,
 }
 
 /// Notifies, at the transaction's commit, each bell's channel that a waiter listens on (see
@@ -356,10 +358,11 @@ const NOTIFY_LISTENED: &str = "SELECT count(pg_notify(c.channel, '')) FROM
      WHERE EXISTS (SELECT 1 FROM agor_listeners AS l WHERE l.channel = c.channel)";
 
 impl<'c> PgTx<'c> {
-    fn new(conn: &'c mut Connection) -> Self {
+    fn new(conn: &'c mut Connection, clock: &dyn Clock) -> Self {
         PgTx {
             conn: RefCell::new(conn),
             bells: RefCell::default(),
+            now: Now::of(clock),
         }
     }
 
@@ -393,6 +396,10 @@ impl<'c> PgTx<'c> {
 }
 
 impl Tx for PgTx<'_> {
+    fn now(&self) -> Now {
+        self.now
+    }
+
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         self.run(sql, params, |client, stmt, refs| {
             let n = client.execute(stmt, refs).map_err(storage_error)?;

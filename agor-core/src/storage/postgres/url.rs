@@ -213,8 +213,13 @@ pub(super) fn connect(url: &str, shown: &str, busy_timeout: Duration) -> Result<
     let ms = busy_timeout.as_millis().clamp(1, i32::MAX as u128);
     client
         .batch_execute(&format!("SET lock_timeout = {ms}"))
-        .map_err(super::storage_error)?;
+        .map_err(storage_error)?;
     Ok(client)
+}
+
+/// The driver's error as agor's, with the server's own text (message, detail, SQLSTATE).
+pub(crate) fn storage_error(e: postgres::Error) -> Error {
+    Error::Storage(StorageError::from_engine_with(describe(&e), e))
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Statements of `crate::agents`: agents, their identities and the contacts ACL.
 
-use crate::agents::{Agent, Contact, Member, NewAgent, TIER_PROJECT};
+use crate::agents::TIER_PROJECT;
 use crate::error::Result;
-use crate::lenient;
+use crate::model::agents::{Agent, Contact, Member, NewAgent};
 use crate::rules::{AgentIdentity, Role};
+use crate::storage::lenient;
 use crate::storage::sql::roles;
 use crate::storage::{args, Param, Row, Tx};
 

@@ -1,8 +1,8 @@
 //! Statements of `crate::audit`: the audit log.
 
-use crate::audit::AuditEntry;
 use crate::error::Result;
-use crate::lenient;
+use crate::model::audit::AuditEntry;
+use crate::storage::lenient;
 use crate::storage::{args, Tx};
 
 /// Appends an audit row inside the caller's transaction.

@@ -1,9 +1,9 @@
 //! Statements of `crate::board`: archived tasks and lanes.
 
 use crate::error::Result;
+use crate::model::tasks::Task;
 use crate::storage::sql::tasks::query;
 use crate::storage::{args, Tx};
-use crate::tasks::Task;
 
 /// "Not archived", over the alias `t`; the board and the task lists add it whenever they may
 /// show finished tasks (only those can be archived).

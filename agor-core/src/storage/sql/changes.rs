@@ -1,8 +1,8 @@
 //! Statements of `crate::changes`: the change feed.
 
-use crate::changes::{Change, ChangeKind};
 use crate::error::Result;
-use crate::lenient;
+use crate::model::changes::{Change, ChangeKind};
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
 /// Appends one change inside the caller's transaction.

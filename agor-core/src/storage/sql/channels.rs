@@ -1,8 +1,8 @@
 //! Statements of `crate::channels`: channels, members and posts.
 
-use crate::channels::{Channel, ChannelMessage};
 use crate::error::{Error, ObjectKind, Result};
-use crate::lenient;
+use crate::model::channels::{Channel, ChannelMessage};
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx, ValueRef};
 
 const POST_COLUMNS: &str = "id, channel_id, from_agent, content, created_at";
@@ -117,7 +117,7 @@ pub(crate) fn insert_channel(
     let id = uuid::Uuid::new_v4().to_string();
     c.execute(
         "INSERT INTO channels (id, name, group_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        args![&id, name, group, created_by, crate::clock::sql_now()],
+        args![&id, name, group, created_by, c.now().sql()],
     )?;
     Ok(id)
 }
@@ -127,7 +127,7 @@ pub(crate) fn add_member_row(c: &dyn Tx, channel_id: &str, agent_id: &str) -> Re
     Ok(c.execute(
         "INSERT INTO channel_members (channel_id, agent_id, joined_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
-        args![channel_id, agent_id, crate::clock::sql_now()],
+        args![channel_id, agent_id, c.now().sql()],
     )? > 0)
 }
 

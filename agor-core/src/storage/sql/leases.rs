@@ -1,9 +1,9 @@
 //! Statements of `crate::leases`: claims under a lease, renewals, completion, reopening.
 
 use crate::error::Result;
+use crate::model::tasks::Task;
 use crate::storage::sql::tasks::{query, IN_PROGRESS_SQL};
 use crate::storage::{args, Tx};
-use crate::tasks::Task;
 
 /// Claimed tasks whose lease ran out by `?1` (ms). The deadline column is indexed; the
 /// status test keeps a task that left `in_progress` by another route out.
@@ -31,7 +31,7 @@ pub(crate) fn token(tx: &dyn Tx, task_id: &str) -> Result<Option<String>> {
         .query_opt(
             "SELECT lease_token FROM tasks WHERE id = ?1",
             args![task_id],
-            |r| crate::lenient::opt_text(r, 0),
+            |r| crate::storage::lenient::opt_text(r, 0),
         )?
         .flatten())
 }

@@ -1,8 +1,9 @@
 //! Statements of `crate::liveness`: heartbeats and the dead-letter queue.
 
 use crate::error::Result;
-use crate::lenient;
-use crate::liveness::DeadLetter;
+use crate::model::liveness::DeadLetter;
+
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
 /// Queues a message for a silent recipient; returns its number.

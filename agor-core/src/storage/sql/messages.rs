@@ -1,8 +1,9 @@
 //! Statements of `crate::messages`: direct messages.
 
 use crate::error::Result;
-use crate::lenient;
-use crate::messages::Message;
+use crate::model::messages::Message;
+
+use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
 pub(crate) const MESSAGE_COLUMNS: &str =

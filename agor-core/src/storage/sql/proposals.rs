@@ -1,11 +1,12 @@
 //! Statements of `crate::proposals`: tasks offered across owners.
 
 use crate::error::Result;
-use crate::lenient;
-use crate::proposals::{Proposal, ProposalStatus};
+use crate::model::proposals::{Proposal, ProposalStatus};
+use crate::model::tasks::Task;
+
+use crate::storage::lenient;
 use crate::storage::sql::ids::Scope;
 use crate::storage::{args, Param, Row, Tx};
-use crate::tasks::Task;
 
 const COLUMNS: &str = "id, task_id, task_title, from_group, proposed_by, agent_id, status, reason,
     created_at, decided_at";

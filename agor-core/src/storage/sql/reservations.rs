@@ -1,8 +1,9 @@
 //! Statements of `crate::reservations`: advisory leases on path globs.
 
 use crate::error::Result;
-use crate::lenient;
-use crate::reservations::Reservation;
+use crate::model::reservations::Reservation;
+
+use crate::storage::lenient;
 use crate::storage::{args, Row, Tx};
 
 const COLUMNS: &str = "id, agent_id, group_id, pattern, exclusive, reason, created_at, expires_ms";

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::str::FromStr;
 
 use crate::error::Result;
-use crate::lenient;
 use crate::rules::{Role, RoleDef, RoleHolder, TIER_PROJECT};
+use crate::storage::lenient;
 use crate::storage::{args, Row, Tx};
 
 const COLUMNS: &str = "name, tier, capabilities, permissions, creates";

@@ -6,8 +6,9 @@
 //! `tsvector` column with a GIN index, `@@` and `ts_rank` on PostgreSQL.
 
 use crate::error::Result;
-use crate::lenient;
-use crate::search::{SearchKind, Source};
+use crate::model::search::{SearchKind, Source};
+
+use crate::storage::lenient;
 use crate::storage::sql::changes::Viewer;
 use crate::storage::{args, Dialect, Param, Tx};
 

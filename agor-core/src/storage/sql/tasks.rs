@@ -1,11 +1,11 @@
 //! Statements of `crate::tasks`: the task board.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::model::tasks::{Comment, Completion, NewTask, Priority, Task, TaskFilter, TaskStatus};
+use crate::storage::lenient;
 use crate::storage::sql::board::NOT_ARCHIVED_SQL;
 use crate::storage::sql::dependencies::UNBLOCKED_SQL;
 use crate::storage::{args, Param, Row, Tx};
-use crate::tasks::{Comment, Completion, NewTask, Priority, Task, TaskFilter, TaskStatus};
 
 pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
@@ -303,7 +303,7 @@ pub(crate) fn insert(tx: &dyn Tx, t: &Created<'_>) -> Result<()> {
 pub(crate) fn edit(
     tx: &dyn Tx,
     task_id: &str,
-    t: &crate::tasks::Task,
+    t: &crate::model::tasks::Task,
     expected_version: i64,
     at: &str,
 ) -> Result<usize> {

@@ -1,10 +1,10 @@
 //! Statements of `crate::tokens`: the hashed secrets of the MCP server's HTTP transport.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::model::tokens::TokenInfo;
+use crate::storage::lenient;
 use crate::storage::sql::agents::PRESENT_SQL;
 use crate::storage::{args, Tx};
-use crate::tokens::TokenInfo;
 
 pub(crate) fn insert(tx: &dyn Tx, hash: &str, agent_id: &str, at: &str) -> Result<()> {
     tx.execute(

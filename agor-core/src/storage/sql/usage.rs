@@ -1,8 +1,8 @@
 //! Statements of `crate::usage`: reported model usage and its sums.
 
 use crate::error::Result;
+use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
 use crate::storage::{args, Tx};
-use crate::usage::{UsageBy, UsageRecord, UsageSummary};
 
 pub(crate) fn insert(tx: &dyn Tx, r: &UsageRecord, group: &str, cost_micro: i64) -> Result<i64> {
     tx.query_row(

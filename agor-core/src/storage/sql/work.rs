@@ -1,9 +1,9 @@
 //! Statements of `crate::work`: agents' work state.
 
 use crate::error::Result;
-use crate::lenient;
+use crate::model::work::{AgentWork, WorkState};
+use crate::storage::lenient;
 use crate::storage::{args, Tx};
-use crate::work::{AgentWork, WorkState};
 
 /// An agent's stored state; `None` when it never reported one (it is idle).
 pub(crate) fn load(tx: &dyn Tx, agent: &str) -> Result<Option<AgentWork>> {

@@ -130,10 +130,9 @@ pub(super) fn open_error(path: &Path, create: bool, e: rusqlite::Error) -> Error
             path: path.to_owned(),
             reason: "it is not an SQLite database".into(),
         },
-        _ if is_access_failure(&e) => {
-            diagnose(path, create).unwrap_or_else(|| super::storage_error(e))
-        }
-        _ => super::storage_error(e),
+        _ if is_access_failure(&e) => diagnose(path, create)
+            .unwrap_or_else(|| crate::storage::sqlite::errors::storage_error(e)),
+        _ => crate::storage::sqlite::errors::storage_error(e),
     }
 }
 

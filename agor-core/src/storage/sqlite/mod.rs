@@ -12,15 +12,17 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::error::{Error, Result, StorageError};
+use crate::clock::{Clock, Now};
+use crate::error::{Error, Result};
+use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::wake::Hub;
 use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
 };
-use crate::store::{Durability, StoreBuilder};
 
 mod backup;
 mod bells;
+mod errors;
 mod file_access;
 #[cfg(test)]
 mod query_plans;
@@ -28,34 +30,12 @@ pub(crate) mod schema;
 mod signal;
 
 use bells::BellFolder;
+pub(crate) use errors::{sqlite_code, storage_error, SqlResult};
 use file_access::open_error;
 use schema::FileState;
 
 /// Prepared statements kept per connection (see `open_connection`).
 pub(crate) const STATEMENT_CACHE_CAPACITY: usize = 256;
-
-/// Turns SQLite's errors into agor's, inside this engine only: no public `From` names rusqlite.
-pub(crate) trait SqlResult<T> {
-    fn sql(self) -> Result<T>;
-}
-
-impl<T> SqlResult<T> for rusqlite::Result<T> {
-    fn sql(self) -> Result<T> {
-        self.map_err(storage_error)
-    }
-}
-
-pub(crate) fn storage_error(e: rusqlite::Error) -> Error {
-    Error::Storage(StorageError::from_engine(e))
-}
-
-/// The SQLite error behind a storage error, for classifying it.
-fn sqlite_code(e: &Error) -> Option<ErrorCode> {
-    match e {
-        Error::Storage(s) => s.engine_error::<rusqlite::Error>()?.sqlite_error_code(),
-        _ => None,
-    }
-}
 
 /// A store's SQLite database: one connection, used by one call at a time.
 #[derive(Debug)]
@@ -65,6 +45,7 @@ pub(crate) struct SqliteEngine {
     opened_by: u32,
     path: PathBuf,
     busy_timeout: Duration,
+    clock: Arc<dyn Clock>,
     /// Where commits ring the waiters they concern.
     bells: BellFolder,
     /// The store's shared waiter, made by the first wait.
@@ -74,7 +55,7 @@ pub(crate) struct SqliteEngine {
 impl SqliteEngine {
     /// Opens the file (creating it if missing), judges it before writing anything, and
     /// upgrades an agor or legacy file to the current schema.
-    pub(crate) fn open(path: &Path, cfg: &StoreBuilder) -> Result<SqliteEngine> {
+    pub(crate) fn open(path: &Path, cfg: &EngineOptions) -> Result<SqliteEngine> {
         if !cfg.create && !path.exists() {
             return Err(Error::not_found(
                 crate::ObjectKind::Database,
@@ -95,6 +76,7 @@ impl SqliteEngine {
             opened_by: std::process::id(),
             path: path.to_owned(),
             busy_timeout: cfg.busy_timeout,
+            clock: cfg.clock.clone(),
             bells: BellFolder::beside(path),
             hub: Mutex::default(),
         })
@@ -143,7 +125,7 @@ impl Engine for SqliteEngine {
         }
         let guard =
             TxGuard::begin_immediate(&conn, self.busy_timeout).map_err(|e| self.classify(e))?;
-        let tx = SqliteTx::new(&conn);
+        let tx = SqliteTx::new(&conn, &*self.clock);
         f(&tx).map_err(|e| self.classify(e))?;
         let rung = tx.bells.take();
         drop(tx);
@@ -171,7 +153,7 @@ impl Engine for SqliteEngine {
             Err(e) => return Err(storage_error(e)),
         }
         let guard = TxGuard::new(&conn, Instant::now());
-        let tx = SqliteTx::new(&conn);
+        let tx = SqliteTx::new(&conn, &*self.clock);
         match f(&tx).map_err(|e| self.classify(e)) {
             Ok(()) => {}
             Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(false),
@@ -195,7 +177,7 @@ impl Engine for SqliteEngine {
         let conn = self.lock()?;
         run_cached(&conn, "BEGIN DEFERRED").sql()?;
         let guard = TxGuard::new(&conn, Instant::now());
-        f(&SqliteTx::new(&conn))?;
+        f(&SqliteTx::new(&conn, &*self.clock))?;
         guard.finish_read()
     }
 
@@ -203,7 +185,7 @@ impl Engine for SqliteEngine {
     /// hottest paths (`unread_count`).
     fn read_one(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         let conn = self.lock()?;
-        f(&SqliteTx::new(&conn))
+        f(&SqliteTx::new(&conn, &*self.clock))
     }
 
     fn schema_version(&self) -> Result<i64> {
@@ -246,13 +228,15 @@ impl Engine for SqliteEngine {
 struct SqliteTx<'c> {
     conn: &'c Connection,
     bells: RefCell<BTreeSet<Bell>>,
+    now: Now,
 }
 
 impl<'c> SqliteTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
+    fn new(conn: &'c Connection, clock: &dyn Clock) -> Self {
         SqliteTx {
             conn,
             bells: RefCell::default(),
+            now: Now::of(clock),
         }
     }
 }
@@ -280,6 +264,10 @@ impl RowSource for rusqlite::Row<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn now(&self) -> Now {
+        self.now
+    }
+
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         let mut stmt = self.conn.prepare_cached(sql).sql()?;
         stmt.execute(rusqlite::params_from_iter(params)).sql()
@@ -436,7 +424,7 @@ fn retry_while_busy<T>(
     }
 }
 
-fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
+fn open_connection(path: &Path, cfg: &EngineOptions) -> Result<Connection> {
     let flags = if cfg.read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {
@@ -509,7 +497,7 @@ fn open_connection(path: &Path, cfg: &StoreBuilder) -> Result<Connection> {
 fn inspect_without_trace(
     path: &Path,
     conn: Connection,
-    cfg: &StoreBuilder,
+    cfg: &EngineOptions,
 ) -> Result<(Connection, FileState)> {
     let create = !cfg.read_only;
     let mut probe = None;
@@ -591,7 +579,7 @@ mod tests {
     fn a_store_from_another_process_refuses_without_waiting_for_its_lock() {
         let dir = tempfile::tempdir().unwrap();
         let mut forked =
-            SqliteEngine::open(&dir.path().join("fork.db"), &StoreBuilder::default()).unwrap();
+            SqliteEngine::open(&dir.path().join("fork.db"), &EngineOptions::default()).unwrap();
         let other = std::process::id().wrapping_add(1);
         forked.opened_by = other;
         // Also exercises the drop path: the connection is leaked, not closed.

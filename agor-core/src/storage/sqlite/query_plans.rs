@@ -9,8 +9,8 @@
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use crate::model::tasks::{TaskFilter, TaskStatus};
 use crate::storage::sql::tasks;
-use crate::tasks::{TaskFilter, TaskStatus};
 use crate::{NewAgent, NewTask, Store};
 
 /// Why a plan may walk a whole table (or a whole index): the answer is that whole table.

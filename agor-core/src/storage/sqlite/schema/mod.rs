@@ -356,9 +356,9 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
             source: crate::error::StorageError::from_engine(source),
         })?;
         conn.pragma_update(None, "user_version", m.version)
-            .map_err(super::storage_error)?;
+            .map_err(crate::storage::sqlite::errors::storage_error)?;
     }
     conn.pragma_update(None, "application_id", APPLICATION_ID)
-        .map_err(super::storage_error)?;
+        .map_err(crate::storage::sqlite::errors::storage_error)?;
     Ok(())
 }

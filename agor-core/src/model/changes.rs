@@ -1,0 +1,84 @@
+//! The change feed's records: what changed, and its kinds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// What a change is about; `wait` and `changes` filter on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A direct message (sent, replied, redelivered from the dead-letter queue).
+    Message,
+    /// A post in a channel.
+    Post,
+    /// A task created, assigned, claimed, released, moved, completed or reopened.
+    Task,
+    /// An agent registered or changed.
+    Agent,
+}
+
+impl ChangeKind {
+    /// Every kind.
+    pub const ALL: [ChangeKind; 4] = [
+        ChangeKind::Message,
+        ChangeKind::Post,
+        ChangeKind::Task,
+        ChangeKind::Agent,
+    ];
+
+    /// The kind's name (`message`, `post`, `task`, `agent`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Message => "message",
+            ChangeKind::Post => "post",
+            ChangeKind::Task => "task",
+            ChangeKind::Agent => "agent",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ChangeKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        ChangeKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    format!("unknown change kind '{s}'; use message, post, task or agent"),
+                )
+            })
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    /// Its position: increasing, never reused. Pass it as `since` to read on from here.
+    pub cursor: i64,
+    /// What it is about.
+    pub kind: ChangeKind,
+    /// What happened, as the audit log names it (`message_sent`, `task_claimed`, …).
+    pub event: String,
+    /// Who acted (`operator`, `agor` or an agent).
+    pub actor: Option<String>,
+    /// The id of the message, post, task or agent.
+    pub subject: Option<String>,
+    /// The group it belongs to.
+    pub group_id: Option<String>,
+    /// The agent it is addressed to (a message's recipient, a task's assignee).
+    pub agent_id: Option<String>,
+    /// The channel of a post.
+    pub channel_id: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created_at: String,
+}
