@@ -80,7 +80,7 @@ pub use agents::{
 pub use audit::AuditEntry;
 pub use board::MAX_REORDER;
 pub use cancel::CancelToken;
-pub use changes::{wait_timeout, Change, ChangeKind, Waiter};
+pub use changes::{wait_timeout, Change, ChangeBell, ChangeKind, Waiter};
 pub use channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -312,6 +312,10 @@ pub(crate) struct Listener {
     pub agent: String,
     pub group: String,
     pub everything: bool,
+    /// Woken by a ring of any bell the store hears, not only by its own: the
+    /// [`ChangeBell`](crate::ChangeBell) of a front end that then polls many waiters, each
+    /// for its own bells (a commit rings its bells one by one, so its own are rung by then).
+    pub any_ring: bool,
 }
 
 impl Listener {
@@ -408,6 +412,7 @@ pub(crate) fn check_change_signal(location: &str) {
         agent: "mgr".into(),
         group: "g".into(),
         everything: false,
+        any_ring: false,
     };
     let mut signal = store.inner.engine.change_signal(&me).unwrap();
     let quiet = Duration::from_millis(50);
