@@ -2,6 +2,7 @@
 //! `_ChangeBell` blocks that one thread until anything may have changed on the store, and a
 //! `_Waiter` is polled without blocking when it rings (see `python/agor/aio.py`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -90,6 +91,8 @@ pub struct ChangeBell {
     bell: Mutex<Option<core::ChangeBell>>,
     /// Cancelled by `kick()` to end the current (or next) `wait` early; replaced after.
     kick: Mutex<core::CancelToken>,
+    /// Set by `close()` before it kicks: every `wait` from then on returns False at once.
+    closed: AtomicBool,
     /// How long a `wait` may last (the store's sign-of-life interval, so that polls keep
     /// waiting agents alive).
     interval: Duration,
@@ -103,6 +106,7 @@ impl ChangeBell {
         Ok(ChangeBell {
             bell: Mutex::new(Some(bell)),
             kick: Mutex::default(),
+            closed: AtomicBool::new(false),
             interval,
         })
     }
@@ -114,12 +118,15 @@ impl ChangeBell {
     /// is kicked or closed, or the store's sign-of-life interval passes. Returns False once
     /// closed, else True (the caller polls its waits either way).
     fn wait(&self, py: Python<'_>) -> PyResult<bool> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
         let token = {
             let mut kick = lock(&self.kick);
             if kick.is_cancelled() {
                 // Kicked since the last wait: answer at once; later kicks cancel the new token.
                 *kick = core::CancelToken::new();
-                return Ok(lock(&self.bell).is_some());
+                return Ok(true);
             }
             kick.clone()
         };
@@ -139,6 +146,7 @@ impl ChangeBell {
 
     /// Unregisters the bell; a `wait` running now returns False, and every later one.
     fn close(&self, py: Python<'_>) {
+        self.closed.store(true, Ordering::SeqCst);
         self.kick();
         let taken = py.detach(|| lock(&self.bell).take());
         py.detach(move || drop(taken));

@@ -15,10 +15,12 @@ Every operation of the catalogue (``agor.operations()``) is an ``async`` method 
 ``AsyncActor`` (operations of an agent, and those open to either) or ``AsyncStore`` (the
 operator's, and those open to either), made from the catalogue when this module is imported:
 none is written out here. Arguments are the operation's request fields (``Store.call``'s
-keys), by name; leaving one out (or passing None) takes its default. Each call runs ``call`` in the event loop's default executor (a bounded thread
-pool), and the Rust call releases the GIL, so the loop keeps running meanwhile. **Results are
-what ``call`` returns: plain dicts, lists, str, int, bool or None** (not the records of the
-typed sync methods); errors are the same ``agor.AgorError`` subclasses.
+keys), by name (``from_`` for ``from``); leaving one out (or passing None) takes its default. Each call runs ``call``
+on a pool of ``WORKERS`` (8) threads shared by the process (a store runs one statement at a
+time anyway), and the Rust call releases the GIL, so the loop keeps running meanwhile.
+**Results are what ``call`` returns: plain dicts, lists, str, int, bool or None** (not the
+records of the typed sync methods); errors are the same ``agor.AgorError`` subclasses. The
+stub ``aio.pyi``, generated from the catalogue, types them (``TaskDict``, ``ClaimDict`` …).
 
 Waits do not hold a thread each. ``wait`` and ``watch`` (and ``claim_task`` with
 ``wait_secs``) register a wait with the store's shared waiter (agor-core's per-store hub: one
@@ -39,8 +41,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import keyword
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
 import agor
@@ -170,9 +174,21 @@ class _Dispatcher:
             thread.join()
 
 
+WORKERS = 8
+"""Threads that run agor.aio's calls, for every store and loop of the process. A store runs
+one statement at a time on its connection, so more would only queue there."""
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
 async def _run(fn: Callable[..., Any], *args: Any) -> Any:
-    """Runs a blocking call in the loop's default executor."""
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+    """Runs a blocking call (one that releases the GIL) on agor.aio's executor."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="agor.aio")
+    return await asyncio.get_running_loop().run_in_executor(_executor, functools.partial(fn, *args))
 
 
 class _Handle:
@@ -362,9 +378,16 @@ def open(*args: Any, **kwargs: Any) -> _Opening:
     return _Opening(args, kwargs)
 
 
-def _request(name: str, fields: dict) -> dict:
+def field(argument: str) -> str:
+    """The request field of a keyword argument: a field named by a Python keyword (`from`)
+    is passed with a trailing underscore (`from_`)."""
+    bare = argument[:-1]
+    return bare if argument.endswith("_") and keyword.iskeyword(bare) else argument
+
+
+def _request(name: str, arguments: dict) -> dict:
     """The catalogue request of a call; None is left out (the operation's default)."""
-    return {"op": name, **{k: v for k, v in fields.items() if v is not None}}
+    return {"op": name, **{field(k): v for k, v in arguments.items() if v is not None}}
 
 
 def _operation(op: dict) -> Callable[..., Any]:
