@@ -108,6 +108,14 @@ class _Wait:
         self._hub.unregister(self)
         loop.call_soon_threadsafe(self._deliver, future, got)
 
+    def fail(self, error: BaseException) -> None:
+        """Ends the batch awaited now with `error` (the store was closed)."""
+        with self._lock:
+            future, loop = self._future, self._loop
+            self._future = None
+        if future is not None and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._deliver, future, error)
+
     def _deliver(self, future: asyncio.Future, got: Any) -> None:
         if future.done():
             # Given up (timed out, cancelled) after the poll took the changes: keep them for
@@ -165,6 +173,8 @@ class _Dispatcher:
                 wait.poll()
 
     def close(self) -> None:
+        """Stops the thread; the waits still registered raise `StorageError`, as every call
+        on a closed store does."""
         with self._lock:
             self._closed = True
             bell, thread = self._bell, self._thread
@@ -172,6 +182,10 @@ class _Dispatcher:
             bell.close()
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        with self._lock:
+            waits, self._waits = list(self._waits.values()), {}
+        for wait in waits:
+            wait.fail(agor.StorageError("the store is closed"))
 
 
 WORKERS = 8
@@ -347,6 +361,9 @@ class AsyncActor(_Handle):
                 try_now = bool(await wait.next(left))
         finally:
             wait.waiter.close()
+
+    def __repr__(self) -> str:
+        return f"Async{self._sync!r}"
 
 
 class _Opening:
