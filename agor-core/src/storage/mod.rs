@@ -312,9 +312,10 @@ pub(crate) struct Listener {
     pub agent: String,
     pub group: String,
     pub everything: bool,
-    /// Woken by a ring of any bell the store hears, not only by its own: the
+    /// Woken by every ring of any bell the store hears, not only by its own: the
     /// [`ChangeBell`](crate::ChangeBell) of a front end that then polls many waiters, each
-    /// for its own bells (a commit rings its bells one by one, so its own are rung by then).
+    /// for its own bells. A commit rings its bells one by one; answering each ring (not only
+    /// the first) means a poll always follows the ring of the bell a waiter listens to.
     pub any_ring: bool,
 }
 
