@@ -129,6 +129,7 @@ impl Actor {
                 agent: me.id.clone(),
                 group: me.group_id.clone(),
                 everything: me.is_admin(),
+                any_ring: false,
             })
         })?;
         Waiter::start(Watcher::Agent(self.clone()), &who, kinds, since)
@@ -190,6 +191,7 @@ impl Store {
             agent: sight.reader.clone(),
             group: String::new(),
             everything: true,
+            any_ring: false,
         };
         Waiter::start(Watcher::Operator(self.clone(), sight), &who, kinds, since)
     }
@@ -313,6 +315,21 @@ impl Waiter {
         self.wait_until(timeout, Some(cancel))
     }
 
+    /// What arrived since the last call, without blocking: it looks only when the store's
+    /// shared waiter rang one of its bells (or its slow timer is due) since the previous call,
+    /// or on its first call. How an event loop keeps many waits on one thread: it blocks once
+    /// on a [`ChangeBell`] and polls each waiter when that rings (`agor.aio`).
+    pub fn poll(&mut self) -> Result<Vec<Change>> {
+        if !self.look {
+            self.look = self.signal.wait(Duration::ZERO, None)?;
+        }
+        if let Watcher::Agent(actor) = &self.watcher {
+            self.watcher.store().sign_of_life(&actor.id);
+        }
+        // A zero timeout looks at most once and never sleeps.
+        self.wait_until(Some(Duration::ZERO), None)
+    }
+
     pub(crate) fn wait_until(
         &mut self,
         timeout: Option<Duration>,
@@ -365,5 +382,41 @@ impl Waiter {
             self.look = self.signal.wait(slice, cancel)?;
             woken = self.look;
         }
+    }
+}
+
+/// Rings when any commit may have happened on the store, from any process (a spurious ring is
+/// possible, a missed one is not): one registration with the store's shared waiter for a
+/// front end that waits many [`Waiter`]s on one thread and [`Waiter::poll`]s them when it
+/// rings. Registered until dropped.
+pub struct ChangeBell {
+    signal: Box<dyn ChangeSignal>,
+}
+
+impl std::fmt::Debug for ChangeBell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeBell").finish_non_exhaustive()
+    }
+}
+
+impl ChangeBell {
+    /// Blocks until a commit may have happened since the previous call (true), `timeout`
+    /// passes (false) or `cancel` is cancelled (false).
+    pub fn wait(&mut self, timeout: Duration, cancel: Option<&CancelToken>) -> Result<bool> {
+        self.signal.wait(timeout, cancel)
+    }
+}
+
+impl Store {
+    /// A [`ChangeBell`] of this store: it hears every change, whoever made it.
+    pub fn change_bell(&self) -> Result<ChangeBell> {
+        let everyone = Listener {
+            agent: crate::rules::OPERATOR.to_owned(),
+            group: String::new(),
+            everything: true,
+            any_ring: true,
+        };
+        let signal = self.inner.engine.change_signal(&everyone)?;
+        Ok(ChangeBell { signal })
     }
 }

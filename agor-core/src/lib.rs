@@ -82,7 +82,7 @@ pub use actor::Actor;
 pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 pub use board::MAX_REORDER;
 pub use cancel::CancelToken;
-pub use changes::{wait_timeout, Waiter};
+pub use changes::{wait_timeout, ChangeBell, Waiter};
 pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, ObjectKind, Result};

@@ -1,16 +1,16 @@
 //! `agor.Actor`: the store seen as one agent. Every messaging and task-board call is checked
 //! (ACL, role, tier) and audited as that agent by the core; this layer only converts arguments.
 
-use std::str::FromStr;
+use std::sync::Arc;
 
 use agor_core as core;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::call_core;
+use crate::call::call_core;
 use crate::errors::to_py_err;
 use crate::records::ToPy;
-use crate::store::Store;
+use crate::slot::Slot;
 
 /// Acts as one agent on a store. Get one with `store.as_agent(id)`.
 ///
@@ -20,51 +20,22 @@ use crate::store::Store;
 #[pyclass(frozen, module = "agor")]
 #[derive(Debug)]
 pub struct Actor {
-    store: Py<Store>,
+    /// The `Store` it was made from (returned by `.store`), and what that store shares with
+    /// it: the slot of the open core store, and the path.
+    store: Py<PyAny>,
+    slot: Arc<Slot>,
+    path: String,
     id: String,
 }
 
-/// A status or priority given as a Python string; unknown ones raise `InvalidInputError`.
-/// The one Python wait, for an agent's waiter or the operator's: `kinds` and `timeout` as
-/// Python gives them, then waits in short slices with the GIL released, so Ctrl-C is noticed
-/// within one and a fork() never waits long for it.
-pub(crate) fn wait_in_slices<'py>(
-    py: Python<'py>,
-    kinds: Option<Vec<String>>,
-    timeout: Option<Bound<'py, PyAny>>,
-    start: impl FnOnce(&[core::ChangeKind]) -> core::Result<core::Waiter> + Send,
-) -> PyResult<Bound<'py, PyAny>> {
-    let kinds: Vec<core::ChangeKind> = crate::kinds(py, kinds)?;
-    let timeout = timeout
-        .map(|t| crate::store::seconds(py, "timeout", &t))
-        .transpose()?;
-    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
-    let mut waiter = crate::fork::detached(py, || start(&kinds)).map_err(|e| to_py_err(py, e))?;
-    const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
-    loop {
-        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-        let slice = left.map_or(SLICE, |l| l.min(SLICE));
-        let got =
-            crate::fork::detached(py, || waiter.wait(Some(slice))).map_err(|e| to_py_err(py, e))?;
-        if !got.is_empty() || left.is_some_and(|l| l <= slice) {
-            return got.object(py);
-        }
-        py.check_signals()?;
-    }
-}
-
-pub(crate) fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<T> {
-    text.parse().map_err(|e| to_py_err(py, e))
-}
-
-/// A lease length in seconds: None is the default (15 min), else 1..=`MAX_LEASE_SECONDS`.
-fn lease(py: Python<'_>, seconds: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
-    Ok(crate::count(py, core::Count::LeaseSecs, seconds)?.unwrap_or(core::DEFAULT_LEASE_SECS))
-}
-
 impl Actor {
-    pub(crate) fn new(store: Py<Store>, id: String) -> Self {
-        Actor { store, id }
+    pub(crate) fn new(store: Py<PyAny>, slot: Arc<Slot>, path: String, id: String) -> Self {
+        Actor {
+            store,
+            slot,
+            path,
+            id,
+        }
     }
 
     /// Runs `f` on the core actor with the GIL released and converts its result.
@@ -73,7 +44,7 @@ impl Actor {
         py: Python<'py>,
         f: impl FnOnce(&core::Actor) -> core::Result<T> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.store.get().slot.get(py)?;
+        let store = self.slot.get(py)?;
         let id = self.id.as_str();
         // `as_agent` is an Arc clone plus an id check: cheap enough to do per call, and it
         // means a closed store is noticed by every actor made from it.
@@ -91,7 +62,7 @@ impl Actor {
 
     /// The store this actor works on.
     #[getter]
-    fn store(&self, py: Python<'_>) -> Py<Store> {
+    fn store(&self, py: Python<'_>) -> Py<PyAny> {
         self.store.clone_ref(py)
     }
 
@@ -104,9 +75,9 @@ impl Actor {
         py: Python<'py>,
         request: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.store.get().slot.get(py)?;
+        let store = self.slot.get(py)?;
         let id = self.id.as_str();
-        crate::call_operation(py, request, move |req| {
+        crate::call::call_operation(py, request, move |req| {
             let me = store.as_agent(id)?;
             core::ops::call_json(core::ops::Caller::Agent(&me), req)
         })
@@ -136,7 +107,7 @@ impl Actor {
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let new = crate::new_agent(py, id, name, role, group, tier, model, cwd)?;
+        let new = crate::args::new_agent(py, id, name, role, group, tier, model, cwd)?;
         self.call(py, move |a| a.register_agent(&new))
     }
 
@@ -179,7 +150,7 @@ impl Actor {
         status: String,
         agent_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let status: core::AgentStatus = parse(py, &status)?;
+        let status: core::AgentStatus = crate::args::parse(py, &status)?;
         self.call(py, |a| {
             a.set_status(agent_id.as_deref().unwrap_or(a.id()), status)
         })
@@ -220,7 +191,7 @@ impl Actor {
         all: bool,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::count(py, core::Count::Limit, limit.as_ref())?;
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?;
         self.call(py, |a| a.inbox(all, n))
     }
 
@@ -282,7 +253,7 @@ impl Actor {
         other: String,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_HISTORY_LIMIT)?;
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_HISTORY_LIMIT)?;
         self.call(py, |a| a.history(&other, n))
     }
 
@@ -295,7 +266,7 @@ impl Actor {
         limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_FEED_LIMIT)?;
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_FEED_LIMIT)?;
         self.call(py, |a| a.feed(group.as_deref(), n))
     }
 
@@ -356,7 +327,7 @@ impl Actor {
         since: i64,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_FEED_LIMIT);
         self.call(py, |a| a.changes(since, n))
     }
@@ -440,7 +411,7 @@ impl Actor {
         ttl: Option<Bound<'py, PyAny>>,
         reason: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = crate::count(py, core::Count::LeaseSecs, ttl.as_ref())?
+        let secs = crate::args::count(py, core::Count::LeaseSecs, ttl.as_ref())?
             .unwrap_or(core::DEFAULT_RESERVATION_SECS);
         self.call(py, |a| a.reserve(&paths, !shared, secs, reason.as_deref()))
     }
@@ -453,7 +424,7 @@ impl Actor {
         ids: Option<Vec<String>>,
         ttl: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = crate::count(py, core::Count::LeaseSecs, ttl.as_ref())?
+        let secs = crate::args::count(py, core::Count::LeaseSecs, ttl.as_ref())?
             .unwrap_or(core::DEFAULT_RESERVATION_SECS);
         let ids = ids.unwrap_or_default();
         self.call(py, |a| a.renew_reservations(&ids, secs))
@@ -493,8 +464,8 @@ impl Actor {
         kinds: Option<Vec<String>>,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds: Vec<core::SearchKind> = crate::kinds(py, kinds)?;
-        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+        let kinds: Vec<core::SearchKind> = crate::args::kinds(py, kinds)?;
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
         self.call(py, |a| a.search(&query, &kinds, n))
     }
@@ -517,10 +488,36 @@ impl Actor {
         since: Option<i64>,
         timeout: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.store.get().slot.get(py)?;
+        let store = self.slot.get(py)?;
         let id = self.id.as_str();
-        wait_in_slices(py, kinds, timeout, |kinds| {
+        crate::call::wait_in_slices(py, kinds, timeout, |kinds| {
             store.as_agent(id)?.waiter(kinds, since)
+        })
+    }
+
+    /// A wait of this agent (as `wait`'s arguments; `group` narrows a tier-0 agent's sight)
+    /// registered with the store's shared waiter and polled without blocking: what
+    /// `agor.aio` waits with.
+    #[pyo3(signature = (kinds=None, since=None, group=None, timeout_secs=None))]
+    fn _waiter(
+        &self,
+        py: Python<'_>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        group: Option<String>,
+        timeout_secs: Option<f64>,
+    ) -> PyResult<crate::waits::Waiter> {
+        let kinds: Vec<core::ChangeKind> = crate::args::kinds(py, kinds)?;
+        let timeout = core::wait_timeout(timeout_secs).map_err(|e| to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        let id = self.id.as_str();
+        crate::waits::Waiter::start(py, timeout, || {
+            let me = store.as_agent(id)?;
+            let me = match &group {
+                Some(g) => me.within(g),
+                None => me,
+            };
+            me.waiter(&kinds, since)
         })
     }
 
@@ -537,7 +534,7 @@ impl Actor {
         py: Python<'py>,
         id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
+        let id = crate::args::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.redeliver_dead_letters(id))
     }
 
@@ -548,7 +545,7 @@ impl Actor {
         py: Python<'py>,
         id: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = crate::optional_int_arg(py, "id", id.as_ref())?;
+        let id = crate::args::optional_int_arg(py, "id", id.as_ref())?;
         self.call(py, |a| a.clear_dead_letters(id))
     }
 
@@ -582,7 +579,7 @@ impl Actor {
         channel: String,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_CHANNEL_HISTORY_LIMIT)?;
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_CHANNEL_HISTORY_LIMIT)?;
         self.call(py, |a| a.channel_history(&channel, n))
     }
 
@@ -623,12 +620,12 @@ impl Actor {
         let new = core::NewTask {
             title,
             description,
-            priority: parse(py, priority)?,
+            priority: crate::args::parse(py, priority)?,
             assign_to,
             parent,
             tags,
             definition_of_done,
-            status: parse(py, status)?,
+            status: crate::args::parse(py, status)?,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -643,7 +640,7 @@ impl Actor {
         agent_id: Option<String>,
         limit: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
         self.call(py, |a| a.audit_log(agent_id.as_deref(), n))
     }
 
@@ -661,7 +658,7 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let filter = core::TaskFilter {
             all,
-            status: status.map(|s| parse(py, s)).transpose()?,
+            status: status.map(|s| crate::args::parse(py, s)).transpose()?,
             tag,
         };
         self.call(py, |a| a.list_tasks(&filter))
@@ -724,7 +721,7 @@ impl Actor {
         permissions: Option<Vec<String>>,
         creates: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let def = crate::role_def(py, name, tier, capabilities, permissions, creates)?;
+        let def = crate::args::role_def(py, name, tier, capabilities, permissions, creates)?;
         self.call(py, |a| a.define_role(&def))
     }
 
@@ -904,8 +901,8 @@ impl Actor {
         expected_version: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let expected_version =
-            crate::optional_int_arg(py, "expected_version", expected_version.as_ref())?;
-        let status: core::TaskStatus = parse(py, status)?;
+            crate::args::optional_int_arg(py, "expected_version", expected_version.as_ref())?;
+        let status: core::TaskStatus = crate::args::parse(py, status)?;
         self.call(py, |a| match expected_version {
             Some(v) => a.set_task_status(&task_id, status, v),
             None => a.move_task(&task_id, status),
@@ -995,13 +992,13 @@ impl Actor {
         lease_seconds: Option<Bound<'py, PyAny>>,
         wait: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = lease(py, lease_seconds.as_ref())?;
+        let secs = crate::args::lease(py, lease_seconds.as_ref())?;
         let Some(wait) = wait else {
             return self.call(py, |a| a.claim_task(task_id.as_deref(), secs));
         };
-        let wait = crate::store::seconds(py, "wait", &wait)?;
+        let wait = crate::args::seconds(py, "wait", &wait)?;
         let deadline = std::time::Instant::now().checked_add(wait);
-        let store = self.store.get().slot.get(py)?;
+        let store = self.slot.get(py)?;
         let id = self.id.as_str();
         let mut claims = crate::fork::detached(py, || {
             store.as_agent(id)?.claim_waiter(task_id.as_deref(), secs)
@@ -1040,7 +1037,7 @@ impl Actor {
         token: String,
         lease_seconds: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let secs = lease(py, lease_seconds.as_ref())?;
+        let secs = crate::args::lease(py, lease_seconds.as_ref())?;
         self.call(py, |a| a.renew_lease(&task_id, &token, secs))
     }
 
@@ -1091,10 +1088,6 @@ impl Actor {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Actor(id={:?}, path={:?})",
-            self.id,
-            self.store.get().path_str()
-        )
+        format!("Actor(id={:?}, path={:?})", self.id, self.path)
     }
 }

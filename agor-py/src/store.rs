@@ -2,64 +2,19 @@
 //! Agent registry, ACL, audit, liveness and review-queue queries that need no acting agent
 //! live here.
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use agor_core as core;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::actor::Actor;
-use crate::call_core;
-use crate::errors::{closed_store, invalid, to_py_err};
+use crate::args::seconds;
+use crate::call::call_core;
+use crate::errors::{invalid, to_py_err};
 use crate::paths::path_arg;
 use crate::records::ToPy;
-
-/// Where the core store lives while the Python handle is open. `close()` empties it; the
-/// store and every actor made from it share it, so closing really drops the connection
-/// (calls already running keep their own clone and finish first).
-#[derive(Debug, Default)]
-pub(crate) struct Slot(Mutex<Option<core::Store>>);
-
-impl Slot {
-    /// A clone of the open store (an `Arc` bump), taken without holding the lock during the call.
-    ///
-    /// The lock is released before the "closed" exception is built: building it calls into
-    /// Python (importing `agor.errors` may let another thread take the GIL), and a thread that
-    /// holds the GIL while waiting for this lock would then deadlock with us for ever.
-    pub(crate) fn get(&self, py: Python<'_>) -> PyResult<core::Store> {
-        let store = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        store.ok_or_else(|| closed_store(py))
-    }
-
-    fn take(&self) -> Option<core::Store> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-}
-
-/// Seconds from Python (any int or float) as a `Duration`, refusing negatives, NaN, infinity
-/// and values no float can hold with `InvalidInputError` (never `OverflowError`).
-pub(crate) fn seconds(
-    py: Python<'_>,
-    field: &'static str,
-    secs: &Bound<'_, PyAny>,
-) -> PyResult<Duration> {
-    let refuse = || {
-        let shown = secs.str().map(|s| s.to_string()).unwrap_or_default();
-        invalid(
-            py,
-            field,
-            format!("{shown} is not a non-negative number of seconds"),
-        )
-    };
-    let value: f64 = secs.extract().map_err(|_| refuse())?;
-    // The core words a negative number and one too large (1e300) apart.
-    agor_core::seconds(field, value).map_err(|e| crate::errors::to_py_err(py, e))
-}
+use crate::slot::Slot;
 
 /// Opens (creating if needed) an agor database file.
 ///
@@ -98,7 +53,7 @@ pub(crate) fn open(
     let store = crate::fork::detached(py, || builder.open()).map_err(|e| to_py_err(py, e))?;
     Ok(Store {
         path: store.path().to_string_lossy().into_owned(),
-        slot: Arc::new(Slot(Mutex::new(Some(store)))),
+        slot: Arc::new(Slot::new(store)),
     })
 }
 
@@ -134,11 +89,7 @@ impl Store {
     /// True once `close()` has been called.
     #[getter]
     fn closed(&self) -> bool {
-        self.slot
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none()
+        self.slot.is_empty()
     }
 
     /// Seconds without a heartbeat after which an agent is stale.
@@ -166,7 +117,7 @@ impl Store {
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let new = crate::new_agent(py, id, name, role, group, tier, model, cwd)?;
+        let new = crate::args::new_agent(py, id, name, role, group, tier, model, cwd)?;
         let store = self.slot.get(py)?;
         call_core(py, || store.register_agent(&new))
     }
@@ -180,7 +131,7 @@ impl Store {
         request: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;
-        crate::call_operation(py, request, move |req| {
+        crate::call::call_operation(py, request, move |req| {
             core::ops::call_json(core::ops::Caller::Operator(&store), req)
         })
     }
@@ -239,7 +190,7 @@ impl Store {
         permissions: Option<Vec<String>>,
         creates: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let def = crate::role_def(py, name, tier, capabilities, permissions, creates)?;
+        let def = crate::args::role_def(py, name, tier, capabilities, permissions, creates)?;
         let store = self.slot.get(py)?;
         call_core(py, || store.define_role(&def))
     }
@@ -330,7 +281,8 @@ impl Store {
     fn as_agent(slf: Bound<'_, Self>, id: String) -> PyResult<Actor> {
         let py = slf.py();
         core::validate_agent_id(&id).map_err(|e| to_py_err(py, e))?;
-        Ok(Actor::new(slf.unbind(), id))
+        let (slot, path) = (slf.get().slot.clone(), slf.get().path.clone());
+        Ok(Actor::new(slf.into_any().unbind(), slot, path, id))
     }
 
     /// Agents that have heartbeated before but not within `threshold_secs`
@@ -342,7 +294,7 @@ impl Store {
         threshold_secs: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let threshold_secs =
-            crate::optional_int_arg(py, "threshold_secs", threshold_secs.as_ref())?;
+            crate::args::optional_int_arg(py, "threshold_secs", threshold_secs.as_ref())?;
         if let Some(t) = threshold_secs.filter(|t| *t < 0) {
             return Err(invalid(py, "threshold_secs", format!("{t} is negative")));
         }
@@ -364,7 +316,7 @@ impl Store {
         limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
         let store = self.slot.get(py)?;
         call_core(py, || {
             store.audit_log_within(group.as_deref(), agent_id.as_deref(), n)
@@ -401,7 +353,7 @@ impl Store {
         limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_FEED_LIMIT);
         let store = self.slot.get(py)?;
         call_core(py, || store.changes(since, n, group.as_deref()))
@@ -420,7 +372,7 @@ impl Store {
     ) -> PyResult<Bound<'py, PyAny>> {
         let filter = core::TaskFilter {
             all,
-            status: status.map(|s| crate::actor::parse(py, s)).transpose()?,
+            status: status.map(|s| crate::args::parse(py, s)).transpose()?,
             tag,
         };
         let store = self.slot.get(py)?;
@@ -440,9 +392,33 @@ impl Store {
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;
-        crate::actor::wait_in_slices(py, kinds, timeout, |kinds| {
+        crate::call::wait_in_slices(py, kinds, timeout, |kinds| {
             store.waiter(kinds, since, group.as_deref())
         })
+    }
+
+    /// A wait of the operator (as `wait`'s arguments) registered with the store's shared
+    /// waiter and polled without blocking: what `agor.aio` waits with.
+    #[pyo3(signature = (kinds=None, since=None, group=None, timeout_secs=None))]
+    fn _waiter(
+        &self,
+        py: Python<'_>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        group: Option<String>,
+        timeout_secs: Option<f64>,
+    ) -> PyResult<crate::waits::Waiter> {
+        let kinds: Vec<core::ChangeKind> = crate::args::kinds(py, kinds)?;
+        let timeout = core::wait_timeout(timeout_secs).map_err(|e| to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        crate::waits::Waiter::start(py, timeout, || {
+            store.waiter(&kinds, since, group.as_deref())
+        })
+    }
+
+    /// The store's `_ChangeBell`: rings on any change, whoever made it (see `agor.aio`).
+    fn _change_bell(&self, py: Python<'_>) -> PyResult<crate::waits::ChangeBell> {
+        crate::waits::ChangeBell::open(py, self.slot.get(py)?)
     }
 
     /// The newest cursor of the change feed.
@@ -462,8 +438,8 @@ impl Store {
         limit: Option<Bound<'py, PyAny>>,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds: Vec<core::SearchKind> = crate::kinds(py, kinds)?;
-        let n = crate::count(py, core::Count::Limit, limit.as_ref())?
+        let kinds: Vec<core::SearchKind> = crate::args::kinds(py, kinds)?;
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
             .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
         let store = self.slot.get(py)?;
         call_core(py, || store.search(&query, &kinds, n, group.as_deref()))

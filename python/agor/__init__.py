@@ -26,7 +26,8 @@ shared between threads, and any number of processes may open the same file. Task
 (``backlog``, ``todo``, ``in_progress``, ``review``, ``done``, ``blocked``, ``failed``,
 ``cancelled``) and priorities (``low``, ``medium``, ``high``, ``critical``) are plain strings. Failures raise
 ``agor.AgorError`` subclasses (see :mod:`agor.errors`); results are immutable records with
-plain attributes and ``to_dict()``.
+plain attributes and ``to_dict()``. For asyncio, :mod:`agor.aio` has every operation as an
+``async`` method.
 
 .. warning::
    Do not open the same database file with the stdlib ``sqlite3`` module *in the same
@@ -124,3 +125,4 @@ __all__ = [
     "__version__",
 ]
 __all__ += errors.__all__
+__all__ += ["aio"]  # the asyncio API (`import agor.aio`), imported on demand

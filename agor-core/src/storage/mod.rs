@@ -318,6 +318,11 @@ pub(crate) struct Listener {
     pub agent: String,
     pub group: String,
     pub everything: bool,
+    /// Woken by every ring of any bell the store hears, not only by its own: the
+    /// [`ChangeBell`](crate::ChangeBell) of a front end that then polls many waiters, each
+    /// for its own bells. A commit rings its bells one by one; answering each ring (not only
+    /// the first) means a poll always follows the ring of the bell a waiter listens to.
+    pub any_ring: bool,
 }
 
 impl Listener {
@@ -414,6 +419,7 @@ pub(crate) fn check_change_signal(location: &str) {
         agent: "mgr".into(),
         group: "g".into(),
         everything: false,
+        any_ring: false,
     };
     let mut signal = store.inner.engine.change_signal(&me).unwrap();
     let quiet = Duration::from_millis(50);

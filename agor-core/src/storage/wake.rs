@@ -35,6 +35,17 @@ impl RingState {
             .filter_map(|n| self.counts.get(n))
             .fold(self.all, |s, c| s.wrapping_add(*c))
     }
+
+    /// [`RingState::seen`] of a waiter of `names`, or of every bell (`any`).
+    fn seen_by(&self, names: &[String], any: bool) -> u64 {
+        if any {
+            self.counts
+                .values()
+                .fold(self.all, |s, c| s.wrapping_add(*c))
+        } else {
+            self.seen(names)
+        }
+    }
 }
 
 impl Rings {
@@ -129,7 +140,7 @@ impl Hub {
             }
         }
         let names: Vec<String> = bells.iter().map(Bell::name).collect();
-        let seen = self.rings.lock().seen(&names);
+        let seen = self.rings.lock().seen_by(&names, who.any_ring);
         let mark = match self.source.mark() {
             Ok(m) => m,
             Err(e) => {
@@ -141,6 +152,7 @@ impl Hub {
             hub: self.clone(),
             bells,
             names,
+            any: who.any_ring,
             seen,
             mark,
             looked: Instant::now(),
@@ -170,6 +182,8 @@ struct HubSignal {
     hub: Arc<Hub>,
     bells: Vec<Bell>,
     names: Vec<String>,
+    /// Whether any bell's ring wakes it ([`Listener::any_ring`]).
+    any: bool,
     /// The sum of its bells' rings when it last looked.
     seen: u64,
     /// The source's mark at the last wake-up.
@@ -196,7 +210,7 @@ impl ChangeSignal for HubSignal {
         let timer = self.hub.source.timer();
         loop {
             let rung = {
-                let now = rings.lock().seen(&self.names);
+                let now = rings.lock().seen_by(&self.names, self.any);
                 let rung = now != self.seen;
                 self.seen = now;
                 rung
@@ -206,7 +220,10 @@ impl ChangeSignal for HubSignal {
                 if due {
                     self.looked = Instant::now();
                 }
-                if self.hub.source.changed(&mut self.mark, rung)? {
+                let changed = self.hub.source.changed(&mut self.mark, rung)?;
+                // An any-ring signal answers every ring: the later bells of a commit whose
+                // first bell it already answered are what the waiters it polls hear.
+                if changed || (rung && self.any) {
                     return Ok(true);
                 }
             }
@@ -223,7 +240,7 @@ impl ChangeSignal for HubSignal {
             let state = rings.lock();
             // Checked under the lock the ringer and the canceller take: nothing is missed
             // between the look above and the sleep.
-            if state.seen(&self.names) == self.seen && !cancelled() {
+            if state.seen_by(&self.names, self.any) == self.seen && !cancelled() {
                 let _ = rings
                     .cond
                     .wait_timeout(state, park)

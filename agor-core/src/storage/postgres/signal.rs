@@ -332,6 +332,7 @@ mod tests {
             agent: "me".into(),
             group: "g".into(),
             everything: false,
+            any_ring: false,
         };
         let mut signal = store.inner.engine.change_signal(&who).unwrap();
         store

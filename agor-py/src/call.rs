@@ -1,0 +1,71 @@
+//! Running a core call from Python: without the GIL, the result converted to Python or the
+//! error mapped; a catalogue request by name; and the sliced blocking wait of the sync API.
+
+use agor_core as core;
+use pyo3::prelude::*;
+
+use crate::errors::{self, to_py_err};
+use crate::fork;
+use crate::records::ToPy;
+
+/// Runs one core operation without the GIL (the core `Store` is `Send + Sync` and serialises
+/// on its own connection lock), then converts the result or maps the error.
+pub(crate) fn call_core<'py, T: ToPy + Send>(
+    py: Python<'py>,
+    f: impl FnOnce() -> agor_core::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    fork::detached(py, f)
+        .map_err(|e| errors::to_py_err(py, e))?
+        .into_object(py)
+}
+
+/// A catalogue request from Python: a dict `{"op": name, ...}` (or its JSON text).
+fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = request.extract::<String>() {
+        return Ok(text);
+    }
+    py.import("json")?
+        .call_method1("dumps", (request,))?
+        .extract()
+}
+
+/// Runs a catalogue request for `caller` without the GIL and returns the response as Python
+/// data (dicts, lists, str, int, None), decoded by the `json` module.
+pub(crate) fn call_operation<'py>(
+    py: Python<'py>,
+    request: &Bound<'py, PyAny>,
+    run: impl FnOnce(&str) -> agor_core::Result<String> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = request_json(py, request)?;
+    let response = py
+        .detach(|| run(&text))
+        .map_err(|e| errors::to_py_err(py, e))?;
+    py.import("json")?.call_method1("loads", (response,))
+}
+
+/// The one Python wait, for an agent's waiter or the operator's: `kinds` and `timeout` as
+/// Python gives them, then waits in short slices with the GIL released, so Ctrl-C is noticed
+/// within one and a fork() never waits long for it.
+pub(crate) fn wait_in_slices<'py>(
+    py: Python<'py>,
+    kinds: Option<Vec<String>>,
+    timeout: Option<Bound<'py, PyAny>>,
+    start: impl FnOnce(&[core::ChangeKind]) -> core::Result<core::Waiter> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kinds: Vec<core::ChangeKind> = crate::args::kinds(py, kinds)?;
+    let timeout = timeout
+        .map(|t| crate::args::seconds(py, "timeout", &t))
+        .transpose()?;
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+    let mut waiter = fork::detached(py, || start(&kinds)).map_err(|e| to_py_err(py, e))?;
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let slice = left.map_or(SLICE, |l| l.min(SLICE));
+        let got = fork::detached(py, || waiter.wait(Some(slice))).map_err(|e| to_py_err(py, e))?;
+        if !got.is_empty() || left.is_some_and(|l| l <= slice) {
+            return got.object(py);
+        }
+        py.check_signals()?;
+    }
+}

@@ -1,0 +1,183 @@
+"""Writes ``agor/aio.pyi``, the types of `agor.aio`, from the catalogue: each operation's
+request fields become its keyword parameters and its response schema the return type, with a
+``TypedDict`` per record. ``python -m agor._aio_stub`` prints it; the test
+``tests/python/test_aio_stub.py`` fails when the committed file differs (``AGOR_BLESS=1``
+rewrites it)."""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from agor import _agor
+from agor.aio import HOMES
+
+SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+HEADER = '''\
+# The types of agor.aio, generated from the catalogue by `python -m agor._aio_stub`: do not edit.
+# tests/python/test_aio_stub.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
+# only for type checkers (import them under `typing.TYPE_CHECKING`).
+
+from os import PathLike
+from typing import Any, AsyncIterator, Generator, Literal, TypedDict
+
+import agor
+
+'''
+
+OPENING = '''\
+class _Opening:
+    def __await__(self) -> Generator[Any, None, AsyncStore]: ...
+    async def __aenter__(self) -> AsyncStore: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+
+def open(
+    path: str | bytes | PathLike[str] | None = None,
+    *,
+    busy_timeout: float | None = None,
+    read_only: bool = False,
+    stale_after: float | None = None,
+    create: bool = True,
+) -> _Opening: ...
+
+HOMES: dict[str, tuple[type, ...]]
+WORKERS: int
+'''
+
+# What each class has beside the catalogue's operations (written in aio.py, not derived).
+OWN = {
+    "AsyncStore": '''\
+    def __init__(self, store: agor.Store) -> None: ...
+    @property
+    def sync(self) -> agor.Store: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def pending_waits(self) -> int: ...
+    def as_agent(self, id: str) -> AsyncActor: ...
+    def close(self) -> None: ...
+    async def __aenter__(self) -> AsyncStore: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+''',
+    "AsyncActor": '''\
+    def __init__(self, store: AsyncStore, actor: agor.Actor) -> None: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def store(self) -> AsyncStore: ...
+    @property
+    def sync(self) -> agor.Actor: ...
+''',
+}
+
+WATCH = '''\
+    def watch(
+        self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
+    ) -> AsyncIterator[ChangeDict]: ...
+'''
+
+
+def top_level(union: str) -> list[str]:
+    """The members of a union type written out (`|` outside brackets)."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(union):
+        depth += c == "["
+        depth -= c == "]"
+        if c == "|" and depth == 0:
+            parts.append(union[start:i].strip())
+            start = i + 1
+    return parts + [union[start:].strip()]
+
+
+class Types:
+    """Python types of JSON Schemas; the records met on the way become TypedDicts."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, str] = {}
+
+    def of(self, s: dict, defs: dict) -> str:
+        if "$ref" in s:
+            name = s["$ref"].rsplit("/", 1)[1]
+            target = defs[name]
+            return self.record(name, target, defs) if "properties" in target else self.of(target, defs)
+        if "const" in s:
+            return f"Literal[{s['const']!r}]"
+        if "enum" in s:
+            return " | ".join(f"Literal[{v!r}]" for v in s["enum"])
+        for key in ("oneOf", "anyOf"):
+            if key in s:
+                return self.union(self.of(x, defs) for x in s[key])
+        t = s.get("type")
+        if isinstance(t, list):
+            return self.union(self.of({**s, "type": x}, defs) for x in t)
+        if t == "array":
+            if "prefixItems" in s:
+                return f"tuple[{', '.join(self.of(x, defs) for x in s['prefixItems'])}]"
+            return f"list[{self.of(s.get('items', {}), defs)}]"
+        if t == "object":
+            if "properties" in s and "title" in s:
+                return self.record(s["title"], s, defs)
+            return "dict[str, Any]"
+        return SCALARS.get(t, "Any")
+
+    @staticmethod
+    def union(parts: Any) -> str:
+        """One union of `parts` (each maybe a union itself): no repeats, literals merged."""
+        seen: list[str] = []
+        for p in (q for part in parts for q in top_level(part)):
+            if p not in seen:
+                seen.append(p)
+        literals = [p[len("Literal["):-1] for p in seen if p.startswith("Literal[")]
+        others = [p for p in seen if not p.startswith("Literal[")]
+        return " | ".join(([f"Literal[{', '.join(literals)}]"] if literals else []) + others)
+
+    def record(self, name: str, s: dict, defs: dict) -> str:
+        cls = f"{name}Dict"
+        if cls not in self.records:
+            self.records[cls] = ""  # a record may hold itself (subtasks)
+            fields = "".join(
+                f"    {k}: {self.of(v, defs)}\n" for k, v in sorted(s["properties"].items())
+            )
+            self.records[cls] = f"class {cls}(TypedDict):\n{fields or '    pass'}\n"
+        return cls
+
+
+def method(op: dict, types: Types) -> str:
+    req, resp = op["request"], op["response"]
+    params = ["self"]
+    fields = sorted(req.get("properties", {}).items(), key=lambda kv: kv[0] not in req.get("required", []))
+    if fields:
+        params.append("*")
+    for name, schema in fields:
+        t = types.of(schema, req.get("$defs", {}))
+        arg = f"{name}_" if keyword.iskeyword(name) else name  # as `agor.aio.field` reads it
+        if name in req.get("required", []):
+            params.append(f"{arg}: {t}")
+        else:
+            params.append(f"{arg}: {types.union([t, 'None'])} = None")
+    returns = types.of(resp, resp.get("$defs", {}))
+    doc = op["doc"].replace("\n ", "\n").replace('"""', "'''").strip()
+    doc = "\n        ".join(doc.splitlines())
+    return f"    async def {op['name']}({', '.join(params)}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n"
+
+
+def render() -> str:
+    types = Types()
+    ops = sorted(_agor.operations(), key=lambda op: op["name"])
+    bodies = {cls.__name__: [] for classes in HOMES.values() for cls in classes}
+    for op in ops:
+        for cls in HOMES[op["caller"]]:
+            bodies[cls.__name__].append(method(op, types))
+    types.of({"$ref": "#/$defs/Change"}, next(op for op in ops if op["name"] == "wait")["response"]["$defs"])
+    classes = "".join(
+        f"class {name}:\n{OWN[name]}{WATCH}{''.join(bodies[name])}\n" for name in sorted(bodies)
+    )
+    records = "\n".join(types.records[k] for k in sorted(types.records))
+    return f"{HEADER}{records}\n{classes}{OPENING}"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

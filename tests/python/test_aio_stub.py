@@ -1,0 +1,69 @@
+"""The committed stub `python/agor/aio.pyi` is what `agor._aio_stub` generates from the
+catalogue, and declares what `agor.aio` has. A stale stub fails here;
+`AGOR_BLESS=1 python -m pytest tests/python/test_aio_stub.py` rewrites it (commit the result)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import agor
+from agor import _aio_stub, aio
+
+STUB = Path(__file__).resolve().parents[2] / "python" / "agor" / "aio.pyi"
+
+
+def test_the_committed_stub_is_generated_from_the_catalogue() -> None:
+    fresh = _aio_stub.render()
+    if os.environ.get("AGOR_BLESS") == "1":
+        STUB.write_text(fresh)
+    assert STUB.read_text() == fresh, (
+        "python/agor/aio.pyi is stale: run "
+        "`AGOR_BLESS=1 python -m pytest tests/python/test_aio_stub.py` and commit it"
+    )
+
+
+def stub_members() -> dict[str, set[str]]:
+    tree = ast.parse(STUB.read_text())
+    return {
+        node.name: {
+            n.name
+            for n in node.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")
+        }
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name in ("AsyncStore", "AsyncActor")
+    }
+
+
+def test_the_stub_declares_what_the_classes_have() -> None:
+    for name, declared in stub_members().items():
+        cls = getattr(aio, name)
+        runtime = {n for n in dir(cls) if not n.startswith("_")}
+        assert declared == runtime, (
+            f"{name}: only in the stub {sorted(declared - runtime)}, "
+            f"only at run time {sorted(runtime - declared)}"
+        )
+
+
+def test_the_stub_types_each_operation_from_its_schemas() -> None:
+    """Spot checks that the generator reads the schemas: required fields have no default,
+    optional ones default to None, and responses name their records."""
+    tree = ast.parse(STUB.read_text())
+    methods = {
+        (cls.name, f.name): f
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef)
+        for f in cls.body
+        if isinstance(f, ast.AsyncFunctionDef)
+    }
+    send = methods[("AsyncActor", "send")]
+    assert [a.arg for a in send.args.kwonlyargs] == ["content", "to"]
+    assert send.args.kw_defaults == [None, None]
+    assert ast.unparse(send.returns) == "MessageDict"
+    claim = methods[("AsyncActor", "claim_task")]
+    assert all(isinstance(d, ast.Constant) and d.value is None for d in claim.args.kw_defaults)
+    assert ast.unparse(claim.returns) == "ClaimDict | None"
+    ops = {op["name"] for op in agor.operations()}
+    assert {name for _, name in methods if name in ops} == ops
