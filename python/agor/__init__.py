@@ -1,4 +1,5 @@
-"""agor: coordination for teams of AI coding agents, on one SQLite file shared by processes.
+"""agor: coordination for teams of AI coding agents, on one database (a SQLite file or
+PostgreSQL) shared by processes.
 
 Agents, a contacts ACL, direct messages, channels, heartbeats, a dead-letter queue and a
 task board with optimistic locking and leased claims, implemented in Rust (``agor-core``) and
@@ -72,7 +73,7 @@ from agor._agor import (
     open,
     operations,
 )
-from agor import errors
+from agor import _derived, errors
 from agor.errors import (
     AgorError,
     AlreadyClaimedError,
@@ -125,4 +126,6 @@ __all__ = [
     "__version__",
 ]
 __all__ += errors.__all__
+# Operations with no hand-written method reach Store and Actor from the catalogue.
+_derived.install()
 __all__ += ["aio"]  # the asyncio API (`import agor.aio`), imported on demand

@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
+# --- records of the derived methods (python -m agor._stubs; do not edit) ---
+# --- end of the records ---
+
 __version__: str
 DEFAULT_LEASE_SECONDS: int
 """Lease length of ``claim_task`` and ``renew_lease`` when none is given (900 s)."""
@@ -176,6 +179,8 @@ class Store:
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    # --- end of the derived methods ---
 
 @final
 class Actor:
@@ -418,6 +423,8 @@ class Actor:
     ) -> Task:
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    # --- end of the derived methods ---
 
 class _Record:
     def to_dict(self) -> Dict[str, Any]: ...

@@ -1,5 +1,5 @@
-# The types of agor.aio, generated from the catalogue by `python -m agor._aio_stub`: do not edit.
-# tests/python/test_aio_stub.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
+# The types of agor.aio, generated from the catalogue by `python -m agor._stubs`: do not edit.
+# tests/python/test_stubs.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
 # only for type checkers (import them under `typing.TYPE_CHECKING`).
 
 from os import PathLike

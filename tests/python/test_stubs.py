@@ -1,6 +1,7 @@
-"""The committed stub `python/agor/aio.pyi` is what `agor._aio_stub` generates from the
-catalogue, and declares what `agor.aio` has. A stale stub fails here;
-`AGOR_BLESS=1 python -m pytest tests/python/test_aio_stub.py` rewrites it (commit the result)."""
+"""The committed stubs are what `agor._stubs` generates from the catalogue: `aio.pyi`, which
+declares what `agor.aio` has, and the derived block of `_agor.pyi` (the sync methods of
+`agor._derived`). A stale stub fails here;
+`AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` rewrites it (commit the result)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,30 @@ import os
 from pathlib import Path
 
 import agor
-from agor import _aio_stub, aio
+from agor import _stubs, aio
 
 STUB = Path(__file__).resolve().parents[2] / "python" / "agor" / "aio.pyi"
+SYNC_STUB = STUB.with_name("_agor.pyi")
 
 
 def test_the_committed_stub_is_generated_from_the_catalogue() -> None:
-    fresh = _aio_stub.render()
+    fresh = _stubs.render()
     if os.environ.get("AGOR_BLESS") == "1":
         STUB.write_text(fresh)
     assert STUB.read_text() == fresh, (
         "python/agor/aio.pyi is stale: run "
-        "`AGOR_BLESS=1 python -m pytest tests/python/test_aio_stub.py` and commit it"
+        "`AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` and commit it"
+    )
+
+
+def test_the_derived_block_of_the_sync_stub_is_generated_from_the_catalogue() -> None:
+    committed = SYNC_STUB.read_text()
+    fresh = _stubs.render_sync(committed)
+    if os.environ.get("AGOR_BLESS") == "1":
+        SYNC_STUB.write_text(fresh)
+    assert SYNC_STUB.read_text() == fresh, (
+        "the derived block of python/agor/_agor.pyi is stale: run "
+        "`AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` and commit it"
     )
 
 

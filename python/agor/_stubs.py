@@ -1,8 +1,9 @@
-"""Writes ``agor/aio.pyi``, the types of `agor.aio`, from the catalogue: each operation's
-request fields become its keyword parameters and its response schema the return type, with a
-``TypedDict`` per record. ``python -m agor._aio_stub`` prints it; the test
-``tests/python/test_aio_stub.py`` fails when the committed file differs (``AGOR_BLESS=1``
-rewrites it)."""
+"""The types generated from the catalogue: ``agor/aio.pyi`` (every operation of `agor.aio`)
+and, in ``agor/_agor.pyi``, the block of the sync methods `agor._derived` gives Store and
+Actor. Each operation's request fields become its parameters and its response schema the
+return type, with a ``TypedDict`` per record (declared in ``aio.pyi``). ``python -m
+agor._stubs`` prints aio.pyi; ``tests/python/test_stubs.py`` fails when a committed file
+differs (``AGOR_BLESS=1`` rewrites them)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from agor.aio import HOMES
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 HEADER = '''\
-# The types of agor.aio, generated from the catalogue by `python -m agor._aio_stub`: do not edit.
-# tests/python/test_aio_stub.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
+# The types of agor.aio, generated from the catalogue by `python -m agor._stubs`: do not edit.
+# tests/python/test_stubs.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
 # only for type checkers (import them under `typing.TYPE_CHECKING`).
 
 from os import PathLike
@@ -162,6 +163,56 @@ def method(op: dict, types: Types) -> str:
     doc = op["doc"].replace("\n ", "\n").replace('"""', "'''").strip()
     doc = "\n        ".join(doc.splitlines())
     return f"    async def {op['name']}({', '.join(params)}) -> {returns}:\n        \"\"\"{doc}\"\"\"\n"
+
+
+def render_sync(pyi: str) -> str:
+    """`pyi` (the text of ``_agor.pyi``) with its derived blocks generated anew: in Store and
+    Actor the methods `agor._derived` gives them, at the top the records those return."""
+    from agor import _derived
+
+    types = Types()
+    for cls in (_agor.Store, _agor.Actor):
+        body = "".join(sync_method(op, types) for op in _derived.derived(cls))
+        pyi = replace_block(pyi, f"class {cls.__name__}:", METHODS, body)
+    records = sorted(types.records)
+    imports = f"from agor.aio import {', '.join(records)}\n" if records else ""
+    return replace_block(pyi, None, IMPORTS, imports)
+
+
+METHODS = (
+    "    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---\n",
+    "    # --- end of the derived methods ---\n",
+)
+IMPORTS = (
+    "# --- records of the derived methods (python -m agor._stubs; do not edit) ---\n",
+    "# --- end of the records ---\n",
+)
+
+
+def replace_block(text: str, after: str | None, markers: tuple[str, str], body: str) -> str:
+    """`text` with what stands between `markers` (the first pair after the line `after`)
+    replaced by `body`."""
+    start = text.index(after) if after else 0
+    begin = text.index(markers[0], start) + len(markers[0])
+    end = text.index(markers[1], begin)
+    return text[:begin] + body + text[end:]
+
+
+def sync_method(op: dict, types: Types) -> str:
+    """A sync method's stub: parameters in `agor._derived`'s order (required fields, then the
+    optional ones defaulting to None)."""
+    from agor import _derived
+
+    req, resp = op["request"], op["response"]
+    defs = req.get("$defs", {})
+    params = ["self"]
+    for field, required in _derived.ordered(op):
+        t = types.of(req["properties"][field], defs)
+        name = _derived.parameter(field)
+        params.append(f"{name}: {t}" if required else f"{name}: {types.union([t, 'None'])} = None")
+    returns = types.of(resp, resp.get("$defs", {}))
+    doc = "\n        ".join(op["doc"].replace('"""', "'''").strip().splitlines())
+    return f'    def {op["name"]}({", ".join(params)}) -> {returns}:\n        """{doc}"""\n'
 
 
 def render() -> str:

@@ -1,0 +1,88 @@
+"""Methods of ``agor.Store`` and ``agor.Actor`` derived from the catalogue: every operation
+the extension has no hand-written method for gets one when ``agor`` is imported, so a new
+operation of the core reaches Python with no Python written for it.
+
+A derived method takes the operation's request fields as arguments, positionally in the
+order `ordered` gives or by name (a field named by a Python keyword takes a trailing
+underscore: ``from_``); leaving one out takes its default. It runs ``call`` as the store's
+operator or as the actor, so its result is what ``call`` returns: plain dicts and lists (the
+hand-written methods return records). Its types are in ``_agor.pyi``, in the block between the
+``derived from the catalogue`` markers that ``agor._stubs`` writes.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any, Callable
+
+from agor import _agor
+
+HOMES: dict[str, tuple[type, ...]] = {
+    "agent": (_agor.Actor,),
+    "operator": (_agor.Store,),
+    "either": (_agor.Actor, _agor.Store),
+}
+"""Which class carries the operations of each kind of caller."""
+
+
+def parameter(field: str) -> str:
+    """The Python name of a request field."""
+    return f"{field}_" if keyword.iskeyword(field) else field
+
+
+def ordered(op: dict) -> list[tuple[str, bool]]:
+    """The request fields in the order a derived method takes them positionally, each with
+    whether it is required: the required ones, then the optional ones, each in the
+    catalogue's declaration order (Python puts parameters with defaults last)."""
+    required = set(op["request"].get("required", []))
+    fields = list(op["fields"])
+    return [(f, True) for f in fields if f in required] + [
+        (f, False) for f in fields if f not in required
+    ]
+
+
+def method(op: dict) -> Callable[..., Any]:
+    """A method running operation `op` through ``self.call``."""
+    name = op["name"]
+    fields = [f for f, _ in ordered(op)]
+    by_param = {parameter(f): f for f in fields}
+
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > len(fields):
+            raise TypeError(f"{name}() takes at most {len(fields)} arguments ({len(args)} given)")
+        request: dict[str, Any] = {"op": name}
+        for field, value in zip(fields, args):
+            request[field] = value
+        for key, value in kwargs.items():
+            field = by_param.get(key)
+            if field is None:
+                raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+            if field in request:
+                raise TypeError(f"{name}() got multiple values for argument {key!r}")
+            request[field] = value
+        # None means "not given", as in the typed methods: the operation's default applies.
+        return self.call({k: v for k, v in request.items() if v is not None})
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = op["doc"]
+    return run
+
+
+def derived(cls: type) -> list[dict]:
+    """The catalogue's operations that `cls` gets from here, in catalogue order."""
+    return [
+        op
+        for op in _agor.operations()
+        if cls in HOMES[op["caller"]] and (op["name"] not in vars(cls) or _is_derived(cls, op))
+    ]
+
+
+def _is_derived(cls: type, op: dict) -> bool:
+    return getattr(vars(cls)[op["name"]], "__module__", None) == __name__
+
+
+def install() -> None:
+    """Gives Store and Actor every operation they do not define themselves."""
+    for cls in (_agor.Store, _agor.Actor):
+        for op in derived(cls):
+            setattr(cls, op["name"], method(op))

@@ -1,0 +1,57 @@
+"""Methods derived from the catalogue (`agor._derived`): an operation with no hand-written
+method still reaches Store and Actor, with its arguments by position or name and the rules of
+`call`."""
+
+from __future__ import annotations
+
+import pytest
+
+import agor
+from agor import _derived
+
+OPS = {op["name"]: op for op in agor.operations()}
+
+
+def test_every_operation_is_a_method_of_its_callers_and_none_shadows_a_typed_one() -> None:
+    for op in agor.operations():
+        for cls in _derived.HOMES[op["caller"]]:
+            assert callable(getattr(cls, op["name"], None)), f"{cls.__name__}.{op['name']}"
+    for cls in (agor.Store, agor.Actor):
+        for op in _derived.derived(cls):
+            # A derived method never replaces a method the extension defines.
+            assert getattr(cls, op["name"]).__module__ == "agor._derived"
+
+
+def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store) -> None:
+    send = _derived.method(OPS["send"])
+    mgr = store.as_agent("mgr-1")
+    assert send(mgr, "dev-1", "by position")["content"] == "by position"
+    assert send(mgr, content="by name", to="dev-1")["to_agent"] == "dev-1"
+    inbox = _derived.method(OPS["inbox"])
+    # None leaves an optional argument out: the operation's default applies.
+    got = inbox(store.as_agent("dev-1"), all=True, limit=None)
+    assert sorted(m["content"] for m in got) == ["by name", "by position"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'body'"):
+        send(mgr, to="dev-1", body="x")
+    with pytest.raises(TypeError, match="multiple values"):
+        send(mgr, "dev-1", to="dev-2", content="x")
+    with pytest.raises(TypeError, match="at most 2 arguments"):
+        send(mgr, "dev-1", "x", "y")
+    # A keyword field takes a trailing underscore.
+    allow = _derived.method(OPS["allow"])
+    allow(store, from_="dev-1", to="mgr-1")
+
+
+def test_a_derived_method_keeps_the_rules_of_call(store: agor.Store) -> None:
+    register = _derived.method(OPS["register_agent"])
+    with pytest.raises(agor.PermissionDeniedError):
+        register(store.as_agent("dev-1"), "boss-2", "B", "admin", "core")
+    send = _derived.method(OPS["send"])
+    # The operator has no agent identity to send with; another group's agent is unseen.
+    with pytest.raises(agor.PermissionDeniedError):
+        send(store, "dev-1", "x")
+    store.register_agent("ext-1", "Outsider", "project", "other")
+    with pytest.raises(agor.NotFoundError):
+        send(store.as_agent("ext-1"), "dev-1", "x")
+    with pytest.raises(agor.InvalidInputError):
+        send(store.as_agent("mgr-1"), "dev-1", "")
