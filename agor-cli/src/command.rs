@@ -97,6 +97,8 @@ pub enum Command {
     /// Help on everything (`None`) or on one command or command group.
     Help(Option<String>),
     Version,
+    /// A completion script or the man page (`completions SHELL`, `man`; see [`crate::dist`]).
+    Generate(crate::dist::Generate),
     /// The catalogue of operations.
     Ops,
     Run(Job),
@@ -252,7 +254,10 @@ pub const COMMON: &[CommandDef] = &[
 impl Program {
     /// Every entry: the program's own, then the common ones.
     pub fn all(&self) -> impl Iterator<Item = &'static CommandDef> {
-        self.commands.iter().chain(COMMON)
+        self.commands
+            .iter()
+            .chain(COMMON)
+            .chain(crate::dist::COMMANDS)
     }
 
     /// The entry named `words`, or the group it starts.

@@ -24,11 +24,15 @@ pub mod args;
 pub mod btmsg;
 pub mod bttask;
 pub mod command;
+pub mod completions;
+pub mod dist;
 pub mod exit;
 pub mod help;
+pub mod man;
 pub mod render;
 pub mod run;
 mod suggest;
+pub mod synopsis;
 pub mod terminal;
 
 use std::ffi::OsString;

@@ -18,6 +18,7 @@
 mod annotations;
 mod args;
 mod connections;
+mod dist;
 mod http;
 pub mod init;
 mod jsonrpc;
@@ -45,6 +46,9 @@ pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code: 0 when the server ended normally, 2 for a usage error, 1 when it could not start.
 pub fn agor_main(argv: Vec<OsString>) -> i32 {
+    if let Some(code) = dist::main(&argv) {
+        return code;
+    }
     if argv.get(1).is_some_and(|c| c == "init") {
         return init::main(argv);
     }
