@@ -28,15 +28,6 @@ impl Shell {
     pub fn parse(word: &str) -> Option<Shell> {
         Shell::ALL.into_iter().find(|s| s.name() == word)
     }
-
-    /// The file name the shell looks for (`btmsg.bash`, `_btmsg`, `btmsg.fish`).
-    pub fn file_name(self, prog: &str) -> String {
-        match self {
-            Shell::Bash => format!("{prog}.bash"),
-            Shell::Zsh => format!("_{prog}"),
-            Shell::Fish => format!("{prog}.fish"),
-        }
-    }
 }
 
 /// The completion script of `syn` for `shell`.
