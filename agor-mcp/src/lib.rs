@@ -11,7 +11,7 @@
 //!   bounded (SPEC §2.2); a browser origin other than the server's own is refused.
 //!
 //! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas
-//! trimmed ([`schemas`]); a client is offered the tools of its profile ([`profiles`]);
+//! trimmed (module `schemas`); a client is offered the tools of its profile ([`Profile`]);
 //! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
 //! `{"error": {"kind", "message"}}` with agor's stable error kinds.
 
