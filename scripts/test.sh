@@ -65,8 +65,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --workspace --no-deps
 
 step "crates: cargo package for each publishable crate (agor-py and agor-demo are publish = false)"
 # --no-verify: the tests below build the same sources; this checks the metadata, the versioned
-# path dependencies and the file lists.
-cargo package --quiet --no-verify -p agor-core -p agor-cli -p agor-mcp -p agor-ffi
+# path dependencies and the file lists (--allow-dirty: a run on uncommitted edits packages them).
+cargo package --quiet --no-verify --allow-dirty -p agor-core -p agor-cli -p agor-mcp -p agor-ffi
 
 step "Rust tests (core, CLI, C ABI unit tests, header freshness) on SQLite"
 # The domain suites run on SQLite here; what only PostgreSQL has (credentials, schemas,
