@@ -2742,7 +2742,7 @@ void agor_string_free(char *s);
 const char *agor_last_error_message(void);
 
 /**
- * The library version, e.g. `"0.1.0"`. Static; do not free it.
+ * The library version, e.g. `"0.2.0"`. Static; do not free it.
  */
 const char *agor_version(void);
 

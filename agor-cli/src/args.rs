@@ -27,15 +27,18 @@ pub enum Arity {
 /// One option a command accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opt {
+    /// Its long name, without the dashes.
     pub long: &'static str,
+    /// Its one-letter form, if any.
     pub short: Option<char>,
+    /// Whether it takes a value, and how many times it may be given.
     pub arity: Arity,
 }
 
 // Tables spell their options as one line ([`Opt::list`]); the tests build them one by one.
 #[cfg(test)]
 impl Opt {
-    pub const fn flag(long: &'static str) -> Opt {
+    pub(crate) const fn flag(long: &'static str) -> Opt {
         Opt {
             long,
             short: None,
@@ -43,7 +46,7 @@ impl Opt {
         }
     }
 
-    pub const fn value(long: &'static str) -> Opt {
+    pub(crate) const fn value(long: &'static str) -> Opt {
         Opt {
             long,
             short: None,
@@ -51,7 +54,7 @@ impl Opt {
         }
     }
 
-    pub const fn optional_value(long: &'static str) -> Opt {
+    pub(crate) const fn optional_value(long: &'static str) -> Opt {
         Opt {
             long,
             short: None,
@@ -59,7 +62,7 @@ impl Opt {
         }
     }
 
-    pub const fn repeated(long: &'static str) -> Opt {
+    pub(crate) const fn repeated(long: &'static str) -> Opt {
         Opt {
             long,
             short: None,
@@ -67,7 +70,7 @@ impl Opt {
         }
     }
 
-    pub const fn short(self, c: char) -> Opt {
+    pub(crate) const fn short(self, c: char) -> Opt {
         Opt {
             short: Some(c),
             ..self
@@ -105,6 +108,7 @@ impl Opt {
 pub struct UsageError(pub String, pub Vec<String>);
 
 impl UsageError {
+    /// A usage error with its message and no usage lines yet.
     pub fn new(message: impl Into<String>) -> UsageError {
         UsageError(message.into(), Vec::new())
     }
@@ -131,6 +135,7 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// The result of reading a command line.
 pub type Result<T, E = UsageError> = std::result::Result<T, E>;
 
 fn usage<T>(msg: impl Into<String>) -> Result<T> {

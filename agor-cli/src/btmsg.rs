@@ -17,6 +17,7 @@ use table::SESSION_ENV;
 /// `btmsg` as the shared parser and runner see it. `--version` is global here: `btmsg` has
 /// no option of that name after a command word.
 pub static PROGRAM: Program = Program {
+    installing: crate::dist::COMMANDS,
     global: "db= json help/h version/V",
     top: "",
     environment: &[(SESSION_ENV, "default session for `ack`")],

@@ -13,6 +13,7 @@ pub use table::COMMANDS;
 /// `bttask` as the shared parser and runner see it. After the command word `--version` is
 /// the task version of `status --version N`, so the program's is asked for before it.
 pub static PROGRAM: Program = Program {
+    installing: crate::dist::COMMANDS,
     top_misplaced: "--version before a command prints the program version; give a task version \
                     after the command (`bttask status --id T --status S --version N`)",
     exit_notes: &[

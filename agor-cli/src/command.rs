@@ -92,6 +92,8 @@ pub enum Command {
     /// Help on everything (`None`) or on one command or command group.
     Help(Option<String>),
     Version,
+    /// A completion script or the man page (`completions SHELL`, `man`; see [`crate::dist`]).
+    Generate(crate::shells::Generate),
     /// The catalogue of operations.
     Ops,
     Run(Job),
@@ -147,6 +149,9 @@ pub struct Program {
     pub environment: &'static [(&'static str, &'static str)],
     /// Remarks on exit codes particular to this program.
     pub exit_notes: &'static [(i32, &'static str)],
+    /// The commands that write its installation files (`completions`, `man`), given by the
+    /// program so that the table stays below what generates them.
+    pub installing: &'static [CommandDef],
 }
 
 impl CommandDef {
@@ -213,6 +218,7 @@ impl Program {
             top_misplaced: "--version goes before the command",
             environment: &[],
             exit_notes: &[],
+            installing: &[],
         }
     }
 }
@@ -247,7 +253,7 @@ pub const COMMON: &[CommandDef] = &[
 impl Program {
     /// Every entry: the program's own, then the common ones.
     pub fn all(&self) -> impl Iterator<Item = &'static CommandDef> {
-        self.commands.iter().chain(COMMON)
+        self.commands.iter().chain(COMMON).chain(self.installing)
     }
 
     /// The entry named `words`, or the group it starts.

@@ -23,21 +23,27 @@
 #![warn(missing_docs)]
 
 // Floors, lowest first; a module imports only from floors below its own:
-// terminal, suggest, ids, exit -> args -> error -> session -> command -> help, render ->
-// btmsg, bttask (their renderers, tables and programs) -> run -> this file. Only the two
-// entry points below are public.
-mod args;
+// terminal, suggest, ids, shells, exit -> args -> error -> session -> command -> help,
+// render, synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
+// programs) -> run -> this file. Public: the two entry points, and what `agor`'s own completions and man
+// page are made with (args, synopsis, completions, man).
+pub mod args;
 mod btmsg;
 mod bttask;
 mod command;
+pub mod completions;
+mod dist;
 mod error;
 mod exit;
 mod help;
 mod ids;
+pub mod man;
 mod render;
 mod run;
 mod session;
+mod shells;
 mod suggest;
+pub mod synopsis;
 mod terminal;
 
 use std::ffi::OsString;

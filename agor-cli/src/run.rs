@@ -24,6 +24,7 @@ pub fn execute(prog: &Program, inv: Invocation, out: &mut Output<'_>) -> Result<
         Command::Version => {
             Ok(out.text(|t| say!(t, "{} {}", prog.name, env!("CARGO_PKG_VERSION")))?)
         }
+        Command::Generate(what) => Ok(out.text(|t| t.lines("", &crate::dist::text(prog, what)))?),
         Command::Ops => {
             let listing: Value =
                 serde_json::from_str(&ops::catalogue_json()).map_err(|e| CliError::Io(e.into()))?;

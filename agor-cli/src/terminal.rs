@@ -2,7 +2,7 @@
 //! line is untrusted: it becomes a [`Cell`] (escaped when made) before anything can print it,
 //! and only [`Term`] writes to the terminal, adding colour itself.
 //!
-//! Printing is done with [`say!`], which converts every argument into a `Cell`, so a raw
+//! Printing is done with `say!`, which converts every argument into a `Cell`, so a raw
 //! `&str` cannot reach the terminal by accident; tables pad by the width of the escaped text
 //! as the terminal shows it, so hostile or wide names do not shift the columns.
 
@@ -135,7 +135,7 @@ pub fn warn(v: impl Display) -> Cell {
     Cell::new(v).styled(Style::Warn)
 }
 
-/// What [`say!`] accepts as an argument: a [`Cell`] as it is, anything else escaped.
+/// What `say!` accepts as an argument: a [`Cell`] as it is, anything else escaped.
 pub trait IntoCell {
     fn into_cell(self) -> Cell;
 }
@@ -189,7 +189,7 @@ impl Paint {
     }
 }
 
-/// A cell as [`say!`] formats it: the style's escape codes around the text, padded to the
+/// A cell as `say!` formats it: the style's escape codes around the text, padded to the
 /// format width by display width (`{:8}` left, `{:>8}` right), the codes excluded.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -215,7 +215,7 @@ impl Display for Painted {
 }
 
 /// True when a format string captures a variable by name (`"{title}"`), which would bypass
-/// the escaping of [`say!`]; checked at compile time. Widths such as `{:w$}` are allowed.
+/// the escaping of `say!`; checked at compile time. Widths such as `{:w$}` are allowed.
 #[doc(hidden)]
 pub const fn captures_a_name(fmt: &str) -> bool {
     let b = fmt.as_bytes();
@@ -254,7 +254,7 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// The terminal side of a command's output. It can only write lines made by [`say!`] and
+/// The terminal side of a command's output. It can only write lines made by `say!` and
 /// tables of [`Cell`]s, so everything it prints has been escaped.
 pub struct Term<'w> {
     w: &'w mut dyn Write,
@@ -283,7 +283,7 @@ impl<'w> Term<'w> {
         self.paint
     }
 
-    /// Only [`say!`] calls this, with arguments it has turned into cells.
+    /// Only `say!` calls this, with arguments it has turned into cells.
     #[doc(hidden)]
     pub fn __write_line(&mut self, line: fmt::Arguments<'_>) -> io::Result<()> {
         self.w.write_fmt(line)?;

@@ -306,7 +306,7 @@ pub extern "C" fn agor_last_error_message() -> *const c_char {
     })
 }
 
-/// The library version, e.g. `"0.1.0"`. Static; do not free it.
+/// The library version, e.g. `"0.2.0"`. Static; do not free it.
 #[no_mangle]
 pub extern "C" fn agor_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()

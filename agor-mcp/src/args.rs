@@ -17,6 +17,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
                                                             (HTTP: agents with secrets)
        agor init --agent ID [--db PATH|URL] [--dir DIR] [--role ROLE] [--http URL]
                                             (write an agent's files: see agor init --help)
+       agor completions bash|zsh|fish                     (a shell completion script)
+       agor man                                             (the man page, roff)
        agor --help | --version
 
   --db PATH|URL          the database (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)

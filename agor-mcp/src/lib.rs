@@ -11,7 +11,7 @@
 //!   bounded (SPEC §2.2); a browser origin other than the server's own is refused.
 //!
 //! Every catalogue operation is a tool of the same name, with the catalogue's JSON Schemas
-//! trimmed ([`schemas`]); a client is offered the tools of its profile ([`profiles`]);
+//! trimmed (module `schemas`); a client is offered the tools of its profile ([`Profile`]);
 //! a result is `{"result": …}` (structured content, also as JSON text), a failure a tool error
 //! `{"error": {"kind", "message"}}` with agor's stable error kinds.
 
@@ -21,6 +21,7 @@ mod annotations;
 mod args;
 mod auth;
 mod connections;
+mod dist;
 mod http;
 pub mod init;
 mod jsonrpc;
@@ -50,6 +51,9 @@ pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code: 0 when the server ended normally, 2 for a usage error, 1 when it could not start.
 pub fn agor_main(argv: Vec<OsString>) -> i32 {
+    if let Some(code) = dist::main(&argv) {
+        return code;
+    }
     if argv.get(1).is_some_and(|c| c == "init") {
         return init::main(argv);
     }
