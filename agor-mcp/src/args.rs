@@ -15,6 +15,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
                                                             (stdio: one agent)
        agor mcp [--db PATH|URL] --http ADDR [--profile P] [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
+       agor serve [--db PATH|URL] [--http ADDR] [BOUNDS] [--allow-origin ORIGIN]...
+                          (the team's page, its API and event stream, and /mcp: one process)
        agor init --agent ID [--db PATH|URL] [--dir DIR] [--role ROLE] [--http URL]
                                             (write an agent's files: see agor init --help)
        agor --help | --version
@@ -76,7 +78,13 @@ pub enum Transport {
     Stdio,
     /// Streamable HTTP on this address.
     Http(SocketAddr),
+    /// `agor serve`: the page, `/api`, `/events` and `/mcp` on this address.
+    Serve(SocketAddr),
 }
+
+/// Where `agor serve` listens without `--http`: loopback only (another machine reaches it
+/// through an SSH tunnel).
+pub const DEFAULT_SERVE_ADDR: &str = "127.0.0.1:8765";
 
 /// What `agor mcp` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,11 +196,12 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
             other => return Err(other.unexpected().to_string()),
         }
     }
+    let serving = command.as_deref() == Some("serve");
     match command.as_deref() {
-        Some("mcp") => {}
+        Some("mcp" | "serve") => {}
         Some(other) => {
             return Err(format!(
-                "unknown command '{other}' (the commands are `mcp` and `init`)"
+                "unknown command '{other}' (the commands are `mcp`, `serve` and `init`)"
             ))
         }
         None => return Err("missing command: `agor mcp`".into()),
@@ -201,6 +210,15 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
         .ok()
         .filter(|a| !a.is_empty());
     let transport = match http {
+        _ if serving => {
+            if agent.is_some() {
+                return Err("--agent is not for `agor serve`: each request's secret or \
+                            sign-in names its principal"
+                    .into());
+            }
+            let default = DEFAULT_SERVE_ADDR.parse().expect("a valid address");
+            Transport::Serve(http.unwrap_or(default))
+        }
         Some(addr) => {
             if agent.is_some() {
                 return Err(
@@ -213,7 +231,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     };
     let agent = match transport {
         Transport::Stdio => agent.or(env_agent),
-        Transport::Http(_) => None,
+        Transport::Http(_) | Transport::Serve(_) => None,
     };
     Ok(Parsed::Run(Options {
         db,
@@ -332,7 +350,8 @@ mod tests {
                 &["mcp", "--http", "127.0.0.1:1", "--agent", "a"][..],
                 "--agent is for stdio",
             ),
-            (&["serve"][..], "unknown command 'serve'"),
+            (&["serve", "--agent", "a"][..], "not for `agor serve`"),
+            (&["bogus"][..], "unknown command 'bogus'"),
             (&[][..], "missing command"),
             (&["mcp", "--max-request-bytes", "0"][..], "above 0"),
             (

@@ -1,0 +1,174 @@
+//! Sign-in for people: the secret of a `human` agent, or an operator secret, is exchanged at
+//! `POST /signin` for a session cookie (`HttpOnly; SameSite=Strict; Path=/`): a random id the
+//! server maps to the principal until it expires or `POST /signout` ends it. The secret is
+//! never kept, echoed or logged. Other agents do not sign in: they call `/api` and `/mcp`
+//! with their bearer secrets.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use agor_core::TokenHolder;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use super::{caller, failure, holder, internal, json, json_object, logged, name, Web};
+use crate::http::error_response;
+
+/// The cookie's name.
+const COOKIE: &str = "agor_session";
+/// How long a sign-in lasts.
+const LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// The most sign-ins open at once (each is a few bytes; the bound keeps a loop of sign-ins
+/// from growing the server without end).
+const MAX_SIGNINS: usize = 4096;
+/// The role whose agents are people.
+const HUMAN: &str = "human";
+
+/// The open sign-ins: id to principal and expiry.
+#[derive(Default)]
+pub(crate) struct SignIns {
+    open: Mutex<HashMap<String, (TokenHolder, Instant)>>,
+}
+
+impl SignIns {
+    /// A new sign-in for `who`: its id, or `None` when too many are open.
+    fn start(&self, who: TokenHolder) -> Option<String> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        open.retain(|_, (_, expires)| *expires > now);
+        if open.len() >= MAX_SIGNINS {
+            return None;
+        }
+        // 244 random bits from the operating system's generator, as the secrets have.
+        let id = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        open.insert(id.clone(), (who, now + LIFETIME));
+        Some(id)
+    }
+
+    /// The principal of a sign-in that has not expired.
+    pub(crate) fn find(&self, id: &str) -> Option<TokenHolder> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        match open.get(id) {
+            Some((who, expires)) if *expires > Instant::now() => Some(who.clone()),
+            Some(_) => {
+                open.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn end(&self, id: &str) {
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+}
+
+/// The sign-in id of a request's `Cookie` header.
+pub(crate) fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v)
+}
+
+/// `POST /signin` with `{"secret": "…"}`: a human agent's or the operator's secret.
+pub(crate) async fn sign_in(State(web): State<Web>, request: Request) -> Response {
+    let body = match json_object(&web, request.into_body()).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let Some(secret) = body.get("secret").and_then(|s| s.as_str()) else {
+        return error_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "send {\"secret\": \"…\"}: a person's secret (`btmsg token issue AGENT` for an \
+             agent of role human, or `--operator`)",
+        );
+    };
+    let who = match holder(&web.store, secret.to_owned()).await {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    if let TokenHolder::Agent(id) = &who {
+        let store = web.store.clone();
+        let id = id.clone();
+        let role = tokio::task::spawn_blocking(move || {
+            store.as_agent(&id).and_then(|a| a.whoami()).map(|a| a.role)
+        })
+        .await;
+        match role {
+            Ok(Ok(role)) if role == HUMAN => {}
+            Ok(Ok(role)) => {
+                let refused = error_response(
+                    StatusCode::FORBIDDEN,
+                    "permission_denied",
+                    &format!(
+                        "{} is an agent of role {role}: only people (role {HUMAN}) and the \
+                         operator sign in; agents call /api and /mcp with their secret",
+                        name(&who)
+                    ),
+                );
+                return logged(refused, &who);
+            }
+            Ok(Err(e)) => return logged(failure(&e), &who),
+            Err(e) => return internal(&e),
+        }
+    }
+    let Some(id) = web.signins.start(who.clone()) else {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many sign-ins are open; try again later",
+        );
+    };
+    let mut answer = json(StatusCode::OK, &json!({ "principal": name(&who) }));
+    let cookie = format!(
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        LIFETIME.as_secs()
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        answer.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    logged(answer, &who)
+}
+
+/// `POST /signout`: ends the request's sign-in and clears its cookie.
+pub(crate) async fn sign_out(State(web): State<Web>, request: Request) -> Response {
+    let (head, _) = request.into_parts();
+    let who = match caller(&web, &head.method, &head.headers).await {
+        Ok(who) => who,
+        Err(refused) => return refused,
+    };
+    if let Some(id) = cookie(&head.headers) {
+        web.signins.end(id);
+    }
+    let mut answer = json(StatusCode::OK, &json!({ "signed_out": name(&who) }));
+    let cleared = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&cleared) {
+        answer.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    logged(answer, &who)
+}
+
+/// `GET /session`: who the request acts as (the page asks on load), or 401.
+pub(crate) async fn session(State(web): State<Web>, request: Request) -> Response {
+    let (head, _) = request.into_parts();
+    match caller(&web, &head.method, &head.headers).await {
+        Ok(who) => logged(json(StatusCode::OK, &json!({ "principal": name(&who) })), &who),
+        Err(refused) => refused,
+    }
+}
