@@ -75,7 +75,7 @@ cargo build --quiet -p agor-cli -p agor-mcp --bins
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
     AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" python -m pytest -q -rs -p no:cacheprovider \
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
-    test_mcp_hostile.py)
+    test_mcp_hostile.py test_serve.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh

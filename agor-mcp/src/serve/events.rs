@@ -47,6 +47,19 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
         },
         Some(Err(_)) => return logged(invalid("Last-Event-ID is not a change cursor"), &who),
     };
+    // Where a new stream starts is fixed before it is answered: whatever commits after the
+    // client sees the answer is on it (a page loads the board, then follows the stream).
+    let since = match since {
+        Some(cursor) => cursor,
+        None => {
+            let store = web.store.clone();
+            match tokio::task::spawn_blocking(move || store.latest_change()).await {
+                Ok(Ok(cursor)) => cursor,
+                Ok(Err(e)) => return logged(super::failure(&e), &who),
+                Err(e) => return logged(super::internal(&e), &who),
+            }
+        }
+    };
     let slot = match web.streams.take(name(&who)) {
         Ok(slot) => slot,
         Err(e) => {
@@ -91,14 +104,14 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
 fn pump(
     store: &Store,
     who: &TokenHolder,
-    since: Option<i64>,
+    since: i64,
     cancel: &CancelToken,
     sender: &mpsc::Sender<Bytes>,
 ) {
     let send = |text: String| sender.blocking_send(Bytes::from(text)).is_ok();
     let waiter = match who {
-        TokenHolder::Operator => store.waiter(&[], since, None),
-        TokenHolder::Agent(id) => store.as_agent(id).and_then(|a| a.waiter(&[], since)),
+        TokenHolder::Operator => store.waiter(&[], Some(since), None),
+        TokenHolder::Agent(id) => store.as_agent(id).and_then(|a| a.waiter(&[], Some(since))),
     };
     let mut waiter = match waiter {
         Ok(waiter) => waiter,
@@ -135,6 +148,7 @@ fn event(change: &Change) -> String {
 
 /// The error that ended a stream, as its last event.
 fn failure(e: &agor_core::Error) -> String {
-    let data = serde_json::json!({ "error": { "kind": e.kind().as_str(), "message": e.to_string() } });
+    let data =
+        serde_json::json!({ "error": { "kind": e.kind().as_str(), "message": e.to_string() } });
     format!("event: failure\ndata: {data}\n\n")
 }

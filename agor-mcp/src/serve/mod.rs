@@ -69,12 +69,23 @@ pub(crate) fn routes(store: &Store, bound: SocketAddr, limits: &Limits) -> Route
         .route("/signin", post(signin::sign_in))
         .route("/signout", post(signin::sign_out))
         .route("/session", get(signin::session))
+        .fallback(nowhere)
         .with_state(web)
         .layer(middleware::from_fn_with_state(
             Arc::new(Origins::new(bound, &limits.allowed_origins)),
             check_origin,
         ))
         .layer(middleware::from_fn(log_request))
+}
+
+/// Any other path (the MCP server's authentication must not answer for paths it does not
+/// serve).
+async fn nowhere() -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "nothing is served at this path",
+    )
 }
 
 /// The principal as the tools module names it (the same two cases).
@@ -95,9 +106,7 @@ fn name(who: &TokenHolder) -> &str {
 
 /// Marks an answer with its principal, for the request log.
 fn logged(mut response: Response, who: &TokenHolder) -> Response {
-    response
-        .extensions_mut()
-        .insert(Authenticated(acting(who)));
+    response.extensions_mut().insert(Authenticated(acting(who)));
     response
 }
 
@@ -180,40 +189,38 @@ fn failure(e: &agor_core::Error) -> Response {
 /// bounds of size (413) and time (408).
 async fn json_object(web: &Web, body: Body) -> Result<serde_json::Map<String, Value>, Response> {
     let max = web.max_request_bytes;
-    let bytes = match tokio::time::timeout(web.body_timeout, axum::body::to_bytes(body, max)).await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return Err(error_response(
+    let bytes =
+        match tokio::time::timeout(web.body_timeout, axum::body::to_bytes(body, max)).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_input",
-                &format!("the request is over the server's limit of {max} bytes (--max-request-bytes)"),
-            ))
-        }
-        Err(_) => {
-            return Err(error_response(
-                StatusCode::REQUEST_TIMEOUT,
-                "invalid_input",
-                "the request body did not arrive in time (--header-timeout)",
-            ))
-        }
-    };
+                &format!(
+                    "the request is over the server's limit of {max} bytes (--max-request-bytes)"
+                ),
+            )),
+            Err(_) => {
+                return Err(error_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "invalid_input",
+                    "the request body did not arrive in time (--header-timeout)",
+                ))
+            }
+        };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
     }
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(invalid("the body must be a JSON object (the operation's arguments)")),
+        Ok(_) => Err(invalid(
+            "the body must be a JSON object (the operation's arguments)",
+        )),
         Err(e) => Err(invalid(&format!("the body is not valid JSON: {e}"))),
     }
 }
 
 fn invalid(message: &str) -> Response {
-    error_response(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
-        message,
-    )
+    error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
 }
 
 /// A JSON answer that no cache keeps.

@@ -168,7 +168,10 @@ pub(crate) async fn sign_out(State(web): State<Web>, request: Request) -> Respon
 pub(crate) async fn session(State(web): State<Web>, request: Request) -> Response {
     let (head, _) = request.into_parts();
     match caller(&web, &head.method, &head.headers).await {
-        Ok(who) => logged(json(StatusCode::OK, &json!({ "principal": name(&who) })), &who),
+        Ok(who) => logged(
+            json(StatusCode::OK, &json!({ "principal": name(&who) })),
+            &who,
+        ),
         Err(refused) => refused,
     }
 }
