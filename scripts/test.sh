@@ -16,11 +16,14 @@ step "toolchain"
 command -v cargo >/dev/null || { echo "cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
 command -v rustfmt >/dev/null || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v pkg-config >/dev/null; then
+# chromium, its driver and a font: the browser tests of `agor serve` (test_serve_browser.py).
+if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v pkg-config >/dev/null \
+    || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    packages=(valgrind gcc pkg-config chromium chromium-driver fonts-dejavu-core)
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq valgrind gcc pkg-config >/dev/null
+        apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
     else
-        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind gcc pkg-config >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq "${packages[@]}" >/dev/null
     fi
 fi
 if [ ! -x target/venv/bin/python ]; then
@@ -29,7 +32,7 @@ fi
 # Not --quiet: on a first run pip downloads and maturin compiles for a minute or more, and
 # its progress is what tells a newcomer that something is happening.
 step "Python tools (pip, maturin, pytest, the official MCP client) into target/venv"
-target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest "mcp>=2.3,<3"
+target/venv/bin/python -m pip install --upgrade pip "maturin>=1.5,<2" pytest "mcp>=2.3,<3" "selenium>=4.11,<5"
 export PATH="$root/target/venv/bin:$PATH"
 
 step "PostgreSQL: a throw-away server for the second engine (scripts/pg.sh)"
@@ -75,7 +78,7 @@ cargo build --quiet -p agor-cli -p agor-mcp --bins
 (cd "$root/tests/python" && AGOR_BTMSG="$root/target/debug/btmsg" AGOR_BTTASK="$root/target/debug/bttask" \
     AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" python -m pytest -q -rs -p no:cacheprovider \
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
-    test_mcp_hostile.py test_serve.py)
+    test_mcp_hostile.py test_serve.py test_serve_browser.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh

@@ -303,6 +303,25 @@ mod tests {
         let o = run(&["mcp", "--http", "127.0.0.1:0", "--max-request-bytes", "10"]).unwrap();
         assert_eq!(o.transport, Transport::Http("127.0.0.1:0".parse().unwrap()));
         assert_eq!((o.agent, o.limits.max_request_bytes), (None, 10));
+        // `agor serve` listens on loopback unless told otherwise.
+        let o = run(&["serve"]).unwrap();
+        assert_eq!(
+            o.transport,
+            Transport::Serve("127.0.0.1:8765".parse().unwrap())
+        );
+        let o = run(&[
+            "serve",
+            "--http",
+            "0.0.0.0:9000",
+            "--allow-origin",
+            "http://a.b",
+        ])
+        .unwrap();
+        assert_eq!(
+            o.transport,
+            Transport::Serve("0.0.0.0:9000".parse().unwrap())
+        );
+        assert_eq!(o.limits.allowed_origins, ["http://a.b"]);
     }
 
     #[test]

@@ -189,24 +189,26 @@ fn failure(e: &agor_core::Error) -> Response {
 /// bounds of size (413) and time (408).
 async fn json_object(web: &Web, body: Body) -> Result<serde_json::Map<String, Value>, Response> {
     let max = web.max_request_bytes;
-    let bytes =
-        match tokio::time::timeout(web.body_timeout, axum::body::to_bytes(body, max)).await {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(_)) => return Err(error_response(
+    let bytes = match tokio::time::timeout(web.body_timeout, axum::body::to_bytes(body, max)).await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return Err(error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_input",
                 &format!(
                     "the request is over the server's limit of {max} bytes (--max-request-bytes)"
                 ),
-            )),
-            Err(_) => {
-                return Err(error_response(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "invalid_input",
-                    "the request body did not arrive in time (--header-timeout)",
-                ))
-            }
-        };
+            ))
+        }
+        Err(_) => {
+            return Err(error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                "invalid_input",
+                "the request body did not arrive in time (--header-timeout)",
+            ))
+        }
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
     }
