@@ -91,6 +91,7 @@ def test_a_person_signs_in_and_sees_a_claim_move_its_card_live(db_path: Path, br
         WebDriverWait(browser, 10).until(lambda d: column_of(d, task.title) == "todo")
         WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "live").is_displayed())
         assert browser.find_element(By.ID, "who").text == "lead"
+        assert not browser.find_element(By.ID, "signin").is_displayed()
         # Markup in a title is text: shown as written, and nothing of it ran.
         assert column_of(browser, XSS) == "todo"
         assert browser.execute_script("return window.__xss") is None
