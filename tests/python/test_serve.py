@@ -402,6 +402,35 @@ def test_people_sign_in_with_a_cookie_and_agents_do_not(store: agor.Store) -> No
         assert status == 401
 
 
+def test_a_sign_in_ends_when_its_secret_is_revoked_or_its_agent_removed(store: agor.Store) -> None:
+    secrets = team(store)
+    second = store.issue_token("lead")
+    with serve(location(store)) as server:
+        own = {"Origin": server.origin}
+
+        def signed_in(secret: str) -> dict[str, str]:
+            status, _, response = server.request("POST", "/signin", {"secret": secret}, headers=own)
+            assert status == 200
+            return {"Cookie": cookie_of(response)[0], **own}
+
+        by_first, by_second = signed_in(secrets["lead"]), signed_in(second)
+        operator = signed_in(secrets["operator"])
+        for headers in (by_first, by_second, operator):
+            assert server.request("POST", "/api/board", {}, headers=headers)[0] == 200
+        # Revoking lead's secrets ends both of lead's sign-ins, not the operator's.
+        store.revoke_tokens("lead")
+        for headers in (by_first, by_second):
+            status, answer, _ = server.request("POST", "/api/board", {}, headers=headers)
+            assert (status, answer["error"]["kind"]) == (401, "unauthorized")
+        assert server.request("POST", "/api/board", {}, headers=operator)[0] == 200
+        # A removed agent's sign-in ends too, even with its secret still listed.
+        store.register_agent("lead-2", "Lead Two", "human", "core")
+        by_removed = signed_in(store.issue_token("lead-2"))
+        assert server.request("GET", "/session", headers=by_removed)[0] == 200
+        store.remove_agent("lead-2")
+        assert server.request("GET", "/session", headers=by_removed)[0] == 401
+
+
 def test_the_page_is_built_in_and_no_secret_reaches_a_page_or_the_log(store: agor.Store) -> None:
     secrets = team(store)
     with serve(location(store)) as server:

@@ -123,11 +123,26 @@ async fn caller(web: &Web, method: &Method, headers: &HeaderMap) -> Result<Token
     if let Some(secret) = secret {
         return holder(&web.store, secret).await;
     }
-    let Some(who) = signin::cookie(headers).and_then(|id| web.signins.find(id)) else {
+    let Some((id, signed)) =
+        signin::cookie(headers).and_then(|id| Some((id, web.signins.find(id)?)))
+    else {
         return Err(unauthorized(
             "sign in (POST /signin) or send `Authorization: Bearer SECRET`",
         ));
     };
+    let (store, check) = (web.store.clone(), signed.clone());
+    match tokio::task::spawn_blocking(move || check.still_valid(&store)).await {
+        Ok(true) => {}
+        Ok(false) => {
+            web.signins.end(id);
+            return Err(unauthorized(
+                "the secret this sign-in was made with was revoked, or its agent removed: \
+                 sign in again",
+            ));
+        }
+        Err(e) => return Err(internal(&e)),
+    }
+    let who = signed.who;
     if method != Method::GET && !headers.contains_key(header::ORIGIN) {
         return Err(error_response(
             StatusCode::FORBIDDEN,

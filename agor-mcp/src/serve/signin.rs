@@ -2,13 +2,14 @@
 //! `POST /signin` for a session cookie (`HttpOnly; SameSite=Strict; Path=/`): a random id the
 //! server maps to the principal until it expires or `POST /signout` ends it. The secret is
 //! never kept, echoed or logged. Other agents do not sign in: they call `/api` and `/mcp`
-//! with their bearer secrets.
+//! with their bearer secrets. A sign-in lasts only while the secret it was made with does:
+//! revoking that secret, or removing its agent, ends it (SPEC §2.2).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use agor_core::TokenHolder;
+use agor_core::{Store, TokenHolder};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -27,18 +28,26 @@ const MAX_SIGNINS: usize = 4096;
 /// The role whose agents are people.
 const HUMAN: &str = "human";
 
-/// The open sign-ins: id to principal and expiry.
+/// The open sign-ins by id.
 #[derive(Default)]
 pub(crate) struct SignIns {
-    open: Mutex<HashMap<String, (TokenHolder, Instant)>>,
+    open: Mutex<HashMap<String, SignIn>>,
+}
+
+/// Who signed in, with which secret (its fingerprint), until when.
+#[derive(Clone)]
+pub(crate) struct SignIn {
+    pub who: TokenHolder,
+    fingerprint: String,
+    expires: Instant,
 }
 
 impl SignIns {
     /// A new sign-in for `who`: its id, or `None` when too many are open.
-    fn start(&self, who: TokenHolder) -> Option<String> {
+    fn start(&self, who: TokenHolder, secret: &str) -> Option<String> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        open.retain(|_, (_, expires)| *expires > now);
+        open.retain(|_, s| s.expires > now);
         if open.len() >= MAX_SIGNINS {
             return None;
         }
@@ -48,15 +57,20 @@ impl SignIns {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        open.insert(id.clone(), (who, now + LIFETIME));
+        let signin = SignIn {
+            who,
+            fingerprint: fingerprint(secret),
+            expires: now + LIFETIME,
+        };
+        open.insert(id.clone(), signin);
         Some(id)
     }
 
-    /// The principal of a sign-in that has not expired.
-    pub(crate) fn find(&self, id: &str) -> Option<TokenHolder> {
+    /// A sign-in that has not expired.
+    pub(crate) fn find(&self, id: &str) -> Option<SignIn> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         match open.get(id) {
-            Some((who, expires)) if *expires > Instant::now() => Some(who.clone()),
+            Some(s) if s.expires > Instant::now() => Some(s.clone()),
             Some(_) => {
                 open.remove(id);
                 None
@@ -65,12 +79,43 @@ impl SignIns {
         }
     }
 
-    fn end(&self, id: &str) {
+    pub(crate) fn end(&self, id: &str) {
         self.open
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
     }
+}
+
+impl SignIn {
+    /// Whether the secret it was made with is still issued (and, for an agent, the agent
+    /// still there); blocking.
+    pub(crate) fn still_valid(&self, store: &Store) -> bool {
+        let issued = store.tokens().is_ok_and(|tokens| {
+            tokens.iter().any(|t| {
+                t.fingerprint == self.fingerprint
+                    && match &self.who {
+                        TokenHolder::Operator => t.operator,
+                        TokenHolder::Agent(id) => !t.operator && t.agent_id == *id,
+                    }
+            })
+        });
+        issued
+            && match &self.who {
+                TokenHolder::Operator => true,
+                TokenHolder::Agent(id) => store.as_agent(id).and_then(|a| a.whoami()).is_ok(),
+            }
+    }
+}
+
+/// The fingerprint of a secret as `btmsg token list` shows it: the start of its SHA-256.
+fn fingerprint(secret: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The sign-in id of a request's `Cookie` header.
@@ -128,7 +173,7 @@ pub(crate) async fn sign_in(State(web): State<Web>, request: Request) -> Respons
             Err(e) => return internal(&e),
         }
     }
-    let Some(id) = web.signins.start(who.clone()) else {
+    let Some(id) = web.signins.start(who.clone(), secret) else {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",
