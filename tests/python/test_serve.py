@@ -343,6 +343,26 @@ def test_event_streams_are_bounded_and_a_client_that_goes_frees_its_stream(store
             time.sleep(0.5)
 
 
+def test_a_full_server_refuses_more_streams_with_503(store: agor.Store) -> None:
+    secrets = team(store)
+    watchers = [f"w-{i}" for i in range(16)]
+    for w in watchers:
+        store.register_agent(w, w, "project", "core")
+    tokens = [store.issue_token(w) for w in watchers]
+    with serve(location(store)) as server:
+        # 16 principals with 8 streams each fill the server's 128.
+        streams = [Events(server, t) for t in tokens for _ in range(8)]
+        try:
+            assert all(s.status == 200 for s in streams)
+            status, answer, _ = server.request("GET", "/events", None, secrets["dev-1"])
+            assert (status, answer["error"]["kind"]) == (503, "busy"), answer
+            # Other requests are still answered.
+            assert server.api("whoami", secrets["dev-1"])[0] == 200
+        finally:
+            for s in streams:
+                s.close()
+
+
 # --- sign-in -------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@
 //! soon as its client goes (its body is dropped, which cancels the wait).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use agor_core::{CancelToken, Change, Store, TokenHolder};
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 use super::api::CancelOnDrop;
 use super::{caller, invalid, logged, name, Web};
 use crate::http::error_response;
+use crate::tools::{WaitSlot, WaitSlots};
 
 /// The most event streams one principal may hold open (a person has a few tabs).
 pub(crate) const MAX_STREAMS_PER_PRINCIPAL: usize = 8;
@@ -31,6 +33,43 @@ pub(crate) const MAX_STREAMS_PER_SERVER: usize = 128;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Events a stream buffers for a slow client before its waiter waits for room.
 const BUFFERED: usize = 64;
+
+/// The open streams against their two caps, each with its own refusal: a principal over
+/// its share gets 429 (it can close one), anyone when the server is full 503.
+pub(crate) struct Streams {
+    per_principal: Arc<WaitSlots>,
+    per_server: Arc<WaitSlots>,
+}
+
+impl Default for Streams {
+    fn default() -> Streams {
+        Streams {
+            per_principal: Arc::new(WaitSlots::new(MAX_STREAMS_PER_PRINCIPAL, usize::MAX)),
+            per_server: Arc::new(WaitSlots::new(usize::MAX, MAX_STREAMS_PER_SERVER)),
+        }
+    }
+}
+
+impl Streams {
+    /// Slots for one more stream of `who`, freed when dropped.
+    fn take(&self, who: &str) -> Result<(WaitSlot, WaitSlot), Response> {
+        let mine = self.per_principal.take(who).map_err(|_| {
+            let message = format!(
+                "{who} already has {MAX_STREAMS_PER_PRINCIPAL} event streams open, the most one \
+                 principal may; close one (a tab of the page)"
+            );
+            error_response(StatusCode::TOO_MANY_REQUESTS, "busy", &message)
+        })?;
+        let server = self.per_server.take(who).map_err(|_| {
+            let message = format!(
+                "the server already has {MAX_STREAMS_PER_SERVER} event streams open, the most \
+                 it allows; try again later"
+            );
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "busy", &message)
+        })?;
+        Ok((mine, server))
+    }
+}
 
 /// `GET /events`, resumed after the cursor of `Last-Event-ID` when given.
 pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response {
@@ -62,14 +101,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     };
     let slot = match web.streams.take(name(&who)) {
         Ok(slot) => slot,
-        Err(e) => {
-            let refused = error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                "busy",
-                &e.to_string().replace("waits", "event streams"),
-            );
-            return logged(refused, &who);
-        }
+        Err(refused) => return logged(refused, &who),
     };
     let (sender, receiver) = mpsc::channel::<Bytes>(BUFFERED);
     let cancel = CancelToken::new();

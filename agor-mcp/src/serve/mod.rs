@@ -38,7 +38,7 @@ pub(crate) struct Web {
     store: Store,
     signins: Arc<signin::SignIns>,
     /// Open event streams, per principal and in all.
-    streams: Arc<WaitSlots>,
+    streams: Arc<events::Streams>,
     /// `wait` calls through `/api`, per principal and in all.
     waits: Arc<WaitSlots>,
     max_request_bytes: usize,
@@ -50,10 +50,7 @@ pub(crate) fn routes(store: &Store, bound: SocketAddr, limits: &Limits) -> Route
     let web = Web {
         store: store.clone(),
         signins: Arc::new(signin::SignIns::default()),
-        streams: Arc::new(WaitSlots::new(
-            events::MAX_STREAMS_PER_PRINCIPAL,
-            events::MAX_STREAMS_PER_SERVER,
-        )),
+        streams: Arc::new(events::Streams::default()),
         waits: Arc::default(),
         max_request_bytes: limits.max_request_bytes,
         body_timeout: limits.header_timeout,
