@@ -52,20 +52,28 @@ impl Default for Streams {
 
 impl Streams {
     /// Slots for one more stream of `who`, freed when dropped.
-    fn take(&self, who: &str) -> Result<(WaitSlot, WaitSlot), Response> {
+    fn take(&self, who: &str) -> Result<(WaitSlot, WaitSlot), Box<Response>> {
         let mine = self.per_principal.take(who).map_err(|_| {
             let message = format!(
                 "{who} already has {MAX_STREAMS_PER_PRINCIPAL} event streams open, the most one \
                  principal may; close one (a tab of the page)"
             );
-            error_response(StatusCode::TOO_MANY_REQUESTS, "busy", &message)
+            Box::new(error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                &message,
+            ))
         })?;
         let server = self.per_server.take(who).map_err(|_| {
             let message = format!(
                 "the server already has {MAX_STREAMS_PER_SERVER} event streams open, the most \
                  it allows; try again later"
             );
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "busy", &message)
+            Box::new(error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                &message,
+            ))
         })?;
         Ok((mine, server))
     }
@@ -101,7 +109,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     };
     let slot = match web.streams.take(name(&who)) {
         Ok(slot) => slot,
-        Err(refused) => return logged(refused, &who),
+        Err(refused) => return logged(*refused, &who),
     };
     let (sender, receiver) = mpsc::channel::<Bytes>(BUFFERED);
     let cancel = CancelToken::new();
