@@ -10,8 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{acting, caller, failure, internal, json, json_object, logged, Web};
-use crate::http::error_response;
+use super::{acting, caller, error_response, failure, internal, json, json_object, logged, Web};
 use crate::tools::{self, CallContext};
 
 /// `GET /api`: the catalogue, each operation with the path that calls it.

@@ -21,8 +21,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::api::CancelOnDrop;
-use super::{caller, invalid, logged, name, Web};
-use crate::http::error_response;
+use super::{caller, error_response, invalid, logged, name, Web};
 use crate::tools::{WaitSlot, WaitSlots};
 
 /// The most event streams one principal may hold open (a person has a few tabs).

@@ -24,6 +24,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
+// Everything this module borrows from the MCP server's HTTP side, in one place (the
+// submodules take it from here).
 use crate::args::Limits;
 use crate::http::{bearer, check_origin, error_response, log_request, Authenticated};
 use crate::origin::Origins;

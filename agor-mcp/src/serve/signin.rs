@@ -15,8 +15,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::{caller, failure, holder, internal, json, json_object, logged, name, Web};
-use crate::http::error_response;
+use super::{
+    caller, error_response, failure, holder, internal, json, json_object, logged, name, Web,
+};
 
 /// The cookie's name.
 const COOKIE: &str = "agor_session";
