@@ -53,11 +53,18 @@ def browser() -> Iterator[webdriver.Chrome]:
 
 
 def column_of(driver: webdriver.Chrome, title: str) -> str | None:
-    """The status of the column whose card shows `title`, or None."""
-    for card in driver.find_elements(By.CSS_SELECTOR, ".card"):
-        if card.find_element(By.CSS_SELECTOR, ".title").text == title:
-            return card.find_element(By.XPATH, "ancestor::section[@data-status]").get_attribute("data-status")
-    return None
+    """The status of the column whose card shows `title`, or None (read in one script: the
+    board may be redrawn between two WebDriver calls)."""
+    return driver.execute_script(
+        """
+        for (const card of document.querySelectorAll(".card")) {
+          if (card.querySelector(".title").textContent === arguments[0])
+            return card.closest("section[data-status]").dataset.status;
+        }
+        return null;
+        """,
+        title,
+    )
 
 
 def sign_in(driver: webdriver.Chrome, origin: str, secret: str) -> None:
