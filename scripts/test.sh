@@ -17,13 +17,16 @@ step "toolchain"
 command -v cargo >/dev/null || { echo "cargo is required: install Rust from https://rustup.rs" >&2; exit 1; }
 command -v rustfmt >/dev/null || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-# zsh and fish check the syntax of the generated completion scripts (tests/python/test_release.py).
+# zsh and fish check the syntax of the generated completion scripts (tests/python/test_release.py);
+# chromium, its driver and a font run the browser tests of `agor serve` (test_serve_browser.py).
 if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v pkg-config >/dev/null \
-    || ! command -v zsh >/dev/null || ! command -v fish >/dev/null; then
+    || ! command -v zsh >/dev/null || ! command -v fish >/dev/null \
+    || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    packages=(valgrind gcc pkg-config zsh fish chromium chromium-driver fonts-dejavu-core)
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq valgrind gcc pkg-config zsh fish >/dev/null
+        apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
     else
-        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind gcc pkg-config zsh fish >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq "${packages[@]}" >/dev/null
     fi
 fi
 if [ ! -x target/venv/bin/python ]; then
@@ -94,7 +97,7 @@ sdist=$(ls target/wheels/agor_coord-*.tar.gz)
 ls -l target/wheels
 python3 -m venv "$wheeldir/venv"
 "$wheeldir/venv/bin/python" -m pip install --quiet --upgrade pip
-"$wheeldir/venv/bin/python" -m pip install --quiet "$wheel" pytest "mcp>=2.3,<3"
+"$wheeldir/venv/bin/python" -m pip install --quiet "$wheel" pytest "mcp>=2.3,<3" "selenium>=4.11,<5"
 wheelpy="$wheeldir/venv/bin/python"
 
 step "native binaries, the C library and the generated files (scripts/dist.sh)"
@@ -116,7 +119,7 @@ step "CLI and MCP server tests against the native binaries; completions and man 
     AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" \
     "$wheelpy" -m pytest -q -rs -p no:cacheprovider \
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
-    test_mcp_hostile.py test_release.py)
+    test_mcp_hostile.py test_serve.py test_serve_browser.py test_release.py)
 
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh

@@ -15,6 +15,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
                                                             (stdio: one agent)
        agor mcp [--db PATH|URL] --http ADDR [--profile P] [BOUNDS] [--allow-origin ORIGIN]...
                                                             (HTTP: agents with secrets)
+       agor serve [--db PATH|URL] [--http ADDR] [BOUNDS] [--allow-origin ORIGIN]...
+                          (the team's page, its API and event stream, and /mcp: one process)
        agor init --agent ID [--db PATH|URL] [--dir DIR] [--role ROLE] [--http URL]
                                             (write an agent's files: see agor init --help)
        agor completions bash|zsh|fish                     (a shell completion script)
@@ -78,7 +80,13 @@ pub enum Transport {
     Stdio,
     /// Streamable HTTP on this address.
     Http(SocketAddr),
+    /// `agor serve`: the page, `/api`, `/events` and `/mcp` on this address.
+    Serve(SocketAddr),
 }
+
+/// Where `agor serve` listens without `--http`: loopback only (another machine reaches it
+/// through an SSH tunnel).
+pub const DEFAULT_SERVE_ADDR: &str = "127.0.0.1:8765";
 
 /// What `agor mcp` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,11 +198,12 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
             other => return Err(other.unexpected().to_string()),
         }
     }
+    let serving = command.as_deref() == Some("serve");
     match command.as_deref() {
-        Some("mcp") => {}
+        Some("mcp" | "serve") => {}
         Some(other) => {
             return Err(format!(
-                "unknown command '{other}' (the commands are `mcp` and `init`)"
+                "unknown command '{other}' (the commands are `mcp`, `serve` and `init`)"
             ))
         }
         None => return Err("missing command: `agor mcp`".into()),
@@ -203,6 +212,15 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
         .ok()
         .filter(|a| !a.is_empty());
     let transport = match http {
+        _ if serving => {
+            if agent.is_some() {
+                return Err("--agent is not for `agor serve`: each request's secret or \
+                            sign-in names its principal"
+                    .into());
+            }
+            let default = DEFAULT_SERVE_ADDR.parse().expect("a valid address");
+            Transport::Serve(http.unwrap_or(default))
+        }
         Some(addr) => {
             if agent.is_some() {
                 return Err(
@@ -215,7 +233,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     };
     let agent = match transport {
         Transport::Stdio => agent.or(env_agent),
-        Transport::Http(_) => None,
+        Transport::Http(_) | Transport::Serve(_) => None,
     };
     Ok(Parsed::Run(Options {
         db,
@@ -287,6 +305,25 @@ mod tests {
         let o = run(&["mcp", "--http", "127.0.0.1:0", "--max-request-bytes", "10"]).unwrap();
         assert_eq!(o.transport, Transport::Http("127.0.0.1:0".parse().unwrap()));
         assert_eq!((o.agent, o.limits.max_request_bytes), (None, 10));
+        // `agor serve` listens on loopback unless told otherwise.
+        let o = run(&["serve"]).unwrap();
+        assert_eq!(
+            o.transport,
+            Transport::Serve("127.0.0.1:8765".parse().unwrap())
+        );
+        let o = run(&[
+            "serve",
+            "--http",
+            "0.0.0.0:9000",
+            "--allow-origin",
+            "http://a.b",
+        ])
+        .unwrap();
+        assert_eq!(
+            o.transport,
+            Transport::Serve("0.0.0.0:9000".parse().unwrap())
+        );
+        assert_eq!(o.limits.allowed_origins, ["http://a.b"]);
     }
 
     #[test]
@@ -334,7 +371,8 @@ mod tests {
                 &["mcp", "--http", "127.0.0.1:1", "--agent", "a"][..],
                 "--agent is for stdio",
             ),
-            (&["serve"][..], "unknown command 'serve'"),
+            (&["serve", "--agent", "a"][..], "not for `agor serve`"),
+            (&["bogus"][..], "unknown command 'bogus'"),
             (&[][..], "missing command"),
             (&["mcp", "--max-request-bytes", "0"][..], "above 0"),
             (

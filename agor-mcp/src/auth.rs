@@ -29,7 +29,7 @@ pub(crate) fn name(who: &Principal) -> &str {
 pub(crate) struct Authenticated(pub Principal);
 
 /// The secret of an `Authorization` header: the scheme `Bearer` in any case (RFC 9110).
-fn bearer(value: &str) -> Option<&str> {
+pub(crate) fn bearer(value: &str) -> Option<&str> {
     let (scheme, secret) = value.trim().split_once(' ')?;
     let secret = secret.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)

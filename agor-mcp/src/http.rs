@@ -41,6 +41,7 @@ pub(crate) async fn serve(
     addr: SocketAddr,
     profile: Option<Profile>,
     limits: Limits,
+    web: Option<crate::serve::Routes>,
 ) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -79,12 +80,20 @@ pub(crate) async fn serve(
             crate::sessions::guard,
         ))
         .layer(middleware::from_fn_with_state(body_limits, check_body))
-        .layer(middleware::from_fn_with_state(store, auth::authenticate))
+        .layer(middleware::from_fn_with_state(
+            store.clone(),
+            auth::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::new(Origins::new(bound, &limits.allowed_origins)),
             check_origin,
         ))
         .layer(middleware::from_fn(log_request));
+    // `agor serve`: the page, the API and the event stream beside /mcp, in the same loop.
+    let app = match web {
+        Some(routes) => routes(&store, bound, &limits).merge(app),
+        None => app,
+    };
     // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.
     eprintln!("agor mcp: serving http://{bound}/mcp");
     if !bound.ip().is_loopback() {
@@ -132,7 +141,7 @@ async fn interrupted() {
 /// (the principal its secret authenticated, `-` for none) and how long it took. Never the
 /// secret, nor any header or body. Also answers the end of a session (DELETE) with 204: the
 /// SDK's 202 makes the official client report a failed termination.
-async fn log_request(request: Request, next: Next) -> Response {
+pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let mut response = next.run(request).await;
@@ -154,7 +163,7 @@ async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
-async fn check_origin(
+pub(crate) async fn check_origin(
     State(origins): State<Arc<Origins>>,
     request: Request,
     next: Next,

@@ -29,6 +29,7 @@ mod origin;
 mod profiles;
 mod refusals;
 mod schemas;
+mod serve;
 mod server;
 mod sessions;
 mod stdio;
@@ -118,6 +119,14 @@ pub fn run(options: Options) -> Result<(), String> {
             addr,
             options.profile,
             options.limits,
+            None,
+        )),
+        Transport::Serve(addr) => runtime.block_on(http::serve(
+            store.clone(),
+            addr,
+            options.profile,
+            options.limits,
+            Some(serve::routes),
         )),
     };
     // A `wait` still blocked (no timeout) must not hold the exit up: its thread is left

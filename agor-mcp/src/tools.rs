@@ -95,7 +95,7 @@ impl WaitSlots {
 
     /// A slot for one wait of `agent`, released when the slot is dropped; a clear refusal
     /// (`busy`) over either cap.
-    fn take(self: &Arc<Self>, agent: &str) -> Result<WaitSlot, Error> {
+    pub(crate) fn take(self: &Arc<Self>, agent: &str) -> Result<WaitSlot, Error> {
         let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
         let (total, per) = &mut *taken;
         let mine = per.get(agent).copied().unwrap_or(0);
@@ -126,7 +126,7 @@ impl WaitSlots {
     }
 }
 
-struct WaitSlot {
+pub(crate) struct WaitSlot {
     slots: Arc<WaitSlots>,
     agent: String,
 }
@@ -171,7 +171,7 @@ pub(crate) fn call(
     }
 }
 
-fn run(
+pub(crate) fn run(
     store: &Store,
     who: &Principal,
     name: &str,
