@@ -18,7 +18,7 @@ use crate::terminal::Term;
 /// `Agent` needs `$BTMSG_AGENT_ID` (marked `*` in the help); `Either` is the operator unless
 /// `$BTMSG_AGENT_ID` is set, and then that agent within its rights (an agent in a shell cannot
 /// register itself as admin); `Operator` ignores it (store-level reports and backups). See
-/// [`crate::session::acting_agent`].
+/// [`crate::session::acting`].
 pub use agor_core::ops::CallerKind as Who;
 
 /// What a renderer may look at besides the response: the request that was run, and the
@@ -35,7 +35,7 @@ pub type Show = fn(&mut Term<'_>, &View<'_>, Value) -> Result<(), CliError>;
 
 /// Runs a request made of several catalogue operations (each through dispatch) and returns
 /// the JSON to print; single-operation commands do not need one.
-pub type Steps = fn(&Session<'_>, Request) -> Result<Value, CliError>;
+pub type Steps = fn(&Session, Request) -> Result<Value, CliError>;
 
 /// What a command line asks for: one catalogue request, whom it runs as, and how its
 /// response is shown as text (`--json` prints the response itself).

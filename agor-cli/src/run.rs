@@ -11,7 +11,7 @@ use crate::args::UsageError;
 use crate::command::{Command, Invocation, Job, Program, View};
 use crate::error::CliError;
 use crate::render::Output;
-use crate::session::{acting_agent, open_store, Session};
+use crate::session::{acting, open_store, Session};
 use crate::terminal::{say, Align, Cell, Term};
 
 /// Runs a parsed invocation of `prog`, writing its result to `out`.
@@ -49,19 +49,12 @@ fn watch(
     group: Option<&str>,
     out: &mut Output<'_>,
 ) -> Result<(), CliError> {
-    let me = acting_agent(CallerKind::Either)?;
+    let who = acting(CallerKind::Either)?;
     let store = open_store(db, false)?;
-    let mut waiter = match me {
-        Some(id) => {
-            let actor = store.as_agent(&id)?;
-            match group {
-                Some(g) => actor.within(g),
-                None => actor,
-            }
-            .waiter(kinds, since)?
-        }
-        None => store.waiter(kinds, since, group)?,
-    };
+    let mut waiter = store
+        .acting_as(&who)?
+        .narrowed(group)
+        .waiter(kinds, since)?;
     loop {
         for change in waiter.wait(None)? {
             out.emit(&change, |t| crate::render::change(t, &change))?;
@@ -72,13 +65,12 @@ fn watch(
 
 fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), CliError> {
     // Environment problems are reported before the database is touched.
-    let me = acting_agent(job.who.unwrap_or(CallerKind::Agent))?;
+    let who = acting(job.who.unwrap_or(CallerKind::Agent))?;
     // Only registering an agent creates the database; anything else on a missing file is a
     // mistyped path, reported with the path instead of leaving an empty database behind.
     let creates = matches!(job.request, Request::RegisterAgent(_));
     let store = open_store(db, creates)?;
-    let actor = me.map(|id| store.as_agent(&id)).transpose()?;
-    let session = Session::new(&store, actor.as_ref());
+    let session = Session::new(&store, &who)?;
     let request = job.request.clone();
     let value = match job.steps {
         Some(steps) => steps(&session, job.request)?,

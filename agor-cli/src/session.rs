@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use agor_core::ops::{self, Caller, CallerKind, Request};
-use agor_core::{Actor, Store};
+use agor_core::{PrincipalId, Store};
 use serde_json::Value;
 
 use crate::args::UsageError;
@@ -14,40 +14,35 @@ use crate::error::CliError;
 /// Names the acting agent; commands marked with `*` in the help need it.
 pub const AGENT_ENV: &str = "BTMSG_AGENT_ID";
 
-/// Whom requests run as, once the environment and the store are known.
+/// Whom requests run as, once the environment and the store are known: the one acting
+/// handle, an agent's or the operator's.
 #[derive(Debug)]
-pub struct Session<'a> {
-    store: &'a Store,
-    actor: Option<&'a Actor>,
+pub struct Session {
+    /// The acting agent when there is one, else the operator.
+    caller: Caller,
 }
 
-impl<'a> Session<'a> {
-    /// Requests on `store` as `actor`, or as the operator without one.
-    pub(crate) fn new(store: &'a Store, actor: Option<&'a Actor>) -> Session<'a> {
-        Session { store, actor }
+impl Session {
+    /// Requests on `store` as `who`.
+    pub(crate) fn new(store: &Store, who: &PrincipalId) -> Result<Session, CliError> {
+        Ok(Session {
+            caller: store.acting_as(who)?,
+        })
     }
 
-    /// The acting agent when there is one, else the operator.
-    pub fn caller(&self) -> Caller<'a> {
-        match self.actor {
-            Some(a) => Caller::Agent(a),
-            None => Caller::Operator(self.store),
-        }
-    }
-
-    /// Runs one request through the catalogue as [`Session::caller`].
+    /// Runs one request through the catalogue as the session's principal.
     pub fn call(&self, request: Request) -> Result<Value, CliError> {
-        Ok(ops::dispatch(self.caller(), request)?)
+        Ok(ops::dispatch(&self.caller, request)?)
     }
 
     /// Runs one request as the operator (store-level reports such as review counts).
     pub fn call_as_operator(&self, request: Request) -> Result<Value, CliError> {
-        Ok(ops::dispatch(Caller::Operator(self.store), request)?)
+        Ok(ops::dispatch(&self.caller.store().as_operator(), request)?)
     }
 }
 
 /// `wait`: the changes that arrived, or [`CliError::TimedOut`] (exit 6) when none did.
-pub fn wait_or_time_out(session: &Session<'_>, request: Request) -> Result<Value, CliError> {
+pub fn wait_or_time_out(session: &Session, request: Request) -> Result<Value, CliError> {
     let secs = match &request {
         Request::Wait(w) => w.timeout_secs.unwrap_or(0.0),
         _ => 0.0,
@@ -59,14 +54,16 @@ pub fn wait_or_time_out(session: &Session<'_>, request: Request) -> Result<Value
     Ok(value)
 }
 
-/// The agent a command of `kind` acts as: `$BTMSG_AGENT_ID`, required for an agent's command,
-/// taken when set for one open to either, ignored for the operator's.
-pub(crate) fn acting_agent(kind: CallerKind) -> Result<Option<String>, CliError> {
-    match kind {
-        CallerKind::Agent => Ok(Some(agent_from_env()?)),
-        CallerKind::Either => optional_agent_from_env(),
-        CallerKind::Operator => Ok(None),
-    }
+/// Whom a command of `kind` acts as: the agent `$BTMSG_AGENT_ID` names, required for an
+/// agent's command, taken when set for one open to either, ignored for the operator's
+/// (who acts otherwise).
+pub(crate) fn acting(kind: CallerKind) -> Result<PrincipalId, CliError> {
+    let agent = match kind {
+        CallerKind::Agent => Some(agent_from_env()?),
+        CallerKind::Either => optional_agent_from_env()?,
+        CallerKind::Operator => None,
+    };
+    Ok(agent.map_or(PrincipalId::Operator, PrincipalId::Agent))
 }
 
 /// Reads `$BTMSG_AGENT_ID` when it is set; unset or empty means the operator.

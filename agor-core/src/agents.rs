@@ -7,10 +7,9 @@ use crate::audit;
 use crate::changes::{self, Audience};
 use crate::error::{Error, Result};
 use crate::ids::validate_agent_id;
-use crate::members::{group_scope, load, resolve, resolve_principal};
+use crate::members::{load, resolve, resolve_principal};
 use crate::model::agents::{Agent, AgentStatus, Contact, Member, NewAgent};
 use crate::model::changes::ChangeKind;
-use crate::prefixes::Scope;
 use crate::rules::{self, Action, AgentIdentity, Capability, Principal, Role, Target};
 pub use crate::rules::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 use crate::storage::sql::agents::{self as sql, contact_edges};
@@ -136,10 +135,7 @@ pub(crate) fn agent_changed(
 /// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may
 /// name, so an agent cannot even learn whether an agent of another group exists.
 fn grant(c: &dyn Tx, who: Principal<'_>, from: &str, to: &str, bidirectional: bool) -> Result<()> {
-    let scope = match who {
-        Principal::Agent(me) => group_scope(me),
-        Principal::Operator => Scope::all(),
-    };
+    let scope = crate::members::scope_of(who);
     let a = resolve_principal(c, from, &scope)?;
     let b = resolve_principal(c, to, &scope)?;
     if a.id == b.id {
@@ -186,12 +182,11 @@ impl<T> OptionalFound<T> for Result<T> {
 
 impl Store {
     /// Registers an agent, or updates its name, role, group, tier, model and cwd if it exists,
-    /// as the operator (who sets the team up; see [`Actor::register_agent`] for agents).
+    /// as the operator (who sets the team up; see [`Actor::register_agent`]).
     /// `tier: None` keeps an existing agent's tier when its role is unchanged, else takes the
     /// role's default.
     pub fn register_agent(&self, new: &NewAgent) -> Result<Agent> {
-        new.validate()?;
-        self.write(|c| register(c, Principal::Operator, new))
+        self.as_operator().register_agent(new)
     }
 
     /// One agent by id or unique prefix (operator view: any group).
@@ -201,57 +196,70 @@ impl Store {
 
     /// All agents (or those of one group) with their unread counts (operator view).
     pub fn list_agents(&self, group: Option<&str>) -> Result<Vec<Agent>> {
-        self.read(|c| sql::list(c, group))
+        self.as_operator().list_agents_of(group)
     }
 
     /// Lets `from` message `to` (and `to` message `from` when `bidirectional`), as the
     /// operator. Both agents must exist; granting twice is harmless.
     pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
-        self.write(|c| grant(c, Principal::Operator, from, to, bidirectional))
+        self.as_operator().allow(from, to, bidirectional)
     }
 
     /// Every edge of the contacts ACL, for `btmsg graph`.
     pub fn contact_graph(&self) -> Result<Vec<Contact>> {
-        self.read(|c| contact_edges(c, None))
+        self.as_operator().contact_graph()
     }
 
     /// A handle acting as agent `id`; every call through it is checked and audited as that agent.
     /// The id is validated here; that the agent exists is checked by each call.
     pub fn as_agent(&self, id: &str) -> Result<Actor> {
         validate_agent_id(id)?;
-        Ok(Actor {
-            store: self.clone(),
-            id: id.to_owned(),
-            within: None,
-        })
+        Ok(Actor::new(self, rules::PrincipalId::Agent(id.to_owned())))
+    }
+
+    /// The handle acting as the operator: it sets the team up and reads every group; what
+    /// only an agent may do is `PermissionDenied` through it.
+    pub fn as_operator(&self) -> Actor {
+        Actor::new(self, rules::PrincipalId::Operator)
+    }
+
+    /// The handle acting as `who`: [`Store::as_operator`] or [`Store::as_agent`].
+    pub fn acting_as(&self, who: &rules::PrincipalId) -> Result<Actor> {
+        match who {
+            rules::PrincipalId::Operator => Ok(self.as_operator()),
+            rules::PrincipalId::Agent(id) => self.as_agent(id),
+        }
     }
 }
 
 impl Actor {
     /// The acting agent's own record.
     pub fn whoami(&self) -> Result<Agent> {
-        self.store.read(|c| load(c, &self.id))
+        let id = self.agent_id()?;
+        self.store.read(|c| load(c, id))
     }
 
-    /// Registers or updates an agent as this agent. Managers create agents of the roles below
-    /// them in their own group; every agent may re-register itself unchanged (name, model and
-    /// cwd may change, role, tier and group may not); tier 0 may do anything.
+    /// Registers or updates an agent. The operator registers anyone; managers create agents
+    /// of the roles below them in their own group; every agent may re-register itself
+    /// unchanged (name, model and cwd may change, role, tier and group may not); tier 0 may
+    /// do anything.
     pub fn register_agent(&self, new: &NewAgent) -> Result<Agent> {
         new.validate()?;
-        self.write_tx(|c, me| register(c, me.principal(), new))
+        self.write_as(|c, who| register(c, who, new))
     }
 
-    /// Grants contacts as this agent: managers between agents of their group other than
-    /// themselves, tier 0 anywhere. Nobody grants itself contacts.
+    /// Grants contacts: the operator between any agents, managers between agents of their
+    /// group other than themselves, tier 0 anywhere. Nobody grants itself contacts.
     pub fn allow(&self, from: &str, to: &str, bidirectional: bool) -> Result<()> {
-        self.write_tx(|c, me| grant(c, me.principal(), from, to, bidirectional))
+        self.write_as(|c, who| grant(c, who, from, to, bidirectional))
     }
 
-    /// The edges of the contacts ACL that touch an agent of the actor's group (tier 0: all).
+    /// The edges of the contacts ACL: every edge for the operator and tier 0, those that
+    /// touch an agent of its group for another agent.
     pub fn contact_graph(&self) -> Result<Vec<Contact>> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            contact_edges(c, (!me.is_admin()).then_some(me.group_id.as_str()))
+        self.read_as(|c, who| {
+            rules::decide(who, Action::ListAgents, Target::None)?;
+            contact_edges(c, who.home_group())
         })
     }
 
@@ -268,11 +276,21 @@ impl Actor {
         })
     }
 
-    /// Agents of the actor's group (tier 0: all groups). Every role may list; none may edit here.
+    /// Agents of the actor's group (the operator and tier 0: all groups). Every role may
+    /// list; none may edit here.
     pub fn list_agents(&self) -> Result<Vec<Agent>> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            sql::list(c, (!me.is_admin()).then_some(me.group_id.as_str()))
+        self.list_agents_of(None)
+    }
+
+    /// [`Actor::list_agents`], only those of `group` when one is named (a group out of the
+    /// actor's sight lists nobody).
+    pub fn list_agents_of(&self, group: Option<&str>) -> Result<Vec<Agent>> {
+        self.read_as(|c, who| {
+            rules::decide(who, Action::ListAgents, Target::None)?;
+            match (who.home_group(), group) {
+                (Some(home), Some(g)) if home != g => Ok(Vec::new()),
+                (home, g) => sql::list(c, g.or(home)),
+            }
         })
     }
 

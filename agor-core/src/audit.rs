@@ -4,7 +4,6 @@
 use crate::error::Result;
 use crate::model::audit::AuditEntry;
 use crate::rules::Action;
-use crate::sight::Sight;
 use crate::storage::sql::audit as sql;
 use crate::storage::Tx;
 use crate::{Actor, Store};
@@ -28,20 +27,21 @@ impl Store {
         agent_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
-        crate::numbers::check_limit(limit)?;
-        let sight = Sight::operator(Action::ReadAuditLog, group)?;
-        self.read(|c| sql::newest(c, agent_id, sight.group(), limit))
+        self.as_operator()
+            .narrowed(group)
+            .audit_log(agent_id, limit)
     }
 }
 
 impl Actor {
     /// The newest audit rows first, optionally only those of one agent: of the agents of the
-    /// actor's group, or of every group for tier 0 (one group's with [`Actor::within`]).
-    /// Needs `can_view_logs` (managers, people of role `human`, tier 0).
+    /// actor's group, or of every group for the operator and tier 0 (one group's with
+    /// [`Actor::within`]). An agent needs `can_view_logs` (managers, people of role `human`,
+    /// tier 0).
     pub fn audit_log(&self, agent_id: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         crate::numbers::check_limit(limit)?;
-        self.read_tx(|c, me| {
-            let sight = self.sight(me, Action::ReadAuditLog)?;
+        self.read_as(|c, who| {
+            let sight = self.sight(who, Action::ReadAuditLog)?;
             sql::newest(c, agent_id, sight.group(), limit)
         })
     }

@@ -7,9 +7,7 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::members;
 use crate::model::tasks::Task;
-use crate::prefixes::Scope;
-use crate::rules::{Action, Target};
-use crate::sight::Sight;
+use crate::rules::{Action, Principal, Target};
 use crate::storage::sql::board as sql;
 use crate::task_steps::{group_of, resolve, task_changed};
 use crate::Store;
@@ -21,12 +19,7 @@ impl Store {
     /// One agent's lane (id or unique prefix, any group) as the operator sees it: the open
     /// tasks assigned to it, in its order.
     pub fn lane(&self, agent_id: &str) -> Result<Vec<Task>> {
-        let sight = Sight::operator(Action::ListTasks, None)?;
-        self.reopen_lapsed()?;
-        self.read(|c| {
-            let agent = members::resolve_principal(c, agent_id, &Scope::all())?;
-            sql::lane(c, &agent.id, sight.group())
-        })
+        self.as_operator().lane(Some(agent_id))
     }
 }
 
@@ -86,17 +79,24 @@ impl Actor {
         })
     }
 
-    /// One agent's lane (default: the actor's): the open tasks assigned to it, in its order
-    /// (sort order, then age).
+    /// One agent's lane (default: the actor's; the operator names one, in any group): the
+    /// open tasks assigned to it, in its order (sort order, then age).
     pub fn lane(&self, agent_id: Option<&str>) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, me| {
-            let sight = self.sight(me, Action::ListTasks)?;
-            let agent = match agent_id {
-                None => me.id.clone(),
-                Some(a) => members::resolve_principal(c, a, &me.group_scope())?
+        self.read_as(|c, who| {
+            let sight = self.sight(who, Action::ListTasks)?;
+            let agent = match (agent_id, who) {
+                (Some(a), _) => members::resolve_principal(c, a, &members::scope_of(who))?
                     .id
                     .clone(),
+                (None, Principal::Agent(me)) => me.id.clone(),
+                (None, Principal::Operator) => {
+                    return Err(Error::invalid(
+                        "agent_id",
+                        "the operator has no lane of its own: name an agent (agent_id; \
+                         `bttask lane AGENT`), or act as one (BTMSG_AGENT_ID)",
+                    ))
+                }
             };
             sql::lane(c, &agent, sight.group())
         })

@@ -11,8 +11,7 @@ use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::model::changes::{Change, ChangeKind};
 use crate::numbers::check_limit;
-use crate::rules::Action;
-use crate::sight::Sight;
+use crate::rules::{Action, Principal};
 use crate::storage::sql::changes as sql;
 use crate::storage::{Bell, ChangeSignal, Listener, Tx};
 use crate::Store;
@@ -85,15 +84,15 @@ impl Actor {
     /// [`Actor::within`]). `limit` is 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
     pub fn changes(&self, since: i64, limit: u32) -> Result<Vec<Change>> {
         check_limit(limit)?;
-        self.read_tx(|c, me| {
-            let sight = self.sight(me, Action::ViewGroup)?;
+        self.read_as(|c, who| {
+            let sight = self.sight(who, Action::ViewGroup)?;
             sql::visible(c, &sight.viewer(), since, &[], false, limit.into())
         })
     }
 
     /// The newest cursor of the feed: where a wait that must miss nothing starts.
     pub fn latest_change(&self) -> Result<i64> {
-        self.read_tx(|c, _| sql::latest(c))
+        self.read_as(|c, _| sql::latest(c))
     }
 
     /// Blocks until changes of `kinds` (all kinds when empty) made by others after `since`
@@ -122,17 +121,26 @@ impl Actor {
 
     /// A [`Waiter`] for changes of `kinds` (all when empty) after `since` (default: now).
     pub fn waiter(&self, kinds: &[ChangeKind], since: Option<i64>) -> Result<Waiter> {
-        let who = self.read_tx(|_, me| {
+        let listener = self.read_as(|_, who| {
             // Judged now, so a group out of reach is refused before anything waits.
-            self.sight(me, Action::ViewGroup)?;
-            Ok(Listener {
-                agent: me.id.clone(),
-                group: me.group_id.clone(),
-                everything: me.is_admin(),
-                any_ring: false,
+            let sight = self.sight(who, Action::ViewGroup)?;
+            Ok(match who {
+                // Woken by every change (a DM rings no group's bell); each look keeps what it sees.
+                Principal::Operator => Listener {
+                    agent: sight.reader,
+                    group: String::new(),
+                    everything: true,
+                    any_ring: false,
+                },
+                Principal::Agent(me) => Listener {
+                    agent: me.id.clone(),
+                    group: me.group_id.clone(),
+                    everything: me.is_admin(),
+                    any_ring: false,
+                },
             })
         })?;
-        Waiter::start(Watcher::Agent(self.clone()), &who, kinds, since)
+        Waiter::start(self.clone(), &listener, kinds, since)
     }
 }
 
@@ -141,9 +149,7 @@ impl Store {
     /// after `since`, or those of `group`, oldest first. `limit` is
     /// 1..=[`MAX_LIMIT`](crate::MAX_LIMIT).
     pub fn changes(&self, since: i64, limit: u32, group: Option<&str>) -> Result<Vec<Change>> {
-        check_limit(limit)?;
-        let sight = Sight::operator(Action::ViewGroup, group)?;
-        self.read(|c| sql::visible(c, &sight.viewer(), since, &[], false, limit.into()))
+        self.as_operator().narrowed(group).changes(since, limit)
     }
 
     /// The newest cursor of the change feed.
@@ -185,53 +191,18 @@ impl Store {
         since: Option<i64>,
         group: Option<&str>,
     ) -> Result<Waiter> {
-        let sight = Sight::operator(Action::ViewGroup, group)?;
-        // Woken by every change (a DM rings no group's bell); each look keeps what it sees.
-        let who = Listener {
-            agent: sight.reader.clone(),
-            group: String::new(),
-            everything: true,
-            any_ring: false,
-        };
-        Waiter::start(Watcher::Operator(self.clone(), sight), &who, kinds, since)
+        self.as_operator().narrowed(group).waiter(kinds, since)
     }
 }
 
-/// Whose changes a [`Waiter`] looks for: an agent's (its sight is judged at each look, so a
-/// change of role or group applies at once), or the operator's, fixed when it started.
-enum Watcher {
-    Agent(Actor),
-    Operator(Store, Sight),
-}
-
-impl Watcher {
-    fn store(&self) -> &Store {
-        match self {
-            Watcher::Agent(a) => &a.store,
-            Watcher::Operator(s, _) => s,
-        }
-    }
-
-    fn name(&self) -> &str {
-        match self {
-            Watcher::Agent(a) => &a.id,
-            Watcher::Operator(_, sight) => &sight.reader,
-        }
-    }
-
-    /// The changes after `since` of `kinds` made by others that it may see.
-    fn look(&self, since: i64, kinds: &[ChangeKind]) -> Result<Vec<Change>> {
-        let limit = crate::MAX_LIMIT.into();
-        match self {
-            Watcher::Agent(actor) => actor.read_tx(|c, me| {
-                let sight = actor.sight(me, Action::ViewGroup)?;
-                sql::visible(c, &sight.viewer(), since, kinds, true, limit)
-            }),
-            Watcher::Operator(store, sight) => {
-                store.read(|c| sql::visible(c, &sight.viewer(), since, kinds, true, limit))
-            }
-        }
-    }
+/// The changes after `since` of `kinds` made by others that `watcher` may see: its sight is
+/// judged at each look, so an agent's change of role or group applies at once.
+fn look(watcher: &Actor, since: i64, kinds: &[ChangeKind]) -> Result<Vec<Change>> {
+    let limit = crate::MAX_LIMIT.into();
+    watcher.read_as(|c, who| {
+        let sight = watcher.sight(who, Action::ViewGroup)?;
+        sql::visible(c, &sight.viewer(), since, kinds, true, limit)
+    })
 }
 
 /// Waits for the changes that concern one actor, again and again, from a cursor it keeps:
@@ -239,7 +210,8 @@ impl Watcher {
 /// front end that waits in short slices to stay interruptible). It is registered with the
 /// store's shared waiter until dropped; the store's other calls go on meanwhile.
 pub struct Waiter {
-    watcher: Watcher,
+    /// Whose changes it looks for.
+    watcher: Actor,
     kinds: Vec<ChangeKind>,
     since: i64,
     signal: Box<dyn ChangeSignal>,
@@ -262,7 +234,7 @@ const MAX_LOOK_GAP: Duration = Duration::from_millis(160);
 impl std::fmt::Debug for Waiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Waiter")
-            .field("reader", &self.watcher.name())
+            .field("reader", &self.watcher.id())
             .field("kinds", &self.kinds)
             .field("since", &self.since)
             .finish_non_exhaustive()
@@ -271,7 +243,7 @@ impl std::fmt::Debug for Waiter {
 
 impl Waiter {
     fn start(
-        watcher: Watcher,
+        watcher: Actor,
         who: &Listener,
         kinds: &[ChangeKind],
         since: Option<i64>,
@@ -323,8 +295,8 @@ impl Waiter {
         if !self.look {
             self.look = self.signal.wait(Duration::ZERO, None)?;
         }
-        if let Watcher::Agent(actor) = &self.watcher {
-            self.watcher.store().sign_of_life(&actor.id);
+        if let Ok(id) = self.watcher.agent_id() {
+            self.watcher.store().sign_of_life(id);
         }
         // A zero timeout looks at most once and never sleeps.
         self.wait_until(Some(Duration::ZERO), None)
@@ -350,7 +322,7 @@ impl Waiter {
                     std::thread::sleep(gap.min(left));
                 }
                 self.looked_at = Some(Instant::now());
-                let found = self.watcher.look(self.since, &self.kinds)?;
+                let found = look(&self.watcher, self.since, &self.kinds)?;
                 if let Some(last) = found.last() {
                     self.since = last.cursor;
                     self.gap = LOOK_GAP;
@@ -374,8 +346,8 @@ impl Waiter {
             // A waiting agent is alive (its heartbeat would otherwise lapse during a long
             // wait, and mail to it go to the dead letters); at most once per interval.
             let store = self.watcher.store();
-            if let Watcher::Agent(actor) = &self.watcher {
-                store.sign_of_life(&actor.id);
+            if let Ok(id) = self.watcher.agent_id() {
+                store.sign_of_life(id);
             }
             // Look again only when something was committed: an idle wait reads nothing.
             let slice = left.min(store.sign_of_life_interval());

@@ -5,7 +5,7 @@ use crate::actor::principal;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::agents::{Agent, Member};
 use crate::prefixes::{self, Scope, AGENTS};
-use crate::rules::AgentIdentity;
+use crate::rules::{AgentIdentity, Principal};
 use crate::storage::sql::agents as sql;
 use crate::storage::Tx;
 
@@ -33,6 +33,11 @@ pub(crate) fn group_scope(agent: &AgentIdentity) -> Scope {
     } else {
         Scope::group(&agent.group_id)
     }
+}
+/// Rows of group-owned tables `who` may name: the operator's and tier 0's every group's, an
+/// agent's its own group's.
+pub(crate) fn scope_of(who: Principal<'_>) -> Scope {
+    who.home_group().map_or_else(Scope::all, Scope::group)
 }
 /// Loads an agent's identity by id or unique prefix, among the agents `scope` lets one name.
 pub(crate) fn resolve_principal(conn: &dyn Tx, input: &str, scope: &Scope) -> Result<Member> {

@@ -209,9 +209,10 @@ impl Actor {
     /// Number of unread messages addressed to the actor.
     pub fn unread_count(&self) -> Result<i64> {
         // Hooks poll this constantly: one statement checks the actor and counts.
-        let (known, count) = self.store.read_one(|c| sql::unread_count(c, &self.id))?;
+        let id = self.agent_id()?;
+        let (known, count) = self.store.read_one(|c| sql::unread_count(c, id))?;
         if !known {
-            return Err(Error::not_found(crate::ObjectKind::Agent, &self.id));
+            return Err(Error::not_found(crate::ObjectKind::Agent, id));
         }
         Ok(count)
     }

@@ -8,22 +8,13 @@ use crate::agents::agent_changed;
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids::validate_label;
-use crate::members::{load, resolve_principal};
+use crate::members::{load, resolve_principal, scope_of};
 use crate::model::agents::{Agent, Member};
 use crate::rules::{self, Action, Principal, Target};
 use crate::storage::sql::agents as sql;
-use crate::storage::sql::ids::Scope;
 use crate::storage::Tx;
 use crate::text;
 use crate::Store;
-
-/// Agents `who` may name: the operator and tier 0 every group's, an agent its group's.
-fn scope(who: Principal<'_>) -> Scope {
-    match who {
-        Principal::Agent(me) if !me.is_admin() => Scope::group(&me.group_id),
-        _ => Scope::all(),
-    }
-}
 
 /// Asks the permission table whether `who` may do `action` to `target` (as it stands).
 fn judge(who: Principal<'_>, action: Action, target: &Member) -> Result<()> {
@@ -60,7 +51,7 @@ fn record(c: &dyn Tx, who: Principal<'_>, event: &str, target: &Member) -> Resul
 }
 
 fn remove(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<()> {
-    let target = resolve_principal(c, id, &scope(who))?;
+    let target = resolve_principal(c, id, &scope_of(who))?;
     judge(who, Action::DeleteAgent, &target)?;
     sql::mark_removed(c, &target.id, who.name(), &c.now().sql())?;
     record(c, who, "agent_removed", &target)
@@ -75,7 +66,7 @@ fn restore(c: &dyn Tx, who: Principal<'_>, id: &str) -> Result<Agent> {
 }
 
 fn purge(c: &dyn Tx, who: Principal<'_>, id: &str, force: bool) -> Result<()> {
-    let target = match resolve_principal(c, id, &scope(who)) {
+    let target = match resolve_principal(c, id, &scope_of(who)) {
         Ok(m) => m,
         Err(Error::NotFound { .. }) => {
             removed(c, who, id).map_err(|_| Error::not_found(ObjectKind::Agent, id))?
@@ -97,7 +88,7 @@ fn purge(c: &dyn Tx, who: Principal<'_>, id: &str, force: bool) -> Result<()> {
 }
 
 fn rename(c: &dyn Tx, who: Principal<'_>, id: &str, name: &str) -> Result<Agent> {
-    let target = resolve_principal(c, id, &scope(who))?;
+    let target = resolve_principal(c, id, &scope_of(who))?;
     judge(who, Action::RegisterAgent, &target)?;
     sql::rename(c, &target.id, name)?;
     record(c, who, "agent_renamed", &target)?;
@@ -112,47 +103,48 @@ impl Store {
     /// Soft-deletes an agent as the operator: hidden from every list and lookup, mail to it
     /// refused as not found, its messages, tasks and audit rows kept, its id reserved.
     pub fn remove_agent(&self, id: &str) -> Result<()> {
-        self.write(|c| remove(c, Principal::Operator, id))
+        self.as_operator().remove_agent(id)
     }
 
     /// Brings a soft-deleted agent back (by exact id), as the operator.
     pub fn restore_agent(&self, id: &str) -> Result<Agent> {
-        self.write(|c| restore(c, Principal::Operator, id))
+        self.as_operator().restore_agent(id)
     }
 
     /// Deletes an agent for good, as the operator: only a stopped one (presence status or
     /// work state `stopped`) unless `force`. Its messages and audit rows stay as history, and
     /// its id stays reserved (a tombstone): nobody, the operator included, registers it again.
     pub fn purge_agent(&self, id: &str, force: bool) -> Result<()> {
-        self.write(|c| purge(c, Principal::Operator, id, force))
+        self.as_operator().purge_agent(id, force)
     }
 
     /// Changes an agent's display name, as the operator.
     pub fn rename_agent(&self, id: &str, name: &str) -> Result<Agent> {
-        check_name(name)?;
-        self.write(|c| rename(c, Principal::Operator, id, name))
+        self.as_operator().rename_agent(id, name)
     }
 }
 
 impl Actor {
-    /// Soft-deletes an agent below this one's tier in its group (managers; tier 0 anyone).
+    /// Soft-deletes an agent: the operator any, managers one below their tier in their group,
+    /// tier 0 anyone.
     pub fn remove_agent(&self, id: &str) -> Result<()> {
-        self.write_tx(|c, me| remove(c, me.principal(), id))
+        self.write_as(|c, who| remove(c, who, id))
     }
 
     /// Restores a soft-deleted agent (same rights as removing it).
     pub fn restore_agent(&self, id: &str) -> Result<Agent> {
-        self.write_tx(|c, me| restore(c, me.principal(), id))
+        self.write_as(|c, who| restore(c, who, id))
     }
 
     /// Purges an agent (same rights as removing it): only a stopped one unless `force`.
     pub fn purge_agent(&self, id: &str, force: bool) -> Result<()> {
-        self.write_tx(|c, me| purge(c, me.principal(), id, force))
+        self.write_as(|c, who| purge(c, who, id, force))
     }
 
-    /// Renames an agent: itself, or (managers) one below it in its group.
+    /// Renames an agent: the operator any, an agent itself, or (managers) one below it in its
+    /// group.
     pub fn rename_agent(&self, id: &str, name: &str) -> Result<Agent> {
         check_name(name)?;
-        self.write_tx(|c, me| rename(c, me.principal(), id, name))
+        self.write_as(|c, who| rename(c, who, id, name))
     }
 }

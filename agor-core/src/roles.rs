@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
 use crate::ids;
-use crate::members::resolve_principal;
+use crate::members::{resolve_principal, scope_of};
 use crate::rules::{
     self, Action, Capability, Permission, Principal, Role, RoleDef, Target, ANY_LOWER_ROLE,
     TIER_ADMIN, TIER_PROJECT,
@@ -119,28 +119,27 @@ fn may_create(c: &dyn Tx, creator: &str, role: &str) -> Result<bool> {
 impl Store {
     /// Every role: the built-in rows, then the custom ones by name.
     pub fn roles(&self) -> Result<Vec<RoleDef>> {
-        self.read(all)
+        self.as_operator().roles()
     }
 
     /// One role (built in or defined); an undefined name is `NotFound`.
     pub fn role(&self, name: &str) -> Result<RoleDef> {
-        self.read(|c| known(c, name))
+        self.as_operator().role(name)
     }
 
     /// Defines or redefines a custom role, as the operator. Built-in roles are fixed.
     pub fn define_role(&self, def: &RoleDef) -> Result<RoleDef> {
-        validate(def)?;
-        self.write(|c| define(c, Principal::Operator, def))
+        self.as_operator().define_role(def)
     }
 
     /// Whether an agent's role has a capability.
     pub fn has_capability(&self, agent_id: &str, capability: Capability) -> Result<bool> {
-        Ok(self.agent_rights(agent_id)?.has_capability(capability))
+        self.as_operator().has_capability(agent_id, capability)
     }
 
     /// Whether an agent's role holds a permission.
     pub fn check_permission(&self, agent_id: &str, permission: Permission) -> Result<bool> {
-        Ok(self.agent_rights(agent_id)?.check_permission(permission))
+        self.as_operator().check_permission(agent_id, permission)
     }
 
     /// The role row the permission function reads for an agent (an undefined custom role reads
@@ -152,58 +151,56 @@ impl Store {
     /// Whether agents of role `creator` may create agents of role `role` (it holds
     /// `can_create_agents`, lists the role, and the role is of a lower tier).
     pub fn can_create_role(&self, creator: &str, role: &str) -> Result<bool> {
-        self.read(|c| may_create(c, creator, role))
+        self.as_operator().can_create_role(creator, role)
     }
 }
 
 impl Actor {
+    /// Runs a read of the team's roles: whoever may list agents may read them.
+    fn read_roles<T>(&self, f: impl FnOnce(&dyn Tx, Principal<'_>) -> Result<T>) -> Result<T> {
+        self.read_as(|c, who| {
+            rules::decide(who, Action::ListAgents, Target::None)?;
+            f(c, who)
+        })
+    }
+
     /// Every role (built in, then custom).
     pub fn roles(&self) -> Result<Vec<RoleDef>> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            all(c)
-        })
+        self.read_roles(|c, _| all(c))
     }
 
     /// One role; an undefined name is `NotFound`.
     pub fn role(&self, name: &str) -> Result<RoleDef> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            known(c, name)
-        })
+        self.read_roles(|c, _| known(c, name))
     }
 
-    /// Defines or redefines a custom role as this agent: it needs `can_modify_roles`, and the
-    /// role must sit below its tier with no capability, permission or creatable role it lacks,
-    /// be one it may create, and be held by no agent of another group, no peer and no agent
-    /// above it (a role is one row for every group: redefining it changes all its holders).
+    /// Defines or redefines a custom role. The operator defines any; an agent needs
+    /// `can_modify_roles`, and the role must sit below its tier with no capability,
+    /// permission or creatable role it lacks, be one it may create, and be held by no agent of
+    /// another group, no peer and no agent above it (a role is one row for every group:
+    /// redefining it changes all its holders).
     pub fn define_role(&self, def: &RoleDef) -> Result<RoleDef> {
         validate(def)?;
-        self.write_tx(|c, me| define(c, me.principal(), def))
+        self.write_as(|c, who| define(c, who, def))
     }
 
-    /// Whether an agent of this group (tier 0: any) has a capability.
+    /// Whether an agent (of this group; the operator and tier 0: any) has a capability.
     pub fn has_capability(&self, agent_id: &str, capability: Capability) -> Result<bool> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            Ok(rights_of_agent(c, &me.group_scope(), agent_id)?.has_capability(capability))
+        self.read_roles(|c, who| {
+            Ok(rights_of_agent(c, &scope_of(who), agent_id)?.has_capability(capability))
         })
     }
 
-    /// Whether an agent of this group (tier 0: any) holds a permission.
+    /// Whether an agent (of this group; the operator and tier 0: any) holds a permission.
     pub fn check_permission(&self, agent_id: &str, permission: Permission) -> Result<bool> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            Ok(rights_of_agent(c, &me.group_scope(), agent_id)?.check_permission(permission))
+        self.read_roles(|c, who| {
+            Ok(rights_of_agent(c, &scope_of(who), agent_id)?.check_permission(permission))
         })
     }
 
     /// Whether agents of role `creator` may create agents of role `role`.
     pub fn can_create_role(&self, creator: &str, role: &str) -> Result<bool> {
-        self.read_tx(|c, me| {
-            me.check(Action::ListAgents, Target::None)?;
-            may_create(c, creator, role)
-        })
+        self.read_roles(|c, _| may_create(c, creator, role))
     }
 }
 

@@ -4,8 +4,7 @@
 //! permission function, so a group beyond an agent's reach is refused there, in one place.
 
 use crate::error::Result;
-use crate::model::agents::Member;
-use crate::rules::{self, Action, Principal, Target, OPERATOR};
+use crate::rules::{self, Action, AgentIdentity, Principal, Target, OPERATOR};
 use crate::storage::sql::changes::Viewer;
 
 /// What one read may see.
@@ -27,6 +26,14 @@ fn target(group: Option<&str>) -> Target<'_> {
 }
 
 impl Sight {
+    /// The sight of `who` for `action`: the operator's or an agent's (see below).
+    pub fn of(who: Principal<'_>, action: Action, group: Option<&str>) -> Result<Sight> {
+        match who {
+            Principal::Operator => Sight::operator(action, group),
+            Principal::Agent(me) => Sight::agent(me, action, group),
+        }
+    }
+
     /// The operator's sight for `action`: every group, or the one it names.
     pub fn operator(action: Action, group: Option<&str>) -> Result<Sight> {
         rules::decide(Principal::Operator, action, target(group))?;
@@ -40,8 +47,9 @@ impl Sight {
 
     /// An agent's sight for `action`: its group (tier 0: every group), or the group it names
     /// if it may see that one.
-    pub fn agent(me: &Member, action: Action, group: Option<&str>) -> Result<Sight> {
-        me.check(action, target(group))?;
+    pub fn agent(me: &AgentIdentity, action: Action, group: Option<&str>) -> Result<Sight> {
+        let check = |action, target| rules::decide(Principal::Agent(me), action, target);
+        check(action, target(group))?;
         if me.is_admin() {
             return Ok(Sight {
                 reader: me.id.clone(),
@@ -58,7 +66,7 @@ impl Sight {
             reader: me.id.clone(),
             group: Some(me.group_id.clone()),
             whole: false,
-            group_channels: me.check(Action::ReadChannel, all_channels).is_ok(),
+            group_channels: check(Action::ReadChannel, all_channels).is_ok(),
         })
     }
 

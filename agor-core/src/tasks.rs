@@ -157,11 +157,11 @@ impl Actor {
         })
     }
 
-    /// Tasks of the actor's group (tier 0: all groups), open ones unless `filter.all`,
-    /// ordered by priority then sort order.
+    /// Tasks of the actor's group (the operator and tier 0: all groups, or one with
+    /// [`Actor::within`]), open ones unless `filter.all`, ordered by priority then sort order.
     pub fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
-        self.read_tx(|c, me| list_in(c, &self.sight(me, Action::ListTasks)?, filter))
+        self.read_as(|c, who| list_in(c, &self.sight(who, Action::ListTasks)?, filter))
     }
 
     /// One task (by id or unique prefix) with its comments and subtasks.
@@ -413,7 +413,7 @@ impl Actor {
         })
     }
 
-    /// The board of the actor's group: every status column with its tasks, in board order.
+    /// The board of the actor's group (the operator: every group's): every status column with its tasks, in board order.
     pub fn board(&self) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
         Ok(columns(self.list_tasks(&TaskFilter {
             all: true,
@@ -426,19 +426,13 @@ impl Store {
     /// Tasks of every group (or of `group`) as the operator sees them (no agent identity),
     /// open ones unless `filter.all`, by priority then sort order.
     pub fn list_tasks(&self, filter: &TaskFilter, group: Option<&str>) -> Result<Vec<Task>> {
-        let sight = Sight::operator(Action::ListTasks, group)?;
-        self.reopen_lapsed()?;
-        self.read(|c| list_in(c, &sight, filter))
+        self.as_operator().narrowed(group).list_tasks(filter)
     }
 
     /// The board of every group (or of `group`) as the operator sees it: each status with
     /// its tasks, in board order.
     pub fn board(&self, group: Option<&str>) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
-        let every = TaskFilter {
-            all: true,
-            ..Default::default()
-        };
-        Ok(columns(self.list_tasks(&every, group)?))
+        self.as_operator().narrowed(group).board()
     }
 }
 

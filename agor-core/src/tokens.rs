@@ -8,7 +8,7 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, ObjectKind, Result};
-use crate::model::tokens::{TokenHolder, TokenInfo, OPERATOR_HOLDER, TOKEN_PREFIX};
+use crate::model::tokens::{stored, TokenHolder, TokenInfo, OPERATOR_HOLDER, TOKEN_PREFIX};
 use crate::storage::sql::{agents as agent_sql, tokens as sql};
 use crate::{rules, Store};
 use sha2::{Digest, Sha256};
@@ -46,7 +46,7 @@ impl Store {
                     return Err(Error::not_found(ObjectKind::Agent, id));
                 }
             }
-            sql::insert(c, &hash(&secret), holder.stored(), &c.now().sql())?;
+            sql::insert(c, &hash(&secret), stored(holder), &c.now().sql())?;
             audit::record(c, rules::OPERATOR, "token_issued", holder.name())
         })?;
         Ok(secret)
@@ -61,7 +61,7 @@ impl Store {
     /// Revokes every secret of `holder`; returns how many there were.
     pub fn revoke_tokens_of(&self, holder: &TokenHolder) -> Result<u64> {
         self.write(|c| {
-            let n = sql::delete_of(c, holder.stored())?;
+            let n = sql::delete_of(c, stored(holder))?;
             if n > 0 {
                 let detail = format!("{}: {n}", holder.name());
                 audit::record(c, rules::OPERATOR, "tokens_revoked", &detail)?;

@@ -7,7 +7,6 @@ use crate::audit;
 use crate::error::{Error, Result};
 use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
 use crate::rules::Action;
-use crate::sight::Sight;
 use crate::storage::sql::usage as sql;
 use crate::task_steps;
 use crate::text;
@@ -74,11 +73,11 @@ impl Actor {
         })
     }
 
-    /// Usage summed per agent, task or group, of the actor's group (tier 0: every group, or
+    /// Usage summed per agent, task or group, of the actor's group (the operator and tier 0: every group, or
     /// one with [`Actor::within`]), biggest cost first.
     pub fn usage_summary(&self, by: UsageBy) -> Result<Vec<UsageSummary>> {
-        self.read_tx(|c, me| {
-            let sight = self.sight(me, Action::ViewGroup)?;
+        self.read_as(|c, who| {
+            let sight = self.sight(who, Action::ViewGroup)?;
             sql::summary(c, by, sight.group())
         })
     }
@@ -88,7 +87,6 @@ impl crate::Store {
     /// Usage summed per agent, task or group as the operator sees it: every group, or
     /// `group`; biggest cost first.
     pub fn usage_summary(&self, by: UsageBy, group: Option<&str>) -> Result<Vec<UsageSummary>> {
-        let sight = Sight::operator(Action::ViewGroup, group)?;
-        self.read(|c| sql::summary(c, by, sight.group()))
+        self.as_operator().narrowed(group).usage_summary(by)
     }
 }

@@ -5,13 +5,13 @@
 
 use std::ffi::c_char;
 
-use agor_core::ops::{self, Caller};
+use agor_core::ops;
 use serde_json::{Map, Value};
 
-use crate::boundary::{call, handle, optional_out, optional_text, put_string, text, text_array};
+use crate::boundary::{call, optional_out, optional_text, put_string, text, text_array};
 use crate::boundary::{FfiError, FfiResult};
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store};
+use crate::store::{acting, agor_actor, agor_store};
 
 /// The arguments of one request, gathered from C parameters. A parameter that C leaves NULL
 /// (an optional string, number or list) is left out, so the operation's default applies.
@@ -117,11 +117,8 @@ pub(crate) fn run(
         let mut args = Args::default();
         args.put("op", op)?;
         fill(&mut args)?;
-        let caller = match actor {
-            Some(a) => Caller::Agent(&a.actor),
-            None => Caller::Operator(&handle(store, "store")?.store),
-        };
-        let response = ops::call_value(caller, Value::Object(args.0)).map_err(FfiError::from)?;
+        let caller = acting(store, actor)?;
+        let response = ops::call_value(&caller, Value::Object(args.0)).map_err(FfiError::from)?;
         if let Some(out) = out {
             put_string(out, response);
         }

@@ -5,11 +5,11 @@
 
 use std::ffi::c_char;
 
-use agor_core::ops::{self, Caller};
+use agor_core::ops;
 
-use crate::boundary::{call, handle, put_string, required_out, text};
+use crate::boundary::{call, put_string, required_out, text};
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store};
+use crate::store::{acting, agor_actor, agor_store};
 
 /// Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
 /// (see `agor_operations` for every name and its JSON Schema).
@@ -32,11 +32,7 @@ pub unsafe extern "C" fn agor_call(
         let out = required_out(out_response, "out_response")?;
         // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
         let request = unsafe { text(request_json, "request_json") }?;
-        let caller = match actor {
-            Some(a) => Caller::Agent(&a.actor),
-            None => Caller::Operator(&handle(store, "store")?.store),
-        };
-        put_string(out, ops::call_json(caller, request)?);
+        put_string(out, ops::call_json(&acting(store, actor)?, request)?);
         Ok(())
     })
 }

@@ -31,6 +31,17 @@ pub struct agor_actor {
     pub(crate) actor: Actor,
 }
 
+/// The acting handle a call runs as: `actor`'s when given, else the operator's on `store`.
+pub(crate) fn acting(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+) -> Result<Actor, FfiError> {
+    match actor {
+        Some(a) => Ok(a.actor.clone()),
+        None => Ok(handle(store, "store")?.store.as_operator()),
+    }
+}
+
 /// Pass as `busy_timeout_ms` to `agor_store_open_with` for the default wait (10 s;
 /// `(uint32_t)-1`). 0 means what it means in Rust and Python: do not wait at all.
 pub const AGOR_DEFAULT_BUSY_TIMEOUT: u32 = u32::MAX;

@@ -13,14 +13,11 @@ use crate::refusals::{error_response, refuse};
 /// Who a call acts as: the core's owned principal, the one a secret is issued to, so a
 /// request's secret names its principal with no conversion. Stdio serves one for the whole
 /// session; HTTP, the one of each request's secret.
-pub use agor_core::TokenHolder as Principal;
+pub use agor_core::PrincipalId as Principal;
 
 /// The principal's name in messages and the request log: the agent's id, or `operator`.
 pub(crate) fn name(who: &Principal) -> &str {
-    match who {
-        Principal::Operator => agor_core::rules::OPERATOR,
-        Principal::Agent(id) => id,
-    }
+    who.name()
 }
 
 /// Whom a request's secret belongs to (an agent, or the operator), put in the request's

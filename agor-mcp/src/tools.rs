@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use agor_core::ops::{self, Caller, CallerKind, Operation, Request};
+use agor_core::ops::{self, CallerKind, Operation, Request};
 use agor_core::{CancelToken, Error, Store};
 use rmcp::model::{CallToolResult, JsonObject, Tool};
 use serde_json::{json, Map, Value};
@@ -185,14 +185,13 @@ pub(crate) fn run(
     }
     arguments.insert("op".into(), Value::String(name.to_owned()));
     let request = ops::parse_request(&Value::Object(arguments).to_string())?;
+    let caller = store.acting_as(who)?;
     match (who, request) {
         (Principal::Agent(id), Request::Wait(w)) => {
             // A wait takes a slot, and ends when its client goes away (see `call_tool`).
             let _slot = cx.waits.take(id)?;
             let timeout = agor_core::wait_timeout(w.timeout_secs)?;
-            let changes = store
-                .as_agent(id)?
-                .wait_cancellable(&w.kinds, w.since, timeout, &cx.cancel)?;
+            let changes = caller.wait_cancellable(&w.kinds, w.since, timeout, &cx.cancel)?;
             serde_json::to_value(changes).map_err(|e| Error::InvalidInput {
                 field: "result",
                 reason: e.to_string(),
@@ -201,16 +200,13 @@ pub(crate) fn run(
         (Principal::Agent(id), Request::ClaimTask(claim)) if claim.wait_secs.is_some() => {
             // A claim that waits for work is a wait: the same slot, the same cancellation.
             let _slot = cx.waits.take(id)?;
-            let claimed = claim.claim(&store.as_agent(id)?, Some(&cx.cancel))?;
+            let claimed = claim.claim(&caller, Some(&cx.cancel))?;
             serde_json::to_value(claimed).map_err(|e| Error::InvalidInput {
                 field: "result",
                 reason: e.to_string(),
             })
         }
-        (Principal::Operator, request) => ops::dispatch(Caller::Operator(store), request),
-        (Principal::Agent(id), request) => {
-            ops::dispatch(Caller::Agent(&store.as_agent(id)?), request)
-        }
+        (_, request) => ops::dispatch(&caller, request),
     }
 }
 

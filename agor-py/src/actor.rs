@@ -78,8 +78,7 @@ impl Actor {
         let store = self.slot.get(py)?;
         let id = self.id.as_str();
         crate::call::call_operation(py, request, move |req| {
-            let me = store.as_agent(id)?;
-            core::ops::call_json(core::ops::Caller::Agent(&me), req)
+            core::ops::call_json(&store.as_agent(id)?, req)
         })
     }
 

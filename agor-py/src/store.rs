@@ -132,7 +132,7 @@ impl Store {
     ) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;
         crate::call::call_operation(py, request, move |req| {
-            core::ops::call_json(core::ops::Caller::Operator(&store), req)
+            core::ops::call_json(&store.as_operator(), req)
         })
     }
 

@@ -38,7 +38,7 @@ struct Rows {
     removed: String,
 }
 
-fn call(caller: Caller<'_>, request: &Value) -> agor_core::Result<Value> {
+fn call(caller: &Caller, request: &Value) -> agor_core::Result<Value> {
     let text = ops::call_json(caller, &request.to_string())?;
     Ok(serde_json::from_str(&text).unwrap())
 }
@@ -49,8 +49,8 @@ fn id(v: &Value) -> String {
 
 /// The team of `common::team`, nobody with the powerless role, and the rows above.
 fn setup(t: &common::Team) -> Rows {
-    let op = Caller::Operator(&t.store);
-    let must = |caller: Caller<'_>, request: Value| {
+    let op = &t.store.as_operator();
+    let must = |caller: &Caller, request: Value| {
         call(caller, &request).unwrap_or_else(|e| panic!("setup {request}: {e}"))
     };
     // Nobody may claim at first: it holds a claim (and its token) when its role loses every
@@ -74,7 +74,7 @@ fn setup(t: &common::Team) -> Rows {
     );
     let mgr = t.store.as_agent("mgr").unwrap();
     let nobody = t.store.as_agent(NOBODY).unwrap();
-    let (mgr, nobody) = (Caller::Agent(&mgr), Caller::Agent(&nobody));
+    let (mgr, nobody) = (&mgr, &nobody);
     let message = id(&must(
         mgr,
         json!({"op": "send", "to": NOBODY, "content": "hello"}),
@@ -259,7 +259,7 @@ fn request(name: &str, rows: &Rows) -> Value {
 }
 
 /// `Err(what happened)` unless the call was refused as `PermissionDenied`.
-fn refused(caller: Caller<'_>, request: &Value) -> Result<(), String> {
+fn refused(caller: &Caller, request: &Value) -> Result<(), String> {
     match call(caller, request) {
         Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(()),
         Err(e) => Err(format!("refused as {:?}: {e}", e.kind())),
@@ -298,7 +298,7 @@ fn operator_operations_refuse_every_agent() {
         let request = request(op.name, &rows);
         for agent in ["admin", NOBODY] {
             let actor = t.store.as_agent(agent).unwrap();
-            if let Err(e) = refused(Caller::Agent(&actor), &request) {
+            if let Err(e) = refused(&actor, &request) {
                 wrong.push(format!("{} as {agent}: {e}", op.name));
             }
         }
@@ -317,7 +317,7 @@ fn agent_operations_refuse_the_operator() {
             continue;
         }
         let request = request(op.name, &rows);
-        if let Err(e) = refused(Caller::Operator(&t.store), &request) {
+        if let Err(e) = refused(&t.store.as_operator(), &request) {
             wrong.push(format!("{}: {e}", op.name));
         }
     }
@@ -346,7 +346,7 @@ fn an_agent_lacking_the_declared_action_is_refused() {
             continue;
         }
         let request = request(op.name, &rows);
-        match (why, refused(Caller::Agent(&nobody), &request)) {
+        match (why, refused(&nobody, &request)) {
             (None, Err(e)) => wrong.push(format!(
                 "{} (action {}): {e}",
                 op.name,

@@ -3,10 +3,10 @@
 mod common;
 
 use agor_core::ops::{self, Caller};
-use agor_core::ErrorKind;
+use agor_core::{ErrorKind, PrincipalId};
 use serde_json::{json, Value};
 
-fn call(caller: Caller<'_>, request: Value) -> agor_core::Result<Value> {
+fn call(caller: &Caller, request: Value) -> agor_core::Result<Value> {
     let text = ops::call_json(caller, &request.to_string())?;
     Ok(serde_json::from_str(&text).unwrap())
 }
@@ -14,7 +14,7 @@ fn call(caller: Caller<'_>, request: Value) -> agor_core::Result<Value> {
 #[test]
 fn a_team_works_through_dispatch_alone() {
     let t = common::empty();
-    let op = Caller::Operator(&t.store);
+    let op = &t.store.as_operator();
     for (id, role) in [("mgr", "manager"), ("dev", "project")] {
         call(
             op,
@@ -30,27 +30,27 @@ fn a_team_works_through_dispatch_alone() {
     let mgr = t.store.as_agent("mgr").unwrap();
     let dev = t.store.as_agent("dev").unwrap();
     let sent = call(
-        Caller::Agent(&mgr),
+        &mgr,
         json!({"op": "send", "to": "dev", "content": "take it"}),
     )
     .unwrap();
     assert_eq!(sent["to_agent"], "dev");
-    let inbox = call(Caller::Agent(&dev), json!({"op": "read_unread"})).unwrap();
+    let inbox = call(&dev, json!({"op": "read_unread"})).unwrap();
     assert_eq!(inbox[0]["content"], "take it");
     let task = call(
-        Caller::Agent(&mgr),
+        &mgr,
         json!({"op": "create_task", "title": "parser", "priority": "high"}),
     )
     .unwrap();
-    let claim = call(Caller::Agent(&dev), json!({"op": "claim_task"})).unwrap();
+    let claim = call(&dev, json!({"op": "claim_task"})).unwrap();
     assert_eq!(claim["task"]["id"], task["id"]);
     let done = call(
-        Caller::Agent(&dev),
+        &dev,
         json!({"op": "complete_task", "task_id": task["id"], "token": claim["token"], "summary": "merged"}),
     )
     .unwrap();
     assert_eq!(done["status"], "done");
-    let board = call(Caller::Agent(&mgr), json!({"op": "board"})).unwrap();
+    let board = call(&mgr, json!({"op": "board"})).unwrap();
     let done_column = board
         .as_array()
         .unwrap()
@@ -59,7 +59,7 @@ fn a_team_works_through_dispatch_alone() {
         .unwrap();
     assert_eq!(done_column["tasks"][0]["id"], task["id"]);
     assert_eq!(
-        call(Caller::Agent(&dev), json!({"op": "claim_task"})).unwrap(),
+        call(&dev, json!({"op": "claim_task"})).unwrap(),
         Value::Null
     );
 }
@@ -73,26 +73,23 @@ fn dispatch_keeps_every_rule_and_the_caller_kind() {
     // An agent cannot escalate through the generic entry either.
     assert_eq!(
         denied(call(
-            Caller::Agent(&dev),
+            &dev,
             json!({"op": "register_agent", "id": "dev1", "name": "x", "role": "admin", "group": "core"})
         )),
         ErrorKind::PermissionDenied
     );
     assert_eq!(
-        denied(call(
-            Caller::Agent(&dev),
-            json!({"op": "create_task", "title": "mine"})
-        )),
+        denied(call(&dev, json!({"op": "create_task", "title": "mine"}))),
         ErrorKind::PermissionDenied
     );
     // Operator-only and agent-only operations refuse the other kind of caller.
     assert_eq!(
-        denied(call(Caller::Agent(&dev), json!({"op": "audit_log"}))),
+        denied(call(&dev, json!({"op": "audit_log"}))),
         ErrorKind::PermissionDenied
     );
     assert_eq!(
         denied(call(
-            Caller::Operator(&t.store),
+            &t.store.as_operator(),
             json!({"op": "send", "to": "dev1", "content": "x"})
         )),
         ErrorKind::PermissionDenied
@@ -105,18 +102,11 @@ fn dispatch_keeps_every_rule_and_the_caller_kind() {
         .create_task(&agor_core::NewTask::new("core"))
         .unwrap();
     assert_eq!(
-        denied(call(
-            Caller::Agent(&ext),
-            json!({"op": "get_task", "task_id": task.id})
-        )),
+        denied(call(&ext, json!({"op": "get_task", "task_id": task.id}))),
         ErrorKind::NotFound
     );
     // Bad input is InvalidInput naming the problem.
-    let err = call(
-        Caller::Agent(&dev),
-        json!({"op": "claim_task", "lease_secs": "soon"}),
-    )
-    .unwrap_err();
+    let err = call(&dev, json!({"op": "claim_task", "lease_secs": "soon"})).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("claim_task"), "{err}");
 }
@@ -141,4 +131,48 @@ fn the_catalogue_lists_every_operation_with_schemas() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(required, ["to", "content"]);
+}
+
+/// The operator acts through the same handle as an agent (issue 20): what both may do runs
+/// once on it, what only an agent may do is refused with the dispatch's own words, and
+/// `acting_as` builds either from a principal by name.
+#[test]
+fn the_operator_acts_through_the_same_handle_as_an_agent() {
+    let t = common::team();
+    let op = t.store.acting_as(&PrincipalId::Operator).unwrap();
+    assert!(op.is_operator() && op.id() == "operator");
+    let names = |v: Vec<agor_core::Agent>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    // A read both may call: the operator's handle sees every group, or the one it names.
+    let all = names(op.list_agents().unwrap());
+    assert_eq!(all, names(t.store.list_agents(None).unwrap()));
+    assert!(all.len() > 1);
+    let core = names(op.list_agents_of(Some("core")).unwrap());
+    assert!(
+        !core.is_empty() && core.len() < all.len(),
+        "{core:?} of {all:?}"
+    );
+    // A write both may call, with the operator's rights: it renames anyone.
+    let renamed = op.rename_agent("dev1", "Renamed by the operator").unwrap();
+    assert_eq!(renamed.name, "Renamed by the operator");
+    // What only an agent may do: refused for the operator, as through dispatch.
+    let direct = op.send("dev1", "hello").unwrap_err();
+    let dispatched =
+        call(&op, json!({"op": "send", "to": "dev1", "content": "hello"})).unwrap_err();
+    assert_eq!(direct.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(direct.to_string(), dispatched.to_string());
+    assert!(
+        direct.to_string().contains("without an agent identity"),
+        "{direct}"
+    );
+    // An agent's handle, built from its name, is the agent.
+    let dev = t
+        .store
+        .acting_as(&PrincipalId::Agent("dev1".into()))
+        .unwrap();
+    assert_eq!(
+        (dev.is_operator(), dev.whoami().unwrap().id),
+        (false, "dev1".into())
+    );
+    let err = dev.operator().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
 }

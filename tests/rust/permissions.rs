@@ -510,9 +510,9 @@ fn the_operator_reads_every_group_or_the_one_it_names() {
     assert_eq!(lane[0].id, other_task);
 
     // The same through the catalogue, as C's agor_call with a NULL actor and Python run it.
-    use agor_core::ops::{call_json, Caller};
+    use agor_core::ops::call_json;
     let board: serde_json::Value = serde_json::from_str(
-        &call_json(Caller::Operator(s), r#"{"op": "board", "group": "other"}"#).unwrap(),
+        &call_json(&s.as_operator(), r#"{"op": "board", "group": "other"}"#).unwrap(),
     )
     .unwrap();
     let n: usize = board
@@ -531,13 +531,13 @@ fn the_operator_reads_every_group_or_the_one_it_names() {
         r#"{"op": "latest_change"}"#,
         r#"{"op": "lane", "agent_id": "ext"}"#,
     ] {
-        call_json(Caller::Operator(s), op).unwrap_or_else(|e| panic!("{op}: {e}"));
+        call_json(&s.as_operator(), op).unwrap_or_else(|e| panic!("{op}: {e}"));
     }
     // The operator has no lane, inbox or claim of its own: the error says what to give.
-    let err = call_json(Caller::Operator(s), r#"{"op": "lane"}"#).unwrap_err();
+    let err = call_json(&s.as_operator(), r#"{"op": "lane"}"#).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("BTMSG_AGENT_ID"), "{err}");
-    let err = call_json(Caller::Operator(s), r#"{"op": "claim_task"}"#).unwrap_err();
+    let err = call_json(&s.as_operator(), r#"{"op": "claim_task"}"#).unwrap_err();
     assert!(err.to_string().contains("BTMSG_AGENT_ID"), "{err}");
 }
 

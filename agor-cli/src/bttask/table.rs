@@ -373,7 +373,7 @@ fn token(p: &mut Parsed) -> Result<String, UsageError> {
 }
 
 /// `depend`: the change, then what the task waits for now (the JSON printed).
-fn depend_then_list(s: &Session<'_>, request: R) -> Result<Value, CliError> {
+fn depend_then_list(s: &Session, request: R) -> Result<Value, CliError> {
     let task_id = match &request {
         R::AddDependency(r) => r.task_id.clone(),
         R::RemoveDependency(r) => r.task_id.clone(),
@@ -384,7 +384,7 @@ fn depend_then_list(s: &Session<'_>, request: R) -> Result<Value, CliError> {
 }
 
 /// `review-count`: the queue and the attention score of one group, both store-level reports.
-fn review_counts(s: &Session<'_>, request: R) -> Result<Value, CliError> {
+fn review_counts(s: &Session, request: R) -> Result<Value, CliError> {
     let R::ReviewQueueCount(a::ReviewQueueCount { mut group }) = request else {
         unreachable!("review-count builds a review_queue_count")
     };

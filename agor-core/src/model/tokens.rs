@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::rules;
 
 /// What the secrets table stores as the holder of an operator secret: no agent id can be it
@@ -13,46 +12,14 @@ pub(crate) const OPERATOR_HOLDER: &str = "*operator";
 /// What a secret starts with, so a leaked one is recognisable (and greppable) as agor's.
 pub const TOKEN_PREFIX: &str = "agor_";
 
-/// Whom a secret acts as: an agent, or the operator.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TokenHolder {
-    /// The operator (`btmsg token issue --operator`).
-    Operator,
-    /// This agent.
-    Agent(String),
-}
+/// Whom a secret acts as: an agent, or the operator (the principal by name).
+pub type TokenHolder = rules::PrincipalId;
 
-impl TokenHolder {
-    /// The holder a request names: an agent id, or `operator: true`; exactly one.
-    pub fn from_request(agent_id: Option<String>, operator: bool) -> Result<TokenHolder> {
-        match (agent_id, operator) {
-            (Some(id), false) => Ok(TokenHolder::Agent(id)),
-            (None, true) => Ok(TokenHolder::Operator),
-            (Some(_), true) => Err(Error::invalid(
-                "agent_id",
-                "give an agent or `operator`, not both",
-            )),
-            (None, false) => Err(Error::invalid(
-                "agent_id",
-                "is missing: name the agent (or set `operator` for the operator's own secret)",
-            )),
-        }
-    }
-
-    /// The `agent_id` the table stores: the agent's id, or [`OPERATOR_HOLDER`].
-    pub(crate) fn stored(&self) -> &str {
-        match self {
-            TokenHolder::Operator => OPERATOR_HOLDER,
-            TokenHolder::Agent(id) => id,
-        }
-    }
-
-    /// The name messages and the audit log give the holder.
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            TokenHolder::Operator => rules::OPERATOR,
-            TokenHolder::Agent(id) => id,
-        }
+/// The `agent_id` the secrets table stores for `holder`: the agent's id, or [`OPERATOR_HOLDER`].
+pub(crate) fn stored(holder: &TokenHolder) -> &str {
+    match holder {
+        TokenHolder::Operator => OPERATOR_HOLDER,
+        TokenHolder::Agent(id) => id,
     }
 }
 

@@ -53,15 +53,6 @@ fn count(kind: Count, value: Option<i64>, default: u32) -> Result<u32> {
     value.map_or(Ok(default), |v| kind.check(v))
 }
 
-/// The acting agent, its reads narrowed to `group` when the request names one (whether it
-/// may see that group is judged by the read itself).
-fn within(a: &crate::Actor, group: Option<String>) -> crate::Actor {
-    match group {
-        Some(g) => a.within(&g),
-        None => a.clone(),
-    }
-}
-
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])+
@@ -103,7 +94,7 @@ macro_rules! operations {
                 }
             }
 
-            pub(super) fn run(self, caller: Caller<'_>) -> Result<serde_json::Value> {
+            pub(super) fn run(self, caller: &Caller) -> Result<serde_json::Value> {
                 match self {
                     $(
                         Request::$Variant($r) => {
@@ -154,55 +145,34 @@ operations! {
         #[serde(default)] cwd: Option<String>,
     } -> crate::Agent => |c, r| {
         let new = NewAgent { id: r.id, name: r.name, role: r.role, group: r.group, tier: r.tier, model: r.model, cwd: r.cwd };
-        match c {
-            Caller::Operator(s) => s.register_agent(&new),
-            Caller::Agent(a) => a.register_agent(&new),
-        }
+        c.register_agent(&new)
     };
     /// Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
     /// its history kept, its id reserved (the operator; managers below them in their group).
     remove_agent: RemoveAgent, Either removes, DeleteAgent {
         agent_id: String,
-    } -> () => |c, r| match c {
-        Caller::Operator(s) => s.remove_agent(&r.agent_id),
-        Caller::Agent(a) => a.remove_agent(&r.agent_id),
-    };
+    } -> () => |c, r| c.remove_agent(&r.agent_id);
     /// Bring a soft-deleted agent back (its exact id).
     restore_agent: RestoreAgent, Either sets, DeleteAgent {
         agent_id: String,
-    } -> crate::Agent => |c, r| match c {
-        Caller::Operator(s) => s.restore_agent(&r.agent_id),
-        Caller::Agent(a) => a.restore_agent(&r.agent_id),
-    };
+    } -> crate::Agent => |c, r| c.restore_agent(&r.agent_id);
     /// Delete an agent for good (its messages stay as history): only a stopped one (status or
     /// work state) unless `force`.
     purge_agent: PurgeAgent, Either removes, DeleteAgent {
         agent_id: String,
         #[serde(default)] force: bool,
-    } -> () => |c, r| match c {
-        Caller::Operator(s) => s.purge_agent(&r.agent_id, r.force),
-        Caller::Agent(a) => a.purge_agent(&r.agent_id, r.force),
-    };
+    } -> () => |c, r| c.purge_agent(&r.agent_id, r.force);
     /// Change an agent's display name (yourself; managers: agents below them in the group).
     rename_agent: RenameAgent, Either sets, RegisterAgent {
         agent_id: String,
         name: String,
-    } -> crate::Agent => |c, r| match c {
-        Caller::Operator(s) => s.rename_agent(&r.agent_id, &r.name),
-        Caller::Agent(a) => a.rename_agent(&r.agent_id, &r.name),
-    };
+    } -> crate::Agent => |c, r| c.rename_agent(&r.agent_id, &r.name);
     /// Every role: the built-in rows (fixed), then custom roles by name.
-    roles: Roles, Either reads, ListAgents {} -> Vec<crate::RoleDef> => |c, _r| match c {
-        Caller::Operator(s) => s.roles(),
-        Caller::Agent(a) => a.roles(),
-    };
+    roles: Roles, Either reads, ListAgents {} -> Vec<crate::RoleDef> => |c, _r| c.roles();
     /// One role (built in or defined); an undefined name is not found.
     role: Role, Either reads, ListAgents {
         name: String,
-    } -> crate::RoleDef => |c, r| match c {
-        Caller::Operator(s) => s.role(&r.name),
-        Caller::Agent(a) => a.role(&r.name),
-    };
+    } -> crate::RoleDef => |c, r| c.role(&r.name);
     /// Define or redefine a custom role (the operator; holders of can_modify_roles below their
     /// tier, with no right they lack). `creates`: roles its holders may create, `*` any lower.
     define_role: DefineRole, Either sets, DefineRole {
@@ -221,44 +191,29 @@ operations! {
             creates: r.creates,
             built_in: false,
         };
-        match c {
-            Caller::Operator(s) => s.define_role(&def),
-            Caller::Agent(a) => a.define_role(&def),
-        }
+        c.define_role(&def)
     };
     /// Whether an agent's role has a capability.
     has_capability: HasCapability, Either reads, ListAgents {
         agent_id: String,
         capability: crate::Capability,
-    } -> bool => |c, r| match c {
-        Caller::Operator(s) => s.has_capability(&r.agent_id, r.capability),
-        Caller::Agent(a) => a.has_capability(&r.agent_id, r.capability),
-    };
+    } -> bool => |c, r| c.has_capability(&r.agent_id, r.capability);
     /// Whether an agent's role holds a permission.
     check_permission: CheckPermission, Either reads, ListAgents {
         agent_id: String,
         permission: crate::Permission,
-    } -> bool => |c, r| match c {
-        Caller::Operator(s) => s.check_permission(&r.agent_id, r.permission),
-        Caller::Agent(a) => a.check_permission(&r.agent_id, r.permission),
-    };
+    } -> bool => |c, r| c.check_permission(&r.agent_id, r.permission);
     /// Whether agents of role `creator` may create agents of role `role`.
     can_create_role: CanCreateRole, Either reads, ListAgents {
         creator: String,
         role: String,
-    } -> bool => |c, r| match c {
-        Caller::Operator(s) => s.can_create_role(&r.creator, &r.role),
-        Caller::Agent(a) => a.can_create_role(&r.creator, &r.role),
-    };
+    } -> bool => |c, r| c.can_create_role(&r.creator, &r.role);
     /// Let agent `from` message agent `to` (and back when `bidirectional`).
     allow: Allow, Either sets, GrantContacts {
         from: String,
         to: String,
         #[serde(default)] bidirectional: bool,
-    } -> () => |c, r| match c {
-        Caller::Operator(s) => s.allow(&r.from, &r.to, r.bidirectional),
-        Caller::Agent(a) => a.allow(&r.from, &r.to, r.bidirectional),
-    };
+    } -> () => |c, r| c.allow(&r.from, &r.to, r.bidirectional);
     /// One agent by id or unique prefix (operator view, any group).
     get_agent: GetAgent, Operator reads {
         id: String,
@@ -267,20 +222,9 @@ operations! {
     /// its own group (tier 0: all).
     list_agents: ListAgents, Either reads, ListAgents {
         #[serde(default)] group: Option<String>,
-    } -> Vec<crate::Agent> => |c, r| match c {
-        Caller::Operator(s) => s.list_agents(r.group.as_deref()),
-        Caller::Agent(a) => a.list_agents().map(|mut v| {
-            if let Some(g) = &r.group {
-                v.retain(|x| &x.group_id == g);
-            }
-            v
-        }),
-    };
+    } -> Vec<crate::Agent> => |c, r| c.list_agents_of(r.group.as_deref());
     /// Edges of the contacts ACL (an agent: those touching its group).
-    contact_graph: ContactGraph, Either reads, ListAgents {} -> Vec<crate::Contact> => |c, _r| match c {
-        Caller::Operator(s) => s.contact_graph(),
-        Caller::Agent(a) => a.contact_graph(),
-    };
+    contact_graph: ContactGraph, Either reads, ListAgents {} -> Vec<crate::Contact> => |c, _r| c.contact_graph();
     /// The acting agent's own record.
     whoami: Whoami, Agent reads {} -> crate::Agent => |c, _r| c.agent()?.whoami();
     /// Agents the acting agent may message.
@@ -309,10 +253,7 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::AuditEntry> => |c, r| {
         let limit = count(Count::Limit, r.limit, DEFAULT_AUDIT_LIMIT)?;
-        match c {
-            Caller::Operator(s) => s.audit_log_within(r.group.as_deref(), r.agent_id.as_deref(), limit),
-            Caller::Agent(a) => within(a, r.group).audit_log(r.agent_id.as_deref(), limit),
-        }
+        c.narrowed(r.group.as_deref()).audit_log(r.agent_id.as_deref(), limit)
     };
 
     /// Write a consistent single-file copy of the database to `path` (never overwriting a
@@ -460,10 +401,7 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Task> => |c, r| {
         let filter = TaskFilter { all: r.all, status: r.status, tag: r.tag };
-        match c {
-            Caller::Operator(s) => s.list_tasks(&filter, r.group.as_deref()),
-            Caller::Agent(a) => within(a, r.group).list_tasks(&filter),
-        }
+        c.narrowed(r.group.as_deref()).list_tasks(&filter)
     };
     /// One task (id or prefix) with its comments and subtasks.
     get_task: GetTask, Agent reads, ListTasks {
@@ -529,10 +467,7 @@ operations! {
     /// status column with its tasks.
     board: Board, Either reads, ListTasks {
         #[serde(default)] group: Option<String>,
-    } -> Vec<BoardColumn> => |c, r| match c {
-        Caller::Operator(s) => s.board(r.group.as_deref()),
-        Caller::Agent(a) => within(a, r.group).board(),
-    }.map(|cols| {
+    } -> Vec<BoardColumn> => |c, r| c.narrowed(r.group.as_deref()).board().map(|cols| {
         cols.into_iter().map(|(status, tasks)| BoardColumn { status, tasks }).collect::<Vec<_>>()
     });
     /// Hide a done or cancelled task from the board, keeping it (managers).
@@ -549,14 +484,7 @@ operations! {
     /// tasks in its own order.
     lane: Lane, Either reads, ListTasks {
         #[serde(default)] agent_id: Option<String>,
-    } -> Vec<crate::Task> => |c, r| match (c, r.agent_id.as_deref()) {
-        (Caller::Agent(a), agent) => a.lane(agent),
-        (Caller::Operator(s), Some(agent)) => s.lane(agent),
-        (Caller::Operator(_), None) => Err(crate::Error::invalid(
-            "agent_id",
-            "the operator has no lane of its own: name an agent (agent_id; `bttask lane AGENT`), or act as one (BTMSG_AGENT_ID)",
-        )),
-    };
+    } -> Vec<crate::Task> => |c, r| c.lane(r.agent_id.as_deref());
     /// Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
     /// the order given, the rest after them in their order. Returns the lane.
     reorder_lane: ReorderLane, Agent sets, ReorderLane {
@@ -643,16 +571,10 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Change> => |c, r| {
         let (since, limit) = (r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
-        match c {
-            Caller::Operator(s) => s.changes(since, limit, r.group.as_deref()),
-            Caller::Agent(a) => within(a, r.group).changes(since, limit),
-        }
+        c.narrowed(r.group.as_deref()).changes(since, limit)
     };
     /// The newest cursor of the change feed: where a wait that must miss nothing starts.
-    latest_change: LatestChange, Either reads {} -> i64 => |c, _r| match c {
-        Caller::Operator(s) => s.latest_change(),
-        Caller::Agent(a) => a.latest_change(),
-    };
+    latest_change: LatestChange, Either reads {} -> i64 => |c, _r| c.latest_change();
     /// Block until changes made by others arrive for the actor (the operator: in every group),
     /// or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
     /// or an empty list when `timeout_secs` passes.
@@ -664,10 +586,7 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Change> => |c, r| {
         let timeout = crate::wait_timeout(r.timeout_secs)?;
-        match c {
-            Caller::Operator(s) => s.wait(&r.kinds, r.since, timeout, r.group.as_deref()),
-            Caller::Agent(a) => within(a, r.group).wait(&r.kinds, r.since, timeout),
-        }
+        c.narrowed(r.group.as_deref()).wait(&r.kinds, r.since, timeout)
     };
 
     // --- file reservations -------------------------------------------------------------------
@@ -735,10 +654,7 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::UsageSummary> => |c, r| {
         let by = r.by.unwrap_or(crate::UsageBy::Agent);
-        match c {
-            Caller::Operator(s) => s.usage_summary(by, r.group.as_deref()),
-            Caller::Agent(a) => within(a, r.group).usage_summary(by),
-        }
+        c.narrowed(r.group.as_deref()).usage_summary(by)
     };
 
     // --- search ----------------------------------------------------------------------------
@@ -755,10 +671,7 @@ operations! {
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::SearchHit> => |c, r| {
         let limit = count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?;
-        match c {
-            Caller::Operator(s) => s.search(&r.query, &r.kinds, limit, r.group.as_deref()),
-            Caller::Agent(a) => within(a, r.group).search(&r.query, &r.kinds, limit),
-        }
+        c.narrowed(r.group.as_deref()).search(&r.query, &r.kinds, limit)
     };
 
     // --- secrets for the MCP server's HTTP transport ----------------------------------------

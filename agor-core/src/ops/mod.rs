@@ -9,46 +9,15 @@ use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::rules::{Action, OPERATOR};
-use crate::{Actor, Store};
+use crate::rules::Action;
+use crate::Actor;
 
 pub use catalogue::{args, BoardColumn, Request};
 
-/// Who calls an operation through [`dispatch`].
-#[derive(Debug, Clone, Copy)]
-pub enum Caller<'a> {
-    /// The operator: Store-level calls, without an agent identity.
-    Operator(&'a Store),
-    /// An agent, through its actor handle.
-    Agent(&'a Actor),
-}
-
-impl<'a> Caller<'a> {
-    /// The acting agent, or a permission error for the operator (it has no identity to act
-    /// with on the board or in the mail).
-    pub fn agent(&self) -> Result<&'a Actor> {
-        match self {
-            Caller::Agent(a) => Ok(a),
-            Caller::Operator(_) => Err(Error::denied(
-                OPERATOR,
-                "run this operation without an agent identity: it acts as an agent (set \
-                 BTMSG_AGENT_ID=<agent id> or pass an actor; reads of the whole team take a \
-                 `group` instead)",
-            )),
-        }
-    }
-
-    /// The store, for operations only the operator runs.
-    pub fn operator(&self) -> Result<&'a Store> {
-        match self {
-            Caller::Operator(s) => Ok(s),
-            Caller::Agent(a) => Err(Error::denied(
-                a.id(),
-                "call an operator operation (it sets the team up; run it without an agent identity)",
-            )),
-        }
-    }
-}
+/// Who calls an operation through [`dispatch`]: the one acting handle, the operator's
+/// (`store.as_operator()`) or an agent's (`store.as_agent(id)`); `store.acting_as(&who)`
+/// builds it from a [`PrincipalId`](crate::PrincipalId).
+pub type Caller = Actor;
 
 /// Who an operation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -119,11 +88,13 @@ pub struct Operation {
     pub response: Schema,
 }
 
-/// Runs one request for `caller` and returns its response as JSON.
+/// Runs one request as `caller` and returns its response as JSON. An operation both may call
+/// runs once on the handle, and the permission function decides for its principal; one only
+/// an agent (or only the operator) may call is `PermissionDenied` for the other.
 ///
 /// The request is the typed [`Request`]; from JSON it is `{"op": "<name>", <args>…}`
 /// (see [`parse_request`]).
-pub fn dispatch(caller: Caller<'_>, request: Request) -> Result<serde_json::Value> {
+pub fn dispatch(caller: &Caller, request: Request) -> Result<serde_json::Value> {
     request.run(caller)
 }
 
@@ -153,13 +124,13 @@ fn request_from_value(value: serde_json::Value) -> Result<Request> {
 
 /// Runs a request given as a JSON value `{"op": "<name>", <args>…}` (checked as
 /// [`parse_request`] checks text); the response is JSON text.
-pub fn call_value(caller: Caller<'_>, request: serde_json::Value) -> Result<String> {
+pub fn call_value(caller: &Caller, request: serde_json::Value) -> Result<String> {
     let value = dispatch(caller, request_from_value(request)?)?;
     Ok(value.to_string())
 }
 
 /// Parses and runs a JSON request; the response is JSON text.
-pub fn call_json(caller: Caller<'_>, request_json: &str) -> Result<String> {
+pub fn call_json(caller: &Caller, request_json: &str) -> Result<String> {
     let value = dispatch(caller, parse_request(request_json)?)?;
     Ok(value.to_string())
 }

@@ -30,7 +30,7 @@ impl Actor {
     /// `InvalidInput` naming the problem.
     pub fn search(&self, query: &str, kinds: &[SearchKind], limit: u32) -> Result<Vec<SearchHit>> {
         search(&self.store, query, kinds, limit, |run| {
-            self.read_tx(|c, me| run(c, &self.sight(me, Action::ViewGroup)?))
+            self.read_as(|c, who| run(c, &self.sight(who, Action::ViewGroup)?))
         })
     }
 }
@@ -45,10 +45,9 @@ impl crate::Store {
         limit: u32,
         group: Option<&str>,
     ) -> Result<Vec<SearchHit>> {
-        let sight = Sight::operator(Action::ViewGroup, group)?;
-        search(self, query, kinds, limit, |run| {
-            self.read(|c| run(c, &sight))
-        })
+        self.as_operator()
+            .narrowed(group)
+            .search(query, kinds, limit)
     }
 }
 
