@@ -139,10 +139,14 @@ class Types:
         cls = f"{name}Dict"
         if cls not in self.records:
             self.records[cls] = ""  # a record may hold itself (subtasks)
-            fields = "".join(
-                f"    {k}: {self.of(v, defs)}\n" for k, v in sorted(s["properties"].items())
-            )
-            self.records[cls] = f"class {cls}(TypedDict):\n{fields or '    pass'}\n"
+            fields = [(k, self.of(v, defs)) for k, v in sorted(s["properties"].items())]
+            if any(keyword.iskeyword(k) for k, _ in fields):
+                # A key that is a Python keyword (`from`) needs TypedDict's functional form.
+                items = "".join(f"    {k!r}: {t},\n" for k, t in fields)
+                self.records[cls] = f"{cls} = TypedDict({cls!r}, {{\n{items}}})\n"
+            else:
+                body = "".join(f"    {k}: {t}\n" for k, t in fields)
+                self.records[cls] = f"class {cls}(TypedDict):\n{body or '    pass'}\n"
         return cls
 
 
@@ -211,7 +215,8 @@ def sync_method(op: dict, types: Types) -> str:
         name = _derived.parameter(field)
         params.append(f"{name}: {t}" if required else f"{name}: {types.union([t, 'None'])} = None")
     returns = types.of(resp, resp.get("$defs", {}))
-    doc = "\n        ".join(op["doc"].replace('"""', "'''").strip().splitlines())
+    lines = op["doc"].replace('"""', "'''").strip().splitlines()
+    doc = "\n        ".join(line.strip() for line in lines)
     return f'    def {op["name"]}({", ".join(params)}) -> {returns}:\n        """{doc}"""\n'
 
 
