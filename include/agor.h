@@ -2052,6 +2052,22 @@ agor_status agor_op_get_task(const agor_store *store,
                              char **out_response);
 
 /**
+ * The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+ * 20), each with who moved it and when, from the change feed.
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+ * * `task_id`: required
+ * * `limit`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_task_history(const agor_store *store,
+                                 const agor_actor *actor,
+                                 const char *task_id,
+                                 const int64_t *limit,
+                                 char **out_response);
+
+/**
  * Assign a task to an agent of the group (managers).
  *
  * Called by an agent: pass `actor`. Permission: `assign_task`.

@@ -10,6 +10,7 @@ use crate::actor::Actor;
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::model::changes::{Change, ChangeKind};
+use crate::model::tasks::TaskStatus;
 use crate::numbers::check_limit;
 use crate::rules::{Action, Principal};
 use crate::storage::sql::changes as sql;
@@ -35,6 +36,20 @@ pub(crate) fn record(
     subject: &str,
     to: Audience<'_>,
 ) -> Result<()> {
+    record_move(tx, kind, event, actor, subject, to, None)
+}
+
+/// [`record`] for a task change that moved the task between statuses (`from` None: its
+/// creation): the move is kept with the change, for `task_history`.
+pub(crate) fn record_move(
+    tx: &dyn Tx,
+    kind: ChangeKind,
+    event: &str,
+    actor: &str,
+    subject: &str,
+    to: Audience<'_>,
+    moved: Option<(Option<TaskStatus>, TaskStatus)>,
+) -> Result<()> {
     sql::insert(
         tx,
         kind,
@@ -44,6 +59,7 @@ pub(crate) fn record(
         to.group,
         to.agent,
         to.channel,
+        moved,
         &tx.now().sql(),
     )?;
     for bell in bells(kind, to) {

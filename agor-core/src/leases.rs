@@ -269,7 +269,8 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
             &format!("{} held by {holder}", task.id),
         )?;
         // Claimable again: the group's waiters hear of it.
-        task_steps::task_changed(c, "lease_expired", SYSTEM, task, None)?;
+        let moved = Some((Some(TaskStatus::InProgress), TaskStatus::Todo));
+        task_steps::task_moved(c, "lease_expired", SYSTEM, task, None, moved)?;
         // The holder no longer works on it: its work state follows the lapse (idle, in the
         // feed), or it would say `working on` a task that is back on the board.
         crate::work::leave_task(c, &task.id, "")?;

@@ -104,7 +104,8 @@ pub use model::reservations::{
 };
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use model::tasks::{
-    Comment, Completion, NewTask, Priority, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
+    Comment, Completion, NewTask, Priority, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus,
+    TaskUpdate,
 };
 pub use model::tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
 pub use model::usage::{UsageBy, UsageRecord, UsageSummary};

@@ -60,12 +60,25 @@ pub(crate) fn task_changed(
     task: &Task,
     agent: Option<&str>,
 ) -> Result<()> {
+    task_moved(c, event, actor, task, agent, None)
+}
+
+/// [`task_changed`] for a change that moved the task from one status to another (`from`
+/// None: its creation), kept in the feed for `task_history`.
+pub(crate) fn task_moved(
+    c: &dyn Tx,
+    event: &str,
+    actor: &str,
+    task: &Task,
+    agent: Option<&str>,
+    moved: Option<(Option<TaskStatus>, TaskStatus)>,
+) -> Result<()> {
     let to = Audience {
         group: task.group_id.as_deref(),
         agent,
         channel: None,
     };
-    changes::record(c, ChangeKind::Task, event, actor, &task.id, to)
+    changes::record_move(c, ChangeKind::Task, event, actor, &task.id, to, moved)
 }
 /// The side effects every status change shares: the `Status: old → new` comment, the audit
 /// row, the change feed, and a notice in the group's review queue when the task enters review.
@@ -80,7 +93,8 @@ pub(crate) fn record_transition(
         TaskStatus::InProgress => Some(actor),
         _ => task.assigned_to.as_deref(),
     };
-    task_changed(c, "task_status", actor, task, assignee)?;
+    let moved = Some((Some(task.status), to));
+    task_moved(c, "task_status", actor, task, assignee, moved)?;
     add_comment(
         c,
         &task.id,

@@ -12,16 +12,20 @@ use crate::leases::reap_expired_leases;
 use crate::members;
 use crate::model::agents::Member;
 use crate::model::search::Source;
-use crate::model::tasks::{Comment, NewTask, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate};
+use crate::model::tasks::{
+    Comment, NewTask, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus, TaskUpdate,
+};
 use crate::rules::{Action, Target};
 
+use crate::prefixes::{self, Scope};
 use crate::sight::Sight;
+use crate::storage::sql::changes as changes_sql;
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
 use crate::task_steps::{
     add_comment, claimable, group_of, load, record_transition, resolve, set_tags, task_changed,
-    validate_tags,
+    task_moved, validate_tags,
 };
 use crate::text;
 use crate::Store;
@@ -146,13 +150,9 @@ impl Actor {
                 // A new task has no dependencies yet (`depend` adds them).
                 waits_for: Vec::new(),
             };
-            task_changed(
-                c,
-                "task_created",
-                &me.id,
-                &task,
-                task.assigned_to.as_deref(),
-            )?;
+            let assignee = task.assigned_to.as_deref();
+            let moved = Some((None, task.status));
+            task_moved(c, "task_created", &me.id, &task, assignee, moved)?;
             Ok(task)
         })
     }
@@ -177,6 +177,21 @@ impl Actor {
                 comments,
                 subtasks,
             })
+        })
+    }
+
+    /// The status moves of a task the actor may see (the operator: any task), oldest first:
+    /// the newest `limit` of them, from the change feed (a lapsed lease shows once a read or
+    /// claim notices it).
+    pub fn task_history(&self, task_id: &str, limit: u32) -> Result<Vec<StatusMove>> {
+        self.store.reopen_lapsed()?;
+        self.read_as(|c, who| {
+            let scope = match self.sight(who, Action::ListTasks)?.group() {
+                Some(group) => Scope::group(group),
+                None => Scope::all(),
+            };
+            let id = prefixes::resolve(c, crate::task_steps::TASKS, task_id, &scope)?;
+            changes_sql::task_moves(c, &id, i64::from(limit))
         })
     }
 

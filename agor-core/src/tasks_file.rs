@@ -31,7 +31,7 @@ use crate::rules::{Action, Target};
 use crate::storage::sql::search as search_sql;
 use crate::storage::sql::tasks as sql;
 use crate::storage::Tx;
-use crate::task_steps::task_changed;
+use crate::task_steps::task_moved;
 use crate::text;
 
 /// The largest `tasks.toml` agor reads (4 MiB).
@@ -377,7 +377,8 @@ fn import_one(
             if status == TaskStatus::Done && task.status != TaskStatus::Done {
                 crate::tasks::finished_without_complete(c, me, &task, IMPORT_ROUTE)?;
             }
-            task_changed(c, "task_updated", &me.id, &task, agent.as_deref())?;
+            let moved = (task.status != status).then_some((Some(task.status), status));
+            task_moved(c, "task_updated", &me.id, &task, agent.as_deref(), moved)?;
             report.updated.push(e.id.clone());
             Ok(Applied {
                 link_parent: None,
@@ -418,7 +419,8 @@ fn import_one(
             if status == TaskStatus::Done {
                 crate::tasks::finished_without_complete(c, me, &task, IMPORT_ROUTE)?;
             }
-            task_changed(c, "task_created", &me.id, &task, agent.as_deref())?;
+            let moved = Some((None, task.status));
+            task_moved(c, "task_created", &me.id, &task, agent.as_deref(), moved)?;
             report.created.push(e.id.clone());
             // A new task has no dependencies yet: nothing to wait for.
             Ok(Applied {

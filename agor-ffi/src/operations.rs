@@ -1062,6 +1062,29 @@ pub unsafe extern "C" fn agor_op_get_task(
     })
 }
 
+/// The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+/// 20), each with who moved it and when, from the change feed.
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+/// * `task_id`: required
+/// * `limit`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_task_history(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    limit: *const i64,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "task_history", |a| unsafe {
+        a.text("task_id", task_id)?;
+        a.optional_value("limit", limit)?;
+        Ok(())
+    })
+}
+
 /// Assign a task to an agent of the group (managers).
 ///
 /// Called by an agent: pass `actor`. Permission: `assign_task`.

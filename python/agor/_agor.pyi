@@ -9,6 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
+from agor.aio import StatusMoveDict
 # --- end of the records ---
 
 __version__: str
@@ -180,6 +181,9 @@ class Store:
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
     # --- end of the derived methods ---
 
 @final
@@ -424,6 +428,9 @@ class Actor:
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
     # --- end of the derived methods ---
 
 class _Record:

@@ -188,6 +188,14 @@ class StaleAgentDict(TypedDict):
     silent_secs: int
 
 
+StatusMoveDict = TypedDict('StatusMoveDict', {
+    'actor': str | None,
+    'at': str,
+    'cursor': int,
+    'from': Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None,
+    'to': Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'],
+})
+
 class TaskDetailDict(TypedDict):
     assigned_to: str | None
     comments: list[CommentDict]
@@ -446,6 +454,9 @@ class AsyncActor:
         """Set your work state (idle, working with an optional task, done, error, stopped; moves
         are validated), or apply a coding agent's hook event (`hook`: SessionStart,
         UserPromptSubmit, PreToolUse, Stop, SessionEnd …), which never fails on a move."""
+    async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
     async def unarchive_task(self, *, task_id: str) -> TaskDict:
         """Put an archived task back on the board (managers)."""
     async def unread_count(self) -> int:
@@ -557,6 +568,9 @@ class AsyncStore:
         snippet, matched words in `**`."""
     async def stale_agents(self, *, threshold_secs: int | None = None) -> list[StaleAgentDict]:
         """Agents that heartbeated before but not within the threshold (default: the store's)."""
+    async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
     async def tokens(self) -> list[TokenInfoDict]:
         """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
     async def usage_summary(self, *, by: Literal['agent', 'task', 'group'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:

@@ -581,6 +581,25 @@ def test_archive_lane_and_reorder(team):
     assert "name at least one task" in team.fails(2, "reorder", agent="dev-1")
 
 
+def test_history_lists_status_moves_for_agents_and_the_operator(team):
+    t = add(team, "Traced")
+    claim = team.json("claim", t["id"], agent="dev-1")
+    team.ok("complete", "--id", t["id"], "--token", claim["token"], "--summary", "ok", agent="dev-1")
+    moves = team.json("history", t["id"][:8], agent="dev-2")
+    assert [(m["from"], m["to"], m["actor"]) for m in moves] == [
+        (None, "todo", "mgr-1"),
+        ("todo", "in_progress", "dev-1"),
+        ("in_progress", "done", "dev-1"),
+    ]
+    # The operator names a task of any group; --limit keeps the newest.
+    assert [m["to"] for m in team.json("history", "--id", t["id"], "--limit", "1")] == ["done"]
+    lines = team.ok("history", t["id"], agent="mgr-1").splitlines()
+    assert len(lines) == 3 and "created → todo" in lines[0] and lines[2].endswith("dev-1")
+    # Another group's manager cannot name it; an unknown task is exit 5.
+    team.fails(5, "history", t["id"], agent="ops-1")
+    team.fails(5, "history", "ffffffff", agent="dev-1")
+
+
 def test_proposals_through_the_cli(team):
     with agor.open(team.db) as s:
         s.allow("mgr-1", "ops-1", bidirectional=True)

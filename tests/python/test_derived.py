@@ -55,3 +55,23 @@ def test_a_derived_method_keeps_the_rules_of_call(store: agor.Store) -> None:
         send(store.as_agent("ext-1"), "dev-1", "x")
     with pytest.raises(agor.InvalidInputError):
         send(store.as_agent("mgr-1"), "dev-1", "")
+
+
+def test_task_history_reaches_python_with_no_python_written_for_it(store: agor.Store) -> None:
+    """`task_history` was added to the core, the catalogue and the CLI only."""
+    mgr, dev = store.as_agent("mgr-1"), store.as_agent("dev-1")
+    task = mgr.create_task("traced")
+    claim = dev.claim_task(task.id)
+    dev.release_task(task.id, claim.token)
+    moves = dev.task_history(task.id[:8])
+    assert [(m["from"], m["to"], m["actor"]) for m in moves] == [
+        (None, "todo", "mgr-1"),
+        ("todo", "in_progress", "dev-1"),
+        ("in_progress", "todo", "dev-1"),
+    ]
+    assert [m["to"] for m in store.task_history(task.id, limit=1)] == ["todo"]
+    store.register_agent("ext-1", "Outsider", "project", "other")
+    with pytest.raises(agor.NotFoundError):
+        store.as_agent("ext-1").task_history(task.id)
+    with pytest.raises(agor.InvalidInputError):
+        dev.task_history(task.id, limit=0)

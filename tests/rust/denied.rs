@@ -196,6 +196,7 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("create_task", |_| json!({"title": "x"}), None),
     ("list_tasks", |_| json!({}), OPEN_READ),
     ("get_task", |r| json!({"task_id": r.task}), OPEN_READ),
+    ("task_history", |r| json!({"task_id": r.task}), OPEN_READ),
     ("assign_task", |r| json!({"task_id": r.task, "agent_id": "dev2"}), None),
     ("update_task", |r| json!({"task_id": r.task, "expected_version": 1, "title": "y"}), None),
     ("set_task_status", |r| json!({"task_id": r.task, "status": "cancelled"}), None),

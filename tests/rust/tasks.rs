@@ -283,6 +283,69 @@ fn a_lapsed_lease_reopens_the_task_and_fences_the_old_worker() {
 }
 
 #[test]
+fn task_history_lists_every_status_move_with_who_and_the_lapse_as_agor() {
+    let (t, clock) = common::team_timed();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let first = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    dev1.release_task(&x.id, &first.token).unwrap();
+    dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    clock.advance(Duration::from_secs(60));
+    let last = dev2.claim_task(None, 60).unwrap().unwrap();
+    dev2.complete_task(&x.id, &last.token, &done("ok"), false)
+        .unwrap();
+    // Title edits and comments are changes too, but not moves.
+    mgr.comment(&x.id, "nice").unwrap();
+
+    use TaskStatus::{Done, InProgress, Todo};
+    let expected = [
+        (None, Todo, "mgr"),
+        (Some(Todo), InProgress, "dev1"),
+        (Some(InProgress), Todo, "dev1"),
+        (Some(Todo), InProgress, "dev1"),
+        (Some(InProgress), Todo, "agor"),
+        (Some(Todo), InProgress, "dev2"),
+        (Some(InProgress), Done, "dev2"),
+    ];
+    let moves = |h: Vec<agor_core::StatusMove>| -> Vec<_> {
+        h.into_iter()
+            .map(|m| (m.from, m.to, m.actor.unwrap_or_default()))
+            .collect()
+    };
+    let want: Vec<_> = expected
+        .iter()
+        .map(|(f, to, who)| (*f, *to, who.to_string()))
+        .collect();
+    // By a prefix, as an agent of the group and as the operator; oldest first.
+    assert_eq!(moves(dev2.task_history(&x.id[..8], 20).unwrap()), want);
+    assert_eq!(
+        moves(t.store.as_operator().task_history(&x.id, 20).unwrap()),
+        want
+    );
+    // `limit` keeps the newest, still oldest first.
+    assert_eq!(moves(mgr.task_history(&x.id, 2).unwrap()), want[5..]);
+    let cursors: Vec<i64> = mgr
+        .task_history(&x.id, 20)
+        .unwrap()
+        .iter()
+        .map(|m| m.cursor)
+        .collect();
+    assert!(cursors.windows(2).all(|w| w[0] < w[1]));
+    // Another group's agent cannot name the task; an unknown task is not found.
+    let ext = t.store.as_agent("ext").unwrap();
+    assert_eq!(
+        ext.task_history(&x.id, 20).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        mgr.task_history("ffffffff", 20).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
 fn completing_for_review_posts_to_the_review_queue() {
     let t = common::team();
     let mgr = t.store.as_agent("mgr").unwrap();

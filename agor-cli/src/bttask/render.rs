@@ -4,7 +4,7 @@
 use std::io;
 
 use agor_core::ops::{BoardColumn, Request as R};
-use agor_core::{Claim, Comment, ImportReport, Proposal, Task, TaskDetail};
+use agor_core::{Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail};
 use serde_json::Value;
 
 use crate::command::{typed, View};
@@ -64,6 +64,28 @@ pub fn commented(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
 
 pub fn detail(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(task_detail(t, &typed(v)?)?)
+}
+
+pub fn history(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+    let moves: Vec<StatusMove> = typed(v)?;
+    if moves.is_empty() {
+        return Ok(say!(t, "{}", dim("no status moves recorded"))?);
+    }
+    for m in &moves {
+        let from = m
+            .from
+            .map_or_else(|| "created".to_owned(), |s| s.to_string());
+        let who = m.actor.as_deref().unwrap_or("-");
+        say!(
+            t,
+            "{}  {} → {}  {}",
+            dim(&m.at),
+            from,
+            bold(m.to.as_str()),
+            name(who)
+        )?;
+    }
+    Ok(())
 }
 
 pub fn board(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {

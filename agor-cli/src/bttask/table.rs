@@ -138,6 +138,14 @@ pub const COMMANDS: &[CommandDef] = &[
             let task_id = task_id(p)?;
             job(R::GetTask(a::GetTask { task_id }), show::detail)
         }),
+    CommandDef::new("history", Who::Either, &["task_history"], "id= task= limit=")
+        .usage(&["history <task> [--limit N]", "history --id TASK [--limit N]"])
+        .about("a task's status moves, oldest first: who moved it and when")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let limit = p.count("limit", agor_core::Count::Limit)?.map(i64::from);
+            job(R::TaskHistory(a::TaskHistory { task_id, limit }), show::history)
+        }),
     CommandDef::new("delete", Who::Agent, &["delete_task"], "id= task=")
         .usage(&["delete <task>", "delete --id TASK"])
         .about("delete a task and its comments; its subtasks lose their parent (managers)")

@@ -278,6 +278,21 @@ pub struct Task {
     pub waits_for: Vec<String>,
 }
 
+/// One move of a task between statuses, as the change feed recorded it (`task_history`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StatusMove {
+    /// The change's cursor in the feed.
+    pub cursor: i64,
+    /// The status it left; absent for the task's creation.
+    pub from: Option<TaskStatus>,
+    /// The status it entered.
+    pub to: TaskStatus,
+    /// Who moved it (`agor` when a lease lapsed).
+    pub actor: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+}
+
 /// A comment on a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comment {

@@ -407,6 +407,14 @@ operations! {
     get_task: GetTask, Agent reads, ListTasks {
         task_id: String,
     } -> crate::TaskDetail => |c, r| c.agent()?.get_task(&r.task_id);
+    /// The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+    /// 20), each with who moved it and when, from the change feed.
+    task_history: TaskHistory, Either reads, ListTasks {
+        task_id: String,
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::StatusMove> => |c, r| {
+        c.task_history(&r.task_id, count(Count::Limit, r.limit, DEFAULT_HISTORY_LIMIT)?)
+    };
     /// Assign a task to an agent of the group (managers).
     assign_task: AssignTask, Agent sets, AssignTask {
         task_id: String,

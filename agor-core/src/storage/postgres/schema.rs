@@ -75,6 +75,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "reserved agent ids",
         sql: include_str!("schema/0012_reserved_ids.sql"),
     },
+    Migration {
+        version: 13,
+        name: "status moves in the change feed",
+        sql: include_str!("schema/0013_task_moves.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -2,10 +2,12 @@
 
 use crate::error::Result;
 use crate::model::changes::{Change, ChangeKind};
+use crate::model::tasks::{StatusMove, TaskStatus};
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
-/// Appends one change inside the caller's transaction.
+/// Appends one change inside the caller's transaction; `moved` is the status move of a task
+/// change that made one (`from` None: its creation).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
     tx: &dyn Tx,
@@ -16,14 +18,53 @@ pub(crate) fn insert(
     group: Option<&str>,
     agent: Option<&str>,
     channel: Option<&str>,
+    moved: Option<(Option<TaskStatus>, TaskStatus)>,
     at: &str,
 ) -> Result<()> {
+    let from = moved.and_then(|(from, _)| from).map(|s| s.as_str());
+    let to = moved.map(|(_, to)| to.as_str());
     tx.execute(
-        "INSERT INTO agor_changes (kind, event, actor, subject, group_id, agent_id, channel_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        args![kind.as_str(), event, actor, subject, group, agent, channel, at],
+        "INSERT INTO agor_changes (kind, event, actor, subject, group_id, agent_id, channel_id,
+                                   status_from, status_to, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        args![
+            kind.as_str(),
+            event,
+            actor,
+            subject,
+            group,
+            agent,
+            channel,
+            from,
+            to,
+            at
+        ],
     )?;
     Ok(())
+}
+
+/// The statement of [`task_moves`]: the partial index `agor_changes_task_moves` holds exactly
+/// the moves, so it reads a task's newest `?2` moves and sorts only those.
+pub(crate) const TASK_MOVES_SQL: &str =
+    "SELECT id, status_from, status_to, actor, created_at FROM (
+         SELECT id, status_from, status_to, actor, created_at FROM agor_changes
+         WHERE subject = ?1 AND status_to IS NOT NULL ORDER BY id DESC LIMIT ?2
+     ) newest ORDER BY id";
+
+/// The newest `limit` status moves of a task, oldest first.
+pub(crate) fn task_moves(tx: &dyn Tx, task_id: &str, limit: i64) -> Result<Vec<StatusMove>> {
+    tx.query_map(TASK_MOVES_SQL, args![task_id, limit], |r| {
+        // Written by agor from the enum's own words; a word this build does not know
+        // (a newer writer) reads as backlog, as a task's status does.
+        let status = |s: String| s.parse().unwrap_or(TaskStatus::Backlog);
+        Ok(StatusMove {
+            cursor: r.get(0)?,
+            from: lenient::opt_text(r, 1)?.map(status),
+            to: status(lenient::text(r, 2)?),
+            actor: lenient::opt_text(r, 3)?,
+            at: lenient::timestamp(r, 4)?,
+        })
+    })
 }
 
 /// The newest cursor (0 for an empty feed).

@@ -186,6 +186,12 @@ fn cases() -> Vec<Case> {
             why: "walks rowids backwards from the newest and stops at LIMIT",
         }],
     );
+    case(
+        "task history".into(),
+        crate::storage::sql::changes::TASK_MOVES_SQL.into(),
+        false,
+        &[],
+    );
     use crate::storage::sql::liveness::{self as letters, LetterScope};
     for scope in [LetterScope::Every, LetterScope::Group, LetterScope::Own] {
         const EVERY_LETTER: &[Allowed] = &[Allowed {

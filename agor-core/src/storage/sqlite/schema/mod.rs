@@ -101,6 +101,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "reserved agent ids, principal rows where agents are foreign keys",
         apply: reserved_ids,
     },
+    Migration {
+        version: 17,
+        name: "status moves in the change feed",
+        apply: |conn| conn.execute_batch(include_str!("0017_task_moves.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
