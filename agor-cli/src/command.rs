@@ -18,7 +18,7 @@ use crate::terminal::Term;
 /// `Agent` needs `$BTMSG_AGENT_ID` (marked `*` in the help); `Either` is the operator unless
 /// `$BTMSG_AGENT_ID` is set, and then that agent within its rights (an agent in a shell cannot
 /// register itself as admin); `Operator` ignores it (store-level reports and backups). See
-/// [`crate::session::acting`].
+/// `session::acting`.
 pub use agor_core::ops::CallerKind as Who;
 
 /// What a renderer may look at besides the response: the request that was run, and the
