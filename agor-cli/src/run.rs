@@ -27,7 +27,7 @@ pub fn execute(prog: &Program, inv: Invocation, out: &mut Output<'_>) -> Result<
         Command::Generate(what) => Ok(out.text(|t| t.lines("", &crate::dist::text(prog, what)))?),
         Command::Ops => {
             let listing: Value =
-                serde_json::from_str(&ops::catalogue_json()).map_err(|e| CliError::Io(e.into()))?;
+                serde_json::from_str(ops::catalogue_json()).map_err(|e| CliError::Io(e.into()))?;
             Ok(out.emit(&listing, catalogue_table)?)
         }
         Command::Run(job) => run_job(inv.db, job, out),

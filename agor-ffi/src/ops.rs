@@ -46,7 +46,7 @@ pub unsafe extern "C" fn agor_call(
 pub extern "C" fn agor_operations(out_operations: Option<&mut *mut c_char>) -> agor_status {
     call(|| {
         let out = required_out(out_operations, "out_operations")?;
-        put_string(out, ops::catalogue_json());
+        put_string(out, ops::catalogue_json().to_owned());
         Ok(())
     })
 }

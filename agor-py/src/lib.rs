@@ -27,6 +27,23 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .call_method1("loads", (agor_core::ops::catalogue_json(),))
 }
 
+/// Every operation's name and who calls it (`agent`, `operator`, `either`), without their
+/// schemas: what `agor._derived` needs at import time.
+#[pyfunction]
+fn _operation_callers() -> Vec<(&'static str, &'static str)> {
+    agor_core::ops::callers()
+        .iter()
+        .map(|(name, caller)| {
+            let caller = match caller {
+                agor_core::ops::CallerKind::Agent => "agent",
+                agor_core::ops::CallerKind::Operator => "operator",
+                agor_core::ops::CallerKind::Either => "either",
+            };
+            (*name, caller)
+        })
+        .collect()
+}
+
 /// Runs the `btmsg` command with `argv` (`argv[0]` is the program name) and returns its exit
 /// code. Used by the `btmsg` console script.
 #[pyfunction]
@@ -58,6 +75,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_LIMIT", agor_core::MAX_LIMIT)?;
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(_operation_callers, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
     m.add_function(wrap_pyfunction!(bttask_main, m)?)?;
     m.add_function(wrap_pyfunction!(agor_main, m)?)?;

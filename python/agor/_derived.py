@@ -12,6 +12,7 @@ hand-written methods return records). Its types are in ``_agor.pyi``, in the blo
 
 from __future__ import annotations
 
+import functools
 import keyword
 from typing import Any, Callable
 
@@ -68,21 +69,46 @@ def method(op: dict) -> Callable[..., Any]:
     return run
 
 
+@functools.cache
+def catalogue() -> dict[str, dict]:
+    """The catalogue by operation name, read once (its schemas are built on first use)."""
+    return {op["name"]: op for op in _agor.operations()}
+
+
 def derived(cls: type) -> list[dict]:
     """The catalogue's operations that `cls` gets from here, in catalogue order."""
     return [
         op
-        for op in _agor.operations()
-        if cls in HOMES[op["caller"]] and (op["name"] not in vars(cls) or _is_derived(cls, op))
+        for op in catalogue().values()
+        if cls in HOMES[op["caller"]]
+        and (op["name"] not in vars(cls) or _is_derived(vars(cls)[op["name"]]))
     ]
 
 
-def _is_derived(cls: type, op: dict) -> bool:
-    return getattr(vars(cls)[op["name"]], "__module__", None) == __name__
+def _is_derived(attribute: Any) -> bool:
+    """Whether a class attribute is a method of this module (made yet or not)."""
+    return isinstance(attribute, _Derived) or getattr(attribute, "__module__", None) == __name__
+
+
+class _Derived:
+    """A derived method, made when first looked up: importing agor reads only the names of
+    the operations and who calls them, not the catalogue's schemas."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.__doc__ = f"The catalogue operation `{name}` (see agor.operations())."
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        made = method(catalogue()[self.name])
+        if owner is not None:
+            # Made once: the class holds the method itself from now on.
+            setattr(owner, self.name, made)
+        return made if instance is None else made.__get__(instance, owner)
 
 
 def install() -> None:
     """Gives Store and Actor every operation they do not define themselves."""
-    for cls in (_agor.Store, _agor.Actor):
-        for op in derived(cls):
-            setattr(cls, op["name"], method(op))
+    for name, caller in _agor._operation_callers():
+        for cls in HOMES[caller]:
+            if name not in vars(cls):
+                setattr(cls, name, _Derived(name))

@@ -86,6 +86,9 @@ macro_rules! operations {
         /// Every operation name, in declaration order.
         pub const NAMES: &[&str] = &[$(stringify!($name)),*];
 
+        /// Every operation name with who calls it, in declaration order (no schema built).
+        pub const CALLERS: &[(&str, CallerKind)] = &[$((stringify!($name), CallerKind::$caller)),*];
+
         impl Request {
             /// The operation's name.
             pub fn name(&self) -> &'static str {

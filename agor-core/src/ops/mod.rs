@@ -140,10 +140,20 @@ pub fn catalogue() -> Vec<Operation> {
     catalogue::operations()
 }
 
-/// The catalogue as JSON text: an array of operations with their schemas.
-pub fn catalogue_json() -> String {
+/// The catalogue as JSON text: an array of operations with their schemas. Made once per
+/// process (building every schema costs tens of millions of instructions).
+pub fn catalogue_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // Plain data with string keys: serializing it cannot fail.
-    serde_json::to_string(&catalogue()).expect("the catalogue serializes to JSON")
+    JSON.get_or_init(|| {
+        serde_json::to_string(&catalogue()).expect("the catalogue serializes to JSON")
+    })
+}
+
+/// Every operation's name and who calls it, in declaration order: what a surface needs to
+/// know which operations it offers, without building their schemas.
+pub fn callers() -> &'static [(&'static str, CallerKind)] {
+    catalogue::CALLERS
 }
 
 /// The names of every operation.
