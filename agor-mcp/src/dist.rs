@@ -14,6 +14,10 @@ use crate::init::INIT_USAGE;
 const MCP_OPTS: &str = "db= agent= profile= http= allow-origin=* max-request-bytes= \
                         max-connections= max-sessions= max-sessions-per-agent= \
                         header-timeout= session-timeout=";
+/// The options of `agor serve` (checked against [`USAGE`]): `agor mcp`'s but `--agent` and
+/// `--profile` (each request names its principal).
+const SERVE_OPTS: &str = "db= http= allow-origin=* max-request-bytes= max-connections= \
+                          max-sessions= max-sessions-per-agent= header-timeout= session-timeout=";
 /// The options of `agor init` (checked against [`INIT_USAGE`]).
 const INIT_OPTS: &str = "agent= db= dir= role=* http= issue-secret force";
 
@@ -28,7 +32,8 @@ pub fn synopsis() -> Synopsis {
     };
     Synopsis {
         name: "agor",
-        about: "serve agor's operations to coding agents as MCP tools".to_owned(),
+        about: "serve agor's operations to coding agents as MCP tools, and the team's page"
+            .to_owned(),
         commands: vec![
             entry(
                 "mcp",
@@ -38,6 +43,13 @@ pub fn synopsis() -> Synopsis {
                 ],
                 "serve the catalogue as MCP tools over stdio (one agent) or streamable HTTP",
                 MCP_OPTS,
+            ),
+            entry(
+                "serve",
+                &["serve [--db PATH|URL] [--http ADDR] [BOUNDS] [--allow-origin ORIGIN]..."],
+                "serve the team's web page, the HTTP API (/api), the event stream (/events) and \
+                 /mcp in one process",
+                SERVE_OPTS,
             ),
             entry(
                 "init",
@@ -84,7 +96,11 @@ mod tests {
     /// completions and the man page cannot offer an option that does not exist.
     #[test]
     fn every_option_of_the_table_is_in_the_help() {
-        for (opts, help) in [(MCP_OPTS, USAGE), (INIT_OPTS, INIT_USAGE)] {
+        for (opts, help) in [
+            (MCP_OPTS, USAGE),
+            (SERVE_OPTS, USAGE),
+            (INIT_OPTS, INIT_USAGE),
+        ] {
             for o in Opt::list(opts) {
                 assert!(
                     help.contains(&format!("--{} ", o.long))
