@@ -129,7 +129,7 @@ pub(crate) fn agent_changed(
         agent: Some(id),
         channel: None,
     };
-    changes::record(c, ChangeKind::Agent, event, actor, id, to)
+    changes::record(c, ChangeKind::Agent, event, actor, id, to, None)
 }
 
 /// Grants contacts on behalf of `who`. Agents resolve both ends among the agents they may

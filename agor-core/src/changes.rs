@@ -27,21 +27,9 @@ pub(crate) struct Audience<'a> {
 }
 
 /// Appends a change inside the caller's transaction, so it commits (or not) with the mutation,
-/// and rings the bells of those it may concern.
+/// and rings the bells of those it may concern. `moved` is the status move of a task change
+/// that made one (`from` None: the task's creation), kept for `task_history`.
 pub(crate) fn record(
-    tx: &dyn Tx,
-    kind: ChangeKind,
-    event: &str,
-    actor: &str,
-    subject: &str,
-    to: Audience<'_>,
-) -> Result<()> {
-    record_move(tx, kind, event, actor, subject, to, None)
-}
-
-/// [`record`] for a task change that moved the task between statuses (`from` None: its
-/// creation): the move is kept with the change, for `task_history`.
-pub(crate) fn record_move(
     tx: &dyn Tx,
     kind: ChangeKind,
     event: &str,

@@ -80,7 +80,15 @@ pub(crate) fn insert_post(
         agent: None,
         channel: Some(channel_id),
     };
-    changes::record(c, ChangeKind::Post, "channel_post", from, &post.id, to)?;
+    changes::record(
+        c,
+        ChangeKind::Post,
+        "channel_post",
+        from,
+        &post.id,
+        to,
+        None,
+    )?;
     Ok(post)
 }
 

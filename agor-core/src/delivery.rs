@@ -63,7 +63,15 @@ pub(crate) fn insert_row(
         agent: Some(to_id),
         channel: None,
     };
-    changes::record(conn, ChangeKind::Message, "message_sent", from, &msg.id, to)?;
+    changes::record(
+        conn,
+        ChangeKind::Message,
+        "message_sent",
+        from,
+        &msg.id,
+        to,
+        None,
+    )?;
     Ok(msg)
 }
 /// What happened to one message handed to [`deliver`].

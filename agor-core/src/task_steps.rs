@@ -78,7 +78,7 @@ pub(crate) fn task_moved(
         agent,
         channel: None,
     };
-    changes::record_move(c, ChangeKind::Task, event, actor, &task.id, to, moved)
+    changes::record(c, ChangeKind::Task, event, actor, &task.id, to, moved)
 }
 /// The side effects every status change shares: the `Status: old → new` comment, the audit
 /// row, the change feed, and a notice in the group's review queue when the task enters review.

@@ -28,7 +28,7 @@ fn record_change(c: &dyn Tx, me: &Member) -> Result<()> {
         agent: Some(&me.id),
         channel: None,
     };
-    changes::record(c, ChangeKind::Agent, "work_state", &me.id, &me.id, to)
+    changes::record(c, ChangeKind::Agent, "work_state", &me.id, &me.id, to, None)
 }
 
 /// Moves the actor from `now` to `state` on `task_id` (the move already judged allowed);
