@@ -31,6 +31,19 @@ def parameter(field: str) -> str:
     return f"{field}_" if keyword.iskeyword(field) else field
 
 
+def field(argument: str) -> str:
+    """The request field of an argument named in Python ([`parameter`] undone)."""
+    bare = argument[:-1]
+    return bare if argument.endswith("_") and keyword.iskeyword(bare) else argument
+
+
+def request(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue request of a call with `arguments` by their Python names (sync and
+    async alike). None means "not given", as in the typed methods: the operation's default
+    applies."""
+    return {"op": name, **{field(k): v for k, v in arguments.items() if v is not None}}
+
+
 def ordered(op: dict) -> list[tuple[str, bool]]:
     """The request fields in the order a derived method takes them positionally, each with
     whether it is required: the required ones, then the optional ones, each in the
@@ -45,24 +58,19 @@ def ordered(op: dict) -> list[tuple[str, bool]]:
 def method(op: dict) -> Callable[..., Any]:
     """A method running operation `op` through ``self.call``."""
     name = op["name"]
-    fields = [f for f, _ in ordered(op)]
-    by_param = {parameter(f): f for f in fields}
+    params = [parameter(f) for f, _ in ordered(op)]
 
     def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if len(args) > len(fields):
-            raise TypeError(f"{name}() takes at most {len(fields)} arguments ({len(args)} given)")
-        request: dict[str, Any] = {"op": name}
-        for field, value in zip(fields, args):
-            request[field] = value
+        if len(args) > len(params):
+            raise TypeError(f"{name}() takes at most {len(params)} arguments ({len(args)} given)")
+        given = dict(zip(params, args))
         for key, value in kwargs.items():
-            field = by_param.get(key)
-            if field is None:
+            if key not in params:
                 raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
-            if field in request:
+            if key in given:
                 raise TypeError(f"{name}() got multiple values for argument {key!r}")
-            request[field] = value
-        # None means "not given", as in the typed methods: the operation's default applies.
-        return self.call({k: v for k, v in request.items() if v is not None})
+            given[key] = value
+        return self.call(request(name, given))
 
     run.__name__ = run.__qualname__ = name
     run.__doc__ = op["doc"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 from typing import Any
 
-from agor import _agor
+from agor import _agor, _derived
 from agor.aio import HOMES
 
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -158,7 +158,7 @@ def method(op: dict, types: Types) -> str:
         params.append("*")
     for name, schema in fields:
         t = types.of(schema, req.get("$defs", {}))
-        arg = f"{name}_" if keyword.iskeyword(name) else name  # as `agor.aio.field` reads it
+        arg = _derived.parameter(name)
         if name in req.get("required", []):
             params.append(f"{arg}: {t}")
         else:
@@ -172,8 +172,6 @@ def method(op: dict, types: Types) -> str:
 def render_sync(pyi: str) -> str:
     """`pyi` (the text of ``_agor.pyi``) with its derived blocks generated anew: in Store and
     Actor the methods `agor._derived` gives them, at the top the records those return."""
-    from agor import _derived
-
     types = Types()
     for cls in (_agor.Store, _agor.Actor):
         body = "".join(sync_method(op, types) for op in _derived.derived(cls))
@@ -205,8 +203,6 @@ def replace_block(text: str, after: str | None, markers: tuple[str, str], body: 
 def sync_method(op: dict, types: Types) -> str:
     """A sync method's stub: parameters in `agor._derived`'s order (required fields, then the
     optional ones defaulting to None)."""
-    from agor import _derived
-
     req, resp = op["request"], op["response"]
     defs = req.get("$defs", {})
     params = ["self"]

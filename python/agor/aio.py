@@ -41,14 +41,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import keyword
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
 import agor
-from agor import _agor
+from agor import _derived
 from agor.errors import AlreadyClaimedError
 
 __all__ = ["open", "AsyncStore", "AsyncActor"]
@@ -337,7 +336,7 @@ class AsyncActor(_Handle):
         """Claims a todo task under a lease, as the catalogue's ``claim_task``; with
         `wait_secs`, when nothing fits it waits (holding no thread) for task changes and tries
         again after each, until the time passes; then the answer of a claim without a wait."""
-        request = _request("claim_task", {"task_id": task_id, "lease_secs": lease_secs})
+        request = _derived.request("claim_task", {"task_id": task_id, "lease_secs": lease_secs})
         if wait_secs is None:
             return await self._call(request)
         # The timeout's rules are the wait's; registered before the first try, so a task made
@@ -395,25 +394,13 @@ def open(*args: Any, **kwargs: Any) -> _Opening:
     return _Opening(args, kwargs)
 
 
-def field(argument: str) -> str:
-    """The request field of a keyword argument: a field named by a Python keyword (`from`)
-    is passed with a trailing underscore (`from_`)."""
-    bare = argument[:-1]
-    return bare if argument.endswith("_") and keyword.iskeyword(bare) else argument
-
-
-def _request(name: str, arguments: dict) -> dict:
-    """The catalogue request of a call; None is left out (the operation's default)."""
-    return {"op": name, **{field(k): v for k, v in arguments.items() if v is not None}}
-
-
 def _operation(op: dict) -> Callable[..., Any]:
     """The ``async`` method of one catalogue operation."""
     name = op["name"]
     fields = ", ".join(op["request"].get("properties", {})) or "none"
 
     async def method(self: _Handle, **arguments: Any) -> Any:
-        return await self._call(_request(name, arguments))
+        return await self._call(_derived.request(name, arguments))
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"{op['doc']}\n\nKeyword arguments: {fields}. Returns plain data, as `call`."
@@ -427,7 +414,7 @@ HOMES = {"agent": (AsyncActor,), "operator": (AsyncStore,), "either": (AsyncActo
 def _derive() -> None:
     """Gives each class the catalogue's operations it does not define itself (`wait`,
     `claim_task` are written above: they wait without a thread)."""
-    for op in _agor.operations():
+    for op in _derived.catalogue().values():
         for cls in HOMES[op["caller"]]:
             if op["name"] not in vars(cls) and op["name"] not in vars(_Handle):
                 setattr(cls, op["name"], _operation(op))
