@@ -17,7 +17,7 @@ use crate::model::tasks::{
 };
 use crate::rules::{Action, Target};
 
-use crate::prefixes::{self, Scope};
+use crate::prefixes;
 use crate::sight::Sight;
 use crate::storage::sql::changes as changes_sql;
 use crate::storage::sql::search as search_sql;
@@ -186,10 +186,8 @@ impl Actor {
     pub fn task_history(&self, task_id: &str, limit: u32) -> Result<Vec<StatusMove>> {
         self.store.reopen_lapsed()?;
         self.read_as(|c, who| {
-            let scope = match self.sight(who, Action::ListTasks)?.group() {
-                Some(group) => Scope::group(group),
-                None => Scope::all(),
-            };
+            self.sight(who, Action::ListTasks)?;
+            let scope = members::scope_of(who);
             let id = prefixes::resolve(c, crate::task_steps::TASKS, task_id, &scope)?;
             changes_sql::task_moves(c, &id, i64::from(limit))
         })
