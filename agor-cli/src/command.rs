@@ -5,8 +5,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use agor_core::ops::Request;
-use serde_json::Value;
+use agor_core::ops::{Request, Response};
+use serde::Serialize;
 
 use crate::args::{Opt, Parsed, Scanner, UsageError};
 use crate::error::CliError;
@@ -29,13 +29,39 @@ pub struct View<'a> {
     pub stale_after: i64,
 }
 
-/// Prints a response for people: the value is the catalogue's response, deserialized into the
-/// core's record types by the renderer (see [`typed`]).
-pub type Show = fn(&mut Term<'_>, &View<'_>, Value) -> Result<(), CliError>;
+/// Prints a reply for people: the renderer takes the core's record out of it with [`typed`].
+pub type Show = fn(&mut Term<'_>, &View<'_>, Reply) -> Result<(), CliError>;
 
 /// Runs a request made of several catalogue operations (each through dispatch) and returns
-/// the JSON to print; single-operation commands do not need one.
-pub type Steps = fn(&Session, Request) -> Result<Value, CliError>;
+/// what to print; single-operation commands do not need one.
+pub type Steps = fn(&Session, Request) -> Result<Reply, CliError>;
+
+/// What a job answers: one operation's typed response, or the report of a command made of
+/// several operations. `--json` prints it as the response (or report) alone.
+// One reply per command line: its size does not matter, a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Reply {
+    /// The response of the job's operation (or of its last step).
+    Op(Response),
+    /// `review-count`: a group's review queue and its reviewers' attention score.
+    ReviewCounts(ReviewCounts),
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Reply {
+        Reply::Op(response)
+    }
+}
+
+/// `review-count`'s report, `{"group", "count", "attention"}` in JSON.
+#[derive(Debug, Serialize)]
+pub struct ReviewCounts {
+    pub group: String,
+    pub count: i64,
+    pub attention: i64,
+}
 
 /// What a command line asks for: one catalogue request, whom it runs as, and how its
 /// response is shown as text (`--json` prints the response itself).
@@ -442,9 +468,20 @@ pub fn job_as(who: Who, request: Request, show: Show) -> Result<Command, UsageEr
     run(Job::new(request, show).who(who))
 }
 
-/// Deserializes a response into the record type a renderer needs.
-pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, CliError> {
-    serde_json::from_value(value).map_err(|e| CliError::Response(e.to_string()))
+/// The record a renderer needs, moved out of the reply as the core returned it (no trip
+/// through JSON); asking for a type the operation does not answer with is an error naming both.
+pub fn typed<T: 'static>(reply: Reply) -> Result<T, CliError> {
+    let any: Box<dyn std::any::Any> = match reply {
+        Reply::Op(response) => {
+            return response
+                .into_inner()
+                .map_err(|e| CliError::Response(e.to_string()))
+        }
+        Reply::ReviewCounts(counts) => Box::new(counts),
+    };
+    any.downcast().map(|b| *b).map_err(|_| {
+        CliError::Response(format!("a report is not a {}", std::any::type_name::<T>()))
+    })
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@
 //!
 //! Both are tables (`command::CommandDef`) read by one parser (`command::Program::parse`);
 //! each command builds a request of the core's catalogue (`agor_core::ops`), `run` sends it
-//! through `agor_core::ops::dispatch`, `--json` prints the response and the text form is
-//! rendered from that same response. `ops` lists the catalogue and `call` runs any request.
+//! through `agor_core::ops::dispatch`, `--json` prints the typed response and the text form
+//! renders the core's records taken out of that same response (no trip through JSON). `ops` lists the catalogue and `call` runs any request.
 //!
 //! Everything printed for people goes through `terminal`, which escapes control and bidi
 //! characters by construction; `--json` keeps the text (JSON-escaped).

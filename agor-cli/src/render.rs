@@ -309,7 +309,7 @@ pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
 pub fn search_hits(
     t: &mut Term<'_>,
     _: &crate::command::View<'_>,
-    v: serde_json::Value,
+    v: crate::command::Reply,
 ) -> Result<(), crate::error::CliError> {
     let hits: Vec<agor_core::SearchHit> = crate::command::typed(v)?;
     if hits.is_empty() {

@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use agor_core::ops::{self, CallerKind, Request};
+use agor_core::ops::{self, CallerKind, Request, Response};
 use serde_json::Value;
 
 use crate::args::UsageError;
-use crate::command::{Command, Invocation, Job, Program, View};
+use crate::command::{Command, Invocation, Job, Program, Reply, View};
 use crate::error::CliError;
 use crate::render::Output;
 use crate::session::{acting, open_store, Session};
@@ -72,12 +72,11 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
     let store = open_store(db, creates)?;
     let session = Session::new(&store, &who)?;
     let request = job.request.clone();
-    let value = match job.steps {
+    let reply = match job.steps {
         Some(steps) => steps(&session, job.request)?,
-        None => session.call(job.request)?,
+        None => session.call(job.request)?.into(),
     };
-    if let Some(path) = &job.output {
-        let text = value.as_str().unwrap_or_default();
+    if let (Some(path), Reply::Op(Response::ExportTasks(text))) = (&job.output, &reply) {
         std::fs::write(path, text).map_err(|e| {
             CliError::Usage(UsageError::new(format!(
                 "cannot write {}: {e}",
@@ -86,7 +85,7 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
         })?;
     }
     if out.is_json() || job.always_json {
-        return Ok(out.json(&value)?);
+        return Ok(out.json(&reply)?);
     }
     let view = View {
         request: &request,
@@ -94,7 +93,7 @@ fn run_job(db: Option<PathBuf>, job: Job, out: &mut Output<'_>) -> Result<(), Cl
     };
     let mut shown = Ok(());
     out.text(|t| {
-        shown = (job.show)(t, &view, value);
+        shown = (job.show)(t, &view, reply);
         Ok(())
     })?;
     shown

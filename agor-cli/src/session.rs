@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use agor_core::ops::{self, Caller, CallerKind, Request};
+use agor_core::ops::{self, Caller, CallerKind, Request, Response};
 use agor_core::{PrincipalId, Store};
-use serde_json::Value;
 
 use crate::args::UsageError;
+use crate::command::Reply;
 use crate::error::CliError;
 
 /// Names the acting agent; commands marked with `*` in the help need it.
@@ -31,27 +31,26 @@ impl Session {
     }
 
     /// Runs one request through the catalogue as the session's principal.
-    pub fn call(&self, request: Request) -> Result<Value, CliError> {
+    pub fn call(&self, request: Request) -> Result<Response, CliError> {
         Ok(ops::dispatch(&self.caller, request)?)
     }
 
     /// Runs one request as the operator (store-level reports such as review counts).
-    pub fn call_as_operator(&self, request: Request) -> Result<Value, CliError> {
+    pub fn call_as_operator(&self, request: Request) -> Result<Response, CliError> {
         Ok(ops::dispatch(&self.caller.store().as_operator(), request)?)
     }
 }
 
 /// `wait`: the changes that arrived, or [`CliError::TimedOut`] (exit 6) when none did.
-pub fn wait_or_time_out(session: &Session, request: Request) -> Result<Value, CliError> {
+pub fn wait_or_time_out(session: &Session, request: Request) -> Result<Reply, CliError> {
     let secs = match &request {
         Request::Wait(w) => w.timeout_secs.unwrap_or(0.0),
         _ => 0.0,
     };
-    let value = session.call(request)?;
-    if value.as_array().is_some_and(Vec::is_empty) {
-        return Err(CliError::TimedOut(secs));
+    match session.call(request)? {
+        Response::Wait(changes) if changes.is_empty() => Err(CliError::TimedOut(secs)),
+        response => Ok(response.into()),
     }
-    Ok(value)
 }
 
 /// Whom a command of `kind` acts as: the agent `$BTMSG_AGENT_ID` names, required for an

@@ -184,7 +184,7 @@ pub(crate) fn run(
         return Err(invalid_op_argument());
     }
     arguments.insert("op".into(), Value::String(name.to_owned()));
-    let request = ops::parse_request(&Value::Object(arguments).to_string())?;
+    let request = ops::request_from_value(Value::Object(arguments))?;
     let caller = store.acting_as(who)?;
     match (who, request) {
         (Principal::Agent(id), Request::Wait(w)) => {
@@ -206,7 +206,7 @@ pub(crate) fn run(
                 reason: e.to_string(),
             })
         }
-        (_, request) => ops::dispatch(&caller, request),
+        (_, request) => ops::dispatch(&caller, request)?.to_value(),
     }
 }
 

@@ -176,3 +176,45 @@ fn the_operator_acts_through_the_same_handle_as_an_agent() {
     let err = dev.operator().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
 }
+
+#[test]
+fn dispatch_answers_with_the_typed_record_of_its_operation() {
+    use agor_core::ops::{args, Request, Response};
+    let t = common::empty();
+    let op = &t.store.as_operator();
+    call(
+        op,
+        json!({"op": "register_agent", "id": "mgr", "name": "Mgr", "role": "manager", "group": "g"}),
+    )
+    .unwrap();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let request = Request::CreateTask(
+        serde_json::from_value(json!({"title": "typed", "priority": "high"})).unwrap(),
+    );
+    let response = ops::dispatch(&mgr, request).unwrap();
+    assert_eq!(response.name(), "create_task");
+    // Its JSON is the record alone, as call_json answers.
+    let value = response.to_value().unwrap();
+    assert_eq!(value["title"], "typed");
+    assert!(matches!(&response, Response::CreateTask(task) if task.title == "typed"));
+    let task: agor_core::Task = response.into_inner().unwrap();
+    assert_eq!(value["id"], task.id.as_str());
+
+    // Asking for another type is a caller's mistake naming both, not a panic.
+    let listed = ops::dispatch(&mgr, Request::Whoami(args::Whoami {})).unwrap();
+    let err = listed.into_inner::<Vec<agor_core::Task>>().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("'whoami' does not answer with a"),
+        "{err}"
+    );
+
+    // An operation that answers nothing is JSON null.
+    let removed = ops::dispatch(
+        &mgr,
+        Request::DeleteTask(serde_json::from_value(json!({"task_id": task.id})).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(removed.to_json().unwrap(), "null");
+    removed.into_inner::<()>().unwrap();
+}

@@ -1,22 +1,20 @@
-//! `btmsg`'s text output: each function renders one catalogue response (typed back into the
-//! core's records) through [`Term`], with the request for what the response does not say.
+//! `btmsg`'s text output: each function renders one catalogue response (the core's records,
+//! taken out of the reply with [`typed`]) through [`Term`], with the request for what the response does not say.
 
+use crate::command::{typed, Reply, View};
+use crate::error::CliError;
+use crate::ids::short_id;
+use crate::render::{self, unix_now};
+use crate::terminal::{self as tm, say, Align, Cell, Term};
 use agor_core::ops::Request as R;
 use agor_core::{
     Agent, AuditEntry, Channel, ChannelMessage, Contact, DeadLetter, Delivery, Heartbeat, Message,
     RoleDef, StaleAgent,
 };
-use serde_json::Value;
-
-use crate::command::{typed, View};
-use crate::error::CliError;
-use crate::ids::short_id;
-use crate::render::{self, unix_now};
-use crate::terminal::{self as tm, say, Align, Cell, Term};
 
 type Shown = Result<(), CliError>;
 
-pub fn registered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn registered(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let a: Agent = typed(v)?;
     Ok(say!(
         t,
@@ -29,29 +27,29 @@ pub fn registered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn sent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn sent(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let m: Message = typed(v)?;
     let (id, to) = (tm::id(short_id(&m.id)), tm::name(&m.to_agent));
     Ok(say!(t, "sent {} to {}", id, to)?)
 }
 
-pub fn replied(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn replied(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let m: Message = typed(v)?;
     let (id, to) = (tm::id(short_id(&m.id)), tm::name(&m.to_agent));
     Ok(say!(t, "replied {} to {}", id, to)?)
 }
 
-pub fn delivery(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn delivery(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let d: Delivery = typed(v)?;
     Ok(render::delivery(t, &d)?)
 }
 
-fn messages(t: &mut Term<'_>, v: Value, empty: &str) -> Shown {
+fn messages(t: &mut Term<'_>, v: Reply, empty: &str) -> Shown {
     let msgs: Vec<Message> = typed(v)?;
     Ok(render::messages(t, &msgs, empty)?)
 }
 
-pub fn inbox(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn inbox(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let all = matches!(view.request, R::Inbox(r) if r.all);
     messages(
         t,
@@ -64,35 +62,43 @@ pub fn inbox(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     )
 }
 
-pub fn unread_messages(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn unread_messages(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     messages(t, v, "no unread messages")
 }
 
-pub fn conversation(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn conversation(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     messages(t, v, "no messages yet")
 }
 
-pub fn feed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn feed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     messages(t, v, "no messages in the group")
 }
 
-pub fn message(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn message(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let m: Message = typed(v)?;
     Ok(render::message(t, &m)?)
 }
 
-pub fn agents(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn agents(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let agents: Vec<Agent> = typed(v)?;
     Ok(render::agents(t, &agents, unix_now(), view.stale_after)?)
 }
 
-pub fn agent(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn agent(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let a: Agent = typed(v)?;
     Ok(render::agent(t, &a)?)
 }
 
-pub fn roles(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
-    let roles: Vec<RoleDef> = typed(v)?;
+pub fn roles(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    role_table(t, &typed::<Vec<RoleDef>>(v)?)
+}
+
+/// One role: the same table, one row.
+pub fn role(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    role_table(t, &[typed(v)?])
+}
+
+fn role_table(t: &mut Term<'_>, roles: &[RoleDef]) -> Shown {
     let words = |items: Vec<&str>| {
         Cell::new(if items.is_empty() {
             "-".to_owned()
@@ -132,17 +138,12 @@ pub fn roles(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(t.table("", Some(&header), &align, &rows)?)
 }
 
-/// One role: the same table, one row.
-pub fn role(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
-    roles(t, view, Value::Array(vec![v]))
-}
-
-pub fn yes_no(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn yes_no(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let yes: bool = typed(v)?;
     Ok(say!(t, "{}", if yes { "yes" } else { "no" })?)
 }
 
-pub fn removed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+pub fn removed(t: &mut Term<'_>, view: &View<'_>, _: Reply) -> Shown {
     let (what, agent) = match view.request {
         R::RemoveAgent(r) => ("removed", r.agent_id.as_str()),
         R::PurgeAgent(r) => ("purged", r.agent_id.as_str()),
@@ -151,7 +152,7 @@ pub fn removed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
     Ok(say!(t, "{} {}", what, tm::name(agent))?)
 }
 
-pub fn allowed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+pub fn allowed(t: &mut Term<'_>, view: &View<'_>, _: Reply) -> Shown {
     let R::Allow(r) = view.request else {
         return Ok(());
     };
@@ -160,7 +161,7 @@ pub fn allowed(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
     Ok(say!(t, "allowed {} {} {}", from, arrow, to)?)
 }
 
-pub fn graph(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn graph(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let edges: Vec<Contact> = typed(v)?;
     if edges.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no contacts"))?);
@@ -178,19 +179,19 @@ pub fn graph(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn number(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn number(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let n: i64 = typed(v)?;
     Ok(say!(t, "{}", n)?)
 }
 
-pub fn summary(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn summary(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     match typed::<Option<String>>(v)? {
         Some(line) => Ok(say!(t, "{}", line)?),
         None => Ok(()),
     }
 }
 
-pub fn marked_read(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn marked_read(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let n: usize = typed(v)?;
     let from = match view.request {
         R::MarkConversationRead(r) => r.other.as_str(),
@@ -204,13 +205,13 @@ pub fn marked_read(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn channel_created(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn channel_created(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let c: Channel = typed(v)?;
     let (name, id) = (tm::name(format!("#{}", c.name)), tm::id(short_id(&c.id)));
     Ok(say!(t, "created {} ({})", name, id)?)
 }
 
-pub fn channels(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn channels(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let chans: Vec<Channel> = match view.request {
         // ensure_review_channels answers with a pair.
         R::EnsureReviewChannels(_) => {
@@ -222,7 +223,7 @@ pub fn channels(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(render::channels(t, &chans)?)
 }
 
-pub fn posted(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn posted(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let post: ChannelMessage = typed(v)?;
     let channel = match view.request {
         R::Post(r) => r.channel.as_str(),
@@ -232,12 +233,12 @@ pub fn posted(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(say!(t, "posted {} to {}", id, to)?)
 }
 
-pub fn posts(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn posts(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let posts: Vec<ChannelMessage> = typed(v)?;
     Ok(render::posts(t, &posts)?)
 }
 
-pub fn member_added(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn member_added(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let c: Channel = typed(v)?;
     let agent = match view.request {
         R::AddMember(r) => r.agent_id.as_str(),
@@ -254,7 +255,7 @@ pub fn member_added(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn heartbeat(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn heartbeat(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let hb: Heartbeat = typed(v)?;
     say!(t, "heartbeat recorded for {}", tm::name(&hb.agent_id))?;
     if !hb.redelivered.is_empty() {
@@ -264,7 +265,7 @@ pub fn heartbeat(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn acked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn acked(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let new: bool = typed(v)?;
     let R::Ack(r) = view.request else {
         return Ok(());
@@ -278,12 +279,12 @@ pub fn acked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(say!(t, "{} {} for session {}", what, id, session)?)
 }
 
-pub fn dead_letters(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn dead_letters(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let letters: Vec<DeadLetter> = typed(v)?;
     Ok(render::dead_letters(t, &letters)?)
 }
 
-pub fn redelivered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn redelivered(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let msgs: Vec<Message> = typed(v)?;
     say!(t, "redelivered {} dead letter(s)", msgs.len())?;
     if !msgs.is_empty() {
@@ -292,12 +293,12 @@ pub fn redelivered(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn cleared(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn cleared(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let n: usize = typed(v)?;
     Ok(say!(t, "cleared {} dead letter(s)", n)?)
 }
 
-pub fn stale(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn stale(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let stale: Vec<StaleAgent> = typed(v)?;
     if stale.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no stale agents"))?);
@@ -309,12 +310,12 @@ pub fn stale(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn status_set(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn status_set(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let a: Agent = typed(v)?;
     Ok(say!(t, "{} is {}", tm::name(&a.id), &a.status)?)
 }
 
-pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Reply) -> Shown {
     let id = match view.request {
         R::DeleteMessage(r) => r.message_id.as_str(),
         _ => "",
@@ -322,7 +323,7 @@ pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
     Ok(say!(t, "deleted message {}", tm::id(id))?)
 }
 
-pub fn audit(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn audit(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let rows: Vec<AuditEntry> = typed(v)?;
     if rows.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no audit rows"))?);
@@ -342,12 +343,12 @@ pub fn audit(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn backup(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn backup(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let written: String = typed(v)?;
     Ok(say!(t, "backup written to {}", tm::bold(&written))?)
 }
 
-pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let changes: Vec<agor_core::Change> = typed(v)?;
     if changes.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no changes"))?);
@@ -358,7 +359,7 @@ pub fn changes(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn work(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn work(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let w: agor_core::AgentWork = typed(v)?;
     let on = w.task_id.as_deref().map(short_id).unwrap_or("");
     let sep = if on.is_empty() { "" } else { " on " };
@@ -372,7 +373,7 @@ pub fn work(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn usage_recorded(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn usage_recorded(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let r: agor_core::UsageRecord = typed(v)?;
     Ok(say!(
         t,
@@ -384,7 +385,7 @@ pub fn usage_recorded(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn usage(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn usage(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let rows: Vec<agor_core::UsageSummary> = typed(v)?;
     if rows.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no usage recorded"))?);
@@ -403,7 +404,7 @@ pub fn usage(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let rows: Vec<agor_core::Reservation> = typed(v)?;
     if rows.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no reservations"))?);
@@ -426,7 +427,7 @@ pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let n: usize = typed(v)?;
     let noun = if n == 1 {
         "reservation"
@@ -437,12 +438,12 @@ pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
 }
 
 /// The secret alone on its line, so `TOKEN=$(btmsg token issue dev-1)` captures it.
-pub fn secret(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn secret(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let secret: String = typed(v)?;
     Ok(say!(t, "{}", secret)?)
 }
 
-pub fn revoked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn revoked(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let n: u64 = typed(v)?;
     let agent = match view.request {
         R::RevokeTokens(r) => r.agent_id.as_deref().unwrap_or(agor_core::rules::OPERATOR),
@@ -452,7 +453,7 @@ pub fn revoked(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(say!(t, "revoked {} {} of {}", n, noun, tm::name(agent))?)
 }
 
-pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let rows: Vec<agor_core::TokenInfo> = typed(v)?;
     if rows.is_empty() {
         return Ok(say!(t, "{}", tm::dim("no secrets issued"))?);
@@ -475,7 +476,7 @@ pub fn tokens(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn cursor(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn cursor(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let cursor: i64 = typed(v)?;
     Ok(say!(t, "{}", cursor)?)
 }

@@ -3,27 +3,25 @@
 
 use std::io;
 
-use agor_core::ops::{BoardColumn, Request as R};
-use agor_core::{Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail};
-use serde_json::Value;
-
-use crate::command::{typed, View};
+use crate::command::{typed, Reply, ReviewCounts, View};
 use crate::error::CliError;
 use crate::ids::short_id;
 use crate::render::{age, byline, unix_now};
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
+use agor_core::ops::{BoardColumn, Request as R};
+use agor_core::{Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail};
 
 type Shown = Result<(), CliError>;
 
-pub fn task_list(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn task_list(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(tasks(t, &typed::<Vec<Task>>(v)?, "no tasks")?)
 }
 
-pub fn ready(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn ready(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(tasks(t, &typed::<Vec<Task>>(v)?, "nothing ready to claim")?)
 }
 
-pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     let tid = id(short_id(&task.id));
     Ok(say!(
@@ -35,7 +33,7 @@ pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn assigned(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn assigned(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     let asked = match view.request {
         R::AssignTask(r) => r.agent_id.as_str(),
@@ -45,7 +43,7 @@ pub fn assigned(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(say!(t, "assigned {} to {}", id(short_id(&task.id)), to)?)
 }
 
-pub fn moved(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn moved(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     let tid = id(short_id(&task.id));
     Ok(say!(
@@ -57,16 +55,16 @@ pub fn moved(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn commented(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn commented(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let c: Comment = typed(v)?;
     Ok(say!(t, "commented on {}", id(short_id(&c.task_id)))?)
 }
 
-pub fn detail(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn detail(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(task_detail(t, &typed(v)?)?)
 }
 
-pub fn history(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn history(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let moves: Vec<StatusMove> = typed(v)?;
     if moves.is_empty() {
         return Ok(say!(t, "{}", dim("no status moves recorded"))?);
@@ -88,11 +86,11 @@ pub fn history(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     Ok(())
 }
 
-pub fn board(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn board(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(columns(t, &typed::<Vec<BoardColumn>>(v)?)?)
 }
 
-pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
+pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Reply) -> Shown {
     let task = match view.request {
         R::DeleteTask(r) => r.task_id.as_str(),
         _ => "",
@@ -100,7 +98,7 @@ pub fn deleted(t: &mut Term<'_>, view: &View<'_>, _: Value) -> Shown {
     Ok(say!(t, "deleted task {}", id(task))?)
 }
 
-pub fn waits_for(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn waits_for(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let deps: Vec<String> = typed(v)?;
     let task = match view.request {
         R::AddDependency(r) => r.task_id.as_str(),
@@ -115,18 +113,18 @@ pub fn waits_for(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     Ok(say!(t, "{} waits for: {}", id(task), list)?)
 }
 
-pub fn claimed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn claimed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     match typed::<Option<Claim>>(v)? {
         Some(c) => Ok(claim(t, &c, "claimed")?),
         None => Ok(say!(t, "{}", dim("nothing to claim"))?),
     }
 }
 
-pub fn renewed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn renewed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(claim(t, &typed(v)?, "renewed")?)
 }
 
-pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     Ok(say!(
         t,
@@ -135,7 +133,7 @@ pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     Ok(say!(
         t,
@@ -145,7 +143,7 @@ pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn archived(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
+pub fn archived(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     let what = match view.request {
         R::UnarchiveTask(_) => "unarchived",
@@ -160,12 +158,12 @@ pub fn archived(t: &mut Term<'_>, view: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn proposal(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn proposal(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let p: Proposal = typed(v)?;
     Ok(proposal_line(t, &p)?)
 }
 
-pub fn proposals(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn proposals(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let list: Vec<Proposal> = typed(v)?;
     if list.is_empty() {
         return Ok(say!(t, "{}", dim("no proposals"))?);
@@ -196,7 +194,7 @@ fn proposal_line(t: &mut Term<'_>, p: &Proposal) -> io::Result<()> {
     )
 }
 
-pub fn assigned_to_me(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn assigned_to_me(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
     let group = task.group_id.clone().unwrap_or_default();
     Ok(say!(
@@ -208,7 +206,7 @@ pub fn assigned_to_me(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn imported(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn imported(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let r: ImportReport = typed(v)?;
     let (created, updated, unchanged) = (r.created.len(), r.updated.len(), r.unchanged.len());
     Ok(say!(
@@ -220,19 +218,20 @@ pub fn imported(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     )?)
 }
 
-pub fn toml_text(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn toml_text(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let text: String = typed(v)?;
     Ok(t.lines("", &text)?)
 }
 
-pub fn exported(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
+pub fn exported(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let text: String = typed(v)?;
     let count = text.lines().filter(|l| l.trim() == "[[tasks]]").count();
     Ok(say!(t, "exported {} tasks", count)?)
 }
 
-pub fn review_count(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
-    let count: i64 = typed(v["count"].clone())?;
+pub fn review_count(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let counts: ReviewCounts = typed(v)?;
+    let count = counts.count;
     Ok(say!(t, "{}", count)?)
 }
 

@@ -3,12 +3,11 @@
 //! `review-count --group`).
 
 use agor_core::ops::{args as a, Request as R};
-use agor_core::TaskStatus;
-use serde_json::{json, Value};
+use agor_core::{Agent, TaskStatus};
 
 use super::render as show;
 use crate::args::{parsed, Parsed, UsageError};
-use crate::command::{job, run, CommandDef, Job, Who};
+use crate::command::{job, run, typed, CommandDef, Job, Reply, ReviewCounts, Who};
 use crate::error::CliError;
 use crate::session::Session;
 
@@ -381,32 +380,42 @@ fn token(p: &mut Parsed) -> Result<String, UsageError> {
 }
 
 /// `depend`: the change, then what the task waits for now (the JSON printed).
-fn depend_then_list(s: &Session, request: R) -> Result<Value, CliError> {
+fn depend_then_list(s: &Session, request: R) -> Result<Reply, CliError> {
     let task_id = match &request {
         R::AddDependency(r) => r.task_id.clone(),
         R::RemoveDependency(r) => r.task_id.clone(),
         _ => unreachable!("depend builds a dependency change"),
     };
     s.call(request)?;
-    s.call(R::Dependencies(a::Dependencies { task_id }))
+    Ok(s.call(R::Dependencies(a::Dependencies { task_id }))?.into())
 }
 
 /// `review-count`: the queue and the attention score of one group, both store-level reports.
-fn review_counts(s: &Session, request: R) -> Result<Value, CliError> {
+fn review_counts(s: &Session, request: R) -> Result<Reply, CliError> {
     let R::ReviewQueueCount(a::ReviewQueueCount { mut group }) = request else {
         unreachable!("review-count builds a review_queue_count")
     };
     if group.is_empty() {
-        let me = s.call(R::Whoami(a::Whoami {}))?;
-        group = me["group_id"].as_str().unwrap_or_default().to_owned();
+        let me: Agent = typed(s.call(R::Whoami(a::Whoami {}))?.into())?;
+        group = me.group_id;
     }
-    let count = s.call_as_operator(R::ReviewQueueCount(a::ReviewQueueCount {
-        group: group.clone(),
-    }))?;
-    let attention = s.call_as_operator(R::ReviewerAttention(a::ReviewerAttention {
-        group: group.clone(),
-    }))?;
-    Ok(json!({ "group": group, "count": count, "attention": attention }))
+    let count = typed(
+        s.call_as_operator(R::ReviewQueueCount(a::ReviewQueueCount {
+            group: group.clone(),
+        }))?
+        .into(),
+    )?;
+    let attention = typed(
+        s.call_as_operator(R::ReviewerAttention(a::ReviewerAttention {
+            group: group.clone(),
+        }))?
+        .into(),
+    )?;
+    Ok(Reply::ReviewCounts(ReviewCounts {
+        group,
+        count,
+        attention,
+    }))
 }
 
 /// The text of the file at `path`, reading no more than `max` bytes (the core's own cap): a

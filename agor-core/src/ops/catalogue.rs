@@ -1,7 +1,7 @@
 //! The operations themselves, one declaration each. The `operations!` macro turns every entry
-//! into a request struct (with its JSON Schema), a variant of [`Request`], a line of the
-//! catalogue and an arm of dispatch, so an operation cannot exist in one of those and not the
-//! others.
+//! into a request struct (with its JSON Schema), a variant of [`Request`], a variant of
+//! [`Response`] carrying its typed answer, a line of the catalogue and an arm of dispatch, so
+//! an operation cannot exist in one of those and not the others.
 //!
 //! An entry reads `name: Variant, Caller effect, Action { arguments } -> Response => body`:
 //! who calls it (`Agent`, `Operator`, `Either`), what it does to the data (`reads`, `adds`,
@@ -10,7 +10,7 @@
 use schemars::{schema_for, JsonSchema};
 use serde::{Deserialize, Serialize};
 
-use super::{action_name, respond, Caller, CallerKind, Effect, Operation};
+use super::{action_name, Caller, CallerKind, Effect, Operation};
 use crate::error::Result;
 use crate::rules::Action;
 use crate::{
@@ -97,15 +97,40 @@ macro_rules! operations {
                 }
             }
 
-            pub(super) fn run(self, caller: &Caller) -> Result<serde_json::Value> {
+            pub(super) fn run(self, caller: &Caller) -> Result<Response> {
                 match self {
                     $(
                         Request::$Variant($r) => {
                             let $c = caller;
                             let out: $resp = $body?;
-                            respond(out)
+                            Ok(Response::$Variant(out))
                         }
                     )*
+                }
+            }
+        }
+
+        /// A typed response of any operation: the variant of its request, carrying the record
+        /// the operation answers with. It serializes as that record alone (`untagged`), which
+        /// is the operation's JSON response in the catalogue.
+        #[derive(Debug, Serialize)]
+        #[serde(untagged)]
+        pub enum Response {
+            $( $(#[doc = $doc])+ $Variant($resp), )*
+        }
+
+        impl Response {
+            /// The name of the operation that answered.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Response::$Variant(_) => stringify!($name), )*
+                }
+            }
+
+            /// The answer as a value of any type, for [`Response::into_inner`].
+            pub(super) fn into_any(self) -> Box<dyn std::any::Any> {
+                match self {
+                    $( Response::$Variant(out) => Box::new(out), )*
                 }
             }
         }

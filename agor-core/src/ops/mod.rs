@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::rules::Action;
 use crate::Actor;
 
-pub use catalogue::{args, BoardColumn, Request};
+pub use catalogue::{args, BoardColumn, Request, Response};
 
 /// Who calls an operation through [`dispatch`]: the one acting handle, the operator's
 /// (`store.as_operator()`) or an agent's (`store.as_agent(id)`); `store.acting_as(&who)`
@@ -88,14 +88,46 @@ pub struct Operation {
     pub response: Schema,
 }
 
-/// Runs one request as `caller` and returns its response as JSON. An operation both may call
+/// Runs one request as `caller` and returns its typed response. An operation both may call
 /// runs once on the handle, and the permission function decides for its principal; one only
 /// an agent (or only the operator) may call is `PermissionDenied` for the other.
 ///
 /// The request is the typed [`Request`]; from JSON it is `{"op": "<name>", <args>…}`
 /// (see [`parse_request`]).
-pub fn dispatch(caller: &Caller, request: Request) -> Result<serde_json::Value> {
+pub fn dispatch(caller: &Caller, request: Request) -> Result<Response> {
     request.run(caller)
+}
+
+impl Response {
+    /// The answer as the record type `T` its operation declares (`Vec<Task>` for
+    /// `list_tasks`, `()` for `delete_task`, …), moved out without a trip through JSON. Asking
+    /// for another type is [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming
+    /// both: a caller's mistake, not the data's.
+    pub fn into_inner<T: 'static>(self) -> Result<T> {
+        let name = self.name();
+        self.into_any()
+            .downcast::<T>()
+            .map(|out| *out)
+            .map_err(|_| {
+                Error::invalid(
+                    "response",
+                    format!(
+                        "'{name}' does not answer with a {}",
+                        std::any::type_name::<T>()
+                    ),
+                )
+            })
+    }
+
+    /// The answer as JSON text, the operation's response in the catalogue.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::invalid("response", e.to_string()))
+    }
+
+    /// The answer as a JSON value (what a structured surface such as MCP sends on).
+    pub fn to_value(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(self).map_err(|e| Error::invalid("response", e.to_string()))
+    }
 }
 
 /// Parses a JSON request `{"op": "<name>", <args>…}`, with an error naming the problem
@@ -106,7 +138,9 @@ pub fn parse_request(json: &str) -> Result<Request> {
     request_from_value(value)
 }
 
-fn request_from_value(value: serde_json::Value) -> Result<Request> {
+/// Reads a request given as a JSON value `{"op": "<name>", <args>…}`, checked as
+/// [`parse_request`] checks text (a surface that holds a value need not print it first).
+pub fn request_from_value(value: serde_json::Value) -> Result<Request> {
     let op = value
         .get("op")
         .and_then(serde_json::Value::as_str)
@@ -125,14 +159,12 @@ fn request_from_value(value: serde_json::Value) -> Result<Request> {
 /// Runs a request given as a JSON value `{"op": "<name>", <args>…}` (checked as
 /// [`parse_request`] checks text); the response is JSON text.
 pub fn call_value(caller: &Caller, request: serde_json::Value) -> Result<String> {
-    let value = dispatch(caller, request_from_value(request)?)?;
-    Ok(value.to_string())
+    dispatch(caller, request_from_value(request)?)?.to_json()
 }
 
 /// Parses and runs a JSON request; the response is JSON text.
 pub fn call_json(caller: &Caller, request_json: &str) -> Result<String> {
-    let value = dispatch(caller, parse_request(request_json)?)?;
-    Ok(value.to_string())
+    dispatch(caller, parse_request(request_json)?)?.to_json()
 }
 
 /// Every operation of the catalogue, in declaration order.
@@ -159,10 +191,6 @@ pub fn callers() -> &'static [(&'static str, CallerKind)] {
 /// The names of every operation.
 pub fn names() -> &'static [&'static str] {
     catalogue::NAMES
-}
-
-fn respond<T: Serialize>(value: T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| Error::invalid("response", e.to_string()))
 }
 
 fn action_name(action: Option<Action>) -> Option<&'static str> {
