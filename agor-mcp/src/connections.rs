@@ -55,6 +55,10 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // An answer goes out as a head and then its body (an event stream: chunk by chunk);
+        // with Nagle's algorithm on, the second write waits for the client's delayed ACK of
+        // the first, 40 ms on Linux, on every call of a kept-alive connection.
+        let _ = stream.set_nodelay(true);
         match open.clone().try_acquire_owned() {
             Ok(permit) => {
                 let (app, closed) = (app.clone(), closed.clone());
