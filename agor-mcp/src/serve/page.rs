@@ -1,12 +1,24 @@
 //! The page at `/`: HTML, CSS and JS built into the binary from `agor-mcp/web/` (nothing is
 //! fetched from anywhere else), served with a content security policy that runs only these
-//! scripts: what the page shows is data, set as text, never markup.
+//! scripts: what the page shows is data, set as text, never markup. The scripts are small
+//! files, one per view, served as one `/app.js` in the order each needs the ones before.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 const INDEX: &str = include_str!("../../web/index.html");
-const SCRIPT: &str = include_str!("../../web/app.js");
+const SCRIPT: &str = concat!(
+    include_str!("../../web/js/core.js"),
+    include_str!("../../web/js/board.js"),
+    include_str!("../../web/js/details.js"),
+    include_str!("../../web/js/team.js"),
+    include_str!("../../web/js/messages.js"),
+    include_str!("../../web/js/waiting.js"),
+    include_str!("../../web/js/charts.js"),
+    include_str!("../../web/js/usage.js"),
+    include_str!("../../web/js/search.js"),
+    include_str!("../../web/js/main.js"),
+);
 const STYLE: &str = include_str!("../../web/app.css");
 
 /// Only the page's own files; no inline script, no framing by another site.
