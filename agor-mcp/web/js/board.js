@@ -17,6 +17,9 @@ const board = {
   conflicted: null,
   /// A click right after a drag is the drag's end, not a request for details.
   justDragged: false,
+  /// What the board was last drawn from: an unchanged answer is not redrawn (a redraw
+  /// would drop the focus and any element a person or a test holds).
+  drawn: null,
 };
 
 async function loadBoard() {
@@ -25,6 +28,9 @@ async function loadBoard() {
   board.agents = new Map(agents.map((a) => [a.id, a]));
   board.tasks = new Map();
   for (const column of columns) for (const task of column.tasks) board.tasks.set(task.id, task);
+  const drawn = JSON.stringify([columns, agents.map((a) => [a.id, a.name]), board.conflicted]);
+  if (drawn === board.drawn) return;
+  board.drawn = drawn;
   drawBoard(columns);
 }
 
@@ -105,6 +111,8 @@ async function moveTask(id, status) {
     card.focus();
   }
   board.conflicted = null;
+  // The card was moved by hand above: whatever the answer, the board is drawn again.
+  board.drawn = null;
   try {
     await op("set_task_status", { task_id: id, status, expected_version: task.version });
     notice(null);
