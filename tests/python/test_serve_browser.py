@@ -73,6 +73,7 @@ class Team:
     secret: str
     agent_secret: str
     tasks: dict[str, Any]
+    operator_secret: str
     bttask: Cli
     btmsg: Cli
 
@@ -84,6 +85,7 @@ def team(db_path: Path, tmp_path: Path) -> Iterator[Team]:
         store.allow("dev-1", "lead", bidirectional=True)
         secret = store.issue_token("lead")
         agent_secret = store.issue_token("dev-1")
+        operator_secret = store.call({"op": "issue_token", "operator": True})
         mgr = store.as_agent("mgr-1")
         tasks = {
             "notes": mgr.create_task("Write the release notes", assign_to="dev-1"),
@@ -101,10 +103,11 @@ def team(db_path: Path, tmp_path: Path) -> Iterator[Team]:
         dev1.record_usage(1200, 300, 0.042, "model-a", tasks["notes"].id)
         store.as_agent("dev-2").record_usage(5000, 900, 0.31, "model-b", tasks["parser"].id)
         dev1.send("lead", DM_XSS)
+        tasks["ops"] = store.as_agent("ops-1").create_task("Rotate the keys")
     clis = {prog: Cli(prog, command_under_test(prog, f"AGOR_{prog.upper()}"), db_path, tmp_path)
             for prog in ("bttask", "btmsg")}
     with serve(str(db_path)) as server:
-        yield Team(db_path, server, secret, agent_secret, tasks, clis["bttask"], clis["btmsg"])
+        yield Team(db_path, server, secret, agent_secret, tasks, operator_secret, clis["bttask"], clis["btmsg"])
 
 
 def shot(driver: webdriver.Chrome, name: str) -> None:
@@ -134,9 +137,9 @@ def card_at(driver: webdriver.Chrome, title: str) -> tuple[str, str] | None:
     return tuple(found) if found else None
 
 
-def status_of(team: Team, key: str) -> str:
+def status_of(team: Team, key: str, agent: str = "mgr-1") -> str:
     with agor.open(team.db) as store:
-        return store.as_agent("mgr-1").get_task(team.tasks[key].id).status
+        return store.as_agent(agent).get_task(team.tasks[key].id).status
 
 
 def sign_in(driver: webdriver.Chrome, origin: str, secret: str) -> None:
@@ -321,6 +324,8 @@ def test_messages_are_text_and_a_dm_from_the_page_reaches_the_agent(
     conversation = browser.find_element(By.ID, "conversation")
     wait(browser, lambda d: DM_XSS in conversation.text)
     assert browser.execute_script("return window.__pwned") is None
+    # Read, it no longer waits on the person.
+    wait(browser, lambda d: d.title == "agor")
     # A reply from the page, threaded on the agent's message, as the signed-in person.
     browser.find_element(By.CSS_SELECTOR, "#conversation .message button.link").click()
     browser.find_element(By.ID, "compose-text").send_keys("Seen, thanks <b>not bold</b>")
@@ -396,3 +401,21 @@ def test_a_phone_stacks_the_board_and_the_dark_theme_applies(team: Team, browser
     wait(browser, lambda d: card_at(d, team.tasks["notes"].title) is not None)
     assert browser.execute_script(background) == dark
     shot(browser, "board-dark")
+
+
+def test_the_operator_sees_every_group_and_its_moves_are_refused_visibly(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    sign_in(browser, team.server.origin, team.operator_secret)
+    ops = team.tasks["ops"]
+    wait(browser, lambda d: card_at(d, ops.title) == ("", "todo"))
+    assert browser.find_element(By.ID, "who").text == "operator"
+    # The operator has no agent identity: a move is refused, said, and the card goes back.
+    browser.execute_script("arguments[0].focus()", card(browser, ops))
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ARROW_LEFT).key_up(Keys.SHIFT).perform()
+    notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
+    assert "Could not move" in notice
+    wait(browser, lambda d: card_at(d, ops.title) == ("", "todo"))
+    assert status_of(team, "ops", agent="ops-1") == "todo"
+    view(browser, "messages")
+    wait(browser, lambda d: "no mailbox" in d.find_element(By.ID, "conversations").text)

@@ -20,11 +20,18 @@ const board = {
   /// What the board was last drawn from: an unchanged answer is not redrawn (a redraw
   /// would drop the focus and any element a person or a test holds).
   drawn: null,
+  /// Loads started and the newest one drawn: an answer older than the one on screen is
+  /// dropped (two loads can overlap when changes come quickly).
+  asked: 0,
+  shown: 0,
 };
 
 async function loadBoard() {
   if (board.drag && board.drag.moving) { board.stale = true; return; }
+  const asked = ++board.asked;
   const [columns, agents] = await Promise.all([op("board"), optional("list_agents", {}, [])]);
+  if (asked < board.shown) return;
+  board.shown = asked;
   board.agents = new Map(agents.map((a) => [a.id, a]));
   board.tasks = new Map();
   for (const column of columns) for (const task of column.tasks) board.tasks.set(task.id, task);

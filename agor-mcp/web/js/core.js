@@ -9,6 +9,9 @@ const $ = (id) => document.getElementById(id);
 /// Who is signed in: `{principal}` from `/session` (null when signed out).
 const session = { principal: null };
 
+/// The name the operator signs in under (it has no agent identity: no mailbox, no moves).
+const OPERATOR = "operator";
+
 /// The board's statuses in order (the `board` operation answers them in this order too).
 const STATUSES = ["backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled"];
 

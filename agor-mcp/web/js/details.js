@@ -16,6 +16,14 @@ async function hasOperation(name) {
   return catalogue.has(name);
 }
 
+/// A task's attempts, when the catalogue has an operation for them (else null: not shown).
+async function attemptsOf(taskId) {
+  for (const name of ["task_attempts", "attempts"]) {
+    if (await hasOperation(name)) return optional(name, { task_id: taskId }, []);
+  }
+  return null;
+}
+
 function field(name, value) {
   return value === null || value === undefined || value === "" ? null
     : h("div", { className: "field" }, h("dt", {}, name), h("dd", {}, String(value)));
@@ -55,14 +63,14 @@ async function drawDetails(id) {
   const [history, dependencies, attempts] = await Promise.all([
     optional("task_history", { task_id: task.id }, []),
     optional("dependencies", { task_id: task.id }, task.waits_for || []),
-    (await hasOperation("task_attempts")) ? optional("task_attempts", { task_id: task.id }, []) : null,
+    attemptsOf(task.id),
   ]);
   if (detailsOf !== id) return;
   $("details-title").textContent = task.title;
   const mover = h("select", { id: "details-status", "aria-label": "Move to status" },
     STATUSES.map((s) => h("option", { value: s, selected: s === task.status }, label(s))));
   const completion = task.completion;
-  $("details-body").replaceChildren(
+  $("details-body").replaceChildren(...[
     h("dl", { className: "fields" },
       field("status", label(task.status)), field("priority", task.priority),
       field("assigned to", task.assigned_to || "nobody"), field("group", task.group_id),
@@ -95,7 +103,7 @@ async function drawDetails(id) {
           h("div", { className: "meta" }, `${c.agent_id} · ${c.created_at}`), h("p", { className: "prose" }, c.content))))
         : h("p", { className: "hint" }, "no comments"),
       commentForm(task.id)),
-  );
+  ].filter(Boolean));
 }
 
 function commentForm(taskId) {

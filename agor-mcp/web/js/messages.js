@@ -6,6 +6,11 @@
 const talk = { open: null, replyTo: null };
 
 async function loadMessages() {
+  if (session.principal === OPERATOR) {
+    $("conversations").replaceChildren(h("p", { className: "hint" },
+      "The operator has no mailbox: sign in as a person (an agent of role human) to read and send messages."));
+    return;
+  }
   const [agents, channels] = await Promise.all([
     op("list_agents"), optional("list_channels", {}, null)]);
   const me = session.principal;
@@ -37,7 +42,10 @@ async function loadConversation() {
   const messages = kind === "dm"
     ? await op("history", { other: id, limit: 100 })
     : await op("channel_history", { channel: id, limit: 100 });
-  if (kind === "dm") await optional("mark_conversation_read", { other: id }, 0);
+  // Reading a conversation answers what waited in it: the waiting count follows at once.
+  if (kind === "dm" && await optional("mark_conversation_read", { other: id }, 0)) {
+    await guarded("error", refreshWaiting);
+  }
   $("conversation-title").textContent = kind === "dm" ? `With ${name} (${id})` : name;
   $("conversation").replaceChildren(...messages.map((m) => h("li", {
     className: m.from_agent === session.principal ? "message mine" : "message",
