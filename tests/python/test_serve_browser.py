@@ -24,7 +24,7 @@ import pytest
 
 import agor
 from cli_runner import Cli, command_under_test
-from conftest import open_team, require, import_or_require
+from conftest import open_team, require, import_or_require, sqlite_in_subprocess
 from test_serve import HUMAN, Server, serve
 
 import_or_require("selenium")
@@ -104,6 +104,10 @@ def team(db_path: Path, tmp_path: Path) -> Iterator[Team]:
         store.as_agent("dev-2").record_usage(5000, 900, 0.31, "model-b", tasks["parser"].id)
         dev1.send("lead", DM_XSS)
         tasks["ops"] = store.as_agent("ops-1").create_task("Rotate the keys")
+        store.as_agent("dev-2").heartbeat()
+    # dev-2 went silent an hour ago (behind agor's back: no clock of its own to turn back).
+    sqlite_in_subprocess(db_path, "UPDATE heartbeats SET timestamp = timestamp - 3600 "
+                                  "WHERE agent_id = 'dev-2'")
     clis = {prog: Cli(prog, command_under_test(prog, f"AGOR_{prog.upper()}"), db_path, tmp_path)
             for prog in ("bttask", "btmsg")}
     with serve(str(db_path)) as server:
@@ -291,11 +295,14 @@ def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: 
     shot(browser, "details")
     browser.find_element(By.ID, "details-close").click()
 
-    # The team: roles, tiers, presence, heartbeats; an agent never heard from is not stale,
+    # The team: roles, tiers, presence, heartbeats; an agent heard from lately is not stale,
     # one silent too long is.
     view(browser, "team")
     row = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-agent="dev-1"]'))
     assert "project" in row.text and "s ago" in row.text and "stale" not in row.get_attribute("class")
+    silent = browser.find_element(By.CSS_SELECTOR, 'tr[data-agent="dev-2"]')
+    assert "stale" in silent.get_attribute("class") and "1 h ago" in silent.text
+    assert "human" in browser.find_element(By.CSS_SELECTOR, 'tr[data-agent="lead"]').text
     shot(browser, "team")
 
     # Usage: bars per agent and per task, drawn as SVG.

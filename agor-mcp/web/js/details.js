@@ -16,12 +16,16 @@ async function hasOperation(name) {
   return catalogue.has(name);
 }
 
-/// A task's attempts, when the catalogue has an operation for them (else null: not shown).
+/// A task's attempts (`task_attempts`), when the server has that operation (else null: the
+/// part is not shown).
 async function attemptsOf(taskId) {
-  for (const name of ["task_attempts", "attempts"]) {
-    if (await hasOperation(name)) return optional(name, { task_id: taskId }, []);
-  }
-  return null;
+  return (await hasOperation("task_attempts"))
+    ? optional("task_attempts", { task_id: taskId }, []) : null;
+}
+
+function attemptLine(a) {
+  const end = a.ended_at ? `${a.ended_at} · ${label(a.outcome || "ended")}` : "claimed now";
+  return `${a.agent_id} · ${a.started_at} → ${end}${a.error ? ` · ${a.error}` : ""}`;
 }
 
 function field(name, value) {
@@ -70,6 +74,10 @@ async function drawDetails(id) {
   const mover = h("select", { id: "details-status", "aria-label": "Move to status" },
     STATUSES.map((s) => h("option", { value: s, selected: s === task.status }, label(s))));
   const completion = task.completion;
+  // A live redraw keeps a comment being written.
+  const typing = $("comment-text");
+  const typed = typing ? typing.value : "";
+  const focused = typing && document.activeElement === typing;
   $("details-body").replaceChildren(...[
     h("dl", { className: "fields" },
       field("status", label(task.status)), field("priority", task.priority),
@@ -91,7 +99,7 @@ async function drawDetails(id) {
         field("result", completion.result_ref), field("next", completion.next))
       : h("p", { className: "hint" }, "not completed")),
     attempts ? section("Attempts", attempts.length
-      ? h("ul", {}, attempts.map((a) => h("li", {}, Object.entries(a).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · "))))
+      ? h("ol", { className: "history" }, attempts.map((a) => h("li", {}, attemptLine(a))))
       : h("p", { className: "hint" }, "none")) : null,
     section("History", history.length
       ? h("ol", { className: "history" }, history.map((m) => h("li", {},
@@ -104,6 +112,8 @@ async function drawDetails(id) {
         : h("p", { className: "hint" }, "no comments"),
       commentForm(task.id)),
   ].filter(Boolean));
+  $("comment-text").value = typed;
+  if (focused) $("comment-text").focus();
 }
 
 function commentForm(taskId) {

@@ -126,6 +126,9 @@ $("theme").addEventListener("click", toggleTheme);
 let savedTheme = null;
 try { savedTheme = localStorage.getItem("agor-theme"); } catch (e) { /* private mode */ }
 applyTheme(savedTheme);
+// Heartbeats age without a change to announce it: the team view is redrawn now and then so
+// "last heartbeat" and the stale marks stay true.
+setInterval(() => { if (session.principal && current === "team") VIEWS.team(); }, 15000);
 wireBoard();
 wireDetails();
 wireMessages();
