@@ -292,6 +292,7 @@ def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: 
     with agor.open(team.db) as store:
         comments = store.as_agent("mgr-1").get_task(parser.id).comments
         assert [c.agent_id for c in comments][-1] == "lead"
+    browser.execute_script("document.getElementById('details').scrollTop = 0")
     shot(browser, "details")
     browser.find_element(By.ID, "details-close").click()
 
