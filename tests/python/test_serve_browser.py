@@ -59,6 +59,10 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver = webdriver.Chrome(service=Service(executable("chromedriver")), options=options)
     try:
         yield driver
+        # No script of the page threw (an uncaught error or a rejected promise nobody
+        # handled shows in the console).
+        thrown = [e["message"] for e in driver.get_log("browser") if e["source"] == "javascript"]
+        assert not thrown, thrown
     finally:
         driver.quit()
 
