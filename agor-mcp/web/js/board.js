@@ -61,13 +61,22 @@ function drawBoard(columns) {
   const head = [h("div", { className: "corner" }, "lane")].concat(columns.map((c) =>
     h("h3", { className: "status-head", dataset: { status: c.status } },
       label(c.status), h("span", { className: "count" }, ` ${c.tasks.length}`))));
+  // Tasks by lane, then status, in one pass (a board of thousands draws in one go).
+  const byLane = new Map();
+  for (const task of tasks) {
+    const lane = task.assigned_to || "";
+    if (!byLane.has(lane)) byLane.set(lane, new Map());
+    const cells = byLane.get(lane);
+    if (!cells.has(task.status)) cells.set(task.status, []);
+    cells.get(task.status).push(task);
+  }
   const rows = lanesOf(tasks).flatMap((lane) => {
     const agent = board.agents.get(lane);
     const header = h("div", { className: "lane-head", dataset: { lane } },
       h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
       lane ? h("span", { className: "meta" }, lane) : null);
     const cells = statuses.map((status) => {
-      const mine = tasks.filter((t) => t.status === status && (t.assigned_to || "") === lane);
+      const mine = byLane.get(lane).get(status) || [];
       return h("section", {
         className: mine.length ? "cell" : "cell empty",
         dataset: { status, lane, label: label(status) },
