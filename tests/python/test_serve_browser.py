@@ -1,7 +1,11 @@
 """The page of `agor serve` in a real browser (headless Chromium driven by selenium, issue 23):
-a person signs in and sees the board of a seeded team; a claim made by another process moves
-its card without a reload; a title that is markup is shown as text and runs nothing; a plain
-agent's secret does not sign in. Screenshots go to target/screenshots/.
+a person signs in (a plain agent is refused), sees a seeded team in lanes, watches a claim
+made by another process (the CLI) move its card, drags a card (pointer events) and moves one
+from the keyboard with the database agreeing, sees the conflict when another process moved
+the card first, reads hostile titles and messages as text (no script runs), sends a DM an
+agent reads with `btmsg inbox`, sees the "waiting on a person" count in the title follow a
+review, and reads the page on a phone and in the dark. A screenshot of each view goes to
+target/screenshots/.
 
 Runs on SQLite (the API and event-stream tests in test_serve.py run on both engines).
 Needs Debian's `chromium` and `chromium-driver` (scripts/test.sh installs them) and selenium.
@@ -12,22 +16,29 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
-from conftest import open_team, require, import_or_require, run_python
-from test_serve import HUMAN, serve
+import agor
+from cli_runner import Cli, command_under_test
+from conftest import open_team, require, import_or_require, sqlite_in_subprocess
+from test_serve import HUMAN, Server, serve
 
 import_or_require("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "target" / "screenshots"
-XSS = "<img src=x onerror=window.__xss=1><script>window.__xss=2</script>"
+# Each payload sets window.__pwned if the page ever reads data as markup.
+TITLE_XSS = "<img src=x onerror=window.__pwned=1>"
+DM_XSS = "<script>window.__pwned=2</script><img src=x onerror=window.__pwned=3>"
 
 
 def executable(name: str) -> str:
@@ -48,78 +59,375 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver = webdriver.Chrome(service=Service(executable("chromedriver")), options=options)
     try:
         yield driver
+        # No script of the page threw (an uncaught error or a rejected promise nobody
+        # handled shows in the console).
+        thrown = [e["message"] for e in driver.get_log("browser") if e["source"] == "javascript"]
+        assert not thrown, thrown
     finally:
         driver.quit()
 
 
-def column_of(driver: webdriver.Chrome, title: str) -> str | None:
-    """The status of the column whose card shows `title`, or None (read in one script: the
-    board may be redrawn between two WebDriver calls)."""
-    return driver.execute_script(
+@dataclass
+class Team:
+    """A seeded team behind a running server: the database, the person's and an agent's
+    secrets, the seeded tasks by name, and the CLIs on the same database."""
+
+    db: Path
+    server: Server
+    secret: str
+    agent_secret: str
+    tasks: dict[str, Any]
+    operator_secret: str
+    bttask: Cli
+    btmsg: Cli
+
+
+@pytest.fixture
+def team(db_path: Path, tmp_path: Path) -> Iterator[Team]:
+    with open_team(db_path) as store:
+        store.register_agent(*HUMAN)
+        store.allow("dev-1", "lead", bidirectional=True)
+        secret = store.issue_token("lead")
+        agent_secret = store.issue_token("dev-1")
+        operator_secret = store.call({"op": "issue_token", "operator": True})
+        mgr = store.as_agent("mgr-1")
+        tasks = {
+            "notes": mgr.create_task("Write the release notes", assign_to="dev-1"),
+            "parser": mgr.create_task("Fix the parser", assign_to="dev-2", description="It drops the last line."),
+            "plan": mgr.create_task("Plan the sprint"),
+            "xss": mgr.create_task(TITLE_XSS, assign_to="dev-1"),
+        }
+        mgr.add_dependency(tasks["plan"].id, tasks["parser"].id)
+        mgr.comment(tasks["parser"].id, "Seen on Windows line endings too.")
+        mgr.create_channel("general")
+        mgr.add_member("general", "lead")
+        mgr.post("general", "Stand-up at ten.")
+        dev1 = store.as_agent("dev-1")
+        dev1.heartbeat()
+        dev1.record_usage(1200, 300, 0.042, "model-a", tasks["notes"].id)
+        store.as_agent("dev-2").record_usage(5000, 900, 0.31, "model-b", tasks["parser"].id)
+        dev1.send("lead", DM_XSS)
+        tasks["ops"] = store.as_agent("ops-1").create_task("Rotate the keys")
+        store.as_agent("dev-2").heartbeat()
+    # dev-2 went silent an hour ago (behind agor's back: no clock of its own to turn back).
+    sqlite_in_subprocess(db_path, "UPDATE heartbeats SET timestamp = timestamp - 3600 "
+                                  "WHERE agent_id = 'dev-2'")
+    clis = {prog: Cli(prog, command_under_test(prog, f"AGOR_{prog.upper()}"), db_path, tmp_path)
+            for prog in ("bttask", "btmsg")}
+    with serve(str(db_path)) as server:
+        yield Team(db_path, server, secret, agent_secret, tasks, operator_secret, clis["bttask"], clis["btmsg"])
+
+
+def shot(driver: webdriver.Chrome, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"serve-{name}.png"))
+
+
+def wait(driver: webdriver.Chrome, until, timeout: float = 10):
+    return WebDriverWait(driver, timeout, poll_frequency=0.02).until(until)
+
+
+def card_at(driver: webdriver.Chrome, title: str) -> tuple[str, str] | None:
+    """The (lane, status) of the cell whose card shows `title`, or None (read in one script:
+    the board may be redrawn between two WebDriver calls)."""
+    found = driver.execute_script(
         """
-        for (const card of document.querySelectorAll(".card")) {
-          if (card.querySelector(".title").textContent === arguments[0])
-            return card.closest("section[data-status]").dataset.status;
+        for (const card of document.querySelectorAll("#board-grid .card")) {
+          if (card.querySelector(".title").textContent === arguments[0]) {
+            const cell = card.closest(".cell");
+            return [cell.dataset.lane, cell.dataset.status];
+          }
         }
         return null;
         """,
         title,
     )
+    return tuple(found) if found else None
+
+
+def status_of(team: Team, key: str, agent: str = "mgr-1") -> str:
+    with agor.open(team.db) as store:
+        return store.as_agent(agent).get_task(team.tasks[key].id).status
 
 
 def sign_in(driver: webdriver.Chrome, origin: str, secret: str) -> None:
     driver.get(origin + "/")
-    field = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "secret"))
-    WebDriverWait(driver, 10).until(lambda d: field.is_displayed())
+    field = wait(driver, lambda d: d.find_element(By.ID, "secret"))
+    wait(driver, lambda d: field.is_displayed())
     field.send_keys(secret)
     driver.find_element(By.CSS_SELECTOR, "#signin button[type=submit]").click()
 
 
-def test_a_person_signs_in_and_sees_a_claim_move_its_card_live(db_path: Path, browser: webdriver.Chrome) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with open_team(db_path) as store:
-        store.register_agent(*HUMAN)
-        secret = store.issue_token("lead")
-        agent_secret = store.issue_token("dev-1")
-        mgr = store.as_agent("mgr-1")
-        task = mgr.create_task("Write the release notes", assign_to="dev-1")
-        mgr.create_task(XSS)
-    with serve(str(db_path)) as server:
-        # A plain agent's secret does not sign in: the form says why, and no board shows.
-        sign_in(browser, server.origin, agent_secret)
-        error = WebDriverWait(browser, 10).until(
-            lambda d: d.find_element(By.ID, "signin-error").text or None
-        )
-        assert "only people" in error
-        assert not browser.find_element(By.ID, "board").is_displayed()
-        browser.save_screenshot(str(SCREENSHOTS / "serve-signin-refused.png"))
+def signed_in(driver: webdriver.Chrome, team: Team) -> None:
+    sign_in(driver, team.server.origin, team.secret)
+    wait(driver, lambda d: card_at(d, team.tasks["notes"].title) is not None)
+    wait(driver, lambda d: d.find_element(By.ID, "live").is_displayed())
 
-        sign_in(browser, server.origin, secret)
-        WebDriverWait(browser, 10).until(lambda d: column_of(d, task.title) == "todo")
-        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "live").is_displayed())
-        assert browser.find_element(By.ID, "who").text == "lead"
-        assert not browser.find_element(By.ID, "signin").is_displayed()
-        # Markup in a title is text: shown as written, and nothing of it ran.
-        assert column_of(browser, XSS) == "todo"
-        assert browser.execute_script("return window.__xss") is None
-        # The secret is nowhere in the page, nor readable by its scripts (HttpOnly).
-        assert secret not in browser.page_source
-        assert "agor_session" not in browser.execute_script("return document.cookie")
-        browser.save_screenshot(str(SCREENSHOTS / "serve-board.png"))
 
-        # Another process claims the task: its card moves without a reload.
-        started = time.monotonic()
-        run_python(
-            "import sys, agor; agor.open(sys.argv[1]).as_agent('dev-1').claim_task(sys.argv[2])",
-            str(db_path),
-            task.id,
-        )
-        WebDriverWait(browser, 10, poll_frequency=0.02).until(
-            lambda d: column_of(d, task.title) == "in_progress"
-        )
-        print(f"card moved {time.monotonic() - started:.3f} s after the claim started")
-        browser.save_screenshot(str(SCREENSHOTS / "serve-board-live.png"))
+def view(driver: webdriver.Chrome, name: str) -> None:
+    driver.find_element(By.ID, f"tab-{name}").click()
+    wait(driver, lambda d: d.find_element(By.ID, f"view-{name}").is_displayed())
 
-        # Signing out shows the form again.
-        browser.find_element(By.ID, "signout").click()
-        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "secret").is_displayed())
+
+def cell(driver: webdriver.Chrome, lane: str, status: str):
+    return driver.find_element(By.CSS_SELECTOR, f'.cell[data-lane="{lane}"][data-status="{status}"]')
+
+
+def card(driver: webdriver.Chrome, task) -> Any:
+    return driver.find_element(By.CSS_SELECTOR, f'.card[data-id="{task.id}"]')
+
+
+def test_a_person_signs_in_sees_lanes_and_a_claim_move_its_card_live(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    # A plain agent's secret does not sign in: the form says why, and no board shows.
+    sign_in(browser, team.server.origin, team.agent_secret)
+    error = wait(browser, lambda d: d.find_element(By.ID, "signin-error").text or None)
+    assert "only people" in error
+    assert not browser.find_element(By.ID, "board").is_displayed()
+    shot(browser, "signin-refused")
+
+    signed_in(browser, team)
+    assert browser.find_element(By.ID, "who").text == "lead"
+    assert not browser.find_element(By.ID, "signin").is_displayed()
+    # Lanes per agent, columns by status.
+    notes, parser, plan = (team.tasks[k].title for k in ("notes", "parser", "plan"))
+    assert card_at(browser, notes) == ("dev-1", "todo")
+    assert card_at(browser, parser) == ("dev-2", "todo")
+    assert card_at(browser, plan) == ("", "todo")
+    # Markup in a title is text: shown as written, and nothing of it ran.
+    assert card_at(browser, TITLE_XSS) == ("dev-1", "todo")
+    assert browser.execute_script("return window.__pwned") is None
+    # The columns fit a laptop's width: nothing scrolls sideways.
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")
+    # The secret is nowhere in the page, nor readable by its scripts (HttpOnly).
+    assert team.secret not in browser.page_source
+    assert "agor_session" not in browser.execute_script("return document.cookie")
+    shot(browser, "board")
+
+    # Another process (the CLI) claims the task: its card moves without a reload.
+    started = time.monotonic()
+    team.bttask.ok("claim", team.tasks["notes"].id, agent="dev-1")
+    claimed = time.monotonic()
+    wait(browser, lambda d: card_at(d, notes) == ("dev-1", "in_progress"))
+    print(f"card moved {time.monotonic() - claimed:.3f} s after the CLI's claim returned "
+          f"({time.monotonic() - started:.3f} s after it started)")
+    shot(browser, "board-live")
+
+    # Signing out shows the form again.
+    browser.find_element(By.ID, "signout").click()
+    wait(browser, lambda d: d.find_element(By.ID, "secret").is_displayed())
+
+
+def test_a_drag_and_a_keyboard_move_change_the_database(team: Team, browser: webdriver.Chrome) -> None:
+    signed_in(browser, team)
+    parser = team.tasks["parser"]
+    # A drag built on pointer events: press on the card, move over another column, release.
+    ActionChains(browser).click_and_hold(card(browser, parser)).pause(0.1) \
+        .move_by_offset(10, 5).pause(0.1) \
+        .move_to_element(cell(browser, "dev-2", "blocked")).pause(0.1).release().perform()
+    wait(browser, lambda d: status_of(team, "parser") == "blocked")
+    wait(browser, lambda d: card_at(d, parser.title) == ("dev-2", "blocked"))
+    assert browser.find_element(By.ID, "notice").is_displayed() is False
+
+    # From the keyboard: focus a card, Shift+← moves it one column left, Shift+→ right.
+    notes = team.tasks["notes"]
+    browser.execute_script("arguments[0].focus()", card(browser, notes))
+    shift = lambda key: ActionChains(browser).key_down(Keys.SHIFT).send_keys(key).key_up(Keys.SHIFT).perform()
+    shift(Keys.ARROW_LEFT)
+    wait(browser, lambda d: status_of(team, "notes") == "backlog")
+    wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "backlog"))
+    # Focus stays on the moved card, so the next key moves it again.
+    assert browser.switch_to.active_element.get_attribute("data-id") == notes.id
+    shift(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: status_of(team, "notes") == "todo")
+    wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "todo"))
+
+    # A move the board's rules refuse (blocked cannot become done) is said, and undone.
+    browser.execute_script("arguments[0].focus()", card(browser, parser))
+    shift(Keys.ARROW_LEFT)
+    notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
+    assert "cannot move from blocked to done" in notice
+    wait(browser, lambda d: card_at(d, parser.title) == ("dev-2", "blocked"))
+    assert status_of(team, "parser") == "blocked"
+    shot(browser, "board-moved")
+
+
+def test_a_card_another_process_moved_first_shows_the_conflict(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    signed_in(browser, team)
+    plan = team.tasks["plan"]
+    # The drag starts on the version the page has...
+    drag = ActionChains(browser)
+    drag.click_and_hold(card(browser, plan)).pause(0.1).move_by_offset(15, 5).pause(0.1).perform()
+    # ... another process moves the task meanwhile (the page hears of it, but keeps the
+    # dragged card until the drop) ...
+    team.bttask.ok("status", plan.id, "backlog", agent="mgr-1")
+    wait(browser, lambda d: d.execute_script("return board.stale"))
+    # ... and the drop sends the old version: refused, shown, and the board reloads.
+    ActionChains(browser).move_to_element(cell(browser, "", "cancelled")).pause(0.1) \
+        .release().perform()
+    notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
+    assert "Conflict" in notice and plan.title in notice
+    wait(browser, lambda d: card_at(d, plan.title) == ("", "backlog"))
+    assert "conflict" in card(browser, plan).get_attribute("class")
+    assert status_of(team, "plan") == "backlog"
+    shot(browser, "board-conflict")
+
+
+def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: webdriver.Chrome) -> None:
+    signed_in(browser, team)
+    parser, plan = team.tasks["parser"], team.tasks["plan"]
+    # Details: description, dependencies, comments, history; a comment from the page.
+    card(browser, plan).click()
+    dialog = wait(browser, lambda d: d.find_element(By.ID, "details"))
+    wait(browser, lambda d: "Fix the parser" in dialog.text)
+    assert "Depends on" in dialog.text
+    card(browser, plan)  # still on the board behind the dialog
+    browser.find_element(By.CSS_SELECTOR, "#details .detail-part button.link").click()
+    wait(browser, lambda d: "It drops the last line." in dialog.text)
+    assert "Seen on Windows line endings too." in dialog.text
+    assert "new → todo" in dialog.text
+    browser.find_element(By.ID, "comment-text").send_keys("Looked at it from the page.")
+    browser.find_element(By.CSS_SELECTOR, "#details form.compose button").click()
+    wait(browser, lambda d: "Looked at it from the page." in dialog.text)
+    with agor.open(team.db) as store:
+        comments = store.as_agent("mgr-1").get_task(parser.id).comments
+        assert [c.agent_id for c in comments][-1] == "lead"
+    browser.execute_script("document.getElementById('details').scrollTop = 0")
+    shot(browser, "details")
+    browser.find_element(By.ID, "details-close").click()
+
+    # The team: roles, tiers, presence, heartbeats; an agent heard from lately is not stale,
+    # one silent too long is.
+    view(browser, "team")
+    row = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-agent="dev-1"]'))
+    assert "project" in row.text and "s ago" in row.text and "stale" not in row.get_attribute("class")
+    silent = browser.find_element(By.CSS_SELECTOR, 'tr[data-agent="dev-2"]')
+    assert "stale" in silent.get_attribute("class") and "1 h ago" in silent.text
+    assert "human" in browser.find_element(By.CSS_SELECTOR, 'tr[data-agent="lead"]').text
+    shot(browser, "team")
+
+    # Usage: bars per agent and per task, drawn as SVG.
+    view(browser, "usage")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#usage-body svg rect.bar")) >= 4)
+    assert "dev-2" in browser.find_element(By.ID, "usage-body").text
+    shot(browser, "usage")
+
+    # Search: matched words marked, as text.
+    view(browser, "search")
+    browser.find_element(By.ID, "search-query").send_keys("parser\n")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results mark"))
+    shot(browser, "search")
+
+    view(browser, "audit")
+    wait(browser, lambda d: "usage_recorded" in d.find_element(By.ID, "audit-body").text)
+    shot(browser, "audit")
+
+
+def test_messages_are_text_and_a_dm_from_the_page_reaches_the_agent(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    signed_in(browser, team)
+    view(browser, "messages")
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#conversations [data-id="dev-1"]')).click()
+    conversation = browser.find_element(By.ID, "conversation")
+    wait(browser, lambda d: DM_XSS in conversation.text)
+    assert browser.execute_script("return window.__pwned") is None
+    # Read, it no longer waits on the person.
+    wait(browser, lambda d: d.title == "agor")
+    # A reply from the page, threaded on the agent's message, as the signed-in person.
+    browser.find_element(By.CSS_SELECTOR, "#conversation .message button.link").click()
+    browser.find_element(By.ID, "compose-text").send_keys("Seen, thanks <b>not bold</b>")
+    browser.find_element(By.CSS_SELECTOR, "#compose button[type=submit]").click()
+    wait(browser, lambda d: "Seen, thanks <b>not bold</b>" in conversation.text)
+    inbox = team.btmsg.json("inbox", agent="dev-1")
+    assert [(m["from_agent"], m["content"]) for m in inbox] == [("lead", "Seen, thanks <b>not bold</b>")]
+    assert inbox[0]["reply_to"]
+    shot(browser, "messages")
+
+    # A channel: read and post.
+    browser.find_element(By.CSS_SELECTOR, '#conversations [data-id="general"]').click()
+    wait(browser, lambda d: "Stand-up at ten." in conversation.text)
+    browser.find_element(By.ID, "compose-text").send_keys("On my way.")
+    browser.find_element(By.CSS_SELECTOR, "#compose button[type=submit]").click()
+    wait(browser, lambda d: "On my way." in conversation.text)
+    with agor.open(team.db) as store:
+        posts = store.as_agent("mgr-1").channel_history("general")
+        assert (posts[-1].from_agent, posts[-1].content) == ("lead", "On my way.")
+    # A post from another process arrives without a reload.
+    team.btmsg.ok("channel", "send", "general", "Ten minutes late.", agent="mgr-1")
+    wait(browser, lambda d: "Ten minutes late." in conversation.text)
+    shot(browser, "channel")
+    assert browser.execute_script("return window.__pwned") is None
+
+
+def test_the_waiting_count_in_the_title_follows_a_review(team: Team, browser: webdriver.Chrome) -> None:
+    signed_in(browser, team)
+    # The DM to the person waits on it already.
+    wait(browser, lambda d: d.title == "(1) agor")
+    view(browser, "waiting")
+    wait(browser, lambda d: DM_XSS in d.find_element(By.ID, "waiting-body").text)
+    # An agent asks for a review: the count goes up without a reload ...
+    notes = team.tasks["notes"]
+    token = team.bttask.json("claim", notes.id, agent="dev-1")["token"]
+    team.bttask.ok("complete", notes.id, "--token", token, "--summary", "Drafted", "--review",
+                   agent="dev-1")
+    wait(browser, lambda d: d.title == "(2) agor")
+    wait(browser, lambda d: notes.title in d.find_element(By.ID, "waiting-body").text)
+    shot(browser, "waiting")
+    # ... and down once a reviewer moved it on.
+    team.bttask.ok("status", notes.id, "done", agent="rev-1")
+    wait(browser, lambda d: d.title == "(1) agor")
+
+
+def test_a_phone_stacks_the_board_and_the_dark_theme_applies(team: Team, browser: webdriver.Chrome) -> None:
+    browser.set_window_size(390, 844)
+    signed_in(browser, team)
+    # Stacked: one column of cells, nothing wider than the screen.
+    assert browser.execute_script(
+        "return getComputedStyle(document.getElementById('board-grid')).display") == "block"
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")
+    notes = card(browser, team.tasks["notes"])
+    assert notes.size["width"] > 300
+    shot(browser, "phone")
+
+    background = "return getComputedStyle(document.body).backgroundColor"
+    light = browser.execute_script(background)
+    browser.find_element(By.ID, "theme").click()
+    wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.theme") == "dark")
+    dark = browser.execute_script(background)
+    assert dark != light and sum(int(c) for c in dark[4:-1].split(",")) < 150, dark
+    shot(browser, "phone-dark")
+    # The choice is kept across a reload; the system's preference applies when none is made.
+    browser.refresh()
+    wait(browser, lambda d: d.execute_script(background) == dark)
+    browser.execute_script("localStorage.removeItem('agor-theme')")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    browser.set_window_size(1280, 800)
+    browser.refresh()
+    wait(browser, lambda d: card_at(d, team.tasks["notes"].title) is not None)
+    assert browser.execute_script(background) == dark
+    shot(browser, "board-dark")
+
+
+def test_the_operator_sees_every_group_and_its_moves_are_refused_visibly(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    sign_in(browser, team.server.origin, team.operator_secret)
+    ops = team.tasks["ops"]
+    wait(browser, lambda d: card_at(d, ops.title) == ("", "todo"))
+    assert browser.find_element(By.ID, "who").text == "operator"
+    # The operator has no agent identity: a move is refused, said, and the card goes back.
+    browser.execute_script("arguments[0].focus()", card(browser, ops))
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ARROW_LEFT).key_up(Keys.SHIFT).perform()
+    notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
+    assert "Could not move" in notice
+    wait(browser, lambda d: card_at(d, ops.title) == ("", "todo"))
+    assert status_of(team, "ops", agent="ops-1") == "todo"
+    view(browser, "messages")
+    wait(browser, lambda d: "no mailbox" in d.find_element(By.ID, "conversations").text)

@@ -1,0 +1,237 @@
+// The board: a column per status and a lane per agent (its assigned tasks; unassigned last).
+// A card moves by dragging it (pointer events, so mouse, pen and touch all work and WebDriver
+// can drive it) or from the keyboard (Shift+←/→ on a focused card); either sends the card's
+// version, and a card someone else changed first shows the conflict and the board reloads.
+"use strict";
+
+const board = {
+  /// Tasks by id, as last loaded.
+  tasks: new Map(),
+  /// Agents by id (for lane names and work states).
+  agents: new Map(),
+  /// A drag in progress: {card, id, x, y, moving}.
+  drag: null,
+  /// A refresh asked for during a drag, run when it ends.
+  stale: false,
+  /// The task whose move just conflicted (its card is marked after the reload).
+  conflicted: null,
+  /// A click right after a drag is the drag's end, not a request for details.
+  justDragged: false,
+  /// What the board was last drawn from: an unchanged answer is not redrawn (a redraw
+  /// would drop the focus and any element a person or a test holds).
+  drawn: null,
+  /// Loads started and the newest one drawn: an answer older than the one on screen is
+  /// dropped (two loads can overlap when changes come quickly).
+  asked: 0,
+  shown: 0,
+};
+
+async function loadBoard() {
+  if (board.drag && board.drag.moving) { board.stale = true; return; }
+  const asked = ++board.asked;
+  const [columns, agents] = await Promise.all([op("board"), optional("list_agents", {}, [])]);
+  if (asked < board.shown) return;
+  board.shown = asked;
+  board.agents = new Map(agents.map((a) => [a.id, a]));
+  board.tasks = new Map();
+  for (const column of columns) for (const task of column.tasks) board.tasks.set(task.id, task);
+  const drawn = JSON.stringify([columns, agents.map((a) => [a.id, a.name]), board.conflicted]);
+  if (drawn === board.drawn) return;
+  board.drawn = drawn;
+  drawBoard(columns);
+}
+
+/// The lanes: every agent with a task on the board, in the team's order, then the tasks of
+/// nobody.
+function lanesOf(tasks) {
+  const holders = new Set(tasks.map((t) => t.assigned_to || ""));
+  const order = [...board.agents.keys()].filter((id) => holders.has(id));
+  const rest = [...holders].filter((id) => id && !board.agents.has(id)).sort();
+  return [...order, ...rest, ...(holders.has("") ? [""] : [])];
+}
+
+function drawBoard(columns) {
+  const focused = document.activeElement && document.activeElement.closest &&
+    document.activeElement.closest(".card");
+  const keep = focused ? focused.dataset.id : null;
+  const tasks = columns.flatMap((c) => c.tasks);
+  const statuses = columns.map((c) => c.status);
+  const grid = $("board-grid");
+  grid.style.setProperty("--columns", statuses.length);
+  const head = [h("div", { className: "corner" }, "lane")].concat(columns.map((c) =>
+    h("h3", { className: "status-head", dataset: { status: c.status } },
+      label(c.status), h("span", { className: "count" }, ` ${c.tasks.length}`))));
+  // Tasks by lane, then status, in one pass (a board of thousands draws in one go).
+  const byLane = new Map();
+  for (const task of tasks) {
+    const lane = task.assigned_to || "";
+    if (!byLane.has(lane)) byLane.set(lane, new Map());
+    const cells = byLane.get(lane);
+    if (!cells.has(task.status)) cells.set(task.status, []);
+    cells.get(task.status).push(task);
+  }
+  const rows = lanesOf(tasks).flatMap((lane) => {
+    const agent = board.agents.get(lane);
+    const header = h("div", { className: "lane-head", dataset: { lane } },
+      h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
+      lane ? h("span", { className: "meta" }, lane) : null);
+    const cells = statuses.map((status) => {
+      const mine = byLane.get(lane).get(status) || [];
+      return h("section", {
+        className: mine.length ? "cell" : "cell empty",
+        dataset: { status, lane, label: label(status) },
+        "aria-label": `${lane || "unassigned"}: ${label(status)}`,
+      }, mine.map(cardOf));
+    });
+    return [header, ...cells];
+  });
+  if (!tasks.length) rows.push(h("p", { className: "hint" }, "No tasks on the board."));
+  grid.replaceChildren(...head, ...rows);
+  if (keep) {
+    const again = grid.querySelector(`.card[data-id="${CSS.escape(keep)}"]`);
+    if (again) again.focus();
+  }
+  if (board.conflicted) {
+    const card = grid.querySelector(`.card[data-id="${CSS.escape(board.conflicted)}"]`);
+    if (card) card.classList.add("conflict");
+  }
+}
+
+function cardOf(task) {
+  const waits = task.waits_for && task.waits_for.length;
+  return h("article", {
+    className: `card priority-${task.priority}`,
+    tabindex: 0,
+    role: "button",
+    dataset: { id: task.id, version: task.version, status: task.status },
+    "aria-label": `${task.title} (${label(task.status)}); Enter: details, Shift+arrows: move`,
+  },
+  h("div", { className: "title" }, task.title),
+  h("div", { className: "meta" },
+    [short(task.id), task.priority, ...(task.tags || [])].join(" · "),
+    waits ? h("span", { className: "waits" }, ` · waits for ${waits}`) : null));
+}
+
+/// Moves a task to `status` as the signed-in principal, at the version the page has.
+async function moveTask(id, status) {
+  const task = board.tasks.get(id);
+  if (!task || task.status === status) return;
+  const card = $("board-grid").querySelector(`.card[data-id="${CSS.escape(id)}"]`);
+  const target = $("board-grid").querySelector(
+    `.cell[data-status="${CSS.escape(status)}"][data-lane="${CSS.escape(task.assigned_to || "")}"]`);
+  if (card && target) {
+    // Optimistic: the card moves now; the reload below settles it either way.
+    target.classList.remove("empty");
+    target.append(card);
+    card.classList.add("pending");
+    card.focus();
+  }
+  board.conflicted = null;
+  // The card was moved by hand above: whatever the answer, the board is drawn again.
+  board.drawn = null;
+  try {
+    await op("set_task_status", { task_id: id, status, expected_version: task.version });
+    notice(null);
+  } catch (error) {
+    if (error.status === 401) { signedOut(); return; }
+    if (error.status === 409) {
+      board.conflicted = id;
+      notice(`Conflict: “${task.title}” was changed by someone else since the board was loaded ` +
+        `(version ${task.version}); it is shown as it is now. ${error.message}`, "conflict");
+    } else {
+      notice(`Could not move “${task.title}” to ${label(status)}: ${error.message}`, "error");
+    }
+  }
+  await guarded("error", loadBoard);
+}
+
+/// The status `step` columns right (or left) of a task's.
+function nextStatus(status, step) {
+  const i = STATUSES.indexOf(status) + step;
+  return i >= 0 && i < STATUSES.length ? STATUSES[i] : null;
+}
+
+/// The page-wide notice line (conflicts, refusals); null clears it.
+function notice(text, kind) {
+  const line = $("notice");
+  line.textContent = text || "";
+  line.className = text ? `notice ${kind || ""}` : "notice";
+  line.hidden = !text;
+}
+
+/// The board cell under a point (the dragged card lets the pointer through).
+function cellAt(x, y) {
+  const under = document.elementFromPoint(x, y);
+  return under && under.closest ? under.closest(".cell") : null;
+}
+
+function endDrag() {
+  const drag = board.drag;
+  board.drag = null;
+  for (const over of document.querySelectorAll(".cell.over")) over.classList.remove("over");
+  if (drag) {
+    drag.card.classList.remove("dragging");
+    drag.card.style.transform = "";
+  }
+  if (board.stale) { board.stale = false; guarded("error", loadBoard); }
+  return drag;
+}
+
+function wireBoard() {
+  const grid = $("board-grid");
+  grid.addEventListener("pointerdown", (event) => {
+    const card = event.target.closest(".card");
+    if (!card || event.button !== 0) return;
+    board.drag = { card, id: card.dataset.id, x: event.clientX, y: event.clientY, moving: false };
+  });
+  document.addEventListener("pointermove", (event) => {
+    const drag = board.drag;
+    if (!drag) return;
+    const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+    if (!drag.moving) {
+      if (Math.hypot(dx, dy) < 6) return;
+      drag.moving = true;
+      drag.card.classList.add("dragging");
+    }
+    event.preventDefault();
+    drag.card.style.transform = `translate(${dx}px, ${dy}px)`;
+    const cell = cellAt(event.clientX, event.clientY);
+    for (const over of document.querySelectorAll(".cell.over")) {
+      if (over !== cell) over.classList.remove("over");
+    }
+    if (cell) cell.classList.add("over");
+  });
+  document.addEventListener("pointerup", (event) => {
+    const drag = board.drag;
+    if (!drag) return;
+    const cell = drag.moving ? cellAt(event.clientX, event.clientY) : null;
+    endDrag();
+    if (!drag.moving) return;
+    board.justDragged = true;
+    setTimeout(() => { board.justDragged = false; }, 0);
+    if (cell) moveTask(drag.id, cell.dataset.status);
+  });
+  document.addEventListener("pointercancel", endDrag);
+  grid.addEventListener("click", (event) => {
+    const card = event.target.closest(".card");
+    if (card && !board.justDragged) openDetails(card.dataset.id);
+  });
+  grid.addEventListener("keydown", (event) => {
+    const card = event.target.closest(".card");
+    if (!card) return;
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      openDetails(card.dataset.id);
+    } else if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      event.preventDefault();
+      const to = nextStatus(card.dataset.status, event.key === "ArrowRight" ? 1 : -1);
+      if (to) moveTask(card.dataset.id, to);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      // Focus walks the cards in reading order.
+      event.preventDefault();
+      const cards = [...grid.querySelectorAll(".card")];
+      const next = cards[cards.indexOf(card) + (event.key === "ArrowDown" ? 1 : -1)];
+      if (next) next.focus();
+    }
+  });
+}

@@ -1,0 +1,136 @@
+// The page's frame: sign-in and sign-out, the views (one shown at a time, named in the
+// address's #fragment so a reload or a link lands on it), the light/dark toggle, and live
+// updates: every change the stream announces reloads what is on screen, once per burst.
+"use strict";
+
+/// Each view's loader (the board and the waiting count are kept current whatever is shown).
+const VIEWS = {
+  board: null,
+  team: () => guarded("team-error", loadTeam),
+  messages: () => guarded("messages-error", loadMessages),
+  waiting: null,
+  usage: () => guarded("usage-error", loadUsage),
+  search: () => runSearch(),
+  audit: () => guarded("audit-error", loadAudit),
+};
+
+let stream = null;
+let refreshing = null;
+let current = "board";
+
+function go(view) {
+  if (!(view in VIEWS)) view = "board";
+  current = view;
+  for (const name of Object.keys(VIEWS)) {
+    $(`view-${name}`).hidden = name !== view;
+    const tab = $(`tab-${name}`);
+    if (name === view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  if (location.hash !== `#${view}`) history.replaceState(null, "", `#${view}`);
+  if (VIEWS[view]) VIEWS[view]();
+}
+
+/// Reloads the board, the waiting list and the view on screen.
+async function refresh() {
+  await guarded("error", async () => {
+    await Promise.all([loadBoard(), refreshWaiting()]);
+  });
+  if (VIEWS[current]) await VIEWS[current]();
+  if (detailsOf) await guarded("details-error", () => drawDetails(detailsOf));
+}
+
+// Several changes in a burst refresh once.
+function soon() {
+  if (refreshing) return;
+  refreshing = setTimeout(() => { refreshing = null; refresh(); }, 50);
+}
+
+function listen() {
+  if (stream) stream.close();
+  stream = new EventSource("/events");
+  stream.onopen = () => { $("live").hidden = false; soon(); };
+  stream.onerror = () => { $("live").hidden = true; };
+  stream.addEventListener("change", soon);
+}
+
+function showSignedIn(signedIn) {
+  $("signin").hidden = signedIn;
+  $("app").hidden = !signedIn;
+  $("signout").hidden = !signedIn;
+  $("nav").hidden = !signedIn;
+  $("who").textContent = signedIn ? session.principal : "";
+}
+
+function signedOut() {
+  session.principal = null;
+  showSignedIn(false);
+  $("live").hidden = true;
+  document.title = "agor";
+  if (stream) { stream.close(); stream = null; }
+  if ($("details").open) $("details").close();
+}
+
+async function start() {
+  try {
+    session.principal = (await request("/session")).principal;
+  } catch (error) {
+    signedOut();
+    return;
+  }
+  showSignedIn(true);
+  go(location.hash.slice(1) || "board");
+  await refresh();
+  listen();
+}
+
+/// The theme: the system's (prefers-color-scheme) until the toggle picks one, kept in
+/// localStorage.
+function applyTheme(theme) {
+  if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+  const dark = theme ? theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  $("theme").textContent = dark ? "Light theme" : "Dark theme";
+  $("theme").setAttribute("aria-pressed", String(dark));
+}
+
+function toggleTheme() {
+  const dark = document.documentElement.dataset.theme
+    ? document.documentElement.dataset.theme === "dark"
+    : matchMedia("(prefers-color-scheme: dark)").matches;
+  const theme = dark ? "light" : "dark";
+  try { localStorage.setItem("agor-theme", theme); } catch (e) { /* private mode */ }
+  applyTheme(theme);
+}
+
+$("signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("signin-error").textContent = "";
+  try {
+    await request("/signin", { secret: $("secret").value });
+    $("secret").value = "";
+    await start();
+  } catch (error) {
+    $("signin-error").textContent = error.message;
+  }
+});
+
+$("signout").addEventListener("click", async () => {
+  await request("/signout", {}).catch(() => {});
+  signedOut();
+});
+
+for (const name of Object.keys(VIEWS)) $(`tab-${name}`).addEventListener("click", () => go(name));
+window.addEventListener("hashchange", () => { if (session.principal) go(location.hash.slice(1)); });
+$("theme").addEventListener("click", toggleTheme);
+let savedTheme = null;
+try { savedTheme = localStorage.getItem("agor-theme"); } catch (e) { /* private mode */ }
+applyTheme(savedTheme);
+// Heartbeats age without a change to announce it: the team view is redrawn now and then so
+// "last heartbeat" and the stale marks stay true.
+setInterval(() => { if (session.principal && current === "team") VIEWS.team(); }, 15000);
+wireBoard();
+wireDetails();
+wireMessages();
+wireSearch();
+start();
