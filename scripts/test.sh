@@ -121,6 +121,10 @@ step "CLI and MCP server tests against the native binaries; completions and man 
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
     test_mcp_hostile.py test_serve.py test_serve_browser.py test_release.py)
 
+step "benchmarks, a smoke run (benches/run.py --quick: small sizes, asserts no speed)"
+AGOR_BTMSG="$root/target/debug/btmsg" AGOR_MCP="$root/target/debug/agor" \
+    "$wheelpy" benches/run.py --quick --out "$root/target/bench/QUICK.md"
+
 step "first run: scripts/demo.sh twice on a kept database, errors on one line"
 bash scripts/check-demo.sh
 
