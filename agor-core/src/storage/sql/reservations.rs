@@ -105,26 +105,26 @@ pub(crate) fn set_task_paths(tx: &dyn Tx, task_id: &str, paths: &[String]) -> Re
 /// The paths of tasks under a live claim in a group (every group when `None`), each as the
 /// exclusive reservation it is while the lease lives: derived from the claim itself, so every
 /// way a claim ends (completion, release, a lapse, a move out of `in_progress`) ends them too.
-/// The group's in-progress tasks are one range of `agor_tasks_group_queue`.
 pub(crate) fn claimed(tx: &dyn Tx, group: Option<&str>, now_ms: i64) -> Result<Vec<Reservation>> {
-    let live = "t.status IN ('progress', 'in_progress') AND t.paths IS NOT NULL
-        AND t.lease_token IS NOT NULL AND t.lease_expires_ms > ?1";
-    let select =
-        "SELECT t.id, t.assigned_to, t.group_id, t.paths, t.updated_at, t.lease_expires_ms,
-        t.version FROM tasks t";
+    let sql = claimed_sql(group.is_none());
     let rows = match group {
-        Some(g) => tx.query_map(
-            &format!("{select} WHERE t.group_id = ?2 AND {live}"),
-            args![now_ms, g],
-            claim_from_row,
-        )?,
-        None => tx.query_map(
-            &format!("{select} WHERE {live}"),
-            args![now_ms],
-            claim_from_row,
-        )?,
+        Some(g) => tx.query_map(&sql, args![now_ms, g], claim_from_row)?,
+        None => tx.query_map(&sql, args![now_ms], claim_from_row)?,
     };
     Ok(rows.into_iter().flatten().collect())
+}
+
+/// The query of [`claimed`]: `?1` now (ms), `?2` the group (not for tier 0). The group's
+/// in-progress tasks are one range of `agor_tasks_group_queue` (tier 0: of
+/// `agor_tasks_status_queue`), so its cost follows the claims held, not the board.
+pub(crate) fn claimed_sql(admin: bool) -> String {
+    let group = if admin { "" } else { "t.group_id = ?2 AND " };
+    format!(
+        "SELECT t.id, t.assigned_to, t.group_id, t.paths, t.updated_at, t.lease_expires_ms,
+            t.version FROM tasks t
+         WHERE {group}t.status IN ('progress', 'in_progress') AND t.paths IS NOT NULL
+           AND t.lease_token IS NOT NULL AND t.lease_expires_ms > ?1"
+    )
 }
 
 fn claim_from_row(r: &Row<'_>) -> Result<Vec<Reservation>> {
