@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import StatusMoveDict
+from agor.aio import BlockedTaskDict, ReservationDict, StatusMoveDict
 # --- end of the records ---
 
 __version__: str
@@ -431,6 +431,10 @@ class Actor:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def claim_blockers(self, task_id: str | None = None) -> list[BlockedTaskDict]:
+        """Todo tasks the actor could claim but for files another agent holds (claim-next and
+        ready_tasks skip them), each with what blocks it: the other agent's reservation or
+        claimed task. `task_id` asks about one task."""
     # --- end of the derived methods ---
 
 class _Record:
