@@ -249,8 +249,10 @@ class Actor:
         priority: Optional[str] = None,
         definition_of_done: Optional[str] = None,
         tags: Optional[List[str]] = None,
+        paths: Optional[List[str]] = None,
     ) -> Task:
-        """Edit a task at ``expected_version``; a stale version raises ``ConflictError``."""
+        """Edit a task at ``expected_version``; a stale version raises ``ConflictError``.
+        ``paths`` replaces its path globs (not while it is claimed)."""
     def roles(self) -> List[RoleDef]:
         """Every role: built-in rows, then custom ones."""
     def role(self, name: str) -> RoleDef:
@@ -362,8 +364,10 @@ class Actor:
         tags: Sequence[str] = (),
         definition_of_done: Optional[str] = None,
         status: Literal["todo", "backlog"] = "todo",
+        paths: Sequence[str] = (),
     ) -> Task:
-        """Create a task on this agent's group board. Managers and tier 0 only."""
+        """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
+        reserves ``paths`` (globs) exclusively for the claim's lifetime."""
     def list_tasks(
         self,
         all: bool = False,
@@ -724,6 +728,10 @@ class Reservation(_Record):
     def created_at(self) -> str: ...
     @property
     def expires_at_ms(self) -> int: ...
+    @property
+    def task_id(self) -> Optional[str]:
+        """The claimed task whose paths these are (the reservation lives as long as the
+        claim), or None for a reservation made with ``reserve``."""
 
 @final
 class SearchHit(_Record):
@@ -826,6 +834,10 @@ class Task(_Record):
     def waits_for(self) -> List[str]:
         """The tasks it waits for that are not done yet (full ids): it cannot be claimed,
         started or completed before they are."""
+    @property
+    def paths(self) -> List[str]:
+        """The path globs its claim reserves exclusively; claim-next skips it while another
+        agent holds one of them."""
 
 @final
 class TaskDetail(Task):
