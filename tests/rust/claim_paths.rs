@@ -344,7 +344,7 @@ fn paths_are_checked_edited_outside_a_claim_and_carried_by_tasks_toml() {
     // A re-import of the file with other paths sets them; the same file again changes nothing.
     let edited = text.replace("\"docs/b.md\"", "\"docs/c.md\"");
     let report = mgr.import_tasks(&edited).unwrap();
-    assert_eq!(report.updated, [b.id.clone()]);
+    assert_eq!(report.updated, std::slice::from_ref(&b.id));
     assert_eq!(
         dev1.get_task(&b.id).unwrap().task.paths,
         ["src/b/*", "docs/c.md"]
