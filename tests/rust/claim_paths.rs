@@ -7,8 +7,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::process::Child;
+use std::time::Duration;
+
+use common::child::now_ms;
 
 use agor_core::{Actor, Completion, Error, ErrorKind, NewTask, Priority, Task, TaskStatus};
 
@@ -354,31 +356,14 @@ fn paths_are_checked_edited_outside_a_claim_and_carried_by_tasks_toml() {
 
 // --- racing processes -------------------------------------------------------------------
 
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
-
 fn spawn(mode: &str, db: &str, agent: &str, task: &str, start_at_ms: u128) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "worker_entry",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("AGOR_TEST_WORKER", mode)
-        .env("AGOR_TEST_DB", db)
-        .env("AGOR_TEST_AGENT", agent)
-        .env("AGOR_TEST_TASK", task)
-        .env("AGOR_TEST_START", start_at_ms.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    common::child::spawn_worker(&[
+        ("AGOR_TEST_WORKER", mode.to_owned()),
+        ("AGOR_TEST_DB", db.to_owned()),
+        ("AGOR_TEST_AGENT", agent.to_owned()),
+        ("AGOR_TEST_TASK", task.to_owned()),
+        ("AGOR_TEST_START", start_at_ms.to_string()),
+    ])
 }
 
 /// Each worker's `RESULT` line, after checking every worker succeeded.
