@@ -505,3 +505,22 @@ fn processes_claiming_next_never_hold_overlapping_files() {
         "{outcomes:?}"
     );
 }
+
+#[test]
+fn a_claim_waiting_for_a_task_whose_files_are_held_gets_it_when_that_claim_ends() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let a = task_with(&mgr, "a", Priority::Medium, &["src/**"]);
+    let b = task_with(&mgr, "b", Priority::Medium, &["src/lib.rs"]);
+    let held = dev2.claim_task(Some(&a.id), 600).unwrap().unwrap();
+    std::thread::scope(|s| {
+        let waiting =
+            s.spawn(|| dev1.claim_task_waiting(Some(&b.id), 600, Duration::from_secs(60), None));
+        std::thread::sleep(Duration::from_millis(200));
+        dev2.release_task(&a.id, &held.token).unwrap();
+        let got = waiting.join().unwrap().unwrap().unwrap();
+        assert_eq!(got.task.id, b.id);
+    });
+}
