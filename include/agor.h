@@ -2002,6 +2002,7 @@ agor_status agor_op_clear_dead_letters(const agor_store *store,
  * * `tags`: an array of `_len` strings; NULL: not given
  * * `definition_of_done`: NULL: not given
  * * `status`: `todo` (default) or `backlog`; NULL: not given
+ * * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2016,6 +2017,8 @@ agor_status agor_op_create_task(const agor_store *store,
                                 size_t tags_len,
                                 const char *definition_of_done,
                                 const char *status,
+                                const char *const *paths,
+                                size_t paths_len,
                                 char **out_response);
 
 /**
@@ -2094,6 +2097,7 @@ agor_status agor_op_assign_task(const agor_store *store,
  * * `priority`: NULL: not given
  * * `definition_of_done`: NULL: not given
  * * `tags`: an array of `_len` strings; NULL: not given
+ * * `paths`: The new set of path globs (empty: none); not while the task is claimed; an array of `_len` strings; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2107,6 +2111,8 @@ agor_status agor_op_update_task(const agor_store *store,
                                 const char *definition_of_done,
                                 const char *const *tags,
                                 size_t tags_len,
+                                const char *const *paths,
+                                size_t paths_len,
                                 char **out_response);
 
 /**
@@ -2207,6 +2213,21 @@ agor_status agor_op_dependencies(const agor_store *store,
 agor_status agor_op_ready_tasks(const agor_store *store,
                                 const agor_actor *actor,
                                 char **out_response);
+
+/**
+ * Todo tasks the actor could claim but for files another agent holds (claim-next and
+ * ready_tasks skip them), each with what blocks it: the other agent's reservation or
+ * claimed task. `task_id` asks about one task.
+ *
+ * Called by an agent: pass `actor`. Permission: `list_tasks`.
+ * * `task_id`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_claim_blockers(const agor_store *store,
+                                   const agor_actor *actor,
+                                   const char *task_id,
+                                   char **out_response);
 
 /**
  * The board of the actor's group (the operator: of every group), or of `group`: every

@@ -80,7 +80,10 @@ impl ClaimWaiter {
                 {
                     Ok(Some(claim)) => return Ok(Some(claim)),
                     Ok(None) => {}
-                    Err(Error::AlreadyClaimed { .. }) if self.task_id.is_some() => {}
+                    // A named task held by another, or whose files another holds: its end
+                    // is a task change (a claim's files end with the claim).
+                    Err(Error::AlreadyClaimed { .. } | Error::Reserved { .. })
+                        if self.task_id.is_some() => {}
                     Err(e) => return Err(e),
                 }
             }

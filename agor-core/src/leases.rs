@@ -142,7 +142,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             me.check(Action::ClaimTask, Target::None)?;
             let task = match task_id {
-                None => match task_steps::best_next_todo(c, me)? {
+                None => match crate::claim_paths::best_next(c, me, now)? {
                     Some(t) => t,
                     None => return Ok(None),
                 },
@@ -172,6 +172,7 @@ impl Actor {
                             ),
                         ));
                     }
+                    crate::claim_paths::check_claim(c, me, &task, now)?;
                     task
                 }
             };

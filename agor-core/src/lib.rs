@@ -47,6 +47,7 @@ mod board;
 mod cancel;
 mod changes;
 mod channels;
+mod claim_paths;
 mod claim_wait;
 mod clock;
 mod delivery;
@@ -99,8 +100,8 @@ pub use model::liveness::{
 pub use model::messages::{Delivery, Message};
 pub use model::proposals::{Proposal, ProposalStatus};
 pub use model::reservations::{
-    Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
-    MAX_RESERVATION_PATH_BYTES,
+    BlockedTask, Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS,
+    MAX_RESERVATION_PATHS, MAX_RESERVATION_PATH_BYTES,
 };
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use model::tasks::{

@@ -2,7 +2,8 @@
 //! (nobody else may hold an overlapping reservation) or shared (others may share, nobody may
 //! hold it exclusively), for a time and a reason. They are advisory — agor does not guard the
 //! files — and lapse like task leases. Reservations are per group: a group is one team on one
-//! repository, and another group never sees or collides with them.
+//! repository, and another group never sees or collides with them. A task's paths under a
+//! live claim count as the claimer's exclusive reservations (`claim_paths.rs`).
 
 use crate::actor::Actor;
 use crate::audit;
@@ -16,7 +17,7 @@ use crate::storage::Tx;
 use crate::text;
 use std::collections::{HashMap, HashSet};
 
-fn check_patterns(patterns: &[String]) -> Result<()> {
+pub(crate) fn check_patterns(patterns: &[String]) -> Result<()> {
     if patterns.is_empty() {
         return Err(Error::invalid(
             "paths",
@@ -35,6 +36,25 @@ fn check_patterns(patterns: &[String]) -> Result<()> {
     patterns.iter().try_for_each(|p| check_path("paths", p))
 }
 
+/// Every live reservation of a group (every group when `None`): those made with `reserve`,
+/// then the paths of tasks under a live claim.
+pub(crate) fn held(c: &dyn Tx, group: Option<&str>, now_ms: i64) -> Result<Vec<Reservation>> {
+    let mut all = sql::live(c, group, now_ms)?;
+    all.extend(sql::claimed(c, group, now_ms)?);
+    Ok(all)
+}
+
+/// The reservation error a caller gets for wanting `path` while `h` holds `h.pattern`.
+pub(crate) fn reserved_error(path: &str, h: &Reservation) -> Error {
+    Error::Reserved {
+        path: path.to_owned(),
+        holder: h.agent_id.clone(),
+        pattern: h.pattern.clone(),
+        exclusive: h.exclusive,
+        reason: h.reason.clone(),
+    }
+}
+
 /// The first of `held` (others' reservations) that conflicts with one of `wanted`, as the
 /// error the caller gets.
 fn clash<'h>(
@@ -49,13 +69,7 @@ fn clash<'h>(
         }
         let theirs = PathGlob::new(&h.pattern);
         if let Some(want) = wanted.iter().find(|w| theirs.overlaps(w)) {
-            return Err(Error::Reserved {
-                path: want.text.to_owned(),
-                holder: h.agent_id.clone(),
-                pattern: h.pattern.clone(),
-                exclusive: h.exclusive,
-                reason: h.reason.clone(),
-            });
+            return Err(reserved_error(want.text, h));
         }
     }
     Ok(())
@@ -85,7 +99,7 @@ impl Actor {
         // Matching is judged on a snapshot, with no lock held; inside the write transaction
         // only what others reserved since (or turned exclusive since) is judged again.
         let snapshot = self.read_tx(|c, me| {
-            let held = sql::live(c, Some(&me.group_id), now)?;
+            let held = held(c, Some(&me.group_id), now)?;
             Ok((me.id.clone(), held))
         })?;
         clash(&snapshot.1, &snapshot.0, &wanted, exclusive)?;
@@ -96,7 +110,7 @@ impl Actor {
             .collect();
         self.write_tx(|c, me| {
             sql::reap(c, now)?;
-            let held = sql::live(c, Some(&me.group_id), now)?;
+            let held = held(c, Some(&me.group_id), now)?;
             let fresh = held
                 .iter()
                 .filter(|h| !judged.contains(&(h.id.as_str(), h.exclusive)));
@@ -104,7 +118,7 @@ impl Actor {
             // The actor's own live reservations, by pattern: reserving one again updates it.
             let mine: HashMap<&str, &Reservation> = held
                 .iter()
-                .filter(|h| h.agent_id == me.id)
+                .filter(|h| h.agent_id == me.id && h.task_id.is_none())
                 .map(|h| (h.pattern.as_str(), h))
                 .collect();
             let asked: HashSet<&str> = patterns.iter().map(String::as_str).collect();
@@ -131,6 +145,7 @@ impl Actor {
                     reason: reason.map(str::to_owned),
                     created_at: mine.map_or_else(|| c.now().sql(), |m| m.created_at.clone()),
                     expires_at_ms: expires,
+                    task_id: None,
                 };
                 sql::upsert(c, &r)?;
                 out.push(r);
@@ -179,8 +194,9 @@ impl Actor {
         })
     }
 
-    /// Live reservations of the actor's group (tier 0: every group): of one agent, and/or
-    /// those that cover or overlap `path` (a path or a glob).
+    /// Live reservations of the actor's group (tier 0: every group), the paths of claimed
+    /// tasks among them (naming their task): of one agent, and/or those that cover or overlap
+    /// `path` (a path or a glob).
     pub fn reservations(
         &self,
         agent: Option<&str>,
@@ -193,7 +209,7 @@ impl Actor {
         let path = path.map(PathGlob::new);
         let mut all = self.read_tx(|c, me| {
             let group = (!me.is_admin()).then_some(me.group_id.as_str());
-            sql::live(c, group, now)
+            held(c, group, now)
         })?;
         // Matched after the read, with no lock held.
         all.retain(|r| {

@@ -133,11 +133,9 @@ pub(crate) fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()>
 }
 
 /// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
-/// `ready_tasks` and for the "best next" of `claim_task`, so the two never disagree.
+/// `ready_tasks` and for the "best next" of `claim_task` (`claim_paths::best_next`, which also
+/// skips tasks whose files others hold), so the two never disagree.
 pub(crate) fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
     let group = (!me.is_admin()).then_some(me.group_id.as_str());
     sql::claimable(c, &me.id, group, limit)
-}
-pub(crate) fn best_next_todo(c: &dyn Tx, me: &Member) -> Result<Option<Task>> {
-    Ok(claimable(c, me, 1)?.pop())
 }

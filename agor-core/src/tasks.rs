@@ -86,6 +86,7 @@ impl Actor {
             text::MAX_DEFINITION_OF_DONE_BYTES,
         )?;
         validate_tags(&new.tags)?;
+        let paths = crate::claim_paths::validate(&new.paths)?;
         if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
             return Err(Error::invalid(
                 "status",
@@ -122,6 +123,7 @@ impl Actor {
             sql::insert(c, &created)?;
             search_sql::note_new(c, Source::Task, &id)?;
             set_tags(c, &id, &new.tags)?;
+            crate::storage::sql::reservations::set_task_paths(c, &id, &paths)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
             // Built from what was just written rather than read back: one query fewer per
             // enqueue. Tags come back as `load` would give them: sorted, without repeats.
@@ -149,6 +151,7 @@ impl Actor {
                 completion: None,
                 // A new task has no dependencies yet (`depend` adds them).
                 waits_for: Vec::new(),
+                paths,
             };
             let assignee = task.assigned_to.as_deref();
             let moved = Some((None, task.status));
@@ -245,6 +248,11 @@ impl Actor {
         if let Some(tags) = &change.tags {
             validate_tags(tags)?;
         }
+        let paths = change
+            .paths
+            .as_deref()
+            .map(crate::claim_paths::validate)
+            .transpose()?;
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::CreateTask, Target::InGroup(group_of(&task)))?;
@@ -256,6 +264,9 @@ impl Actor {
             };
             if task.version != expected_version {
                 return Err(conflict(task.version));
+            }
+            if paths.is_some() {
+                crate::claim_paths::refuse_change_while_claimed(&task)?;
             }
             let edited = Task {
                 title: change.title.clone().unwrap_or_else(|| task.title.clone()),
@@ -277,6 +288,9 @@ impl Actor {
             if let Some(tags) = &change.tags {
                 sql::clear_tags(c, &task.id)?;
                 set_tags(c, &task.id, tags)?;
+            }
+            if let Some(paths) = &paths {
+                crate::storage::sql::reservations::set_task_paths(c, &task.id, paths)?;
             }
             audit::record(c, &me.id, "task_updated", &task.id)?;
             task_changed(
@@ -420,9 +434,10 @@ impl Actor {
     /// in claim order (the first is what `claim_task(None, …)` would take).
     pub fn ready_tasks(&self) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
+        let now = self.store.now_ms();
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            claimable(c, me, i64::MAX)
+            crate::claim_paths::unblocked(c, me, now, claimable(c, me, i64::MAX)?)
         })
     }
 

@@ -1,6 +1,6 @@
 //! `tasks.toml`, the board as a file a team keeps in version control (SPEC §4, §9):
 //! `[[tasks]]` tables with `id`, `title` and/or `description`, `agent`, `status`, `priority`,
-//! `tags` and `parent`. Tinytown's statuses (`pending`, `assigned`, `running`, `completed`,
+//! `tags`, `parent` and `paths` (the globs its claim reserves). Tinytown's statuses (`pending`, `assigned`, `running`, `completed`,
 //! `failed`, `cancelled`) are read and written where the board has a match; the board's own
 //! names are read too, and written for the statuses Tinytown lacks (`backlog`, `review`,
 //! `blocked`). An import is one transaction: a file with any error changes nothing.
@@ -70,6 +70,8 @@ struct EntryIn {
     #[serde(default)]
     tags: Vec<String>,
     parent: Option<String>,
+    #[serde(default)]
+    paths: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +94,8 @@ struct EntryOut {
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    paths: Vec<String>,
 }
 
 fn is_medium(p: &&str) -> bool {
@@ -142,6 +146,7 @@ struct Entry {
     priority: Priority,
     tags: Vec<String>,
     parent: Option<String>,
+    paths: Vec<String>,
 }
 
 /// Where each line of a text starts, found in one pass, so finding the line of every entry
@@ -233,6 +238,7 @@ fn check(e: &EntryIn) -> Result<Entry> {
         priority,
         tags,
         parent: e.parent.clone(),
+        paths: crate::claim_paths::validate(&e.paths)?,
     })
 }
 
@@ -288,6 +294,7 @@ fn same(
         && task.assigned_to.as_deref() == agent
         && task.tags == e.tags
         && task.parent_task_id.as_deref() == parent
+        && task.paths == e.paths
 }
 
 /// What applying an entry leaves for the checks that need the whole file applied first.
@@ -369,6 +376,9 @@ fn import_one(
                 sql::clear_tags(c, &e.id)?;
                 crate::task_steps::set_tags(c, &e.id, &e.tags)?;
             }
+            if task.paths != e.paths {
+                crate::storage::sql::reservations::set_task_paths(c, &e.id, &e.paths)?;
+            }
             let parent_changed = task.parent_task_id.as_deref() != parent.as_deref();
             if parent_changed {
                 sql::set_parent(c, &e.id, parent.as_deref())?;
@@ -397,6 +407,7 @@ fn import_one(
                 tags: Vec::new(),
                 definition_of_done: None,
                 status,
+                paths: Vec::new(),
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -413,6 +424,7 @@ fn import_one(
                 },
             )?;
             crate::task_steps::set_tags(c, &e.id, &e.tags)?;
+            crate::storage::sql::reservations::set_task_paths(c, &e.id, &e.paths)?;
             search_sql::note_new(c, Source::Task, &e.id)?;
             audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
             let task = crate::task_steps::load(c, &e.id)?;
@@ -529,6 +541,7 @@ impl Actor {
                         agent: t.assigned_to,
                         tags: t.tags,
                         parent: t.parent_task_id,
+                        paths: t.paths,
                     })
                     .collect(),
             };

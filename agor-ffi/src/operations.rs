@@ -984,6 +984,7 @@ pub unsafe extern "C" fn agor_op_clear_dead_letters(
 /// * `tags`: an array of `_len` strings; NULL: not given
 /// * `definition_of_done`: NULL: not given
 /// * `status`: `todo` (default) or `backlog`; NULL: not given
+/// * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -999,6 +1000,8 @@ pub unsafe extern "C" fn agor_op_create_task(
     tags_len: usize,
     definition_of_done: *const c_char,
     status: *const c_char,
+    paths: *const *const c_char,
+    paths_len: usize,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "create_task", |a| unsafe {
@@ -1010,6 +1013,7 @@ pub unsafe extern "C" fn agor_op_create_task(
         a.optional_texts("tags", tags, tags_len)?;
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_text("status", status)?;
+        a.optional_texts("paths", paths, paths_len)?;
         Ok(())
     })
 }
@@ -1118,6 +1122,7 @@ pub unsafe extern "C" fn agor_op_assign_task(
 /// * `priority`: NULL: not given
 /// * `definition_of_done`: NULL: not given
 /// * `tags`: an array of `_len` strings; NULL: not given
+/// * `paths`: The new set of path globs (empty: none); not while the task is claimed; an array of `_len` strings; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1132,6 +1137,8 @@ pub unsafe extern "C" fn agor_op_update_task(
     definition_of_done: *const c_char,
     tags: *const *const c_char,
     tags_len: usize,
+    paths: *const *const c_char,
+    paths_len: usize,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "update_task", |a| unsafe {
@@ -1142,6 +1149,7 @@ pub unsafe extern "C" fn agor_op_update_task(
         a.optional_text("priority", priority)?;
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_texts("tags", tags, tags_len)?;
+        a.optional_texts("paths", paths, paths_len)?;
         Ok(())
     })
 }
@@ -1293,6 +1301,27 @@ pub unsafe extern "C" fn agor_op_ready_tasks(
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "ready_tasks", |_| Ok(()))
+}
+
+/// Todo tasks the actor could claim but for files another agent holds (claim-next and
+/// ready_tasks skip them), each with what blocks it: the other agent's reservation or
+/// claimed task. `task_id` asks about one task.
+///
+/// Called by an agent: pass `actor`. Permission: `list_tasks`.
+/// * `task_id`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_claim_blockers(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "claim_blockers", |a| unsafe {
+        a.optional_text("task_id", task_id)?;
+        Ok(())
+    })
 }
 
 /// The board of the actor's group (the operator: of every group), or of `group`: every

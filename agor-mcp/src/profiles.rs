@@ -83,6 +83,9 @@ const MANAGER: &[&str] = &[
     "changes",
     "work_state",
     "reservations",
+    // The tasks other agents' files hold back, and who holds them (the worker's budget has no
+    // room; `reservations` shows the same holders).
+    "claim_blockers",
     "usage_summary",
 ];
 

@@ -597,12 +597,13 @@ impl Actor {
     ///
     /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
     /// once) or `backlog`. `assign_to` and `parent` take ids or unique prefixes; `tags` is a
-    /// list or tuple of str. Raises `InvalidInputError` for an empty title, an unknown
-    /// priority or status, or a malformed tag.
+    /// list or tuple of str; `paths` the path globs its claim reserves exclusively. Raises
+    /// `InvalidInputError` for an empty title, an unknown priority or status, a malformed tag
+    /// or path.
     #[pyo3(signature = (
         title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo"
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo')")]
+        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new()
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=())")]
     #[allow(clippy::too_many_arguments)]
     fn create_task<'py>(
         &self,
@@ -615,6 +616,7 @@ impl Actor {
         tags: Vec<String>,
         definition_of_done: Option<String>,
         status: &str,
+        paths: Vec<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let new = core::NewTask {
             title,
@@ -625,6 +627,7 @@ impl Actor {
             tags,
             definition_of_done,
             status: crate::args::parse(py, status)?,
+            paths,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -668,10 +671,10 @@ impl Actor {
         self.call(py, |a| a.get_task(&task_id))
     }
 
-    /// Edits a task's `title`, `description`, `priority`, `definition_of_done` or `tags` (each
-    /// only when given; tags replace the set) if it is still at `expected_version`; a stale
+    /// Edits a task's `title`, `description`, `priority`, `definition_of_done`, `tags` or
+    /// `paths` (each only when given; tags and paths replace the set) if it is still at `expected_version`; a stale
     /// version raises `ConflictError` with the current one. Returns the updated `Task`.
-    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None))]
+    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None, paths=None))]
     #[allow(clippy::too_many_arguments)]
     fn update_task<'py>(
         &self,
@@ -683,6 +686,7 @@ impl Actor {
         priority: Option<String>,
         definition_of_done: Option<String>,
         tags: Option<Vec<String>>,
+        paths: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let priority = priority
             .map(|p| p.parse::<core::Priority>())
@@ -694,6 +698,7 @@ impl Actor {
             priority,
             definition_of_done,
             tags,
+            paths,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }

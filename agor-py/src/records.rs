@@ -526,6 +526,9 @@ record! {
         created_at,
         /// When it lapses unless renewed (Unix milliseconds).
         expires_at_ms,
+        /// The claimed task whose paths these are (it lives as long as the claim), or None
+        /// for a reservation made with `reserve`.
+        task_id,
     }
 }
 
@@ -651,6 +654,8 @@ record! {
         completion,
         /// The tasks it waits for that are not done yet (full ids, sorted).
         waits_for,
+        /// The path globs its claim reserves exclusively (list of str).
+        paths,
     }
 }
 

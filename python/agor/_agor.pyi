@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import StatusMoveDict
+from agor.aio import BlockedTaskDict, ReservationDict, StatusMoveDict
 # --- end of the records ---
 
 __version__: str
@@ -249,8 +249,10 @@ class Actor:
         priority: Optional[str] = None,
         definition_of_done: Optional[str] = None,
         tags: Optional[List[str]] = None,
+        paths: Optional[List[str]] = None,
     ) -> Task:
-        """Edit a task at ``expected_version``; a stale version raises ``ConflictError``."""
+        """Edit a task at ``expected_version``; a stale version raises ``ConflictError``.
+        ``paths`` replaces its path globs (not while it is claimed)."""
     def roles(self) -> List[RoleDef]:
         """Every role: built-in rows, then custom ones."""
     def role(self, name: str) -> RoleDef:
@@ -362,8 +364,10 @@ class Actor:
         tags: Sequence[str] = (),
         definition_of_done: Optional[str] = None,
         status: Literal["todo", "backlog"] = "todo",
+        paths: Sequence[str] = (),
     ) -> Task:
-        """Create a task on this agent's group board. Managers and tier 0 only."""
+        """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
+        reserves ``paths`` (globs) exclusively for the claim's lifetime."""
     def list_tasks(
         self,
         all: bool = False,
@@ -431,6 +435,10 @@ class Actor:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def claim_blockers(self, task_id: str | None = None) -> list[BlockedTaskDict]:
+        """Todo tasks the actor could claim but for files another agent holds (claim-next and
+        ready_tasks skip them), each with what blocks it: the other agent's reservation or
+        claimed task. `task_id` asks about one task."""
     # --- end of the derived methods ---
 
 class _Record:
@@ -720,6 +728,10 @@ class Reservation(_Record):
     def created_at(self) -> str: ...
     @property
     def expires_at_ms(self) -> int: ...
+    @property
+    def task_id(self) -> Optional[str]:
+        """The claimed task whose paths these are (the reservation lives as long as the
+        claim), or None for a reservation made with ``reserve``."""
 
 @final
 class SearchHit(_Record):
@@ -822,6 +834,10 @@ class Task(_Record):
     def waits_for(self) -> List[str]:
         """The tasks it waits for that are not done yet (full ids): it cannot be claimed,
         started or completed before they are."""
+    @property
+    def paths(self) -> List[str]:
+        """The path globs its claim reserves exclusively; claim-next skips it while another
+        agent holds one of them."""
 
 @final
 class TaskDetail(Task):

@@ -37,6 +37,13 @@ class AuditEntryDict(TypedDict):
     id: int
 
 
+class BlockedTaskDict(TypedDict):
+    blocked_by: ReservationDict
+    path: str
+    task_id: str
+    title: str
+
+
 class BoardColumnDict(TypedDict):
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
     tasks: list[TaskDict]
@@ -161,6 +168,7 @@ class ReservationDict(TypedDict):
     id: str
     pattern: str
     reason: str | None
+    task_id: str | None
 
 
 class RoleDefDict(TypedDict):
@@ -209,6 +217,7 @@ class TaskDetailDict(TypedDict):
     lease_expires_at: int | None
     lease_expires_ms: int | None
     parent_task_id: str | None
+    paths: list[str]
     priority: Literal['low', 'medium', 'high', 'critical']
     sort_order: int
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
@@ -232,6 +241,7 @@ class TaskDict(TypedDict):
     lease_expires_at: int | None
     lease_expires_ms: int | None
     parent_task_id: str | None
+    paths: list[str]
     priority: Literal['low', 'medium', 'high', 'critical']
     sort_order: int
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
@@ -312,6 +322,10 @@ class AsyncActor:
         """The last posts of a channel, oldest first (members and managers)."""
     async def check_permission(self, *, agent_id: str, permission: Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']) -> bool:
         """Whether an agent's role holds a permission."""
+    async def claim_blockers(self, *, task_id: str | None = None) -> list[BlockedTaskDict]:
+        """Todo tasks the actor could claim but for files another agent holds (claim-next and
+        ready_tasks skip them), each with what blocks it: the other agent's reservation or
+        claimed task. `task_id` asks about one task."""
     async def claim_task(self, *, lease_secs: int | None = None, task_id: str | None = None, wait_secs: float | None = None) -> ClaimDict | None:
         """Claim a todo task (the given one or the best next) under a lease; null if none. With
         `wait_secs`, a claim that finds nothing (or the task held) waits that long for a task
@@ -328,7 +342,7 @@ class AsyncActor:
         """Agents the acting agent may message."""
     async def create_channel(self, *, name: str) -> ChannelDict:
         """Create a channel in the actor's group and join it (managers)."""
-    async def create_task(self, *, title: str, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, parent: str | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
+    async def create_task(self, *, title: str, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
         """Create a task in the actor's group (managers)."""
     async def dead_letters(self) -> list[DeadLetterDict]:
         """Dead letters the actor may see, oldest first."""
@@ -461,7 +475,7 @@ class AsyncActor:
         """Put an archived task back on the board (managers)."""
     async def unread_count(self) -> int:
         """Number of unread messages addressed to the actor."""
-    async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
+    async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
         """Edit a task's title, description, priority, definition of done or tags (each only when
         given; tags replace the set) if still at `expected_version` (optimistic locking)."""
     async def usage_summary(self, *, by: Literal['agent', 'task', 'group'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:

@@ -206,6 +206,7 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("remove_dependency", |r| json!({"task_id": r.task, "depends_on": r.other_task}), None),
     ("dependencies", |r| json!({"task_id": r.task}), OPEN_READ),
     ("ready_tasks", |_| json!({}), OPEN_READ),
+    ("claim_blockers", |r| json!({"task_id": r.task}), OPEN_READ),
     ("board", |_| json!({}), OPEN_READ),
     ("archive_task", |r| json!({"task_id": r.done}), None),
     ("unarchive_task", |r| json!({"task_id": r.archived}), None),

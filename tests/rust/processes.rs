@@ -7,10 +7,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Child;
+use std::time::{Duration, Instant};
 
 use agor_core::{NewAgent, Store};
+use common::child::now_ms;
 
 const WORKERS: usize = 4;
 /// As many claiming processes as the claim benchmark of SPEC §6 runs.
@@ -18,29 +19,12 @@ const CLAIMERS: usize = 8;
 const PER_WORKER: usize = 150;
 
 fn spawn_worker(mode: &str, db: &str, index: usize, start_at_ms: u128) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "worker_entry",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("AGOR_TEST_WORKER", mode)
-        .env("AGOR_TEST_DB", db)
-        .env("AGOR_TEST_INDEX", index.to_string())
-        .env("AGOR_TEST_START", start_at_ms.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
+    common::child::spawn_worker(&[
+        ("AGOR_TEST_WORKER", mode.to_owned()),
+        ("AGOR_TEST_DB", db.to_owned()),
+        ("AGOR_TEST_INDEX", index.to_string()),
+        ("AGOR_TEST_START", start_at_ms.to_string()),
+    ])
 }
 
 /// Waits for every worker; panics with its stderr if one failed. Returns each one's stdout.

@@ -3,13 +3,16 @@
 
 use std::io;
 
+use agor_core::ops::{BoardColumn, Request as R};
+use agor_core::{
+    BlockedTask, Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail,
+};
+
 use crate::command::{typed, Reply, ReviewCounts, View};
 use crate::error::CliError;
 use crate::ids::short_id;
 use crate::render::{age, byline, unix_now};
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
-use agor_core::ops::{BoardColumn, Request as R};
-use agor_core::{Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail};
 
 type Shown = Result<(), CliError>;
 
@@ -19,6 +22,33 @@ pub fn task_list(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
 
 pub fn ready(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(tasks(t, &typed::<Vec<Task>>(v)?, "nothing ready to claim")?)
+}
+
+/// One line per held-back task: which of its paths, and who holds it (by a reservation, or
+/// by the task it claimed).
+pub fn blocked(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let rows: Vec<BlockedTask> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", dim("nothing held back by others' files"))?);
+    }
+    for b in &rows {
+        let by = &b.blocked_by;
+        let through = match &by.task_id {
+            Some(task) => format!("claimed task {}", short_id(task)),
+            None => format!("reservation {}", short_id(&by.id)),
+        };
+        say!(
+            t,
+            "{} {}  {} held by {} ({}, {})",
+            id(short_id(&b.task_id)),
+            &b.title,
+            warn(&b.path),
+            name(&by.agent_id),
+            &by.pattern,
+            through
+        )?;
+    }
+    Ok(())
 }
 
 pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
@@ -311,6 +341,9 @@ fn task_detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
     }
     if !task.tags.is_empty() {
         say!(t, "  tags:      {}", task.tags.join(", "))?;
+    }
+    if !task.paths.is_empty() {
+        say!(t, "  paths:     {}", task.paths.join(" "))?;
     }
     if let Some(dod) = &task.definition_of_done {
         say!(t, "  done when: {}", dod)?;

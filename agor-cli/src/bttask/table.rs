@@ -48,15 +48,16 @@ pub const COMMANDS: &[CommandDef] = &[
         "add",
         Who::Agent,
         &["create_task"],
-        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog",
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog paths=*",
     )
         .aliases(&["create"])
         .usage(&[
             "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
+            "add <title…> --paths GLOB…   (its claim reserves these files)",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
-                (managers)")
+                (managers); --paths (repeated) names the files its claim reserves exclusively")
         .build(|p| {
             let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
             let priority = p.value("priority")?.map(parsed).transpose()?;
@@ -74,12 +75,14 @@ pub const COMMANDS: &[CommandDef] = &[
                 tags,
                 definition_of_done,
                 status,
+                paths: p.values("paths")?,
             };
             job(R::CreateTask(r), show::created)
         }),
-    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=*")
-        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]…"])
-        .about("edit a task at the version you read (optimistic locking); --tag replaces its tags")
+    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* paths=* no-paths")
+        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--paths GLOB…|--no-paths]"])
+        .about("edit a task at the version you read (optimistic locking); --tag replaces its tags, \
+                --paths its path globs (--no-paths clears them; not while it is claimed)")
         .build(|p| {
             let tags = p.values("tag")?;
             let r = a::UpdateTask {
@@ -90,6 +93,7 @@ pub const COMMANDS: &[CommandDef] = &[
                 priority: p.value("priority")?.map(parsed).transpose()?,
                 definition_of_done: p.value("dod")?,
                 tags: (!tags.is_empty()).then_some(tags),
+                paths: edited_paths(p)?,
             };
             job(R::UpdateTask(r), show::moved)
         }),
@@ -343,6 +347,15 @@ pub const COMMANDS: &[CommandDef] = &[
         .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
                 in claim order")
         .build(|_| job(R::ReadyTasks(a::ReadyTasks {}), show::ready)),
+    CommandDef::new("blocked", Who::Agent, &["claim_blockers"], "id= task=")
+        .usage(&["blocked [<task>]", "blocked --id TASK"])
+        .about("todo tasks you could claim but for files another agent holds (claim-next and \
+                ready skip them), each with what blocks it: the agent, its pattern, and the \
+                reservation or the task it claimed")
+        .build(|p| {
+            let task_id = p.field(&["id", "task"], "task id")?;
+            job(R::ClaimBlockers(a::ClaimBlockers { task_id }), show::blocked)
+        }),
     CommandDef::new(
         "review-count",
         Who::Agent,
@@ -435,4 +448,15 @@ fn read_capped(path: &str, max: usize) -> Result<String, UsageError> {
         )));
     }
     String::from_utf8(bytes).map_err(|_| UsageError::new(format!("{path} is not UTF-8 text")))
+}
+
+/// `edit`'s new path globs: `--paths` (repeated) replaces them, `--no-paths` clears them.
+fn edited_paths(p: &mut Parsed) -> Result<Option<Vec<String>>, UsageError> {
+    let paths = p.values("paths")?;
+    match (p.flag("no-paths"), paths.is_empty()) {
+        (true, false) => Err(UsageError::new("give --paths or --no-paths, not both")),
+        (true, true) => Ok(Some(Vec::new())),
+        (false, false) => Ok(Some(paths)),
+        (false, true) => Ok(None),
+    }
 }

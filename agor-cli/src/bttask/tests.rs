@@ -399,3 +399,36 @@ fn usage_errors_of_a_known_command_carry_its_usage_lines() {
     );
     assert!(parse_line(&["clam"]).unwrap_err().usage().is_empty());
 }
+
+#[test]
+fn paths_on_add_and_edit_and_blocked() {
+    let r = req(&["add", "parser", "--paths", "src/**", "--paths=docs/*.md"]);
+    assert_eq!(r["paths"], json!(["src/**", "docs/*.md"]));
+    // Without --paths the request stays as it was (no empty list).
+    assert!(req(&["add", "parser"]).get("paths").is_none());
+    let r = req(&["edit", "ab12", "--version", "3", "--paths", "lib/*"]);
+    assert_eq!(r["paths"], json!(["lib/*"]));
+    let r = req(&["edit", "ab12", "--version", "3", "--no-paths"]);
+    assert_eq!(r["paths"], json!([]));
+    assert!(req(&["edit", "ab12", "--version", "3", "--title", "t"])
+        .get("paths")
+        .is_none());
+    assert!(err(&[
+        "edit",
+        "ab12",
+        "--version",
+        "3",
+        "--no-paths",
+        "--paths",
+        "x"
+    ])
+    .contains("not both"));
+    assert_eq!(
+        req(&["blocked"]),
+        json!({"op": "claim_blockers", "task_id": null})
+    );
+    assert_eq!(
+        same(&[&["blocked", "ab12"], &["blocked", "--id", "ab12"]]),
+        json!({"op": "claim_blockers", "task_id": "ab12"})
+    );
+}

@@ -25,6 +25,26 @@ pub struct Reservation {
     pub created_at: String,
     /// When it lapses unless renewed, Unix milliseconds.
     pub expires_at_ms: i64,
+    /// The claimed task whose paths these are: such a reservation lives exactly as long as
+    /// the claim (renewing the lease keeps it, completing, releasing or a lapse ends it) and
+    /// is not renewed or released by itself. Absent for a reservation made with `reserve`.
+    #[serde(default)]
+    pub task_id: Option<String>,
+}
+
+/// A todo task the actor could otherwise claim, held back because another agent holds some
+/// of its files (`claim_blockers`; claim-next and `ready_tasks` skip it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BlockedTask {
+    /// The task held back.
+    pub task_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its path glob that the blocker overlaps.
+    pub path: String,
+    /// What holds it back: another agent's reservation, or the paths of a task another agent
+    /// has claimed (then `task_id` names that task).
+    pub blocked_by: Reservation,
 }
 
 /// How long a reservation lasts when the caller does not say: an hour.

@@ -276,6 +276,10 @@ pub struct Task {
     /// started or completed before they are. Empty when nothing holds it back.
     #[serde(default)]
     pub waits_for: Vec<String>,
+    /// The files it touches, as path globs: claiming it reserves them exclusively for the
+    /// claim's lifetime, and claim-next skips it while another agent holds any of them.
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 /// One move of a task between statuses, as the change feed recorded it (`task_history`).
@@ -339,6 +343,9 @@ pub struct NewTask {
     pub definition_of_done: Option<String>,
     /// `Todo` (claimable at once) or `Backlog`.
     pub status: TaskStatus,
+    /// Path globs its claim reserves (see [`Task::paths`]).
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 impl NewTask {
@@ -353,6 +360,7 @@ impl NewTask {
             tags: Vec::new(),
             definition_of_done: None,
             status: TaskStatus::Todo,
+            paths: Vec::new(),
         }
     }
 }
@@ -388,4 +396,7 @@ pub struct TaskUpdate {
     /// The new set of tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// The new set of path globs (empty: none); not while the task is claimed.
+    #[serde(default)]
+    pub paths: Option<Vec<String>>,
 }

@@ -407,6 +407,9 @@ operations! {
         #[serde(default)] definition_of_done: Option<String>,
         /// `todo` (default) or `backlog`.
         #[serde(default)] status: Option<TaskStatus>,
+        /// Path globs its claim reserves exclusively (claim-next skips it while another agent
+        /// holds one of them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")] paths: Vec<String>,
     } -> crate::Task => |c, r| {
         let new = NewTask {
             title: r.title,
@@ -417,6 +420,7 @@ operations! {
             tags: r.tags,
             definition_of_done: r.definition_of_done,
             status: r.status.unwrap_or(TaskStatus::Todo),
+            paths: r.paths,
         };
         c.agent()?.create_task(&new)
     };
@@ -458,8 +462,10 @@ operations! {
         #[serde(default)] priority: Option<Priority>,
         #[serde(default)] definition_of_done: Option<String>,
         #[serde(default)] tags: Option<Vec<String>>,
+        /// The new set of path globs (empty: none); not while the task is claimed.
+        #[serde(default, skip_serializing_if = "Option::is_none")] paths: Option<Vec<String>>,
     } -> crate::Task => |c, r| {
-        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags };
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, paths: r.paths };
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
@@ -499,6 +505,12 @@ operations! {
     } -> Vec<String> => |c, r| c.agent()?.dependencies(&r.task_id);
     /// Todo tasks the actor could claim now, in claim order.
     ready_tasks: ReadyTasks, Agent reads, ListTasks {} -> Vec<crate::Task> => |c, _r| c.agent()?.ready_tasks();
+    /// Todo tasks the actor could claim but for files another agent holds (claim-next and
+    /// ready_tasks skip them), each with what blocks it: the other agent's reservation or
+    /// claimed task. `task_id` asks about one task.
+    claim_blockers: ClaimBlockers, Agent reads, ListTasks {
+        #[serde(default)] task_id: Option<String>,
+    } -> Vec<crate::BlockedTask> => |c, r| c.agent()?.claim_blockers(r.task_id.as_deref());
     /// The board of the actor's group (the operator: of every group), or of `group`: every
     /// status column with its tasks.
     board: Board, Either reads, ListTasks {

@@ -1,6 +1,6 @@
 //! Checks run in a child process of the test binary: as another OS user (root ignores
-//! permission bits) or with an environment of their own; and the rule that a check which
-//! cannot run fails instead of passing unseen.
+//! permission bits) or with an environment of their own; worker processes racing each other;
+//! and the rule that a check which cannot run fails instead of passing unseen.
 
 use std::path::Path;
 
@@ -76,4 +76,33 @@ fn assert_passed(child: &str, how: &str, out: std::process::Output) {
     );
     assert!(out.status.success(), "{child} failed {how}:\n{text}");
     assert!(text.contains("1 passed"), "{child} did not run:\n{text}");
+}
+
+/// Now in Unix milliseconds: the instant racing workers line up on.
+pub fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+/// Starts this test binary again as a worker: its ignored test `worker_entry` (the worker's
+/// `main`) with `env` set, stdout and stderr piped for the caller to read.
+pub fn spawn_worker(env: &[(&str, String)]) -> std::process::Child {
+    use std::process::Stdio;
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "worker_entry",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }

@@ -95,6 +95,12 @@ fn cases() -> Vec<Case> {
             }
         }
         case(
+            format!("paths of live claims (admin={admin})"),
+            crate::storage::sql::reservations::claimed_sql(admin),
+            false,
+            &[],
+        );
+        case(
             format!("list_channels (admin={admin})"),
             crate::storage::sql::channels::list_channels_sql(admin),
             false,
@@ -247,6 +253,10 @@ fn populated() -> (tempfile::TempDir, Store) {
             if i % 3 == 0 {
                 t.tags = vec!["ui".into()];
             }
+            // Claims with their files in play: claim-next still walks the board order.
+            if i % 2 == 0 {
+                t.paths = vec![format!("src/{}/*", i % 4)];
+            }
             mgr.create_task(&t).unwrap();
         }
         mgr.create_channel("ops").unwrap();
@@ -256,6 +266,15 @@ fn populated() -> (tempfile::TempDir, Store) {
     let claim = dev.claim_task(None, 60).unwrap().unwrap();
     dev.complete_task(&claim.task.id, &claim.token, &Default::default(), false)
         .ok();
+    // A live claim holding files, so claim-next for others has tasks to skip.
+    while dev
+        .claim_task(None, 600)
+        .unwrap()
+        .unwrap()
+        .task
+        .paths
+        .is_empty()
+    {}
     dev.send("mgr", "hi").unwrap();
     (dir, store)
 }
