@@ -120,6 +120,7 @@ impl Actor {
                 at: &now,
             };
             sql::insert(c, &created)?;
+            crate::approvals::require(c, &id, new.approval.then_some(true))?;
             search_sql::note_new(c, Source::Task, &id)?;
             set_tags(c, &id, &new.tags)?;
             audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
@@ -149,6 +150,7 @@ impl Actor {
                 completion: None,
                 // A new task has no dependencies yet (`depend` adds them).
                 waits_for: Vec::new(),
+                approval: new.approval,
             };
             let assignee = task.assigned_to.as_deref();
             let moved = Some((None, task.status));
@@ -278,6 +280,7 @@ impl Actor {
                 sql::clear_tags(c, &task.id)?;
                 set_tags(c, &task.id, tags)?;
             }
+            crate::approvals::require(c, &task.id, change.approval)?;
             audit::record(c, &me.id, "task_updated", &task.id)?;
             task_changed(
                 c,
@@ -349,6 +352,7 @@ impl Actor {
             }
             require_dependencies_done(c, &task, status)?;
             crate::board::refuse_if_archived(c, &task)?;
+            crate::approvals::refuse_unapproved(&me.id, &task, status)?;
             let changed = sql::set_status(
                 c,
                 &task.id,

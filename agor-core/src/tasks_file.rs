@@ -70,6 +70,8 @@ struct EntryIn {
     #[serde(default)]
     tags: Vec<String>,
     parent: Option<String>,
+    /// Absent: a new task needs no approval, an existing one keeps what it has.
+    approval: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +94,8 @@ struct EntryOut {
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    approval: bool,
 }
 
 fn is_medium(p: &&str) -> bool {
@@ -142,6 +146,7 @@ struct Entry {
     priority: Priority,
     tags: Vec<String>,
     parent: Option<String>,
+    approval: Option<bool>,
 }
 
 /// Where each line of a text starts, found in one pass, so finding the line of every entry
@@ -233,6 +238,7 @@ fn check(e: &EntryIn) -> Result<Entry> {
         priority,
         tags,
         parent: e.parent.clone(),
+        approval: e.approval,
     })
 }
 
@@ -288,6 +294,7 @@ fn same(
         && task.assigned_to.as_deref() == agent
         && task.tags == e.tags
         && task.parent_task_id.as_deref() == parent
+        && e.approval.is_none_or(|a| a == task.approval)
 }
 
 /// What applying an entry leaves for the checks that need the whole file applied first.
@@ -369,6 +376,7 @@ fn import_one(
                 sql::clear_tags(c, &e.id)?;
                 crate::task_steps::set_tags(c, &e.id, &e.tags)?;
             }
+            crate::approvals::require(c, &e.id, e.approval)?;
             let parent_changed = task.parent_task_id.as_deref() != parent.as_deref();
             if parent_changed {
                 sql::set_parent(c, &e.id, parent.as_deref())?;
@@ -397,6 +405,7 @@ fn import_one(
                 tags: Vec::new(),
                 definition_of_done: None,
                 status,
+                approval: e.approval.unwrap_or(false),
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -413,6 +422,7 @@ fn import_one(
                 },
             )?;
             crate::task_steps::set_tags(c, &e.id, &e.tags)?;
+            crate::approvals::require(c, &e.id, e.approval.filter(|a| *a))?;
             search_sql::note_new(c, Source::Task, &e.id)?;
             audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
             let task = crate::task_steps::load(c, &e.id)?;
@@ -529,6 +539,7 @@ impl Actor {
                         agent: t.assigned_to,
                         tags: t.tags,
                         parent: t.parent_task_id,
+                        approval: t.approval,
                     })
                     .collect(),
             };

@@ -276,6 +276,10 @@ pub struct Task {
     /// started or completed before they are. Empty when nothing holds it back.
     #[serde(default)]
     pub waits_for: Vec<String>,
+    /// A person (a `human` agent or the operator) approves it before it is `done`: completing
+    /// it moves it to `review`, where only `approve_task` finishes it.
+    #[serde(default)]
+    pub approval: bool,
 }
 
 /// One move of a task between statuses, as the change feed recorded it (`task_history`).
@@ -339,6 +343,9 @@ pub struct NewTask {
     pub definition_of_done: Option<String>,
     /// `Todo` (claimable at once) or `Backlog`.
     pub status: TaskStatus,
+    /// A person approves it before it is done (see [`Task::approval`]).
+    #[serde(default)]
+    pub approval: bool,
 }
 
 impl NewTask {
@@ -353,6 +360,7 @@ impl NewTask {
             tags: Vec::new(),
             definition_of_done: None,
             status: TaskStatus::Todo,
+            approval: false,
         }
     }
 }
@@ -388,4 +396,7 @@ pub struct TaskUpdate {
     /// The new set of tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Whether a person approves it before it is done.
+    #[serde(default)]
+    pub approval: Option<bool>,
 }

@@ -266,17 +266,32 @@ operations! {
     } -> String => |c, r| c.operator()?.backup(&r.path).map(|p| p.to_string_lossy().into_owned());
 
     // --- direct messages --------------------------------------------------------------------
-    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
+    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach,
+    /// optionally `importance` (low, normal, high, urgent; the recipient's inbox and notify
+    /// put the more important first) and `ack_required` (the recipient's `ack` or reply is a
+    /// receipt, its `acked_at`), with `deadline_secs` after which it is `overdue` unanswered.
     send: Send, Agent adds, SendMessage {
         to: String,
         content: String,
-    } -> crate::Message => |c, r| c.agent()?.send(&r.to, &r.content);
+        #[serde(default)] importance: Option<crate::Importance>,
+        #[serde(default)] ack_required: bool,
+        /// Seconds, 1..=2592000 (30 days); only with ack_required.
+        #[serde(default)] deadline_secs: Option<i64>,
+    } -> crate::Message => |c, r| {
+        let asks = crate::Asks {
+            importance: r.importance.unwrap_or_default(),
+            ack_required: r.ack_required,
+            deadline_secs: r.deadline_secs.map(|s| Count::DeadlineSecs.check(s)).transpose()?,
+        };
+        c.agent()?.send_asking(&r.to, &r.content, &asks)
+    };
     /// Reply to a message the actor sent or received, threading it.
     reply: Reply, Agent adds, SendMessage {
         message_id: String,
         content: String,
     } -> crate::Message => |c, r| c.agent()?.reply(&r.message_id, &r.content);
-    /// Unread messages oldest first, or with `all` every message newest first; marks nothing.
+    /// Unread messages most important first, then oldest first; or with `all` every message
+    /// newest first. Marks nothing.
     inbox: Inbox, Agent reads {
         #[serde(default)] all: bool,
         #[serde(default)] limit: Option<i64>,
@@ -293,11 +308,18 @@ operations! {
     mark_conversation_read: MarkConversationRead, Agent sets {
         other: String,
     } -> usize => |c, r| c.agent()?.mark_conversation_read(&r.other);
-    /// Record that a session has seen a message; false when it had already.
+    /// Record that a session has seen a message; false when it had already. The first ack
+    /// from any session of its recipient is the message's receipt (`acked_at`, which its
+    /// sender sees).
     ack: Ack, Agent sets {
         message_id: String,
         session_id: String,
     } -> bool => |c, r| c.agent()?.ack(&r.message_id, &r.session_id);
+    /// Your messages that asked for a receipt by a deadline now past and have none, the
+    /// longest overdue first (`limit` absent: 50).
+    overdue: Overdue, Agent reads {
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.overdue(count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// Number of unread messages addressed to the actor.
     unread_count: UnreadCount, Agent reads {} -> i64 => |c, _r| c.agent()?.unread_count();
     /// The last messages between the actor and `other`, oldest first.
@@ -382,6 +404,8 @@ operations! {
         #[serde(default)] definition_of_done: Option<String>,
         /// `todo` (default) or `backlog`.
         #[serde(default)] status: Option<TaskStatus>,
+        /// A person approves it before it is done (completing it moves it to review).
+        #[serde(default)] approval: bool,
     } -> crate::Task => |c, r| {
         let new = NewTask {
             title: r.title,
@@ -392,6 +416,7 @@ operations! {
             tags: r.tags,
             definition_of_done: r.definition_of_done,
             status: r.status.unwrap_or(TaskStatus::Todo),
+            approval: r.approval,
         };
         c.agent()?.create_task(&new)
     };
@@ -433,8 +458,10 @@ operations! {
         #[serde(default)] priority: Option<Priority>,
         #[serde(default)] definition_of_done: Option<String>,
         #[serde(default)] tags: Option<Vec<String>>,
+        /// Whether a person approves it before it is done.
+        #[serde(default)] approval: Option<bool>,
     } -> crate::Task => |c, r| {
-        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags };
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, approval: r.approval };
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
@@ -561,6 +588,29 @@ operations! {
     } -> crate::Task => |c, r| {
         let done = Completion { summary: r.summary, artifacts: r.artifacts, result_ref: r.result_ref, next: r.next };
         c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
+    };
+    /// Approve a task awaiting a person's approval (in review, with approval): it moves to
+    /// done (an agent of role human, or the operator).
+    approve_task: ApproveTask, Either sets, ApproveTask {
+        task_id: String,
+    } -> crate::Task => |c, r| c.approve_task(&r.task_id);
+    /// Reject a task awaiting a person's approval, with a reason: it returns to todo,
+    /// assigned to (and claimable only by) the agent that completed it, which is told
+    /// (an agent of role human, or the operator).
+    reject_task: RejectTask, Either sets, ApproveTask {
+        task_id: String,
+        reason: String,
+    } -> crate::Task => |c, r| c.reject_task(&r.task_id, &r.reason);
+    /// Everything waiting on a person, in one list: tasks awaiting approval, pending
+    /// proposals, unanswered messages to people (role human) and dead letters, in that order,
+    /// each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+    /// for people and the operator.
+    waiting_on_people: WaitingOnPeople, Either reads, WaitOnPeople {
+        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Waiting> => |c, r| {
+        let limit = count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?;
+        c.narrowed(r.group.as_deref()).waiting_on_people(limit)
     };
     /// Tasks of a group waiting in review.
     review_queue_count: ReviewQueueCount, Operator reads {

@@ -13,7 +13,8 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t
     (SELECT string_agg(g.tag, '\u{1f}') FROM task_tags g WHERE g.task_id = t.id),
     coalesce(t.lease_expires_ms, t.lease_expires_at * 1000),
     (SELECT string_agg(d.depends_on, '\u{1f}') FROM task_dependencies d
-        JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done')";
+        JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done'),
+    t.approval";
 
 /// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
 /// databases agor wrote before schema 6 may still hold `in_progress`.
@@ -177,6 +178,7 @@ fn task_from_row(r: &Row<'_>) -> Result<Task> {
                 ids
             })
             .unwrap_or_default(),
+        approval: lenient::opt_int(r, 22)?.is_some_and(|n| n != 0),
     })
 }
 
