@@ -16,15 +16,16 @@ pub(crate) fn set_required(tx: &dyn Tx, task_id: &str, approval: bool) -> Result
     Ok(())
 }
 
-/// The statement of [`waiting`]: four legs, one per kind, each the newest `?1` of its kind
-/// through its own index (the approvals' and unanswered messages' partial indexes hold only
-/// what waits), then merged in kind order, oldest first. `group`: one group's (`?2`), or all.
+/// The statement of [`waiting`]: four legs, one per kind, each the oldest `?1` of its kind
+/// through its own index (the approvals', pending proposals' and unanswered messages' partial
+/// indexes hold only what waits; messages are found from the people, by role), then merged
+/// in kind order, oldest first. `group`: one group's (`?2`), or all.
 pub(crate) fn waiting_sql(group: bool) -> String {
     let (tasks, proposals, messages, letters) = if group {
         (
             "AND t.group_id = ?2",
             "AND (p.from_group = ?2 OR p.agent_id IN (SELECT g.id FROM agents g WHERE g.group_id = ?2))",
-            "AND m.group_id = ?2",
+            "AND h.group_id = ?2",
             "WHERE (d.to_agent IN (SELECT g.id FROM agents g WHERE g.group_id = ?2)
                     OR d.from_agent IN (SELECT g.id FROM agents g WHERE g.group_id = ?2))",
         )
@@ -49,8 +50,8 @@ pub(crate) fn waiting_sql(group: bool) -> String {
              SELECT 2, 'message', m.id, m.group_id, m.content, m.from_agent, m.to_agent,
                     CAST(NULL AS TEXT), CAST(m.importance AS TEXT), m.created_at
              FROM messages m
-             WHERE m.to_agent IN (SELECT h.id FROM agents h WHERE h.role = 'human')
-               AND m.acked_at IS NULL AND (m.read = 0 OR m.ack_required = 1) {messages}
+             WHERE m.to_agent IN (SELECT h.id FROM agents h WHERE h.role = 'human' {messages})
+               AND m.acked_at IS NULL AND (m.read = 0 OR m.ack_required = 1)
              ORDER BY m.created_at LIMIT ?1) AS messages
          UNION ALL SELECT * FROM (
              SELECT 3, 'dead_letter', CAST(d.id AS TEXT),

@@ -16,3 +16,5 @@ CREATE INDEX agor_messages_unanswered ON messages (to_agent, created_at)
 ALTER TABLE tasks ADD COLUMN approval BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX agor_tasks_awaiting_approval ON tasks (group_id, updated_at)
     WHERE approval = 1 AND status = 'review';
+CREATE INDEX agor_agents_role ON agents (role);
+CREATE INDEX agor_proposals_pending ON agor_proposals (created_at) WHERE status = 'pending';

@@ -26,3 +26,7 @@ CREATE INDEX IF NOT EXISTS agor_messages_unanswered ON messages(to_agent, create
 ALTER TABLE tasks ADD COLUMN approval INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS agor_tasks_awaiting_approval ON tasks(group_id, updated_at)
     WHERE approval = 1 AND status = 'review';
+-- People (role human) and pending proposals, for `waiting_on_people`.
+CREATE INDEX IF NOT EXISTS agor_agents_role ON agents(role);
+CREATE INDEX IF NOT EXISTS agor_proposals_pending ON agor_proposals(created_at)
+    WHERE status = 'pending';
