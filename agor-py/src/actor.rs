@@ -161,13 +161,29 @@ impl Actor {
     /// contact, `InvalidInputError` for empty or over-256-KiB content, and
     /// `RecipientUnavailableError` when the recipient has stopped heartbeating (the message
     /// is then kept as a dead letter and redelivered on its next heartbeat).
+    ///
+    /// `importance` (`low`, `normal`, `high`, `urgent`) orders the recipient's inbox;
+    /// `ack_required` asks for a receipt (its `ack` or a reply, seen as `acked_at`), and
+    /// `deadline_secs` puts the message in `overdue()` once past without one.
+    #[pyo3(signature = (to, content, importance=None, ack_required=false, deadline_secs=None))]
     fn send<'py>(
         &self,
         py: Python<'py>,
         to: String,
         content: String,
+        importance: Option<String>,
+        ack_required: bool,
+        deadline_secs: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.send(&to, &content))
+        let asks = core::Asks {
+            importance: importance
+                .map(|i| crate::args::parse(py, &i))
+                .transpose()?
+                .unwrap_or_default(),
+            ack_required,
+            deadline_secs: crate::args::count(py, core::Count::DeadlineSecs, deadline_secs.as_ref())?,
+        };
+        self.call(py, |a| a.send_asking(&to, &content, &asks))
     }
 
     /// Replies to a message (threaded with `reply_to`); the reply goes to the other party.
@@ -601,8 +617,8 @@ impl Actor {
     /// priority or status, or a malformed tag.
     #[pyo3(signature = (
         title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo"
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo')")]
+        tags=Vec::new(), definition_of_done=None, status="todo", approval=false
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', approval=False)")]
     #[allow(clippy::too_many_arguments)]
     fn create_task<'py>(
         &self,
@@ -615,6 +631,7 @@ impl Actor {
         tags: Vec<String>,
         definition_of_done: Option<String>,
         status: &str,
+        approval: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let new = core::NewTask {
             title,
@@ -625,6 +642,7 @@ impl Actor {
             tags,
             definition_of_done,
             status: crate::args::parse(py, status)?,
+            approval,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -671,7 +689,7 @@ impl Actor {
     /// Edits a task's `title`, `description`, `priority`, `definition_of_done` or `tags` (each
     /// only when given; tags replace the set) if it is still at `expected_version`; a stale
     /// version raises `ConflictError` with the current one. Returns the updated `Task`.
-    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None))]
+    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None, approval=None))]
     #[allow(clippy::too_many_arguments)]
     fn update_task<'py>(
         &self,
@@ -683,6 +701,7 @@ impl Actor {
         priority: Option<String>,
         definition_of_done: Option<String>,
         tags: Option<Vec<String>>,
+        approval: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let priority = priority
             .map(|p| p.parse::<core::Priority>())
@@ -694,6 +713,7 @@ impl Actor {
             priority,
             definition_of_done,
             tags,
+            approval,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }

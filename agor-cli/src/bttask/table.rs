@@ -49,15 +49,15 @@ pub const COMMANDS: &[CommandDef] = &[
         "add",
         Who::Agent,
         &["create_task"],
-        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog",
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog approval",
     )
         .aliases(&["create"])
         .usage(&[
-            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
+            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T] [--approval]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
-                (managers)")
+                (managers); with --approval a person approves it before it is done")
         .build(|p| {
             let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
             let priority = p.value("priority")?.map(parsed).transpose()?;
@@ -75,11 +75,12 @@ pub const COMMANDS: &[CommandDef] = &[
                 tags,
                 definition_of_done,
                 status,
+                approval: p.flag("approval"),
             };
             job(R::CreateTask(r), show::created)
         }),
-    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=*")
-        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]…"])
+    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* approval=")
+        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--approval yes|no]"])
         .about("edit a task at the version you read (optimistic locking); --tag replaces its tags")
         .build(|p| {
             let tags = p.values("tag")?;
@@ -91,6 +92,7 @@ pub const COMMANDS: &[CommandDef] = &[
                 priority: p.value("priority")?.map(parsed).transpose()?,
                 definition_of_done: p.value("dod")?,
                 tags: (!tags.is_empty()).then_some(tags),
+                approval: p.value("approval")?.map(|a| yes_no(&a)).transpose()?,
             };
             job(R::UpdateTask(r), show::moved)
         }),
@@ -340,6 +342,33 @@ pub const COMMANDS: &[CommandDef] = &[
                 Some(path) => run(Job::new(request, show::exported).output(path.into())),
             }
         }),
+    CommandDef::new("approve", Who::Either, &["approve_task"], "id= task=")
+        .usage(&["approve <task>", "approve --id TASK"])
+        .about("approve a task awaiting a person's approval: it moves to done (an agent of role \
+                human, or the operator without $BTMSG_AGENT_ID)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::ApproveTask(a::ApproveTask { task_id }), show::moved)
+        }),
+    CommandDef::new("reject", Who::Either, &["reject_task"], "id= task= reason=")
+        .usage(&["reject <task> <reason…>", "reject --id TASK --reason TEXT"])
+        .about("reject a task awaiting a person's approval, with a reason: it returns to todo \
+                for the agent that did it, which is told (a human agent, or the operator)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let reason = p.text("reason", "reason")?;
+            job(R::RejectTask(a::RejectTask { task_id, reason }), show::moved)
+        }),
+    CommandDef::new("waiting", Who::Either, &["waiting_on_people"], "limit= group=")
+        .usage(&["waiting [--limit N] [--group G]"])
+        .about("everything waiting on a person: tasks awaiting approval, pending proposals, \
+                unanswered messages to people and dead letters (a human agent, or the operator; \
+                every group, or --group G)")
+        .build(|p| {
+            let limit = p.count("limit", agor_core::Count::Limit)?.map(i64::from);
+            let group = p.value("group")?;
+            job(R::WaitingOnPeople(a::WaitingOnPeople { limit, group }), show::waiting)
+        }),
     CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
         .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
                 in claim order")
@@ -370,6 +399,15 @@ pub const COMMANDS: &[CommandDef] = &[
 fn lease(p: &mut Parsed) -> Result<Option<i64>, UsageError> {
     Ok(p.count("lease", agor_core::Count::LeaseSecs)?
         .map(i64::from))
+}
+
+/// `yes`/`no` (or `true`/`false`, `on`/`off`) of a switch given a value.
+fn yes_no(word: &str) -> Result<bool, UsageError> {
+    match word.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" => Ok(true),
+        "no" | "false" | "off" => Ok(false),
+        _ => Err(UsageError::new(format!("expected yes or no, not '{word}'"))),
+    }
 }
 
 fn task_id(p: &mut Parsed) -> Result<String, UsageError> {
