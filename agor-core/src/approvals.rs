@@ -73,6 +73,25 @@ impl Actor {
         self.answer_approval(task_id, Answer::Reject { reason })
     }
 
+    /// Says whether a task of the actor's group needs a person's approval before it is done
+    /// (whoever may create tasks: managers). The task's version moves on; a task already in
+    /// review without approval is not held back by setting it now, nor released by clearing it
+    /// (a person still answers it, or its reviewer moves it).
+    pub fn require_approval(&self, task_id: &str, approval: bool) -> Result<Task> {
+        self.task_write(|c, me, _now| {
+            let task = task_steps::resolve(c, me, task_id)?;
+            me.check(Action::CreateTask, Target::InGroup(group_of(&task)))?;
+            if task.approval != approval {
+                sql::change_required(c, &task.id, approval, &c.now().sql())?;
+                let what = if approval { "required" } else { "not required" };
+                audit::record(c, &me.id, "task_approval", &format!("{} {what}", task.id))?;
+                let assignee = task.assigned_to.as_deref();
+                task_steps::task_changed(c, "task_updated", &me.id, &task, assignee)?;
+            }
+            task_steps::load(c, &task.id)
+        })
+    }
+
     /// What waits on a person, in the actor's sight (a person's or the operator's: every
     /// group, or the one named with [`Actor::within`]): tasks awaiting approval, pending
     /// proposals, unanswered messages to people, and dead letters, in that order, each

@@ -448,6 +448,15 @@ fn approval_is_set_by_update_and_travels_through_tasks_toml() {
     };
     let updated = mgr.update_task(&task.id, task.version, &change).unwrap();
     assert!(updated.approval);
+    // require_approval says the same on its own, as a change of the task.
+    let cleared = mgr.require_approval(&task.id, false).unwrap();
+    assert!(!cleared.approval && cleared.version == updated.version + 1);
+    assert_eq!(
+        kind(agent(&t, "dev1").require_approval(&task.id, true)),
+        ErrorKind::PermissionDenied
+    );
+    let updated = mgr.require_approval(&task.id, true).unwrap();
+    assert!(updated.approval);
     let toml = mgr.export_tasks().unwrap();
     assert!(toml.contains("approval = true"), "{toml}");
     // Into another group: the task comes with its approval.

@@ -223,6 +223,7 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("renew_lease", |r| json!({"task_id": r.claimed, "token": r.token}), None),
     ("release_task", |r| json!({"task_id": r.claimed, "token": r.token}), None),
     ("complete_task", |r| json!({"task_id": r.claimed, "token": r.token, "summary": "x"}), None),
+    ("require_approval", |r| json!({"task_id": r.task, "approval": true}), None),
     ("approve_task", |r| json!({"task_id": r.task}), None),
     ("reject_task", |r| json!({"task_id": r.task, "reason": "no"}), None),
     ("waiting_on_people", |_| json!({}), None),

@@ -79,8 +79,8 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::CreateTask(r), show::created)
         }),
-    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* approval=")
-        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--approval yes|no]"])
+    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=*")
+        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]…"])
         .about("edit a task at the version you read (optimistic locking); --tag replaces its tags")
         .build(|p| {
             let tags = p.values("tag")?;
@@ -92,7 +92,6 @@ pub const COMMANDS: &[CommandDef] = &[
                 priority: p.value("priority")?.map(parsed).transpose()?,
                 definition_of_done: p.value("dod")?,
                 tags: (!tags.is_empty()).then_some(tags),
-                approval: p.value("approval")?.map(|a| yes_no(&a)).transpose()?,
             };
             job(R::UpdateTask(r), show::moved)
         }),
@@ -341,6 +340,14 @@ pub const COMMANDS: &[CommandDef] = &[
                 None => job(request, show::toml_text),
                 Some(path) => run(Job::new(request, show::exported).output(path.into())),
             }
+        }),
+    CommandDef::new("approval", Who::Agent, &["require_approval"], "id= task= approval=")
+        .usage(&["approval <task> yes|no", "approval --id TASK --approval yes|no"])
+        .about("say whether a task needs a person's approval before it is done (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let approval = yes_no(&p.required(&["approval"], "yes or no")?)?;
+            job(R::RequireApproval(a::RequireApproval { task_id, approval }), show::moved)
         }),
     CommandDef::new("approve", Who::Either, &["approve_task"], "id= task=")
         .usage(&["approve <task>", "approve --id TASK"])

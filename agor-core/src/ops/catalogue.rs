@@ -458,10 +458,8 @@ operations! {
         #[serde(default)] priority: Option<Priority>,
         #[serde(default)] definition_of_done: Option<String>,
         #[serde(default)] tags: Option<Vec<String>>,
-        /// Whether a person approves it before it is done.
-        #[serde(default)] approval: Option<bool>,
     } -> crate::Task => |c, r| {
-        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, approval: r.approval };
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, approval: None };
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
@@ -589,6 +587,12 @@ operations! {
         let done = Completion { summary: r.summary, artifacts: r.artifacts, result_ref: r.result_ref, next: r.next };
         c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
     };
+    /// Say whether a task of your group needs a person's approval before it is done
+    /// (managers); a task already in review keeps waiting for its answer.
+    require_approval: RequireApproval, Agent sets, CreateTask {
+        task_id: String,
+        approval: bool,
+    } -> crate::Task => |c, r| c.agent()?.require_approval(&r.task_id, r.approval);
     /// Approve a task awaiting a person's approval (in review, with approval): it moves to
     /// done (an agent of role human, or the operator).
     approve_task: ApproveTask, Either sets, ApproveTask {

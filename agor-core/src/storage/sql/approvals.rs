@@ -16,6 +16,20 @@ pub(crate) fn set_required(tx: &dyn Tx, task_id: &str, approval: bool) -> Result
     Ok(())
 }
 
+/// Sets whether a task needs a person's approval as a change of its own: the version moves on.
+pub(crate) fn change_required(
+    tx: &dyn Tx,
+    task_id: &str,
+    approval: bool,
+    at: &str,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE tasks SET approval = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
+        args![task_id, i64::from(approval), at],
+    )?;
+    Ok(())
+}
+
 /// The statement of [`waiting`]: four legs, one per kind, each the oldest `?1` of its kind
 /// through its own index (the approvals', pending proposals' and unanswered messages' partial
 /// indexes hold only what waits; messages are found from the people, by role), then merged
