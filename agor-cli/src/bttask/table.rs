@@ -53,8 +53,9 @@ pub const COMMANDS: &[CommandDef] = &[
     )
         .aliases(&["create"])
         .usage(&[
-            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T] [--approval]",
+            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
+            "add <title…> --approval [options as above]",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
                 (managers); with --approval a person approves it before it is done")
