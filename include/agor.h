@@ -1656,17 +1656,15 @@ agor_status agor_op_backup(const agor_store *store,
                            char **out_response);
 
 /**
- * Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach,
- * optionally `importance` (low, normal, high, urgent; the recipient's inbox and notify
- * put the more important first) and `ack_required` (the recipient's `ack` or reply is a
- * receipt, its `acked_at`), with `deadline_secs` after which it is `overdue` unanswered.
+ * Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+ * optionally ask for a receipt (ack or reply) by a deadline (see `overdue`).
  *
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `to`: required
  * * `content`: required
  * * `importance`: NULL: not given
  * * `ack_required`:
- * * `deadline_secs`: Seconds, 1..=2592000 (30 days); only with ack_required; NULL: not given
+ * * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */

@@ -116,11 +116,7 @@ impl Actor {
                         "task {} is not awaiting approval (it is {}{})",
                         task.id,
                         task.status,
-                        if task.approval {
-                            ""
-                        } else {
-                            " and needs none"
-                        }
+                        if task.approval { "" } else { " and needs none" }
                     ),
                 ));
             }
@@ -135,7 +131,11 @@ impl Actor {
 fn answer_task(c: &dyn Tx, who: Principal<'_>, task: &Task, answer: &Answer<'_>) -> Result<()> {
     let by = who.name();
     let (to, event, note) = match answer {
-        Answer::Approve => (TaskStatus::Done, "task_approved", format!("approved by {by}")),
+        Answer::Approve => (
+            TaskStatus::Done,
+            "task_approved",
+            format!("approved by {by}"),
+        ),
         Answer::Reject { reason } => (
             TaskStatus::Todo,
             "task_rejected",

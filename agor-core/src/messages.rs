@@ -5,15 +5,15 @@
 use crate::actor;
 use crate::actor::Actor;
 use crate::audit;
+use crate::changes::{self, Audience};
 use crate::clock;
 use crate::delivery::{deliver, Delivered};
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content};
 use crate::members;
 use crate::model::agents::Member;
-use crate::model::liveness::Staleness;
-use crate::changes::{self, Audience};
 use crate::model::changes::ChangeKind;
+use crate::model::liveness::Staleness;
 use crate::model::messages::{Asks, Delivery, Letter, Marks, Message};
 use crate::model::search::Source;
 use crate::numbers::check_limit;

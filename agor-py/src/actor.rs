@@ -181,7 +181,11 @@ impl Actor {
                 .transpose()?
                 .unwrap_or_default(),
             ack_required,
-            deadline_secs: crate::args::count(py, core::Count::DeadlineSecs, deadline_secs.as_ref())?,
+            deadline_secs: crate::args::count(
+                py,
+                core::Count::DeadlineSecs,
+                deadline_secs.as_ref(),
+            )?,
         };
         self.call(py, |a| a.send_asking(&to, &content, &asks))
     }

@@ -136,7 +136,7 @@ class MessageDict(TypedDict):
     from_agent: str
     group_id: str | None
     id: str
-    importance: Literal['low', 'normal', 'high', 'urgent']
+    importance: Literal['low'] | Literal['normal'] | Literal['high'] | Literal['urgent']
     read: bool
     reply_to: str | None
     sender_group_id: str | None
@@ -475,10 +475,8 @@ class AsyncActor:
         (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
         snippet, matched words in `**`."""
     async def send(self, *, content: str, to: str, ack_required: bool | None = None, deadline_secs: int | None = None, importance: Literal['low', 'normal', 'high', 'urgent'] | None = None) -> MessageDict:
-        """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach,
-        optionally `importance` (low, normal, high, urgent; the recipient's inbox and notify
-        put the more important first) and `ack_required` (the recipient's `ack` or reply is a
-        receipt, its `acked_at`), with `deadline_secs` after which it is `overdue` unanswered."""
+        """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+        optionally ask for a receipt (ack or reply) by a deadline (see `overdue`)."""
     async def send_to_pattern(self, *, content: str, pattern: str) -> DeliveryDict:
         """Send to every agent whose id matches a glob, in the actor's group."""
     async def send_to_role(self, *, content: str, role: str) -> DeliveryDict:

@@ -24,6 +24,7 @@ TASK_KEYS = {
     "group_id", "parent_task_id", "sort_order", "tags", "definition_of_done", "version",
     "created_at", "updated_at", "lease_expires_at", "lease_expires_ms", "completion",
     "waits_for",  # issue 21 item 4.2
+    "approval",  # issue 22 item 6
 }
 
 

@@ -100,7 +100,10 @@ fn an_ack_from_any_session_is_the_receipt_the_sender_sees() {
     // A later ack from another session does not move the receipt.
     clock.advance(Duration::from_secs(5));
     assert!(mgr.ack(&m.id, "session-b").unwrap());
-    assert_eq!(dev1.read(&m.id).unwrap().acked_at.as_deref(), Some(first.as_str()));
+    assert_eq!(
+        dev1.read(&m.id).unwrap().acked_at.as_deref(),
+        Some(first.as_str())
+    );
     // The sender hears of it: a change addressed to it.
     let heard = dev1.changes(since, 100).unwrap();
     assert!(
@@ -128,11 +131,19 @@ fn a_reply_by_the_recipient_is_a_receipt_and_one_by_the_sender_is_not() {
 fn overdue_lists_the_senders_unanswered_asks_past_their_deadline() {
     let (t, clock) = team_timed();
     let (dev1, dev2, mgr) = (agent(&t, "dev1"), agent(&t, "dev2"), agent(&t, "mgr"));
-    let soon = dev1.send_asking("mgr", "soon", &ack_within(Some(60))).unwrap();
-    let later = dev1.send_asking("mgr", "later", &ack_within(Some(600))).unwrap();
-    dev1.send_asking("mgr", "whenever", &ack_within(None)).unwrap();
-    let answered = dev1.send_asking("mgr", "answered", &ack_within(Some(30))).unwrap();
-    dev2.send_asking("mgr", "dev2's", &ack_within(Some(10))).unwrap();
+    let soon = dev1
+        .send_asking("mgr", "soon", &ack_within(Some(60)))
+        .unwrap();
+    let later = dev1
+        .send_asking("mgr", "later", &ack_within(Some(600)))
+        .unwrap();
+    dev1.send_asking("mgr", "whenever", &ack_within(None))
+        .unwrap();
+    let answered = dev1
+        .send_asking("mgr", "answered", &ack_within(Some(30)))
+        .unwrap();
+    dev2.send_asking("mgr", "dev2's", &ack_within(Some(10)))
+        .unwrap();
     mgr.ack(&answered.id, "s").unwrap();
     assert!(dev1.overdue(50).unwrap().is_empty());
     clock.advance(Duration::from_secs(120));
@@ -267,7 +278,10 @@ fn completing_a_task_that_needs_approval_waits_for_a_person() {
     assert!(task.approval);
     let completed = work_on(&dev1, &task);
     assert_eq!(completed.status, TaskStatus::Review);
-    assert_eq!(mgr.get_task(&task.id).unwrap().task.status, TaskStatus::Review);
+    assert_eq!(
+        mgr.get_task(&task.id).unwrap().task.status,
+        TaskStatus::Review
+    );
     // No agent finishes it by hand: not its worker, a manager, a reviewer, nor tier 0.
     for who in ["dev1", "mgr", "rev", "admin"] {
         let a = agent(&t, who);
@@ -313,7 +327,9 @@ fn a_rejected_task_goes_back_to_its_worker_with_the_reason() {
         kind(lead.reject_task(&task.id, "   ")),
         ErrorKind::InvalidInput
     );
-    let rejected = lead.reject_task(&task.id, "the down migration is missing").unwrap();
+    let rejected = lead
+        .reject_task(&task.id, "the down migration is missing")
+        .unwrap();
     assert_eq!(
         (rejected.status, rejected.assigned_to.as_deref()),
         (TaskStatus::Todo, Some("dev1"))
@@ -352,7 +368,10 @@ fn the_operator_approves_in_any_group_and_agents_of_other_groups_cannot() {
         kind(agent(&t, "mgr").approve_task(&task.id)),
         ErrorKind::NotFound
     );
-    assert_eq!(kind(ext.approve_task(&task.id)), ErrorKind::PermissionDenied);
+    assert_eq!(
+        kind(ext.approve_task(&task.id)),
+        ErrorKind::PermissionDenied
+    );
     let op = t.store.as_operator();
     let rejected = op.reject_task(&task.id, "not yet").unwrap();
     assert_eq!(rejected.status, TaskStatus::Todo);
@@ -411,7 +430,12 @@ fn waiting_on_people_lists_approvals_proposals_messages_and_dead_letters() {
         assert_eq!(waiting[1].task_id.as_deref(), Some(offered.id.as_str()));
     }
     // Narrowed to group other: only what concerns it (the proposal to ext).
-    let other = t.store.as_operator().within("other").waiting_on_people(50).unwrap();
+    let other = t
+        .store
+        .as_operator()
+        .within("other")
+        .waiting_on_people(50)
+        .unwrap();
     assert_eq!(
         other.iter().map(|w| w.kind).collect::<Vec<_>>(),
         [WaitingKind::Proposal]
@@ -466,9 +490,15 @@ fn approval_is_set_by_update_and_travels_through_tasks_toml() {
     assert_eq!(report.created, ["imported-1"]);
     assert!(mgr2.get_task("imported-1").unwrap().task.approval);
     // Importing the same again changes nothing; a file that leaves approval out keeps it.
-    assert_eq!(mgr2.import_tasks(&renamed).unwrap().unchanged, ["imported-1"]);
+    assert_eq!(
+        mgr2.import_tasks(&renamed).unwrap().unchanged,
+        ["imported-1"]
+    );
     let silent = renamed.replace("approval = true\n", "");
-    assert_eq!(mgr2.import_tasks(&silent).unwrap().unchanged, ["imported-1"]);
+    assert_eq!(
+        mgr2.import_tasks(&silent).unwrap().unchanged,
+        ["imported-1"]
+    );
     let off = renamed.replace("approval = true", "approval = false");
     assert_eq!(mgr2.import_tasks(&off).unwrap().updated, ["imported-1"]);
     assert!(!mgr2.get_task("imported-1").unwrap().task.approval);

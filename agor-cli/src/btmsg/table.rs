@@ -19,9 +19,14 @@ fn asks(p: &mut Parsed) -> Result<Option<Asked>, UsageError> {
         .transpose()
         .map_err(|e| UsageError::new(e.to_string()))?;
     let ack = p.flag("ack");
-    let deadline = p.value("deadline")?.map(|d| duration_secs(&d)).transpose()?;
+    let deadline = p
+        .value("deadline")?
+        .map(|d| duration_secs(&d))
+        .transpose()?;
     if deadline.is_some() && !ack {
-        return Err(UsageError::new("--deadline needs --ack (the receipt it waits for)"));
+        return Err(UsageError::new(
+            "--deadline needs --ack (the receipt it waits for)",
+        ));
     }
     Ok((importance.is_some() || ack).then_some((importance, ack, deadline)))
 }
@@ -136,7 +141,7 @@ pub const COMMANDS: &[CommandDef] = &[
                 let r = a::Send {
                     to,
                     content,
-                    importance,
+                    importance: importance.unwrap_or_default(),
                     ack_required,
                     deadline_secs,
                 };

@@ -5,8 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// How much a message asks of its recipient's attention: the unread inbox and `notify` put
-/// the more important first (then the older).
+// How much a message asks of its recipient's attention: the unread inbox and `notify` put the
+// more important first (then the older): low, normal (the default, and all legacy mail), high,
+// urgent. Said here rather than in doc comments: each documented word becomes part of the
+// schema that every tool returning mail repeats to MCP clients, which pay for it in context
+// (a worker's tool list has a budget), and the words themselves say it.
+#[allow(missing_docs)]
 #[derive(
     Debug,
     Clone,
@@ -22,15 +26,12 @@ use crate::error::{Error, Result};
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
 pub enum Importance {
-    /// After everything else.
     Low,
-    /// The default, and what every message of the legacy tools is.
     #[default]
     Normal,
-    /// Before normal mail.
     High,
-    /// First.
     Urgent,
 }
 
@@ -151,17 +152,19 @@ pub struct Message {
     pub sender_group_id: Option<String>,
     /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
-    /// How important the sender says it is.
-    #[serde(default)]
+    // What the sender asked (issue 22): `importance` (low … urgent); `ack_required`: a
+    // receipt, the recipient's ack or reply; `deadline`: when it is due; `acked_at`: the
+    // receipt, when the recipient acked or answered (`YYYY-MM-DD HH:MM:SS` UTC). Said here and
+    // not in doc comments: every tool that returns mail repeats its fields' schema to MCP
+    // clients, which pay for each word in context (a worker's tool list has a budget), and
+    // the names say enough there. Always written, so no schema defaults either.
+    #[allow(missing_docs)]
     pub importance: Importance,
-    /// The sender wants a receipt: the recipient's `ack` or a reply.
-    #[serde(default)]
+    #[allow(missing_docs)]
     pub ack_required: bool,
-    /// When that receipt is due (`YYYY-MM-DD HH:MM:SS` UTC), if the sender set a deadline.
-    #[serde(default)]
+    #[allow(missing_docs)]
     pub deadline: Option<String>,
-    /// The receipt: when the recipient acknowledged or answered it (`YYYY-MM-DD HH:MM:SS` UTC).
-    #[serde(default)]
+    #[allow(missing_docs)]
     pub acked_at: Option<String>,
 }
 

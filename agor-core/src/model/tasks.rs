@@ -276,8 +276,9 @@ pub struct Task {
     /// started or completed before they are. Empty when nothing holds it back.
     #[serde(default)]
     pub waits_for: Vec<String>,
-    /// A person (a `human` agent or the operator) approves it before it is `done`: completing
-    /// it moves it to `review`, where only `approve_task` finishes it.
+    // Complete moves such a task to review, where only a person (a human agent or the
+    // operator) finishes it. Its doc is short: every tool returning tasks repeats it.
+    /// Needs a person's approval.
     #[serde(default)]
     pub approval: bool,
 }

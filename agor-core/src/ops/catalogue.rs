@@ -266,20 +266,18 @@ operations! {
     } -> String => |c, r| c.operator()?.backup(&r.path).map(|p| p.to_string_lossy().into_owned());
 
     // --- direct messages --------------------------------------------------------------------
-    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach,
-    /// optionally `importance` (low, normal, high, urgent; the recipient's inbox and notify
-    /// put the more important first) and `ack_required` (the recipient's `ack` or reply is a
-    /// receipt, its `acked_at`), with `deadline_secs` after which it is `overdue` unanswered.
+    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+    /// optionally ask for a receipt (ack or reply) by a deadline (see `overdue`).
     send: Send, Agent adds, SendMessage {
         to: String,
         content: String,
-        #[serde(default)] importance: Option<crate::Importance>,
+        #[serde(default)] importance: crate::Importance,
         #[serde(default)] ack_required: bool,
-        /// Seconds, 1..=2592000 (30 days); only with ack_required.
+        /// 1..=2592000; needs ack_required.
         #[serde(default)] deadline_secs: Option<i64>,
     } -> crate::Message => |c, r| {
         let asks = crate::Asks {
-            importance: r.importance.unwrap_or_default(),
+            importance: r.importance,
             ack_required: r.ack_required,
             deadline_secs: r.deadline_secs.map(|s| Count::DeadlineSecs.check(s)).transpose()?,
         };

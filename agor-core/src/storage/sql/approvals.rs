@@ -17,12 +17,7 @@ pub(crate) fn set_required(tx: &dyn Tx, task_id: &str, approval: bool) -> Result
 }
 
 /// Sets whether a task needs a person's approval as a change of its own: the version moves on.
-pub(crate) fn change_required(
-    tx: &dyn Tx,
-    task_id: &str,
-    approval: bool,
-    at: &str,
-) -> Result<()> {
+pub(crate) fn change_required(tx: &dyn Tx, task_id: &str, approval: bool, at: &str) -> Result<()> {
     tx.execute(
         "UPDATE tasks SET approval = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
         args![task_id, i64::from(approval), at],
@@ -94,8 +89,9 @@ fn waiting_from_row(r: &Row<'_>) -> Result<Waiting> {
         let detail = lenient::opt_text(r, 8)?;
         // A message's detail is its stored rank; say it as a word.
         let detail = match kind {
-            WaitingKind::Message => detail
-                .map(|rank| Importance::from_rank(rank.parse().ok()).as_str().to_owned()),
+            WaitingKind::Message => {
+                detail.map(|rank| Importance::from_rank(rank.parse().ok()).as_str().to_owned())
+            }
             _ => detail,
         };
         Ok(Waiting {

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::model::liveness::DeadLetter;
-use crate::model::messages::{Marks, Importance, Letter};
+use crate::model::messages::{Importance, Letter, Marks};
 
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
