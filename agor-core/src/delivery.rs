@@ -66,7 +66,7 @@ pub(crate) fn insert_row(
 }
 /// What happened to one message handed to [`deliver`].
 pub(crate) enum Delivered {
-    Sent(Message),
+    Sent(Box<Message>),
     /// The recipient is stale; the message waits in the dead-letter queue.
     DeadLettered {
         id: i64,
@@ -106,7 +106,7 @@ pub(crate) fn deliver(
         "message_sent",
         &format!("{} -> {} {}", from.id, to.id, msg.id),
     )?;
-    Ok(Delivered::Sent(msg))
+    Ok(Delivered::Sent(Box::new(msg)))
 }
 
 pub(crate) fn enqueue_dead_letter(

@@ -128,7 +128,7 @@ impl Actor {
         f: impl FnOnce(&dyn Tx, &Member) -> Result<(Delivered, String)>,
     ) -> Result<Message> {
         match self.write_tx(f)? {
-            (Delivered::Sent(m), _) => Ok(m),
+            (Delivered::Sent(m), _) => Ok(*m),
             (Delivered::DeadLettered { id, silent_secs }, recipient) => {
                 Err(Error::RecipientUnavailable {
                     recipient,
@@ -372,7 +372,7 @@ impl Actor {
                     marks: &Marks::default(),
                 };
                 match deliver(c, stale, me, to, letter)? {
-                    Delivered::Sent(m) => out.sent.push(m),
+                    Delivered::Sent(m) => out.sent.push(*m),
                     Delivered::DeadLettered { id, .. } => {
                         out.dead_lettered.push((to.id.clone(), id))
                     }

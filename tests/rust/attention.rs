@@ -148,13 +148,13 @@ fn overdue_lists_the_senders_unanswered_asks_past_their_deadline() {
     assert!(dev1.overdue(50).unwrap().is_empty());
     clock.advance(Duration::from_secs(120));
     let ids = |v: Vec<Message>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
-    assert_eq!(ids(dev1.overdue(50).unwrap()), [soon.id.clone()]);
+    assert_eq!(ids(dev1.overdue(50).unwrap()), [soon.id.as_str()]);
     clock.advance(Duration::from_secs(1000));
     assert_eq!(
         ids(dev1.overdue(50).unwrap()),
         [soon.id.clone(), later.id.clone()]
     );
-    assert_eq!(ids(dev1.overdue(1).unwrap()), [soon.id.clone()]);
+    assert_eq!(ids(dev1.overdue(1).unwrap()), [soon.id.as_str()]);
     // Each sender sees its own; the recipient has sent nothing.
     assert_eq!(contents(&dev2.overdue(50).unwrap()), ["dev2's"]);
     assert!(mgr.overdue(50).unwrap().is_empty());

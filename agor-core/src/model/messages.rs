@@ -26,7 +26,6 @@ use crate::error::{Error, Result};
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
 pub enum Importance {
     Low,
     #[default]
