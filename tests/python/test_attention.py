@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import agor
-from cli_runner import Cli, command_under_test
+from cli_runner import Cli
 from conftest import sqlite_in_subprocess
 
 
@@ -87,16 +87,6 @@ def test_a_person_approves_or_rejects_and_sees_what_waits(store: agor.Store) -> 
 
 
 # --- the commands -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def btmsg_cmd() -> list[str]:
-    return command_under_test("btmsg", "AGOR_BTMSG")
-
-
-@pytest.fixture(scope="session")
-def bttask_cmd() -> list[str]:
-    return command_under_test("bttask", "AGOR_BTTASK")
 
 
 @pytest.fixture
