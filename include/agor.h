@@ -1656,11 +1656,15 @@ agor_status agor_op_backup(const agor_store *store,
                            char **out_response);
 
 /**
- * Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
+ * Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+ * optionally ask for a receipt (ack or reply) by a deadline (see `overdue`).
  *
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `to`: required
  * * `content`: required
+ * * `importance`: NULL: not given
+ * * `ack_required`:
+ * * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -1668,6 +1672,9 @@ agor_status agor_op_send(const agor_store *store,
                          const agor_actor *actor,
                          const char *to,
                          const char *content,
+                         const char *importance,
+                         bool ack_required,
+                         const int64_t *deadline_secs,
                          char **out_response);
 
 /**
@@ -1686,7 +1693,8 @@ agor_status agor_op_reply(const agor_store *store,
                           char **out_response);
 
 /**
- * Unread messages oldest first, or with `all` every message newest first; marks nothing.
+ * Unread messages most important first, then oldest first; or with `all` every message
+ * newest first. Marks nothing.
  *
  * Called by an agent: pass `actor`.
  * * `all`:
@@ -1749,7 +1757,9 @@ agor_status agor_op_mark_conversation_read(const agor_store *store,
                                            char **out_response);
 
 /**
- * Record that a session has seen a message; false when it had already.
+ * Record that a session has seen a message; false when it had already. The first ack
+ * from any session of its recipient is the message's receipt (`acked_at`, which its
+ * sender sees).
  *
  * Called by an agent: pass `actor`.
  * * `message_id`: required
@@ -1762,6 +1772,20 @@ agor_status agor_op_ack(const agor_store *store,
                         const char *message_id,
                         const char *session_id,
                         char **out_response);
+
+/**
+ * Your messages that asked for a receipt by a deadline now past and have none, the
+ * longest overdue first (`limit` absent: 50).
+ *
+ * Called by an agent: pass `actor`.
+ * * `limit`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_overdue(const agor_store *store,
+                            const agor_actor *actor,
+                            const int64_t *limit,
+                            char **out_response);
 
 /**
  * Number of unread messages addressed to the actor.
@@ -2003,6 +2027,7 @@ agor_status agor_op_clear_dead_letters(const agor_store *store,
  * * `definition_of_done`: NULL: not given
  * * `status`: `todo` (default) or `backlog`; NULL: not given
  * * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
+ * * `approval`: A person approves it before it is done (completing it moves it to review)
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2019,6 +2044,7 @@ agor_status agor_op_create_task(const agor_store *store,
                                 const char *status,
                                 const char *const *paths,
                                 size_t paths_len,
+                                bool approval,
                                 char **out_response);
 
 /**
@@ -2469,6 +2495,71 @@ agor_status agor_op_complete_task(const agor_store *store,
                                   const char *next,
                                   bool review,
                                   char **out_response);
+
+/**
+ * Say whether a task of your group needs a person's approval before it is done
+ * (managers); a task already in review keeps waiting for its answer.
+ *
+ * Called by an agent: pass `actor`. Permission: `create_task`.
+ * * `task_id`: required
+ * * `approval`:
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_require_approval(const agor_store *store,
+                                     const agor_actor *actor,
+                                     const char *task_id,
+                                     bool approval,
+                                     char **out_response);
+
+/**
+ * Approve a task awaiting a person's approval (in review, with approval): it moves to
+ * done (an agent of role human, or the operator).
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
+ * * `task_id`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_approve_task(const agor_store *store,
+                                 const agor_actor *actor,
+                                 const char *task_id,
+                                 char **out_response);
+
+/**
+ * Reject a task awaiting a person's approval, with a reason: it returns to todo,
+ * assigned to (and claimable only by) the agent that completed it, which is told
+ * (an agent of role human, or the operator).
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
+ * * `task_id`: required
+ * * `reason`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_reject_task(const agor_store *store,
+                                const agor_actor *actor,
+                                const char *task_id,
+                                const char *reason,
+                                char **out_response);
+
+/**
+ * Everything waiting on a person, in one list: tasks awaiting approval, pending
+ * proposals, unanswered messages to people (role human) and dead letters, in that order,
+ * each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+ * for people and the operator.
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `wait_on_people`.
+ * * `limit`: NULL: not given
+ * * `group`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_waiting_on_people(const agor_store *store,
+                                      const agor_actor *actor,
+                                      const int64_t *limit,
+                                      const char *group,
+                                      char **out_response);
 
 /**
  * Tasks of a group waiting in review.

@@ -126,14 +126,32 @@ fn message_heading(t: &mut Term<'_>, m: &Message, msg_id: &str) -> io::Result<()
         .unwrap_or_default();
     say!(
         t,
-        "{} {} {} -> {}{}{}",
+        "{} {} {} -> {}{}{}{}",
         id(msg_id),
         dim(&m.created_at),
         name(&m.from_agent),
         name(&m.to_agent),
         dim(reply),
-        bold(unread)
+        bold(unread),
+        bold(asks(m))
     )
+}
+
+/// What the sender asked of a message, after its heading: ` [urgent]`, ` [ack by …]`,
+/// ` [acked …]`. Nothing for a normal message that asks for no receipt, so the heading of
+/// such mail (all the legacy tools ever wrote) reads as it always did.
+fn asks(m: &Message) -> String {
+    let mut out = String::new();
+    if m.importance != agor_core::Importance::Normal {
+        out.push_str(&format!(" [{}]", m.importance));
+    }
+    match (&m.acked_at, m.ack_required, &m.deadline) {
+        (Some(at), true, _) => out.push_str(&format!(" [acked {at}]")),
+        (None, true, Some(by)) => out.push_str(&format!(" [ack by {by}]")),
+        (None, true, None) => out.push_str(" [ack]"),
+        _ => {}
+    }
+    out
 }
 
 /// Agents as a table: id, name, role, tier, status, unread, last heartbeat.

@@ -8,7 +8,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::model::agents::Member;
 use crate::model::changes::ChangeKind;
 use crate::model::liveness::{silent_for, Staleness};
-use crate::model::messages::Message;
+use crate::model::messages::{Letter, Message};
 use crate::model::search::Source;
 use crate::rules::{Action, Target};
 use crate::storage::sql::liveness::{self as letters_sql, letter_filter, LetterScope, Pick};
@@ -16,34 +16,20 @@ use crate::storage::sql::messages as sql;
 use crate::storage::sql::search as search_sql;
 use crate::storage::Tx;
 
-/// Inserts a message row. Shared by sending and by dead-letter redelivery.
-pub(crate) fn insert(
-    conn: &dyn Tx,
-    from: &str,
-    to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
-    sender_group: Option<&str>,
-) -> Result<Message> {
-    insert_row(
-        conn,
-        from,
-        (&to.id, &to.group_id),
-        content,
-        reply_to,
-        sender_group,
-    )
-}
-/// Inserts a message to `(recipient id, recipient group)`; for callers that have those
-/// without a loaded [`Member`] (dead-letter redelivery reads them for a whole batch at once).
+/// Inserts a message to `(recipient id, recipient group)`. Shared by sending and by
+/// dead-letter redelivery (which reads both groups for a whole batch at once).
 pub(crate) fn insert_row(
     conn: &dyn Tx,
     from: &str,
     (to_id, to_group): (&str, &str),
-    content: &str,
-    reply_to: Option<&str>,
+    letter: Letter<'_>,
     sender_group: Option<&str>,
 ) -> Result<Message> {
+    let Letter {
+        content,
+        reply_to,
+        marks,
+    } = letter;
     let msg = Message {
         id: uuid::Uuid::new_v4().to_string(),
         from_agent: from.to_owned(),
@@ -54,6 +40,10 @@ pub(crate) fn insert_row(
         group_id: Some(to_group.to_owned()),
         sender_group_id: sender_group.map(str::to_owned),
         created_at: conn.now().sql(),
+        importance: marks.importance,
+        ack_required: marks.ack_required,
+        deadline: marks.deadline.clone(),
+        acked_at: None,
     };
     sql::insert(conn, &msg)?;
     search_sql::note_new(conn, Source::Message, &msg.id)?;
@@ -76,7 +66,7 @@ pub(crate) fn insert_row(
 }
 /// What happened to one message handed to [`deliver`].
 pub(crate) enum Delivered {
-    Sent(Message),
+    Sent(Box<Message>),
     /// The recipient is stale; the message waits in the dead-letter queue.
     DeadLettered {
         id: i64,
@@ -90,8 +80,7 @@ pub(crate) fn deliver(
     stale: Staleness,
     from: &Member,
     to: &Member,
-    content: &str,
-    reply_to: Option<&str>,
+    letter: Letter<'_>,
 ) -> Result<Delivered> {
     if !from.is_admin() {
         if let Some(silent_secs) = silent_for(to, stale) {
@@ -99,7 +88,7 @@ pub(crate) fn deliver(
                 "recipient {} unavailable: no heartbeat for {silent_secs}s",
                 to.id
             );
-            let id = enqueue_dead_letter(conn, &from.id, &to.id, content, &reason, reply_to)?;
+            let id = enqueue_dead_letter(conn, (&from.id, &to.id), letter, &reason)?;
             audit::record(
                 conn,
                 &from.id,
@@ -109,32 +98,24 @@ pub(crate) fn deliver(
             return Ok(Delivered::DeadLettered { id, silent_secs });
         }
     }
-    let msg = insert(conn, &from.id, to, content, reply_to, Some(&from.group_id))?;
+    let to_row = (to.id.as_str(), to.group_id.as_str());
+    let msg = insert_row(conn, &from.id, to_row, letter, Some(&from.group_id))?;
     audit::record(
         conn,
         &from.id,
         "message_sent",
         &format!("{} -> {} {}", from.id, to.id, msg.id),
     )?;
-    Ok(Delivered::Sent(msg))
+    Ok(Delivered::Sent(Box::new(msg)))
 }
 
 pub(crate) fn enqueue_dead_letter(
     conn: &dyn Tx,
-    from: &str,
-    to: &str,
-    content: &str,
+    (from, to): (&str, &str),
+    letter: Letter<'_>,
     reason: &str,
-    reply_to: Option<&str>,
 ) -> Result<i64> {
-    letters_sql::insert_dead_letter(
-        conn,
-        (from, to),
-        content,
-        reason,
-        reply_to,
-        &conn.now().sql(),
-    )
+    letters_sql::insert_dead_letter(conn, (from, to), letter, reason, &conn.now().sql())
 }
 /// The letters `me` may see and act on.
 pub(crate) fn letter_scope(me: &Member) -> LetterScope {
@@ -160,14 +141,18 @@ pub(crate) fn redeliver(conn: &dyn Tx, me: &Member, pick: Pick) -> Result<Vec<Me
         return Err(Error::not_found(ObjectKind::DeadLetter, id.to_string()));
     }
     let mut out = Vec::with_capacity(letters.len());
-    for (dl, to_group, sender_group) in letters {
+    for (dl, to_group, sender_group, marks) in letters {
         let to_group = to_group.ok_or_else(|| Error::not_found(ObjectKind::Agent, &dl.to_agent))?;
+        let letter = Letter {
+            content: &dl.content,
+            reply_to: dl.reply_to.as_deref(),
+            marks: &marks,
+        };
         let msg = insert_row(
             conn,
             &dl.from_agent,
             (&dl.to_agent, &to_group),
-            &dl.content,
-            dl.reply_to.as_deref(),
+            letter,
             sender_group.as_deref(),
         )?;
         letters_sql::delete_letter(conn, dl.id)?;

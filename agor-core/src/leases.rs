@@ -234,6 +234,7 @@ impl Actor {
         self.task_write(|c, me, now| {
             let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
+            let to = crate::approvals::completes_to(&task, to);
             dependencies::require_dependencies_done(c, &task, to)?;
             let updated_at = c.now().sql();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;

@@ -41,6 +41,7 @@
 
 mod actor;
 mod agents;
+mod approvals;
 mod audit;
 mod backup;
 mod board;
@@ -90,6 +91,7 @@ pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
 pub use liveness::Presence;
 pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
+pub use model::approvals::{Waiting, WaitingKind};
 pub use model::audit::AuditEntry;
 pub use model::changes::{Change, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
@@ -97,7 +99,7 @@ pub use model::leases::Claim;
 pub use model::liveness::{
     DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
 };
-pub use model::messages::{Delivery, Message};
+pub use model::messages::{Asks, Delivery, Importance, Message};
 pub use model::proposals::{Proposal, ProposalStatus};
 pub use model::reservations::{
     BlockedTask, Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS,
@@ -113,7 +115,7 @@ pub use model::usage::{UsageBy, UsageRecord, UsageSummary};
 pub use model::work::{AgentWork, WorkState};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
-    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_DEADLINE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
 };
 pub use rules::{Capability, Permission, PrincipalId, RoleDef};
 pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};

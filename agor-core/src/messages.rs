@@ -1,24 +1,27 @@
-//! Direct messages: send, reply, inbox, peek, read, acks, history, the admin feed, the notify
-//! line, and fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
+//! Direct messages: send (with an importance and a receipt to wait for), reply, inbox, peek,
+//! read, acks and receipts, overdue asks, history, the admin feed, the notify line, and
+//! fan-out to a role, an id glob or the whole group. ACL and liveness checked here.
 
 use crate::actor;
 use crate::actor::Actor;
 use crate::audit;
+use crate::changes::{self, Audience};
 use crate::clock;
 use crate::delivery::{deliver, Delivered};
 use crate::error::{Error, Result};
 use crate::ids::{self, validate_content};
 use crate::members;
 use crate::model::agents::Member;
+use crate::model::changes::ChangeKind;
 use crate::model::liveness::Staleness;
-use crate::model::messages::{Delivery, Message};
+use crate::model::messages::{Asks, Delivery, Letter, Marks, Message};
 use crate::model::search::Source;
 use crate::numbers::check_limit;
 use crate::prefixes::{self, Scope, MESSAGES};
 use crate::rules::{Action, Target};
 
 use crate::storage::sql::agents as agents_sql;
-use crate::storage::sql::messages as sql;
+use crate::storage::sql::messages::{self as sql, SenderUnread};
 use crate::storage::sql::search as search_sql;
 use crate::storage::Tx;
 
@@ -37,8 +40,30 @@ impl Actor {
     /// a contact, `RecipientUnavailable` when it is stale (the message is then kept as a dead
     /// letter and redelivered on its next heartbeat).
     pub fn send(&self, to: &str, content: &str) -> Result<Message> {
+        self.send_asking(to, content, &Asks::default())
+    }
+
+    /// [`Actor::send`] with what the sender asks of the message: its importance (the
+    /// recipient's inbox and `notify` put the more important first) and a receipt (its `ack`
+    /// or a reply), optionally within `deadline_secs`, after which an unanswered message is in
+    /// the sender's [`Actor::overdue`] list.
+    pub fn send_asking(&self, to: &str, content: &str, asks: &Asks) -> Result<Message> {
         validate_content(content)?;
+        asks.validate()?;
         let stale = self.staleness();
+        let now_ms = self.store.now_ms();
+        let marks = Marks {
+            importance: asks.importance,
+            ack_required: asks.ack_required,
+            deadline: asks
+                .deadline_secs
+                .map(|s| clock::sql_time(now_ms.saturating_add(i64::from(s) * 1000))),
+        };
+        let letter = Letter {
+            content,
+            reply_to: None,
+            marks: &marks,
+        };
         self.send_checked(|c, me| {
             me.check(Action::SendMessage, Target::None)?;
             let recipient = members::resolve_principal(c, to, &me.reachable_scope())?;
@@ -51,12 +76,13 @@ impl Actor {
                     ),
                 ));
             }
-            deliver(c, stale, me, &recipient, content, None).map(|d| (d, recipient.identity.id))
+            deliver(c, stale, me, &recipient, letter).map(|d| (d, recipient.identity.id))
         })
     }
 
     /// Replies to a message (by id or unique prefix), threading it with `reply_to`.
-    /// The reply goes to the other party; a recipient may always answer the mail it received.
+    /// The reply goes to the other party; a recipient may always answer the mail it received,
+    /// and its answer is the message's receipt (as an `ack` is).
     pub fn reply(&self, message_id: &str, content: &str) -> Result<Message> {
         validate_content(content)?;
         let stale = self.staleness();
@@ -84,8 +110,15 @@ impl Actor {
                     format!("message {} (not in contacts)", recipient.id),
                 ));
             }
-            deliver(c, stale, me, &recipient, content, Some(&original.id))
-                .map(|d| (d, recipient.identity.id))
+            if answering {
+                receipt(c, me, &original)?;
+            }
+            let letter = Letter {
+                content,
+                reply_to: Some(&original.id),
+                marks: &Marks::default(),
+            };
+            deliver(c, stale, me, &recipient, letter).map(|d| (d, recipient.identity.id))
         })
     }
 
@@ -95,7 +128,7 @@ impl Actor {
         f: impl FnOnce(&dyn Tx, &Member) -> Result<(Delivered, String)>,
     ) -> Result<Message> {
         match self.write_tx(f)? {
-            (Delivered::Sent(m), _) => Ok(m),
+            (Delivered::Sent(m), _) => Ok(*m),
             (Delivered::DeadLettered { id, silent_secs }, recipient) => {
                 Err(Error::RecipientUnavailable {
                     recipient,
@@ -178,7 +211,9 @@ impl Actor {
         })
     }
 
-    /// Records that `session_id` has seen a message addressed to the actor.
+    /// Records that `session_id` has seen a message addressed to the actor; the first `ack`
+    /// from any of its sessions is also the message's receipt, which its sender sees
+    /// (`acked_at`; a sender that asked for one hears of it in the change feed).
     /// Returns false when that session had already acknowledged it.
     pub fn ack(&self, message_id: &str, session_id: &str) -> Result<bool> {
         ids::validate_label("session id", session_id, crate::text::MAX_SESSION_ID_BYTES)?;
@@ -194,6 +229,7 @@ impl Actor {
                 ));
             }
             let added = sql::insert_seen(c, session_id, &msg.id, clock::secs(self.store.now_ms()))?;
+            receipt(c, me, &msg)?;
             if added {
                 audit::record(
                     c,
@@ -204,6 +240,14 @@ impl Actor {
             }
             Ok(added)
         })
+    }
+
+    /// The actor's messages that asked for a receipt by a deadline now past and have none:
+    /// the longest overdue first, at most `limit` (1..=[`MAX_LIMIT`](crate::MAX_LIMIT)).
+    pub fn overdue(&self, limit: u32) -> Result<Vec<Message>> {
+        check_limit(limit)?;
+        let now = clock::sql_time(self.store.now_ms());
+        self.read_tx(|c, me| sql::overdue(c, &me.id, &now, i64::from(limit)))
     }
 
     /// Number of unread messages addressed to the actor.
@@ -244,7 +288,7 @@ impl Actor {
     pub fn notify(&self) -> Result<Option<String>> {
         self.read_tx(|c, me| {
             let senders = sql::unread_by_sender(c, &me.id)?;
-            let total: i64 = senders.iter().map(|(_, n)| n).sum();
+            let total: i64 = senders.iter().map(|s| s.count).sum();
             if total == 0 {
                 return Ok(None);
             }
@@ -322,8 +366,13 @@ impl Actor {
                     out.skipped.push(to.id.clone());
                     continue;
                 }
-                match deliver(c, stale, me, to, content, None)? {
-                    Delivered::Sent(m) => out.sent.push(m),
+                let letter = Letter {
+                    content,
+                    reply_to: None,
+                    marks: &Marks::default(),
+                };
+                match deliver(c, stale, me, to, letter)? {
+                    Delivered::Sent(m) => out.sent.push(*m),
                     Delivered::DeadLettered { id, .. } => {
                         out.dead_lettered.push((to.id.clone(), id))
                     }
@@ -347,19 +396,59 @@ fn unread(c: &dyn Tx, agent: &str, limit: i64) -> Result<Vec<Message>> {
     sql::unread(c, agent, limit)
 }
 
+/// Records the receipt of `msg` by `me`, its recipient (the first one counts): an `ack` or a
+/// reply. A sender that asked for a receipt is told in the change feed, so its wait wakes.
+fn receipt(c: &dyn Tx, me: &Member, msg: &Message) -> Result<()> {
+    if msg.to_agent != me.id || msg.acked_at.is_some() {
+        return Ok(());
+    }
+    if sql::mark_acked(c, &msg.id, &c.now().sql())? && msg.ack_required {
+        let sender_group = msg.sender_group_id.as_deref();
+        let to = Audience {
+            group: sender_group,
+            agent: Some(&msg.from_agent),
+            channel: None,
+        };
+        changes::record(
+            c,
+            ChangeKind::Message,
+            "message_acked",
+            &me.id,
+            &msg.id,
+            to,
+            None,
+        )?;
+    }
+    Ok(())
+}
+
 /// The sentence `notify` prints: `1 unread message from mgr-1`, `3 unread messages from
-/// mgr-1`, or with several senders `5 unread messages: 3 from mgr-1, 2 from dev-2`.
-fn notice(total: i64, senders: &[(String, i64)]) -> String {
+/// mgr-1`, or with several senders `5 unread messages: 3 from mgr-1, 2 from dev-2`; senders of
+/// urgent or high mail come first, and a count of those is said after the total (`3 unread
+/// messages (1 urgent) from mgr-1`), so a line without them reads as it always did.
+fn notice(total: i64, senders: &[SenderUnread]) -> String {
     let plural = if total == 1 { "" } else { "s" };
     let from = match senders {
-        [(one, _)] => format!(" from {one}"),
+        [one] => format!(" from {}", one.from),
         _ => {
             let each: Vec<String> = senders
                 .iter()
-                .map(|(s, n)| format!("{n} from {s}"))
+                .map(|s| format!("{} from {}", s.count, s.from))
                 .collect();
             format!(": {}", each.join(", "))
         }
     };
-    format!("{total} unread message{plural}{from} — run `btmsg inbox`")
+    let urgent: i64 = senders.iter().map(|s| s.urgent).sum();
+    let high: i64 = senders.iter().map(|s| s.high).sum();
+    let marked: Vec<String> = [(urgent, "urgent"), (high, "high")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+    let marked = if marked.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", marked.join(", "))
+    };
+    format!("{total} unread message{plural}{marked}{from} — run `btmsg inbox`")
 }

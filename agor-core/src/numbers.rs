@@ -13,6 +13,8 @@ pub const MAX_LIMIT: u32 = 10_000;
 pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
 /// Longest lease one claim or renewal may ask for: one day.
 pub const MAX_LEASE_SECS: u32 = 24 * 60 * 60;
+/// Longest a sender may give a recipient to acknowledge a message: thirty days.
+pub const MAX_DEADLINE_SECS: u32 = 30 * 24 * 60 * 60;
 /// Messages `history` returns when no limit is given.
 pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
 /// Messages `feed` returns when no limit is given.
@@ -29,6 +31,8 @@ pub enum Count {
     Limit,
     /// A lease length in seconds: 1..=[`MAX_LEASE_SECS`].
     LeaseSecs,
+    /// Seconds until a message's receipt is due: 1..=[`MAX_DEADLINE_SECS`].
+    DeadlineSecs,
 }
 
 impl Count {
@@ -37,6 +41,7 @@ impl Count {
         match self {
             Count::Limit => "limit",
             Count::LeaseSecs => "lease",
+            Count::DeadlineSecs => "deadline",
         }
     }
 
@@ -45,6 +50,7 @@ impl Count {
         match self {
             Count::Limit => MAX_LIMIT,
             Count::LeaseSecs => MAX_LEASE_SECS,
+            Count::DeadlineSecs => MAX_DEADLINE_SECS,
         }
     }
 

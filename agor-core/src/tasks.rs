@@ -121,6 +121,7 @@ impl Actor {
                 at: &now,
             };
             sql::insert(c, &created)?;
+            crate::approvals::require(c, &id, new.approval.then_some(true))?;
             search_sql::note_new(c, Source::Task, &id)?;
             set_tags(c, &id, &new.tags)?;
             crate::storage::sql::reservations::set_task_paths(c, &id, &paths)?;
@@ -152,6 +153,7 @@ impl Actor {
                 // A new task has no dependencies yet (`depend` adds them).
                 waits_for: Vec::new(),
                 paths,
+                approval: new.approval,
             };
             let assignee = task.assigned_to.as_deref();
             let moved = Some((None, task.status));
@@ -292,6 +294,7 @@ impl Actor {
             if let Some(paths) = &paths {
                 crate::storage::sql::reservations::set_task_paths(c, &task.id, paths)?;
             }
+            crate::approvals::require(c, &task.id, change.approval)?;
             audit::record(c, &me.id, "task_updated", &task.id)?;
             task_changed(
                 c,
@@ -363,6 +366,7 @@ impl Actor {
             }
             require_dependencies_done(c, &task, status)?;
             crate::board::refuse_if_archived(c, &task)?;
+            crate::approvals::refuse_unapproved(&me.id, &task, status)?;
             let changed = sql::set_status(
                 c,
                 &task.id,

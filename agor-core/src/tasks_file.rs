@@ -72,6 +72,8 @@ struct EntryIn {
     parent: Option<String>,
     #[serde(default)]
     paths: Vec<String>,
+    /// Absent: a new task needs no approval, an existing one keeps what it has.
+    approval: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +98,8 @@ struct EntryOut {
     parent: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     paths: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    approval: bool,
 }
 
 fn is_medium(p: &&str) -> bool {
@@ -147,6 +151,7 @@ struct Entry {
     tags: Vec<String>,
     parent: Option<String>,
     paths: Vec<String>,
+    approval: Option<bool>,
 }
 
 /// Where each line of a text starts, found in one pass, so finding the line of every entry
@@ -239,6 +244,7 @@ fn check(e: &EntryIn) -> Result<Entry> {
         tags,
         parent: e.parent.clone(),
         paths: crate::claim_paths::validate(&e.paths)?,
+        approval: e.approval,
     })
 }
 
@@ -295,6 +301,7 @@ fn same(
         && task.tags == e.tags
         && task.parent_task_id.as_deref() == parent
         && task.paths == e.paths
+        && e.approval.is_none_or(|a| a == task.approval)
 }
 
 /// What applying an entry leaves for the checks that need the whole file applied first.
@@ -379,6 +386,7 @@ fn import_one(
             if task.paths != e.paths {
                 crate::storage::sql::reservations::set_task_paths(c, &e.id, &e.paths)?;
             }
+            crate::approvals::require(c, &e.id, e.approval)?;
             let parent_changed = task.parent_task_id.as_deref() != parent.as_deref();
             if parent_changed {
                 sql::set_parent(c, &e.id, parent.as_deref())?;
@@ -408,6 +416,7 @@ fn import_one(
                 definition_of_done: None,
                 status,
                 paths: Vec::new(),
+                approval: e.approval.unwrap_or(false),
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -425,6 +434,7 @@ fn import_one(
             )?;
             crate::task_steps::set_tags(c, &e.id, &e.tags)?;
             crate::storage::sql::reservations::set_task_paths(c, &e.id, &e.paths)?;
+            crate::approvals::require(c, &e.id, e.approval.filter(|a| *a))?;
             search_sql::note_new(c, Source::Task, &e.id)?;
             audit::record(c, &me.id, "task_imported", &format!("{} created", e.id))?;
             let task = crate::task_steps::load(c, &e.id)?;
@@ -542,6 +552,7 @@ impl Actor {
                         tags: t.tags,
                         parent: t.parent_task_id,
                         paths: t.paths,
+                        approval: t.approval,
                     })
                     .collect(),
             };

@@ -471,11 +471,15 @@ pub unsafe extern "C" fn agor_op_backup(
     })
 }
 
-/// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
+/// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+/// optionally ask for a receipt (ack or reply) by a deadline (see `overdue`).
 ///
 /// Called by an agent: pass `actor`. Permission: `send_message`.
 /// * `to`: required
 /// * `content`: required
+/// * `importance`: NULL: not given
+/// * `ack_required`:
+/// * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -484,11 +488,17 @@ pub unsafe extern "C" fn agor_op_send(
     actor: Option<&agor_actor>,
     to: *const c_char,
     content: *const c_char,
+    importance: *const c_char,
+    ack_required: bool,
+    deadline_secs: *const i64,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "send", |a| unsafe {
         a.text("to", to)?;
         a.text("content", content)?;
+        a.optional_text("importance", importance)?;
+        a.value("ack_required", ack_required)?;
+        a.optional_value("deadline_secs", deadline_secs)?;
         Ok(())
     })
 }
@@ -515,7 +525,8 @@ pub unsafe extern "C" fn agor_op_reply(
     })
 }
 
-/// Unread messages oldest first, or with `all` every message newest first; marks nothing.
+/// Unread messages most important first, then oldest first; or with `all` every message
+/// newest first. Marks nothing.
 ///
 /// Called by an agent: pass `actor`.
 /// * `all`:
@@ -609,7 +620,9 @@ pub unsafe extern "C" fn agor_op_mark_conversation_read(
     )
 }
 
-/// Record that a session has seen a message; false when it had already.
+/// Record that a session has seen a message; false when it had already. The first ack
+/// from any session of its recipient is the message's receipt (`acked_at`, which its
+/// sender sees).
 ///
 /// Called by an agent: pass `actor`.
 /// * `message_id`: required
@@ -627,6 +640,26 @@ pub unsafe extern "C" fn agor_op_ack(
     run(store, actor, out_response, "ack", |a| unsafe {
         a.text("message_id", message_id)?;
         a.text("session_id", session_id)?;
+        Ok(())
+    })
+}
+
+/// Your messages that asked for a receipt by a deadline now past and have none, the
+/// longest overdue first (`limit` absent: 50).
+///
+/// Called by an agent: pass `actor`.
+/// * `limit`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_overdue(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    limit: *const i64,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "overdue", |a| unsafe {
+        a.optional_value("limit", limit)?;
         Ok(())
     })
 }
@@ -985,6 +1018,7 @@ pub unsafe extern "C" fn agor_op_clear_dead_letters(
 /// * `definition_of_done`: NULL: not given
 /// * `status`: `todo` (default) or `backlog`; NULL: not given
 /// * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
+/// * `approval`: A person approves it before it is done (completing it moves it to review)
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1002,6 +1036,7 @@ pub unsafe extern "C" fn agor_op_create_task(
     status: *const c_char,
     paths: *const *const c_char,
     paths_len: usize,
+    approval: bool,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "create_task", |a| unsafe {
@@ -1014,6 +1049,7 @@ pub unsafe extern "C" fn agor_op_create_task(
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_text("status", status)?;
         a.optional_texts("paths", paths, paths_len)?;
+        a.value("approval", approval)?;
         Ok(())
     })
 }
@@ -1667,6 +1703,104 @@ pub unsafe extern "C" fn agor_op_complete_task(
         a.value("review", review)?;
         Ok(())
     })
+}
+
+/// Say whether a task of your group needs a person's approval before it is done
+/// (managers); a task already in review keeps waiting for its answer.
+///
+/// Called by an agent: pass `actor`. Permission: `create_task`.
+/// * `task_id`: required
+/// * `approval`:
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_require_approval(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    approval: bool,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "require_approval", |a| unsafe {
+        a.text("task_id", task_id)?;
+        a.value("approval", approval)?;
+        Ok(())
+    })
+}
+
+/// Approve a task awaiting a person's approval (in review, with approval): it moves to
+/// done (an agent of role human, or the operator).
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
+/// * `task_id`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_approve_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "approve_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        Ok(())
+    })
+}
+
+/// Reject a task awaiting a person's approval, with a reason: it returns to todo,
+/// assigned to (and claimable only by) the agent that completed it, which is told
+/// (an agent of role human, or the operator).
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
+/// * `task_id`: required
+/// * `reason`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_reject_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    reason: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "reject_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        a.text("reason", reason)?;
+        Ok(())
+    })
+}
+
+/// Everything waiting on a person, in one list: tasks awaiting approval, pending
+/// proposals, unanswered messages to people (role human) and dead letters, in that order,
+/// each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+/// for people and the operator.
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `wait_on_people`.
+/// * `limit`: NULL: not given
+/// * `group`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_waiting_on_people(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    limit: *const i64,
+    group: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(
+        store,
+        actor,
+        out_response,
+        "waiting_on_people",
+        |a| unsafe {
+            a.optional_value("limit", limit)?;
+            a.optional_text("group", group)?;
+            Ok(())
+        },
+    )
 }
 
 /// Tasks of a group waiting in review.

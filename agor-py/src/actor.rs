@@ -161,13 +161,33 @@ impl Actor {
     /// contact, `InvalidInputError` for empty or over-256-KiB content, and
     /// `RecipientUnavailableError` when the recipient has stopped heartbeating (the message
     /// is then kept as a dead letter and redelivered on its next heartbeat).
+    ///
+    /// `importance` (`low`, `normal`, `high`, `urgent`) orders the recipient's inbox;
+    /// `ack_required` asks for a receipt (its `ack` or a reply, seen as `acked_at`), and
+    /// `deadline_secs` puts the message in `overdue()` once past without one.
+    #[pyo3(signature = (to, content, importance=None, ack_required=false, deadline_secs=None))]
     fn send<'py>(
         &self,
         py: Python<'py>,
         to: String,
         content: String,
+        importance: Option<String>,
+        ack_required: bool,
+        deadline_secs: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.send(&to, &content))
+        let asks = core::Asks {
+            importance: importance
+                .map(|i| crate::args::parse(py, &i))
+                .transpose()?
+                .unwrap_or_default(),
+            ack_required,
+            deadline_secs: crate::args::count(
+                py,
+                core::Count::DeadlineSecs,
+                deadline_secs.as_ref(),
+            )?,
+        };
+        self.call(py, |a| a.send_asking(&to, &content, &asks))
     }
 
     /// Replies to a message (threaded with `reply_to`); the reply goes to the other party.
@@ -602,8 +622,8 @@ impl Actor {
     /// or path.
     #[pyo3(signature = (
         title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new()
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=())")]
+        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new(), approval=false
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=(), approval=False)")]
     #[allow(clippy::too_many_arguments)]
     fn create_task<'py>(
         &self,
@@ -617,6 +637,7 @@ impl Actor {
         definition_of_done: Option<String>,
         status: &str,
         paths: Vec<String>,
+        approval: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let new = core::NewTask {
             title,
@@ -628,6 +649,7 @@ impl Actor {
             definition_of_done,
             status: crate::args::parse(py, status)?,
             paths,
+            approval,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -674,7 +696,7 @@ impl Actor {
     /// Edits a task's `title`, `description`, `priority`, `definition_of_done`, `tags` or
     /// `paths` (each only when given; tags and paths replace the set) if it is still at `expected_version`; a stale
     /// version raises `ConflictError` with the current one. Returns the updated `Task`.
-    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None, paths=None))]
+    #[pyo3(signature = (task_id, expected_version, title=None, description=None, priority=None, definition_of_done=None, tags=None, paths=None, approval=None))]
     #[allow(clippy::too_many_arguments)]
     fn update_task<'py>(
         &self,
@@ -687,6 +709,7 @@ impl Actor {
         definition_of_done: Option<String>,
         tags: Option<Vec<String>>,
         paths: Option<Vec<String>>,
+        approval: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let priority = priority
             .map(|p| p.parse::<core::Priority>())
@@ -699,6 +722,7 @@ impl Actor {
             definition_of_done,
             tags,
             paths,
+            approval,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }

@@ -54,7 +54,8 @@ label_to_py!(
     core::WorkState,
     core::ProposalStatus,
     core::Capability,
-    core::Permission
+    core::Permission,
+    core::Importance
 );
 
 /// Operations with nothing to return give Python `None` (pyo3 would make `()` an empty tuple).
@@ -259,6 +260,14 @@ record! {
         sender_group_id,
         /// When it was sent (`YYYY-MM-DD HH:MM:SS`, UTC).
         created_at,
+        /// `low`, `normal`, `high` or `urgent`: unread mail is listed most important first.
+        importance,
+        /// Whether the sender asked for a receipt (the recipient's `ack` or a reply).
+        ack_required,
+        /// When that receipt is due (`YYYY-MM-DD HH:MM:SS`, UTC), or None.
+        deadline,
+        /// The receipt: when the recipient acknowledged or answered it, or None.
+        acked_at,
     }
 }
 
@@ -656,6 +665,8 @@ record! {
         waits_for,
         /// The path globs its claim reserves exclusively (list of str).
         paths,
+        /// Whether a person (a human agent or the operator) approves it before it is done.
+        approval,
     }
 }
 

@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import BlockedTaskDict, ReservationDict, StatusMoveDict
+from agor.aio import BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, StatusMoveDict, TaskDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -184,6 +184,18 @@ class Store:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def approve_task(self, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
+    def reject_task(self, task_id: str, reason: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
+    def waiting_on_people(self, limit: int | None = None, group: str | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
     # --- end of the derived methods ---
 
 @final
@@ -218,7 +230,16 @@ class Actor:
         """The audit log of this agent's group (tier 0: all); needs can_view_logs."""
     def list_agents(self) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
-    def send(self, to: str, content: str) -> Message: ...
+    def send(
+        self,
+        to: str,
+        content: str,
+        importance: Optional[Literal["low", "normal", "high", "urgent"]] = None,
+        ack_required: bool = False,
+        deadline_secs: Optional[int] = None,
+    ) -> Message:
+        """Send a DM; ``importance`` orders the recipient's inbox, ``ack_required`` asks for a
+        receipt (its ``ack`` or a reply), ``deadline_secs`` makes it ``overdue`` once past."""
     def reply(self, message_id: str, content: str) -> Message: ...
     def inbox(self, all: bool = False, limit: Optional[int] = None) -> List[Message]: ...
     def peek(self) -> List[Message]: ...
@@ -250,6 +271,7 @@ class Actor:
         definition_of_done: Optional[str] = None,
         tags: Optional[List[str]] = None,
         paths: Optional[List[str]] = None,
+        approval: Optional[bool] = None,
     ) -> Task:
         """Edit a task at ``expected_version``; a stale version raises ``ConflictError``.
         ``paths`` replaces its path globs (not while it is claimed)."""
@@ -365,6 +387,7 @@ class Actor:
         definition_of_done: Optional[str] = None,
         status: Literal["todo", "backlog"] = "todo",
         paths: Sequence[str] = (),
+        approval: bool = False,
     ) -> Task:
         """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
         reserves ``paths`` (globs) exclusively for the claim's lifetime."""
@@ -432,6 +455,9 @@ class Actor:
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def overdue(self, limit: int | None = None) -> list[MessageDict]:
+        """Your messages that asked for a receipt by a deadline now past and have none, the
+        longest overdue first (`limit` absent: 50)."""
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
@@ -439,6 +465,21 @@ class Actor:
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
+    def require_approval(self, task_id: str, approval: bool) -> TaskDict:
+        """Say whether a task of your group needs a person's approval before it is done
+        (managers); a task already in review keeps waiting for its answer."""
+    def approve_task(self, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
+    def reject_task(self, task_id: str, reason: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
+    def waiting_on_people(self, limit: int | None = None, group: str | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
     # --- end of the derived methods ---
 
 class _Record:
@@ -496,6 +537,14 @@ class Message(_Record):
     def sender_group_id(self) -> Optional[str]: ...
     @property
     def created_at(self) -> str: ...
+    @property
+    def importance(self) -> Literal["low", "normal", "high", "urgent"]: ...
+    @property
+    def ack_required(self) -> bool: ...
+    @property
+    def deadline(self) -> Optional[str]: ...
+    @property
+    def acked_at(self) -> Optional[str]: ...
 
 @final
 class ChannelMessage(_Record):
@@ -838,6 +887,9 @@ class Task(_Record):
     def paths(self) -> List[str]:
         """The path globs its claim reserves exclusively; claim-next skips it while another
         agent holds one of them."""
+    @property
+    def approval(self) -> bool:
+        """Whether a person approves it before it is done."""
 
 @final
 class TaskDetail(Task):

@@ -135,11 +135,15 @@ class ImportReportDict(TypedDict):
 
 
 class MessageDict(TypedDict):
+    ack_required: bool
+    acked_at: str | None
     content: str
     created_at: str
+    deadline: str | None
     from_agent: str
     group_id: str | None
     id: str
+    importance: Literal['low'] | Literal['normal'] | Literal['high'] | Literal['urgent']
     read: bool
     reply_to: str | None
     sender_group_id: str | None
@@ -205,6 +209,7 @@ StatusMoveDict = TypedDict('StatusMoveDict', {
 })
 
 class TaskDetailDict(TypedDict):
+    approval: bool
     assigned_to: str | None
     comments: list[CommentDict]
     completion: CompletionDict | None
@@ -230,6 +235,7 @@ class TaskDetailDict(TypedDict):
 
 
 class TaskDict(TypedDict):
+    approval: bool
     assigned_to: str | None
     completion: CompletionDict | None
     created_at: str
@@ -278,6 +284,18 @@ class UsageSummaryDict(TypedDict):
     requests: int
 
 
+WaitingDict = TypedDict('WaitingDict', {
+    'at': str,
+    'detail': str | None,
+    'from': str | None,
+    'group_id': str | None,
+    'id': str,
+    'kind': Literal['approval', 'proposal', 'message', 'dead_letter'],
+    'task_id': str | None,
+    'text': str,
+    'to': str | None,
+})
+
 class AsyncActor:
     def __init__(self, store: AsyncStore, actor: agor.Actor) -> None: ...
     @property
@@ -292,13 +310,18 @@ class AsyncActor:
     async def accept_proposal(self, *, proposal_id: str) -> TaskDict:
         """Accept a task proposed to you: it moves to your group, assigned to you."""
     async def ack(self, *, message_id: str, session_id: str) -> bool:
-        """Record that a session has seen a message; false when it had already."""
+        """Record that a session has seen a message; false when it had already. The first ack
+        from any session of its recipient is the message's receipt (`acked_at`, which its
+        sender sees)."""
     async def add_dependency(self, *, depends_on: str, task_id: str) -> None:
         """Make `task_id` wait for `depends_on` (cycles refused; managers)."""
     async def add_member(self, *, agent_id: str, channel: str) -> ChannelDict:
         """Add an agent of the group to a channel (managers)."""
     async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
         """Let agent `from` message agent `to` (and back when `bidirectional`)."""
+    async def approve_task(self, *, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
     async def archive_task(self, *, task_id: str) -> TaskDict:
         """Hide a done or cancelled task from the board, keeping it (managers)."""
     async def archived_tasks(self) -> list[TaskDict]:
@@ -342,7 +365,7 @@ class AsyncActor:
         """Agents the acting agent may message."""
     async def create_channel(self, *, name: str) -> ChannelDict:
         """Create a channel in the actor's group and join it (managers)."""
-    async def create_task(self, *, title: str, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
+    async def create_task(self, *, title: str, approval: bool | None = None, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
         """Create a task in the actor's group (managers)."""
     async def dead_letters(self) -> list[DeadLetterDict]:
         """Dead letters the actor may see, oldest first."""
@@ -373,7 +396,8 @@ class AsyncActor:
         """Import a `tasks.toml` (its text) into your group: unknown ids created, known ones
         updated where they differ; all or nothing, errors name the line (managers)."""
     async def inbox(self, *, all: bool | None = None, limit: int | None = None) -> list[MessageDict]:
-        """Unread messages oldest first, or with `all` every message newest first; marks nothing."""
+        """Unread messages most important first, then oldest first; or with `all` every message
+        newest first. Marks nothing."""
     async def lane(self, *, agent_id: str | None = None) -> list[TaskDict]:
         """One agent's lane (default: yours; the operator names one, in any group): its open
         tasks in its own order."""
@@ -391,6 +415,9 @@ class AsyncActor:
         """Mark every message from `other` to the actor read; returns how many changed."""
     async def notify(self) -> str | None:
         """A one-line summary of unread mail, or null when there is none."""
+    async def overdue(self, *, limit: int | None = None) -> list[MessageDict]:
+        """Your messages that asked for a receipt by a deadline now past and have none, the
+        longest overdue first (`limit` absent: 50)."""
     async def peek(self) -> list[MessageDict]:
         """Unread messages, oldest first, without marking them read."""
     async def post(self, *, channel: str, content: str) -> ChannelMessageDict:
@@ -417,6 +444,10 @@ class AsyncActor:
     async def register_agent(self, *, group: str, id: str, name: str, role: str, cwd: str | None = None, model: str | None = None, tier: int | None = None) -> AgentDict:
         """Register an agent, or update it if the id exists: the operator registers anyone; an
         agent only within its rights (no rank at or above its own, inside its group)."""
+    async def reject_task(self, *, reason: str, task_id: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
     async def release_reservations(self, *, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     async def release_task(self, *, task_id: str, token: str) -> TaskDict:
@@ -437,6 +468,9 @@ class AsyncActor:
         the order given, the rest after them in their order. Returns the lane."""
     async def reply(self, *, content: str, message_id: str) -> MessageDict:
         """Reply to a message the actor sent or received, threading it."""
+    async def require_approval(self, *, approval: bool, task_id: str) -> TaskDict:
+        """Say whether a task of your group needs a person's approval before it is done
+        (managers); a task already in review keeps waiting for its answer."""
     async def reservations(self, *, agent_id: str | None = None, path: str | None = None) -> list[ReservationDict]:
         """Live reservations of your group: of one agent, and/or covering a path."""
     async def reserve(self, *, paths: list[str], reason: str | None = None, shared: bool | None = None, ttl_secs: int | None = None) -> list[ReservationDict]:
@@ -454,8 +488,9 @@ class AsyncActor:
         group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
         (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
         snippet, matched words in `**`."""
-    async def send(self, *, content: str, to: str) -> MessageDict:
-        """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach."""
+    async def send(self, *, content: str, to: str, ack_required: bool | None = None, deadline_secs: int | None = None, importance: Literal['low', 'normal', 'high', 'urgent'] | None = None) -> MessageDict:
+        """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+        optionally ask for a receipt (ack or reply) by a deadline (see `overdue`)."""
     async def send_to_pattern(self, *, content: str, pattern: str) -> DeliveryDict:
         """Send to every agent whose id matches a glob, in the actor's group."""
     async def send_to_role(self, *, content: str, role: str) -> DeliveryDict:
@@ -485,6 +520,11 @@ class AsyncActor:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
         or an empty list when `timeout_secs` passes."""
+    async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
     async def whoami(self) -> AgentDict:
         """The acting agent's own record."""
     async def work_state(self, *, agent_id: str | None = None) -> AgentWorkDict:
@@ -509,6 +549,9 @@ class AsyncStore:
     ) -> AsyncIterator[ChangeDict]: ...
     async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
         """Let agent `from` message agent `to` (and back when `bidirectional`)."""
+    async def approve_task(self, *, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
     async def audit_log(self, *, agent_id: str | None = None, group: str | None = None, limit: int | None = None) -> list[AuditEntryDict]:
         """The newest audit rows, optionally of one principal: the operator's and tier 0's of every
         group (or `group`), a manager's of its group's agents (needs can_view_logs)."""
@@ -557,6 +600,10 @@ class AsyncStore:
     async def register_agent(self, *, group: str, id: str, name: str, role: str, cwd: str | None = None, model: str | None = None, tier: int | None = None) -> AgentDict:
         """Register an agent, or update it if the id exists: the operator registers anyone; an
         agent only within its rights (no rank at or above its own, inside its group)."""
+    async def reject_task(self, *, reason: str, task_id: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
     async def remove_agent(self, *, agent_id: str) -> None:
         """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
         its history kept, its id reserved (the operator; managers below them in their group)."""
@@ -594,6 +641,11 @@ class AsyncStore:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
         or an empty list when `timeout_secs` passes."""
+    async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
 
 class _Opening:
     def __await__(self) -> Generator[Any, None, AsyncStore]: ...

@@ -21,6 +21,7 @@ from typing import Iterator
 import pytest
 
 import agor
+from cli_runner import command_under_test
 
 # The team every test starts from (id, name, role, group). Tiers come from the roles:
 # boss 0; mgr-1, arch-1, rev-1 1; dev-1, dev-2 2. ops-1 lives in another group.
@@ -183,3 +184,14 @@ def sqlite_in_subprocess(db: Path, *statements: str) -> list:
         *statements,
     )
     return ast.literal_eval(out.strip())
+
+
+# The command under test of each CLI, for the suites that run both (see cli_runner.py).
+@pytest.fixture(scope="session")
+def btmsg_cmd() -> list[str]:
+    return command_under_test("btmsg", "AGOR_BTMSG")
+
+
+@pytest.fixture(scope="session")
+def bttask_cmd() -> list[str]:
+    return command_under_test("bttask", "AGOR_BTTASK")

@@ -42,7 +42,10 @@ def test_ops_lists_the_catalogue_in_text_and_json(btmsg, bttask):
     assert {"send", "claim_task", "board", "backup", "audit_log"} <= set(names)
     send = next(op for op in listing if op["name"] == "send")
     assert send["caller"] == "agent" and send["action"] == "send_message"
-    assert set(send["request"]["properties"]) == {"to", "content"}
+    assert set(send["request"]["properties"]) == {
+        "to", "content", "importance", "ack_required", "deadline_secs"
+    }
+    assert set(send["request"]["required"]) == {"to", "content"}
     assert send["response"]
     text = btmsg.ok("ops", db=False).splitlines()
     assert text[0].split() == ["OPERATION", "CALLER", "EFFECT", "ACTION", "DOC"]

@@ -10,17 +10,7 @@ import subprocess
 
 import pytest
 
-from cli_runner import Cli, command_under_test
-
-
-@pytest.fixture(scope="session")
-def btmsg_cmd() -> list[str]:
-    return command_under_test("btmsg", "AGOR_BTMSG")
-
-
-@pytest.fixture(scope="session")
-def bttask_cmd() -> list[str]:
-    return command_under_test("bttask", "AGOR_BTTASK")
+from cli_runner import Cli
 
 
 def psql(url: str, sql: str) -> str:

@@ -35,8 +35,9 @@ def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store)
         send(mgr, to="dev-1", body="x")
     with pytest.raises(TypeError, match="multiple values"):
         send(mgr, "dev-1", to="dev-2", content="x")
-    with pytest.raises(TypeError, match="at most 2 arguments"):
-        send(mgr, "dev-1", "x", "y")
+    # to, content, and (issue 22) importance, ack_required, deadline_secs.
+    with pytest.raises(TypeError, match="at most 5 arguments"):
+        send(mgr, "dev-1", "x", "high", True, 60, "y")
     # A keyword field takes a trailing underscore.
     allow = _derived.method(OPS["allow"])
     allow(store, from_="dev-1", to="mgr-1")

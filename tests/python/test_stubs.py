@@ -72,8 +72,11 @@ def test_the_stub_types_each_operation_from_its_schemas() -> None:
         if isinstance(f, ast.AsyncFunctionDef)
     }
     send = methods[("AsyncActor", "send")]
-    assert [a.arg for a in send.args.kwonlyargs] == ["content", "to"]
-    assert send.args.kw_defaults == [None, None]
+    # Required first, without a default; then the optional ones (issue 22's asks), None.
+    names = [a.arg for a in send.args.kwonlyargs]
+    assert names[:2] == ["content", "to"] and send.args.kw_defaults[:2] == [None, None]
+    assert names[2:] == ["ack_required", "deadline_secs", "importance"]
+    assert all(isinstance(d, ast.Constant) and d.value is None for d in send.args.kw_defaults[2:])
     assert ast.unparse(send.returns) == "MessageDict"
     claim = methods[("AsyncActor", "claim_task")]
     assert all(isinstance(d, ast.Constant) and d.value is None for d in claim.args.kw_defaults)

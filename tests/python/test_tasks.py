@@ -25,6 +25,7 @@ TASK_KEYS = {
     "created_at", "updated_at", "lease_expires_at", "lease_expires_ms", "completion",
     "waits_for",  # issue 21 item 4.2
     "paths",  # issue 22 item 2
+    "approval",  # issue 22 item 6
 }
 
 

@@ -173,6 +173,7 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("read_unread", |_| json!({}), OWN),
     ("mark_conversation_read", |_| json!({"other": "mgr"}), OWN),
     ("ack", |r| json!({"message_id": r.message, "session_id": "s1"}), OWN),
+    ("overdue", |_| json!({}), OWN),
     ("unread_count", |_| json!({}), OWN),
     ("history", |_| json!({"other": "mgr"}), OWN),
     ("feed", |_| json!({"group": "core"}), None),
@@ -223,6 +224,10 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("renew_lease", |r| json!({"task_id": r.claimed, "token": r.token}), None),
     ("release_task", |r| json!({"task_id": r.claimed, "token": r.token}), None),
     ("complete_task", |r| json!({"task_id": r.claimed, "token": r.token, "summary": "x"}), None),
+    ("require_approval", |r| json!({"task_id": r.task, "approval": true}), None),
+    ("approve_task", |r| json!({"task_id": r.task}), None),
+    ("reject_task", |r| json!({"task_id": r.task, "reason": "no"}), None),
+    ("waiting_on_people", |_| json!({}), None),
     ("review_queue_count", |_| json!({"group": "core"}), None),
     ("reviewer_attention", |_| json!({"group": "core"}), None),
     // --- the change feed and wake-ups

@@ -62,6 +62,10 @@ pub fn inbox(t: &mut Term<'_>, view: &View<'_>, v: Reply) -> Shown {
     )
 }
 
+pub fn overdue(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    messages(t, v, "nothing overdue")
+}
+
 pub fn unread_messages(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     messages(t, v, "no unread messages")
 }

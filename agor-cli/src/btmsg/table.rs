@@ -9,6 +9,50 @@ use crate::args::{parsed, Parsed, UsageError};
 use crate::command::{job, job_as, run, Command, CommandDef, Job, Who};
 use crate::session::wait_or_time_out;
 
+/// What `send --importance/--ack/--deadline` asks of a message, or `None` when none is given.
+type Asked = (Option<agor_core::Importance>, bool, Option<i64>);
+
+fn asks(p: &mut Parsed) -> Result<Option<Asked>, UsageError> {
+    let importance = p
+        .value("importance")?
+        .map(|i| i.parse::<agor_core::Importance>())
+        .transpose()
+        .map_err(|e| UsageError::new(e.to_string()))?;
+    let ack = p.flag("ack");
+    let deadline = p
+        .value("deadline")?
+        .map(|d| duration_secs(&d))
+        .transpose()?;
+    if deadline.is_some() && !ack {
+        return Err(UsageError::new(
+            "--deadline needs --ack (the receipt it waits for)",
+        ));
+    }
+    Ok((importance.is_some() || ack).then_some((importance, ack, deadline)))
+}
+
+/// Seconds of a duration written `90`, `90s`, `30m`, `2h` or `1d`.
+fn duration_secs(text: &str) -> Result<i64, UsageError> {
+    let bad = || {
+        UsageError::new(format!(
+            "invalid --deadline '{text}': a number of seconds, or with s, m, h or d (30m)"
+        ))
+    };
+    let (digits, unit) = match text.trim().char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text.trim()[..i], c),
+        _ => (text.trim(), 's'),
+    };
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let scale = match unit.to_ascii_lowercase() {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(scale).ok_or_else(bad)
+}
+
 /// Default session id for `ack`.
 pub const SESSION_ENV: &str = "BTMSG_SESSION_ID";
 
@@ -53,21 +97,30 @@ pub const COMMANDS: &[CommandDef] = &[
         "send",
         Who::Agent,
         &["send", "send_to_role", "send_to_pattern"],
-        "to= content= role= pattern=",
+        "to= content= role= pattern= importance= ack deadline=",
     )
     .usage(&[
         "send <to> <message…>",
         "send --to ID --content TEXT",
+        "send [--importance low|normal|high|urgent] [--ack [--deadline 30m]] <to> <message…>",
         "send --role ROLE <message…>",
         "send --pattern GLOB <message…>",
     ])
     .about(
         "send a direct message (to an id or unique prefix, every agent of a role, or ids \
-         matching a glob)",
+         matching a glob); to one agent, --importance orders its inbox, --ack asks for a \
+         receipt (its ack or reply) and --deadline (90s, 30m, 2h, 1d) lists it in `overdue` \
+         once past unanswered",
     )
     .build(|p| {
         let role = p.value("role")?;
         let pattern = p.value("pattern")?;
+        let asks = asks(p)?;
+        if asks.is_some() && (role.is_some() || pattern.is_some()) {
+            return Err(UsageError::new(
+                "--importance, --ack and --deadline are for a message to one agent (--to)",
+            ));
+        }
         match (role, pattern, p.flag("to")) {
             (Some(role), None, false) => {
                 let content = p.text("content", MSG)?;
@@ -84,7 +137,15 @@ pub const COMMANDS: &[CommandDef] = &[
             (None, None, _) => {
                 let to = p.required(&["to"], "recipient")?;
                 let content = p.text("content", MSG)?;
-                job(R::Send(a::Send { to, content }), show::sent)
+                let (importance, ack_required, deadline_secs) = asks.unwrap_or_default();
+                let r = a::Send {
+                    to,
+                    content,
+                    importance: importance.unwrap_or_default(),
+                    ack_required,
+                    deadline_secs,
+                };
+                job(R::Send(r), show::sent)
             }
             _ => Err(UsageError::new("give one of --to, --role and --pattern")),
         }
@@ -286,6 +347,16 @@ pub const COMMANDS: &[CommandDef] = &[
     CommandDef::new("unread", Who::Agent, &["unread_count"], "")
         .about("number of unread messages")
         .build(|_| job(R::UnreadCount(a::UnreadCount {}), show::number)),
+    CommandDef::new("overdue", Who::Agent, &["overdue"], "limit=")
+        .usage(&["overdue [--limit N]"])
+        .about(
+            "your messages sent with --ack and a --deadline now past, still unanswered, the \
+             longest overdue first",
+        )
+        .build(|p| {
+            let limit = limit(p)?;
+            job(R::Overdue(a::Overdue { limit }), show::overdue)
+        }),
     CommandDef::new("notify", Who::Agent, &["notify"], "")
         .about("one line about unread mail for prompt hooks; prints nothing when there is none")
         .build(|_| job(R::Notify(a::Notify {}), show::summary)),
@@ -395,7 +466,8 @@ pub const COMMANDS: &[CommandDef] = &[
         ])
         .about(
             "record that a session has seen a message (session: --session, else \
-             $BTMSG_SESSION_ID, else \"default\")",
+             $BTMSG_SESSION_ID, else \"default\"); the first ack of a message is its \
+             receipt, which its sender sees",
         )
         .build(|p| {
             let message_id = p.required(&["message-id", "id"], "message id (--message-id)")?;

@@ -5,7 +5,8 @@ use std::io;
 
 use agor_core::ops::{BoardColumn, Request as R};
 use agor_core::{
-    BlockedTask, Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail,
+    BlockedTask, Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail, Waiting,
+    WaitingKind,
 };
 
 use crate::command::{typed, Reply, ReviewCounts, View};
@@ -49,6 +50,47 @@ pub fn blocked(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
         )?;
     }
     Ok(())
+}
+
+/// What waits on a person, one line each: kind, id, who waits on whom, since when, the text
+/// (its first line).
+pub fn waiting(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let items: Vec<Waiting> = typed(v)?;
+    if items.is_empty() {
+        return Ok(say!(t, "{}", dim("nothing waits on a person"))?);
+    }
+    let rows: Vec<Vec<Cell>> = items
+        .iter()
+        .map(|w| {
+            let kind = match w.kind {
+                WaitingKind::Approval => "approval",
+                WaitingKind::Proposal => "proposal",
+                WaitingKind::Message => "message",
+                WaitingKind::DeadLetter => "dead letter",
+            };
+            let parties = match (&w.from, &w.to) {
+                (Some(f), Some(to)) => format!("{f} -> {to}"),
+                (Some(f), None) => f.clone(),
+                (None, Some(to)) => format!("-> {to}"),
+                (None, None) => String::new(),
+            };
+            let detail = w
+                .detail
+                .as_deref()
+                .filter(|d| *d != "normal")
+                .map(|d| format!("[{d}]"))
+                .unwrap_or_default();
+            vec![
+                bold(kind),
+                id(short_id(&w.id)),
+                name(parties),
+                dim(&w.at),
+                warn(detail),
+                Cell::new(w.text.lines().next().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    Ok(t.table("", None, &[Align::Left; 6], &rows)?)
 }
 
 pub fn created(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {

@@ -48,16 +48,18 @@ pub const COMMANDS: &[CommandDef] = &[
         "add",
         Who::Agent,
         &["create_task"],
-        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog paths=*",
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog paths=* approval",
     )
         .aliases(&["create"])
         .usage(&[
             "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
             "add <title…> --paths GLOB…   (its claim reserves these files)",
+            "add <title…> --approval [options as above]",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
-                (managers); --paths (repeated) names the files its claim reserves exclusively")
+                (managers); --paths (repeated) names the files its claim reserves exclusively; \
+                with --approval a person approves it before it is done")
         .build(|p| {
             let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
             let priority = p.value("priority")?.map(parsed).transpose()?;
@@ -76,6 +78,7 @@ pub const COMMANDS: &[CommandDef] = &[
                 definition_of_done,
                 status,
                 paths: p.values("paths")?,
+                approval: p.flag("approval"),
             };
             job(R::CreateTask(r), show::created)
         }),
@@ -343,6 +346,41 @@ pub const COMMANDS: &[CommandDef] = &[
                 Some(path) => run(Job::new(request, show::exported).output(path.into())),
             }
         }),
+    CommandDef::new("approval", Who::Agent, &["require_approval"], "id= task= approval=")
+        .usage(&["approval <task> yes|no", "approval --id TASK --approval yes|no"])
+        .about("say whether a task needs a person's approval before it is done (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let approval = yes_no(&p.required(&["approval"], "yes or no")?)?;
+            job(R::RequireApproval(a::RequireApproval { task_id, approval }), show::moved)
+        }),
+    CommandDef::new("approve", Who::Either, &["approve_task"], "id= task=")
+        .usage(&["approve <task>", "approve --id TASK"])
+        .about("approve a task awaiting a person's approval: it moves to done (an agent of role \
+                human, or the operator without $BTMSG_AGENT_ID)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::ApproveTask(a::ApproveTask { task_id }), show::moved)
+        }),
+    CommandDef::new("reject", Who::Either, &["reject_task"], "id= task= reason=")
+        .usage(&["reject <task> <reason…>", "reject --id TASK --reason TEXT"])
+        .about("reject a task awaiting a person's approval, with a reason: it returns to todo \
+                for the agent that did it, which is told (a human agent, or the operator)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let reason = p.text("reason", "reason")?;
+            job(R::RejectTask(a::RejectTask { task_id, reason }), show::moved)
+        }),
+    CommandDef::new("waiting", Who::Either, &["waiting_on_people"], "limit= group=")
+        .usage(&["waiting [--limit N] [--group G]"])
+        .about("everything waiting on a person: tasks awaiting approval, pending proposals, \
+                unanswered messages to people and dead letters (a human agent, or the operator; \
+                every group, or --group G)")
+        .build(|p| {
+            let limit = p.count("limit", agor_core::Count::Limit)?.map(i64::from);
+            let group = p.value("group")?;
+            job(R::WaitingOnPeople(a::WaitingOnPeople { limit, group }), show::waiting)
+        }),
     CommandDef::new("ready", Who::Agent, &["ready_tasks"], "")
         .about("todo tasks you could claim now (unassigned or yours, every dependency done), \
                 in claim order")
@@ -382,6 +420,15 @@ pub const COMMANDS: &[CommandDef] = &[
 fn lease(p: &mut Parsed) -> Result<Option<i64>, UsageError> {
     Ok(p.count("lease", agor_core::Count::LeaseSecs)?
         .map(i64::from))
+}
+
+/// `yes`/`no` (or `true`/`false`, `on`/`off`) of a switch given a value.
+fn yes_no(word: &str) -> Result<bool, UsageError> {
+    match word.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" => Ok(true),
+        "no" | "false" | "off" => Ok(false),
+        _ => Err(UsageError::new(format!("expected yes or no, not '{word}'"))),
+    }
 }
 
 fn task_id(p: &mut Parsed) -> Result<String, UsageError> {

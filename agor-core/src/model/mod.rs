@@ -3,6 +3,7 @@
 //! transitions, a completion's caps). Nothing here reads the database or the clock.
 
 pub(crate) mod agents;
+pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod changes;
 pub(crate) mod channels;

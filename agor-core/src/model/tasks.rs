@@ -280,6 +280,11 @@ pub struct Task {
     /// claim's lifetime, and claim-next skips it while another agent holds any of them.
     #[serde(default)]
     pub paths: Vec<String>,
+    // Complete moves such a task to review, where only a person (a human agent or the
+    // operator) finishes it. Its doc is short: every tool returning tasks repeats it.
+    /// Needs a person's approval.
+    #[serde(default)]
+    pub approval: bool,
 }
 
 /// One move of a task between statuses, as the change feed recorded it (`task_history`).
@@ -346,6 +351,9 @@ pub struct NewTask {
     /// Path globs its claim reserves (see [`Task::paths`]).
     #[serde(default)]
     pub paths: Vec<String>,
+    /// A person approves it before it is done (see [`Task::approval`]).
+    #[serde(default)]
+    pub approval: bool,
 }
 
 impl NewTask {
@@ -361,6 +369,7 @@ impl NewTask {
             definition_of_done: None,
             status: TaskStatus::Todo,
             paths: Vec::new(),
+            approval: false,
         }
     }
 }
@@ -399,4 +408,7 @@ pub struct TaskUpdate {
     /// The new set of path globs (empty: none); not while the task is claimed.
     #[serde(default)]
     pub paths: Option<Vec<String>>,
+    /// Whether a person approves it before it is done.
+    #[serde(default)]
+    pub approval: Option<bool>,
 }

@@ -291,17 +291,30 @@ operations! {
     } -> String => |c, r| c.operator()?.backup(&r.path).map(|p| p.to_string_lossy().into_owned());
 
     // --- direct messages --------------------------------------------------------------------
-    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach.
+    /// Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+    /// optionally ask for a receipt (ack or reply) by a deadline (see `overdue`).
     send: Send, Agent adds, SendMessage {
         to: String,
         content: String,
-    } -> crate::Message => |c, r| c.agent()?.send(&r.to, &r.content);
+        #[serde(default)] importance: crate::Importance,
+        #[serde(default)] ack_required: bool,
+        /// 1..=2592000; needs ack_required.
+        #[serde(default)] deadline_secs: Option<i64>,
+    } -> crate::Message => |c, r| {
+        let asks = crate::Asks {
+            importance: r.importance,
+            ack_required: r.ack_required,
+            deadline_secs: r.deadline_secs.map(|s| Count::DeadlineSecs.check(s)).transpose()?,
+        };
+        c.agent()?.send_asking(&r.to, &r.content, &asks)
+    };
     /// Reply to a message the actor sent or received, threading it.
     reply: Reply, Agent adds, SendMessage {
         message_id: String,
         content: String,
     } -> crate::Message => |c, r| c.agent()?.reply(&r.message_id, &r.content);
-    /// Unread messages oldest first, or with `all` every message newest first; marks nothing.
+    /// Unread messages most important first, then oldest first; or with `all` every message
+    /// newest first. Marks nothing.
     inbox: Inbox, Agent reads {
         #[serde(default)] all: bool,
         #[serde(default)] limit: Option<i64>,
@@ -318,11 +331,18 @@ operations! {
     mark_conversation_read: MarkConversationRead, Agent sets {
         other: String,
     } -> usize => |c, r| c.agent()?.mark_conversation_read(&r.other);
-    /// Record that a session has seen a message; false when it had already.
+    /// Record that a session has seen a message; false when it had already. The first ack
+    /// from any session of its recipient is the message's receipt (`acked_at`, which its
+    /// sender sees).
     ack: Ack, Agent sets {
         message_id: String,
         session_id: String,
     } -> bool => |c, r| c.agent()?.ack(&r.message_id, &r.session_id);
+    /// Your messages that asked for a receipt by a deadline now past and have none, the
+    /// longest overdue first (`limit` absent: 50).
+    overdue: Overdue, Agent reads {
+        #[serde(default)] limit: Option<i64>,
+    } -> Vec<crate::Message> => |c, r| c.agent()?.overdue(count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// Number of unread messages addressed to the actor.
     unread_count: UnreadCount, Agent reads {} -> i64 => |c, _r| c.agent()?.unread_count();
     /// The last messages between the actor and `other`, oldest first.
@@ -410,6 +430,8 @@ operations! {
         /// Path globs its claim reserves exclusively (claim-next skips it while another agent
         /// holds one of them).
         #[serde(default, skip_serializing_if = "Vec::is_empty")] paths: Vec<String>,
+        /// A person approves it before it is done (completing it moves it to review).
+        #[serde(default)] approval: bool,
     } -> crate::Task => |c, r| {
         let new = NewTask {
             title: r.title,
@@ -421,6 +443,7 @@ operations! {
             definition_of_done: r.definition_of_done,
             status: r.status.unwrap_or(TaskStatus::Todo),
             paths: r.paths,
+            approval: r.approval,
         };
         c.agent()?.create_task(&new)
     };
@@ -465,7 +488,7 @@ operations! {
         /// The new set of path globs (empty: none); not while the task is claimed.
         #[serde(default, skip_serializing_if = "Option::is_none")] paths: Option<Vec<String>>,
     } -> crate::Task => |c, r| {
-        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, paths: r.paths };
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, paths: r.paths, approval: None };
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
@@ -598,6 +621,35 @@ operations! {
     } -> crate::Task => |c, r| {
         let done = Completion { summary: r.summary, artifacts: r.artifacts, result_ref: r.result_ref, next: r.next };
         c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
+    };
+    /// Say whether a task of your group needs a person's approval before it is done
+    /// (managers); a task already in review keeps waiting for its answer.
+    require_approval: RequireApproval, Agent sets, CreateTask {
+        task_id: String,
+        approval: bool,
+    } -> crate::Task => |c, r| c.agent()?.require_approval(&r.task_id, r.approval);
+    /// Approve a task awaiting a person's approval (in review, with approval): it moves to
+    /// done (an agent of role human, or the operator).
+    approve_task: ApproveTask, Either sets, ApproveTask {
+        task_id: String,
+    } -> crate::Task => |c, r| c.approve_task(&r.task_id);
+    /// Reject a task awaiting a person's approval, with a reason: it returns to todo,
+    /// assigned to (and claimable only by) the agent that completed it, which is told
+    /// (an agent of role human, or the operator).
+    reject_task: RejectTask, Either sets, ApproveTask {
+        task_id: String,
+        reason: String,
+    } -> crate::Task => |c, r| c.reject_task(&r.task_id, &r.reason);
+    /// Everything waiting on a person, in one list: tasks awaiting approval, pending
+    /// proposals, unanswered messages to people (role human) and dead letters, in that order,
+    /// each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+    /// for people and the operator.
+    waiting_on_people: WaitingOnPeople, Either reads, WaitOnPeople {
+        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::Waiting> => |c, r| {
+        let limit = count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?;
+        c.narrowed(r.group.as_deref()).waiting_on_people(limit)
     };
     /// Tasks of a group waiting in review.
     review_queue_count: ReviewQueueCount, Operator reads {

@@ -61,6 +61,12 @@ pub enum Action {
     ViewGroup,
     /// Read the audit log (of its group; tier 0 and the operator: of every group).
     ReadAuditLog,
+    /// Approve or reject a task awaiting a person's approval (people of role `human` and the
+    /// operator only: not even tier 0 agents).
+    ApproveTask,
+    /// See what waits on a person: approvals, proposals, messages to people, dead letters
+    /// (people and the operator).
+    WaitOnPeople,
 }
 
 /// What the action is done to, as far as the rules care.
@@ -138,6 +144,8 @@ enum Needs {
     Permission(Permission),
     /// Any of these capabilities.
     Capability(&'static [Capability]),
+    /// Being a person: role `human` (or the operator), whatever the tier.
+    Person,
 }
 
 /// Claiming and moving tasks: whoever implements, reviews or assigns work.
@@ -181,6 +189,7 @@ fn needs(action: Action) -> Needs {
         Action::ViewGroup => Nothing,
         // The log names every principal's acts: whoever reads the logs of its group.
         Action::ReadAuditLog => Needs::Permission(Permission::CanViewLogs),
+        Action::ApproveTask | Action::WaitOnPeople => Needs::Person,
     }
 }
 
@@ -190,6 +199,7 @@ fn role_may(rights: &RoleDef, action: Action) -> bool {
         Needs::TierZero => false,
         Needs::Permission(p) => rights.check_permission(p),
         Needs::Capability(any) => any.iter().any(|c| rights.has_capability(*c)),
+        Needs::Person => rights.name == Role::Human.as_str(),
     }
 }
 
@@ -213,6 +223,8 @@ fn operator_may(action: Action) -> bool {
             | Action::ReadGroupFeed
             | Action::ViewGroup
             | Action::ReadAuditLog
+            | Action::ApproveTask
+            | Action::WaitOnPeople
     )
 }
 
@@ -238,6 +250,16 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
         }
         Principal::Agent(me) => me,
     };
+    // A person's approval is a person's, whatever an agent's tier (an admin agent is not one).
+    if matches!(needs(action), Needs::Person) && me.role != Role::Human {
+        return Err(Error::denied(
+            &me.id,
+            format!(
+                "{} (only a person: an agent of role human, or the operator)",
+                describe(action)
+            ),
+        ));
+    }
     if me.is_admin() {
         // Tier 0 spans groups and bypasses the ACL. An admin's row holds every right; a
         // person's (role human) holds few: its tier gives it reach, its row still limits
@@ -454,6 +476,8 @@ impl Action {
             Action::AnswerProposal => "answer_proposal",
             Action::ViewGroup => "view_group",
             Action::ReadAuditLog => "read_audit_log",
+            Action::ApproveTask => "approve_task",
+            Action::WaitOnPeople => "wait_on_people",
         }
     }
 }
@@ -486,6 +510,8 @@ fn describe(action: Action) -> &'static str {
         Action::AnswerProposal => "answer a proposal made to another agent",
         Action::ViewGroup => "see the group's changes, search and usage",
         Action::ReadAuditLog => "read the audit log",
+        Action::ApproveTask => "approve or reject a task awaiting approval",
+        Action::WaitOnPeople => "see what waits on a person",
     }
 }
 
@@ -566,6 +592,8 @@ mod tests {
             ManageGroupDeadLetters | ReadAuditLog => [true, false, false, false, false, true],
             ChangeTaskStatus | ClaimTask => [true, false, false, true, true, false],
             ReadGroupFeed | AnswerProposal | DefineRole => NOBODY,
+            // Only people (issue 22 item 6).
+            ApproveTask | WaitOnPeople => [false, false, false, false, false, true],
         }
     }
 
@@ -601,6 +629,8 @@ mod tests {
             AnswerProposal,
             ViewGroup,
             ReadAuditLog,
+            ApproveTask,
+            WaitOnPeople,
         ];
         let roles = [
             "manager",
@@ -951,6 +981,24 @@ mod tests {
         ] {
             let err = decide(op, action, Target::None).unwrap_err().to_string();
             assert!(err.contains("BTMSG_AGENT_ID"), "{action:?}: {err}");
+        }
+    }
+
+    /// Issue 22 item 6: approving is a person's act: a human (in any group, being tier 0) and
+    /// the operator may, no agent else, not even an admin of tier 0 or a manager.
+    #[test]
+    fn only_people_approve() {
+        let human = agent("lead", "human", "g1");
+        for action in [Action::ApproveTask, Action::WaitOnPeople] {
+            assert!(may(&human, action, Target::InGroup("g2")), "{action:?}");
+            assert!(decide(Principal::Operator, action, Target::InGroup("g2")).is_ok());
+            for role in ["admin", "manager", "reviewer", "project"] {
+                let who = agent("x", role, "g1");
+                let err = decide(Principal::Agent(&who), action, Target::InGroup("g1"))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("only a person"), "{role} {action:?}: {err}");
+            }
         }
     }
 

@@ -85,6 +85,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "claims with their files",
         sql: include_str!("schema/0014_claim_paths.sql"),
     },
+    Migration {
+        version: 15,
+        name: "importance, acknowledgements and approvals",
+        sql: include_str!("schema/0015_attention.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::model::liveness::DeadLetter;
+use crate::model::messages::{Importance, Letter, Marks};
 
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
@@ -10,15 +11,26 @@ use crate::storage::{args, Param, Row, Tx};
 pub(crate) fn insert_dead_letter(
     tx: &dyn Tx,
     (from, to): (&str, &str),
-    content: &str,
+    letter: Letter<'_>,
     reason: &str,
-    reply_to: Option<&str>,
     at: &str,
 ) -> Result<i64> {
+    let marks = letter.marks;
     tx.query_row(
-        "INSERT INTO dead_letter_queue (from_agent, to_agent, content, error, reply_to, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        args![from, to, content, reason, reply_to, at],
+        "INSERT INTO dead_letter_queue (from_agent, to_agent, content, error, reply_to, created_at,
+                                        importance, ack_required, ack_deadline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        args![
+            from,
+            to,
+            letter.content,
+            reason,
+            letter.reply_to,
+            at,
+            marks.importance.rank(),
+            i64::from(marks.ack_required),
+            &marks.deadline
+        ],
         |r| r.get::<i64>(0),
     )
 }
@@ -127,14 +139,15 @@ pub(crate) fn redeliverable_sql(filter: &str) -> String {
     format!(
         "SELECT id, from_agent, to_agent, content, error, reply_to, created_at,
             (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = to_agent),
-            (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = from_agent)
+            (SELECT coalesce(a.group_id, '') FROM agents a WHERE a.id = from_agent),
+            importance, ack_required, ack_deadline
          FROM dead_letter_queue WHERE {filter} ORDER BY id"
     )
 }
 
-/// A dead letter with its recipient's group (None when the recipient no longer exists) and
-/// its sender's.
-pub(crate) type Redeliverable = (DeadLetter, Option<String>, Option<String>);
+/// A dead letter with its recipient's group (None when the recipient no longer exists), its
+/// sender's, and what its sender asked of it.
+pub(crate) type Redeliverable = (DeadLetter, Option<String>, Option<String>, Marks);
 
 /// The dead letters matching `filter`, with what redelivery needs of both parties.
 pub(crate) fn redeliverable(
@@ -147,6 +160,11 @@ pub(crate) fn redeliverable(
             dead_letter_from_row(r)?,
             lenient::opt_text(r, 7)?,
             lenient::opt_text(r, 8)?,
+            Marks {
+                importance: Importance::from_rank(lenient::opt_int(r, 9)?),
+                ack_required: lenient::opt_int(r, 10)?.is_some_and(|n| n != 0),
+                deadline: lenient::opt_text(r, 11)?,
+            },
         ))
     })
 }

@@ -1,13 +1,14 @@
 //! Statements of `crate::messages`: direct messages.
 
 use crate::error::Result;
-use crate::model::messages::Message;
+use crate::model::messages::{Importance, Message};
 
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
 
 pub(crate) const MESSAGE_COLUMNS: &str =
-    "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at";
+    "id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at,
+     importance, ack_required, ack_deadline, acked_at";
 
 /// Legacy rows may hold NULL or odd types in any column (see `lenient`).
 pub(crate) fn message_from_row(r: &Row<'_>) -> Result<Message> {
@@ -21,6 +22,10 @@ pub(crate) fn message_from_row(r: &Row<'_>) -> Result<Message> {
         group_id: lenient::opt_text(r, 6)?,
         sender_group_id: lenient::opt_text(r, 7)?,
         created_at: lenient::timestamp(r, 8)?,
+        importance: Importance::from_rank(lenient::opt_int(r, 9)?),
+        ack_required: lenient::opt_int(r, 10)?.is_some_and(|n| n != 0),
+        deadline: lenient::opt_text(r, 11)?,
+        acked_at: lenient::opt_text(r, 12)?,
     })
 }
 
@@ -48,9 +53,17 @@ pub(crate) const FEED_TAIL_SQL: &str = "WHERE rowid IN (
 pub(crate) const INBOX_ALL_TAIL_SQL: &str =
     "WHERE to_agent = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
 
-/// Unread messages to `?1`, oldest first (`agor_messages_inbox`).
+/// Unread messages to `?1`, most important first, then oldest first (`agor_messages_inbox`
+/// holds them in that order).
 pub(crate) const UNREAD_TAIL_SQL: &str =
-    "WHERE to_agent = ?1 AND read = 0 ORDER BY created_at, rowid LIMIT ?2";
+    "WHERE to_agent = ?1 AND read = 0 ORDER BY importance DESC, created_at, rowid LIMIT ?2";
+
+/// `?1`'s messages that wanted a receipt by a deadline at or before `?2` and have none, the
+/// longest overdue first, at most `?3` (`agor_messages_awaiting_ack` holds exactly those
+/// awaiting one).
+pub(crate) const OVERDUE_TAIL_SQL: &str =
+    "WHERE from_agent = ?1 AND ack_required = 1 AND acked_at IS NULL AND ack_deadline <= ?2
+     ORDER BY ack_deadline, rowid LIMIT ?3";
 
 /// The last `?3` messages between `?1` and `?2`. As for the feed, each direction takes its
 /// newest `?3` through `agor_messages_pair` and only those are merged; with one `OR` the whole
@@ -71,8 +84,9 @@ pub(crate) fn by_id(tx: &dyn Tx, id: &str) -> Result<Option<Message>> {
 /// Writes a message row (unread).
 pub(crate) fn insert(tx: &dyn Tx, msg: &Message) -> Result<()> {
     tx.execute(
-        "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (id, from_agent, to_agent, content, read, reply_to, group_id, sender_group_id, created_at,
+                               importance, ack_required, ack_deadline)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         args![
             &msg.id,
             &msg.from_agent,
@@ -81,7 +95,10 @@ pub(crate) fn insert(tx: &dyn Tx, msg: &Message) -> Result<()> {
             &msg.reply_to,
             &msg.group_id,
             &msg.sender_group_id,
-            &msg.created_at
+            &msg.created_at,
+            msg.importance.rank(),
+            i64::from(msg.ack_required),
+            &msg.deadline
         ],
     )?;
     Ok(())
@@ -134,14 +151,50 @@ pub(crate) fn unread_count(tx: &dyn Tx, agent: &str) -> Result<(bool, i64)> {
     )
 }
 
-/// Unread counts per sender of `agent`'s mail, in the order the first of each arrived.
-pub(crate) fn unread_by_sender(tx: &dyn Tx, agent: &str) -> Result<Vec<(String, i64)>> {
+/// Unread mail of one sender, as `notify` sums it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SenderUnread {
+    pub from: String,
+    pub count: i64,
+    /// How many of them are urgent, and how many high.
+    pub urgent: i64,
+    pub high: i64,
+}
+
+/// Unread counts per sender of `agent`'s mail: senders of more important mail first, then in
+/// the order the first of each arrived.
+pub(crate) fn unread_by_sender(tx: &dyn Tx, agent: &str) -> Result<Vec<SenderUnread>> {
     tx.query_map(
-        "SELECT from_agent, count(*) FROM messages WHERE to_agent = ?1 AND read = 0
-         GROUP BY from_agent ORDER BY min(created_at), min(rowid)",
+        "SELECT from_agent, count(*),
+                sum(CASE WHEN importance = 3 THEN 1 ELSE 0 END),
+                sum(CASE WHEN importance = 2 THEN 1 ELSE 0 END)
+         FROM messages WHERE to_agent = ?1 AND read = 0
+         GROUP BY from_agent ORDER BY max(importance) DESC, min(created_at), min(rowid)",
         args![agent],
-        |r| Ok((lenient::text(r, 0)?, r.get::<i64>(1)?)),
+        |r| {
+            Ok(SenderUnread {
+                from: lenient::text(r, 0)?,
+                count: r.get::<i64>(1)?,
+                urgent: lenient::opt_int(r, 2)?.unwrap_or(0),
+                high: lenient::opt_int(r, 3)?.unwrap_or(0),
+            })
+        },
     )
+}
+
+/// Records the receipt of a message: its recipient acknowledged or answered it at `at`.
+/// Only the first receipt counts; true when this one was it.
+pub(crate) fn mark_acked(tx: &dyn Tx, id: &str, at: &str) -> Result<bool> {
+    Ok(tx.execute(
+        "UPDATE messages SET acked_at = ?2 WHERE id = ?1 AND acked_at IS NULL",
+        args![id, at],
+    )? > 0)
+}
+
+/// `sender`'s messages whose receipt was due at or before `now` and has not come, the longest
+/// overdue first, at most `limit`.
+pub(crate) fn overdue(tx: &dyn Tx, sender: &str, now: &str, limit: i64) -> Result<Vec<Message>> {
+    query(tx, OVERDUE_TAIL_SQL, args![sender, now, limit])
 }
 
 /// Deletes one message.

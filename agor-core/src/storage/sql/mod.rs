@@ -3,6 +3,7 @@
 //! modules decide who may do what and in which order, and call these; none of them writes SQL.
 
 pub(crate) mod agents;
+pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod board;
 pub(crate) mod changes;

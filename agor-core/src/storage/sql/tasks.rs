@@ -14,7 +14,8 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t
     coalesce(t.lease_expires_ms, t.lease_expires_at * 1000),
     (SELECT string_agg(d.depends_on, '\u{1f}') FROM task_dependencies d
         JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done'),
-    t.paths";
+    t.paths,
+    t.approval";
 
 /// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
 /// databases agor wrote before schema 6 may still hold `in_progress`.
@@ -179,6 +180,7 @@ fn task_from_row(r: &Row<'_>) -> Result<Task> {
             })
             .unwrap_or_default(),
         paths: crate::storage::sql::reservations::paths_from(lenient::opt_text(r, 22)?),
+        approval: lenient::opt_int(r, 23)?.is_some_and(|n| n != 0),
     })
 }
 

@@ -193,6 +193,37 @@ fn cases() -> Vec<Case> {
         }],
     );
     case(
+        "overdue".into(),
+        format!(
+            "SELECT {} FROM messages {}",
+            crate::storage::sql::messages::MESSAGE_COLUMNS,
+            crate::storage::sql::messages::OVERDUE_TAIL_SQL
+        ),
+        true,
+        &[],
+    );
+    const PENDING: Allowed = Allowed {
+        line: "SCAN p USING INDEX agor_proposals_pending",
+        why: "the partial index holds only the pending proposals, which wait on a person",
+    };
+    const IN_GROUP: &[Allowed] = &[PENDING];
+    const EVERY_GROUP: &[Allowed] = &[
+        PENDING,
+        Allowed {
+            line: "SCAN d",
+            why: "a person's whole view lists every dead letter: the queue is the answer",
+        },
+    ];
+    for group in [false, true] {
+        let allowed = if group { IN_GROUP } else { EVERY_GROUP };
+        case(
+            format!("waiting on people (group={group})"),
+            crate::storage::sql::approvals::waiting_sql(group),
+            false,
+            allowed,
+        );
+    }
+    case(
         "task history".into(),
         crate::storage::sql::changes::TASK_MOVES_SQL.into(),
         false,

@@ -111,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "claims with their files",
         apply: |conn| conn.execute_batch(include_str!("0018_claim_paths.sql")),
     },
+    Migration {
+        version: 19,
+        name: "importance, acknowledgements and approvals",
+        apply: |conn| conn.execute_batch(include_str!("0019_attention.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
