@@ -41,6 +41,7 @@
 
 mod actor;
 mod agents;
+mod attempts;
 mod audit;
 mod backup;
 mod board;
@@ -52,6 +53,7 @@ mod clock;
 mod delivery;
 mod dependencies;
 mod error;
+mod fit;
 mod glob;
 mod ids;
 mod leases;
@@ -68,6 +70,7 @@ mod reservations;
 mod roles;
 pub mod rules;
 mod search;
+mod settings;
 mod sight;
 mod storage;
 mod store;
@@ -89,6 +92,7 @@ pub use error::{Error, ErrorKind, ObjectKind, Result};
 pub use ids::{validate_agent_id, validate_content};
 pub use liveness::Presence;
 pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
+pub use model::attempts::{Attempt, AttemptOutcome};
 pub use model::audit::AuditEntry;
 pub use model::changes::{Change, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
@@ -102,6 +106,8 @@ pub use model::reservations::{
     Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
     MAX_RESERVATION_PATH_BYTES,
 };
+pub use model::fit::Requirement;
+pub use model::settings::Setting;
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use model::tasks::{
     Comment, Completion, NewTask, Priority, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus,

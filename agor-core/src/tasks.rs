@@ -86,6 +86,12 @@ impl Actor {
             text::MAX_DEFINITION_OF_DONE_BYTES,
         )?;
         validate_tags(&new.tags)?;
+        let fitted = NewTask {
+            requires: crate::model::fit::normalise(new.requires.as_deref())?,
+            max_attempts: validate_max_attempts(new.max_attempts)?,
+            ..new.clone()
+        };
+        let new = &fitted;
         if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
             return Err(Error::invalid(
                 "status",
@@ -149,6 +155,10 @@ impl Actor {
                 completion: None,
                 // A new task has no dependencies yet (`depend` adds them).
                 waits_for: Vec::new(),
+                requires: new.requires.clone(),
+                max_attempts: new.max_attempts,
+                failed_attempts: 0,
+                not_before_ms: None,
             };
             let assignee = task.assigned_to.as_deref();
             let moved = Some((None, task.status));
@@ -245,6 +255,15 @@ impl Actor {
         if let Some(tags) = &change.tags {
             validate_tags(tags)?;
         }
+        let requires = change
+            .requires
+            .as_deref()
+            .map(|r| crate::model::fit::normalise(Some(r)))
+            .transpose()?;
+        let max_attempts = match change.max_attempts {
+            Some(0) => Some(None),
+            other => other.map(|n| validate_max_attempts(Some(n))).transpose()?,
+        };
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::CreateTask, Target::InGroup(group_of(&task)))?;
@@ -269,6 +288,8 @@ impl Actor {
                     Some(d) => Some(d.clone()),
                     None => task.definition_of_done.clone(),
                 },
+                requires: requires.clone().unwrap_or_else(|| task.requires.clone()),
+                max_attempts: max_attempts.unwrap_or(task.max_attempts),
                 ..task.clone()
             };
             if sql::edit(c, &task.id, &edited, expected_version, &c.now().sql())? == 0 {
@@ -319,7 +340,7 @@ impl Actor {
         status: TaskStatus,
         expected: Option<i64>,
     ) -> Result<Task> {
-        self.task_write(|c, me, _now| {
+        self.task_write(|c, me, now| {
             let task = resolve(c, me, task_id)?;
             me.check(
                 Action::ChangeTaskStatus,
@@ -349,6 +370,10 @@ impl Actor {
             }
             require_dependencies_done(c, &task, status)?;
             crate::board::refuse_if_archived(c, &task)?;
+            if task.status == TaskStatus::InProgress && status != TaskStatus::InProgress {
+                let outcome = crate::attempts::outcome_of_move(&task, &me.id, status);
+                crate::attempts::end_claim(c, &task, outcome, None, now)?;
+            }
             let changed = sql::set_status(
                 c,
                 &task.id,
@@ -420,9 +445,10 @@ impl Actor {
     /// in claim order (the first is what `claim_task(None, …)` would take).
     pub fn ready_tasks(&self) -> Result<Vec<Task>> {
         self.store.reopen_lapsed()?;
+        let now = self.store.now_ms();
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            claimable(c, me, i64::MAX)
+            claimable(c, me, i64::MAX, now)
         })
     }
 
@@ -446,6 +472,17 @@ impl Store {
     /// its tasks, in board order.
     pub fn board(&self, group: Option<&str>) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
         self.as_operator().narrowed(group).board()
+    }
+}
+
+/// A task's own attempt limit: absent, or 1..=1000 (the `max_attempts` setting's range).
+pub(crate) fn validate_max_attempts(n: Option<i64>) -> Result<Option<i64>> {
+    match n {
+        Some(n) if !(1..=1000).contains(&n) => Err(Error::invalid(
+            "max_attempts",
+            format!("{n} is not from 1 to 1000"),
+        )),
+        other => Ok(other),
     }
 }
 

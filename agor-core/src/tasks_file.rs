@@ -70,6 +70,8 @@ struct EntryIn {
     #[serde(default)]
     tags: Vec<String>,
     parent: Option<String>,
+    requires: Option<String>,
+    max_attempts: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +94,10 @@ struct EntryOut {
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_attempts: Option<i64>,
 }
 
 fn is_medium(p: &&str) -> bool {
@@ -142,6 +148,8 @@ struct Entry {
     priority: Priority,
     tags: Vec<String>,
     parent: Option<String>,
+    requires: Option<String>,
+    max_attempts: Option<i64>,
 }
 
 /// Where each line of a text starts, found in one pass, so finding the line of every entry
@@ -233,6 +241,8 @@ fn check(e: &EntryIn) -> Result<Entry> {
         priority,
         tags,
         parent: e.parent.clone(),
+        requires: crate::model::fit::normalise(e.requires.as_deref())?,
+        max_attempts: crate::tasks::validate_max_attempts(e.max_attempts)?,
     })
 }
 
@@ -288,6 +298,8 @@ fn same(
         && task.assigned_to.as_deref() == agent
         && task.tags == e.tags
         && task.parent_task_id.as_deref() == parent
+        && task.requires == e.requires
+        && task.max_attempts == e.max_attempts
 }
 
 /// What applying an entry leaves for the checks that need the whole file applied first.
@@ -353,6 +365,10 @@ fn import_one(
         }
         Some(task) => {
             crate::board::refuse_if_archived(c, &task)?;
+            if task.status == TaskStatus::InProgress && status != TaskStatus::InProgress {
+                let outcome = crate::model::attempts::AttemptOutcome::TakenOver;
+                crate::attempts::end_claim(c, &task, outcome, None, c.now().secs() * 1000)?;
+            }
             sql::import_update(
                 c,
                 &sql::Imported {
@@ -363,6 +379,8 @@ fn import_one(
                     priority: e.priority.as_str(),
                     assignee: agent.as_deref(),
                     at: &now,
+                    requires: e.requires.as_deref(),
+                    max_attempts: e.max_attempts,
                 },
             )?;
             if task.tags != e.tags {
@@ -397,6 +415,8 @@ fn import_one(
                 tags: Vec::new(),
                 definition_of_done: None,
                 status,
+                requires: e.requires.clone(),
+                max_attempts: e.max_attempts,
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -529,6 +549,8 @@ impl Actor {
                         agent: t.assigned_to,
                         tags: t.tags,
                         parent: t.parent_task_id,
+                        requires: t.requires,
+                        max_attempts: t.max_attempts,
                     })
                     .collect(),
             };

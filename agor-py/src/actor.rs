@@ -597,12 +597,14 @@ impl Actor {
     ///
     /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
     /// once) or `backlog`. `assign_to` and `parent` take ids or unique prefixes; `tags` is a
-    /// list or tuple of str. Raises `InvalidInputError` for an empty title, an unknown
-    /// priority or status, or a malformed tag.
+    /// list or tuple of str. `requires`: `capability:<word>` or `role:<name>` (only roles that
+    /// have it are offered the task); `max_attempts`: failed attempts before it goes to
+    /// `failed`. Raises `InvalidInputError` for an empty title, an unknown priority or status,
+    /// a malformed tag or requirement.
     #[pyo3(signature = (
         title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo"
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo')")]
+        tags=Vec::new(), definition_of_done=None, status="todo", requires=None, max_attempts=None
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', requires=None, max_attempts=None)")]
     #[allow(clippy::too_many_arguments)]
     fn create_task<'py>(
         &self,
@@ -615,6 +617,8 @@ impl Actor {
         tags: Vec<String>,
         definition_of_done: Option<String>,
         status: &str,
+        requires: Option<String>,
+        max_attempts: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let new = core::NewTask {
             title,
@@ -625,6 +629,8 @@ impl Actor {
             tags,
             definition_of_done,
             status: crate::args::parse(py, status)?,
+            requires,
+            max_attempts,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -694,6 +700,8 @@ impl Actor {
             priority,
             definition_of_done,
             tags,
+            requires: None,
+            max_attempts: None,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }

@@ -276,6 +276,20 @@ pub struct Task {
     /// started or completed before they are. Empty when nothing holds it back.
     #[serde(default)]
     pub waits_for: Vec<String>,
+    /// What the claimer's role must have (`capability:<word>` or `role:<name>`); absent: any
+    /// role that implements tasks.
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// Failed attempts before it goes to `failed`; absent: the store's `max_attempts` setting.
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
+    /// Failed attempts (lapsed leases, releases with an error) since it was created or retried.
+    #[serde(default)]
+    pub failed_attempts: i64,
+    /// Unix milliseconds before which it is not ready and cannot be claimed (deferred by a
+    /// manager, or backing off after a failed attempt).
+    #[serde(default)]
+    pub not_before_ms: Option<i64>,
 }
 
 /// One move of a task between statuses, as the change feed recorded it (`task_history`).
@@ -339,6 +353,12 @@ pub struct NewTask {
     pub definition_of_done: Option<String>,
     /// `Todo` (claimable at once) or `Backlog`.
     pub status: TaskStatus,
+    /// What the claimer's role must have: `capability:<word>` or `role:<name>`.
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// Failed attempts before it goes to `failed` (absent: the store's setting).
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
 }
 
 impl NewTask {
@@ -353,6 +373,8 @@ impl NewTask {
             tags: Vec::new(),
             definition_of_done: None,
             status: TaskStatus::Todo,
+            requires: None,
+            max_attempts: None,
         }
     }
 }
@@ -388,4 +410,10 @@ pub struct TaskUpdate {
     /// The new set of tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// A new requirement (`capability:<word>` or `role:<name>`; "" clears it).
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// A new attempt limit (0 clears it: the store's setting applies).
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
 }

@@ -80,6 +80,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "status moves in the change feed",
         sql: include_str!("schema/0013_task_moves.sql"),
     },
+    Migration {
+        version: 14,
+        name: "requires, attempts, deferred work, settings",
+        sql: include_str!("schema/0014_fit.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -3,6 +3,7 @@
 //! modules decide who may do what and in which order, and call these; none of them writes SQL.
 
 pub(crate) mod agents;
+pub(crate) mod attempts;
 pub(crate) mod audit;
 pub(crate) mod board;
 pub(crate) mod changes;
@@ -16,6 +17,7 @@ pub(crate) mod proposals;
 pub(crate) mod reservations;
 pub(crate) mod roles;
 pub(crate) mod search;
+pub(crate) mod settings;
 pub(crate) mod tasks;
 pub(crate) mod tokens;
 pub(crate) mod usage;

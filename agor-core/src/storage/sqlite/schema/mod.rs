@@ -106,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "status moves in the change feed",
         apply: |conn| conn.execute_batch(include_str!("0017_task_moves.sql")),
     },
+    Migration {
+        version: 18,
+        name: "requires, attempts, deferred work, settings",
+        apply: |conn| conn.execute_batch(include_str!("0018_fit.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
