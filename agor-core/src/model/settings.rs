@@ -58,10 +58,12 @@ pub(crate) const KEYS: &[Key] = &[
     },
     Key {
         name: BACKOFF_BASE_SECS,
-        default: "30",
+        // Off by default: a lapsed task is claimable again at once, as it always was (SPEC
+        // §4); a team that wants a backoff sets a base.
+        default: "0",
         kind: Kind::Count { min: 0, max: 86_400 },
-        description: "seconds a task waits after its first failed attempt; doubles per further \
-                      failure",
+        description: "seconds a task waits after its first failed attempt (0: no wait); \
+                      doubles per further failure",
     },
     Key {
         name: BACKOFF_CAP_SECS,
