@@ -2002,6 +2002,8 @@ agor_status agor_op_clear_dead_letters(const agor_store *store,
  * * `tags`: an array of `_len` strings; NULL: not given
  * * `definition_of_done`: NULL: not given
  * * `status`: `todo` (default) or `backlog`; NULL: not given
+ * * `requires`: What the claimer's role must have: `capability:<word>` or `role:<name>`; NULL: not given
+ * * `max_attempts`: Failed attempts before it goes to `failed`; absent: the `max_attempts` setting; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2016,6 +2018,8 @@ agor_status agor_op_create_task(const agor_store *store,
                                 size_t tags_len,
                                 const char *definition_of_done,
                                 const char *status,
+                                const char *requires,
+                                const int64_t *max_attempts,
                                 char **out_response);
 
 /**
@@ -2094,6 +2098,8 @@ agor_status agor_op_assign_task(const agor_store *store,
  * * `priority`: NULL: not given
  * * `definition_of_done`: NULL: not given
  * * `tags`: an array of `_len` strings; NULL: not given
+ * * `requires`: `capability:<word>` or `role:<name>`; "" clears it; NULL: not given
+ * * `max_attempts`: 1..=1000; 0 clears it (the setting applies); NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2107,6 +2113,8 @@ agor_status agor_op_update_task(const agor_store *store,
                                 const char *definition_of_done,
                                 const char *const *tags,
                                 size_t tags_len,
+                                const char *requires,
+                                const int64_t *max_attempts,
                                 char **out_response);
 
 /**
@@ -2409,11 +2417,14 @@ agor_status agor_op_renew_lease(const agor_store *store,
                                 char **out_response);
 
 /**
- * Give a claimed task back to `todo`.
+ * Give a claimed task back to `todo`; with `error`, a failed attempt: it counts toward
+ * the task's `max_attempts` (past it the task goes to `failed`) and the task waits a
+ * backoff before it can be claimed again.
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
  * * `task_id`: required
  * * `token`: required
+ * * `error`: What went wrong; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2421,7 +2432,51 @@ agor_status agor_op_release_task(const agor_store *store,
                                  const agor_actor *actor,
                                  const char *task_id,
                                  const char *token,
+                                 const char *error,
                                  char **out_response);
+
+/**
+ * Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
+ *
+ * Called by an agent: pass `actor`. Permission: `assign_task`.
+ * * `task_id`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_retry_task(const agor_store *store,
+                               const agor_actor *actor,
+                               const char *task_id,
+                               char **out_response);
+
+/**
+ * Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+ * duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers).
+ *
+ * Called by an agent: pass `actor`. Permission: `assign_task`.
+ * * `task_id`: required
+ * * `until`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_defer_task(const agor_store *store,
+                               const agor_actor *actor,
+                               const char *task_id,
+                               const char *until,
+                               char **out_response);
+
+/**
+ * The attempts at one task (id or prefix), oldest first: each claim with who made it,
+ * when, and how it ended (completed, released, released_with_error, lapsed, taken_over).
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+ * * `task_id`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_task_attempts(const agor_store *store,
+                                  const agor_actor *actor,
+                                  const char *task_id,
+                                  char **out_response);
 
 /**
  * Complete a claimed task with its completion record: to `done`, or `review`.
@@ -2729,6 +2784,34 @@ agor_status agor_op_revoke_tokens(const agor_store *store,
 agor_status agor_op_tokens(const agor_store *store,
                            const agor_actor *actor,
                            char **out_response);
+
+/**
+ * Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+ * reviewers_claim_work) with its value, its default and what it governs.
+ *
+ * Called by the operator: pass `store` and a NULL `actor`.
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_settings(const agor_store *store,
+                             const agor_actor *actor,
+                             char **out_response);
+
+/**
+ * Set one setting for every process on this database; unknown keys and bad values are
+ * refused, saying what is allowed.
+ *
+ * Called by the operator: pass `store` and a NULL `actor`.
+ * * `key`: required
+ * * `value`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_set_setting(const agor_store *store,
+                                const agor_actor *actor,
+                                const char *key,
+                                const char *value,
+                                char **out_response);
 
 /**
  * The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or

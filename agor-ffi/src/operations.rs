@@ -984,6 +984,8 @@ pub unsafe extern "C" fn agor_op_clear_dead_letters(
 /// * `tags`: an array of `_len` strings; NULL: not given
 /// * `definition_of_done`: NULL: not given
 /// * `status`: `todo` (default) or `backlog`; NULL: not given
+/// * `requires`: What the claimer's role must have: `capability:<word>` or `role:<name>`; NULL: not given
+/// * `max_attempts`: Failed attempts before it goes to `failed`; absent: the `max_attempts` setting; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -999,6 +1001,8 @@ pub unsafe extern "C" fn agor_op_create_task(
     tags_len: usize,
     definition_of_done: *const c_char,
     status: *const c_char,
+    requires: *const c_char,
+    max_attempts: *const i64,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "create_task", |a| unsafe {
@@ -1010,6 +1014,8 @@ pub unsafe extern "C" fn agor_op_create_task(
         a.optional_texts("tags", tags, tags_len)?;
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_text("status", status)?;
+        a.optional_text("requires", requires)?;
+        a.optional_value("max_attempts", max_attempts)?;
         Ok(())
     })
 }
@@ -1118,6 +1124,8 @@ pub unsafe extern "C" fn agor_op_assign_task(
 /// * `priority`: NULL: not given
 /// * `definition_of_done`: NULL: not given
 /// * `tags`: an array of `_len` strings; NULL: not given
+/// * `requires`: `capability:<word>` or `role:<name>`; "" clears it; NULL: not given
+/// * `max_attempts`: 1..=1000; 0 clears it (the setting applies); NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1132,6 +1140,8 @@ pub unsafe extern "C" fn agor_op_update_task(
     definition_of_done: *const c_char,
     tags: *const *const c_char,
     tags_len: usize,
+    requires: *const c_char,
+    max_attempts: *const i64,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "update_task", |a| unsafe {
@@ -1142,6 +1152,8 @@ pub unsafe extern "C" fn agor_op_update_task(
         a.optional_text("priority", priority)?;
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_texts("tags", tags, tags_len)?;
+        a.optional_text("requires", requires)?;
+        a.optional_value("max_attempts", max_attempts)?;
         Ok(())
     })
 }
@@ -1580,11 +1592,14 @@ pub unsafe extern "C" fn agor_op_renew_lease(
     })
 }
 
-/// Give a claimed task back to `todo`.
+/// Give a claimed task back to `todo`; with `error`, a failed attempt: it counts toward
+/// the task's `max_attempts` (past it the task goes to `failed`) and the task waits a
+/// backoff before it can be claimed again.
 ///
 /// Called by an agent: pass `actor`. Permission: `claim_task`.
 /// * `task_id`: required
 /// * `token`: required
+/// * `error`: What went wrong; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1593,11 +1608,75 @@ pub unsafe extern "C" fn agor_op_release_task(
     actor: Option<&agor_actor>,
     task_id: *const c_char,
     token: *const c_char,
+    error: *const c_char,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "release_task", |a| unsafe {
         a.text("task_id", task_id)?;
         a.text("token", token)?;
+        a.optional_text("error", error)?;
+        Ok(())
+    })
+}
+
+/// Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
+///
+/// Called by an agent: pass `actor`. Permission: `assign_task`.
+/// * `task_id`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_retry_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "retry_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        Ok(())
+    })
+}
+
+/// Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+/// duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers).
+///
+/// Called by an agent: pass `actor`. Permission: `assign_task`.
+/// * `task_id`: required
+/// * `until`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_defer_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    until: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "defer_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        a.optional_text("until", until)?;
+        Ok(())
+    })
+}
+
+/// The attempts at one task (id or prefix), oldest first: each claim with who made it,
+/// when, and how it ended (completed, released, released_with_error, lapsed, taken_over).
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+/// * `task_id`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_task_attempts(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "task_attempts", |a| unsafe {
+        a.text("task_id", task_id)?;
         Ok(())
     })
 }
@@ -2061,4 +2140,42 @@ pub unsafe extern "C" fn agor_op_tokens(
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "tokens", |_| Ok(()))
+}
+
+/// Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+/// reviewers_claim_work) with its value, its default and what it governs.
+///
+/// Called by the operator: pass `store` and a NULL `actor`.
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_settings(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "settings", |_| Ok(()))
+}
+
+/// Set one setting for every process on this database; unknown keys and bad values are
+/// refused, saying what is allowed.
+///
+/// Called by the operator: pass `store` and a NULL `actor`.
+/// * `key`: required
+/// * `value`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_set_setting(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    key: *const c_char,
+    value: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "set_setting", |a| unsafe {
+        a.text("key", key)?;
+        a.text("value", value)?;
+        Ok(())
+    })
 }

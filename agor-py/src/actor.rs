@@ -1049,14 +1049,18 @@ impl Actor {
     }
 
     /// Gives a claimed task back: it returns to `todo`, unassigned. Returns the `Task`.
+    /// With `error` (what went wrong) it is a failed attempt: it counts toward the task's
+    /// `max_attempts` (past it the task is `failed`) and may hold the task back for a backoff.
     /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
+    #[pyo3(signature = (task_id, token, error=None))]
     fn release_task<'py>(
         &self,
         py: Python<'py>,
         task_id: String,
         token: String,
+        error: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.release_task(&task_id, &token))
+        self.call(py, |a| a.release_task_with(&task_id, &token, error.as_deref()))
     }
 
     /// Completes a claimed task and stores its completion record; returns the `Task`, now
