@@ -24,6 +24,7 @@ TASK_KEYS = {
     "group_id", "parent_task_id", "sort_order", "tags", "definition_of_done", "version",
     "created_at", "updated_at", "lease_expires_at", "lease_expires_ms", "completion",
     "waits_for",  # issue 21 item 4.2
+    "requires", "max_attempts", "failed_attempts", "not_before_ms",  # issue 22 items 1, 3, 4
 }
 
 
@@ -267,7 +268,8 @@ def test_who_may_change_status(store: agor.Store, mgr: agor.Actor, tester: agor.
 def test_architects_and_testers_cannot_claim(
     store: agor.Store, mgr: agor.Actor, tester: agor.Actor
 ) -> None:
-    t = mgr.create_task("claimable")
+    # Review work: since issue 22 a reviewer claims only tasks that require what it has.
+    t = mgr.create_task("claimable", requires="capability:review_work")
     for who in ("arch-1", "test-1"):
         with pytest.raises(agor.PermissionDeniedError):
             store.as_agent(who).claim_task(t.id)

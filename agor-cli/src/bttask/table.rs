@@ -53,8 +53,9 @@ pub const COMMANDS: &[CommandDef] = &[
     )
         .aliases(&["create"])
         .usage(&[
-            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T] [--requires capability:C|role:R] [--max-attempts N]",
+            "add <title…> [--desc D] [--priority P] [--assign A] [--parent T]",
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
+            "add <title…> --requires capability:C|role:R [--max-attempts N]",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
                 (managers); --requires offers it only to roles with that capability or of that \
@@ -84,7 +85,10 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::CreateTask(r), show::created)
         }),
     CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* requires= max-attempts=")
-        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--requires R] [--max-attempts N]"])
+        .usage(&[
+            "edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]…",
+            "edit <task> --version N [--requires capability:C|role:R|\"\"] [--max-attempts N|0]",
+        ])
         .about("edit a task at the version you read (optimistic locking); --tag replaces its tags")
         .build(|p| {
             let tags = p.values("tag")?;
@@ -221,7 +225,11 @@ pub const COMMANDS: &[CommandDef] = &[
             job(R::RenewLease(r), show::renewed)
         }),
     CommandDef::new("release", Who::Agent, &["release_task"], "id= task= token= error=")
-        .usage(&["release --id TASK --token K [--error TEXT]", "release <task> <token> [--error TEXT]"])
+        .usage(&[
+            "release --id TASK --token K",
+            "release <task> <token>",
+            "release <task> <token> --error TEXT",
+        ])
         .about("give a claimed task back: it returns to todo, unassigned; with --error, a failed \
                 attempt (it waits a backoff, and past its max attempts goes to failed)")
         .build(|p| {
