@@ -162,7 +162,10 @@ impl Actor {
             if task.status.is_closed() {
                 return Err(Error::invalid(
                     "status",
-                    format!("task {} is {}; there is nothing to defer", task.id, task.status),
+                    format!(
+                        "task {} is {}; there is nothing to defer",
+                        task.id, task.status
+                    ),
                 ));
             }
             sql::defer(c, &task.id, at, &c.now().sql())?;
@@ -171,7 +174,13 @@ impl Actor {
                 None => format!("{} now", task.id),
             };
             audit::record(c, &me.id, "task_deferred", &detail)?;
-            task_changed(c, "task_deferred", &me.id, &task, task.assigned_to.as_deref())?;
+            task_changed(
+                c,
+                "task_deferred",
+                &me.id,
+                &task,
+                task.assigned_to.as_deref(),
+            )?;
             load(c, &task.id)
         })
     }

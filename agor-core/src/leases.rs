@@ -3,11 +3,11 @@
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
 use crate::actor::Actor;
+use crate::attempts::AfterClaim;
 use crate::audit;
 use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
-use crate::attempts::AfterClaim;
 use crate::model::agents::Member;
 use crate::model::attempts::AttemptOutcome;
 use crate::model::leases::Claim;
@@ -292,7 +292,12 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
         let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let after = crate::attempts::end_claim(c, task, AttemptOutcome::Lapsed, None, now_ms)?;
         if after == AfterClaim::Quarantine {
-            audit::record(c, SYSTEM, "lease_expired", &format!("{} held by {holder}", task.id))?;
+            audit::record(
+                c,
+                SYSTEM,
+                "lease_expired",
+                &format!("{} held by {holder}", task.id),
+            )?;
             crate::attempts::quarantine(c, SYSTEM, task)?;
             continue;
         }

@@ -96,6 +96,7 @@ pub use model::attempts::{Attempt, AttemptOutcome};
 pub use model::audit::AuditEntry;
 pub use model::changes::{Change, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use model::fit::Requirement;
 pub use model::leases::Claim;
 pub use model::liveness::{
     DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
@@ -106,9 +107,8 @@ pub use model::reservations::{
     Reservation, DEFAULT_RESERVATION_SECS, MAX_LIVE_RESERVATIONS, MAX_RESERVATION_PATHS,
     MAX_RESERVATION_PATH_BYTES,
 };
-pub use model::fit::Requirement;
-pub use model::settings::Setting;
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use model::settings::Setting;
 pub use model::tasks::{
     Comment, Completion, NewTask, Priority, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus,
     TaskUpdate,

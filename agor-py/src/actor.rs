@@ -1060,7 +1060,9 @@ impl Actor {
         token: String,
         error: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.release_task_with(&task_id, &token, error.as_deref()))
+        self.call(py, |a| {
+            a.release_task_with(&task_id, &token, error.as_deref())
+        })
     }
 
     /// Completes a claimed task and stores its completion record; returns the `Task`, now

@@ -35,7 +35,9 @@ fn requires_offers_a_task_only_to_roles_that_have_it() {
     let review = mgr
         .create_task(&task("review login", Some("capability:review_work")))
         .unwrap();
-    let only_dev = mgr.create_task(&task("dev only", Some("role:project"))).unwrap();
+    let only_dev = mgr
+        .create_task(&task("dev only", Some("role:project")))
+        .unwrap();
     mgr.create_task(&task("implement login", None)).unwrap();
     assert_eq!(review.requires.as_deref(), Some("capability:review_work"));
 
@@ -142,13 +144,19 @@ fn requires_is_validated_updated_and_carried_by_tasks_toml() {
         })
         .unwrap();
     let text = mgr.export_tasks().unwrap();
-    assert!(text.contains("requires = \"capability:review_work\""), "{text}");
+    assert!(
+        text.contains("requires = \"capability:review_work\""),
+        "{text}"
+    );
     assert!(text.contains("max_attempts = 4"), "{text}");
     let report = mgr.import_tasks(&text).unwrap();
-    assert!(report.created.is_empty() && report.updated.is_empty(), "{report:?}");
+    assert!(
+        report.created.is_empty() && report.updated.is_empty(),
+        "{report:?}"
+    );
     let edited = text.replace("capability:review_work", "role:tester");
     let report = mgr.import_tasks(&edited).unwrap();
-    assert_eq!(report.updated, [w.id.clone()]);
+    assert_eq!(report.updated, std::slice::from_ref(&w.id));
     assert_eq!(
         mgr.get_task(&w.id).unwrap().task.requires.as_deref(),
         Some("role:tester")
@@ -186,7 +194,8 @@ fn every_end_of_a_claim_is_an_attempt_with_its_outcome() {
     mgr.move_task(&x.id, TaskStatus::Blocked).unwrap();
     mgr.move_task(&x.id, TaskStatus::Todo).unwrap();
     let c2 = dev2.claim_task(Some(&x.id), 60).unwrap().unwrap();
-    dev2.complete_task(&x.id, &c2.token, &done(), false).unwrap();
+    dev2.complete_task(&x.id, &c2.token, &done(), false)
+        .unwrap();
     // A stale token stays refused after the takeover.
     assert_eq!(
         dev2.complete_task(&x.id, &c.token, &done(), false)
@@ -238,7 +247,11 @@ fn a_task_that_lapses_max_attempts_times_ends_failed_until_retried() {
     assert!(dev1.claim_task(None, 30).unwrap().is_none());
     let failed = mgr.get_task(&x.id).unwrap().task;
     assert_eq!(
-        (failed.status, failed.assigned_to.as_deref(), failed.failed_attempts),
+        (
+            failed.status,
+            failed.assigned_to.as_deref(),
+            failed.failed_attempts
+        ),
         (TaskStatus::Failed, None, 3)
     );
     assert!(dev1.ready_tasks().unwrap().is_empty());
@@ -317,14 +330,18 @@ fn failed_releases_back_off_doubling_to_the_cap_and_quarantine_at_the_tasks_own_
     // Failure 1: 10 s of backoff; failure 2: 20 s, capped at 15 s.
     for wait in [10, 15] {
         let c = dev1.claim_task(None, 60).unwrap().unwrap();
-        dev1.release_task_with(&x.id, &c.token, Some("boom")).unwrap();
+        dev1.release_task_with(&x.id, &c.token, Some("boom"))
+            .unwrap();
         assert!(dev1.ready_tasks().unwrap().is_empty());
         assert!(dev1.claim_task(None, 60).unwrap().is_none());
         let e = dev1.claim_task(Some(&x.id), 60).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         assert!(e.to_string().contains("not claimable before"), "{e}");
         clock.advance(Duration::from_secs(wait - 1));
-        assert!(dev1.claim_task(None, 60).unwrap().is_none(), "still backing off");
+        assert!(
+            dev1.claim_task(None, 60).unwrap().is_none(),
+            "still backing off"
+        );
         clock.advance(Duration::from_secs(1));
         assert_eq!(dev1.ready_tasks().unwrap().len(), 1, "after {wait} s");
     }
@@ -332,7 +349,9 @@ fn failed_releases_back_off_doubling_to_the_cap_and_quarantine_at_the_tasks_own_
     // task and 1000 in the store to tell them apart).
     t.store.set_setting("max_attempts", "1000").unwrap();
     let c = dev1.claim_task(None, 60).unwrap().unwrap();
-    let last = dev1.release_task_with(&x.id, &c.token, Some("boom")).unwrap();
+    let last = dev1
+        .release_task_with(&x.id, &c.token, Some("boom"))
+        .unwrap();
     assert_eq!(last.status, TaskStatus::Failed);
     assert_eq!(last.not_before_ms, None);
     // A plain release is no failure.
@@ -359,7 +378,9 @@ fn deferred_work_is_not_ready_until_its_time() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     // Only managers defer; bad times are refused saying the forms.
     assert_eq!(
-        dev1.defer_task(&now_task.id, Some("1h")).unwrap_err().kind(),
+        dev1.defer_task(&now_task.id, Some("1h"))
+            .unwrap_err()
+            .kind(),
         ErrorKind::PermissionDenied
     );
     let e = mgr.defer_task(&now_task.id, Some("tomorrow")).unwrap_err();
@@ -408,8 +429,14 @@ fn settings_are_validated_operator_only_and_the_same_for_every_process() {
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{key}={value}: {e}");
     }
     let e = t.store.set_setting("max_attempt", "3").unwrap_err();
-    assert!(e.to_string().contains("max_attempts"), "lists the keys: {e}");
-    let s = t.store.set_setting("reviewers_claim_work", " YES ").unwrap();
+    assert!(
+        e.to_string().contains("max_attempts"),
+        "lists the keys: {e}"
+    );
+    let s = t
+        .store
+        .set_setting("reviewers_claim_work", " YES ")
+        .unwrap();
     assert_eq!((s.value.as_str(), s.set), ("true", true));
     // Another process (another handle on the same database) reads the same value.
     let other = Store::open(&t.location).unwrap();

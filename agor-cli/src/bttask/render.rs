@@ -106,7 +106,11 @@ pub fn attempts(t: &mut Term<'_>, _: &View<'_>, v: Value) -> Shown {
     }
     for a in &list {
         let outcome = a.outcome.map_or("live", |o| o.as_str());
-        let error = a.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+        let error = a
+            .error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
         say!(
             t,
             "{}  {}  {}{}",

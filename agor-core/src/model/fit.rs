@@ -32,10 +32,9 @@ impl Requirement {
             )
         };
         match s.trim().split_once(':') {
-            Some(("capability", word)) => word
-                .parse()
-                .map(Requirement::Capability)
-                .map_err(|_| bad()),
+            Some(("capability", word)) => {
+                word.parse().map(Requirement::Capability).map_err(|_| bad())
+            }
             Some(("role", name)) => {
                 crate::ids::validate_token("requires", name).map_err(|_| bad())?;
                 Ok(Requirement::Role(name.to_owned()))

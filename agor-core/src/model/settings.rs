@@ -61,14 +61,20 @@ pub(crate) const KEYS: &[Key] = &[
         // Off by default: a lapsed task is claimable again at once, as it always was (SPEC
         // §4); a team that wants a backoff sets a base.
         default: "0",
-        kind: Kind::Count { min: 0, max: 86_400 },
+        kind: Kind::Count {
+            min: 0,
+            max: 86_400,
+        },
         description: "seconds a task waits after its first failed attempt (0: no wait); \
                       doubles per further failure",
     },
     Key {
         name: BACKOFF_CAP_SECS,
         default: "3600",
-        kind: Kind::Count { min: 0, max: 604_800 },
+        kind: Kind::Count {
+            min: 0,
+            max: 604_800,
+        },
         description: "the longest wait after a failed attempt, in seconds",
     },
     Key {

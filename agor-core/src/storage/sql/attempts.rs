@@ -39,7 +39,12 @@ pub(crate) fn count_failure(tx: &dyn Tx, task_id: &str) -> Result<(i64, Option<i
     tx.query_row(
         "SELECT failed_attempts, max_attempts FROM tasks WHERE id = ?1",
         args![task_id],
-        |r| Ok((lenient::opt_int(r, 0)?.unwrap_or(0), lenient::opt_int(r, 1)?)),
+        |r| {
+            Ok((
+                lenient::opt_int(r, 0)?.unwrap_or(0),
+                lenient::opt_int(r, 1)?,
+            ))
+        },
     )
 }
 
@@ -54,7 +59,12 @@ pub(crate) fn set_not_before(tx: &dyn Tx, task_id: &str, not_before_ms: Option<i
 }
 
 /// A manager defers a task: a change of its own, so the version moves.
-pub(crate) fn defer(tx: &dyn Tx, task_id: &str, not_before_ms: Option<i64>, at: &str) -> Result<()> {
+pub(crate) fn defer(
+    tx: &dyn Tx,
+    task_id: &str,
+    not_before_ms: Option<i64>,
+    at: &str,
+) -> Result<()> {
     tx.execute(
         "UPDATE tasks SET not_before_ms = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
         args![task_id, not_before_ms, at],

@@ -354,7 +354,10 @@ fn claim_next_filters_requires_and_not_before_on_the_index_walk() {
     // one with the fit and deferral filters, so those filters are in the checked plan.
     for admin in [false, true] {
         let sql = tasks::claimable_sql(admin);
-        assert!(sql.contains("t.requires") && sql.contains("t.not_before_ms"), "{sql}");
+        assert!(
+            sql.contains("t.requires") && sql.contains("t.not_before_ms"),
+            "{sql}"
+        );
     }
 }
 
