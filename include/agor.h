@@ -2417,14 +2417,12 @@ agor_status agor_op_renew_lease(const agor_store *store,
                                 char **out_response);
 
 /**
- * Give a claimed task back to `todo`; with `error`, a failed attempt: it counts toward
- * the task's `max_attempts` (past it the task goes to `failed`) and the task waits a
- * backoff before it can be claimed again.
+ * Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
  * * `task_id`: required
  * * `token`: required
- * * `error`: What went wrong; NULL: not given
+ * * `error`: NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */

@@ -435,9 +435,7 @@ class AsyncActor:
     async def release_reservations(self, *, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     async def release_task(self, *, task_id: str, token: str, error: str | None = None) -> TaskDict:
-        """Give a claimed task back to `todo`; with `error`, a failed attempt: it counts toward
-        the task's `max_attempts` (past it the task goes to `failed`) and the task waits a
-        backoff before it can be claimed again."""
+        """Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`)."""
     async def remove_agent(self, *, agent_id: str) -> None:
         """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
         its history kept, its id reserved (the operator; managers below them in their group)."""

@@ -276,18 +276,16 @@ pub struct Task {
     /// started or completed before they are. Empty when nothing holds it back.
     #[serde(default)]
     pub waits_for: Vec<String>,
-    /// What the claimer's role must have (`capability:<word>` or `role:<name>`); absent: any
-    /// role that implements tasks.
+    /// What the claimer's role must have: `capability:<word>` or `role:<name>`.
     #[serde(default)]
     pub requires: Option<String>,
-    /// Failed attempts before it goes to `failed`; absent: the store's `max_attempts` setting.
+    /// Failed attempts before `failed` (absent: the store's setting).
     #[serde(default)]
     pub max_attempts: Option<i64>,
-    /// Failed attempts (lapsed leases, releases with an error) since it was created or retried.
+    /// Failed attempts since created or retried.
     #[serde(default)]
     pub failed_attempts: i64,
-    /// Unix milliseconds before which it is not ready and cannot be claimed (deferred by a
-    /// manager, or backing off after a failed attempt).
+    /// Unix ms before which it is not claimable (deferred, backing off).
     #[serde(default)]
     pub not_before_ms: Option<i64>,
 }

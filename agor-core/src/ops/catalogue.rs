@@ -554,13 +554,10 @@ operations! {
         token: String,
         #[serde(default)] lease_secs: Option<i64>,
     } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
-    /// Give a claimed task back to `todo`; with `error`, a failed attempt: it counts toward
-    /// the task's `max_attempts` (past it the task goes to `failed`) and the task waits a
-    /// backoff before it can be claimed again.
+    /// Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
     release_task: ReleaseTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
-        /// What went wrong.
         #[serde(default)] error: Option<String>,
     } -> crate::Task => |c, r| c.agent()?.release_task_with(&r.task_id, &r.token, r.error.as_deref());
     /// Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
