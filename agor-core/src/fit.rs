@@ -25,6 +25,22 @@ pub(crate) fn meets(me: &Member) -> Vec<Option<String>> {
     met_requirements(me).into()
 }
 
+/// Refuses to put a task that requires something in the lane of an agent whose role lacks
+/// it (`assign_task`, `create_task` with an assignee): it could never claim it.
+pub(crate) fn check_assignee(agent: &Member, requires: Option<&str>) -> Result<()> {
+    match requires.map(Requirement::parse) {
+        Some(Ok(req)) if !req.met_by(agent) => Err(Error::invalid(
+            "agent_id",
+            format!(
+                "the task requires {req}, which {}'s role {} lacks: it could not claim it",
+                agent.id,
+                agent.role.as_str()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses a direct claim of a task that does not fit `me` (`PermissionDenied`, naming what
 /// is missing), or that is deferred or backing off (`InvalidInput`, saying until when).
 pub(crate) fn check_claim(c: &dyn Tx, me: &Member, task: &Task, now_ms: i64) -> Result<()> {

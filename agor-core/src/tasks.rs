@@ -106,6 +106,9 @@ impl Actor {
                 .as_deref()
                 .map(|a| members::resolve_principal(c, a, &scope))
                 .transpose()?;
+            if let Some(a) = &assignee {
+                crate::fit::check_assignee(a, new.requires.as_deref())?;
+            }
             let parent = new
                 .parent
                 .as_deref()
@@ -211,6 +214,7 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
             let agent = members::resolve_principal(c, agent_id, &me.group_scope())?;
+            crate::fit::check_assignee(&agent, task.requires.as_deref())?;
             let holder = task
                 .assigned_to
                 .as_deref()

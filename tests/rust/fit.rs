@@ -67,6 +67,22 @@ fn requires_offers_a_task_only_to_roles_that_have_it() {
     let e = dev1.claim_task(Some(&spare.id), 60).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
     assert!(e.to_string().contains("capability:review_work"), "{e}");
+    // A lane holds only work its agent could claim.
+    let e = mgr.assign_task(&spare.id, "dev1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("capability:review_work"), "{e}");
+    let e = mgr
+        .create_task(&NewTask {
+            assign_to: Some("dev1".into()),
+            ..task("assigned review", Some("role:reviewer"))
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    mgr.assign_task(&spare.id, "rev").unwrap();
+    assert_eq!(
+        ids(&rev.lane(None).unwrap()),
+        ["review login", "second review"]
+    );
     // The architect has no claiming right at all: refused before any fit is judged.
     assert_eq!(
         arch.claim_task(Some(&spare.id), 60).unwrap_err().kind(),
