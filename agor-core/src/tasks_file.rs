@@ -368,6 +368,10 @@ fn import_one(
             if task.status == TaskStatus::InProgress && status != TaskStatus::InProgress {
                 let outcome = crate::model::attempts::AttemptOutcome::TakenOver;
                 crate::attempts::end_claim(c, &task, outcome, None, c.now().secs() * 1000)?;
+                // The holder learns its claim was taken over (the import's own change is
+                // addressed to the file's assignee).
+                let holder = task.assigned_to.as_deref();
+                crate::task_steps::task_changed(c, "claim_taken_over", &me.id, &task, holder)?;
             }
             sql::import_update(
                 c,

@@ -207,7 +207,15 @@ fn every_end_of_a_claim_is_an_attempt_with_its_outcome() {
     dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
     clock.advance(Duration::from_secs(61));
     let c = dev2.claim_task(None, 60).unwrap().unwrap();
+    let before = dev2.latest_change().unwrap();
     mgr.move_task(&x.id, TaskStatus::Blocked).unwrap();
+    // The holder hears of the takeover: the move is addressed to it.
+    let told = dev2.changes(before, 100).unwrap();
+    assert!(
+        told.iter()
+            .any(|c| c.agent_id.as_deref() == Some("dev2") && c.event == "task_status"),
+        "{told:?}"
+    );
     mgr.move_task(&x.id, TaskStatus::Todo).unwrap();
     let c2 = dev2.claim_task(Some(&x.id), 60).unwrap().unwrap();
     dev2.complete_task(&x.id, &c2.token, &done(), false)
@@ -493,4 +501,31 @@ fn another_groups_task_cannot_be_retried_deferred_or_its_attempts_read() {
     }
     // Another group's requires-free task is not offered to its developers either.
     assert!(ext.ready_tasks().unwrap().iter().all(|t| t.id != x.id));
+}
+
+#[test]
+fn an_import_that_reopens_a_claimed_task_is_a_takeover_the_holder_hears_of() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let x = mgr.create_task(&NewTask::new("x")).unwrap();
+    let c = dev1.claim_task(Some(&x.id), 60).unwrap().unwrap();
+    let before = dev1.latest_change().unwrap();
+    let file = format!(
+        "[[tasks]]\nid = \"{}\"\ntitle = \"x\"\nstatus = \"pending\"\n",
+        x.id
+    );
+    mgr.import_tasks(&file).unwrap();
+    let told = dev1.changes(before, 100).unwrap();
+    assert!(
+        told.iter()
+            .any(|c| c.agent_id.as_deref() == Some("dev1") && c.event == "claim_taken_over"),
+        "{told:?}"
+    );
+    let attempts = mgr.task_attempts(&x.id).unwrap();
+    assert_eq!(attempts[0].outcome, Some(AttemptOutcome::TakenOver));
+    assert_eq!(
+        dev1.release_task(&x.id, &c.token).unwrap_err().kind(),
+        ErrorKind::Lease
+    );
 }
