@@ -139,7 +139,10 @@ impl Actor {
     /// priority, then sort order) that is unassigned or assigned to the actor.
     ///
     /// Returns `None` when there is nothing to claim. Claiming a task someone else holds is
-    /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again.
+    /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again
+    /// (a lapse is a failed attempt: see `attempts`). Only tasks that fit the actor are
+    /// offered (`fit`): a direct claim of one it does not fit is `PermissionDenied`, of one
+    /// deferred or backing off `InvalidInput`. Each claim begins an attempt.
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
