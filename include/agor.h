@@ -2028,6 +2028,8 @@ agor_status agor_op_clear_dead_letters(const agor_store *store,
  * * `status`: `todo` (default) or `backlog`; NULL: not given
  * * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
  * * `approval`: A person approves it before it is done (completing it moves it to review)
+ * * `requires`: What the claimer's role must have: `capability:<word>` or `role:<name>`; NULL: not given
+ * * `max_attempts`: Failed attempts before it goes to `failed`; absent: the `max_attempts` setting; NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2045,6 +2047,8 @@ agor_status agor_op_create_task(const agor_store *store,
                                 const char *const *paths,
                                 size_t paths_len,
                                 bool approval,
+                                const char *requires,
+                                const int64_t *max_attempts,
                                 char **out_response);
 
 /**
@@ -2124,6 +2128,8 @@ agor_status agor_op_assign_task(const agor_store *store,
  * * `definition_of_done`: NULL: not given
  * * `tags`: an array of `_len` strings; NULL: not given
  * * `paths`: The new set of path globs (empty: none); not while the task is claimed; an array of `_len` strings; NULL: not given
+ * * `requires`: `capability:<word>` or `role:<name>`; "" clears it; NULL: not given
+ * * `max_attempts`: 1..=1000; 0 clears it (the setting applies); NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2139,6 +2145,8 @@ agor_status agor_op_update_task(const agor_store *store,
                                 size_t tags_len,
                                 const char *const *paths,
                                 size_t paths_len,
+                                const char *requires,
+                                const int64_t *max_attempts,
                                 char **out_response);
 
 /**
@@ -2456,11 +2464,12 @@ agor_status agor_op_renew_lease(const agor_store *store,
                                 char **out_response);
 
 /**
- * Give a claimed task back to `todo`.
+ * Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
  * * `task_id`: required
  * * `token`: required
+ * * `error`: NULL: not given
  *
  * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
@@ -2468,7 +2477,51 @@ agor_status agor_op_release_task(const agor_store *store,
                                  const agor_actor *actor,
                                  const char *task_id,
                                  const char *token,
+                                 const char *error,
                                  char **out_response);
+
+/**
+ * Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
+ *
+ * Called by an agent: pass `actor`. Permission: `assign_task`.
+ * * `task_id`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_retry_task(const agor_store *store,
+                               const agor_actor *actor,
+                               const char *task_id,
+                               char **out_response);
+
+/**
+ * Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+ * duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers).
+ *
+ * Called by an agent: pass `actor`. Permission: `assign_task`.
+ * * `task_id`: required
+ * * `until`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_defer_task(const agor_store *store,
+                               const agor_actor *actor,
+                               const char *task_id,
+                               const char *until,
+                               char **out_response);
+
+/**
+ * The attempts at one task (id or prefix), oldest first: each claim with who made it,
+ * when, and how it ended (completed, released, released_with_error, lapsed, taken_over).
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+ * * `task_id`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_task_attempts(const agor_store *store,
+                                  const agor_actor *actor,
+                                  const char *task_id,
+                                  char **out_response);
 
 /**
  * Complete a claimed task with its completion record: to `done`, or `review`.
@@ -2841,6 +2894,34 @@ agor_status agor_op_revoke_tokens(const agor_store *store,
 agor_status agor_op_tokens(const agor_store *store,
                            const agor_actor *actor,
                            char **out_response);
+
+/**
+ * Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+ * reviewers_claim_work) with its value, its default and what it governs.
+ *
+ * Called by the operator: pass `store` and a NULL `actor`.
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_settings(const agor_store *store,
+                             const agor_actor *actor,
+                             char **out_response);
+
+/**
+ * Set one setting for every process on this database; unknown keys and bad values are
+ * refused, saying what is allowed.
+ *
+ * Called by the operator: pass `store` and a NULL `actor`.
+ * * `key`: required
+ * * `value`: required
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_set_setting(const agor_store *store,
+                                const agor_actor *actor,
+                                const char *key,
+                                const char *value,
+                                char **out_response);
 
 /**
  * The name of a status code as spelled in this header (`"AGOR_NOT_FOUND"`), or

@@ -97,7 +97,7 @@ pub(crate) fn check_claim(c: &dyn Tx, me: &Member, task: &Task, now_ms: i64) -> 
 /// by others, is taken from one probe of the board-order index; otherwise that index is walked
 /// in growing batches, so a board with many held tasks is not read one query per task.
 pub(crate) fn best_next(c: &dyn Tx, me: &Member, now_ms: i64) -> Result<Option<Task>> {
-    let mut first = claimable(c, me, 1)?;
+    let mut first = claimable(c, me, 1, now_ms)?;
     match first.first() {
         None => return Ok(None),
         Some(t) if t.paths.is_empty() => return Ok(first.pop()),
@@ -109,7 +109,7 @@ pub(crate) fn best_next(c: &dyn Tx, me: &Member, now_ms: i64) -> Result<Option<T
     }
     let mut limit: i64 = 8;
     loop {
-        let batch = claimable(c, me, limit)?;
+        let batch = claimable(c, me, limit, now_ms)?;
         let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < limit;
         if let Some(t) = batch.into_iter().find(|t| blocker(t, &held).is_none()) {
             return Ok(Some(t));
@@ -146,7 +146,7 @@ impl Actor {
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
             let only = task_id.map(|t| resolve(c, me, t)).transpose()?;
-            let mut tasks = claimable(c, me, i64::MAX)?;
+            let mut tasks = claimable(c, me, i64::MAX, now)?;
             tasks.retain(|t| !t.paths.is_empty() && only.as_ref().is_none_or(|o| o.id == t.id));
             if tasks.is_empty() {
                 return Ok(Vec::new());

@@ -3,11 +3,13 @@
 //! A lapsed lease reopens its task on the next read or write, with no daemon.
 
 use crate::actor::Actor;
+use crate::attempts::AfterClaim;
 use crate::audit;
 use crate::clock;
 use crate::dependencies;
 use crate::error::{Error, Result};
 use crate::model::agents::Member;
+use crate::model::attempts::AttemptOutcome;
 use crate::model::leases::Claim;
 use crate::model::tasks::{Completion, Task, TaskStatus};
 use crate::rules::{Action, Target, SYSTEM};
@@ -89,6 +91,7 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
         });
     }
     task_steps::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
+    crate::attempts::started(c, &task.id, &me.id)?;
     crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
@@ -136,7 +139,10 @@ impl Actor {
     /// priority, then sort order) that is unassigned or assigned to the actor.
     ///
     /// Returns `None` when there is nothing to claim. Claiming a task someone else holds is
-    /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again.
+    /// `AlreadyClaimed`. Lapsed leases are reopened first, so their tasks can be claimed again
+    /// (a lapse is a failed attempt: see `attempts`). Only tasks that fit the actor are
+    /// offered (`fit`): a direct claim of one it does not fit is `PermissionDenied`, of one
+    /// deferred or backing off `InvalidInput`. Each claim begins an attempt.
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
         self.task_write(|c, me, now| {
@@ -172,6 +178,8 @@ impl Actor {
                             ),
                         ));
                     }
+                    // What the worker may do first, then whether its files are free.
+                    crate::fit::check_claim(c, me, &task, now)?;
                     crate::claim_paths::check_claim(c, me, &task, now)?;
                     task
                 }
@@ -206,9 +214,36 @@ impl Actor {
 
     /// Gives a claimed task back: it returns to `todo`, unassigned.
     pub fn release_task(&self, task_id: &str, token: &str) -> Result<Task> {
+        self.release_task_with(task_id, token, None)
+    }
+
+    /// [`Actor::release_task`], saying what went wrong when `error` is given: a failed
+    /// attempt, which counts toward the task's `max_attempts` (past it the task goes to
+    /// `failed`) and holds the task back for a backoff before it can be claimed again.
+    pub fn release_task_with(
+        &self,
+        task_id: &str,
+        token: &str,
+        error: Option<&str>,
+    ) -> Result<Task> {
+        let error = error.map(str::trim).filter(|e| !e.is_empty());
+        crate::text::cap_optional("error", error, crate::text::MAX_DESCRIPTION_BYTES)?;
         self.task_write(|c, me, now| {
             let task = task_steps::resolve(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
+            let outcome = match error {
+                Some(_) => AttemptOutcome::ReleasedWithError,
+                None => AttemptOutcome::Released,
+            };
+            if let Some(e) = error {
+                add_comment(c, &task.id, &me.id, &format!("Released with an error: {e}"))?;
+            }
+            if crate::attempts::end_claim(c, &task, outcome, error, now)? == AfterClaim::Quarantine
+            {
+                crate::attempts::quarantine(c, &me.id, &task)?;
+                crate::work::follow(c, me, crate::WorkState::Idle, None)?;
+                return task_steps::load(c, &task.id);
+            }
             sql::reopen(c, &task.id, &c.now().sql())?;
             task_steps::record_transition(c, &me.id, &task, TaskStatus::Todo)?;
             crate::work::follow(c, me, crate::WorkState::Idle, None)?;
@@ -236,6 +271,7 @@ impl Actor {
             check_lease(c, me, &task, token, now)?;
             let to = crate::approvals::completes_to(&task, to);
             dependencies::require_dependencies_done(c, &task, to)?;
+            crate::attempts::end_claim(c, &task, AttemptOutcome::Completed, None, now)?;
             let updated_at = c.now().sql();
             sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
             task_steps::record_transition(c, &me.id, &task, to)?;
@@ -259,9 +295,20 @@ impl Actor {
 pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
     let expired = sql::lapsed(c, now_ms)?;
     for task in &expired {
+        let holder = task.assigned_to.as_deref().unwrap_or("nobody");
+        let after = crate::attempts::end_claim(c, task, AttemptOutcome::Lapsed, None, now_ms)?;
+        if after == AfterClaim::Quarantine {
+            audit::record(
+                c,
+                SYSTEM,
+                "lease_expired",
+                &format!("{} held by {holder}", task.id),
+            )?;
+            crate::attempts::quarantine(c, SYSTEM, task)?;
+            continue;
+        }
         sql::reopen(c, &task.id, &c.now().sql())?;
         // The board itself reopens the task; the lapsed worker did not act.
-        let holder = task.assigned_to.as_deref().unwrap_or("nobody");
         let note = format!("Status: in_progress → todo (lease of {holder} expired)");
         add_comment(c, &task.id, SYSTEM, &note)?;
         audit::record(
@@ -270,9 +317,11 @@ pub(crate) fn reap_expired_leases(c: &dyn Tx, now_ms: i64) -> Result<usize> {
             "lease_expired",
             &format!("{} held by {holder}", task.id),
         )?;
-        // Claimable again: the group's waiters hear of it.
+        // Claimable again: the group's waiters hear of it, and the change is addressed to the
+        // lapsed holder, so it learns its lease is gone.
         let moved = Some((Some(TaskStatus::InProgress), TaskStatus::Todo));
-        task_steps::task_moved(c, "lease_expired", SYSTEM, task, None, moved)?;
+        let to = task.assigned_to.as_deref();
+        task_steps::task_moved(c, "lease_expired", SYSTEM, task, to, moved)?;
         // The holder no longer works on it: its work state follows the lapse (idle, in the
         // feed), or it would say `working on` a task that is back on the board.
         crate::work::leave_task(c, &task.id, "")?;

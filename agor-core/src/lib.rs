@@ -42,6 +42,7 @@
 mod actor;
 mod agents;
 mod approvals;
+mod attempts;
 mod audit;
 mod backup;
 mod board;
@@ -54,6 +55,7 @@ mod clock;
 mod delivery;
 mod dependencies;
 mod error;
+mod fit;
 mod glob;
 mod ids;
 mod leases;
@@ -70,6 +72,7 @@ mod reservations;
 mod roles;
 pub mod rules;
 mod search;
+mod settings;
 mod sight;
 mod storage;
 mod store;
@@ -92,9 +95,11 @@ pub use ids::{validate_agent_id, validate_content};
 pub use liveness::Presence;
 pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
 pub use model::approvals::{Waiting, WaitingKind};
+pub use model::attempts::{Attempt, AttemptOutcome};
 pub use model::audit::AuditEntry;
 pub use model::changes::{Change, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
+pub use model::fit::Requirement;
 pub use model::leases::Claim;
 pub use model::liveness::{
     DeadLetter, Heartbeat, StaleAgent, MAX_SIGN_OF_LIFE_INTERVAL, MIN_SIGN_OF_LIFE_INTERVAL,
@@ -106,6 +111,7 @@ pub use model::reservations::{
     MAX_RESERVATION_PATHS, MAX_RESERVATION_PATH_BYTES,
 };
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
+pub use model::settings::Setting;
 pub use model::tasks::{
     Comment, Completion, NewTask, Priority, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus,
     TaskUpdate,

@@ -132,10 +132,17 @@ pub(crate) fn set_tags(c: &dyn Tx, task_id: &str, tags: &[String]) -> Result<()>
     Ok(())
 }
 
-/// Todo tasks `me` may claim now, in claim order (at most `limit`): one rule for
+/// Todo tasks `me` may claim at `now_ms`, in claim order (at most `limit`): one rule for
 /// `ready_tasks` and for the "best next" of `claim_task` (`claim_paths::best_next`, which also
-/// skips tasks whose files others hold), so the two never disagree.
-pub(crate) fn claimable(c: &dyn Tx, me: &Member, limit: i64) -> Result<Vec<Task>> {
+/// skips tasks whose files others hold), so the two never disagree. Only tasks that fit `me`
+/// (see `fit`) and are not deferred or backing off.
+pub(crate) fn claimable(c: &dyn Tx, me: &Member, limit: i64, now_ms: i64) -> Result<Vec<Task>> {
     let group = (!me.is_admin()).then_some(me.group_id.as_str());
-    sql::claimable(c, &me.id, group, limit)
+    let claimer = sql::Claimer {
+        id: &me.id,
+        meets: &crate::fit::meets(me),
+        takes_unmarked: crate::fit::takes_unmarked(c, me)?,
+        now_ms,
+    };
+    sql::claimable(c, &claimer, group, limit)
 }

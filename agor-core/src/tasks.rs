@@ -87,6 +87,12 @@ impl Actor {
         )?;
         validate_tags(&new.tags)?;
         let paths = crate::claim_paths::validate(&new.paths)?;
+        let fitted = NewTask {
+            requires: crate::model::fit::normalise(new.requires.as_deref())?,
+            max_attempts: validate_max_attempts(new.max_attempts)?,
+            ..new.clone()
+        };
+        let new = &fitted;
         if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
             return Err(Error::invalid(
                 "status",
@@ -101,6 +107,9 @@ impl Actor {
                 .as_deref()
                 .map(|a| members::resolve_principal(c, a, &scope))
                 .transpose()?;
+            if let Some(a) = &assignee {
+                crate::fit::check_assignee(a, new.requires.as_deref())?;
+            }
             let parent = new
                 .parent
                 .as_deref()
@@ -154,6 +163,10 @@ impl Actor {
                 waits_for: Vec::new(),
                 paths,
                 approval: new.approval,
+                requires: new.requires.clone(),
+                max_attempts: new.max_attempts,
+                failed_attempts: 0,
+                not_before_ms: None,
             };
             let assignee = task.assigned_to.as_deref();
             let moved = Some((None, task.status));
@@ -206,6 +219,7 @@ impl Actor {
             let task = resolve(c, me, task_id)?;
             me.check(Action::AssignTask, Target::InGroup(group_of(&task)))?;
             let agent = members::resolve_principal(c, agent_id, &me.group_scope())?;
+            crate::fit::check_assignee(&agent, task.requires.as_deref())?;
             let holder = task
                 .assigned_to
                 .as_deref()
@@ -255,6 +269,15 @@ impl Actor {
             .as_deref()
             .map(crate::claim_paths::validate)
             .transpose()?;
+        let requires = change
+            .requires
+            .as_deref()
+            .map(|r| crate::model::fit::normalise(Some(r)))
+            .transpose()?;
+        let max_attempts = match change.max_attempts {
+            Some(0) => Some(None),
+            other => other.map(|n| validate_max_attempts(Some(n))).transpose()?,
+        };
         self.task_write(|c, me, _now| {
             let task = resolve(c, me, task_id)?;
             me.check(Action::CreateTask, Target::InGroup(group_of(&task)))?;
@@ -282,6 +305,8 @@ impl Actor {
                     Some(d) => Some(d.clone()),
                     None => task.definition_of_done.clone(),
                 },
+                requires: requires.clone().unwrap_or_else(|| task.requires.clone()),
+                max_attempts: max_attempts.unwrap_or(task.max_attempts),
                 ..task.clone()
             };
             if sql::edit(c, &task.id, &edited, expected_version, &c.now().sql())? == 0 {
@@ -336,7 +361,7 @@ impl Actor {
         status: TaskStatus,
         expected: Option<i64>,
     ) -> Result<Task> {
-        self.task_write(|c, me, _now| {
+        self.task_write(|c, me, now| {
             let task = resolve(c, me, task_id)?;
             me.check(
                 Action::ChangeTaskStatus,
@@ -367,6 +392,10 @@ impl Actor {
             require_dependencies_done(c, &task, status)?;
             crate::board::refuse_if_archived(c, &task)?;
             crate::approvals::refuse_unapproved(&me.id, &task, status)?;
+            if task.status == TaskStatus::InProgress && status != TaskStatus::InProgress {
+                let outcome = crate::attempts::outcome_of_move(&task, &me.id, status);
+                crate::attempts::end_claim(c, &task, outcome, None, now)?;
+            }
             let changed = sql::set_status(
                 c,
                 &task.id,
@@ -441,7 +470,7 @@ impl Actor {
         let now = self.store.now_ms();
         self.read_tx(|c, me| {
             me.check(Action::ListTasks, Target::None)?;
-            crate::claim_paths::unblocked(c, me, now, claimable(c, me, i64::MAX)?)
+            crate::claim_paths::unblocked(c, me, now, claimable(c, me, i64::MAX, now)?)
         })
     }
 
@@ -465,6 +494,17 @@ impl Store {
     /// its tasks, in board order.
     pub fn board(&self, group: Option<&str>) -> Result<Vec<(TaskStatus, Vec<Task>)>> {
         self.as_operator().narrowed(group).board()
+    }
+}
+
+/// A task's own attempt limit: absent, or 1..=1000 (the `max_attempts` setting's range).
+pub(crate) fn validate_max_attempts(n: Option<i64>) -> Result<Option<i64>> {
+    match n {
+        Some(n) if !(1..=1000).contains(&n) => Err(Error::invalid(
+            "max_attempts",
+            format!("{n} is not from 1 to 1000"),
+        )),
+        other => Ok(other),
     }
 }
 

@@ -74,6 +74,8 @@ struct EntryIn {
     paths: Vec<String>,
     /// Absent: a new task needs no approval, an existing one keeps what it has.
     approval: Option<bool>,
+    requires: Option<String>,
+    max_attempts: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +102,10 @@ struct EntryOut {
     paths: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     approval: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_attempts: Option<i64>,
 }
 
 fn is_medium(p: &&str) -> bool {
@@ -152,6 +158,8 @@ struct Entry {
     parent: Option<String>,
     paths: Vec<String>,
     approval: Option<bool>,
+    requires: Option<String>,
+    max_attempts: Option<i64>,
 }
 
 /// Where each line of a text starts, found in one pass, so finding the line of every entry
@@ -245,6 +253,8 @@ fn check(e: &EntryIn) -> Result<Entry> {
         parent: e.parent.clone(),
         paths: crate::claim_paths::validate(&e.paths)?,
         approval: e.approval,
+        requires: crate::model::fit::normalise(e.requires.as_deref())?,
+        max_attempts: crate::tasks::validate_max_attempts(e.max_attempts)?,
     })
 }
 
@@ -302,6 +312,8 @@ fn same(
         && task.parent_task_id.as_deref() == parent
         && task.paths == e.paths
         && e.approval.is_none_or(|a| a == task.approval)
+        && task.requires == e.requires
+        && task.max_attempts == e.max_attempts
 }
 
 /// What applying an entry leaves for the checks that need the whole file applied first.
@@ -367,6 +379,14 @@ fn import_one(
         }
         Some(task) => {
             crate::board::refuse_if_archived(c, &task)?;
+            if task.status == TaskStatus::InProgress && status != TaskStatus::InProgress {
+                let outcome = crate::model::attempts::AttemptOutcome::TakenOver;
+                crate::attempts::end_claim(c, &task, outcome, None, c.now().secs() * 1000)?;
+                // The holder learns its claim was taken over (the import's own change is
+                // addressed to the file's assignee).
+                let holder = task.assigned_to.as_deref();
+                crate::task_steps::task_changed(c, "claim_taken_over", &me.id, &task, holder)?;
+            }
             sql::import_update(
                 c,
                 &sql::Imported {
@@ -377,6 +397,8 @@ fn import_one(
                     priority: e.priority.as_str(),
                     assignee: agent.as_deref(),
                     at: &now,
+                    requires: e.requires.as_deref(),
+                    max_attempts: e.max_attempts,
                 },
             )?;
             if task.tags != e.tags {
@@ -417,6 +439,8 @@ fn import_one(
                 status,
                 paths: Vec::new(),
                 approval: e.approval.unwrap_or(false),
+                requires: e.requires.clone(),
+                max_attempts: e.max_attempts,
             };
             let sort_order = sql::next_sort_order(c, &me.group_id)?;
             sql::insert(
@@ -553,6 +577,8 @@ impl Actor {
                         parent: t.parent_task_id,
                         paths: t.paths,
                         approval: t.approval,
+                        requires: t.requires,
+                        max_attempts: t.max_attempts,
                     })
                     .collect(),
             };

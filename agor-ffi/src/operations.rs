@@ -1019,6 +1019,8 @@ pub unsafe extern "C" fn agor_op_clear_dead_letters(
 /// * `status`: `todo` (default) or `backlog`; NULL: not given
 /// * `paths`: Path globs its claim reserves exclusively (claim-next skips it while another agent holds one of them); an array of `_len` strings; NULL: not given
 /// * `approval`: A person approves it before it is done (completing it moves it to review)
+/// * `requires`: What the claimer's role must have: `capability:<word>` or `role:<name>`; NULL: not given
+/// * `max_attempts`: Failed attempts before it goes to `failed`; absent: the `max_attempts` setting; NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1037,6 +1039,8 @@ pub unsafe extern "C" fn agor_op_create_task(
     paths: *const *const c_char,
     paths_len: usize,
     approval: bool,
+    requires: *const c_char,
+    max_attempts: *const i64,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "create_task", |a| unsafe {
@@ -1050,6 +1054,8 @@ pub unsafe extern "C" fn agor_op_create_task(
         a.optional_text("status", status)?;
         a.optional_texts("paths", paths, paths_len)?;
         a.value("approval", approval)?;
+        a.optional_text("requires", requires)?;
+        a.optional_value("max_attempts", max_attempts)?;
         Ok(())
     })
 }
@@ -1159,6 +1165,8 @@ pub unsafe extern "C" fn agor_op_assign_task(
 /// * `definition_of_done`: NULL: not given
 /// * `tags`: an array of `_len` strings; NULL: not given
 /// * `paths`: The new set of path globs (empty: none); not while the task is claimed; an array of `_len` strings; NULL: not given
+/// * `requires`: `capability:<word>` or `role:<name>`; "" clears it; NULL: not given
+/// * `max_attempts`: 1..=1000; 0 clears it (the setting applies); NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1175,6 +1183,8 @@ pub unsafe extern "C" fn agor_op_update_task(
     tags_len: usize,
     paths: *const *const c_char,
     paths_len: usize,
+    requires: *const c_char,
+    max_attempts: *const i64,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "update_task", |a| unsafe {
@@ -1186,6 +1196,8 @@ pub unsafe extern "C" fn agor_op_update_task(
         a.optional_text("definition_of_done", definition_of_done)?;
         a.optional_texts("tags", tags, tags_len)?;
         a.optional_texts("paths", paths, paths_len)?;
+        a.optional_text("requires", requires)?;
+        a.optional_value("max_attempts", max_attempts)?;
         Ok(())
     })
 }
@@ -1645,11 +1657,12 @@ pub unsafe extern "C" fn agor_op_renew_lease(
     })
 }
 
-/// Give a claimed task back to `todo`.
+/// Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
 ///
 /// Called by an agent: pass `actor`. Permission: `claim_task`.
 /// * `task_id`: required
 /// * `token`: required
+/// * `error`: NULL: not given
 ///
 /// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
 #[no_mangle]
@@ -1658,11 +1671,75 @@ pub unsafe extern "C" fn agor_op_release_task(
     actor: Option<&agor_actor>,
     task_id: *const c_char,
     token: *const c_char,
+    error: *const c_char,
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "release_task", |a| unsafe {
         a.text("task_id", task_id)?;
         a.text("token", token)?;
+        a.optional_text("error", error)?;
+        Ok(())
+    })
+}
+
+/// Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
+///
+/// Called by an agent: pass `actor`. Permission: `assign_task`.
+/// * `task_id`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_retry_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "retry_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        Ok(())
+    })
+}
+
+/// Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+/// duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers).
+///
+/// Called by an agent: pass `actor`. Permission: `assign_task`.
+/// * `task_id`: required
+/// * `until`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_defer_task(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    until: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "defer_task", |a| unsafe {
+        a.text("task_id", task_id)?;
+        a.optional_text("until", until)?;
+        Ok(())
+    })
+}
+
+/// The attempts at one task (id or prefix), oldest first: each claim with who made it,
+/// when, and how it ended (completed, released, released_with_error, lapsed, taken_over).
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
+/// * `task_id`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_task_attempts(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "task_attempts", |a| unsafe {
+        a.text("task_id", task_id)?;
         Ok(())
     })
 }
@@ -2224,4 +2301,42 @@ pub unsafe extern "C" fn agor_op_tokens(
     out_response: Option<&mut *mut c_char>,
 ) -> agor_status {
     run(store, actor, out_response, "tokens", |_| Ok(()))
+}
+
+/// Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+/// reviewers_claim_work) with its value, its default and what it governs.
+///
+/// Called by the operator: pass `store` and a NULL `actor`.
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_settings(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "settings", |_| Ok(()))
+}
+
+/// Set one setting for every process on this database; unknown keys and bad values are
+/// refused, saying what is allowed.
+///
+/// Called by the operator: pass `store` and a NULL `actor`.
+/// * `key`: required
+/// * `value`: required
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_set_setting(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    key: *const c_char,
+    value: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "set_setting", |a| unsafe {
+        a.text("key", key)?;
+        a.text("value", value)?;
+        Ok(())
+    })
 }

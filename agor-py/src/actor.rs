@@ -617,13 +617,16 @@ impl Actor {
     ///
     /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
     /// once) or `backlog`. `assign_to` and `parent` take ids or unique prefixes; `tags` is a
-    /// list or tuple of str; `paths` the path globs its claim reserves exclusively. Raises
-    /// `InvalidInputError` for an empty title, an unknown priority or status, a malformed tag
-    /// or path.
+    /// list or tuple of str; `paths` the path globs its claim reserves exclusively.
+    /// `requires`: `capability:<word>` or `role:<name>` (only roles that have it are offered
+    /// the task); `max_attempts`: failed attempts before it goes to `failed`. Raises
+    /// `InvalidInputError` for an empty title, an unknown priority or status, a malformed tag,
+    /// path or requirement.
     #[pyo3(signature = (
         title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new(), approval=false
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=(), approval=False)")]
+        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new(), approval=false,
+        requires=None, max_attempts=None
+    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=(), approval=False, requires=None, max_attempts=None)")]
     #[allow(clippy::too_many_arguments)]
     fn create_task<'py>(
         &self,
@@ -638,6 +641,8 @@ impl Actor {
         status: &str,
         paths: Vec<String>,
         approval: bool,
+        requires: Option<String>,
+        max_attempts: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let new = core::NewTask {
             title,
@@ -650,6 +655,8 @@ impl Actor {
             status: crate::args::parse(py, status)?,
             paths,
             approval,
+            requires,
+            max_attempts,
         };
         self.call(py, |a| a.create_task(&new))
     }
@@ -723,6 +730,8 @@ impl Actor {
             tags,
             paths,
             approval,
+            requires: None,
+            max_attempts: None,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
@@ -1070,14 +1079,20 @@ impl Actor {
     }
 
     /// Gives a claimed task back: it returns to `todo`, unassigned. Returns the `Task`.
+    /// With `error` (what went wrong) it is a failed attempt: it counts toward the task's
+    /// `max_attempts` (past it the task is `failed`) and may hold the task back for a backoff.
     /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
+    #[pyo3(signature = (task_id, token, error=None))]
     fn release_task<'py>(
         &self,
         py: Python<'py>,
         task_id: String,
         token: String,
+        error: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.release_task(&task_id, &token))
+        self.call(py, |a| {
+            a.release_task_with(&task_id, &token, error.as_deref())
+        })
     }
 
     /// Completes a claimed task and stores its completion record; returns the `Task`, now

@@ -667,6 +667,15 @@ record! {
         paths,
         /// Whether a person (a human agent or the operator) approves it before it is done.
         approval,
+        /// What the claimer's role must have (`capability:<word>` or `role:<name>`), or None.
+        requires,
+        /// Failed attempts before it goes to `failed`, or None (the store's setting).
+        max_attempts,
+        /// Failed attempts since it was created or retried.
+        failed_attempts,
+        /// Unix milliseconds before which it is not ready or claimable (deferred, or backing
+        /// off after a failed attempt), or None.
+        not_before_ms,
     }
 }
 

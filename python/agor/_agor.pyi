@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, StatusMoveDict, TaskDict, WaitingDict
+from agor.aio import AttemptDict, BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -184,6 +184,9 @@ class Store:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def task_attempts(self, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
     def approve_task(self, task_id: str) -> TaskDict:
         """Approve a task awaiting a person's approval (in review, with approval): it moves to
         done (an agent of role human, or the operator)."""
@@ -196,6 +199,12 @@ class Store:
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def settings(self) -> list[SettingDict]:
+        """Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+        reviewers_claim_work) with its value, its default and what it governs."""
+    def set_setting(self, key: str, value: str) -> SettingDict:
+        """Set one setting for every process on this database; unknown keys and bad values are
+        refused, saying what is allowed."""
     # --- end of the derived methods ---
 
 @final
@@ -388,9 +397,12 @@ class Actor:
         status: Literal["todo", "backlog"] = "todo",
         paths: Sequence[str] = (),
         approval: bool = False,
+        requires: Optional[str] = None,
+        max_attempts: Optional[int] = None,
     ) -> Task:
         """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
-        reserves ``paths`` (globs) exclusively for the claim's lifetime."""
+        reserves ``paths`` (globs) exclusively for the claim's lifetime; ``requires``
+        (``capability:<word>`` or ``role:<name>``) offers it only to roles that have it."""
     def list_tasks(
         self,
         all: bool = False,
@@ -440,8 +452,9 @@ class Actor:
         feed, not polling) before that answer."""
     def renew_lease(self, task_id: str, token: str, lease_seconds: Optional[int] = 900) -> Claim:
         """Extend a live lease; ``LeaseError`` if the token is not current or has lapsed."""
-    def release_task(self, task_id: str, token: str) -> Task:
-        """Give a claimed task back to ``todo``; ``LeaseError`` on a wrong or lapsed token."""
+    def release_task(self, task_id: str, token: str, error: Optional[str] = None) -> Task:
+        """Give a claimed task back to ``todo``; with ``error``, a failed attempt (counted
+        toward ``max_attempts``); ``LeaseError`` on a wrong or lapsed token."""
     def complete_task(
         self,
         task_id: str,
@@ -465,6 +478,14 @@ class Actor:
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
+    def retry_task(self, task_id: str) -> TaskDict:
+        """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
+    def defer_task(self, task_id: str, until: str | None = None) -> TaskDict:
+        """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+        duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
+    def task_attempts(self, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
     def require_approval(self, task_id: str, approval: bool) -> TaskDict:
         """Say whether a task of your group needs a person's approval before it is done
         (managers); a task already in review keeps waiting for its answer."""
@@ -890,6 +911,17 @@ class Task(_Record):
     @property
     def approval(self) -> bool:
         """Whether a person approves it before it is done."""
+    def requires(self) -> Optional[str]:
+        """What the claimer's role must have: `capability:<word>` or `role:<name>`."""
+    @property
+    def max_attempts(self) -> Optional[int]:
+        """Failed attempts before it goes to `failed`; None: the store's setting."""
+    @property
+    def failed_attempts(self) -> int:
+        """Failed attempts (lapses, releases with an error) since it was created or retried."""
+    @property
+    def not_before_ms(self) -> Optional[int]:
+        """Unix ms before which it is not ready or claimable (deferred, or backing off)."""
 
 @final
 class TaskDetail(Task):

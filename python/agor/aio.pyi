@@ -29,6 +29,16 @@ class AgentWorkDict(TypedDict):
     updated_at: str
 
 
+class AttemptDict(TypedDict):
+    agent_id: str
+    ended_at: str | None
+    error: str | None
+    id: int
+    outcome: Literal['completed', 'released', 'released_with_error', 'lapsed', 'taken_over'] | None
+    started_at: str
+    task_id: str
+
+
 class AuditEntryDict(TypedDict):
     agent_id: str | None
     created_at: str
@@ -194,6 +204,14 @@ class SearchHitDict(TypedDict):
     snippet: str
 
 
+class SettingDict(TypedDict):
+    default: str
+    description: str
+    key: str
+    set: bool
+    value: str
+
+
 class StaleAgentDict(TypedDict):
     agent_id: str
     last_heartbeat: int
@@ -217,13 +235,17 @@ class TaskDetailDict(TypedDict):
     created_by: str | None
     definition_of_done: str | None
     description: str
+    failed_attempts: int
     group_id: str | None
     id: str
     lease_expires_at: int | None
     lease_expires_ms: int | None
+    max_attempts: int | None
+    not_before_ms: int | None
     parent_task_id: str | None
     paths: list[str]
     priority: Literal['low', 'medium', 'high', 'critical']
+    requires: str | None
     sort_order: int
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
     subtasks: list[TaskDict]
@@ -242,13 +264,17 @@ class TaskDict(TypedDict):
     created_by: str | None
     definition_of_done: str | None
     description: str
+    failed_attempts: int
     group_id: str | None
     id: str
     lease_expires_at: int | None
     lease_expires_ms: int | None
+    max_attempts: int | None
+    not_before_ms: int | None
     parent_task_id: str | None
     paths: list[str]
     priority: Literal['low', 'medium', 'high', 'critical']
+    requires: str | None
     sort_order: int
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
     tags: list[str]
@@ -365,12 +391,15 @@ class AsyncActor:
         """Agents the acting agent may message."""
     async def create_channel(self, *, name: str) -> ChannelDict:
         """Create a channel in the actor's group and join it (managers)."""
-    async def create_task(self, *, title: str, approval: bool | None = None, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
+    async def create_task(self, *, title: str, approval: bool | None = None, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, max_attempts: int | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, requires: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
         """Create a task in the actor's group (managers)."""
     async def dead_letters(self) -> list[DeadLetterDict]:
         """Dead letters the actor may see, oldest first."""
     async def decline_proposal(self, *, proposal_id: str, reason: str | None = None) -> ProposalDict:
         """Decline a task proposed to you, with an optional reason."""
+    async def defer_task(self, *, task_id: str, until: str | None = None) -> TaskDict:
+        """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+        duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
     async def define_role(self, *, name: str, capabilities: list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']] | None = None, creates: list[str] | None = None, permissions: list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']] | None = None, tier: int | None = None) -> RoleDefDict:
         """Define or redefine a custom role (the operator; holders of can_modify_roles below their
         tier, with no right they lack). `creates`: roles its holders may create, `*` any lower."""
@@ -450,8 +479,8 @@ class AsyncActor:
         (an agent of role human, or the operator)."""
     async def release_reservations(self, *, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
-    async def release_task(self, *, task_id: str, token: str) -> TaskDict:
-        """Give a claimed task back to `todo`."""
+    async def release_task(self, *, task_id: str, token: str, error: str | None = None) -> TaskDict:
+        """Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`)."""
     async def remove_agent(self, *, agent_id: str) -> None:
         """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
         its history kept, its id reserved (the operator; managers below them in their group)."""
@@ -479,6 +508,8 @@ class AsyncActor:
         is refused (already_claimed) naming the holder and the paths."""
     async def restore_agent(self, *, agent_id: str) -> AgentDict:
         """Bring a soft-deleted agent back (its exact id)."""
+    async def retry_task(self, *, task_id: str) -> TaskDict:
+        """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
     async def role(self, *, name: str) -> RoleDefDict:
         """One role (built in or defined); an undefined name is not found."""
     async def roles(self) -> list[RoleDefDict]:
@@ -503,6 +534,9 @@ class AsyncActor:
         """Set your work state (idle, working with an optional task, done, error, stopped; moves
         are validated), or apply a coding agent's hook event (`hook`: SessionStart,
         UserPromptSubmit, PreToolUse, Stop, SessionEnd …), which never fails on a move."""
+    async def task_attempts(self, *, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
     async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
@@ -510,7 +544,7 @@ class AsyncActor:
         """Put an archived task back on the board (managers)."""
     async def unread_count(self) -> int:
         """Number of unread messages addressed to the actor."""
-    async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
+    async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, max_attempts: int | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, requires: str | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
         """Edit a task's title, description, priority, definition of done or tags (each only when
         given; tags replace the set) if still at `expected_version` (optimistic locking)."""
     async def usage_summary(self, *, by: Literal['agent', 'task', 'group'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
@@ -627,8 +661,17 @@ class AsyncStore:
         group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
         (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
         snippet, matched words in `**`."""
+    async def set_setting(self, *, key: str, value: str) -> SettingDict:
+        """Set one setting for every process on this database; unknown keys and bad values are
+        refused, saying what is allowed."""
+    async def settings(self) -> list[SettingDict]:
+        """Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+        reviewers_claim_work) with its value, its default and what it governs."""
     async def stale_agents(self, *, threshold_secs: int | None = None) -> list[StaleAgentDict]:
         """Agents that heartbeated before but not within the threshold (default: the store's)."""
+    async def task_attempts(self, *, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
     async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""

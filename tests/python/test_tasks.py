@@ -26,6 +26,7 @@ TASK_KEYS = {
     "waits_for",  # issue 21 item 4.2
     "paths",  # issue 22 item 2
     "approval",  # issue 22 item 6
+    "requires", "max_attempts", "failed_attempts", "not_before_ms",  # issue 22 items 1, 3, 4
 }
 
 
@@ -269,7 +270,8 @@ def test_who_may_change_status(store: agor.Store, mgr: agor.Actor, tester: agor.
 def test_architects_and_testers_cannot_claim(
     store: agor.Store, mgr: agor.Actor, tester: agor.Actor
 ) -> None:
-    t = mgr.create_task("claimable")
+    # Review work: since issue 22 a reviewer claims only tasks that require what it has.
+    t = mgr.create_task("claimable", requires="capability:review_work")
     for who in ("arch-1", "test-1"):
         with pytest.raises(agor.PermissionDeniedError):
             store.as_agent(who).claim_task(t.id)

@@ -228,6 +228,9 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("approve_task", |r| json!({"task_id": r.task}), None),
     ("reject_task", |r| json!({"task_id": r.task, "reason": "no"}), None),
     ("waiting_on_people", |_| json!({}), None),
+    ("retry_task", |r| json!({"task_id": r.task}), None),
+    ("defer_task", |r| json!({"task_id": r.task, "until": "1h"}), None),
+    ("task_attempts", |r| json!({"task_id": r.task}), OPEN_READ),
     ("review_queue_count", |_| json!({"group": "core"}), None),
     ("reviewer_attention", |_| json!({"group": "core"}), None),
     // --- the change feed and wake-ups
@@ -251,6 +254,9 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     ("issue_token", |_| json!({"agent_id": "dev1"}), None),
     ("revoke_tokens", |_| json!({"agent_id": "dev1"}), None),
     ("tokens", |_| json!({}), None),
+    // --- the store's settings
+    ("settings", |_| json!({}), None),
+    ("set_setting", |_| json!({"key": "max_attempts", "value": "3"}), None),
 ];
 
 fn request(name: &str, rows: &Rows) -> Value {

@@ -5,8 +5,8 @@ use std::io;
 
 use agor_core::ops::{BoardColumn, Request as R};
 use agor_core::{
-    BlockedTask, Claim, Comment, ImportReport, Proposal, StatusMove, Task, TaskDetail, Waiting,
-    WaitingKind,
+    Attempt, BlockedTask, Claim, Comment, ImportReport, Proposal, Setting, StatusMove, Task,
+    TaskDetail, Waiting, WaitingKind,
 };
 
 use crate::command::{typed, Reply, ReviewCounts, View};
@@ -158,6 +158,66 @@ pub fn history(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(())
 }
 
+pub fn deferred(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let task: Task = typed(v)?;
+    let tid = id(short_id(&task.id));
+    match task.not_before_ms {
+        Some(ms) => Ok(say!(t, "{} deferred until {} UTC", tid, utc(ms))?),
+        None => Ok(say!(t, "{} is no longer deferred", tid)?),
+    }
+}
+
+pub fn attempts(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let list: Vec<Attempt> = typed(v)?;
+    if list.is_empty() {
+        return Ok(say!(t, "{}", dim("no attempts"))?);
+    }
+    for a in &list {
+        let outcome = a.outcome.map_or("live", |o| o.as_str());
+        let error = a
+            .error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        say!(
+            t,
+            "{}  {}  {}{}",
+            dim(&a.started_at),
+            name(&a.agent_id),
+            bold(outcome),
+            error
+        )?;
+    }
+    Ok(())
+}
+
+pub fn settings(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    for s in &typed::<Vec<Setting>>(v)? {
+        setting_line(t, s)?;
+    }
+    Ok(())
+}
+
+pub fn setting(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    Ok(setting_line(t, &typed(v)?)?)
+}
+
+fn setting_line(t: &mut Term<'_>, s: &Setting) -> io::Result<()> {
+    let default = match s.set {
+        true => format!("(default {})", s.default),
+        false => "(default)".to_owned(),
+    };
+    say!(t, "{} = {} {}", bold(&s.key), &s.value, dim(default))
+}
+
+/// A Unix millisecond time as `YYYY-MM-DD HH:MM:SS`, UTC.
+fn utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 pub fn board(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(columns(t, &typed::<Vec<BoardColumn>>(v)?)?)
 }
@@ -198,11 +258,21 @@ pub fn renewed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
 
 pub fn released(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     let task: Task = typed(v)?;
-    Ok(say!(
-        t,
-        "released {} (back to todo)",
-        id(short_id(&task.id))
-    )?)
+    let tid = id(short_id(&task.id));
+    match (task.status, task.not_before_ms) {
+        (agor_core::TaskStatus::Failed, _) => Ok(say!(
+            t,
+            "released {} (failed: its attempts are used up)",
+            tid
+        )?),
+        (_, Some(ms)) if ms > unix_now() * 1000 => Ok(say!(
+            t,
+            "released {} (back to todo, not before {} UTC)",
+            tid,
+            utc(ms)
+        )?),
+        _ => Ok(say!(t, "released {} (back to todo)", tid)?),
+    }
 }
 
 pub fn completed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
@@ -321,6 +391,13 @@ fn waits_for_ids(task: &Task) -> Option<String> {
     (!ids.is_empty()).then(|| ids.join(", "))
 }
 
+/// Why a task is not offered though it may look ready: deferred (or backing off) until a
+/// time still ahead.
+fn held_back(task: &Task) -> Option<String> {
+    let at = task.not_before_ms.filter(|ms| *ms > unix_now() * 1000)?;
+    Some(format!("not before {} UTC", utc(at)))
+}
+
 /// Tasks as aligned columns; the version is shown because `status --version N` needs it,
 /// and a task held back by unfinished dependencies says which, so a blocked task is not
 /// mistaken for one nobody picked up.
@@ -338,9 +415,10 @@ fn task_table(t: &mut Term<'_>, indent: &str, tasks: &[Task]) -> io::Result<()> 
                     None => Cell::new(""),
                 },
                 Cell::new(&task.title),
-                match waits_for_ids(task) {
-                    Some(ids) => warn(format!("waits for {ids}")),
-                    None => Cell::new(""),
+                match (waits_for_ids(task), held_back(task)) {
+                    (Some(ids), _) => warn(format!("waits for {ids}")),
+                    (None, Some(note)) => warn(note),
+                    (None, None) => Cell::new(""),
                 },
             ]
         })
@@ -380,6 +458,18 @@ fn task_detail(t: &mut Term<'_>, d: &TaskDetail) -> io::Result<()> {
     }
     if let Some(ids) = waits_for_ids(task) {
         say!(t, "  waits for: {}", warn(ids))?;
+    }
+    if let Some(r) = &task.requires {
+        say!(t, "  requires:  {}", r)?;
+    }
+    if let Some(note) = held_back(task) {
+        say!(t, "  held:      {}", warn(note))?;
+    }
+    if task.failed_attempts > 0 || task.max_attempts.is_some() {
+        let max = task
+            .max_attempts
+            .map_or_else(|| "the store's max".to_owned(), |n| n.to_string());
+        say!(t, "  attempts:  {} failed of {}", task.failed_attempts, max)?;
     }
     if !task.tags.is_empty() {
         say!(t, "  tags:      {}", task.tags.join(", "))?;

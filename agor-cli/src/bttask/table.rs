@@ -48,7 +48,7 @@ pub const COMMANDS: &[CommandDef] = &[
         "add",
         Who::Agent,
         &["create_task"],
-        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog paths=* approval",
+        "title= desc= description= priority= assign= parent= tag=* definition-of-done= backlog paths=* approval requires= max-attempts=",
     )
         .aliases(&["create"])
         .usage(&[
@@ -56,10 +56,13 @@ pub const COMMANDS: &[CommandDef] = &[
             "create --title TITLE [--priority P] [--description D] [--tag T]… [--backlog]",
             "add <title…> --paths GLOB…   (its claim reserves these files)",
             "add <title…> --approval [options as above]",
+            "add <title…> --requires capability:C|role:R [--max-attempts N]",
         ])
         .about("create a task in todo (claimable at once) or, with --backlog, in backlog \
                 (managers); --paths (repeated) names the files its claim reserves exclusively; \
-                with --approval a person approves it before it is done")
+                with --approval a person approves it before it is done; --requires offers it \
+                only to roles with that capability or of that role, --max-attempts sets its \
+                failed attempts before it goes to failed")
         .build(|p| {
             let description = p.value_any(&["desc", "description"])?.unwrap_or_default();
             let priority = p.value("priority")?.map(parsed).transpose()?;
@@ -68,6 +71,8 @@ pub const COMMANDS: &[CommandDef] = &[
             let parent = p.value("parent")?;
             let tags = p.values("tag")?;
             let definition_of_done = p.value("definition-of-done")?;
+            let requires = p.value("requires")?;
+            let max_attempts = p.number("max-attempts", "a number of attempts")?;
             let r = a::CreateTask {
                 title: p.text("title", "task title")?,
                 description,
@@ -79,11 +84,16 @@ pub const COMMANDS: &[CommandDef] = &[
                 status,
                 paths: p.values("paths")?,
                 approval: p.flag("approval"),
+                requires,
+                max_attempts,
             };
             job(R::CreateTask(r), show::created)
         }),
-    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* paths=* no-paths")
-        .usage(&["edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--paths GLOB…|--no-paths]"])
+    CommandDef::new("edit", Who::Agent, &["update_task"], "id= task= version= title= description= desc= priority= dod= tag=* paths=* no-paths requires= max-attempts=")
+        .usage(&[
+            "edit <task> --version N [--title T] [--description D] [--priority P] [--dod TEXT] [--tag T]… [--paths GLOB…|--no-paths]",
+            "edit <task> --version N [--requires capability:C|role:R|\"\"] [--max-attempts N|0]",
+        ])
         .about("edit a task at the version you read (optimistic locking); --tag replaces its tags, \
                 --paths its path globs (--no-paths clears them; not while it is claimed)")
         .build(|p| {
@@ -97,6 +107,8 @@ pub const COMMANDS: &[CommandDef] = &[
                 definition_of_done: p.value("dod")?,
                 tags: (!tags.is_empty()).then_some(tags),
                 paths: edited_paths(p)?,
+                requires: p.value("requires")?,
+                max_attempts: p.number("max-attempts", "a number of attempts")?,
             };
             job(R::UpdateTask(r), show::moved)
         }),
@@ -219,15 +231,57 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::RenewLease(r), show::renewed)
         }),
-    CommandDef::new("release", Who::Agent, &["release_task"], "id= task= token=")
-        .usage(&["release --id TASK --token K", "release <task> <token>"])
-        .about("give a claimed task back: it returns to todo, unassigned")
+    CommandDef::new("release", Who::Agent, &["release_task"], "id= task= token= error=")
+        .usage(&[
+            "release --id TASK --token K",
+            "release <task> <token>",
+            "release <task> <token> --error TEXT",
+        ])
+        .about("give a claimed task back: it returns to todo, unassigned; with --error, a failed \
+                attempt (it waits a backoff, and past its max attempts goes to failed)")
         .build(|p| {
             let r = a::ReleaseTask {
                 task_id: task_id(p)?,
                 token: token(p)?,
+                error: p.value("error")?,
             };
             job(R::ReleaseTask(r), show::released)
+        }),
+    CommandDef::new("retry", Who::Agent, &["retry_task"], "id= task=")
+        .usage(&["retry <task>", "retry --id TASK"])
+        .about("put a failed task back in todo with its failed attempts cleared (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::RetryTask(a::RetryTask { task_id }), show::moved)
+        }),
+    CommandDef::new("defer", Who::Agent, &["defer_task"], "id= task= until=")
+        .usage(&["defer <task> <until>", "defer --id TASK --until UNTIL"])
+        .about("hold a task back until UNTIL, an RFC 3339 time (2026-12-24T09:00:00Z) or a \
+                duration from now (90s, 30m, 2h, 1d); `now` clears it (managers)")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            let until = Some(p.required(&["until"], "until (a time or a duration, or now)")?);
+            job(R::DeferTask(a::DeferTask { task_id, until }), show::deferred)
+        }),
+    CommandDef::new("attempts", Who::Either, &["task_attempts"], "id= task=")
+        .usage(&["attempts <task>", "attempts --id TASK"])
+        .about("a task's attempts, oldest first: who claimed it, when, and how each claim ended")
+        .build(|p| {
+            let task_id = task_id(p)?;
+            job(R::TaskAttempts(a::TaskAttempts { task_id }), show::attempts)
+        }),
+    CommandDef::new("settings", Who::Operator, &["settings"], "")
+        .usage(&["settings"])
+        .about("the store's settings with their values and defaults (the operator)")
+        .build(|_| job(R::Settings(a::Settings {}), show::settings)),
+    CommandDef::new("set-setting", Who::Operator, &["set_setting"], "key= value=")
+        .usage(&["set-setting <key> <value>", "set-setting --key KEY --value VALUE"])
+        .about("set one of the store's settings for every process on this database (the \
+                operator): max_attempts, backoff_base_secs, backoff_cap_secs, reviewers_claim_work")
+        .build(|p| {
+            let key = p.required(&["key"], "setting key")?;
+            let value = p.required(&["value"], "setting value")?;
+            job(R::SetSetting(a::SetSetting { key, value }), show::setting)
         }),
     CommandDef::new(
         "complete",

@@ -69,7 +69,8 @@ fn add_both_syntaxes() {
         r,
         json!({"op": "create_task", "title": "fix the parser", "description": "it drops",
                "priority": "high", "assign_to": null, "parent": null, "tags": [],
-               "definition_of_done": null, "status": null})
+               "definition_of_done": null, "status": null,
+               "requires": null, "max_attempts": null})
     );
     let r = req(&[
         "add",
@@ -206,7 +207,7 @@ fn claim_renew_release_complete() {
             &["release", "--id", "ab12", "--token", "k1"],
             &["release", "ab12", "k1"],
         ]),
-        json!({"op": "release_task", "task_id": "ab12", "token": "k1"})
+        json!({"op": "release_task", "task_id": "ab12", "token": "k1", "error": null})
     );
     assert!(err(&["release", "ab12"]).contains("missing lease token"));
     let r = same(&[

@@ -285,6 +285,18 @@ pub struct Task {
     /// Needs a person's approval.
     #[serde(default)]
     pub approval: bool,
+    /// What the claimer's role must have: `capability:<word>` or `role:<name>`.
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// Failed attempts before `failed` (absent: the store's setting).
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
+    /// Failed attempts since created or retried.
+    #[serde(default)]
+    pub failed_attempts: i64,
+    /// Unix ms before which it is not claimable (deferred, backing off).
+    #[serde(default)]
+    pub not_before_ms: Option<i64>,
 }
 
 /// One move of a task between statuses, as the change feed recorded it (`task_history`).
@@ -354,6 +366,12 @@ pub struct NewTask {
     /// A person approves it before it is done (see [`Task::approval`]).
     #[serde(default)]
     pub approval: bool,
+    /// What the claimer's role must have: `capability:<word>` or `role:<name>`.
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// Failed attempts before it goes to `failed` (absent: the store's setting).
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
 }
 
 impl NewTask {
@@ -370,6 +388,8 @@ impl NewTask {
             status: TaskStatus::Todo,
             paths: Vec::new(),
             approval: false,
+            requires: None,
+            max_attempts: None,
         }
     }
 }
@@ -411,4 +431,10 @@ pub struct TaskUpdate {
     /// Whether a person approves it before it is done.
     #[serde(default)]
     pub approval: Option<bool>,
+    /// A new requirement (`capability:<word>` or `role:<name>`; "" clears it).
+    #[serde(default)]
+    pub requires: Option<String>,
+    /// A new attempt limit (0 clears it: the store's setting applies).
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
 }

@@ -432,6 +432,10 @@ operations! {
         #[serde(default, skip_serializing_if = "Vec::is_empty")] paths: Vec<String>,
         /// A person approves it before it is done (completing it moves it to review).
         #[serde(default)] approval: bool,
+        /// What the claimer's role must have: `capability:<word>` or `role:<name>`.
+        #[serde(default)] requires: Option<String>,
+        /// Failed attempts before it goes to `failed`; absent: the `max_attempts` setting.
+        #[serde(default)] max_attempts: Option<i64>,
     } -> crate::Task => |c, r| {
         let new = NewTask {
             title: r.title,
@@ -444,6 +448,8 @@ operations! {
             status: r.status.unwrap_or(TaskStatus::Todo),
             paths: r.paths,
             approval: r.approval,
+            requires: r.requires,
+            max_attempts: r.max_attempts,
         };
         c.agent()?.create_task(&new)
     };
@@ -487,8 +493,12 @@ operations! {
         #[serde(default)] tags: Option<Vec<String>>,
         /// The new set of path globs (empty: none); not while the task is claimed.
         #[serde(default, skip_serializing_if = "Option::is_none")] paths: Option<Vec<String>>,
+        /// `capability:<word>` or `role:<name>`; "" clears it.
+        #[serde(default)] requires: Option<String>,
+        /// 1..=1000; 0 clears it (the setting applies).
+        #[serde(default)] max_attempts: Option<i64>,
     } -> crate::Task => |c, r| {
-        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, paths: r.paths, approval: None };
+        let change = crate::TaskUpdate { title: r.title, description: r.description, priority: r.priority, definition_of_done: r.definition_of_done, tags: r.tags, paths: r.paths, approval: None, requires: r.requires, max_attempts: r.max_attempts };
         c.agent()?.update_task(&r.task_id, r.expected_version, &change)
     };
     /// Move a task to `status` if still at `expected_version` (absent: the current version).
@@ -604,11 +614,27 @@ operations! {
         token: String,
         #[serde(default)] lease_secs: Option<i64>,
     } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
-    /// Give a claimed task back to `todo`.
+    /// Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
     release_task: ReleaseTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
-    } -> crate::Task => |c, r| c.agent()?.release_task(&r.task_id, &r.token);
+        #[serde(default)] error: Option<String>,
+    } -> crate::Task => |c, r| c.agent()?.release_task_with(&r.task_id, &r.token, r.error.as_deref());
+    /// Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers).
+    retry_task: RetryTask, Agent sets, AssignTask {
+        task_id: String,
+    } -> crate::Task => |c, r| c.agent()?.retry_task(&r.task_id);
+    /// Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
+    /// duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers).
+    defer_task: DeferTask, Agent sets, AssignTask {
+        task_id: String,
+        #[serde(default)] until: Option<String>,
+    } -> crate::Task => |c, r| c.agent()?.defer_task(&r.task_id, r.until.as_deref());
+    /// The attempts at one task (id or prefix), oldest first: each claim with who made it,
+    /// when, and how it ended (completed, released, released_with_error, lapsed, taken_over).
+    task_attempts: TaskAttempts, Either reads, ListTasks {
+        task_id: String,
+    } -> Vec<crate::Attempt> => |c, r| c.task_attempts(&r.task_id);
     /// Complete a claimed task with its completion record: to `done`, or `review`.
     complete_task: CompleteTask, Agent sets, ClaimTask {
         task_id: String,
@@ -792,6 +818,17 @@ operations! {
     } -> u64 => |c, r| c.operator()?.revoke_tokens_of(&crate::TokenHolder::from_request(r.agent_id, r.operator)?);
     /// The issued secrets (agent, fingerprint, when issued), never the secrets themselves.
     tokens: Tokens, Operator reads {} -> Vec<crate::TokenInfo> => |c, _r| c.operator()?.tokens();
+
+    // --- the store's settings ---------------------------------------------------------------
+    /// Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
+    /// reviewers_claim_work) with its value, its default and what it governs.
+    settings: Settings, Operator reads {} -> Vec<crate::Setting> => |c, _r| c.operator()?.settings();
+    /// Set one setting for every process on this database; unknown keys and bad values are
+    /// refused, saying what is allowed.
+    set_setting: SetSetting, Operator sets {
+        key: String,
+        value: String,
+    } -> crate::Setting => |c, r| c.operator()?.set_setting(&r.key, &r.value);
 }
 
 #[cfg(test)]

@@ -90,6 +90,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "importance, acknowledgements and approvals",
         sql: include_str!("schema/0015_attention.sql"),
     },
+    Migration {
+        version: 16,
+        name: "requires, attempts, deferred work, settings",
+        sql: include_str!("schema/0016_fit.sql"),
+    },
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -4,6 +4,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod approvals;
+pub(crate) mod attempts;
 pub(crate) mod audit;
 pub(crate) mod board;
 pub(crate) mod changes;
@@ -17,6 +18,7 @@ pub(crate) mod proposals;
 pub(crate) mod reservations;
 pub(crate) mod roles;
 pub(crate) mod search;
+pub(crate) mod settings;
 pub(crate) mod tasks;
 pub(crate) mod tokens;
 pub(crate) mod usage;

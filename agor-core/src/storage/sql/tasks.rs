@@ -14,8 +14,8 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t
     coalesce(t.lease_expires_ms, t.lease_expires_at * 1000),
     (SELECT string_agg(d.depends_on, '\u{1f}') FROM task_dependencies d
         JOIN tasks dep ON dep.id = d.depends_on WHERE d.task_id = t.id AND dep.status != 'done'),
-    t.paths,
-    t.approval";
+    t.paths, t.approval,
+    t.requires, t.max_attempts, t.failed_attempts, t.not_before_ms";
 
 /// The stored spellings of `in_progress`, for filters: agor writes the legacy `progress`,
 /// databases agor wrote before schema 6 may still hold `in_progress`.
@@ -102,12 +102,18 @@ pub(crate) fn list_query(
 }
 
 /// The tail of the claim-next query (see [`claimable`]); `?1` the claimer, `?2` the limit,
-/// `?3` the group (not for tier 0, whose variant has two parameters).
+/// `?3` now (Unix ms: deferred and backing-off tasks wait), `?4` 1 when a task that requires
+/// nothing fits the claimer, `?5`..`?11` the `requires` values it meets (NULL-padded, see
+/// [`crate::model::fit::met_requirements`]), `?12` the group (not for tier 0). Every test is a
+/// filter on the walk of the board-order index, which still stops at the first fit.
 pub(crate) fn claimable_sql(admin: bool) -> String {
-    let group = if admin { "" } else { "AND t.group_id = ?3" };
+    let group = if admin { "" } else { "AND t.group_id = ?12" };
     format!(
         "WHERE t.status = 'todo' {group}
            AND (t.assigned_to IS NULL OR t.assigned_to = ?1) AND {UNBLOCKED_SQL}
+           AND (t.not_before_ms IS NULL OR t.not_before_ms <= ?3)
+           AND ((t.requires IS NULL AND ?4 = 1)
+                OR t.requires IN (?5, ?6, ?7, ?8, ?9, ?10, ?11))
          ORDER BY {} LIMIT ?2",
         board_order_sql()
     )
@@ -181,6 +187,10 @@ fn task_from_row(r: &Row<'_>) -> Result<Task> {
             .unwrap_or_default(),
         paths: crate::storage::sql::reservations::paths_from(lenient::opt_text(r, 22)?),
         approval: lenient::opt_int(r, 23)?.is_some_and(|n| n != 0),
+        requires: lenient::opt_text(r, 24)?,
+        max_attempts: lenient::opt_int(r, 25)?,
+        failed_attempts: lenient::opt_int(r, 26)?.unwrap_or(0),
+        not_before_ms: lenient::opt_int(r, 27)?,
     })
 }
 
@@ -281,8 +291,9 @@ pub(crate) struct Created<'a> {
 pub(crate) fn insert(tx: &dyn Tx, t: &Created<'_>) -> Result<()> {
     tx.execute(
         "INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id,
-           parent_task_id, sort_order, definition_of_done, version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12)",
+           parent_task_id, sort_order, definition_of_done, version, created_at, updated_at,
+           requires, max_attempts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?12, ?13, ?14)",
         args![
             t.id,
             &t.new.title,
@@ -296,6 +307,8 @@ pub(crate) fn insert(tx: &dyn Tx, t: &Created<'_>) -> Result<()> {
             t.sort_order,
             &t.new.definition_of_done,
             t.at,
+            &t.new.requires,
+            t.new.max_attempts,
         ],
     )?;
     Ok(())
@@ -313,7 +326,7 @@ pub(crate) fn edit(
 ) -> Result<usize> {
     tx.execute(
         "UPDATE tasks SET title = ?1, description = ?2, priority = ?3, definition_of_done = ?4,
-             version = version + 1, updated_at = ?5
+             version = version + 1, updated_at = ?5, requires = ?8, max_attempts = ?9
          WHERE id = ?6 AND version = ?7",
         args![
             t.title.as_str(),
@@ -322,7 +335,9 @@ pub(crate) fn edit(
             t.definition_of_done.as_deref(),
             at,
             task_id,
-            expected_version
+            expected_version,
+            t.requires.as_deref(),
+            t.max_attempts
         ],
     )
 }
@@ -370,6 +385,7 @@ pub(crate) fn delete(tx: &dyn Tx, task_id: &str) -> Result<()> {
         "DELETE FROM task_comments WHERE task_id = ?1",
         "DELETE FROM task_tags WHERE task_id = ?1",
         "DELETE FROM task_dependencies WHERE task_id = ?1 OR depends_on = ?1",
+        "DELETE FROM agor_task_attempts WHERE task_id = ?1",
         "UPDATE tasks SET parent_task_id = NULL WHERE parent_task_id = ?1",
         "DELETE FROM tasks WHERE id = ?1",
     ] {
@@ -378,19 +394,36 @@ pub(crate) fn delete(tx: &dyn Tx, task_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Who claims, for [`claimable`]: its id, what it fits and the time.
+pub(crate) struct Claimer<'a> {
+    pub id: &'a str,
+    /// The `requires` values it meets.
+    pub meets: &'a [Option<String>],
+    /// Whether tasks that require nothing are its to claim.
+    pub takes_unmarked: bool,
+    pub now_ms: i64,
+}
+
 /// Todo tasks `claimer` may claim now (of `group`, or of every group when None), in claim
 /// order, at most `limit`.
 pub(crate) fn claimable(
     tx: &dyn Tx,
-    claimer: &str,
+    claimer: &Claimer<'_>,
     group: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Task>> {
     let sql = claimable_sql(group.is_none());
-    match group {
-        None => query(tx, &sql, args![claimer, limit]),
-        Some(g) => query(tx, &sql, args![claimer, limit, g]),
+    let mut params: Vec<Param<'_>> = vec![
+        claimer.id.into(),
+        limit.into(),
+        claimer.now_ms.into(),
+        i64::from(claimer.takes_unmarked).into(),
+    ];
+    params.extend(claimer.meets.iter().map(|m| Param::from(m.as_deref())));
+    if let Some(g) = group {
+        params.push(g.into());
     }
+    query(tx, &sql, &params)
 }
 
 /// `list_tasks`: the group's (tier 0: every group's) tasks that `filter` selects, in board order.
@@ -413,6 +446,8 @@ pub(crate) struct Imported<'a> {
     pub priority: &'a str,
     pub assignee: Option<&'a str>,
     pub at: &'a str,
+    pub requires: Option<&'a str>,
+    pub max_attempts: Option<i64>,
 }
 
 /// Rewrites a task as an imported file describes it; leaving in_progress ends any claim.
@@ -422,7 +457,8 @@ pub(crate) fn import_update(tx: &dyn Tx, t: &Imported<'_>) -> Result<()> {
              assigned_to = ?5, version = version + 1, updated_at = ?6,
              lease_token = CASE WHEN ?3 = 'progress' THEN lease_token END,
              lease_expires_at = CASE WHEN ?3 = 'progress' THEN lease_expires_at END,
-             lease_expires_ms = CASE WHEN ?3 = 'progress' THEN lease_expires_ms END
+             lease_expires_ms = CASE WHEN ?3 = 'progress' THEN lease_expires_ms END,
+             requires = ?8, max_attempts = ?9
          WHERE id = ?7",
         args![
             t.title,
@@ -431,7 +467,9 @@ pub(crate) fn import_update(tx: &dyn Tx, t: &Imported<'_>) -> Result<()> {
             t.priority,
             t.assignee,
             t.at,
-            t.id
+            t.id,
+            t.requires,
+            t.max_attempts
         ],
     )?;
     Ok(())

@@ -288,7 +288,15 @@ fn populated() -> (tempfile::TempDir, Store) {
             if i % 2 == 0 {
                 t.paths = vec![format!("src/{}/*", i % 4)];
             }
-            mgr.create_task(&t).unwrap();
+            // Work that fits only some roles, and deferred work: claim-next filters both on
+            // its walk of the board-order index.
+            if i % 4 == 1 {
+                t.requires = Some("capability:review_work".into());
+            }
+            let task = mgr.create_task(&t).unwrap();
+            if i % 5 == 2 {
+                mgr.defer_task(&task.id, Some("2h")).unwrap();
+            }
         }
         mgr.create_channel("ops").unwrap();
         mgr.post("ops", "hello").unwrap();
@@ -375,6 +383,12 @@ fn no_query_scans_a_table_after_analyze() {
                                        sender_group_id, created_at)
                      SELECT 'm-' || i, 'a' || (i % 97), 'b' || (i % 89), 'x', 1, 'grp' || (i % 50),
                             'grp' || (i % 43), datetime('now') FROM n;
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                 INSERT INTO tasks (id, title, status, priority, group_id, sort_order, created_at,
+                                    updated_at, requires, not_before_ms)
+                     SELECT 'held-' || i, 'held', 'todo', 'high', 'g', i, datetime('now'),
+                            datetime('now'), CASE WHEN i % 2 = 0 THEN 'role:reviewer' END,
+                            CASE WHEN i % 2 = 1 THEN 9999999999999 END FROM n;
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
                  INSERT INTO task_tags (task_id, tag) SELECT 'bulk-' || i, 'tag' || (i % 200) FROM n;
                  ANALYZE;",
@@ -382,6 +396,19 @@ fn no_query_scans_a_table_after_analyze() {
     .unwrap();
     let failures = check_all(&c);
     assert!(failures.is_empty(), "table scans:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn claim_next_filters_requires_and_not_before_on_the_index_walk() {
+    // The plan tests above cover claim-next; this one makes sure the query they read is the
+    // one with the fit and deferral filters, so those filters are in the checked plan.
+    for admin in [false, true] {
+        let sql = tasks::claimable_sql(admin);
+        assert!(
+            sql.contains("t.requires") && sql.contains("t.not_before_ms"),
+            "{sql}"
+        );
+    }
 }
 
 #[test]

@@ -116,6 +116,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "importance, acknowledgements and approvals",
         apply: |conn| conn.execute_batch(include_str!("0019_attention.sql")),
     },
+    Migration {
+        version: 20,
+        name: "requires, attempts, deferred work, settings",
+        apply: |conn| conn.execute_batch(include_str!("0020_fit.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
