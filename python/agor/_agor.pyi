@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import StatusMoveDict
+from agor.aio import StatusMoveDict, UsagePointDict
 # --- end of the records ---
 
 __version__: str
@@ -184,6 +184,11 @@ class Store:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
     # --- end of the derived methods ---
 
 @final
@@ -431,6 +436,11 @@ class Actor:
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
     # --- end of the derived methods ---
 
 class _Record:
