@@ -73,7 +73,9 @@ function signedOut() {
 
 async function start() {
   try {
-    session.principal = (await request("/session")).principal;
+    const me = await request("/session");
+    session.principal = me.principal;
+    session.staleAfter = me.stale_after_secs;
   } catch (error) {
     signedOut();
     return;
@@ -133,4 +135,5 @@ wireBoard();
 wireDetails();
 wireMessages();
 wireSearch();
+wireUsage();
 start();
