@@ -302,6 +302,17 @@ mod tests {
     }
 
     #[test]
+    fn stale_after_sets_the_stores_threshold() {
+        assert_eq!(run(&["serve"]).unwrap().stale_after, None);
+        let o = run(&["serve", "--stale-after", "7200"]).unwrap();
+        assert_eq!(o.stale_after, Some(Duration::from_secs(7200)));
+        for bad in ["0", "-5", "soon"] {
+            let err = run(&["mcp", "--stale-after", bad]).map(|_| ()).unwrap_err();
+            assert!(err.contains("--stale-after"), "{err}");
+        }
+    }
+
+    #[test]
     fn stdio_and_http_forms() {
         let o = run(&["mcp", "--db", "x.db", "--agent", "dev-1"]).unwrap();
         assert_eq!(o.transport, Transport::Stdio);
