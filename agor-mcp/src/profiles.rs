@@ -84,6 +84,7 @@ const MANAGER: &[&str] = &[
     "work_state",
     "reservations",
     "usage_summary",
+    "usage_series",
 ];
 
 impl Profile {
