@@ -32,10 +32,11 @@ function barChart(title, rows, format) {
 const SERIES_LINES = 6;
 
 /// One line per key through `points` ({t: milliseconds of a bucket's start, key, value}) over
-/// every bucket from the first to the last (`step` milliseconds apart; a bucket without a
-/// point of a key counts 0), and a legend naming each key with its total. Keys are ranked by
-/// `order` (so two charts of the same keys colour them alike), else biggest total first.
-function seriesChart(title, points, step, format, order) {
+/// every bucket of `axis` ({from, to: the first and last buckets' starts, step: their length,
+/// all in milliseconds}; a bucket without a point of a key counts 0), and a legend naming each
+/// key with its total. Keys are ranked by `order` (so two charts of the same keys colour them
+/// alike), else biggest total first.
+function seriesChart(title, points, axis, format, order) {
   const width = SVG_WIDTH, height = 200, pad = 36;
   const svg = h("svg:svg", {
     viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, className: "chart",
@@ -55,12 +56,13 @@ function seriesChart(title, points, step, format, order) {
   if (ranked.length > SERIES_LINES) {
     keys.push({ key: "others", total: ranked.slice(SERIES_LINES).reduce((sum, [, v]) => sum + v, 0) });
   }
-  const t0 = Math.min(...points.map((p) => p.t)), t1 = Math.max(...points.map((p) => p.t));
+  const { step, from: t0, to: t1 } = axis;
   const buckets = Math.round((t1 - t0) / step) + 1;
   const values = keys.map(() => new Array(buckets).fill(0));
   for (const p of points) {
     const line = shown.has(p.key) ? shown.get(p.key) : keys.length - 1;
-    values[line][Math.round((p.t - t0) / step)] += p.value;
+    const at = Math.round((p.t - t0) / step);
+    if (at >= 0 && at < buckets) values[line][at] += p.value;
   }
   const max = Math.max(...values.flat()) || 1;
   const x = (i) => (buckets > 1 ? pad + ((width - 2 * pad) * i) / (buckets - 1) : width / 2);

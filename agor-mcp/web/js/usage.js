@@ -17,8 +17,11 @@ const utc = (text) => Date.parse(`${text.replace(" ", "T")}Z`);
 async function loadUsage() {
   const by = $("usage-by").value, bucket = $("usage-bucket").value;
   const { step, back, words } = BUCKETS[bucket];
-  // From the start of the oldest bucket shown, as the store writes times.
-  const since = new Date(Math.floor(Date.now() / step - back + 1) * step).toISOString().slice(0, 19);
+  // From the start of the oldest bucket shown to the current one; `since` as the store
+  // writes times.
+  const to = Math.floor(Date.now() / step) * step;
+  const axis = { step, from: to - (back - 1) * step, to };
+  const since = new Date(axis.from).toISOString().slice(0, 19);
   const [series, byAgent, byTask, byModel] = await Promise.all([
     op("usage_series", { by, bucket, since }),
     op("usage_summary", { by: "agent" }),
@@ -33,8 +36,8 @@ async function loadUsage() {
   const order = [...spent].sort((a, b) => b[1] - a[1]).map(([key]) => key);
   const rows = (summary, value, label) => summary.map((s) => ({ label: label(s.key), value: value(s) }));
   $("usage-body").replaceChildren(
-    seriesChart(`Tokens per ${by} (in + out), ${words}`, over(used), step, tokens, order),
-    seriesChart(`Dollars per ${by}, ${words}`, over((p) => p.cost_usd), step, dollars, order),
+    seriesChart(`Tokens per ${by} (in + out), ${words}`, over(used), axis, tokens, order),
+    seriesChart(`Dollars per ${by}, ${words}`, over((p) => p.cost_usd), axis, dollars, order),
     barChart("Dollars per agent", rows(byAgent, (s) => s.cost_usd, keyName), dollars),
     barChart("Tokens per agent (in + out)", rows(byAgent, used, keyName), tokens),
     barChart("Dollars per task", rows(byTask, (s) => s.cost_usd, taskName), dollars),
