@@ -2813,8 +2813,8 @@ agor_status agor_op_record_usage(const agor_store *store,
                                  char **out_response);
 
 /**
- * Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
- * the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
+ * Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+ * and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
  * * `by`: NULL: not given
@@ -2827,6 +2827,28 @@ agor_status agor_op_usage_summary(const agor_store *store,
                                   const char *by,
                                   const char *group,
                                   char **out_response);
+
+/**
+ * Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+ * task, model or group (`by`, default model), of the groups usage_summary reads, from
+ * `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+ * the biggest cost first.
+ *
+ * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
+ * * `by`: NULL: not given
+ * * `bucket`: NULL: not given
+ * * `since`: NULL: not given
+ * * `group`: NULL: not given
+ *
+ * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+ */
+agor_status agor_op_usage_series(const agor_store *store,
+                                 const agor_actor *actor,
+                                 const char *by,
+                                 const char *bucket,
+                                 const char *since,
+                                 const char *group,
+                                 char **out_response);
 
 /**
  * Full-text search over what the actor may read (its DMs, its channels' posts, its

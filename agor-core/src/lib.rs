@@ -117,7 +117,7 @@ pub use model::tasks::{
     TaskUpdate,
 };
 pub use model::tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
-pub use model::usage::{UsageBy, UsageRecord, UsageSummary};
+pub use model::usage::{UsageBucket, UsageBy, UsagePoint, UsageRecord, UsageSummary};
 pub use model::work::{AgentWork, WorkState};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,

@@ -1,11 +1,13 @@
 //! Usage and cost (SPEC §9): agents report each model request (tokens in and out, cost, model,
-//! optionally the task it served), and anyone in the group reads the sums per agent, per task
-//! and per group, so a team knows what its work costs.
+//! optionally the task it served), and anyone in the group reads the sums per agent, task,
+//! model and group, in all or per hour or day, so a team knows what its work costs and when.
 
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::model::usage::{UsageBy, UsageRecord, UsageSummary};
+use crate::model::usage::{
+    self as model, UsageBucket, UsageBy, UsagePoint, UsageRecord, UsageSummary,
+};
 use crate::rules::Action;
 use crate::storage::sql::usage as sql;
 use crate::task_steps;
@@ -73,7 +75,7 @@ impl Actor {
         })
     }
 
-    /// Usage summed per agent, task or group, of the actor's group (the operator and tier 0: every group, or
+    /// Usage summed per agent, task, model or group, of the actor's group (the operator and tier 0: every group, or
     /// one with [`Actor::within`]), biggest cost first.
     pub fn usage_summary(&self, by: UsageBy) -> Result<Vec<UsageSummary>> {
         self.read_as(|c, who| {
@@ -81,10 +83,26 @@ impl Actor {
             sql::summary(c, by, sight.group())
         })
     }
+
+    /// Usage summed per hour or day and per agent, task, model or group, of the groups
+    /// [`Actor::usage_summary`] reads, from `since` on (a UTC date or time; absent: all):
+    /// oldest bucket first, within one the biggest cost first.
+    pub fn usage_series(
+        &self,
+        by: UsageBy,
+        bucket: UsageBucket,
+        since: Option<&str>,
+    ) -> Result<Vec<UsagePoint>> {
+        let since = since.map(model::since_time).transpose()?;
+        self.read_as(|c, who| {
+            let sight = self.sight(who, Action::ViewGroup)?;
+            sql::series(c, by, bucket, sight.group(), since.as_deref())
+        })
+    }
 }
 
 impl crate::Store {
-    /// Usage summed per agent, task or group as the operator sees it: every group, or
+    /// Usage summed per agent, task, model or group as the operator sees it: every group, or
     /// `group`; biggest cost first.
     pub fn usage_summary(&self, by: UsageBy, group: Option<&str>) -> Result<Vec<UsageSummary>> {
         self.as_operator().narrowed(group).usage_summary(by)

@@ -2187,8 +2187,8 @@ pub unsafe extern "C" fn agor_op_record_usage(
     })
 }
 
-/// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
-/// the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
+/// Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+/// and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
 ///
 /// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
 /// * `by`: NULL: not given
@@ -2205,6 +2205,37 @@ pub unsafe extern "C" fn agor_op_usage_summary(
 ) -> agor_status {
     run(store, actor, out_response, "usage_summary", |a| unsafe {
         a.optional_text("by", by)?;
+        a.optional_text("group", group)?;
+        Ok(())
+    })
+}
+
+/// Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+/// task, model or group (`by`, default model), of the groups usage_summary reads, from
+/// `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+/// the biggest cost first.
+///
+/// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
+/// * `by`: NULL: not given
+/// * `bucket`: NULL: not given
+/// * `since`: NULL: not given
+/// * `group`: NULL: not given
+///
+/// Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_usage_series(
+    store: Option<&agor_store>,
+    actor: Option<&agor_actor>,
+    by: *const c_char,
+    bucket: *const c_char,
+    since: *const c_char,
+    group: *const c_char,
+    out_response: Option<&mut *mut c_char>,
+) -> agor_status {
+    run(store, actor, out_response, "usage_series", |a| unsafe {
+        a.optional_text("by", by)?;
+        a.optional_text("bucket", bucket)?;
+        a.optional_text("since", since)?;
         a.optional_text("group", group)?;
         Ok(())
     })

@@ -38,6 +38,8 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
   --allow-origin ORIGIN  also serve browser requests from ORIGIN (e.g. http://localhost:3000;
                          repeatable); a request with any other Origin than the server's own
                          gets 403, one without Origin (a CLI client) is served
+  --stale-after SECS     an agent silent for longer is stale (default 300): the stale marks
+                         of `agor serve`'s team view and `stale_agents` use it
 
 bounds (HTTP; over one: a JSON refusal, 429 or 503, never a stall):
   --max-request-bytes N       refuse request bodies (and stdio lines) over N bytes
@@ -101,6 +103,8 @@ pub struct Options {
     pub transport: Transport,
     /// What one client may take of the server.
     pub limits: Limits,
+    /// `--stale-after`; `None`: the store's default.
+    pub stale_after: Option<Duration>,
 }
 
 /// The bounds that keep one client from stopping, slowing or starving the others (SPEC §2.2).
@@ -151,6 +155,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
     let mut profile = None;
     let mut http = None;
     let mut limits = Limits::default();
+    let mut stale_after = None;
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(Parsed::Help),
@@ -187,6 +192,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
             Long("session-timeout") => {
                 limits.session_timeout = seconds(p.value(), "--session-timeout")?
             }
+            Long("stale-after") => stale_after = Some(seconds(p.value(), "--stale-after")?),
             Long("allow-origin") => {
                 let v = text(p.value(), "--allow-origin")?;
                 origin::parse(&v).map_err(|e| format!("--allow-origin: {e}"))?;
@@ -241,6 +247,7 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
         profile,
         transport,
         limits,
+        stale_after,
     }))
 }
 
@@ -291,6 +298,17 @@ mod tests {
         match parse(argv.collect())? {
             Parsed::Run(o) => Ok(o),
             _ => Err("not a run".into()),
+        }
+    }
+
+    #[test]
+    fn stale_after_sets_the_stores_threshold() {
+        assert_eq!(run(&["serve"]).unwrap().stale_after, None);
+        let o = run(&["serve", "--stale-after", "7200"]).unwrap();
+        assert_eq!(o.stale_after, Some(Duration::from_secs(7200)));
+        for bad in ["0", "-5", "soon"] {
+            let err = run(&["mcp", "--stale-after", bad]).map(|_| ()).unwrap_err();
+            assert!(err.contains("--stale-after"), "{err}");
         }
     }
 

@@ -13,11 +13,12 @@ use crate::init::INIT_USAGE;
 /// The options of `agor mcp`, as [`Opt::list`] reads them (checked against [`USAGE`]).
 const MCP_OPTS: &str = "db= agent= profile= http= allow-origin=* max-request-bytes= \
                         max-connections= max-sessions= max-sessions-per-agent= \
-                        header-timeout= session-timeout=";
+                        header-timeout= session-timeout= stale-after=";
 /// The options of `agor serve` (checked against [`USAGE`]): `agor mcp`'s but `--agent` and
 /// `--profile` (each request names its principal).
 const SERVE_OPTS: &str = "db= http= allow-origin=* max-request-bytes= max-connections= \
-                          max-sessions= max-sessions-per-agent= header-timeout= session-timeout=";
+                          max-sessions= max-sessions-per-agent= header-timeout= session-timeout= \
+                          stale-after=";
 /// The options of `agor init` (checked against [`INIT_USAGE`]).
 const INIT_OPTS: &str = "agent= db= dir= role=* http= issue-secret force";
 

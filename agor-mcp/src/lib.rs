@@ -86,13 +86,14 @@ pub fn agor_main(argv: Vec<OsString>) -> i32 {
 /// interrupted (HTTP).
 pub fn run(options: Options) -> Result<(), String> {
     // Serving never creates a database: a mistyped --db is an error naming the path.
-    let store = match &options.db {
+    let mut builder = match &options.db {
         Some(db) => Store::builder().path(db),
         None => Store::builder(),
+    };
+    if let Some(after) = options.stale_after {
+        builder = builder.stale_after(after);
     }
-    .create(false)
-    .open()
-    .map_err(|e| e.to_string())?;
+    let store = builder.create(false).open().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -87,6 +87,7 @@ const MANAGER: &[&str] = &[
     // room; `reservations` shows the same holders).
     "claim_blockers",
     "usage_summary",
+    "usage_series",
 ];
 
 impl Profile {

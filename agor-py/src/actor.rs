@@ -410,8 +410,8 @@ impl Actor {
         })
     }
 
-    /// Usage summed `by` `"agent"`, `"task"` or `"group"` over this agent's group (tier 0:
-    /// every group), biggest cost first, as `UsageSummary` records.
+    /// Usage summed `by` `"agent"`, `"task"`, `"model"` or `"group"` over this agent's group
+    /// (tier 0: every group), biggest cost first, as `UsageSummary` records.
     #[pyo3(signature = (by="agent"))]
     fn usage_summary<'py>(&self, py: Python<'py>, by: &str) -> PyResult<Bound<'py, PyAny>> {
         let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;

@@ -445,8 +445,8 @@ impl Store {
         call_core(py, || store.search(&query, &kinds, n, group.as_deref()))
     }
 
-    /// Usage summed `by` `"agent"`, `"task"` or `"group"` over every group (or `group`),
-    /// biggest cost first, as `UsageSummary` records.
+    /// Usage summed `by` `"agent"`, `"task"`, `"model"` or `"group"` over every group (or
+    /// `group`), biggest cost first, as `UsageSummary` records.
     #[pyo3(signature = (by="agent", group=None))]
     fn usage_summary<'py>(
         &self,

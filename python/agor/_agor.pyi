@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import AttemptDict, BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, WaitingDict
+from agor.aio import AttemptDict, BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -199,6 +199,11 @@ class Store:
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
     def settings(self) -> list[SettingDict]:
         """Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
         reviewers_claim_work) with its value, its default and what it governs."""
@@ -501,6 +506,11 @@ class Actor:
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
     # --- end of the derived methods ---
 
 class _Record:

@@ -291,6 +291,15 @@ class TokenInfoDict(TypedDict):
     operator: bool
 
 
+class UsagePointDict(TypedDict):
+    bucket_start: str
+    cost_usd: float
+    input_tokens: int
+    key: str | None
+    output_tokens: int
+    requests: int
+
+
 class UsageRecordDict(TypedDict):
     agent_id: str
     cost_usd: float
@@ -547,9 +556,14 @@ class AsyncActor:
     async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, max_attempts: int | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, requires: str | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
         """Edit a task's title, description, priority, definition of done or tags (each only when
         given; tags replace the set) if still at `expected_version` (optimistic locking)."""
-    async def usage_summary(self, *, by: Literal['agent', 'task', 'group'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
-        """Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
-        the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
+    async def usage_series(self, *, bucket: Literal['hour', 'day'] | None = None, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None, since: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
+    async def usage_summary(self, *, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
+        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
     async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
@@ -677,9 +691,14 @@ class AsyncStore:
         20), each with who moved it and when, from the change feed."""
     async def tokens(self) -> list[TokenInfoDict]:
         """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
-    async def usage_summary(self, *, by: Literal['agent', 'task', 'group'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
-        """Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
-        the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
+    async def usage_series(self, *, bucket: Literal['hour', 'day'] | None = None, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None, since: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
+    async def usage_summary(self, *, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
+        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
     async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,

@@ -801,7 +801,7 @@ def test_usage_record_and_summary(team):
     assert "cost_usd" in team.fails(2, "usage", "--record", "--input", "1", "--output", "1",
                                     "--cost", "-3", "--model", "m", agent="dev-1")
     team.fails(2, "usage", "--record", "--input", "1", agent="dev-1")
-    assert "unknown summary" in team.fails(2, "usage", "--by", "model", agent="dev-1")
+    assert "unknown summary" in team.fails(2, "usage", "--by", "hour", agent="dev-1")
 
 
 def test_work_state_and_hooks(team):

@@ -387,6 +387,7 @@ def test_people_sign_in_with_a_cookie_and_agents_do_not(store: agor.Store) -> No
         signed = {"Cookie": cookie, **own}
         status, answer, _ = server.request("GET", "/session", headers={"Cookie": cookie})
         assert (status, answer["principal"]) == (200, "lead")
+        assert answer["stale_after_secs"] == 300  # the store's (default) stale threshold
         status, board, _ = server.request("POST", "/api/board", {}, headers=signed)
         assert status == 200 and {c["status"] for c in board} >= {"todo", "done"}
         # The cookie opens the event stream too.

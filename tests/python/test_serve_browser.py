@@ -4,8 +4,9 @@ made by another process (the CLI) move its card, drags a card (pointer events) a
 from the keyboard with the database agreeing, sees the conflict when another process moved
 the card first, reads hostile titles and messages as text (no script runs), sends a DM an
 agent reads with `btmsg inbox`, sees the "waiting on a person" count in the title follow a
-review, and reads the page on a phone and in the dark. A screenshot of each view goes to
-target/screenshots/.
+review, reads a model's tokens and dollars over time that another process reported, marks
+agents stale by the store's threshold, and reads the page on a phone and in the dark. A
+screenshot of each view goes to target/screenshots/.
 
 Runs on SQLite (the API and event-stream tests in test_serve.py run on both engines).
 Needs Debian's `chromium` and `chromium-driver` (scripts/test.sh installs them) and selenium.
@@ -33,7 +34,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "target" / "screenshots"
 # Each payload sets window.__pwned if the page ever reads data as markup.
@@ -325,6 +326,65 @@ def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: 
     view(browser, "audit")
     wait(browser, lambda d: "usage_recorded" in d.find_element(By.ID, "audit-body").text)
     shot(browser, "audit")
+
+
+def legend(driver: webdriver.Chrome, caption: str, key: str) -> str | None:
+    """The legend line of `key` in the usage chart whose caption starts with `caption` (read in
+    one script: the view may be redrawn between two WebDriver calls)."""
+    return driver.execute_script(
+        """
+        for (const figure of document.querySelectorAll("#usage-body figure")) {
+          if (!figure.querySelector("figcaption").textContent.startsWith(arguments[0])) continue;
+          for (const item of figure.querySelectorAll(".legend li")) {
+            if (item.dataset.key === arguments[1]) return item.textContent;
+          }
+        }
+        return null;
+        """,
+        caption, key,
+    )
+
+
+def test_usage_charts_show_a_models_tokens_and_dollars_over_time(team: Team, browser: webdriver.Chrome) -> None:
+    # Another process (the CLI, as dev-1) reports a request on a model nobody used yet.
+    record = team.btmsg.json("usage", "--record", "--input", "1500", "--output", "500", "--cost", "0.75",
+                             "--model", "model-c", "--task", team.tasks["notes"].id, agent="dev-1")
+    signed_in(browser, team)
+    view(browser, "usage")
+    # Per model and day (the default): a line per model, its total in the legend, a point
+    # on the record's day naming the model and what it cost.
+    wait(browser, lambda d: legend(d, "Tokens per model", "model-c") == "model-c: 2.0k")
+    assert legend(browser, "Tokens per model", "model-b") == "model-b: 5.9k"
+    assert legend(browser, "Dollars per model", "model-c") == "model-c: $0.7500"
+    assert legend(browser, "Dollars per model", "model-a") == "model-a: $0.0420"
+    points = browser.execute_script(
+        "return [...document.querySelectorAll('#usage-body circle > title')].map((t) => t.textContent)")
+    assert f"model-c, {record['created_at'][:10]}: $0.7500" in points
+    assert f"model-c, {record['created_at'][:10]}: 2.0k" in points
+    shot(browser, "usage-models")
+
+    # Per agent and hour: dev-1's two requests summed over the last 48 hours.
+    Select(browser.find_element(By.ID, "usage-by")).select_by_value("agent")
+    Select(browser.find_element(By.ID, "usage-bucket")).select_by_value("hour")
+    wait(browser, lambda d: legend(d, "Tokens per agent", "dev-1") == "dev-1: 3.5k")
+    assert legend(browser, "Dollars per agent,", "dev-2") == "dev-2: $0.3100"
+    assert "per hour" in browser.find_element(By.ID, "usage-body").text
+    assert browser.execute_script("return window.__pwned") is None
+    shot(browser, "usage-agents-hourly")
+
+
+def test_the_team_view_marks_stale_by_the_stores_threshold(team: Team, browser: webdriver.Chrome) -> None:
+    # dev-2 went silent an hour ago: stale on the fixture's server (the default 300 s), not on
+    # one whose store counts an agent stale after two hours.
+    with serve(str(team.db), "--stale-after", "7200") as lenient:
+        sign_in(browser, lenient.origin, team.secret)
+        wait(browser, lambda d: d.find_element(By.ID, "who").text == "lead")
+        view(browser, "team")
+        silent = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-agent="dev-2"]'))
+        assert "1 h ago" in silent.text
+        assert "stale" not in silent.get_attribute("class") and "stale" not in silent.text
+        assert browser.execute_script("return session.staleAfter") == 7200
+        shot(browser, "team-threshold")
 
 
 def test_messages_are_text_and_a_dm_from_the_page_reaches_the_agent(

@@ -248,6 +248,7 @@ const REQUESTS: &[(&str, fn(&Rows) -> Value, Why)] = &[
     // --- usage and cost
     ("record_usage", |_| json!({"input_tokens": 1, "output_tokens": 1, "cost_usd": 0.0, "model": "m"}), OWN),
     ("usage_summary", |_| json!({}), OPEN_READ),
+    ("usage_series", |_| json!({"by": "model", "bucket": "hour"}), OPEN_READ),
     // --- search
     ("search", |_| json!({"query": "hello"}), OPEN_READ),
     // --- secrets

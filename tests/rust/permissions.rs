@@ -648,3 +648,134 @@ fn a_person_reads_everything_is_messaged_and_claims_no_work() {
         ErrorKind::PermissionDenied
     );
 }
+
+/// Usage over time (issue 23's charts): sums per hour or day and per model, agent or task, of
+/// the caller's group only (the operator and tier 0: every group, or the one named), from
+/// `since` on; the same through the catalogue.
+#[test]
+fn usage_series_sums_per_bucket_and_key_within_the_group() {
+    use agor_core::{UsageBucket, UsageBy, UsagePoint};
+    let (t, clock) = common::team_timed();
+    // 2026-12-06 23:30:00 UTC: the next hour is the next day.
+    clock.set_ms(1_796_599_800_000);
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let dev2 = t.store.as_agent("dev2").unwrap();
+    let ext = t.store.as_agent("ext").unwrap();
+    dev1.record_usage(100, 10, 0.25, "opus", None).unwrap();
+    dev2.record_usage(200, 20, 0.5, "opus", None).unwrap();
+    dev1.record_usage(1, 2, 0.125, "haiku", None).unwrap();
+    ext.record_usage(7, 7, 9.0, "opus", None).unwrap();
+    clock.advance(Duration::from_secs(3600));
+    dev1.record_usage(1000, 100, 1.0, "opus", None).unwrap();
+
+    let point = |p: &UsagePoint| {
+        (
+            p.bucket_start.clone(),
+            p.key.clone().unwrap(),
+            p.input_tokens,
+            p.output_tokens,
+            p.cost_usd,
+            p.requests,
+        )
+    };
+    let hourly = dev1
+        .usage_series(UsageBy::Model, UsageBucket::Hour, None)
+        .unwrap();
+    assert_eq!(
+        hourly.iter().map(point).collect::<Vec<_>>(),
+        vec![
+            (
+                "2026-12-06 23:00:00".into(),
+                "opus".into(),
+                300,
+                30,
+                0.75,
+                2
+            ),
+            ("2026-12-06 23:00:00".into(), "haiku".into(), 1, 2, 0.125, 1),
+            (
+                "2026-12-07 00:00:00".into(),
+                "opus".into(),
+                1000,
+                100,
+                1.0,
+                1
+            ),
+        ],
+        "other's 9 dollars stay out of core's series"
+    );
+    let daily = dev1
+        .usage_series(UsageBy::Agent, UsageBucket::Day, None)
+        .unwrap();
+    assert_eq!(
+        daily
+            .iter()
+            .map(|p| (
+                p.bucket_start.as_str(),
+                p.key.as_deref().unwrap(),
+                p.cost_usd
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            ("2026-12-06 00:00:00", "dev2", 0.5),
+            ("2026-12-06 00:00:00", "dev1", 0.375),
+            ("2026-12-07 00:00:00", "dev1", 1.0),
+        ]
+    );
+    let since = dev1
+        .usage_series(UsageBy::Model, UsageBucket::Day, Some("2026-12-07"))
+        .unwrap();
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].input_tokens, 1000);
+    let err = dev1
+        .usage_series(UsageBy::Model, UsageBucket::Day, Some("last week"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    // Per model in all, beside the series.
+    let models = dev1.usage_summary(UsageBy::Model).unwrap();
+    assert_eq!(
+        models
+            .iter()
+            .map(|s| (s.key.as_deref().unwrap(), s.input_tokens, s.requests))
+            .collect::<Vec<_>>(),
+        vec![("opus", 1300, 3), ("haiku", 1, 1)]
+    );
+
+    // The operator and tier 0 read every group, or the one named.
+    let all = t
+        .store
+        .as_operator()
+        .usage_series(UsageBy::Group, UsageBucket::Day, None)
+        .unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|p| (p.bucket_start.as_str(), p.key.as_deref().unwrap()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("2026-12-06 00:00:00", "other"),
+            ("2026-12-06 00:00:00", "core"),
+            ("2026-12-07 00:00:00", "core"),
+        ]
+    );
+    let admin = t.store.as_agent("admin").unwrap();
+    let other = admin
+        .within("other")
+        .usage_series(UsageBy::Model, UsageBucket::Hour, None)
+        .unwrap();
+    assert_eq!(
+        other.iter().map(point).collect::<Vec<_>>(),
+        vec![("2026-12-06 23:00:00".into(), "opus".into(), 7, 7, 9.0, 1)]
+    );
+
+    // The catalogue: default by model, per day.
+    let answer: serde_json::Value = serde_json::from_str(
+        &agor_core::ops::call_json(&ext, r#"{"op": "usage_series"}"#).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        answer,
+        serde_json::json!([{"bucket_start": "2026-12-06 00:00:00", "key": "opus",
+            "input_tokens": 7, "output_tokens": 7, "cost_usd": 9.0, "requests": 1}])
+    );
+}

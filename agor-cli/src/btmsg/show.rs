@@ -395,17 +395,44 @@ pub fn usage(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
         return Ok(say!(t, "{}", tm::dim("no usage recorded"))?);
     }
     for r in &rows {
-        say!(
-            t,
-            "{} ${} {} requests, {} in / {} out tokens",
-            tm::name(r.key.as_deref().unwrap_or("(no task)")),
-            format!("{:.4}", r.cost_usd),
-            r.requests,
-            r.input_tokens,
-            r.output_tokens
-        )?;
+        usage_row(t, "", r)?;
     }
     Ok(())
+}
+
+/// `btmsg usage --series`: one line per hour or day and key, oldest first.
+pub fn usage_series(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let rows: Vec<agor_core::UsagePoint> = typed(v)?;
+    if rows.is_empty() {
+        return Ok(say!(t, "{}", tm::dim("no usage recorded"))?);
+    }
+    for p in rows {
+        // The bucket's start to the minute: seconds are always zero.
+        let at = format!("{} ", p.bucket_start.get(..16).unwrap_or(&p.bucket_start));
+        let sums = agor_core::UsageSummary {
+            key: p.key,
+            input_tokens: p.input_tokens,
+            output_tokens: p.output_tokens,
+            cost_usd: p.cost_usd,
+            requests: p.requests,
+        };
+        usage_row(t, &at, &sums)?;
+    }
+    Ok(())
+}
+
+/// One key's sums, after `before` (a bucket's start, or nothing).
+fn usage_row(t: &mut Term<'_>, before: &str, r: &agor_core::UsageSummary) -> Shown {
+    Ok(say!(
+        t,
+        "{}{} ${} {} requests, {} in / {} out tokens",
+        before,
+        tm::name(r.key.as_deref().unwrap_or("(no task)")),
+        format!("{:.4}", r.cost_usd),
+        r.requests,
+        r.input_tokens,
+        r.output_tokens
+    )?)
 }
 
 pub fn reservations(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {

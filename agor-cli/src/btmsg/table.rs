@@ -632,13 +632,16 @@ pub const COMMANDS: &[CommandDef] = &[
             }
             job(R::WorkState(a::WorkState { agent_id: p.value("agent")? }), show::work)
         }),
-    CommandDef::new("usage", Who::Either, &["record_usage", "usage_summary"], "by= record input= output= cost= model= task= group=")
+    CommandDef::new("usage", Who::Either, &["record_usage", "usage_summary", "usage_series"], "by= series= since= record input= output= cost= model= task= group=")
         .usage(&[
-            "usage [--by agent|task|group] [--group G]",
+            "usage [--by agent|task|model|group] [--group G]",
+            "usage --series hour|day [--by agent|task|model|group] [--since TIME] [--group G]",
             "usage --record --input N --output N --cost USD --model M [--task ID]",
         ])
         .about("usage and cost of your group (the operator: of every group; --group: one) summed \
-                per agent, task or group; --record reports one model request (as $BTMSG_AGENT_ID)")
+                per agent, task, model or group; --series: per hour or day too (UTC, oldest first, \
+                by model unless --by; --since YYYY-MM-DD[ HH:MM:SS]); --record reports one model \
+                request (as $BTMSG_AGENT_ID)")
         .build(|p| {
             if p.flag("record") {
                 let tokens = |p: &mut Parsed, long: &str| -> Result<i64, UsageError> {
@@ -655,6 +658,14 @@ pub const COMMANDS: &[CommandDef] = &[
             }
             let by = p.value("by")?.map(|b| b.parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string()))).transpose()?;
             let group = p.value("group")?;
+            if let Some(bucket) = p.value("series")? {
+                let bucket = bucket.parse().map_err(|e: agor_core::Error| UsageError::new(e.to_string()))?;
+                let r = a::UsageSeries { by, bucket: Some(bucket), since: p.value("since")?, group };
+                return job(R::UsageSeries(r), show::usage_series);
+            }
+            if p.value("since")?.is_some() {
+                return Err(UsageError::new("--since goes with --series"));
+            }
             job(R::UsageSummary(a::UsageSummary { by, group }), show::usage)
         }),
     CommandDef::new("reserve", Who::Agent, &["reserve", "renew_reservations"], "path=* shared ttl= reason= renew id=*")

@@ -773,14 +773,28 @@ operations! {
         model: String,
         #[serde(default)] task_id: Option<String>,
     } -> crate::UsageRecord => |c, r| c.agent()?.record_usage(r.input_tokens, r.output_tokens, r.cost_usd, &r.model, r.task_id.as_deref());
-    /// Usage summed per agent, task or group (`by`, default agent) of your group (tier 0 and
-    /// the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
+    /// Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+    /// and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests.
     usage_summary: UsageSummary, Either reads, ViewGroup {
         #[serde(default)] by: Option<crate::UsageBy>,
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::UsageSummary> => |c, r| {
         let by = r.by.unwrap_or(crate::UsageBy::Agent);
         c.narrowed(r.group.as_deref()).usage_summary(by)
+    };
+    /// Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+    /// task, model or group (`by`, default model), of the groups usage_summary reads, from
+    /// `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+    /// the biggest cost first.
+    usage_series: UsageSeries, Either reads, ViewGroup {
+        #[serde(default)] by: Option<crate::UsageBy>,
+        #[serde(default)] bucket: Option<crate::UsageBucket>,
+        #[serde(default)] since: Option<String>,
+        #[serde(default)] group: Option<String>,
+    } -> Vec<crate::UsagePoint> => |c, r| {
+        let by = r.by.unwrap_or(crate::UsageBy::Model);
+        let bucket = r.bucket.unwrap_or(crate::UsageBucket::Day);
+        c.narrowed(r.group.as_deref()).usage_series(by, bucket, r.since.as_deref())
     };
 
     // --- search ----------------------------------------------------------------------------

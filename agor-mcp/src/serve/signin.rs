@@ -210,12 +210,17 @@ pub(crate) async fn sign_out(State(web): State<Web>, request: Request) -> Respon
     logged(answer, &who)
 }
 
-/// `GET /session`: who the request acts as (the page asks on load), or 401.
+/// `GET /session`: who the request acts as (the page asks on load) and the store's stale
+/// threshold in seconds (the team view marks agents silent for longer), or 401.
 pub(crate) async fn session(State(web): State<Web>, request: Request) -> Response {
     let (head, _) = request.into_parts();
+    let stale_after_secs = web.store.stale_after().as_secs();
     match caller(&web, &head.method, &head.headers).await {
         Ok(who) => logged(
-            json(StatusCode::OK, &json!({ "principal": name(&who) })),
+            json(
+                StatusCode::OK,
+                &json!({ "principal": name(&who), "stale_after_secs": stale_after_secs }),
+            ),
             &who,
         ),
         Err(refused) => refused,

@@ -6,17 +6,15 @@
 
 const $ = (id) => document.getElementById(id);
 
-/// Who is signed in: `{principal}` from `/session` (null when signed out).
-const session = { principal: null };
+/// Who is signed in (`principal`, null when signed out) and after how many seconds of silence
+/// the store counts an agent stale (`staleAfter`), from `/session`.
+const session = { principal: null, staleAfter: null };
 
 /// The name the operator signs in under (it has no agent identity: no mailbox, no moves).
 const OPERATOR = "operator";
 
 /// The board's statuses in order (the `board` operation answers them in this order too).
 const STATUSES = ["backlog", "todo", "in_progress", "review", "done", "blocked", "failed", "cancelled"];
-
-/// An agent is stale when its last heartbeat is older than this (the store's default).
-const STALE_SECS = 300;
 
 /// A request to the server; the JSON answer, or an Error carrying `status` and `kind`.
 async function request(path, body) {

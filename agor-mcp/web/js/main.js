@@ -73,7 +73,9 @@ function signedOut() {
 
 async function start() {
   try {
-    session.principal = (await request("/session")).principal;
+    const me = await request("/session");
+    session.principal = me.principal;
+    session.staleAfter = me.stale_after_secs;
   } catch (error) {
     signedOut();
     return;
@@ -126,11 +128,15 @@ $("theme").addEventListener("click", toggleTheme);
 let savedTheme = null;
 try { savedTheme = localStorage.getItem("agor-theme"); } catch (e) { /* private mode */ }
 applyTheme(savedTheme);
-// Heartbeats age without a change to announce it: the team view is redrawn now and then so
-// "last heartbeat" and the stale marks stay true.
-setInterval(() => { if (session.principal && current === "team") VIEWS.team(); }, 15000);
+// Heartbeats age without a change to announce it, and reported usage is no change of the
+// feed (a wake-up per model request would stir every waiting agent): the team and usage
+// views are redrawn now and then so "last heartbeat", the stale marks and the charts stay true.
+setInterval(() => {
+  if (session.principal && (current === "team" || current === "usage")) VIEWS[current]();
+}, 15000);
 wireBoard();
 wireDetails();
 wireMessages();
 wireSearch();
+wireUsage();
 start();

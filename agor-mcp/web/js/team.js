@@ -1,5 +1,6 @@
 // The team: every agent with its role, tier, presence, work state, current task and last
-// heartbeat; an agent silent for longer than the stale threshold is marked stale.
+// heartbeat; an agent silent for longer than the store's stale threshold (from `/session`)
+// is marked stale.
 "use strict";
 
 async function loadTeam() {
@@ -22,7 +23,7 @@ function currentTask(agent, work) {
 
 function teamRow(agent, work) {
   const silent = agent.last_heartbeat ? Date.now() / 1000 - agent.last_heartbeat : null;
-  const stale = silent !== null && silent > STALE_SECS;
+  const stale = silent !== null && session.staleAfter !== null && silent > session.staleAfter;
   const task = currentTask(agent, work);
   return h("tr", { className: stale ? "stale" : "", dataset: { agent: agent.id } },
     h("th", { scope: "row" }, h("div", {}, agent.name), h("div", { className: "meta" }, agent.id)),

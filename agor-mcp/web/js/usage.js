@@ -1,49 +1,58 @@
-// Usage and cost: tokens and dollars per agent and per task (`usage_summary`), and dollars
-// per model and over time from the audit log's `usage_recorded` rows.
+// Usage and cost: tokens and dollars per agent, task or model over time (`usage_series`, per
+// hour or day as chosen), and their totals (`usage_summary`).
 "use strict";
 
 const dollars = (v) => `$${v.toFixed(v < 10 ? 4 : 2)}`;
 const tokens = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : String(v));
 
+/// Each bucket the series can be read by: its length and how far back the page reads.
+const BUCKETS = {
+  hour: { step: 3600000, back: 48, words: "per hour, last 48 hours" },
+  day: { step: 86400000, back: 90, words: "per day, last 90 days" },
+};
+
+/// A `YYYY-MM-DD HH:MM:SS` UTC time (as the store answers it) in milliseconds.
+const utc = (text) => Date.parse(`${text.replace(" ", "T")}Z`);
+
 async function loadUsage() {
-  const [byAgent, byTask, spending] = await Promise.all([
+  const by = $("usage-by").value, bucket = $("usage-bucket").value;
+  const { step, back, words } = BUCKETS[bucket];
+  // From the start of the oldest bucket shown to the current one; `since` as the store
+  // writes times.
+  const to = Math.floor(Date.now() / step) * step;
+  const axis = { step, from: to - (back - 1) * step, to };
+  const since = new Date(axis.from).toISOString().slice(0, 19);
+  const [series, byAgent, byTask, byModel] = await Promise.all([
+    op("usage_series", { by, bucket, since }),
     op("usage_summary", { by: "agent" }),
     op("usage_summary", { by: "task" }),
-    usageFromAudit(),
+    op("usage_summary", { by: "model" }),
   ]);
-  const rows = (summary, value, name) => summary.map((s) => ({ label: name(s.key), value: value(s) }));
-  const taskName = (key) => (key ? titleOf(key) : "no task");
-  const agentName = (key) => key || "—";
-  const used = (s) => s.input_tokens + s.output_tokens;
+  const name = { agent: keyName, task: taskName, model: keyName }[by];
+  const over = (value) => series.map((p) => ({ t: utc(p.bucket_start), key: name(p.key), value: value(p) }));
+  // One colour per key in both charts: keys ranked by their dollars in the series.
+  const spent = new Map();
+  for (const p of over((p) => p.cost_usd)) spent.set(p.key, (spent.get(p.key) || 0) + p.value);
+  const order = [...spent].sort((a, b) => b[1] - a[1]).map(([key]) => key);
+  const rows = (summary, value, label) => summary.map((s) => ({ label: label(s.key), value: value(s) }));
   $("usage-body").replaceChildren(
-    barChart("Dollars per agent", rows(byAgent, (s) => s.cost_usd, agentName), dollars),
-    barChart("Tokens per agent (in + out)", rows(byAgent, used, agentName), tokens),
+    seriesChart(`Tokens per ${by} (in + out), ${words}`, over(used), axis, tokens, order),
+    seriesChart(`Dollars per ${by}, ${words}`, over((p) => p.cost_usd), axis, dollars, order),
+    barChart("Dollars per agent", rows(byAgent, (s) => s.cost_usd, keyName), dollars),
+    barChart("Tokens per agent (in + out)", rows(byAgent, used, keyName), tokens),
     barChart("Dollars per task", rows(byTask, (s) => s.cost_usd, taskName), dollars),
     barChart("Tokens per task (in + out)", rows(byTask, used, taskName), tokens),
-    barChart("Dollars per model", spending.byModel, dollars),
-    lineChart("Dollars over time (running total)", spending.overTime, dollars),
+    barChart("Dollars per model", rows(byModel, (s) => s.cost_usd, keyName), dollars),
+    barChart("Tokens per model (in + out)", rows(byModel, used, keyName), tokens),
   );
 }
 
-/// Dollars per model and over time, from the audit rows `record_usage` writes (detail:
-/// "<dollars> <model>"): the catalogue has no usage series by model or by time yet.
-async function usageFromAudit() {
-  const rows = await optional("audit_log", { limit: 10000 }, []);
-  const spent = rows.filter((r) => r.event_type === "usage_recorded" && r.detail)
-    .map((r) => {
-      const [cost, ...model] = r.detail.split(" ");
-      return { t: Date.parse(`${r.created_at.replace(" ", "T")}Z`), cost: Number(cost), model: model.join(" ") };
-    })
-    .filter((r) => Number.isFinite(r.cost) && Number.isFinite(r.t))
-    .sort((a, b) => a.t - b.t);
-  const perModel = new Map();
-  let total = 0;
-  const overTime = spent.map((r) => {
-    perModel.set(r.model, (perModel.get(r.model) || 0) + r.cost);
-    total += r.cost;
-    return { t: r.t, value: total };
-  });
-  const byModel = [...perModel].map(([label, value]) => ({ label, value }))
-    .sort((a, b) => b.value - a.value);
-  return { byModel, overTime };
+const used = (s) => s.input_tokens + s.output_tokens;
+const taskName = (key) => (key ? titleOf(key) : "no task");
+const keyName = (key) => key || "—";
+
+function wireUsage() {
+  for (const id of ["usage-by", "usage-bucket"]) {
+    $(id).addEventListener("change", () => guarded("usage-error", loadUsage));
+  }
 }
