@@ -58,6 +58,7 @@ fn output_schema(op: &Operation) -> JsonObject {
     if let Some(defs) = defs {
         root.insert("$defs".into(), defs);
     }
+    schemas::refer_to_flattened(&mut root);
     root
 }
 
