@@ -138,16 +138,48 @@ class Types:
     def record(self, name: str, s: dict, defs: dict) -> str:
         cls = f"{name}Dict"
         if cls not in self.records:
-            self.records[cls] = ""  # a record may hold itself (subtasks)
-            fields = [(k, self.of(v, defs)) for k, v in sorted(s["properties"].items())]
-            if any(keyword.iskeyword(k) for k, _ in fields):
-                # A key that is a Python keyword (`from`) needs TypedDict's functional form.
-                items = "".join(f"    {k!r}: {t},\n" for k, t in fields)
-                self.records[cls] = f"{cls} = TypedDict({cls!r}, {{\n{items}}})\n"
-            else:
-                body = "".join(f"    {k}: {t}\n" for k, t in fields)
-                self.records[cls] = f"class {cls}(TypedDict):\n{body or '    pass'}\n"
+            self.records[cls] = {}  # a record may hold itself (subtasks)
+            self.records[cls] = {k: self.of(v, defs) for k, v in sorted(s["properties"].items())}
         return cls
+
+    def base(self, cls: str) -> str | None:
+        """The largest other record whose every field `cls` has with the same type (a task's
+        detail is a task and more), so `cls` is declared as it plus the rest; None if none.
+        Records with a key that is a Python keyword have no base (TypedDict's functional form)."""
+        fields = self.records[cls]
+        bases = [
+            other for other, theirs in self.records.items()
+            if other != cls and theirs and len(theirs) < len(fields)
+            and not any(map(keyword.iskeyword, theirs)) and theirs.items() <= fields.items()
+        ]
+        return max(bases, key=lambda b: (len(self.records[b]), b), default=None)
+
+    def declare(self, cls: str) -> str:
+        """The record's declaration (after its base's, which it repeats nothing of)."""
+        fields = self.records[cls]
+        if any(keyword.iskeyword(k) for k in fields):
+            # A key that is a Python keyword (`from`) needs TypedDict's functional form.
+            items = "".join(f"    {k!r}: {t},\n" for k, t in fields.items())
+            return f"{cls} = TypedDict({cls!r}, {{\n{items}}})\n"
+        base = self.base(cls)
+        inherited = self.records[base] if base else {}
+        body = "".join(f"    {k}: {t}\n" for k, t in fields.items() if k not in inherited)
+        return f"class {cls}({base or 'TypedDict'}):\n{body or '    pass'}\n"
+
+    def declarations(self) -> str:
+        """Every record, by name, a base before the records built on it."""
+        done: list[str] = []
+
+        def visit(cls: str) -> None:
+            base = self.base(cls)
+            if base and base not in done:
+                visit(base)
+            if cls not in done:
+                done.append(cls)
+
+        for cls in sorted(self.records):
+            visit(cls)
+        return "\n".join(self.declare(cls) for cls in done)
 
 
 def method(op: dict, types: Types) -> str:
@@ -227,8 +259,7 @@ def render() -> str:
     classes = "".join(
         f"class {name}:\n{OWN[name]}{WATCH}{''.join(bodies[name])}\n" for name in sorted(bodies)
     )
-    records = "\n".join(types.records[k] for k in sorted(types.records))
-    return f"{HEADER}{records}\n{classes}{OPENING}"
+    return f"{HEADER}{types.declarations()}\n{classes}{OPENING}"
 
 
 if __name__ == "__main__":

@@ -196,30 +196,6 @@ StatusMoveDict = TypedDict('StatusMoveDict', {
     'to': Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'],
 })
 
-class TaskDetailDict(TypedDict):
-    assigned_to: str | None
-    comments: list[CommentDict]
-    completion: CompletionDict | None
-    created_at: str
-    created_by: str | None
-    definition_of_done: str | None
-    description: str
-    group_id: str | None
-    id: str
-    lease_expires_at: int | None
-    lease_expires_ms: int | None
-    parent_task_id: str | None
-    priority: Literal['low', 'medium', 'high', 'critical']
-    sort_order: int
-    status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
-    subtasks: list[TaskDict]
-    tags: list[str]
-    title: str
-    updated_at: str
-    version: int
-    waits_for: list[str]
-
-
 class TaskDict(TypedDict):
     assigned_to: str | None
     completion: CompletionDict | None
@@ -240,6 +216,11 @@ class TaskDict(TypedDict):
     updated_at: str
     version: int
     waits_for: list[str]
+
+
+class TaskDetailDict(TaskDict):
+    comments: list[CommentDict]
+    subtasks: list[TaskDict]
 
 
 class TokenInfoDict(TypedDict):
