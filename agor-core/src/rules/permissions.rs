@@ -535,7 +535,6 @@ mod tests {
     /// action for every built-in role below tier 0, by the rows alone and through `decide`.
     #[test]
     fn built_in_rows_reproduce_the_permission_table() {
-        use Action::*;
         let every = Action::ALL.iter().copied();
         let roles = [
             "manager",
