@@ -85,7 +85,16 @@ impl Acting {
         model: Option<String>,
         cwd: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let new = crate::args::new_agent(py, id, name, role, group, tier, model, cwd)?;
+        let new = core::NewAgent {
+            id,
+            name,
+            role,
+            group,
+            // Judged as every Python integer is: out of range is `InvalidInputError`.
+            tier: crate::args::optional_int_arg(py, "tier", tier.as_ref())?,
+            model,
+            cwd,
+        };
         self.call(py, move |a| a.register_agent(&new))
     }
 
@@ -167,7 +176,15 @@ impl Acting {
         permissions: Option<Vec<String>>,
         creates: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let def = crate::args::role_def(py, name, tier, capabilities, permissions, creates)?;
+        // An unknown capability or permission word is an `InvalidInputError` naming it.
+        let def = core::RoleDef::from_words(
+            &name,
+            tier,
+            &capabilities.unwrap_or_default(),
+            &permissions.unwrap_or_default(),
+            &creates.unwrap_or_default(),
+        )
+        .map_err(|e| to_py_err(py, e))?;
         self.call(py, |a| a.define_role(&def))
     }
 
