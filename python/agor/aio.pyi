@@ -1,5 +1,6 @@
-# The types of agor.aio, generated from the catalogue by `python -m agor._stubs`: do not edit.
-# tests/python/test_stubs.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
+# The types of agor.aio. The blocks between `do not edit` markers are generated from the
+# catalogue by `python -m agor._stubs` (tests/python/test_stubs.py checks them; AGOR_BLESS=1
+# rewrites them); the rest is written by hand, with agor/aio.py. The *Dict classes exist
 # only for type checkers (import them under `typing.TYPE_CHECKING`).
 
 from os import PathLike
@@ -7,6 +8,7 @@ from typing import Any, AsyncIterator, Generator, Literal, TypedDict
 
 import agor
 
+# --- records of the operations (python -m agor._stubs; do not edit) ---
 class AgentDict(TypedDict):
     created_at: str
     cwd: str | None
@@ -248,6 +250,7 @@ class UsageSummaryDict(TypedDict):
     output_tokens: int
     requests: int
 
+# --- end of the records ---
 
 class AsyncActor:
     def __init__(self, store: AsyncStore, actor: agor.Actor) -> None: ...
@@ -260,6 +263,7 @@ class AsyncActor:
     def watch(
         self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
     ) -> AsyncIterator[ChangeDict]: ...
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     async def accept_proposal(self, *, proposal_id: str) -> TaskDict:
         """Accept a task proposed to you: it moves to your group, assigned to you."""
     async def ack(self, *, message_id: str, session_id: str) -> bool:
@@ -456,6 +460,7 @@ class AsyncActor:
         """The acting agent's own record."""
     async def work_state(self, *, agent_id: str | None = None) -> AgentWorkDict:
         """The work state of an agent of your group (default: yours)."""
+    # --- end of the derived methods ---
 
 class AsyncStore:
     def __init__(self, store: agor.Store) -> None: ...
@@ -474,6 +479,7 @@ class AsyncStore:
     def watch(
         self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
     ) -> AsyncIterator[ChangeDict]: ...
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
         """Let agent `from` message agent `to` (and back when `bidirectional`)."""
     async def audit_log(self, *, agent_id: str | None = None, group: str | None = None, limit: int | None = None) -> list[AuditEntryDict]:
@@ -561,6 +567,7 @@ class AsyncStore:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
         or an empty list when `timeout_secs` passes."""
+    # --- end of the derived methods ---
 
 class _Opening:
     def __await__(self) -> Generator[Any, None, AsyncStore]: ...
