@@ -6,7 +6,9 @@
  * Every operation of the catalogue (agor_operations lists them) has a function generated
  * from it, agor_op_<name>(store, actor, arguments..., out_response): `actor` NULL runs it as
  * the operator on `store`, a non-NULL `actor` as that agent; optional arguments are NULL
- * pointers when not given; lists are an array and its length; the response is JSON.
+ * pointers when not given; lists are an array and its length; `*out_response` (which may be
+ * NULL) receives the response as JSON (`null` when the operation returns nothing), freed with
+ * agor_string_free.
  * agor_call runs the same operations from a JSON request. The hand-written functions
  * (agor_send, agor_create_task, ...) stay supported with the same behaviour.
  *
@@ -1341,8 +1343,6 @@ agor_status agor_operations(char **out_operations);
  * * `tier`: 0, 1 or 2; absent: the role's default (an existing agent keeps its tier); NULL: not given
  * * `model`: NULL: not given
  * * `cwd`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_register_agent(const agor_store *store,
                                    const agor_actor *actor,
@@ -1361,8 +1361,6 @@ agor_status agor_op_register_agent(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `delete_agent`.
  * * `agent_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_remove_agent(const agor_store *store,
                                  const agor_actor *actor,
@@ -1374,8 +1372,6 @@ agor_status agor_op_remove_agent(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `delete_agent`.
  * * `agent_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_restore_agent(const agor_store *store,
                                   const agor_actor *actor,
@@ -1389,8 +1385,6 @@ agor_status agor_op_restore_agent(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `delete_agent`.
  * * `agent_id`: required
  * * `force`:
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_purge_agent(const agor_store *store,
                                 const agor_actor *actor,
@@ -1404,8 +1398,6 @@ agor_status agor_op_purge_agent(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `register_agent`.
  * * `agent_id`: required
  * * `name`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_rename_agent(const agor_store *store,
                                  const agor_actor *actor,
@@ -1417,8 +1409,6 @@ agor_status agor_op_rename_agent(const agor_store *store,
  * Every role: the built-in rows (fixed), then custom roles by name.
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_roles(const agor_store *store,
                           const agor_actor *actor,
@@ -1429,8 +1419,6 @@ agor_status agor_op_roles(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
  * * `name`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_role(const agor_store *store,
                          const agor_actor *actor,
@@ -1447,8 +1435,6 @@ agor_status agor_op_role(const agor_store *store,
  * * `capabilities`: an array of `_len` strings; NULL: not given
  * * `permissions`: an array of `_len` strings; NULL: not given
  * * `creates`: an array of `_len` strings; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_define_role(const agor_store *store,
                                 const agor_actor *actor,
@@ -1468,8 +1454,6 @@ agor_status agor_op_define_role(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
  * * `agent_id`: required
  * * `capability`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_has_capability(const agor_store *store,
                                    const agor_actor *actor,
@@ -1483,8 +1467,6 @@ agor_status agor_op_has_capability(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
  * * `agent_id`: required
  * * `permission`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_check_permission(const agor_store *store,
                                      const agor_actor *actor,
@@ -1498,8 +1480,6 @@ agor_status agor_op_check_permission(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
  * * `creator`: required
  * * `role`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_can_create_role(const agor_store *store,
                                     const agor_actor *actor,
@@ -1514,8 +1494,6 @@ agor_status agor_op_can_create_role(const agor_store *store,
  * * `from`: required
  * * `to`: required
  * * `bidirectional`:
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_allow(const agor_store *store,
                           const agor_actor *actor,
@@ -1529,8 +1507,6 @@ agor_status agor_op_allow(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_get_agent(const agor_store *store,
                               const agor_actor *actor,
@@ -1543,8 +1519,6 @@ agor_status agor_op_get_agent(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_list_agents(const agor_store *store,
                                 const agor_actor *actor,
@@ -1555,8 +1529,6 @@ agor_status agor_op_list_agents(const agor_store *store,
  * Edges of the contacts ACL (an agent: those touching its group).
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_agents`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_contact_graph(const agor_store *store,
                                   const agor_actor *actor,
@@ -1566,23 +1538,15 @@ agor_status agor_op_contact_graph(const agor_store *store,
  * The acting agent's own record.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_whoami(const agor_store *store,
-                           const agor_actor *actor,
-                           char **out_response);
+agor_status agor_op_whoami(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * Agents the acting agent may message.
  *
  * Called by an agent: pass `actor`. Permission: `send_message`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_contacts(const agor_store *store,
-                             const agor_actor *actor,
-                             char **out_response);
+agor_status agor_op_contacts(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * Set an agent's presence status (its own always; others': managers of its group).
@@ -1590,8 +1554,6 @@ agor_status agor_op_contacts(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `set_agent_status`.
  * * `agent_id`: Absent: the acting agent; NULL: not given
  * * `status`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_set_status(const agor_store *store,
                                const agor_actor *actor,
@@ -1603,8 +1565,6 @@ agor_status agor_op_set_status(const agor_store *store,
  * Record that the acting agent is alive; redelivers its dead letters.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_heartbeat(const agor_store *store,
                               const agor_actor *actor,
@@ -1615,8 +1575,6 @@ agor_status agor_op_heartbeat(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `threshold_secs`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_stale_agents(const agor_store *store,
                                  const agor_actor *actor,
@@ -1631,8 +1589,6 @@ agor_status agor_op_stale_agents(const agor_store *store,
  * * `agent_id`: NULL: not given
  * * `limit`: NULL: not given
  * * `group`: Only the rows of this group's agents; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_audit_log(const agor_store *store,
                               const agor_actor *actor,
@@ -1647,8 +1603,6 @@ agor_status agor_op_audit_log(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `path`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_backup(const agor_store *store,
                            const agor_actor *actor,
@@ -1665,8 +1619,6 @@ agor_status agor_op_backup(const agor_store *store,
  * * `importance`: NULL: not given
  * * `ack_required`:
  * * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_send(const agor_store *store,
                          const agor_actor *actor,
@@ -1683,8 +1635,6 @@ agor_status agor_op_send(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `message_id`: required
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reply(const agor_store *store,
                           const agor_actor *actor,
@@ -1699,8 +1649,6 @@ agor_status agor_op_reply(const agor_store *store,
  * Called by an agent: pass `actor`.
  * * `all`:
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_inbox(const agor_store *store,
                           const agor_actor *actor,
@@ -1712,20 +1660,14 @@ agor_status agor_op_inbox(const agor_store *store,
  * Unread messages, oldest first, without marking them read.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_peek(const agor_store *store,
-                         const agor_actor *actor,
-                         char **out_response);
+agor_status agor_op_peek(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * One message by id or prefix; marks it read when the actor is its recipient.
  *
  * Called by an agent: pass `actor`.
  * * `message_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_read(const agor_store *store,
                          const agor_actor *actor,
@@ -1736,8 +1678,6 @@ agor_status agor_op_read(const agor_store *store,
  * Every unread message, oldest first, marked read in the same transaction.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_read_unread(const agor_store *store,
                                 const agor_actor *actor,
@@ -1748,8 +1688,6 @@ agor_status agor_op_read_unread(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `other`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_mark_conversation_read(const agor_store *store,
                                            const agor_actor *actor,
@@ -1764,8 +1702,6 @@ agor_status agor_op_mark_conversation_read(const agor_store *store,
  * Called by an agent: pass `actor`.
  * * `message_id`: required
  * * `session_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_ack(const agor_store *store,
                         const agor_actor *actor,
@@ -1779,8 +1715,6 @@ agor_status agor_op_ack(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_overdue(const agor_store *store,
                             const agor_actor *actor,
@@ -1791,8 +1725,6 @@ agor_status agor_op_overdue(const agor_store *store,
  * Number of unread messages addressed to the actor.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_unread_count(const agor_store *store,
                                  const agor_actor *actor,
@@ -1804,8 +1736,6 @@ agor_status agor_op_unread_count(const agor_store *store,
  * Called by an agent: pass `actor`.
  * * `other`: required
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_history(const agor_store *store,
                             const agor_actor *actor,
@@ -1819,8 +1749,6 @@ agor_status agor_op_history(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `read_group_feed`.
  * * `group`: NULL: not given
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_feed(const agor_store *store,
                          const agor_actor *actor,
@@ -1832,20 +1760,14 @@ agor_status agor_op_feed(const agor_store *store,
  * A one-line summary of unread mail, or null when there is none.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_notify(const agor_store *store,
-                           const agor_actor *actor,
-                           char **out_response);
+agor_status agor_op_notify(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * Delete a direct message of the actor's group (managers).
  *
  * Called by an agent: pass `actor`. Permission: `delete_message`.
  * * `message_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_delete_message(const agor_store *store,
                                    const agor_actor *actor,
@@ -1858,8 +1780,6 @@ agor_status agor_op_delete_message(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `role`: required
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_send_to_role(const agor_store *store,
                                  const agor_actor *actor,
@@ -1873,8 +1793,6 @@ agor_status agor_op_send_to_role(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `pattern`: required
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_send_to_pattern(const agor_store *store,
                                     const agor_actor *actor,
@@ -1887,8 +1805,6 @@ agor_status agor_op_send_to_pattern(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `send_message`.
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_broadcast(const agor_store *store,
                               const agor_actor *actor,
@@ -1900,8 +1816,6 @@ agor_status agor_op_broadcast(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `create_channel`.
  * * `name`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_create_channel(const agor_store *store,
                                    const agor_actor *actor,
@@ -1912,8 +1826,6 @@ agor_status agor_op_create_channel(const agor_store *store,
  * Channels of the actor's group with member counts and last message.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_list_channels(const agor_store *store,
                                   const agor_actor *actor,
@@ -1925,8 +1837,6 @@ agor_status agor_op_list_channels(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `post_to_channel`.
  * * `channel`: required
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_post(const agor_store *store,
                          const agor_actor *actor,
@@ -1940,8 +1850,6 @@ agor_status agor_op_post(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `read_channel`.
  * * `channel`: required
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_channel_history(const agor_store *store,
                                     const agor_actor *actor,
@@ -1955,8 +1863,6 @@ agor_status agor_op_channel_history(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `add_channel_member`.
  * * `channel`: required
  * * `agent_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_add_member(const agor_store *store,
                                const agor_actor *actor,
@@ -1969,8 +1875,6 @@ agor_status agor_op_add_member(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `group`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_ensure_review_channels(const agor_store *store,
                                            const agor_actor *actor,
@@ -1981,8 +1885,6 @@ agor_status agor_op_ensure_review_channels(const agor_store *store,
  * Dead letters the actor may see, oldest first.
  *
  * Called by an agent: pass `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_dead_letters(const agor_store *store,
                                  const agor_actor *actor,
@@ -1993,8 +1895,6 @@ agor_status agor_op_dead_letters(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_redeliver_dead_letters(const agor_store *store,
                                            const agor_actor *actor,
@@ -2006,8 +1906,6 @@ agor_status agor_op_redeliver_dead_letters(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_clear_dead_letters(const agor_store *store,
                                        const agor_actor *actor,
@@ -2030,8 +1928,6 @@ agor_status agor_op_clear_dead_letters(const agor_store *store,
  * * `approval`: A person approves it before it is done (completing it moves it to review)
  * * `requires`: What the claimer's role must have: `capability:<word>` or `role:<name>`; NULL: not given
  * * `max_attempts`: Failed attempts before it goes to `failed`; absent: the `max_attempts` setting; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_create_task(const agor_store *store,
                                 const agor_actor *actor,
@@ -2060,8 +1956,6 @@ agor_status agor_op_create_task(const agor_store *store,
  * * `status`: NULL: not given
  * * `tag`: NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_list_tasks(const agor_store *store,
                                const agor_actor *actor,
@@ -2076,8 +1970,6 @@ agor_status agor_op_list_tasks(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_get_task(const agor_store *store,
                              const agor_actor *actor,
@@ -2091,8 +1983,6 @@ agor_status agor_op_get_task(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
  * * `task_id`: required
  * * `limit`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_task_history(const agor_store *store,
                                  const agor_actor *actor,
@@ -2106,8 +1996,6 @@ agor_status agor_op_task_history(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `assign_task`.
  * * `task_id`: required
  * * `agent_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_assign_task(const agor_store *store,
                                 const agor_actor *actor,
@@ -2130,8 +2018,6 @@ agor_status agor_op_assign_task(const agor_store *store,
  * * `paths`: The new set of path globs (empty: none); not while the task is claimed; an array of `_len` strings; NULL: not given
  * * `requires`: `capability:<word>` or `role:<name>`; "" clears it; NULL: not given
  * * `max_attempts`: 1..=1000; 0 clears it (the setting applies); NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_update_task(const agor_store *store,
                                 const agor_actor *actor,
@@ -2156,8 +2042,6 @@ agor_status agor_op_update_task(const agor_store *store,
  * * `task_id`: required
  * * `status`: required
  * * `expected_version`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_set_task_status(const agor_store *store,
                                     const agor_actor *actor,
@@ -2172,8 +2056,6 @@ agor_status agor_op_set_task_status(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `comment_on_task`.
  * * `task_id`: required
  * * `content`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_comment(const agor_store *store,
                             const agor_actor *actor,
@@ -2186,8 +2068,6 @@ agor_status agor_op_comment(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `delete_task`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_delete_task(const agor_store *store,
                                 const agor_actor *actor,
@@ -2200,8 +2080,6 @@ agor_status agor_op_delete_task(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `manage_dependencies`.
  * * `task_id`: required
  * * `depends_on`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_add_dependency(const agor_store *store,
                                    const agor_actor *actor,
@@ -2215,8 +2093,6 @@ agor_status agor_op_add_dependency(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `manage_dependencies`.
  * * `task_id`: required
  * * `depends_on`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_remove_dependency(const agor_store *store,
                                       const agor_actor *actor,
@@ -2229,8 +2105,6 @@ agor_status agor_op_remove_dependency(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_dependencies(const agor_store *store,
                                  const agor_actor *actor,
@@ -2241,8 +2115,6 @@ agor_status agor_op_dependencies(const agor_store *store,
  * Todo tasks the actor could claim now, in claim order.
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_ready_tasks(const agor_store *store,
                                 const agor_actor *actor,
@@ -2255,8 +2127,6 @@ agor_status agor_op_ready_tasks(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
  * * `task_id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_claim_blockers(const agor_store *store,
                                    const agor_actor *actor,
@@ -2269,8 +2139,6 @@ agor_status agor_op_claim_blockers(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_board(const agor_store *store,
                           const agor_actor *actor,
@@ -2282,8 +2150,6 @@ agor_status agor_op_board(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `delete_task`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_archive_task(const agor_store *store,
                                  const agor_actor *actor,
@@ -2295,8 +2161,6 @@ agor_status agor_op_archive_task(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `delete_task`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_unarchive_task(const agor_store *store,
                                    const agor_actor *actor,
@@ -2307,8 +2171,6 @@ agor_status agor_op_unarchive_task(const agor_store *store,
  * The archived tasks of your group, most recently archived first.
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_archived_tasks(const agor_store *store,
                                    const agor_actor *actor,
@@ -2320,8 +2182,6 @@ agor_status agor_op_archived_tasks(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
  * * `agent_id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_lane(const agor_store *store,
                          const agor_actor *actor,
@@ -2335,8 +2195,6 @@ agor_status agor_op_lane(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `reorder_lane`.
  * * `agent_id`: NULL: not given
  * * `task_ids`: an array of `_len` strings
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reorder_lane(const agor_store *store,
                                  const agor_actor *actor,
@@ -2352,8 +2210,6 @@ agor_status agor_op_reorder_lane(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `assign_task`.
  * * `task_id`: required
  * * `agent_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_propose_task(const agor_store *store,
                                  const agor_actor *actor,
@@ -2366,8 +2222,6 @@ agor_status agor_op_propose_task(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `all`:
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_proposals(const agor_store *store,
                               const agor_actor *actor,
@@ -2379,8 +2233,6 @@ agor_status agor_op_proposals(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `answer_proposal`.
  * * `proposal_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_accept_proposal(const agor_store *store,
                                     const agor_actor *actor,
@@ -2393,8 +2245,6 @@ agor_status agor_op_accept_proposal(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `answer_proposal`.
  * * `proposal_id`: required
  * * `reason`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_decline_proposal(const agor_store *store,
                                      const agor_actor *actor,
@@ -2408,8 +2258,6 @@ agor_status agor_op_decline_proposal(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `create_task`.
  * * `toml`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_import_tasks(const agor_store *store,
                                  const agor_actor *actor,
@@ -2420,8 +2268,6 @@ agor_status agor_op_import_tasks(const agor_store *store,
  * Your group's board (archived tasks left out) as `tasks.toml` text.
  *
  * Called by an agent: pass `actor`. Permission: `list_tasks`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_export_tasks(const agor_store *store,
                                  const agor_actor *actor,
@@ -2436,8 +2282,6 @@ agor_status agor_op_export_tasks(const agor_store *store,
  * * `task_id`: NULL: not given
  * * `lease_secs`: Seconds; absent: 900; NULL: not given
  * * `wait_secs`: Seconds to wait for work, >= 0; absent: answer at once; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_claim_task(const agor_store *store,
                                const agor_actor *actor,
@@ -2453,8 +2297,6 @@ agor_status agor_op_claim_task(const agor_store *store,
  * * `task_id`: required
  * * `token`: required
  * * `lease_secs`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_renew_lease(const agor_store *store,
                                 const agor_actor *actor,
@@ -2470,8 +2312,6 @@ agor_status agor_op_renew_lease(const agor_store *store,
  * * `task_id`: required
  * * `token`: required
  * * `error`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_release_task(const agor_store *store,
                                  const agor_actor *actor,
@@ -2485,8 +2325,6 @@ agor_status agor_op_release_task(const agor_store *store,
  *
  * Called by an agent: pass `actor`. Permission: `assign_task`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_retry_task(const agor_store *store,
                                const agor_actor *actor,
@@ -2500,8 +2338,6 @@ agor_status agor_op_retry_task(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `assign_task`.
  * * `task_id`: required
  * * `until`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_defer_task(const agor_store *store,
                                const agor_actor *actor,
@@ -2515,8 +2351,6 @@ agor_status agor_op_defer_task(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `list_tasks`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_task_attempts(const agor_store *store,
                                   const agor_actor *actor,
@@ -2534,8 +2368,6 @@ agor_status agor_op_task_attempts(const agor_store *store,
  * * `result_ref`: NULL: not given
  * * `next`: NULL: not given
  * * `review`:
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_complete_task(const agor_store *store,
                                   const agor_actor *actor,
@@ -2556,8 +2388,6 @@ agor_status agor_op_complete_task(const agor_store *store,
  * Called by an agent: pass `actor`. Permission: `create_task`.
  * * `task_id`: required
  * * `approval`:
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_require_approval(const agor_store *store,
                                      const agor_actor *actor,
@@ -2571,8 +2401,6 @@ agor_status agor_op_require_approval(const agor_store *store,
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
  * * `task_id`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_approve_task(const agor_store *store,
                                  const agor_actor *actor,
@@ -2587,8 +2415,6 @@ agor_status agor_op_approve_task(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `approve_task`.
  * * `task_id`: required
  * * `reason`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reject_task(const agor_store *store,
                                 const agor_actor *actor,
@@ -2605,8 +2431,6 @@ agor_status agor_op_reject_task(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `wait_on_people`.
  * * `limit`: NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_waiting_on_people(const agor_store *store,
                                       const agor_actor *actor,
@@ -2619,8 +2443,6 @@ agor_status agor_op_waiting_on_people(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `group`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_review_queue_count(const agor_store *store,
                                        const agor_actor *actor,
@@ -2632,8 +2454,6 @@ agor_status agor_op_review_queue_count(const agor_store *store,
  *
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `group`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reviewer_attention(const agor_store *store,
                                        const agor_actor *actor,
@@ -2648,8 +2468,6 @@ agor_status agor_op_reviewer_attention(const agor_store *store,
  * * `since`: A cursor from an earlier change; absent: from the start; NULL: not given
  * * `limit`: 1..=10000; absent: 50; NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_changes(const agor_store *store,
                             const agor_actor *actor,
@@ -2662,8 +2480,6 @@ agor_status agor_op_changes(const agor_store *store,
  * The newest cursor of the change feed: where a wait that must miss nothing starts.
  *
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`).
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_latest_change(const agor_store *store,
                                   const agor_actor *actor,
@@ -2679,8 +2495,6 @@ agor_status agor_op_latest_change(const agor_store *store,
  * * `since`: NULL: not given
  * * `timeout_secs`: Seconds, >= 0; absent: wait until something arrives; NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_wait(const agor_store *store,
                          const agor_actor *actor,
@@ -2701,8 +2515,6 @@ agor_status agor_op_wait(const agor_store *store,
  * * `shared`:
  * * `ttl_secs`: 1..=86400; absent: 3600; NULL: not given
  * * `reason`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reserve(const agor_store *store,
                             const agor_actor *actor,
@@ -2719,8 +2531,6 @@ agor_status agor_op_reserve(const agor_store *store,
  * Called by an agent: pass `actor`.
  * * `ids`: an array of `_len` strings; NULL: not given
  * * `ttl_secs`: 1..=86400; absent: 3600; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_renew_reservations(const agor_store *store,
                                        const agor_actor *actor,
@@ -2734,8 +2544,6 @@ agor_status agor_op_renew_reservations(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `ids`: an array of `_len` strings; NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_release_reservations(const agor_store *store,
                                          const agor_actor *actor,
@@ -2749,8 +2557,6 @@ agor_status agor_op_release_reservations(const agor_store *store,
  * Called by an agent: pass `actor`.
  * * `agent_id`: NULL: not given
  * * `path`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_reservations(const agor_store *store,
                                  const agor_actor *actor,
@@ -2767,8 +2573,6 @@ agor_status agor_op_reservations(const agor_store *store,
  * * `state`: NULL: not given
  * * `task_id`: NULL: not given
  * * `hook`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_set_work_state(const agor_store *store,
                                    const agor_actor *actor,
@@ -2782,8 +2586,6 @@ agor_status agor_op_set_work_state(const agor_store *store,
  *
  * Called by an agent: pass `actor`.
  * * `agent_id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_work_state(const agor_store *store,
                                const agor_actor *actor,
@@ -2800,8 +2602,6 @@ agor_status agor_op_work_state(const agor_store *store,
  * * `cost_usd`:
  * * `model`: required
  * * `task_id`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_record_usage(const agor_store *store,
                                  const agor_actor *actor,
@@ -2819,8 +2619,6 @@ agor_status agor_op_record_usage(const agor_store *store,
  * Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
  * * `by`: NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_usage_summary(const agor_store *store,
                                   const agor_actor *actor,
@@ -2839,8 +2637,6 @@ agor_status agor_op_usage_summary(const agor_store *store,
  * * `bucket`: NULL: not given
  * * `since`: NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_usage_series(const agor_store *store,
                                  const agor_actor *actor,
@@ -2861,8 +2657,6 @@ agor_status agor_op_usage_series(const agor_store *store,
  * * `kinds`: message, post, task, comment; absent: all; an array of `_len` strings; NULL: not given
  * * `limit`: 1..=10000; absent: 20; NULL: not given
  * * `group`: NULL: not given
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_search(const agor_store *store,
                            const agor_actor *actor,
@@ -2881,8 +2675,6 @@ agor_status agor_op_search(const agor_store *store,
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `agent_id`: NULL: not given
  * * `operator`: The operator's own secret (no `agent_id`)
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_issue_token(const agor_store *store,
                                 const agor_actor *actor,
@@ -2897,8 +2689,6 @@ agor_status agor_op_issue_token(const agor_store *store,
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `agent_id`: NULL: not given
  * * `operator`: The operator's secrets (no `agent_id`)
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_revoke_tokens(const agor_store *store,
                                   const agor_actor *actor,
@@ -2910,24 +2700,16 @@ agor_status agor_op_revoke_tokens(const agor_store *store,
  * The issued secrets (agent, fingerprint, when issued), never the secrets themselves.
  *
  * Called by the operator: pass `store` and a NULL `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_tokens(const agor_store *store,
-                           const agor_actor *actor,
-                           char **out_response);
+agor_status agor_op_tokens(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
  * reviewers_claim_work) with its value, its default and what it governs.
  *
  * Called by the operator: pass `store` and a NULL `actor`.
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
-agor_status agor_op_settings(const agor_store *store,
-                             const agor_actor *actor,
-                             char **out_response);
+agor_status agor_op_settings(const agor_store *store, const agor_actor *actor, char **out_response);
 
 /**
  * Set one setting for every process on this database; unknown keys and bad values are
@@ -2936,8 +2718,6 @@ agor_status agor_op_settings(const agor_store *store,
  * Called by the operator: pass `store` and a NULL `actor`.
  * * `key`: required
  * * `value`: required
- *
- * Ownership: `*out_response` (may be NULL) receives the response as JSON (`null` when the operation returns nothing), which the caller frees with `agor_string_free`.
  */
 agor_status agor_op_set_setting(const agor_store *store,
                                 const agor_actor *actor,

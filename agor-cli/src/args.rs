@@ -484,6 +484,22 @@ macro_rules! parser_test_helpers {
             }
         }
 
+        /// `--db` and `--json` are read before or after `command` (which runs `request`),
+        /// and an empty `--db` is refused: what every program's global options promise.
+        fn global_options_around(command: &str, request: serde_json::Value) {
+            for line in [
+                &["--db", "/tmp/x.db", "--json", command][..],
+                &[command, "--db", "/tmp/x.db", "--json"],
+                &["--json", command, "--db=/tmp/x.db"],
+            ] {
+                let inv = parse_line(line).unwrap();
+                assert_eq!(inv.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
+                assert!(inv.json);
+                assert_eq!(req(line), request);
+            }
+            assert!(err(&["--db", "", command]).contains("must not be empty"));
+        }
+
         /// Asserts that `line` parses and runs an operation its entry declares (what the
         /// coverage test counts).
         #[allow(dead_code)]

@@ -154,6 +154,9 @@ pub struct CommandDef {
     pub who: Who,
     /// The catalogue operations it runs (checked against `agor_core::ops::names()`).
     pub ops: &'static [&'static str],
+    /// What `--json` prints, for the few commands whose steps print something other than
+    /// their operations' responses; the help reads it from the catalogue otherwise.
+    pub prints: Option<&'static str>,
     /// Builds the command from what the scanner collected; both syntaxes meet here, since
     /// every field may come from its flag or from the next positional.
     pub build: fn(&mut Parsed) -> Result<Command, UsageError>,
@@ -197,6 +200,7 @@ impl CommandDef {
             about: "",
             who,
             ops,
+            prints: None,
             build: |_| Err(UsageError::new("this command has no builder")),
         }
     }
@@ -220,6 +224,13 @@ impl CommandDef {
 
     pub const fn about(self, about: &'static str) -> CommandDef {
         CommandDef { about, ..self }
+    }
+
+    pub const fn prints(self, prints: &'static str) -> CommandDef {
+        CommandDef {
+            prints: Some(prints),
+            ..self
+        }
     }
 
     pub const fn build(self, build: fn(&mut Parsed) -> Result<Command, UsageError>) -> CommandDef {

@@ -33,6 +33,10 @@ pub fn help(prog: &Program, topic: Option<&str>) -> Result<String, UsageError> {
         }
         if !def.ops.is_empty() {
             s += &format!("  runs: {}\n", def.ops.join(", "));
+            let prints = def
+                .prints
+                .map_or_else(|| json_output(def.ops), str::to_owned);
+            s += &format!("  --json prints: {prints}\n");
         }
         s += &format!("  {}\n", acts_as(def.who));
     }
@@ -41,6 +45,77 @@ pub fn help(prog: &Program, topic: Option<&str>) -> Result<String, UsageError> {
         prog.name
     );
     Ok(s)
+}
+
+/// What `--json` prints for a command running `ops`, in words read from each operation's
+/// response schema in the catalogue (`Message (send); Delivery (send_to_role, …)`), so the
+/// help of a command says it without a word written per operation.
+fn json_output(ops: &[&str]) -> String {
+    let catalogue = agor_core::ops::catalogue();
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for &name in ops {
+        let Some(op) = catalogue.iter().find(|op| op.name == name) else {
+            continue;
+        };
+        let words = response_words(&serde_json::to_value(&op.response).unwrap_or_default());
+        match groups.iter_mut().find(|(w, _)| *w == words) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((words, vec![name])),
+        }
+    }
+    if let [(words, _)] = groups.as_slice() {
+        return words.clone();
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(words, names)| format!("{words} ({})", names.join(", ")))
+        .collect();
+    parts.join("; ")
+}
+
+/// A JSON Schema in a few words: a record's name, `a list of Task`, `Claim or null`.
+fn response_words(schema: &serde_json::Value) -> String {
+    let record = |s: &serde_json::Value| {
+        s["$ref"]
+            .as_str()
+            .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
+    };
+    if let Some(name) = record(schema) {
+        return name;
+    }
+    if let Some(alternatives) = schema["anyOf"].as_array() {
+        let words: Vec<String> = alternatives.iter().map(response_words).collect();
+        return words.join(" or ");
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    let words: Vec<String> = types
+        .iter()
+        .map(|t| match *t {
+            "object" => schema["title"].as_str().unwrap_or("an object").to_owned(),
+            "array" if schema["prefixItems"].is_array() => {
+                let items: Vec<String> = schema["prefixItems"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(response_words)
+                    .collect();
+                format!("a pair of {}", items.join(" and "))
+            }
+            "array" => match response_words(&schema["items"]).as_str() {
+                "a string" => "a list of strings".to_owned(),
+                item => format!("a list of {item}"),
+            },
+            "string" => "a string".to_owned(),
+            "integer" | "number" => "a number".to_owned(),
+            "boolean" => "true or false".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    words.join(" or ")
 }
 
 fn acts_as(who: Who) -> String {
@@ -124,5 +199,27 @@ fn option_about(prog: &str, long: &str, before_only: bool) -> String {
         format!("{about} (before any command)")
     } else {
         about.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_output;
+
+    /// A command's help names what `--json` prints from the catalogue's response schemas,
+    /// grouping the operations that print the same.
+    #[test]
+    fn what_json_prints_is_read_from_the_catalogue() {
+        assert_eq!(
+            json_output(&["send", "send_to_role", "send_to_pattern"]),
+            "Message (send); Delivery (send_to_role, send_to_pattern)"
+        );
+        assert_eq!(json_output(&["claim_task"]), "Claim or null");
+        assert_eq!(json_output(&["dependencies"]), "a list of strings");
+        assert_eq!(
+            json_output(&["ensure_review_channels"]),
+            "a pair of Channel and Channel"
+        );
+        assert_eq!(json_output(&["delete_task"]), "null");
     }
 }

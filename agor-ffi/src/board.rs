@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{optional_text, text, FfiError};
+use crate::boundary::{optional_text, optional_texts, text, texts, FfiError};
 use crate::lifecycle::lines;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
@@ -19,10 +19,7 @@ pub unsafe extern "C" fn agor_archive_task(
     task_id: *const c_char,
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.archive_task(unsafe { text(task_id, "task_id") }?)?)
-    })
+    update(actor, out_task, |me| Ok(me.archive_task(texts!(task_id))?))
 }
 
 /// Puts an archived task back on the board (managers).
@@ -34,10 +31,11 @@ pub unsafe extern "C" fn agor_unarchive_task(
     task_id: *const c_char,
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.unarchive_task(unsafe { text(task_id, "task_id") }?)?)
-    })
+    update(
+        actor,
+        out_task,
+        |me| Ok(me.unarchive_task(texts!(task_id))?),
+    )
 }
 
 /// The archived tasks of the actor's group, most recently archived first.
@@ -61,8 +59,7 @@ pub unsafe extern "C" fn agor_lane(
     out_tasks: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_tasks, "out_tasks", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.lane(unsafe { optional_text(agent_id, "agent_id") }?)?)
+        Ok(me.lane(optional_texts!(agent_id))?)
     })
 }
 
@@ -103,8 +100,7 @@ pub unsafe extern "C" fn agor_propose_task(
     out_proposal: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_proposal, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (task, agent) = unsafe { (text(task_id, "task_id")?, text(agent_id, "agent_id")?) };
+        let (task, agent) = texts!(task_id, agent_id);
         Ok(me.propose_task(task, agent)?)
     })
 }
@@ -135,8 +131,7 @@ pub unsafe extern "C" fn agor_accept_proposal(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.accept_proposal(unsafe { text(proposal_id, "proposal_id") }?)?)
+        Ok(me.accept_proposal(texts!(proposal_id))?)
     })
 }
 
@@ -174,10 +169,7 @@ pub unsafe extern "C" fn agor_import_tasks(
     toml: *const c_char,
     out_report: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update(actor, out_report, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.import_tasks(unsafe { text(toml, "toml") }?)?)
-    })
+    update(actor, out_report, |me| Ok(me.import_tasks(texts!(toml))?))
 }
 
 /// The actor's group's board (archived tasks left out) as `tasks.toml` text (a plain string,

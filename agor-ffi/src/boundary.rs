@@ -312,6 +312,27 @@ pub extern "C" fn agor_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// The named C string arguments as `&str`, each required, returning early with its error:
+/// `let (id, name) = texts!(agent_id, name);`. Each entry point's contract (every pointer
+/// NULL or a NUL-terminated string valid for the call, header conventions) makes the reads
+/// sound; the macro states that once instead of at every call.
+macro_rules! texts {
+    ($($arg:ident),+ $(,)?) => {
+        // SAFETY: the entry point's contract, above.
+        ($(unsafe { $crate::boundary::text($arg, stringify!($arg)) }?),+)
+    };
+}
+pub(crate) use texts;
+
+/// As [`texts!`], for optional arguments (NULL: `None`).
+macro_rules! optional_texts {
+    ($($arg:ident),+ $(,)?) => {
+        // SAFETY: the entry point's contract, as for `texts!`.
+        ($(unsafe { $crate::boundary::optional_text($arg, stringify!($arg)) }?),+)
+    };
+}
+pub(crate) use optional_texts;
+
 #[cfg(test)]
 mod tests {
     use super::*;

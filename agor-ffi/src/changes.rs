@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{optional_text, FfiError};
+use crate::boundary::{optional_text, optional_texts, FfiError};
 use crate::messages::given_limit;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query};
@@ -114,8 +114,7 @@ pub unsafe extern "C" fn agor_search(
     query(actor, out_hits, "out_hits", |me| {
         // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
         let text = unsafe { crate::boundary::text(query_text, "query") }?;
-        // SAFETY: as above.
-        let kinds = match unsafe { optional_text(kinds, "kinds") }? {
+        let kinds = match optional_texts!(kinds) {
             None => Vec::new(),
             Some(list) => list
                 .split(',')

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::text;
+use crate::boundary::texts;
 use crate::messages::given_limit;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
@@ -19,8 +19,7 @@ pub unsafe extern "C" fn agor_create_channel(
     out_channel: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_channel, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let name = unsafe { text(name, "name") }?;
+        let name = texts!(name);
         Ok(me.create_channel(name)?)
     })
 }
@@ -51,8 +50,7 @@ pub unsafe extern "C" fn agor_post(
     out_post: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_post, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (channel, content) = unsafe { (text(channel, "channel")?, text(content, "content")?) };
+        let (channel, content) = texts!(channel, content);
         Ok(me.post(channel, content)?)
     })
 }
@@ -70,8 +68,7 @@ pub unsafe extern "C" fn agor_channel_history(
     out_posts: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_posts, "out_posts", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let channel = unsafe { text(channel, "channel") }?;
+        let channel = texts!(channel);
         let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_CHANNEL_HISTORY_LIMIT);
         Ok(me.channel_history(channel, limit)?)
     })
@@ -90,8 +87,7 @@ pub unsafe extern "C" fn agor_add_member(
     out_channel: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_channel, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (channel, agent) = unsafe { (text(channel, "channel")?, text(agent_id, "agent_id")?) };
+        let (channel, agent) = texts!(channel, agent_id);
         Ok(me.add_member(channel, agent)?)
     })
 }

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::text;
+use crate::boundary::texts;
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
@@ -18,8 +18,7 @@ unsafe fn change_edge(
     change: fn(&agor_core::Actor, &str, &str) -> agor_core::Result<()>,
 ) -> agor_status {
     update::<_, *mut c_char, _>(actor, None, |me| {
-        // SAFETY: forwarded from the caller's contract.
-        let (task, on) = unsafe { (text(task_id, "task_id")?, text(depends_on, "depends_on")?) };
+        let (task, on) = texts!(task_id, depends_on);
         Ok(change(me, task, on)?)
     })
 }
@@ -64,8 +63,7 @@ pub unsafe extern "C" fn agor_dependencies(
     out_ids: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_ids, "out_ids", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let task = unsafe { text(task_id, "task_id") }?;
+        let task = texts!(task_id);
         Ok(me.dependencies(task)?)
     })
 }

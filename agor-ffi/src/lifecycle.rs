@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{optional_text, text, FfiError};
+use crate::boundary::{optional_text, optional_texts, texts, FfiError};
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
@@ -49,10 +49,8 @@ pub unsafe extern "C" fn agor_reserve(
     out_reservations: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_reservations, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let paths = lines(unsafe { text(paths, "paths") }?);
-        // SAFETY: as above.
-        let reason = unsafe { optional_text(reason, "reason") }?;
+        let paths = lines(texts!(paths));
+        let reason = optional_texts!(reason);
         Ok(me.reserve(&paths, !shared, ttl(ttl_secs), reason)?)
     })
 }
@@ -70,10 +68,7 @@ pub unsafe extern "C" fn agor_renew_reservations(
     out_reservations: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_reservations, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let ids = unsafe { optional_text(ids, "ids") }?
-            .map(lines)
-            .unwrap_or_default();
+        let ids = optional_texts!(ids).map(lines).unwrap_or_default();
         Ok(me.renew_reservations(&ids, ttl(ttl_secs))?)
     })
 }
@@ -87,10 +82,7 @@ pub unsafe extern "C" fn agor_release_reservations(
     out_count: Option<&mut usize>,
 ) -> agor_status {
     update(actor, out_count, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let ids = unsafe { optional_text(ids, "ids") }?
-            .map(lines)
-            .unwrap_or_default();
+        let ids = optional_texts!(ids).map(lines).unwrap_or_default();
         Ok(me.release_reservations(&ids)?)
     })
 }
@@ -107,10 +99,8 @@ pub unsafe extern "C" fn agor_reservations(
     out_reservations: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_reservations, "out_reservations", |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let agent = unsafe { optional_text(agent_id, "agent_id") }?;
-        // SAFETY: as above.
-        let path = unsafe { optional_text(path, "path") }?;
+        let agent = optional_texts!(agent_id);
+        let path = optional_texts!(path);
         Ok::<_, FfiError>(me.reservations(agent, path)?)
     })
 }
@@ -132,10 +122,8 @@ pub unsafe extern "C" fn agor_record_usage(
     out_record: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_record, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let model = unsafe { text(model, "model") }?;
-        // SAFETY: as above.
-        let task = unsafe { optional_text(task_id, "task_id") }?;
+        let model = texts!(model);
+        let task = optional_texts!(task_id);
         Ok(me.record_usage(input_tokens, output_tokens, cost_usd, model, task)?)
     })
 }
@@ -152,8 +140,7 @@ pub unsafe extern "C" fn agor_usage_summary(
     out_summary: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_summary, "out_summary", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let by = match unsafe { optional_text(by, "by") }? {
+        let by = match optional_texts!(by) {
             None => agor_core::UsageBy::Agent,
             Some(b) => b.parse()?,
         };
@@ -210,8 +197,7 @@ pub unsafe extern "C" fn agor_work_state(
     out_work: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_work, "out_work", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let agent = unsafe { optional_text(agent_id, "agent_id") }?;
+        let agent = optional_texts!(agent_id);
         Ok::<_, FfiError>(me.work_state(agent)?)
     })
 }

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{call, handle, optional_text, put_string, required_out, text};
+use crate::boundary::{call, handle, optional_texts, put_string, required_out, text, texts};
 use crate::status::agor_status;
 use crate::store::{agor_actor, query, update};
 
@@ -59,8 +59,7 @@ pub unsafe extern "C" fn agor_send(
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_message, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (to, content) = unsafe { (text(to, "to")?, text(content, "content")?) };
+        let (to, content) = texts!(to, content);
         Ok(me.send(to, content)?)
     })
 }
@@ -77,8 +76,7 @@ pub unsafe extern "C" fn agor_reply(
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_message, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, content) = unsafe { (text(message_id, "message_id")?, text(content, "content")?) };
+        let (id, content) = texts!(message_id, content);
         Ok(me.reply(id, content)?)
     })
 }
@@ -122,8 +120,7 @@ pub unsafe extern "C" fn agor_read(
     out_message: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_message, "out_message", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { text(message_id, "message_id") }?;
+        let id = texts!(message_id);
         Ok(me.read(id)?)
     })
 }
@@ -151,8 +148,7 @@ pub unsafe extern "C" fn agor_mark_conversation_read(
     out_marked: Option<&mut usize>,
 ) -> agor_status {
     update(actor, out_marked, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let other = unsafe { text(other, "other") }?;
+        let other = texts!(other);
         Ok(me.mark_conversation_read(other)?)
     })
 }
@@ -201,8 +197,7 @@ pub unsafe extern "C" fn agor_history(
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_messages, "out_messages", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let other = unsafe { text(other, "other") }?;
+        let other = texts!(other);
         let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_HISTORY_LIMIT);
         Ok(me.history(other, limit)?)
     })
@@ -221,8 +216,7 @@ pub unsafe extern "C" fn agor_feed(
     out_messages: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_messages, "out_messages", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let group = unsafe { optional_text(group, "group") }?;
+        let group = optional_texts!(group);
         let limit = given_limit(limit).unwrap_or(agor_core::DEFAULT_FEED_LIMIT);
         Ok(me.feed(group, limit)?)
     })
@@ -261,8 +255,7 @@ pub unsafe extern "C" fn agor_send_to_role(
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_delivery, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (role, content) = unsafe { (text(role, "role")?, text(content, "content")?) };
+        let (role, content) = texts!(role, content);
         Ok(me.send_to_role(role, content)?)
     })
 }
@@ -279,8 +272,7 @@ pub unsafe extern "C" fn agor_send_to_pattern(
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_delivery, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (pattern, content) = unsafe { (text(pattern, "pattern")?, text(content, "content")?) };
+        let (pattern, content) = texts!(pattern, content);
         Ok(me.send_to_pattern(pattern, content)?)
     })
 }
@@ -295,8 +287,7 @@ pub unsafe extern "C" fn agor_broadcast(
     out_delivery: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_delivery, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let content = unsafe { text(content, "content") }?;
+        let content = texts!(content);
         Ok(me.broadcast(content)?)
     })
 }
@@ -308,8 +299,7 @@ pub unsafe extern "C" fn agor_delete_message(
     message_id: *const c_char,
 ) -> agor_status {
     update::<_, *mut c_char, _>(actor, None, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { text(message_id, "message_id") }?;
+        let id = texts!(message_id);
         Ok(me.delete_message(id)?)
     })
 }

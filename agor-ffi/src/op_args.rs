@@ -8,8 +8,9 @@ use std::ffi::c_char;
 use agor_core::ops;
 use serde_json::{Map, Value};
 
-use crate::boundary::{call, optional_out, optional_text, put_string, text, text_array};
-use crate::boundary::{FfiError, FfiResult};
+use crate::boundary::{
+    call, optional_out, optional_text, put_string, text, text_array, FfiError, FfiResult,
+};
 use crate::status::agor_status;
 use crate::store::{acting, agor_actor, agor_store};
 

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 
 use agor_core::ops;
 
-use crate::boundary::{call, put_string, required_out, text};
+use crate::boundary::{call, put_string, required_out, texts};
 use crate::status::agor_status;
 use crate::store::{acting, agor_actor, agor_store};
 
@@ -30,8 +30,7 @@ pub unsafe extern "C" fn agor_call(
 ) -> agor_status {
     call(|| {
         let out = required_out(out_response, "out_response")?;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let request = unsafe { text(request_json, "request_json") }?;
+        let request = texts!(request_json);
         put_string(out, ops::call_json(&acting(store, actor)?, request)?);
         Ok(())
     })

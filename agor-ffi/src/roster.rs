@@ -7,7 +7,7 @@ use std::ffi::c_char;
 
 use agor_core::RoleDef;
 
-use crate::boundary::{optional_text, text, FfiError};
+use crate::boundary::{optional_text, texts, FfiError};
 use crate::lifecycle::lines;
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
@@ -20,8 +20,7 @@ pub unsafe extern "C" fn agor_remove_agent(
     agent_id: *const c_char,
 ) -> agor_status {
     update(store, None::<&mut *mut c_char>, |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok::<_, FfiError>(s.remove_agent(unsafe { text(agent_id, "agent_id") }?)?)
+        Ok::<_, FfiError>(s.remove_agent(texts!(agent_id))?)
     })
 }
 
@@ -32,8 +31,7 @@ pub unsafe extern "C" fn agor_actor_remove_agent(
     agent_id: *const c_char,
 ) -> agor_status {
     update(actor, None::<&mut *mut c_char>, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok::<_, FfiError>(me.remove_agent(unsafe { text(agent_id, "agent_id") }?)?)
+        Ok::<_, FfiError>(me.remove_agent(texts!(agent_id))?)
     })
 }
 
@@ -47,10 +45,7 @@ pub unsafe extern "C" fn agor_restore_agent(
     agent_id: *const c_char,
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update(store, out_agent, |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(s.restore_agent(unsafe { text(agent_id, "agent_id") }?)?)
-    })
+    update(store, out_agent, |s| Ok(s.restore_agent(texts!(agent_id))?))
 }
 
 /// Restores a soft-deleted agent as the acting agent (the rights of removing it).
@@ -63,8 +58,7 @@ pub unsafe extern "C" fn agor_actor_restore_agent(
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_agent, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(me.restore_agent(unsafe { text(agent_id, "agent_id") }?)?)
+        Ok(me.restore_agent(texts!(agent_id))?)
     })
 }
 
@@ -77,8 +71,7 @@ pub unsafe extern "C" fn agor_purge_agent(
     force: bool,
 ) -> agor_status {
     update(store, None::<&mut *mut c_char>, |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok::<_, FfiError>(s.purge_agent(unsafe { text(agent_id, "agent_id") }?, force)?)
+        Ok::<_, FfiError>(s.purge_agent(texts!(agent_id), force)?)
     })
 }
 
@@ -90,8 +83,7 @@ pub unsafe extern "C" fn agor_actor_purge_agent(
     force: bool,
 ) -> agor_status {
     update(actor, None::<&mut *mut c_char>, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok::<_, FfiError>(me.purge_agent(unsafe { text(agent_id, "agent_id") }?, force)?)
+        Ok::<_, FfiError>(me.purge_agent(texts!(agent_id), force)?)
     })
 }
 
@@ -107,8 +99,7 @@ pub unsafe extern "C" fn agor_rename_agent(
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(store, out_agent, |s| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, name) = unsafe { (text(agent_id, "agent_id")?, text(name, "name")?) };
+        let (id, name) = texts!(agent_id, name);
         Ok(s.rename_agent(id, name)?)
     })
 }
@@ -124,8 +115,7 @@ pub unsafe extern "C" fn agor_actor_rename_agent(
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_agent, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, name) = unsafe { (text(agent_id, "agent_id")?, text(name, "name")?) };
+        let (id, name) = texts!(agent_id, name);
         Ok(me.rename_agent(id, name)?)
     })
 }
@@ -151,10 +141,7 @@ pub unsafe extern "C" fn agor_role(
     name: *const c_char,
     out_role: Option<&mut *mut c_char>,
 ) -> agor_status {
-    query(store, out_role, "out_role", |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        Ok(s.role(unsafe { text(name, "name") }?)?)
-    })
+    query(store, out_role, "out_role", |s| Ok(s.role(texts!(name))?))
 }
 
 /// A role definition from C's arguments: word lists one per line, NULL for none.
@@ -170,8 +157,7 @@ unsafe fn role_def(
 ) -> Result<RoleDef, FfiError> {
     // SAFETY: per this function's contract.
     let list = |p, arg| unsafe { optional_text(p, arg) }.map(|t| t.map(lines).unwrap_or_default());
-    // SAFETY: per this function's contract.
-    let name = unsafe { text(name, "name") }?;
+    let name = texts!(name);
     Ok(RoleDef::from_words(
         name,
         tier,
@@ -234,8 +220,7 @@ pub unsafe extern "C" fn agor_has_capability(
     out_yes: Option<&mut bool>,
 ) -> agor_status {
     query(store, out_yes, "out_yes", |s| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, cap) = unsafe { (text(agent_id, "agent_id")?, text(capability, "capability")?) };
+        let (id, cap) = texts!(agent_id, capability);
         Ok(s.has_capability(id, cap.parse()?)?)
     })
 }
@@ -249,8 +234,7 @@ pub unsafe extern "C" fn agor_check_permission(
     out_yes: Option<&mut bool>,
 ) -> agor_status {
     query(store, out_yes, "out_yes", |s| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, perm) = unsafe { (text(agent_id, "agent_id")?, text(permission, "permission")?) };
+        let (id, perm) = texts!(agent_id, permission);
         Ok(s.check_permission(id, perm.parse()?)?)
     })
 }
@@ -265,8 +249,7 @@ pub unsafe extern "C" fn agor_can_create_role(
     out_yes: Option<&mut bool>,
 ) -> agor_status {
     query(store, out_yes, "out_yes", |s| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (creator, role) = unsafe { (text(creator, "creator")?, text(role, "role")?) };
+        let (creator, role) = texts!(creator, role);
         Ok(s.can_create_role(creator, role)?)
     })
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use agor_core::{Actor, NewAgent, Store};
 
 use crate::boundary::{
-    call, guard, handle, optional_out, optional_text, put_string, required_out, text, Deliver,
-    FfiError,
+    call, guard, handle, optional_out, optional_text, optional_texts, put_string, required_out,
+    text, texts, Deliver, FfiError,
 };
 use crate::status::agor_status;
 
@@ -114,8 +114,7 @@ unsafe fn open_store(
 ) -> agor_status {
     call(|| {
         let out = required_out(out_store, "out_store")?;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let path = unsafe { optional_text(path, "path") }?;
+        let path = optional_texts!(path);
         let mut builder = Store::builder().read_only(read_only).create(create);
         // An empty path is refused by the core; NULL asks for $AGOR_DB or the default file.
         if let Some(p) = path {
@@ -168,8 +167,7 @@ pub unsafe extern "C" fn agor_store_backup(
 ) -> agor_status {
     call(|| {
         let store = handle(store, "store")?;
-        // SAFETY: caller passes a NUL-terminated string (header conventions).
-        let path = unsafe { text(path, "path") }?;
+        let path = texts!(path);
         store.store.backup(path)?;
         Ok(())
     })
@@ -266,8 +264,7 @@ pub unsafe extern "C" fn agor_get_agent(
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(store, out_agent, "out_agent", |store| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { text(id, "id") }?;
+        let id = texts!(id);
         Ok(store.get_agent(id)?)
     })
 }
@@ -282,8 +279,7 @@ pub unsafe extern "C" fn agor_list_agents(
     out_agents: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(store, out_agents, "out_agents", |store| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let group = unsafe { optional_text(group, "group") }?;
+        let group = optional_texts!(group);
         Ok(store.list_agents(group)?)
     })
 }
@@ -299,8 +295,7 @@ pub unsafe extern "C" fn agor_allow(
 ) -> agor_status {
     call(|| {
         let store = handle(store, "store")?;
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (from, to) = unsafe { (text(from, "from")?, text(to, "to")?) };
+        let (from, to) = texts!(from, to);
         Ok(store.store.allow(from, to, bidirectional)?)
     })
 }
@@ -316,8 +311,7 @@ pub unsafe extern "C" fn agor_actor_allow(
 ) -> agor_status {
     call(|| {
         let me = handle(actor, "actor")?;
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (from, to) = unsafe { (text(from, "from")?, text(to, "to")?) };
+        let (from, to) = texts!(from, to);
         Ok(me.actor.allow(from, to, bidirectional)?)
     })
 }
@@ -337,8 +331,7 @@ pub unsafe extern "C" fn agor_actor_new(
     call(|| {
         let out = required_out(out_actor, "out_actor")?;
         let store = handle(store, "store")?;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let agent_id = unsafe { text(agent_id, "agent_id") }?;
+        let agent_id = texts!(agent_id);
         let actor = store.store.as_agent(agent_id)?;
         *out = Box::into_raw(Box::new(agor_actor { actor }));
         Ok(())

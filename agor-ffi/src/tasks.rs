@@ -7,7 +7,8 @@ use agor_core::{Completion, NewTask, Priority, Task, TaskFilter, TaskStatus, DEF
 use serde::{Serialize, Serializer};
 
 use crate::boundary::{
-    call, handle, optional_text, required_out, text, text_array, Deliver, FfiError,
+    call, handle, optional_text, optional_texts, required_out, text, text_array, texts, Deliver,
+    FfiError,
 };
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
@@ -127,8 +128,7 @@ pub unsafe extern "C" fn agor_create_task_json(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let json = unsafe { text(new_task_json, "new_task_json") }?;
+        let json = texts!(new_task_json);
         Ok(me.create_task(&new_task_from_json(json)?)?)
     })
 }
@@ -181,9 +181,7 @@ pub unsafe extern "C" fn agor_list_tasks(
     out_tasks: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_tasks, "out_tasks", |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (status, tag) =
-            unsafe { (optional_text(status, "status")?, optional_text(tag, "tag")?) };
+        let (status, tag) = optional_texts!(status, tag);
         let filter = TaskFilter {
             all,
             status: status.map(str::parse::<TaskStatus>).transpose()?,
@@ -204,8 +202,7 @@ pub unsafe extern "C" fn agor_get_task(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(actor, out_task, "out_task", |me| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { text(task_id, "task_id") }?;
+        let id = texts!(task_id);
         Ok(me.get_task(id)?)
     })
 }
@@ -223,8 +220,7 @@ pub unsafe extern "C" fn agor_assign_task(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, agent) = unsafe { (text(task_id, "task_id")?, text(agent_id, "agent_id")?) };
+        let (id, agent) = texts!(task_id, agent_id);
         Ok(me.assign_task(id, agent)?)
     })
 }
@@ -248,8 +244,7 @@ pub unsafe extern "C" fn agor_set_task_status(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, status) = unsafe { (text(task_id, "task_id")?, text(status, "status")?) };
+        let (id, status) = texts!(task_id, status);
         Ok(me.set_task_status(id, status.parse()?, expected_version)?)
     })
 }
@@ -267,8 +262,7 @@ pub unsafe extern "C" fn agor_move_task(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, status) = unsafe { (text(task_id, "task_id")?, text(status, "status")?) };
+        let (id, status) = texts!(task_id, status);
         Ok(me.move_task(id, status.parse()?)?)
     })
 }
@@ -285,8 +279,7 @@ pub unsafe extern "C" fn agor_comment(
     out_comment: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_comment, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, content) = unsafe { (text(task_id, "task_id")?, text(content, "content")?) };
+        let (id, content) = texts!(task_id, content);
         Ok(me.comment(id, content)?)
     })
 }
@@ -300,8 +293,7 @@ pub unsafe extern "C" fn agor_delete_task(
 ) -> agor_status {
     call(|| {
         let me = &handle(actor, "actor")?.actor;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { text(task_id, "task_id") }?;
+        let id = texts!(task_id);
         Ok(me.delete_task(id)?)
     })
 }
@@ -338,8 +330,7 @@ pub unsafe extern "C" fn agor_claim_task(
     call(|| {
         let out = required_out(out_claim, "out_claim")?;
         let me = &handle(actor, "actor")?.actor;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { optional_text(task_id, "task_id") }?;
+        let id = optional_texts!(task_id);
         if let Some(claim) = me.claim_task(id, lease(lease_secs))? {
             out.deliver(claim);
         }
@@ -368,8 +359,7 @@ pub unsafe extern "C" fn agor_claim_wait(
     call(|| {
         let out = required_out(out_claim, "out_claim")?;
         let me = &handle(actor, "actor")?.actor;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let id = unsafe { optional_text(task_id, "task_id") }?;
+        let id = optional_texts!(task_id);
         let wait = u64::try_from(wait_ms).map_err(|_| agor_core::Error::InvalidInput {
             field: "wait_ms",
             reason: format!("{wait_ms} is negative; give 0 or more milliseconds"),
@@ -397,8 +387,7 @@ pub unsafe extern "C" fn agor_renew_lease(
     out_claim: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_claim, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, token) = unsafe { (text(task_id, "task_id")?, text(token, "token")?) };
+        let (id, token) = texts!(task_id, token);
         Ok(me.renew_lease(id, token, lease(lease_secs))?)
     })
 }
@@ -416,8 +405,7 @@ pub unsafe extern "C" fn agor_release_task(
     out_task: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(actor, out_task, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let (id, token) = unsafe { (text(task_id, "task_id")?, text(token, "token")?) };
+        let (id, token) = texts!(task_id, token);
         Ok(me.release_task(id, token)?)
     })
 }
@@ -478,8 +466,7 @@ pub unsafe extern "C" fn agor_review_queue_count(
     out_count: Option<&mut i64>,
 ) -> agor_status {
     query(store, out_count, "out_count", |store| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let group = unsafe { text(group, "group") }?;
+        let group = texts!(group);
         Ok(store.review_queue_count(group)?)
     })
 }
@@ -493,8 +480,7 @@ pub unsafe extern "C" fn agor_reviewer_attention(
     out_score: Option<&mut i64>,
 ) -> agor_status {
     query(store, out_score, "out_score", |store| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let group = unsafe { text(group, "group") }?;
+        let group = texts!(group);
         Ok(store.reviewer_attention(group)?)
     })
 }

@@ -3,7 +3,9 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{call, handle, optional_text, put_string, required_out, text};
+use crate::boundary::{
+    call, handle, optional_text, optional_texts, put_string, required_out, text, texts,
+};
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
 
@@ -84,8 +86,7 @@ pub unsafe extern "C" fn agor_audit_log(
     out_entries: Option<&mut *mut c_char>,
 ) -> agor_status {
     query(store, out_entries, "out_entries", |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let agent = unsafe { optional_text(agent_id, "agent_id") }?;
+        let agent = optional_texts!(agent_id);
         Ok(s.audit_log(agent, limit)?)
     })
 }
@@ -102,8 +103,7 @@ pub unsafe extern "C" fn agor_ensure_review_channels(
     out_channels: Option<&mut *mut c_char>,
 ) -> agor_status {
     update(store, out_channels, |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let group = unsafe { text(group, "group") }?;
+        let group = texts!(group);
         Ok(s.ensure_review_channels(group)?)
     })
 }
@@ -122,8 +122,7 @@ pub unsafe extern "C" fn agor_issue_token(
     call(|| {
         let out = required_out(out_secret, "out_secret")?;
         let store = handle(store, "store")?;
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let agent = unsafe { text(agent_id, "agent_id") }?;
+        let agent = texts!(agent_id);
         put_string(out, store.store.issue_token(agent)?);
         Ok(())
     })
@@ -137,8 +136,7 @@ pub unsafe extern "C" fn agor_revoke_tokens(
     out_count: Option<&mut i64>,
 ) -> agor_status {
     update(store, out_count, |s| {
-        // SAFETY: caller passes NULL or a NUL-terminated string (header conventions).
-        let agent = unsafe { text(agent_id, "agent_id") }?;
+        let agent = texts!(agent_id);
         Ok(i64::try_from(s.revoke_tokens(agent)?).unwrap_or(i64::MAX))
     })
 }

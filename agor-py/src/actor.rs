@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use agor_core as core;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
+use crate::acting::Acting;
 use crate::call::call_core;
 use crate::errors::to_py_err;
 use crate::records::ToPy;
@@ -17,7 +17,7 @@ use crate::slot::Slot;
 /// Every call is one transaction, runs without the GIL, and is permission-checked and written
 /// to the audit log as this agent. Ids of agents, messages, channels and tasks accept a unique
 /// prefix; channels may also be named.
-#[pyclass(frozen, module = "agor")]
+#[pyclass(frozen, extends = Acting, module = "agor")]
 #[derive(Debug)]
 pub struct Actor {
     /// The `Store` it was made from (returned by `.store`), and what that store shares with
@@ -87,57 +87,9 @@ impl Actor {
         self.call(py, |a| a.whoami())
     }
 
-    /// Registers or updates an agent as this agent; returns the `Agent`.
-    ///
-    /// Managers create agents of the roles below them (project and custom roles) in their
-    /// own group; any agent may re-register itself with the same role, tier and group (to
-    /// change its name, model or cwd); tier 0 may do anything. Anything else raises
-    /// `PermissionDeniedError`: no agent raises a rank to its own or above.
-    #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn register_agent<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        name: String,
-        role: String,
-        group: String,
-        tier: Option<Bound<'py, PyAny>>,
-        model: Option<String>,
-        cwd: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let new = crate::args::new_agent(py, id, name, role, group, tier, model, cwd)?;
-        self.call(py, move |a| a.register_agent(&new))
-    }
-
-    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`), as this agent:
-    /// managers between agents of their group other than themselves, tier 0 anywhere.
-    /// Nobody grants itself contacts (`PermissionDeniedError`).
-    #[pyo3(signature = (from_id, to_id, bidirectional=false))]
-    fn allow<'py>(
-        &self,
-        py: Python<'py>,
-        from_id: String,
-        to_id: String,
-        bidirectional: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
-    }
-
-    /// The edges of the contacts ACL touching an agent of this agent's group (tier 0: all),
-    /// as a list of `Contact`.
-    fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.contact_graph())
-    }
-
     /// Agents this agent may message (tier 0: everyone else).
     fn contacts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.contacts())
-    }
-
-    /// Agents of this agent's group (tier 0: every group), with unread counts.
-    fn list_agents<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.list_agents())
     }
 
     /// Sets an agent's status (`active`, `sleeping`, `stopped`): its own by default, another
@@ -337,20 +289,6 @@ impl Actor {
         self.call(py, |a| a.heartbeat())
     }
 
-    /// The change feed after cursor `since` (0: from the start), oldest first, as far as this
-    /// agent may see it, as `Change` records. `limit`: None for 50, else 1 to `MAX_LIMIT`.
-    #[pyo3(signature = (since=0, limit=None))]
-    fn changes<'py>(
-        &self,
-        py: Python<'py>,
-        since: i64,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
-            .unwrap_or(core::DEFAULT_FEED_LIMIT);
-        self.call(py, |a| a.changes(since, n))
-    }
-
     /// Sets this agent's work state (`idle`, `working` with an optional `task`, `done`,
     /// `error`, `stopped`; a move the rules forbid raises `InvalidInputError`), or applies a
     /// coding agent's `hook` event (`SessionStart`, `UserPromptSubmit`, `Stop` …), which never
@@ -410,14 +348,6 @@ impl Actor {
         })
     }
 
-    /// Usage summed `by` `"agent"`, `"task"`, `"model"` or `"group"` over this agent's group
-    /// (tier 0: every group), biggest cost first, as `UsageSummary` records.
-    #[pyo3(signature = (by="agent"))]
-    fn usage_summary<'py>(&self, py: Python<'py>, by: &str) -> PyResult<Bound<'py, PyAny>> {
-        let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.usage_summary(by))
-    }
-
     /// Reserves path globs before editing them: exclusive unless `shared`, for `ttl` seconds
     /// (None: an hour), all or none. A conflicting reservation of another agent of the group
     /// raises `AlreadyClaimedError` naming the holder and paths. Returns the `Reservation`s.
@@ -469,75 +399,6 @@ impl Actor {
         path: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.reservations(agent_id.as_deref(), path.as_deref()))
-    }
-
-    /// Full-text search of what this agent may read: `query` in FTS5 syntax (words,
-    /// `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, parentheses), `kinds` a list of `message`,
-    /// `post`, `task`, `comment` (None: all), `limit` 1 to `MAX_LIMIT` (None: 20). Returns
-    /// `SearchHit` records, best first; a malformed query raises `InvalidInputError`.
-    #[pyo3(signature = (query, kinds=None, limit=None))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        query: String,
-        kinds: Option<Vec<String>>,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds: Vec<core::SearchKind> = crate::args::kinds(py, kinds)?;
-        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
-            .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
-        self.call(py, |a| a.search(&query, &kinds, n))
-    }
-
-    /// The newest cursor of the change feed: where a wait that must miss nothing starts.
-    fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.latest_change())
-    }
-
-    /// Blocks until changes made by others arrive for this agent and returns them (a list of
-    /// `Change`, oldest first); `[]` when `timeout` seconds pass first (`None`: wait forever).
-    /// `kinds`: any of `message`, `post`, `task`, `agent` (None: all). `since`: a cursor
-    /// (None: what arrives from now on). Another process's commit wakes it within
-    /// milliseconds; the GIL is released meanwhile, and Ctrl-C raises `KeyboardInterrupt`.
-    #[pyo3(signature = (kinds=None, *, since=None, timeout=None))]
-    fn wait<'py>(
-        &self,
-        py: Python<'py>,
-        kinds: Option<Vec<String>>,
-        since: Option<i64>,
-        timeout: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        let id = self.id.as_str();
-        crate::call::wait_in_slices(py, kinds, timeout, |kinds| {
-            store.as_agent(id)?.waiter(kinds, since)
-        })
-    }
-
-    /// A wait of this agent (as `wait`'s arguments; `group` narrows a tier-0 agent's sight)
-    /// registered with the store's shared waiter and polled without blocking: what
-    /// `agor.aio` waits with.
-    #[pyo3(signature = (kinds=None, since=None, group=None, timeout_secs=None))]
-    fn _waiter(
-        &self,
-        py: Python<'_>,
-        kinds: Option<Vec<String>>,
-        since: Option<i64>,
-        group: Option<String>,
-        timeout_secs: Option<f64>,
-    ) -> PyResult<crate::waits::Waiter> {
-        let kinds: Vec<core::ChangeKind> = crate::args::kinds(py, kinds)?;
-        let timeout = core::wait_timeout(timeout_secs).map_err(|e| to_py_err(py, e))?;
-        let store = self.slot.get(py)?;
-        let id = self.id.as_str();
-        crate::waits::Waiter::start(py, timeout, || {
-            let me = store.as_agent(id)?;
-            let me = match &group {
-                Some(g) => me.within(g),
-                None => me,
-            };
-            me.waiter(&kinds, since)
-        })
     }
 
     /// Dead letters this agent may see (its own; managers and tier 0: all), oldest first.
@@ -661,40 +522,6 @@ impl Actor {
         self.call(py, |a| a.create_task(&new))
     }
 
-    /// The newest audit rows first (optionally one agent's) of this agent's group's agents
-    /// (tier 0: every group), as `AuditEntry` records; needs `can_view_logs` (managers,
-    /// people of role `human`), else `PermissionDeniedError`.
-    #[pyo3(signature = (agent_id=None, limit=None), text_signature = "($self, agent_id=None, limit=50)")]
-    fn audit_log<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: Option<String>,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
-        self.call(py, |a| a.audit_log(agent_id.as_deref(), n))
-    }
-
-    /// Tasks of this agent's group (tier 0: every group), highest priority first.
-    ///
-    /// Done and cancelled tasks are left out unless `all=True` (or `status` asks for them);
-    /// `status` and `tag` narrow the list. Returns a list of `Task`.
-    #[pyo3(signature = (all=false, status=None, tag=None))]
-    fn list_tasks<'py>(
-        &self,
-        py: Python<'py>,
-        all: bool,
-        status: Option<&str>,
-        tag: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let filter = core::TaskFilter {
-            all,
-            status: status.map(|s| crate::args::parse(py, s)).transpose()?,
-            tag,
-        };
-        self.call(py, |a| a.list_tasks(&filter))
-    }
-
     /// One task by id or unique prefix, as a `TaskDetail` (with comments and subtasks).
     fn get_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.get_task(&task_id))
@@ -734,95 +561,6 @@ impl Actor {
             max_attempts: None,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
-    }
-
-    /// Every role, as `RoleDef` records.
-    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.roles())
-    }
-
-    /// One role's `RoleDef`; an undefined name raises `NotFoundError`.
-    fn role<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.role(&name))
-    }
-
-    /// Defines or redefines a custom role as this agent (it needs `can_modify_roles`; the
-    /// role sits below its tier and grants nothing it lacks).
-    #[pyo3(signature = (name, tier=2, capabilities=None, permissions=None, creates=None))]
-    fn define_role<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        tier: i64,
-        capabilities: Option<Vec<String>>,
-        permissions: Option<Vec<String>>,
-        creates: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let def = crate::args::role_def(py, name, tier, capabilities, permissions, creates)?;
-        self.call(py, |a| a.define_role(&def))
-    }
-
-    /// Whether an agent of this group has a capability.
-    fn has_capability<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        capability: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let capability = capability.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.has_capability(&agent_id, capability))
-    }
-
-    /// Whether an agent of this group holds a permission.
-    fn check_permission<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        permission: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let permission = permission.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.check_permission(&agent_id, permission))
-    }
-
-    /// Whether agents of role `creator` may create agents of role `role`.
-    fn can_create_role<'py>(
-        &self,
-        py: Python<'py>,
-        creator: String,
-        role: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.can_create_role(&creator, &role))
-    }
-
-    /// Soft-deletes an agent below this one in its group (managers; tier 0 anyone).
-    fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.remove_agent(&agent_id))
-    }
-
-    /// Restores a soft-deleted agent (same rights as removing it); returns the `Agent`.
-    fn restore_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.restore_agent(&agent_id))
-    }
-
-    /// Purges an agent (same rights as removing it): only a stopped one unless `force`.
-    #[pyo3(signature = (agent_id, force=false))]
-    fn purge_agent<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        force: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.purge_agent(&agent_id, force))
-    }
-
-    /// Renames an agent: itself, or (managers) one below it in its group.
-    fn rename_agent<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        name: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.rename_agent(&agent_id, &name))
     }
 
     /// Hides a done or cancelled task from the board and the lists, keeping it; returns the
@@ -993,14 +731,6 @@ impl Actor {
     /// in claim order: the first is what `claim_task()` would take. A list of `Task`.
     fn ready_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.ready_tasks())
-    }
-
-    /// The board of this agent's group: a dict from every status, in board order (`backlog`,
-    /// `todo`, `in_progress`, `review`, `done`, `blocked`, `failed`, `cancelled`), to the list
-    /// of `Task`s in that column (possibly empty), each column in priority order.
-    fn board<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let columns = self.call(py, |a| a.board())?;
-        PyDict::from_sequence(&columns)
     }
 
     /// Claims a todo task under a lease: `task_id`, or the best next one of this agent's group

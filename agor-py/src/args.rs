@@ -79,50 +79,6 @@ pub(crate) fn limit(
     Ok(count(py, agor_core::Count::Limit, value)?.unwrap_or(default))
 }
 
-/// The agent record of a registration (operator's or agent's), with the tier judged as every
-/// Python integer is (out of range is `InvalidInputError`, never `OverflowError`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn new_agent(
-    py: Python<'_>,
-    id: String,
-    name: String,
-    role: String,
-    group: String,
-    tier: Option<Bound<'_, PyAny>>,
-    model: Option<String>,
-    cwd: Option<String>,
-) -> PyResult<agor_core::NewAgent> {
-    Ok(agor_core::NewAgent {
-        id,
-        name,
-        role,
-        group,
-        tier: optional_int_arg(py, "tier", tier.as_ref())?,
-        model,
-        cwd,
-    })
-}
-
-/// A role definition from Python's arguments; an unknown capability or permission word is an
-/// `InvalidInputError` naming it.
-pub(crate) fn role_def(
-    py: Python<'_>,
-    name: String,
-    tier: i64,
-    capabilities: Option<Vec<String>>,
-    permissions: Option<Vec<String>>,
-    creates: Option<Vec<String>>,
-) -> PyResult<agor_core::RoleDef> {
-    agor_core::RoleDef::from_words(
-        &name,
-        tier,
-        &capabilities.unwrap_or_default(),
-        &permissions.unwrap_or_default(),
-        &creates.unwrap_or_default(),
-    )
-    .map_err(|e| errors::to_py_err(py, e))
-}
-
 /// Seconds from Python (any int or float) as a `Duration`, refusing negatives, NaN, infinity
 /// and values no float can hold with `InvalidInputError` (never `OverflowError`).
 pub(crate) fn seconds(

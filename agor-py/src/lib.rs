@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+mod acting;
 mod actor;
 mod args;
 mod call;

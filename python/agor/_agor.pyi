@@ -240,9 +240,11 @@ class Actor:
     def contact_graph(self) -> List[Contact]:
         """Edges of the contacts ACL touching this agent's group (tier 0: all)."""
     def contacts(self) -> List[Agent]: ...
-    def audit_log(self, agent_id: Optional[str] = None, limit: Optional[int] = 50) -> List[AuditEntry]:
+    def audit_log(
+        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
+    ) -> List[AuditEntry]:
         """The audit log of this agent's group (tier 0: all); needs can_view_logs."""
-    def list_agents(self) -> List[Agent]: ...
+    def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
     def send(
         self,
@@ -273,7 +275,7 @@ class Actor:
     def send_to_pattern(self, pattern: str, content: str) -> Delivery: ...
     def broadcast(self, content: str) -> Delivery: ...
     def heartbeat(self) -> Heartbeat: ...
-    def changes(self, since: int = 0, limit: Optional[int] = None) -> List[Change]:
+    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
     def update_task(
         self,
@@ -348,7 +350,7 @@ class Actor:
         self, input_tokens: int, output_tokens: int, cost_usd: float, model: str, task: Optional[str] = None
     ) -> UsageRecord:
         """Record one model request: tokens in and out, cost in US dollars, model, task."""
-    def usage_summary(self, by: str = "agent") -> List[UsageSummary]:
+    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
         """Usage summed by ``"agent"``, ``"task"`` or ``"group"``, biggest cost first."""
     def reserve(
         self,
@@ -366,7 +368,11 @@ class Actor:
     def reservations(self, agent_id: Optional[str] = None, path: Optional[str] = None) -> List[Reservation]:
         """Live reservations of this agent's group: of one agent, and/or covering ``path``."""
     def search(
-        self, query: str, kinds: Optional[List[str]] = None, limit: Optional[int] = 20
+        self,
+        query: str,
+        kinds: Optional[List[str]] = None,
+        limit: Optional[int] = 20,
+        group: Optional[str] = None,
     ) -> List[SearchHit]:
         """Full-text search of what this agent may read (FTS5 syntax), best first."""
     def latest_change(self) -> int:
@@ -377,8 +383,9 @@ class Actor:
         *,
         since: Optional[int] = None,
         timeout: Optional[float] = None,
+        group: Optional[str] = None,
     ) -> List[Change]:
-        """Block until changes made by others arrive for this agent; ``[]`` after ``timeout``
+        """Block until changes made by others arrive for this agent (or in ``group``, tier 0); ``[]`` after ``timeout``
         seconds (None: wait forever). Releases the GIL; Ctrl-C raises ``KeyboardInterrupt``."""
     def dead_letters(self) -> List[DeadLetter]: ...
     def redeliver_dead_letters(self, id: Optional[int] = None) -> List[Message]: ...
@@ -413,6 +420,7 @@ class Actor:
         all: bool = False,
         status: Optional[Union[TaskStatus, str]] = None,
         tag: Optional[str] = None,
+        group: Optional[str] = None,
     ) -> List[Task]:
         """Tasks of this agent's group (tier 0: all), highest priority first; done and
         cancelled ones only with ``all=True`` or a ``status`` asking for them."""
@@ -441,7 +449,7 @@ class Actor:
         """Ids of the tasks `task_id` waits for."""
     def ready_tasks(self) -> List[Task]:
         """Todo tasks claimable now (dependencies done), in claim order."""
-    def board(self) -> Dict[str, List[Task]]:
+    def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
         """Every status in board order (backlog, todo, in_progress, review, done, blocked,
         failed, cancelled) mapped to its tasks, each column in priority order."""
     def claim_task(

@@ -89,8 +89,14 @@ def derived(cls: type) -> list[dict]:
         op
         for op in catalogue().values()
         if cls in HOMES[op["caller"]]
-        and (op["name"] not in vars(cls) or _is_derived(vars(cls)[op["name"]]))
+        and (_defined(cls, op["name"]) is None or _is_derived(_defined(cls, op["name"])))
     ]
+
+
+def _defined(cls: type, name: str) -> Any:
+    """`cls`'s own attribute `name`, or its extension base's (the methods Store and Actor
+    share are defined once on their base class); None if neither has it."""
+    return next((vars(k)[name] for k in cls.__mro__[:-1] if name in vars(k)), None)
 
 
 def _is_derived(attribute: Any) -> bool:
@@ -118,5 +124,5 @@ def install() -> None:
     """Gives Store and Actor every operation they do not define themselves."""
     for name, caller in _agor._operation_callers():
         for cls in HOMES[caller]:
-            if name not in vars(cls):
+            if _defined(cls, name) is None:
                 setattr(cls, name, _Derived(name))

@@ -2,83 +2,20 @@
 and, in ``agor/_agor.pyi``, the block of the sync methods `agor._derived` gives Store and
 Actor. Each operation's request fields become its parameters and its response schema the
 return type, with a ``TypedDict`` per record (declared in ``aio.pyi``). ``python -m
-agor._stubs`` prints aio.pyi; ``tests/python/test_stubs.py`` fails when a committed file
-differs (``AGOR_BLESS=1`` rewrites them)."""
+agor._stubs`` prints aio.pyi (its generated blocks anew; the rest of it is written by hand);
+``tests/python/test_stubs.py`` fails when a committed file differs (``AGOR_BLESS=1`` rewrites
+them)."""
 
 from __future__ import annotations
 
 import keyword
+from pathlib import Path
 from typing import Any
 
 from agor import _agor, _derived
 from agor.aio import HOMES
 
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-HEADER = '''\
-# The types of agor.aio, generated from the catalogue by `python -m agor._stubs`: do not edit.
-# tests/python/test_stubs.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
-# only for type checkers (import them under `typing.TYPE_CHECKING`).
-
-from os import PathLike
-from typing import Any, AsyncIterator, Generator, Literal, TypedDict
-
-import agor
-
-'''
-
-OPENING = '''\
-class _Opening:
-    def __await__(self) -> Generator[Any, None, AsyncStore]: ...
-    async def __aenter__(self) -> AsyncStore: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-
-def open(
-    path: str | bytes | PathLike[str] | None = None,
-    *,
-    busy_timeout: float | None = None,
-    read_only: bool = False,
-    stale_after: float | None = None,
-    create: bool = True,
-) -> _Opening: ...
-
-HOMES: dict[str, tuple[type, ...]]
-WORKERS: int
-'''
-
-# What each class has beside the catalogue's operations (written in aio.py, not derived).
-OWN = {
-    "AsyncStore": '''\
-    def __init__(self, store: agor.Store) -> None: ...
-    @property
-    def sync(self) -> agor.Store: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def pending_waits(self) -> int: ...
-    def as_agent(self, id: str) -> AsyncActor: ...
-    def close(self) -> None: ...
-    async def __aenter__(self) -> AsyncStore: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-''',
-    "AsyncActor": '''\
-    def __init__(self, store: AsyncStore, actor: agor.Actor) -> None: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def store(self) -> AsyncStore: ...
-    @property
-    def sync(self) -> agor.Actor: ...
-''',
-}
-
-WATCH = '''\
-    def watch(
-        self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
-    ) -> AsyncIterator[ChangeDict]: ...
-'''
 
 
 def top_level(union: str) -> list[str]:
@@ -138,16 +75,48 @@ class Types:
     def record(self, name: str, s: dict, defs: dict) -> str:
         cls = f"{name}Dict"
         if cls not in self.records:
-            self.records[cls] = ""  # a record may hold itself (subtasks)
-            fields = [(k, self.of(v, defs)) for k, v in sorted(s["properties"].items())]
-            if any(keyword.iskeyword(k) for k, _ in fields):
-                # A key that is a Python keyword (`from`) needs TypedDict's functional form.
-                items = "".join(f"    {k!r}: {t},\n" for k, t in fields)
-                self.records[cls] = f"{cls} = TypedDict({cls!r}, {{\n{items}}})\n"
-            else:
-                body = "".join(f"    {k}: {t}\n" for k, t in fields)
-                self.records[cls] = f"class {cls}(TypedDict):\n{body or '    pass'}\n"
+            self.records[cls] = {}  # a record may hold itself (subtasks)
+            self.records[cls] = {k: self.of(v, defs) for k, v in sorted(s["properties"].items())}
         return cls
+
+    def base(self, cls: str) -> str | None:
+        """The largest other record whose every field `cls` has with the same type (a task's
+        detail is a task and more), so `cls` is declared as it plus the rest; None if none.
+        Records with a key that is a Python keyword have no base (TypedDict's functional form)."""
+        fields = self.records[cls]
+        bases = [
+            other for other, theirs in self.records.items()
+            if other != cls and theirs and len(theirs) < len(fields)
+            and not any(map(keyword.iskeyword, theirs)) and theirs.items() <= fields.items()
+        ]
+        return max(bases, key=lambda b: (len(self.records[b]), b), default=None)
+
+    def declare(self, cls: str) -> str:
+        """The record's declaration (after its base's, which it repeats nothing of)."""
+        fields = self.records[cls]
+        if any(keyword.iskeyword(k) for k in fields):
+            # A key that is a Python keyword (`from`) needs TypedDict's functional form.
+            items = "".join(f"    {k!r}: {t},\n" for k, t in fields.items())
+            return f"{cls} = TypedDict({cls!r}, {{\n{items}}})\n"
+        base = self.base(cls)
+        inherited = self.records[base] if base else {}
+        body = "".join(f"    {k}: {t}\n" for k, t in fields.items() if k not in inherited)
+        return f"class {cls}({base or 'TypedDict'}):\n{body or '    pass'}\n"
+
+    def declarations(self) -> str:
+        """Every record, by name, a base before the records built on it."""
+        done: list[str] = []
+
+        def visit(cls: str) -> None:
+            base = self.base(cls)
+            if base and base not in done:
+                visit(base)
+            if cls not in done:
+                done.append(cls)
+
+        for cls in sorted(self.records):
+            visit(cls)
+        return "\n".join(self.declare(cls) for cls in done)
 
 
 def method(op: dict, types: Types) -> str:
@@ -216,19 +185,32 @@ def sync_method(op: dict, types: Types) -> str:
     return f'    def {op["name"]}({", ".join(params)}) -> {returns}:\n        """{doc}"""\n'
 
 
-def render() -> str:
+STUB = Path(__file__).with_name("aio.pyi")
+"""aio.pyi: written by hand (its imports, what each class has beside the operations, `open`)
+but for the blocks between markers, which `render` writes."""
+
+RECORDS = (
+    "# --- records of the operations (python -m agor._stubs; do not edit) ---\n",
+    "# --- end of the records ---\n",
+)
+
+
+def render(pyi: str | None = None) -> str:
+    """`pyi` (default: the committed aio.pyi) with its generated blocks written anew: in each
+    class the methods of the catalogue's operations it has, at the top the records they
+    take and return."""
     types = Types()
     ops = sorted(_agor.operations(), key=lambda op: op["name"])
-    bodies = {cls.__name__: [] for classes in HOMES.values() for cls in classes}
+    bodies: dict[str, list[str]] = {cls.__name__: [] for classes in HOMES.values() for cls in classes}
     for op in ops:
         for cls in HOMES[op["caller"]]:
             bodies[cls.__name__].append(method(op, types))
+    # `watch` (written by hand) yields changes: their record is declared with the others.
     types.of({"$ref": "#/$defs/Change"}, next(op for op in ops if op["name"] == "wait")["response"]["$defs"])
-    classes = "".join(
-        f"class {name}:\n{OWN[name]}{WATCH}{''.join(bodies[name])}\n" for name in sorted(bodies)
-    )
-    records = "\n".join(types.records[k] for k in sorted(types.records))
-    return f"{HEADER}{records}\n{classes}{OPENING}"
+    text = STUB.read_text() if pyi is None else pyi
+    for name, body in bodies.items():
+        text = replace_block(text, f"class {name}", METHODS, "".join(body))
+    return replace_block(text, None, RECORDS, types.declarations())
 
 
 if __name__ == "__main__":

@@ -407,8 +407,9 @@ def _operation(op: dict) -> Callable[..., Any]:
     return method
 
 
-HOMES = {"agent": (AsyncActor,), "operator": (AsyncStore,), "either": (AsyncActor, AsyncStore)}
-"""Which async class carries the operations of each kind of caller."""
+HOMES = {"agent": (AsyncActor,), "operator": (AsyncStore,), "either": (_Handle,)}
+"""Which async class carries the operations of each kind of caller: those either may call,
+the base both classes share."""
 
 
 def _derive() -> None:

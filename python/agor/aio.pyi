@@ -1,5 +1,6 @@
-# The types of agor.aio, generated from the catalogue by `python -m agor._stubs`: do not edit.
-# tests/python/test_stubs.py checks it; AGOR_BLESS=1 rewrites it. The *Dict classes exist
+# The types of agor.aio. The blocks between `do not edit` markers are generated from the
+# catalogue by `python -m agor._stubs` (tests/python/test_stubs.py checks them; AGOR_BLESS=1
+# rewrites them); the rest is written by hand, with agor/aio.py. The *Dict classes exist
 # only for type checkers (import them under `typing.TYPE_CHECKING`).
 
 from os import PathLike
@@ -7,6 +8,7 @@ from typing import Any, AsyncIterator, Generator, Literal, TypedDict
 
 import agor
 
+# --- records of the operations (python -m agor._stubs; do not edit) ---
 class AgentDict(TypedDict):
     created_at: str
     cwd: str | None
@@ -226,36 +228,6 @@ StatusMoveDict = TypedDict('StatusMoveDict', {
     'to': Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'],
 })
 
-class TaskDetailDict(TypedDict):
-    approval: bool
-    assigned_to: str | None
-    comments: list[CommentDict]
-    completion: CompletionDict | None
-    created_at: str
-    created_by: str | None
-    definition_of_done: str | None
-    description: str
-    failed_attempts: int
-    group_id: str | None
-    id: str
-    lease_expires_at: int | None
-    lease_expires_ms: int | None
-    max_attempts: int | None
-    not_before_ms: int | None
-    parent_task_id: str | None
-    paths: list[str]
-    priority: Literal['low', 'medium', 'high', 'critical']
-    requires: str | None
-    sort_order: int
-    status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled']
-    subtasks: list[TaskDict]
-    tags: list[str]
-    title: str
-    updated_at: str
-    version: int
-    waits_for: list[str]
-
-
 class TaskDict(TypedDict):
     approval: bool
     assigned_to: str | None
@@ -284,6 +256,11 @@ class TaskDict(TypedDict):
     waits_for: list[str]
 
 
+class TaskDetailDict(TaskDict):
+    comments: list[CommentDict]
+    subtasks: list[TaskDict]
+
+
 class TokenInfoDict(TypedDict):
     agent_id: str
     created_at: str
@@ -291,13 +268,16 @@ class TokenInfoDict(TypedDict):
     operator: bool
 
 
-class UsagePointDict(TypedDict):
-    bucket_start: str
+class UsageSummaryDict(TypedDict):
     cost_usd: float
     input_tokens: int
     key: str | None
     output_tokens: int
     requests: int
+
+
+class UsagePointDict(UsageSummaryDict):
+    bucket_start: str
 
 
 class UsageRecordDict(TypedDict):
@@ -311,14 +291,6 @@ class UsageRecordDict(TypedDict):
     task_id: str | None
 
 
-class UsageSummaryDict(TypedDict):
-    cost_usd: float
-    input_tokens: int
-    key: str | None
-    output_tokens: int
-    requests: int
-
-
 WaitingDict = TypedDict('WaitingDict', {
     'at': str,
     'detail': str | None,
@@ -330,8 +302,101 @@ WaitingDict = TypedDict('WaitingDict', {
     'text': str,
     'to': str | None,
 })
+# --- end of the records ---
 
-class AsyncActor:
+class _Handle:
+    def watch(
+        self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
+    ) -> AsyncIterator[ChangeDict]: ...
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
+        """Let agent `from` message agent `to` (and back when `bidirectional`)."""
+    async def approve_task(self, *, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
+    async def audit_log(self, *, agent_id: str | None = None, group: str | None = None, limit: int | None = None) -> list[AuditEntryDict]:
+        """The newest audit rows, optionally of one principal: the operator's and tier 0's of every
+        group (or `group`), a manager's of its group's agents (needs can_view_logs)."""
+    async def board(self, *, group: str | None = None) -> list[BoardColumnDict]:
+        """The board of the actor's group (the operator: of every group), or of `group`: every
+        status column with its tasks."""
+    async def can_create_role(self, *, creator: str, role: str) -> bool:
+        """Whether agents of role `creator` may create agents of role `role`."""
+    async def changes(self, *, group: str | None = None, limit: int | None = None, since: int | None = None) -> list[ChangeDict]:
+        """The change feed after a cursor, oldest first, as far as the actor may see it (the
+        operator: every group), or of `group`."""
+    async def check_permission(self, *, agent_id: str, permission: Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']) -> bool:
+        """Whether an agent's role holds a permission."""
+    async def contact_graph(self) -> list[ContactDict]:
+        """Edges of the contacts ACL (an agent: those touching its group)."""
+    async def define_role(self, *, name: str, capabilities: list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']] | None = None, creates: list[str] | None = None, permissions: list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']] | None = None, tier: int | None = None) -> RoleDefDict:
+        """Define or redefine a custom role (the operator; holders of can_modify_roles below their
+        tier, with no right they lack). `creates`: roles its holders may create, `*` any lower."""
+    async def has_capability(self, *, agent_id: str, capability: Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']) -> bool:
+        """Whether an agent's role has a capability."""
+    async def lane(self, *, agent_id: str | None = None) -> list[TaskDict]:
+        """One agent's lane (default: yours; the operator names one, in any group): its open
+        tasks in its own order."""
+    async def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    async def list_agents(self, *, group: str | None = None) -> list[AgentDict]:
+        """Agents with their unread counts: the operator sees every group (or `group`), an agent
+        its own group (tier 0: all)."""
+    async def list_tasks(self, *, all: bool | None = None, group: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tag: str | None = None) -> list[TaskDict]:
+        """Tasks of the actor's group (the operator: of every group), or of `group`, open ones
+        unless `all`, by priority then sort order."""
+    async def purge_agent(self, *, agent_id: str, force: bool | None = None) -> None:
+        """Delete an agent for good (its messages stay as history): only a stopped one (status or
+        work state) unless `force`."""
+    async def register_agent(self, *, group: str, id: str, name: str, role: str, cwd: str | None = None, model: str | None = None, tier: int | None = None) -> AgentDict:
+        """Register an agent, or update it if the id exists: the operator registers anyone; an
+        agent only within its rights (no rank at or above its own, inside its group)."""
+    async def reject_task(self, *, reason: str, task_id: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
+    async def remove_agent(self, *, agent_id: str) -> None:
+        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
+        its history kept, its id reserved (the operator; managers below them in their group)."""
+    async def rename_agent(self, *, agent_id: str, name: str) -> AgentDict:
+        """Change an agent's display name (yourself; managers: agents below them in the group)."""
+    async def restore_agent(self, *, agent_id: str) -> AgentDict:
+        """Bring a soft-deleted agent back (its exact id)."""
+    async def role(self, *, name: str) -> RoleDefDict:
+        """One role (built in or defined); an undefined name is not found."""
+    async def roles(self) -> list[RoleDefDict]:
+        """Every role: the built-in rows (fixed), then custom roles by name."""
+    async def search(self, *, query: str, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'comment']] | None = None, limit: int | None = None) -> list[SearchHitDict]:
+        """Full-text search over what the actor may read (its DMs, its channels' posts, its
+        group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
+        (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
+        snippet, matched words in `**`."""
+    async def task_attempts(self, *, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
+    async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
+    async def usage_series(self, *, bucket: Literal['hour', 'day'] | None = None, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None, since: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
+    async def usage_summary(self, *, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
+        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
+    async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
+        """Block until changes made by others arrive for the actor (the operator: in every group),
+        or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
+        or an empty list when `timeout_secs` passes."""
+    async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
+    # --- end of the derived methods ---
+
+class AsyncActor(_Handle):
     def __init__(self, store: AsyncStore, actor: agor.Actor) -> None: ...
     @property
     def id(self) -> str: ...
@@ -339,9 +404,7 @@ class AsyncActor:
     def store(self) -> AsyncStore: ...
     @property
     def sync(self) -> agor.Actor: ...
-    def watch(
-        self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
-    ) -> AsyncIterator[ChangeDict]: ...
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     async def accept_proposal(self, *, proposal_id: str) -> TaskDict:
         """Accept a task proposed to you: it moves to your group, assigned to you."""
     async def ack(self, *, message_id: str, session_id: str) -> bool:
@@ -352,34 +415,16 @@ class AsyncActor:
         """Make `task_id` wait for `depends_on` (cycles refused; managers)."""
     async def add_member(self, *, agent_id: str, channel: str) -> ChannelDict:
         """Add an agent of the group to a channel (managers)."""
-    async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
-        """Let agent `from` message agent `to` (and back when `bidirectional`)."""
-    async def approve_task(self, *, task_id: str) -> TaskDict:
-        """Approve a task awaiting a person's approval (in review, with approval): it moves to
-        done (an agent of role human, or the operator)."""
     async def archive_task(self, *, task_id: str) -> TaskDict:
         """Hide a done or cancelled task from the board, keeping it (managers)."""
     async def archived_tasks(self) -> list[TaskDict]:
         """The archived tasks of your group, most recently archived first."""
     async def assign_task(self, *, agent_id: str, task_id: str) -> TaskDict:
         """Assign a task to an agent of the group (managers)."""
-    async def audit_log(self, *, agent_id: str | None = None, group: str | None = None, limit: int | None = None) -> list[AuditEntryDict]:
-        """The newest audit rows, optionally of one principal: the operator's and tier 0's of every
-        group (or `group`), a manager's of its group's agents (needs can_view_logs)."""
-    async def board(self, *, group: str | None = None) -> list[BoardColumnDict]:
-        """The board of the actor's group (the operator: of every group), or of `group`: every
-        status column with its tasks."""
     async def broadcast(self, *, content: str) -> DeliveryDict:
         """Send to every other agent of the actor's group."""
-    async def can_create_role(self, *, creator: str, role: str) -> bool:
-        """Whether agents of role `creator` may create agents of role `role`."""
-    async def changes(self, *, group: str | None = None, limit: int | None = None, since: int | None = None) -> list[ChangeDict]:
-        """The change feed after a cursor, oldest first, as far as the actor may see it (the
-        operator: every group), or of `group`."""
     async def channel_history(self, *, channel: str, limit: int | None = None) -> list[ChannelMessageDict]:
         """The last posts of a channel, oldest first (members and managers)."""
-    async def check_permission(self, *, agent_id: str, permission: Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']) -> bool:
-        """Whether an agent's role holds a permission."""
     async def claim_blockers(self, *, task_id: str | None = None) -> list[BlockedTaskDict]:
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
@@ -394,8 +439,6 @@ class AsyncActor:
         """Comment on a task of the group."""
     async def complete_task(self, *, summary: str, task_id: str, token: str, artifacts: list[str] | None = None, next: str | None = None, result_ref: str | None = None, review: bool | None = None) -> TaskDict:
         """Complete a claimed task with its completion record: to `done`, or `review`."""
-    async def contact_graph(self) -> list[ContactDict]:
-        """Edges of the contacts ACL (an agent: those touching its group)."""
     async def contacts(self) -> list[AgentDict]:
         """Agents the acting agent may message."""
     async def create_channel(self, *, name: str) -> ChannelDict:
@@ -409,9 +452,6 @@ class AsyncActor:
     async def defer_task(self, *, task_id: str, until: str | None = None) -> TaskDict:
         """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
         duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
-    async def define_role(self, *, name: str, capabilities: list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']] | None = None, creates: list[str] | None = None, permissions: list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']] | None = None, tier: int | None = None) -> RoleDefDict:
-        """Define or redefine a custom role (the operator; holders of can_modify_roles below their
-        tier, with no right they lack). `creates`: roles its holders may create, `*` any lower."""
     async def delete_message(self, *, message_id: str) -> None:
         """Delete a direct message of the actor's group (managers)."""
     async def delete_task(self, *, task_id: str) -> None:
@@ -424,8 +464,6 @@ class AsyncActor:
         """The newest messages of a group, newest first (tier 0)."""
     async def get_task(self, *, task_id: str) -> TaskDetailDict:
         """One task (id or prefix) with its comments and subtasks."""
-    async def has_capability(self, *, agent_id: str, capability: Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']) -> bool:
-        """Whether an agent's role has a capability."""
     async def heartbeat(self) -> HeartbeatDict:
         """Record that the acting agent is alive; redelivers its dead letters."""
     async def history(self, *, other: str, limit: int | None = None) -> list[MessageDict]:
@@ -436,19 +474,8 @@ class AsyncActor:
     async def inbox(self, *, all: bool | None = None, limit: int | None = None) -> list[MessageDict]:
         """Unread messages most important first, then oldest first; or with `all` every message
         newest first. Marks nothing."""
-    async def lane(self, *, agent_id: str | None = None) -> list[TaskDict]:
-        """One agent's lane (default: yours; the operator names one, in any group): its open
-        tasks in its own order."""
-    async def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
-    async def list_agents(self, *, group: str | None = None) -> list[AgentDict]:
-        """Agents with their unread counts: the operator sees every group (or `group`), an agent
-        its own group (tier 0: all)."""
     async def list_channels(self) -> list[ChannelDict]:
         """Channels of the actor's group with member counts and last message."""
-    async def list_tasks(self, *, all: bool | None = None, group: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tag: str | None = None) -> list[TaskDict]:
-        """Tasks of the actor's group (the operator: of every group), or of `group`, open ones
-        unless `all`, by priority then sort order."""
     async def mark_conversation_read(self, *, other: str) -> int:
         """Mark every message from `other` to the actor read; returns how many changed."""
     async def notify(self) -> str | None:
@@ -465,9 +492,6 @@ class AsyncActor:
     async def propose_task(self, *, agent_id: str, task_id: str) -> ProposalDict:
         """Offer a task of your group to an agent you may reach (your group or a contact in
         another group): pending until that agent accepts or declines (managers)."""
-    async def purge_agent(self, *, agent_id: str, force: bool | None = None) -> None:
-        """Delete an agent for good (its messages stay as history): only a stopped one (status or
-        work state) unless `force`."""
     async def read(self, *, message_id: str) -> MessageDict:
         """One message by id or prefix; marks it read when the actor is its recipient."""
     async def read_unread(self) -> list[MessageDict]:
@@ -479,24 +503,12 @@ class AsyncActor:
         it served (optional, an id or prefix of your group's)."""
     async def redeliver_dead_letters(self, *, id: int | None = None) -> list[MessageDict]:
         """Move dead letters into the inbox now: one by id, or all the actor may act on."""
-    async def register_agent(self, *, group: str, id: str, name: str, role: str, cwd: str | None = None, model: str | None = None, tier: int | None = None) -> AgentDict:
-        """Register an agent, or update it if the id exists: the operator registers anyone; an
-        agent only within its rights (no rank at or above its own, inside its group)."""
-    async def reject_task(self, *, reason: str, task_id: str) -> TaskDict:
-        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
-        assigned to (and claimable only by) the agent that completed it, which is told
-        (an agent of role human, or the operator)."""
     async def release_reservations(self, *, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     async def release_task(self, *, task_id: str, token: str, error: str | None = None) -> TaskDict:
         """Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`)."""
-    async def remove_agent(self, *, agent_id: str) -> None:
-        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
-        its history kept, its id reserved (the operator; managers below them in their group)."""
     async def remove_dependency(self, *, depends_on: str, task_id: str) -> None:
         """Remove a dependency (managers)."""
-    async def rename_agent(self, *, agent_id: str, name: str) -> AgentDict:
-        """Change an agent's display name (yourself; managers: agents below them in the group)."""
     async def renew_lease(self, *, task_id: str, token: str, lease_secs: int | None = None) -> ClaimDict:
         """Extend a live lease to `lease_secs` from now."""
     async def renew_reservations(self, *, ids: list[str] | None = None, ttl_secs: int | None = None) -> list[ReservationDict]:
@@ -515,19 +527,8 @@ class AsyncActor:
         """Reserve path globs before editing them, exclusive (default) or shared, for `ttl_secs`
         (default 3600), all or none: a conflicting reservation of another agent of the group
         is refused (already_claimed) naming the holder and the paths."""
-    async def restore_agent(self, *, agent_id: str) -> AgentDict:
-        """Bring a soft-deleted agent back (its exact id)."""
     async def retry_task(self, *, task_id: str) -> TaskDict:
         """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
-    async def role(self, *, name: str) -> RoleDefDict:
-        """One role (built in or defined); an undefined name is not found."""
-    async def roles(self) -> list[RoleDefDict]:
-        """Every role: the built-in rows (fixed), then custom roles by name."""
-    async def search(self, *, query: str, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'comment']] | None = None, limit: int | None = None) -> list[SearchHitDict]:
-        """Full-text search over what the actor may read (its DMs, its channels' posts, its
-        group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
-        (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
-        snippet, matched words in `**`."""
     async def send(self, *, content: str, to: str, ack_required: bool | None = None, deadline_secs: int | None = None, importance: Literal['low', 'normal', 'high', 'urgent'] | None = None) -> MessageDict:
         """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
         optionally ask for a receipt (ack or reply) by a deadline (see `overdue`)."""
@@ -543,12 +544,6 @@ class AsyncActor:
         """Set your work state (idle, working with an optional task, done, error, stopped; moves
         are validated), or apply a coding agent's hook event (`hook`: SessionStart,
         UserPromptSubmit, PreToolUse, Stop, SessionEnd …), which never fails on a move."""
-    async def task_attempts(self, *, task_id: str) -> list[AttemptDict]:
-        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
-        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
-    async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
-        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
-        20), each with who moved it and when, from the change feed."""
     async def unarchive_task(self, *, task_id: str) -> TaskDict:
         """Put an archived task back on the board (managers)."""
     async def unread_count(self) -> int:
@@ -556,29 +551,13 @@ class AsyncActor:
     async def update_task(self, *, expected_version: int, task_id: str, definition_of_done: str | None = None, description: str | None = None, max_attempts: int | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, requires: str | None = None, tags: list[str] | None = None, title: str | None = None) -> TaskDict:
         """Edit a task's title, description, priority, definition of done or tags (each only when
         given; tags replace the set) if still at `expected_version` (optimistic locking)."""
-    async def usage_series(self, *, bucket: Literal['hour', 'day'] | None = None, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None, since: str | None = None) -> list[UsagePointDict]:
-        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
-        task, model or group (`by`, default model), of the groups usage_summary reads, from
-        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
-        the biggest cost first."""
-    async def usage_summary(self, *, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
-        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
-        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
-    async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
-        """Block until changes made by others arrive for the actor (the operator: in every group),
-        or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-        or an empty list when `timeout_secs` passes."""
-    async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
-        """Everything waiting on a person, in one list: tasks awaiting approval, pending
-        proposals, unanswered messages to people (role human) and dead letters, in that order,
-        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
-        for people and the operator."""
     async def whoami(self) -> AgentDict:
         """The acting agent's own record."""
     async def work_state(self, *, agent_id: str | None = None) -> AgentWorkDict:
         """The work state of an agent of your group (default: yours)."""
+    # --- end of the derived methods ---
 
-class AsyncStore:
+class AsyncStore(_Handle):
     def __init__(self, store: agor.Store) -> None: ...
     @property
     def sync(self) -> agor.Store: ...
@@ -592,73 +571,18 @@ class AsyncStore:
     def close(self) -> None: ...
     async def __aenter__(self) -> AsyncStore: ...
     async def __aexit__(self, *exc: object) -> None: ...
-    def watch(
-        self, *, kinds: list[str] | None = None, since: int | None = None, group: str | None = None
-    ) -> AsyncIterator[ChangeDict]: ...
-    async def allow(self, *, from_: str, to: str, bidirectional: bool | None = None) -> None:
-        """Let agent `from` message agent `to` (and back when `bidirectional`)."""
-    async def approve_task(self, *, task_id: str) -> TaskDict:
-        """Approve a task awaiting a person's approval (in review, with approval): it moves to
-        done (an agent of role human, or the operator)."""
-    async def audit_log(self, *, agent_id: str | None = None, group: str | None = None, limit: int | None = None) -> list[AuditEntryDict]:
-        """The newest audit rows, optionally of one principal: the operator's and tier 0's of every
-        group (or `group`), a manager's of its group's agents (needs can_view_logs)."""
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     async def backup(self, *, path: str) -> str:
         """Write a consistent single-file copy of the database to `path` (never overwriting a
         file); returns the path written."""
-    async def board(self, *, group: str | None = None) -> list[BoardColumnDict]:
-        """The board of the actor's group (the operator: of every group), or of `group`: every
-        status column with its tasks."""
-    async def can_create_role(self, *, creator: str, role: str) -> bool:
-        """Whether agents of role `creator` may create agents of role `role`."""
-    async def changes(self, *, group: str | None = None, limit: int | None = None, since: int | None = None) -> list[ChangeDict]:
-        """The change feed after a cursor, oldest first, as far as the actor may see it (the
-        operator: every group), or of `group`."""
-    async def check_permission(self, *, agent_id: str, permission: Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']) -> bool:
-        """Whether an agent's role holds a permission."""
-    async def contact_graph(self) -> list[ContactDict]:
-        """Edges of the contacts ACL (an agent: those touching its group)."""
-    async def define_role(self, *, name: str, capabilities: list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']] | None = None, creates: list[str] | None = None, permissions: list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']] | None = None, tier: int | None = None) -> RoleDefDict:
-        """Define or redefine a custom role (the operator; holders of can_modify_roles below their
-        tier, with no right they lack). `creates`: roles its holders may create, `*` any lower."""
     async def ensure_review_channels(self, *, group: str) -> tuple[ChannelDict, ChannelDict]:
         """Create a group's review-queue and review-log channels if missing."""
     async def get_agent(self, *, id: str) -> AgentDict:
         """One agent by id or unique prefix (operator view, any group)."""
-    async def has_capability(self, *, agent_id: str, capability: Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']) -> bool:
-        """Whether an agent's role has a capability."""
     async def issue_token(self, *, agent_id: str | None = None, operator: bool | None = None) -> str:
         """Issue a secret with which an agent (or, with `operator`, the operator) reaches agor
         through `agor mcp --http`; it is returned once and stored only hashed. Earlier secrets
         stay valid."""
-    async def lane(self, *, agent_id: str | None = None) -> list[TaskDict]:
-        """One agent's lane (default: yours; the operator names one, in any group): its open
-        tasks in its own order."""
-    async def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
-    async def list_agents(self, *, group: str | None = None) -> list[AgentDict]:
-        """Agents with their unread counts: the operator sees every group (or `group`), an agent
-        its own group (tier 0: all)."""
-    async def list_tasks(self, *, all: bool | None = None, group: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tag: str | None = None) -> list[TaskDict]:
-        """Tasks of the actor's group (the operator: of every group), or of `group`, open ones
-        unless `all`, by priority then sort order."""
-    async def purge_agent(self, *, agent_id: str, force: bool | None = None) -> None:
-        """Delete an agent for good (its messages stay as history): only a stopped one (status or
-        work state) unless `force`."""
-    async def register_agent(self, *, group: str, id: str, name: str, role: str, cwd: str | None = None, model: str | None = None, tier: int | None = None) -> AgentDict:
-        """Register an agent, or update it if the id exists: the operator registers anyone; an
-        agent only within its rights (no rank at or above its own, inside its group)."""
-    async def reject_task(self, *, reason: str, task_id: str) -> TaskDict:
-        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
-        assigned to (and claimable only by) the agent that completed it, which is told
-        (an agent of role human, or the operator)."""
-    async def remove_agent(self, *, agent_id: str) -> None:
-        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
-        its history kept, its id reserved (the operator; managers below them in their group)."""
-    async def rename_agent(self, *, agent_id: str, name: str) -> AgentDict:
-        """Change an agent's display name (yourself; managers: agents below them in the group)."""
-    async def restore_agent(self, *, agent_id: str) -> AgentDict:
-        """Bring a soft-deleted agent back (its exact id)."""
     async def review_queue_count(self, *, group: str) -> int:
         """Tasks of a group waiting in review."""
     async def reviewer_attention(self, *, group: str) -> int:
@@ -666,15 +590,6 @@ class AsyncStore:
     async def revoke_tokens(self, *, agent_id: str | None = None, operator: bool | None = None) -> int:
         """Revoke every secret of an agent (or, with `operator`, the operator's); returns how many
         there were."""
-    async def role(self, *, name: str) -> RoleDefDict:
-        """One role (built in or defined); an undefined name is not found."""
-    async def roles(self) -> list[RoleDefDict]:
-        """Every role: the built-in rows (fixed), then custom roles by name."""
-    async def search(self, *, query: str, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'comment']] | None = None, limit: int | None = None) -> list[SearchHitDict]:
-        """Full-text search over what the actor may read (its DMs, its channels' posts, its
-        group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
-        (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
-        snippet, matched words in `**`."""
     async def set_setting(self, *, key: str, value: str) -> SettingDict:
         """Set one setting for every process on this database; unknown keys and bad values are
         refused, saying what is allowed."""
@@ -683,31 +598,9 @@ class AsyncStore:
         reviewers_claim_work) with its value, its default and what it governs."""
     async def stale_agents(self, *, threshold_secs: int | None = None) -> list[StaleAgentDict]:
         """Agents that heartbeated before but not within the threshold (default: the store's)."""
-    async def task_attempts(self, *, task_id: str) -> list[AttemptDict]:
-        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
-        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
-    async def task_history(self, *, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
-        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
-        20), each with who moved it and when, from the change feed."""
     async def tokens(self) -> list[TokenInfoDict]:
         """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
-    async def usage_series(self, *, bucket: Literal['hour', 'day'] | None = None, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None, since: str | None = None) -> list[UsagePointDict]:
-        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
-        task, model or group (`by`, default model), of the groups usage_summary reads, from
-        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
-        the biggest cost first."""
-    async def usage_summary(self, *, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummaryDict]:
-        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
-        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
-    async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
-        """Block until changes made by others arrive for the actor (the operator: in every group),
-        or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-        or an empty list when `timeout_secs` passes."""
-    async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
-        """Everything waiting on a person, in one list: tasks awaiting approval, pending
-        proposals, unanswered messages to people (role human) and dead letters, in that order,
-        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
-        for people and the operator."""
+    # --- end of the derived methods ---
 
 class _Opening:
     def __await__(self) -> Generator[Any, None, AsyncStore]: ...

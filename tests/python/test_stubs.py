@@ -39,15 +39,21 @@ def test_the_derived_block_of_the_sync_stub_is_generated_from_the_catalogue() ->
 
 def stub_members() -> dict[str, set[str]]:
     tree = ast.parse(STUB.read_text())
-    return {
-        node.name: {
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+    def members(node: ast.ClassDef) -> set[str]:
+        """What the stub declares in the class or a base it declares (`_Handle`)."""
+        found = {
             n.name
             for n in node.body
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")
         }
-        for node in tree.body
-        if isinstance(node, ast.ClassDef) and node.name in ("AsyncStore", "AsyncActor")
-    }
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in classes:
+                found |= members(classes[base.id])
+        return found
+
+    return {name: members(classes[name]) for name in ("AsyncStore", "AsyncActor")}
 
 
 def test_the_stub_declares_what_the_classes_have() -> None:

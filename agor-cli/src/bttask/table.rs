@@ -180,6 +180,7 @@ pub const COMMANDS: &[CommandDef] = &[
         .usage(&["depend <task> <on-task> [--remove]", "depend --id TASK --on TASK [--remove]"])
         .about("make a task wait until another is done (or --remove that), then list what it \
                 waits for; cycles are refused (managers)")
+        .prints("a list of strings (the ids of the tasks it waits for)")
         .build(|p| {
             let task_id = task_id(p)?;
             // Said in full: with one task given, which one is missing is not obvious.
@@ -455,6 +456,7 @@ pub const COMMANDS: &[CommandDef] = &[
         "group=",
     )
         .usage(&["review-count [--group G]"])
+        .prints("{\"group\", \"count\", \"attention\"}")
         .about("tasks waiting in review in your group (or G), with the reviewer attention score \
                 (10 per task, at most 50); needs no agent when --group is given. JSON: \
                 {\"group\", \"count\", \"attention\"}")

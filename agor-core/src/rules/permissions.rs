@@ -5,68 +5,97 @@
 use super::{AgentIdentity, Capability, Permission, Principal, Role, RoleDef};
 use crate::error::{Error, Result};
 
-/// What a principal wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+/// Declares [`Action`] from one table, a row an action: its doc, its name in the catalogue and
+/// the docs, and the words a refusal uses for it; also `Action::ALL`. A new action is one row.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $Variant:ident = $name:literal, $refusal:literal;)*) => {
+        /// What a principal wants to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$doc])* $Variant,)*
+        }
+
+        impl Action {
+            /// Every action, in the table's order.
+            pub const ALL: &'static [Action] = &[$(Action::$Variant),*];
+
+            /// The action's name in the catalogue and the docs.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$Variant => $name,)*
+                }
+            }
+        }
+
+        /// What a refusal says the principal may not do.
+        fn describe(action: Action) -> &'static str {
+            match action {
+                $(Action::$Variant => $refusal,)*
+            }
+        }
+    };
+}
+
+actions! {
     /// Send or reply to a direct message (the contacts ACL is checked by delivery).
-    SendMessage,
+    SendMessage = "send_message", "send messages";
     /// Post to a channel it belongs to.
-    PostToChannel,
+    PostToChannel = "post_to_channel", "post to the channel";
     /// Read a channel's history.
-    ReadChannel,
+    ReadChannel = "read_channel", "read the channel";
     /// Create a channel in its group.
-    CreateChannel,
+    CreateChannel = "create_channel", "create channels";
     /// Add a member to a channel.
-    AddChannelMember,
+    AddChannelMember = "add_channel_member", "add channel members";
     /// Delete a direct message.
-    DeleteMessage,
+    DeleteMessage = "delete_message", "delete messages";
     /// Change an agent's presence status (its own: always).
-    SetAgentStatus,
+    SetAgentStatus = "set_agent_status", "change other agents' status";
     /// List the agents (and contacts) of its group.
-    ListAgents,
+    ListAgents = "list_agents", "list agents";
     /// Read every message of a group.
-    ReadGroupFeed,
+    ReadGroupFeed = "read_group_feed", "read the group feed (tier 0 only)";
     /// See and act on the dead letters of the whole group (everyone: those it sent or was sent).
-    ManageGroupDeadLetters,
+    ManageGroupDeadLetters = "manage_group_dead_letters", "act on the group's dead letters";
     /// List and read the tasks of its group.
-    ListTasks,
+    ListTasks = "list_tasks", "list tasks";
     /// Comment on a task.
-    CommentOnTask,
+    CommentOnTask = "comment_on_task", "comment on tasks";
     /// Create a task.
-    CreateTask,
+    CreateTask = "create_task", "create tasks";
     /// Delete a task.
-    DeleteTask,
+    DeleteTask = "delete_task", "delete tasks";
     /// Assign a task.
-    AssignTask,
+    AssignTask = "assign_task", "assign tasks";
     /// Add or remove task dependencies.
-    ManageDependencies,
+    ManageDependencies = "manage_dependencies", "change task dependencies";
     /// Move a task between statuses by hand.
-    ChangeTaskStatus,
+    ChangeTaskStatus = "change_task_status", "change task status";
     /// Claim a task under a lease (and renew, release, complete it).
-    ClaimTask,
+    ClaimTask = "claim_task", "claim tasks";
     /// Register an agent or change an existing one.
-    RegisterAgent,
+    RegisterAgent = "register_agent", "register agents";
     /// Grant contacts between agents.
-    GrantContacts,
+    GrantContacts = "grant_contacts", "grant contacts";
     /// Soft-delete, restore or purge an agent.
-    DeleteAgent,
+    DeleteAgent = "delete_agent", "remove, restore or purge agents";
     /// Define or redefine a custom role.
-    DefineRole,
+    DefineRole = "define_role", "define roles";
     /// Reorder an agent's lane (its own: always).
-    ReorderLane,
+    ReorderLane = "reorder_lane", "reorder other agents' lanes";
     /// Accept or decline a task proposed to an agent (only that agent).
-    AnswerProposal,
+    AnswerProposal = "answer_proposal", "answer a proposal made to another agent";
     /// See a group's change feed, search its texts and sum its usage (agents: their own
     /// group, tier 0 and the operator: any).
-    ViewGroup,
+    ViewGroup = "view_group", "see the group's changes, search and usage";
     /// Read the audit log (of its group; tier 0 and the operator: of every group).
-    ReadAuditLog,
+    ReadAuditLog = "read_audit_log", "read the audit log";
     /// Approve or reject a task awaiting a person's approval (people of role `human` and the
     /// operator only: not even tier 0 agents).
-    ApproveTask,
+    ApproveTask = "approve_task", "approve or reject a task awaiting approval";
     /// See what waits on a person: approvals, proposals, messages to people, dead letters
     /// (people and the operator).
-    WaitOnPeople,
+    WaitOnPeople = "wait_on_people", "see what waits on a person";
 }
 
 /// What the action is done to, as far as the rules care.
@@ -446,75 +475,6 @@ pub fn decide(who: Principal<'_>, action: Action, target: Target<'_>) -> Result<
     }
 }
 
-impl Action {
-    /// The action's name in the catalogue and the docs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::SendMessage => "send_message",
-            Action::PostToChannel => "post_to_channel",
-            Action::ReadChannel => "read_channel",
-            Action::CreateChannel => "create_channel",
-            Action::AddChannelMember => "add_channel_member",
-            Action::DeleteMessage => "delete_message",
-            Action::SetAgentStatus => "set_agent_status",
-            Action::ListAgents => "list_agents",
-            Action::ReadGroupFeed => "read_group_feed",
-            Action::ManageGroupDeadLetters => "manage_group_dead_letters",
-            Action::ListTasks => "list_tasks",
-            Action::CommentOnTask => "comment_on_task",
-            Action::CreateTask => "create_task",
-            Action::DeleteTask => "delete_task",
-            Action::AssignTask => "assign_task",
-            Action::ManageDependencies => "manage_dependencies",
-            Action::ChangeTaskStatus => "change_task_status",
-            Action::ClaimTask => "claim_task",
-            Action::RegisterAgent => "register_agent",
-            Action::GrantContacts => "grant_contacts",
-            Action::DeleteAgent => "delete_agent",
-            Action::DefineRole => "define_role",
-            Action::ReorderLane => "reorder_lane",
-            Action::AnswerProposal => "answer_proposal",
-            Action::ViewGroup => "view_group",
-            Action::ReadAuditLog => "read_audit_log",
-            Action::ApproveTask => "approve_task",
-            Action::WaitOnPeople => "wait_on_people",
-        }
-    }
-}
-
-fn describe(action: Action) -> &'static str {
-    match action {
-        Action::SendMessage => "send messages",
-        Action::PostToChannel => "post to the channel",
-        Action::ReadChannel => "read the channel",
-        Action::CreateChannel => "create channels",
-        Action::AddChannelMember => "add channel members",
-        Action::DeleteMessage => "delete messages",
-        Action::SetAgentStatus => "change other agents' status",
-        Action::ListAgents => "list agents",
-        Action::ReadGroupFeed => "read the group feed (tier 0 only)",
-        Action::ManageGroupDeadLetters => "act on the group's dead letters",
-        Action::ListTasks => "list tasks",
-        Action::CommentOnTask => "comment on tasks",
-        Action::CreateTask => "create tasks",
-        Action::DeleteTask => "delete tasks",
-        Action::AssignTask => "assign tasks",
-        Action::ManageDependencies => "change task dependencies",
-        Action::ChangeTaskStatus => "change task status",
-        Action::ClaimTask => "claim tasks",
-        Action::RegisterAgent => "register agents",
-        Action::GrantContacts => "grant contacts",
-        Action::DeleteAgent => "remove, restore or purge agents",
-        Action::DefineRole => "define roles",
-        Action::ReorderLane => "reorder other agents' lanes",
-        Action::AnswerProposal => "answer a proposal made to another agent",
-        Action::ViewGroup => "see the group's changes, search and usage",
-        Action::ReadAuditLog => "read the audit log",
-        Action::ApproveTask => "approve or reject a task awaiting approval",
-        Action::WaitOnPeople => "see what waits on a person",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,37 +561,7 @@ mod tests {
     /// action for every built-in role below tier 0, by the rows alone and through `decide`.
     #[test]
     fn built_in_rows_reproduce_the_permission_table() {
-        use Action::*;
-        let every = [
-            SendMessage,
-            PostToChannel,
-            ReadChannel,
-            CreateChannel,
-            AddChannelMember,
-            DeleteMessage,
-            SetAgentStatus,
-            ListAgents,
-            ReadGroupFeed,
-            ManageGroupDeadLetters,
-            ListTasks,
-            CommentOnTask,
-            CreateTask,
-            DeleteTask,
-            AssignTask,
-            ManageDependencies,
-            ChangeTaskStatus,
-            ClaimTask,
-            RegisterAgent,
-            GrantContacts,
-            DeleteAgent,
-            DefineRole,
-            ReorderLane,
-            AnswerProposal,
-            ViewGroup,
-            ReadAuditLog,
-            ApproveTask,
-            WaitOnPeople,
-        ];
+        let every = Action::ALL.iter().copied();
         let roles = [
             "manager",
             "architect",

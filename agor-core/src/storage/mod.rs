@@ -17,7 +17,10 @@
 //! * A read transaction sees one consistent snapshot and never waits for a writer.
 //! * A write that fails leaves nothing behind (the transaction rolls back).
 
-use crate::clock::Now;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use crate::clock::{Clock, Now};
 use crate::error::Result;
 
 // PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
@@ -220,16 +223,44 @@ pub(crate) trait Tx {
         each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()>;
 
+    /// What every engine's transaction keeps beside its connection.
+    fn common(&self) -> &TxCommon;
+
     /// Which engine runs the statements: the few that cannot be written once (full-text
     /// search) pick their form by it.
-    fn dialect(&self) -> Dialect;
+    fn dialect(&self) -> Dialect {
+        self.common().dialect
+    }
 
     /// When this transaction began, by the store's clock: the time every row it writes carries.
-    fn now(&self) -> Now;
+    fn now(&self) -> Now {
+        self.common().now
+    }
 
     /// Asks the engine to wake, once this transaction commits, the waiters `bell` names
     /// (nothing happens if it rolls back). Called by the change feed for each change.
-    fn ring(&self, bell: Bell);
+    fn ring(&self, bell: Bell) {
+        self.common().bells.borrow_mut().insert(bell);
+    }
+}
+
+/// What a transaction of either engine keeps beside its connection: its dialect, when it
+/// began, and the bells its changes rang, which the engine rings once it commits.
+#[derive(Debug)]
+pub(crate) struct TxCommon {
+    dialect: Dialect,
+    now: Now,
+    pub(crate) bells: RefCell<BTreeSet<Bell>>,
+}
+
+impl TxCommon {
+    pub(crate) fn new(dialect: Dialect, clock: &dyn Clock) -> Self {
+        TxCommon {
+            dialect,
+            now: Now::of(clock),
+            bells: RefCell::default(),
+        }
+    }
 }
 
 impl dyn Tx + '_ {

@@ -9,7 +9,7 @@
 //! `REPEATABLE READ READ ONLY` transactions: one snapshot, never waiting for a writer.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -18,12 +18,12 @@ use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, Statement};
 
-use crate::clock::{Clock, Now};
+use crate::clock::Clock;
 use crate::error::{Error, Result, StorageError};
 use crate::storage::options::EngineOptions;
 use crate::storage::wake::Hub;
 use crate::storage::{
-    Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
+    Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, TxCommon, ValueRef,
 };
 
 mod schema;
@@ -346,8 +346,7 @@ impl Engine for PgEngine {
 /// bells its changes rang.
 struct PgTx<'c> {
     conn: RefCell<&'c mut Connection>,
-    bells: RefCell<BTreeSet<Bell>>,
-    now: Now,
+    common: TxCommon,
 }
 
 /// Notifies, at the transaction's commit, each bell's channel that a waiter listens on (see
@@ -361,15 +360,14 @@ impl<'c> PgTx<'c> {
     fn new(conn: &'c mut Connection, clock: &dyn Clock) -> Self {
         PgTx {
             conn: RefCell::new(conn),
-            bells: RefCell::default(),
-            now: Now::of(clock),
+            common: TxCommon::new(Dialect::Postgres, clock),
         }
     }
 
     /// Rings the bells of the transaction's changes; it must still hold the write lock, so a
     /// waiter registering meanwhile either is seen here or looks after this commit.
     fn notify(&self) -> Result<()> {
-        let names: Vec<String> = self.bells.borrow().iter().map(Bell::name).collect();
+        let names: Vec<String> = self.common.bells.borrow().iter().map(Bell::name).collect();
         if names.is_empty() {
             return Ok(());
         }
@@ -396,10 +394,6 @@ impl<'c> PgTx<'c> {
 }
 
 impl Tx for PgTx<'_> {
-    fn now(&self) -> Now {
-        self.now
-    }
-
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         self.run(sql, params, |client, stmt, refs| {
             let n = client.execute(stmt, refs).map_err(storage_error)?;
@@ -422,12 +416,8 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-
-    fn ring(&self, bell: Bell) {
-        self.bells.borrow_mut().insert(bell);
+    fn common(&self) -> &TxCommon {
+        &self.common
     }
 }
 

@@ -2,8 +2,6 @@
 //! writing anything, migrating, WAL), the transaction discipline (`BEGIN IMMEDIATE` writes,
 //! snapshot reads), and the [`Tx`] that runs the core's statements on a connection.
 
-use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,12 +10,12 @@ use std::time::{Duration, Instant};
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::clock::{Clock, Now};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::storage::options::{Durability, EngineOptions};
 use crate::storage::wake::Hub;
 use crate::storage::{
-    Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, ValueRef,
+    ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, TxCommon, ValueRef,
 };
 
 mod backup;
@@ -127,7 +125,7 @@ impl Engine for SqliteEngine {
             TxGuard::begin_immediate(&conn, self.busy_timeout).map_err(|e| self.classify(e))?;
         let tx = SqliteTx::new(&conn, &*self.clock);
         f(&tx).map_err(|e| self.classify(e))?;
-        let rung = tx.bells.take();
+        let rung = tx.common.bells.take();
         drop(tx);
         guard.commit()?;
         // After the connection lock is released: ringing opens files, which must never
@@ -159,7 +157,7 @@ impl Engine for SqliteEngine {
             Err(e) if e.kind() == crate::ErrorKind::ReadOnly => return Ok(false),
             Err(e) => return Err(e),
         }
-        let rung = tx.bells.take();
+        let rung = tx.common.bells.take();
         drop(tx);
         match guard.commit() {
             Ok(()) => {
@@ -227,16 +225,14 @@ impl Engine for SqliteEngine {
 /// and the bells its changes rang (rung after the commit).
 struct SqliteTx<'c> {
     conn: &'c Connection,
-    bells: RefCell<BTreeSet<Bell>>,
-    now: Now,
+    common: TxCommon,
 }
 
 impl<'c> SqliteTx<'c> {
     fn new(conn: &'c Connection, clock: &dyn Clock) -> Self {
         SqliteTx {
             conn,
-            bells: RefCell::default(),
-            now: Now::of(clock),
+            common: TxCommon::new(Dialect::Sqlite, clock),
         }
     }
 }
@@ -264,10 +260,6 @@ impl RowSource for rusqlite::Row<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
-    fn now(&self) -> Now {
-        self.now
-    }
-
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         let mut stmt = self.conn.prepare_cached(sql).sql()?;
         stmt.execute(rusqlite::params_from_iter(params)).sql()
@@ -287,12 +279,8 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    fn ring(&self, bell: Bell) {
-        self.bells.borrow_mut().insert(bell);
+    fn common(&self) -> &TxCommon {
+        &self.common
     }
 }
 

@@ -1,0 +1,390 @@
+//! The base class `agor.Store` (acting as the operator) and `agor.Actor` (acting as its agent)
+//! share, and the methods whose arguments are the same for both, written once: the team's
+//! agents and roles. Who may do what is the core's rule for the acting principal, as for
+//! every other call.
+
+use std::sync::Arc;
+
+use agor_core as core;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::call::call_core;
+use crate::errors::to_py_err;
+use crate::records::ToPy;
+use crate::slot::Slot;
+
+/// What `Store` and `Actor` have in common: the store's open connection and who acts through
+/// it (the operator for a `Store`, the agent for an `Actor`). Not made directly.
+#[pyclass(frozen, subclass, module = "agor", name = "_Acting")]
+#[derive(Debug)]
+pub struct Acting {
+    slot: Arc<Slot>,
+    /// The acting agent's id; None for the operator.
+    agent: Option<String>,
+}
+
+impl Acting {
+    pub(crate) fn new(slot: Arc<Slot>, agent: Option<String>) -> Self {
+        Acting { slot, agent }
+    }
+
+    /// Runs `f` on the core acting handle with the GIL released and converts its result.
+    fn call<'py, T: ToPy + Send>(
+        &self,
+        py: Python<'py>,
+        f: impl FnOnce(&core::Actor) -> core::Result<T> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        let agent = self.agent.as_deref();
+        call_core(py, move || f(&acting(&store, agent, None)?))
+    }
+}
+
+/// The core handle acting as `agent` (None: the operator) on `store`, narrowed to `group`
+/// when one is named. `as_agent` is an Arc clone plus an id check: cheap enough per call, and
+/// it means a closed store is noticed by every handle made from it.
+fn acting(
+    store: &core::Store,
+    agent: Option<&str>,
+    group: Option<&str>,
+) -> core::Result<core::Actor> {
+    let me = match agent {
+        None => store.as_operator(),
+        Some(id) => store.as_agent(id)?,
+    };
+    Ok(match group {
+        Some(g) => me.within(g),
+        None => me,
+    })
+}
+
+#[pymethods]
+impl Acting {
+    /// Registers an agent, or updates it if the id exists; returns the `Agent`.
+    ///
+    /// The operator registers anyone. Managers create agents of the roles below them
+    /// (project and custom roles) in their own group; any agent may re-register itself with
+    /// the same role, tier and group (to change its name, model or cwd); tier 0 may do
+    /// anything. Anything else raises `PermissionDeniedError`: no agent raises a rank to its
+    /// own or above.
+    ///
+    /// `tier` defaults from the role: admin 0; manager, architect, tester, reviewer 1;
+    /// anything else 2 (an existing agent whose role is unchanged keeps its tier).
+    /// Raises `InvalidInputError` for a malformed id, role, group or tier.
+    #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn register_agent<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        name: String,
+        role: String,
+        group: String,
+        tier: Option<Bound<'py, PyAny>>,
+        model: Option<String>,
+        cwd: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let new = core::NewAgent {
+            id,
+            name,
+            role,
+            group,
+            // Judged as every Python integer is: out of range is `InvalidInputError`.
+            tier: crate::args::optional_int_arg(py, "tier", tier.as_ref())?,
+            model,
+            cwd,
+        };
+        self.call(py, move |a| a.register_agent(&new))
+    }
+
+    /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`). Idempotent. The
+    /// operator between any agents; managers between agents of their group other than
+    /// themselves, tier 0 anywhere. Nobody grants itself contacts (`PermissionDeniedError`).
+    #[pyo3(signature = (from_id, to_id, bidirectional=false))]
+    fn allow<'py>(
+        &self,
+        py: Python<'py>,
+        from_id: String,
+        to_id: String,
+        bidirectional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
+    }
+
+    /// The edges of the contacts ACL, as a list of `Contact`: every edge for the operator
+    /// and tier 0, those touching an agent of its group for another agent.
+    fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.contact_graph())
+    }
+
+    /// Soft-deletes an agent: hidden from lists and lookups, mail to it refused
+    /// (`NotFoundError`), its history kept, its id reserved. The operator any; managers one
+    /// below them in their group; tier 0 anyone.
+    fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.remove_agent(&agent_id))
+    }
+
+    /// Brings a soft-deleted agent back (its exact id; the rights of removing it); returns
+    /// the `Agent`.
+    fn restore_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.restore_agent(&agent_id))
+    }
+
+    /// Deletes an agent for good (its messages stay; the rights of removing it): only a
+    /// stopped one unless `force`.
+    #[pyo3(signature = (agent_id, force=false))]
+    fn purge_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.purge_agent(&agent_id, force))
+    }
+
+    /// Changes an agent's display name (the operator any; an agent itself, or (managers) one
+    /// below it in its group); returns the `Agent`.
+    fn rename_agent<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        name: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.rename_agent(&agent_id, &name))
+    }
+
+    /// Every role: the built-in rows, then custom ones, as `RoleDef` records.
+    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.roles())
+    }
+
+    /// One role's `RoleDef`; an undefined name raises `NotFoundError`.
+    fn role<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.role(&name))
+    }
+
+    /// Defines or redefines a custom role; returns its `RoleDef`. An agent needs
+    /// `can_modify_roles`, and the role sits below its tier and grants nothing it lacks.
+    #[pyo3(signature = (name, tier=2, capabilities=None, permissions=None, creates=None))]
+    fn define_role<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        tier: i64,
+        capabilities: Option<Vec<String>>,
+        permissions: Option<Vec<String>>,
+        creates: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // An unknown capability or permission word is an `InvalidInputError` naming it.
+        let def = core::RoleDef::from_words(
+            &name,
+            tier,
+            &capabilities.unwrap_or_default(),
+            &permissions.unwrap_or_default(),
+            &creates.unwrap_or_default(),
+        )
+        .map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.define_role(&def))
+    }
+
+    /// Whether an agent's role has a capability (`assign_work`, `implement_tasks`, …); an
+    /// agent asks about agents of its group.
+    fn has_capability<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        capability: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let capability = capability.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.has_capability(&agent_id, capability))
+    }
+
+    /// Whether an agent's role holds a permission (`can_create_agents`, …); an agent asks
+    /// about agents of its group.
+    fn check_permission<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: String,
+        permission: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let permission = permission.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.check_permission(&agent_id, permission))
+    }
+
+    /// Whether agents of role `creator` may create agents of role `role`.
+    fn can_create_role<'py>(
+        &self,
+        py: Python<'py>,
+        creator: String,
+        role: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.can_create_role(&creator, &role))
+    }
+
+    /// The newest cursor of the change feed: where a wait that must miss nothing starts.
+    fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.latest_change())
+    }
+
+    /// Agents with their unread counts: of the acting agent's group (the operator and tier 0:
+    /// every group), or of `group` (a group out of sight lists nobody).
+    #[pyo3(signature = (group=None))]
+    fn list_agents<'py>(
+        &self,
+        py: Python<'py>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.call(py, |a| a.list_agents_of(group.as_deref()))
+    }
+
+    /// Tasks of the acting agent's group (the operator and tier 0: every group; or `group`),
+    /// highest priority first.
+    ///
+    /// Done and cancelled tasks are left out unless `all=True` (or `status` asks for them);
+    /// `status` and `tag` narrow the list. Returns a list of `Task`.
+    #[pyo3(signature = (all=false, status=None, tag=None, group=None))]
+    fn list_tasks<'py>(
+        &self,
+        py: Python<'py>,
+        all: bool,
+        status: Option<&str>,
+        tag: Option<String>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = core::TaskFilter {
+            all,
+            status: status.map(|s| crate::args::parse(py, s)).transpose()?,
+            tag,
+        };
+        self.call(py, |a| a.narrowed(group.as_deref()).list_tasks(&filter))
+    }
+
+    /// The board of the acting agent's group (the operator: every group's; or `group`'s): a
+    /// dict from every status, in board order (`backlog`, `todo`, `in_progress`, `review`,
+    /// `done`, `blocked`, `failed`, `cancelled`), to the list of `Task`s in that column
+    /// (possibly empty), each column in priority order.
+    #[pyo3(signature = (group=None))]
+    fn board<'py>(&self, py: Python<'py>, group: Option<String>) -> PyResult<Bound<'py, PyDict>> {
+        let columns = self.call(py, |a| a.narrowed(group.as_deref()).board())?;
+        PyDict::from_sequence(&columns)
+    }
+
+    /// Full-text search of what the acting principal may read (the operator: every group;
+    /// or `group`): `query` in FTS5 syntax (words, `"phrases"`, `prefix*`, `AND`, `OR`,
+    /// `NOT`, parentheses), `kinds` a list of `message`, `post`, `task`, `comment` (None:
+    /// all), `limit` 1 to `MAX_LIMIT` (None: 20). Returns `SearchHit` records, best first; a
+    /// malformed query raises `InvalidInputError`.
+    #[pyo3(signature = (query, kinds=None, limit=None, group=None))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        kinds: Option<Vec<String>>,
+        limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kinds: Vec<core::SearchKind> = crate::args::kinds(py, kinds)?;
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
+        self.call(py, |a| {
+            a.narrowed(group.as_deref()).search(&query, &kinds, n)
+        })
+    }
+
+    /// The change feed after cursor `since` (0: from the start), oldest first, as far as the
+    /// acting principal may see it (the operator: every group; or `group`), as `Change`
+    /// records. `limit`: None for 50, else 1 to `MAX_LIMIT`.
+    #[pyo3(signature = (since=0, limit=None, group=None))]
+    fn changes<'py>(
+        &self,
+        py: Python<'py>,
+        since: i64,
+        limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
+            .unwrap_or(core::DEFAULT_FEED_LIMIT);
+        self.call(py, |a| a.narrowed(group.as_deref()).changes(since, n))
+    }
+
+    /// The newest audit rows first (optionally one agent's) of the acting agent's group's
+    /// agents (the operator and tier 0: every group; or `group`'s), as `AuditEntry` records.
+    /// An agent needs `can_view_logs` (managers, people of role `human`), else
+    /// `PermissionDeniedError`. `limit`: 1 to `MAX_LIMIT` (None: 50); anything else raises
+    /// `InvalidInputError`.
+    #[pyo3(
+        signature = (agent_id=None, limit=None, group=None),
+        text_signature = "($self, agent_id=None, limit=50, group=None)"
+    )]
+    fn audit_log<'py>(
+        &self,
+        py: Python<'py>,
+        agent_id: Option<String>,
+        limit: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
+        self.call(py, |a| {
+            a.narrowed(group.as_deref())
+                .audit_log(agent_id.as_deref(), n)
+        })
+    }
+
+    /// Usage summed `by` `"agent"`, `"task"`, `"model"` or `"group"` over the acting agent's group (the
+    /// operator and tier 0: every group; or `group`), biggest cost first, as `UsageSummary`
+    /// records.
+    #[pyo3(signature = (by="agent", group=None))]
+    fn usage_summary<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;
+        self.call(py, |a| a.narrowed(group.as_deref()).usage_summary(by))
+    }
+
+    /// Blocks until changes made by others arrive for the acting principal (the operator: in
+    /// every group; or in `group`) and returns them (a list of `Change`, oldest first); `[]`
+    /// when `timeout` seconds pass first (`None`: wait forever). `kinds`: any of `message`,
+    /// `post`, `task`, `agent` (None: all). `since`: a cursor (None: what arrives from now
+    /// on). Another process's commit wakes it within milliseconds; the GIL is released
+    /// meanwhile, and Ctrl-C raises `KeyboardInterrupt`.
+    #[pyo3(signature = (kinds=None, *, since=None, timeout=None, group=None))]
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        timeout: Option<Bound<'py, PyAny>>,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let store = self.slot.get(py)?;
+        let agent = self.agent.as_deref();
+        crate::call::wait_in_slices(py, kinds, timeout, |kinds| {
+            acting(&store, agent, group.as_deref())?.waiter(kinds, since)
+        })
+    }
+
+    /// A wait (as `wait`'s arguments, `timeout_secs` checked as the catalogue's `wait` does)
+    /// registered with the store's shared waiter and polled without blocking: what
+    /// `agor.aio` waits with.
+    #[pyo3(signature = (kinds=None, since=None, group=None, timeout_secs=None))]
+    fn _waiter(
+        &self,
+        py: Python<'_>,
+        kinds: Option<Vec<String>>,
+        since: Option<i64>,
+        group: Option<String>,
+        timeout_secs: Option<f64>,
+    ) -> PyResult<crate::waits::Waiter> {
+        let kinds: Vec<core::ChangeKind> = crate::args::kinds(py, kinds)?;
+        let timeout = core::wait_timeout(timeout_secs).map_err(|e| to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        let agent = self.agent.as_deref();
+        crate::waits::Waiter::start(py, timeout, || {
+            acting(&store, agent, group.as_deref())?.waiter(&kinds, since)
+        })
+    }
+}
