@@ -90,7 +90,7 @@ pub use ids::{validate_agent_id, validate_content};
 pub use liveness::Presence;
 pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
 pub use model::audit::AuditEntry;
-pub use model::changes::{Change, ChangeKind};
+pub use model::changes::{Change, ChangeContent, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use model::leases::Claim;
 pub use model::liveness::{
