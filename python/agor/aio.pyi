@@ -42,10 +42,21 @@ class BoardColumnDict(TypedDict):
     tasks: list[TaskDict]
 
 
+class ChangeContentDict(TypedDict):
+    assignee: str | None
+    importance: str | None
+    reply_to: str | None
+    sender: str | None
+    status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None
+    text: str | None
+    title: str | None
+
+
 class ChangeDict(TypedDict):
     actor: str | None
     agent_id: str | None
     channel_id: str | None
+    content: ChangeContentDict | None
     created_at: str
     cursor: int
     event: str

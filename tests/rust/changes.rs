@@ -159,7 +159,11 @@ fn a_wait_returns_each_change_with_what_the_waiter_may_read_of_it() {
     let dm = got.iter().find(|c| c.kind == ChangeKind::Message).unwrap();
     let dm = dm.content.as_ref().expect("the DM's content");
     assert_eq!(
-        (dm.text.as_deref(), dm.sender.as_deref(), dm.title.as_deref()),
+        (
+            dm.text.as_deref(),
+            dm.sender.as_deref(),
+            dm.title.as_deref()
+        ),
         (Some("deploy at noon"), Some("mgr"), None)
     );
     let post = got.iter().find(|c| c.kind == ChangeKind::Post).unwrap();
@@ -185,13 +189,22 @@ fn a_wait_returns_each_change_with_what_the_waiter_may_read_of_it() {
         );
     }
     // The operator's wait reads it too; `changes` names the subjects only.
-    let op = t.store.wait(&[], Some(start), Some(Duration::ZERO), None).unwrap();
-    let dm = op.iter().find(|c| c.subject.as_deref() == Some(m.id.as_str()));
+    let op = t
+        .store
+        .wait(&[], Some(start), Some(Duration::ZERO), None)
+        .unwrap();
+    let dm = op
+        .iter()
+        .find(|c| c.subject.as_deref() == Some(m.id.as_str()));
     assert_eq!(
         dm.and_then(|c| c.content.as_ref()?.text.as_deref()),
         Some("deploy at noon")
     );
-    assert!(dev1.changes(start, 100).unwrap().iter().all(|c| c.content.is_none()));
+    assert!(dev1
+        .changes(start, 100)
+        .unwrap()
+        .iter()
+        .all(|c| c.content.is_none()));
 }
 
 #[test]
@@ -207,7 +220,8 @@ fn a_wait_never_carries_content_the_waiter_may_not_read() {
         .register_agent(&NewAgent::new("omgr", "OMGR", "manager", "other"))
         .unwrap();
     let omgr = t.store.as_agent("omgr").unwrap();
-    omgr.create_task(&NewTask::new("other group's task")).unwrap();
+    omgr.create_task(&NewTask::new("other group's task"))
+        .unwrap();
     let text_of = |who: &str| {
         let a = t.store.as_agent(who).unwrap();
         serde_json::to_string(&a.wait(&[], Some(start), Some(Duration::ZERO)).unwrap()).unwrap()
@@ -215,7 +229,10 @@ fn a_wait_never_carries_content_the_waiter_may_not_read() {
     // dev2: its group's board, but neither dev1's DM nor a channel it is not in.
     let dev2 = text_of("dev2");
     assert!(dev2.contains("secret core task"), "{dev2}");
-    assert!(!dev2.contains("secret for dev1") && !dev2.contains("inner circle"), "{dev2}");
+    assert!(
+        !dev2.contains("secret for dev1") && !dev2.contains("inner circle"),
+        "{dev2}"
+    );
     assert!(!dev2.contains("other group"), "{dev2}");
     // ext: nothing of the other group.
     let ext = text_of("ext");

@@ -92,9 +92,7 @@ pub struct Change {
 
 /// What a waiting actor may read of a change's subject: a DM's or post's text and sender, a
 /// task's title, status and holder. The fields of the other kinds are null.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChangeContent {
     /// The text of the DM or post.
     #[serde(default)]

@@ -238,7 +238,11 @@ fn change_with_content(r: &Row<'_>) -> Result<Change> {
             Ok(ChangeContent {
                 title: Some(title),
                 // As a task's own status reads: a word this build does not know is backlog.
-                status: Some(text(16)?.and_then(|s| s.parse().ok()).unwrap_or(TaskStatus::Backlog)),
+                status: Some(
+                    text(16)?
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(TaskStatus::Backlog),
+                ),
                 assignee: text(17)?,
                 ..ChangeContent::default()
             })
