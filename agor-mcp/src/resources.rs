@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agor_core::ops;
-use agor_core::{CancelToken, Change, ChangeKind, Error, Store};
+use agor_core::{CancelToken, Change, ChangeKind, Error, Store, Waiter};
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::auth::Principal;
-use crate::streams::{self, StreamSlot};
+use crate::streams::StreamSlot;
 
 /// The board of the principal's group (the operator: of every group), as `board` returns it.
 pub(crate) const BOARD: &str = "agor://board";
@@ -188,20 +188,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Follows the change feed as `who` from now until `cancel`, sending on `updated` the URI of
-/// each resource in `uris` that a batch of changes touches (blocking: one thread; its slot is
-/// held until it returns). Ends when the receiver goes.
+/// Follows the change feed with `waiter` (`who`'s, started when the subscription was
+/// answered, so nothing committed after is missed) until `cancel`, sending on `updated` the
+/// URI of each resource in `uris` that a batch of changes touches (blocking: one thread; its
+/// slot is held until it returns). Ends when the receiver goes.
 pub(crate) fn follow(
-    store: &Store,
+    mut waiter: Waiter,
     who: &Principal,
     _slot: StreamSlot,
     uris: &Mutex<BTreeSet<String>>,
     cancel: &CancelToken,
     updated: &mpsc::Sender<String>,
 ) {
-    let Ok(mut waiter) = streams::waiter(store, who, None) else {
-        return;
-    };
     while !cancel.is_cancelled() && !updated.is_closed() {
         let Ok(changes) = waiter.wait_cancellable(Some(CHECK_EVERY), cancel) else {
             return;

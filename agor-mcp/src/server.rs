@@ -23,7 +23,7 @@ use crate::auth::{self, Authenticated, Principal};
 use crate::connections::ConnectionGone;
 use crate::profiles::Profile;
 use crate::resources::{self, Subscriptions};
-use crate::streams::Streams;
+use crate::streams::{self, Streams};
 use crate::tools::{self, CallContext, WaitSlots};
 
 /// The catalogue as an MCP server over one store. Cheap to clone (one per HTTP session).
@@ -104,9 +104,10 @@ impl AgorServer {
         self
     }
 
-    /// Starts following the feed as `who` for `uris`, sending each update through `send`
-    /// until `cancel` (or until `send` fails); refused over the stream caps.
-    fn follow<F, Fut>(
+    /// Starts following the feed as `who` for `uris` from now (whatever commits after it
+    /// returns is seen), sending each update through `send` until `cancel` (or until `send`
+    /// fails); refused over the stream caps.
+    async fn follow<F, Fut>(
         &self,
         who: &Principal,
         uris: Arc<Mutex<std::collections::BTreeSet<String>>>,
@@ -121,10 +122,15 @@ impl AgorServer {
             let message = full.message(auth::name(who), "streams", "end a subscription");
             McpError::invalid_request(message, Some(serde_json::json!({ "kind": "busy" })))
         })?;
+        let (store, follower) = (self.store.clone(), who.clone());
+        let waiter = tokio::task::spawn_blocking(move || streams::waiter(&store, &follower, None))
+            .await
+            .map_err(|e| McpError::internal_error(format!("the subscription failed: {e}"), None))?
+            .map_err(|e| resources::failed(&e))?;
         let (updated, mut updates) = tokio::sync::mpsc::channel::<String>(64);
-        let (store, who, stop) = (self.store.clone(), who.clone(), cancel.clone());
+        let (who, stop) = (who.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {
-            resources::follow(&store, &who, slot, &uris, &stop, &updated)
+            resources::follow(waiter, &who, slot, &uris, &stop, &updated)
         });
         tokio::spawn(async move {
             while let Some(uri) = updates.recv().await {
@@ -305,7 +311,7 @@ impl ServerHandler for AgorServer {
                 }
             },
         );
-        match started {
+        match started.await {
             Ok(()) => {
                 self.subscriptions.following(cancel);
                 Ok(())
@@ -371,7 +377,8 @@ impl ServerHandler for AgorServer {
                         .is_ok()
                 }
             },
-        )?;
+        )
+        .await?;
         context.cancelled().await;
         cancel.cancel();
         Ok(())
