@@ -213,6 +213,35 @@ def live_changes(driver: webdriver.Chrome, origin: str, db: str, rounds: int) ->
     return took
 
 
+def stream_changes(origin: str, secret: str, db: str, rounds: int) -> list[float]:
+    """Latencies (ms) of tasks created by this process until their event is read off one
+    `/events` stream: the server's share of a change reaching a page."""
+    host, port = origin.removeprefix("http://").split(":")
+    s = socket.create_connection((host, int(port)), timeout=10)
+    s.sendall((f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               f"Authorization: Bearer {secret}\r\nAccept: text/event-stream\r\n\r\n").encode())
+    buffer = s.recv(65536)
+    mgr = agor.open(db).as_agent("mgr-1")
+    took = []
+    for i in range(rounds):
+        title = f"streamed change {i}".encode()
+        started = time.time() * 1000
+        mgr.create_task(title.decode())
+        while title not in buffer:
+            buffer += s.recv(65536)
+        took.append(time.time() * 1000 - started)
+        buffer = b""
+        time.sleep(0.05)
+    s.close()
+    return took
+
+
+def percentiles(took: list[float]) -> tuple[float, float]:
+    """Median and p99 of `took`."""
+    took = sorted(took)
+    return statistics.median(took), took[min(len(took) - 1, int(round(0.99 * (len(took) - 1))))]
+
+
 class Subscribers:
     """`n` `GET /events` streams, drained by one thread as events come."""
 
@@ -283,7 +312,8 @@ def main() -> None:
                 sign_in(driver, origin, human)
                 WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "live").is_displayed())
                 live, static = first_paint(driver, origin, rounds, Path(tmp) / "static")
-                took = sorted(live_changes(driver, origin, db, changes))
+                took = live_changes(driver, origin, db, changes)
+                streamed = stream_changes(origin, operator, db, changes)
                 # Writer alone, then with the subscribers and pages, twice each, interleaved.
                 alone, loaded = [writer_rate(db, writes, "warm")], []
                 extra = []
@@ -306,14 +336,16 @@ def main() -> None:
             finally:
                 driver.quit()
     alone_rate, loaded_rate = statistics.median(alone[1:]), statistics.median(loaded)
-    median = statistics.median(took)
-    p99 = took[min(len(took) - 1, int(round(0.99 * (len(took) - 1))))]
+    median, p99 = percentiles(took)
+    stream_median, stream_p99 = percentiles(streamed)
     slowdown = 1 - loaded_rate / alone_rate
     print(f"machine: {machine()}; server: {args.agor}")
     print(f"first paint, {tasks} tasks: live board {live:.0f} ms, static page {static:.0f} ms, "
           f"ratio {live / static:.2f} (target <= 2, live < 300 ms)")
     print(f"change to an open page, {len(took)} changes: median {median:.0f} ms, p99 {p99:.0f} ms "
           f"(targets <= 100 ms, <= 1000 ms)")
+    print(f"  of which the server, to an /events stream: median {stream_median:.0f} ms, "
+          f"p99 {stream_p99:.0f} ms")
     print(f"writer: {alone_rate:.0f} tasks/s alone, {loaded_rate:.0f} tasks/s with {subscribers} "
           f"subscribers and {pages} pages: slowed {100 * slowdown:.1f} % (target <= 10 %)")
 
