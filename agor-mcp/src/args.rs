@@ -380,6 +380,19 @@ mod tests {
             l.allowed_origins,
             ["http://localhost:3000", "https://app.example.com"]
         );
+        let o = run(&[
+            "serve",
+            "--max-streams-per-principal",
+            "2",
+            "--max-streams",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(
+            (o.limits.max_streams_per_principal, o.limits.max_streams),
+            (2, 5)
+        );
+        assert!(run(&["serve", "--max-streams", "0"]).is_err());
     }
 
     #[test]

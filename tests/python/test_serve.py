@@ -314,6 +314,22 @@ def test_events_carry_only_what_the_principal_may_see(store: agor.Store) -> None
         bystander.close()
 
 
+def test_the_stream_caps_are_flags(store: agor.Store) -> None:
+    secrets = team(store)
+    with serve(location(store), "--max-streams-per-principal", "2", "--max-streams", "3") as server:
+        mine = [Events(server, secrets["dev-1"]) for _ in range(2)]
+        assert [s.status for s in mine] == [200, 200]
+        status, answer, _ = server.request("GET", "/events", None, secrets["dev-1"])
+        assert (status, answer["error"]["kind"]) == (429, "busy"), answer
+        other = Events(server, secrets["dev-2"])
+        assert other.status == 200
+        # The server holds 3, its cap: anyone else is told to come back later.
+        status, answer, _ = server.request("GET", "/events", None, secrets["mgr-1"])
+        assert (status, answer["error"]["kind"]) == (503, "busy"), answer
+        for s in mine + [other]:
+            s.close()
+
+
 def test_event_streams_are_bounded_and_a_client_that_goes_frees_its_stream(store: agor.Store) -> None:
     secrets = team(store)
     with serve(location(store)) as server:
