@@ -481,7 +481,8 @@ class AsyncActor:
     async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-        or an empty list when `timeout_secs` passes."""
+        each with what the actor may read of it (`content`: a DM's or post's text and sender, a
+        task's title, status and holder), or an empty list when `timeout_secs` passes."""
     async def whoami(self) -> AgentDict:
         """The acting agent's own record."""
     async def work_state(self, *, agent_id: str | None = None) -> AgentWorkDict:
@@ -590,7 +591,8 @@ class AsyncStore:
     async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-        or an empty list when `timeout_secs` passes."""
+        each with what the actor may read of it (`content`: a DM's or post's text and sender, a
+        task's title, status and holder), or an empty list when `timeout_secs` passes."""
 
 class _Opening:
     def __await__(self) -> Generator[Any, None, AsyncStore]: ...
