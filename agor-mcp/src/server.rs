@@ -362,23 +362,32 @@ impl ServerHandler for AgorServer {
         }
         let cancel = agor_core::CancelToken::new();
         let sink = context.sink().clone();
+        let send = move |uri: String| {
+            let sink = sink.clone();
+            async move {
+                let param = ResourceUpdatedNotificationParam::new(uri);
+                let note = ResourceUpdatedNotification::new(param);
+                sink.send(ServerNotification::ResourceUpdatedNotification(note))
+                    .await
+                    .is_ok()
+            }
+        };
+        let initial: Vec<String> = uris.iter().cloned().collect();
         self.follow(
             &who,
             Arc::new(Mutex::new(uris)),
             cancel.clone(),
-            move |uri| {
-                let sink = sink.clone();
-                async move {
-                    let note = ResourceUpdatedNotification::new(
-                        ResourceUpdatedNotificationParam::new(uri),
-                    );
-                    sink.send(ServerNotification::ResourceUpdatedNotification(note))
-                        .await
-                        .is_ok()
-                }
-            },
+            send.clone(),
         )
         .await?;
+        // The SDK acknowledged the listen before this handler ran, so a change may have
+        // committed in between, before the waiter was in place: each resource is announced
+        // once now that it is, and a client that re-reads then misses nothing.
+        for uri in initial {
+            if !send(uri).await {
+                break;
+            }
+        }
         context.cancelled().await;
         cancel.cancel();
         Ok(())

@@ -183,3 +183,30 @@ def test_subscriptions_over_http_are_bounded_per_principal(store: agor.Store) ->
 
     with http_server(db, "--max-streams-per-principal", "1") as url:
         anyio.run(go, url)
+
+
+def test_a_2026_client_listens_for_the_resources_it_may_read(store: agor.Store) -> None:
+    # The 2026-07-28 revision: `server/discover`, then `subscriptions/listen`.
+    from mcp.client.client import Client
+
+    db = location(store)
+    mgr = store.as_agent("mgr-1")
+
+    async def go() -> None:
+        env = {k: v for k, v in os.environ.items() if k != "BTMSG_AGENT_ID"}
+        params = StdioServerParameters(command=AGOR, args=["mcp", "--db", db, "--agent", "dev-1"], env=env)
+        async with Client(params) as client:
+            uris = ["agor://inbox", "agor://board", "agor://elsewhere"]
+            async with client.listen(resource_subscriptions=uris) as sub:
+                assert sorted(sub.honored.resource_subscriptions or []) == ["agor://board", "agor://inbox"]
+                events = aiter(sub)
+                # Each resource is announced once when the listen starts (re-read it then).
+                with anyio.fail_after(10):
+                    first = sorted([(await anext(events)).uri for _ in range(2)])
+                assert first == ["agor://board", "agor://inbox"]
+                mgr.send("dev-2", "not dev-1's")
+                mgr.send("dev-1", "for dev-1")
+                with anyio.fail_after(10):
+                    assert (await anext(events)).uri == "agor://inbox"
+
+    anyio.run(go)
