@@ -128,7 +128,9 @@ fn pump(
         let sent = match waiter.wait_cancellable(Some(HEARTBEAT), cancel) {
             _ if cancel.is_cancelled() => return,
             Ok(changes) if changes.is_empty() => send(": heartbeat\n\n".into()),
-            Ok(changes) => changes.iter().all(|c| send(event(c))),
+            // A batch goes out as one chunk: one write for what one look found, not one per
+            // change (a busy writer's commits arrive in batches of dozens).
+            Ok(changes) => send(changes.iter().map(event).collect()),
             Err(e) => {
                 send(failure(&e));
                 return;
