@@ -151,10 +151,13 @@ impl Drop for Subscriptions {
 }
 
 impl Subscriptions {
-    /// Adds `uri`; true when the session has no follower yet (the caller starts one).
+    /// Adds `uri`; true when the session has no follower running (none yet, or one that
+    /// ended: its waiter failed), and the caller starts one.
     pub(crate) fn add(&self, uri: &str) -> bool {
         lock(&self.uris).insert(uri.to_owned());
-        lock(&self.follower).is_none()
+        lock(&self.follower)
+            .as_ref()
+            .is_none_or(CancelToken::is_cancelled)
     }
 
     /// Removes `uri`; the follower ends with the last one.
