@@ -118,23 +118,49 @@ pub fn message(t: &mut Term<'_>, m: &Message) -> io::Result<()> {
 }
 
 fn message_heading(t: &mut Term<'_>, m: &Message, msg_id: &str) -> io::Result<()> {
-    let unread = if m.read { "" } else { " *" };
-    let reply = m
-        .reply_to
-        .as_deref()
-        .map(|r| format!(" (re {})", short_id(r)))
-        .unwrap_or_default();
-    say!(
-        t,
-        "{} {} {} -> {}{}{}{}",
-        id(msg_id),
-        dim(&m.created_at),
-        name(&m.from_agent),
-        name(&m.to_agent),
-        dim(reply),
-        bold(unread),
-        bold(asks(m))
-    )
+    let heading = DmHeading {
+        id: msg_id,
+        at: &m.created_at,
+        from: &m.from_agent,
+        to: &m.to_agent,
+        reply_to: m.reply_to.as_deref(),
+        unread: !m.read,
+        asks: asks(m),
+    };
+    heading.say(t)
+}
+
+/// The first line of a DM as `read` and `inbox` print it: id, time, sender -> recipient, what
+/// it answers, `*` when unread, then what it asks (importance, an acknowledgement).
+struct DmHeading<'a> {
+    id: &'a str,
+    at: &'a str,
+    from: &'a str,
+    to: &'a str,
+    reply_to: Option<&'a str>,
+    unread: bool,
+    asks: String,
+}
+
+impl DmHeading<'_> {
+    fn say(&self, t: &mut Term<'_>) -> io::Result<()> {
+        let unread = if self.unread { " *" } else { "" };
+        let reply = self
+            .reply_to
+            .map(|r| format!(" (re {})", short_id(r)))
+            .unwrap_or_default();
+        say!(
+            t,
+            "{} {} {} -> {}{}{}{}",
+            id(self.id),
+            dim(self.at),
+            name(self.from),
+            name(self.to),
+            dim(reply),
+            bold(unread),
+            bold(&self.asks)
+        )
+    }
 }
 
 /// What the sender asked of a message, after its heading: ` [urgent]`, ` [ack by …]`,
@@ -254,16 +280,15 @@ pub fn posts(t: &mut Term<'_>, posts: &[ChannelMessage]) -> io::Result<()> {
         return say!(t, "{}", dim("no posts"));
     }
     for m in posts {
-        say!(
-            t,
-            "{} {} {}",
-            id(short_id(&m.id)),
-            dim(&m.created_at),
-            name(&m.from_agent)
-        )?;
+        post_heading(t, &m.id, &m.created_at, &m.from_agent)?;
         t.lines("    ", &m.content)?;
     }
     Ok(())
+}
+
+/// The first line of a channel post: short id, time, author.
+fn post_heading(t: &mut Term<'_>, post_id: &str, at: &str, from: &str) -> io::Result<()> {
+    say!(t, "{} {} {}", id(short_id(post_id)), dim(at), name(from))
 }
 
 pub fn dead_letters(t: &mut Term<'_>, letters: &[DeadLetter]) -> io::Result<()> {
@@ -373,19 +398,58 @@ fn highlighted(snippet: &str) -> Vec<Cell> {
         .collect()
 }
 
-/// One change of the feed on one line: cursor, time, kind, event, subject, who acted.
+/// One change of the feed: a DM or post that came with its text as `read` and `channel
+/// read` print them (heading, then the text indented), anything else on one line (cursor,
+/// time, kind, event, subject, who acted) followed by a task's title, status and holder.
 pub fn change(t: &mut Term<'_>, c: &agor_core::Change) -> io::Result<()> {
+    use agor_core::ChangeKind;
+    let content = c.content.as_ref();
+    let text = content.and_then(|k| k.text.as_deref());
+    let sender = content.and_then(|k| k.sender.as_deref());
+    match (c.kind, text, sender, c.subject.as_deref()) {
+        (ChangeKind::Message, Some(text), Some(from), Some(subject)) => {
+            let heading = DmHeading {
+                id: subject,
+                at: &c.created_at,
+                from,
+                to: c.agent_id.as_deref().unwrap_or("-"),
+                reply_to: content.and_then(|k| k.reply_to.as_deref()),
+                unread: false,
+                asks: content
+                    .and_then(|k| k.importance.as_deref())
+                    .filter(|i| *i != "normal")
+                    .map(|i| format!(" [{i}]"))
+                    .unwrap_or_default(),
+            };
+            heading.say(t)?;
+            return t.lines("    ", text);
+        }
+        (ChangeKind::Post, Some(text), Some(from), Some(subject)) => {
+            post_heading(t, subject, &c.created_at, from)?;
+            return t.lines("    ", text);
+        }
+        _ => {}
+    }
     let subject = c.subject.as_deref().map(short_id).unwrap_or("-");
     let by = c.actor.as_deref().unwrap_or("-");
+    let task = content
+        .and_then(|k| Some((k.title.as_deref()?, k.status?)))
+        .map(|(title, status)| {
+            let holder = content.and_then(|k| k.assignee.as_deref());
+            let holder = holder.map(|a| format!(", {a}")).unwrap_or_default();
+            format!(": {title} ({}{holder})", status.as_str())
+        })
+        .unwrap_or_default();
     say!(
         t,
-        "#{} {} {} {} {} by {}",
+        "#{} {} {} {} {} by {}{}",
         c.cursor,
         crate::terminal::dim(&c.created_at),
         c.kind.as_str(),
         &c.event,
         subject,
-        crate::terminal::name(by)
+        crate::terminal::name(by),
+        task
     )
 }
 

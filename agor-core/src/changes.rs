@@ -90,7 +90,12 @@ impl Actor {
         check_limit(limit)?;
         self.read_as(|c, who| {
             let sight = self.sight(who, Action::ViewGroup)?;
-            sql::visible(c, &sight.viewer(), since, &[], false, limit.into())
+            let looking = sql::Looking {
+                kinds: &[],
+                others_only: false,
+                content: false,
+            };
+            sql::visible(c, &sight.viewer(), since, looking, limit.into())
         })
     }
 
@@ -199,13 +204,20 @@ impl Store {
     }
 }
 
-/// The changes after `since` of `kinds` made by others that `watcher` may see: its sight is
-/// judged at each look, so an agent's change of role or group applies at once.
+/// The changes after `since` of `kinds` made by others that `watcher` may see, each with what
+/// it may read of the subject: its sight is judged at each look, so an agent's change of role
+/// or group applies at once.
 fn look(watcher: &Actor, since: i64, kinds: &[ChangeKind]) -> Result<Vec<Change>> {
     let limit = crate::MAX_LIMIT.into();
     watcher.read_as(|c, who| {
         let sight = watcher.sight(who, Action::ViewGroup)?;
-        sql::visible(c, &sight.viewer(), since, kinds, true, limit)
+        // With what the watcher may read of each: one statement for the whole batch.
+        let looking = sql::Looking {
+            kinds,
+            others_only: true,
+            content: true,
+        };
+        sql::visible(c, &sight.viewer(), since, looking, limit)
     })
 }
 

@@ -97,7 +97,7 @@ pub use model::agents::{default_tier, Agent, AgentStatus, Contact, NewAgent};
 pub use model::approvals::{Waiting, WaitingKind};
 pub use model::attempts::{Attempt, AttemptOutcome};
 pub use model::audit::AuditEntry;
-pub use model::changes::{Change, ChangeKind};
+pub use model::changes::{Change, ChangeContent, ChangeKind};
 pub use model::channels::{Channel, ChannelMessage, REVIEW_LOG, REVIEW_QUEUE};
 pub use model::fit::Requirement;
 pub use model::leases::Claim;

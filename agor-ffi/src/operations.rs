@@ -917,7 +917,8 @@ pub unsafe extern "C" fn agor_op_latest_change(store: Option<&agor_store>, actor
 
 /// Block until changes made by others arrive for the actor (the operator: in every group),
 /// or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-/// or an empty list when `timeout_secs` passes.
+/// each with what the actor may read of it (`content`: a DM's or post's text and sender, a
+/// task's title, status and holder), or an empty list when `timeout_secs` passes.
 ///
 /// Called by the operator (`store`, NULL `actor`) or an agent within its rights (`actor`). Permission: `view_group`.
 /// * `kinds`: an array of `_len` strings; NULL: not given

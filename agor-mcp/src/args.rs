@@ -52,6 +52,12 @@ bounds (HTTP; over one: a JSON refusal, 429 or 503, never a stall):
                               idle and half-sent connections (default 10)
   --session-timeout SECS      an MCP session without a request for SECS ends; its client
                               starts a new one (default 1800)
+  --max-streams-per-principal N
+                              what one principal follows at once: event streams (/events
+                              of `agor serve`) and MCP sessions with resource subscriptions;
+                              more get 429 or a tool error (default 8)
+  --max-streams N             the same for the whole server (each holds a thread); more get
+                              503 or a tool error (default 128)
 ";
 
 /// The default bound on a request body (HTTP) or line (stdio): a message at agor's content
@@ -124,6 +130,10 @@ pub struct Limits {
     pub session_timeout: Duration,
     /// Browser origins served besides the server's own (`--allow-origin`).
     pub allowed_origins: Vec<String>,
+    /// Event streams and subscribing MCP sessions of one principal.
+    pub max_streams_per_principal: usize,
+    /// Event streams and subscribing MCP sessions of the whole server.
+    pub max_streams: usize,
 }
 
 impl Default for Limits {
@@ -136,6 +146,8 @@ impl Default for Limits {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             session_timeout: DEFAULT_SESSION_TIMEOUT,
             allowed_origins: Vec::new(),
+            max_streams_per_principal: crate::streams::DEFAULT_MAX_STREAMS_PER_PRINCIPAL,
+            max_streams: crate::streams::DEFAULT_MAX_STREAMS,
         }
     }
 }
@@ -185,6 +197,13 @@ pub(crate) fn parse(argv: Vec<OsString>) -> Result<Parsed, String> {
             Long("max-sessions-per-agent") => {
                 limits.max_sessions_per_agent =
                     count(p.value(), "--max-sessions-per-agent", "sessions")?
+            }
+            Long("max-streams-per-principal") => {
+                limits.max_streams_per_principal =
+                    count(p.value(), "--max-streams-per-principal", "streams")?
+            }
+            Long("max-streams") => {
+                limits.max_streams = count(p.value(), "--max-streams", "streams")?
             }
             Long("header-timeout") => {
                 limits.header_timeout = seconds(p.value(), "--header-timeout")?
@@ -379,6 +398,19 @@ mod tests {
             l.allowed_origins,
             ["http://localhost:3000", "https://app.example.com"]
         );
+        let o = run(&[
+            "serve",
+            "--max-streams-per-principal",
+            "2",
+            "--max-streams",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(
+            (o.limits.max_streams_per_principal, o.limits.max_streams),
+            (2, 5)
+        );
+        assert!(run(&["serve", "--max-streams", "0"]).is_err());
     }
 
     #[test]

@@ -33,6 +33,7 @@ use crate::profiles::Profile;
 use crate::refusals::{error_response, json_rpc_error};
 use crate::server::AgorServer;
 use crate::sessions::Sessions;
+use crate::streams::Streams;
 use crate::{connections, jsonrpc};
 
 /// Serves until interrupted (Ctrl-C or SIGTERM).
@@ -47,7 +48,14 @@ pub(crate) async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let server = AgorServer::per_request(store.clone()).with_profile(profile);
+    // One bound on what follows the feed: `/events` and the MCP sessions' subscriptions.
+    let streams = Arc::new(Streams::new(
+        limits.max_streams_per_principal,
+        limits.max_streams,
+    ));
+    let server = AgorServer::per_request(store.clone())
+        .with_profile(profile)
+        .with_streams(streams.clone());
     let mut config = StreamableHttpServerConfig::default();
     config.max_request_body_bytes = limits.max_request_bytes;
     // JSON answers for plain calls (streams only when a call must send more than its answer).
@@ -91,7 +99,7 @@ pub(crate) async fn serve(
         .layer(middleware::from_fn(log_request));
     // `agor serve`: the page, the API and the event stream beside /mcp, in the same loop.
     let app = match web {
-        Some(routes) => routes(&store, bound, &limits).merge(app),
+        Some(routes) => routes(&store, bound, &limits, &streams).merge(app),
         None => app,
     };
     // Tests and scripts read this line to learn the port of `--http 127.0.0.1:0`.

@@ -28,11 +28,13 @@ mod jsonrpc;
 mod origin;
 mod profiles;
 mod refusals;
+mod resources;
 mod schemas;
 mod serve;
 mod server;
 mod sessions;
 mod stdio;
+mod streams;
 mod tools;
 
 use std::ffi::OsString;
@@ -47,6 +49,7 @@ pub use args::{
 pub use auth::Principal;
 pub use profiles::Profile;
 pub use server::AgorServer;
+pub use streams::{DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_PRINCIPAL};
 pub use tools::{MAX_WAITS_PER_AGENT, MAX_WAITS_PER_SERVER};
 
 /// Runs the `agor` command with `argv` (`argv[0]` is the program name) and returns its exit

@@ -1,16 +1,19 @@
 //! The MCP server: `tools/list` is the catalogue as far as the client's profile offers it,
 //! `tools/call` runs an operation as the server's agent (stdio) or as the principal whose
-//! secret authenticated the request (HTTP).
+//! secret authenticated the request (HTTP). The board, the inbox and the change feed are
+//! resources with subscriptions ([`crate::resources`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use agor_core::{Presence, Store};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, InitializeRequestParams,
-    InitializeResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-    Tool,
+    InitializeResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ResourceUpdatedNotification,
+    ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig, ServerNotification,
+    SubscribeRequestParams, SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use agor_core::ops::CallerKind;
@@ -19,6 +22,8 @@ use crate::annotations;
 use crate::auth::{self, Authenticated, Principal};
 use crate::connections::ConnectionGone;
 use crate::profiles::Profile;
+use crate::resources::{self, Subscriptions};
+use crate::streams::{self, Streams};
 use crate::tools::{self, CallContext, WaitSlots};
 
 /// The catalogue as an MCP server over one store. Cheap to clone (one per HTTP session).
@@ -37,6 +42,11 @@ pub struct AgorServer {
     /// This session's agent counts as alive while the session is open (SPEC §2 liveness):
     /// set when the session starts, dropped with the session.
     presence: Arc<Mutex<Option<Presence>>>,
+    /// Shared by every session (and `/events` under `agor serve`): the caps on what
+    /// follows the change feed.
+    streams: Arc<Streams>,
+    /// This session's resource subscriptions (`resources/subscribe`).
+    subscriptions: Arc<Subscriptions>,
 }
 
 impl AgorServer {
@@ -60,6 +70,8 @@ impl AgorServer {
             tools: Arc::new(tools::all()),
             waits: Arc::default(),
             presence: Arc::default(),
+            streams: Arc::default(),
+            subscriptions: Arc::default(),
         }
     }
 
@@ -67,6 +79,7 @@ impl AgorServer {
     pub(crate) fn for_session(&self) -> AgorServer {
         AgorServer {
             presence: Arc::default(),
+            subscriptions: Arc::default(),
             ..self.clone()
         }
     }
@@ -82,6 +95,53 @@ impl AgorServer {
     pub fn with_wait_limits(mut self, per_agent: usize, per_server: usize) -> AgorServer {
         self.waits = Arc::new(WaitSlots::new(per_agent, per_server));
         self
+    }
+
+    /// Caps on what follows the change feed (resource subscriptions), shared with whatever
+    /// else `streams` bounds (`/events` under `agor serve`).
+    pub(crate) fn with_streams(mut self, streams: Arc<Streams>) -> AgorServer {
+        self.streams = streams;
+        self
+    }
+
+    /// Starts following the feed as `who` for `uris` from now (whatever commits after it
+    /// returns is seen), sending each update through `send` until `cancel` (or until `send`
+    /// fails); refused over the stream caps.
+    async fn follow<F, Fut>(
+        &self,
+        who: &Principal,
+        uris: Arc<Mutex<std::collections::BTreeSet<String>>>,
+        cancel: agor_core::CancelToken,
+        send: F,
+    ) -> Result<(), McpError>
+    where
+        F: Fn(String) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        let slot = self.streams.take(auth::name(who)).map_err(|full| {
+            let message = full.message(auth::name(who), "streams", "end a subscription");
+            McpError::invalid_request(message, Some(serde_json::json!({ "kind": "busy" })))
+        })?;
+        let (store, follower) = (self.store.clone(), who.clone());
+        let waiter = tokio::task::spawn_blocking(move || streams::waiter(&store, &follower, None))
+            .await
+            .map_err(|e| McpError::internal_error(format!("the subscription failed: {e}"), None))?
+            .map_err(|e| resources::failed(&e))?;
+        let (updated, mut updates) = tokio::sync::mpsc::channel::<String>(64);
+        let (who, stop) = (who.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || {
+            resources::follow(waiter, &who, slot, &uris, &stop, &updated)
+        });
+        tokio::spawn(async move {
+            while let Some(uri) = updates.recv().await {
+                if !send(uri).await {
+                    break;
+                }
+            }
+            // The client went: the follower stops and frees its slot.
+            cancel.cancel();
+        });
+        Ok(())
     }
 
     fn principal(&self, context: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
@@ -134,12 +194,18 @@ fn not_offered(name: &str, caller: CallerKind, who: &Principal, profile: Profile
 
 impl ServerHandler for AgorServer {
     fn get_info(&self) -> ServerConfig {
-        let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_resources()
+            .enable_resources_subscribe()
+            .enable_tools()
+            .build();
+        let mut config = ServerConfig::new(capabilities)
             .with_server_info(annotations::server_info())
             .with_instructions(
                 "agor coordinates a team of agents: direct messages (send, inbox, read, reply), \
                  channels, and a task board (list_tasks, claim_task, complete_task). Call \
-                 `wait` to block until something for you arrives instead of polling. Each \
+                 `wait` to block until something for you arrives instead of polling, or \
+                 subscribe to the resources agor://board, agor://inbox and agor://changes. Each \
                  result is {\"result\": …}; a failure is a tool error {\"error\": {\"kind\", \
                  \"message\"}}.",
             );
@@ -185,6 +251,146 @@ impl ServerHandler for AgorServer {
         let mut list = ListToolsResult::with_all_items(offered);
         list.meta = Some(annotations::meta());
         Ok(list)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let who = self.principal(&context)?;
+        let mut list = ListResourcesResult::with_all_items(resources::list(&who));
+        list.meta = Some(annotations::meta());
+        Ok(list)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let who = self.principal(&context)?;
+        let (store, uri) = (self.store.clone(), request.uri.clone());
+        let read = tokio::task::spawn_blocking(move || resources::read(&store, &who, &uri))
+            .await
+            .map_err(|e| McpError::internal_error(format!("the read failed: {e}"), None))?;
+        match read {
+            None => Err(resources::unknown(&request.uri)),
+            Some(Err(e)) => Err(resources::failed(&e)),
+            Some(Ok(mut result)) => {
+                result.meta = Some(annotations::meta());
+                Ok(result.into())
+            }
+        }
+    }
+
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let who = self.principal(&context)?;
+        if resources::named(&request.uri, &who).is_none() {
+            return Err(resources::unknown(&request.uri));
+        }
+        if !self.subscriptions.add(&request.uri) {
+            return Ok(());
+        }
+        let cancel = agor_core::CancelToken::new();
+        let peer = context.peer.clone();
+        let started = self.follow(
+            &who,
+            self.subscriptions.uris(),
+            cancel.clone(),
+            move |uri| {
+                let peer = peer.clone();
+                async move {
+                    let param = ResourceUpdatedNotificationParam::new(uri);
+                    peer.notify_resource_updated(param).await.is_ok()
+                }
+            },
+        );
+        match started.await {
+            Ok(()) => {
+                self.subscriptions.following(cancel);
+                Ok(())
+            }
+            Err(refused) => {
+                self.subscriptions.remove(&request.uri);
+                Err(refused)
+            }
+        }
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.subscriptions.remove(&request.uri);
+        Ok(())
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let uris = requested
+            .resource_subscriptions
+            .as_deref()
+            .unwrap_or_default();
+        let mut accepted = SubscriptionFilter::new();
+        accepted.resource_subscriptions = Some(resources::accepted(uris));
+        Some(accepted)
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let who = self.principal(context.request_context())?;
+        let uris: std::collections::BTreeSet<String> = context
+            .accepted()
+            .resource_subscriptions
+            .iter()
+            .flatten()
+            .filter(|uri| resources::named(uri, &who).is_some())
+            .cloned()
+            .collect();
+        if uris.is_empty() {
+            context.cancelled().await;
+            return Ok(());
+        }
+        let cancel = agor_core::CancelToken::new();
+        let sink = context.sink().clone();
+        let send = move |uri: String| {
+            let sink = sink.clone();
+            async move {
+                let param = ResourceUpdatedNotificationParam::new(uri);
+                let note = ResourceUpdatedNotification::new(param);
+                sink.send(ServerNotification::ResourceUpdatedNotification(note))
+                    .await
+                    .is_ok()
+            }
+        };
+        let initial: Vec<String> = uris.iter().cloned().collect();
+        self.follow(
+            &who,
+            Arc::new(Mutex::new(uris)),
+            cancel.clone(),
+            send.clone(),
+        )
+        .await?;
+        // The SDK acknowledged the listen before this handler ran, so a change may have
+        // committed in between, before the waiter was in place: each resource is announced
+        // once now that it is, and a client that re-reads then misses nothing.
+        for uri in initial {
+            if !send(uri).await {
+                break;
+            }
+        }
+        context.cancelled().await;
+        cancel.cancel();
+        Ok(())
     }
 
     async fn call_tool(

@@ -603,6 +603,32 @@ record! {
         channel_id,
         /// When (`YYYY-MM-DD HH:MM:SS`, UTC).
         created_at,
+        /// What you may read of the subject (`ChangeContent`), from `wait` and `watch`; None
+        /// from `changes`, or when it is gone or not yours to read.
+        content,
+    }
+}
+
+record! {
+    /// What a waiting agent may read of a change's subject: a DM's or post's text and sender,
+    /// a task's title, status and holder (the other kind's fields are None).
+    ChangeContent wraps core::ChangeContent;
+    repr [sender, title, status];
+    {
+        /// The text of the DM or post.
+        text,
+        /// Who sent the DM or wrote the post.
+        sender,
+        /// The DM this one answers.
+        reply_to,
+        /// The DM's importance: None until messages carry one.
+        importance,
+        /// The task's title.
+        title,
+        /// The task's status now.
+        status,
+        /// Who holds (or is assigned) the task now.
+        assignee,
     }
 }
 
@@ -839,6 +865,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<UsageSummary>()?;
     m.add_class::<Contact>()?;
     m.add_class::<Change>()?;
+    m.add_class::<ChangeContent>()?;
     m.add_class::<Task>()?;
     m.add_class::<TaskDetail>()?;
     m.add_class::<Completion>()?;

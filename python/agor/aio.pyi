@@ -61,10 +61,21 @@ class BoardColumnDict(TypedDict):
     tasks: list[TaskDict]
 
 
+class ChangeContentDict(TypedDict):
+    assignee: str | None
+    importance: str | None
+    reply_to: str | None
+    sender: str | None
+    status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None
+    text: str | None
+    title: str | None
+
+
 class ChangeDict(TypedDict):
     actor: str | None
     agent_id: str | None
     channel_id: str | None
+    content: ChangeContentDict | None
     created_at: str
     cursor: int
     event: str
@@ -388,7 +399,8 @@ class _Handle:
     async def wait(self, *, group: str | None = None, kinds: list[Literal['message', 'post', 'task', 'agent']] | None = None, since: int | None = None, timeout_secs: float | None = None) -> list[ChangeDict]:
         """Block until changes made by others arrive for the actor (the operator: in every group),
         or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-        or an empty list when `timeout_secs` passes."""
+        each with what the actor may read of it (`content`: a DM's or post's text and sender, a
+        task's title, status and holder), or an empty list when `timeout_secs` passes."""
     async def waiting_on_people(self, *, group: str | None = None, limit: int | None = None) -> list[WaitingDict]:
         """Everything waiting on a person, in one list: tasks awaiting approval, pending
         proposals, unanswered messages to people (role human) and dead letters, in that order,

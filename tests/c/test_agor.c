@@ -408,7 +408,7 @@ static void test_changes_and_wait(agor_store *store) {
     agor_string_free(json);
     /* Already there: the wait returns it without waiting. */
     CHECK_OK(agor_wait(dev, "message,task", before, AGOR_WAIT_FOREVER, &json));
-    CHECK(contains(json, "message_sent"));
+    CHECK(contains(json, "message_sent") && contains(json, "\"text\":\"a change\""));
     agor_string_free(json);
     /* Nothing new for 10 ms: an empty array. */
     CHECK_OK(agor_wait(dev, NULL, AGOR_WAIT_FROM_NOW, 10, &json));

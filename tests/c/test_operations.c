@@ -32,6 +32,11 @@ static void setup(team *t) {
 static void test_messages(team *t) {
     char *json = NULL;
     int64_t limit = 5;
+    int64_t since = -1;
+    double at_once = 0;
+    CHECK_OK(agor_op_latest_change(NULL, t->dev, &json));
+    since = strtoll(json, NULL, 10);
+    agor_string_free(json);
     CHECK_OK(agor_op_send(NULL, t->mgr, "dev-1", "hello from C", &json));
     CHECK(contains(json, "\"content\":\"hello from C\""));
     agor_string_free(json);
@@ -40,6 +45,10 @@ static void test_messages(team *t) {
     agor_string_free(json);
     CHECK_OK(agor_op_inbox(NULL, t->dev, true, NULL, &json));
     CHECK(contains(json, "hello from C"));
+    agor_string_free(json);
+    /* A wait returns the DM with its text and sender (issue 22 item 7). */
+    CHECK_OK(agor_op_wait(NULL, t->dev, NULL, 0, &since, &at_once, NULL, &json));
+    CHECK(contains(json, "\"text\":\"hello from C\"") && contains(json, "\"sender\":\"mgr-1\""));
     agor_string_free(json);
     /* NULL for the response: the call still happens. */
     CHECK_OK(agor_op_send(NULL, t->dev, "mgr-1", "no answer wanted", NULL));

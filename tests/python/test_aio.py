@@ -121,6 +121,8 @@ def test_wait_returns_changes_made_by_others_and_times_out(store: agor.Store) ->
         sent = await mgr.send(to="dev-1", content="hello")
         got = await waiting
         assert [c["subject"] for c in got] == [sent["id"]]
+        # With what dev-1 may read of it (issue 22 item 7).
+        assert [(c["content"]["text"], c["content"]["sender"]) for c in got] == [("hello", "mgr-1")]
         assert astore.pending_waits == 0
         # `since` catches up at once, as the sync wait does.
         again = await dev.wait(since=got[0]["cursor"] - 1, timeout_secs=5)

@@ -292,6 +292,7 @@ def test_a_wait_returns_when_another_process_sends(store: agor.Store) -> None:
             assert time.monotonic() - started < 25
             assert sender.wait(timeout=30) == 0
             assert [c["event"] for c in changes] == ["message_sent"]
+            assert [c["content"]["text"] for c in changes] == ["wake up"]
             assert await ok(dev, "wait", kinds=["message"], timeout_secs=0.2) == []
 
     run(go)

@@ -264,6 +264,8 @@ def test_events_deliver_a_change_within_a_second_and_resume_without_loss_or_dupl
         [change] = stream.changes(1, timeout=5)
         assert time.monotonic() - started < 1.0, "the change took over a second"
         assert (change["kind"], change["subject"]) == ("task", first.id)
+        # With what dev-1 may read of it (issue 22 item 7).
+        assert (change["content"]["title"], change["content"]["assignee"]) == ("First", "dev-1")
         resume_from = stream.last_id
         stream.close()
         # Changes made while no stream is open arrive, in order and once, on resuming.
@@ -300,6 +302,32 @@ def test_events_carry_only_what_the_principal_may_see(store: agor.Store) -> None
         assert other_group.changes(1, timeout=5)[0]["subject"] == marker
         other_group.close()
         operator.close()
+        # A DM's text reaches its recipient's stream, and nobody else's.
+        recipient, bystander = Events(server, secrets["dev-1"]), Events(server, secrets["dev-2"])
+        store.as_agent("mgr-1").send("dev-1", "for dev-1's eyes")
+        [dm] = recipient.changes(1, timeout=5)
+        assert (dm["content"]["text"], dm["content"]["sender"]) == ("for dev-1's eyes", "mgr-1")
+        mark = store.as_agent("mgr-1").create_task("After the DM").id
+        [next_seen] = bystander.changes(1, timeout=5)
+        assert next_seen["subject"] == mark and "eyes" not in json.dumps(next_seen)
+        recipient.close()
+        bystander.close()
+
+
+def test_the_stream_caps_are_flags(store: agor.Store) -> None:
+    secrets = team(store)
+    with serve(location(store), "--max-streams-per-principal", "2", "--max-streams", "3") as server:
+        mine = [Events(server, secrets["dev-1"]) for _ in range(2)]
+        assert [s.status for s in mine] == [200, 200]
+        status, answer, _ = server.request("GET", "/events", None, secrets["dev-1"])
+        assert (status, answer["error"]["kind"]) == (429, "busy"), answer
+        other = Events(server, secrets["dev-2"])
+        assert other.status == 200
+        # The server holds 3, its cap: anyone else is told to come back later.
+        status, answer, _ = server.request("GET", "/events", None, secrets["mgr-1"])
+        assert (status, answer["error"]["kind"]) == (503, "busy"), answer
+        for s in mine + [other]:
+            s.close()
 
 
 def test_event_streams_are_bounded_and_a_client_that_goes_frees_its_stream(store: agor.Store) -> None:

@@ -177,3 +177,42 @@ def test_cli_watch_prints_each_change_as_it_arrives(store: agor.Store, btmsg_cmd
     finally:
         watching.send_signal(signal.SIGINT)
         watching.wait(timeout=10)
+
+
+# issue 22 item 7: a wait returns what arrived with what the waiter may read of it.
+def test_a_wait_returns_what_arrived_with_its_content_and_nothing_it_may_not_read(store: agor.Store) -> None:
+    mgr = store.as_agent("mgr-1")
+    mgr.create_channel("ops")
+    mgr.add_member("ops", "dev-1")
+    recipient = start_waiter(store, "dev-1", "message")
+    bystander = start_waiter(store, "dev-2")
+    other_group = start_waiter(store, "ops-1", timeout=1.5)
+    channel = start_waiter(store, "dev-1", "post")
+    time.sleep(0.2)
+    sent = mgr.send("dev-1", "the private words")
+    mgr.post("ops", "the channel's words")
+    task = mgr.create_task("the core task")
+    dm = result(recipient)["changes"]
+    assert [(c["subject"], c["content"]["text"], c["content"]["sender"]) for c in dm] == [
+        (sent.id, "the private words", "mgr-1")
+    ]
+    posts = result(channel)["changes"]
+    assert [(c["content"]["text"], c["content"]["sender"]) for c in posts] == [("the channel's words", "mgr-1")]
+    seen = result(bystander)
+    assert [(c["subject"], c["content"]["title"], c["content"]["status"]) for c in seen["changes"]] == [
+        (task.id, "the core task", task.status)
+    ]
+    assert "private words" not in json.dumps(seen) and "channel's words" not in json.dumps(seen)
+    assert "the core task" not in json.dumps(result(other_group))
+
+
+def test_cli_wait_prints_a_dm_as_read_does_and_json_carries_its_content(store: agor.Store, btmsg_cmd, tmp_path) -> None:
+    cli = Cli("btmsg", btmsg_cmd, location(store), tmp_path)
+    since = str(store.as_agent("dev-1").latest_change())
+    sent = store.as_agent("mgr-1").send("dev-1", "line one\nline two")
+    waited = cli.ok("wait", "--timeout", "5", "--since", since, "--kind", "message", agent="dev-1")
+    shown = cli.ok("read", sent.id, agent="dev-1")
+    assert waited.replace(" *", "") == shown.replace(" *", ""), (waited, shown)
+    assert "line two" in waited
+    as_json = json.loads(cli.ok("--json", "wait", "--timeout", "5", "--since", since, agent="dev-1"))
+    assert [(c["event"], c["content"]["text"]) for c in as_json] == [("message_sent", "line one\nline two")]

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use agor_core::{ChangeKind, ErrorKind, NewTask, Store};
+use agor_core::{ChangeKind, ErrorKind, NewAgent, NewTask, Store};
 
 #[test]
 fn every_kind_of_mutation_lands_in_the_feed_with_its_audience() {
@@ -141,4 +141,108 @@ fn a_waiter_keeps_its_cursor_and_skips_its_own_actions_and_other_kinds() {
         .wait(Some(Duration::from_millis(50)))
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn a_wait_returns_each_change_with_what_the_waiter_may_read_of_it() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let dev1 = t.store.as_agent("dev1").unwrap();
+    let start = dev1.latest_change().unwrap();
+    let urgent = agor_core::Asks {
+        importance: agor_core::Importance::Urgent,
+        ..Default::default()
+    };
+    let m = mgr.send_asking("dev1", "deploy at noon", &urgent).unwrap();
+    mgr.create_channel("ops").unwrap();
+    mgr.add_member("ops", "dev1").unwrap();
+    mgr.post("ops", "standup moved").unwrap();
+    let task = mgr.create_task(&NewTask::new("fix the login")).unwrap();
+    mgr.assign_task(&task.id, "dev1").unwrap();
+    let got = dev1.wait(&[], Some(start), Some(Duration::ZERO)).unwrap();
+    let dm = got.iter().find(|c| c.kind == ChangeKind::Message).unwrap();
+    let dm = dm.content.as_ref().expect("the DM's content");
+    assert_eq!(
+        (
+            dm.text.as_deref(),
+            dm.sender.as_deref(),
+            dm.importance.as_deref(),
+            dm.title.as_deref()
+        ),
+        (Some("deploy at noon"), Some("mgr"), Some("urgent"), None)
+    );
+    let post = got.iter().find(|c| c.kind == ChangeKind::Post).unwrap();
+    let post = post.content.as_ref().expect("the post's content");
+    assert_eq!(
+        (post.text.as_deref(), post.sender.as_deref()),
+        (Some("standup moved"), Some("mgr"))
+    );
+    // Every change of the task reads it as it is now: assigned to dev1.
+    let moves: Vec<_> = got.iter().filter(|c| c.kind == ChangeKind::Task).collect();
+    assert!(!moves.is_empty());
+    for c in moves {
+        let content = c.content.as_ref().expect("the task's content");
+        assert_eq!(
+            (
+                content.title.as_deref(),
+                content.status,
+                content.assignee.as_deref(),
+                content.text.as_deref()
+            ),
+            (Some("fix the login"), Some(task.status), Some("dev1"), None),
+            "{c:?}"
+        );
+    }
+    // The operator's wait reads it too; `changes` names the subjects only.
+    let op = t
+        .store
+        .wait(&[], Some(start), Some(Duration::ZERO), None)
+        .unwrap();
+    let dm = op
+        .iter()
+        .find(|c| c.subject.as_deref() == Some(m.id.as_str()));
+    assert_eq!(
+        dm.and_then(|c| c.content.as_ref()?.text.as_deref()),
+        Some("deploy at noon")
+    );
+    assert!(dev1
+        .changes(start, 100)
+        .unwrap()
+        .iter()
+        .all(|c| c.content.is_none()));
+}
+
+#[test]
+fn a_wait_never_carries_content_the_waiter_may_not_read() {
+    let t = common::team();
+    let mgr = t.store.as_agent("mgr").unwrap();
+    let start = mgr.latest_change().unwrap();
+    mgr.send("dev1", "secret for dev1").unwrap();
+    mgr.create_channel("inner").unwrap();
+    mgr.post("inner", "secret of the inner circle").unwrap();
+    mgr.create_task(&NewTask::new("secret core task")).unwrap();
+    t.store
+        .register_agent(&NewAgent::new("omgr", "OMGR", "manager", "other"))
+        .unwrap();
+    let omgr = t.store.as_agent("omgr").unwrap();
+    omgr.create_task(&NewTask::new("other group's task"))
+        .unwrap();
+    let text_of = |who: &str| {
+        let a = t.store.as_agent(who).unwrap();
+        serde_json::to_string(&a.wait(&[], Some(start), Some(Duration::ZERO)).unwrap()).unwrap()
+    };
+    // dev2: its group's board, but neither dev1's DM nor a channel it is not in.
+    let dev2 = text_of("dev2");
+    assert!(dev2.contains("secret core task"), "{dev2}");
+    assert!(
+        !dev2.contains("secret for dev1") && !dev2.contains("inner circle"),
+        "{dev2}"
+    );
+    assert!(!dev2.contains("other group"), "{dev2}");
+    // ext: nothing of the other group.
+    let ext = text_of("ext");
+    assert!(!ext.contains("secret"), "{ext}");
+    // Tier 0 of the group reads every message of it (as `feed` does).
+    let admin = text_of("admin");
+    assert!(admin.contains("secret for dev1"), "{admin}");
 }

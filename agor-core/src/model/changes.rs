@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::tasks::TaskStatus;
 
 /// What a change is about; `wait` and `changes` filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -81,4 +82,37 @@ pub struct Change {
     pub channel_id: Option<String>,
     /// `YYYY-MM-DD HH:MM:SS` UTC.
     pub created_at: String,
+    /// What the actor may read of the subject, as it is when the change is returned: filled
+    /// by `wait` and `watch` (and the streams built on them), absent from `changes`, and
+    /// absent when the subject is gone or not the actor's to read (another group's task,
+    /// someone else's DM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<ChangeContent>,
+}
+
+/// What a waiting actor may read of a change's subject: a DM's or post's text and sender, a
+/// task's title, status and holder. The fields of the other kinds are null.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChangeContent {
+    /// The text of the DM or post.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Who sent the DM or wrote the post.
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// The DM this one answers.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// The DM's importance (`low`, `normal`, `high`, `urgent`).
+    #[serde(default)]
+    pub importance: Option<String>,
+    /// The task's title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The task's status now.
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    /// Who holds (or is assigned) the task now.
+    #[serde(default)]
+    pub assignee: Option<String>,
 }

@@ -703,7 +703,8 @@ operations! {
     latest_change: LatestChange, Either reads {} -> i64 => |c, _r| c.latest_change();
     /// Block until changes made by others arrive for the actor (the operator: in every group),
     /// or in `group` (of `kinds`, all when absent, after `since`, default now); returns them,
-    /// or an empty list when `timeout_secs` passes.
+    /// each with what the actor may read of it (`content`: a DM's or post's text and sender, a
+    /// task's title, status and holder), or an empty list when `timeout_secs` passes.
     wait: Wait, Either reads, ViewGroup {
         #[serde(default)] kinds: Vec<crate::ChangeKind>,
         #[serde(default)] since: Option<i64>,

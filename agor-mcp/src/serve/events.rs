@@ -4,12 +4,13 @@
 //! A comment every [`HEARTBEAT`] keeps proxies and the client's idea of the link alive.
 //!
 //! Each stream is one waiter parked on the store's shared per-process waiter (woken by
-//! commits, never polling), on one blocking thread; the streams of a principal and of the
-//! server are bounded (429 beyond), and a stream ends, freeing its thread and its slot, as
-//! soon as its client goes (its body is dropped, which cancels the wait).
+//! commits, never polling), on one blocking thread ([`crate::streams`], shared with the MCP
+//! resource subscriptions); the streams of a principal and of the server are bounded (429 and
+//! 503 beyond), and a stream ends, freeing its thread and its slot, as soon as its client goes
+//! (its body is dropped, which cancels the wait). Each event carries what the principal may
+//! read of its change (a DM's text, a task's title).
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use agor_core::{CancelToken, Change, Store, TokenHolder};
@@ -22,60 +23,24 @@ use tokio::sync::mpsc;
 
 use super::api::CancelOnDrop;
 use super::{caller, error_response, invalid, logged, name, Web};
-use crate::tools::{WaitSlot, WaitSlots};
+use crate::streams::{self, Full, StreamSlot, Streams};
 
-/// The most event streams one principal may hold open (a person has a few tabs).
-pub(crate) const MAX_STREAMS_PER_PRINCIPAL: usize = 8;
-/// The most event streams the server holds open (each holds a blocking thread).
-pub(crate) const MAX_STREAMS_PER_SERVER: usize = 128;
 /// How often a quiet stream sends a comment.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Events a stream buffers for a slow client before its waiter waits for room.
 const BUFFERED: usize = 64;
 
-/// The open streams against their two caps, each with its own refusal: a principal over
-/// its share gets 429 (it can close one), anyone when the server is full 503.
-pub(crate) struct Streams {
-    per_principal: Arc<WaitSlots>,
-    per_server: Arc<WaitSlots>,
-}
-
-impl Default for Streams {
-    fn default() -> Streams {
-        Streams {
-            per_principal: Arc::new(WaitSlots::new(MAX_STREAMS_PER_PRINCIPAL, usize::MAX)),
-            per_server: Arc::new(WaitSlots::new(usize::MAX, MAX_STREAMS_PER_SERVER)),
-        }
-    }
-}
-
-impl Streams {
-    /// Slots for one more stream of `who`, freed when dropped.
-    fn take(&self, who: &str) -> Result<(WaitSlot, WaitSlot), Box<Response>> {
-        let mine = self.per_principal.take(who).map_err(|_| {
-            let message = format!(
-                "{who} already has {MAX_STREAMS_PER_PRINCIPAL} event streams open, the most one \
-                 principal may; close one (a tab of the page)"
-            );
-            Box::new(error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                "busy",
-                &message,
-            ))
-        })?;
-        let server = self.per_server.take(who).map_err(|_| {
-            let message = format!(
-                "the server already has {MAX_STREAMS_PER_SERVER} event streams open, the most \
-                 it allows; try again later"
-            );
-            Box::new(error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                &message,
-            ))
-        })?;
-        Ok((mine, server))
-    }
+/// Slots for one more stream of `who`: a principal over its share gets 429 (it can close
+/// one), anyone when the server is full 503.
+fn take(streams: &Streams, who: &str) -> Result<StreamSlot, Box<Response>> {
+    streams.take(who).map_err(|full| {
+        let status = match full {
+            Full::Principal(_) => StatusCode::TOO_MANY_REQUESTS,
+            Full::Server(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let message = full.message(who, "event streams", "a tab of the page");
+        Box::new(error_response(status, "busy", &message))
+    })
 }
 
 /// `GET /events`, resumed after the cursor of `Last-Event-ID` when given.
@@ -106,7 +71,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
             }
         }
     };
-    let slot = match web.streams.take(name(&who)) {
+    let slot = match take(&web.streams, name(&who)) {
         Ok(slot) => slot,
         Err(refused) => return logged(*refused, &who),
     };
@@ -148,11 +113,7 @@ fn pump(
     sender: &mpsc::Sender<Bytes>,
 ) {
     let send = |text: String| sender.blocking_send(Bytes::from(text)).is_ok();
-    let waiter = match who {
-        TokenHolder::Operator => store.waiter(&[], Some(since), None),
-        TokenHolder::Agent(id) => store.as_agent(id).and_then(|a| a.waiter(&[], Some(since))),
-    };
-    let mut waiter = match waiter {
+    let mut waiter = match streams::waiter(store, who, Some(since)) {
         Ok(waiter) => waiter,
         Err(e) => {
             send(failure(&e));
@@ -167,7 +128,9 @@ fn pump(
         let sent = match waiter.wait_cancellable(Some(HEARTBEAT), cancel) {
             _ if cancel.is_cancelled() => return,
             Ok(changes) if changes.is_empty() => send(": heartbeat\n\n".into()),
-            Ok(changes) => changes.iter().all(|c| send(event(c))),
+            // A batch goes out as one chunk: one write for what one look found, not one per
+            // change (a busy writer's commits arrive in batches of dozens).
+            Ok(changes) => send(changes.iter().map(event).collect()),
             Err(e) => {
                 send(failure(&e));
                 return;

@@ -31,18 +31,20 @@ use crate::auth::{bearer, name, Authenticated};
 use crate::http::{check_origin, log_request};
 use crate::origin::Origins;
 use crate::refusals::error_response;
+use crate::streams::Streams;
 use crate::tools::WaitSlots;
 
 /// How `agor serve` adds its routes to the MCP server's (see [`crate::http::serve`]).
-pub(crate) type Routes = fn(&Store, SocketAddr, &Limits) -> Router;
+/// `streams` bounds the event streams together with the MCP sessions' subscriptions.
+pub(crate) type Routes = fn(&Store, SocketAddr, &Limits, &Arc<Streams>) -> Router;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct Web {
     store: Store,
     signins: Arc<signin::SignIns>,
-    /// Open event streams, per principal and in all.
-    streams: Arc<events::Streams>,
+    /// Open event streams (and MCP subscriptions), per principal and in all.
+    streams: Arc<Streams>,
     /// `wait` calls through `/api`, per principal and in all.
     waits: Arc<WaitSlots>,
     max_request_bytes: usize,
@@ -50,11 +52,16 @@ pub(crate) struct Web {
 }
 
 /// The routes of `agor serve` on a server bound to `bound`.
-pub(crate) fn routes(store: &Store, bound: SocketAddr, limits: &Limits) -> Router {
+pub(crate) fn routes(
+    store: &Store,
+    bound: SocketAddr,
+    limits: &Limits,
+    streams: &Arc<Streams>,
+) -> Router {
     let web = Web {
         store: store.clone(),
         signins: Arc::new(signin::SignIns::default()),
-        streams: Arc::new(events::Streams::default()),
+        streams: streams.clone(),
         waits: Arc::default(),
         max_request_bytes: limits.max_request_bytes,
         body_timeout: limits.header_timeout,

@@ -1,7 +1,7 @@
 //! Statements of `crate::changes`: the change feed.
 
 use crate::error::Result;
-use crate::model::changes::{Change, ChangeKind};
+use crate::model::changes::{Change, ChangeContent, ChangeKind};
 use crate::model::tasks::{StatusMove, TaskStatus};
 use crate::storage::lenient;
 use crate::storage::{args, Param, Row, Tx};
@@ -89,16 +89,27 @@ pub(crate) struct Viewer<'a> {
     pub whole_group: bool,
 }
 
+/// What [`visible`] reads: which changes, and whether with their content.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Looking<'a> {
+    pub kinds: &'a [ChangeKind],
+    /// Without the viewer's own changes.
+    pub others_only: bool,
+    /// With what the viewer may read of each subject ([`ChangeContent`]), in the same
+    /// statement: one query per batch of changes.
+    pub content: bool,
+}
+
 /// Changes after `since` that `viewer` may see, oldest first, at most `limit`: of the given
 /// kinds (all when empty), without the viewer's own when `others_only`.
 pub(crate) fn visible(
     tx: &dyn Tx,
     viewer: &Viewer<'_>,
     since: i64,
-    kinds: &[ChangeKind],
-    others_only: bool,
+    looking: Looking<'_>,
     limit: i64,
 ) -> Result<Vec<Change>> {
+    let others_only = looking.others_only;
     let mut params: Vec<Param<'_>> = vec![since.into(), limit.into()];
     if !viewer.everything {
         params.push(viewer.agent.into());
@@ -107,17 +118,23 @@ pub(crate) fn visible(
     if others_only {
         params.push(viewer.agent.into());
     }
-    tx.query_map(
-        &visible_sql(viewer, kinds, others_only),
-        &params,
-        change_from_row,
-    )
+    let read = if looking.content {
+        change_with_content
+    } else {
+        change_from_row
+    };
+    tx.query_map(&visible_sql(viewer, looking), &params, read)
 }
 
 /// The statement of [`visible`]: `?1` the cursor, `?2` the limit, then (unless the viewer
 /// sees everything) `?3` the agent and `?4` its group, then the agent again when
 /// `others_only`. Driven by the primary key from the cursor: a wait reads only what is new.
-pub(crate) fn visible_sql(viewer: &Viewer<'_>, kinds: &[ChangeKind], others_only: bool) -> String {
+pub(crate) fn visible_sql(viewer: &Viewer<'_>, looking: Looking<'_>) -> String {
+    let Looking {
+        kinds,
+        others_only,
+        content,
+    } = looking;
     let mut conds = vec!["c.id > ?1".to_owned()];
     let mut next = 3;
     if viewer.whole_group && !viewer.everything {
@@ -146,12 +163,95 @@ pub(crate) fn visible_sql(viewer: &Viewer<'_>, kinds: &[ChangeKind], others_only
         let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
         conds.push(format!("c.kind IN ({})", list.join(", ")));
     }
+    let (columns, joins) = if content {
+        (CONTENT_COLUMNS, content_joins(viewer))
+    } else {
+        ("", String::new())
+    };
     format!(
         "SELECT c.id, c.kind, c.event, c.actor, c.subject, c.group_id, c.agent_id, c.channel_id,
-                c.created_at
-         FROM agor_changes c WHERE {} ORDER BY c.id LIMIT ?2",
+                c.created_at{columns}
+         FROM agor_changes c{joins} WHERE {} ORDER BY c.id LIMIT ?2",
         conds.join(" AND ")
     )
+}
+
+/// The content of a change's subject, after the feed's columns (see [`change_with_content`]).
+/// A DM's importance is stored as its rank (`Importance::rank`) and shown by its word.
+const CONTENT_COLUMNS: &str = ",
+                m.content, m.from_agent, m.reply_to,
+                CASE m.importance WHEN 0 THEN 'low' WHEN 1 THEN 'normal' WHEN 2 THEN 'high'
+                                  WHEN 3 THEN 'urgent' END,
+                p.content, p.from_agent, t.title, t.status, t.assigned_to";
+
+/// The subjects of the changes, each by its primary key, joined only where the viewer may
+/// read them: the feed shows an agent a change it may not read the subject of (a task of its
+/// group it is not assigned, yes; but a post in a channel it left, a DM between others, no),
+/// so sight is judged again here. Tier 0 and the operator read every subject they see.
+fn content_joins(viewer: &Viewer<'_>) -> String {
+    let share = !viewer.everything && !viewer.whole_group;
+    let only = |cond: &str| {
+        if share {
+            format!(" AND ({cond})")
+        } else {
+            String::new()
+        }
+    };
+    let channel = if viewer.group_channels {
+        "c.group_id = ?4"
+    } else {
+        "EXISTS (SELECT 1 FROM channel_members cm
+                 WHERE cm.channel_id = p.channel_id AND cm.agent_id = ?3)"
+    };
+    format!(
+        "
+         LEFT JOIN messages m ON c.kind = 'message' AND m.id = c.subject{}
+         LEFT JOIN channel_messages p ON c.kind = 'post' AND p.id = c.subject{}
+         LEFT JOIN tasks t ON c.kind = 'task' AND t.id = c.subject{}",
+        only("m.from_agent = ?3 OR m.to_agent = ?3"),
+        only(&format!("p.from_agent = ?3 OR {channel}")),
+        only("t.group_id = ?4"),
+    )
+}
+
+/// A change with its content (the columns of [`CONTENT_COLUMNS`] after the feed's).
+fn change_with_content(r: &Row<'_>) -> Result<Change> {
+    let mut change = change_from_row(r)?;
+    let text = |i| lenient::opt_text(r, i);
+    change.content = match change.kind {
+        ChangeKind::Message => text(9)?.map(|body| -> Result<ChangeContent> {
+            Ok(ChangeContent {
+                text: Some(body),
+                sender: text(10)?,
+                reply_to: text(11)?,
+                importance: text(12)?,
+                ..ChangeContent::default()
+            })
+        }),
+        ChangeKind::Post => text(13)?.map(|body| -> Result<ChangeContent> {
+            Ok(ChangeContent {
+                text: Some(body),
+                sender: text(14)?,
+                ..ChangeContent::default()
+            })
+        }),
+        ChangeKind::Task => text(15)?.map(|title| -> Result<ChangeContent> {
+            Ok(ChangeContent {
+                title: Some(title),
+                // As a task's own status reads: a word this build does not know is backlog.
+                status: Some(
+                    text(16)?
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(TaskStatus::Backlog),
+                ),
+                assignee: text(17)?,
+                ..ChangeContent::default()
+            })
+        }),
+        ChangeKind::Agent => None,
+    }
+    .transpose()?;
+    Ok(change)
 }
 
 fn change_from_row(r: &Row<'_>) -> Result<Change> {
@@ -165,5 +265,6 @@ fn change_from_row(r: &Row<'_>) -> Result<Change> {
         agent_id: lenient::opt_text(r, 6)?,
         channel_id: lenient::opt_text(r, 7)?,
         created_at: lenient::timestamp(r, 8)?,
+        content: None,
     })
 }

@@ -160,7 +160,7 @@ fn cases() -> Vec<Case> {
         // Inbox and unread walk their index in the order asked for and stop at the limit.
         case(name.into(), sql, name != "history", &[]);
     }
-    for everything in [false, true] {
+    for (everything, content) in [(false, false), (true, false), (false, true), (true, true)] {
         for group_channels in [false, true] {
             let viewer = crate::storage::sql::changes::Viewer {
                 everything,
@@ -169,9 +169,17 @@ fn cases() -> Vec<Case> {
                 group_channels,
                 whole_group: false,
             };
+            let looking = crate::storage::sql::changes::Looking {
+                kinds: &[],
+                others_only: true,
+                content,
+            };
             case(
-                format!("change feed (everything={everything}, group channels={group_channels})"),
-                crate::storage::sql::changes::visible_sql(&viewer, &[], true),
+                format!(
+                    "change feed (everything={everything}, group channels={group_channels}, \
+                     content={content})"
+                ),
+                crate::storage::sql::changes::visible_sql(&viewer, looking),
                 true,
                 &[],
             );
@@ -370,7 +378,7 @@ fn no_query_scans_a_table() {
 fn no_query_scans_a_table_after_analyze() {
     // ANALYZE gives the planner real statistics; the plans must hold with them too. On a few
     // rows a scan is the right plan, so the file first gets the shape of a long-lived board:
-    // many groups, a long history of done tasks, and mail between them.
+    // many groups, a long history of done tasks, and mail and posts between them.
     let (_dir, store) = populated();
     let c = Connection::open(store.path()).unwrap();
     c.execute_batch(
@@ -389,6 +397,10 @@ fn no_query_scans_a_table_after_analyze() {
                      SELECT 'held-' || i, 'held', 'todo', 'high', 'g', i, datetime('now'),
                             datetime('now'), CASE WHEN i % 2 = 0 THEN 'role:reviewer' END,
                             CASE WHEN i % 2 = 1 THEN 9999999999999 END FROM n;
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                 INSERT INTO channel_messages (id, channel_id, from_agent, content, created_at)
+                     SELECT 'p-' || i, 'ch' || (i % 50), 'a' || (i % 97), 'x', datetime('now')
+                     FROM n;
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
                  INSERT INTO task_tags (task_id, tag) SELECT 'bulk-' || i, 'tag' || (i % 200) FROM n;
                  ANALYZE;",
