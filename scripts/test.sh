@@ -119,7 +119,7 @@ step "CLI and MCP server tests against the native binaries; completions and man 
     AGOR_MCP="$root/target/debug/agor" AGOR_TEST_PG="$pg_url" \
     "$wheelpy" -m pytest -q -rs -p no:cacheprovider \
     test_cli.py test_bttask.py test_cli_catalogue.py test_principals.py test_cli_postgres.py test_mcp.py \
-    test_mcp_hostile.py test_serve.py test_serve_browser.py test_release.py)
+    test_mcp_hostile.py test_mcp_resources.py test_serve.py test_serve_browser.py test_release.py)
 
 step "benchmarks, a smoke run (benches/run.py --quick: small sizes, asserts no speed)"
 AGOR_BTMSG="$root/target/debug/btmsg" AGOR_MCP="$root/target/debug/agor" \
