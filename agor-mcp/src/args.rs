@@ -25,10 +25,11 @@ usage: agor mcp [--db PATH|URL] [--agent ID] [--profile P] [--max-request-bytes 
 
   --db PATH|URL          the database (default: $AGOR_DB, else ~/.local/share/agor/btmsg.db)
   --agent ID             act as this agent (default: $BTMSG_AGENT_ID; neither: the operator)
-  --profile P            the tools offered: worker, reviewer, manager, operator or all,
-                         always only those the principal may call (default: from the
-                         agent's role: assign_work or tier 0 manager, review_work without
-                         implement_tasks reviewer, else worker; the operator's: operator);
+  --profile P            the tools offered: worker, reviewer, manager, person, operator or
+                         all, always only those the principal may call (default: from the
+                         agent's role: human person, assign_work or tier 0 manager,
+                         review_work without implement_tasks reviewer, else worker; the
+                         operator's: operator);
                          over HTTP, without it, each request's principal gets its own
   --http ADDR            serve streamable HTTP on ADDR (e.g. 127.0.0.1:8765) at /mcp; each
                          request needs `Authorization: Bearer SECRET` from

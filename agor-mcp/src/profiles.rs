@@ -18,6 +18,8 @@ pub enum Profile {
     Reviewer,
     /// Runs a group: the board, the team, channels and dead letters as well.
     Manager,
+    /// A person (role `human`): reads everything, talks, moves and approves work, claims none.
+    Person,
     /// Every operation the operator may call.
     Operator,
     /// Every operation the principal may call.
@@ -90,12 +92,47 @@ const MANAGER: &[&str] = &[
     "usage_series",
 ];
 
+/// The tools of a person (role `human`): what waits on people and the answers to it, the
+/// board and the team to read, messages, and moving tasks; no claim, no lease, no reservation.
+const PERSON: &[&str] = &[
+    "whoami",
+    "wait",
+    "latest_change",
+    "waiting_on_people",
+    "approve_task",
+    "reject_task",
+    "inbox",
+    "read",
+    "read_unread",
+    "reply",
+    "send",
+    "list_channels",
+    "channel_history",
+    "post",
+    "board",
+    "list_tasks",
+    "get_task",
+    "task_history",
+    "task_attempts",
+    "set_task_status",
+    "comment",
+    "list_agents",
+    "work_state",
+    "feed",
+    "changes",
+    "dead_letters",
+    "search",
+    "usage_summary",
+    "usage_series",
+];
+
 impl Profile {
     /// Every profile, in the order `--help` names them.
-    pub const ALL: [Profile; 5] = [
+    pub const ALL: [Profile; 6] = [
         Profile::Worker,
         Profile::Reviewer,
         Profile::Manager,
+        Profile::Person,
         Profile::Operator,
         Profile::All,
     ];
@@ -106,6 +143,7 @@ impl Profile {
             Profile::Worker => "worker",
             Profile::Reviewer => "reviewer",
             Profile::Manager => "manager",
+            Profile::Person => "person",
             Profile::Operator => "operator",
             Profile::All => "all",
         }
@@ -130,7 +168,11 @@ impl Profile {
             Principal::Agent(id) => id,
         };
         // Every call asks this: two reads (the agent's tier, its role row), not one per question.
-        let admin = store.get_agent(id)?.is_admin();
+        let agent = store.get_agent(id)?;
+        if agent.role == "human" {
+            return Ok(Profile::Person);
+        }
+        let admin = agent.is_admin();
         let rights = store.agent_rights(id)?;
         let has = |c| rights.has_capability(c);
         Ok(if admin || has(Capability::AssignWork) {
@@ -158,6 +200,7 @@ impl Profile {
             Profile::Worker => &[WORKER],
             Profile::Reviewer => &[WORKER, REVIEWER],
             Profile::Manager => &[WORKER, REVIEWER, MANAGER],
+            Profile::Person => &[PERSON],
             Profile::Operator | Profile::All => return None,
         };
         Some(sets.concat())
@@ -171,7 +214,12 @@ mod tests {
     #[test]
     fn every_name_is_an_operation_and_profiles_grow_by_rank() {
         let names = agor_core::ops::names();
-        for p in [Profile::Worker, Profile::Reviewer, Profile::Manager] {
+        for p in [
+            Profile::Worker,
+            Profile::Reviewer,
+            Profile::Manager,
+            Profile::Person,
+        ] {
             let set = p.names().unwrap();
             for n in &set {
                 assert!(names.contains(n), "{p:?}: {n} is not an operation");

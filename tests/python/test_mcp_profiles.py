@@ -45,6 +45,7 @@ async def listed(db: str, agent: str | None, *extra: str) -> tuple[set[str], int
 def test_each_profile_offers_its_tools_and_a_worker_fits_its_budget(file_store: agor.Store) -> None:
     # issue 21 item 2: on 9043fc3 every client got all 92 tools (206 kB), operator tools too.
     db = location(file_store)
+    file_store.register_agent("lead-1", "Lead", "human", "core")
 
     async def go() -> dict[str, tuple[set[str], int]]:
         return {
@@ -56,6 +57,7 @@ def test_each_profile_offers_its_tools_and_a_worker_fits_its_budget(file_store: 
             "operator": await listed(db, None),
             "all": await listed(db, "dev-1", "--profile", "all"),
             "worker (asked)": await listed(db, "mgr-1", "--profile", "worker"),
+            "person": await listed(db, "lead-1"),
         }
 
     got = run(go)
@@ -69,6 +71,11 @@ def test_each_profile_offers_its_tools_and_a_worker_fits_its_budget(file_store: 
     assert OPERATOR_ONLY <= got["operator"][0] and not got["operator"][0] & AGENT_ONLY
     # An agent with `all` gets every tool an agent may call, and nothing else.
     assert got["all"][0] == set(CATALOGUE) - OPERATOR_ONLY
+    # A person (role human) answers what waits on people and claims no work: before the
+    # `person` profile it got the manager's tools, without approve_task, with claim_task.
+    person = got["person"][0]
+    assert {"waiting_on_people", "approve_task", "reject_task", "set_task_status"} <= person
+    assert not person & {"claim_task", "renew_lease", "complete_task", "reserve", "create_task"}
 
 
 def test_a_tool_outside_the_profile_cannot_be_called(store: agor.Store) -> None:
