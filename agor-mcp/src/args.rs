@@ -153,6 +153,8 @@ impl Default for Limits {
     }
 }
 
+// Parsed once per process: a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Parsed {
     Run(Options),
     Help,
