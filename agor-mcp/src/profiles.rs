@@ -26,8 +26,8 @@ pub enum Profile {
     All,
 }
 
-/// The tools of a worker. `claim_task` also takes the best next task (no `task_id`).
-const WORKER: &[&str] = &[
+/// What every agent's profile has: who it is, waiting, and talking.
+const EVERYONE: &[&str] = &[
     "whoami",
     "wait",
     // The cursor a wait starts from so that nothing committed before it is missed.
@@ -40,6 +40,11 @@ const WORKER: &[&str] = &[
     "list_channels",
     "channel_history",
     "post",
+];
+
+/// The tools of a worker besides [`EVERYONE`]'s. `claim_task` also takes the best next task
+/// (no `task_id`).
+const WORKER: &[&str] = &[
     "list_tasks",
     "get_task",
     "claim_task",
@@ -92,23 +97,13 @@ const MANAGER: &[&str] = &[
     "usage_series",
 ];
 
-/// The tools of a person (role `human`): what waits on people and the answers to it, the
-/// board and the team to read, messages, and moving tasks; no claim, no lease, no reservation.
+/// The tools of a person (role `human`) besides [`EVERYONE`]'s: what waits on people and the
+/// answers to it, the board and the team to read, and moving tasks; no claim, no lease, no
+/// reservation.
 const PERSON: &[&str] = &[
-    "whoami",
-    "wait",
-    "latest_change",
     "waiting_on_people",
     "approve_task",
     "reject_task",
-    "inbox",
-    "read",
-    "read_unread",
-    "reply",
-    "send",
-    "list_channels",
-    "channel_history",
-    "post",
     "board",
     "list_tasks",
     "get_task",
@@ -197,10 +192,10 @@ impl Profile {
     /// The operations of the profile; `None`: every one.
     fn names(self) -> Option<Vec<&'static str>> {
         let sets: &[&[&str]] = match self {
-            Profile::Worker => &[WORKER],
-            Profile::Reviewer => &[WORKER, REVIEWER],
-            Profile::Manager => &[WORKER, REVIEWER, MANAGER],
-            Profile::Person => &[PERSON],
+            Profile::Worker => &[EVERYONE, WORKER],
+            Profile::Reviewer => &[EVERYONE, WORKER, REVIEWER],
+            Profile::Manager => &[EVERYONE, WORKER, REVIEWER, MANAGER],
+            Profile::Person => &[EVERYONE, PERSON],
             Profile::Operator | Profile::All => return None,
         };
         Some(sets.concat())
