@@ -152,7 +152,7 @@ impl Actor {
         })
     }
 
-    /// Defers a task: not ready and not claimable before `until` (see [`parse_until`]; `None`
+    /// Defers a task: not ready and not claimable before `until` (see `parse_until`; `None`
     /// clears it). Managers and tier 0; not for done or cancelled tasks.
     pub fn defer_task(&self, task_id: &str, until: Option<&str>) -> Result<Task> {
         self.task_write(|c, me, now| {
