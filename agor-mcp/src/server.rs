@@ -123,10 +123,13 @@ impl AgorServer {
             McpError::invalid_request(message, Some(serde_json::json!({ "kind": "busy" })))
         })?;
         let (store, streams, whose) = (self.store.clone(), self.streams.clone(), who.clone());
-        let follower = tokio::task::spawn_blocking(move || streams.follow(&store, &whose, None))
-            .await
-            .map_err(|e| McpError::internal_error(format!("the subscription failed: {e}"), None))?
-            .map_err(|e| resources::failed(&e))?;
+        let follower =
+            tokio::task::spawn_blocking(move || streams.feeds.follow(&store, &whose, None))
+                .await
+                .map_err(|e| {
+                    McpError::internal_error(format!("the subscription failed: {e}"), None)
+                })?
+                .map_err(|e| resources::failed(&e))?;
         let (updated, mut updates) = tokio::sync::mpsc::channel::<String>(64);
         let (who, stop) = (who.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {

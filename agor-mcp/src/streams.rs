@@ -9,8 +9,6 @@ mod feed;
 
 use std::sync::Arc;
 
-use agor_core::{Store, TokenHolder};
-
 pub(crate) use feed::Follower;
 
 use crate::tools::{WaitSlot, WaitSlots};
@@ -26,7 +24,8 @@ pub(crate) struct Streams {
     per_principal: Arc<WaitSlots>,
     per_server: Arc<WaitSlots>,
     caps: (usize, usize),
-    feeds: feed::Feeds,
+    /// The principals' shared feeds that the streams follow.
+    pub(crate) feeds: feed::Feeds,
 }
 
 impl Default for Streams {
@@ -89,17 +88,5 @@ impl Streams {
             _mine: mine,
             _server: server,
         })
-    }
-
-    /// A follower of `who`'s change feed (an agent's, or the operator's of every group) after
-    /// `since` (default: now), on the principal's shared feed: each batch it returns carries
-    /// what `who` may read of each change.
-    pub(crate) fn follow(
-        &self,
-        store: &Store,
-        who: &TokenHolder,
-        since: Option<i64>,
-    ) -> agor_core::Result<Follower> {
-        self.feeds.follow(store, who, since)
     }
 }

@@ -117,7 +117,7 @@ fn pump(
     sender: &mpsc::Sender<Bytes>,
 ) {
     let send = |text: String| sender.blocking_send(Bytes::from(text)).is_ok();
-    let mut follower = match streams.follow(store, who, Some(since)) {
+    let mut follower = match streams.feeds.follow(store, who, Some(since)) {
         Ok(follower) => follower,
         Err(e) => {
             send(failure(&e));
