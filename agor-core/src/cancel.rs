@@ -56,7 +56,7 @@ impl CancelToken {
 
     /// Calls `wake` once when the token is cancelled (at once if it already is), unless the
     /// returned guard is dropped first.
-    pub(crate) fn on_cancel(&self, wake: impl Fn() + Send + Sync + 'static) -> OnCancel {
+    pub fn on_cancel(&self, wake: impl Fn() + Send + Sync + 'static) -> OnCancel {
         let mut s = self.lock();
         if s.cancelled {
             drop(s);
@@ -79,7 +79,9 @@ impl CancelToken {
 
 /// Keeps a waker registered with a [`CancelToken`]; dropping it unregisters the waker, so a
 /// long-lived token (a Python session's) does not collect one per wait.
-pub(crate) struct OnCancel {
+#[derive(Debug)]
+#[must_use = "dropping it unregisters the waker"]
+pub struct OnCancel {
     token: Option<CancelToken>,
     id: u64,
 }

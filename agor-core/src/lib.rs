@@ -86,7 +86,7 @@ mod work;
 pub use actor::Actor;
 pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
 pub use board::MAX_REORDER;
-pub use cancel::CancelToken;
+pub use cancel::{CancelToken, OnCancel};
 pub use changes::{wait_timeout, ChangeBell, Waiter};
 pub use claim_wait::ClaimWaiter;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -2,22 +2,22 @@
 //! principal and kept fresh by subscriptions: `resources/subscribe` (clients that sent
 //! `initialize`) and `subscriptions/listen` (2026-07-28) send
 //! `notifications/resources/updated` when a change the principal may see touches one. A
-//! session's subscriptions are followed by one waiter on the store's shared per-process
-//! waiter, the fan-out `/events` uses ([`crate::streams`]), under the same per-principal and
-//! per-server caps.
+//! session's subscriptions are followed by one follower of the principal's shared feed, the
+//! fan-out `/events` uses ([`crate::streams`]), under the same per-principal and per-server
+//! caps.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agor_core::ops;
-use agor_core::{CancelToken, Change, ChangeKind, Error, Store, Waiter};
+use agor_core::{CancelToken, Change, ChangeKind, Error, Store};
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::auth::Principal;
-use crate::streams::StreamSlot;
+use crate::streams::{Follower, StreamSlot};
 
 /// The board of the principal's group (the operator: of every group), as `board` returns it.
 pub(crate) const BOARD: &str = "agor://board";
@@ -191,12 +191,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Follows the change feed with `waiter` (`who`'s, started when the subscription was
+/// Follows the change feed with `follower` (`who`'s, started when the subscription was
 /// answered, so nothing committed after is missed) until `cancel`, sending on `updated` the
 /// URI of each resource in `uris` that a batch of changes touches (blocking: one thread; its
 /// slot is held until it returns). Ends when the receiver goes.
 pub(crate) fn follow(
-    mut waiter: Waiter,
+    mut follower: Follower,
     who: &Principal,
     _slot: StreamSlot,
     uris: &Mutex<BTreeSet<String>>,
@@ -204,7 +204,7 @@ pub(crate) fn follow(
     updated: &mpsc::Sender<String>,
 ) {
     while !cancel.is_cancelled() && !updated.is_closed() {
-        let Ok(changes) = waiter.wait_cancellable(Some(CHECK_EVERY), cancel) else {
+        let Ok(changes) = follower.wait(CHECK_EVERY, cancel) else {
             return;
         };
         let touched = touched(&changes, who);

@@ -23,7 +23,7 @@ use crate::auth::{self, Authenticated, Principal};
 use crate::connections::ConnectionGone;
 use crate::profiles::Profile;
 use crate::resources::{self, Subscriptions};
-use crate::streams::{self, Streams};
+use crate::streams::Streams;
 use crate::tools::{self, CallContext, WaitSlots};
 
 /// The catalogue as an MCP server over one store. Cheap to clone (one per HTTP session).
@@ -122,15 +122,18 @@ impl AgorServer {
             let message = full.message(auth::name(who), "streams", "end a subscription");
             McpError::invalid_request(message, Some(serde_json::json!({ "kind": "busy" })))
         })?;
-        let (store, follower) = (self.store.clone(), who.clone());
-        let waiter = tokio::task::spawn_blocking(move || streams::waiter(&store, &follower, None))
-            .await
-            .map_err(|e| McpError::internal_error(format!("the subscription failed: {e}"), None))?
-            .map_err(|e| resources::failed(&e))?;
+        let (store, streams, whose) = (self.store.clone(), self.streams.clone(), who.clone());
+        let follower =
+            tokio::task::spawn_blocking(move || streams.feeds.follow(&store, &whose, None))
+                .await
+                .map_err(|e| {
+                    McpError::internal_error(format!("the subscription failed: {e}"), None)
+                })?
+                .map_err(|e| resources::failed(&e))?;
         let (updated, mut updates) = tokio::sync::mpsc::channel::<String>(64);
         let (who, stop) = (who.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {
-            resources::follow(waiter, &who, slot, &uris, &stop, &updated)
+            resources::follow(follower, &who, slot, &uris, &stop, &updated)
         });
         tokio::spawn(async move {
             while let Some(uri) = updates.recv().await {

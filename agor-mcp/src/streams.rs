@@ -2,11 +2,14 @@
 //! (`/events`) or an MCP session's resource subscriptions — and the caps on how many of them
 //! one principal and the whole server hold (SPEC §2.2; `--max-streams-per-principal`,
 //! `--max-streams`). Each one is a waiter parked on the store's shared per-process waiter
-//! on a blocking thread: the same fan-out for both.
+//! on a blocking thread: the same fan-out for both. The streams of one principal share one
+//! read of the feed per wake-up ([`feed`]).
+
+mod feed;
 
 use std::sync::Arc;
 
-use agor_core::{Store, TokenHolder, Waiter};
+pub(crate) use feed::Follower;
 
 use crate::tools::{WaitSlot, WaitSlots};
 
@@ -21,6 +24,8 @@ pub(crate) struct Streams {
     per_principal: Arc<WaitSlots>,
     per_server: Arc<WaitSlots>,
     caps: (usize, usize),
+    /// The principals' shared feeds that the streams follow.
+    pub(crate) feeds: feed::Feeds,
 }
 
 impl Default for Streams {
@@ -65,6 +70,7 @@ impl Streams {
             per_principal: Arc::new(WaitSlots::new(per_principal, usize::MAX)),
             per_server: Arc::new(WaitSlots::new(usize::MAX, per_server)),
             caps: (per_principal, per_server),
+            feeds: feed::Feeds::default(),
         }
     }
 
@@ -82,18 +88,5 @@ impl Streams {
             _mine: mine,
             _server: server,
         })
-    }
-}
-
-/// The waiter of `who` (an agent, or the operator's of every group) for every kind of change
-/// after `since`: each batch it returns carries what `who` may read of each change.
-pub(crate) fn waiter(
-    store: &Store,
-    who: &TokenHolder,
-    since: Option<i64>,
-) -> agor_core::Result<Waiter> {
-    match who {
-        TokenHolder::Operator => store.waiter(&[], since, None),
-        TokenHolder::Agent(id) => store.as_agent(id).and_then(|a| a.waiter(&[], since)),
     }
 }

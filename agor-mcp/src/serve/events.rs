@@ -3,14 +3,16 @@
 //! so a client that reconnects with `Last-Event-ID` misses nothing and sees nothing twice.
 //! A comment every [`HEARTBEAT`] keeps proxies and the client's idea of the link alive.
 //!
-//! Each stream is one waiter parked on the store's shared per-process waiter (woken by
-//! commits, never polling), on one blocking thread ([`crate::streams`], shared with the MCP
-//! resource subscriptions); the streams of a principal and of the server are bounded (429 and
+//! Each stream follows its principal's shared feed (one read of the feed per wake-up for all
+//! the principal's streams, each with its own cursor; the feed's waiter is parked on the
+//! store's shared per-process waiter, woken by commits, never polling), on one blocking
+//! thread ([`crate::streams`], shared with the MCP resource subscriptions); the streams of a principal and of the server are bounded (429 and
 //! 503 beyond), and a stream ends, freeing its thread and its slot, as soon as its client goes
 //! (its body is dropped, which cancels the wait). Each event carries what the principal may
 //! read of its change (a DM's text, a task's title).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use agor_core::{CancelToken, Change, Store, TokenHolder};
@@ -23,7 +25,7 @@ use tokio::sync::mpsc;
 
 use super::api::CancelOnDrop;
 use super::{caller, error_response, invalid, logged, name, Web};
-use crate::streams::{self, Full, StreamSlot, Streams};
+use crate::streams::{Full, StreamSlot, Streams};
 
 /// How often a quiet stream sends a comment.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -77,10 +79,11 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     };
     let (sender, receiver) = mpsc::channel::<Bytes>(BUFFERED);
     let cancel = CancelToken::new();
-    let (store, watcher, token) = (web.store.clone(), who.clone(), cancel.clone());
+    let (store, streams) = (web.store.clone(), web.streams.clone());
+    let (watcher, token) = (who.clone(), cancel.clone());
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        pump(&store, &watcher, since, &token, &sender);
+        pump(&store, &streams, &watcher, since, &token, &sender);
     });
     // The body owns the guard: when hyper drops it (the client went), the wait ends.
     let gone = CancelOnDrop(cancel);
@@ -107,25 +110,26 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
 /// Waits for the principal's changes and sends them as events until the client goes.
 fn pump(
     store: &Store,
+    streams: &Arc<Streams>,
     who: &TokenHolder,
     since: i64,
     cancel: &CancelToken,
     sender: &mpsc::Sender<Bytes>,
 ) {
     let send = |text: String| sender.blocking_send(Bytes::from(text)).is_ok();
-    let mut waiter = match streams::waiter(store, who, Some(since)) {
-        Ok(waiter) => waiter,
+    let mut follower = match streams.feeds.follow(store, who, Some(since)) {
+        Ok(follower) => follower,
         Err(e) => {
             send(failure(&e));
             return;
         }
     };
     // Where the stream starts, so a client can resume from it even before any change.
-    if !send(format!("retry: 1000\nid: {}\n\n", waiter.cursor())) {
+    if !send(format!("retry: 1000\nid: {}\n\n", follower.cursor())) {
         return;
     }
     loop {
-        let sent = match waiter.wait_cancellable(Some(HEARTBEAT), cancel) {
+        let sent = match follower.wait(HEARTBEAT, cancel) {
             _ if cancel.is_cancelled() => return,
             Ok(changes) if changes.is_empty() => send(": heartbeat\n\n".into()),
             // A batch goes out as one chunk: one write for what one look found, not one per
