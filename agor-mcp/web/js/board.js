@@ -153,7 +153,10 @@ function patchTask(change) {
   cell.append(card);
   if (focused) card.focus();
   if (from && from !== cell && !from.querySelector(".card")) from.classList.add("empty");
-  for (const status of new Set([content.status, known && known.status])) countColumn(status);
+  if (!old || (known && known.status !== content.status)) {
+    countColumn(content.status, 1);
+    if (old && known) countColumn(known.status, -1);
+  }
   const hint = grid.querySelector(":scope > .hint");
   if (hint) hint.remove();
   // What is on screen is no longer what the last load drew, and a load asked for before
@@ -187,15 +190,11 @@ function cellOf(status, lane) {
   return find();
 }
 
-/// A column head's count, from the cards in the column.
-function countColumn(status) {
-  if (!status) return;
-  const grid = $("board-grid");
-  const head = grid.querySelector(`.status-head[data-status="${CSS.escape(status)}"] .count`);
-  if (head) {
-    const n = grid.querySelectorAll(`.cell[data-status="${CSS.escape(status)}"] .card`).length;
-    head.textContent = ` ${n}`;
-  }
+/// A column head's count, one card more or less (not counted again: a patch per change of a
+/// busy team stays cheap on a board of thousands).
+function countColumn(status, by) {
+  const head = $("board-grid").querySelector(`.status-head[data-status="${CSS.escape(status)}"] .count`);
+  if (head) head.textContent = ` ${(parseInt(head.textContent, 10) || 0) + by}`;
 }
 
 /// The version to send for a move of `task`: the loaded one, or, for a card patched from an
