@@ -74,21 +74,8 @@ function drawBoard(columns) {
     if (!cells.has(task.status)) cells.set(task.status, []);
     cells.get(task.status).push(task);
   }
-  const rows = lanesOf(tasks).flatMap((lane) => {
-    const agent = board.agents.get(lane);
-    const header = h("div", { className: "lane-head", dataset: { lane } },
-      h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
-      lane ? h("span", { className: "meta" }, lane) : null);
-    const cells = statuses.map((status) => {
-      const mine = byLane.get(lane).get(status) || [];
-      return h("section", {
-        className: mine.length ? "cell" : "cell empty",
-        dataset: { status, lane, label: label(status) },
-        "aria-label": `${lane || "unassigned"}: ${label(status)}`,
-      }, mine.map(cardOf));
-    });
-    return [header, ...cells];
-  });
+  const rows = lanesOf(tasks).flatMap((lane) =>
+    laneRow(lane, statuses, (status) => byLane.get(lane).get(status) || []));
   if (!tasks.length) rows.push(h("p", { className: "hint" }, "No tasks on the board."));
   grid.replaceChildren(...head, ...rows);
   if (keep) {
@@ -99,6 +86,23 @@ function drawBoard(columns) {
     const card = grid.querySelector(`.card[data-id="${CSS.escape(board.conflicted)}"]`);
     if (card) card.classList.add("conflict");
   }
+}
+
+/// A lane's row: its head, then a cell per status holding `tasksIn(status)`'s cards.
+function laneRow(lane, statuses, tasksIn) {
+  const agent = board.agents.get(lane);
+  const header = h("div", { className: "lane-head", dataset: { lane } },
+    h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
+    lane ? h("span", { className: "meta" }, lane) : null);
+  const cells = statuses.map((status) => {
+    const mine = tasksIn(status);
+    return h("section", {
+      className: mine.length ? "cell" : "cell empty",
+      dataset: { status, lane, label: label(status) },
+      "aria-label": `${lane || "unassigned"}: ${label(status)}`,
+    }, mine.map(cardOf));
+  });
+  return [header, ...cells];
 }
 
 function cardOf(task) {
@@ -175,15 +179,7 @@ function cellOf(status, lane) {
   if (find()) return find();
   const statuses = [...grid.querySelectorAll(":scope > .status-head")].map((s) => s.dataset.status);
   if (!statuses.includes(status)) return null;
-  const agent = board.agents.get(lane);
-  const row = [h("div", { className: "lane-head", dataset: { lane } },
-    h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
-    lane ? h("span", { className: "meta" }, lane) : null),
-  ...statuses.map((s) => h("section", {
-    className: "cell empty",
-    dataset: { status: s, lane, label: label(s) },
-    "aria-label": `${lane || "unassigned"}: ${label(s)}`,
-  }))];
+  const row = laneRow(lane, statuses, () => []);
   const nobody = lane ? grid.querySelector(':scope > .lane-head[data-lane=""]') : null;
   if (nobody) nobody.before(...row);
   else grid.append(...row);
