@@ -24,13 +24,17 @@ const board = {
   /// dropped (two loads can overlap when changes come quickly).
   asked: 0,
   shown: 0,
+  /// How many loads had been asked for when a card was last patched from an event.
+  patchedAt: 0,
 };
 
 async function loadBoard() {
   if (board.drag && board.drag.moving) { board.stale = true; return; }
   const asked = ++board.asked;
   const [columns, agents] = await Promise.all([op("board"), optional("list_agents", {}, [])]);
-  if (asked < board.shown) return;
+  // An answer older than the one on screen, or than a card patched from an event since this
+  // load was asked for, is not drawn (the patch's own reload follows).
+  if (asked < board.shown || asked <= board.patchedAt) return;
   board.shown = asked;
   board.agents = new Map(agents.map((a) => [a.id, a]));
   board.tasks = new Map();
@@ -70,21 +74,8 @@ function drawBoard(columns) {
     if (!cells.has(task.status)) cells.set(task.status, []);
     cells.get(task.status).push(task);
   }
-  const rows = lanesOf(tasks).flatMap((lane) => {
-    const agent = board.agents.get(lane);
-    const header = h("div", { className: "lane-head", dataset: { lane } },
-      h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
-      lane ? h("span", { className: "meta" }, lane) : null);
-    const cells = statuses.map((status) => {
-      const mine = byLane.get(lane).get(status) || [];
-      return h("section", {
-        className: mine.length ? "cell" : "cell empty",
-        dataset: { status, lane, label: label(status) },
-        "aria-label": `${lane || "unassigned"}: ${label(status)}`,
-      }, mine.map(cardOf));
-    });
-    return [header, ...cells];
-  });
+  const rows = lanesOf(tasks).flatMap((lane) =>
+    laneRow(lane, statuses, (status) => byLane.get(lane).get(status) || []));
   if (!tasks.length) rows.push(h("p", { className: "hint" }, "No tasks on the board."));
   grid.replaceChildren(...head, ...rows);
   if (keep) {
@@ -97,19 +88,122 @@ function drawBoard(columns) {
   }
 }
 
+/// A lane's row: its head, then a cell per status holding `tasksIn(status)`'s cards.
+function laneRow(lane, statuses, tasksIn) {
+  const agent = board.agents.get(lane);
+  const header = h("div", { className: "lane-head", dataset: { lane } },
+    h("strong", {}, lane ? (agent ? agent.name : lane) : "unassigned"),
+    lane ? h("span", { className: "meta" }, lane) : null);
+  const cells = statuses.map((status) => {
+    const mine = tasksIn(status);
+    return h("section", {
+      className: mine.length ? "cell" : "cell empty",
+      dataset: { status, lane, label: label(status) },
+      "aria-label": `${lane || "unassigned"}: ${label(status)}`,
+    }, mine.map(cardOf));
+  });
+  return [header, ...cells];
+}
+
 function cardOf(task) {
   const waits = task.waits_for && task.waits_for.length;
   return h("article", {
-    className: `card priority-${task.priority}`,
+    className: task.priority ? `card priority-${task.priority}` : "card",
     tabindex: 0,
     role: "button",
-    dataset: { id: task.id, version: task.version, status: task.status },
+    // A card patched from an event has no version yet (`data-patched` instead).
+    dataset: task.patched ? { id: task.id, status: task.status, patched: "" }
+      : { id: task.id, version: task.version, status: task.status },
     "aria-label": `${task.title} (${label(task.status)}); Enter: details, Shift+arrows: move`,
   },
   h("div", { className: "title" }, task.title),
   h("div", { className: "meta" },
-    [short(task.id), task.priority, ...(task.tags || [])].join(" · "),
+    [short(task.id), task.priority, ...(task.tags || [])].filter(Boolean).join(" · "),
     waits ? h("span", { className: "waits" }, ` · waits for ${waits}`) : null));
+}
+
+/// Applies a task's change from its event alone, at once: the card is made or moved to the
+/// cell of its status and holder, with its title. True when done; false when the event
+/// cannot say enough (no content: the task is gone or not the principal's to read) or a
+/// drag holds the board, and only the full reload will do. A patched card's version is
+/// unknown (`patched`): a move fetches the task first (see `versionOf`), and the next reload
+/// settles the card (its version, priority, tags, what it waits for).
+function patchTask(change) {
+  const content = change.content;
+  if (change.kind !== "task" || !change.subject || !content || !content.status) return false;
+  if (board.drag && board.drag.moving) { board.stale = true; return false; }
+  const id = change.subject;
+  const lane = content.assignee || "";
+  const cell = cellOf(content.status, lane);
+  if (!cell) return false;
+  const known = board.tasks.get(id);
+  const task = {
+    ...(known || { id, waits_for: [] }),
+    title: content.title === null || content.title === undefined
+      ? (known ? known.title : "") : content.title,
+    status: content.status,
+    assigned_to: content.assignee || null,
+    patched: true,
+  };
+  board.tasks.set(id, task);
+  const grid = $("board-grid");
+  const old = grid.querySelector(`.card[data-id="${CSS.escape(id)}"]`);
+  const from = old && old.closest(".cell");
+  const card = cardOf(task);
+  if (old && old.classList.contains("conflict")) card.classList.add("conflict");
+  const focused = old && document.activeElement === old;
+  if (old) old.remove();
+  cell.classList.remove("empty");
+  cell.append(card);
+  if (focused) card.focus();
+  if (from && from !== cell && !from.querySelector(".card")) from.classList.add("empty");
+  if (!old || (known && known.status !== content.status)) {
+    countColumn(content.status, 1);
+    if (old && known) countColumn(known.status, -1);
+  }
+  const hint = grid.querySelector(":scope > .hint");
+  if (hint) hint.remove();
+  // What is on screen is no longer what the last load drew, and a load asked for before
+  // this change may answer from before it: its answer is not drawn (see loadBoard).
+  board.drawn = null;
+  board.patchedAt = board.asked;
+  return true;
+}
+
+/// The board cell of a status in a lane, the lane's row added when it has none yet (after
+/// the agents' lanes, before the unassigned one; the next reload puts it in the team's order).
+function cellOf(status, lane) {
+  const grid = $("board-grid");
+  const find = () => grid.querySelector(
+    `.cell[data-status="${CSS.escape(status)}"][data-lane="${CSS.escape(lane)}"]`);
+  if (find()) return find();
+  const statuses = [...grid.querySelectorAll(":scope > .status-head")].map((s) => s.dataset.status);
+  if (!statuses.includes(status)) return null;
+  const row = laneRow(lane, statuses, () => []);
+  const nobody = lane ? grid.querySelector(':scope > .lane-head[data-lane=""]') : null;
+  if (nobody) nobody.before(...row);
+  else grid.append(...row);
+  return find();
+}
+
+/// A column head's count, one card more or less (not counted again: a patch per change of a
+/// busy team stays cheap on a board of thousands).
+function countColumn(status, by) {
+  const head = $("board-grid").querySelector(`.status-head[data-status="${CSS.escape(status)}"] .count`);
+  if (head) head.textContent = ` ${(parseInt(head.textContent, 10) || 0) + by}`;
+}
+
+/// The version to send for a move of `task`: the loaded one, or, for a card patched from an
+/// event (whose version the event does not carry), the task's version now, as long as the
+/// task is still where its card shows it; null when it has moved on since (a conflict).
+async function versionOf(task) {
+  if (!task.patched) return task.version;
+  // get_task answers the task's fields at the top level. The operator has no agent
+  // identity for it: it reads the board instead.
+  const detail = await optional("get_task", { task_id: task.id }, null);
+  const now = detail && detail.id ? detail
+    : (await op("board")).flatMap((c) => c.tasks).find((t) => t.id === task.id);
+  return now && now.status === task.status ? now.version : null;
 }
 
 /// Moves a task to `status` as the signed-in principal, at the version the page has.
@@ -130,7 +224,9 @@ async function moveTask(id, status) {
   // The card was moved by hand above: whatever the answer, the board is drawn again.
   board.drawn = null;
   try {
-    await op("set_task_status", { task_id: id, status, expected_version: task.version });
+    const version = await versionOf(task);
+    if (version === null) throw Object.assign(new Error("it has changed again"), { status: 409 });
+    await op("set_task_status", { task_id: id, status, expected_version: version });
     notice(null);
   } catch (error) {
     if (error.status === 401) { signedOut(); return; }

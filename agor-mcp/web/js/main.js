@@ -1,6 +1,7 @@
 // The page's frame: sign-in and sign-out, the views (one shown at a time, named in the
 // address's #fragment so a reload or a link lands on it), the light/dark toggle, and live
-// updates: every change the stream announces reloads what is on screen, once per burst.
+// updates: a task's change moves its card at once from the stream's event, and the whole of
+// what is on screen reloads after a burst of changes.
 "use strict";
 
 /// Each view's loader (the board and the waiting count are kept current whatever is shown).
@@ -15,7 +16,6 @@ const VIEWS = {
 };
 
 let stream = null;
-let refreshing = null;
 let current = "board";
 
 function go(view) {
@@ -40,10 +40,42 @@ async function refresh() {
   if (detailsOf) await guarded("details-error", () => drawDetails(detailsOf));
 }
 
-// Several changes in a burst refresh once.
+/// How long after a change the page reloads: soon when the change could not be shown from
+/// its event; when it could (its card is already patched), once the changes have paused for a
+/// while, and at the latest a few seconds after the first (a board of thousands of cards is
+/// not fetched and redrawn between two changes of a busy team).
+const RELOAD_AFTER = { unpatched: 50, quiet: 1000, latest: 5000 };
+
+/// The pending reload: its timer, whether it is the soon one, and when the first change it
+/// covers came (ms, performance.now()).
+const reload = { timer: null, soon: false, first: null };
+
+/// Reloads in `delay` ms (at the latest RELOAD_AFTER.latest after the first change waiting
+/// for it); a pending soon reload stays, a pending later one is put off (a debounce).
+function reloadIn(delay, urgent) {
+  if (reload.timer !== null && reload.soon) return;
+  const now = performance.now();
+  if (reload.first === null) reload.first = now;
+  clearTimeout(reload.timer);
+  reload.soon = urgent;
+  reload.timer = setTimeout(() => {
+    Object.assign(reload, { timer: null, soon: false, first: null });
+    refresh();
+  }, Math.max(0, Math.min(delay, reload.first + RELOAD_AFTER.latest - now)));
+}
+
+/// Several changes in a burst reload once, soon.
 function soon() {
-  if (refreshing) return;
-  refreshing = setTimeout(() => { refreshing = null; refresh(); }, 50);
+  reloadIn(RELOAD_AFTER.unpatched, true);
+}
+
+/// A change on the stream: its card patched at once when its event says enough, then the
+/// full reload that settles what an event cannot say (versions, other fields, deletions).
+function changed(event) {
+  let change = null;
+  try { change = JSON.parse(event.data); } catch (e) { /* reloaded instead */ }
+  if (change && patchTask(change)) reloadIn(RELOAD_AFTER.quiet, false);
+  else soon();
 }
 
 function listen() {
@@ -51,7 +83,7 @@ function listen() {
   stream = new EventSource("/events");
   stream.onopen = () => { $("live").hidden = false; soon(); };
   stream.onerror = () => { $("live").hidden = true; };
-  stream.addEventListener("change", soon);
+  stream.addEventListener("change", changed);
 }
 
 function showSignedIn(signedIn) {
