@@ -60,9 +60,9 @@ async function openDetails(id) {
 async function drawDetails(id) {
   const known = board.tasks.get(id);
   // The operator has no agent identity for get_task: it sees the board's copy.
-  const detail = await optional("get_task", { task_id: id },
-    { task: known, comments: [], subtasks: [] });
-  const task = detail.task || known;
+  const detail = await optional("get_task", { task_id: id }, { comments: [], subtasks: [] });
+  // get_task answers with the task's own fields beside its comments and subtasks.
+  const task = detail.id ? detail : known;
   if (!task) throw new Error("the task is no longer on the board");
   const [history, dependencies, attempts] = await Promise.all([
     optional("task_history", { task_id: task.id }, []),
