@@ -52,11 +52,13 @@ fn send_reply_broadcast() {
     ]);
     assert_eq!(
         r,
-        json!({"op": "send", "to": "bob", "content": "fix the parser"})
+        json!({"op": "send", "to": "bob", "content": "fix the parser", "importance": "normal",
+               "ack_required": false, "deadline_secs": null})
     );
     assert_eq!(
         req(&["send", "bob", "--", "use", "--force", "-v"]),
-        json!({"op": "send", "to": "bob", "content": "use --force -v"})
+        json!({"op": "send", "to": "bob", "content": "use --force -v", "importance": "normal",
+               "ack_required": false, "deadline_secs": null})
     );
     assert_eq!(
         req(&["send", "--role", "tester", "run", "it"]),
@@ -313,7 +315,8 @@ fn liveness_and_dead_letters() {
 fn call_and_ops() {
     assert_eq!(
         req(&["call", r#"{"op": "send", "to": "bob", "content": "hi"}"#]),
-        json!({"op": "send", "to": "bob", "content": "hi"})
+        json!({"op": "send", "to": "bob", "content": "hi", "importance": "normal",
+               "ack_required": false, "deadline_secs": null})
     );
     assert_eq!(who(&["call", r#"{"op": "peek"}"#]), Who::Either);
     assert!(job(&["call", r#"{"op": "peek"}"#]).always_json);
@@ -420,7 +423,7 @@ fn usage_errors_of_a_known_command_carry_its_usage_lines() {
     let e = parse_line(&["send", "bob"]).unwrap_err();
     assert_eq!(e.0, "missing message text");
     assert_eq!(e.usage()[0], "btmsg send <to> <message…>");
-    assert_eq!(e.usage().len(), 4);
+    assert_eq!(e.usage().len(), 5);
     let e = parse_line(&["channel", "add", "ops"]).unwrap_err();
     assert_eq!(e.usage(), ["btmsg channel add <channel> <agent>"]);
     // An unknown command has no usage of its own to show.

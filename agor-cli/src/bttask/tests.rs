@@ -69,7 +69,7 @@ fn add_both_syntaxes() {
         r,
         json!({"op": "create_task", "title": "fix the parser", "description": "it drops",
                "priority": "high", "assign_to": null, "parent": null, "tags": [],
-               "definition_of_done": null, "status": null,
+               "definition_of_done": null, "status": null, "approval": false,
                "requires": null, "max_attempts": null})
     );
     let r = req(&[
@@ -325,6 +325,8 @@ fn every_table_entry_builds() {
             let is_value = !word.is_empty() && word.chars().all(|c| c.is_ascii_uppercase());
             if word == "<state>" {
                 line.push("done");
+            } else if word == "yes|no" {
+                line.push("yes");
             } else if word == "<file>" {
                 // `import` reads its file while the line is parsed.
                 line.push(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
