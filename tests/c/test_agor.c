@@ -523,7 +523,7 @@ static void test_usage(agor_store *store) {
     CHECK_STATUS(agor_record_usage(dev1, 0, 0, -1.0, "m", NULL, NULL), AGOR_INVALID_INPUT);
     CHECK_STATUS(agor_record_usage(dev1, 0, 0, 0.0, NULL, NULL, NULL), AGOR_NULL_ARGUMENT);
     CHECK_STATUS(agor_record_usage(dev1, 0, 0, 0.0, "m", "no-such-task", NULL), AGOR_NOT_FOUND);
-    CHECK_STATUS(agor_usage_summary(dev1, "model", &json), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_usage_summary(dev1, "hour", &json), AGOR_INVALID_INPUT);
     agor_actor_free(dev1);
 }
 
