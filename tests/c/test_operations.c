@@ -37,8 +37,9 @@ static void test_messages(team *t) {
     CHECK_OK(agor_op_latest_change(NULL, t->dev, &json));
     since = strtoll(json, NULL, 10);
     agor_string_free(json);
-    CHECK_OK(agor_op_send(NULL, t->mgr, "dev-1", "hello from C", &json));
+    CHECK_OK(agor_op_send(NULL, t->mgr, "dev-1", "hello from C", "high", true, NULL, &json));
     CHECK(contains(json, "\"content\":\"hello from C\""));
+    CHECK(contains(json, "\"importance\":\"high\"") && contains(json, "\"ack_required\":true"));
     agor_string_free(json);
     CHECK_OK(agor_op_inbox(NULL, t->dev, false, &limit, &json));
     CHECK(contains(json, "hello from C"));
@@ -51,7 +52,7 @@ static void test_messages(team *t) {
     CHECK(contains(json, "\"text\":\"hello from C\"") && contains(json, "\"sender\":\"mgr-1\""));
     agor_string_free(json);
     /* NULL for the response: the call still happens. */
-    CHECK_OK(agor_op_send(NULL, t->dev, "mgr-1", "no answer wanted", NULL));
+    CHECK_OK(agor_op_send(NULL, t->dev, "mgr-1", "no answer wanted", NULL, false, NULL, NULL));
 }
 
 /* Create, claim and complete a task with a list argument; the board shows it done. */
@@ -62,7 +63,7 @@ static void test_task_round_trip(team *t) {
     const char *tags[] = {"c", "generated"};
     const char *artifacts[] = {"out.txt"};
     CHECK_OK(agor_op_create_task(NULL, t->mgr, "write the C test", NULL, "high", NULL, NULL, tags,
-                                 2, NULL, NULL, &json));
+                                 2, NULL, NULL, NULL, 0, false, NULL, NULL, &json));
     CHECK(contains(json, "\"generated\"") && contains(json, "\"priority\":\"high\""));
     CHECK(json_string_field(json, "id", id, sizeof id) != NULL);
     agor_string_free(json);
@@ -89,12 +90,13 @@ static void test_who_may_call(team *t) {
     /* Granting contacts is for the operator and managers, and sending needs an agent. */
     CHECK_STATUS(agor_op_allow(NULL, t->dev, "dev-1", "mgr-1", false, NULL),
                  AGOR_PERMISSION_DENIED);
-    CHECK_STATUS(agor_op_send(t->store, NULL, "dev-1", "from nobody", NULL),
+    CHECK_STATUS(agor_op_send(t->store, NULL, "dev-1", "from nobody", NULL, false, NULL, NULL),
                  AGOR_PERMISSION_DENIED);
     CHECK(last_error_mentions("agent identity"));
     /* Another group's agents are invisible without a contact: not found, not a hint. */
-    CHECK_STATUS(agor_op_send(NULL, t->outsider, "dev-1", "hi from outside", NULL),
-                 AGOR_NOT_FOUND);
+    CHECK_STATUS(
+        agor_op_send(NULL, t->outsider, "dev-1", "hi from outside", NULL, false, NULL, NULL),
+        AGOR_NOT_FOUND);
 }
 
 /* Arguments the boundary refuses before the core sees them. */
@@ -102,20 +104,24 @@ static void test_bad_arguments(team *t) {
     char *json = NULL;
     const char bad_utf8[] = {'d', 'e', 'v', (char)0xff, '\0'};
     const char *tags[] = {"fine", NULL};
-    CHECK_STATUS(agor_op_send(NULL, NULL, "dev-1", "x", &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_op_send(NULL, NULL, "dev-1", "x", NULL, false, NULL, &json),
+                 AGOR_NULL_ARGUMENT);
     CHECK(last_error_mentions("store"));
-    CHECK_STATUS(agor_op_send(NULL, t->mgr, NULL, "x", &json), AGOR_NULL_ARGUMENT);
+    CHECK_STATUS(agor_op_send(NULL, t->mgr, NULL, "x", NULL, false, NULL, &json),
+                 AGOR_NULL_ARGUMENT);
     CHECK(last_error_mentions("`to`"));
-    CHECK_STATUS(agor_op_send(NULL, t->mgr, bad_utf8, "x", &json), AGOR_INVALID_UTF8);
+    CHECK_STATUS(agor_op_send(NULL, t->mgr, bad_utf8, "x", NULL, false, NULL, &json),
+                 AGOR_INVALID_UTF8);
     CHECK_STATUS(agor_op_create_task(NULL, t->mgr, "t", NULL, NULL, NULL, NULL, tags, 2, NULL,
-                                     NULL, &json),
+                                     NULL, NULL, 0, false, NULL, NULL, &json),
                  AGOR_NULL_ARGUMENT);
     CHECK(last_error_mentions("element 1"));
     CHECK_STATUS(agor_op_create_task(NULL, t->mgr, "t", NULL, "sky-high", NULL, NULL, NULL, 0,
-                                     NULL, NULL, &json),
+                                     NULL, NULL, NULL, 0, false, NULL, NULL, &json),
                  AGOR_INVALID_INPUT);
     CHECK(last_error_mentions("sky-high"));
-    CHECK_STATUS(agor_op_send(NULL, t->mgr, "dev-1", "", &json), AGOR_INVALID_INPUT);
+    CHECK_STATUS(agor_op_send(NULL, t->mgr, "dev-1", "", NULL, false, NULL, &json),
+                 AGOR_INVALID_INPUT);
 }
 
 int main(int argc, char **argv) {
