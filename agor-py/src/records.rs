@@ -621,7 +621,7 @@ record! {
         sender,
         /// The DM this one answers.
         reply_to,
-        /// The DM's importance: None until messages carry one.
+        /// The DM's importance (`low`, `normal`, `high`, `urgent`).
         importance,
         /// The task's title.
         title,
@@ -629,6 +629,8 @@ record! {
         status,
         /// Who holds (or is assigned) the task now.
         assignee,
+        /// The task's version now, read with its status (what a move expects).
+        version,
     }
 }
 

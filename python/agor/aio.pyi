@@ -69,6 +69,7 @@ class ChangeContentDict(TypedDict):
     status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None
     text: str | None
     title: str | None
+    version: int | None
 
 
 class ChangeDict(TypedDict):

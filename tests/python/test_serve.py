@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -96,8 +97,13 @@ class Events:
     event as it arrives and be able to drop the connection)."""
 
     def __init__(self, server: Server, secret: str | None = None, last_id: int | None = None,
-                 cookie: str | None = None) -> None:
-        self.sock = socket.create_connection((server.host, server.port), timeout=10)
+                 cookie: str | None = None, receive_buffer: int | None = None) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer:
+            # Set before connecting, so the window the server sees is this small.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(10)
+        self.sock.connect((server.host, server.port))
         head = [f"GET /events HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
         if secret:
             head.append(f"Authorization: Bearer {secret}")
@@ -266,6 +272,8 @@ def test_events_deliver_a_change_within_a_second_and_resume_without_loss_or_dupl
         assert (change["kind"], change["subject"]) == ("task", first.id)
         # With what dev-1 may read of it (issue 22 item 7).
         assert (change["content"]["title"], change["content"]["assignee"]) == ("First", "dev-1")
+        # With the version a move of it expects (the page moves a card patched from it).
+        assert change["content"]["version"] == first.version
         resume_from = stream.last_id
         stream.close()
         # Changes made while no stream is open arrive, in order and once, on resuming.
@@ -369,6 +377,54 @@ def test_event_streams_are_bounded_and_a_client_that_goes_frees_its_stream(store
                 f"{fds} files (from {base_fds})"
             )
             time.sleep(0.5)
+
+
+def unsent_bytes(server_port: int, client_port: int) -> int:
+    """What the server's socket toward `client_port` holds unsent (/proc/net/tcp's tx_queue)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1].split(":")[1], fields[2].split(":")[1]
+        if int(local, 16) == server_port and int(remote, 16) == client_port:
+            return int(fields[4].split(":")[0], 16)
+    raise AssertionError(f"no connection from port {server_port} to {client_port}")
+
+
+def test_a_client_that_stops_reading_holds_back_no_one_and_loses_nothing(store: agor.Store) -> None:
+    # SPEC §2.2: a stream whose client stops reading (its socket buffers full) stalls neither
+    # the principal's shared feed, nor other principals' streams, nor the API; when it reads
+    # again it gets every change it missed, in order and once (it fell behind the shared
+    # buffer and reads from its own cursor).
+    secrets = team(store)
+    mgr = store.as_agent("mgr-1")
+    with serve(location(store)) as server:
+        stalled = Events(server, secrets["dev-1"], receive_buffer=4096)
+        # Another stream of the same principal (the same shared feed) and one of another.
+        same, other = Events(server, secrets["dev-1"]), Events(server, secrets["dev-2"])
+        assert (stalled.status, same.status, other.status) == (200, 200, 200)
+        # More changes than the shared feed buffers (1,024), each carrying a 1 kB title:
+        # megabytes the stalled client does not take.
+        title = "x" * 1000
+        made = [mgr.create_task(f"{i} {title}").id for i in range(1200)]
+        # And DMs to dev-1 of 200 kB each: more than the kernel buffers for one connection
+        # (4 MB here), so the server's writes to the stalled client do block.
+        made += [mgr.send("dev-1", f"{i} " + "y" * 200_000).id for i in range(40)]
+        assert [c["subject"] for c in same.changes(len(made), timeout=30)] == made
+        assert [c["subject"] for c in other.changes(1200, timeout=30)] == made[:1200]
+        assert unsent_bytes(server.port, stalled.sock.getsockname()[1]) > 0, \
+            "the test did not stall the client: the kernel took everything"
+        # A new change reaches the others at once, and the API answers.
+        started = time.monotonic()
+        late = mgr.create_task("After the flood").id
+        assert same.changes(1, timeout=5)[0]["subject"] == late
+        assert other.changes(1, timeout=5)[0]["subject"] == late
+        assert time.monotonic() - started < 1.0, "a change took over a second beside a stalled client"
+        status, answer = server.api("whoami", secrets["dev-2"])
+        assert status == 200, answer
+        # The stalled client reads at last: everything, in order, once.
+        got = [c["subject"] for c in stalled.changes(len(made) + 1, timeout=30)]
+        assert got == made + [late]
+        for stream in (stalled, same, other):
+            stream.close()
 
 
 def test_a_full_server_refuses_more_streams_with_503(store: agor.Store) -> None:

@@ -34,6 +34,10 @@ import_or_require("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -127,7 +131,20 @@ def shot(driver: webdriver.Chrome, name: str) -> None:
 
 
 def wait(driver: webdriver.Chrome, until, timeout: float = 10):
-    return WebDriverWait(driver, timeout, poll_frequency=0.02).until(until)
+    """`until` is asked again while it fails to find an element or holds one the page has
+    since redrawn (live updates redraw parts of the page at any time)."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.02,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(until)
+
+
+def click(driver: webdriver.Chrome, selector: str) -> None:
+    """Clicks the element `selector` finds, found again if it was redrawn in between."""
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True)
+
+
+def text_of(driver: webdriver.Chrome, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
 
 
 def card_at(driver: webdriver.Chrome, title: str) -> tuple[str, str] | None:
@@ -309,11 +326,15 @@ def test_a_change_moves_its_card_from_the_event_and_a_move_of_it_sends_the_curre
     wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "in_progress"))
     wait(browser, lambda d: card_at(d, made.title) == ("dev-1", "todo"))
     assert browser.execute_script("return window.__pwned") is None
-    assert card(browser, notes).get_attribute("data-patched") is not None
+    # The patched card carries the version its event read with the status (the claim
+    # moved it past the loaded one), not the one the page loaded.
+    with agor.open(team.db) as store:
+        claimed = store.as_agent("mgr-1").get_task(notes.id)
+    assert claimed.version > notes.version
+    assert card(browser, notes).get_attribute("data-version") == str(claimed.version)
     shot(browser, "board-patched")
 
-    # The patched card's version is not the loaded one: a drag of it sends the task's
-    # version now (no conflict), while the board is still held.
+    # So a drag of it sends the current version (no conflict), while the board is still held.
     ActionChains(browser).click_and_hold(card(browser, notes)).pause(0.1) \
         .move_by_offset(10, 5).pause(0.1) \
         .move_to_element(cell(browser, "dev-1", "review")).pause(0.1).release().perform()
@@ -322,9 +343,11 @@ def test_a_change_moves_its_card_from_the_event_and_a_move_of_it_sends_the_curre
 
     # Once the board can be fetched again, the reload settles the cards (versions and all).
     browser.execute_script("window.__release()")
+    with agor.open(team.db) as store:
+        reviewed = store.as_agent("mgr-1").get_task(notes.id)
     wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "review")
-         and d.execute_script("return arguments[0].dataset.version", card(d, notes)) is not None)
-    assert card(browser, made).get_attribute("data-patched") is None
+         and d.execute_script("return arguments[0].dataset.version", card(d, notes))
+         == str(reviewed.version))
     assert not browser.find_element(By.ID, "notice").is_displayed()
 
 
@@ -332,17 +355,17 @@ def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: 
     signed_in(browser, team)
     parser, plan = team.tasks["parser"], team.tasks["plan"]
     # Details: description, dependencies, comments, history; a comment from the page.
-    card(browser, plan).click()
+    click(browser, f'.card[data-id="{plan.id}"]')
     dialog = wait(browser, lambda d: d.find_element(By.ID, "details"))
     wait(browser, lambda d: "Fix the parser" in dialog.text)
     assert "Depends on" in dialog.text
     card(browser, plan)  # still on the board behind the dialog
-    browser.find_element(By.CSS_SELECTOR, "#details .detail-part button.link").click()
+    click(browser, "#details .detail-part button.link")
     wait(browser, lambda d: "It drops the last line." in dialog.text)
     assert "Seen on Windows line endings too." in dialog.text
     assert "new → todo" in dialog.text
     browser.find_element(By.ID, "comment-text").send_keys("Looked at it from the page.")
-    browser.find_element(By.CSS_SELECTOR, "#details form.compose button").click()
+    click(browser, "#details form.compose button")
     wait(browser, lambda d: "Looked at it from the page." in dialog.text)
     with agor.open(team.db) as store:
         comments = store.as_agent("mgr-1").get_task(parser.id).comments
@@ -445,34 +468,33 @@ def test_messages_are_text_and_a_dm_from_the_page_reaches_the_agent(
 ) -> None:
     signed_in(browser, team)
     view(browser, "messages")
-    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#conversations [data-id="dev-1"]')).click()
-    conversation = browser.find_element(By.ID, "conversation")
-    wait(browser, lambda d: DM_XSS in conversation.text)
+    click(browser, '#conversations [data-id="dev-1"]')
+    wait(browser, lambda d: DM_XSS in text_of(d, "conversation"))
     assert browser.execute_script("return window.__pwned") is None
     # Read, it no longer waits on the person.
     wait(browser, lambda d: d.title == "agor")
     # A reply from the page, threaded on the agent's message, as the signed-in person.
-    browser.find_element(By.CSS_SELECTOR, "#conversation .message button.link").click()
+    click(browser, "#conversation .message button.link")
     browser.find_element(By.ID, "compose-text").send_keys("Seen, thanks <b>not bold</b>")
-    browser.find_element(By.CSS_SELECTOR, "#compose button[type=submit]").click()
-    wait(browser, lambda d: "Seen, thanks <b>not bold</b>" in conversation.text)
+    click(browser, "#compose button[type=submit]")
+    wait(browser, lambda d: "Seen, thanks <b>not bold</b>" in text_of(d, "conversation"))
     inbox = team.btmsg.json("inbox", agent="dev-1")
     assert [(m["from_agent"], m["content"]) for m in inbox] == [("lead", "Seen, thanks <b>not bold</b>")]
     assert inbox[0]["reply_to"]
     shot(browser, "messages")
 
     # A channel: read and post.
-    browser.find_element(By.CSS_SELECTOR, '#conversations [data-id="general"]').click()
-    wait(browser, lambda d: "Stand-up at ten." in conversation.text)
+    click(browser, '#conversations [data-id="general"]')
+    wait(browser, lambda d: "Stand-up at ten." in text_of(d, "conversation"))
     browser.find_element(By.ID, "compose-text").send_keys("On my way.")
-    browser.find_element(By.CSS_SELECTOR, "#compose button[type=submit]").click()
-    wait(browser, lambda d: "On my way." in conversation.text)
+    click(browser, "#compose button[type=submit]")
+    wait(browser, lambda d: "On my way." in text_of(d, "conversation"))
     with agor.open(team.db) as store:
         posts = store.as_agent("mgr-1").channel_history("general")
         assert (posts[-1].from_agent, posts[-1].content) == ("lead", "On my way.")
     # A post from another process arrives without a reload.
     team.btmsg.ok("channel", "send", "general", "Ten minutes late.", agent="mgr-1")
-    wait(browser, lambda d: "Ten minutes late." in conversation.text)
+    wait(browser, lambda d: "Ten minutes late." in text_of(d, "conversation"))
     shot(browser, "channel")
     assert browser.execute_script("return window.__pwned") is None
 

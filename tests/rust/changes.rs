@@ -158,7 +158,7 @@ fn a_wait_returns_each_change_with_what_the_waiter_may_read_of_it() {
     mgr.add_member("ops", "dev1").unwrap();
     mgr.post("ops", "standup moved").unwrap();
     let task = mgr.create_task(&NewTask::new("fix the login")).unwrap();
-    mgr.assign_task(&task.id, "dev1").unwrap();
+    let task = mgr.assign_task(&task.id, "dev1").unwrap();
     let got = dev1.wait(&[], Some(start), Some(Duration::ZERO)).unwrap();
     let dm = got.iter().find(|c| c.kind == ChangeKind::Message).unwrap();
     let dm = dm.content.as_ref().expect("the DM's content");
@@ -187,9 +187,16 @@ fn a_wait_returns_each_change_with_what_the_waiter_may_read_of_it() {
                 content.title.as_deref(),
                 content.status,
                 content.assignee.as_deref(),
+                content.version,
                 content.text.as_deref()
             ),
-            (Some("fix the login"), Some(task.status), Some("dev1"), None),
+            (
+                Some("fix the login"),
+                Some(task.status),
+                Some("dev1"),
+                Some(task.version),
+                None
+            ),
             "{c:?}"
         );
     }

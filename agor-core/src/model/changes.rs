@@ -115,4 +115,8 @@ pub struct ChangeContent {
     /// Who holds (or is assigned) the task now.
     #[serde(default)]
     pub assignee: Option<String>,
+    /// The task's version now, read with its status: what a move of it expects
+    /// (`expected_version`) to be current.
+    #[serde(default)]
+    pub version: Option<i64>,
 }

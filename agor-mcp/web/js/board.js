@@ -111,9 +111,7 @@ function cardOf(task) {
     className: task.priority ? `card priority-${task.priority}` : "card",
     tabindex: 0,
     role: "button",
-    // A card patched from an event has no version yet (`data-patched` instead).
-    dataset: task.patched ? { id: task.id, status: task.status, patched: "" }
-      : { id: task.id, version: task.version, status: task.status },
+    dataset: { id: task.id, version: task.version, status: task.status },
     "aria-label": `${task.title} (${label(task.status)}); Enter: details, Shift+arrows: move`,
   },
   h("div", { className: "title" }, task.title),
@@ -125,9 +123,9 @@ function cardOf(task) {
 /// Applies a task's change from its event alone, at once: the card is made or moved to the
 /// cell of its status and holder, with its title. True when done; false when the event
 /// cannot say enough (no content: the task is gone or not the principal's to read) or a
-/// drag holds the board, and only the full reload will do. A patched card's version is
-/// unknown (`patched`): a move fetches the task first (see `versionOf`), and the next reload
-/// settles the card (its version, priority, tags, what it waits for).
+/// drag holds the board, and only the full reload will do. The event's content carries the
+/// task's version read with its status, so a move of a patched card expects the right one;
+/// the next reload settles the rest of the card (priority, tags, what it waits for).
 function patchTask(change) {
   const content = change.content;
   if (change.kind !== "task" || !change.subject || !content || !content.status) return false;
@@ -143,7 +141,7 @@ function patchTask(change) {
       ? (known ? known.title : "") : content.title,
     status: content.status,
     assigned_to: content.assignee || null,
-    patched: true,
+    version: content.version,
   };
   board.tasks.set(id, task);
   const grid = $("board-grid");
@@ -193,19 +191,6 @@ function countColumn(status, by) {
   if (head) head.textContent = ` ${(parseInt(head.textContent, 10) || 0) + by}`;
 }
 
-/// The version to send for a move of `task`: the loaded one, or, for a card patched from an
-/// event (whose version the event does not carry), the task's version now, as long as the
-/// task is still where its card shows it; null when it has moved on since (a conflict).
-async function versionOf(task) {
-  if (!task.patched) return task.version;
-  // get_task answers the task's fields at the top level. The operator has no agent
-  // identity for it: it reads the board instead.
-  const detail = await optional("get_task", { task_id: task.id }, null);
-  const now = detail && detail.id ? detail
-    : (await op("board")).flatMap((c) => c.tasks).find((t) => t.id === task.id);
-  return now && now.status === task.status ? now.version : null;
-}
-
 /// Moves a task to `status` as the signed-in principal, at the version the page has.
 async function moveTask(id, status) {
   const task = board.tasks.get(id);
@@ -224,9 +209,7 @@ async function moveTask(id, status) {
   // The card was moved by hand above: whatever the answer, the board is drawn again.
   board.drawn = null;
   try {
-    const version = await versionOf(task);
-    if (version === null) throw Object.assign(new Error("it has changed again"), { status: 409 });
-    await op("set_task_status", { task_id: id, status, expected_version: version });
+    await op("set_task_status", { task_id: id, status, expected_version: task.version });
     notice(null);
   } catch (error) {
     if (error.status === 401) { signedOut(); return; }

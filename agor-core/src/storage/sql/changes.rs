@@ -182,7 +182,7 @@ const CONTENT_COLUMNS: &str = ",
                 m.content, m.from_agent, m.reply_to,
                 CASE m.importance WHEN 0 THEN 'low' WHEN 1 THEN 'normal' WHEN 2 THEN 'high'
                                   WHEN 3 THEN 'urgent' END,
-                p.content, p.from_agent, t.title, t.status, t.assigned_to";
+                p.content, p.from_agent, t.title, t.status, t.assigned_to, t.version";
 
 /// The subjects of the changes, each by its primary key, joined only where the viewer may
 /// read them: the feed shows an agent a change it may not read the subject of (a task of its
@@ -245,6 +245,7 @@ fn change_with_content(r: &Row<'_>) -> Result<Change> {
                         .unwrap_or(TaskStatus::Backlog),
                 ),
                 assignee: text(17)?,
+                version: lenient::opt_int(r, 18)?,
                 ..ChangeContent::default()
             })
         }),
