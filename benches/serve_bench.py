@@ -27,7 +27,6 @@ import http.server
 import os
 import re
 import selectors
-import shutil
 import socket
 import statistics
 import subprocess
@@ -39,13 +38,16 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import agor
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+# The browser is started as the browser tests start it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
+from chromium import headless  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,20 +90,12 @@ WRITER = textwrap.dedent(
 )
 
 
-def executable(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
-    if not found:
-        sys.exit(f"serve_bench: {name} not found (install Debian's chromium and chromium-driver)")
-    return found
+def missing(name: str, hint: str) -> NoReturn:
+    sys.exit(f"serve_bench: {name} not found ({hint})")
 
 
 def browser(cards: int) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = executable("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,800"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable("chromedriver")), options=options)
+    driver = headless(missing)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVER % cards})
     return driver
 

@@ -16,8 +16,6 @@ Needs Debian's `chromium` and `chromium-driver` (scripts/test.sh installs them) 
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,7 @@ from test_serve import HUMAN, Server, serve
 
 import_or_require("selenium")
 from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from chromium import headless  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
@@ -48,22 +46,9 @@ TITLE_XSS = "<img src=x onerror=window.__pwned=1>"
 DM_XSS = "<script>window.__pwned=2</script><img src=x onerror=window.__pwned=3>"
 
 
-def executable(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
-    if not found:
-        require(name, "install Debian's chromium and chromium-driver (scripts/test.sh does)")
-    return found  # type: ignore[return-value]
-
-
 @pytest.fixture
 def browser() -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = executable("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,800"):
-        options.add_argument(arg)
-    # The driver given explicitly: selenium's manager would reach for the network.
-    driver = webdriver.Chrome(service=Service(executable("chromedriver")), options=options)
+    driver = headless(require)
     try:
         yield driver
         # No script of the page threw (an uncaught error or a rejected promise nobody
