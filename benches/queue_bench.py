@@ -339,15 +339,22 @@ def fresh(tmp, cls):
 
 
 def run_once(tmp, cls, items, procs):
-    """Returns (enqueue items/s, claim+complete items/s, exactly-once ok, detail)."""
+    """Returns (enqueue items/s, claim+complete items/s, exactly-once ok, detail, enqueue items
+    per CPU-second, claim+complete items per CPU-second (one process only, else None)).
+
+    The CPU rates count this process's user and system time only, so they hardly move with the
+    load others put on the machine: the steadier ratio on a shared VM."""
     path = fresh(tmp, cls)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     cls.enqueue(path, items)
     enq = items / (time.perf_counter() - t0)
+    enq_cpu = items / (time.process_time() - c0)
+    drain_cpu = None
     if procs == 1:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         got = cls.drain(path, 0)
         drain = len(got) / (time.perf_counter() - t0)
+        drain_cpu = len(got) / (time.process_time() - c0)
     else:
         ctx = mp.get_context("fork")
         start, out = ctx.Event(), ctx.Queue()
@@ -368,7 +375,7 @@ def run_once(tmp, cls, items, procs):
     detail = f"{len(set(got))}/{items} handed out, {dupes} twice"
     if cls is PersistQueue:
         shutil.rmtree(path, ignore_errors=True)
-    return enq, drain, ok, detail
+    return enq, drain, ok, detail, enq_cpu, drain_cpu
 
 
 def flat_check(tmp, cls, sizes, probe, repeat):
@@ -426,11 +433,20 @@ def main():
     try:
         print("  (enqueue: one process, median over all 2 x repeat runs; claim+complete with 1 and "
               f"{args.procs} processes; exactly-once checked in every run)")
+        # Rounds outside, contenders inside: a burst of load elsewhere on the machine then hits
+        # every contender alike instead of whichever happened to run during it.
+        every = {(cls, procs): [] for cls in contenders for procs in (1, args.procs)}
+        for _ in range(args.repeat):
+            for cls in contenders:
+                for procs in (1, args.procs):
+                    every[(cls, procs)].append(run_once(tmp, cls, args.items, procs))
+        cpu = {}
         for cls in contenders:
-            runs = {procs: [run_once(tmp, cls, args.items, procs) for _ in range(args.repeat)]
-                    for procs in (1, args.procs)}
+            runs = {procs: every[(cls, procs)] for procs in (1, args.procs)}
             # Enqueueing is single-process in both settings: pool its runs for a steadier median.
             enq = statistics.median(r[0] for rs in runs.values() for r in rs)
+            cpu[cls] = (statistics.median(r[4] for rs in runs.values() for r in rs),
+                        statistics.median(r[5] for r in runs[1]))
             cells = []
             for procs, rs in runs.items():
                 drain = statistics.median(r[1] for r in rs)
@@ -448,6 +464,15 @@ def main():
             an, on = results[(Agor, args.procs)], results[(other, args.procs)]
             print(f"  agor / {other.name:30s} enqueue {a1[0] / o1[0]:5.2f}x  claim+complete "
                   f"1p {a1[1] / o1[1]:5.2f}x, {args.procs}p {an[1] / on[1]:5.2f}x")
+        print("\nper CPU-second of the working process (one process; user + system time)")
+        for cls in contenders:
+            print(f"  {cls.name:30s} enqueue {cpu[cls][0]:7.0f}/CPU-s | claim+complete "
+                  f"{cpu[cls][1]:6.0f}/CPU-s", flush=True)
+        if Agor in contenders:
+            for other in (LiteQueue, Floor, Huey, PersistQueue):
+                if other in contenders:
+                    print(f"  agor / {other.name:30s} enqueue {cpu[Agor][0] / cpu[other][0]:5.2f}x  "
+                          f"claim+complete {cpu[Agor][1] / cpu[other][1]:5.2f}x")
         print(f"\nflat in queue size: {args.probe} operations timed with N items already queued "
               f"(median of {args.repeat} interleaved rounds)")
         for cls in contenders:
