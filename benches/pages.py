@@ -91,6 +91,31 @@ def main() -> None:
     for n in names:
         print(f"| {n} | " + " | ".join(f"{totals[k][n] / a.ops:.2f}" for k in totals) + " |")
     print("| **total** | " + " | ".join(f"**{sum(c.values()) / a.ops:.2f}**" for c in totals.values()) + " |")
+    litequeue_pages(tmp.name, a.ops)
+
+
+def litequeue_pages(folder: str, ops: int) -> None:
+    """The same count for litequeue's `put`, `pop` and `done` (the queue benchmark's peer), so
+    the two tables say how much of the gap is pages. Skipped when litequeue is not installed."""
+    try:
+        from litequeue import LiteQueue
+    except ImportError:
+        return
+    db = os.path.join(folder, "litequeue.db")
+    q = LiteQueue(db)
+    for i in range(5000):
+        q.put(f"queued {i}")
+    peek = sqlite3.connect(db)
+    page_size = peek.execute("PRAGMA page_size").fetchone()[0]
+    totals = {k: collections.Counter() for k in ("put", "pop", "done")}
+    for i in range(ops):
+        totals["put"] += measure(db, peek, page_size, lambda: q.put(f"t{i}"))
+        got = []
+        totals["pop"] += measure(db, peek, page_size, lambda: got.append(q.pop()))
+        totals["done"] += measure(db, peek, page_size, lambda: q.done(got[0].message_id))
+    print(f"\nlitequeue, the same way (mean of {ops}; 5000 messages queued): " + ", ".join(
+        f"{k} {sum(c.values()) / ops:.2f} pages ({', '.join(f'{n} {v / ops:.2f}' for n, v in sorted(c.items()))})"
+        for k, c in totals.items()))
 
 
 if __name__ == "__main__":

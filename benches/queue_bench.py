@@ -10,9 +10,10 @@ per operation:
 * huey's ``SqliteStorage`` (raw ``enqueue``/``dequeue``), ``litequeue`` (``put``; ``pop`` +
   ``done``), ``persist-queue`` ``SQLiteAckQueue`` (``put``; ``get`` + ``ack``);
 * the plain-SQL floor: stdlib ``sqlite3`` on a file with agor's schema and indexes, making the
-  same row changes agor makes (enqueue: task row + audit row; claim: pick the best next task
-  through the same index, task update + status comment + two audit rows; complete: task
-  update + status comment + audit row).
+  same row changes agor makes (enqueue: task row + audit row + change-feed row; claim: pick the
+  best next task through the same index, task update + status comment + two audit rows +
+  attempt row + work state + two change-feed rows; complete: attempt end + task update +
+  status comment + audit row + work state + two change-feed rows).
 
 Reported: items/s for enqueue and claim+complete with 1 process and with 8 processes (the
 median of ``--repeat`` runs), the ratios agor/litequeue and agor/floor, the exactly-once check
@@ -112,11 +113,8 @@ class Floor:
                 " 'boss', ?, ?, 1, datetime('now'), datetime('now'))",
                 (tid, f"item {offset + i}", GROUP, offset + i + 1),
             )
-            conn.execute(
-                "INSERT INTO audit_log (agent_id, event_type, detail, created_at)"
-                " VALUES ('boss', 'task_created', ?, datetime('now'))",
-                (tid,),
-            )
+            _floor_audit(conn, "boss", "task_created", tid)
+            _floor_change(conn, "task", "task_created", "boss", tid, None, (None, "todo"))
             conn.execute("COMMIT")
         conn.close()
 
@@ -142,39 +140,72 @@ class Floor:
                 " updated_at = datetime('now') WHERE id = ? AND status = 'todo'",
                 (me, str(uuid.uuid4()), int(time.time()) + 600, int(time.time() * 1000) + 600_000, tid),
             )
+            _floor_change(conn, "task", "task_status", me, tid, me, ("todo", "in_progress"))
+            _floor_comment(conn, tid, me, "Status: todo → in_progress")
+            _floor_audit(conn, me, "task_status", tid)
             conn.execute(
-                "INSERT INTO task_comments (id, task_id, agent_id, content, created_at)"
-                " VALUES (?, ?, ?, 'Status: todo → in_progress', datetime('now'))",
-                (str(uuid.uuid4()), tid, me),
+                "INSERT INTO agor_task_attempts (task_id, agent_id, started_at)"
+                " VALUES (?, ?, datetime('now'))",
+                (tid, me),
             )
-            for ev in ("task_status", "task_claimed"):
-                conn.execute(
-                    "INSERT INTO audit_log (agent_id, event_type, detail, created_at)"
-                    " VALUES (?, ?, ?, datetime('now'))",
-                    (me, ev, tid),
-                )
+            _floor_work(conn, me, "working", tid)
+            _floor_audit(conn, me, "task_claimed", tid)
             conn.execute("COMMIT")
             conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "UPDATE agor_task_attempts SET outcome = 'completed', ended_at = datetime('now')"
+                " WHERE task_id = ? AND outcome IS NULL",
+                (tid,),
+            )
             conn.execute(
                 "UPDATE tasks SET status = 'done', lease_token = NULL, lease_expires_at = NULL,"
                 " lease_expires_ms = NULL, summary = 'ok', artifacts = '', version = version + 1,"
                 " updated_at = datetime('now') WHERE id = ?",
                 (tid,),
             )
-            conn.execute(
-                "INSERT INTO task_comments (id, task_id, agent_id, content, created_at)"
-                " VALUES (?, ?, ?, 'Status: in_progress → done', datetime('now'))",
-                (str(uuid.uuid4()), tid, me),
-            )
-            conn.execute(
-                "INSERT INTO audit_log (agent_id, event_type, detail, created_at)"
-                " VALUES (?, 'task_status', ?, datetime('now'))",
-                (me, tid),
-            )
+            _floor_change(conn, "task", "task_status", me, tid, me, ("in_progress", "done"))
+            _floor_comment(conn, tid, me, "Status: in_progress → done")
+            _floor_audit(conn, me, "task_status", tid)
+            _floor_work(conn, me, "idle", None)
             conn.execute("COMMIT")
             got.append(title)
         conn.close()
         return got
+
+
+def _floor_audit(conn, agent, event, detail):
+    conn.execute(
+        "INSERT INTO audit_log (agent_id, event_type, detail, created_at)"
+        " VALUES (?, ?, ?, datetime('now'))",
+        (agent, event, detail),
+    )
+
+
+def _floor_change(conn, kind, event, actor, subject, agent, moved):
+    conn.execute(
+        "INSERT INTO agor_changes (kind, event, actor, subject, group_id, agent_id, status_from,"
+        " status_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+        (kind, event, actor, subject, GROUP, agent, *moved),
+    )
+
+
+def _floor_comment(conn, task, agent, text):
+    conn.execute(
+        "INSERT INTO task_comments (id, task_id, agent_id, content, created_at)"
+        " VALUES (?, ?, ?, ?, datetime('now'))",
+        (str(uuid.uuid4()), task, agent, text),
+    )
+
+
+def _floor_work(conn, agent, state, task):
+    """The agent's work state and its change-feed row, as a claim and a completion move it."""
+    conn.execute(
+        "INSERT INTO agor_work_state (agent_id, state, task_id, updated_at)"
+        " VALUES (?, ?, ?, datetime('now')) ON CONFLICT (agent_id) DO UPDATE SET"
+        " state = excluded.state, task_id = excluded.task_id, updated_at = excluded.updated_at",
+        (agent, state, task),
+    )
+    _floor_change(conn, "agent", "work_state", agent, agent, agent, (None, None))
 
 
 class Huey:
@@ -221,7 +252,9 @@ class LiteQueue:
     def _q(path):
         from litequeue import LiteQueue as LQ
 
-        return LQ(path)  # sets WAL and synchronous=NORMAL itself
+        # It sets WAL and synchronous=NORMAL itself; the busy timeout is the floor's (its
+        # default 5 s lets a worker die of "database is locked" with 8 processes under load).
+        return LQ(path, timeout=30)
 
     @staticmethod
     def setup(path):
@@ -306,15 +339,22 @@ def fresh(tmp, cls):
 
 
 def run_once(tmp, cls, items, procs):
-    """Returns (enqueue items/s, claim+complete items/s, exactly-once ok, detail)."""
+    """Returns (enqueue items/s, claim+complete items/s, exactly-once ok, detail, enqueue items
+    per CPU-second, claim+complete items per CPU-second (one process only, else None)).
+
+    The CPU rates count this process's user and system time only, so they hardly move with the
+    load others put on the machine: the steadier ratio on a shared VM."""
     path = fresh(tmp, cls)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     cls.enqueue(path, items)
     enq = items / (time.perf_counter() - t0)
+    enq_cpu = items / (time.process_time() - c0)
+    drain_cpu = None
     if procs == 1:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         got = cls.drain(path, 0)
         drain = len(got) / (time.perf_counter() - t0)
+        drain_cpu = len(got) / (time.process_time() - c0)
     else:
         ctx = mp.get_context("fork")
         start, out = ctx.Event(), ctx.Queue()
@@ -335,7 +375,7 @@ def run_once(tmp, cls, items, procs):
     detail = f"{len(set(got))}/{items} handed out, {dupes} twice"
     if cls is PersistQueue:
         shutil.rmtree(path, ignore_errors=True)
-    return enq, drain, ok, detail
+    return enq, drain, ok, detail, enq_cpu, drain_cpu
 
 
 def flat_check(tmp, cls, sizes, probe, repeat):
@@ -393,11 +433,20 @@ def main():
     try:
         print("  (enqueue: one process, median over all 2 x repeat runs; claim+complete with 1 and "
               f"{args.procs} processes; exactly-once checked in every run)")
+        # Rounds outside, contenders inside: a burst of load elsewhere on the machine then hits
+        # every contender alike instead of whichever happened to run during it.
+        every = {(cls, procs): [] for cls in contenders for procs in (1, args.procs)}
+        for _ in range(args.repeat):
+            for cls in contenders:
+                for procs in (1, args.procs):
+                    every[(cls, procs)].append(run_once(tmp, cls, args.items, procs))
+        cpu = {}
         for cls in contenders:
-            runs = {procs: [run_once(tmp, cls, args.items, procs) for _ in range(args.repeat)]
-                    for procs in (1, args.procs)}
+            runs = {procs: every[(cls, procs)] for procs in (1, args.procs)}
             # Enqueueing is single-process in both settings: pool its runs for a steadier median.
             enq = statistics.median(r[0] for rs in runs.values() for r in rs)
+            cpu[cls] = (statistics.median(r[4] for rs in runs.values() for r in rs),
+                        statistics.median(r[5] for r in runs[1]))
             cells = []
             for procs, rs in runs.items():
                 drain = statistics.median(r[1] for r in rs)
@@ -415,6 +464,15 @@ def main():
             an, on = results[(Agor, args.procs)], results[(other, args.procs)]
             print(f"  agor / {other.name:30s} enqueue {a1[0] / o1[0]:5.2f}x  claim+complete "
                   f"1p {a1[1] / o1[1]:5.2f}x, {args.procs}p {an[1] / on[1]:5.2f}x")
+        print("\nper CPU-second of the working process (one process; user + system time)")
+        for cls in contenders:
+            print(f"  {cls.name:30s} enqueue {cpu[cls][0]:7.0f}/CPU-s | claim+complete "
+                  f"{cpu[cls][1]:6.0f}/CPU-s", flush=True)
+        if Agor in contenders:
+            for other in (LiteQueue, Floor, Huey, PersistQueue):
+                if other in contenders:
+                    print(f"  agor / {other.name:30s} enqueue {cpu[Agor][0] / cpu[other][0]:5.2f}x  "
+                          f"claim+complete {cpu[Agor][1] / cpu[other][1]:5.2f}x")
         print(f"\nflat in queue size: {args.probe} operations timed with N items already queued "
               f"(median of {args.repeat} interleaved rounds)")
         for cls in contenders:

@@ -121,6 +121,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "requires, attempts, deferred work, settings",
         apply: |conn| conn.execute_batch(include_str!("0020_fit.sql")),
     },
+    Migration {
+        version: 21,
+        name: "the lane index holds assigned tasks only",
+        apply: |conn| conn.execute_batch(include_str!("0021_lean_lane.sql")),
+    },
 ];
 
 /// Columns migration 3 adds to `tasks`; all nullable, unknown to the legacy script.
