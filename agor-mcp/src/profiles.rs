@@ -48,9 +48,11 @@ const WORKER: &[&str] = &[
     "list_tasks",
     "get_task",
     "claim_task",
+    "claim_tasks",
     "renew_lease",
     "release_task",
     "complete_task",
+    "complete_tasks",
     "comment",
     "reserve",
     "renew_reservations",
@@ -65,6 +67,7 @@ const REVIEWER: &[&str] = &["set_task_status", "board", "dependencies", "history
 /// What a manager needs besides a reviewer's tools.
 const MANAGER: &[&str] = &[
     "create_task",
+    "create_tasks",
     "update_task",
     "assign_task",
     "delete_task",
