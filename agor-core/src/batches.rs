@@ -105,8 +105,16 @@ impl Actor {
         self.task_write(|c, me, now| {
             let mut tasks = Vec::with_capacity(claims.len());
             for (i, (item, done)) in claims.iter().zip(&completions).enumerate() {
-                let task = complete_in(c, me, &item.task_id, &item.token, done, TaskStatus::Done, now)
-                    .map_err(|e| Error::at_item(i, e))?;
+                let task = complete_in(
+                    c,
+                    me,
+                    &item.task_id,
+                    &item.token,
+                    done,
+                    TaskStatus::Done,
+                    now,
+                )
+                .map_err(|e| Error::at_item(i, e))?;
                 tasks.push(task);
             }
             Ok(tasks)

@@ -123,7 +123,8 @@ pub use model::usage::{UsageBucket, UsageBy, UsagePoint, UsageRecord, UsageSumma
 pub use model::work::{AgentWork, WorkState};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
-    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_BATCH, MAX_DEADLINE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_BATCH, MAX_DEADLINE_SECS, MAX_LEASE_SECS,
+    MAX_LIMIT,
 };
 pub use rules::{Capability, Permission, PrincipalId, RoleDef};
 pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};

@@ -85,11 +85,19 @@ fn header() -> String {
 
 /// How one argument crosses from C: its Rust parameter(s) and the `Args` call that takes it.
 enum Kind {
-    Text { optional: bool },
-    Int { optional: bool },
-    Number { optional: bool },
+    Text {
+        optional: bool,
+    },
+    Int {
+        optional: bool,
+    },
+    Number {
+        optional: bool,
+    },
     Bool,
-    Texts { optional: bool },
+    Texts {
+        optional: bool,
+    },
     /// A list of records (objects), as JSON text.
     Json,
 }
@@ -121,7 +129,10 @@ fn kind(op: &str, field: &str, schema: &Value, defs: &Value, required: bool) -> 
             Kind::Bool
         }
         Some("array") if records(&schema["items"], defs) => {
-            assert!(!nullable, "{op}.{field}: an optional list of records needs its own C form");
+            assert!(
+                !nullable,
+                "{op}.{field}: an optional list of records needs its own C form"
+            );
             Kind::Json
         }
         Some("array") => Kind::Texts { optional: nullable },
@@ -176,7 +187,13 @@ fn render_one(out: &mut String, op: &Operation) {
     let mut pointers = false;
     for &field in op.fields {
         let schema = &request["properties"][field];
-        let k = kind(op.name, field, schema, &request["$defs"], required.contains(&field));
+        let k = kind(
+            op.name,
+            field,
+            schema,
+            &request["$defs"],
+            required.contains(&field),
+        );
         let doc = schema["description"]
             .as_str()
             .unwrap_or("")

@@ -73,7 +73,10 @@ fn a_bad_item_in_the_middle_of_a_create_batch_loses_nothing() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert_eq!(bad_item(&err).0, 1);
-    assert!(err.to_string().starts_with("item 1 of the batch: "), "{err}");
+    assert!(
+        err.to_string().starts_with("item 1 of the batch: "),
+        "{err}"
+    );
     // ... and inside it (an unknown assignee, found only in the database), after two tasks
     // of the batch were already written in it.
     let mut news = titled(&["first", "second", "third"]);
@@ -99,7 +102,14 @@ fn claim_tasks_takes_the_best_next_by_claim_next_rules() {
     let dev1 = t.store.as_agent("dev1").unwrap();
     let dev2 = t.store.as_agent("dev2").unwrap();
     let mut news = titled(&[
-        "low", "high", "reviewers", "deferred", "waits", "their files", "backlog", "first",
+        "low",
+        "high",
+        "reviewers",
+        "deferred",
+        "waits",
+        "their files",
+        "backlog",
+        "first",
     ]);
     news[0].priority = agor_core::Priority::Low;
     news[1].priority = agor_core::Priority::High;
@@ -151,7 +161,10 @@ fn complete_tasks_completes_each_claim_fenced() {
         finished[1].completion.as_ref().unwrap().summary,
         agor_core::DEFAULT_BATCH_SUMMARY
     );
-    assert_eq!(mgr.get_task(&claims[2].task.id).unwrap().task.status, TaskStatus::Done);
+    assert_eq!(
+        mgr.get_task(&claims[2].task.id).unwrap().task.status,
+        TaskStatus::Done
+    );
     // Fenced: the same tokens complete nothing twice.
     let err = dev1.complete_tasks(&items[..1]).unwrap_err();
     assert_eq!((err.kind(), bad_item(&err).0), (ErrorKind::Lease, 0));
@@ -173,7 +186,10 @@ fn a_bad_claim_in_the_middle_of_a_complete_batch_loses_nothing() {
     assert!(matches!(source, Error::Lease { task_id, .. } if *task_id == claims[1].task.id));
     // Nothing completed, the first item's included; every claim still live.
     for c in &claims {
-        assert_eq!(mgr.get_task(&c.task.id).unwrap().task.status, TaskStatus::InProgress);
+        assert_eq!(
+            mgr.get_task(&c.task.id).unwrap().task.status,
+            TaskStatus::InProgress
+        );
     }
     // A bad summary is refused before anything is read.
     items[1].token = claims[1].token.clone();
@@ -209,7 +225,8 @@ fn batches_are_bounded() {
     let too_many = MAX_BATCH as usize + 1;
     for err in [
         mgr.create_tasks(&[]).unwrap_err(),
-        mgr.create_tasks(&vec![NewTask::new("x"); too_many]).unwrap_err(),
+        mgr.create_tasks(&vec![NewTask::new("x"); too_many])
+            .unwrap_err(),
         dev1.complete_tasks(&[]).unwrap_err(),
         dev1.claim_tasks(0, 60).unwrap_err(),
         dev1.claim_tasks(MAX_BATCH + 1, 60).unwrap_err(),
@@ -362,7 +379,11 @@ fn processes_claiming_batches_claim_every_task_exactly_once() {
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "worker failed: {}\n{stderr}", out.status);
+        assert!(
+            out.status.success(),
+            "worker failed: {}\n{stderr}",
+            out.status
+        );
         let stdout = String::from_utf8(out.stdout).unwrap();
         for line in stdout.lines() {
             if let Some(at) = line.find("RESULT ") {
@@ -374,6 +395,9 @@ fn processes_claiming_batches_claim_every_task_exactly_once() {
     assert_eq!(claimed, created, "some task was never claimed");
     assert!(boss.list_tasks(&TaskFilter::default()).unwrap().is_empty());
     let audit = store.audit_log(None, agor_core::MAX_LIMIT).unwrap();
-    let claims = audit.iter().filter(|e| e.event_type == "task_claimed").count();
+    let claims = audit
+        .iter()
+        .filter(|e| e.event_type == "task_claimed")
+        .count();
     assert_eq!(claims, TASKS, "one claim audited per task");
 }
