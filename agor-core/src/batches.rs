@@ -83,7 +83,8 @@ impl Actor {
     /// Claims up to `count` of the best next todo tasks, each under its own lease of
     /// `lease_secs` with its own token, chosen as [`Actor::claim_task`] chooses the best next
     /// one (fit, files held by others, deferral, dependencies, board order), in that order.
-    /// Fewer when fewer fit; none is an empty list.
+    /// Fewer when fewer fit; none is an empty list. The claimer's work state becomes `working`
+    /// on the first (best) of them, once for the batch.
     pub fn claim_tasks(&self, count: u32, lease_secs: u32) -> Result<Vec<Claim>> {
         let count = Count::Batch.check(count)?;
         validate_lease(lease_secs)?;

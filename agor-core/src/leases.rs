@@ -70,6 +70,14 @@ fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -
 }
 
 fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64) -> Result<Claim> {
+    let claim = lease_row(c, me, task, lease_secs, now_ms)?;
+    crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
+    Ok(claim)
+}
+
+/// A claim of `task` without the claimer's work state: the lease, its token, the status move,
+/// the attempt and the audit row. [`claim_row`] adds the work state; a batch sets it once.
+fn lease_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
@@ -92,7 +100,6 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     }
     task_steps::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
     crate::attempts::started(c, &task.id, &me.id)?;
-    crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
         &me.id,
@@ -170,7 +177,7 @@ fn claim_in(
 
 /// Up to `count` claims of the best next tasks, each as [`claim_in`] would choose and make it
 /// (same selection: fit, paths, deferral, dependencies, board order), inside the caller's write
-/// transaction. The first candidates come from one read of the board-order index; only when
+/// transaction; the claimer's work state says `working` on the first. The first candidates come from one read of the board-order index; only when
 /// files held by others rule some out is the rest found one claim-next at a time.
 pub(crate) fn claim_many(
     c: &dyn Tx,
@@ -185,13 +192,17 @@ pub(crate) fn claim_many(
     let first = crate::claim_paths::unblocked(c, me, now_ms, first)?;
     let mut claims = Vec::with_capacity(first.len());
     for task in &first {
-        claims.push(claim_row(c, me, task, lease_secs, now_ms)?);
+        claims.push(lease_row(c, me, task, lease_secs, now_ms)?);
     }
     while claims.len() < wanted {
         match crate::claim_paths::best_next(c, me, now_ms)? {
-            Some(task) => claims.push(claim_row(c, me, &task, lease_secs, now_ms)?),
+            Some(task) => claims.push(lease_row(c, me, &task, lease_secs, now_ms)?),
             None => break,
         }
+    }
+    // One work state for the batch, as for one claim: working, on the first (best) task.
+    if let Some(first) = claims.first() {
+        crate::work::follow(c, me, crate::WorkState::Working, Some(&first.task.id))?;
     }
     Ok(claims)
 }

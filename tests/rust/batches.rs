@@ -136,6 +136,10 @@ fn claim_tasks_takes_the_best_next_by_claim_next_rules() {
         dev1.renew_lease(&c.task.id, &c.token, 120).unwrap();
     }
     assert_eq!(audit_count(&t, "task_claimed"), 3);
+    // One work state for the batch: working on the best of them.
+    let work = dev1.work_state(None).unwrap();
+    assert_eq!(work.state, agor_core::WorkState::Working);
+    assert_eq!(work.task_id.as_deref(), Some(claims[0].task.id.as_str()));
     // Nothing left for dev1; an empty batch, not an error.
     assert!(dev1.claim_tasks(5, 60).unwrap().is_empty());
     // A count below the number that fit takes that many, best first.
