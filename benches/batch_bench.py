@@ -42,6 +42,13 @@ from queue_bench import Agor, Huey, fresh  # noqa: E402  (the queue benchmark's 
 
 BATCHES = (1, 10, 100)
 
+try:
+    import huey  # noqa: F401  (only whether it is there)
+
+    HAVE_HUEY = True
+except ImportError:
+    HAVE_HUEY = False
+
 
 def agor_enqueue(path: str, n: int, batch: int) -> None:
     store = agor.open(path)
@@ -113,18 +120,22 @@ def main() -> None:
         samples: dict[object, list] = {b: [] for b in BATCHES}
         samples["huey"] = []
         for _ in range(args.repeat):
-            samples["huey"].append(run_huey(tmp, args.items))
+            if HAVE_HUEY:
+                samples["huey"].append(run_huey(tmp, args.items))
             for b in BATCHES:
                 samples[b].append(run_agor(tmp, args.items, b))
-        h_enq, h_drain, h_once = median_of(samples["huey"])
         print("| contender | batch | enqueue items/s | claim+complete items/s | vs huey: enqueue | "
               "vs huey: claim+complete | exactly once |")
         print("|---|---:|---:|---:|---:|---:|---|")
-        print(f"| huey SqliteStorage | 1 | {h_enq:,.0f} | {h_drain:,.0f} | 1.00x | 1.00x | {h_once} |")
+        if HAVE_HUEY:
+            h_enq, h_drain, h_once = median_of(samples["huey"])
+            print(f"| huey SqliteStorage | 1 | {h_enq:,.0f} | {h_drain:,.0f} | 1.00x | 1.00x | {h_once} |")
         for b in BATCHES:
             enq, drain, once = median_of(samples[b])
-            print(f"| agor | {b} | {enq:,.0f} | {drain:,.0f} | {enq / h_enq:.2f}x | "
-                  f"{drain / h_drain:.2f}x | {once} |")
+            vs = (f"{enq / h_enq:.2f}x | {drain / h_drain:.2f}x" if HAVE_HUEY else "– | –")
+            print(f"| agor | {b} | {enq:,.0f} | {drain:,.0f} | {vs} | {once} |")
+        if not HAVE_HUEY:
+            print("\n(huey is not installed: `pip install huey` for the comparison)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
