@@ -119,3 +119,24 @@ def test_bttask_batches(store: agor.Store, bttask_cmd: list[str], tmp_path: Path
     assert "nothing to claim" in bttask("claim", "--count", "3", agent="dev-1")
     # The legacy single claim still answers as before.
     assert json.loads(bttask("--json", "claim", agent="dev-1")) is None
+
+
+def test_http_api(store: agor.Store) -> None:
+    from test_serve import serve, team
+
+    secrets = team(store)
+    with serve(location(store)) as server:
+        status, made = server.api("create_tasks", secrets["mgr-1"], tasks=[{"title": "a"}, {"title": "b"}])
+        assert status == 200 and titles(made) == ["a", "b"]
+        status, claims = server.api("claim_tasks", secrets["dev-1"], count=10)
+        assert status == 200 and len(claims) == 2
+        items = [{"task_id": c["task"]["id"], "token": c["token"]} for c in claims]
+        # A bad item: the item's own status and kind, its index in the message.
+        status, answer = server.api("complete_tasks", secrets["dev-1"],
+                                    claims=[items[0], {**items[1], "token": "stale"}])
+        assert (status, answer["error"]["kind"]) == (409, "lease"), answer
+        assert answer["error"]["message"].startswith("item 1 of the batch: "), answer
+        status, answer = server.api("claim_tasks", secrets["dev-1"], count=1001)
+        assert (status, answer["error"]["kind"]) == (422, "invalid_input"), answer
+        status, done = server.api("complete_tasks", secrets["dev-1"], claims=items)
+        assert status == 200 and {t["status"] for t in done} == {"done"}
