@@ -1,5 +1,5 @@
 //! Batches: many tasks created, claimed or completed in one write transaction, each item by
-//! the single-item operation's own code (`insert_task`, `claim_row`, `complete_in`), so it is
+//! the single-item operation's own code (`insert_task`, `lease_row`, `complete_in`), so it is
 //! checked, audited and fenced exactly as alone; the batch only saves the transaction (its lock,
 //! its commit, its sync) per item.
 //!
@@ -19,6 +19,7 @@ use crate::leases::{claim_many, complete_in, validate_lease};
 use crate::model::leases::Claim;
 use crate::model::tasks::{Completion, NewTask, Task, TaskStatus};
 use crate::numbers::{Count, MAX_BATCH};
+use crate::rules::{Action, Target};
 use crate::tasks::{checked_new, insert_task};
 
 /// The summary of a batch completion that gives none.
@@ -77,7 +78,11 @@ impl Actor {
     pub fn create_tasks(&self, tasks: &[NewTask]) -> Result<Vec<Task>> {
         check_size("tasks", tasks.len())?;
         let checked = each(tasks, checked_new)?;
-        self.write_tx(|c, me| each(&checked, |new| insert_task(c, me, new)))
+        self.write_tx(|c, me| {
+            // Who may is the batch's question before any item's (each item asks again).
+            me.check(Action::CreateTask, Target::None)?;
+            each(&checked, |new| insert_task(c, me, new))
+        })
     }
 
     /// Claims up to `count` of the best next todo tasks, each under its own lease of
@@ -104,6 +109,7 @@ impl Actor {
             Ok(done)
         })?;
         self.task_write(|c, me, now| {
+            me.check(Action::ClaimTask, Target::None)?;
             let mut tasks = Vec::with_capacity(claims.len());
             for (i, (item, done)) in claims.iter().zip(&completions).enumerate() {
                 let task = complete_in(

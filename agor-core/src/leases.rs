@@ -125,15 +125,14 @@ fn lease_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
 }
 
 /// One `claim_task` (the given task, or the best next) inside the caller's write transaction,
-/// lapsed leases already reaped at `now_ms`.
+/// lapsed leases already reaped at `now`.
 fn claim_in(
     c: &dyn Tx,
     me: &Member,
     task_id: Option<&str>,
     lease_secs: u32,
-    now_ms: i64,
+    now: i64,
 ) -> Result<Option<Claim>> {
-    let now = now_ms;
     me.check(Action::ClaimTask, Target::None)?;
     let task = match task_id {
         None => match crate::claim_paths::best_next(c, me, now)? {
@@ -177,8 +176,9 @@ fn claim_in(
 
 /// Up to `count` claims of the best next tasks, each as [`claim_in`] would choose and make it
 /// (same selection: fit, paths, deferral, dependencies, board order), inside the caller's write
-/// transaction; the claimer's work state says `working` on the first. The first candidates come from one read of the board-order index; only when
-/// files held by others rule some out is the rest found one claim-next at a time.
+/// transaction; the claimer's work state says `working` on the first. The first candidates
+/// come from one read of the board-order index; only when files held by others rule some out
+/// is the rest found one claim-next at a time.
 pub(crate) fn claim_many(
     c: &dyn Tx,
     me: &Member,

@@ -253,8 +253,9 @@ fn who_may_batch_and_what_another_group_sees() {
     let dev1 = t.store.as_agent("dev1").unwrap();
     let ext = t.store.as_agent("ext").unwrap();
     // A worker may not create tasks, alone or in a batch; nothing is written.
-    let err = dev1.create_tasks(&titled(&["x"])).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    let err = dev1.create_tasks(&titled(&["x", "y"])).unwrap_err();
+    // The batch is refused as a whole, not as its first item.
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err}");
     // The operator is no agent: it claims and completes nothing.
     let op = t.store.as_operator();
     for request in [
@@ -264,8 +265,22 @@ fn who_may_batch_and_what_another_group_sees() {
         let err = agor_core::ops::call_value(&op, request).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     }
-    // Another group's agent neither claims this group's tasks nor completes its claims.
-    mgr.create_tasks(&titled(&["core work"])).unwrap();
+    // Another group's agent neither claims this group's tasks nor completes its claims, and
+    // its manager creates nothing that names them.
+    let core = mgr.create_tasks(&titled(&["core work"])).unwrap();
+    t.store
+        .register_agent(&NewAgent::new("omgr", "OMGR", "manager", "other"))
+        .unwrap();
+    let omgr = t.store.as_agent("omgr").unwrap();
+    let mut news = titled(&["theirs", "sub of core", "for dev1"]);
+    news[1].parent = Some(core[0].id.clone());
+    news[2].assign_to = Some("dev1".into());
+    let err = omgr.create_tasks(&news).unwrap_err();
+    assert_eq!((err.kind(), bad_item(&err).0), (ErrorKind::NotFound, 1));
+    news.remove(1);
+    let err = omgr.create_tasks(&news).unwrap_err();
+    assert_eq!((err.kind(), bad_item(&err).0), (ErrorKind::NotFound, 1));
+    assert!(omgr.list_tasks(&TaskFilter::default()).unwrap().is_empty());
     assert!(ext.claim_tasks(10, 60).unwrap().is_empty());
     let claims = dev1.claim_tasks(1, 60).unwrap();
     let err = ext.complete_tasks(&[done(&claims[0])]).unwrap_err();
