@@ -1948,6 +1948,19 @@ agor_status agor_op_create_task(const agor_store *store,
                                 char **out_response);
 
 /**
+ * Create many tasks in one transaction, in order, each as create_task would (its
+ * arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
+ * with an error naming its index (from 0). 1..=1000 tasks (managers).
+ *
+ * Called by an agent: pass `actor`. Permission: `create_task`.
+ * * `tasks`: a JSON array of objects
+ */
+agor_status agor_op_create_tasks(const agor_store *store,
+                                 const agor_actor *actor,
+                                 const char *tasks,
+                                 char **out_response);
+
+/**
  * Tasks of the actor's group (the operator: of every group), or of `group`, open ones
  * unless `all`, by priority then sort order.
  *
@@ -2291,6 +2304,21 @@ agor_status agor_op_claim_task(const agor_store *store,
                                char **out_response);
 
 /**
+ * Claim up to `count` of the best next todo tasks at once, each under its own lease and
+ * token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
+ * board order); fewer when fewer fit, none: an empty list.
+ *
+ * Called by an agent: pass `actor`. Permission: `claim_task`.
+ * * `count`: 1..=1000
+ * * `lease_secs`: Seconds, for each claim; absent: 900; NULL: not given
+ */
+agor_status agor_op_claim_tasks(const agor_store *store,
+                                const agor_actor *actor,
+                                int64_t count,
+                                const int64_t *lease_secs,
+                                char **out_response);
+
+/**
  * Extend a live lease to `lease_secs` from now.
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
@@ -2380,6 +2408,19 @@ agor_status agor_op_complete_task(const agor_store *store,
                                   const char *next,
                                   bool review,
                                   char **out_response);
+
+/**
+ * Complete several claims to done in one transaction, in order, each as complete_task
+ * would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
+ * item refuses the batch with an error naming its index (from 0). 1..=1000 claims.
+ *
+ * Called by an agent: pass `actor`. Permission: `claim_task`.
+ * * `claims`: a JSON array of objects
+ */
+agor_status agor_op_complete_tasks(const agor_store *store,
+                                   const agor_actor *actor,
+                                   const char *claims,
+                                   char **out_response);
 
 /**
  * Say whether a task of your group needs a person's approval before it is done

@@ -209,6 +209,17 @@ pub enum Error {
         opened_by: u32,
     },
 
+    /// One item of a batch (`create_tasks`, `complete_tasks`) failed, so the whole batch was
+    /// refused and nothing of it written: the item's own error, with its index in the batch
+    /// (from 0). Its kind is the item's.
+    #[error("item {index} of the batch: {source}")]
+    Item {
+        /// Where the item stands in the batch, from 0.
+        index: usize,
+        /// What was wrong with it.
+        source: Box<Error>,
+    },
+
     /// The storage engine failed.
     #[error("storage error: {0}")]
     Storage(StorageError),
@@ -379,10 +390,19 @@ impl Error {
             Error::SchemaTooNew { .. } | Error::NotAgorDatabase { .. } => ErrorKind::Schema,
             Error::ReadOnly { .. } => ErrorKind::ReadOnly,
             Error::Busy { .. } => ErrorKind::Busy,
+            Error::Item { source, .. } => source.kind(),
             Error::Storage(_)
             | Error::Migration { .. }
             | Error::Io { .. }
             | Error::OtherProcess { .. } => ErrorKind::Storage,
+        }
+    }
+
+    /// The error of item `index` of a batch (see [`Error::Item`]).
+    pub(crate) fn at_item(index: usize, e: Error) -> Self {
+        Error::Item {
+            index,
+            source: Box::new(e),
         }
     }
 

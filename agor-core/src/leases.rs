@@ -70,6 +70,14 @@ fn check_lease(c: &dyn Tx, me: &Member, task: &Task, token: &str, now_ms: i64) -
 }
 
 fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64) -> Result<Claim> {
+    let claim = lease_row(c, me, task, lease_secs, now_ms)?;
+    crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
+    Ok(claim)
+}
+
+/// A claim of `task` without the claimer's work state: the lease, its token, the status move,
+/// the attempt and the audit row. [`claim_row`] adds the work state; a batch sets it once.
+fn lease_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64) -> Result<Claim> {
     let token = uuid::Uuid::new_v4().to_string();
     let expires_at_ms = deadline(now_ms, lease_secs);
     let expires_at = clock::secs_ceil(expires_at_ms);
@@ -92,7 +100,6 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
     }
     task_steps::record_transition(c, &me.id, task, TaskStatus::InProgress)?;
     crate::attempts::started(c, &task.id, &me.id)?;
-    crate::work::follow(c, me, crate::WorkState::Working, Some(&task.id))?;
     audit::record(
         c,
         &me.id,
@@ -114,6 +121,123 @@ fn claim_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
         token,
         expires_at,
         expires_at_ms,
+    })
+}
+
+/// One `claim_task` (the given task, or the best next) inside the caller's write transaction,
+/// lapsed leases already reaped at `now`.
+fn claim_in(
+    c: &dyn Tx,
+    me: &Member,
+    task_id: Option<&str>,
+    lease_secs: u32,
+    now: i64,
+) -> Result<Option<Claim>> {
+    me.check(Action::ClaimTask, Target::None)?;
+    let task = match task_id {
+        None => match crate::claim_paths::best_next(c, me, now)? {
+            Some(t) => t,
+            None => return Ok(None),
+        },
+        Some(id) => {
+            let task = task_steps::resolve(c, me, id)?;
+            let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
+            if task.status == TaskStatus::InProgress && !held_by_other {
+                return Err(held_already(&task, me, now));
+            }
+            if task.status == TaskStatus::InProgress
+                || (task.status == TaskStatus::Todo && held_by_other)
+            {
+                return Err(Error::AlreadyClaimed {
+                    task_id: task.id,
+                    by: task.assigned_to,
+                });
+            }
+            if task.status == TaskStatus::Todo {
+                dependencies::require_dependencies_done(c, &task, TaskStatus::InProgress)?;
+            }
+            if task.status != TaskStatus::Todo {
+                return Err(Error::invalid(
+                    "task",
+                    format!(
+                        "task {} is {}; only todo tasks can be claimed",
+                        task.id, task.status
+                    ),
+                ));
+            }
+            // What the worker may do first, then whether its files are free.
+            crate::fit::check_claim(c, me, &task, now)?;
+            crate::claim_paths::check_claim(c, me, &task, now)?;
+            task
+        }
+    };
+    claim_row(c, me, &task, lease_secs, now).map(Some)
+}
+
+/// Up to `count` claims of the best next tasks, each as [`claim_in`] would choose and make it
+/// (same selection: fit, paths, deferral, dependencies, board order), inside the caller's write
+/// transaction; the claimer's work state says `working` on the first. The first candidates
+/// come from one read of the board-order index; only when files held by others rule some out
+/// is the rest found one claim-next at a time.
+pub(crate) fn claim_many(
+    c: &dyn Tx,
+    me: &Member,
+    count: u32,
+    lease_secs: u32,
+    now_ms: i64,
+) -> Result<Vec<Claim>> {
+    me.check(Action::ClaimTask, Target::None)?;
+    let wanted = usize::try_from(count).unwrap_or(usize::MAX);
+    let first = task_steps::claimable(c, me, i64::from(count), now_ms)?;
+    let first = crate::claim_paths::unblocked(c, me, now_ms, first)?;
+    let mut claims = Vec::with_capacity(first.len());
+    for task in &first {
+        claims.push(lease_row(c, me, task, lease_secs, now_ms)?);
+    }
+    while claims.len() < wanted {
+        match crate::claim_paths::best_next(c, me, now_ms)? {
+            Some(task) => claims.push(lease_row(c, me, &task, lease_secs, now_ms)?),
+            None => break,
+        }
+    }
+    // One work state for the batch, as for one claim: working, on the first (best) task.
+    if let Some(first) = claims.first() {
+        crate::work::follow(c, me, crate::WorkState::Working, Some(&first.task.id))?;
+    }
+    Ok(claims)
+}
+
+/// One `complete_task` of a validated `completion` toward `to` (done or review) inside the
+/// caller's write transaction, lapsed leases already reaped at `now`: the lease and token
+/// checked, the attempt ended, the move recorded.
+pub(crate) fn complete_in(
+    c: &dyn Tx,
+    me: &Member,
+    task_id: &str,
+    token: &str,
+    completion: &Completion,
+    to: TaskStatus,
+    now: i64,
+) -> Result<Task> {
+    let task = task_steps::resolve(c, me, task_id)?;
+    check_lease(c, me, &task, token, now)?;
+    let to = crate::approvals::completes_to(&task, to);
+    dependencies::require_dependencies_done(c, &task, to)?;
+    crate::attempts::end_claim(c, &task, AttemptOutcome::Completed, None, now)?;
+    let updated_at = c.now().sql();
+    sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
+    task_steps::record_transition(c, &me.id, &task, to)?;
+    crate::work::follow(c, me, crate::WorkState::Idle, None)?;
+    // As written (artifacts are validated non-empty single lines, so they read back
+    // the same); no read-after-write on the hot path.
+    Ok(Task {
+        status: to,
+        version: task.version + 1,
+        updated_at,
+        lease_expires_at: None,
+        lease_expires_ms: None,
+        completion: Some(completion.clone()),
+        ..task
     })
 }
 
@@ -145,47 +269,7 @@ impl Actor {
     /// deferred or backing off `InvalidInput`. Each claim begins an attempt.
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
-        self.task_write(|c, me, now| {
-            me.check(Action::ClaimTask, Target::None)?;
-            let task = match task_id {
-                None => match crate::claim_paths::best_next(c, me, now)? {
-                    Some(t) => t,
-                    None => return Ok(None),
-                },
-                Some(id) => {
-                    let task = task_steps::resolve(c, me, id)?;
-                    let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
-                    if task.status == TaskStatus::InProgress && !held_by_other {
-                        return Err(held_already(&task, me, now));
-                    }
-                    if task.status == TaskStatus::InProgress
-                        || (task.status == TaskStatus::Todo && held_by_other)
-                    {
-                        return Err(Error::AlreadyClaimed {
-                            task_id: task.id,
-                            by: task.assigned_to,
-                        });
-                    }
-                    if task.status == TaskStatus::Todo {
-                        dependencies::require_dependencies_done(c, &task, TaskStatus::InProgress)?;
-                    }
-                    if task.status != TaskStatus::Todo {
-                        return Err(Error::invalid(
-                            "task",
-                            format!(
-                                "task {} is {}; only todo tasks can be claimed",
-                                task.id, task.status
-                            ),
-                        ));
-                    }
-                    // What the worker may do first, then whether its files are free.
-                    crate::fit::check_claim(c, me, &task, now)?;
-                    crate::claim_paths::check_claim(c, me, &task, now)?;
-                    task
-                }
-            };
-            claim_row(c, me, &task, lease_secs, now).map(Some)
-        })
+        self.task_write(|c, me, now| claim_in(c, me, task_id, lease_secs, now))
     }
 
     /// Extends a live lease to `lease_secs` from now.
@@ -266,28 +350,7 @@ impl Actor {
         } else {
             TaskStatus::Done
         };
-        self.task_write(|c, me, now| {
-            let task = task_steps::resolve(c, me, task_id)?;
-            check_lease(c, me, &task, token, now)?;
-            let to = crate::approvals::completes_to(&task, to);
-            dependencies::require_dependencies_done(c, &task, to)?;
-            crate::attempts::end_claim(c, &task, AttemptOutcome::Completed, None, now)?;
-            let updated_at = c.now().sql();
-            sql::complete(c, &task.id, to.stored(), completion, &updated_at)?;
-            task_steps::record_transition(c, &me.id, &task, to)?;
-            crate::work::follow(c, me, crate::WorkState::Idle, None)?;
-            // As written (artifacts are validated non-empty single lines, so they read back
-            // the same); no read-after-write on the hot path.
-            Ok(Task {
-                status: to,
-                version: task.version + 1,
-                updated_at,
-                lease_expires_at: None,
-                lease_expires_ms: None,
-                completion: Some(completion.clone()),
-                ..task
-            })
-        })
+        self.task_write(|c, me, now| complete_in(c, me, task_id, token, completion, to, now))
     }
 }
 

@@ -45,6 +45,7 @@ mod approvals;
 mod attempts;
 mod audit;
 mod backup;
+mod batches;
 mod board;
 mod cancel;
 mod changes;
@@ -85,6 +86,7 @@ mod usage;
 mod work;
 pub use actor::Actor;
 pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
+pub use batches::{ClaimDone, DEFAULT_BATCH_SUMMARY};
 pub use board::MAX_REORDER;
 pub use cancel::{CancelToken, OnCancel};
 pub use changes::{wait_timeout, ChangeBell, Waiter};
@@ -121,7 +123,8 @@ pub use model::usage::{UsageBucket, UsageBy, UsagePoint, UsageRecord, UsageSumma
 pub use model::work::{AgentWork, WorkState};
 pub use numbers::{
     seconds, Count, DEFAULT_AUDIT_LIMIT, DEFAULT_CHANNEL_HISTORY_LIMIT, DEFAULT_FEED_LIMIT,
-    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_DEADLINE_SECS, MAX_LEASE_SECS, MAX_LIMIT,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_LEASE_SECS, MAX_BATCH, MAX_DEADLINE_SECS, MAX_LEASE_SECS,
+    MAX_LIMIT,
 };
 pub use rules::{Capability, Permission, PrincipalId, RoleDef};
 pub use search::{MAX_QUERY_BYTES, MAX_QUERY_DEPTH, MAX_QUERY_TERMS};

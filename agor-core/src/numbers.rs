@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 
 /// Largest `limit` any list call accepts (inbox, history, feed, channel history, audit log).
 pub const MAX_LIMIT: u32 = 10_000;
+/// Most items one batch (`create_tasks`, `claim_tasks`, `complete_tasks`) holds: a shared
+/// server bounds the work one call makes it do, and the write lock it holds that long.
+pub const MAX_BATCH: u32 = 1_000;
 /// Default lease: 15 minutes.
 pub const DEFAULT_LEASE_SECS: u32 = 15 * 60;
 /// Longest lease one claim or renewal may ask for: one day.
@@ -33,6 +36,8 @@ pub enum Count {
     LeaseSecs,
     /// Seconds until a message's receipt is due: 1..=[`MAX_DEADLINE_SECS`].
     DeadlineSecs,
+    /// How many items one batch holds (tasks to claim, create or complete): 1..=[`MAX_BATCH`].
+    Batch,
 }
 
 impl Count {
@@ -42,6 +47,7 @@ impl Count {
             Count::Limit => "limit",
             Count::LeaseSecs => "lease",
             Count::DeadlineSecs => "deadline",
+            Count::Batch => "count",
         }
     }
 
@@ -51,6 +57,7 @@ impl Count {
             Count::Limit => MAX_LIMIT,
             Count::LeaseSecs => MAX_LEASE_SECS,
             Count::DeadlineSecs => MAX_DEADLINE_SECS,
+            Count::Batch => MAX_BATCH,
         }
     }
 

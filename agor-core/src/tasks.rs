@@ -49,6 +49,111 @@ pub(crate) fn finished_without_complete(
     crate::work::leave_task(c, &task.id, "")
 }
 
+/// `new` checked as far as it can be without the database (text caps, tags, paths, what it
+/// requires, its attempts), normalised as it is stored.
+pub(crate) fn checked_new(new: &NewTask) -> Result<NewTask> {
+    validate_label("title", &new.title, text::MAX_TITLE_BYTES)?;
+    text::cap("description", &new.description, text::MAX_DESCRIPTION_BYTES)?;
+    text::cap_optional(
+        "definition of done",
+        new.definition_of_done.as_deref(),
+        text::MAX_DEFINITION_OF_DONE_BYTES,
+    )?;
+    validate_tags(&new.tags)?;
+    let paths = crate::claim_paths::validate(&new.paths)?;
+    let fitted = NewTask {
+        requires: crate::model::fit::normalise(new.requires.as_deref())?,
+        max_attempts: validate_max_attempts(new.max_attempts)?,
+        paths,
+        ..new.clone()
+    };
+    if !matches!(fitted.status, TaskStatus::Todo | TaskStatus::Backlog) {
+        return Err(Error::invalid(
+            "status",
+            "a new task starts in todo or backlog",
+        ));
+    }
+    Ok(fitted)
+}
+
+/// Writes the task `new` ([`checked_new`]) in `me`'s group, with its permission checked, its
+/// tags, paths and approval, its audit row and its change: one `create_task`, inside a write
+/// transaction the caller holds (a batch runs it once per item).
+pub(crate) fn insert_task(c: &dyn Tx, me: &Member, new: &NewTask) -> Result<Task> {
+    me.check(Action::CreateTask, Target::None)?;
+    let scope = me.group_scope();
+    let assignee = new
+        .assign_to
+        .as_deref()
+        .map(|a| members::resolve_principal(c, a, &scope))
+        .transpose()?;
+    if let Some(a) = &assignee {
+        crate::fit::check_assignee(a, new.requires.as_deref())?;
+    }
+    let parent = new
+        .parent
+        .as_deref()
+        .map(|p| resolve(c, me, p))
+        .transpose()?;
+    let id = uuid::Uuid::new_v4().to_string();
+    // Race-free: the write transaction excludes every other writer (storage contract).
+    let sort_order = sql::next_sort_order(c, &me.group_id)?;
+    let now = c.now().sql();
+    let created = sql::Created {
+        id: &id,
+        new,
+        assignee: assignee.as_ref().map(|a| a.id.as_str()),
+        creator: &me.id,
+        group: &me.group_id,
+        parent: parent.as_ref().map(|p| p.id.as_str()),
+        sort_order,
+        at: &now,
+    };
+    sql::insert(c, &created)?;
+    crate::approvals::require(c, &id, new.approval.then_some(true))?;
+    search_sql::note_new(c, Source::Task, &id)?;
+    set_tags(c, &id, &new.tags)?;
+    crate::storage::sql::reservations::set_task_paths(c, &id, &new.paths)?;
+    audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
+    // Built from what was just written rather than read back: one query fewer per
+    // enqueue. Tags come back as `load` would give them: sorted, without repeats.
+    let mut tags = new.tags.clone();
+    tags.sort();
+    tags.dedup();
+    let task = Task {
+        id,
+        title: new.title.clone(),
+        description: new.description.clone(),
+        status: new.status,
+        priority: new.priority,
+        assigned_to: assignee.map(|a| a.id.clone()),
+        created_by: Some(me.id.clone()),
+        group_id: Some(me.group_id.clone()),
+        parent_task_id: parent.map(|p| p.id),
+        sort_order,
+        tags,
+        definition_of_done: new.definition_of_done.clone(),
+        version: 1,
+        created_at: now.clone(),
+        updated_at: now,
+        lease_expires_at: None,
+        lease_expires_ms: None,
+        completion: None,
+        // A new task has no dependencies yet (`depend` adds them).
+        waits_for: Vec::new(),
+        paths: new.paths.clone(),
+        approval: new.approval,
+        requires: new.requires.clone(),
+        max_attempts: new.max_attempts,
+        failed_attempts: 0,
+        not_before_ms: None,
+    };
+    let assignee = task.assigned_to.as_deref();
+    let moved = Some((None, task.status));
+    task_moved(c, "task_created", &me.id, &task, assignee, moved)?;
+    Ok(task)
+}
+
 impl Store {
     /// Tasks in `review` in a group.
     pub fn review_queue_count(&self, group: &str) -> Result<i64> {
@@ -78,101 +183,8 @@ impl Actor {
 
     /// Creates a task in the actor's group. Managers and tier 0 only.
     pub fn create_task(&self, new: &NewTask) -> Result<Task> {
-        validate_label("title", &new.title, text::MAX_TITLE_BYTES)?;
-        text::cap("description", &new.description, text::MAX_DESCRIPTION_BYTES)?;
-        text::cap_optional(
-            "definition of done",
-            new.definition_of_done.as_deref(),
-            text::MAX_DEFINITION_OF_DONE_BYTES,
-        )?;
-        validate_tags(&new.tags)?;
-        let paths = crate::claim_paths::validate(&new.paths)?;
-        let fitted = NewTask {
-            requires: crate::model::fit::normalise(new.requires.as_deref())?,
-            max_attempts: validate_max_attempts(new.max_attempts)?,
-            ..new.clone()
-        };
-        let new = &fitted;
-        if !matches!(new.status, TaskStatus::Todo | TaskStatus::Backlog) {
-            return Err(Error::invalid(
-                "status",
-                "a new task starts in todo or backlog",
-            ));
-        }
-        self.write_tx(|c, me| {
-            me.check(Action::CreateTask, Target::None)?;
-            let scope = me.group_scope();
-            let assignee = new
-                .assign_to
-                .as_deref()
-                .map(|a| members::resolve_principal(c, a, &scope))
-                .transpose()?;
-            if let Some(a) = &assignee {
-                crate::fit::check_assignee(a, new.requires.as_deref())?;
-            }
-            let parent = new
-                .parent
-                .as_deref()
-                .map(|p| resolve(c, me, p))
-                .transpose()?;
-            let id = uuid::Uuid::new_v4().to_string();
-            // Race-free: the write transaction excludes every other writer (storage contract).
-            let sort_order = sql::next_sort_order(c, &me.group_id)?;
-            let now = c.now().sql();
-            let created = sql::Created {
-                id: &id,
-                new,
-                assignee: assignee.as_ref().map(|a| a.id.as_str()),
-                creator: &me.id,
-                group: &me.group_id,
-                parent: parent.as_ref().map(|p| p.id.as_str()),
-                sort_order,
-                at: &now,
-            };
-            sql::insert(c, &created)?;
-            crate::approvals::require(c, &id, new.approval.then_some(true))?;
-            search_sql::note_new(c, Source::Task, &id)?;
-            set_tags(c, &id, &new.tags)?;
-            crate::storage::sql::reservations::set_task_paths(c, &id, &paths)?;
-            audit::record(c, &me.id, "task_created", &format!("{id} {}", new.title))?;
-            // Built from what was just written rather than read back: one query fewer per
-            // enqueue. Tags come back as `load` would give them: sorted, without repeats.
-            let mut tags = new.tags.clone();
-            tags.sort();
-            tags.dedup();
-            let task = Task {
-                id,
-                title: new.title.clone(),
-                description: new.description.clone(),
-                status: new.status,
-                priority: new.priority,
-                assigned_to: assignee.map(|a| a.id.clone()),
-                created_by: Some(me.id.clone()),
-                group_id: Some(me.group_id.clone()),
-                parent_task_id: parent.map(|p| p.id),
-                sort_order,
-                tags,
-                definition_of_done: new.definition_of_done.clone(),
-                version: 1,
-                created_at: now.clone(),
-                updated_at: now,
-                lease_expires_at: None,
-                lease_expires_ms: None,
-                completion: None,
-                // A new task has no dependencies yet (`depend` adds them).
-                waits_for: Vec::new(),
-                paths,
-                approval: new.approval,
-                requires: new.requires.clone(),
-                max_attempts: new.max_attempts,
-                failed_attempts: 0,
-                not_before_ms: None,
-            };
-            let assignee = task.assigned_to.as_deref();
-            let moved = Some((None, task.status));
-            task_moved(c, "task_created", &me.id, &task, assignee, moved)?;
-            Ok(task)
-        })
+        let new = checked_new(new)?;
+        self.write_tx(|c, me| insert_task(c, me, &new))
     }
 
     /// Tasks of the actor's group (the operator and tier 0: all groups, or one with

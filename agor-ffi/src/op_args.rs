@@ -71,6 +71,23 @@ impl Args {
         }
     }
 
+    /// A required list of records, given as JSON text (an array of objects, such as the tasks
+    /// of `create_tasks`): C has no form for them, and their fields are the catalogue's.
+    ///
+    /// # Safety
+    /// As for [`Args::text`].
+    pub(crate) unsafe fn json(&mut self, name: &'static str, ptr: *const c_char) -> FfiResult {
+        // SAFETY: forwarded contract.
+        let json = unsafe { text(ptr, name) }?;
+        let value: Value = serde_json::from_str(json).map_err(|e| {
+            FfiError::from(agor_core::Error::InvalidInput {
+                field: name,
+                reason: format!("not JSON: {e}"),
+            })
+        })?;
+        self.put(name, value)
+    }
+
     /// A required list of `len` strings (`len` 0: empty, and `ptr` may be NULL).
     ///
     /// # Safety

@@ -497,6 +497,17 @@ pub unsafe extern "C" fn agor_op_create_task(store: Option<&agor_store>, actor: 
     run(store, actor, out_response, "create_task", |a| unsafe { a.text("title", title)?; a.optional_text("description", description)?; a.optional_text("priority", priority)?; a.optional_text("assign_to", assign_to)?; a.optional_text("parent", parent)?; a.optional_texts("tags", tags, tags_len)?; a.optional_text("definition_of_done", definition_of_done)?; a.optional_text("status", status)?; a.optional_texts("paths", paths, paths_len)?; a.value("approval", approval)?; a.optional_text("requires", requires)?; a.optional_value("max_attempts", max_attempts)?; Ok(()) })
 }
 
+/// Create many tasks in one transaction, in order, each as create_task would (its
+/// arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
+/// with an error naming its index (from 0). 1..=1000 tasks (managers).
+///
+/// Called by an agent: pass `actor`. Permission: `create_task`.
+/// * `tasks`: a JSON array of objects
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_create_tasks(store: Option<&agor_store>, actor: Option<&agor_actor>, tasks: *const c_char, out_response: Option<&mut *mut c_char>) -> agor_status {
+    run(store, actor, out_response, "create_tasks", |a| unsafe { a.json("tasks", tasks)?; Ok(()) })
+}
+
 /// Tasks of the actor's group (the operator: of every group), or of `group`, open ones
 /// unless `all`, by priority then sort order.
 ///
@@ -764,6 +775,18 @@ pub unsafe extern "C" fn agor_op_claim_task(store: Option<&agor_store>, actor: O
     run(store, actor, out_response, "claim_task", |a| unsafe { a.optional_text("task_id", task_id)?; a.optional_value("lease_secs", lease_secs)?; a.optional_value("wait_secs", wait_secs)?; Ok(()) })
 }
 
+/// Claim up to `count` of the best next todo tasks at once, each under its own lease and
+/// token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
+/// board order); fewer when fewer fit, none: an empty list.
+///
+/// Called by an agent: pass `actor`. Permission: `claim_task`.
+/// * `count`: 1..=1000
+/// * `lease_secs`: Seconds, for each claim; absent: 900; NULL: not given
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_claim_tasks(store: Option<&agor_store>, actor: Option<&agor_actor>, count: i64, lease_secs: *const i64, out_response: Option<&mut *mut c_char>) -> agor_status {
+    run(store, actor, out_response, "claim_tasks", |a| unsafe { a.value("count", count)?; a.optional_value("lease_secs", lease_secs)?; Ok(()) })
+}
+
 /// Extend a live lease to `lease_secs` from now.
 ///
 /// Called by an agent: pass `actor`. Permission: `claim_task`.
@@ -829,6 +852,17 @@ pub unsafe extern "C" fn agor_op_task_attempts(store: Option<&agor_store>, actor
 #[no_mangle]
 pub unsafe extern "C" fn agor_op_complete_task(store: Option<&agor_store>, actor: Option<&agor_actor>, task_id: *const c_char, token: *const c_char, summary: *const c_char, artifacts: *const *const c_char, artifacts_len: usize, result_ref: *const c_char, next: *const c_char, review: bool, out_response: Option<&mut *mut c_char>) -> agor_status {
     run(store, actor, out_response, "complete_task", |a| unsafe { a.text("task_id", task_id)?; a.text("token", token)?; a.text("summary", summary)?; a.optional_texts("artifacts", artifacts, artifacts_len)?; a.optional_text("result_ref", result_ref)?; a.optional_text("next", next)?; a.value("review", review)?; Ok(()) })
+}
+
+/// Complete several claims to done in one transaction, in order, each as complete_task
+/// would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
+/// item refuses the batch with an error naming its index (from 0). 1..=1000 claims.
+///
+/// Called by an agent: pass `actor`. Permission: `claim_task`.
+/// * `claims`: a JSON array of objects
+#[no_mangle]
+pub unsafe extern "C" fn agor_op_complete_tasks(store: Option<&agor_store>, actor: Option<&agor_actor>, claims: *const c_char, out_response: Option<&mut *mut c_char>) -> agor_status {
+    run(store, actor, out_response, "complete_tasks", |a| unsafe { a.json("claims", claims)?; Ok(()) })
 }
 
 /// Say whether a task of your group needs a person's approval before it is done

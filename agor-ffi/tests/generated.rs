@@ -85,14 +85,24 @@ fn header() -> String {
 
 /// How one argument crosses from C: its Rust parameter(s) and the `Args` call that takes it.
 enum Kind {
-    Text { optional: bool },
-    Int { optional: bool },
-    Number { optional: bool },
+    Text {
+        optional: bool,
+    },
+    Int {
+        optional: bool,
+    },
+    Number {
+        optional: bool,
+    },
     Bool,
-    Texts { optional: bool },
+    Texts {
+        optional: bool,
+    },
+    /// A list of records (objects), as JSON text.
+    Json,
 }
 
-fn kind(op: &str, field: &str, schema: &Value, required: bool) -> Kind {
+fn kind(op: &str, field: &str, schema: &Value, defs: &Value, required: bool) -> Kind {
     let types: Vec<&str> = match &schema["type"] {
         Value::String(t) => vec![t.as_str()],
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
@@ -118,9 +128,25 @@ fn kind(op: &str, field: &str, schema: &Value, required: bool) -> Kind {
             );
             Kind::Bool
         }
+        Some("array") if records(&schema["items"], defs) => {
+            assert!(
+                !nullable,
+                "{op}.{field}: an optional list of records needs its own C form"
+            );
+            Kind::Json
+        }
         Some("array") => Kind::Texts { optional: nullable },
         _ => panic!("{op}.{field}: no C form for the schema {schema}"),
     }
+}
+
+/// Whether array items of schema `items` are records (objects with fields), not words.
+fn records(items: &Value, defs: &Value) -> bool {
+    let target = match items["$ref"].as_str() {
+        Some(r) => &defs[r.rsplit('/').next().unwrap_or_default()],
+        None => items,
+    };
+    target.get("properties").is_some()
 }
 
 /// The file, one function a few lines long per operation: its parameters on one line and
@@ -161,7 +187,13 @@ fn render_one(out: &mut String, op: &Operation) {
     let mut pointers = false;
     for &field in op.fields {
         let schema = &request["properties"][field];
-        let k = kind(op.name, field, schema, required.contains(&field));
+        let k = kind(
+            op.name,
+            field,
+            schema,
+            &request["$defs"],
+            required.contains(&field),
+        );
         let doc = schema["description"]
             .as_str()
             .unwrap_or("")
@@ -202,6 +234,11 @@ fn render_one(out: &mut String, op: &Operation) {
                 format!("{field}: bool, "),
                 format!("a.value(\"{field}\", {field})?; "),
                 "",
+            ),
+            Kind::Json => (
+                format!("{field}: *const c_char, "),
+                format!("a.json(\"{field}\", {field})?; "),
+                "a JSON array of objects",
             ),
             Kind::Texts { optional } => (
                 format!("{field}: *const *const c_char, {field}_len: usize, "),

@@ -65,6 +65,11 @@ const REVIEWER: &[&str] = &["set_task_status", "board", "dependencies", "history
 /// What a manager needs besides a reviewer's tools.
 const MANAGER: &[&str] = &[
     "create_task",
+    // Batches serve programs draining a queue more than a coding agent at one task at a time:
+    // a worker's list stays within its budget without them (`--profile all` offers them).
+    "create_tasks",
+    "claim_tasks",
+    "complete_tasks",
     "update_task",
     "assign_task",
     "delete_task",

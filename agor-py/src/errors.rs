@@ -43,6 +43,12 @@ fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
 
 /// The attributes an error carries besides its message.
 fn details<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyDict>> {
+    // A batch's bad item: the item's own attributes, and where it stands in the batch.
+    if let Error::Item { index, source } = err {
+        let d = details(py, source)?;
+        d.set_item("item", index)?;
+        return Ok(d);
+    }
     let d = PyDict::new(py);
     match err {
         Error::NotFound { kind, id, .. } => {

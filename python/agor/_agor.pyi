@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import AttemptDict, BlockedTaskDict, CompletionDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
+from agor.aio import AttemptDict, BlockedTaskDict, ClaimDict, ClaimDoneDict, CompletionDict, CreateTaskDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -484,6 +484,10 @@ class Actor:
     def overdue(self, limit: int | None = None) -> list[MessageDict]:
         """Your messages that asked for a receipt by a deadline now past and have none, the
         longest overdue first (`limit` absent: 50)."""
+    def create_tasks(self, tasks: list[CreateTaskDict]) -> list[TaskDict]:
+        """Create many tasks in one transaction, in order, each as create_task would (its
+        arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
+        with an error naming its index (from 0). 1..=1000 tasks (managers)."""
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
@@ -491,6 +495,10 @@ class Actor:
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
+    def claim_tasks(self, count: int, lease_secs: int | None = None) -> list[ClaimDict]:
+        """Claim up to `count` of the best next todo tasks at once, each under its own lease and
+        token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
+        board order); fewer when fewer fit, none: an empty list."""
     def retry_task(self, task_id: str) -> TaskDict:
         """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
     def defer_task(self, task_id: str, until: str | None = None) -> TaskDict:
@@ -499,6 +507,10 @@ class Actor:
     def task_attempts(self, task_id: str) -> list[AttemptDict]:
         """The attempts at one task (id or prefix), oldest first: each claim with who made it,
         when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
+    def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[TaskDict]:
+        """Complete several claims to done in one transaction, in order, each as complete_task
+        would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
+        item refuses the batch with an error naming its index (from 0). 1..=1000 claims."""
     def require_approval(self, task_id: str, approval: bool) -> TaskDict:
         """Say whether a task of your group needs a person's approval before it is done
         (managers); a task already in review keeps waiting for its answer."""

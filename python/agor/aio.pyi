@@ -110,6 +110,12 @@ class ClaimDict(TypedDict):
     token: str
 
 
+class ClaimDoneDict(TypedDict):
+    summary: str | None
+    task_id: str
+    token: str
+
+
 class CommentDict(TypedDict):
     agent_id: str
     content: str
@@ -128,6 +134,21 @@ class CompletionDict(TypedDict):
 class ContactDict(TypedDict):
     agent_id: str
     contact_id: str
+
+
+class CreateTaskDict(TypedDict):
+    approval: bool
+    assign_to: str | None
+    definition_of_done: str | None
+    description: str
+    max_attempts: int | None
+    parent: str | None
+    paths: list[str]
+    priority: Literal['low', 'medium', 'high', 'critical'] | None
+    requires: str | None
+    status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None
+    tags: list[str]
+    title: str
 
 
 class DeadLetterDict(TypedDict):
@@ -446,18 +467,30 @@ class AsyncActor(_Handle):
         """Claim a todo task (the given one or the best next) under a lease; null if none. With
         `wait_secs`, a claim that finds nothing (or the task held) waits that long for a task
         change to make one fit."""
+    async def claim_tasks(self, *, count: int, lease_secs: int | None = None) -> list[ClaimDict]:
+        """Claim up to `count` of the best next todo tasks at once, each under its own lease and
+        token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
+        board order); fewer when fewer fit, none: an empty list."""
     async def clear_dead_letters(self, *, id: int | None = None) -> int:
         """Delete dead letters: one by id, or all the actor may act on; returns how many."""
     async def comment(self, *, content: str, task_id: str) -> CommentDict:
         """Comment on a task of the group."""
     async def complete_task(self, *, summary: str, task_id: str, token: str, artifacts: list[str] | None = None, next: str | None = None, result_ref: str | None = None, review: bool | None = None) -> TaskDict:
         """Complete a claimed task with its completion record: to `done`, or `review`."""
+    async def complete_tasks(self, *, claims: list[ClaimDoneDict]) -> list[TaskDict]:
+        """Complete several claims to done in one transaction, in order, each as complete_task
+        would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
+        item refuses the batch with an error naming its index (from 0). 1..=1000 claims."""
     async def contacts(self) -> list[AgentDict]:
         """Agents the acting agent may message."""
     async def create_channel(self, *, name: str) -> ChannelDict:
         """Create a channel in the actor's group and join it (managers)."""
     async def create_task(self, *, title: str, approval: bool | None = None, assign_to: str | None = None, definition_of_done: str | None = None, description: str | None = None, max_attempts: int | None = None, parent: str | None = None, paths: list[str] | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, requires: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tags: list[str] | None = None) -> TaskDict:
         """Create a task in the actor's group (managers)."""
+    async def create_tasks(self, *, tasks: list[CreateTaskDict]) -> list[TaskDict]:
+        """Create many tasks in one transaction, in order, each as create_task would (its
+        arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
+        with an error naming its index (from 0). 1..=1000 tasks (managers)."""
     async def dead_letters(self) -> list[DeadLetterDict]:
         """Dead letters the actor may see, oldest first."""
     async def decline_proposal(self, *, proposal_id: str, reason: str | None = None) -> ProposalDict:

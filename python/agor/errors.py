@@ -28,7 +28,11 @@ class AgorError(Exception):
 
     ``str(err)`` is the one-line message. Keyword details given to the constructor become
     attributes (subclasses declare which ones they carry; absent details are ``None``).
+    ``item``: for a batch refused because of one item (``create_tasks``, ``complete_tasks``),
+    that item's index from 0; the other attributes are the item's error's.
     """
+
+    item: Optional[int] = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)

@@ -79,6 +79,44 @@ static void test_task_round_trip(team *t) {
     agor_string_free(json);
 }
 
+/* Batches: records travel as JSON text; a bad item refuses the batch, naming its index. */
+static void test_batches(team *t) {
+    char *json = NULL;
+    char id[2][ID_SIZE];
+    char token[2][ID_SIZE];
+    char items[512];
+    const char *second;
+    int64_t lease = 60;
+    CHECK_OK(agor_op_create_tasks(NULL, t->mgr,
+                                  "[{\"title\":\"batch one\"},{\"title\":\"batch two\"}]", &json));
+    CHECK(contains(json, "\"batch one\"") && contains(json, "\"batch two\""));
+    agor_string_free(json);
+    CHECK_OK(agor_op_claim_tasks(NULL, t->dev, 2, &lease, &json));
+    second = json == NULL ? NULL : strstr(json + 2, "{\"task\"");
+    CHECK(second != NULL);
+    CHECK(json_string_field(json, "id", id[0], sizeof id[0]) != NULL);
+    CHECK(json_string_field(json, "token", token[0], sizeof token[0]) != NULL);
+    CHECK(json_string_field(second, "id", id[1], sizeof id[1]) != NULL);
+    CHECK(json_string_field(second, "token", token[1], sizeof token[1]) != NULL);
+    agor_string_free(json);
+    /* The second claim's token is wrong: nothing is completed, and the error says which. */
+    snprintf(items, sizeof items,
+             "[{\"task_id\":\"%s\",\"token\":\"%s\"},{\"task_id\":\"%s\",\"token\":\"stale\"}]",
+             id[0], token[0], id[1]);
+    CHECK_STATUS(agor_op_complete_tasks(NULL, t->dev, items, &json), AGOR_LEASE);
+    CHECK(last_error_mentions("item 1 of the batch"));
+    snprintf(items, sizeof items,
+             "[{\"task_id\":\"%s\",\"token\":\"%s\"},{\"task_id\":\"%s\",\"token\":\"%s\","
+             "\"summary\":\"from C\"}]",
+             id[0], token[0], id[1], token[1]);
+    CHECK_OK(agor_op_complete_tasks(NULL, t->dev, items, &json));
+    CHECK(contains(json, "\"from C\"") && !contains(json, "in_progress"));
+    agor_string_free(json);
+    CHECK_STATUS(agor_op_create_tasks(NULL, t->mgr, "[{\"title\":", &json), AGOR_INVALID_INPUT);
+    CHECK(last_error_mentions("not JSON"));
+    CHECK_STATUS(agor_op_claim_tasks(NULL, t->dev, 0, NULL, &json), AGOR_INVALID_INPUT);
+}
+
 /* Who may call: a denied agent, the wrong kind of caller, another group. */
 static void test_who_may_call(team *t) {
     char *json = (char *)"untouched";
@@ -148,6 +186,7 @@ int main(int argc, char **argv) {
     setup(&t);
     test_messages(&t);
     test_task_round_trip(&t);
+    test_batches(&t);
     test_who_may_call(&t);
     test_bad_arguments(&t);
 

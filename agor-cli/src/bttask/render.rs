@@ -252,6 +252,40 @@ pub fn claimed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     }
 }
 
+/// `claim --count`: each claim with its token, or that none was free.
+pub fn claimed_many(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    let claims: Vec<Claim> = typed(v)?;
+    if claims.is_empty() {
+        return Ok(say!(t, "{}", dim("nothing to claim"))?);
+    }
+    for c in &claims {
+        claim(t, c, "claimed")?;
+    }
+    Ok(())
+}
+
+/// `done-many`: one line per completed task.
+pub fn completed_many(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    for task in typed::<Vec<Task>>(v)? {
+        say!(t, "completed {}: {}", id(short_id(&task.id)), &task.status)?;
+    }
+    Ok(())
+}
+
+/// `add-many`: one line per created task.
+pub fn created_many(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
+    for task in typed::<Vec<Task>>(v)? {
+        say!(
+            t,
+            "created {} [{}] {}",
+            id(short_id(&task.id)),
+            &task.status,
+            &task.title
+        )?;
+    }
+    Ok(())
+}
+
 pub fn renewed(t: &mut Term<'_>, _: &View<'_>, v: Reply) -> Shown {
     Ok(claim(t, &typed(v)?, "renewed")?)
 }

@@ -197,16 +197,29 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             run(Job::new(request, show::waits_for).steps(depend_then_list))
         }),
-    CommandDef::new("claim", Who::Agent, &["claim_task"], "id= task= lease= wait=")
+    CommandDef::new("claim", Who::Agent, &["claim_task", "claim_tasks"], "id= task= lease= wait= count=")
         .usage(&[
             "claim [--id TASK] [--lease SECONDS] [--wait SECONDS]",
             "claim [<task>]",
+            "claim --count N [--lease SECONDS]",
         ])
         .about("take a todo task (the given one, else the best next one) under a lease \
                 (default 900 s); prints the task and the lease token that renew, release and \
                 complete need. Prints nothing to claim (JSON null) and exits 0 when none is free \
-                (with --wait: none became free within SECONDS; a task change wakes the claim)")
+                (with --wait: none became free within SECONDS; a task change wakes the claim). \
+                With --count, up to N (1-1000) of the best next tasks at once, each with its own \
+                lease and token (fewer when fewer fit; a JSON list)")
         .build(|p| {
+            if let Some(count) = p.count("count", agor_core::Count::Batch)? {
+                if ["id", "task", "wait"].iter().any(|o| p.flag(o)) {
+                    return Err(UsageError::new(
+                        "--count claims the best next tasks: give no task and no --wait",
+                    ));
+                }
+                let lease_secs = lease(p)?;
+                let r = a::ClaimTasks { count: i64::from(count), lease_secs };
+                return job(R::ClaimTasks(r), show::claimed_many);
+            }
             let wait_secs = p.number::<f64>("wait", "a number of seconds >= 0")?;
             if let Some(secs) = wait_secs {
                 agor_core::seconds("wait", secs).map_err(|e| UsageError::new(e.to_string()))?;
@@ -314,6 +327,26 @@ pub const COMMANDS: &[CommandDef] = &[
             };
             job(R::CompleteTask(r), show::completed)
         }),
+    CommandDef::new("done-many", Who::Agent, &["complete_tasks"], "summary=")
+        .usage(&["done-many <task> <token>… [--summary TEXT]   (pairs of a task and its token)"])
+        .about("complete several claims to done at once, each a task and its claim's token \
+                (the pairs `claim --count` prints), with one summary for all (default \
+                \"completed\"); all or nothing: a bad claim refuses every one, naming its place \
+                (from 0)")
+        .build(|p| {
+            let summary = p.value("summary")?;
+            let mut claims = Vec::new();
+            while let Some(task_id) = p.positional("task id")? {
+                let token = p
+                    .positional("token")?
+                    .ok_or_else(|| UsageError::new(format!("missing the token of task {task_id}")))?;
+                claims.push(agor_core::ClaimDone { task_id, token, summary: summary.clone() });
+            }
+            if claims.is_empty() {
+                return Err(UsageError::new("missing task id and token"));
+            }
+            job(R::CompleteTasks(a::CompleteTasks { claims }), show::completed_many)
+        }),
     CommandDef::new("archive", Who::Agent, &["archive_task", "unarchive_task"], "id= task= undo")
         .usage(&["archive <task> [--undo]", "archive --id TASK [--undo]"])
         .about("hide a done or cancelled task from the board and lists, keeping it; --undo \
@@ -380,6 +413,22 @@ pub const COMMANDS: &[CommandDef] = &[
             let proposal_id = p.required(&["id", "proposal"], "proposal id")?;
             let reason = p.value("reason")?;
             job(R::DeclineProposal(a::DeclineProposal { proposal_id, reason }), show::proposal)
+        }),
+    CommandDef::new("add-many", Who::Agent, &["create_tasks"], "file=")
+        .usage(&["add-many <file>", "add-many [--file FILE]   (FILE - or none: standard input)"])
+        .about("create many tasks at once (managers), one per line of FILE or standard input: \
+                a line starting with { is a JSON object of add's fields (title, description, \
+                priority, assign_to, tags, paths, requires, …), any other line a title; blank \
+                lines are skipped. At most 1000; all or nothing: a bad line refuses every one, \
+                naming its place (from 0)")
+        .build(|p| {
+            let path = p.field(&["file"], "file of tasks")?;
+            let text = match path.as_deref() {
+                None | Some("-") => read_stdin_capped(agor_core::MAX_TASKS_FILE_BYTES)?,
+                Some(path) => read_capped(path, agor_core::MAX_TASKS_FILE_BYTES)?,
+            };
+            let tasks = task_lines(&text)?;
+            job(R::CreateTasks(a::CreateTasks { tasks }), show::created_many)
         }),
     CommandDef::new("import", Who::Agent, &["import_tasks"], "file=")
         .usage(&["import <file>", "import --file FILE"])
@@ -551,6 +600,47 @@ fn read_capped(path: &str, max: usize) -> Result<String, UsageError> {
         )));
     }
     String::from_utf8(bytes).map_err(|_| UsageError::new(format!("{path} is not UTF-8 text")))
+}
+
+/// Standard input, no more than `max` bytes (as [`read_capped`] reads a file).
+fn read_stdin_capped(max: usize) -> Result<String, UsageError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| UsageError::new(format!("cannot read standard input: {e}")))?;
+    if bytes.len() > max {
+        return Err(UsageError::new(format!(
+            "standard input is over the limit of {max} bytes"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| UsageError::new("standard input is not UTF-8 text"))
+}
+
+/// The tasks of `add-many`'s lines: a line starting with `{` is a JSON object of `add`'s
+/// request fields, any other non-blank line a title. A bad line is a usage error naming it.
+fn task_lines(text: &str) -> Result<Vec<a::CreateTask>, UsageError> {
+    let mut tasks = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let task = if line.starts_with('{') {
+            serde_json::from_str(line)
+                .map_err(|e| UsageError::new(format!("line {}: {e}", n + 1)))?
+        } else {
+            serde_json::from_value(serde_json::json!({ "title": line }))
+                .map_err(|e| UsageError::new(format!("line {}: {e}", n + 1)))?
+        };
+        tasks.push(task);
+    }
+    if tasks.is_empty() {
+        return Err(UsageError::new("no tasks given (one per line)"));
+    }
+    Ok(tasks)
 }
 
 /// `edit`'s new path globs: `--paths` (repeated) replaces them, `--no-paths` clears them.

@@ -425,3 +425,59 @@ fn paths_on_add_and_edit_and_blocked() {
         json!({"op": "claim_blockers", "task_id": "ab12"})
     );
 }
+
+#[test]
+fn batches() {
+    assert_eq!(
+        same(&[&["claim", "--count", "10"], &["claim", "--count=10"]]),
+        json!({"op": "claim_tasks", "count": 10, "lease_secs": null})
+    );
+    assert_eq!(
+        req(&["claim", "--count", "3", "--lease", "60"]),
+        json!({"op": "claim_tasks", "count": 3, "lease_secs": 60})
+    );
+    assert_eq!(
+        err(&["claim", "--count", "0"]),
+        "invalid count: must be between 1 and 1000, not 0"
+    );
+    assert!(err(&["claim", "--count", "2", "--wait", "1"]).contains("--count"));
+    assert!(err(&["claim", "ab12", "--count", "2"]).contains("unexpected argument 'ab12'"));
+    assert_eq!(
+        req(&["done-many", "t1", "k1", "t2", "k2", "--summary", "merged"]),
+        json!({"op": "complete_tasks", "claims": [
+            {"task_id": "t1", "token": "k1", "summary": "merged"},
+            {"task_id": "t2", "token": "k2", "summary": "merged"},
+        ]})
+    );
+    assert_eq!(
+        req(&["done-many", "t1", "k1"]),
+        json!({"op": "complete_tasks", "claims": [{"task_id": "t1", "token": "k1", "summary": null}]})
+    );
+    assert_eq!(err(&["done-many", "t1"]), "missing the token of task t1");
+    assert_eq!(err(&["done-many"]), "missing task id and token");
+    // add-many: a title per line, or a JSON object of add's fields; blank lines skipped.
+    let file = std::env::temp_dir().join(format!("bttask-add-many-{}.txt", std::process::id()));
+    std::fs::write(
+        &file,
+        "fix the parser\n\n{\"title\": \"urgent\", \"priority\": \"high\", \"tags\": [\"a\"]}\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let r = same(&[&["add-many", path], &["add-many", "--file", path]]);
+    assert_eq!(r["op"], "create_tasks");
+    let tasks = r["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(
+        (tasks[0]["title"].as_str(), tasks[0]["priority"].as_str()),
+        (Some("fix the parser"), None)
+    );
+    assert_eq!(
+        (tasks[1]["title"].as_str(), tasks[1]["priority"].as_str()),
+        (Some("urgent"), Some("high"))
+    );
+    std::fs::write(&file, "ok\n{\"title\": \"x\", \"colour\": 1}\n").unwrap();
+    assert!(err(&["add-many", path]).starts_with("line 2: unknown field `colour`"));
+    std::fs::write(&file, "\n\n").unwrap();
+    assert_eq!(err(&["add-many", path]), "no tasks given (one per line)");
+    std::fs::remove_file(&file).unwrap();
+}

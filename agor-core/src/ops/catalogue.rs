@@ -38,6 +38,26 @@ impl args::ClaimTask {
     }
 }
 
+impl From<args::CreateTask> for NewTask {
+    /// A `create_task` request (alone, or an item of `create_tasks`) as the task it asks for.
+    fn from(r: args::CreateTask) -> Self {
+        NewTask {
+            title: r.title,
+            description: r.description,
+            priority: r.priority.unwrap_or(Priority::Medium),
+            assign_to: r.assign_to,
+            parent: r.parent,
+            tags: r.tags,
+            definition_of_done: r.definition_of_done,
+            status: r.status.unwrap_or(TaskStatus::Todo),
+            paths: r.paths,
+            approval: r.approval,
+            requires: r.requires,
+            max_attempts: r.max_attempts,
+        }
+    }
+}
+
 /// One column of the task board: a status and its tasks, in board order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BoardColumn {
@@ -437,21 +457,16 @@ operations! {
         /// Failed attempts before it goes to `failed`; absent: the `max_attempts` setting.
         #[serde(default)] max_attempts: Option<i64>,
     } -> crate::Task => |c, r| {
-        let new = NewTask {
-            title: r.title,
-            description: r.description,
-            priority: r.priority.unwrap_or(Priority::Medium),
-            assign_to: r.assign_to,
-            parent: r.parent,
-            tags: r.tags,
-            definition_of_done: r.definition_of_done,
-            status: r.status.unwrap_or(TaskStatus::Todo),
-            paths: r.paths,
-            approval: r.approval,
-            requires: r.requires,
-            max_attempts: r.max_attempts,
-        };
-        c.agent()?.create_task(&new)
+        c.agent()?.create_task(&NewTask::from(r))
+    };
+    /// Create many tasks in one transaction, in order, each as create_task would (its
+    /// arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
+    /// with an error naming its index (from 0). 1..=1000 tasks (managers).
+    create_tasks: CreateTasks, Agent adds, CreateTask {
+        tasks: Vec<args::CreateTask>,
+    } -> Vec<crate::Task> => |c, r| {
+        let tasks: Vec<NewTask> = r.tasks.into_iter().map(NewTask::from).collect();
+        c.agent()?.create_tasks(&tasks)
     };
     /// Tasks of the actor's group (the operator: of every group), or of `group`, open ones
     /// unless `all`, by priority then sort order.
@@ -608,6 +623,18 @@ operations! {
         /// Seconds to wait for work, >= 0; absent: answer at once.
         #[serde(default)] wait_secs: Option<f64>,
     } -> Option<crate::Claim> => |c, r| r.claim(c.agent()?, None);
+    /// Claim up to `count` of the best next todo tasks at once, each under its own lease and
+    /// token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
+    /// board order); fewer when fewer fit, none: an empty list.
+    claim_tasks: ClaimTasks, Agent adds, ClaimTask {
+        /// 1..=1000.
+        count: i64,
+        /// Seconds, for each claim; absent: 900.
+        #[serde(default)] lease_secs: Option<i64>,
+    } -> Vec<crate::Claim> => |c, r| {
+        let lease = count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?;
+        c.agent()?.claim_tasks(Count::Batch.check(r.count)?, lease)
+    };
     /// Extend a live lease to `lease_secs` from now.
     renew_lease: RenewLease, Agent sets, ClaimTask {
         task_id: String,
@@ -648,6 +675,12 @@ operations! {
         let done = Completion { summary: r.summary, artifacts: r.artifacts, result_ref: r.result_ref, next: r.next };
         c.agent()?.complete_task(&r.task_id, &r.token, &done, r.review)
     };
+    /// Complete several claims to done in one transaction, in order, each as complete_task
+    /// would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
+    /// item refuses the batch with an error naming its index (from 0). 1..=1000 claims.
+    complete_tasks: CompleteTasks, Agent sets, ClaimTask {
+        claims: Vec<crate::ClaimDone>,
+    } -> Vec<crate::Task> => |c, r| c.agent()?.complete_tasks(&r.claims);
     /// Say whether a task of your group needs a person's approval before it is done
     /// (managers); a task already in review keeps waiting for its answer.
     require_approval: RequireApproval, Agent sets, CreateTask {
