@@ -232,7 +232,10 @@ fn audit(store: &Store) -> Vec<Audited> {
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    assert!(rows.len() < MAX_LIMIT as usize, "the audit log outgrew one read");
+    assert!(
+        rows.len() < MAX_LIMIT as usize,
+        "the audit log outgrew one read"
+    );
     rows.reverse();
     rows
 }
@@ -399,12 +402,7 @@ fn claims_race_status_moves() {
         .map(|i| spawn_with("claim", &db, i, at, "2", &movers))
         .collect();
     for d in 0..2 {
-        let mine: Vec<&str> = ids
-            .iter()
-            .skip(d)
-            .step_by(2)
-            .map(String::as_str)
-            .collect();
+        let mine: Vec<&str> = ids.iter().skip(d).step_by(2).map(String::as_str).collect();
         children.push(spawn_with("move", &db, 6 + d, at, &mine.join(","), &movers));
     }
     let outputs = join(children);
@@ -426,7 +424,7 @@ fn claims_of_overlapping_paths_never_hold_the_same_files() {
         &["src/b/*.rs", "src/b/y.rs"],
         &["docs/**", "docs/guide.md"],
     ];
-    let family = |n: usize| (n % 4 < 3).then(|| n % 4);
+    let family = |n: usize| (n % 4 < 3).then_some(n % 4);
     let dir = tempfile::tempdir().unwrap();
     let (db, store, ids) = board(&dir, |n| {
         let mut t = NewTask::new(&format!("task {n}"));
@@ -446,7 +444,11 @@ fn claims_of_overlapping_paths_never_hold_the_same_files() {
     let moved = moves(&log);
     for f in 0..FAMILIES.len() {
         let mut spans: Vec<(i64, i64, &str)> = Vec::new();
-        for (n, id) in ids.iter().enumerate().filter(|(n, _)| family(*n) == Some(f)) {
+        for (n, id) in ids
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| family(*n) == Some(f))
+        {
             let m = &moved[id];
             let from = m.iter().find(|m| m.2 == "in_progress").unwrap().0;
             let to = m.iter().find(|m| m.2 == "done").unwrap().0;
@@ -479,7 +481,8 @@ fn a_feed_reader_misses_no_change_under_concurrent_claims() {
         .collect();
     let outputs = join(claimers);
     let boss = store.as_agent("boss").unwrap();
-    boss.create_task(&NewTask::new("the end of the race")).unwrap();
+    boss.create_task(&NewTask::new("the end of the race"))
+        .unwrap();
     let watched = join(vec![watcher]);
     let seen: BTreeSet<i64> = lines(&watched[0]).map(|l| l.parse().unwrap()).collect();
     let all: BTreeSet<i64> = store

@@ -742,9 +742,15 @@ mod tests {
         );
         assert!(inline_parameters("VALUES (?4)", &params).is_err());
         assert!(inline_parameters("VALUES (?1)", &[Param::Text("a\0b".into())]).is_err());
-        assert!(appends_to_ordered_log("INSERT INTO agor_changes (kind) VALUES (?1)"));
-        assert!(appends_to_ordered_log("\n  INSERT INTO audit_log(agent_id) VALUES (?1)"));
-        assert!(!appends_to_ordered_log("INSERT INTO agor_changes_x (kind) VALUES (?1)"));
+        assert!(appends_to_ordered_log(
+            "INSERT INTO agor_changes (kind) VALUES (?1)"
+        ));
+        assert!(appends_to_ordered_log(
+            "\n  INSERT INTO audit_log(agent_id) VALUES (?1)"
+        ));
+        assert!(!appends_to_ordered_log(
+            "INSERT INTO agor_changes_x (kind) VALUES (?1)"
+        ));
         assert!(!appends_to_ordered_log("UPDATE agor_changes SET kind = ?1"));
     }
 }
