@@ -20,9 +20,9 @@
 //! The catch is the ordered logs: the change feed (read by `id > cursor`), the audit log and
 //! task comments (search catches up on them by `rowid`). With concurrent writers a row with a
 //! smaller id could commit after a reader saw a larger one, and the reader would skip it for
-//! good. So a row-lock write does not append to them as it goes: its appends (and its
-//! `NOTIFY`) wait in the transaction and are sent, with `COMMIT`, as one batch that first takes
-//! a second, exclusive advisory lock (the *tail lock*). Appends therefore happen only under the
+//! good. So a row-lock write does not append to them as it goes: its appends wait in the
+//! transaction and are sent, with its `NOTIFY` and `COMMIT`, as one batch that takes a second,
+//! exclusive advisory lock (the *tail lock*) just before the appends. Appends therefore happen only under the
 //! exclusive schema lock or the tail lock, never both at once by two transactions, and each
 //! holds its lock until its commit is visible: ids still become visible in order, and the
 //! tail costs one round trip. Deadlock-free by construction: the tail lock is taken last, by
@@ -492,22 +492,24 @@ impl<'c> PgTx<'c> {
             return Ok("COMMIT".to_owned());
         }
         // The literals below are written for standard strings (a backslash is a backslash).
-        let mut batch = vec![
-            "SET LOCAL standard_conforming_strings TO on".to_owned(),
-            format!("SELECT pg_advisory_xact_lock({TAIL_CLASS}, {key})"),
-        ];
-        batch.extend(deferred.iter().cloned());
+        let mut batch = vec!["SET LOCAL standard_conforming_strings TO on".to_owned()];
         if !names.is_empty() {
-            // Bell names are a letter and hex digits: an array literal needs no quoting.
+            // Before the tail lock, to keep the tail short: the shared schema lock is what
+            // orders it against a waiter recording itself (see `PgTx::notify`), and the
+            // server delivers it at COMMIT anyway. Bell names are a letter and hex digits:
+            // an array literal needs no quoting.
             let array = Param::Text(format!("{{{}}}", names.join(",")).into());
             batch.push(inline_parameters(NOTIFY_LISTENED, &[array])?);
         }
+        batch.push(format!("SELECT pg_advisory_xact_lock({TAIL_CLASS}, {key})"));
+        batch.extend(deferred.iter().cloned());
         batch.push("COMMIT".to_owned());
         Ok(batch.join(";\n"))
     }
 
-    /// Rings the bells of the transaction's changes; it must still hold the write lock, so a
-    /// waiter registering meanwhile either is seen here or looks after this commit.
+    /// Rings the bells of the transaction's changes; it must still hold the write lock (a
+    /// row-lock write: the shared one), so a waiter registering meanwhile (under the
+    /// exclusive lock) either is seen here or looks after this commit.
     fn notify(&self) -> Result<()> {
         let names: Vec<String> = self.common.bells.borrow().iter().map(Bell::name).collect();
         if names.is_empty() {
