@@ -21,13 +21,15 @@
 //! task comments (search catches up on them by `rowid`). With concurrent writers a row with a
 //! smaller id could commit after a reader saw a larger one, and the reader would skip it for
 //! good. So a row-lock write does not append to them as it goes: its appends wait in the
-//! transaction and are sent, with its `NOTIFY` and `COMMIT`, as one batch that takes a second,
-//! exclusive advisory lock (the *tail lock*) just before the appends. Appends therefore happen only under the
-//! exclusive schema lock or the tail lock, never both at once by two transactions, and each
-//! holds its lock until its commit is visible: ids still become visible in order, and the
-//! tail costs one round trip. Deadlock-free by construction: the tail lock is taken last, by
-//! a transaction that then touches no row another row-lock write may hold; an ordinary write
-//! never waits for a row, since no row-lock write is in flight while it runs.
+//! transaction and are sent, with its `NOTIFY` and `COMMIT`, as one batch that takes a
+//! second, exclusive advisory lock (the *tail lock*) just before the appends. Appends
+//! therefore happen only under the exclusive schema lock or the tail lock, never both at once
+//! by two transactions, and each holds its lock until its commit is visible: ids still become
+//! visible in order, and the tail costs one round trip. Readers need no change: no id still
+//! in flight is ever smaller than one they can see, so `id > cursor` skips nothing.
+//! Deadlock-free by construction: the tail lock is taken last, by a transaction that then
+//! touches no row another row-lock write may hold; an ordinary write never waits for a row,
+//! since no row-lock write is in flight while it runs. Tested by `tests/rust/row_locks.rs`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -482,8 +484,8 @@ impl<'c> PgTx<'c> {
         }
     }
 
-    /// The end of a row-lock write, as one batch of statements: the tail lock, the deferred
-    /// appends in the order they were made, the `NOTIFY` of the bells, COMMIT. Just COMMIT
+    /// The end of a row-lock write, as one batch of statements: the `NOTIFY` of the bells,
+    /// the tail lock, the deferred appends in the order they were made, COMMIT. Just COMMIT
     /// when nothing was appended or rung.
     fn commit_batch(&self, key: i32) -> Result<String> {
         let deferred = self.deferred.borrow();
