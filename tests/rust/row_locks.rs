@@ -1,6 +1,7 @@
 //! The locking contract of claims under real concurrency: eight processes on one database
 //! race claims against deletions, dependency additions, status moves, claims of overlapping
-//! files, and a watcher of the change feed. On PostgreSQL claims, renewals, releases and
+//! files, each other's renewals, releases and completions of one claim, and a watcher of the
+//! change feed. On PostgreSQL claims, renewals, releases and
 //! completions are row-lock writes that run side by side (see `storage::postgres`); on SQLite
 //! every write is alone. The outcome must be the same: every claim exactly once, every rule
 //! kept, and a feed reader that never skips a change.
@@ -126,6 +127,29 @@ fn worker_entry() {
             std::fs::write(mine, "").unwrap();
         }
         "watch" => watch_until(&store, arg.parse().unwrap()),
+        "finish" => {
+            // Every process holds the same tokens: renew, then complete (even workers) or
+            // release (odd ones); only one of them may end each claim.
+            let me = store.as_agent("w0").unwrap();
+            let done = Completion {
+                summary: format!("finished by process {index}"),
+                ..Default::default()
+            };
+            for pair in arg.split(',') {
+                let (id, token) = pair.split_once(':').unwrap();
+                let _ = me.renew_lease(id, token, 120);
+                let ended = if index % 2 == 0 {
+                    me.complete_task(id, token, &done, false).map(drop)
+                } else {
+                    me.release_task(id, token).map(drop)
+                };
+                match ended {
+                    Ok(()) => println!("RESULT ended {id}"),
+                    Err(Error::Lease { .. }) => {}
+                    Err(e) => panic!("ending {id}: {e}"),
+                }
+            }
+        }
         other => panic!("unknown worker mode {other}"),
     }
 }
@@ -464,6 +488,45 @@ fn claims_of_overlapping_paths_never_hold_the_same_files() {
                 w[0],
                 w[1]
             );
+        }
+    }
+}
+
+#[test]
+fn one_claim_is_ended_once_by_racing_holders_of_its_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, store, _) = board(&dir, |n| NewTask::new(&format!("task {n}")));
+    let me = store.as_agent("w0").unwrap();
+    let claims: Vec<String> = std::iter::from_fn(|| me.claim_task(None, 60).unwrap())
+        .map(|c| format!("{}:{}", c.task.id, c.token))
+        .collect();
+    assert_eq!(claims.len(), TASKS);
+    let at = start();
+    let children = (0..PROCESSES)
+        .map(|i| spawn("finish", &db, i, at, &claims.join(",")))
+        .collect();
+    let outputs = join(children);
+    let mut ended: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in outputs.iter().flat_map(|o| lines(o)) {
+        *ended
+            .entry(line.strip_prefix("ended ").unwrap())
+            .or_default() += 1;
+    }
+    assert_eq!(ended.len(), TASKS, "a claim was never ended");
+    assert!(
+        ended.values().all(|&n| n == 1),
+        "a claim ended twice: {ended:?}"
+    );
+    // The log agrees: each task left in_progress once, to done or back to todo.
+    let log = audit(&store);
+    for (task, moved) in moves(&log) {
+        let left: Vec<&(i64, String, String)> =
+            moved.iter().filter(|m| m.1 == "in_progress").collect();
+        assert_eq!(left.len(), 1, "task {task}: {moved:?}");
+        let mut at = "todo".to_owned();
+        for (id, from, to) in &moved {
+            assert_eq!(from, &at, "task {task}: move {id}");
+            at = to.clone();
         }
     }
 }
