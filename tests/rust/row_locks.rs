@@ -138,7 +138,7 @@ fn worker_entry() {
             for pair in arg.split(',') {
                 let (id, token) = pair.split_once(':').unwrap();
                 let _ = me.renew_lease(id, token, 120);
-                let ended = if index % 2 == 0 {
+                let ended = if index.is_multiple_of(2) {
                     me.complete_task(id, token, &done, false).map(drop)
                 } else {
                     me.release_task(id, token).map(drop)
