@@ -120,6 +120,9 @@ impl std::fmt::Debug for PgEngine {
 struct Connection {
     client: Option<Client>,
     statements: HashMap<String, Statement>,
+    /// The appends of row-lock writes, prepared with SQL `PREPARE` (by SQL text: its name),
+    /// so a commit batch runs them with `EXECUTE` instead of parsing and planning each.
+    appends: HashMap<String, String>,
     lock_key: i32,
     opened_by: u32,
     /// The last call lost the connection (an I/O error, not an error of the database).
@@ -173,6 +176,7 @@ impl PgEngine {
         let mut conn = Connection {
             client: Some(client),
             statements: HashMap::new(),
+            appends: HashMap::new(),
             lock_key,
             opened_by: std::process::id(),
             lost: false,
@@ -205,6 +209,7 @@ impl PgEngine {
             let client = url::connect(&self.url, &self.shown, self.busy_timeout)?;
             conn.client = Some(client);
             conn.statements.clear();
+            conn.appends.clear();
             conn.lost = false;
         }
         Ok(conn)
@@ -323,6 +328,20 @@ impl Connection {
         self.client
             .as_mut()
             .expect("the client is present until drop")
+    }
+
+    /// The name of an append's SQL-level prepared statement, prepared on first use. A
+    /// `PREPARE` is not undone by a rollback, so the name stays valid for the session.
+    fn append_statement(&mut self, sql: &str) -> Result<String> {
+        if let Some(name) = self.appends.get(sql) {
+            return Ok(name.clone());
+        }
+        let name = format!("agor_append_{}", self.appends.len());
+        self.client()
+            .batch_execute(&format!("PREPARE {name} AS {}", numbered_parameters(sql)))
+            .map_err(storage_error)?;
+        self.appends.insert(sql.to_owned(), name.clone());
+        Ok(name)
     }
 
     /// The prepared statement for one of the core's SQL texts, prepared once per connection.
@@ -454,8 +473,9 @@ struct Escalated;
 struct PgTx<'c> {
     conn: RefCell<&'c mut Connection>,
     common: TxCommon,
-    /// A row-lock write's appends to the ordered logs, parameters written in: sent in its
-    /// commit batch (see the module's comment).
+    /// A row-lock write's appends to the ordered logs, as `EXECUTE`s of their prepared
+    /// statements with the values written in: sent in its commit batch (see the module's
+    /// comment).
     deferred: RefCell<Vec<String>>,
 }
 
@@ -542,9 +562,11 @@ impl<'c> PgTx<'c> {
 impl Tx for PgTx<'_> {
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
         if self.row_locks() && appends_to_ordered_log(sql) {
+            let name = self.conn.borrow_mut().append_statement(sql)?;
+            let values = params.iter().map(literal).collect::<Result<Vec<_>>>()?;
             self.deferred
                 .borrow_mut()
-                .push(inline_parameters(sql, params)?);
+                .push(format!("EXECUTE {name}({})", values.join(", ")));
             return Ok(1);
         }
         self.run(sql, params, |client, stmt, refs| {
@@ -678,14 +700,19 @@ fn inline_parameters(sql: &str, params: &[Param<'_>]) -> Result<String> {
             .ok()
             .and_then(|n| params.get(n.checked_sub(1)?))
             .ok_or_else(|| StorageError::new(format!("no parameter ?{n} for: {sql}")))?;
-        Ok(match p {
-            Param::Null => "NULL".to_owned(),
-            Param::Int(i) => format!("'{i}'"),
-            Param::Text(t) if t.contains('\0') => {
-                return Err(StorageError::new("text holds a NUL character").into())
-            }
-            Param::Text(t) => format!("'{}'", t.replace('\'', "''")),
-        })
+        literal(p)
+    })
+}
+
+/// A parameter as an SQL literal (see [`inline_parameters`]).
+fn literal(p: &Param<'_>) -> Result<String> {
+    Ok(match p {
+        Param::Null => "NULL".to_owned(),
+        Param::Int(i) => format!("'{i}'"),
+        Param::Text(t) if t.contains('\0') => {
+            return Err(StorageError::new("text holds a NUL character").into())
+        }
+        Param::Text(t) => format!("'{}'", t.replace('\'', "''")),
     })
 }
 
