@@ -118,6 +118,22 @@ impl Actor {
         })
     }
 
+    /// [`Actor::write_tx`] as a row-lock write (see `Store::write_rows`): `f` may run twice.
+    pub(crate) fn rows_tx<T>(&self, f: impl Fn(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
+        let id = self.agent_id()?;
+        let now = self.store.staleness().now_secs;
+        // Judged once: a body run again after it escalated still refreshes the heartbeat.
+        let due = self.store.sign_of_life_due(id, now);
+        self.store.write_rows(|c| {
+            let me = principal(c, id)?;
+            let out = f(c, &me)?;
+            if due {
+                crate::storage::sql::liveness::refresh(c, id, now)?;
+            }
+            Ok(out)
+        })
+    }
+
     /// Runs a read as this agent (see [`Actor::write_tx`]).
     pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&dyn Tx, &Member) -> Result<T>) -> Result<T> {
         let id = self.agent_id()?;

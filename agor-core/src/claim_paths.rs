@@ -97,7 +97,13 @@ pub(crate) fn check_claim(c: &dyn Tx, me: &Member, task: &Task, now_ms: i64) -> 
 /// by others, is taken from one probe of the board-order index; otherwise that index is walked
 /// in growing batches, so a board with many held tasks is not read one query per task.
 pub(crate) fn best_next(c: &dyn Tx, me: &Member, now_ms: i64) -> Result<Option<Task>> {
+    // In a row-lock write the probe below locks the task it finds (passing over those other
+    // claims hold). Whether a task's files are free depends on every other claim: that one
+    // is judged under the database's write lock.
     let mut first = claimable(c, me, 1, now_ms)?;
+    if c.row_locks() && first.first().is_some_and(|t| !t.paths.is_empty()) {
+        return Err(c.escalate());
+    }
     match first.first() {
         None => return Ok(None),
         Some(t) if t.paths.is_empty() => return Ok(first.pop()),

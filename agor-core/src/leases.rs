@@ -91,7 +91,8 @@ fn lease_row(c: &dyn Tx, me: &Member, task: &Task, lease_secs: u32, now_ms: i64)
         at: &updated_at,
     };
     let changed = sql::claim(c, &claimed)?;
-    // The write lock makes this impossible today; the check keeps it true if that changes.
+    // The task's row is locked (a row-lock write) or the database is: this cannot happen;
+    // the check keeps it true if that changes.
     if changed != 1 {
         return Err(Error::AlreadyClaimed {
             task_id: task.id.clone(),
@@ -140,7 +141,11 @@ fn claim_in(
             None => return Ok(None),
         },
         Some(id) => {
-            let task = task_steps::resolve(c, me, id)?;
+            let task = task_steps::resolve_locked(c, me, id)?;
+            // Whether its files are free depends on every other claim.
+            if c.row_locks() && !task.paths.is_empty() {
+                return Err(c.escalate());
+            }
             let held_by_other = task.assigned_to.as_deref().is_some_and(|a| a != me.id);
             if task.status == TaskStatus::InProgress && !held_by_other {
                 return Err(held_already(&task, me, now));
@@ -219,9 +224,13 @@ pub(crate) fn complete_in(
     to: TaskStatus,
     now: i64,
 ) -> Result<Task> {
-    let task = task_steps::resolve(c, me, task_id)?;
+    let task = task_steps::resolve_locked(c, me, task_id)?;
     check_lease(c, me, &task, token, now)?;
     let to = crate::approvals::completes_to(&task, to);
+    // Review posts in the group's review channel, which it may have to create.
+    if c.row_locks() && to == TaskStatus::Review {
+        return Err(c.escalate());
+    }
     dependencies::require_dependencies_done(c, &task, to)?;
     crate::attempts::end_claim(c, &task, AttemptOutcome::Completed, None, now)?;
     let updated_at = c.now().sql();
@@ -269,14 +278,14 @@ impl Actor {
     /// deferred or backing off `InvalidInput`. Each claim begins an attempt.
     pub fn claim_task(&self, task_id: Option<&str>, lease_secs: u32) -> Result<Option<Claim>> {
         validate_lease(lease_secs)?;
-        self.task_write(|c, me, now| claim_in(c, me, task_id, lease_secs, now))
+        self.claim_write(|c, me, now| claim_in(c, me, task_id, lease_secs, now))
     }
 
     /// Extends a live lease to `lease_secs` from now.
     pub fn renew_lease(&self, task_id: &str, token: &str, lease_secs: u32) -> Result<Claim> {
         validate_lease(lease_secs)?;
-        self.task_write(|c, me, now| {
-            let task = task_steps::resolve(c, me, task_id)?;
+        self.claim_write(|c, me, now| {
+            let task = task_steps::resolve_locked(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             let expires_at_ms = deadline(now, lease_secs);
             let expires_at = clock::secs_ceil(expires_at_ms);
@@ -312,8 +321,8 @@ impl Actor {
     ) -> Result<Task> {
         let error = error.map(str::trim).filter(|e| !e.is_empty());
         crate::text::cap_optional("error", error, crate::text::MAX_DESCRIPTION_BYTES)?;
-        self.task_write(|c, me, now| {
-            let task = task_steps::resolve(c, me, task_id)?;
+        self.claim_write(|c, me, now| {
+            let task = task_steps::resolve_locked(c, me, task_id)?;
             check_lease(c, me, &task, token, now)?;
             let outcome = match error {
                 Some(_) => AttemptOutcome::ReleasedWithError,
@@ -324,6 +333,10 @@ impl Actor {
             }
             if crate::attempts::end_claim(c, &task, outcome, error, now)? == AfterClaim::Quarantine
             {
+                // A quarantine idles whoever works on the task: more than this claim's rows.
+                if c.row_locks() {
+                    return Err(c.escalate());
+                }
                 crate::attempts::quarantine(c, &me.id, &task)?;
                 crate::work::follow(c, me, crate::WorkState::Idle, None)?;
                 return task_steps::load(c, &task.id);
@@ -350,7 +363,7 @@ impl Actor {
         } else {
             TaskStatus::Done
         };
-        self.task_write(|c, me, now| complete_in(c, me, task_id, token, completion, to, now))
+        self.claim_write(|c, me, now| complete_in(c, me, task_id, token, completion, to, now))
     }
 }
 

@@ -245,6 +245,23 @@ impl Store {
         storage::run_once(f, |body| self.inner.engine.write(body)).map_err(|e| self.located(e))
     }
 
+    /// Runs `f` in a row-lock write (see `storage`): on PostgreSQL it runs beside other
+    /// row-lock writes; it runs again as an ordinary write when it calls [`Tx::escalate`], so
+    /// it must not keep anything from one run to the next.
+    pub(crate) fn write_rows<T>(&self, f: impl Fn(&dyn Tx) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.inner
+            .engine
+            .write_rows(&mut |tx| {
+                out = Some(f(tx)?);
+                Ok(())
+            })
+            .map_err(|e| self.located(e))?;
+        out.ok_or_else(|| {
+            crate::error::StorageError::new("an engine skipped a transaction body").into()
+        })
+    }
+
     /// An agent that is not found is named with the database searched: the usual cause is a
     /// mistyped `--db` or `$AGOR_DB`, and the path says so at once.
     fn located(&self, e: Error) -> Error {

@@ -24,6 +24,12 @@ pub(crate) fn load(c: &dyn Tx, id: &str) -> Result<Task> {
 pub(crate) fn resolve(c: &dyn Tx, me: &Member, input: &str) -> Result<Task> {
     load(c, &prefixes::resolve(c, TASKS, input, &me.group_scope())?)
 }
+/// [`resolve`], locking the task's row in a row-lock write (see `storage`): what renew,
+/// release and complete act on.
+pub(crate) fn resolve_locked(c: &dyn Tx, me: &Member, input: &str) -> Result<Task> {
+    let id = prefixes::resolve(c, TASKS, input, &me.group_scope())?;
+    sql::by_id_locked(c, &id)?.ok_or_else(|| Error::not_found(ObjectKind::Task, &id))
+}
 /// The group a task belongs to, for permission targets ("" for a legacy row without one,
 /// which only tier 0 may then touch).
 pub(crate) fn group_of(task: &Task) -> &str {

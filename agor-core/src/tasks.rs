@@ -181,6 +181,27 @@ impl Actor {
         })
     }
 
+    /// [`Actor::task_write`] as a row-lock write, for the operations on one claimed task:
+    /// lapsed leases are reopened by an ordinary write (reaping touches any task), so a
+    /// row-lock write escalates when one has lapsed. `f` may run twice.
+    pub(crate) fn claim_write<T>(
+        &self,
+        f: impl Fn(&dyn Tx, &Member, i64) -> Result<T>,
+    ) -> Result<T> {
+        let store = &self.store;
+        self.rows_tx(|c, me| {
+            let now = store.now_ms();
+            if c.row_locks() {
+                if crate::storage::sql::leases::any_lapsed(c, now)? {
+                    return Err(c.escalate());
+                }
+            } else {
+                reap_expired_leases(c, now)?;
+            }
+            f(c, me, now)
+        })
+    }
+
     /// Creates a task in the actor's group. Managers and tier 0 only.
     pub fn create_task(&self, new: &NewTask) -> Result<Task> {
         let new = checked_new(new)?;

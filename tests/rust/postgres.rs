@@ -153,6 +153,88 @@ fn a_writer_waiting_past_the_busy_timeout_gets_busy_and_writes_nothing() {
         .unwrap();
 }
 
+/// Another session holding one of agor's advisory locks (`class`: "agor" the schema lock,
+/// "agot" the tail lock of row-lock writes) until dropped.
+fn hold(url: &str, class: i32, shared: bool) -> postgres::Client {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let f = if shared {
+        "pg_advisory_xact_lock_shared"
+    } else {
+        "pg_advisory_xact_lock"
+    };
+    client
+        .batch_execute(&format!(
+            "BEGIN; SELECT {f}({class}, hashtext(current_schema()))"
+        ))
+        .unwrap();
+    client
+}
+
+#[test]
+fn claims_run_beside_other_claims_and_ordinary_writes_wait_for_them() {
+    const SCHEMA_LOCK: i32 = 0x6167_6f72;
+    const TAIL_LOCK: i32 = 0x6167_6f74;
+    let Some((_dir, url)) = schema() else { return };
+    let store = Store::builder()
+        .url(&url)
+        .busy_timeout(std::time::Duration::from_millis(300))
+        .open()
+        .unwrap();
+    store
+        .register_agent(&NewAgent::new("mgr", "M", "manager", "g"))
+        .unwrap();
+    store
+        .register_agent(&NewAgent::new("w", "W", "project", "g"))
+        .unwrap();
+    let (mgr, w) = (store.as_agent("mgr").unwrap(), store.as_agent("w").unwrap());
+    for n in 0..3 {
+        mgr.create_task(&agor_core::NewTask::new(&format!("t{n}")))
+            .unwrap();
+    }
+    let done = agor_core::Completion {
+        summary: "ok".into(),
+        ..Default::default()
+    };
+
+    // A row-lock write in flight elsewhere (the schema lock shared): claims and completions
+    // go ahead beside it, an ordinary write waits for it.
+    let other = hold(&url, SCHEMA_LOCK, true);
+    let claim = w.claim_task(None, 60).unwrap().unwrap();
+    w.complete_task(&claim.task.id, &claim.token, &done, false)
+        .unwrap();
+    let e = mgr
+        .create_task(&agor_core::NewTask::new("waits"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    drop(other);
+
+    // An ordinary write in flight: a claim waits for it, and gets Busy past the timeout.
+    let exclusive = hold(&url, SCHEMA_LOCK, false);
+    let e = w.claim_task(None, 60).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    drop(exclusive);
+
+    // Another claim appending to the feed (the tail lock held): this claim's own appends
+    // wait, and past the timeout nothing of it is left.
+    let before = store.latest_change().unwrap();
+    let tail = hold(&url, TAIL_LOCK, false);
+    let e = w.claim_task(None, 60).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    drop(tail);
+    assert_eq!(store.latest_change().unwrap(), before);
+    assert_eq!(
+        mgr.ready_tasks().unwrap().len(),
+        2,
+        "the failed claim left a claim behind"
+    );
+    let claim = w.claim_task(None, 60).unwrap().unwrap();
+    let history = mgr.task_history(&claim.task.id, 10).unwrap();
+    assert_eq!(
+        history.last().unwrap().to,
+        agor_core::TaskStatus::InProgress
+    );
+}
+
 #[test]
 fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
     let Some((_dir, url)) = schema() else { return };

@@ -16,6 +16,24 @@
 //!   a natural key.
 //! * A read transaction sees one consistent snapshot and never waits for a writer.
 //! * A write that fails leaves nothing behind (the transaction rolls back).
+//!
+//! # Row-lock writes (the claim path; PostgreSQL only)
+//! [`Engine::write_rows`] is a second kind of write, for the operations that touch one claimed
+//! task (claim, renew, release, complete): it excludes every [`Engine::write`] as above, but
+//! not the other row-lock writes. Those run side by side and keep out of each other's way by
+//! locking the task row they act on (claim-next skips rows another claim holds), so their
+//! bodies may rely only on what that row lock gives:
+//! * they read and change only the task they locked (its attempts included), their own
+//!   agent's work state and heartbeat (single-statement upserts), and append to the ordered
+//!   logs (change feed, audit log, task comments);
+//! * whatever needs the whole database (reaping lapsed leases, a claim with file paths, a
+//!   quarantine, a move to review that posts in a channel) calls [`Tx::escalate`]: the engine
+//!   rolls back and runs the same body again as an ordinary [`Engine::write`];
+//! * appends to the ordered logs, read by `id > cursor`, still commit in id order: the engine
+//!   appends them at commit under one short lock (see `postgres`), so a reader that saw an id
+//!   has seen every smaller one.
+//!
+//! SQLite has one writer at a time anyway: there a row-lock write is an ordinary write.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -237,6 +255,20 @@ pub(crate) trait Tx {
         self.common().now
     }
 
+    /// Whether this is a row-lock write ([`Engine::write_rows`]) that holds rows, not the
+    /// database: a body then locks the task it acts on, and escalates what needs more.
+    fn row_locks(&self) -> bool {
+        self.common().row_locks
+    }
+
+    /// Gives up a row-lock write: the engine rolls it back and runs the body again as an
+    /// ordinary write, under the database's write lock. Returns the error to pass up with `?`
+    /// (it never reaches a caller). In an ordinary write it is an internal error.
+    fn escalate(&self) -> crate::error::Error {
+        self.common().escalated.set(true);
+        crate::error::StorageError::new("a row-lock write needed the database's write lock").into()
+    }
+
     /// Asks the engine to wake, once this transaction commits, the waiters `bell` names
     /// (nothing happens if it rolls back). Called by the change feed for each change.
     fn ring(&self, bell: Bell) {
@@ -251,6 +283,10 @@ pub(crate) struct TxCommon {
     dialect: Dialect,
     now: Now,
     pub(crate) bells: RefCell<BTreeSet<Bell>>,
+    /// A row-lock write ([`Engine::write_rows`]).
+    row_locks: bool,
+    /// The body called [`Tx::escalate`].
+    pub(crate) escalated: std::cell::Cell<bool>,
 }
 
 impl TxCommon {
@@ -259,6 +295,16 @@ impl TxCommon {
             dialect,
             now: Now::of(clock),
             bells: RefCell::default(),
+            row_locks: false,
+            escalated: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The common part of a row-lock write's transaction.
+    pub(crate) fn rows(dialect: Dialect, clock: &dyn Clock) -> Self {
+        TxCommon {
+            row_locks: true,
+            ..TxCommon::new(dialect, clock)
         }
     }
 }
@@ -315,6 +361,12 @@ pub(crate) trait Engine: Send + Sync + std::fmt::Debug {
     /// Runs `f` in a write transaction (see the locking contract above): commit on `Ok`, roll
     /// back on `Err`.
     fn write(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()>;
+
+    /// Runs `f` in a row-lock write (see the contract above); `f` may run twice when it
+    /// escalates. Engines with one writer at a time run an ordinary write.
+    fn write_rows(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        self.write(f)
+    }
 
     /// Runs `f` in a write transaction only if no other writer holds the database right now;
     /// `false` when one does or the database cannot be written (nothing ran). For housekeeping

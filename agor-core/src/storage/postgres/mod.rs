@@ -7,6 +7,29 @@
 //! statements) and it means no write ever fails with a serialization or deadlock error: all
 //! writers wait on one lock, in order, and readers take no locks at all. Reads run in
 //! `REPEATABLE READ READ ONLY` transactions: one snapshot, never waiting for a writer.
+//!
+//! # Row-lock writes (claim, renew, release, complete)
+//! One lock per schema would make eight claiming processes no faster than one, so the claim
+//! path ([`Engine::write_rows`], see `storage`) takes that same advisory lock *shared*: row-lock
+//! writes run side by side, while every ordinary write (exclusive) still runs alone, with no
+//! row-lock write in flight, exactly as before. Among themselves row-lock writes lock the task
+//! row they act on (`FOR NO KEY UPDATE`; claim-next `… SKIP LOCKED`), so a task is claimed,
+//! renewed, released or completed by one of them at a time, and the conditional `UPDATE`s
+//! re-check their row under READ COMMITTED.
+//!
+//! The catch is the ordered logs: the change feed (read by `id > cursor`), the audit log and
+//! task comments (search catches up on them by `rowid`). With concurrent writers a row with a
+//! smaller id could commit after a reader saw a larger one, and the reader would skip it for
+//! good. So a row-lock write does not append to them as it goes: its appends wait in the
+//! transaction and are sent, with its `NOTIFY` and `COMMIT`, as one batch that takes a
+//! second, exclusive advisory lock (the *tail lock*) just before the appends. Appends
+//! therefore happen only under the exclusive schema lock or the tail lock, never both at once
+//! by two transactions, and each holds its lock until its commit is visible: ids still become
+//! visible in order, and the tail costs one round trip. Readers need no change: no id still
+//! in flight is ever smaller than one they can see, so `id > cursor` skips nothing.
+//! Deadlock-free by construction: the tail lock is taken last, by a transaction that then
+//! touches no row another row-lock write may hold; an ordinary write never waits for a row,
+//! since no row-lock write is in flight while it runs. Tested by `tests/rust/row_locks.rs`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -37,6 +60,27 @@ pub(crate) use url::redact;
 
 /// `pg_advisory_xact_lock(CLASS, schema hash)`: the first key names agor ("agor" in ASCII).
 const LOCK_CLASS: i32 = 0x6167_6f72;
+/// The tail lock of row-lock writes (see above), keyed by the same schema hash ("agot").
+const TAIL_CLASS: i32 = 0x6167_6f74;
+
+/// The tables whose rows readers take in id order (`id > cursor`): a row-lock write appends
+/// to them only in its commit batch, under the tail lock.
+const ORDERED_LOGS: [&str; 5] = [
+    "agor_changes",
+    "audit_log",
+    "task_comments",
+    "messages",
+    "channel_messages",
+];
+
+/// Whether `sql` appends to one of [`ORDERED_LOGS`].
+fn appends_to_ordered_log(sql: &str) -> bool {
+    let Some(rest) = sql.trim_start().strip_prefix("INSERT INTO ") else {
+        return false;
+    };
+    let table = rest.split(|c: char| c.is_whitespace() || c == '(').next();
+    table.is_some_and(|t| ORDERED_LOGS.contains(&t))
+}
 
 /// Takes the schema's write lock (`key`: the hash of its name) for the rest of the transaction
 /// `client` is in, outside the engine's own transactions (migrations, a waiter recording
@@ -76,6 +120,9 @@ impl std::fmt::Debug for PgEngine {
 struct Connection {
     client: Option<Client>,
     statements: HashMap<String, Statement>,
+    /// The appends of row-lock writes, prepared with SQL `PREPARE` (by SQL text: its name),
+    /// so a commit batch runs them with `EXECUTE` instead of parsing and planning each.
+    appends: HashMap<String, String>,
     lock_key: i32,
     opened_by: u32,
     /// The last call lost the connection (an I/O error, not an error of the database).
@@ -129,6 +176,7 @@ impl PgEngine {
         let mut conn = Connection {
             client: Some(client),
             statements: HashMap::new(),
+            appends: HashMap::new(),
             lock_key,
             opened_by: std::process::id(),
             lost: false,
@@ -161,6 +209,7 @@ impl PgEngine {
             let client = url::connect(&self.url, &self.shown, self.busy_timeout)?;
             conn.client = Some(client);
             conn.statements.clear();
+            conn.appends.clear();
             conn.lost = false;
         }
         Ok(conn)
@@ -223,6 +272,46 @@ impl PgEngine {
         Ok(true)
     }
 
+    /// A row-lock write: the schema lock shared, the body, then the deferred appends under
+    /// the tail lock and COMMIT in one batch. `Err(Escalated)` when the body asked for the
+    /// exclusive lock (rolled back; the caller runs it again as an ordinary write).
+    fn row_transaction(
+        &self,
+        conn: &mut Connection,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
+    ) -> std::result::Result<Result<()>, Escalated> {
+        let key = conn.lock_key;
+        let begin = format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; \
+             SELECT pg_advisory_xact_lock_shared({LOCK_CLASS}, {key})"
+        );
+        if let Err(e) = conn.client().batch_execute(&begin) {
+            let _ = conn.client().batch_execute("ROLLBACK");
+            return Ok(Err(self.classify(storage_error(e))));
+        }
+        let tx = PgTx::rows(conn, &*self.clock);
+        let tail = f(&tx).and_then(|()| tx.commit_batch(key));
+        let escalated = tx.common.escalated.get();
+        drop(tx);
+        let tail = match tail {
+            Ok(batch) => batch,
+            Err(e) => {
+                let _ = conn.client().batch_execute("ROLLBACK");
+                return if escalated {
+                    Err(Escalated)
+                } else {
+                    Ok(Err(self.classify(e)))
+                };
+            }
+        };
+        if let Err(e) = conn.client().batch_execute(&tail) {
+            // A failed statement skips the rest of the batch, COMMIT included.
+            let _ = conn.client().batch_execute("ROLLBACK");
+            return Ok(Err(self.classify(storage_error(e))));
+        }
+        Ok(Ok(()))
+    }
+
     fn classify(&self, e: Error) -> Error {
         match sql_state(&e) {
             Some(s) if *s == SqlState::LOCK_NOT_AVAILABLE => Error::Busy {
@@ -239,6 +328,20 @@ impl Connection {
         self.client
             .as_mut()
             .expect("the client is present until drop")
+    }
+
+    /// The name of an append's SQL-level prepared statement, prepared on first use. A
+    /// `PREPARE` is not undone by a rollback, so the name stays valid for the session.
+    fn append_statement(&mut self, sql: &str) -> Result<String> {
+        if let Some(name) = self.appends.get(sql) {
+            return Ok(name.clone());
+        }
+        let name = format!("agor_append_{}", self.appends.len());
+        self.client()
+            .batch_execute(&format!("PREPARE {name} AS {}", numbered_parameters(sql)))
+            .map_err(storage_error)?;
+        self.appends.insert(sql.to_owned(), name.clone());
+        Ok(name)
     }
 
     /// The prepared statement for one of the core's SQL texts, prepared once per connection.
@@ -268,6 +371,26 @@ impl Engine for PgEngine {
             f,
         );
         conn.note(r).map(drop)
+    }
+
+    fn write_rows(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        if self.read_only {
+            return Err(self.read_only_error());
+        }
+        let mut conn = self.lock()?;
+        let r = self.row_transaction(&mut conn, f);
+        let r = match r {
+            Err(Escalated) => self
+                .transaction(
+                    &mut conn,
+                    "BEGIN ISOLATION LEVEL READ COMMITTED",
+                    Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
+                    f,
+                )
+                .map(drop),
+            Ok(r) => r,
+        };
+        conn.note(r)
     }
 
     fn write_if_free(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<bool> {
@@ -342,11 +465,18 @@ impl Engine for PgEngine {
     }
 }
 
+/// A row-lock write that asked for the database's write lock (see [`Tx::escalate`]).
+struct Escalated;
+
 /// The core's statements on the engine's connection, inside a transaction it opened, and the
 /// bells its changes rang.
 struct PgTx<'c> {
     conn: RefCell<&'c mut Connection>,
     common: TxCommon,
+    /// A row-lock write's appends to the ordered logs, as `EXECUTE`s of their prepared
+    /// statements with the values written in: sent in its commit batch (see the module's
+    /// comment).
+    deferred: RefCell<Vec<String>>,
 }
 
 /// Notifies, at the transaction's commit, each bell's channel that a waiter listens on (see
@@ -361,11 +491,47 @@ impl<'c> PgTx<'c> {
         PgTx {
             conn: RefCell::new(conn),
             common: TxCommon::new(Dialect::Postgres, clock),
+            deferred: RefCell::default(),
         }
     }
 
-    /// Rings the bells of the transaction's changes; it must still hold the write lock, so a
-    /// waiter registering meanwhile either is seen here or looks after this commit.
+    /// The transaction of a row-lock write.
+    fn rows(conn: &'c mut Connection, clock: &dyn Clock) -> Self {
+        PgTx {
+            conn: RefCell::new(conn),
+            common: TxCommon::rows(Dialect::Postgres, clock),
+            deferred: RefCell::default(),
+        }
+    }
+
+    /// The end of a row-lock write, as one batch of statements: the `NOTIFY` of the bells,
+    /// the tail lock, the deferred appends in the order they were made, COMMIT. Just COMMIT
+    /// when nothing was appended or rung.
+    fn commit_batch(&self, key: i32) -> Result<String> {
+        let deferred = self.deferred.borrow();
+        let names: Vec<String> = self.common.bells.borrow().iter().map(Bell::name).collect();
+        if deferred.is_empty() && names.is_empty() {
+            return Ok("COMMIT".to_owned());
+        }
+        // The literals below are written for standard strings (a backslash is a backslash).
+        let mut batch = vec!["SET LOCAL standard_conforming_strings TO on".to_owned()];
+        if !names.is_empty() {
+            // Before the tail lock, to keep the tail short: the shared schema lock is what
+            // orders it against a waiter recording itself (see `PgTx::notify`), and the
+            // server delivers it at COMMIT anyway. Bell names are a letter and hex digits:
+            // an array literal needs no quoting.
+            let array = Param::Text(format!("{{{}}}", names.join(",")).into());
+            batch.push(inline_parameters(NOTIFY_LISTENED, &[array])?);
+        }
+        batch.push(format!("SELECT pg_advisory_xact_lock({TAIL_CLASS}, {key})"));
+        batch.extend(deferred.iter().cloned());
+        batch.push("COMMIT".to_owned());
+        Ok(batch.join(";\n"))
+    }
+
+    /// Rings the bells of the transaction's changes; it must still hold the write lock (a
+    /// row-lock write: the shared one), so a waiter registering meanwhile (under the
+    /// exclusive lock) either is seen here or looks after this commit.
     fn notify(&self) -> Result<()> {
         let names: Vec<String> = self.common.bells.borrow().iter().map(Bell::name).collect();
         if names.is_empty() {
@@ -395,6 +561,14 @@ impl<'c> PgTx<'c> {
 
 impl Tx for PgTx<'_> {
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<usize> {
+        if self.row_locks() && appends_to_ordered_log(sql) {
+            let name = self.conn.borrow_mut().append_statement(sql)?;
+            let values = params.iter().map(literal).collect::<Result<Vec<_>>>()?;
+            self.deferred
+                .borrow_mut()
+                .push(format!("EXECUTE {name}({})", values.join(", ")));
+            return Ok(1);
+        }
         self.run(sql, params, |client, stmt, refs| {
             let n = client.execute(stmt, refs).map_err(storage_error)?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -407,6 +581,10 @@ impl Tx for PgTx<'_> {
         params: &[Param<'_>],
         each: &mut dyn FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
+        if self.row_locks() && appends_to_ordered_log(sql) {
+            // An append whose result the body reads cannot wait for the commit batch.
+            return Err(self.escalate());
+        }
         let rows = self.run(sql, params, |client, stmt, refs| {
             client.query(stmt, refs).map_err(storage_error)
         })?;
@@ -509,6 +687,38 @@ impl RowSource for postgres::Row {
 /// identifiers are copied as they are. A bare `?` takes the number after the largest so far,
 /// as in SQLite.
 fn numbered_parameters(sql: &str) -> String {
+    rewrite_parameters(sql, |n| Ok(format!("${n}"))).expect("numbering cannot fail")
+}
+
+/// `sql` with each `?N` replaced by the literal of `params[N-1]`, for a statement sent in a
+/// batch (which takes no parameters). Every value is a quoted literal of unknown type, which
+/// PostgreSQL casts to the type of its place as it does a parameter; text is written for
+/// `standard_conforming_strings` (quotes doubled, backslashes as they are).
+fn inline_parameters(sql: &str, params: &[Param<'_>]) -> Result<String> {
+    rewrite_parameters(sql, |n| {
+        let p = usize::try_from(n)
+            .ok()
+            .and_then(|n| params.get(n.checked_sub(1)?))
+            .ok_or_else(|| StorageError::new(format!("no parameter ?{n} for: {sql}")))?;
+        literal(p)
+    })
+}
+
+/// A parameter as an SQL literal (see [`inline_parameters`]).
+fn literal(p: &Param<'_>) -> Result<String> {
+    Ok(match p {
+        Param::Null => "NULL".to_owned(),
+        Param::Int(i) => format!("'{i}'"),
+        Param::Text(t) if t.contains('\0') => {
+            return Err(StorageError::new("text holds a NUL character").into())
+        }
+        Param::Text(t) => format!("'{}'", t.replace('\'', "''")),
+    })
+}
+
+/// `sql` with each parameter (`?N`, or a bare `?`: the number after the largest so far)
+/// replaced by `to(N)`; quoted text and identifiers are copied as they are.
+fn rewrite_parameters(sql: &str, mut to: impl FnMut(u32) -> Result<String>) -> Result<String> {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
     let mut quote: Option<char> = None;
@@ -532,13 +742,12 @@ fn numbered_parameters(sql: &str) -> String {
                 }
                 let n = digits.parse().unwrap_or(largest + 1);
                 largest = largest.max(n);
-                out.push('$');
-                out.push_str(&n.to_string());
+                out.push_str(&to(n)?);
             }
             (None, c) => out.push(c),
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -551,5 +760,28 @@ mod tests {
         assert_eq!(n("x = '?1' AND \"?2\" = ?2"), "x = '?1' AND \"?2\" = $2");
         assert_eq!(n("? , ?, ?5, ?"), "$1 , $2, $5, $6");
         assert_eq!(n("'it''s' || ?1"), "'it''s' || $1");
+    }
+
+    #[test]
+    fn inlined_parameters_are_quoted_literals() {
+        use super::{appends_to_ordered_log, inline_parameters};
+        use crate::storage::Param;
+        let params = [Param::Int(7), Param::Text("it's \\ ?1".into()), Param::Null];
+        assert_eq!(
+            inline_parameters("VALUES (?1, ?2, ?3, '?1')", &params).unwrap(),
+            "VALUES ('7', 'it''s \\ ?1', NULL, '?1')"
+        );
+        assert!(inline_parameters("VALUES (?4)", &params).is_err());
+        assert!(inline_parameters("VALUES (?1)", &[Param::Text("a\0b".into())]).is_err());
+        assert!(appends_to_ordered_log(
+            "INSERT INTO agor_changes (kind) VALUES (?1)"
+        ));
+        assert!(appends_to_ordered_log(
+            "\n  INSERT INTO audit_log(agent_id) VALUES (?1)"
+        ));
+        assert!(!appends_to_ordered_log(
+            "INSERT INTO agor_changes_x (kind) VALUES (?1)"
+        ));
+        assert!(!appends_to_ordered_log("UPDATE agor_changes SET kind = ?1"));
     }
 }

@@ -208,6 +208,21 @@ pub(crate) fn by_id(tx: &dyn Tx, id: &str) -> Result<Option<Task>> {
     Ok(query(tx, "WHERE t.id = ?1", args![id])?.pop())
 }
 
+/// The row lock of a row-lock write on the task it acts on. `NO KEY`: inserting a row that
+/// refers to the task (a comment, an attempt) is not held up by it.
+const LOCK_ROW_SQL: &str = " FOR NO KEY UPDATE OF t";
+/// [`LOCK_ROW_SQL`] for claim-next: a task another claim holds is passed over.
+const LOCK_ROW_SKIP_SQL: &str = " FOR NO KEY UPDATE OF t SKIP LOCKED";
+
+/// [`by_id`], locking the row in a row-lock write (see `storage`), so the task is read as
+/// its last commit left it and no other row-lock write changes it until this one commits.
+pub(crate) fn by_id_locked(tx: &dyn Tx, id: &str) -> Result<Option<Task>> {
+    if !tx.row_locks() {
+        return by_id(tx, id);
+    }
+    Ok(query(tx, &format!("WHERE t.id = ?1{LOCK_ROW_SQL}"), args![id])?.pop())
+}
+
 fn comment_from_row(r: &Row<'_>) -> Result<Comment> {
     Ok(Comment {
         id: lenient::text(r, 0)?,
@@ -412,7 +427,12 @@ pub(crate) fn claimable(
     group: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Task>> {
-    let sql = claimable_sql(group.is_none());
+    let mut sql = claimable_sql(group.is_none());
+    if tx.row_locks() {
+        // Claim-next of a row-lock write: the first claimable task no other claim holds,
+        // locked (see `storage::postgres`).
+        sql.push_str(LOCK_ROW_SKIP_SQL);
+    }
     let mut params: Vec<Param<'_>> = vec![
         claimer.id.into(),
         limit.into(),
