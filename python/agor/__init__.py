@@ -131,3 +131,13 @@ __all__ += errors.__all__
 # Operations with no hand-written method reach Store and Actor from the catalogue.
 _derived.install()
 __all__ += ["aio"]  # the asyncio API (`import agor.aio`), imported on demand
+
+
+def __getattr__(name: str):
+    # `agor.aio` without `import agor.aio` first (PEP 562): asyncio is imported only by
+    # programs that use it.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module("agor.aio")
+    raise AttributeError(f"module 'agor' has no attribute {name!r}")

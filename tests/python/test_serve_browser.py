@@ -182,6 +182,14 @@ def card(driver: webdriver.Chrome, task) -> Any:
     return driver.find_element(By.CSS_SELECTOR, f'.card[data-id="{task.id}"]')
 
 
+def focus(driver: webdriver.Chrome, task) -> None:
+    """Focuses the card of `task`, found and focused in one script (the board may be redrawn
+    between two WebDriver calls)."""
+    wait(driver, lambda d: d.execute_script(
+        "const c = document.querySelector(`.card[data-id=\"${arguments[0]}\"]`);"
+        " if (c) c.focus(); return !!c && document.activeElement === c;", task.id))
+
+
 def test_a_person_signs_in_sees_lanes_and_a_claim_move_its_card_live(
     team: Team, browser: webdriver.Chrome
 ) -> None:
@@ -238,7 +246,7 @@ def test_a_drag_and_a_keyboard_move_change_the_database(team: Team, browser: web
 
     # From the keyboard: focus a card, Shift+← moves it one column left, Shift+→ right.
     notes = team.tasks["notes"]
-    browser.execute_script("arguments[0].focus()", card(browser, notes))
+    focus(browser, notes)
     shift = lambda key: ActionChains(browser).key_down(Keys.SHIFT).send_keys(key).key_up(Keys.SHIFT).perform()
     shift(Keys.ARROW_LEFT)
     wait(browser, lambda d: status_of(team, "notes") == "backlog")
@@ -253,7 +261,7 @@ def test_a_drag_and_a_keyboard_move_change_the_database(team: Team, browser: web
     wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "todo"))
 
     # A move the board's rules refuse (blocked cannot become done) is said, and undone.
-    browser.execute_script("arguments[0].focus()", card(browser, parser))
+    focus(browser, parser)
     shift(Keys.ARROW_LEFT)
     notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
     assert "cannot move from blocked to done" in notice
@@ -543,7 +551,7 @@ def test_the_operator_sees_every_group_and_its_moves_are_refused_visibly(
     wait(browser, lambda d: card_at(d, ops.title) == ("", "todo"))
     assert browser.find_element(By.ID, "who").text == "operator"
     # The operator has no agent identity: a move is refused, said, and the card goes back.
-    browser.execute_script("arguments[0].focus()", card(browser, ops))
+    focus(browser, ops)
     ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ARROW_LEFT).key_up(Keys.SHIFT).perform()
     notice = wait(browser, lambda d: d.find_element(By.ID, "notice").text or None)
     assert "Could not move" in notice
