@@ -45,6 +45,9 @@ from pathlib import Path
 
 import agor
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from queue_bench import Agor  # noqa: E402
+
 try:
     import psycopg
 except ImportError:  # the floor needs it; say so rather than fail deep inside a worker
@@ -75,20 +78,6 @@ def setup(url: str, items: int) -> None:
     for i in range(items):
         boss.create_task(f"item {i}")
     store.close()
-
-
-def drain_agor(url: str, wid: int) -> list[str]:
-    store = agor.open(url)
-    me = store.as_agent(f"w{wid}")
-    got = []
-    while True:
-        claim = me.claim_task(lease_seconds=600)
-        if claim is None:
-            break
-        me.complete_task(claim.task.id, claim.token, "ok")
-        got.append(claim.task.title)
-    store.close()
-    return got
 
 
 def drain_floor(url: str, wid: int) -> list[str]:
@@ -144,7 +133,8 @@ def drain_floor(url: str, wid: int) -> list[str]:
     return got
 
 
-DRAINS = {"agor": drain_agor, "floor": drain_floor}
+# agor drains a PostgreSQL URL as the SQLite queue bench drains a file.
+DRAINS = {"agor": Agor.drain, "floor": drain_floor}
 
 
 def _worker(kind, url, wid, start, out):

@@ -208,11 +208,41 @@ def _floor_work(conn, agent, state, task):
     _floor_change(conn, "agent", "work_state", agent, agent, agent, (None, None))
 
 
-class Huey:
+class Library:
+    """A queue library under test: `_open(path)` opens its queue, `_put(q, text)` enqueues one
+    item and `_take(q)` hands one out and acknowledges it (None when it is empty)."""
+
+    @classmethod
+    def setup(cls, path):
+        cls._open(path)
+
+    @classmethod
+    def enqueue(cls, path, n, offset=0):
+        q = cls._open(path)
+        for i in range(n):
+            cls._put(q, f"item {offset + i}")
+
+    @classmethod
+    def drain(cls, path, wid, limit=None):
+        q = cls._open(path)
+        got = []
+        while limit is None or len(got) < limit:
+            item = cls._take(q)
+            if item is None:
+                break
+            got.append(item)
+        return got
+
+    @staticmethod
+    def _put(q, text):
+        q.put(text)
+
+
+class Huey(Library):
     name = "huey SqliteStorage"
 
     @staticmethod
-    def _storage(path):
+    def _open(path):
         from huey.storage import SqliteStorage
 
         class Normal(SqliteStorage):
@@ -224,32 +254,20 @@ class Huey:
         return Normal(name="bench", filename=path)
 
     @staticmethod
-    def setup(path):
-        Huey._storage(path)
+    def _put(q, text):
+        q.enqueue(text.encode())
 
     @staticmethod
-    def enqueue(path, n, offset=0):
-        s = Huey._storage(path)
-        for i in range(n):
-            s.enqueue(f"item {offset + i}".encode())
-
-    @staticmethod
-    def drain(path, wid, limit=None):
-        s = Huey._storage(path)
-        got = []
-        while limit is None or len(got) < limit:
-            item = s.dequeue()
-            if item is None:
-                break
-            got.append(item.decode())
-        return got
+    def _take(q):
+        item = q.dequeue()
+        return None if item is None else item.decode()
 
 
-class LiteQueue:
+class LiteQueue(Library):
     name = "litequeue"
 
     @staticmethod
-    def _q(path):
+    def _open(path):
         from litequeue import LiteQueue as LQ
 
         # It sets WAL and synchronous=NORMAL itself; the busy timeout is the floor's (its
@@ -257,33 +275,19 @@ class LiteQueue:
         return LQ(path, timeout=30)
 
     @staticmethod
-    def setup(path):
-        LiteQueue._q(path)
-
-    @staticmethod
-    def enqueue(path, n, offset=0):
-        q = LiteQueue._q(path)
-        for i in range(n):
-            q.put(f"item {offset + i}")
-
-    @staticmethod
-    def drain(path, wid, limit=None):
-        q = LiteQueue._q(path)
-        got = []
-        while limit is None or len(got) < limit:
-            m = q.pop()
-            if m is None:
-                break
-            q.done(m.message_id)
-            got.append(m.data)
-        return got
+    def _take(q):
+        m = q.pop()
+        if m is None:
+            return None
+        q.done(m.message_id)
+        return m.data
 
 
-class PersistQueue:
+class PersistQueue(Library):
     name = "persist-queue SQLiteAckQueue"
 
     @staticmethod
-    def _q(path):
+    def _open(path):
         import persistqueue
 
         q = persistqueue.SQLiteAckQueue(path, auto_commit=True, multithreading=True)
@@ -291,31 +295,21 @@ class PersistQueue:
             conn.execute("PRAGMA synchronous=NORMAL")
         return q
 
-    @staticmethod
-    def setup(path):
+    @classmethod
+    def setup(cls, path):
         os.makedirs(path, exist_ok=True)
-        PersistQueue._q(path)
+        cls._open(path)
 
     @staticmethod
-    def enqueue(path, n, offset=0):
-        q = PersistQueue._q(path)
-        for i in range(n):
-            q.put(f"item {offset + i}")
-
-    @staticmethod
-    def drain(path, wid, limit=None):
+    def _take(q):
         import persistqueue
 
-        q = PersistQueue._q(path)
-        got = []
-        while limit is None or len(got) < limit:
-            try:
-                item = q.get(block=False)
-            except persistqueue.Empty:
-                break
-            q.ack(item)
-            got.append(item)
-        return got
+        try:
+            item = q.get(block=False)
+        except persistqueue.Empty:
+            return None
+        q.ack(item)
+        return item
 
 
 CONTENDERS = [Agor, Floor, Huey, LiteQueue, PersistQueue]

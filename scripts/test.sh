@@ -97,7 +97,9 @@ sdist=$(ls target/wheels/agor_coord-*.tar.gz)
 ls -l target/wheels
 python3 -m venv "$wheeldir/venv"
 "$wheeldir/venv/bin/python" -m pip install --quiet --upgrade pip
-"$wheeldir/venv/bin/python" -m pip install --quiet "$wheel" pytest "mcp>=2.3,<3" "selenium>=4.11,<5"
+# psycopg: the plain-SQL floor of benches/pg_bench.py (its smoke run below skips without it).
+"$wheeldir/venv/bin/python" -m pip install --quiet "$wheel" pytest "mcp>=2.3,<3" "selenium>=4.11,<5" \
+    "psycopg[binary]>=3.1,<4"
 wheelpy="$wheeldir/venv/bin/python"
 
 step "native binaries, the C library and the generated files (scripts/dist.sh)"

@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agor_core::ops;
-use agor_core::{CancelToken, Change, ChangeKind, Error, Store};
+use agor_core::{CancelToken, ChangeKind, Error, Store};
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::auth::Principal;
-use crate::streams::{Follower, StreamSlot};
+use crate::streams::{Fed, Follower, StreamSlot};
 
 /// The board of the principal's group (the operator: of every group), as `board` returns it.
 pub(crate) const BOARD: &str = "agor://board";
@@ -118,7 +118,7 @@ fn since(uri: &str) -> Result<Option<i64>, Error> {
 }
 
 /// The resources a batch of changes (all of them visible to `who`) updates.
-fn touched(changes: &[Change], who: &Principal) -> BTreeSet<&'static str> {
+fn touched(changes: &[Arc<Fed>], who: &Principal) -> BTreeSet<&'static str> {
     let mut uris = BTreeSet::new();
     for change in changes {
         uris.insert(CHANGES);

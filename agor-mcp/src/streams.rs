@@ -9,7 +9,7 @@ mod feed;
 
 use std::sync::Arc;
 
-pub(crate) use feed::Follower;
+pub(crate) use feed::{Fed, Follower};
 
 use crate::tools::{WaitSlot, WaitSlots};
 

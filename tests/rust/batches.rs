@@ -12,7 +12,7 @@ use std::time::Duration;
 use agor_core::{
     ClaimDone, Error, ErrorKind, NewAgent, NewTask, Store, TaskFilter, TaskStatus, MAX_BATCH,
 };
-use common::child::now_ms;
+use common::child::{join, now_ms, results};
 
 fn titled(titles: &[&str]) -> Vec<NewTask> {
     titles.iter().map(|t| NewTask::new(t)).collect()
@@ -395,20 +395,9 @@ fn processes_claiming_batches_claim_every_task_exactly_once() {
     let start = now_ms() + 300;
     let children: Vec<Child> = (0..CLAIMERS).map(|i| spawn(&db, i, start)).collect();
     let mut claimed = BTreeSet::new();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "worker failed: {}\n{stderr}",
-            out.status
-        );
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        for line in stdout.lines() {
-            if let Some(at) = line.find("RESULT ") {
-                let id = &line[at + "RESULT ".len()..];
-                assert!(claimed.insert(id.to_owned()), "task {id} claimed twice");
-            }
+    for out in join(children) {
+        for id in results(&out) {
+            assert!(claimed.insert(id.to_owned()), "task {id} claimed twice");
         }
     }
     assert_eq!(claimed, created, "some task was never claimed");

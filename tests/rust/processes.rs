@@ -11,7 +11,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use agor_core::{NewAgent, Store};
-use common::child::now_ms;
+use common::child::{join, now_ms, results};
 
 const WORKERS: usize = 4;
 /// As many claiming processes as the claim benchmark of SPEC §6 runs.
@@ -25,30 +25,6 @@ fn spawn_worker(mode: &str, db: &str, index: usize, start_at_ms: u128) -> Child 
         ("AGOR_TEST_INDEX", index.to_string()),
         ("AGOR_TEST_START", start_at_ms.to_string()),
     ])
-}
-
-/// Waits for every worker; panics with its stderr if one failed. Returns each one's stdout.
-fn join(children: Vec<Child>) -> Vec<String> {
-    children
-        .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                out.status.success(),
-                "worker failed: {}\n{stderr}",
-                out.status
-            );
-            String::from_utf8(out.stdout).unwrap()
-        })
-        .collect()
-}
-
-fn worker_lines(stdout: &str) -> impl Iterator<Item = &str> {
-    // The harness may print "test worker_entry ... " on the same line before our output.
-    stdout
-        .lines()
-        .filter_map(|l| l.find("RESULT ").map(|at| &l[at + "RESULT ".len()..]))
 }
 
 #[test]
@@ -162,7 +138,7 @@ fn processes_claiming_together_claim_every_task_exactly_once() {
     );
     let mut claimed = std::collections::BTreeSet::new();
     for out in &outputs {
-        for id in worker_lines(out) {
+        for id in results(out) {
             assert!(claimed.insert(id.to_owned()), "task {id} claimed twice");
         }
     }
@@ -196,7 +172,7 @@ fn processes_send_and_read_concurrently_without_loss_or_duplicates() {
     for (i, out) in outputs.iter().enumerate() {
         let prev = format!("w{}", (i + WORKERS - 1) % WORKERS);
         let mut seqs: BTreeMap<usize, usize> = BTreeMap::new();
-        for line in worker_lines(out) {
+        for line in results(out) {
             let mut parts = line.splitn(3, ' ');
             let (from, id, content) = (
                 parts.next().unwrap(),
@@ -258,7 +234,7 @@ fn race_first_open(db: &str, alone: Option<String>) {
         .collect();
     let mut traces = std::collections::BTreeSet::new();
     for out in join(children) {
-        let lines: Vec<&str> = worker_lines(&out).collect();
+        let lines: Vec<&str> = results(&out).collect();
         assert_eq!(lines.len(), 1, "{out}");
         let (version, trace) = lines[0].split_once(" trace ").unwrap();
         assert_eq!(version, format!("version {}", common::latest_version()));

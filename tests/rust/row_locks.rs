@@ -20,7 +20,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use agor_core::{Completion, Error, NewAgent, NewTask, Store, TaskFilter, TaskStatus, MAX_LIMIT};
-use common::child::now_ms;
+use common::child::{join, now_ms, results};
 
 const PROCESSES: usize = 8;
 const TASKS: usize = 60;
@@ -49,29 +49,6 @@ fn spawn_with(
         ("AGOR_TEST_ARG", arg.to_owned()),
     ]);
     common::child::spawn_worker(&env)
-}
-
-/// Waits for every worker; panics with its stderr if one failed. Returns each one's stdout.
-fn join(children: Vec<Child>) -> Vec<String> {
-    children
-        .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                out.status.success(),
-                "worker failed: {}\n{stderr}",
-                out.status
-            );
-            String::from_utf8(out.stdout).unwrap()
-        })
-        .collect()
-}
-
-fn lines(stdout: &str) -> impl Iterator<Item = &str> {
-    stdout
-        .lines()
-        .filter_map(|l| l.find("RESULT ").map(|at| &l[at + "RESULT ".len()..]))
 }
 
 #[test]
@@ -290,7 +267,7 @@ fn check_common(store: &Store, outputs: &[String]) -> Vec<Audited> {
     let log = audit(store);
     let mut claims: BTreeMap<String, usize> = BTreeMap::new();
     for out in outputs {
-        for line in lines(out) {
+        for line in results(out) {
             if let Some(id) = line.strip_prefix("claimed ") {
                 *claims.entry(id.to_owned()).or_default() += 1;
             }
@@ -507,7 +484,7 @@ fn one_claim_is_ended_once_by_racing_holders_of_its_token() {
         .collect();
     let outputs = join(children);
     let mut ended: BTreeMap<&str, usize> = BTreeMap::new();
-    for line in outputs.iter().flat_map(|o| lines(o)) {
+    for line in outputs.iter().flat_map(|o| results(o)) {
         *ended
             .entry(line.strip_prefix("ended ").unwrap())
             .or_default() += 1;
@@ -547,7 +524,7 @@ fn a_feed_reader_misses_no_change_under_concurrent_claims() {
     boss.create_task(&NewTask::new("the end of the race"))
         .unwrap();
     let watched = join(vec![watcher]);
-    let seen: BTreeSet<i64> = lines(&watched[0]).map(|l| l.parse().unwrap()).collect();
+    let seen: BTreeSet<i64> = results(&watched[0]).map(|l| l.parse().unwrap()).collect();
     let all: BTreeSet<i64> = store
         .changes(from, MAX_LIMIT, None)
         .unwrap()

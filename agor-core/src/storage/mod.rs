@@ -300,7 +300,8 @@ impl TxCommon {
         }
     }
 
-    /// The common part of a row-lock write's transaction.
+    /// The common part of a row-lock write's transaction (only PostgreSQL has them).
+    #[cfg(feature = "postgres")]
     pub(crate) fn rows(dialect: Dialect, clock: &dyn Clock) -> Self {
         TxCommon {
             row_locks: true,

@@ -134,7 +134,7 @@ fn pump(
             Ok(changes) if changes.is_empty() => send(": heartbeat\n\n".into()),
             // A batch goes out as one chunk: one write for what one look found, not one per
             // change (a busy writer's commits arrive in batches of dozens).
-            Ok(changes) => send(changes.iter().map(event).collect()),
+            Ok(changes) => send(changes.iter().map(|c| c.rendered(event)).collect()),
             Err(e) => {
                 send(failure(&e));
                 return;

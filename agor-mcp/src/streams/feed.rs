@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use agor_core::{CancelToken, Change, Store, TokenHolder, Waiter};
@@ -22,6 +22,38 @@ use agor_core::{CancelToken, Change, Store, TokenHolder, Waiter};
 const BUFFERED: usize = 1024;
 /// How long the shared waiter waits in one call (it ends sooner when its last follower goes).
 const SLICE: Duration = Duration::from_secs(60);
+
+/// A change as the feeds hand it out: one allocation shared by every follower that takes it
+/// from the buffer (a DM's text is not copied per stream), with its wire form made once for
+/// all of them (100 event streams of one principal serialize a change once, not 100 times).
+#[derive(Debug)]
+pub(crate) struct Fed {
+    change: Change,
+    rendered: OnceLock<String>,
+}
+
+impl Fed {
+    fn new(change: Change) -> Arc<Fed> {
+        Arc::new(Fed {
+            change,
+            rendered: OnceLock::new(),
+        })
+    }
+
+    /// The change as `render` writes it, made by the first follower that asks. Every caller
+    /// of one process passes the same `render` (the event stream's), so the first one's text
+    /// serves all.
+    pub(crate) fn rendered(&self, render: fn(&Change) -> String) -> &str {
+        self.rendered.get_or_init(|| render(&self.change))
+    }
+}
+
+impl std::ops::Deref for Fed {
+    type Target = Change;
+    fn deref(&self) -> &Change {
+        &self.change
+    }
+}
 
 /// The feeds open in a process, one per principal that has a stream.
 #[derive(Debug, Default)]
@@ -53,7 +85,7 @@ struct State {
     /// Every change after `floor` that the principal may see (up to the waiter's cursor) is
     /// in `buffered`, oldest first.
     floor: i64,
-    buffered: VecDeque<Change>,
+    buffered: VecDeque<Arc<Fed>>,
     /// The shared waiter failed (the agent was removed, the store is gone): each follower
     /// waits on its own, and meets the error itself.
     broken: bool,
@@ -155,7 +187,7 @@ impl Feed {
                 Ok(found) if found.is_empty() => continue,
                 Ok(found) => {
                     counts.shared.fetch_add(1, Ordering::Relaxed);
-                    state.buffered.extend(found);
+                    state.buffered.extend(found.into_iter().map(Fed::new));
                     while state.buffered.len() > BUFFERED {
                         if let Some(gone) = state.buffered.pop_front() {
                             state.floor = gone.cursor;
@@ -223,7 +255,7 @@ impl Follower {
         &mut self,
         timeout: Duration,
         cancel: &CancelToken,
-    ) -> agor_core::Result<Vec<Change>> {
+    ) -> agor_core::Result<Vec<Arc<Fed>>> {
         let deadline = Instant::now().checked_add(timeout);
         let feed = self.feed.clone();
         let _woken_on_cancel = cancel.on_cancel(move || feed.wake());
@@ -232,7 +264,7 @@ impl Follower {
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 let found = own.wait_cancellable(left, cancel);
                 self.since = own.cursor();
-                return found;
+                return found.map(|f| f.into_iter().map(Fed::new).collect());
             }
             let state = lock(&self.feed.state);
             if state.broken {
@@ -252,7 +284,7 @@ impl Follower {
                 match found.last() {
                     Some(last) => {
                         self.since = last.cursor;
-                        return Ok(found);
+                        return Ok(found.into_iter().map(Fed::new).collect());
                     }
                     None => {
                         self.since = floor;
@@ -262,7 +294,7 @@ impl Follower {
             }
             let newer = state.buffered.partition_point(|c| c.cursor <= self.since);
             if newer < state.buffered.len() {
-                let found: Vec<Change> = state.buffered.range(newer..).cloned().collect();
+                let found: Vec<Arc<Fed>> = state.buffered.range(newer..).cloned().collect();
                 if let Some(last) = found.last() {
                     self.since = last.cursor;
                 }
@@ -289,6 +321,11 @@ mod tests {
     use agor_core::NewAgent;
 
     const LONG: Duration = Duration::from_secs(20);
+
+    /// The changes a follower returned, as JSON.
+    fn json(fed: &[Arc<Fed>]) -> serde_json::Result<String> {
+        serde_json::to_string(&fed.iter().map(|f| &f.change).collect::<Vec<_>>())
+    }
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -326,9 +363,7 @@ mod tests {
         for f in operators.iter_mut().chain(dev1s.iter_mut()) {
             let got = f.wait(LONG, &never).unwrap();
             assert_eq!(got.len(), 1, "{got:?}");
-            assert!(serde_json::to_string(&got)
-                .unwrap()
-                .contains("for dev1 only"));
+            assert!(json(&got).unwrap().contains("for dev1 only"));
             assert_eq!(f.cursor(), got[0].cursor);
         }
         // dev2 may not see a DM to dev1: nothing, as its own waiter would find.
@@ -359,13 +394,10 @@ mod tests {
         let never = CancelToken::new();
         let old = resumed.wait(LONG, &never).unwrap();
         let mut all = old.clone();
-        while !serde_json::to_string(&all)
-            .unwrap()
-            .contains("second-marker")
-        {
+        while !json(&all).unwrap().contains("second-marker") {
             all.extend(resumed.wait(LONG, &never).unwrap());
         }
-        let text = serde_json::to_string(&all).unwrap();
+        let text = json(&all).unwrap();
         assert!(text.contains("before the feed"), "{text}");
         let cursors: Vec<i64> = all.iter().map(|c| c.cursor).collect();
         assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");

@@ -106,3 +106,28 @@ pub fn spawn_worker(env: &[(&str, String)]) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// Waits for every worker; panics with its stderr if one failed. Returns each one's stdout.
+pub fn join(children: Vec<std::process::Child>) -> Vec<String> {
+    children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success(),
+                "worker failed: {}\n{stderr}",
+                out.status
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect()
+}
+
+/// What a worker reported, one `RESULT <text>` line each (the harness may print
+/// "test worker_entry ... " on the same line before it).
+pub fn results(stdout: &str) -> impl Iterator<Item = &str> {
+    stdout
+        .lines()
+        .filter_map(|l| l.find("RESULT ").map(|at| &l[at + "RESULT ".len()..]))
+}
