@@ -374,16 +374,7 @@ fn spawn(db: &str, index: usize, start_at_ms: u128) -> Child {
 fn processes_claiming_batches_claim_every_task_exactly_once() {
     const TASKS: usize = 400;
     let dir = tempfile::tempdir().unwrap();
-    let db = common::new_location(&dir);
-    let store = Store::open(&db).unwrap();
-    store
-        .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
-        .unwrap();
-    for i in 0..CLAIMERS {
-        store
-            .register_agent(&NewAgent::new(&format!("w{i}"), "worker", "project", "g"))
-            .unwrap();
-    }
+    let (db, store) = common::child::crew(&dir, CLAIMERS);
     let boss = store.as_agent("boss").unwrap();
     let titles: Vec<String> = (0..TASKS).map(|n| format!("task {n}")).collect();
     let mut created = BTreeSet::new();

@@ -111,16 +111,7 @@ fn claim_all(db: &str, i: usize) {
 fn processes_claiming_together_claim_every_task_exactly_once() {
     const TASKS: usize = 200;
     let dir = tempfile::tempdir().unwrap();
-    let db = common::new_location(&dir);
-    let store = Store::open(&db).unwrap();
-    store
-        .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
-        .unwrap();
-    for i in 0..CLAIMERS {
-        store
-            .register_agent(&NewAgent::new(&format!("w{i}"), "worker", "project", "g"))
-            .unwrap();
-    }
+    let (db, store) = common::child::crew(&dir, CLAIMERS);
     let boss = store.as_agent("boss").unwrap();
     let mut created = std::collections::BTreeSet::new();
     for n in 0..TASKS {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use agor_core::{Completion, Error, NewAgent, NewTask, Store, TaskFilter, TaskStatus, MAX_LIMIT};
+use agor_core::{Completion, Error, NewTask, Store, TaskFilter, TaskStatus, MAX_LIMIT};
 use common::child::{join, now_ms, results};
 
 const PROCESSES: usize = 8;
@@ -197,16 +197,7 @@ fn watch_until(store: &Store, from: i64) {
 
 /// A board with a manager, `PROCESSES` workers and `TASKS` tasks made by `task(n)`.
 fn board(dir: &tempfile::TempDir, task: impl Fn(usize) -> NewTask) -> (String, Store, Vec<String>) {
-    let db = common::new_location(dir);
-    let store = Store::open(&db).unwrap();
-    store
-        .register_agent(&NewAgent::new("boss", "boss", "manager", "g"))
-        .unwrap();
-    for i in 0..PROCESSES {
-        store
-            .register_agent(&NewAgent::new(&format!("w{i}"), "worker", "project", "g"))
-            .unwrap();
-    }
+    let (db, store) = common::child::crew(dir, PROCESSES);
     let boss = store.as_agent("boss").unwrap();
     let ids = (0..TASKS)
         .map(|n| boss.create_task(&task(n)).unwrap().id)

@@ -131,3 +131,24 @@ pub fn results(stdout: &str) -> impl Iterator<Item = &str> {
         .lines()
         .filter_map(|l| l.find("RESULT ").map(|at| &l[at + "RESULT ".len()..]))
 }
+
+/// A new database for workers racing over a board: a manager `boss` and `workers` project
+/// agents `w0`, `w1`, … of group `g`. Its location, and the store opened on it.
+pub fn crew(dir: &tempfile::TempDir, workers: usize) -> (String, agor_core::Store) {
+    let db = super::new_location(dir);
+    let store = agor_core::Store::open(&db).unwrap();
+    store
+        .register_agent(&agor_core::NewAgent::new("boss", "boss", "manager", "g"))
+        .unwrap();
+    for i in 0..workers {
+        store
+            .register_agent(&agor_core::NewAgent::new(
+                &format!("w{i}"),
+                "worker",
+                "project",
+                "g",
+            ))
+            .unwrap();
+    }
+    (db, store)
+}
