@@ -153,27 +153,8 @@ fn a_writer_waiting_past_the_busy_timeout_gets_busy_and_writes_nothing() {
         .unwrap();
 }
 
-/// Another session holding one of agor's advisory locks (`class`: "agor" the schema lock,
-/// "agot" the tail lock of row-lock writes) until dropped.
-fn hold(url: &str, class: i32, shared: bool) -> postgres::Client {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    let f = if shared {
-        "pg_advisory_xact_lock_shared"
-    } else {
-        "pg_advisory_xact_lock"
-    };
-    client
-        .batch_execute(&format!(
-            "BEGIN; SELECT {f}({class}, hashtext(current_schema()))"
-        ))
-        .unwrap();
-    client
-}
-
 #[test]
 fn claims_run_beside_other_claims_and_ordinary_writes_wait_for_them() {
-    const SCHEMA_LOCK: i32 = 0x6167_6f72;
-    const TAIL_LOCK: i32 = 0x6167_6f74;
     let Some((_dir, url)) = schema() else { return };
     let store = Store::builder()
         .url(&url)
@@ -198,7 +179,7 @@ fn claims_run_beside_other_claims_and_ordinary_writes_wait_for_them() {
 
     // A row-lock write in flight elsewhere (the schema lock shared): claims and completions
     // go ahead beside it, an ordinary write waits for it.
-    let other = hold(&url, SCHEMA_LOCK, true);
+    let other = common::hold_advisory_lock(&url, common::SCHEMA_LOCK, true);
     let claim = w.claim_task(None, 60).unwrap().unwrap();
     w.complete_task(&claim.task.id, &claim.token, &done, false)
         .unwrap();
@@ -209,7 +190,7 @@ fn claims_run_beside_other_claims_and_ordinary_writes_wait_for_them() {
     drop(other);
 
     // An ordinary write in flight: a claim waits for it, and gets Busy past the timeout.
-    let exclusive = hold(&url, SCHEMA_LOCK, false);
+    let exclusive = common::hold_advisory_lock(&url, common::SCHEMA_LOCK, false);
     let e = w.claim_task(None, 60).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
     drop(exclusive);
@@ -217,7 +198,7 @@ fn claims_run_beside_other_claims_and_ordinary_writes_wait_for_them() {
     // Another claim appending to the feed (the tail lock held): this claim's own appends
     // wait, and past the timeout nothing of it is left.
     let before = store.latest_change().unwrap();
-    let tail = hold(&url, TAIL_LOCK, false);
+    let tail = common::hold_advisory_lock(&url, common::TAIL_LOCK, false);
     let e = w.claim_task(None, 60).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
     drop(tail);

@@ -134,19 +134,35 @@ pub enum WriteLock {
 
 pub fn hold_write_lock(location: &str) -> WriteLock {
     if location.starts_with("postgresql://") {
-        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
-        // The key agor's writers take: ("agor" in ASCII, the schema's hash).
-        client
-            .batch_execute(
-                "BEGIN; SELECT pg_advisory_xact_lock(1634168690, hashtext(current_schema()))",
-            )
-            .unwrap();
-        WriteLock::Postgres(client)
+        WriteLock::Postgres(hold_advisory_lock(location, SCHEMA_LOCK, false))
     } else {
         let conn = rusqlite::Connection::open(location).unwrap();
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         WriteLock::Sqlite(conn)
     }
+}
+
+/// The first key of agor's schema lock on PostgreSQL ("agor" in ASCII; the second is the
+/// schema's hash): every ordinary write takes it, row-lock writes take it shared.
+pub const SCHEMA_LOCK: i32 = 0x6167_6f72;
+/// The first key of the tail lock ("agot"), under which row-lock writes append their log rows.
+pub const TAIL_LOCK: i32 = 0x6167_6f74;
+
+/// Another session holding one of agor's advisory locks on the schema of `url` (`class`, one
+/// of the keys above), shared or exclusive, until dropped.
+pub fn hold_advisory_lock(url: &str, class: i32, shared: bool) -> postgres::Client {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let f = if shared {
+        "pg_advisory_xact_lock_shared"
+    } else {
+        "pg_advisory_xact_lock"
+    };
+    client
+        .batch_execute(&format!(
+            "BEGIN; SELECT {f}({class}, hashtext(current_schema()))"
+        ))
+        .unwrap();
+    client
 }
 
 /// Now in Unix seconds, for heartbeats written behind the API's back.
