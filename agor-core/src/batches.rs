@@ -63,7 +63,7 @@ fn check_size(field: &'static str, len: usize) -> Result<()> {
 }
 
 /// Runs `f` on every item, in order; the first failure is that item's [`Error::Item`].
-fn each<T, U>(items: &[T], mut f: impl FnMut(&T) -> Result<U>) -> Result<Vec<U>> {
+fn each<'a, T, U>(items: &'a [T], mut f: impl FnMut(&'a T) -> Result<U>) -> Result<Vec<U>> {
     items
         .iter()
         .enumerate()
@@ -103,16 +103,15 @@ impl Actor {
     /// batch is completed.
     pub fn complete_tasks(&self, claims: &[ClaimDone]) -> Result<Vec<Task>> {
         check_size("claims", claims.len())?;
-        let completions = each(claims, |item| {
+        let prepared = each(claims, |item| {
             let done = item.completion();
             done.validate()?;
-            Ok(done)
+            Ok((item, done))
         })?;
         self.task_write(|c, me, now| {
             me.check(Action::ClaimTask, Target::None)?;
-            let mut tasks = Vec::with_capacity(claims.len());
-            for (i, (item, done)) in claims.iter().zip(&completions).enumerate() {
-                let task = complete_in(
+            each(&prepared, |(item, done)| {
+                complete_in(
                     c,
                     me,
                     &item.task_id,
@@ -121,10 +120,7 @@ impl Actor {
                     TaskStatus::Done,
                     now,
                 )
-                .map_err(|e| Error::at_item(i, e))?;
-                tasks.push(task);
-            }
-            Ok(tasks)
+            })
         })
     }
 }
