@@ -224,6 +224,21 @@ impl PgEngine {
 
     /// Runs `f` between `begin` and COMMIT, after taking `lock` if given; rolls back on any
     /// error. `Ok(false)` when `lock` answered false (the lock was not free): nothing ran.
+    /// An ordinary write's transaction: the schema lock taken exclusively, so it runs alone.
+    fn exclusive(
+        &self,
+        conn: &mut Connection,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<()>,
+    ) -> Result<()> {
+        self.transaction(
+            conn,
+            "BEGIN ISOLATION LEVEL READ COMMITTED",
+            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
+            f,
+        )
+        .map(drop)
+    }
+
     fn transaction(
         &self,
         conn: &mut Connection,
@@ -364,13 +379,8 @@ impl Engine for PgEngine {
             return Err(self.read_only_error());
         }
         let mut conn = self.lock()?;
-        let r = self.transaction(
-            &mut conn,
-            "BEGIN ISOLATION LEVEL READ COMMITTED",
-            Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
-            f,
-        );
-        conn.note(r).map(drop)
+        let r = self.exclusive(&mut conn, f);
+        conn.note(r)
     }
 
     fn write_rows(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
@@ -380,14 +390,7 @@ impl Engine for PgEngine {
         let mut conn = self.lock()?;
         let r = self.row_transaction(&mut conn, f);
         let r = match r {
-            Err(Escalated) => self
-                .transaction(
-                    &mut conn,
-                    "BEGIN ISOLATION LEVEL READ COMMITTED",
-                    Some("SELECT true FROM (SELECT pg_advisory_xact_lock($1, $2)) AS waited"),
-                    f,
-                )
-                .map(drop),
+            Err(Escalated) => self.exclusive(&mut conn, f),
             Ok(r) => r,
         };
         conn.note(r)
