@@ -256,9 +256,16 @@ def test_a_drag_and_a_keyboard_move_change_the_database(team: Team, browser: web
     # replaced).
     focused = "return document.activeElement && document.activeElement.dataset.id"
     wait(browser, lambda d: d.execute_script(focused) == notes.id)
+    # Two presses at once move it two columns: the second starts where the first left it.
     shift(Keys.ARROW_RIGHT)
+    shift(Keys.ARROW_RIGHT)
+    wait(browser, lambda d: status_of(team, "notes") == "in_progress")
+    wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "in_progress"))
+    wait(browser, lambda d: d.execute_script(focused) == notes.id)
+    shift(Keys.ARROW_LEFT)
     wait(browser, lambda d: status_of(team, "notes") == "todo")
     wait(browser, lambda d: card_at(d, notes.title) == ("dev-1", "todo"))
+    assert browser.find_element(By.ID, "notice").is_displayed() is False
 
     # A move the board's rules refuse (blocked cannot become done) is said, and undone.
     focus(browser, parser)

@@ -26,6 +26,10 @@ const board = {
   shown: 0,
   /// How many loads had been asked for when a card was last patched from an event.
   patchedAt: 0,
+  /// Keyboard moves, one after another: each starts from where the one before left its task
+  /// (status and version as reloaded), so two quick presses move a card two columns instead
+  /// of both starting from the column it was in.
+  moves: Promise.resolve(),
 };
 
 async function loadBoard() {
@@ -202,6 +206,7 @@ async function moveTask(id, status) {
     // Optimistic: the card moves now; the reload below settles it either way.
     target.classList.remove("empty");
     target.append(card);
+    card.dataset.status = status;
     card.classList.add("pending");
     card.focus();
   }
@@ -303,8 +308,13 @@ function wireBoard() {
       openDetails(card.dataset.id);
     } else if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       event.preventDefault();
-      const to = nextStatus(card.dataset.status, event.key === "ArrowRight" ? 1 : -1);
-      if (to) moveTask(card.dataset.id, to);
+      const id = card.dataset.id;
+      const step = event.key === "ArrowRight" ? 1 : -1;
+      board.moves = board.moves.then(() => {
+        const task = board.tasks.get(id);
+        const to = task && nextStatus(task.status, step);
+        return to ? moveTask(id, to) : undefined;
+      }).catch(() => {});
     } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       // Focus walks the cards in reading order.
       event.preventDefault();
