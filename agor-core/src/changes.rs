@@ -50,20 +50,10 @@ pub(crate) fn record(
         moved,
         &tx.now().sql(),
     )?;
-    for bell in bells(kind, to) {
+    for bell in Bell::of_change(kind, to.group, to.agent) {
         tx.ring(bell);
     }
     Ok(())
-}
-
-/// Whose waiters a change wakes: tier 0 always, the agent it is addressed to, and its group's
-/// unless it is a direct message (a DM concerns its two parties only; the sender is not
-/// woken by its own change).
-fn bells(kind: ChangeKind, to: Audience<'_>) -> impl Iterator<Item = Bell> {
-    let group = to.group.filter(|_| kind != ChangeKind::Message);
-    std::iter::once(Bell::Everything)
-        .chain(to.agent.map(|a| Bell::Agent(a.to_owned())))
-        .chain(group.map(|g| Bell::Group(g.to_owned())))
 }
 
 /// A wait's timeout from seconds as a caller gives them: absent is forever; negative, NaN or
@@ -304,7 +294,8 @@ impl Waiter {
     }
 
     /// What arrived since the last call, without blocking: it looks only when the store's
-    /// shared waiter rang one of its bells (or its slow timer is due) since the previous call,
+    /// shared waiter rang one of its bells (or, on an engine whose waiters look on a timer, that
+    /// is due) since the previous call,
     /// or on its first call. How an event loop keeps many waits on one thread: it blocks once
     /// on a [`ChangeBell`] and polls each waiter when that rings (`agor.aio`).
     pub fn poll(&mut self) -> Result<Vec<Change>> {

@@ -40,6 +40,7 @@ use std::collections::BTreeSet;
 
 use crate::clock::{Clock, Now};
 use crate::error::Result;
+use crate::model::changes::ChangeKind;
 
 // PostgreSQL is a default feature: a build that only uses files (the demo) leaves the
 // driver out; such a build refuses a URL with a clear error (see `Store::open`).
@@ -436,6 +437,22 @@ pub(crate) enum Bell {
 }
 
 impl Bell {
+    /// Whose waiters a change wakes: tier 0 always, the agent it is addressed to, and its
+    /// group's unless it is a direct message (a DM concerns its two parties only; the sender
+    /// is not woken by its own change). The feed's writer rings these after its commit, and
+    /// the shared waiter's sweep ([`wake`]) rings them again from the feed's rows when a ring
+    /// may have been lost.
+    pub fn of_change(
+        kind: ChangeKind,
+        group: Option<&str>,
+        agent: Option<&str>,
+    ) -> impl Iterator<Item = Bell> {
+        let group = group.filter(|_| kind != ChangeKind::Message);
+        std::iter::once(Bell::Everything)
+            .chain(agent.map(|a| Bell::Agent(a.to_owned())))
+            .chain(group.map(|g| Bell::Group(g.to_owned())))
+    }
+
     /// A short stable name: a letter for the kind and a hash of the id (ids may hold any
     /// character; a collision only wakes someone for nothing). Both engines name their
     /// files or channels with it.

@@ -4,9 +4,16 @@
 //! cancelled ([`CancelToken`]). Before this, each wait held a thread, a watcher (an inotify
 //! instance) and a connection of its own, and a client that left its waits behind used up the
 //! user's 128 inotify instances and the server's threads.
+//!
+//! Rings can be lost (a writer killed between its commit and its ring, a file event the
+//! kernel dropped). Where the engine says so ([`WakeSource::sweep_every`]), one thread per hub
+//! sweeps the feed on a slow timer and rings again the bells of what was committed since its
+//! last sweep, for the waiters registered here only: the safety net costs one read per
+//! process, not one per waiting agent (1,000 agents each looking every 500 ms made 2,000 feed
+//! reads a second beside a busy writer).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use crate::cancel::CancelToken;
@@ -60,6 +67,18 @@ impl Rings {
         self.cond.notify_all();
     }
 
+    /// The waiters of these bells may have something to look at (one wake-up for all).
+    fn ring_many(&self, names: &[String]) {
+        if names.is_empty() {
+            return;
+        }
+        let mut s = self.lock();
+        for name in names {
+            *s.counts.entry(name.clone()).or_default() += 1;
+        }
+        self.cond.notify_all();
+    }
+
     /// Every waiter may have something to look at.
     pub(crate) fn ring_all(&self) {
         let mut s = self.lock();
@@ -90,8 +109,30 @@ pub(crate) trait WakeSource: Send + Sync {
     /// (`rung`) or on the slow timer.
     fn changed(&self, mark: &mut i64, rung: bool) -> Result<bool>;
 
-    /// How often a waiter looks when nothing rings (writers that ring nothing, a lost event).
-    fn timer(&self) -> Duration;
+    /// How often each waiter looks on its own when nothing rings (a lost event); `None`: never,
+    /// the hub's sweep stands in ([`WakeSource::sweep_every`]).
+    fn timer(&self) -> Option<Duration>;
+
+    /// How often the hub sweeps the feed for commits whose rings may have been lost (read at
+    /// each sweep: the engine's way of hearing may change); `None`: no sweep.
+    fn sweep_every(&self) -> Option<Duration> {
+        None
+    }
+
+    /// What was committed since the last sweep (the first sweep: since the source was made),
+    /// as bells to ring.
+    fn sweep(&self) -> Result<Swept> {
+        Ok(Swept::Bells(BTreeSet::new()))
+    }
+}
+
+/// What a sweep of the feed found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Swept {
+    /// The bells of the changes committed since the last sweep.
+    Bells(BTreeSet<Bell>),
+    /// More than a sweep reads at once: every waiter looks.
+    Everyone,
 }
 
 /// The shared waiter of one store.
@@ -115,11 +156,48 @@ impl Hub {
     ) -> Result<Arc<Hub>> {
         let rings = Arc::new(Rings::default());
         let source = make(rings.clone())?;
-        Ok(Arc::new(Hub {
+        let hub = Arc::new(Hub {
             rings,
             source,
             refs: Mutex::default(),
-        }))
+        });
+        if hub.source.sweep_every().is_some() {
+            let weak = Arc::downgrade(&hub);
+            std::thread::Builder::new()
+                .name("agor-wake-sweep".into())
+                .spawn(move || sweeper(&weak))
+                .map_err(|e| {
+                    crate::error::StorageError::new(format!("cannot start the waiter's sweep: {e}"))
+                })?;
+        }
+        Ok(hub)
+    }
+
+    /// Rings what a sweep found, for the bells someone here hears (a ring nobody hears would
+    /// only grow the counts).
+    fn ring_swept(&self, swept: Swept) {
+        match swept {
+            Swept::Everyone => self.rings.ring_all(),
+            Swept::Bells(bells) => {
+                let names: Vec<String> = {
+                    let refs = self.refs.lock().unwrap_or_else(|e| e.into_inner());
+                    bells
+                        .iter()
+                        .filter(|b| refs.contains_key(*b))
+                        .map(Bell::name)
+                        .collect()
+                };
+                self.rings.ring_many(&names);
+            }
+        }
+    }
+
+    fn anyone_waits(&self) -> bool {
+        !self
+            .refs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
     }
 
     /// A wake-up for one waiter: its bells are heard from now on, until it is dropped.
@@ -177,6 +255,26 @@ impl Hub {
     }
 }
 
+/// The hub's sweep, on its own thread until the hub is gone: while anyone waits, every
+/// [`WakeSource::sweep_every`] it rings the bells of what was committed since its last sweep.
+/// A sweep that fails rings everyone (each waiter then looks, and meets the error itself).
+fn sweeper(hub: &Weak<Hub>) {
+    loop {
+        let Some(every) = hub.upgrade().and_then(|h| h.source.sweep_every()) else {
+            return;
+        };
+        std::thread::sleep(every);
+        let Some(hub) = hub.upgrade() else { return };
+        if !hub.anyone_waits() {
+            continue;
+        }
+        match hub.source.sweep() {
+            Ok(swept) => hub.ring_swept(swept),
+            Err(_) => hub.rings.ring_all(),
+        }
+    }
+}
+
 /// One waiter's registration with the hub.
 struct HubSignal {
     hub: Arc<Hub>,
@@ -215,7 +313,7 @@ impl ChangeSignal for HubSignal {
                 self.seen = now;
                 rung
             };
-            let due = self.looked.elapsed() >= timer;
+            let due = timer.is_some_and(|t| self.looked.elapsed() >= t);
             if rung || due {
                 if due {
                     self.looked = Instant::now();
@@ -236,7 +334,7 @@ impl ChangeSignal for HubSignal {
             if left.is_zero() {
                 return Ok(false);
             }
-            let park = left.min(timer.saturating_sub(self.looked.elapsed()));
+            let park = timer.map_or(left, |t| left.min(t.saturating_sub(self.looked.elapsed())));
             let state = rings.lock();
             // Checked under the lock the ringer and the canceller take: nothing is missed
             // between the look above and the sleep.

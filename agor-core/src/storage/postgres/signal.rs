@@ -123,12 +123,12 @@ impl WakeSource for PgSource {
         Ok(rung || !self.shared.registered.load(Ordering::SeqCst))
     }
 
-    fn timer(&self) -> Duration {
-        if self.shared.registered.load(Ordering::SeqCst) {
+    fn timer(&self) -> Option<Duration> {
+        Some(if self.shared.registered.load(Ordering::SeqCst) {
             LOOK_REGISTERED
         } else {
             LOOK_UNREGISTERED
-        }
+        })
     }
 }
 

@@ -6,8 +6,9 @@
 //! looking for nothing (benches/WAKE.md).
 //!
 //! Bells are a hint, never the truth: a waiter still compares `PRAGMA data_version` and reads
-//! the feed, and looks on a slow timer too, so a writer that cannot ring (an older agor, the
-//! legacy scripts, a bell file it may not write) delays a wake-up, never loses a change.
+//! the feed, and the process's shared waiter sweeps the feed on a slow timer and rings the
+//! bells of what it finds, so a writer that cannot ring (an older agor, a bell file it may not
+//! write, a process killed after its commit) delays a wake-up, never loses a change.
 //!
 //! The folder may be shared with other OS users, so it is trusted only when it is a real
 //! folder of this process's user, and each bell is opened through

@@ -2,9 +2,11 @@
 //! [`WakeSource`](crate::storage::wake::WakeSource). `PRAGMA data_version` on one read
 //! connection changes whenever another connection commits, and one watch on the bell files
 //! of the process's waiters (see [`super::bells`]) says when to look. Where the bells cannot
-//! be made the folder is watched (the `-wal` file changes on every commit), and where nothing
-//! can be watched the waiters look on a short timer instead.
+//! be made the folder is watched (the `-wal` file changes on every commit). The hub's sweep
+//! reads the feed's rows since its last sweep on a timer, slow while watching (for a ring that
+//! was lost) and short where nothing can be watched, and rings their bells.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,14 +18,18 @@ use rusqlite::{Connection, OpenFlags};
 use super::bells::BellFolder;
 use super::{file_access, SqlResult};
 use crate::error::Result;
-use crate::storage::wake::{Rings, WakeSource};
+use crate::model::changes::ChangeKind;
+use crate::storage::wake::{Rings, Swept, WakeSource};
 use crate::storage::Bell;
 
-/// How often a waiter looks when nothing tells it to: always (a writer that rings no bell, a
-/// missed or coalesced file event must not cost more than this), and much more often when
-/// nothing is watched.
+/// How often the hub sweeps the feed when nothing tells it to: always (a writer killed before
+/// its ring, a missed or coalesced file event must not cost more than this), and much more
+/// often when nothing is watched.
 const LOOK_WATCHED: Duration = Duration::from_millis(500);
 const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
+
+/// The most feed rows one sweep reads; past it, everyone looks.
+const SWEEP_ROWS: i64 = 10_000;
 
 /// How long a ring of the watched folder waits for the commit it announces to show, looking
 /// every step (see `SqliteSource::changed`).
@@ -58,8 +64,10 @@ pub(super) struct SqliteSource {
     bells: BellFolder,
     db: PathBuf,
     watcher: Mutex<(Mode, Option<RecommendedWatcher>)>,
-    /// How often a watched waiter looks on its own.
+    /// How often the sweep looks while watching.
     look: Duration,
+    /// Where the last sweep left the feed: `PRAGMA data_version` then, and the newest change.
+    swept: Mutex<Option<(i64, i64)>>,
 }
 
 impl SqliteSource {
@@ -74,6 +82,8 @@ impl SqliteSource {
         )
         .sql()?;
         conn.busy_timeout(busy_timeout).sql()?;
+        // Commits from now on are swept (a database without the feed yet: from the first sweep).
+        let swept = feed_mark(&conn).ok();
         let watcher = watcher(database_files(path), rings);
         let mode = if watcher.is_some() {
             Mode::Bells
@@ -86,7 +96,12 @@ impl SqliteSource {
             db: path.to_owned(),
             watcher: Mutex::new((mode, watcher)),
             look: look_watched(),
+            swept: Mutex::new(swept),
         })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn watcher(&self) -> MutexGuard<'_, (Mode, Option<RecommendedWatcher>)> {
@@ -136,11 +151,7 @@ impl WakeSource for SqliteSource {
     }
 
     fn mark(&self) -> Result<i64> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .sql()
+        data_version(&self.conn())
     }
 
     /// A ring whose commit an earlier look already saw (one commit rings the agent's and the
@@ -162,12 +173,74 @@ impl WakeSource for SqliteSource {
         Ok(changed)
     }
 
-    fn timer(&self) -> Duration {
-        match self.watcher().0 {
+    fn timer(&self) -> Option<Duration> {
+        None
+    }
+
+    fn sweep_every(&self) -> Option<Duration> {
+        Some(match self.watcher().0 {
             Mode::Unwatched => LOOK_UNWATCHED,
             Mode::Bells | Mode::Folder => self.look,
-        }
+        })
     }
+
+    /// Nothing committed since the last sweep (the data version unmoved) costs one pragma;
+    /// otherwise the feed's rows since then say whose bells to ring.
+    fn sweep(&self) -> Result<Swept> {
+        let conn = self.conn();
+        let mut swept = self.swept.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((version, newest)) = *swept else {
+            *swept = Some(feed_mark(&conn)?);
+            return Ok(Swept::Everyone);
+        };
+        let now = data_version(&conn)?;
+        if now == version {
+            return Ok(Swept::Bells(BTreeSet::new()));
+        }
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, kind, group_id, agent_id FROM agor_changes
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .sql()?;
+        let mut rows = stmt.query(rusqlite::params![newest, SWEEP_ROWS]).sql()?;
+        let (mut bells, mut last, mut read) = (BTreeSet::new(), newest, 0);
+        while let Some(row) = rows.next().sql()? {
+            last = row.get(0).sql()?;
+            read += 1;
+            let kind: String = row.get(1).sql()?;
+            // A kind this build does not know is not a DM: its group hears it too.
+            let kind = kind.parse().unwrap_or(ChangeKind::Task);
+            let (group, agent): (Option<String>, Option<String>) =
+                (row.get(2).sql()?, row.get(3).sql()?);
+            bells.extend(Bell::of_change(kind, group.as_deref(), agent.as_deref()));
+        }
+        drop(rows);
+        if read == SWEEP_ROWS {
+            *swept = Some(feed_mark(&conn)?);
+            return Ok(Swept::Everyone);
+        }
+        *swept = Some((now, last));
+        Ok(Swept::Bells(bells))
+    }
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+        .sql()
+}
+
+/// The data version and the feed's newest change, read in that order, so no commit after the
+/// mark goes unswept. A commit between the two counts as swept: where a mark is taken, either
+/// no one waits yet (a new source) or everyone is about to look (after a sweep that overflowed).
+fn feed_mark(conn: &Connection) -> Result<(i64, i64)> {
+    let version = data_version(conn)?;
+    let newest = conn
+        .query_row("SELECT coalesce(max(id), 0) FROM agor_changes", [], |r| {
+            r.get(0)
+        })
+        .sql()?;
+    Ok((version, newest))
 }
 
 /// Whether a file name is a bell's (see [`Bell::name`]): only those ring, so the rings kept
@@ -226,6 +299,82 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wake.db");
         crate::storage::check_change_signal(path.to_str().unwrap());
+    }
+
+    /// The hub's sweep, not a timer per waiter, stands in for lost rings: a change committed
+    /// without its ring (written behind the API's back) wakes the waiter it is addressed to
+    /// within the sweep's period, while a stream of commits for others wakes no one else (each
+    /// waiter used to look on its own timer whenever anything had been committed).
+    #[test]
+    fn the_sweep_rings_lost_changes_for_their_waiters_only() {
+        use crate::storage::Listener;
+        use crate::{NewAgent, Store};
+        use std::time::{Duration, Instant};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.db");
+        let location = path.to_str().unwrap().to_owned();
+        let store = Store::open(&location).unwrap();
+        for (id, role) in [
+            ("mgr", "manager"),
+            ("dev1", "developer"),
+            ("dev2", "developer"),
+        ] {
+            store
+                .register_agent(&NewAgent::new(id, id, role, "g"))
+                .unwrap();
+        }
+        store.allow("mgr", "dev1", true).unwrap();
+        let waiter = |agent: &str| {
+            let who = Listener {
+                agent: agent.into(),
+                group: "g".into(),
+                everything: false,
+                any_ring: false,
+            };
+            store.inner.engine.change_signal(&who).unwrap()
+        };
+        let (mut dev1, mut dev2) = (waiter("dev1"), waiter("dev2"));
+        let silent = |to: &str| {
+            rusqlite::Connection::open(&path)
+                .unwrap()
+                .execute(
+                    "INSERT INTO agor_changes (kind, event, actor, subject, agent_id, created_at)
+                     VALUES ('message', 'message_sent', 'mgr', 'silent', ?1, '2026-01-01')",
+                    [to],
+                )
+                .unwrap();
+        };
+
+        // Commits for dev1 for three sweeps' time, rung and silent: dev2 sleeps through them.
+        let other = location.clone();
+        let writer = std::thread::spawn(move || {
+            let mgr = Store::open(&other).unwrap().as_agent("mgr").unwrap();
+            let until = Instant::now() + super::LOOK_WATCHED * 3;
+            while Instant::now() < until {
+                mgr.send("dev1", "busy").unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        silent("dev1");
+        assert!(
+            !dev2.wait(super::LOOK_WATCHED * 4, None).unwrap(),
+            "others' commits woke the waiter"
+        );
+        writer.join().unwrap();
+        assert!(dev1.wait(Duration::ZERO, None).unwrap());
+        while dev1.wait(Duration::from_millis(50), None).unwrap() {}
+
+        // A change for dev2 that rings nothing: the sweep wakes dev2, and only dev2.
+        silent("dev2");
+        assert!(
+            dev2.wait(Duration::from_secs(10), None).unwrap(),
+            "the lost ring was not swept"
+        );
+        assert!(
+            !dev1.wait(super::LOOK_WATCHED * 2, None).unwrap(),
+            "the sweep woke a waiter the change is not for"
+        );
     }
 
     /// The bells are a hint: with the bell folder unusable (here a file in its place, as a
