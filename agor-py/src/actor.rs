@@ -771,22 +771,25 @@ impl Actor {
             store.as_agent(id)?.claim_waiter(task_id.as_deref(), secs)
         })
         .map_err(|e| to_py_err(py, e))?;
-        // In slices, like `wait`: Ctrl-C is noticed within one; the waiter keeps its place in
-        // the feed between slices, so no change is missed and nothing is polled.
-        const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+        // Like `wait` (in slices on the main thread, cut short by a fork): the waiter keeps its
+        // place in the feed between pieces, so no change is missed and nothing is polled.
+        let main = crate::call::on_main_thread(py)?;
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            let slice = left.map_or(SLICE, |l| l.min(SLICE));
-            let got = crate::fork::detached(py, || claims.claim(slice, None))
+            // A claim waits a bounded time; "as long as it takes" is its deadline's own cap.
+            let piece = crate::call::slice_of(main, left).unwrap_or(std::time::Duration::MAX);
+            let got = crate::fork::detached_wait(py, |fork| claims.claim(piece, Some(fork)))
                 .map_err(|e| to_py_err(py, e))?;
             if got.is_some() {
                 return got.object(py);
             }
-            if left.is_some_and(|l| l <= SLICE) {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                 // The time has passed: the answer a claim without a wait gives now.
                 return self.call(py, |a| a.claim_task(task_id.as_deref(), secs));
             }
-            py.check_signals()?;
+            if main {
+                py.check_signals()?;
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 //! Running a core call from Python: without the GIL, the result converted to Python or the
 //! error mapped; a catalogue request by name; and the sliced blocking wait of the sync API.
 
+use std::time::{Duration, Instant};
+
 use agor_core as core;
 use pyo3::prelude::*;
 
@@ -43,9 +45,30 @@ pub(crate) fn call_operation<'py>(
     py.import("json")?.call_method1("loads", (response,))
 }
 
+/// Whether this is Python's main thread, the only one its signal handlers (Ctrl-C) run on.
+pub(crate) fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    let threading = py.import("threading")?;
+    Ok(threading
+        .call_method0("current_thread")?
+        .is(&threading.call_method0("main_thread")?))
+}
+
+/// How long one GIL-free piece of a blocking call waits before Python's signals are looked at:
+/// on the main thread a short slice, so Ctrl-C is noticed within it; on any other thread (which
+/// signals never reach) all of `left`, so a thousand waiting threads do not wake ten thousand
+/// times a second to look at signals they never get.
+pub(crate) fn slice_of(main: bool, left: Option<Duration>) -> Option<Duration> {
+    const SLICE: Duration = Duration::from_millis(100);
+    if main {
+        Some(left.map_or(SLICE, |l| l.min(SLICE)))
+    } else {
+        left
+    }
+}
+
 /// The one Python wait, for an agent's waiter or the operator's: `kinds` and `timeout` as
-/// Python gives them, then waits in short slices with the GIL released, so Ctrl-C is noticed
-/// within one and a fork() never waits long for it.
+/// Python gives them, then waits with the GIL released, in slices on the main thread (see
+/// [`slice_of`]); a fork cuts a wait short and it goes on after (see [`fork::detached_wait`]).
 pub(crate) fn wait_in_slices<'py>(
     py: Python<'py>,
     kinds: Option<Vec<String>>,
@@ -58,14 +81,18 @@ pub(crate) fn wait_in_slices<'py>(
         .transpose()?;
     let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
     let mut waiter = fork::detached(py, || start(&kinds)).map_err(|e| to_py_err(py, e))?;
-    const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+    let main = on_main_thread(py)?;
     loop {
-        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-        let slice = left.map_or(SLICE, |l| l.min(SLICE));
-        let got = fork::detached(py, || waiter.wait(Some(slice))).map_err(|e| to_py_err(py, e))?;
-        if !got.is_empty() || left.is_some_and(|l| l <= slice) {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let got = fork::detached_wait(py, |fork| {
+            waiter.wait_cancellable(slice_of(main, left), fork)
+        })
+        .map_err(|e| to_py_err(py, e))?;
+        if !got.is_empty() || deadline.is_some_and(|d| Instant::now() >= d) {
             return got.object(py);
         }
-        py.check_signals()?;
+        if main {
+            py.check_signals()?;
+        }
     }
 }

@@ -145,3 +145,48 @@ def test_close_while_threads_are_calling(db_path: Path) -> None:
         timeout=40,
     )
     assert out.strip() == "ok"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_wait_on_another_thread_makes_way_for_a_fork_and_goes_on_after(db_path: Path) -> None:
+    # Threads parked in wait(timeout=None) and claim_task(wait=…) do not hold a fork back
+    # (each holds a pass that a fork waits for; the fork cancels their wait, which then waits
+    # again): the fork happens, the child runs, and each waiter still gets what comes after.
+    out = run_python(
+        """
+        import os, signal, sys, threading, agor
+        path = sys.argv[1]
+        store = agor.open(path)
+        store.register_agent("m1", "M", "manager", "g")
+        store.register_agent("d1", "D", "project", "g")
+        store.allow("m1", "d1")
+        got = {}
+        def wait():
+            got["wait"] = store.as_agent("d1").wait(["message"], timeout=None)
+        def claim():
+            got["claim"] = store.as_agent("d1").claim_task(wait=3600)
+        threads = [threading.Thread(target=f, daemon=True) for f in (wait, claim)]
+        for t in threads:
+            t.start()
+        threading.Event().wait(0.3)  # both parked
+        signal.alarm(30)  # a fork held back by a wait becomes a visible failure
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+        signal.alarm(0)
+        assert not got, got  # the forks cut the waits short; they did not return
+        store.as_agent("m1").send("d1", "after the forks")
+        store.as_agent("m1").create_task("after the forks too")
+        for t in threads:
+            t.join(20)
+        assert [m.kind for m in got["wait"]] == ["message"], got
+        assert got["claim"] is not None and got["claim"].task.title == "after the forks too"
+        print("ok")
+        """,
+        str(db_path),
+        timeout=60,
+    )
+    assert out.strip() == "ok"

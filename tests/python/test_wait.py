@@ -6,6 +6,7 @@ Ctrl-C interrupts it promptly. On each engine (the `store` fixture)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 import agor
 from cli_runner import Cli, command_under_test
-from conftest import location
+from conftest import location, run_python
 
 WAITER = textwrap.dedent(
     """
@@ -117,6 +118,39 @@ def test_ctrl_c_interrupts_a_python_wait_promptly(store: agor.Store) -> None:
     out, err = waiter.communicate(timeout=10)
     assert out.strip() == "interrupted", err
     assert time.monotonic() - sent < 2
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="counts context switches in /proc")
+def test_waiting_threads_sleep_until_something_comes(store: agor.Store) -> None:
+    # Signals reach Python's main thread only, so a wait on any other thread is one GIL-free
+    # call, not a slice every 100 ms to look at signals: 50 threads waiting for a second
+    # switch context a few times in all, not 10 times a second each.
+    out = run_python(
+        """
+        import json, os, sys, threading, time, agor
+        actor = agor.open(sys.argv[1]).as_agent("dev-1")
+        ids, ready = [], threading.Barrier(51)
+        def wait():
+            ids.append(threading.get_native_id())
+            ready.wait()
+            actor.wait(["message"], timeout=None)
+        for _ in range(50):
+            threading.Thread(target=wait, daemon=True).start()
+        ready.wait()
+        time.sleep(0.5)  # all parked
+        def switches():
+            total = 0
+            for tid in ids:
+                with open(f"/proc/self/task/{tid}/status") as f:
+                    total += sum(int(l.split()[1]) for l in f if "ctxt_switches" in l)
+            return total
+        before = switches()
+        time.sleep(1)
+        print(json.dumps(switches() - before))
+        """,
+        location(store),
+    )
+    assert int(out) < 50, f"{out} context switches of 50 waiting threads in one second"
 
 
 def test_wait_arguments_are_checked(store: agor.Store) -> None:

@@ -28,7 +28,7 @@ use crate::storage::Bell;
 const LOOK_WATCHED: Duration = Duration::from_millis(500);
 const LOOK_UNWATCHED: Duration = Duration::from_millis(25);
 
-/// The most feed rows one sweep reads; past it, everyone looks.
+/// The most feed changes one sweep reads; past it, everyone looks.
 const SWEEP_ROWS: i64 = 10_000;
 
 /// How long a ring of the watched folder waits for the commit it announces to show, looking
@@ -197,29 +197,39 @@ impl WakeSource for SqliteSource {
         if now == version {
             return Ok(Swept::Bells(BTreeSet::new()));
         }
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, kind, group_id, agent_id FROM agor_changes
-                 WHERE id > ?1 ORDER BY id LIMIT ?2",
-            )
+        let top: i64 = conn
+            .query_row("SELECT coalesce(max(id), 0) FROM agor_changes", [], |r| {
+                r.get(0)
+            })
             .sql()?;
-        let mut rows = stmt.query(rusqlite::params![newest, SWEEP_ROWS]).sql()?;
-        let (mut bells, mut last, mut read) = (BTreeSet::new(), newest, 0);
-        while let Some(row) = rows.next().sql()? {
-            last = row.get(0).sql()?;
-            read += 1;
-            let kind: String = row.get(1).sql()?;
-            // A kind this build does not know is not a DM: its group hears it too.
-            let kind = kind.parse().unwrap_or(ChangeKind::Task);
-            let (group, agent): (Option<String>, Option<String>) =
-                (row.get(2).sql()?, row.get(3).sql()?);
-            bells.extend(Bell::of_change(kind, group.as_deref(), agent.as_deref()));
-        }
-        drop(rows);
-        if read == SWEEP_ROWS {
-            *swept = Some(feed_mark(&conn)?);
+        if top - newest > SWEEP_ROWS {
+            *swept = Some((now, top));
             return Ok(Swept::Everyone);
         }
+        // One row per audience, not per change: a busy writer's thousand DMs to one agent
+        // are one row. Ids up to `top` are all committed (SQLite's writers take turns).
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT kind = ?3, group_id, agent_id FROM agor_changes
+                 WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3",
+            )
+            .sql()?;
+        let mut rows = stmt
+            .query(rusqlite::params![newest, top, ChangeKind::Message.as_str()])
+            .sql()?;
+        let mut bells = BTreeSet::new();
+        while let Some(row) = rows.next().sql()? {
+            // A kind this build does not know is not a DM: its group hears it too.
+            let kind = if row.get(0).sql()? {
+                ChangeKind::Message
+            } else {
+                ChangeKind::Task
+            };
+            let (group, agent): (Option<String>, Option<String>) =
+                (row.get(1).sql()?, row.get(2).sql()?);
+            bells.extend(Bell::of_change(kind, group.as_deref(), agent.as_deref()));
+        }
+        let last = top;
         *swept = Some((now, last));
         Ok(Swept::Bells(bells))
     }
