@@ -60,11 +60,26 @@ impl Store {
     /// refreshes its heartbeat (an agent that never heartbeated is left as it is). Best
     /// effort: skipped when another writer holds the file or it cannot be written.
     pub(crate) fn sign_of_life(&self, agent: &str) {
+        self.signs_of_life(&[agent]);
+    }
+
+    /// [`Store::sign_of_life`] for several agents, in one transaction: the presence thread's
+    /// round over every agent with a session open (200 sessions' agents were 200 commits in a
+    /// row, and every session's calls queued behind them).
+    fn signs_of_life(&self, agents: &[impl AsRef<str>]) {
         let now = self.staleness().now_secs;
-        if !self.sign_of_life_due(agent, now) {
+        let due: Vec<&str> = agents
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|agent| self.sign_of_life_due(agent, now))
+            .collect();
+        if due.is_empty() {
             return;
         }
-        let _ = self.write_if_free(|tx| sql::refresh(tx, agent, now));
+        let _ = self.write_if_free(|tx| {
+            due.iter()
+                .try_for_each(|agent| sql::refresh(tx, agent, now))
+        });
     }
 
     /// Whether `agent`'s sign of life is due now; if so, it counts as written.
@@ -120,9 +135,7 @@ fn keep_present_alive(store: Weak<Inner>, every: Duration) {
             }
             present.keys().cloned().collect()
         };
-        for agent in agents {
-            store.sign_of_life(&agent);
-        }
+        store.signs_of_life(&agents);
     }
 }
 

@@ -99,7 +99,8 @@ impl Store {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(refused());
         }
-        let found = self.read(|c| sql::holder(c, &hash(secret), OPERATOR_HOLDER))?;
+        // One statement (every HTTP request asks): one round trip on PostgreSQL, not three.
+        let found = self.read_one(|c| sql::holder(c, &hash(secret), OPERATOR_HOLDER))?;
         match found.ok_or_else(refused)? {
             id if id == OPERATOR_HOLDER => Ok(TokenHolder::Operator),
             id => Ok(TokenHolder::Agent(id)),
