@@ -3,7 +3,9 @@
 
 use std::ffi::c_char;
 
-use agor_core::{Completion, NewTask, Priority, Task, TaskFilter, TaskStatus, DEFAULT_LEASE_SECS};
+use agor_core::{
+    Actor, Claim, Completion, NewTask, Priority, Task, TaskFilter, TaskStatus, DEFAULT_LEASE_SECS,
+};
 use serde::{Serialize, Serializer};
 
 use crate::boundary::{
@@ -327,15 +329,12 @@ pub unsafe extern "C" fn agor_claim_task(
     lease_secs: u32,
     out_claim: Option<&mut *mut c_char>,
 ) -> agor_status {
-    call(|| {
-        let out = required_out(out_claim, "out_claim")?;
-        let me = &handle(actor, "actor")?.actor;
-        let id = optional_texts!(task_id);
-        if let Some(claim) = me.claim_task(id, lease(lease_secs))? {
-            out.deliver(claim);
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded; the same contract.
+    unsafe {
+        claim_into(actor, task_id, out_claim, |me, id| {
+            Ok(me.claim_task(id, lease(lease_secs))?)
+        })
+    }
 }
 
 /// `agor_claim_task` that waits for work: when nothing fits (no free task, or `task_id` held
@@ -356,16 +355,36 @@ pub unsafe extern "C" fn agor_claim_wait(
     wait_ms: i64,
     out_claim: Option<&mut *mut c_char>,
 ) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe {
+        claim_into(actor, task_id, out_claim, |me, id| {
+            let wait = u64::try_from(wait_ms).map_err(|_| agor_core::Error::InvalidInput {
+                field: "wait_ms",
+                reason: format!("{wait_ms} is negative; give 0 or more milliseconds"),
+            })?;
+            let wait = std::time::Duration::from_millis(wait);
+            Ok(me.claim_task_waiting(id, lease(lease_secs), wait, None)?)
+        })
+    }
+}
+
+/// The one body of the claim functions: `claim` runs as the actor, on the task `task_id`
+/// names (NULL: the best next), after the output and the arguments are checked; the claim it
+/// makes, if any, goes to `*out_claim`, which stays NULL when there is none.
+///
+/// # Safety
+/// `task_id` is NULL or a NUL-terminated string (header conventions).
+unsafe fn claim_into(
+    actor: Option<&agor_actor>,
+    task_id: *const c_char,
+    out_claim: Option<&mut *mut c_char>,
+    claim: impl FnOnce(&Actor, Option<&str>) -> Result<Option<Claim>, FfiError>,
+) -> agor_status {
     call(|| {
         let out = required_out(out_claim, "out_claim")?;
         let me = &handle(actor, "actor")?.actor;
         let id = optional_texts!(task_id);
-        let wait = u64::try_from(wait_ms).map_err(|_| agor_core::Error::InvalidInput {
-            field: "wait_ms",
-            reason: format!("{wait_ms} is negative; give 0 or more milliseconds"),
-        })?;
-        let wait = std::time::Duration::from_millis(wait);
-        if let Some(claim) = me.claim_task_waiting(id, lease(lease_secs), wait, None)? {
+        if let Some(claim) = claim(me, id)? {
             out.deliver(claim);
         }
         Ok(())

@@ -35,10 +35,35 @@ impl Acting {
         py: Python<'py>,
         f: impl FnOnce(&core::Actor) -> core::Result<T> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        let agent = self.agent.as_deref();
-        call_core(py, move || f(&acting(&store, agent, None)?))
+        run_as(py, &self.slot, self.agent.as_deref(), f)
     }
+}
+
+/// Runs `f` on the core handle acting as `agent` (None: the operator) on the store in `slot`,
+/// with the GIL released, and converts its result: the one body of every typed call of
+/// `Store`, `Actor` and their base.
+pub(crate) fn run_as<'py, T: ToPy + Send>(
+    py: Python<'py>,
+    slot: &Slot,
+    agent: Option<&str>,
+    f: impl FnOnce(&core::Actor) -> core::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let store = slot.get(py)?;
+    call_core(py, move || f(&acting(&store, agent, None)?))
+}
+
+/// Runs a catalogue request (`Store.call`, `Actor.call`) as `agent` (None: the operator) on
+/// the store in `slot`.
+pub(crate) fn call_operation_as<'py>(
+    py: Python<'py>,
+    slot: &Slot,
+    agent: Option<&str>,
+    request: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let store = slot.get(py)?;
+    crate::call::call_operation(py, request, move |req| {
+        core::ops::call_json(&acting(&store, agent, None)?, req)
+    })
 }
 
 /// The core handle acting as `agent` (None: the operator) on `store`, narrowed to `group`

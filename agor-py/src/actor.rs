@@ -6,8 +6,7 @@ use std::sync::Arc;
 use agor_core as core;
 use pyo3::prelude::*;
 
-use crate::acting::Acting;
-use crate::call::call_core;
+use crate::acting::{call_operation_as, run_as, Acting};
 use crate::errors::to_py_err;
 use crate::records::ToPy;
 use crate::slot::Slot;
@@ -44,11 +43,7 @@ impl Actor {
         py: Python<'py>,
         f: impl FnOnce(&core::Actor) -> core::Result<T> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        let id = self.id.as_str();
-        // `as_agent` is an Arc clone plus an id check: cheap enough to do per call, and it
-        // means a closed store is noticed by every actor made from it.
-        call_core(py, move || f(&store.as_agent(id)?))
+        run_as(py, &self.slot, Some(&self.id), f)
     }
 }
 
@@ -75,11 +70,7 @@ impl Actor {
         py: Python<'py>,
         request: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        let id = self.id.as_str();
-        crate::call::call_operation(py, request, move |req| {
-            core::ops::call_json(&store.as_agent(id)?, req)
-        })
+        call_operation_as(py, &self.slot, Some(&self.id), request)
     }
 
     /// The acting agent's own `Agent` record. Raises `NotFoundError` if it is not registered.

@@ -8,7 +8,7 @@ use agor_core as core;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::acting::Acting;
+use crate::acting::{call_operation_as, Acting};
 use crate::actor::Actor;
 use crate::args::seconds;
 use crate::call::call_core;
@@ -114,10 +114,7 @@ impl Store {
         py: Python<'py>,
         request: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        crate::call::call_operation(py, request, move |req| {
-            core::ops::call_json(&store.as_operator(), req)
-        })
+        call_operation_as(py, &self.slot, None, request)
     }
 
     /// One agent by id or unique id prefix. Raises `NotFoundError` / `AmbiguousIdError`.

@@ -74,8 +74,112 @@ def agor_main(argv: List[str]) -> int:
 def _sample_error(kind: str) -> Exception: ...
 def _error_kinds() -> List[Tuple[str, str]]: ...
 
+class _Acting:
+    """What ``Store`` (acting as the operator) and ``Actor`` (acting as its agent) share,
+    defined once in the extension: the team's agents and roles, the board, search, the change
+    feed, the audit log and usage. Each call runs with the caller's rights: the operator and
+    tier 0 see every group (or ``group``), an agent its own group."""
+
+    def register_agent(
+        self,
+        id: str,
+        name: str,
+        role: str,
+        group: str,
+        tier: Optional[int] = None,
+        model: Optional[str] = None,
+        cwd: Optional[str] = None,
+    ) -> Agent:
+        """Register or update an agent: the operator anyone; managers create roles below them
+        in their group; anyone re-registers itself unchanged; no agent raises a rank."""
+    def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
+    def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
+        """Grant contacts: the operator between any agents, managers inside their group, tier 0
+        anywhere; nobody to itself."""
+    def contact_graph(self) -> List[Contact]:
+        """Edges of the contacts ACL: all for the operator and tier 0, those touching an
+        agent's group for the agent."""
+    def roles(self) -> List[RoleDef]:
+        """Every role: built-in rows, then custom ones."""
+    def role(self, name: str) -> RoleDef:
+        """One role's row; an undefined name raises ``NotFoundError``."""
+    def define_role(
+        self,
+        name: str,
+        tier: int = 2,
+        capabilities: Optional[List[str]] = None,
+        permissions: Optional[List[str]] = None,
+        creates: Optional[List[str]] = None,
+    ) -> RoleDef:
+        """Define a custom role (an agent needs can_modify_roles, and the role sits below its
+        tier)."""
+    def has_capability(self, agent_id: str, capability: str) -> bool:
+        """Whether an agent's role has a capability (an agent asks about its group)."""
+    def check_permission(self, agent_id: str, permission: str) -> bool:
+        """Whether an agent's role holds a permission (an agent asks about its group)."""
+    def can_create_role(self, creator: str, role: str) -> bool:
+        """Whether agents of role ``creator`` may create agents of role ``role``."""
+    def remove_agent(self, agent_id: str) -> None:
+        """Soft-delete an agent (the operator and tier 0 any; managers one below them in their
+        group)."""
+    def restore_agent(self, agent_id: str) -> Agent:
+        """Restore a soft-deleted agent (the rights of removing it)."""
+    def purge_agent(self, agent_id: str, force: bool = False) -> None:
+        """Delete an agent for good: only a stopped one unless ``force``."""
+    def rename_agent(self, agent_id: str, name: str) -> Agent:
+        """Change an agent's display name (the operator any; an agent itself; managers agents
+        below them)."""
+    def audit_log(
+        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
+    ) -> List[AuditEntry]:
+        """The audit log, newest first, of the caller's group (the operator and tier 0: all,
+        or ``group``'s); an agent needs can_view_logs."""
+    def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
+        """The board of the caller's group (the operator: every group's, or ``group``'s):
+        every status in board order (backlog, todo, in_progress, review, done, blocked,
+        failed, cancelled) mapped to its tasks, each column in priority order."""
+    def list_tasks(
+        self,
+        all: bool = False,
+        status: Optional[Union[TaskStatus, str]] = None,
+        tag: Optional[str] = None,
+        group: Optional[str] = None,
+    ) -> List[Task]:
+        """Tasks of the caller's group (the operator and tier 0: all, or ``group``'s),
+        highest priority first; done and cancelled ones only with ``all=True`` or a
+        ``status`` asking for them."""
+    def search(
+        self,
+        query: str,
+        kinds: Optional[List[str]] = None,
+        limit: Optional[int] = None,
+        group: Optional[str] = None,
+    ) -> List[SearchHit]:
+        """Full-text search (FTS5 syntax) of what the caller may read (the operator: every
+        group, or ``group``), best first; ``limit`` None: 20."""
+    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
+        """The change feed after cursor ``since``, oldest first, as far as the caller may see
+        (the operator: every group's, or ``group``'s)."""
+    def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    def wait(
+        self,
+        kinds: Optional[Sequence[Union[ChangeKind, str]]] = None,
+        *,
+        since: Optional[int] = None,
+        timeout: Optional[float] = None,
+        group: Optional[str] = None,
+    ) -> List[Change]:
+        """Block until changes made by others arrive for the caller (the operator: in any
+        group; or in ``group``); ``[]`` after ``timeout`` seconds (None: wait forever).
+        Releases the GIL; Ctrl-C raises ``KeyboardInterrupt``."""
+    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
+        """Usage summed by ``"agent"``, ``"task"``, ``"model"`` or ``"group"`` over the
+        caller's group (the operator and tier 0: every group, or ``group``), biggest cost
+        first."""
+
 @final
-class Store:
+class Store(_Acting):
     """An open agor database: one SQLite file shared by many processes.
 
     After ``close()`` every call, from any thread, raises ``StorageError``. A child process
@@ -88,74 +192,13 @@ class Store:
     def closed(self) -> bool: ...
     @property
     def stale_after(self) -> float: ...
-    def register_agent(
-        self,
-        id: str,
-        name: str,
-        role: str,
-        group: str,
-        tier: Optional[int] = None,
-        model: Optional[str] = None,
-        cwd: Optional[str] = None,
-    ) -> Agent: ...
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as the operator: ``{"op": name, **arguments}``."""
     def get_agent(self, id: str) -> Agent: ...
-    def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
-    def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None: ...
-    def roles(self) -> List[RoleDef]: ...
-    def role(self, name: str) -> RoleDef: ...
-    def define_role(
-        self,
-        name: str,
-        tier: int = 2,
-        capabilities: Optional[List[str]] = None,
-        permissions: Optional[List[str]] = None,
-        creates: Optional[List[str]] = None,
-    ) -> RoleDef: ...
-    def has_capability(self, agent_id: str, capability: str) -> bool: ...
-    def check_permission(self, agent_id: str, permission: str) -> bool: ...
-    def can_create_role(self, creator: str, role: str) -> bool: ...
-    def remove_agent(self, agent_id: str) -> None: ...
-    def restore_agent(self, agent_id: str) -> Agent: ...
-    def purge_agent(self, agent_id: str, force: bool = False) -> None: ...
-    def rename_agent(self, agent_id: str, name: str) -> Agent: ...
-    def contact_graph(self) -> List[Contact]: ...
     def as_agent(self, id: str) -> Actor: ...
     def stale_agents(self, threshold_secs: Optional[int] = None) -> List[StaleAgent]: ...
-    def audit_log(
-        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
-    ) -> List[AuditEntry]: ...
-    def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
-        """The operator's board: every group's, or `group`'s."""
     def lane(self, agent_id: str) -> List[Task]:
         """One agent's lane (any group)."""
-    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
-        """The operator's change feed: every group's, or `group`'s."""
-    def latest_change(self) -> int: ...
-    def list_tasks(
-        self, all: bool = False, status: Optional[str] = None, tag: Optional[str] = None, group: Optional[str] = None
-    ) -> List[Task]:
-        """Tasks of every group, or `group`'s, as the operator sees them."""
-    def wait(
-        self,
-        kinds: Optional[List[str]] = None,
-        *,
-        since: Optional[int] = None,
-        timeout: Optional[float] = None,
-        group: Optional[str] = None,
-    ) -> List[Change]:
-        """Blocks until changes arrive in any group (or `group`)."""
-    def search(
-        self,
-        query: str,
-        kinds: Optional[List[str]] = None,
-        limit: Optional[int] = None,
-        group: Optional[str] = None,
-    ) -> List[SearchHit]:
-        """Full-text search as the operator: every group, or `group`."""
-    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
-        """Usage of every group, or `group`."""
     def ensure_review_channels(self, group: str) -> Tuple[Channel, Channel]: ...
     def issue_token(self, agent_id: str) -> str:
         """A new secret for ``agent mcp --http``, shown only now (agor keeps a hash)."""
@@ -213,7 +256,7 @@ class Store:
     # --- end of the derived methods ---
 
 @final
-class Actor:
+class Actor(_Acting):
     """The store seen as one agent: every call is checked and audited as that agent."""
 
     @property
@@ -223,28 +266,7 @@ class Actor:
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as this agent: ``{"op": name, **arguments}``."""
     def whoami(self) -> Agent: ...
-    def register_agent(
-        self,
-        id: str,
-        name: str,
-        role: str,
-        group: str,
-        tier: Optional[int] = None,
-        model: Optional[str] = None,
-        cwd: Optional[str] = None,
-    ) -> Agent:
-        """Register or update an agent as this agent: managers create roles below them in
-        their group; anyone re-registers itself unchanged; no agent raises a rank."""
-    def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
-        """Grant contacts as this agent: managers inside their group, never to themselves."""
-    def contact_graph(self) -> List[Contact]:
-        """Edges of the contacts ACL touching this agent's group (tier 0: all)."""
     def contacts(self) -> List[Agent]: ...
-    def audit_log(
-        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
-    ) -> List[AuditEntry]:
-        """The audit log of this agent's group (tier 0: all); needs can_view_logs."""
-    def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
     def send(
         self,
@@ -275,8 +297,6 @@ class Actor:
     def send_to_pattern(self, pattern: str, content: str) -> Delivery: ...
     def broadcast(self, content: str) -> Delivery: ...
     def heartbeat(self) -> Heartbeat: ...
-    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
-        """The change feed after cursor ``since``, oldest first, as far as this agent may see."""
     def update_task(
         self,
         task_id: str,
@@ -291,33 +311,6 @@ class Actor:
     ) -> Task:
         """Edit a task at ``expected_version``; a stale version raises ``ConflictError``.
         ``paths`` replaces its path globs (not while it is claimed)."""
-    def roles(self) -> List[RoleDef]:
-        """Every role: built-in rows, then custom ones."""
-    def role(self, name: str) -> RoleDef:
-        """One role's row; an undefined name raises ``NotFoundError``."""
-    def define_role(
-        self,
-        name: str,
-        tier: int = 2,
-        capabilities: Optional[List[str]] = None,
-        permissions: Optional[List[str]] = None,
-        creates: Optional[List[str]] = None,
-    ) -> RoleDef:
-        """Define a custom role (needs can_modify_roles; below this agent's tier)."""
-    def has_capability(self, agent_id: str, capability: str) -> bool:
-        """Whether an agent of this group has a capability."""
-    def check_permission(self, agent_id: str, permission: str) -> bool:
-        """Whether an agent of this group holds a permission."""
-    def can_create_role(self, creator: str, role: str) -> bool:
-        """Whether agents of role ``creator`` may create agents of role ``role``."""
-    def remove_agent(self, agent_id: str) -> None:
-        """Soft-delete an agent below this one in its group (managers)."""
-    def restore_agent(self, agent_id: str) -> Agent:
-        """Restore a soft-deleted agent (managers)."""
-    def purge_agent(self, agent_id: str, force: bool = False) -> None:
-        """Delete an agent for good: only a stopped one unless ``force``."""
-    def rename_agent(self, agent_id: str, name: str) -> Agent:
-        """Change an agent's display name (itself; managers: agents below them)."""
     def archive_task(self, task_id: str) -> Task:
         """Hide a done or cancelled task from the board, keeping it (managers)."""
     def unarchive_task(self, task_id: str) -> Task:
@@ -350,8 +343,6 @@ class Actor:
         self, input_tokens: int, output_tokens: int, cost_usd: float, model: str, task: Optional[str] = None
     ) -> UsageRecord:
         """Record one model request: tokens in and out, cost in US dollars, model, task."""
-    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
-        """Usage summed by ``"agent"``, ``"task"`` or ``"group"``, biggest cost first."""
     def reserve(
         self,
         paths: List[str],
@@ -367,26 +358,6 @@ class Actor:
         """Release this agent's reservations (``ids``, None: all); returns how many."""
     def reservations(self, agent_id: Optional[str] = None, path: Optional[str] = None) -> List[Reservation]:
         """Live reservations of this agent's group: of one agent, and/or covering ``path``."""
-    def search(
-        self,
-        query: str,
-        kinds: Optional[List[str]] = None,
-        limit: Optional[int] = 20,
-        group: Optional[str] = None,
-    ) -> List[SearchHit]:
-        """Full-text search of what this agent may read (FTS5 syntax), best first."""
-    def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
-    def wait(
-        self,
-        kinds: Optional[Sequence[ChangeKind]] = None,
-        *,
-        since: Optional[int] = None,
-        timeout: Optional[float] = None,
-        group: Optional[str] = None,
-    ) -> List[Change]:
-        """Block until changes made by others arrive for this agent (or in ``group``, tier 0); ``[]`` after ``timeout``
-        seconds (None: wait forever). Releases the GIL; Ctrl-C raises ``KeyboardInterrupt``."""
     def dead_letters(self) -> List[DeadLetter]: ...
     def redeliver_dead_letters(self, id: Optional[int] = None) -> List[Message]: ...
     def clear_dead_letters(self, id: Optional[int] = None) -> int: ...
@@ -415,15 +386,6 @@ class Actor:
         """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
         reserves ``paths`` (globs) exclusively for the claim's lifetime; ``requires``
         (``capability:<word>`` or ``role:<name>``) offers it only to roles that have it."""
-    def list_tasks(
-        self,
-        all: bool = False,
-        status: Optional[Union[TaskStatus, str]] = None,
-        tag: Optional[str] = None,
-        group: Optional[str] = None,
-    ) -> List[Task]:
-        """Tasks of this agent's group (tier 0: all), highest priority first; done and
-        cancelled ones only with ``all=True`` or a ``status`` asking for them."""
     def get_task(self, task_id: str) -> TaskDetail:
         """One task with its comments and subtasks."""
     def assign_task(self, task_id: str, agent_id: str) -> Task:
@@ -449,9 +411,6 @@ class Actor:
         """Ids of the tasks `task_id` waits for."""
     def ready_tasks(self) -> List[Task]:
         """Todo tasks claimable now (dependencies done), in claim order."""
-    def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
-        """Every status in board order (backlog, todo, in_progress, review, done, blocked,
-        failed, cancelled) mapped to its tasks, each column in priority order."""
     def claim_task(
         self,
         task_id: Optional[str] = None,

@@ -144,7 +144,7 @@ def render_sync(pyi: str) -> str:
     types = Types()
     for cls in (_agor.Store, _agor.Actor):
         body = "".join(sync_method(op, types) for op in _derived.derived(cls))
-        pyi = replace_block(pyi, f"class {cls.__name__}:", METHODS, body)
+        pyi = replace_block(pyi, f"class {cls.__name__}(_Acting):", METHODS, body)
     records = sorted(types.records)
     imports = f"from agor.aio import {', '.join(records)}\n" if records else ""
     return replace_block(pyi, None, IMPORTS, imports)
