@@ -26,6 +26,9 @@ const board = {
   shown: 0,
   /// How many loads had been asked for when a card was last patched from an event.
   patchedAt: 0,
+  /// The cells drawn, by status and lane (see `cellKey`): a change finds its cell without
+  /// walking a board of thousands of cards.
+  cells: new Map(),
   /// Keyboard moves, one after another: each starts from where the one before left its task
   /// (status and version as reloaded), so two quick presses move a card two columns instead
   /// of both starting from the column it was in.
@@ -58,6 +61,11 @@ function lanesOf(tasks) {
   return [...order, ...rest, ...(holders.has("") ? [""] : [])];
 }
 
+/// A card's element by its task's id (an element id, so the browser's own index finds it).
+const cardId = (id) => `card-${id}`;
+const cardEl = (id) => document.getElementById(cardId(id));
+const cellKey = (status, lane) => `${status}\u0000${lane}`;
+
 function drawBoard(columns) {
   const focused = document.activeElement && document.activeElement.closest &&
     document.activeElement.closest(".card");
@@ -66,6 +74,7 @@ function drawBoard(columns) {
   const statuses = columns.map((c) => c.status);
   const grid = $("board-grid");
   grid.style.setProperty("--columns", statuses.length);
+  board.cells = new Map();
   const head = [h("div", { className: "corner" }, "lane")].concat(columns.map((c) =>
     h("h3", { className: "status-head", dataset: { status: c.status } },
       label(c.status), h("span", { className: "count" }, ` ${c.tasks.length}`))));
@@ -83,11 +92,11 @@ function drawBoard(columns) {
   if (!tasks.length) rows.push(h("p", { className: "hint" }, "No tasks on the board."));
   grid.replaceChildren(...head, ...rows);
   if (keep) {
-    const again = grid.querySelector(`.card[data-id="${CSS.escape(keep)}"]`);
+    const again = cardEl(keep);
     if (again) again.focus();
   }
   if (board.conflicted) {
-    const card = grid.querySelector(`.card[data-id="${CSS.escape(board.conflicted)}"]`);
+    const card = cardEl(board.conflicted);
     if (card) card.classList.add("conflict");
   }
 }
@@ -100,11 +109,13 @@ function laneRow(lane, statuses, tasksIn) {
     lane ? h("span", { className: "meta" }, lane) : null);
   const cells = statuses.map((status) => {
     const mine = tasksIn(status);
-    return h("section", {
+    const cell = h("section", {
       className: mine.length ? "cell" : "cell empty",
       dataset: { status, lane, label: label(status) },
       "aria-label": `${lane || "unassigned"}: ${label(status)}`,
     }, mine.map(cardOf));
+    board.cells.set(cellKey(status, lane), cell);
+    return cell;
   });
   return [header, ...cells];
 }
@@ -112,6 +123,7 @@ function laneRow(lane, statuses, tasksIn) {
 function cardOf(task) {
   const waits = task.waits_for && task.waits_for.length;
   return h("article", {
+    id: cardId(task.id),
     className: task.priority ? `card priority-${task.priority}` : "card",
     tabindex: 0,
     role: "button",
@@ -149,7 +161,7 @@ function patchTask(change) {
   };
   board.tasks.set(id, task);
   const grid = $("board-grid");
-  const old = grid.querySelector(`.card[data-id="${CSS.escape(id)}"]`);
+  const old = cardEl(id);
   const from = old && old.closest(".cell");
   const card = cardOf(task);
   if (old && old.classList.contains("conflict")) card.classList.add("conflict");
@@ -163,8 +175,9 @@ function patchTask(change) {
     countColumn(content.status, 1);
     if (old && known) countColumn(known.status, -1);
   }
-  const hint = grid.querySelector(":scope > .hint");
-  if (hint) hint.remove();
+  // The "no tasks" hint is the grid's last child when there is one.
+  const hint = grid.lastElementChild;
+  if (hint && hint.classList.contains("hint")) hint.remove();
   // What is on screen is no longer what the last load drew, and a load asked for before
   // this change may answer from before it: its answer is not drawn (see loadBoard).
   board.drawn = null;
@@ -176,8 +189,7 @@ function patchTask(change) {
 /// the agents' lanes, before the unassigned one; the next reload puts it in the team's order).
 function cellOf(status, lane) {
   const grid = $("board-grid");
-  const find = () => grid.querySelector(
-    `.cell[data-status="${CSS.escape(status)}"][data-lane="${CSS.escape(lane)}"]`);
+  const find = () => board.cells.get(cellKey(status, lane));
   if (find()) return find();
   const statuses = [...grid.querySelectorAll(":scope > .status-head")].map((s) => s.dataset.status);
   if (!statuses.includes(status)) return null;
@@ -199,9 +211,8 @@ function countColumn(status, by) {
 async function moveTask(id, status) {
   const task = board.tasks.get(id);
   if (!task || task.status === status) return;
-  const card = $("board-grid").querySelector(`.card[data-id="${CSS.escape(id)}"]`);
-  const target = $("board-grid").querySelector(
-    `.cell[data-status="${CSS.escape(status)}"][data-lane="${CSS.escape(task.assigned_to || "")}"]`);
+  const card = cardEl(id);
+  const target = board.cells.get(cellKey(status, task.assigned_to || ""));
   if (card && target) {
     // Optimistic: the card moves now; the reload below settles it either way.
     target.classList.remove("empty");

@@ -69,31 +69,39 @@ function soon() {
   reloadIn(RELOAD_AFTER.unpatched, true);
 }
 
-/// Changes read off the stream since the last frame, patched together before the next one:
-/// a busy team's burst of changes costs the page one pass (and one layout) per frame, not
-/// one per change. A hidden tab gets no frames, so a timer patches them there.
-const arrived = { changes: [], frame: null, timer: null };
+/// Changes read off the stream and not yet patched. The first change after a quiet spell is
+/// patched at the next frame; the rest of a burst at most every PATCH_EVERY ms, together: a
+/// busy team's hundreds of changes a second cost the page a few redraws a second, not one
+/// per frame (each a layout and a paint of a board of thousands; three open pages took more
+/// than a core from a writer on the same machine). A hidden tab gets no frames, so a timer
+/// patches there.
+const arrived = { changes: [], pending: false, last: -Infinity, frame: null, timer: null };
+const PATCH_EVERY = 250;
 const PATCH_HIDDEN_AFTER = 250;
 
-/// A change on the stream: its card patched before the next frame when its event says enough,
-/// then the full reload that settles what an event cannot say (versions, other fields,
-/// deletions).
+/// A change on the stream: its card patched soon when its event says enough, then the full
+/// reload that settles what an event cannot say (versions, other fields, deletions).
 function changed(event) {
   let change = null;
   try { change = JSON.parse(event.data); } catch (e) { /* reloaded instead */ }
   if (!change) { soon(); return; }
   arrived.changes.push(change);
-  if (arrived.frame === null) {
+  if (arrived.pending) return;
+  arrived.pending = true;
+  const wait = Math.max(0, arrived.last + PATCH_EVERY - performance.now());
+  arrived.timer = setTimeout(() => {
     arrived.frame = requestAnimationFrame(patchArrived);
     arrived.timer = setTimeout(patchArrived, PATCH_HIDDEN_AFTER);
-  }
+  }, wait);
 }
 
 function patchArrived() {
   cancelAnimationFrame(arrived.frame);
   clearTimeout(arrived.timer);
   const changes = arrived.changes;
-  Object.assign(arrived, { changes: [], frame: null, timer: null });
+  Object.assign(arrived, {
+    changes: [], pending: false, last: performance.now(), frame: null, timer: null,
+  });
   let patched = true;
   for (const change of changes) patched = patchTask(change) && patched;
   if (patched) reloadIn(RELOAD_AFTER.quiet, false);
