@@ -114,7 +114,8 @@ def seed(db: str, tasks: int) -> tuple[str, str]:
 
 
 @contextmanager
-def serve(agor_bin: str, db: str, *extra: str) -> Iterator[str]:
+def serve(agor_bin: str, db: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`agor serve` on a free loopback port: its origin and its process."""
     proc = subprocess.Popen([agor_bin, "serve", "--db", db, "--http", "127.0.0.1:0", *extra],
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -124,7 +125,7 @@ def serve(agor_bin: str, db: str, *extra: str) -> Iterator[str]:
             sys.exit(f"serve_bench: agor serve did not start: {line}{proc.stderr.read()}")
         threading.Thread(target=lambda: proc.stderr.read(), daemon=True).start()
         url = line.split("serving ", 1)[1].split()[0].rstrip("/")
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -274,6 +275,35 @@ class Subscribers:
             s.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a browser is a driver, its browser and renderers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
 def writer_rate(db: str, n: int, tag: str) -> float:
     out = subprocess.run([sys.executable, "-c", WRITER, db, str(n), tag], check=True,
                          capture_output=True, text=True).stdout
@@ -293,14 +323,14 @@ def main() -> None:
     parser.add_argument("--agor", default=os.environ.get("AGOR_MCP") or str(ROOT / "target/debug/agor"))
     args = parser.parse_args()
     tasks, rounds, changes, subscribers, pages, writes = (
-        (50, 2, 5, 10, 1, 40) if args.quick else (1000, 7, 100, 100, 3, 300)
+        (50, 2, 5, 10, 1, 40) if args.quick else (1000, 7, 100, 100, 3, 2000)
     )
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "team.db")
         human, operator = seed(db, tasks)
         caps = ("--max-streams-per-principal", str(subscribers + 8),
                 "--max-streams", str(subscribers + 16))
-        with serve(args.agor, db, *caps) as origin:
+        with serve(args.agor, db, *caps) as (origin, server):
             driver = browser(tasks)
             try:
                 sign_in(driver, origin, human)
@@ -315,6 +345,10 @@ def main() -> None:
                     pages_open.append(browser(0))
                     sign_in(pages_open[-1], origin, human)
                 alone, streams_only, loaded = [], [], []
+                # Who took the CPU while the loaded writer ran, in cores: the server, the
+                # pages' browsers, this process (the thread draining the subscribers).
+                browsers = [p for page in pages_open for p in process_tree(page.service.process.pid)]
+                shares: dict[str, list[float]] = {"server": [], "browsers": [], "subscribers": []}
                 writer_rate(db, writes, "warm")
                 for round_ in range(2):
                     for page in pages_open:
@@ -326,7 +360,13 @@ def main() -> None:
                     for page in pages_open:
                         page.get(origin + "/")
                         WebDriverWait(page, 30).until(lambda d: d.find_element(By.ID, "live").is_displayed())
+                    parties = {"server": [server.pid], "browsers": browsers, "subscribers": [os.getpid()]}
+                    before = {k: sum(map(cpu_seconds, v)) for k, v in parties.items()}
+                    started = time.perf_counter()
                     loaded.append(writer_rate(db, writes, f"loaded {round_}"))
+                    took_s = time.perf_counter() - started
+                    for k, v in parties.items():
+                        shares[k].append((sum(map(cpu_seconds, v)) - before[k]) / took_s)
                     time.sleep(0.5)
                     events = subs.events
                     subs.close()
@@ -352,6 +392,8 @@ def main() -> None:
           f"event streams: slowed {100 * (1 - streams_rate / alone_rate):.1f} %; "
           f"{loaded_rate:.0f} tasks/s with them and {pages} pages: slowed {100 * slowdown:.1f} % "
           f"(target <= 10 %)")
+    print("  CPU while the loaded writer ran (cores, median): " + ", ".join(
+        f"{k} {statistics.median(v):.2f}" for k, v in shares.items()))
 
 
 if __name__ == "__main__":

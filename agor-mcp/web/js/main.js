@@ -69,13 +69,18 @@ function soon() {
   reloadIn(RELOAD_AFTER.unpatched, true);
 }
 
-/// Changes read off the stream and not yet patched. The first change after a quiet spell is
-/// patched at the next frame; the rest of a burst at most every PATCH_EVERY ms, together: a
-/// busy team's hundreds of changes a second cost the page a few redraws a second, not one
-/// per frame (each a layout and a paint of a board of thousands; three open pages took more
-/// than a core from a writer on the same machine). A hidden tab gets no frames, so a timer
-/// patches there.
-const arrived = { changes: [], pending: false, last: -Infinity, frame: null, timer: null };
+/// Changes read off the stream and not yet patched. Each is patched at the next frame while
+/// changes come at a pace people follow (fewer than BURST a second); past that, a burst is
+/// patched at most every PATCH_EVERY ms, together: a busy team's hundreds of changes a second
+/// cost the page a few redraws a second, not one per frame (each a layout and a paint of a
+/// board of thousands; three open pages took more than a core from a writer on the same
+/// machine). A hidden tab gets no frames, so a timer patches there.
+const arrived = {
+  changes: [], pending: false, last: -Infinity, frame: null, timer: null,
+  /// Changes patched in the current second, which began at `since` (ms).
+  since: -Infinity, count: 0,
+};
+const BURST = 20;
 const PATCH_EVERY = 250;
 const PATCH_HIDDEN_AFTER = 250;
 
@@ -88,7 +93,9 @@ function changed(event) {
   arrived.changes.push(change);
   if (arrived.pending) return;
   arrived.pending = true;
-  const wait = Math.max(0, arrived.last + PATCH_EVERY - performance.now());
+  const now = performance.now();
+  if (now - arrived.since > 1000) Object.assign(arrived, { since: now, count: 0 });
+  const wait = arrived.count < BURST ? 0 : Math.max(0, arrived.last + PATCH_EVERY - now);
   arrived.timer = setTimeout(() => {
     arrived.frame = requestAnimationFrame(patchArrived);
     arrived.timer = setTimeout(patchArrived, PATCH_HIDDEN_AFTER);
@@ -101,6 +108,7 @@ function patchArrived() {
   const changes = arrived.changes;
   Object.assign(arrived, {
     changes: [], pending: false, last: performance.now(), frame: null, timer: null,
+    count: arrived.count + changes.length,
   });
   let patched = true;
   for (const change of changes) patched = patchTask(change) && patched;
