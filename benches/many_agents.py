@@ -37,7 +37,7 @@ import urllib.parse
 import agor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wake_bench import start, writer_rate  # noqa: E402  (the same writer as the wake bench)
+from wake_bench import writer_rate  # noqa: E402  (the same writer as the wake bench)
 
 CROWD = textwrap.dedent(
     """

@@ -347,7 +347,6 @@ def main() -> None:
                 alone, streams_only, loaded = [], [], []
                 # Who took the CPU while the loaded writer ran, in cores: the server, the
                 # pages' browsers, this process (the thread draining the subscribers).
-                browsers = [p for page in pages_open for p in process_tree(page.service.process.pid)]
                 shares: dict[str, list[float]] = {"server": [], "browsers": [], "subscribers": []}
                 writer_rate(db, writes, "warm")
                 for round_ in range(2):
@@ -360,6 +359,8 @@ def main() -> None:
                     for page in pages_open:
                         page.get(origin + "/")
                         WebDriverWait(page, 30).until(lambda d: d.find_element(By.ID, "live").is_displayed())
+                    # Read after the pages loaded: a navigation starts new renderers.
+                    browsers = [p for page in pages_open for p in process_tree(page.service.process.pid)]
                     parties = {"server": [server.pid], "browsers": browsers, "subscribers": [os.getpid()]}
                     before = {k: sum(map(cpu_seconds, v)) for k, v in parties.items()}
                     started = time.perf_counter()
