@@ -351,6 +351,25 @@ def test_a_change_moves_its_card_from_the_event_and_a_move_of_it_sends_the_curre
     assert not browser.find_element(By.ID, "notice").is_displayed()
 
 
+def test_a_flood_of_changes_ends_with_every_card_on_the_board(
+    team: Team, browser: webdriver.Chrome
+) -> None:
+    # 300 tasks in one transaction: their 300 changes reach the page at once, more than it
+    # patches card by card (a flood is settled by reloading the board once it calms). Every
+    # card ends on the board, in its lane, and the count in the column head agrees.
+    signed_in(browser, team)
+    todo_before = int(browser.find_element(
+        By.CSS_SELECTOR, '.status-head[data-status="todo"] .count').text)
+    titles = [f"flood {i}" for i in range(300)]
+    with agor.open(team.db) as store:
+        store.as_agent("mgr-1").create_tasks([{"title": t} for t in titles])
+    on_board = "return [...document.querySelectorAll('.card .title')].map(t => t.textContent)"
+    wait(browser, lambda d: set(titles) <= set(d.execute_script(on_board)))
+    assert card_at(browser, "flood 299") == ("", "todo")
+    wait(browser, lambda d: int(d.find_element(
+        By.CSS_SELECTOR, '.status-head[data-status="todo"] .count').text) == todo_before + 300)
+
+
 def test_details_team_usage_search_and_audit_show_the_team(team: Team, browser: webdriver.Chrome) -> None:
     signed_in(browser, team)
     parser, plan = team.tasks["parser"], team.tasks["plan"]

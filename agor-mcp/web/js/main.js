@@ -74,27 +74,35 @@ function soon() {
 /// patched at most every PATCH_EVERY ms, together: a busy team's hundreds of changes a second
 /// cost the page a few redraws a second, not one per frame (each a layout and a paint of a
 /// board of thousands; three open pages took more than a core from a writer on the same
-/// machine). A hidden tab gets no frames, so a timer patches there.
+/// machine). A flood (more than FLOOD changes a second: more than anyone reads card by card)
+/// is not patched change by change at all: the board is reloaded once it calms, and at the
+/// latest every few seconds while it lasts (RELOAD_AFTER). A hidden tab gets no frames, so a
+/// timer patches there.
 const arrived = {
   changes: [], pending: false, last: -Infinity, frame: null, timer: null,
-  /// Changes patched in the current second, which began at `since` (ms).
-  since: -Infinity, count: 0,
+  /// The current second began at `since` (ms): changes patched and heard in it.
+  since: -Infinity, count: 0, heard: 0,
 };
 const BURST = 20;
+const FLOOD = 100;
 const PATCH_EVERY = 250;
 const PATCH_HIDDEN_AFTER = 250;
 
 /// A change on the stream: its card patched soon when its event says enough, then the full
 /// reload that settles what an event cannot say (versions, other fields, deletions).
 function changed(event) {
+  const now = performance.now();
+  if (now - arrived.since > 1000) Object.assign(arrived, { since: now, count: 0, heard: 0 });
+  if (++arrived.heard > FLOOD) {
+    reloadIn(RELOAD_AFTER.quiet, false);
+    return;
+  }
   let change = null;
   try { change = JSON.parse(event.data); } catch (e) { /* reloaded instead */ }
   if (!change) { soon(); return; }
   arrived.changes.push(change);
   if (arrived.pending) return;
   arrived.pending = true;
-  const now = performance.now();
-  if (now - arrived.since > 1000) Object.assign(arrived, { since: now, count: 0 });
   const wait = arrived.count < BURST ? 0 : Math.max(0, arrived.last + PATCH_EVERY - now);
   arrived.timer = setTimeout(() => {
     arrived.frame = requestAnimationFrame(patchArrived);
