@@ -18,7 +18,7 @@ import pytest
 import agor
 from agor import _agor
 
-from conftest import TEAM, location, run_python, sql_behind_api, sqlite_in_subprocess
+from conftest import TEAM, location, sql_behind_api, sqlite_in_subprocess
 
 MAX_CONTENT = 256 * 1024
 

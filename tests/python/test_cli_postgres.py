@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 
-import pytest
-
 from cli_runner import Cli
 
 

@@ -7,7 +7,6 @@ regression fails the test instead of freezing the suite.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest

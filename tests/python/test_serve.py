@@ -104,7 +104,7 @@ class Events:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.settimeout(10)
         self.sock.connect((server.host, server.port))
-        head = [f"GET /events HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
+        head = ["GET /events HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
         if secret:
             head.append(f"Authorization: Bearer {secret}")
         if cookie:

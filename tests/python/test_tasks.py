@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import List
 
 import pytest
