@@ -85,21 +85,26 @@ pub(crate) fn audience(
 /// there the counts come from one grouped pass, which a single agent's `a.id = $1` narrows to
 /// its own range of the index (10 ms and 0.2 ms).
 fn agents_from(tx: &dyn Tx) -> &'static str {
+    // The columns both engines select, before the unread count.
+    macro_rules! agent_columns {
+        () => {
+            "SELECT a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
+                a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT), "
+        };
+    }
     match tx.dialect() {
-        Dialect::Sqlite => {
-            "SELECT a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
-                a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT),
-                (SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)
+        Dialect::Sqlite => concat!(
+            agent_columns!(),
+            "(SELECT count(*) FROM messages m WHERE m.to_agent = a.id AND m.read = 0)
             FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id"
-        }
-        Dialect::Postgres => {
-            "SELECT a.id, a.name, a.role, a.group_id, a.tier, a.model, a.cwd, a.status,
-                a.last_active_at, a.created_at, CAST(h.timestamp AS BIGINT),
-                coalesce(u.unread, 0)
+        ),
+        Dialect::Postgres => concat!(
+            agent_columns!(),
+            "coalesce(u.unread, 0)
             FROM agents a LEFT JOIN heartbeats h ON h.agent_id = a.id
                 LEFT JOIN (SELECT to_agent, count(*) AS unread FROM messages
                            WHERE read = 0 GROUP BY to_agent) u ON u.to_agent = a.id"
-        }
+        ),
     }
 }
 

@@ -197,11 +197,7 @@ impl WakeSource for SqliteSource {
         if now == version {
             return Ok(Swept::Bells(BTreeSet::new()));
         }
-        let top: i64 = conn
-            .query_row("SELECT coalesce(max(id), 0) FROM agor_changes", [], |r| {
-                r.get(0)
-            })
-            .sql()?;
+        let top = newest_change(&conn)?;
         if top - newest > SWEEP_ROWS {
             *swept = Some((now, top));
             return Ok(Swept::Everyone);
@@ -229,8 +225,7 @@ impl WakeSource for SqliteSource {
                 (row.get(1).sql()?, row.get(2).sql()?);
             bells.extend(Bell::of_change(kind, group.as_deref(), agent.as_deref()));
         }
-        let last = top;
-        *swept = Some((now, last));
+        *swept = Some((now, top));
         Ok(Swept::Bells(bells))
     }
 }
@@ -245,12 +240,15 @@ fn data_version(conn: &Connection) -> Result<i64> {
 /// no one waits yet (a new source) or everyone is about to look (after a sweep that overflowed).
 fn feed_mark(conn: &Connection) -> Result<(i64, i64)> {
     let version = data_version(conn)?;
-    let newest = conn
-        .query_row("SELECT coalesce(max(id), 0) FROM agor_changes", [], |r| {
-            r.get(0)
-        })
-        .sql()?;
-    Ok((version, newest))
+    Ok((version, newest_change(conn)?))
+}
+
+/// The feed's newest cursor (0 when it is empty).
+fn newest_change(conn: &Connection) -> Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM agor_changes", [], |r| {
+        r.get(0)
+    })
+    .sql()
 }
 
 /// Whether a file name is a bell's (see [`Bell::name`]): only those ring, so the rings kept
