@@ -762,25 +762,14 @@ impl Actor {
             store.as_agent(id)?.claim_waiter(task_id.as_deref(), secs)
         })
         .map_err(|e| to_py_err(py, e))?;
-        // Like `wait` (in slices on the main thread, cut short by a fork): the waiter keeps its
-        // place in the feed between pieces, so no change is missed and nothing is polled.
-        let main = crate::call::on_main_thread(py)?;
-        loop {
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            // A claim waits a bounded time; "as long as it takes" is its deadline's own cap.
-            let piece = crate::call::slice_of(main, left).unwrap_or(std::time::Duration::MAX);
-            let got = crate::fork::detached_wait(py, |fork| claims.claim(piece, Some(fork)))
-                .map_err(|e| to_py_err(py, e))?;
-            if got.is_some() {
-                return got.object(py);
-            }
-            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-                // The time has passed: the answer a claim without a wait gives now.
-                return self.call(py, |a| a.claim_task(task_id.as_deref(), secs));
-            }
-            if main {
-                py.check_signals()?;
-            }
+        // A claim waits a bounded time; "as long as it takes" is its deadline's own cap.
+        let got = crate::call::wait_in_pieces(py, deadline, |time, fork| {
+            claims.claim(time.unwrap_or(std::time::Duration::MAX), Some(fork))
+        })?;
+        match got {
+            Some(claim) => claim.object(py),
+            // The time has passed: the answer a claim without a wait gives now.
+            None => self.call(py, |a| a.claim_task(task_id.as_deref(), secs)),
         }
     }
 

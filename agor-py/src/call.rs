@@ -46,7 +46,7 @@ pub(crate) fn call_operation<'py>(
 }
 
 /// Whether this is Python's main thread, the only one its signal handlers (Ctrl-C) run on.
-pub(crate) fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
     let threading = py.import("threading")?;
     Ok(threading
         .call_method0("current_thread")?
@@ -57,7 +57,7 @@ pub(crate) fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
 /// on the main thread a short slice, so Ctrl-C is noticed within it; on any other thread (which
 /// signals never reach) all of `left`, so a thousand waiting threads do not wake ten thousand
 /// times a second to look at signals they never get.
-pub(crate) fn slice_of(main: bool, left: Option<Duration>) -> Option<Duration> {
+fn slice_of(main: bool, left: Option<Duration>) -> Option<Duration> {
     const SLICE: Duration = Duration::from_millis(100);
     if main {
         Some(left.map_or(SLICE, |l| l.min(SLICE)))
@@ -66,9 +66,33 @@ pub(crate) fn slice_of(main: bool, left: Option<Duration>) -> Option<Duration> {
     }
 }
 
+/// Blocks with the GIL released until `piece` answers or `deadline` passes (then `None`): in
+/// slices on the main thread, each followed by a look at Python's signals (see [`slice_of`]);
+/// a fork cuts a piece short and the next goes on (see [`fork::detached_wait`]). `piece` is
+/// given how long it may wait (`None`: as long as it takes) and the token a fork cancels; the
+/// waiter it drives keeps its place between pieces, so nothing is missed and nothing polled.
+pub(crate) fn wait_in_pieces<T: Send>(
+    py: Python<'_>,
+    deadline: Option<Instant>,
+    mut piece: impl FnMut(Option<Duration>, &core::CancelToken) -> core::Result<Option<T>> + Send,
+) -> PyResult<Option<T>> {
+    let main = on_main_thread(py)?;
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let got = fork::detached_wait(py, |fork| piece(slice_of(main, left), fork))
+            .map_err(|e| to_py_err(py, e))?;
+        if got.is_some() || deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(got);
+        }
+        if main {
+            py.check_signals()?;
+        }
+    }
+}
+
 /// The one Python wait, for an agent's waiter or the operator's: `kinds` and `timeout` as
-/// Python gives them, then waits with the GIL released, in slices on the main thread (see
-/// [`slice_of`]); a fork cuts a wait short and it goes on after (see [`fork::detached_wait`]).
+/// Python gives them, then [`wait_in_pieces`] until changes come (an empty list when the time
+/// passes first).
 pub(crate) fn wait_in_slices<'py>(
     py: Python<'py>,
     kinds: Option<Vec<String>>,
@@ -79,20 +103,11 @@ pub(crate) fn wait_in_slices<'py>(
     let timeout = timeout
         .map(|t| crate::args::seconds(py, "timeout", &t))
         .transpose()?;
-    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut waiter = fork::detached(py, || start(&kinds)).map_err(|e| to_py_err(py, e))?;
-    let main = on_main_thread(py)?;
-    loop {
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let got = fork::detached_wait(py, |fork| {
-            waiter.wait_cancellable(slice_of(main, left), fork)
-        })
-        .map_err(|e| to_py_err(py, e))?;
-        if !got.is_empty() || deadline.is_some_and(|d| Instant::now() >= d) {
-            return got.object(py);
-        }
-        if main {
-            py.check_signals()?;
-        }
-    }
+    let got = wait_in_pieces(py, deadline, |time, fork| {
+        let changes = waiter.wait_cancellable(time, fork)?;
+        Ok((!changes.is_empty()).then_some(changes))
+    })?;
+    got.unwrap_or_default().object(py)
 }
