@@ -78,8 +78,9 @@ function soon() {
 /// is not patched change by change at all: the board is reloaded once it calms, and at the
 /// latest every few seconds while it lasts (RELOAD_AFTER). A hidden tab gets no frames, so a
 /// timer patches there.
+/// A patch is pending while `timer` is set.
 const arrived = {
-  changes: [], pending: false, last: -Infinity, frame: null, timer: null,
+  changes: [], last: -Infinity, frame: null, timer: null,
   /// The current second began at `since` (ms): changes patched and heard in it.
   since: -Infinity, count: 0, heard: 0,
 };
@@ -101,8 +102,7 @@ function changed(event) {
   try { change = JSON.parse(event.data); } catch (e) { /* reloaded instead */ }
   if (!change) { soon(); return; }
   arrived.changes.push(change);
-  if (arrived.pending) return;
-  arrived.pending = true;
+  if (arrived.timer !== null) return;
   const wait = arrived.count < BURST ? 0 : Math.max(0, arrived.last + PATCH_EVERY - now);
   arrived.timer = setTimeout(() => {
     arrived.frame = requestAnimationFrame(patchArrived);
@@ -115,7 +115,7 @@ function patchArrived() {
   clearTimeout(arrived.timer);
   const changes = arrived.changes;
   Object.assign(arrived, {
-    changes: [], pending: false, last: performance.now(), frame: null, timer: null,
+    changes: [], last: performance.now(), frame: null, timer: null,
     count: arrived.count + changes.length,
   });
   let patched = true;
