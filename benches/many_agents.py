@@ -37,7 +37,7 @@ import urllib.parse
 import agor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wake_bench import writer_rate  # noqa: E402  (the same writer as the wake bench)
+from wake_bench import cpu_seconds, writer_rate  # noqa: E402  (the same writer as the wake bench)
 
 CROWD = textwrap.dedent(
     """
@@ -65,13 +65,6 @@ CROWD = textwrap.dedent(
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(q * len(xs)))]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def settle(crowd: list[subprocess.Popen], most: float = 20) -> None:

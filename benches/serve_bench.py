@@ -49,6 +49,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
 from chromium import headless  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wake_bench import cpu_seconds  # noqa: E402  (the same /proc reading as the wake bench)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs before any script of a page: notes the frame after the page first holds `want` cards
@@ -273,16 +276,6 @@ class Subscribers:
         self.thread.join()
         for s in self.socks:
             s.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc); 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def process_tree(pid: int) -> list[int]:

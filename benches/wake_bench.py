@@ -57,9 +57,13 @@ IDLE = textwrap.dedent(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """User + system CPU time a process has used so far, from /proc; 0 once it is gone (a
+    browser's renderers come and go while they are counted)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
