@@ -97,14 +97,15 @@ class Events:
     event as it arrives and be able to drop the connection)."""
 
     def __init__(self, server: Server, secret: str | None = None, last_id: int | None = None,
-                 cookie: str | None = None, receive_buffer: int | None = None) -> None:
+                 cookie: str | None = None, receive_buffer: int | None = None,
+                 path: str = "/events") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if receive_buffer:
             # Set before connecting, so the window the server sees is this small.
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.settimeout(10)
         self.sock.connect((server.host, server.port))
-        head = ["GET /events HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
+        head = [f"GET {path} HTTP/1.1", f"Host: {server.host}:{server.port}", "Accept: text/event-stream"]
         if secret:
             head.append(f"Authorization: Bearer {secret}")
         if cookie:
@@ -291,6 +292,50 @@ def test_events_deliver_a_change_within_a_second_and_resume_without_loss_or_dupl
         status, answer, _ = server.request("GET", "/events", None, secrets["dev-1"],
                                            headers={"Last-Event-ID": "soon"})
         assert (status, answer["error"]["kind"]) == (422, "invalid_input")
+
+
+def test_a_paced_stream_folds_a_flood_into_flood_events_and_resumes_after_them(
+    store: agor.Store,
+) -> None:
+    secrets = team(store)
+    mgr = store.as_agent("mgr-1")
+    with serve(location(store)) as server:
+        paced = Events(server, secrets["dev-1"], path="/events?pace=3")
+        full = Events(server, secrets["dev-1"])
+        assert (paced.status, full.status) == (200, 200)
+        made = [mgr.create_task(f"Flood {i}", assign_to="dev-1").id for i in range(20)]
+        # Without a pace, every change, one by one.
+        cursors = [c["cursor"] for c in full.changes(20, timeout=5)]
+        # Paced at 3 a second: the first 3 of a second one by one, a `flood` event standing
+        # for the rest when the second ends; together they account for all 20, in order, and
+        # the last id is the newest change's cursor.
+        events, accounted = [], 0
+        while accounted < 20:
+            event = paced.next_event(timeout=5)
+            events.append(event)
+            data = json.loads(event["data"])
+            accounted += data["changes"] if event["event"] == "flood" else 1
+        assert accounted == 20
+        assert [e["event"] for e in events[:4]] == ["change"] * 3 + ["flood"], events
+        assert [json.loads(e["data"])["subject"] for e in events[:3]] == made[:3]
+        ids = [int(e["id"]) for e in events]
+        assert ids == sorted(set(ids)) and ids[-1] == cursors[-1]
+        flood = json.loads(events[-1]["data"])
+        assert events[-1]["event"] == "flood" and flood["cursor"] == cursors[-1]
+        assert len([e for e in events if e["event"] == "change"]) < 20
+        # Resuming from the flood's id gets what comes after it, nothing it stood for.
+        paced.close()
+        later = mgr.create_task("After the flood", assign_to="dev-1").id
+        resumed = Events(server, secrets["dev-1"], last_id=ids[-1], path="/events?pace=3")
+        [after] = resumed.changes(1, timeout=5)
+        assert after["subject"] == later
+        resumed.close()
+        full.close()
+        # A pace that is not one, or a parameter /events does not take, is refused.
+        for query in ("pace=0", "pace=soon", "pace=100001", "pace=", "speed=3"):
+            status, answer, _ = server.request("GET", f"/events?{query}", None, secrets["dev-1"])
+            assert (status, answer["error"]["kind"]) == (422, "invalid_input"), query
+            assert "pace" in answer["error"]["message"], answer
 
 
 def test_events_carry_only_what_the_principal_may_see(store: agor.Store) -> None:

@@ -9,11 +9,12 @@
 //! thread ([`crate::streams`], shared with the MCP resource subscriptions); the streams of a principal and of the server are bounded (429 and
 //! 503 beyond), and a stream ends, freeing its thread and its slot, as soon as its client goes
 //! (its body is dropped, which cancels the wait). Each event carries what the principal may
-//! read of its change (a DM's text, a task's title).
+//! read of its change (a DM's text, a task's title). `?pace=N` asks for at most `N` changes a
+//! second one by one and a `flood` event for the rest ([`super::pace`]): a person's page.
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agor_core::{CancelToken, Change, Store, TokenHolder};
 use axum::body::{Body, Bytes};
@@ -24,6 +25,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::api::CancelOnDrop;
+use super::pace::{Pace, MAX_PACE};
 use super::{caller, error_response, invalid, logged, name, Web};
 use crate::streams::{Full, StreamSlot, Streams};
 
@@ -51,6 +53,10 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     let who = match caller(&web, &head.method, &head.headers).await {
         Ok(who) => who,
         Err(refused) => return refused,
+    };
+    let pace = match pace(head.uri.query()) {
+        Ok(pace) => pace,
+        Err(refused) => return logged(refused, &who),
     };
     let since = match head.headers.get("last-event-id").map(|v| v.to_str()) {
         None => None,
@@ -83,7 +89,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     let (watcher, token) = (who.clone(), cancel.clone());
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        pump(&store, &streams, &watcher, since, &token, &sender);
+        pump(&store, &streams, &watcher, since, pace, &token, &sender);
     });
     // The body owns the guard: when hyper drops it (the client went), the wait ends.
     let gone = CancelOnDrop(cancel);
@@ -107,12 +113,42 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     logged(answer, &who)
 }
 
-/// Waits for the principal's changes and sends them as events until the client goes.
+/// The stream's pace from its query (`pace=N`, 1 to [`MAX_PACE`]); none asked, none kept.
+fn pace(query: Option<&str>) -> Result<Option<Pace>, Response> {
+    let mut pace = None;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "pace" {
+            return Err(invalid(&format!(
+                "/events takes no query parameter `{key}`; it takes `pace` (the most changes \
+                 a second sent one by one)"
+            )));
+        }
+        match value.parse::<u32>() {
+            Ok(n) if (1..=MAX_PACE).contains(&n) => pace = Some(Pace::new(n)),
+            _ => {
+                return Err(invalid(&format!(
+                    "pace must be a whole number of changes a second from 1 to {MAX_PACE}, \
+                     not `{value}`"
+                )))
+            }
+        }
+    }
+    Ok(pace)
+}
+
+/// Waits for the principal's changes and sends them as events until the client goes; paced,
+/// a window's changes past the pace go out as one `flood` event when the window ends.
 fn pump(
     store: &Store,
     streams: &Arc<Streams>,
     who: &TokenHolder,
     since: i64,
+    mut pace: Option<Pace>,
     cancel: &CancelToken,
     sender: &mpsc::Sender<Bytes>,
 ) {
@@ -128,19 +164,46 @@ fn pump(
     if !send(format!("retry: 1000\nid: {}\n\n", follower.cursor())) {
         return;
     }
+    let mut sent_at = Instant::now();
     loop {
-        let sent = match follower.wait(HEARTBEAT, cancel) {
+        // Wake for the heartbeat, or sooner when a flood is due.
+        let heartbeat = sent_at + HEARTBEAT;
+        let until = pace
+            .as_ref()
+            .and_then(Pace::deadline)
+            .map_or(heartbeat, |due| due.min(heartbeat));
+        let changes = match follower.wait(until.saturating_duration_since(Instant::now()), cancel) {
             _ if cancel.is_cancelled() => return,
-            Ok(changes) if changes.is_empty() => send(": heartbeat\n\n".into()),
-            // A batch goes out as one chunk: one write for what one look found, not one per
-            // change (a busy writer's commits arrive in batches of dozens).
-            Ok(changes) => send(changes.iter().map(|c| c.rendered(event)).collect()),
+            Ok(changes) => changes,
             Err(e) => {
                 send(failure(&e));
                 return;
             }
         };
-        if !sent {
+        let now = Instant::now();
+        let mut text = String::new();
+        let (mut one_by_one, mut flood) = (changes.len(), None);
+        if let Some(pace) = &mut pace {
+            if let Some(flood) = pace.due(now) {
+                text.push_str(&flood.event());
+            }
+            let newest = changes.last().map_or(0, |c| c.cursor);
+            (one_by_one, flood) = pace.admit(now, changes.len(), newest);
+        }
+        // A batch goes out as one chunk: one write for what one look found, not one per
+        // change (a busy writer's commits arrive in batches of dozens).
+        text.extend(changes[..one_by_one].iter().map(|c| c.rendered(event)));
+        if let Some(flood) = flood {
+            text.push_str(&flood.event());
+        }
+        if text.is_empty() {
+            if now < heartbeat {
+                continue;
+            }
+            text.push_str(": heartbeat\n\n");
+        }
+        sent_at = now;
+        if !send(text) {
             return;
         }
     }

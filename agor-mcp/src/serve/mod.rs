@@ -8,6 +8,7 @@
 
 mod api;
 mod events;
+mod pace;
 mod page;
 mod signin;
 

@@ -33,7 +33,15 @@ const board = {
   /// (status and version as reloaded), so two quick presses move a card two columns instead
   /// of both starting from the column it was in.
   moves: Promise.resolve(),
+  /// Cells shown whole (by `cellKey`), past CELL_CARDS, because someone asked.
+  expanded: new Set(),
 };
+
+/// The most cards a cell draws until asked for the rest ("Show N more"): nobody reads a cell
+/// of thousands card by card, and a page holding them all pays for every card in each layout,
+/// paint and reload (a 10,000-task board took a tenth of a second of CPU for each change
+/// patched, on every open page).
+const CELL_CARDS = 200;
 
 async function loadBoard() {
   if (board.drag && board.drag.moving) { board.stale = true; return; }
@@ -109,15 +117,43 @@ function laneRow(lane, statuses, tasksIn) {
     lane ? h("span", { className: "meta" }, lane) : null);
   const cells = statuses.map((status) => {
     const mine = tasksIn(status);
+    const key = cellKey(status, lane);
+    const shown = board.expanded.has(key) ? mine : mine.slice(0, CELL_CARDS);
     const cell = h("section", {
       className: mine.length ? "cell" : "cell empty",
       dataset: { status, lane, label: label(status) },
       "aria-label": `${lane || "unassigned"}: ${label(status)}`,
-    }, mine.map(cardOf));
-    board.cells.set(cellKey(status, lane), cell);
+    }, shown.map(cardOf));
+    if (shown.length < mine.length) cell.append(moreButton(key, mine.length - shown.length));
+    board.cells.set(key, cell);
     return cell;
   });
   return [header, ...cells];
+}
+
+/// The button that shows a capped cell whole.
+function moreButton(key, hidden) {
+  return h("button", {
+    type: "button",
+    className: "more",
+    dataset: { hidden },
+    onclick: () => {
+      board.expanded.add(key);
+      board.drawn = null;
+      guarded("error", loadBoard);
+    },
+  }, `Show ${hidden} more`);
+}
+
+/// One card fewer behind a cell's "Show more": a card it hid was patched out of it.
+function unhide(cell) {
+  const more = cell && cell.querySelector(":scope > .more");
+  if (!more) return;
+  const hidden = Number(more.dataset.hidden) - 1;
+  if (hidden > 0) {
+    more.dataset.hidden = hidden;
+    more.textContent = `Show ${hidden} more`;
+  } else more.remove();
 }
 
 function cardOf(task) {
@@ -167,10 +203,14 @@ function patchTask(change) {
   if (old && old.classList.contains("conflict")) card.classList.add("conflict");
   const focused = old && document.activeElement === old;
   if (old) old.remove();
+  // A task known but without a card was hidden behind its cell's "Show more".
+  else if (known) unhide(board.cells.get(cellKey(known.status, known.assigned_to || "")));
   cell.classList.remove("empty");
-  cell.append(card);
+  const more = cell.querySelector(":scope > .more");
+  if (more) more.before(card);
+  else cell.append(card);
   if (focused) card.focus();
-  if (from && from !== cell && !from.querySelector(".card")) from.classList.add("empty");
+  if (from && from !== cell && !from.querySelector(".card, .more")) from.classList.add("empty");
   if (!old || (known && known.status !== content.status)) {
     countColumn(content.status, 1);
     if (old && known) countColumn(known.status, -1);

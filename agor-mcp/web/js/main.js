@@ -60,6 +60,7 @@ function reloadIn(delay, urgent) {
   reload.soon = urgent;
   reload.timer = setTimeout(() => {
     Object.assign(reload, { timer: null, soon: false, first: null });
+    arrived.flooding = false;
     refresh();
   }, Math.max(0, Math.min(delay, reload.first + RELOAD_AFTER.latest - now)));
 }
@@ -75,14 +76,16 @@ function soon() {
 /// cost the page a few redraws a second, not one per frame (each a layout and a paint of a
 /// board of thousands; three open pages took more than a core from a writer on the same
 /// machine). A flood (more than FLOOD changes a second: more than anyone reads card by card)
-/// is not patched change by change at all: the board is reloaded once it calms, and at the
-/// latest every few seconds while it lasts (RELOAD_AFTER). A hidden tab gets no frames, so a
-/// timer patches there.
+/// is not sent change by change at all: the page asks the server for that pace
+/// (`/events?pace=`), the server sends a `flood` event as soon as it is passed and for the
+/// rest of each second, the page stops patching (`flooding`), and the board is reloaded once
+/// the flood calms, and at the latest every few seconds while it lasts (RELOAD_AFTER).
+/// A hidden tab gets no frames, so a timer patches there.
 /// A patch is pending while `timer` is set.
 const arrived = {
-  changes: [], last: -Infinity, frame: null, timer: null,
-  /// The current second began at `since` (ms): changes patched and heard in it.
-  since: -Infinity, count: 0, heard: 0,
+  changes: [], last: -Infinity, frame: null, timer: null, flooding: false,
+  /// The current second began at `since` (ms): changes patched in it.
+  since: -Infinity, count: 0,
 };
 const BURST = 20;
 const FLOOD = 100;
@@ -93,8 +96,8 @@ const PATCH_HIDDEN_AFTER = 250;
 /// reload that settles what an event cannot say (versions, other fields, deletions).
 function changed(event) {
   const now = performance.now();
-  if (now - arrived.since > 1000) Object.assign(arrived, { since: now, count: 0, heard: 0 });
-  if (++arrived.heard > FLOOD) {
+  if (now - arrived.since > 1000) Object.assign(arrived, { since: now, count: 0 });
+  if (arrived.flooding) {
     reloadIn(RELOAD_AFTER.quiet, false);
     return;
   }
@@ -124,12 +127,36 @@ function patchArrived() {
   else soon();
 }
 
+/// A flood the server folded: what it stands for, and what was still to patch, is read with
+/// the reload once it calms; until then nothing is patched change by change.
+function flooded() {
+  cancelAnimationFrame(arrived.frame);
+  clearTimeout(arrived.timer);
+  Object.assign(arrived, { changes: [], frame: null, timer: null, flooding: true });
+  reloadIn(RELOAD_AFTER.quiet, false);
+}
+
+/// Follows the stream, and loads what the page shows once it is open: the server fixes where
+/// a stream starts before answering, so whatever commits after the load's read is on the
+/// stream and nothing falls between the two (one load, not a load and a second one to cover
+/// the gap). A reopened stream resumes after its last event (Last-Event-ID) and reloads soon,
+/// for what a restarted server could not replay. "Live" shows once the board is current.
 function listen() {
   if (stream) stream.close();
-  stream = new EventSource("/events");
-  stream.onopen = () => { $("live").hidden = false; soon(); };
-  stream.onerror = () => { $("live").hidden = true; };
+  let opened = false;
+  stream = new EventSource("/events?pace=" + FLOOD);
+  stream.onopen = async () => {
+    if (opened) soon();
+    else { opened = true; await refresh(); }
+    $("live").hidden = false;
+  };
+  stream.onerror = () => {
+    $("live").hidden = true;
+    // A stream that cannot open yet (it retries) must not leave the page empty.
+    if (!opened && !board.shown) refresh();
+  };
   stream.addEventListener("change", changed);
+  stream.addEventListener("flood", flooded);
 }
 
 function showSignedIn(signedIn) {
@@ -160,7 +187,6 @@ async function start() {
   }
   showSignedIn(true);
   go(location.hash.slice(1) || "board");
-  await refresh();
   listen();
 }
 
