@@ -104,15 +104,19 @@ def browser(cards: int) -> webdriver.Chrome:
 
 
 def seed(db: str, tasks: int) -> tuple[str, str]:
-    """A team with `tasks` tasks on its board; the secrets of its human and of the operator."""
+    """A team with `tasks` tasks on its board; the secrets of its human and of the operator.
+    The tasks are spread over five developers' lanes and the unassigned one, so that every
+    card is drawn (a cell draws its first 200 and a button for the rest)."""
     store = agor.open(db)
+    devs = [f"dev-{n}" for n in range(1, 6)]
     for agent in [("lead", "Lead", "human", "core"), ("mgr-1", "Manager", "manager", "core"),
-                  ("dev-1", "Developer", "project", "core")]:
+                  *((dev, f"Developer {dev}", "project", "core") for dev in devs)]:
         store.register_agent(*agent)
     mgr = store.as_agent("mgr-1")
+    lanes = [*devs, None]
     for i in range(tasks):
         mgr.create_task(f"Task {i}: a title of a usual length for a card", description="x" * 80,
-                        assign_to="dev-1" if i % 3 == 0 else None)
+                        assign_to=lanes[i % len(lanes)])
     return store.issue_token("lead"), store.call({"op": "issue_token", "operator": True})
 
 
@@ -352,6 +356,13 @@ def main() -> None:
                     for page in pages_open:
                         page.get(origin + "/")
                         WebDriverWait(page, 30).until(lambda d: d.find_element(By.ID, "live").is_displayed())
+                    # Measured open, not loading: each page's first frames drawn, then a pause
+                    # (the subscribers' phase had one too).
+                    for page in pages_open:
+                        page.execute_async_script(
+                            "const done = arguments[0];"
+                            "requestAnimationFrame(() => requestAnimationFrame(() => done()));")
+                    time.sleep(0.5)
                     # Read after the pages loaded: a navigation starts new renderers.
                     browsers = [p for page in pages_open for p in process_tree(page.service.process.pid)]
                     parties = {"server": [server.pid], "browsers": browsers, "subscribers": [os.getpid()]}
