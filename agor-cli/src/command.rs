@@ -150,6 +150,10 @@ pub struct CommandDef {
     pub opts: &'static str,
     /// One usage line per accepted form; none: the name alone (a command without arguments).
     pub usage: &'static [&'static str],
+    /// What it does, for the help, the man page and the completions, in the command line's
+    /// words: its flags (`--all`), "you", its defaults, output and exit codes, and what the
+    /// operations it runs do together. Not taken from the catalogue's docs, which name request
+    /// fields (`all`) and "the actor", and are kept short for MCP clients.
     pub about: &'static str,
     pub who: Who,
     /// The catalogue operations it runs (checked against `agor_core::ops::names()`).

@@ -73,19 +73,8 @@ impl ClaimWaiter {
     ) -> Result<Option<Claim>> {
         let deadline = Instant::now().checked_add(timeout);
         loop {
-            if std::mem::take(&mut self.try_now) {
-                match self
-                    .actor
-                    .claim_task(self.task_id.as_deref(), self.lease_secs)
-                {
-                    Ok(Some(claim)) => return Ok(Some(claim)),
-                    Ok(None) => {}
-                    // A named task held by another, or whose files another holds: its end
-                    // is a task change (a claim's files end with the claim).
-                    Err(Error::AlreadyClaimed { .. } | Error::Reserved { .. })
-                        if self.task_id.is_some() => {}
-                    Err(e) => return Err(e),
-                }
+            if let Some(claim) = self.attempt()? {
+                return Ok(Some(claim));
             }
             let left = deadline.map_or(Duration::MAX, |d| {
                 d.saturating_duration_since(Instant::now())
@@ -95,6 +84,37 @@ impl ClaimWaiter {
             }
             let changes = self.waiter.wait_until(Some(left), cancel)?;
             self.try_now = !changes.is_empty();
+        }
+    }
+
+    /// One step of [`claim`](Self::claim) without blocking: tries when it has not yet, or when
+    /// a task change arrived since the last try ([`Waiter::poll`], which looks only when the
+    /// store's shared waiter rang); `None` otherwise. How an event loop keeps many waiting
+    /// claims on one thread: it polls each when the store's change bell rings (`agor.aio`).
+    pub fn poll(&mut self) -> Result<Option<Claim>> {
+        if !self.try_now {
+            self.try_now = !self.waiter.poll()?.is_empty();
+        }
+        self.attempt()
+    }
+
+    /// Claims if a change may have made a task fit since the last try (or none was made).
+    fn attempt(&mut self) -> Result<Option<Claim>> {
+        if !std::mem::take(&mut self.try_now) {
+            return Ok(None);
+        }
+        match self
+            .actor
+            .claim_task(self.task_id.as_deref(), self.lease_secs)
+        {
+            // A named task held by another, or whose files another holds: its end is a task
+            // change (a claim's files end with the claim).
+            Err(Error::AlreadyClaimed { .. } | Error::Reserved { .. })
+                if self.task_id.is_some() =>
+            {
+                Ok(None)
+            }
+            got => got,
         }
     }
 }

@@ -773,6 +773,35 @@ impl Actor {
         }
     }
 
+    /// A waiting `claim_task` (`task_id`, `lease_secs` and `wait_secs` checked as the
+    /// catalogue's) registered with the store's shared waiter and polled without blocking, each
+    /// poll a step of the core's claim loop: what `agor.aio` waits for work with.
+    #[pyo3(signature = (task_id, lease_secs, wait_secs))]
+    fn _claim_waiter(
+        &self,
+        py: Python<'_>,
+        task_id: Option<String>,
+        lease_secs: Option<i64>,
+        wait_secs: f64,
+    ) -> PyResult<crate::waits::Waiter> {
+        let request = core::ops::args::ClaimTask {
+            task_id,
+            lease_secs,
+            wait_secs: Some(wait_secs),
+        };
+        let (lease, wait) = request
+            .lease()
+            .and_then(|lease| Ok((lease, request.wait()?)))
+            .map_err(|e| to_py_err(py, e))?;
+        let store = self.slot.get(py)?;
+        let id = self.id.as_str();
+        crate::waits::Waiter::start(py, wait, || {
+            store
+                .as_agent(id)?
+                .claim_waiter(request.task_id.as_deref(), lease)
+        })
+    }
+
     /// Extends a live lease to `lease_seconds` from now (1 to `MAX_LEASE_SECONDS`; None: 900);
     /// returns the renewed `Claim`. Raises `LeaseError` if `token` is not the current lease or
     /// it has lapsed, `InvalidInputError` for a lease length out of range.

@@ -16,34 +16,63 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Changes as `call({"op": "wait"})` returns them: dicts decoded from the same JSON.
-fn as_python<'py>(py: Python<'py>, changes: &[core::Change]) -> PyResult<Bound<'py, PyAny>> {
-    // A `Change` is plain data: serialising it cannot fail.
-    let text = serde_json::to_string(changes)
+/// Records as `call` returns them: dicts decoded from the same JSON.
+fn as_python<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    items: &[T],
+) -> PyResult<Bound<'py, PyAny>> {
+    // Records are plain data: serialising them cannot fail.
+    let text = serde_json::to_string(items)
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }
 
+/// What a `_Waiter` waits for: changes, or (a waiting `claim_task`) a task to claim.
+#[derive(Debug)]
+pub(crate) enum Wait {
+    Changes(core::Waiter),
+    Claim(core::ClaimWaiter),
+}
+
+impl From<core::Waiter> for Wait {
+    fn from(waiter: core::Waiter) -> Wait {
+        Wait::Changes(waiter)
+    }
+}
+
+impl From<core::ClaimWaiter> for Wait {
+    fn from(claims: core::ClaimWaiter) -> Wait {
+        Wait::Claim(claims)
+    }
+}
+
+/// What one poll found: changes, or the claim a try took (none or one).
+enum Found {
+    Changes(Vec<core::Change>),
+    Claims(Vec<core::Claim>),
+}
+
 /// One wait registered with the store's shared waiter, polled without blocking. Made by
-/// `Store._waiter` / `Actor._waiter`; `close()` (or dropping it) unregisters it.
+/// `Store._waiter` / `Actor._waiter` (changes) and `Actor._claim_waiter` (a claim); `close()`
+/// (or dropping it) unregisters it.
 #[pyclass(frozen, module = "agor._agor", name = "_Waiter")]
 #[derive(Debug)]
 pub struct Waiter {
-    inner: Mutex<Option<core::Waiter>>,
+    inner: Mutex<Option<Wait>>,
     /// The wait's timeout, judged by the core's rule when it was made (None: forever).
     timeout: Option<Duration>,
 }
 
 impl Waiter {
     /// Starts a wait (a read: the caller's sight, the feed's newest cursor) without the GIL.
-    pub(crate) fn start(
+    pub(crate) fn start<W: Into<Wait> + Send>(
         py: Python<'_>,
         timeout: Option<Duration>,
-        start: impl FnOnce() -> core::Result<core::Waiter> + Send,
+        start: impl FnOnce() -> core::Result<W> + Send,
     ) -> PyResult<Waiter> {
-        let waiter = crate::fork::detached(py, start).map_err(|e| to_py_err(py, e))?;
+        let wait = crate::fork::detached(py, start).map_err(|e| to_py_err(py, e))?;
         Ok(Waiter {
-            inner: Mutex::new(Some(waiter)),
+            inner: Mutex::new(Some(wait.into())),
             timeout,
         })
     }
@@ -51,22 +80,32 @@ impl Waiter {
 
 #[pymethods]
 impl Waiter {
-    /// The changes (dicts, oldest first) that arrived since the last poll; `[]` at once when
+    /// What arrived since the last poll: the changes (dicts, oldest first), or for a claim a
+    /// list holding the claim (a dict) once one of its tries took a task; `[]` at once when
     /// nothing rang for this wait, or once it is closed.
     fn poll<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let got = crate::fork::detached(py, || {
-            lock(&self.inner)
-                .as_mut()
-                .map_or(Ok(Vec::new()), core::Waiter::poll)
+        let found = crate::fork::detached(py, || match lock(&self.inner).as_mut() {
+            None => Ok(Found::Changes(Vec::new())),
+            Some(Wait::Changes(waiter)) => waiter.poll().map(Found::Changes),
+            Some(Wait::Claim(claims)) => claims
+                .poll()
+                .map(|c| Found::Claims(c.into_iter().collect())),
         })
         .map_err(|e| to_py_err(py, e))?;
-        as_python(py, &got)
+        match found {
+            Found::Changes(changes) => as_python(py, &changes),
+            Found::Claims(claims) => as_python(py, &claims),
+        }
     }
 
-    /// The cursor of the last change returned (or where the wait started); None once closed.
+    /// The cursor of the last change returned (or where the wait started); None once closed,
+    /// and for a claim.
     #[getter]
     fn cursor(&self) -> Option<i64> {
-        lock(&self.inner).as_ref().map(core::Waiter::cursor)
+        match lock(&self.inner).as_ref() {
+            Some(Wait::Changes(waiter)) => Some(waiter.cursor()),
+            _ => None,
+        }
     }
 
     /// The wait's timeout in seconds (None: forever), as given to `_waiter`.

@@ -73,6 +73,9 @@ def agor_main(argv: List[str]) -> int:
 
 def _sample_error(kind: str) -> Exception: ...
 def _error_kinds() -> List[Tuple[str, str]]: ...
+def _records() -> List[Tuple[type, List[str], str]]:
+    """Each record class, its attributes in order and the JSON Schema of the core record it
+    wraps (as text): what ``agor._stubs`` writes the record classes of this stub from."""
 
 class _Acting:
     """What ``Store`` (acting as the operator) and ``Actor`` (acting as its agent) share,
@@ -496,444 +499,657 @@ class _Record:
     def to_dict(self) -> Dict[str, Any]: ...
     def __eq__(self, other: object) -> bool: ...
 
+# --- record classes, from the core records (python -m agor._stubs; do not edit) ---
 @final
 class Agent(_Record):
-    """A registered agent, with its unread direct-message count."""
+    """A registered agent."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """1–64 characters of `[A-Za-z0-9_-]`."""
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Display name."""
     @property
-    def role(self) -> str: ...
+    def role(self) -> str:
+        """Role name (`manager`, `project`, a custom one…)."""
     @property
-    def group_id(self) -> str: ...
+    def group_id(self) -> str:
+        """Its group: the boundary of what it sees."""
     @property
-    def tier(self) -> int: ...
+    def tier(self) -> int:
+        """0 admin, 1 management, 2 project."""
     @property
-    def model(self) -> Optional[str]: ...
+    def model(self) -> str | None:
+        """The model it runs on, if recorded."""
     @property
-    def cwd(self) -> Optional[str]: ...
+    def cwd(self) -> str | None:
+        """Its working directory, if recorded."""
     @property
-    def status(self) -> str: ...
+    def status(self) -> str:
+        """Free text; legacy rows may hold values other than active/sleeping/stopped."""
     @property
-    def last_active_at(self) -> Optional[str]: ...
+    def last_active_at(self) -> str | None:
+        """`YYYY-MM-DD HH:MM:SS` UTC of its last heartbeat or status change."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def last_heartbeat(self) -> Optional[int]: ...
+    def last_heartbeat(self) -> int | None:
+        """Unix seconds of the last heartbeat, if the agent ever sent one."""
     @property
-    def unread(self) -> int: ...
+    def unread(self) -> int:
+        """Unread direct messages addressed to this agent."""
 
 @final
 class Message(_Record):
-    """A direct message between two agents."""
+    """A direct message."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """A uuid; commands accept a unique prefix."""
     @property
-    def from_agent(self) -> str: ...
+    def from_agent(self) -> str:
+        """The sender."""
     @property
-    def to_agent(self) -> str: ...
+    def to_agent(self) -> str:
+        """The recipient."""
     @property
-    def content(self) -> str: ...
+    def content(self) -> str:
+        """The text."""
     @property
-    def read(self) -> bool: ...
+    def read(self) -> bool:
+        """Whether the recipient has read it."""
     @property
-    def reply_to(self) -> Optional[str]: ...
+    def reply_to(self) -> str | None:
+        """The message it answers."""
     @property
-    def group_id(self) -> Optional[str]: ...
+    def group_id(self) -> str | None:
+        """The recipient's group."""
     @property
-    def sender_group_id(self) -> Optional[str]: ...
+    def sender_group_id(self) -> str | None:
+        """The sender's group."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def importance(self) -> Literal["low", "normal", "high", "urgent"]: ...
+    def importance(self) -> Literal['low', 'normal', 'high', 'urgent']: ...
     @property
     def ack_required(self) -> bool: ...
     @property
-    def deadline(self) -> Optional[str]: ...
+    def deadline(self) -> str | None: ...
     @property
-    def acked_at(self) -> Optional[str]: ...
+    def acked_at(self) -> str | None: ...
 
 @final
 class ChannelMessage(_Record):
     """A post in a channel."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """A uuid."""
     @property
-    def channel_id(self) -> str: ...
+    def channel_id(self) -> str:
+        """The channel posted to."""
     @property
-    def from_agent(self) -> str: ...
+    def from_agent(self) -> str:
+        """Who posted (`agor` for review notices)."""
     @property
-    def content(self) -> str: ...
+    def content(self) -> str:
+        """The text."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class Channel(_Record):
-    """A channel, with its member count and last post."""
+    """A channel with its member count and last message."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """A uuid."""
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Unique in its group."""
     @property
-    def group_id(self) -> Optional[str]: ...
+    def group_id(self) -> str | None:
+        """Its group."""
     @property
-    def created_by(self) -> Optional[str]: ...
+    def created_by(self) -> str | None:
+        """Who created it (`agor` for the review channels)."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def member_count(self) -> int: ...
+    def member_count(self) -> int:
+        """How many agents belong to it."""
     @property
-    def last_message(self) -> Optional[ChannelMessage]: ...
+    def last_message(self) -> ChannelMessage | None:
+        """Its newest post."""
 
 @final
 class DeadLetter(_Record):
-    """A message kept because its recipient had gone silent; redelivered on its next heartbeat."""
+    """A message that could not be delivered."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """Queue number."""
     @property
-    def from_agent(self) -> str: ...
+    def from_agent(self) -> str:
+        """Who sent it."""
     @property
-    def to_agent(self) -> str: ...
+    def to_agent(self) -> str:
+        """Whom it was meant for."""
     @property
-    def content(self) -> str: ...
+    def content(self) -> str:
+        """The message text."""
     @property
-    def error(self) -> Optional[str]: ...
+    def error(self) -> str | None:
+        """Why it was not delivered."""
     @property
-    def reply_to(self) -> Optional[str]: ...
+    def reply_to(self) -> str | None:
+        """The message it answers, kept so a redelivery stays in its thread."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class Delivery(_Record):
-    """Outcome of a fan-out send."""
+    """Result of a fan-out send (to a role, a glob or the group)."""
 
     @property
-    def sent(self) -> List[Message]: ...
+    def sent(self) -> list[Message]:
+        """Messages now in their recipients' inboxes."""
     @property
-    def dead_lettered(self) -> List[Tuple[str, int]]: ...
+    def dead_lettered(self) -> list[tuple[str, int]]:
+        """Recipients whose copy went to the dead-letter queue, with its id."""
     @property
-    def skipped(self) -> List[str]: ...
+    def skipped(self) -> list[str]:
+        """Recipients the sender may not message (not in its contacts)."""
 
 @final
 class Heartbeat(_Record):
     """What a heartbeat did."""
 
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """The agent that heartbeated."""
     @property
-    def timestamp(self) -> int: ...
+    def timestamp(self) -> int:
+        """Unix seconds recorded."""
     @property
-    def redelivered(self) -> List[Message]: ...
+    def redelivered(self) -> list[Message]:
+        """Dead letters moved into the inbox by this heartbeat."""
 
 @final
 class StaleAgent(_Record):
-    """An agent whose last heartbeat is older than the threshold."""
+    """An agent whose heartbeat is older than the threshold."""
 
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """The silent agent."""
     @property
-    def last_heartbeat(self) -> int: ...
+    def last_heartbeat(self) -> int:
+        """Unix seconds of its last heartbeat."""
     @property
-    def silent_secs(self) -> int: ...
-
-@final
-class Change(_Record):
-    """One entry of the change feed."""
-
-    @property
-    def cursor(self) -> int: ...
-    @property
-    def kind(self) -> ChangeKind: ...
-    @property
-    def event(self) -> str: ...
-    @property
-    def actor(self) -> Optional[str]: ...
-    @property
-    def subject(self) -> Optional[str]: ...
-    @property
-    def group_id(self) -> Optional[str]: ...
-    @property
-    def agent_id(self) -> Optional[str]: ...
-    @property
-    def channel_id(self) -> Optional[str]: ...
-    @property
-    def created_at(self) -> str: ...
-    @property
-    def content(self) -> Optional[ChangeContent]: ...
+    def silent_secs(self) -> int:
+        """Seconds since then."""
 
 @final
-class ChangeContent(_Record):
-    """What a waiting agent may read of a change's subject (from `wait` and `watch`)."""
+class AuditEntry(_Record):
+    """One audit row."""
 
     @property
-    def text(self) -> Optional[str]: ...
+    def id(self) -> int:
+        """Row number, increasing."""
     @property
-    def sender(self) -> Optional[str]: ...
+    def agent_id(self) -> str | None:
+        """Who acted (`operator`, `agor` for the system, or an agent id)."""
     @property
-    def reply_to(self) -> Optional[str]: ...
+    def event_type(self) -> str:
+        """What happened (`message_sent`, `task_status`, …)."""
     @property
-    def importance(self) -> Optional[str]: ...
+    def detail(self) -> str | None:
+        """Human-readable detail naming the subject."""
     @property
-    def title(self) -> Optional[str]: ...
-    @property
-    def status(self) -> Optional[TaskStatus]: ...
-    @property
-    def assignee(self) -> Optional[str]: ...
-    @property
-    def version(self) -> Optional[int]: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class AgentWork(_Record):
     """An agent's work state."""
 
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """The agent."""
     @property
-    def state(self) -> str: ...
+    def state(self) -> Literal['idle', 'working', 'done', 'error', 'stopped']:
+        """What it is doing."""
     @property
-    def task_id(self) -> Optional[str]: ...
+    def task_id(self) -> str | None:
+        """The task it works on, when `working` named one."""
     @property
-    def updated_at(self) -> str: ...
+    def updated_at(self) -> str:
+        """When it last changed, `YYYY-MM-DD HH:MM:SS` UTC (empty when never reported)."""
 
 @final
 class RoleDef(_Record):
-    """A role's row: tier, capabilities, permissions and the roles it may create."""
+    """A role as data (SPEC §9): its tier, capabilities, permissions and the roles its holders may
+    create. The built-in rows are fixed in code and reproduce SPEC §2's table; custom roles are
+    rows of the `agor_roles` table; a custom role nobody defined has a project agent's rights."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The role's name, as `agents.role` stores it."""
     @property
-    def tier(self) -> int: ...
+    def tier(self) -> int:
+        """The tier its agents get by default (0 admin, 1 management, 2 project)."""
     @property
-    def capabilities(self) -> List[str]: ...
+    def capabilities(self) -> list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']]:
+        """What kind of work it does."""
     @property
-    def permissions(self) -> List[str]: ...
+    def permissions(self) -> list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']]:
+        """What it may do to agents, channels and configuration."""
     @property
-    def creates(self) -> List[str]: ...
+    def creates(self) -> list[str]:
+        """Roles its holders may give new agents (`*`: any role of a lower tier)."""
     @property
-    def built_in(self) -> bool: ...
+    def built_in(self) -> bool:
+        """A built-in role (fixed), or one defined as data."""
 
 @final
 class Proposal(_Record):
-    """A task offered to an agent: pending until it accepts or declines."""
+    """A task offered to an agent."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """Its id (a uuid; a unique prefix names it)."""
     @property
-    def task_id(self) -> str: ...
+    def task_id(self) -> str:
+        """The task offered."""
     @property
-    def task_title(self) -> str: ...
+    def task_title(self) -> str:
+        """The task's title when it was proposed."""
     @property
-    def from_group(self) -> str: ...
+    def from_group(self) -> str:
+        """The group the task belonged to."""
     @property
-    def proposed_by(self) -> str: ...
+    def proposed_by(self) -> str:
+        """Who proposed it."""
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """The agent it is offered to."""
     @property
-    def status(self) -> str: ...
+    def status(self) -> Literal['pending', 'accepted', 'declined']:
+        """Pending, accepted or declined."""
     @property
-    def reason(self) -> Optional[str]: ...
+    def reason(self) -> str | None:
+        """Why it was declined, if the agent said."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def decided_at(self) -> Optional[str]: ...
+    def decided_at(self) -> str | None:
+        """When it was accepted or declined."""
 
 @final
 class ImportReport(_Record):
-    """What a ``tasks.toml`` import did."""
+    """What an import did, task ids in file order."""
 
     @property
-    def created(self) -> List[str]: ...
+    def created(self) -> list[str]:
+        """Tasks the file added to the board."""
     @property
-    def updated(self) -> List[str]: ...
+    def updated(self) -> list[str]:
+        """Tasks whose fields the file changed."""
     @property
-    def unchanged(self) -> List[str]: ...
+    def unchanged(self) -> list[str]:
+        """Tasks already as the file says."""
 
 @final
 class UsageRecord(_Record):
-    """One reported model request."""
+    """One reported request."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """Its number."""
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """Who reported it."""
     @property
-    def task_id(self) -> Optional[str]: ...
+    def task_id(self) -> str | None:
+        """The task it served, if any."""
     @property
-    def model(self) -> str: ...
+    def model(self) -> str:
+        """The model used."""
     @property
-    def input_tokens(self) -> int: ...
+    def input_tokens(self) -> int:
+        """Tokens in."""
     @property
-    def output_tokens(self) -> int: ...
+    def output_tokens(self) -> int:
+        """Tokens out."""
     @property
-    def cost_usd(self) -> float: ...
+    def cost_usd(self) -> float:
+        """Cost in US dollars (kept to the micro-dollar)."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class UsageSummary(_Record):
-    """Usage summed for one agent, task or group."""
+    """The sums of one agent, task, model or group."""
 
     @property
-    def key(self) -> Optional[str]: ...
+    def key(self) -> str | None:
+        """The agent, task or group id, or the model (null: requests that named no task)."""
     @property
-    def input_tokens(self) -> int: ...
+    def input_tokens(self) -> int:
+        """Tokens in."""
     @property
-    def output_tokens(self) -> int: ...
+    def output_tokens(self) -> int:
+        """Tokens out."""
     @property
-    def cost_usd(self) -> float: ...
+    def cost_usd(self) -> float:
+        """Cost in US dollars."""
     @property
-    def requests(self) -> int: ...
+    def requests(self) -> int:
+        """How many requests."""
 
 @final
 class Reservation(_Record):
-    """A file reservation: an advisory lease on a path glob."""
+    """A live reservation."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """Its id (renew and release take it)."""
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """Who holds it."""
     @property
-    def group_id(self) -> str: ...
+    def group_id(self) -> str:
+        """The holder's group."""
     @property
-    def pattern(self) -> str: ...
+    def pattern(self) -> str:
+        """The path glob: `*` any run of characters (slashes too), `?` one, `[abc]` a class."""
     @property
-    def exclusive(self) -> bool: ...
+    def exclusive(self) -> bool:
+        """Exclusive, or shared with other shared holders."""
     @property
-    def reason(self) -> Optional[str]: ...
+    def reason(self) -> str | None:
+        """Why, for whoever runs into it."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """When it was first taken, `YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def expires_at_ms(self) -> int: ...
+    def expires_at_ms(self) -> int:
+        """When it lapses unless renewed, Unix milliseconds."""
     @property
-    def task_id(self) -> Optional[str]:
-        """The claimed task whose paths these are (the reservation lives as long as the
-        claim), or None for a reservation made with ``reserve``."""
+    def task_id(self) -> str | None:
+        """The claimed task whose paths these are: such a reservation lives exactly as long as
+        the claim (renewing the lease keeps it, completing, releasing or a lapse ends it) and
+        is not renewed or released by itself. Absent for a reservation made with `reserve`."""
 
 @final
 class SearchHit(_Record):
-    """One search result; ``snippet`` has the matched words wrapped in ``**``."""
+    """One search result."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> Literal['message', 'post', 'task', 'comment']:
+        """What was found."""
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The message, post, task or comment id."""
     @property
-    def parent_id(self) -> Optional[str]: ...
+    def parent_id(self) -> str | None:
+        """The channel of a post, the task of a comment."""
     @property
-    def channel(self) -> Optional[str]:
-        """The name of a post's channel; None otherwise."""
+    def channel(self) -> str | None:
+        """The name of a post's channel, which people read where an id says nothing."""
     @property
-    def snippet(self) -> str: ...
+    def snippet(self) -> str:
+        """A piece of the text around the first match, matched words wrapped in `**`."""
     @property
-    def rank(self) -> float: ...
+    def rank(self) -> float:
+        """Relevance, higher is better; compare hits of one search only."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class TokenInfo(_Record):
-    """An issued secret for the MCP server's HTTP transport (never the secret itself)."""
+    """An issued secret, as the operator sees it: never the secret itself."""
 
     @property
     def agent_id(self) -> str:
-        """The agent the secret acts as (`"operator"` for an operator secret)."""
+        """The agent the secret acts as; `operator` for the operator's own secrets."""
     @property
     def operator(self) -> bool:
-        """Whether the secret acts as the operator (`btmsg token issue --operator`)."""
+        """Whether it is an operator secret (`btmsg token issue --operator`)."""
     @property
-    def fingerprint(self) -> str: ...
+    def fingerprint(self) -> str:
+        """The first 12 hex digits of the secret's SHA-256: tells two secrets apart."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """When it was issued, `YYYY-MM-DD HH:MM:SS` UTC."""
 
-class AuditEntry(_Record):
-    """One row of the audit log."""
+@final
+class Change(_Record):
+    """One entry of the change feed."""
 
     @property
-    def id(self) -> int: ...
+    def cursor(self) -> int:
+        """Its position: increasing, never reused. Pass it as `since` to read on from here."""
     @property
-    def agent_id(self) -> Optional[str]: ...
+    def kind(self) -> ChangeKind:
+        """What it is about."""
     @property
-    def event_type(self) -> str: ...
+    def event(self) -> str:
+        """What happened, as the audit log names it (`message_sent`, `task_claimed`, …)."""
     @property
-    def detail(self) -> Optional[str]: ...
+    def actor(self) -> str | None:
+        """Who acted (`operator`, `agor` or an agent)."""
     @property
-    def created_at(self) -> str: ...
+    def subject(self) -> str | None:
+        """The id of the message, post, task or agent."""
+    @property
+    def group_id(self) -> str | None:
+        """The group it belongs to."""
+    @property
+    def agent_id(self) -> str | None:
+        """The agent it is addressed to (a message's recipient, a task's assignee)."""
+    @property
+    def channel_id(self) -> str | None:
+        """The channel of a post."""
+    @property
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
+    @property
+    def content(self) -> ChangeContent | None:
+        """What the actor may read of the subject, as it is when the change is returned: filled
+        by `wait` and `watch` (and the streams built on them), absent from `changes`, and
+        absent when the subject is gone or not the actor's to read (another group's task,
+        someone else's DM)."""
+
+@final
+class ChangeContent(_Record):
+    """What a waiting actor may read of a change's subject: a DM's or post's text and sender, a
+    task's title, status and holder. The fields of the other kinds are null."""
+
+    @property
+    def text(self) -> str | None:
+        """The text of the DM or post."""
+    @property
+    def sender(self) -> str | None:
+        """Who sent the DM or wrote the post."""
+    @property
+    def reply_to(self) -> str | None:
+        """The DM this one answers."""
+    @property
+    def importance(self) -> str | None:
+        """The DM's importance (`low`, `normal`, `high`, `urgent`)."""
+    @property
+    def title(self) -> str | None:
+        """The task's title."""
+    @property
+    def status(self) -> TaskStatus | None:
+        """The task's status now."""
+    @property
+    def assignee(self) -> str | None:
+        """Who holds (or is assigned) the task now."""
+    @property
+    def version(self) -> int | None:
+        """The task's version now, read with its status: what a move of it expects
+        (`expected_version`) to be current."""
 
 @final
 class Contact(_Record):
-    """An edge of the contacts ACL: ``agent_id`` may message ``contact_id``."""
+    """A contact edge of the ACL: `agent_id` may message `contact_id`."""
 
     @property
-    def agent_id(self) -> str: ...
+    def agent_id(self) -> str:
+        """Who may message."""
     @property
-    def contact_id(self) -> str: ...
+    def contact_id(self) -> str:
+        """Whom it may message."""
 
 class Task(_Record):
-    """A task on the board."""
+    """A task on the board.
+
+    `get_task` returns its `TaskDetail` subclass, with comments and subtasks."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """A uuid; commands accept a unique prefix."""
     @property
-    def title(self) -> str: ...
+    def title(self) -> str:
+        """One line."""
     @property
-    def description(self) -> str: ...
+    def description(self) -> str:
+        """Free text ("" when none)."""
     @property
-    def status(self) -> TaskStatus: ...
+    def status(self) -> TaskStatus:
+        """Where it stands."""
     @property
-    def priority(self) -> Priority: ...
+    def priority(self) -> Priority:
+        """Claim order: critical first."""
     @property
-    def assigned_to(self) -> Optional[str]: ...
+    def assigned_to(self) -> str | None:
+        """The agent working on it (or meant to)."""
     @property
-    def created_by(self) -> Optional[str]: ...
+    def created_by(self) -> str | None:
+        """Who created it."""
     @property
-    def group_id(self) -> Optional[str]: ...
+    def group_id(self) -> str | None:
+        """Its group; only that group's agents (and tier 0) see it."""
     @property
-    def parent_task_id(self) -> Optional[str]: ...
+    def parent_task_id(self) -> str | None:
+        """The task it is a subtask of."""
     @property
-    def sort_order(self) -> int: ...
+    def sort_order(self) -> int:
+        """Position among tasks of the same priority."""
     @property
-    def tags(self) -> List[str]: ...
+    def tags(self) -> list[str]:
+        """Tags, sorted."""
     @property
-    def definition_of_done(self) -> Optional[str]: ...
+    def definition_of_done(self) -> str | None:
+        """What "done" means for it."""
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """Bumped by every change; status changes name the version they expect."""
     @property
-    def created_at(self) -> str: ...
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def updated_at(self) -> str: ...
+    def updated_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def lease_expires_at(self) -> Optional[int]: ...
+    def lease_expires_at(self) -> int | None:
+        """Unix seconds at which the current claim lapses, while the task is claimed (rounded up)."""
     @property
-    def lease_expires_ms(self) -> Optional[int]: ...
+    def lease_expires_ms(self) -> int | None:
+        """The same deadline in Unix milliseconds: leases are honoured to the millisecond."""
     @property
-    def completion(self) -> Optional[Completion]: ...
+    def completion(self) -> Completion | None:
+        """What the worker left when it completed the task."""
     @property
-    def waits_for(self) -> List[str]:
-        """The tasks it waits for that are not done yet (full ids): it cannot be claimed,
-        started or completed before they are."""
+    def waits_for(self) -> list[str]:
+        """The tasks it waits for that are not done yet (full ids, sorted): it cannot be claimed,
+        started or completed before they are. Empty when nothing holds it back."""
     @property
-    def paths(self) -> List[str]:
-        """The path globs its claim reserves exclusively; claim-next skips it while another
-        agent holds one of them."""
+    def paths(self) -> list[str]:
+        """The files it touches, as path globs: claiming it reserves them exclusively for the
+        claim's lifetime, and claim-next skips it while another agent holds any of them."""
     @property
     def approval(self) -> bool:
-        """Whether a person approves it before it is done."""
-    def requires(self) -> Optional[str]:
+        """Needs a person's approval."""
+    @property
+    def requires(self) -> str | None:
         """What the claimer's role must have: `capability:<word>` or `role:<name>`."""
     @property
-    def max_attempts(self) -> Optional[int]:
-        """Failed attempts before it goes to `failed`; None: the store's setting."""
+    def max_attempts(self) -> int | None:
+        """Failed attempts before `failed` (absent: the store's setting)."""
     @property
     def failed_attempts(self) -> int:
-        """Failed attempts (lapses, releases with an error) since it was created or retried."""
+        """Failed attempts since created or retried."""
     @property
-    def not_before_ms(self) -> Optional[int]:
-        """Unix ms before which it is not ready or claimable (deferred, or backing off)."""
+    def not_before_ms(self) -> int | None:
+        """Unix ms before which it is not claimable (deferred, backing off)."""
+
+@final
+class Completion(_Record):
+    """What a worker leaves behind when it completes a task."""
+
+    @property
+    def summary(self) -> str:
+        """One line."""
+    @property
+    def artifacts(self) -> list[str]:
+        """References such as `file:src/lib.rs` or `msg:<id>`."""
+    @property
+    def result_ref(self) -> str | None:
+        """Where the result lives (a commit, a PR, a file)."""
+    @property
+    def next(self) -> str | None:
+        """What should happen next, if anything."""
+
+@final
+class Comment(_Record):
+    """A comment on a task."""
+
+    @property
+    def id(self) -> str:
+        """A uuid."""
+    @property
+    def task_id(self) -> str:
+        """The task commented on."""
+    @property
+    def agent_id(self) -> str:
+        """Who wrote it (`agor` for the board's own notes)."""
+    @property
+    def content(self) -> str:
+        """The text."""
+    @property
+    def created_at(self) -> str:
+        """`YYYY-MM-DD HH:MM:SS` UTC."""
+
+@final
+class Claim(_Record):
+    """A successful claim: the task (now `in_progress`, assigned to the claimer) and the lease."""
+
+    @property
+    def task(self) -> Task:
+        """The claimed task."""
+    @property
+    def token(self) -> str:
+        """Proof of ownership, required by renew, release and complete."""
+    @property
+    def expires_at(self) -> int:
+        """Unix seconds at which the lease lapses unless renewed (rounded up)."""
+    @property
+    def expires_at_ms(self) -> int:
+        """The same deadline in Unix milliseconds."""
+
+# --- end of the record classes ---
 
 @final
 class TaskDetail(Task):
@@ -943,44 +1159,3 @@ class TaskDetail(Task):
     def comments(self) -> List[Comment]: ...
     @property
     def subtasks(self) -> List[Task]: ...
-
-@final
-class Completion(_Record):
-    """What a worker left behind when it completed a task."""
-
-    @property
-    def summary(self) -> str: ...
-    @property
-    def artifacts(self) -> List[str]: ...
-    @property
-    def result_ref(self) -> Optional[str]: ...
-    @property
-    def next(self) -> Optional[str]: ...
-
-@final
-class Comment(_Record):
-    """A comment on a task (status changes are recorded as comments too)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def task_id(self) -> str: ...
-    @property
-    def agent_id(self) -> str: ...
-    @property
-    def content(self) -> str: ...
-    @property
-    def created_at(self) -> str: ...
-
-@final
-class Claim(_Record):
-    """A successful claim: the task (now in_progress, assigned to the claimer) and its lease."""
-
-    @property
-    def task(self) -> Task: ...
-    @property
-    def token(self) -> str: ...
-    @property
-    def expires_at(self) -> int: ...
-    @property
-    def expires_at_ms(self) -> int: ...

@@ -1,14 +1,17 @@
 """The types generated from the catalogue: ``agor/aio.pyi`` (every operation of `agor.aio`)
 and, in ``agor/_agor.pyi``, the block of the sync methods `agor._derived` gives Store and
 Actor. Each operation's request fields become its parameters and its response schema the
-return type, with a ``TypedDict`` per record (declared in ``aio.pyi``). ``python -m
-agor._stubs`` prints aio.pyi (its generated blocks anew; the rest of it is written by hand);
-``tests/python/test_stubs.py`` fails when a committed file differs (``AGOR_BLESS=1`` rewrites
-them)."""
+return type, with a ``TypedDict`` per record (declared in ``aio.pyi``). ``_agor.pyi``'s record
+classes (``Agent``, ``Task`` …) are generated too, from the core records they wrap.
+``python -m agor._stubs`` prints aio.pyi (its generated blocks anew; the rest of it is
+written by hand); ``tests/python/test_stubs.py`` fails when a committed file differs
+(``AGOR_BLESS=1`` rewrites them)."""
 
 from __future__ import annotations
 
+import json
 import keyword
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,7 @@ class Types:
         if "const" in s:
             return f"Literal[{s['const']!r}]"
         if "enum" in s:
-            return " | ".join(f"Literal[{v!r}]" for v in s["enum"])
+            return self.union(f"Literal[{v!r}]" for v in s["enum"])
         for key in ("oneOf", "anyOf"):
             if key in s:
                 return self.union(self.of(x, defs) for x in s[key])
@@ -140,14 +143,16 @@ def method(op: dict, types: Types) -> str:
 
 def render_sync(pyi: str) -> str:
     """`pyi` (the text of ``_agor.pyi``) with its derived blocks generated anew: in Store and
-    Actor the methods `agor._derived` gives them, at the top the records those return."""
+    Actor the methods `agor._derived` gives them, at the top the records those return, and
+    the record classes."""
     types = Types()
     for cls in (_agor.Store, _agor.Actor):
         body = "".join(sync_method(op, types) for op in _derived.derived(cls))
         pyi = replace_block(pyi, f"class {cls.__name__}(_Acting):", METHODS, body)
     records = sorted(types.records)
     imports = f"from agor.aio import {', '.join(records)}\n" if records else ""
-    return replace_block(pyi, None, IMPORTS, imports)
+    pyi = replace_block(pyi, None, IMPORTS, imports)
+    return replace_block(pyi, None, RECORD_CLASSES, record_classes(pyi))
 
 
 METHODS = (
@@ -158,6 +163,56 @@ IMPORTS = (
     "# --- records of the derived methods (python -m agor._stubs; do not edit) ---\n",
     "# --- end of the records ---\n",
 )
+
+
+RECORD_CLASSES = (
+    "# --- record classes, from the core records (python -m agor._stubs; do not edit) ---\n",
+    "# --- end of the record classes ---\n",
+)
+
+BASETYPE = 1 << 10
+"""``Py_TPFLAGS_BASETYPE``: a class that may be subclassed (``Task``); the others are final."""
+
+
+class ClassTypes(Types):
+    """Types of the attributes of the record classes: a nested record is its class, and an
+    enumeration the alias ``_agor.pyi`` declares for it (``TaskStatus``), if any."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def of(self, s: dict, defs: dict) -> str:
+        name = s.get("$ref", "").rsplit("/", 1)[-1]
+        return name if name in self.names else super().of(s, defs)
+
+
+def docstring(text: str | None, indent: str) -> str:
+    """`text` as a docstring whose lines after the first are indented by `indent`."""
+    first, *rest = (text or "").replace('"""', "'''").strip().splitlines() or [""]
+    body = first + "".join("\n" + f"{indent}{line}".rstrip() for line in rest)
+    return f'"""{body}"""'
+
+
+def record_classes(pyi: str) -> str:
+    """The record classes of ``_agor._records()`` (each class, its attributes in order and the
+    JSON Schema of the core record it wraps): an attribute's type from its schema, the docs
+    as the classes have them."""
+    records = _agor._records()
+    aliases = set(re.findall(r"^(\w+) = Literal\[", pyi, re.MULTILINE))
+    types = ClassTypes({cls.__name__ for cls, _, _ in records} | aliases)
+    out = []
+    for cls, fields, text in records:
+        schema = json.loads(text)
+        final = "" if cls.__flags__ & BASETYPE else "@final\n"
+        out.append(f"{final}class {cls.__name__}(_Record):\n    {docstring(cls.__doc__, '    ')}\n\n")
+        for field in fields:
+            t = types.of(schema["properties"][field], schema.get("$defs", {}))
+            doc = vars(cls)[field].__doc__
+            body = f"\n        {docstring(doc, '        ')}" if doc else " ..."
+            out.append(f"    @property\n    def {field}(self) -> {t}:{body}\n")
+        out.append("\n")
+    return "".join(out)
 
 
 def replace_block(text: str, after: str | None, markers: tuple[str, str], body: str) -> str:

@@ -30,11 +30,14 @@ rings on any commit by anyone; when it rings (or a new wait is registered, or th
 sign-of-life interval passes) it polls every registered wait without blocking — a wait whose
 bells did not ring reads nothing — and resolves the futures of those that found changes with
 ``loop.call_soon_threadsafe``. So 100 waits cost one thread and 100 registrations; a poll
-keeps a waiting agent alive as the sync wait does.
+keeps a waiting agent alive as the sync wait does. A waiting claim's poll is a step of the
+core's claim loop (the sync ``claim_task(wait=...)``'s): it tries to claim at first and after
+a task change, and its future resolves with the claim.
 
-Cancelling the task that awaits ``wait`` (or leaving an ``async for`` over ``watch``)
-unregisters the wait at once: nothing is left blocked in Rust, since only the dispatcher
-blocks, and its bell wait is itself ended through a ``CancelToken`` when the store closes.
+Cancelling the task that awaits ``wait`` or ``claim_task`` (or leaving an ``async for`` over
+``watch``) unregisters the wait at once: nothing is left blocked in Rust, since only the
+dispatcher blocks, and its bell wait is itself ended through a ``CancelToken`` when the store
+closes.
 """
 
 from __future__ import annotations
@@ -42,13 +45,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
 import agor
 from agor import _derived
-from agor.errors import AlreadyClaimedError
 
 __all__ = ["open", "AsyncStore", "AsyncActor"]
 
@@ -339,27 +340,15 @@ class AsyncActor(_Handle):
         request = _derived.request("claim_task", {"task_id": task_id, "lease_secs": lease_secs})
         if wait_secs is None:
             return await self._call(request)
-        # The timeout's rules are the wait's; registered before the first try, so a task made
-        # between the try and the wait wakes it.
-        wait = await self._waiter(["task"], None, None, wait_secs)
-        deadline = time.monotonic() + wait.waiter.timeout
+        # The core's claim loop, a step each time the store's bell rings (registered before
+        # its first try, so a task made between that try and the wait wakes it).
+        claims = await _run(self._sync._claim_waiter, task_id, lease_secs, wait_secs)
         try:
-            try_now = True
-            while True:
-                if try_now:
-                    try:
-                        got = await self._call(request)
-                        if got is not None:
-                            return got
-                    except AlreadyClaimedError:
-                        if task_id is None:
-                            raise
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return await self._call(request)
-                try_now = bool(await wait.next(left))
+            got = await _Wait(self._hub, claims).next(claims.timeout)
         finally:
-            wait.waiter.close()
+            claims.close()
+        # Nothing claimed in time: the answer of a claim without a wait.
+        return got[0] if got else await self._call(request)
 
     def __repr__(self) -> str:
         return f"Async{self._sync!r}"

@@ -188,7 +188,7 @@ class MessageDict(TypedDict):
     from_agent: str
     group_id: str | None
     id: str
-    importance: Literal['low'] | Literal['normal'] | Literal['high'] | Literal['urgent']
+    importance: Literal['low', 'normal', 'high', 'urgent']
     read: bool
     reply_to: str | None
     sender_group_id: str | None

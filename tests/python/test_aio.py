@@ -5,11 +5,12 @@ Plain tests running `asyncio.run`, so no pytest plugin is needed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import sys
 import threading
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 
@@ -38,6 +39,23 @@ async def until(condition: Callable[[], bool]) -> None:
     """Yields to the loop until `condition` holds (a wait registered, …)."""
     while not condition():
         await asyncio.sleep(0.01)
+
+
+@contextlib.contextmanager
+def made_waiters() -> Iterator[list]:
+    """The Rust waiters (`_Waiter`) the waits made meanwhile take, in a list."""
+    made: list = []
+    real = agor.aio._Wait.__init__
+
+    def spy(self: Any, hub: Any, waiter: Any) -> None:
+        real(self, hub, waiter)
+        made.append(waiter)
+
+    agor.aio._Wait.__init__ = spy  # type: ignore[method-assign]
+    try:
+        yield made
+    finally:
+        agor.aio._Wait.__init__ = real  # type: ignore[method-assign]
 
 
 def test_every_catalogue_operation_is_an_async_method() -> None:
@@ -140,19 +158,9 @@ def test_cancelling_a_wait_unregisters_it(store: agor.Store) -> None:
     async def body() -> None:
         astore = AsyncStore(store)
         mgr, dev = astore.as_agent("mgr-1"), astore.as_agent("dev-1")
-        closed: list = []
-        real = agor.aio._Wait.__init__
-
-        def spy(self: Any, hub: Any, waiter: Any) -> None:
-            real(self, hub, waiter)
-            closed.append(waiter)
-
-        agor.aio._Wait.__init__ = spy  # type: ignore[method-assign]
-        try:
+        with made_waiters() as closed:
             pending = asyncio.ensure_future(dev.wait())
             await until(lambda: astore.pending_waits == 1)
-        finally:
-            agor.aio._Wait.__init__ = real  # type: ignore[method-assign]
         before = threads()
         pending.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -228,6 +236,49 @@ def test_claim_task_waits_for_work_without_a_thread(store: agor.Store) -> None:
         task = await mgr.create_task(title="fresh work")
         claim = await claiming
         assert claim["task"]["id"] == task["id"]
+        assert astore.pending_waits == 0
+        astore.close()
+
+    run(body)
+
+
+def test_cancelling_a_waiting_claim_unregisters_it(store: agor.Store) -> None:
+    async def body() -> None:
+        astore = AsyncStore(store)
+        mgr, dev = astore.as_agent("mgr-1"), astore.as_agent("dev-1")
+        with made_waiters() as made:
+            claiming = asyncio.ensure_future(dev.claim_task(wait_secs=30))
+            await until(lambda: astore.pending_waits == 1)
+        claiming.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await claiming
+        assert astore.pending_waits == 0
+        task = await mgr.create_task(title="after the cancel")
+        # The Rust claim waiter is closed: a poll claims nothing, though a task fits now.
+        assert made[0].poll() == []
+        assert (await mgr.get_task(task_id=task["id"]))["status"] == "todo"
+        assert (await dev.claim_task())["task"]["id"] == task["id"]
+        astore.close()
+
+    run(body)
+
+
+def test_a_waiting_claim_of_a_held_task_takes_it_once_released(store: agor.Store) -> None:
+    async def body() -> None:
+        astore = AsyncStore(store)
+        mgr, dev1, dev2 = (astore.as_agent(a) for a in ("mgr-1", "dev-1", "dev-2"))
+        with pytest.raises(agor.InvalidInputError, match="wait_secs"):
+            await dev2.claim_task(wait_secs=-1)
+        task = await mgr.create_task(title="contested")
+        held = await dev1.claim_task(task_id=task["id"])
+        # When the time passes, the answer is a claim's without a wait: held by another.
+        with pytest.raises(agor.AlreadyClaimedError):
+            await dev2.claim_task(task_id=task["id"], wait_secs=0.05)
+        claiming = asyncio.ensure_future(dev2.claim_task(task_id=task["id"], wait_secs=30))
+        await until(lambda: astore.pending_waits == 1)
+        await dev1.release_task(task_id=task["id"], token=held["token"])
+        claim = await claiming
+        assert (claim["task"]["id"], claim["task"]["assigned_to"]) == (task["id"], "dev-2")
         assert astore.pending_waits == 0
         astore.close()
 

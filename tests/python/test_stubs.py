@@ -1,7 +1,8 @@
 """The committed stubs are what `agor._stubs` generates from the catalogue: `aio.pyi`, which
-declares what `agor.aio` has, and the derived block of `_agor.pyi` (the sync methods of
-`agor._derived`). A stale stub fails here;
-`AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` rewrites it (commit the result)."""
+declares what `agor.aio` has, and the derived blocks of `_agor.pyi` (the sync methods of
+`agor._derived`, and the record classes from the core records they wrap). A stale stub fails
+here; `AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` rewrites it (commit the
+result)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,13 @@ def test_the_committed_stub_is_generated_from_the_catalogue() -> None:
     )
 
 
-def test_the_derived_block_of_the_sync_stub_is_generated_from_the_catalogue() -> None:
+def test_the_derived_blocks_of_the_sync_stub_are_generated() -> None:
     committed = SYNC_STUB.read_text()
     fresh = _stubs.render_sync(committed)
     if os.environ.get("AGOR_BLESS") == "1":
         SYNC_STUB.write_text(fresh)
     assert SYNC_STUB.read_text() == fresh, (
-        "the derived block of python/agor/_agor.pyi is stale: run "
+        "a derived block of python/agor/_agor.pyi is stale: run "
         "`AGOR_BLESS=1 python -m pytest tests/python/test_stubs.py` and commit it"
     )
 

@@ -137,6 +137,38 @@ fn a_waiting_claim_ends_when_cancelled() {
     assert!(started.elapsed() < PROMPTLY);
 }
 
+// A polled claim (how `agor.aio` keeps many waiting claims on one thread) is the same loop a
+// step at a time: it tries at once, then again once a task change has arrived, never blocking.
+#[test]
+fn a_polled_claim_tries_at_once_and_after_a_task_change() {
+    let t = common::team();
+    let mut claims = t
+        .store
+        .as_agent("dev1")
+        .unwrap()
+        .claim_waiter(None, 900)
+        .unwrap();
+    assert!(claims.poll().unwrap().is_none(), "nothing to claim yet");
+    let made = t
+        .store
+        .as_agent("mgr")
+        .unwrap()
+        .create_task(&NewTask::new("Fix the parser"))
+        .unwrap();
+    let deadline = Instant::now() + PROMPTLY;
+    let claim = loop {
+        if let Some(claim) = claims.poll().unwrap() {
+            break claim;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the task change never reached the poll"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(claim.task.id, made.id);
+}
+
 fn finish_for_review(s: &Store, title: &str) -> String {
     let task = s
         .as_agent("mgr")

@@ -27,14 +27,23 @@ impl args::ClaimTask {
         actor: &crate::Actor,
         cancel: Option<&crate::CancelToken>,
     ) -> Result<Option<crate::Claim>> {
-        let lease = count(Count::LeaseSecs, self.lease_secs, DEFAULT_LEASE_SECS)?;
-        match self.wait_secs {
+        let lease = self.lease()?;
+        match self.wait()? {
             None => actor.claim_task(self.task_id.as_deref(), lease),
-            Some(secs) => {
-                let wait = crate::seconds("wait_secs", secs)?;
-                actor.claim_task_waiting(self.task_id.as_deref(), lease, wait, cancel)
-            }
+            Some(wait) => actor.claim_task_waiting(self.task_id.as_deref(), lease, wait, cancel),
         }
+    }
+
+    /// The lease it asks for, in seconds (absent: the default), checked.
+    pub fn lease(&self) -> Result<u32> {
+        count(Count::LeaseSecs, self.lease_secs, DEFAULT_LEASE_SECS)
+    }
+
+    /// How long it may wait for work (absent: not at all), checked.
+    pub fn wait(&self) -> Result<Option<std::time::Duration>> {
+        self.wait_secs
+            .map(|secs| crate::seconds("wait_secs", secs))
+            .transpose()
     }
 }
 
