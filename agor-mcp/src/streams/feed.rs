@@ -22,6 +22,13 @@ use agor_core::{CancelToken, Change, Store, TokenHolder, Waiter};
 const BUFFERED: usize = 1024;
 /// How long the shared waiter waits in one call (it ends sooner when its last follower goes).
 const SLICE: Duration = Duration::from_secs(60);
+/// The least time between two looks of a feed that found something. A first change after
+/// quiet is looked at at once; under a stream of commits the followers are woken at most this
+/// often, each time with everything since. Each look wakes every follower's thread (100 event
+/// streams of one principal: 100 threads), and those wake-ups, not the reading, were most of
+/// a serving process's CPU while a writer committed thousands of changes a second (the
+/// store's waiter alone looks every 10 ms). A stream's event is then at most this much later.
+const FEED_GAP: Duration = Duration::from_millis(50);
 
 /// A change as the feeds hand it out: one allocation shared by every follower that takes it
 /// from the buffer (a DM's text is not copied per stream), with its wire form made once for
@@ -42,9 +49,15 @@ impl Fed {
 
     /// The change as `render` writes it, made by the first follower that asks. Every caller
     /// of one process passes the same `render` (the event stream's), so the first one's text
-    /// serves all.
+    /// serves all. Followers that ask at the same moment each render it rather than wait for
+    /// the first (`get_or_init` would park them on a futex: 100 streams woken by one look
+    /// spent more time parked there than rendering would take).
     pub(crate) fn rendered(&self, render: fn(&Change) -> String) -> &str {
-        self.rendered.get_or_init(|| render(&self.change))
+        if let Some(text) = self.rendered.get() {
+            return text;
+        }
+        let _ = self.rendered.set(render(&self.change));
+        self.rendered.get().map_or("", String::as_str)
     }
 }
 
@@ -202,6 +215,7 @@ impl Feed {
             if broken {
                 return;
             }
+            std::thread::sleep(FEED_GAP);
         }
     }
 
