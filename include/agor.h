@@ -9,13 +9,16 @@
  * pointers when not given; lists are an array and its length; `*out_response` (which may be
  * NULL) receives the response as JSON (`null` when the operation returns nothing), freed with
  * agor_string_free.
- * agor_call runs the same operations from a JSON request. The hand-written functions
- * (agor_send, agor_create_task, ...) stay supported with the same behaviour. Where they come
- * as twins, an operator form agor_x(store, ...) and an agent form agor_actor_x(actor, ...)
- * (register_agent, allow, contact_graph, remove_agent, restore_agent, purge_agent,
- * rename_agent, define_role), both run agor_op_x's operation: the operator form is kept, the
- * agent form is deprecated (it stays, with the same behaviour; new code calls
- * agor_op_x(NULL, actor, ...)). Each says which agor_op_* it equals.
+ * agor_call runs the same operations from a JSON request.
+ *
+ * The hand-written functions (agor_send, agor_create_task, ...) are kept, with the same
+ * behaviour: one named after an operation runs that operation, as the agor_op_* function of
+ * its name does (agor_send: agor_op_send), with C-typed arguments and results (a bool
+ * out-parameter, a list one item a line, AGOR_TIER_DEFAULT). Where they come as twins, an operator form agor_x(store, ...)
+ * and an agent form agor_actor_x(actor, ...) (register_agent, allow, contact_graph,
+ * remove_agent, restore_agent, purge_agent, rename_agent, define_role), the operator form is
+ * kept and the agent form is deprecated: it stays, with the same behaviour, and new code calls
+ * agor_op_x(NULL, actor, ...). Each twin says which agor_op_* call it is.
  *
  * Conventions for every function in this header:
  *  - Each call returns an agor_status; AGOR_OK (0) is success. On failure,
