@@ -1,6 +1,8 @@
 //! The first API's twin functions, an operator form on the store (`agor_x(store, …)`) and an
 //! agent form on an actor (`agor_actor_x(actor, …)`), as one operation: each form is a call of
 //! the generated `agor_op_x(store, actor, …)`, so the catalogue's entry is the only body.
+//! `define_role`'s twins, whose C arguments are not the operation's, share one private body
+//! over [`Principal::caller`] instead.
 //!
 //! The twins checked their handle (and a required output) before their other arguments, the
 //! generated functions check it last; [`change`] and [`ask`] keep the twins' order, so a call
