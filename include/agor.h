@@ -9,8 +9,16 @@
  * pointers when not given; lists are an array and its length; `*out_response` (which may be
  * NULL) receives the response as JSON (`null` when the operation returns nothing), freed with
  * agor_string_free.
- * agor_call runs the same operations from a JSON request. The hand-written functions
- * (agor_send, agor_create_task, ...) stay supported with the same behaviour.
+ * agor_call runs the same operations from a JSON request.
+ *
+ * The hand-written functions (agor_send, agor_create_task, ...) are kept, with the same
+ * behaviour: one named after an operation runs that operation, as the agor_op_* function of
+ * its name does (agor_send: agor_op_send), with C-typed arguments and results (a bool
+ * out-parameter, a list one item a line, AGOR_TIER_DEFAULT). Where they come as twins, an operator form agor_x(store, ...)
+ * and an agent form agor_actor_x(actor, ...) (register_agent, allow, contact_graph,
+ * remove_agent, restore_agent, purge_agent, rename_agent, define_role), the operator form is
+ * kept and the agent form is deprecated: it stays, with the same behaviour, and new code calls
+ * agor_op_x(NULL, actor, ...). Each twin says which agor_op_* call it is.
  *
  * Conventions for every function in this header:
  *  - Each call returns an agor_status; AGOR_OK (0) is success. On failure,
@@ -253,7 +261,7 @@ agor_status agor_store_backup(const agor_store *store, const char *path);
 
 /**
  * Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists,
- * as the operator (who sets the team up). Agents use `agor_actor_register_agent`.
+ * as the operator (who sets the team up). Agents use `agor_op_register_agent(NULL, actor, …)`.
  *
  * `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
  * default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
@@ -261,6 +269,9 @@ agor_status agor_store_backup(const agor_store *store, const char *path);
  * characters of `[A-Za-z0-9_-]`); a longer or blank (only whitespace or invisible
  * characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL; otherwise it receives
  * the agent as JSON, which the caller frees with `agor_string_free`.
+ *
+ * Kept, with the same behaviour: it is `agor_op_register_agent(store, NULL, …)`, whose `tier`
+ * is a pointer (NULL for the role's default) where this takes `AGOR_TIER_DEFAULT`.
  */
 agor_status agor_register_agent(const agor_store *store,
                                 const char *id,
@@ -277,6 +288,9 @@ agor_status agor_register_agent(const agor_store *store,
  * agents of the roles below them in their group, any agent may re-register itself with the
  * same role, tier and group, tier 0 may do anything. Otherwise `AGOR_PERMISSION_DENIED`.
  * Arguments and ownership as `agor_register_agent`.
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_register_agent(NULL, actor, …)`
+ * (`tier` as for `agor_register_agent`), which new code calls.
  */
 agor_status agor_actor_register_agent(const agor_actor *actor,
                                       const char *id,
@@ -304,7 +318,10 @@ agor_status agor_list_agents(const agor_store *store, const char *group, char **
 
 /**
  * Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`), as
- * the operator. Agents use `agor_actor_allow`.
+ * the operator. Agents use `agor_op_allow(NULL, actor, …)`.
+ *
+ * Kept, with the same behaviour: it is `agor_op_allow(store, NULL, from, to, bidirectional,
+ * NULL)`.
  */
 agor_status agor_allow(const agor_store *store,
                        const char *from,
@@ -314,6 +331,9 @@ agor_status agor_allow(const agor_store *store,
 /**
  * Grants contacts as the acting agent: managers between agents of their group other than
  * themselves, tier 0 anywhere; nobody grants itself contacts (`AGOR_PERMISSION_DENIED`).
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_allow(NULL, actor, from, to,
+ * bidirectional, NULL)`, which new code calls.
  */
 agor_status agor_actor_allow(const agor_actor *actor,
                              const char *from,
@@ -339,12 +359,17 @@ void agor_actor_free(agor_actor *actor);
  * Every edge of the contacts ACL (the operator's view), as a JSON array of
  * `{"agent_id", "contact_id"}`.
  *
+ * Kept, with the same behaviour: it is `agor_op_contact_graph(store, NULL, out_edges)`.
+ *
  * Ownership: `*out_edges` receives a string the caller frees with `agor_string_free`.
  */
 agor_status agor_contact_graph(const agor_store *store, char **out_edges);
 
 /**
  * The edges of the contacts ACL touching an agent of the actor's group (tier 0: all).
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_contact_graph(NULL, actor,
+ * out_edges)`, which new code calls.
  *
  * Ownership: as `agor_contact_graph`.
  */
@@ -417,11 +442,17 @@ agor_status agor_tokens(const agor_store *store, char **out_tokens);
 /**
  * Soft-deletes an agent as the operator: hidden from lists and lookups, mail to it refused
  * (`AGOR_NOT_FOUND`), its history kept, its id reserved until restored or purged.
+ *
+ * Kept, with the same behaviour: it is `agor_op_remove_agent(store, NULL,
+ * agent_id, NULL)`.
  */
 agor_status agor_remove_agent(const agor_store *store, const char *agent_id);
 
 /**
  * Soft-deletes an agent as the acting agent: managers, agents below them in their group.
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_remove_agent(NULL, actor,
+ * agent_id, NULL)`, which new code calls.
  */
 agor_status agor_actor_remove_agent(const agor_actor *actor, const char *agent_id);
 
@@ -429,12 +460,18 @@ agor_status agor_actor_remove_agent(const agor_actor *actor, const char *agent_i
  * Restores a soft-deleted agent (exact id) as the operator; `*out_agent` (may be NULL)
  * receives the agent as JSON.
  *
+ * Kept, with the same behaviour: it is `agor_op_restore_agent(store, NULL,
+ * agent_id, out_agent)`.
+ *
  * Ownership: the caller frees `*out_agent` with `agor_string_free`.
  */
 agor_status agor_restore_agent(const agor_store *store, const char *agent_id, char **out_agent);
 
 /**
  * Restores a soft-deleted agent as the acting agent (the rights of removing it).
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_restore_agent(NULL, actor,
+ * agent_id, out_agent)`, which new code calls.
  *
  * Ownership: the caller frees `*out_agent` with `agor_string_free`.
  */
@@ -445,17 +482,26 @@ agor_status agor_actor_restore_agent(const agor_actor *actor,
 /**
  * Deletes an agent for good as the operator (its messages and audit rows stay): only a
  * stopped one (status or work state) unless `force`, else `AGOR_INVALID_INPUT`.
+ *
+ * Kept, with the same behaviour: it is `agor_op_purge_agent(store, NULL,
+ * agent_id, force, NULL)`.
  */
 agor_status agor_purge_agent(const agor_store *store, const char *agent_id, bool force);
 
 /**
  * Purges an agent as the acting agent (the rights of removing it).
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_purge_agent(NULL, actor,
+ * agent_id, force, NULL)`, which new code calls.
  */
 agor_status agor_actor_purge_agent(const agor_actor *actor, const char *agent_id, bool force);
 
 /**
  * Changes an agent's display name as the operator; `*out_agent` (may be NULL) receives the
  * agent as JSON.
+ *
+ * Kept, with the same behaviour: it is `agor_op_rename_agent(store, NULL,
+ * agent_id, name, out_agent)`.
  *
  * Ownership: the caller frees `*out_agent` with `agor_string_free`.
  */
@@ -466,6 +512,9 @@ agor_status agor_rename_agent(const agor_store *store,
 
 /**
  * Renames an agent as the acting agent: itself, or (managers) one below it in its group.
+ *
+ * Deprecated, kept with the same behaviour: it is `agor_op_rename_agent(NULL, actor,
+ * agent_id, name, out_agent)`, which new code calls.
  *
  * Ownership: the caller frees `*out_agent` with `agor_string_free`.
  */
@@ -495,6 +544,9 @@ agor_status agor_role(const agor_store *store, const char *name, char **out_role
  * NULL. An unknown word, a built-in name or an unknown role in `creates` is
  * `AGOR_INVALID_INPUT`. `*out_role` (may be NULL) receives the row as JSON.
  *
+ * Kept, with the same behaviour: it does what `agor_op_define_role(store, NULL, …)` does,
+ * which takes the word lists as arrays.
+ *
  * Ownership: the caller frees `*out_role` with `agor_string_free`.
  */
 agor_status agor_define_role(const agor_store *store,
@@ -508,6 +560,9 @@ agor_status agor_define_role(const agor_store *store,
 /**
  * Defines a custom role as the acting agent: it needs `can_modify_roles`, and the role sits
  * below its tier granting nothing it lacks (`AGOR_PERMISSION_DENIED`).
+ *
+ * Deprecated, kept with the same behaviour: it does what `agor_op_define_role(NULL, actor,
+ * …)` does, which new code calls with the word lists as arrays.
  *
  * Ownership: the caller frees `*out_role` with `agor_string_free`.
  */

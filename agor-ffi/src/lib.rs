@@ -49,6 +49,8 @@ mod operations;
 
 mod op_args;
 
+mod twins;
+
 mod status;
 
 mod boundary;

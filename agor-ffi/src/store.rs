@@ -2,15 +2,18 @@
 //! A handle is a boxed core object that C owns from its `*_open`/`*_new` call to its `*_free`.
 
 use std::ffi::c_char;
+use std::ptr;
 use std::time::Duration;
 
-use agor_core::{Actor, NewAgent, Store};
+use agor_core::{Actor, Store};
 
 use crate::boundary::{
-    call, guard, handle, optional_out, optional_text, optional_texts, put_string, required_out,
-    text, texts, Deliver, FfiError,
+    call, guard, handle, optional_out, optional_texts, put_string, required_out, texts, Deliver,
+    FfiError,
 };
+use crate::operations::{agor_op_allow, agor_op_register_agent};
 use crate::status::agor_status;
+use crate::twins::{change, Principal};
 
 /// Pass as `tier` to `agor_register_agent` to take the role's default tier.
 pub const AGOR_TIER_DEFAULT: i64 = -1;
@@ -173,36 +176,8 @@ pub unsafe extern "C" fn agor_store_backup(
     })
 }
 
-/// The agent record of a registration call, from C strings.
-///
-/// # Safety
-/// Each pointer is NULL or a NUL-terminated string (header conventions).
-#[allow(clippy::too_many_arguments)]
-unsafe fn new_agent(
-    id: *const c_char,
-    name: *const c_char,
-    role: *const c_char,
-    group: *const c_char,
-    tier: i64,
-    model: *const c_char,
-    cwd: *const c_char,
-) -> Result<NewAgent, FfiError> {
-    // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        Ok(NewAgent {
-            id: text(id, "id")?.to_owned(),
-            name: text(name, "name")?.to_owned(),
-            role: text(role, "role")?.to_owned(),
-            group: text(group, "group")?.to_owned(),
-            tier: (tier != AGOR_TIER_DEFAULT).then_some(tier),
-            model: optional_text(model, "model")?.map(str::to_owned),
-            cwd: optional_text(cwd, "cwd")?.map(str::to_owned),
-        })
-    }
-}
-
 /// Registers an agent, or updates its name, role, group, tier, model and cwd if the id exists,
-/// as the operator (who sets the team up). Agents use `agor_actor_register_agent`.
+/// as the operator (who sets the team up). Agents use `agor_op_register_agent(NULL, actor, …)`.
 ///
 /// `tier` is 0 (admin), 1 (management) or 2 (project), or `AGOR_TIER_DEFAULT` for the role's
 /// default (an existing agent whose role is unchanged keeps its tier). `model` and `cwd` may
@@ -210,34 +185,40 @@ unsafe fn new_agent(
 /// characters of `[A-Za-z0-9_-]`); a longer or blank (only whitespace or invisible
 /// characters) name is `AGOR_INVALID_INPUT`. `out_agent` may be NULL; otherwise it receives
 /// the agent as JSON, which the caller frees with `agor_string_free`.
+///
+/// Kept, with the same behaviour: it is `agor_op_register_agent(store, NULL, …)`, whose `tier`
+/// is a pointer (NULL for the role's default) where this takes `AGOR_TIER_DEFAULT`.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
-pub unsafe extern "C" fn agor_register_agent(
-    store: Option<&agor_store>,
-    id: *const c_char,
-    name: *const c_char,
-    role: *const c_char,
-    group: *const c_char,
-    tier: i64,
-    model: *const c_char,
-    cwd: *const c_char,
-    out_agent: Option<&mut *mut c_char>,
-) -> agor_status {
-    update(store, out_agent, |store| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let new = unsafe { new_agent(id, name, role, group, tier, model, cwd) }?;
-        Ok(store.register_agent(&new)?)
-    })
+#[allow(clippy::too_many_arguments)]
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub unsafe extern "C" fn agor_register_agent(store: Option<&agor_store>, id: *const c_char, name: *const c_char, role: *const c_char, group: *const c_char, tier: i64, model: *const c_char, cwd: *const c_char, out_agent: Option<&mut *mut c_char>) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe { register_agent(store, id, name, role, group, tier, model, cwd, out_agent) }
 }
 
 /// Registers or updates an agent as the acting agent, within its rights: managers create
 /// agents of the roles below them in their group, any agent may re-register itself with the
 /// same role, tier and group, tier 0 may do anything. Otherwise `AGOR_PERMISSION_DENIED`.
 /// Arguments and ownership as `agor_register_agent`.
+///
+/// Deprecated, kept with the same behaviour: it is `agor_op_register_agent(NULL, actor, …)`
+/// (`tier` as for `agor_register_agent`), which new code calls.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn agor_actor_register_agent(
-    actor: Option<&agor_actor>,
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub unsafe extern "C" fn agor_actor_register_agent(actor: Option<&agor_actor>, id: *const c_char, name: *const c_char, role: *const c_char, group: *const c_char, tier: i64, model: *const c_char, cwd: *const c_char, out_agent: Option<&mut *mut c_char>) -> agor_status {
+    // SAFETY: forwarded; the same contract.
+    unsafe { register_agent(actor, id, name, role, group, tier, model, cwd, out_agent) }
+}
+
+/// The one body of both `register_agent` twins: the generated function, with
+/// `AGOR_TIER_DEFAULT` as its "not given".
+///
+/// # Safety
+/// Each pointer is NULL or a NUL-terminated string (header conventions).
+#[allow(clippy::too_many_arguments)] // mirrors the agent record's fields, as in the other APIs
+unsafe fn register_agent<H: Principal>(
+    me: Option<&H>,
     id: *const c_char,
     name: *const c_char,
     role: *const c_char,
@@ -247,10 +228,13 @@ pub unsafe extern "C" fn agor_actor_register_agent(
     cwd: *const c_char,
     out_agent: Option<&mut *mut c_char>,
 ) -> agor_status {
-    update(actor, out_agent, |me| {
-        // SAFETY: caller passes NULL or NUL-terminated strings (header conventions).
-        let new = unsafe { new_agent(id, name, role, group, tier, model, cwd) }?;
-        Ok(me.register_agent(&new)?)
+    let given = (tier != AGOR_TIER_DEFAULT).then_some(tier);
+    let tier = given.as_ref().map_or(ptr::null(), ptr::from_ref);
+    change(me, out_agent, |store, actor, out| {
+        // SAFETY: per this function's contract; `given` outlives the call.
+        unsafe {
+            agor_op_register_agent(store, actor, id, name, role, group, tier, model, cwd, out)
+        }
     })
 }
 
@@ -285,35 +269,27 @@ pub unsafe extern "C" fn agor_list_agents(
 }
 
 /// Lets agent `from` message agent `to` (and `to` message `from` when `bidirectional`), as
-/// the operator. Agents use `agor_actor_allow`.
+/// the operator. Agents use `agor_op_allow(NULL, actor, …)`.
+///
+/// Kept, with the same behaviour: it is `agor_op_allow(store, NULL, from, to, bidirectional,
+/// NULL)`.
 #[no_mangle]
-pub unsafe extern "C" fn agor_allow(
-    store: Option<&agor_store>,
-    from: *const c_char,
-    to: *const c_char,
-    bidirectional: bool,
-) -> agor_status {
-    call(|| {
-        let store = handle(store, "store")?;
-        let (from, to) = texts!(from, to);
-        Ok(store.store.allow(from, to, bidirectional)?)
-    })
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub unsafe extern "C" fn agor_allow(store: Option<&agor_store>, from: *const c_char, to: *const c_char, bidirectional: bool) -> agor_status {
+    // SAFETY: the entry point's contract is the generated function's.
+    change(store, None, |s, a, out| unsafe { agor_op_allow(s, a, from, to, bidirectional, out) })
 }
 
 /// Grants contacts as the acting agent: managers between agents of their group other than
 /// themselves, tier 0 anywhere; nobody grants itself contacts (`AGOR_PERMISSION_DENIED`).
+///
+/// Deprecated, kept with the same behaviour: it is `agor_op_allow(NULL, actor, from, to,
+/// bidirectional, NULL)`, which new code calls.
 #[no_mangle]
-pub unsafe extern "C" fn agor_actor_allow(
-    actor: Option<&agor_actor>,
-    from: *const c_char,
-    to: *const c_char,
-    bidirectional: bool,
-) -> agor_status {
-    call(|| {
-        let me = handle(actor, "actor")?;
-        let (from, to) = texts!(from, to);
-        Ok(me.actor.allow(from, to, bidirectional)?)
-    })
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub unsafe extern "C" fn agor_actor_allow(actor: Option<&agor_actor>, from: *const c_char, to: *const c_char, bidirectional: bool) -> agor_status {
+    // SAFETY: the entry point's contract is the generated function's.
+    change(actor, None, |s, a, out| unsafe { agor_op_allow(s, a, from, to, bidirectional, out) })
 }
 
 /// A handle acting as agent `agent_id` (exact id). The id's format is checked here; that the

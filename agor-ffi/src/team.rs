@@ -6,8 +6,10 @@ use std::ffi::c_char;
 use crate::boundary::{
     call, handle, optional_text, optional_texts, put_string, required_out, text, texts,
 };
+use crate::operations::agor_op_contact_graph;
 use crate::status::agor_status;
 use crate::store::{agor_actor, agor_store, query, update};
+use crate::twins::ask;
 
 /// Pass as `threshold_secs` to `agor_stale_agents` for the store's own threshold.
 pub const AGOR_STALE_DEFAULT: i64 = -1;
@@ -15,24 +17,27 @@ pub const AGOR_STALE_DEFAULT: i64 = -1;
 /// Every edge of the contacts ACL (the operator's view), as a JSON array of
 /// `{"agent_id", "contact_id"}`.
 ///
+/// Kept, with the same behaviour: it is `agor_op_contact_graph(store, NULL, out_edges)`.
+///
 /// Ownership: `*out_edges` receives a string the caller frees with `agor_string_free`.
 #[no_mangle]
-pub extern "C" fn agor_contact_graph(
-    store: Option<&agor_store>,
-    out_edges: Option<&mut *mut c_char>,
-) -> agor_status {
-    query(store, out_edges, "out_edges", |s| Ok(s.contact_graph()?))
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub extern "C" fn agor_contact_graph(store: Option<&agor_store>, out_edges: Option<&mut *mut c_char>) -> agor_status {
+    // SAFETY: the function takes no pointer but its handles and output.
+    ask(store, out_edges, "out_edges", |s, a, out| unsafe { agor_op_contact_graph(s, a, out) })
 }
 
 /// The edges of the contacts ACL touching an agent of the actor's group (tier 0: all).
 ///
+/// Deprecated, kept with the same behaviour: it is `agor_op_contact_graph(NULL, actor,
+/// out_edges)`, which new code calls.
+///
 /// Ownership: as `agor_contact_graph`.
 #[no_mangle]
-pub extern "C" fn agor_actor_contact_graph(
-    actor: Option<&agor_actor>,
-    out_edges: Option<&mut *mut c_char>,
-) -> agor_status {
-    query(actor, out_edges, "out_edges", |me| Ok(me.contact_graph()?))
+#[rustfmt::skip] // a twin's shim, one line for its signature and one for its body (see `twins`)
+pub extern "C" fn agor_actor_contact_graph(actor: Option<&agor_actor>, out_edges: Option<&mut *mut c_char>) -> agor_status {
+    // SAFETY: the function takes no pointer but its handles and output.
+    ask(actor, out_edges, "out_edges", |s, a, out| unsafe { agor_op_contact_graph(s, a, out) })
 }
 
 /// Sets an agent's presence status (`"active"`, `"sleeping"` or `"stopped"`): `agent_id` NULL
