@@ -56,7 +56,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
     };
     let pace = match pace(head.uri.query()) {
         Ok(pace) => pace,
-        Err(refused) => return logged(refused, &who),
+        Err(refused) => return logged(*refused, &who),
     };
     let since = match head.headers.get("last-event-id").map(|v| v.to_str()) {
         None => None,
@@ -114,7 +114,7 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
 }
 
 /// The stream's pace from its query (`pace=N`, 1 to [`MAX_PACE`]); none asked, none kept.
-fn pace(query: Option<&str>) -> Result<Option<Pace>, Response> {
+fn pace(query: Option<&str>) -> Result<Option<Pace>, Box<Response>> {
     let mut pace = None;
     for pair in query
         .unwrap_or_default()
@@ -123,18 +123,18 @@ fn pace(query: Option<&str>) -> Result<Option<Pace>, Response> {
     {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if key != "pace" {
-            return Err(invalid(&format!(
+            return Err(Box::new(invalid(&format!(
                 "/events takes no query parameter `{key}`; it takes `pace` (the most changes \
                  a second sent one by one)"
-            )));
+            ))));
         }
         match value.parse::<u32>() {
             Ok(n) if (1..=MAX_PACE).contains(&n) => pace = Some(Pace::new(n)),
             _ => {
-                return Err(invalid(&format!(
+                return Err(Box::new(invalid(&format!(
                     "pace must be a whole number of changes a second from 1 to {MAX_PACE}, \
                      not `{value}`"
-                )))
+                ))))
             }
         }
     }
