@@ -80,6 +80,8 @@ mod store;
 mod task_steps;
 mod tasks;
 mod tasks_file;
+#[cfg(test)]
+mod test_env;
 mod text;
 mod tokens;
 mod usage;

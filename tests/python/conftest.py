@@ -16,7 +16,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import pytest
 
@@ -56,28 +56,56 @@ def new_pg_schema(url: str) -> str:
     return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
-# Under CI=true a test never skips for a missing tool (the PostgreSQL server, the MCP client):
-# the run fails instead, so a broken install step cannot pass unseen.
-IN_CI = os.environ.get("CI") == "true"
+# A strict run (`AGOR_TEST_STRICT=1`, which scripts/test.sh sets, or CI=true) skips nothing:
+# every skip (`require` for a missing tool such as the PostgreSQL server or the MCP client, a
+# `skipif` mark, `pytest.importorskip`) fails instead, through the two hooks below, so a broken
+# install step cannot pass unseen. Outside one, skips stay skips, for a partial local setup.
+# The same rule as the Rust tests' (agor-core/src/test_env.rs) and tests/c/run.sh's.
+STRICT_ENV = "AGOR_TEST_STRICT"
+STRICT = os.environ.get(STRICT_ENV) == "1" or os.environ.get("CI") == "true"
 
 
-def require(what: str, why: str) -> None:
-    """Skips the test for lack of `what`, or fails it under CI=true."""
-    message = f"{what} is missing: {why}"
-    if IN_CI:
-        pytest.fail(f"CI=true: {message}", pytrace=False)
-    pytest.skip(message)
+def require(what: str, why: str) -> NoReturn:
+    """Skips the test for lack of `what` (a failure in a strict run)."""
+    pytest.skip(f"{what} is missing: {why}")
 
 
 def import_or_require(module: str):
-    """Imports `module` for a test file, or skips the whole file (fails it under CI=true)."""
+    """Imports `module` for a test file, or skips the whole file (a failure in a strict run)."""
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        message = f"the Python package {module!r} is missing ({e})"
-        if IN_CI:
-            pytest.fail(f"CI=true: {message}", pytrace=False)
-        pytest.skip(message, allow_module_level=True)
+        pytest.skip(f"the Python package {module!r} is missing ({e})", allow_module_level=True)
+
+
+def _strict_failure(nodeid: str, longrepr) -> str:
+    """What a skip of `nodeid` says when a strict run fails it; a skip's report holds
+    (file, line, "Skipped: reason")."""
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    return f"{nodeid} skipped, and a strict run ({STRICT_ENV}=1 or CI=true) skips nothing: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item):
+    """In a strict run, a skipped test (in its setup, its body or by a mark) fails instead,
+    naming itself and the reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = _strict_failure(item.nodeid, report.longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """In a strict run, a whole file skipped at import (`pytest.importorskip`, a module-level
+    `pytest.skip`) fails its collection, naming the file and the reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = _strict_failure(collector.nodeid, report.longrepr)
 
 
 def pg_server() -> str:

@@ -8,13 +8,13 @@ use agor_core::{ErrorKind, NewAgent, Store};
 
 /// A fresh schema's URL, or `None` (and a note) without a server.
 fn schema() -> Option<(tempfile::TempDir, String)> {
-    let server = common::postgres_server()?;
+    let server = common::test_env::postgres_server()?;
     Some((tempfile::tempdir().unwrap(), common::new_schema(&server)))
 }
 
 /// The server itself, for tests that make their own roles and schemas.
 fn server() -> String {
-    common::postgres_server().expect("schema() came first")
+    common::test_env::postgres_server().expect("schema() came first")
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn a_connection_the_server_dropped_is_replaced_by_the_next_call() {
 /// A login role of its own (dropped by nobody: each test run uses fresh names) and the
 /// server's URL logged in as it, with `options` appended when given.
 fn role(password: &str, encoded: &str) -> Option<(String, String)> {
-    let base = common::postgres_server()?;
+    let base = common::test_env::postgres_server()?;
     let name = format!(
         "r_{}_{}",
         std::process::id(),

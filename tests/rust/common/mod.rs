@@ -18,25 +18,12 @@ pub fn postgres_url() -> Option<String> {
     std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())
 }
 
-/// A PostgreSQL server for the tests of what only that engine has (credentials, schemas,
-/// LISTEN/NOTIFY): `AGOR_TEST_PG`, or `AGOR_TEST_PG_SERVER` when the domain suites run on
-/// SQLite while a server is up (scripts/test.sh). Without one the caller skips, except under
-/// `CI=true`, where a missing server fails the run instead of passing it unseen.
-pub fn postgres_server() -> Option<String> {
-    let url = postgres_url().or_else(|| {
-        std::env::var("AGOR_TEST_PG_SERVER")
-            .ok()
-            .filter(|u| !u.is_empty())
-    });
-    if url.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no PostgreSQL server: set {PG_ENV} or AGOR_TEST_PG_SERVER (scripts/test.sh starts one)"
-        );
-        eprintln!("skipped: neither {PG_ENV} nor AGOR_TEST_PG_SERVER is set");
-    }
-    url
-}
+/// The rule for a test that lacks what it needs (skip, or fail in a strict run:
+/// `AGOR_TEST_STRICT=1` or `CI=true`), and the PostgreSQL server of the tests of what only that
+/// engine has (`test_env::postgres_server`). The file is agor-core's, shared with its unit
+/// tests, so the two cannot drift apart.
+#[path = "../../../agor-core/src/test_env.rs"]
+pub mod test_env;
 
 /// True (and says so) when the suite runs on PostgreSQL: for tests of the SQLite file itself.
 pub fn skip_on_postgres(why: &str) -> bool {

@@ -279,21 +279,10 @@ fn register(client: &mut Client, lock_key: i32, channels: &[String]) -> Result<(
 mod tests {
     use super::*;
 
-    /// A fresh schema's URL on the server `AGOR_TEST_PG` or `AGOR_TEST_PG_SERVER` names
-    /// (scripts/test.sh starts one); `None` (the test is skipped) without one, except under
-    /// `CI=true`, where a missing server fails the test.
+    /// A fresh schema's URL on the test server (`crate::test_env::postgres_server`): `None`,
+    /// and the test returns early, without one, except in a strict run, where it fails.
     fn fresh_schema(name: &str) -> Option<String> {
-        let server = ["AGOR_TEST_PG", "AGOR_TEST_PG_SERVER"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
-        let Some(url) = server else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but no PostgreSQL server: set AGOR_TEST_PG or AGOR_TEST_PG_SERVER"
-            );
-            eprintln!("skipped: neither AGOR_TEST_PG nor AGOR_TEST_PG_SERVER is set");
-            return None;
-        };
+        let url = crate::test_env::postgres_server()?;
         let schema = format!("{name}_{}", std::process::id());
         let mut admin = Client::connect(&url, postgres::NoTls).unwrap();
         admin
