@@ -24,8 +24,8 @@
 
 // Floors, lowest first; a module imports only from floors below its own:
 // terminal, suggest, ids, shells, exit -> args -> error -> session -> command -> help,
-// render, synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
-// programs) -> run -> this file. Public: the two entry points, and what `agor`'s own completions and man
+// render -> synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
+// programs) and run (neither imports the other) -> this file. Public: the two entry points, and what `agor`'s own completions and man
 // page are made with (args, synopsis, completions, man).
 pub mod args;
 mod btmsg;
