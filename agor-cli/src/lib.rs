@@ -23,7 +23,7 @@
 #![warn(missing_docs)]
 
 // Floors, lowest first; a module imports only from floors below its own:
-// terminal, suggest, ids, shells, exit -> args -> error -> session -> command -> help,
+// terminal, suggest, ids, shells, exit -> args -> error -> reply -> session -> command -> help,
 // render -> synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
 // programs) and run (neither imports the other) -> this file. Public: the two entry points, and what `agor`'s own completions and man
 // page are made with (args, synopsis, completions, man).
@@ -39,6 +39,7 @@ mod help;
 mod ids;
 pub mod man;
 mod render;
+mod reply;
 mod run;
 mod session;
 mod shells;
