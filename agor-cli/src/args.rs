@@ -105,7 +105,7 @@ impl Opt {
 /// A command line that does not fit the command's syntax (exit code 2): the message, and the
 /// usage lines of the command it was meant for (printed under the error line) once known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String, pub Vec<String>);
+pub(crate) struct UsageError(pub(crate) String, pub(crate) Vec<String>);
 
 impl UsageError {
     /// A usage error with its message and no usage lines yet.
@@ -136,7 +136,7 @@ impl fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// The result of reading a command line.
-pub type Result<T, E = UsageError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = UsageError> = std::result::Result<T, E>;
 
 fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError::new(msg.into()))
@@ -144,7 +144,7 @@ fn usage<T>(msg: impl Into<String>) -> Result<T> {
 
 /// Options and positionals collected from argv, consumed by the command builders.
 #[derive(Debug, Default)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     options: Vec<(&'static str, Option<OsString>)>,
     positionals: VecDeque<OsString>,
 }
@@ -152,7 +152,7 @@ pub struct Parsed {
 /// Walks argv left to right. The caller switches option sets as it learns the command word,
 /// so global options work before and after it.
 #[derive(Debug)]
-pub struct Scanner {
+pub(crate) struct Scanner {
     tokens: VecDeque<OsString>,
     options_ended: bool,
 }
@@ -415,7 +415,7 @@ impl Parsed {
 
 /// A value the core parses (status, priority), checked before the database is opened so a
 /// typo is a usage error (exit 2) whatever the state of the file.
-pub fn parsed<T>(v: String) -> Result<T>
+pub(crate) fn parsed<T>(v: String) -> Result<T>
 where
     T: std::str::FromStr<Err = agor_core::Error>,
 {

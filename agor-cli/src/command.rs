@@ -5,11 +5,11 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use agor_core::ops::{Request, Response};
-use serde::Serialize;
+use agor_core::ops::Request;
 
 use crate::args::{Opt, Parsed, Scanner, UsageError};
 use crate::error::CliError;
+use crate::reply::Reply;
 use crate::session::Session;
 use crate::suggest::did_you_mean;
 use crate::terminal::Term;
@@ -29,39 +29,13 @@ pub struct View<'a> {
     pub stale_after: i64,
 }
 
-/// Prints a reply for people: the renderer takes the core's record out of it with [`typed`].
+/// Prints a reply for people: the renderer takes the core's record out of it with
+/// [`typed`](crate::reply::typed).
 pub type Show = fn(&mut Term<'_>, &View<'_>, Reply) -> Result<(), CliError>;
 
 /// Runs a request made of several catalogue operations (each through dispatch) and returns
 /// what to print; single-operation commands do not need one.
 pub type Steps = fn(&Session, Request) -> Result<Reply, CliError>;
-
-/// What a job answers: one operation's typed response, or the report of a command made of
-/// several operations. `--json` prints it as the response (or report) alone.
-// One reply per command line: its size does not matter, a box would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Reply {
-    /// The response of the job's operation (or of its last step).
-    Op(Response),
-    /// `review-count`: a group's review queue and its reviewers' attention score.
-    ReviewCounts(ReviewCounts),
-}
-
-impl From<Response> for Reply {
-    fn from(response: Response) -> Reply {
-        Reply::Op(response)
-    }
-}
-
-/// `review-count`'s report, `{"group", "count", "attention"}` in JSON.
-#[derive(Debug, Serialize)]
-pub struct ReviewCounts {
-    pub group: String,
-    pub count: i64,
-    pub attention: i64,
-}
 
 /// What a command line asks for: one catalogue request, whom it runs as, and how its
 /// response is shown as text (`--json` prints the response itself).
@@ -481,22 +455,6 @@ pub fn job(request: Request, show: Show) -> Result<Command, UsageError> {
 /// A builder's result when whom it acts as depends on the line (not the table's default).
 pub fn job_as(who: Who, request: Request, show: Show) -> Result<Command, UsageError> {
     run(Job::new(request, show).who(who))
-}
-
-/// The record a renderer needs, moved out of the reply as the core returned it (no trip
-/// through JSON); asking for a type the operation does not answer with is an error naming both.
-pub fn typed<T: 'static>(reply: Reply) -> Result<T, CliError> {
-    let any: Box<dyn std::any::Any> = match reply {
-        Reply::Op(response) => {
-            return response
-                .into_inner()
-                .map_err(|e| CliError::Response(e.to_string()))
-        }
-        Reply::ReviewCounts(counts) => Box::new(counts),
-    };
-    any.downcast().map(|b| *b).map_err(|_| {
-        CliError::Response(format!("a report is not a {}", std::any::type_name::<T>()))
-    })
 }
 
 #[cfg(test)]

@@ -23,28 +23,37 @@
 #![warn(missing_docs)]
 
 // Floors, lowest first; a module imports only from floors below its own:
-// terminal, suggest, ids, shells, exit -> args -> error -> session -> command -> help,
-// render, synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
-// programs) -> run -> this file. Public: the two entry points, and what `agor`'s own completions and man
-// page are made with (args, synopsis, completions, man).
-pub mod args;
+// terminal, suggest, ids, shells, exit -> args -> error -> reply -> session -> command -> help,
+// render -> synopsis -> completions, man -> dist -> btmsg, bttask (their renderers, tables and
+// programs) and run (neither imports the other) -> this file. Public: the two entry points,
+// and what `agor`'s own completions and man page are made with (re-exported below).
+mod args;
 mod btmsg;
 mod bttask;
 mod command;
-pub mod completions;
+mod completions;
 mod dist;
 mod error;
 mod exit;
 mod help;
 mod ids;
-pub mod man;
+mod man;
 mod render;
+mod reply;
 mod run;
 mod session;
 mod shells;
 mod suggest;
-pub mod synopsis;
+mod synopsis;
 mod terminal;
+
+// What `agor completions` and `agor man` (agor-mcp) describe agor with: a command table as a
+// `Synopsis` of `Entry`s and their `Opt`s, read by the same two generators as btmsg's and
+// bttask's. Nothing else of the parser is public.
+pub use args::{Arity, Opt};
+pub use completions::{script as completion_script, Shell};
+pub use man::page as man_page;
+pub use synopsis::{Entry, Synopsis};
 
 use std::ffi::OsString;
 use std::io::{self, Write};

@@ -352,9 +352,9 @@ pub fn delivery(t: &mut Term<'_>, d: &Delivery) -> io::Result<()> {
 pub fn search_hits(
     t: &mut Term<'_>,
     _: &crate::command::View<'_>,
-    v: crate::command::Reply,
+    v: crate::reply::Reply,
 ) -> Result<(), crate::error::CliError> {
-    let hits: Vec<agor_core::SearchHit> = crate::command::typed(v)?;
+    let hits: Vec<agor_core::SearchHit> = crate::reply::typed(v)?;
     if hits.is_empty() {
         return Ok(say!(t, "{}", crate::terminal::dim("no matches"))?);
     }

@@ -8,9 +8,10 @@ use agor_core::ops::{self, CallerKind, Request, Response};
 use serde_json::Value;
 
 use crate::args::UsageError;
-use crate::command::{Command, Invocation, Job, Program, Reply, View};
+use crate::command::{Command, Invocation, Job, Program, View};
 use crate::error::CliError;
 use crate::render::Output;
+use crate::reply::Reply;
 use crate::session::{acting, open_store, Session};
 use crate::terminal::{say, Align, Cell, Term};
 

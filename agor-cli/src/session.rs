@@ -8,8 +8,8 @@ use agor_core::ops::{self, Caller, CallerKind, Request, Response};
 use agor_core::{PrincipalId, Store};
 
 use crate::args::UsageError;
-use crate::command::Reply;
 use crate::error::CliError;
+use crate::reply::Reply;
 
 /// Names the acting agent; commands marked with `*` in the help need it.
 pub const AGENT_ENV: &str = "BTMSG_AGENT_ID";

@@ -39,7 +39,7 @@ pub struct Entry {
 
 impl Synopsis {
     /// `prog` as its command table and its `--help` describe it.
-    pub fn of(prog: &Program) -> Synopsis {
+    pub(crate) fn of(prog: &Program) -> Synopsis {
         let overview = crate::help::help(prog, None).unwrap_or_default();
         // The overview's reference part starts at its options; the commands come from the table.
         let reference = overview
@@ -65,7 +65,7 @@ impl Synopsis {
     }
 
     /// The words that may start a command line: `help`, each command's first word and alias.
-    pub fn first_words(&self) -> Vec<&'static str> {
+    pub(crate) fn first_words(&self) -> Vec<&'static str> {
         let mut words = vec!["help"];
         for e in &self.commands {
             for w in std::iter::once(e.name).chain(e.aliases.iter().copied()) {
@@ -79,7 +79,7 @@ impl Synopsis {
     }
 
     /// The command groups (`channel`) with their subcommands.
-    pub fn groups(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+    pub(crate) fn groups(&self) -> Vec<(&'static str, Vec<&'static str>)> {
         let mut groups: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
         for (group, sub) in self.commands.iter().filter_map(|e| e.name.split_once(' ')) {
             match groups.iter_mut().find(|(g, _)| *g == group) {
@@ -92,7 +92,7 @@ impl Synopsis {
 
     /// Every spelling of an option that takes the next word as its value, so a completion
     /// skips that word when looking for the command.
-    pub fn value_options(&self) -> Vec<String> {
+    pub(crate) fn value_options(&self) -> Vec<String> {
         let mut all: Vec<String> = self
             .global
             .iter()
@@ -108,7 +108,7 @@ impl Synopsis {
 }
 
 /// `--long` and, if it has one, `-s`.
-pub fn spellings(opt: &Opt) -> Vec<String> {
+pub(crate) fn spellings(opt: &Opt) -> Vec<String> {
     let mut s = vec![format!("--{}", opt.long)];
     if let Some(c) = opt.short {
         s.push(format!("-{c}"));

@@ -10,46 +10,14 @@
 //! fewer fit. Every batch holds 1..=[`MAX_BATCH`] items, so one call bounds the write lock it
 //! takes from everyone else.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::leases::{claim_many, complete_in, validate_lease};
 use crate::model::leases::Claim;
-use crate::model::tasks::{Completion, NewTask, Task, TaskStatus};
+use crate::model::tasks::{ClaimDone, NewTask, Task, TaskStatus};
 use crate::numbers::{Count, MAX_BATCH};
 use crate::rules::{Action, Target};
 use crate::tasks::{checked_new, insert_task};
-
-/// The summary of a batch completion that gives none.
-pub const DEFAULT_BATCH_SUMMARY: &str = "completed";
-
-/// One claim to complete in a `complete_tasks` batch: the task, the token its claim returned
-/// and, optionally, a one-line summary (absent: "completed").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimDone {
-    /// The claimed task (id or prefix).
-    pub task_id: String,
-    /// The token of its live claim.
-    pub token: String,
-    /// One line; absent: "completed".
-    #[serde(default)]
-    pub summary: Option<String>,
-}
-
-impl ClaimDone {
-    fn completion(&self) -> Completion {
-        Completion {
-            summary: self
-                .summary
-                .clone()
-                .unwrap_or_else(|| DEFAULT_BATCH_SUMMARY.to_owned()),
-            ..Completion::default()
-        }
-    }
-}
 
 /// Refuses an empty batch or one past [`MAX_BATCH`] items, naming the argument.
 fn check_size(field: &'static str, len: usize) -> Result<()> {

@@ -88,7 +88,6 @@ mod usage;
 mod work;
 pub use actor::Actor;
 pub use agents::{TIER_ADMIN, TIER_MANAGEMENT, TIER_PROJECT};
-pub use batches::{ClaimDone, DEFAULT_BATCH_SUMMARY};
 pub use board::MAX_REORDER;
 pub use cancel::{CancelToken, OnCancel};
 pub use changes::{wait_timeout, ChangeBell, Waiter};
@@ -117,8 +116,8 @@ pub use model::reservations::{
 pub use model::search::{SearchHit, SearchKind, DEFAULT_SEARCH_LIMIT};
 pub use model::settings::Setting;
 pub use model::tasks::{
-    Comment, Completion, NewTask, Priority, StatusMove, Task, TaskDetail, TaskFilter, TaskStatus,
-    TaskUpdate,
+    ClaimDone, Comment, Completion, ImportReport, NewTask, Priority, StatusMove, Task, TaskDetail,
+    TaskFilter, TaskStatus, TaskUpdate, DEFAULT_BATCH_SUMMARY,
 };
 pub use model::tokens::{TokenHolder, TokenInfo, TOKEN_PREFIX};
 pub use model::usage::{UsageBucket, UsageBy, UsagePoint, UsageRecord, UsageSummary};
@@ -135,7 +134,7 @@ pub use storage::options::Durability;
 pub use storage::postgres::LATEST_VERSION as LATEST_PG_VERSION;
 pub use storage::sqlite::schema::{APPLICATION_ID, LATEST_VERSION};
 pub use store::{default_path, Store, StoreBuilder, DB_ENV};
-pub use tasks_file::{ImportReport, MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
+pub use tasks_file::{MAX_TASKS_FILE_BYTES, MAX_TASKS_FILE_ENTRIES};
 pub use text::{
     is_blank, MAX_ARTIFACTS, MAX_ARTIFACT_BYTES, MAX_CONTENT_BYTES, MAX_CWD_BYTES,
     MAX_DEFINITION_OF_DONE_BYTES, MAX_DESCRIPTION_BYTES, MAX_ID_LEN, MAX_MODEL_BYTES,

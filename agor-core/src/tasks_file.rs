@@ -25,7 +25,7 @@ use crate::ids;
 use crate::members;
 use crate::model::agents::Member;
 use crate::model::search::Source;
-use crate::model::tasks::{NewTask, Priority, Task, TaskStatus};
+use crate::model::tasks::{ImportReport, NewTask, Priority, Task, TaskStatus};
 use crate::rules::{Action, Target};
 
 use crate::storage::sql::search as search_sql;
@@ -39,17 +39,6 @@ pub const MAX_TASKS_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// The most `[[tasks]]` one import applies: one transaction holds the write lock for all of
 /// them, so a larger board is imported in several files.
 pub const MAX_TASKS_FILE_ENTRIES: usize = 10_000;
-
-/// What an import did, task ids in file order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ImportReport {
-    /// Tasks the file added to the board.
-    pub created: Vec<String>,
-    /// Tasks whose fields the file changed.
-    pub updated: Vec<String>,
-    /// Tasks already as the file says.
-    pub unchanged: Vec<String>,
-}
 
 #[derive(Deserialize)]
 struct FileIn {

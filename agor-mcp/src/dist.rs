@@ -1,11 +1,9 @@
 //! `agor completions SHELL` and `agor man`: agor's command table, read by the same generators
-//! as `btmsg`'s and `bttask`'s ([`agor_cli::completions`], [`agor_cli::man`]).
+//! as `btmsg`'s and `bttask`'s ([`agor_cli::completion_script`], [`agor_cli::man_page`]).
 
 use std::ffi::OsString;
 
-use agor_cli::args::Opt;
-use agor_cli::completions::{self, Shell};
-use agor_cli::synopsis::{Entry, Synopsis};
+use agor_cli::{completion_script, man_page, Entry, Opt, Shell, Synopsis};
 
 use crate::args::USAGE;
 use crate::init::INIT_USAGE;
@@ -76,13 +74,13 @@ pub fn synopsis() -> Synopsis {
 pub fn main(argv: &[OsString]) -> Option<i32> {
     let text = match argv.get(1)?.to_str()? {
         "completions" => match argv.get(2).and_then(|s| Shell::parse(s.to_str()?)) {
-            Some(shell) if argv.len() == 3 => completions::script(&synopsis(), shell),
+            Some(shell) if argv.len() == 3 => completion_script(&synopsis(), shell),
             _ => {
                 eprintln!("agor: usage: agor completions bash|zsh|fish");
                 return Some(2);
             }
         },
-        "man" if argv.len() == 2 => agor_cli::man::page(&synopsis()),
+        "man" if argv.len() == 2 => man_page(&synopsis()),
         _ => return None,
     };
     print!("{text}");

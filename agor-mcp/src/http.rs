@@ -10,7 +10,6 @@
 //! JSON-RPC message ([`crate::jsonrpc`]); sessions belong to their agent and are bounded
 //! ([`crate::sessions`]).
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +26,11 @@ use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
 use rmcp::transport::StreamableHttpServerConfig;
 
 use crate::args::Limits;
-use crate::auth::{self, Authenticated};
-use crate::origin::Origins;
+use crate::auth;
+use crate::origin::{check_origin, Origins};
 use crate::profiles::Profile;
-use crate::refusals::{error_response, json_rpc_error};
+use crate::refusals::json_rpc_error;
+use crate::request_log::log_request;
 use crate::server::AgorServer;
 use crate::sessions::Sessions;
 use crate::streams::Streams;
@@ -143,54 +143,6 @@ async fn interrupted() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-}
-
-/// Logs every request on stderr, one line when it is answered: method, path, status, who
-/// (the principal its secret authenticated, `-` for none) and how long it took. Never the
-/// secret, nor any header or body. Also answers the end of a session (DELETE) with 204: the
-/// SDK's 202 makes the official client report a failed termination.
-pub(crate) async fn log_request(request: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let mut response = next.run(request).await;
-    if method == axum::http::Method::DELETE && response.status() == StatusCode::ACCEPTED {
-        *response.status_mut() = StatusCode::NO_CONTENT;
-    }
-    let who = response
-        .extensions()
-        .get::<Authenticated>()
-        .map_or("-", |a| auth::name(&a.0));
-    let line = format!(
-        "agor mcp: {method} {path} {} {who} {}ms",
-        response.status().as_u16(),
-        started.elapsed().as_millis()
-    );
-    // A closed or full stderr must not fail the request (`eprintln!` would panic).
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-    response
-}
-
-/// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
-pub(crate) async fn check_origin(
-    State(origins): State<Arc<Origins>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(origin) = request.headers().get(header::ORIGIN) else {
-        return next.run(request).await;
-    };
-    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
-    if origins.admits(&origin) {
-        return next.run(request).await;
-    }
-    error_response(
-        StatusCode::FORBIDDEN,
-        "permission_denied",
-        &format!(
-            "requests from the browser origin '{origin}' are refused: this server serves its \
-             own origin only (its operator admits another with `agor mcp --allow-origin ORIGIN`)"
-        ),
-    )
 }
 
 /// The bounds of a request body: its size, and the time it may take to arrive.

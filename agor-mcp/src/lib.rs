@@ -28,6 +28,7 @@ mod jsonrpc;
 mod origin;
 mod profiles;
 mod refusals;
+mod request_log;
 mod resources;
 mod schemas;
 mod serve;

@@ -6,6 +6,14 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::refusals::error_response;
 
 /// An origin as RFC 6454 compares them: scheme, host and port (the scheme's default port when
 /// none is written). The opaque origin `null` (sandboxed frames, files) is its own value.
@@ -99,6 +107,29 @@ impl Origins {
     pub(crate) fn admits(&self, origin: &str) -> bool {
         parse(origin).is_ok_and(|o| self.admitted.contains(&o))
     }
+}
+
+/// Refuses a request whose `Origin` is not the server's own or an admitted one (403).
+pub(crate) async fn check_origin(
+    State(origins): State<Arc<Origins>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(origin) = request.headers().get(header::ORIGIN) else {
+        return next.run(request).await;
+    };
+    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+    if origins.admits(&origin) {
+        return next.run(request).await;
+    }
+    error_response(
+        StatusCode::FORBIDDEN,
+        "permission_denied",
+        &format!(
+            "requests from the browser origin '{origin}' are refused: this server serves its \
+             own origin only (its operator admits another with `agor mcp --allow-origin ORIGIN`)"
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The import graph as a checked fact (issue 20): no module of agor-core imports a floor above
-//! its own, and no crate ties more than two files into a circle. Reads the sources; no server.
+//! its own, and no crate ties files into a circle (two files importing each other included)
+//! but the few listed in [`KNOWN_CIRCLES`], each with why. Reads the sources; no server.
 //!
-//! The graph is built from paths in the code (`use crate::…`, `crate::x::y`, `super::…`, and
-//! names a `use` bound to a module), following re-exports (`pub use`) to where a name is defined,
+//! The graph is built from paths in the code (`use crate::…`, `crate::x::y`, `super::…`,
+//! `submodule::…`, and names a `use` bound to a module), following re-exports (`pub use`) to where a name is defined,
 //! so `crate::Result` counts as an import of `error.rs`, not of `lib.rs`. Inline test modules and
 //! `tests.rs` files are left out: a test may reach anywhere.
 
@@ -27,7 +28,7 @@ const CORE_FLOORS: &[(&str, &[&str])] = &[
     ("ops", &["ops"]),
 ];
 
-/// Crates whose files must form no circle of more than two files. Each is a folder beside
+/// The crates beside agor-core whose circles are checked. Each is a folder beside
 /// agor-core holding `src/`; binaries under `src/bin/` are crate roots of their own and skipped.
 const CIRCLE_FREE_SURFACES: &[&str] = &["agor-cli", "agor-mcp", "agor-py", "agor-ffi", "agor-demo"];
 
@@ -79,50 +80,82 @@ fn agor_core_imports_no_higher_floor() {
     );
 }
 
+/// The circles that remain, each with why: a crate, its files (from the crate folder, in any
+/// order) and the reason. Any other circle fails the tests below, and so does an entry here
+/// that no longer matches a circle (take it out once the circle is gone).
+const KNOWN_CIRCLES: &[(&str, &[&str], &str)] = &[(
+    "agor-mcp",
+    &[
+        "src/serve/mod.rs",
+        "src/serve/api.rs",
+        "src/serve/events.rs",
+        "src/serve/signin.rs",
+    ],
+    "serve/mod.rs holds both the router, which names the handlers, and what the handlers \
+     share (`Web`, `caller`, the JSON answers), which they import from it; those belong in a \
+     module below both",
+)];
+
 #[test]
-fn agor_core_has_no_circle_of_more_than_two_files() {
+fn agor_core_has_no_circle_but_the_known_ones() {
     let report = circles("agor-core");
     assert!(report.is_empty(), "{report}");
 }
 
 #[test]
-fn surface_crates_have_no_circle_of_more_than_two_files() {
+fn surface_crates_have_no_circle_but_the_known_ones() {
     let report: String = CIRCLE_FREE_SURFACES.iter().map(|c| circles(c)).collect();
     assert!(report.is_empty(), "{report}");
 }
 
-/// The circles of more than two files in one crate, each with the imports that close it;
-/// empty when there are none.
+/// The circles of `krate` not in [`KNOWN_CIRCLES`] (a pair of files importing each other is
+/// one too), each with the imports that close it, and the entries of `krate` there that match
+/// no circle; empty when there are none.
 fn circles(krate: &str) -> String {
     let g = Graph::of_crate(&workspace().join(krate));
     let mut out = String::new();
-    let comps = g.components();
-    // Pairs are allowed (a type and its helper may know each other); listed for the record.
-    for pair in comps.iter().filter(|c| c.len() == 2) {
-        println!(
-            "{krate}: a pair of files that import each other: {} <-> {}",
-            g.files[pair[0]].rel, g.files[pair[1]].rel
-        );
-    }
-    let big: Vec<Vec<usize>> = comps.into_iter().filter(|c| c.len() > 2).collect();
-    println!("{krate}: {} circles of more than 2 files", big.len());
-    for comp in big {
+    let mut matched = BTreeSet::new();
+    let comps: Vec<Vec<usize>> = g.components().into_iter().filter(|c| c.len() > 1).collect();
+    println!("{krate}: {} circles", comps.len());
+    for comp in comps {
         let inside: BTreeSet<usize> = comp.iter().copied().collect();
         let mut names: Vec<&str> = comp.iter().map(|&f| g.files[f].rel.as_str()).collect();
         names.sort();
-        out += &format!(
-            "{krate}: a circle of {} files: {}\n  imports inside it:\n",
-            comp.len(),
-            names.join(", ")
-        );
+        let known = KNOWN_CIRCLES.iter().position(|(k, files, _)| {
+            let mut listed = files.to_vec();
+            listed.sort();
+            *k == krate && listed == names
+        });
+        let mut imports = String::new();
         let mut seen = BTreeSet::new();
         for e in &g.edges {
             if inside.contains(&e.from) && inside.contains(&e.to) && seen.insert((e.from, e.to)) {
-                out += &format!(
+                imports += &format!(
                     "    {}:{} -> {}: `{}`\n",
                     g.files[e.from].rel, e.line, g.files[e.to].rel, e.text
                 );
             }
+        }
+        let head = format!(
+            "{krate}: a circle of {} files: {}",
+            comp.len(),
+            names.join(", ")
+        );
+        match known {
+            Some(i) => {
+                matched.insert(i);
+                println!("{head} (known: {})\n{imports}", KNOWN_CIRCLES[i].2);
+            }
+            None => out += &format!("{head}\n  imports inside it:\n{imports}"),
+        }
+    }
+    for (i, (k, files, _)) in KNOWN_CIRCLES.iter().enumerate() {
+        if *k == krate && !matched.contains(&i) {
+            out += &format!(
+                "{krate}: KNOWN_CIRCLES lists {} as a circle, and it is not (any more): take it \
+                 out, or list the circle as it now is\n",
+                files.join(", ")
+            );
         }
     }
     out
@@ -593,7 +626,8 @@ impl File {
                     j += 2;
                 }
                 let starts = matches!(w.as_str(), "crate" | "super" | "self" | "$crate")
-                    || f.bindings.contains_key(w);
+                    || f.bindings.contains_key(w)
+                    || f.submodules.contains(w);
                 if starts {
                     if let Some(abs) = f.absolute(&path) {
                         let text = path.join("::");

@@ -1,10 +1,11 @@
 //! `btmsg`'s text output: each function renders one catalogue response (the core's records,
 //! taken out of the reply with [`typed`]) through [`Term`], with the request for what the response does not say.
 
-use crate::command::{typed, Reply, View};
+use crate::command::View;
 use crate::error::CliError;
 use crate::ids::short_id;
 use crate::render::{self, unix_now};
+use crate::reply::{typed, Reply};
 use crate::terminal::{self as tm, say, Align, Cell, Term};
 use agor_core::ops::Request as R;
 use agor_core::{

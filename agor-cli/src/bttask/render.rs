@@ -9,10 +9,11 @@ use agor_core::{
     TaskDetail, Waiting, WaitingKind,
 };
 
-use crate::command::{typed, Reply, ReviewCounts, View};
+use crate::command::View;
 use crate::error::CliError;
 use crate::ids::short_id;
 use crate::render::{age, byline, unix_now};
+use crate::reply::{typed, Reply, ReviewCounts};
 use crate::terminal::{bold, dim, id, name, say, warn, Align, Cell, Term};
 
 type Shown = Result<(), CliError>;

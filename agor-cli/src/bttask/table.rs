@@ -7,8 +7,9 @@ use agor_core::{Agent, TaskStatus};
 
 use super::render as show;
 use crate::args::{parsed, Parsed, UsageError};
-use crate::command::{job, run, typed, CommandDef, Job, Reply, ReviewCounts, Who};
+use crate::command::{job, run, CommandDef, Job, Who};
 use crate::error::CliError;
+use crate::reply::{typed, Reply, ReviewCounts};
 use crate::session::Session;
 
 pub const COMMANDS: &[CommandDef] = &[

@@ -233,6 +233,36 @@ impl Completion {
     }
 }
 
+/// The summary of a batch completion that gives none.
+pub const DEFAULT_BATCH_SUMMARY: &str = "completed";
+
+/// One claim to complete in a `complete_tasks` batch: the task, the token its claim returned
+/// and, optionally, a one-line summary (absent: "completed").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimDone {
+    /// The claimed task (id or prefix).
+    pub task_id: String,
+    /// The token of its live claim.
+    pub token: String,
+    /// One line; absent: "completed".
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl ClaimDone {
+    /// The completion the item asks for: its summary, or the default one.
+    pub(crate) fn completion(&self) -> Completion {
+        Completion {
+            summary: self
+                .summary
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BATCH_SUMMARY.to_owned()),
+            ..Completion::default()
+        }
+    }
+}
+
 /// A task on the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
@@ -437,4 +467,15 @@ pub struct TaskUpdate {
     /// A new attempt limit (0 clears it: the store's setting applies).
     #[serde(default)]
     pub max_attempts: Option<i64>,
+}
+
+/// What an import did, task ids in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ImportReport {
+    /// Tasks the file added to the board.
+    pub created: Vec<String>,
+    /// Tasks whose fields the file changed.
+    pub updated: Vec<String>,
+    /// Tasks already as the file says.
+    pub unchanged: Vec<String>,
 }

@@ -2,7 +2,8 @@
 //! group and rank (SPEC §2.1). Every operation of every surface asks it, so a rule changes here
 //! or nowhere.
 
-use super::{AgentIdentity, Capability, Permission, Principal, Role, RoleDef};
+use super::principal::{AgentIdentity, Principal};
+use super::roles::{Capability, Permission, Role, RoleDef};
 use crate::error::{Error, Result};
 
 /// Declares [`Action`] from one table, a row an action: its doc, its name in the catalogue and

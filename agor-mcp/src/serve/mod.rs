@@ -29,9 +29,9 @@ use serde_json::Value;
 // submodules take it from here).
 use crate::args::Limits;
 use crate::auth::{bearer, name, Authenticated};
-use crate::http::{check_origin, log_request};
-use crate::origin::Origins;
+use crate::origin::{check_origin, Origins};
 use crate::refusals::error_response;
+use crate::request_log::log_request;
 use crate::streams::Streams;
 use crate::tools::WaitSlots;
 

@@ -49,19 +49,16 @@ use crate::storage::{
     Bell, ChangeSignal, Dialect, Engine, Listener, Param, Row, RowSource, Tx, TxCommon, ValueRef,
 };
 
+mod locks;
 mod schema;
 mod signal;
 mod url;
 
+use locks::{LOCK_CLASS, TAIL_CLASS};
 pub(crate) use url::storage_error;
 
 pub use schema::LATEST_VERSION;
 pub(crate) use url::redact;
-
-/// `pg_advisory_xact_lock(CLASS, schema hash)`: the first key names agor ("agor" in ASCII).
-const LOCK_CLASS: i32 = 0x6167_6f72;
-/// The tail lock of row-lock writes (see above), keyed by the same schema hash ("agot").
-const TAIL_CLASS: i32 = 0x6167_6f74;
 
 /// The tables whose rows readers take in id order (`id > cursor`): a row-lock write appends
 /// to them only in its commit batch, under the tail lock.
@@ -80,16 +77,6 @@ fn appends_to_ordered_log(sql: &str) -> bool {
     };
     let table = rest.split(|c: char| c.is_whitespace() || c == '(').next();
     table.is_some_and(|t| ORDERED_LOGS.contains(&t))
-}
-
-/// Takes the schema's write lock (`key`: the hash of its name) for the rest of the transaction
-/// `client` is in, outside the engine's own transactions (migrations, a waiter recording
-/// itself).
-fn take_write_lock(client: &mut impl postgres::GenericClient, key: i32) -> Result<()> {
-    client
-        .execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &key])
-        .map_err(storage_error)?;
-    Ok(())
 }
 
 /// A store's PostgreSQL database: one connection, used by one call at a time.

@@ -229,7 +229,7 @@ pub(super) fn prepare(
     }
     client.batch_execute("BEGIN").map_err(storage_error)?;
     let migrated = (|| {
-        super::take_write_lock(client, key)?;
+        super::locks::take_write_lock(client, key)?;
         let state = inspect(client)?;
         refuse(shown, &state)?;
         let from = match state {

@@ -258,7 +258,7 @@ impl Listening {
 /// dropped on the way.
 fn register(client: &mut Client, lock_key: i32, channels: &[String]) -> Result<()> {
     let mut tx = client.transaction().map_err(storage_error)?;
-    super::take_write_lock(&mut tx, lock_key)?;
+    super::locks::take_write_lock(&mut tx, lock_key)?;
     tx.execute(
         "DELETE FROM agor_listeners
          WHERE pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)",

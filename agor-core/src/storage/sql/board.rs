@@ -5,11 +5,6 @@ use crate::model::tasks::Task;
 use crate::storage::sql::tasks::query;
 use crate::storage::{args, Tx};
 
-/// "Not archived", over the alias `t`; the board and the task lists add it whenever they may
-/// show finished tasks (only those can be archived).
-pub(crate) const NOT_ARCHIVED_SQL: &str =
-    "NOT EXISTS (SELECT 1 FROM agor_task_archive a WHERE a.task_id = t.id)";
-
 /// Marks a task archived; false when it already was.
 pub(crate) fn archive(tx: &dyn Tx, task_id: &str, by: &str, at: &str) -> Result<bool> {
     let n = tx.execute(

@@ -3,9 +3,14 @@
 use crate::error::Result;
 use crate::model::tasks::{Comment, Completion, NewTask, Priority, Task, TaskFilter, TaskStatus};
 use crate::storage::lenient;
-use crate::storage::sql::board::NOT_ARCHIVED_SQL;
 use crate::storage::sql::dependencies::UNBLOCKED_SQL;
 use crate::storage::{args, Param, Row, Tx};
+
+/// "Not archived", over the alias `t`; the board and the task lists add it whenever they may
+/// show finished tasks (only those can be archived). Here rather than with the archive's own
+/// statements (`board`), which read tasks through [`query`]: the filter belongs to the lists.
+const NOT_ARCHIVED_SQL: &str =
+    "NOT EXISTS (SELECT 1 FROM agor_task_archive a WHERE a.task_id = t.id)";
 
 pub(crate) const TASK_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.assigned_to, t.created_by,
     t.group_id, t.parent_task_id, t.sort_order, t.definition_of_done, t.version, t.created_at, t.updated_at,
