@@ -5,9 +5,9 @@
 use std::ffi::c_char;
 
 use crate::boundary::{optional_text, optional_texts, text, texts, FfiError};
+use crate::handles::{agor_actor, query, update};
 use crate::lifecycle::lines;
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Hides a done or cancelled task from the board and lists, keeping it (managers); an open
 /// task is `AGOR_INVALID_INPUT`. `*out_task` (may be NULL) receives the task as JSON.

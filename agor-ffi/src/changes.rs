@@ -4,9 +4,9 @@
 use std::ffi::c_char;
 
 use crate::boundary::{optional_text, optional_texts, FfiError};
+use crate::handles::{agor_actor, query};
 use crate::messages::given_limit;
 use crate::status::agor_status;
-use crate::store::{agor_actor, query};
 
 /// Pass as `since` to `agor_wait` to wait for what arrives after the call starts.
 pub const AGOR_WAIT_FROM_NOW: i64 = -1;

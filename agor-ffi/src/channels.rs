@@ -4,9 +4,9 @@
 use std::ffi::c_char;
 
 use crate::boundary::texts;
+use crate::handles::{agor_actor, query, update};
 use crate::messages::given_limit;
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Creates channel `name` in the actor's group and joins it. Managers and admins only.
 ///

@@ -4,8 +4,8 @@
 use std::ffi::c_char;
 
 use crate::boundary::texts;
+use crate::handles::{agor_actor, query, update};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Runs a change of one dependency edge (`task_id` waits for `depends_on`).
 ///

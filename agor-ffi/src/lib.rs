@@ -19,6 +19,8 @@
 
 // cbindgen lays the header out in this order: handles and agents, then messaging, then the
 // task board, then the status and string helpers every caller needs.
+mod handles;
+
 mod store;
 
 mod team;
@@ -62,6 +64,7 @@ pub use changes::{
 pub use channels::{
     agor_add_member, agor_channel_history, agor_create_channel, agor_list_channels, agor_post,
 };
+pub use handles::{agor_actor, agor_store};
 pub use liveness::{
     agor_clear_dead_letters, agor_dead_letters, agor_heartbeat, agor_redeliver_dead_letters,
     AGOR_ALL_DEAD_LETTERS,
@@ -74,8 +77,8 @@ pub use messages::{
 };
 pub use status::agor_status;
 pub use store::{
-    agor_actor, agor_actor_free, agor_actor_new, agor_allow, agor_get_agent, agor_list_agents,
-    agor_register_agent, agor_store, agor_store_free, agor_store_open, agor_store_open_existing,
+    agor_actor_free, agor_actor_new, agor_allow, agor_get_agent, agor_list_agents,
+    agor_register_agent, agor_store_free, agor_store_open, agor_store_open_existing,
     agor_store_open_with, agor_store_path, AGOR_DEFAULT_BUSY_TIMEOUT, AGOR_TIER_DEFAULT,
 };
 pub use tasks::{

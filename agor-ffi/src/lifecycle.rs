@@ -5,8 +5,8 @@
 use std::ffi::c_char;
 
 use crate::boundary::{optional_text, optional_texts, texts, FfiError};
+use crate::handles::{agor_actor, query, update};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Pass as `ttl_secs` to `agor_reserve` or `agor_renew_reservations` for an hour. Like every
 /// default of this header it is `UINT32_MAX`, never 0: 0 seconds is an error, as everywhere.

@@ -3,8 +3,8 @@
 
 use std::ffi::c_char;
 
+use crate::handles::{agor_actor, query, update};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Pass as `dead_letter_id` to act on every dead letter the actor may see.
 pub const AGOR_ALL_DEAD_LETTERS: i64 = -1;

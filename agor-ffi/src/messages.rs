@@ -4,8 +4,8 @@
 use std::ffi::c_char;
 
 use crate::boundary::{call, handle, optional_texts, put_string, required_out, text, texts};
+use crate::handles::{agor_actor, query, update};
 use crate::status::agor_status;
-use crate::store::{agor_actor, query, update};
 
 /// Pass as `limit` for the function's documented default (`(uint32_t)-1`). Every other
 /// `limit` must be 1 to `AGOR_MAX_LIMIT`: 0 and larger values fail with `AGOR_INVALID_INPUT`,

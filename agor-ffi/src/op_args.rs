@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use crate::boundary::{
     call, optional_out, optional_text, put_string, text, text_array, FfiError, FfiResult,
 };
+use crate::handles::{acting, agor_actor, agor_store};
 use crate::status::agor_status;
-use crate::store::{acting, agor_actor, agor_store};
 
 /// The arguments of one request, gathered from C parameters. A parameter that C leaves NULL
 /// (an optional string, number or list) is left out, so the operation's default applies.

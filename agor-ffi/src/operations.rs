@@ -8,7 +8,7 @@ use std::ffi::c_char;
 
 use crate::op_args::run;
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store};
+use crate::handles::{agor_actor, agor_store};
 
 /// Register an agent, or update it if the id exists: the operator registers anyone; an
 /// agent only within its rights (no rank at or above its own, inside its group).

@@ -8,8 +8,8 @@ use std::ffi::c_char;
 use agor_core::ops;
 
 use crate::boundary::{call, put_string, required_out, texts};
+use crate::handles::{acting, agor_actor, agor_store};
 use crate::status::agor_status;
-use crate::store::{acting, agor_actor, agor_store};
 
 /// Runs one operation of the catalogue. `request_json` is `{"op": "<name>", <arguments>…}`
 /// (see `agor_operations` for every name and its JSON Schema).

@@ -9,12 +9,12 @@ use std::ffi::c_char;
 use agor_core::{RoleDef, Store};
 
 use crate::boundary::{optional_text, text, texts, FfiError};
+use crate::handles::{agor_actor, agor_store, query, update};
 use crate::lifecycle::lines;
 use crate::operations::{
     agor_op_purge_agent, agor_op_remove_agent, agor_op_rename_agent, agor_op_restore_agent,
 };
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store, query, update};
 use crate::twins::{change, Principal};
 
 /// Soft-deletes an agent as the operator: hidden from lists and lookups, mail to it refused

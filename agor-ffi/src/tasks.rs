@@ -12,8 +12,8 @@ use crate::boundary::{
     call, handle, optional_text, optional_texts, required_out, text, text_array, texts, Deliver,
     FfiError,
 };
+use crate::handles::{agor_actor, agor_store, query, update};
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store, query, update};
 
 /// Pass as `lease_secs` to `agor_claim_task` / `agor_renew_lease` for the default lease
 /// (15 min; `(uint32_t)-1`). Every other value must be 1 to `AGOR_MAX_LEASE_SECS`: 0 and

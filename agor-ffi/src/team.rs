@@ -6,9 +6,9 @@ use std::ffi::c_char;
 use crate::boundary::{
     call, handle, optional_text, optional_texts, put_string, required_out, text, texts,
 };
+use crate::handles::{agor_actor, agor_store, query, update};
 use crate::operations::agor_op_contact_graph;
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store, query, update};
 use crate::twins::ask;
 
 /// Pass as `threshold_secs` to `agor_stale_agents` for the store's own threshold.

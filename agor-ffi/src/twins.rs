@@ -13,8 +13,8 @@ use std::ffi::c_char;
 use agor_core::Actor;
 
 use crate::boundary::{call, optional_out, FfiError};
+use crate::handles::{agor_actor, agor_store, Handle};
 use crate::status::agor_status;
-use crate::store::{agor_actor, agor_store, Handle};
 
 /// A handle a twin takes: the store (acting as the operator) or an actor (acting as its agent).
 pub(crate) trait Principal: Handle {

@@ -167,7 +167,7 @@ fn render_operations() -> String {
          use std::ffi::c_char;\n\n\
          use crate::op_args::run;\n\
          use crate::status::agor_status;\n\
-         use crate::store::{agor_actor, agor_store};\n",
+         use crate::handles::{agor_actor, agor_store};\n",
     );
     for op in catalogue() {
         render_one(&mut out, &op);
