@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{caller, error_response, failure, internal, json, json_object, logged, Web};
+use super::web::{caller, failure, internal, json, json_object, logged, Web};
+use crate::refusals::error_response;
 use crate::tools::{self, CallContext};
 
 /// `GET /api`: the catalogue, each operation with the path that calls it.

@@ -26,7 +26,9 @@ use tokio::sync::mpsc;
 
 use super::api::CancelOnDrop;
 use super::pace::{Pace, MAX_PACE};
-use super::{caller, error_response, invalid, logged, name, Web};
+use super::web::{caller, failure as answer_failure, internal, invalid, logged, Web};
+use crate::auth::name;
+use crate::refusals::error_response;
 use crate::streams::{Full, StreamSlot, Streams};
 
 /// How often a quiet stream sends a comment.
@@ -74,8 +76,8 @@ pub(crate) async fn stream(State(web): State<Web>, request: Request) -> Response
             let store = web.store.clone();
             match tokio::task::spawn_blocking(move || store.latest_change()).await {
                 Ok(Ok(cursor)) => cursor,
-                Ok(Err(e)) => return logged(super::failure(&e), &who),
-                Err(e) => return logged(super::internal(&e), &who),
+                Ok(Err(e)) => return logged(answer_failure(&e), &who),
+                Err(e) => return logged(internal(&e), &who),
             }
         }
     };
