@@ -371,6 +371,8 @@ def test_a_flood_of_changes_ends_with_every_card_on_the_board(
     more = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"{cell} > .more"))
     wait(browser, lambda d: more.text == f"Show {in_cell - 200} more")
     assert len(browser.find_elements(By.CSS_SELECTOR, f"{cell} > .card")) == 200
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", more)
+    shot(browser, "board-capped")
     more.click()
     on_board = "return [...document.querySelectorAll('.card .title')].map(t => t.textContent)"
     wait(browser, lambda d: set(titles) <= set(d.execute_script(on_board)))
