@@ -226,6 +226,8 @@ pub struct Waiter {
     /// When it last looked, and how long it leaves between looks now (see [`LOOK_GAP`]).
     looked_at: Option<Instant>,
     gap: Duration,
+    /// The gap a look that finds something resets to ([`Waiter::look_at_most_every`]).
+    least_gap: Duration,
 }
 
 /// The time a waiter leaves between two looks. A waiter woken from silence looks at once;
@@ -269,12 +271,22 @@ impl Waiter {
             look: true,
             looked_at: None,
             gap: LOOK_GAP,
+            least_gap: LOOK_GAP,
         })
     }
 
     /// The cursor of the last change returned (or where the waiter started).
     pub fn cursor(&self) -> i64 {
         self.since
+    }
+
+    /// Under a stream of commits, looks at most every `gap` (never more often than the
+    /// default 10 ms); a first look after quiet is still at once, and each look returns
+    /// everything since the last. For a waiter whose every look wakes many (a server's feed
+    /// shared by a principal's event streams): fewer wake-ups, each change at most `gap` later.
+    pub fn look_at_most_every(&mut self, gap: Duration) {
+        self.least_gap = gap.max(LOOK_GAP);
+        self.gap = self.gap.max(self.least_gap);
     }
 
     /// Blocks until changes made by others arrive for the actor and returns them, oldest
@@ -332,14 +344,14 @@ impl Waiter {
                 let found = look(&self.watcher, self.since, &self.kinds)?;
                 if let Some(last) = found.last() {
                     self.since = last.cursor;
-                    self.gap = LOOK_GAP;
+                    self.gap = self.least_gap;
                     // The next wait starts with the signal: anything committed after this
                     // look wakes it (an earlier commit's wake-up was consumed by this look).
                     self.look = false;
                     return Ok(found);
                 }
                 if woken {
-                    self.gap = (self.gap * 2).min(MAX_LOOK_GAP);
+                    self.gap = (self.gap * 2).min(MAX_LOOK_GAP.max(self.least_gap));
                 }
             }
             let left = match deadline {

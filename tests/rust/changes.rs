@@ -120,6 +120,45 @@ fn a_waiter_wakes_on_a_commit_through_another_connection_and_times_out_otherwise
 }
 
 #[test]
+fn a_waiter_told_to_look_at_most_every_gap_batches_a_stream_of_commits() {
+    let t = common::team();
+    let mut waiter = t
+        .store
+        .as_agent("dev1")
+        .unwrap()
+        .waiter(&[ChangeKind::Message], None)
+        .unwrap();
+    let gap = Duration::from_millis(100);
+    waiter.look_at_most_every(gap);
+    const SENT: usize = 40;
+    let location = t.path();
+    let sender = std::thread::spawn(move || {
+        // Another store: its own connection, as another process has.
+        let other = Store::open(&location).unwrap();
+        let mgr = other.as_agent("mgr").unwrap();
+        for i in 0..SENT {
+            mgr.send("dev1", &format!("m{i}")).unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let started = Instant::now();
+    let (mut got, mut looks) = (0, 0);
+    while got < SENT {
+        let batch = waiter.wait(Some(Duration::from_secs(20))).unwrap();
+        assert!(!batch.is_empty(), "nothing more after {got} of {SENT}");
+        got += batch.len();
+        looks += 1;
+    }
+    let took = started.elapsed();
+    sender.join().unwrap();
+    assert_eq!(got, SENT, "each message once");
+    // Each look after the first came a gap or more after the one before; at the default gap
+    // (10 ms), 40 messages 10 ms apart take about 40 looks.
+    let most = 2 + (took.as_millis() / gap.as_millis()) as usize;
+    assert!(looks <= most, "{looks} looks in {took:?}, at most {most}");
+}
+
+#[test]
 fn a_waiter_keeps_its_cursor_and_skips_its_own_actions_and_other_kinds() {
     let t = common::team();
     let dev1 = t.store.as_agent("dev1").unwrap();

@@ -22,12 +22,12 @@ use agor_core::{CancelToken, Change, Store, TokenHolder, Waiter};
 const BUFFERED: usize = 1024;
 /// How long the shared waiter waits in one call (it ends sooner when its last follower goes).
 const SLICE: Duration = Duration::from_secs(60);
-/// The least time between two looks of a feed that found something. A first change after
-/// quiet is looked at at once; under a stream of commits the followers are woken at most this
-/// often, each time with everything since. Each look wakes every follower's thread (100 event
-/// streams of one principal: 100 threads), and those wake-ups, not the reading, were most of
-/// a serving process's CPU while a writer committed thousands of changes a second (the
-/// store's waiter alone looks every 10 ms). A stream's event is then at most this much later.
+/// How often a feed looks at most under a stream of commits ([`Waiter::look_at_most_every`];
+/// a first change after quiet is looked at at once), each time with everything since. Each
+/// look wakes every follower's thread (100 event streams of one principal: 100 threads), and
+/// those wake-ups, not the reading, were most of a serving process's CPU while a writer
+/// committed thousands of changes a second (at a waiter's default, every 10 ms). A stream's
+/// event is then at most this much later.
 const FEED_GAP: Duration = Duration::from_millis(50);
 
 /// A change as the feeds hand it out: one allocation shared by every follower that takes it
@@ -160,6 +160,7 @@ impl Feeds {
     /// Starts `who`'s shared waiter from now on its own thread.
     fn start(&self, store: &Store, who: &TokenHolder) -> agor_core::Result<Arc<Feed>> {
         let mut waiter = waiter(store, who, None)?;
+        waiter.look_at_most_every(FEED_GAP);
         let feed = Arc::new(Feed {
             state: Mutex::new(State {
                 floor: waiter.cursor(),
@@ -215,7 +216,6 @@ impl Feed {
             if broken {
                 return;
             }
-            std::thread::sleep(FEED_GAP);
         }
     }
 
