@@ -113,14 +113,18 @@ function changed(event) {
   }, wait);
 }
 
-function patchArrived() {
+/// The changes waiting for a patch, taken: its frame and timer cancelled.
+function takeArrived() {
   cancelAnimationFrame(arrived.frame);
   clearTimeout(arrived.timer);
   const changes = arrived.changes;
-  Object.assign(arrived, {
-    changes: [], last: performance.now(), frame: null, timer: null,
-    count: arrived.count + changes.length,
-  });
+  Object.assign(arrived, { changes: [], frame: null, timer: null });
+  return changes;
+}
+
+function patchArrived() {
+  const changes = takeArrived();
+  Object.assign(arrived, { last: performance.now(), count: arrived.count + changes.length });
   let patched = true;
   for (const change of changes) patched = patchTask(change) && patched;
   if (patched) reloadIn(RELOAD_AFTER.quiet, false);
@@ -130,9 +134,8 @@ function patchArrived() {
 /// A flood the server folded: what it stands for, and what was still to patch, is read with
 /// the reload once it calms; until then nothing is patched change by change.
 function flooded() {
-  cancelAnimationFrame(arrived.frame);
-  clearTimeout(arrived.timer);
-  Object.assign(arrived, { changes: [], frame: null, timer: null, flooding: true });
+  takeArrived();
+  arrived.flooding = true;
   reloadIn(RELOAD_AFTER.quiet, false);
 }
 
