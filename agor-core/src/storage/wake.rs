@@ -68,7 +68,7 @@ impl Rings {
     }
 
     /// The waiters of these bells may have something to look at (one wake-up for all).
-    fn ring_many(&self, names: &[String]) {
+    pub(crate) fn ring_many(&self, names: &[String]) {
         if names.is_empty() {
             return;
         }

@@ -472,8 +472,17 @@ struct PgTx<'c> {
 /// Notifies, at the transaction's commit, each bell's channel that a waiter listens on (see
 /// migration 3): no `NOTIFY` at all when nobody waits for these changes, because each one
 /// wakes every listening session of the database on the server.
-const NOTIFY_LISTENED: &str = "SELECT count(pg_notify(c.channel, '')) FROM
-     (SELECT DISTINCT agor_channel(bell) AS channel FROM unnest(CAST(?1 AS TEXT[])) AS b(bell)) AS c
+///
+/// The payload is the transaction's id and all its bells (`<txid> <bell>,<bell>`), so that a
+/// listener rings every bell of the commit at its first notification and skips the others:
+/// one commit, one wake-up, however its notifications reach the listener (see
+/// `signal::bells_heard`). A list too long for a payload is left out (an empty payload: the
+/// listener rings each channel's bell as it comes).
+const NOTIFY_LISTENED: &str = "SELECT count(pg_notify(c.channel, p.payload)) FROM
+     (SELECT DISTINCT agor_channel(bell) AS channel FROM unnest(CAST(?1 AS TEXT[])) AS b(bell)) AS c,
+     (SELECT CASE WHEN octet_length(bells) <= 7000 THEN txid_current()::text || ' ' || bells
+             ELSE '' END AS payload
+      FROM array_to_string(CAST(?1 AS TEXT[]), ',') AS bells) AS p
      WHERE EXISTS (SELECT 1 FROM agor_listeners AS l WHERE l.channel = c.channel)";
 
 impl<'c> PgTx<'c> {

@@ -52,6 +52,8 @@ struct Listening {
     client: Client,
     /// The channels listened on, by bell name.
     bells: BTreeSet<String>,
+    /// The commit whose bells were rung last (see [`bells_heard`]).
+    last_commit: Option<String>,
     shared: Arc<Shared>,
     rings: Arc<Rings>,
 }
@@ -77,6 +79,7 @@ impl PgSource {
             lock_key,
             client,
             bells: BTreeSet::new(),
+            last_commit: None,
             shared: shared.clone(),
             rings,
         };
@@ -165,7 +168,8 @@ impl Listening {
         );
     }
 
-    /// Waits one slice for notifications and rings their bells.
+    /// Waits one slice for notifications and rings their bells, all at once: a waiter of
+    /// two bells of one commit wakes once.
     fn receive(&mut self) -> Result<()> {
         let mut notifications = self.client.notifications();
         // Bounded: the client adds the timeout to the current time.
@@ -173,14 +177,18 @@ impl Listening {
             .timeout_iter(SLICE)
             .next()
             .map_err(storage_error)?;
+        let mut rung = BTreeSet::new();
         while let Some(n) = next {
-            // A channel is `agor_<schema hash>_<bell name>` (migration 3).
-            if let Some(bell) = n.channel().rsplit('_').next() {
-                self.rings.ring(bell);
-            }
+            rung.extend(bells_heard(
+                n.channel(),
+                n.payload(),
+                &self.bells,
+                &mut self.last_commit,
+            ));
             // The rest are already queued: taken without waiting.
             next = notifications.iter().next().map_err(storage_error)?;
         }
+        self.rings.ring_many(&rung.into_iter().collect::<Vec<_>>());
         Ok(())
     }
 
@@ -252,6 +260,35 @@ impl Listening {
     }
 }
 
+/// The bells to ring for one notification on `channel` (`agor_<schema hash>_<bell name>`,
+/// migration 3). Its payload, from `NOTIFY_LISTENED`, names the commit and all its bells: the
+/// first notification of a commit rings those of them listened on here, and the commit's
+/// other notifications (which the server sends right after, one commit's together) ring
+/// nothing, even when they arrive in a later read. An empty payload (a list too long for one,
+/// or an older writer) rings the channel's own bell.
+fn bells_heard(
+    channel: &str,
+    payload: &str,
+    listened: &BTreeSet<String>,
+    last_commit: &mut Option<String>,
+) -> Vec<String> {
+    let own = channel.rsplit('_').next().unwrap_or_default().to_owned();
+    let Some((commit, bells)) = payload.split_once(' ') else {
+        return vec![own];
+    };
+    if last_commit.as_deref() == Some(commit) {
+        return Vec::new();
+    }
+    *last_commit = Some(commit.to_owned());
+    let mut heard: Vec<String> = bells
+        .split(',')
+        .filter(|b| listened.contains(*b) && **b != own)
+        .map(str::to_owned)
+        .collect();
+    heard.push(own);
+    heard
+}
+
 /// Records the session's channels, under the schema's write lock: a writer committing
 /// before this sees no row and does not notify, but the waiter's first look comes after and
 /// sees its change; a writer after this sees the row. Rows of sessions that are gone are
@@ -292,6 +329,28 @@ mod tests {
             .unwrap();
         let sep = if url.contains('?') { '&' } else { '?' };
         Some(format!("{url}{sep}options=-csearch_path%3D{schema}"))
+    }
+
+    /// One commit's notifications ring its listened bells once, at the first; an empty
+    /// payload rings its channel's bell; the next commit rings again.
+    #[test]
+    fn a_commits_notifications_ring_its_bells_at_the_first_only() {
+        let listened: BTreeSet<String> = ["aX", "gY"].map(String::from).into();
+        let mut last = None;
+        let heard = |channel: &str, payload: &str, last: &mut Option<String>| {
+            let mut b = bells_heard(channel, payload, &listened, last);
+            b.sort();
+            b
+        };
+        assert_eq!(
+            heard("agor_1f_aX", "7 aX,gY,aZ", &mut last),
+            ["aX", "gY"],
+            "every listened bell of the commit, and no other"
+        );
+        assert!(heard("agor_1f_gY", "7 aX,gY,aZ", &mut last).is_empty());
+        assert_eq!(heard("agor_1f_gY", "8 gY", &mut last), ["gY"]);
+        assert_eq!(heard("agor_1f_aX", "", &mut last), ["aX"]);
+        assert_eq!(heard("agor_1f_aX", "", &mut last), ["aX"]);
     }
 
     #[test]
