@@ -157,6 +157,7 @@ macro_rules! record {
             $(, preview: $pf:ident)?
             $(, pyclass: [$($opt:ident),*])?
             $(, note: $note:literal)?
+            $(, docs: $docs:tt)?
             $(,)?
         }
         $(#[doc = $doc:literal])*

@@ -16,23 +16,55 @@ struct Record {
     name: &'static str,
     schema: Value,
     fields: &'static [&'static str],
+    /// The row's docs of fields the core leaves undocumented.
+    docs: &'static [(&'static str, &'static str)],
 }
 
 impl Record {
-    fn of<T: schemars::JsonSchema + for<'de> Deserialize<'de>>(name: &'static str) -> Record {
+    fn of<T: schemars::JsonSchema + for<'de> Deserialize<'de>>(
+        name: &'static str,
+        docs: &'static [(&'static str, &'static str)],
+    ) -> Record {
         Record {
             name,
             schema: schemars::schema_for!(T).to_value(),
             fields: field_order::<T>(),
+            docs,
+        }
+    }
+
+    /// The doc of `field`: the core's, else the row's, else none.
+    fn doc_of(&self, field: &str) -> &str {
+        let row = self.docs.iter().find(|(f, _)| *f == field).map(|(_, d)| *d);
+        match (
+            self.schema["properties"][field]["description"].as_str(),
+            row,
+        ) {
+            (Some(core), None) => core,
+            (None, Some(row)) => row,
+            (None, None) => "",
+            (Some(_), Some(_)) => panic!(
+                "core::{}.{field} has a doc: drop its `docs` entry in classes.rs",
+                self.name
+            ),
         }
     }
 }
 
 /// The rows of the class table, each as its core record.
 macro_rules! records {
-    ($($name:ident $row:tt)*) => {
-        vec![$( Record::of::<agor_core::$name>(stringify!($name)) ),*]
+    ($($name:ident { $($key:ident: $value:tt),* $(,)? })*) => {
+        vec![$( Record::of::<agor_core::$name>(stringify!($name), field_docs!($($key: $value),*)) ),*]
     };
+}
+
+/// The `docs` of a row, as (field, doc) pairs.
+macro_rules! field_docs {
+    () => { &[] };
+    (docs: { $($field:ident: $doc:literal),* $(,)? } $(, $($rest:tt)*)?) => {
+        &[$((stringify!($field), $doc)),*]
+    };
+    ($key:ident: $value:tt $(, $($rest:tt)*)?) => { field_docs!($($($rest)*)?) };
 }
 
 fn table() -> Vec<Record> {
@@ -114,14 +146,18 @@ fn render(records: &[Record]) -> String {
             in_schema, in_order,
             "core::{name}: its schema and its Deserialize name different fields"
         );
+        for (field, _) in r.docs {
+            assert!(
+                r.fields.contains(field),
+                "classes.rs documents {field}, which core::{name} does not have"
+            );
+        }
         let _ = writeln!(out, "    ({name} $row:tt) => {{\n        record! {{");
         let _ = writeln!(out, "            {name} $row");
         doc_lines(&mut out, "            ", doc);
         out += "            {\n";
         for field in r.fields {
-            // Some fields have no doc, to keep MCP's schemas short (see `core::Message`).
-            let doc = props[*field]["description"].as_str().unwrap_or_default();
-            doc_lines(&mut out, "                ", doc);
+            doc_lines(&mut out, "                ", r.doc_of(field));
             let _ = writeln!(out, "                {field},");
         }
         out += "            }\n        }\n    };\n";

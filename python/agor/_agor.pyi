@@ -573,13 +573,17 @@ class Message(_Record):
     def created_at(self) -> str:
         """`YYYY-MM-DD HH:MM:SS` UTC."""
     @property
-    def importance(self) -> Literal['low', 'normal', 'high', 'urgent']: ...
+    def importance(self) -> Literal['low', 'normal', 'high', 'urgent']:
+        """How urgent the sender says it is: `low`, `normal`, `high`, `urgent`."""
     @property
-    def ack_required(self) -> bool: ...
+    def ack_required(self) -> bool:
+        """Whether the sender asked for a receipt (an `ack` or a reply)."""
     @property
-    def deadline(self) -> str | None: ...
+    def deadline(self) -> str | None:
+        """When a receipt is due, `YYYY-MM-DD HH:MM:SS` UTC (None: no deadline)."""
     @property
-    def acked_at(self) -> str | None: ...
+    def acked_at(self) -> str | None:
+        """When the recipient acked or replied, `YYYY-MM-DD HH:MM:SS` UTC."""
 
 @final
 class ChannelMessage(_Record):

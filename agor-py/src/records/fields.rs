@@ -60,9 +60,13 @@ macro_rules! with_fields {
                 sender_group_id,
                 /// `YYYY-MM-DD HH:MM:SS` UTC.
                 created_at,
+                /// How urgent the sender says it is: `low`, `normal`, `high`, `urgent`.
                 importance,
+                /// Whether the sender asked for a receipt (an `ack` or a reply).
                 ack_required,
+                /// When a receipt is due, `YYYY-MM-DD HH:MM:SS` UTC (None: no deadline).
                 deadline,
+                /// When the recipient acked or replied, `YYYY-MM-DD HH:MM:SS` UTC.
                 acked_at,
             }
         }
