@@ -60,8 +60,8 @@ def agor_drain(path: str, batch: int) -> list[str]:
     me = store.as_agent("w0")
     got: list[str] = []
     while claims := me.claim_tasks(batch, lease_secs=600):
-        me.complete_tasks([{"task_id": c["task"]["id"], "token": c["token"]} for c in claims])
-        got.extend(c["task"]["title"] for c in claims)
+        me.complete_tasks([{"task_id": c.task.id, "token": c.token} for c in claims])
+        got.extend(c.task.title for c in claims)
     store.close()
     return got
 

@@ -66,6 +66,25 @@ pub(crate) fn call_operation_as<'py>(
     })
 }
 
+/// Runs a catalogue request as `agent` (None: the operator) on the store in `slot` and
+/// answers with its typed response: records as their classes, where `call_operation_as`
+/// gives their JSON. The body of every method derived from the catalogue (`agor._derived`).
+fn call_typed_as<'py>(
+    py: Python<'py>,
+    slot: &Slot,
+    agent: Option<&str>,
+    request: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = crate::call::request_json(py, request)?;
+    let store = slot.get(py)?;
+    call_core(py, move || {
+        core::ops::dispatch(
+            &acting(&store, agent, None)?,
+            core::ops::parse_request(&text)?,
+        )
+    })
+}
+
 /// The core handle acting as `agent` (None: the operator) on `store`, narrowed to `group`
 /// when one is named. `as_agent` is an Arc clone plus an id check: cheap enough per call, and
 /// it means a closed store is noticed by every handle made from it.
@@ -86,6 +105,16 @@ fn acting(
 
 #[pymethods]
 impl Acting {
+    /// Runs a catalogue request as `call` does, but answers with records (`Task`, `Message`
+    /// …) where `call` gives plain data: what the methods derived from the catalogue return.
+    fn _call_typed<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_typed_as(py, &self.slot, self.agent.as_deref(), request)
+    }
+
     /// Registers an agent, or updates it if the id exists; returns the `Agent`.
     ///
     /// The operator registers anyone. Managers create agents of the roles below them

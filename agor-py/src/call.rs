@@ -22,7 +22,7 @@ pub(crate) fn call_core<'py, T: ToPy + Send>(
 }
 
 /// A catalogue request from Python: a dict `{"op": name, ...}` (or its JSON text).
-fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(text) = request.extract::<String>() {
         return Ok(text);
     }

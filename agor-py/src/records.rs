@@ -343,3 +343,49 @@ impl ToPy for core::TaskDetail {
         Ok(Bound::new(py, init)?.into_any())
     }
 }
+
+/// Any operation's typed response as Python: records as their classes, lists as lists, `None`
+/// for nothing. One arm per operation, written by the catalogue
+/// (`agor_core::for_each_response!`), so an operation whose answer Python cannot convert does
+/// not compile.
+macro_rules! responses_to_py {
+    ($($Variant:ident,)*) => {
+        impl ToPy for core::ops::Response {
+            fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                match self {
+                    $( core::ops::Response::$Variant(out) => out.object(py), )*
+                }
+            }
+            fn into_object(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+                match self {
+                    $( core::ops::Response::$Variant(out) => out.into_object(py), )*
+                }
+            }
+        }
+    };
+}
+agor_core::for_each_response!(responses_to_py);
+
+/// Core values Python has no class for, as the plain data of their JSON (dicts in the
+/// record's field order, lists, str, int, float, bool, None): what `call` gives for them.
+macro_rules! json_to_py {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let text = serde_json::to_string(self)
+                    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                py.import("json")?.call_method1("loads", (text,))
+            }
+        }
+    )*};
+}
+json_to_py!(
+    core::Setting,
+    core::Attempt,
+    core::BlockedTask,
+    core::ops::BoardColumn,
+    core::StatusMove,
+    core::UsagePoint,
+    core::Waiting
+);
+scalar_to_py!(u64);

@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import AttemptDict, BlockedTaskDict, ClaimDict, ClaimDoneDict, CompletionDict, CreateTaskDict, MessageDict, ReservationDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
+from agor.aio import AttemptDict, BlockedTaskDict, ClaimDoneDict, CreateTaskDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -443,10 +443,10 @@ class Actor(_Acting):
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def overdue(self, limit: int | None = None) -> list[MessageDict]:
+    def overdue(self, limit: int | None = None) -> list[Message]:
         """Your messages that asked for a receipt by a deadline now past and have none, the
         longest overdue first (`limit` absent: 50)."""
-    def create_tasks(self, tasks: list[CreateTaskDict]) -> list[TaskDict]:
+    def create_tasks(self, tasks: list[CreateTaskDict]) -> list[Task]:
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
         with an error naming its index (from 0). 1..=1000 tasks (managers)."""
@@ -457,7 +457,7 @@ class Actor(_Acting):
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
-    def claim_tasks(self, count: int, lease_secs: int | None = None) -> list[ClaimDict]:
+    def claim_tasks(self, count: int, lease_secs: int | None = None) -> list[Claim]:
         """Claim up to `count` of the best next todo tasks at once, each under its own lease and
         token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
         board order); fewer when fewer fit, none: an empty list."""
@@ -469,7 +469,7 @@ class Actor(_Acting):
     def task_attempts(self, task_id: str) -> list[AttemptDict]:
         """The attempts at one task (id or prefix), oldest first: each claim with who made it,
         when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
-    def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[TaskDict]:
+    def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[Task]:
         """Complete several claims to done in one transaction, in order, each as complete_task
         would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
         item refuses the batch with an error naming its index (from 0). 1..=1000 claims."""

@@ -4,10 +4,11 @@ operation of the core reaches Python with no Python written for it.
 
 A derived method takes the operation's request fields as arguments, positionally in the
 order `ordered` gives or by name (a field named by a Python keyword takes a trailing
-underscore: ``from_``); leaving one out takes its default. It runs ``call`` as the store's
-operator or as the actor, so its result is what ``call`` returns: plain dicts and lists (the
-hand-written methods return records). Its types are in ``_agor.pyi``, in the block between the
-``derived from the catalogue`` markers that ``agor._stubs`` writes.
+underscore: ``from_``); leaving one out takes its default. It runs the request as ``call``
+does, as the store's operator or as the actor, and answers as the hand-written methods do:
+records (``Task``, ``Message``, ``Claim`` …) where Python has a class for them, plain dicts
+and lists (as ``call`` gives) for the rest. Its types are in ``_agor.pyi``, in the block
+between the ``derived from the catalogue`` markers that ``agor._stubs`` writes.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def method(op: dict) -> Callable[..., Any]:
             if key in given:
                 raise TypeError(f"{name}() got multiple values for argument {key!r}")
             given[key] = value
-        return self.call(request(name, given))
+        return self._call_typed(request(name, given))
 
     run.__name__ = run.__qualname__ = name
     run.__doc__ = op["doc"]

@@ -146,10 +146,12 @@ def render_sync(pyi: str) -> str:
     Actor the methods `agor._derived` gives them, at the top the records those return, and
     the record classes."""
     types = Types()
+    # A derived method answers with the record classes where they exist (`_call_typed`).
+    returns = ClassTypes({cls.__name__ for cls, _, _ in _agor._records()} | {"TaskDetail"})
     for cls in (_agor.Store, _agor.Actor):
-        body = "".join(sync_method(op, types) for op in _derived.derived(cls))
+        body = "".join(sync_method(op, types, returns) for op in _derived.derived(cls))
         pyi = replace_block(pyi, f"class {cls.__name__}(_Acting):", METHODS, body)
-    records = sorted(types.records)
+    records = sorted(set(types.records) | set(returns.records))
     imports = f"from agor.aio import {', '.join(records)}\n" if records else ""
     pyi = replace_block(pyi, None, IMPORTS, imports)
     return replace_block(pyi, None, RECORD_CLASSES, record_classes(pyi))
@@ -224,9 +226,9 @@ def replace_block(text: str, after: str | None, markers: tuple[str, str], body: 
     return text[:begin] + body + text[end:]
 
 
-def sync_method(op: dict, types: Types) -> str:
+def sync_method(op: dict, types: Types, returns: Types) -> str:
     """A sync method's stub: parameters in `agor._derived`'s order (required fields, then the
-    optional ones defaulting to None)."""
+    optional ones defaulting to None), typed by `types`, and its answer by `returns`."""
     req, resp = op["request"], op["response"]
     defs = req.get("$defs", {})
     params = ["self"]
@@ -234,10 +236,10 @@ def sync_method(op: dict, types: Types) -> str:
         t = types.of(req["properties"][field], defs)
         name = _derived.parameter(field)
         params.append(f"{name}: {t}" if required else f"{name}: {types.union([t, 'None'])} = None")
-    returns = types.of(resp, resp.get("$defs", {}))
+    answer = returns.of(resp, resp.get("$defs", {}))
     lines = op["doc"].replace('"""', "'''").strip().splitlines()
     doc = "\n        ".join(line.strip() for line in lines)
-    return f'    def {op["name"]}({", ".join(params)}) -> {returns}:\n        """{doc}"""\n'
+    return f'    def {op["name"]}({", ".join(params)}) -> {answer}:\n        """{doc}"""\n'
 
 
 STUB = Path(__file__).with_name("aio.pyi")

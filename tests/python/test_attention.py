@@ -56,7 +56,7 @@ def test_overdue_lists_unanswered_asks_past_their_deadline(store: agor.Store) ->
     # Put the deadlines in the past through the API's own store, not by waiting.
     from conftest import sql_behind_api
     sql_behind_api(store, "UPDATE messages SET ack_deadline = '2000-01-01 00:00:00' WHERE ack_required = 1 AND ack_deadline IS NOT NULL")
-    assert [m["id"] for m in dev.overdue()] == [late.id]
+    assert [m.id for m in dev.overdue()] == [late.id]
     assert mgr.overdue() == []
 
 
@@ -77,11 +77,11 @@ def test_a_person_approves_or_rejects_and_sees_what_waits(store: agor.Store) -> 
     with pytest.raises(agor.PermissionDeniedError):
         mgr.waiting_on_people()
     rejected = lead.reject_task(task.id, "changelog missing")
-    assert (rejected["status"], rejected["assigned_to"]) == ("todo", "dev-1")
+    assert (rejected.status, rejected.assigned_to) == ("todo", "dev-1")
     with pytest.raises(agor.AlreadyClaimedError):
         store.as_agent("dev-2").claim_task(task.id)
     _finish(dev, task.id)
-    assert store.approve_task(task.id)["status"] == "done"
+    assert store.approve_task(task.id).status == "done"
     lead.ack(question.id, "browser")
     assert store.waiting_on_people() == []
 

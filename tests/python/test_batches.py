@@ -25,18 +25,20 @@ def titles(tasks: list[dict]) -> list[str]:
 def test_create_claim_complete(store: agor.Store) -> None:
     mgr, dev = store.as_agent("mgr-1"), store.as_agent("dev-1")
     made = mgr.create_tasks([{"title": "a"}, {"title": "b", "priority": "high"}, {"title": "c", "status": "backlog"}])
-    assert titles(made) == ["a", "b", "c"]
-    assert [t["status"] for t in made] == ["todo", "todo", "backlog"]
+    # Records, as every typed method answers.
+    assert all(isinstance(t, agor.Task) for t in made)
+    assert [t.title for t in made] == ["a", "b", "c"]
+    assert [t.status for t in made] == ["todo", "todo", "backlog"]
     claims = dev.claim_tasks(10, lease_secs=60)
     # Claim-next's order (high first); not the backlog.
-    assert [c["task"]["title"] for c in claims] == ["b", "a"]
-    assert len({c["token"] for c in claims}) == 2
+    assert [c.task.title for c in claims] == ["b", "a"]
+    assert len({c.token for c in claims}) == 2
     done = dev.complete_tasks([
-        {"task_id": claims[0]["task"]["id"], "token": claims[0]["token"], "summary": "merged"},
-        {"task_id": claims[1]["task"]["id"], "token": claims[1]["token"]},
+        {"task_id": claims[0].task.id, "token": claims[0].token, "summary": "merged"},
+        {"task_id": claims[1].task.id, "token": claims[1].token},
     ])
-    assert [t["status"] for t in done] == ["done", "done"]
-    assert [t["completion"]["summary"] for t in done] == ["merged", "completed"]
+    assert [t.status for t in done] == ["done", "done"]
+    assert [t.completion.summary for t in done] == ["merged", "completed"]
     assert dev.claim_tasks(5) == []
 
 
@@ -53,14 +55,14 @@ def test_a_bad_item_refuses_the_batch_naming_it(store: agor.Store) -> None:
 
     mgr.create_tasks([{"title": "a"}, {"title": "b"}, {"title": "c"}])
     claims = dev.claim_tasks(3)
-    items = [{"task_id": c["task"]["id"], "token": c["token"]} for c in claims]
+    items = [{"task_id": c.task.id, "token": c.token} for c in claims]
     items[1]["token"] = "stale"
     with pytest.raises(agor.LeaseError) as e:
         dev.complete_tasks(items)
-    assert (e.value.item, e.value.task_id) == (1, claims[1]["task"]["id"])
+    assert (e.value.item, e.value.task_id) == (1, claims[1].task.id)
     # Nothing completed, the item before the bad one included.
     assert {t.status for t in mgr.list_tasks()} == {"in_progress"}
-    items[1]["token"] = claims[1]["token"]
+    items[1]["token"] = claims[1].token
     assert len(dev.complete_tasks(items)) == 3
 
 
@@ -79,7 +81,7 @@ def test_bounds_who_may_and_another_group(store: agor.Store) -> None:
     assert other.claim_tasks(10) == []
     claim = dev.claim_tasks(1)[0]
     with pytest.raises(agor.NotFoundError) as e:
-        other.complete_tasks([{"task_id": claim["task"]["id"], "token": claim["token"]}])
+        other.complete_tasks([{"task_id": claim.task.id, "token": claim.token}])
     assert e.value.item == 0
 
 

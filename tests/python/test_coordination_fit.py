@@ -117,7 +117,7 @@ def test_the_python_surface(store: agor.Store) -> None:
     back = dev.release_task(t.id, c.token, error="no disk")
     assert back.status == "failed"
     assert [a["outcome"] for a in dev.task_attempts(t.id)] == ["released_with_error"]
-    assert mgr.retry_task(t.id)["status"] == "todo"
-    assert mgr.defer_task(t.id, until="1h")["not_before_ms"] is not None
+    assert mgr.retry_task(t.id).status == "todo"
+    assert mgr.defer_task(t.id, until="1h").not_before_ms is not None
     assert dev.ready_tasks() == []
     assert [s["key"] for s in store.settings()][0] == "max_attempts"

@@ -166,6 +166,16 @@ macro_rules! operations {
             }
         }
 
+        /// Calls the macro named `$m` with the name of every variant of [`Response`]
+        /// (`$m! { RegisterAgent, ... }`): a surface converts typed responses with one arm per
+        /// variant, which the compiler keeps complete (agor-py's records). Not for Rust apps:
+        /// use [`Response::into_inner`].
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! for_each_response {
+            ($m:ident) => { $m! { $( $Variant, )* } };
+        }
+
         pub(super) fn operations() -> Vec<Operation> {
             vec![$(
                 Operation {
