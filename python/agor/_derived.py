@@ -56,8 +56,18 @@ def ordered(op: dict) -> list[tuple[str, bool]]:
     ]
 
 
+def check_required(op: dict, given: dict[str, Any]) -> None:
+    """Raises TypeError, as Python does for a function, when `given` (arguments by their
+    Python names) leaves out a required field of `op`'s request."""
+    missing = [parameter(f) for f, required in ordered(op) if required and parameter(f) not in given]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        s = "" if len(missing) == 1 else "s"
+        raise TypeError(f"{op['name']}() missing {len(missing)} required argument{s}: {names}")
+
+
 def method(op: dict) -> Callable[..., Any]:
-    """A method running operation `op` through ``self.call``."""
+    """A method running operation `op` as ``self.call`` does (see the module's doc)."""
     name = op["name"]
     params = [parameter(f) for f, _ in ordered(op)]
 
@@ -71,6 +81,7 @@ def method(op: dict) -> Callable[..., Any]:
             if key in given:
                 raise TypeError(f"{name}() got multiple values for argument {key!r}")
             given[key] = value
+        check_required(op, given)
         return self._call_typed(request(name, given))
 
     run.__name__ = run.__qualname__ = name

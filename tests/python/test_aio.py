@@ -118,6 +118,8 @@ def test_writes_and_their_errors_match_the_sync_surface(store: agor.Store) -> No
             await dev.send(to="dev-2", content="not a contact")
         with pytest.raises(agor.PermissionDeniedError):
             dev.sync.call({"op": "send", "to": "dev-2", "content": "not a contact"})
+        with pytest.raises(TypeError, match="missing 1 required argument: 'content'"):
+            await dev.send(to="dev-2")
         assert await astore.register_agent(id="dev-3", name="D3", role="project", group="core")
         assert store.get_agent("dev-3").name == "D3"
         # A field named by a Python keyword is passed with a trailing underscore.

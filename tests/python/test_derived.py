@@ -38,6 +38,11 @@ def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store)
         send(mgr, to="dev-1", body="x")
     with pytest.raises(TypeError, match="multiple values"):
         send(mgr, "dev-1", to="dev-2", content="x")
+    # A required argument left out is Python's TypeError, before any call is made.
+    with pytest.raises(TypeError, match=r"send\(\) missing 1 required argument: 'content'"):
+        send(mgr, "dev-1")
+    with pytest.raises(TypeError, match="missing 2 required arguments: 'to', 'content'"):
+        send(mgr)
     # to, content, and (issue 22) importance, ack_required, deadline_secs.
     with pytest.raises(TypeError, match="at most 5 arguments"):
         send(mgr, "dev-1", "x", "high", True, 60, "y")
