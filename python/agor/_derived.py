@@ -56,14 +56,74 @@ def ordered(op: dict) -> list[tuple[str, bool]]:
     ]
 
 
-def check_required(op: dict, given: dict[str, Any]) -> None:
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (dict,),
+    "null": (type(None),),
+}
+"""The Python types of each JSON type a request field may have."""
+
+PYTHON_NAMES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
+                "array": "list", "object": "dict", "null": "None"}
+
+
+def json_types(schema: dict, defs: dict) -> list[str]:
+    """The JSON types `schema` allows (an enumeration's are its values' type); [] for any."""
+    if "$ref" in schema:
+        return json_types(defs.get(schema["$ref"].rsplit("/", 1)[1], {}), defs)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            parts = [json_types(s, defs) for s in schema[key]]
+            return [] if [] in parts else [t for p in parts for t in p]
+    types = schema.get("type", [])
+    return [types] if isinstance(types, str) else list(types)
+
+
+def fits(value: Any, schema: dict, defs: dict) -> bool:
+    """Whether `value` has a Python type the field's schema allows (a bool is no number); the
+    value itself (an unknown status, a limit out of range) is the core's to judge."""
+    types = json_types(schema, defs)
+    for t in types:
+        if t in ("integer", "number") and isinstance(value, bool):
+            continue
+        if isinstance(value, PYTHON_TYPES.get(t, ())):
+            items = schema.get("items")
+            return t != "array" or items is None or all(fits(v, items, defs) for v in value)
+    return not types
+
+
+def describe(schema: dict, defs: dict) -> str:
+    """The Python types a field takes, for an error: `str`, `int or None`, `list of str`."""
+    names = []
+    for t in json_types(schema, defs):
+        items = schema.get("items")
+        names.append(f"list of {describe(items, defs)}" if t == "array" and items else PYTHON_NAMES.get(t, t))
+    return " or ".join(names) or "anything"
+
+
+def check_arguments(op: dict, given: dict[str, Any]) -> None:
     """Raises TypeError, as Python does for a function, when `given` (arguments by their
-    Python names) leaves out a required field of `op`'s request."""
-    missing = [parameter(f) for f, required in ordered(op) if required and parameter(f) not in given]
+    Python names) leaves out a required field of `op`'s request (or gives None for it), or
+    gives a value of a type its field does not take (a str for a list, a float for an int).
+    So a derived method refuses what the hand-written ones refuse, the same way."""
+    missing = [parameter(f) for f, required in ordered(op) if required and given.get(parameter(f)) is None]
     if missing:
         names = ", ".join(repr(m) for m in missing)
         s = "" if len(missing) == 1 else "s"
         raise TypeError(f"{op['name']}() missing {len(missing)} required argument{s}: {names}")
+    req = op["request"]
+    props, defs = req.get("properties", {}), req.get("$defs", {})
+    for key, value in given.items():
+        schema = props.get(field(key))
+        if value is not None and schema is not None and not fits(value, schema, defs):
+            raise TypeError(
+                f"{op['name']}() argument {key!r} must be {describe(schema, defs)}, "
+                f"not {type(value).__name__}"
+            )
 
 
 def method(op: dict) -> Callable[..., Any]:
@@ -81,7 +141,7 @@ def method(op: dict) -> Callable[..., Any]:
             if key in given:
                 raise TypeError(f"{name}() got multiple values for argument {key!r}")
             given[key] = value
-        check_required(op, given)
+        check_arguments(op, given)
         return self._call_typed(request(name, given))
 
     run.__name__ = run.__qualname__ = name

@@ -389,7 +389,7 @@ def _operation(op: dict) -> Callable[..., Any]:
     fields = ", ".join(op["request"].get("properties", {})) or "none"
 
     async def method(self: _Handle, **arguments: Any) -> Any:
-        _derived.check_required(op, arguments)
+        _derived.check_arguments(op, arguments)
         return await self._call(_derived.request(name, arguments))
 
     method.__name__ = method.__qualname__ = name

@@ -43,6 +43,26 @@ def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store)
         send(mgr, "dev-1")
     with pytest.raises(TypeError, match="missing 2 required arguments: 'to', 'content'"):
         send(mgr)
+    with pytest.raises(TypeError, match="missing 1 required argument: 'to'"):
+        send(mgr, None, "x")
+    # A value of a type its field does not take is Python's TypeError too, as the typed
+    # methods raise it; its value (an unknown importance) is the core's to judge.
+    with pytest.raises(TypeError, match="argument 'content' must be str, not int"):
+        send(mgr, "dev-1", 5)
+    with pytest.raises(TypeError, match="argument 'ack_required' must be bool, not int"):
+        send(mgr, "dev-1", "x", ack_required=1)
+    with pytest.raises(TypeError, match="argument 'deadline_secs' must be int or None, not float"):
+        send(mgr, "dev-1", "x", deadline_secs=1.5)
+    with pytest.raises(TypeError, match="argument 'importance' must be str, not int"):
+        send(mgr, "dev-1", "x", importance=3)
+    with pytest.raises(agor.InvalidInputError):
+        send(mgr, "dev-1", "x", importance="whenever")
+    create = _derived.method(OPS["create_task"])
+    with pytest.raises(TypeError, match="argument 'tags' must be list of str, not str"):
+        create(mgr, "x", tags="core")
+    with pytest.raises(TypeError, match="argument 'tags' must be list of str, not list"):
+        create(mgr, "x", tags=["core", 5])
+    assert create(mgr, "x", tags=("core",), priority="high").tags == ["core"]
     # to, content, and (issue 22) importance, ack_required, deadline_secs.
     with pytest.raises(TypeError, match="at most 5 arguments"):
         send(mgr, "dev-1", "x", "high", True, 60, "y")
