@@ -75,12 +75,12 @@ fn call_typed_as<'py>(
     agent: Option<&str>,
     request: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let text = crate::call::request_json(py, request)?;
+    let value = crate::call::request_value(py, request)?;
     let store = slot.get(py)?;
     call_core(py, move || {
         core::ops::dispatch(
             &acting(&store, agent, None)?,
-            core::ops::parse_request(&text)?,
+            core::ops::request_from_value(value)?,
         )
     })
 }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use agor_core as core;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::errors::{self, to_py_err};
 use crate::fork;
@@ -22,13 +24,87 @@ pub(crate) fn call_core<'py, T: ToPy + Send>(
 }
 
 /// A catalogue request from Python: a dict `{"op": name, ...}` (or its JSON text).
-pub(crate) fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
+fn request_json(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(text) = request.extract::<String>() {
         return Ok(text);
     }
     py.import("json")?
         .call_method1("dumps", (request,))?
         .extract()
+}
+
+/// A catalogue request from Python, read as a JSON value without a JSON text on the way: a
+/// dict `{"op": name, ...}` (or its JSON text, parsed). A str holding a lone surrogate raises
+/// `UnicodeEncodeError`, as every typed method does; a value JSON cannot hold, `TypeError`.
+pub(crate) fn request_value(
+    py: Python<'_>,
+    request: &Bound<'_, PyAny>,
+) -> PyResult<serde_json::Value> {
+    if request.is_instance_of::<PyString>() {
+        let text: String = request.extract()?;
+        return serde_json::from_str(&text).map_err(|e| {
+            let reason = format!("not valid JSON: {e}");
+            errors::to_py_err(
+                py,
+                agor_core::Error::InvalidInput {
+                    field: "request",
+                    reason,
+                },
+            )
+        });
+    }
+    json_value(request)
+}
+
+/// `value` (dicts with str keys, lists, tuples, str, int, float, bool, None) as JSON.
+fn json_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    use serde_json::Value;
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyString>() {
+        return Ok(Value::String(value.extract()?));
+    }
+    if value.is_instance_of::<PyInt>() {
+        if let Ok(i) = value.extract::<i64>() {
+            return Ok(i.into());
+        }
+        if let Ok(u) = value.extract::<u64>() {
+            return Ok(u.into());
+        }
+        // Larger than any count: as a JSON text would carry it, a float the request refuses.
+        let f: f64 = value.extract()?;
+        return Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return serde_json::Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| PyTypeError::new_err("a request holds no NaN or infinity"));
+    }
+    if let Ok(d) = value.cast::<PyDict>() {
+        let mut fields = serde_json::Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            if !k.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err("a request's keys are str"));
+            }
+            fields.insert(k.extract()?, json_value(&v)?);
+        }
+        return Ok(Value::Object(fields));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        return value
+            .try_iter()?
+            .map(|item| json_value(&item?))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    Err(PyTypeError::new_err(format!(
+        "a request holds dicts, lists, str, int, float, bool and None, not {}",
+        value.get_type().name()?
+    )))
 }
 
 /// Runs a catalogue request for `caller` without the GIL and returns the response as Python

@@ -105,18 +105,27 @@ def describe(schema: dict, defs: dict) -> str:
     return " or ".join(names) or "anything"
 
 
+@functools.cache
+def _shape(name: str) -> tuple[list[str], dict, dict]:
+    """What `check_arguments` reads of an operation, worked out once: its required
+    parameters, its request fields' schemas and their definitions."""
+    op = catalogue()[name]
+    req = op["request"]
+    required = [parameter(f) for f, is_required in ordered(op) if is_required]
+    return required, req.get("properties", {}), req.get("$defs", {})
+
+
 def check_arguments(op: dict, given: dict[str, Any]) -> None:
     """Raises TypeError, as Python does for a function, when `given` (arguments by their
     Python names) leaves out a required field of `op`'s request (or gives None for it), or
     gives a value of a type its field does not take (a str for a list, a float for an int).
     So a derived method refuses what the hand-written ones refuse, the same way."""
-    missing = [parameter(f) for f, required in ordered(op) if required and given.get(parameter(f)) is None]
+    required, props, defs = _shape(op["name"])
+    missing = [p for p in required if given.get(p) is None]
     if missing:
         names = ", ".join(repr(m) for m in missing)
         s = "" if len(missing) == 1 else "s"
         raise TypeError(f"{op['name']}() missing {len(missing)} required argument{s}: {names}")
-    req = op["request"]
-    props, defs = req.get("properties", {}), req.get("$defs", {})
     for key, value in given.items():
         schema = props.get(field(key))
         if value is not None and schema is not None and not fits(value, schema, defs):
