@@ -115,43 +115,6 @@ impl Acting {
         call_typed_as(py, &self.slot, self.agent.as_deref(), request)
     }
 
-    /// Registers an agent, or updates it if the id exists; returns the `Agent`.
-    ///
-    /// The operator registers anyone. Managers create agents of the roles below them
-    /// (project and custom roles) in their own group; any agent may re-register itself with
-    /// the same role, tier and group (to change its name, model or cwd); tier 0 may do
-    /// anything. Anything else raises `PermissionDeniedError`: no agent raises a rank to its
-    /// own or above.
-    ///
-    /// `tier` defaults from the role: admin 0; manager, architect, tester, reviewer 1;
-    /// anything else 2 (an existing agent whose role is unchanged keeps its tier).
-    /// Raises `InvalidInputError` for a malformed id, role, group or tier.
-    #[pyo3(signature = (id, name, role, group, tier=None, model=None, cwd=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn register_agent<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        name: String,
-        role: String,
-        group: String,
-        tier: Option<Bound<'py, PyAny>>,
-        model: Option<String>,
-        cwd: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let new = core::NewAgent {
-            id,
-            name,
-            role,
-            group,
-            // Judged as every Python integer is: out of range is `InvalidInputError`.
-            tier: crate::args::optional_int_arg(py, "tier", tier.as_ref())?,
-            model,
-            cwd,
-        };
-        self.call(py, move |a| a.register_agent(&new))
-    }
-
     /// Lets `from_id` message `to_id` (and back, with `bidirectional=True`). Idempotent. The
     /// operator between any agents; managers between agents of their group other than
     /// themselves, tier 0 anywhere. Nobody grants itself contacts (`PermissionDeniedError`).
@@ -164,58 +127,6 @@ impl Acting {
         bidirectional: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
-    }
-
-    /// The edges of the contacts ACL, as a list of `Contact`: every edge for the operator
-    /// and tier 0, those touching an agent of its group for another agent.
-    fn contact_graph<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.contact_graph())
-    }
-
-    /// Soft-deletes an agent: hidden from lists and lookups, mail to it refused
-    /// (`NotFoundError`), its history kept, its id reserved. The operator any; managers one
-    /// below them in their group; tier 0 anyone.
-    fn remove_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.remove_agent(&agent_id))
-    }
-
-    /// Brings a soft-deleted agent back (its exact id; the rights of removing it); returns
-    /// the `Agent`.
-    fn restore_agent<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.restore_agent(&agent_id))
-    }
-
-    /// Deletes an agent for good (its messages stay; the rights of removing it): only a
-    /// stopped one unless `force`.
-    #[pyo3(signature = (agent_id, force=false))]
-    fn purge_agent<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        force: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.purge_agent(&agent_id, force))
-    }
-
-    /// Changes an agent's display name (the operator any; an agent itself, or (managers) one
-    /// below it in its group); returns the `Agent`.
-    fn rename_agent<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        name: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.rename_agent(&agent_id, &name))
-    }
-
-    /// Every role: the built-in rows, then custom ones, as `RoleDef` records.
-    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.roles())
-    }
-
-    /// One role's `RoleDef`; an undefined name raises `NotFoundError`.
-    fn role<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.role(&name))
     }
 
     /// Defines or redefines a custom role; returns its `RoleDef`. An agent needs
@@ -264,32 +175,6 @@ impl Acting {
     ) -> PyResult<Bound<'py, PyAny>> {
         let permission = permission.parse().map_err(|e| to_py_err(py, e))?;
         self.call(py, |a| a.check_permission(&agent_id, permission))
-    }
-
-    /// Whether agents of role `creator` may create agents of role `role`.
-    fn can_create_role<'py>(
-        &self,
-        py: Python<'py>,
-        creator: String,
-        role: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.can_create_role(&creator, &role))
-    }
-
-    /// The newest cursor of the change feed: where a wait that must miss nothing starts.
-    fn latest_change<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.latest_change())
-    }
-
-    /// Agents with their unread counts: of the acting agent's group (the operator and tier 0:
-    /// every group), or of `group` (a group out of sight lists nobody).
-    #[pyo3(signature = (group=None))]
-    fn list_agents<'py>(
-        &self,
-        py: Python<'py>,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.list_agents_of(group.as_deref()))
     }
 
     /// Tasks of the acting agent's group (the operator and tier 0: every group; or `group`),

@@ -73,16 +73,6 @@ impl Actor {
         call_operation_as(py, &self.slot, Some(&self.id), request)
     }
 
-    /// The acting agent's own `Agent` record. Raises `NotFoundError` if it is not registered.
-    fn whoami<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.whoami())
-    }
-
-    /// Agents this agent may message (tier 0: everyone else).
-    fn contacts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.contacts())
-    }
-
     /// Sets an agent's status (`active`, `sleeping`, `stopped`): its own by default, another
     /// agent's (`agent_id`) only for managers and tier 0. Returns the updated `Agent`.
     #[pyo3(signature = (status, agent_id=None))]
@@ -133,16 +123,6 @@ impl Actor {
         self.call(py, |a| a.send_asking(&to, &content, &asks))
     }
 
-    /// Replies to a message (threaded with `reply_to`); the reply goes to the other party.
-    fn reply<'py>(
-        &self,
-        py: Python<'py>,
-        message_id: String,
-        content: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.reply(&message_id, &content))
-    }
-
     /// Unread messages oldest first, or with `all=True` every message newest first.
     /// Never marks anything read. `limit`: None for every one, else 1 to `MAX_LIMIT`
     /// (anything else raises `InvalidInputError`).
@@ -181,26 +161,6 @@ impl Actor {
         self.call(py, |a| a.read_unread())
     }
 
-    /// Marks every message from `other` to this agent read; returns how many changed.
-    fn mark_conversation_read<'py>(
-        &self,
-        py: Python<'py>,
-        other: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.mark_conversation_read(&other))
-    }
-
-    /// Records that `session_id` has seen a message addressed to this agent.
-    /// Returns False if that session had already acknowledged it.
-    fn ack<'py>(
-        &self,
-        py: Python<'py>,
-        message_id: String,
-        session_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.ack(&message_id, &session_id))
-    }
-
     /// Number of unread messages addressed to this agent.
     fn unread_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.call(py, |a| a.unread_count())
@@ -230,48 +190,6 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_FEED_LIMIT)?;
         self.call(py, |a| a.feed(group.as_deref(), n))
-    }
-
-    /// A one-line summary of unread mail for prompt hooks, or None when there is none.
-    fn notify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.notify())
-    }
-
-    /// Deletes a direct message. Managers and tier 0 only.
-    fn delete_message<'py>(
-        &self,
-        py: Python<'py>,
-        message_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.delete_message(&message_id))
-    }
-
-    /// Sends to every agent of `role` in this agent's group (tier 0: every group).
-    /// Returns a `Delivery`; raises `NotFoundError` if no agent has that role.
-    fn send_to_role<'py>(
-        &self,
-        py: Python<'py>,
-        role: String,
-        content: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.send_to_role(&role, &content))
-    }
-
-    /// Sends to every agent whose id matches the glob (`*`, `?`, `[...]`) in this agent's
-    /// group (tier 0: every group). Returns a `Delivery`.
-    fn send_to_pattern<'py>(
-        &self,
-        py: Python<'py>,
-        pattern: String,
-        content: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.send_to_pattern(&pattern, &content))
-    }
-
-    /// Sends to every other agent of this agent's group. Returns a `Delivery`
-    /// (non-contacts are listed in `skipped`, silent agents in `dead_lettered`).
-    fn broadcast<'py>(&self, py: Python<'py>, content: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.broadcast(&content))
     }
 
     /// Records that this agent is alive and redelivers dead letters waiting for it.
@@ -304,16 +222,6 @@ impl Actor {
                 reason: "give a state (with an optional task) or a hook event".into(),
             }),
         })
-    }
-
-    /// The work state of `agent_id` (None: this agent), an agent of this agent's group.
-    #[pyo3(signature = (agent_id=None))]
-    fn work_state<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.work_state(agent_id.as_deref()))
     }
 
     /// Records one model request of this agent: tokens in and out, cost in US dollars, the
@@ -370,77 +278,6 @@ impl Actor {
         self.call(py, |a| a.renew_reservations(&ids, secs))
     }
 
-    /// Releases this agent's reservations (`ids`, None: all); returns how many.
-    #[pyo3(signature = (ids=None))]
-    fn release_reservations<'py>(
-        &self,
-        py: Python<'py>,
-        ids: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let ids = ids.unwrap_or_default();
-        self.call(py, |a| a.release_reservations(&ids))
-    }
-
-    /// Live reservations of this agent's group: of one agent, and/or covering `path`.
-    #[pyo3(signature = (agent_id=None, path=None))]
-    fn reservations<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: Option<String>,
-        path: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.reservations(agent_id.as_deref(), path.as_deref()))
-    }
-
-    /// Dead letters this agent may see (its own; managers and tier 0: all), oldest first.
-    fn dead_letters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.dead_letters())
-    }
-
-    /// Moves dead letters into their recipients' inboxes now: one by `id`, or all this agent
-    /// may act on. Returns the delivered `Message`s.
-    #[pyo3(signature = (id=None))]
-    fn redeliver_dead_letters<'py>(
-        &self,
-        py: Python<'py>,
-        id: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let id = crate::args::optional_int_arg(py, "id", id.as_ref())?;
-        self.call(py, |a| a.redeliver_dead_letters(id))
-    }
-
-    /// Deletes dead letters: one by `id`, or all this agent may act on. Returns how many.
-    #[pyo3(signature = (id=None))]
-    fn clear_dead_letters<'py>(
-        &self,
-        py: Python<'py>,
-        id: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let id = crate::args::optional_int_arg(py, "id", id.as_ref())?;
-        self.call(py, |a| a.clear_dead_letters(id))
-    }
-
-    /// Creates a channel in this agent's group and joins it. Managers and tier 0 only.
-    fn create_channel<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.create_channel(&name))
-    }
-
-    /// Channels of this agent's group (tier 0: all), with member counts and last post.
-    fn list_channels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.list_channels())
-    }
-
-    /// Posts to a channel (by name or id); members only, tier 0 bypasses.
-    /// Returns the `ChannelMessage`.
-    fn post<'py>(
-        &self,
-        py: Python<'py>,
-        channel: String,
-        content: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.post(&channel, &content))
-    }
-
     /// The last `limit` posts of a channel, oldest first. Members, managers and tier 0.
     /// `limit`: 1 to `MAX_LIMIT` (None: 30); anything else raises `InvalidInputError`.
     #[pyo3(signature = (channel, limit=None), text_signature = "($self, channel, limit=30)")]
@@ -452,17 +289,6 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_CHANNEL_HISTORY_LIMIT)?;
         self.call(py, |a| a.channel_history(&channel, n))
-    }
-
-    /// Adds an agent to a channel (managers, tier 0 and the channel's creator). Idempotent.
-    /// Returns the updated `Channel`.
-    fn add_member<'py>(
-        &self,
-        py: Python<'py>,
-        channel: String,
-        agent_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.add_member(&channel, &agent_id))
     }
 
     /// Creates a task on this agent's group board; returns the `Task`. Managers and tier 0 only.
@@ -554,100 +380,6 @@ impl Actor {
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
     }
 
-    /// Hides a done or cancelled task from the board and the lists, keeping it; returns the
-    /// `Task`. Managers and tier 0 only; an open task raises `InvalidInputError`.
-    fn archive_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.archive_task(&task_id))
-    }
-
-    /// Puts an archived task back on the board; returns the `Task`.
-    fn unarchive_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.unarchive_task(&task_id))
-    }
-
-    /// The archived tasks of this agent's group, most recently archived first.
-    fn archived_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.archived_tasks())
-    }
-
-    /// One agent's lane (default: this one's): its open tasks in its own order.
-    #[pyo3(signature = (agent_id=None))]
-    fn lane<'py>(&self, py: Python<'py>, agent_id: Option<String>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.lane(agent_id.as_deref()))
-    }
-
-    /// Reorders a lane (default: this agent's; managers may order any of the group): the
-    /// named tasks first, in the order given, the rest after them. Returns the lane.
-    #[pyo3(signature = (task_ids, agent_id=None))]
-    fn reorder_lane<'py>(
-        &self,
-        py: Python<'py>,
-        task_ids: Vec<String>,
-        agent_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.reorder_lane(agent_id.as_deref(), &task_ids))
-    }
-
-    /// Offers a task of this group to an agent this one may reach (its group or a contact in
-    /// another group); returns the pending `Proposal`. Managers and tier 0 only.
-    fn propose_task<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        agent_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.propose_task(&task_id, &agent_id))
-    }
-
-    /// Proposals offered to this agent or made from its group; pending ones unless `all`.
-    #[pyo3(signature = (all=false))]
-    fn proposals<'py>(&self, py: Python<'py>, all: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.proposals(all))
-    }
-
-    /// Accepts a task proposed to this agent: it moves to this agent's group, assigned to it.
-    /// Returns the `Task`.
-    fn accept_proposal<'py>(
-        &self,
-        py: Python<'py>,
-        proposal_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.accept_proposal(&proposal_id))
-    }
-
-    /// Declines a task proposed to this agent; returns the `Proposal`.
-    #[pyo3(signature = (proposal_id, reason=None))]
-    fn decline_proposal<'py>(
-        &self,
-        py: Python<'py>,
-        proposal_id: String,
-        reason: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.decline_proposal(&proposal_id, reason.as_deref()))
-    }
-
-    /// Imports `tasks.toml` text into this agent's group; returns an `ImportReport`. All or
-    /// nothing: a malformed file raises `InvalidInputError` naming the line.
-    fn import_tasks<'py>(&self, py: Python<'py>, toml: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.import_tasks(&toml))
-    }
-
-    /// This agent's group's board as `tasks.toml` text (archived tasks left out).
-    fn export_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.export_tasks())
-    }
-
-    /// Assigns a task to an agent; returns the updated `Task`. Managers and tier 0 only.
-    /// Raises `AlreadyClaimedError` while another agent holds a live claim on it.
-    fn assign_task<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        agent_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.assign_task(&task_id, &agent_id))
-    }
-
     /// Moves a task to `status` if it is still at `expected_version`; returns the updated
     /// `Task` (its version bumped). `expected_version=None` moves it at whatever version is
     /// current, in the same single transaction.
@@ -673,55 +405,6 @@ impl Actor {
             Some(v) => a.set_task_status(&task_id, status, v),
             None => a.move_task(&task_id, status),
         })
-    }
-
-    /// Comments on a task; returns the `Comment`. Every role may comment.
-    fn comment<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        content: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.comment(&task_id, &content))
-    }
-
-    /// Deletes a task with its comments and tags (its subtasks lose their parent).
-    /// Managers and tier 0 only.
-    fn delete_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.delete_task(&task_id))
-    }
-
-    /// Makes `task_id` wait for `depends_on` (ids or unique prefixes): it cannot be claimed
-    /// until that task is done. A dependency on itself or one closing a cycle raises
-    /// `InvalidInputError`. Managers and tier 0 only; adding an existing one is harmless.
-    fn add_dependency<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        depends_on: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.add_dependency(&task_id, &depends_on))
-    }
-
-    /// Removes a dependency (managers and tier 0; removing a missing one is harmless).
-    fn remove_dependency<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        depends_on: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.remove_dependency(&task_id, &depends_on))
-    }
-
-    /// Ids of the tasks `task_id` waits for, whatever their status.
-    fn dependencies<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.dependencies(&task_id))
-    }
-
-    /// Todo tasks this agent could claim now (unassigned or its own, every dependency done),
-    /// in claim order: the first is what `claim_task()` would take. A list of `Task`.
-    fn ready_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.ready_tasks())
     }
 
     /// Claims a todo task under a lease: `task_id`, or the best next one of this agent's group

@@ -12,9 +12,8 @@ use crate::acting::{call_operation_as, Acting};
 use crate::actor::Actor;
 use crate::args::seconds;
 use crate::call::call_core;
-use crate::errors::{invalid, to_py_err};
+use crate::errors::to_py_err;
 use crate::paths::path_arg;
-use crate::records::ToPy;
 use crate::slot::Slot;
 
 /// Opens (creating if needed) an agor database file.
@@ -117,12 +116,6 @@ impl Store {
         call_operation_as(py, &self.slot, None, request)
     }
 
-    /// One agent by id or unique id prefix. Raises `NotFoundError` / `AmbiguousIdError`.
-    fn get_agent<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.get_agent(&id))
-    }
-
     /// A handle acting as agent `id`: every call through it is permission-checked and audited
     /// as that agent. The id's format is checked now, its existence by each call.
     fn as_agent(slf: Bound<'_, Self>, id: String) -> PyResult<Py<Actor>> {
@@ -134,23 +127,6 @@ impl Store {
         Py::new(py, PyClassInitializer::from(base).add_subclass(actor))
     }
 
-    /// Agents that have heartbeated before but not within `threshold_secs`
-    /// (default: the store's `stale_after`), as a list of `StaleAgent`.
-    #[pyo3(signature = (threshold_secs=None))]
-    fn stale_agents<'py>(
-        &self,
-        py: Python<'py>,
-        threshold_secs: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let threshold_secs =
-            crate::args::optional_int_arg(py, "threshold_secs", threshold_secs.as_ref())?;
-        if let Some(t) = threshold_secs.filter(|t| *t < 0) {
-            return Err(invalid(py, "threshold_secs", format!("{t} is negative")));
-        }
-        let store = self.slot.get(py)?;
-        call_core(py, || store.stale_agents(threshold_secs))
-    }
-
     /// One agent's lane (id or unique prefix, any group): its open `Task`s in its order.
     fn lane<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
         let store = self.slot.get(py)?;
@@ -160,18 +136,6 @@ impl Store {
     /// The store's `_ChangeBell`: rings on any change, whoever made it (see `agor.aio`).
     fn _change_bell(&self, py: Python<'_>) -> PyResult<crate::waits::ChangeBell> {
         crate::waits::ChangeBell::open(py, self.slot.get(py)?)
-    }
-
-    /// Creates the group's `review-queue` and `review-log` channels if missing; returns both.
-    fn ensure_review_channels<'py>(
-        &self,
-        py: Python<'py>,
-        group: String,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let store = self.slot.get(py)?;
-        let (queue, log) = crate::fork::detached(py, || store.ensure_review_channels(&group))
-            .map_err(|e| to_py_err(py, e))?;
-        PyTuple::new(py, [queue.into_object(py)?, log.into_object(py)?])
     }
 
     /// Issues a secret with which `agent_id` reaches agor through `agor mcp --http`, and
@@ -189,33 +153,6 @@ impl Store {
                 .revoke_tokens(&agent_id)
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
         })
-    }
-
-    /// The issued secrets as a list of `TokenInfo` (agent, fingerprint, when), never the
-    /// secrets themselves.
-    fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.tokens())
-    }
-
-    /// Number of tasks of `group` waiting in `review`.
-    fn review_queue_count<'py>(
-        &self,
-        py: Python<'py>,
-        group: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.review_queue_count(&group))
-    }
-
-    /// Reviewer attention score of `group`: 10 per task waiting in review, capped at 50.
-    fn reviewer_attention<'py>(
-        &self,
-        py: Python<'py>,
-        group: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.reviewer_attention(&group))
     }
 
     /// The agor schema version of the file (`PRAGMA user_version`).

@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import AttemptDict, BlockedTaskDict, ClaimDoneDict, CreateTaskDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
+from agor.aio import AgentDict, AgentWorkDict, AttemptDict, BlockedTaskDict, ChannelDict, ChannelMessageDict, ClaimDoneDict, CommentDict, CreateTaskDict, DeliveryDict, ImportReportDict, MessageDict, ProposalDict, RoleDefDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -83,29 +83,9 @@ class _Acting:
     feed, the audit log and usage. Each call runs with the caller's rights: the operator and
     tier 0 see every group (or ``group``), an agent its own group."""
 
-    def register_agent(
-        self,
-        id: str,
-        name: str,
-        role: str,
-        group: str,
-        tier: Optional[int] = None,
-        model: Optional[str] = None,
-        cwd: Optional[str] = None,
-    ) -> Agent:
-        """Register or update an agent: the operator anyone; managers create roles below them
-        in their group; anyone re-registers itself unchanged; no agent raises a rank."""
-    def list_agents(self, group: Optional[str] = None) -> List[Agent]: ...
     def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
         """Grant contacts: the operator between any agents, managers inside their group, tier 0
         anywhere; nobody to itself."""
-    def contact_graph(self) -> List[Contact]:
-        """Edges of the contacts ACL: all for the operator and tier 0, those touching an
-        agent's group for the agent."""
-    def roles(self) -> List[RoleDef]:
-        """Every role: built-in rows, then custom ones."""
-    def role(self, name: str) -> RoleDef:
-        """One role's row; an undefined name raises ``NotFoundError``."""
     def define_role(
         self,
         name: str,
@@ -120,18 +100,6 @@ class _Acting:
         """Whether an agent's role has a capability (an agent asks about its group)."""
     def check_permission(self, agent_id: str, permission: str) -> bool:
         """Whether an agent's role holds a permission (an agent asks about its group)."""
-    def can_create_role(self, creator: str, role: str) -> bool:
-        """Whether agents of role ``creator`` may create agents of role ``role``."""
-    def remove_agent(self, agent_id: str) -> None:
-        """Soft-delete an agent (the operator and tier 0 any; managers one below them in their
-        group)."""
-    def restore_agent(self, agent_id: str) -> Agent:
-        """Restore a soft-deleted agent (the rights of removing it)."""
-    def purge_agent(self, agent_id: str, force: bool = False) -> None:
-        """Delete an agent for good: only a stopped one unless ``force``."""
-    def rename_agent(self, agent_id: str, name: str) -> Agent:
-        """Change an agent's display name (the operator any; an agent itself; managers agents
-        below them)."""
     def audit_log(
         self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
     ) -> List[AuditEntry]:
@@ -163,8 +131,6 @@ class _Acting:
     def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as the caller may see
         (the operator: every group's, or ``group``'s)."""
-    def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
     def wait(
         self,
         kinds: Optional[Sequence[Union[ChangeKind, str]]] = None,
@@ -197,22 +163,13 @@ class Store(_Acting):
     def stale_after(self) -> float: ...
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as the operator: ``{"op": name, **arguments}``."""
-    def get_agent(self, id: str) -> Agent: ...
     def as_agent(self, id: str) -> Actor: ...
-    def stale_agents(self, threshold_secs: Optional[int] = None) -> List[StaleAgent]: ...
     def lane(self, agent_id: str) -> List[Task]:
         """One agent's lane (any group)."""
-    def ensure_review_channels(self, group: str) -> Tuple[Channel, Channel]: ...
     def issue_token(self, agent_id: str) -> str:
         """A new secret for ``agent mcp --http``, shown only now (agor keeps a hash)."""
     def revoke_tokens(self, agent_id: str) -> int:
         """Revokes every secret of ``agent_id``; returns how many there were."""
-    def tokens(self) -> List[TokenInfo]:
-        """The issued secrets (agent, fingerprint, when), never the secrets themselves."""
-    def review_queue_count(self, group: str) -> int:
-        """Number of tasks of ``group`` waiting in ``review``."""
-    def reviewer_attention(self, group: str) -> int:
-        """10 per task of ``group`` waiting in review, capped at 50."""
     def schema_version(self) -> int: ...
     def backup(self, path: StrPath) -> str:
         """Write a consistent copy of the whole database to ``path``, a new single file that
@@ -227,6 +184,36 @@ class Store(_Acting):
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
+        """Register an agent, or update it if the id exists: the operator registers anyone; an
+        agent only within its rights (no rank at or above its own, inside its group)."""
+    def remove_agent(self, agent_id: str) -> None:
+        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
+        its history kept, its id reserved (the operator; managers below them in their group)."""
+    def restore_agent(self, agent_id: str) -> AgentDict:
+        """Bring a soft-deleted agent back (its exact id)."""
+    def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
+        """Delete an agent for good (its messages stay as history): only a stopped one (status or
+        work state) unless `force`."""
+    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
+        """Change an agent's display name (yourself; managers: agents below them in the group)."""
+    def roles(self) -> list[RoleDef]:
+        """Every role: the built-in rows (fixed), then custom roles by name."""
+    def role(self, name: str) -> RoleDefDict:
+        """One role (built in or defined); an undefined name is not found."""
+    def can_create_role(self, creator: str, role: str) -> bool:
+        """Whether agents of role `creator` may create agents of role `role`."""
+    def get_agent(self, id: str) -> AgentDict:
+        """One agent by id or unique prefix (operator view, any group)."""
+    def list_agents(self, group: str | None = None) -> list[Agent]:
+        """Agents with their unread counts: the operator sees every group (or `group`), an agent
+        its own group (tier 0: all)."""
+    def contact_graph(self) -> list[Contact]:
+        """Edges of the contacts ACL (an agent: those touching its group)."""
+    def stale_agents(self, threshold_secs: int | None = None) -> list[StaleAgent]:
+        """Agents that heartbeated before but not within the threshold (default: the store's)."""
+    def ensure_review_channels(self, group: str) -> tuple[Channel, Channel]:
+        """Create a group's review-queue and review-log channels if missing."""
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
@@ -245,11 +232,19 @@ class Store(_Acting):
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def review_queue_count(self, group: str) -> int:
+        """Tasks of a group waiting in review."""
+    def reviewer_attention(self, group: str) -> int:
+        """Reviewer attention score of a group: 10 per task in review, capped at 50."""
+    def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
     def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
         """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
         task, model or group (`by`, default model), of the groups usage_summary reads, from
         `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
         the biggest cost first."""
+    def tokens(self) -> list[TokenInfo]:
+        """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
     def settings(self) -> list[SettingDict]:
         """Every setting of the store (max_attempts, backoff_base_secs, backoff_cap_secs,
         reviewers_claim_work) with its value, its default and what it governs."""
@@ -268,8 +263,6 @@ class Actor(_Acting):
     def store(self) -> Store: ...
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as this agent: ``{"op": name, **arguments}``."""
-    def whoami(self) -> Agent: ...
-    def contacts(self) -> List[Agent]: ...
     def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
     def send(
         self,
@@ -281,7 +274,6 @@ class Actor(_Acting):
     ) -> Message:
         """Send a DM; ``importance`` orders the recipient's inbox, ``ack_required`` asks for a
         receipt (its ``ack`` or a reply), ``deadline_secs`` makes it ``overdue`` once past."""
-    def reply(self, message_id: str, content: str) -> Message: ...
     def inbox(self, all: bool = False, limit: Optional[int] = None) -> List[Message]: ...
     def peek(self) -> List[Message]: ...
     @overload
@@ -289,16 +281,9 @@ class Actor(_Acting):
     @overload
     def read(self, message_id: None = None) -> List[Message]: ...
     def read_unread(self) -> List[Message]: ...
-    def mark_conversation_read(self, other: str) -> int: ...
-    def ack(self, message_id: str, session_id: str) -> bool: ...
     def unread_count(self) -> int: ...
     def history(self, other: str, limit: Optional[int] = 20) -> List[Message]: ...
     def feed(self, limit: Optional[int] = 50, group: Optional[str] = None) -> List[Message]: ...
-    def notify(self) -> Optional[str]: ...
-    def delete_message(self, message_id: str) -> None: ...
-    def send_to_role(self, role: str, content: str) -> Delivery: ...
-    def send_to_pattern(self, pattern: str, content: str) -> Delivery: ...
-    def broadcast(self, content: str) -> Delivery: ...
     def heartbeat(self) -> Heartbeat: ...
     def update_task(
         self,
@@ -314,34 +299,10 @@ class Actor(_Acting):
     ) -> Task:
         """Edit a task at ``expected_version``; a stale version raises ``ConflictError``.
         ``paths`` replaces its path globs (not while it is claimed)."""
-    def archive_task(self, task_id: str) -> Task:
-        """Hide a done or cancelled task from the board, keeping it (managers)."""
-    def unarchive_task(self, task_id: str) -> Task:
-        """Put an archived task back on the board (managers)."""
-    def archived_tasks(self) -> List[Task]:
-        """Archived tasks of this group, most recently archived first."""
-    def lane(self, agent_id: Optional[str] = None) -> List[Task]:
-        """One agent's open tasks in its own order (default: this agent's)."""
-    def reorder_lane(self, task_ids: List[str], agent_id: Optional[str] = None) -> List[Task]:
-        """Put the named tasks first in a lane, in the order given; returns the lane."""
-    def propose_task(self, task_id: str, agent_id: str) -> Proposal:
-        """Offer a task to an agent (another group's through a contact) until it answers."""
-    def proposals(self, all: bool = False) -> List[Proposal]:
-        """Proposals offered to this agent or made from its group."""
-    def accept_proposal(self, proposal_id: str) -> Task:
-        """Accept a proposed task: it moves to this agent's group, assigned to it."""
-    def decline_proposal(self, proposal_id: str, reason: Optional[str] = None) -> Proposal:
-        """Decline a proposed task, with an optional reason."""
-    def import_tasks(self, toml: str) -> ImportReport:
-        """Import ``tasks.toml`` text: all or nothing, errors name the line."""
-    def export_tasks(self) -> str:
-        """This group's board as ``tasks.toml`` text."""
     def set_work_state(
         self, state: Optional[str] = None, task: Optional[str] = None, hook: Optional[str] = None
     ) -> AgentWork:
         """Set the work state (validated moves), or apply a coding agent's hook event."""
-    def work_state(self, agent_id: Optional[str] = None) -> AgentWork:
-        """The work state of an agent of this group (default: this one)."""
     def record_usage(
         self, input_tokens: int, output_tokens: int, cost_usd: float, model: str, task: Optional[str] = None
     ) -> UsageRecord:
@@ -357,18 +318,7 @@ class Actor(_Acting):
         ``AlreadyClaimedError`` naming the holder."""
     def renew_reservations(self, ids: Optional[List[str]] = None, ttl: Optional[int] = 3600) -> List[Reservation]:
         """Extend this agent's reservations (``ids``, None: all) to ``ttl`` seconds from now."""
-    def release_reservations(self, ids: Optional[List[str]] = None) -> int:
-        """Release this agent's reservations (``ids``, None: all); returns how many."""
-    def reservations(self, agent_id: Optional[str] = None, path: Optional[str] = None) -> List[Reservation]:
-        """Live reservations of this agent's group: of one agent, and/or covering ``path``."""
-    def dead_letters(self) -> List[DeadLetter]: ...
-    def redeliver_dead_letters(self, id: Optional[int] = None) -> List[Message]: ...
-    def clear_dead_letters(self, id: Optional[int] = None) -> int: ...
-    def create_channel(self, name: str) -> Channel: ...
-    def list_channels(self) -> List[Channel]: ...
-    def post(self, channel: str, content: str) -> ChannelMessage: ...
     def channel_history(self, channel: str, limit: Optional[int] = 30) -> List[ChannelMessage]: ...
-    def add_member(self, channel: str, agent_id: str) -> Channel: ...
     # Task board. Statuses and priorities are plain strings; unknown ones raise
     # InvalidInputError. Task ids accept unique prefixes.
     def create_task(
@@ -391,8 +341,6 @@ class Actor(_Acting):
         (``capability:<word>`` or ``role:<name>``) offers it only to roles that have it."""
     def get_task(self, task_id: str) -> TaskDetail:
         """One task with its comments and subtasks."""
-    def assign_task(self, task_id: str, agent_id: str) -> Task:
-        """Assign a task. Managers and tier 0; ``AlreadyClaimedError`` under another's live claim."""
     def set_task_status(
         self,
         task_id: str,
@@ -402,18 +350,6 @@ class Actor(_Acting):
         """Move a task if it is still at ``expected_version`` (else ``ConflictError`` with
         ``current_version``; ``None``: at the current version, in one transaction).
         Managers, reviewers, tier 0, or the assignee (project agents)."""
-    def comment(self, task_id: str, content: str) -> Comment:
-        """Comment on a task. Every role may comment."""
-    def delete_task(self, task_id: str) -> None:
-        """Delete a task with its comments and tags. Managers and tier 0 only."""
-    def add_dependency(self, task_id: str, depends_on: str) -> None:
-        """Make `task_id` wait until `depends_on` is done; cycles raise InvalidInputError."""
-    def remove_dependency(self, task_id: str, depends_on: str) -> None:
-        """Remove a dependency (harmless when absent)."""
-    def dependencies(self, task_id: str) -> List[str]:
-        """Ids of the tasks `task_id` waits for."""
-    def ready_tasks(self) -> List[Task]:
-        """Todo tasks claimable now (dependencies done), in claim order."""
     def claim_task(
         self,
         task_id: Optional[str] = None,
@@ -443,9 +379,69 @@ class Actor(_Acting):
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
+        """Register an agent, or update it if the id exists: the operator registers anyone; an
+        agent only within its rights (no rank at or above its own, inside its group)."""
+    def remove_agent(self, agent_id: str) -> None:
+        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
+        its history kept, its id reserved (the operator; managers below them in their group)."""
+    def restore_agent(self, agent_id: str) -> AgentDict:
+        """Bring a soft-deleted agent back (its exact id)."""
+    def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
+        """Delete an agent for good (its messages stay as history): only a stopped one (status or
+        work state) unless `force`."""
+    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
+        """Change an agent's display name (yourself; managers: agents below them in the group)."""
+    def roles(self) -> list[RoleDef]:
+        """Every role: the built-in rows (fixed), then custom roles by name."""
+    def role(self, name: str) -> RoleDefDict:
+        """One role (built in or defined); an undefined name is not found."""
+    def can_create_role(self, creator: str, role: str) -> bool:
+        """Whether agents of role `creator` may create agents of role `role`."""
+    def list_agents(self, group: str | None = None) -> list[Agent]:
+        """Agents with their unread counts: the operator sees every group (or `group`), an agent
+        its own group (tier 0: all)."""
+    def contact_graph(self) -> list[Contact]:
+        """Edges of the contacts ACL (an agent: those touching its group)."""
+    def whoami(self) -> AgentDict:
+        """The acting agent's own record."""
+    def contacts(self) -> list[Agent]:
+        """Agents the acting agent may message."""
+    def reply(self, message_id: str, content: str) -> MessageDict:
+        """Reply to a message the actor sent or received, threading it."""
+    def mark_conversation_read(self, other: str) -> int:
+        """Mark every message from `other` to the actor read; returns how many changed."""
+    def ack(self, message_id: str, session_id: str) -> bool:
+        """Record that a session has seen a message; false when it had already. The first ack
+        from any session of its recipient is the message's receipt (`acked_at`, which its
+        sender sees)."""
     def overdue(self, limit: int | None = None) -> list[Message]:
         """Your messages that asked for a receipt by a deadline now past and have none, the
         longest overdue first (`limit` absent: 50)."""
+    def notify(self) -> str | None:
+        """A one-line summary of unread mail, or null when there is none."""
+    def delete_message(self, message_id: str) -> None:
+        """Delete a direct message of the actor's group (managers)."""
+    def send_to_role(self, role: str, content: str) -> DeliveryDict:
+        """Send to every agent of a role in the actor's group."""
+    def send_to_pattern(self, pattern: str, content: str) -> DeliveryDict:
+        """Send to every agent whose id matches a glob, in the actor's group."""
+    def broadcast(self, content: str) -> DeliveryDict:
+        """Send to every other agent of the actor's group."""
+    def create_channel(self, name: str) -> ChannelDict:
+        """Create a channel in the actor's group and join it (managers)."""
+    def list_channels(self) -> list[Channel]:
+        """Channels of the actor's group with member counts and last message."""
+    def post(self, channel: str, content: str) -> ChannelMessageDict:
+        """Post to a channel (by name or id) the actor belongs to."""
+    def add_member(self, channel: str, agent_id: str) -> ChannelDict:
+        """Add an agent of the group to a channel (managers)."""
+    def dead_letters(self) -> list[DeadLetter]:
+        """Dead letters the actor may see, oldest first."""
+    def redeliver_dead_letters(self, id: int | None = None) -> list[Message]:
+        """Move dead letters into the inbox now: one by id, or all the actor may act on."""
+    def clear_dead_letters(self, id: int | None = None) -> int:
+        """Delete dead letters: one by id, or all the actor may act on; returns how many."""
     def create_tasks(self, tasks: list[CreateTaskDict]) -> list[Task]:
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
@@ -453,10 +449,50 @@ class Actor(_Acting):
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def assign_task(self, task_id: str, agent_id: str) -> TaskDict:
+        """Assign a task to an agent of the group (managers)."""
+    def comment(self, task_id: str, content: str) -> CommentDict:
+        """Comment on a task of the group."""
+    def delete_task(self, task_id: str) -> None:
+        """Delete a task with its comments and tags (managers)."""
+    def add_dependency(self, task_id: str, depends_on: str) -> None:
+        """Make `task_id` wait for `depends_on` (cycles refused; managers)."""
+    def remove_dependency(self, task_id: str, depends_on: str) -> None:
+        """Remove a dependency (managers)."""
+    def dependencies(self, task_id: str) -> list[str]:
+        """Ids of the tasks `task_id` waits for."""
+    def ready_tasks(self) -> list[Task]:
+        """Todo tasks the actor could claim now, in claim order."""
     def claim_blockers(self, task_id: str | None = None) -> list[BlockedTaskDict]:
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
+    def archive_task(self, task_id: str) -> TaskDict:
+        """Hide a done or cancelled task from the board, keeping it (managers)."""
+    def unarchive_task(self, task_id: str) -> TaskDict:
+        """Put an archived task back on the board (managers)."""
+    def archived_tasks(self) -> list[Task]:
+        """The archived tasks of your group, most recently archived first."""
+    def lane(self, agent_id: str | None = None) -> list[Task]:
+        """One agent's lane (default: yours; the operator names one, in any group): its open
+        tasks in its own order."""
+    def reorder_lane(self, task_ids: list[str], agent_id: str | None = None) -> list[Task]:
+        """Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
+        the order given, the rest after them in their order. Returns the lane."""
+    def propose_task(self, task_id: str, agent_id: str) -> ProposalDict:
+        """Offer a task of your group to an agent you may reach (your group or a contact in
+        another group): pending until that agent accepts or declines (managers)."""
+    def proposals(self, all: bool | None = None) -> list[Proposal]:
+        """Proposals offered to you or made from your group, pending ones unless `all`."""
+    def accept_proposal(self, proposal_id: str) -> TaskDict:
+        """Accept a task proposed to you: it moves to your group, assigned to you."""
+    def decline_proposal(self, proposal_id: str, reason: str | None = None) -> ProposalDict:
+        """Decline a task proposed to you, with an optional reason."""
+    def import_tasks(self, toml: str) -> ImportReportDict:
+        """Import a `tasks.toml` (its text) into your group: unknown ids created, known ones
+        updated where they differ; all or nothing, errors name the line (managers)."""
+    def export_tasks(self) -> str:
+        """Your group's board (archived tasks left out) as `tasks.toml` text."""
     def claim_tasks(self, count: int, lease_secs: int | None = None) -> list[Claim]:
         """Claim up to `count` of the best next todo tasks at once, each under its own lease and
         token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
@@ -488,6 +524,14 @@ class Actor(_Acting):
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    def release_reservations(self, ids: list[str] | None = None) -> int:
+        """Release your reservations (the given ids, or all); returns how many."""
+    def reservations(self, agent_id: str | None = None, path: str | None = None) -> list[Reservation]:
+        """Live reservations of your group: of one agent, and/or covering a path."""
+    def work_state(self, agent_id: str | None = None) -> AgentWorkDict:
+        """The work state of an agent of your group (default: yours)."""
     def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
         """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
         task, model or group (`by`, default model), of the groups usage_summary reads, from
