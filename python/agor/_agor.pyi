@@ -146,6 +146,57 @@ class _Acting:
         """Usage summed by ``"agent"``, ``"task"``, ``"model"`` or ``"group"`` over the
         caller's group (the operator and tier 0: every group, or ``group``), biggest cost
         first."""
+    # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
+    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
+        """Register an agent, or update it if the id exists: the operator registers anyone; an
+        agent only within its rights (no rank at or above its own, inside its group)."""
+    def remove_agent(self, agent_id: str) -> None:
+        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
+        its history kept, its id reserved (the operator; managers below them in their group)."""
+    def restore_agent(self, agent_id: str) -> AgentDict:
+        """Bring a soft-deleted agent back (its exact id)."""
+    def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
+        """Delete an agent for good (its messages stay as history): only a stopped one (status or
+        work state) unless `force`."""
+    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
+        """Change an agent's display name (yourself; managers: agents below them in the group)."""
+    def roles(self) -> list[RoleDef]:
+        """Every role: the built-in rows (fixed), then custom roles by name."""
+    def role(self, name: str) -> RoleDefDict:
+        """One role (built in or defined); an undefined name is not found."""
+    def can_create_role(self, creator: str, role: str) -> bool:
+        """Whether agents of role `creator` may create agents of role `role`."""
+    def list_agents(self, group: str | None = None) -> list[Agent]:
+        """Agents with their unread counts: the operator sees every group (or `group`), an agent
+        its own group (tier 0: all)."""
+    def contact_graph(self) -> list[Contact]:
+        """Edges of the contacts ACL (an agent: those touching its group)."""
+    def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
+        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
+        20), each with who moved it and when, from the change feed."""
+    def task_attempts(self, task_id: str) -> list[AttemptDict]:
+        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
+        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
+    def approve_task(self, task_id: str) -> TaskDict:
+        """Approve a task awaiting a person's approval (in review, with approval): it moves to
+        done (an agent of role human, or the operator)."""
+    def reject_task(self, task_id: str, reason: str) -> TaskDict:
+        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
+        assigned to (and claimable only by) the agent that completed it, which is told
+        (an agent of role human, or the operator)."""
+    def waiting_on_people(self, limit: int | None = None, group: str | None = None) -> list[WaitingDict]:
+        """Everything waiting on a person, in one list: tasks awaiting approval, pending
+        proposals, unanswered messages to people (role human) and dead letters, in that order,
+        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
+        for people and the operator."""
+    def latest_change(self) -> int:
+        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
+        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
+        task, model or group (`by`, default model), of the groups usage_summary reads, from
+        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
+        the biggest cost first."""
+    # --- end of the derived methods ---
 
 @final
 class Store(_Acting):
@@ -184,65 +235,16 @@ class Store(_Acting):
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
-        """Register an agent, or update it if the id exists: the operator registers anyone; an
-        agent only within its rights (no rank at or above its own, inside its group)."""
-    def remove_agent(self, agent_id: str) -> None:
-        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
-        its history kept, its id reserved (the operator; managers below them in their group)."""
-    def restore_agent(self, agent_id: str) -> AgentDict:
-        """Bring a soft-deleted agent back (its exact id)."""
-    def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
-        """Delete an agent for good (its messages stay as history): only a stopped one (status or
-        work state) unless `force`."""
-    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
-        """Change an agent's display name (yourself; managers: agents below them in the group)."""
-    def roles(self) -> list[RoleDef]:
-        """Every role: the built-in rows (fixed), then custom roles by name."""
-    def role(self, name: str) -> RoleDefDict:
-        """One role (built in or defined); an undefined name is not found."""
-    def can_create_role(self, creator: str, role: str) -> bool:
-        """Whether agents of role `creator` may create agents of role `role`."""
     def get_agent(self, id: str) -> AgentDict:
         """One agent by id or unique prefix (operator view, any group)."""
-    def list_agents(self, group: str | None = None) -> list[Agent]:
-        """Agents with their unread counts: the operator sees every group (or `group`), an agent
-        its own group (tier 0: all)."""
-    def contact_graph(self) -> list[Contact]:
-        """Edges of the contacts ACL (an agent: those touching its group)."""
     def stale_agents(self, threshold_secs: int | None = None) -> list[StaleAgent]:
         """Agents that heartbeated before but not within the threshold (default: the store's)."""
     def ensure_review_channels(self, group: str) -> tuple[Channel, Channel]:
         """Create a group's review-queue and review-log channels if missing."""
-    def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
-        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
-        20), each with who moved it and when, from the change feed."""
-    def task_attempts(self, task_id: str) -> list[AttemptDict]:
-        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
-        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
-    def approve_task(self, task_id: str) -> TaskDict:
-        """Approve a task awaiting a person's approval (in review, with approval): it moves to
-        done (an agent of role human, or the operator)."""
-    def reject_task(self, task_id: str, reason: str) -> TaskDict:
-        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
-        assigned to (and claimable only by) the agent that completed it, which is told
-        (an agent of role human, or the operator)."""
-    def waiting_on_people(self, limit: int | None = None, group: str | None = None) -> list[WaitingDict]:
-        """Everything waiting on a person, in one list: tasks awaiting approval, pending
-        proposals, unanswered messages to people (role human) and dead letters, in that order,
-        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
-        for people and the operator."""
     def review_queue_count(self, group: str) -> int:
         """Tasks of a group waiting in review."""
     def reviewer_attention(self, group: str) -> int:
         """Reviewer attention score of a group: 10 per task in review, capped at 50."""
-    def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
-    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
-        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
-        task, model or group (`by`, default model), of the groups usage_summary reads, from
-        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
-        the biggest cost first."""
     def tokens(self) -> list[TokenInfo]:
         """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
     def settings(self) -> list[SettingDict]:
@@ -379,30 +381,6 @@ class Actor(_Acting):
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
-        """Register an agent, or update it if the id exists: the operator registers anyone; an
-        agent only within its rights (no rank at or above its own, inside its group)."""
-    def remove_agent(self, agent_id: str) -> None:
-        """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
-        its history kept, its id reserved (the operator; managers below them in their group)."""
-    def restore_agent(self, agent_id: str) -> AgentDict:
-        """Bring a soft-deleted agent back (its exact id)."""
-    def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
-        """Delete an agent for good (its messages stay as history): only a stopped one (status or
-        work state) unless `force`."""
-    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
-        """Change an agent's display name (yourself; managers: agents below them in the group)."""
-    def roles(self) -> list[RoleDef]:
-        """Every role: the built-in rows (fixed), then custom roles by name."""
-    def role(self, name: str) -> RoleDefDict:
-        """One role (built in or defined); an undefined name is not found."""
-    def can_create_role(self, creator: str, role: str) -> bool:
-        """Whether agents of role `creator` may create agents of role `role`."""
-    def list_agents(self, group: str | None = None) -> list[Agent]:
-        """Agents with their unread counts: the operator sees every group (or `group`), an agent
-        its own group (tier 0: all)."""
-    def contact_graph(self) -> list[Contact]:
-        """Edges of the contacts ACL (an agent: those touching its group)."""
     def whoami(self) -> AgentDict:
         """The acting agent's own record."""
     def contacts(self) -> list[Agent]:
@@ -446,9 +424,6 @@ class Actor(_Acting):
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
         with an error naming its index (from 0). 1..=1000 tasks (managers)."""
-    def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
-        """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
-        20), each with who moved it and when, from the change feed."""
     def assign_task(self, task_id: str, agent_id: str) -> TaskDict:
         """Assign a task to an agent of the group (managers)."""
     def comment(self, task_id: str, content: str) -> CommentDict:
@@ -502,9 +477,6 @@ class Actor(_Acting):
     def defer_task(self, task_id: str, until: str | None = None) -> TaskDict:
         """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
         duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
-    def task_attempts(self, task_id: str) -> list[AttemptDict]:
-        """The attempts at one task (id or prefix), oldest first: each claim with who made it,
-        when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
     def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[Task]:
         """Complete several claims to done in one transaction, in order, each as complete_task
         would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
@@ -512,31 +484,12 @@ class Actor(_Acting):
     def require_approval(self, task_id: str, approval: bool) -> TaskDict:
         """Say whether a task of your group needs a person's approval before it is done
         (managers); a task already in review keeps waiting for its answer."""
-    def approve_task(self, task_id: str) -> TaskDict:
-        """Approve a task awaiting a person's approval (in review, with approval): it moves to
-        done (an agent of role human, or the operator)."""
-    def reject_task(self, task_id: str, reason: str) -> TaskDict:
-        """Reject a task awaiting a person's approval, with a reason: it returns to todo,
-        assigned to (and claimable only by) the agent that completed it, which is told
-        (an agent of role human, or the operator)."""
-    def waiting_on_people(self, limit: int | None = None, group: str | None = None) -> list[WaitingDict]:
-        """Everything waiting on a person, in one list: tasks awaiting approval, pending
-        proposals, unanswered messages to people (role human) and dead letters, in that order,
-        each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
-        for people and the operator."""
-    def latest_change(self) -> int:
-        """The newest cursor of the change feed: where a wait that must miss nothing starts."""
     def release_reservations(self, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     def reservations(self, agent_id: str | None = None, path: str | None = None) -> list[Reservation]:
         """Live reservations of your group: of one agent, and/or covering a path."""
     def work_state(self, agent_id: str | None = None) -> AgentWorkDict:
         """The work state of an agent of your group (default: yours)."""
-    def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
-        """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
-        task, model or group (`by`, default model), of the groups usage_summary reads, from
-        `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
-        the biggest cost first."""
     # --- end of the derived methods ---
 
 class _Record:

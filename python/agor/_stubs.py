@@ -142,15 +142,21 @@ def method(op: dict, types: Types) -> str:
 
 
 def render_sync(pyi: str) -> str:
-    """`pyi` (the text of ``_agor.pyi``) with its derived blocks generated anew: in Store and
-    Actor the methods `agor._derived` gives them, at the top the records those return, and
-    the record classes."""
+    """`pyi` (the text of ``_agor.pyi``) with its derived blocks generated anew: the methods
+    `agor._derived` gives Store and Actor (in their base ``_Acting`` those both get, so each
+    is declared once), at the top the records those return, and the record classes."""
     types = Types()
     # A derived method answers with the record classes where they exist (`_call_typed`).
     returns = ClassTypes({cls.__name__ for cls, _, _ in _agor._records()} | {"TaskDetail"})
-    for cls in (_agor.Store, _agor.Actor):
-        body = "".join(sync_method(op, types, returns) for op in _derived.derived(cls))
-        pyi = replace_block(pyi, f"class {cls.__name__}(_Acting):", METHODS, body)
+    store, actor = (_derived.derived(cls) for cls in (_agor.Store, _agor.Actor))
+    both = {op["name"] for op in store} & {op["name"] for op in actor}
+    for header, ops in (
+        ("class _Acting:", [op for op in store if op["name"] in both]),
+        ("class Store(_Acting):", [op for op in store if op["name"] not in both]),
+        ("class Actor(_Acting):", [op for op in actor if op["name"] not in both]),
+    ):
+        body = "".join(sync_method(op, types, returns) for op in ops)
+        pyi = replace_block(pyi, header, METHODS, body)
     records = sorted(set(types.records) | set(returns.records))
     imports = f"from agor.aio import {', '.join(records)}\n" if records else ""
     pyi = replace_block(pyi, None, IMPORTS, imports)
