@@ -48,6 +48,7 @@ BENCHES: dict[str, tuple[list[str], list[str], bool]] = {
     "many": (["many_agents.py"], ["many_agents.py", "--quick"], True),
     "queue": (["queue_bench.py"], ["queue_bench.py", "--quick", "--only", "Agor,Floor"], False),
     "batch": (["batch_bench.py"], ["batch_bench.py", "--quick"], False),
+    "derived": (["derived_bench.py"], ["derived_bench.py", "--quick"], False),
     # Starts its own throw-away PostgreSQL server (scripts/pg.sh): no --db.
     "pg": (["pg_bench.py"], ["pg_bench.py", "--quick"], False),
     "search": (["search_bench.py"], ["search_bench.py", "--sizes", "1000", "--searches", "20"], True),
