@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use agor_core as core;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 
 use crate::errors::{self, to_py_err};
 use crate::fork;
@@ -75,9 +75,10 @@ fn json_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
         if let Ok(u) = value.extract::<u64>() {
             return Ok(u.into());
         }
-        // Larger than any count: as a JSON text would carry it, a float the request refuses.
-        let f: f64 = value.extract()?;
-        return Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number));
+        // Wider than any field takes (`agor._derived` refuses it first for a method's own
+        // arguments): `InvalidInputError`, never `OverflowError`.
+        let reason = format!("{} is out of range", value.str()?);
+        return Err(crate::errors::invalid(value.py(), "request", reason));
     }
     if let Ok(f) = value.cast::<PyFloat>() {
         return serde_json::Number::from_f64(f.value())
@@ -94,12 +95,23 @@ fn json_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
         }
         return Ok(Value::Object(fields));
     }
-    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+    if value.is_instance_of::<PyList>()
+        || value.is_instance_of::<PyTuple>()
+        || value.cast::<PySequence>().is_ok()
+    {
         return value
             .try_iter()?
             .map(|item| json_value(&item?))
             .collect::<PyResult<Vec<_>>>()
             .map(Value::Array);
+    }
+    // An integral number of another type (a numpy int): as the int it stands for.
+    if value.hasattr("__index__")? {
+        return json_value(&value.call_method0("__index__")?);
+    }
+    // A real number of another type (a `Fraction`): as the float it stands for.
+    if value.hasattr("__float__")? {
+        return json_value(&value.call_method0("__float__")?);
     }
     Err(PyTypeError::new_err(format!(
         "a request holds dicts, lists, str, int, float, bool and None, not {}",

@@ -9,7 +9,7 @@ import os
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
 
 # --- records of the derived methods (python -m agor._stubs; do not edit) ---
-from agor.aio import AgentDict, AgentWorkDict, AttemptDict, BlockedTaskDict, ChannelDict, ChannelMessageDict, ClaimDoneDict, CommentDict, CreateTaskDict, DeliveryDict, ImportReportDict, MessageDict, ProposalDict, RoleDefDict, SettingDict, StatusMoveDict, TaskDict, UsagePointDict, WaitingDict
+from agor.aio import AttemptDict, BlockedTaskDict, ClaimDoneDict, CreateTaskDict, SettingDict, StatusMoveDict, UsagePointDict, WaitingDict
 # --- end of the records ---
 
 __version__: str
@@ -147,22 +147,22 @@ class _Acting:
         caller's group (the operator and tier 0: every group, or ``group``), biggest cost
         first."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> AgentDict:
+    def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> Agent:
         """Register an agent, or update it if the id exists: the operator registers anyone; an
         agent only within its rights (no rank at or above its own, inside its group)."""
     def remove_agent(self, agent_id: str) -> None:
         """Soft-delete an agent: hidden from lists and lookups, mail to it refused as not found,
         its history kept, its id reserved (the operator; managers below them in their group)."""
-    def restore_agent(self, agent_id: str) -> AgentDict:
+    def restore_agent(self, agent_id: str) -> Agent:
         """Bring a soft-deleted agent back (its exact id)."""
     def purge_agent(self, agent_id: str, force: bool | None = None) -> None:
         """Delete an agent for good (its messages stay as history): only a stopped one (status or
         work state) unless `force`."""
-    def rename_agent(self, agent_id: str, name: str) -> AgentDict:
+    def rename_agent(self, agent_id: str, name: str) -> Agent:
         """Change an agent's display name (yourself; managers: agents below them in the group)."""
     def roles(self) -> list[RoleDef]:
         """Every role: the built-in rows (fixed), then custom roles by name."""
-    def role(self, name: str) -> RoleDefDict:
+    def role(self, name: str) -> RoleDef:
         """One role (built in or defined); an undefined name is not found."""
     def can_create_role(self, creator: str, role: str) -> bool:
         """Whether agents of role `creator` may create agents of role `role`."""
@@ -177,10 +177,10 @@ class _Acting:
     def task_attempts(self, task_id: str) -> list[AttemptDict]:
         """The attempts at one task (id or prefix), oldest first: each claim with who made it,
         when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
-    def approve_task(self, task_id: str) -> TaskDict:
+    def approve_task(self, task_id: str) -> Task:
         """Approve a task awaiting a person's approval (in review, with approval): it moves to
         done (an agent of role human, or the operator)."""
-    def reject_task(self, task_id: str, reason: str) -> TaskDict:
+    def reject_task(self, task_id: str, reason: str) -> Task:
         """Reject a task awaiting a person's approval, with a reason: it returns to todo,
         assigned to (and claimable only by) the agent that completed it, which is told
         (an agent of role human, or the operator)."""
@@ -235,7 +235,7 @@ class Store(_Acting):
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> bool: ...
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def get_agent(self, id: str) -> AgentDict:
+    def get_agent(self, id: str) -> Agent:
         """One agent by id or unique prefix (operator view, any group)."""
     def stale_agents(self, threshold_secs: int | None = None) -> list[StaleAgent]:
         """Agents that heartbeated before but not within the threshold (default: the store's)."""
@@ -381,11 +381,11 @@ class Actor(_Acting):
         """Complete a claimed task with its completion record: to ``done``, or ``review``
         (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
-    def whoami(self) -> AgentDict:
+    def whoami(self) -> Agent:
         """The acting agent's own record."""
     def contacts(self) -> list[Agent]:
         """Agents the acting agent may message."""
-    def reply(self, message_id: str, content: str) -> MessageDict:
+    def reply(self, message_id: str, content: str) -> Message:
         """Reply to a message the actor sent or received, threading it."""
     def mark_conversation_read(self, other: str) -> int:
         """Mark every message from `other` to the actor read; returns how many changed."""
@@ -400,19 +400,19 @@ class Actor(_Acting):
         """A one-line summary of unread mail, or null when there is none."""
     def delete_message(self, message_id: str) -> None:
         """Delete a direct message of the actor's group (managers)."""
-    def send_to_role(self, role: str, content: str) -> DeliveryDict:
+    def send_to_role(self, role: str, content: str) -> Delivery:
         """Send to every agent of a role in the actor's group."""
-    def send_to_pattern(self, pattern: str, content: str) -> DeliveryDict:
+    def send_to_pattern(self, pattern: str, content: str) -> Delivery:
         """Send to every agent whose id matches a glob, in the actor's group."""
-    def broadcast(self, content: str) -> DeliveryDict:
+    def broadcast(self, content: str) -> Delivery:
         """Send to every other agent of the actor's group."""
-    def create_channel(self, name: str) -> ChannelDict:
+    def create_channel(self, name: str) -> Channel:
         """Create a channel in the actor's group and join it (managers)."""
     def list_channels(self) -> list[Channel]:
         """Channels of the actor's group with member counts and last message."""
-    def post(self, channel: str, content: str) -> ChannelMessageDict:
+    def post(self, channel: str, content: str) -> ChannelMessage:
         """Post to a channel (by name or id) the actor belongs to."""
-    def add_member(self, channel: str, agent_id: str) -> ChannelDict:
+    def add_member(self, channel: str, agent_id: str) -> Channel:
         """Add an agent of the group to a channel (managers)."""
     def dead_letters(self) -> list[DeadLetter]:
         """Dead letters the actor may see, oldest first."""
@@ -424,9 +424,9 @@ class Actor(_Acting):
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
         with an error naming its index (from 0). 1..=1000 tasks (managers)."""
-    def assign_task(self, task_id: str, agent_id: str) -> TaskDict:
+    def assign_task(self, task_id: str, agent_id: str) -> Task:
         """Assign a task to an agent of the group (managers)."""
-    def comment(self, task_id: str, content: str) -> CommentDict:
+    def comment(self, task_id: str, content: str) -> Comment:
         """Comment on a task of the group."""
     def delete_task(self, task_id: str) -> None:
         """Delete a task with its comments and tags (managers)."""
@@ -442,9 +442,9 @@ class Actor(_Acting):
         """Todo tasks the actor could claim but for files another agent holds (claim-next and
         ready_tasks skip them), each with what blocks it: the other agent's reservation or
         claimed task. `task_id` asks about one task."""
-    def archive_task(self, task_id: str) -> TaskDict:
+    def archive_task(self, task_id: str) -> Task:
         """Hide a done or cancelled task from the board, keeping it (managers)."""
-    def unarchive_task(self, task_id: str) -> TaskDict:
+    def unarchive_task(self, task_id: str) -> Task:
         """Put an archived task back on the board (managers)."""
     def archived_tasks(self) -> list[Task]:
         """The archived tasks of your group, most recently archived first."""
@@ -454,16 +454,16 @@ class Actor(_Acting):
     def reorder_lane(self, task_ids: list[str], agent_id: str | None = None) -> list[Task]:
         """Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
         the order given, the rest after them in their order. Returns the lane."""
-    def propose_task(self, task_id: str, agent_id: str) -> ProposalDict:
+    def propose_task(self, task_id: str, agent_id: str) -> Proposal:
         """Offer a task of your group to an agent you may reach (your group or a contact in
         another group): pending until that agent accepts or declines (managers)."""
     def proposals(self, all: bool | None = None) -> list[Proposal]:
         """Proposals offered to you or made from your group, pending ones unless `all`."""
-    def accept_proposal(self, proposal_id: str) -> TaskDict:
+    def accept_proposal(self, proposal_id: str) -> Task:
         """Accept a task proposed to you: it moves to your group, assigned to you."""
-    def decline_proposal(self, proposal_id: str, reason: str | None = None) -> ProposalDict:
+    def decline_proposal(self, proposal_id: str, reason: str | None = None) -> Proposal:
         """Decline a task proposed to you, with an optional reason."""
-    def import_tasks(self, toml: str) -> ImportReportDict:
+    def import_tasks(self, toml: str) -> ImportReport:
         """Import a `tasks.toml` (its text) into your group: unknown ids created, known ones
         updated where they differ; all or nothing, errors name the line (managers)."""
     def export_tasks(self) -> str:
@@ -472,23 +472,23 @@ class Actor(_Acting):
         """Claim up to `count` of the best next todo tasks at once, each under its own lease and
         token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
         board order); fewer when fewer fit, none: an empty list."""
-    def retry_task(self, task_id: str) -> TaskDict:
+    def retry_task(self, task_id: str) -> Task:
         """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
-    def defer_task(self, task_id: str, until: str | None = None) -> TaskDict:
+    def defer_task(self, task_id: str, until: str | None = None) -> Task:
         """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
         duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
     def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[Task]:
         """Complete several claims to done in one transaction, in order, each as complete_task
         would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
         item refuses the batch with an error naming its index (from 0). 1..=1000 claims."""
-    def require_approval(self, task_id: str, approval: bool) -> TaskDict:
+    def require_approval(self, task_id: str, approval: bool) -> Task:
         """Say whether a task of your group needs a person's approval before it is done
         (managers); a task already in review keeps waiting for its answer."""
     def release_reservations(self, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     def reservations(self, agent_id: str | None = None, path: str | None = None) -> list[Reservation]:
         """Live reservations of your group: of one agent, and/or covering a path."""
-    def work_state(self, agent_id: str | None = None) -> AgentWorkDict:
+    def work_state(self, agent_id: str | None = None) -> AgentWork:
         """The work state of an agent of your group (default: yours)."""
     # --- end of the derived methods ---
 

@@ -14,10 +14,14 @@ between the ``derived from the catalogue`` markers that ``agor._stubs`` writes.
 from __future__ import annotations
 
 import functools
+import inspect
 import keyword
+import numbers
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from agor import _agor
+from agor.errors import InvalidInputError
 
 HOMES: dict[str, tuple[type, ...]] = {
     "agent": (_agor.Actor,),
@@ -58,14 +62,18 @@ def ordered(op: dict) -> list[tuple[str, bool]]:
 
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
+    "integer": (),  # whatever has `__index__` (see `fits`)
+    "number": (numbers.Real,),
     "boolean": (bool,),
-    "array": (list, tuple),
+    "array": (Sequence,),
     "object": (dict,),
     "null": (type(None),),
 }
-"""The Python types of each JSON type a request field may have."""
+"""The Python types of each JSON type a request field may have: any real number for a number,
+any sequence but a str for a list."""
+
+I64 = range(-(2**63), 2**63)
+"""The integers a request's integer field holds."""
 
 PYTHON_NAMES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
                 "array": "list", "object": "dict", "null": "None"}
@@ -90,7 +98,11 @@ def fits(value: Any, schema: dict, defs: dict) -> bool:
     for t in types:
         if t in ("integer", "number") and isinstance(value, bool):
             continue
-        if isinstance(value, PYTHON_TYPES.get(t, ())):
+        if t == "array" and isinstance(value, (str, bytes)):
+            continue
+        # An integer is whatever `operator.index` takes, as for pyo3's own `int` arguments.
+        integral = t == "integer" and hasattr(type(value), "__index__")
+        if integral or isinstance(value, PYTHON_TYPES.get(t, ())):
             items = schema.get("items")
             return t != "array" or items is None or all(fits(v, items, defs) for v in value)
     return not types
@@ -133,6 +145,11 @@ def check_arguments(op: dict, given: dict[str, Any]) -> None:
                 f"{op['name']}() argument {key!r} must be {describe(schema, defs)}, "
                 f"not {type(value).__name__}"
             )
+        if hasattr(type(value), "__index__") and not isinstance(value, bool) \
+                and "integer" in json_types(schema, defs) and value.__index__() not in I64:
+            # As the typed methods say it: never OverflowError, however many digits.
+            reason = f"{value} is out of range"
+            raise InvalidInputError(f"invalid {field(key)}: {reason}", field=field(key), reason=reason)
 
 
 def method(op: dict) -> Callable[..., Any]:
@@ -155,7 +172,21 @@ def method(op: dict) -> Callable[..., Any]:
 
     run.__name__ = run.__qualname__ = name
     run.__doc__ = op["doc"]
+    run.__signature__ = signature(op)  # type: ignore[attr-defined]
     return run
+
+
+def signature(op: dict) -> inspect.Signature:
+    """A derived method's signature, as `help()` and `inspect` show it: ``self``, then the
+    request's fields in `ordered`'s order, the optional ones defaulting to None."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature(
+        [inspect.Parameter("self", kind)]
+        + [
+            inspect.Parameter(parameter(f), kind, **({} if required else {"default": None}))
+            for f, required in ordered(op)
+        ]
+    )
 
 
 @functools.cache

@@ -191,7 +191,8 @@ class ClassTypes(Types):
         self.names = names
 
     def of(self, s: dict, defs: dict) -> str:
-        name = s.get("$ref", "").rsplit("/", 1)[-1]
+        # A record is named by a `$ref`, or (an operation answering with one) by its title.
+        name = s.get("$ref", "").rsplit("/", 1)[-1] or (s.get("type") == "object" and s.get("title"))
         return name if name in self.names else super().of(s, defs)
 
 

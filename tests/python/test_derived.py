@@ -4,6 +4,10 @@ method still reaches Store and Actor, with its arguments by position or name and
 
 from __future__ import annotations
 
+import collections
+import inspect
+from pathlib import Path
+
 import pytest
 
 import agor
@@ -63,12 +67,38 @@ def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store)
     with pytest.raises(TypeError, match="argument 'tags' must be list of str, not list"):
         create(mgr, "x", tags=["core", 5])
     assert create(mgr, "x", tags=("core",), priority="high").tags == ["core"]
+    # What the typed methods took: any sequence of str, any integral number (a numpy int).
+    assert create(mgr, "y", tags=collections.UserList(["core"])).tags == ["core"]
+
+    class Index:
+        def __index__(self) -> int:
+            return 3
+
+    assert create(mgr, "z", max_attempts=Index()).max_attempts == 3
+    # An int too wide for its field: InvalidInputError naming it, never OverflowError.
+    for wide in (2**63, 2**64, 10**400):
+        with pytest.raises(agor.InvalidInputError) as e:
+            create(mgr, "w", max_attempts=wide)
+        assert e.value.field == "max_attempts" and "out of range" in str(e.value)
+    # Nested in a request, the same error, naming the request.
+    with pytest.raises(agor.InvalidInputError, match="out of range"):
+        mgr._call_typed({"op": "create_tasks", "tasks": [{"title": "v", "max_attempts": 10**400}]})
     # to, content, and (issue 22) importance, ack_required, deadline_secs.
     with pytest.raises(TypeError, match="at most 5 arguments"):
         send(mgr, "dev-1", "x", "high", True, 60, "y")
     # A keyword field takes a trailing underscore.
     allow = _derived.method(OPS["allow"])
     allow(store, from_="dev-1", to="mgr-1")
+
+
+def test_a_derived_method_has_a_signature_and_its_stub_names_its_records() -> None:
+    assert str(inspect.signature(agor.Actor.reply)) == "(self, message_id, content)"
+    assert str(inspect.signature(agor.Actor.reservations)) == "(self, agent_id=None, path=None)"
+    stub = Path(agor.__file__).with_name("_agor.pyi").read_text()
+    # An operation answering with one record is typed as its class, as at run time.
+    assert "    def whoami(self) -> Agent:" in stub
+    assert "    def get_agent(self, id: str) -> Agent:" in stub
+    assert "    def list_agents(self, group: str | None = None) -> list[Agent]:" in stub
 
 
 def test_a_derived_method_keeps_the_rules_of_call(store: agor.Store) -> None:

@@ -250,6 +250,8 @@ impl Listening {
                 continue;
             };
             self.client = client;
+            // Another server (a restored one) may reuse the ids of commits heard before.
+            self.last_commit = None;
             self.shared.registered.store(true, Ordering::SeqCst);
             let names: Vec<String> = self.bells.iter().cloned().collect();
             if names.is_empty() || self.listen(&names).is_ok() {
