@@ -81,7 +81,11 @@ def instructions(argv: list[str], env: dict[str, str]) -> int:
 def measure(args: argparse.Namespace) -> dict[str, int]:
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BTMSG_", "AGOR_"))}
+        # Without PYTHONDONTWRITEBYTECODE: the seeding run caches the package's bytecode, as
+        # an installed wheel has it, so the session does not count compiling its sources (in
+        # an editable install, with that variable set, every import compiles them again).
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("BTMSG_", "AGOR_")) and k != "PYTHONDONTWRITEBYTECODE"}
         for name, tool, argv in [("python session", None, None), *CLI_PATHS]:
             db = os.path.join(tmp, f"{len(counts)}.db")
             subprocess.run([args.python, "-c", SEED, db], check=True, env=env)

@@ -14,9 +14,7 @@ between the ``derived from the catalogue`` markers that ``agor._stubs`` writes.
 from __future__ import annotations
 
 import functools
-import inspect
 import keyword
-import numbers
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -63,14 +61,14 @@ def ordered(op: dict) -> list[tuple[str, bool]]:
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (),  # whatever has `__index__` (see `fits`)
-    "number": (numbers.Real,),
+    "number": (),  # whatever has `__float__` or `__index__` (see `fits`)
     "boolean": (bool,),
     "array": (Sequence,),
     "object": (dict,),
     "null": (type(None),),
 }
-"""The Python types of each JSON type a request field may have: any real number for a number,
-any sequence but a str for a list."""
+"""The Python types of each JSON type a request field may have: any sequence but a str for a
+list; numbers are judged by what they convert to (see `fits`)."""
 
 I64 = range(-(2**63), 2**63)
 """The integers a request's integer field holds."""
@@ -100,9 +98,12 @@ def fits(value: Any, schema: dict, defs: dict) -> bool:
             continue
         if t == "array" and isinstance(value, (str, bytes)):
             continue
-        # An integer is whatever `operator.index` takes, as for pyo3's own `int` arguments.
-        integral = t == "integer" and hasattr(type(value), "__index__")
-        if integral or isinstance(value, PYTHON_TYPES.get(t, ())):
+        # An integer is whatever `operator.index` takes, as for pyo3's own `int` arguments, and
+        # a number whatever `float` takes but a str (no `numbers` import: agor imports fast).
+        kind = type(value)
+        integral = t == "integer" and hasattr(kind, "__index__")
+        real = t == "number" and (hasattr(kind, "__float__") or hasattr(kind, "__index__"))
+        if integral or real or isinstance(value, PYTHON_TYPES.get(t, ())):
             items = schema.get("items")
             return t != "array" or items is None or all(fits(v, items, defs) for v in value)
     return not types
@@ -176,9 +177,13 @@ def method(op: dict) -> Callable[..., Any]:
     return run
 
 
-def signature(op: dict) -> inspect.Signature:
-    """A derived method's signature, as `help()` and `inspect` show it: ``self``, then the
-    request's fields in `ordered`'s order, the optional ones defaulting to None."""
+def signature(op: dict) -> Any:
+    """A derived method's signature (an ``inspect.Signature``), as `help()` and `inspect` show
+    it: ``self``, then the request's fields in `ordered`'s order, the optional ones defaulting
+    to None. `inspect` is imported here, when a derived method is first made, not with agor:
+    it weighs more than the rest of the import (benches/INSTRUCTIONS.md)."""
+    import inspect
+
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     return inspect.Signature(
         [inspect.Parameter("self", kind)]
