@@ -39,6 +39,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// Deserializes each of these word types (statuses, priorities, kinds …) through its
+/// `FromStr`, so that a request names them with the words every other surface takes (a legacy
+/// `progress`, any case where the word's own rule allows it) and a wrong word is refused in
+/// the same words as everywhere else ("unknown capability 'fly' (expected one of …)"), not in
+/// serde's.
+macro_rules! deserialize_from_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let word = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                word.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
 mod actor;
 mod agents;
 mod approvals;

@@ -129,54 +129,6 @@ impl Acting {
         self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
     }
 
-    /// Defines or redefines a custom role; returns its `RoleDef`. An agent needs
-    /// `can_modify_roles`, and the role sits below its tier and grants nothing it lacks.
-    #[pyo3(signature = (name, tier=2, capabilities=None, permissions=None, creates=None))]
-    fn define_role<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        tier: i64,
-        capabilities: Option<Vec<String>>,
-        permissions: Option<Vec<String>>,
-        creates: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        // An unknown capability or permission word is an `InvalidInputError` naming it.
-        let def = core::RoleDef::from_words(
-            &name,
-            tier,
-            &capabilities.unwrap_or_default(),
-            &permissions.unwrap_or_default(),
-            &creates.unwrap_or_default(),
-        )
-        .map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.define_role(&def))
-    }
-
-    /// Whether an agent's role has a capability (`assign_work`, `implement_tasks`, …); an
-    /// agent asks about agents of its group.
-    fn has_capability<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        capability: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let capability = capability.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.has_capability(&agent_id, capability))
-    }
-
-    /// Whether an agent's role holds a permission (`can_create_agents`, …); an agent asks
-    /// about agents of its group.
-    fn check_permission<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: String,
-        permission: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let permission = permission.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.check_permission(&agent_id, permission))
-    }
-
     /// Tasks of the acting agent's group (the operator and tier 0: every group; or `group`),
     /// highest priority first.
     ///
@@ -207,28 +159,6 @@ impl Acting {
     fn board<'py>(&self, py: Python<'py>, group: Option<String>) -> PyResult<Bound<'py, PyDict>> {
         let columns = self.call(py, |a| a.narrowed(group.as_deref()).board())?;
         PyDict::from_sequence(&columns)
-    }
-
-    /// Full-text search of what the acting principal may read (the operator: every group;
-    /// or `group`): `query` in FTS5 syntax (words, `"phrases"`, `prefix*`, `AND`, `OR`,
-    /// `NOT`, parentheses), `kinds` a list of `message`, `post`, `task`, `comment` (None:
-    /// all), `limit` 1 to `MAX_LIMIT` (None: 20). Returns `SearchHit` records, best first; a
-    /// malformed query raises `InvalidInputError`.
-    #[pyo3(signature = (query, kinds=None, limit=None, group=None))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        query: String,
-        kinds: Option<Vec<String>>,
-        limit: Option<Bound<'py, PyAny>>,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let kinds: Vec<core::SearchKind> = crate::args::kinds(py, kinds)?;
-        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
-            .unwrap_or(core::DEFAULT_SEARCH_LIMIT);
-        self.call(py, |a| {
-            a.narrowed(group.as_deref()).search(&query, &kinds, n)
-        })
     }
 
     /// The change feed after cursor `since` (0: from the start), oldest first, as far as the
@@ -268,20 +198,6 @@ impl Acting {
             a.narrowed(group.as_deref())
                 .audit_log(agent_id.as_deref(), n)
         })
-    }
-
-    /// Usage summed `by` `"agent"`, `"task"`, `"model"` or `"group"` over the acting agent's group (the
-    /// operator and tier 0: every group; or `group`), biggest cost first, as `UsageSummary`
-    /// records.
-    #[pyo3(signature = (by="agent", group=None))]
-    fn usage_summary<'py>(
-        &self,
-        py: Python<'py>,
-        by: &str,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let by: core::UsageBy = by.parse().map_err(|e| to_py_err(py, e))?;
-        self.call(py, |a| a.narrowed(group.as_deref()).usage_summary(by))
     }
 
     /// Blocks until changes made by others arrive for the acting principal (the operator: in

@@ -86,20 +86,6 @@ class _Acting:
     def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
         """Grant contacts: the operator between any agents, managers inside their group, tier 0
         anywhere; nobody to itself."""
-    def define_role(
-        self,
-        name: str,
-        tier: int = 2,
-        capabilities: Optional[List[str]] = None,
-        permissions: Optional[List[str]] = None,
-        creates: Optional[List[str]] = None,
-    ) -> RoleDef:
-        """Define a custom role (an agent needs can_modify_roles, and the role sits below its
-        tier)."""
-    def has_capability(self, agent_id: str, capability: str) -> bool:
-        """Whether an agent's role has a capability (an agent asks about its group)."""
-    def check_permission(self, agent_id: str, permission: str) -> bool:
-        """Whether an agent's role holds a permission (an agent asks about its group)."""
     def audit_log(
         self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
     ) -> List[AuditEntry]:
@@ -119,15 +105,6 @@ class _Acting:
         """Tasks of the caller's group (the operator and tier 0: all, or ``group``'s),
         highest priority first; done and cancelled ones only with ``all=True`` or a
         ``status`` asking for them."""
-    def search(
-        self,
-        query: str,
-        kinds: Optional[List[str]] = None,
-        limit: Optional[int] = None,
-        group: Optional[str] = None,
-    ) -> List[SearchHit]:
-        """Full-text search (FTS5 syntax) of what the caller may read (the operator: every
-        group, or ``group``), best first; ``limit`` None: 20."""
     def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
         """The change feed after cursor ``since``, oldest first, as far as the caller may see
         (the operator: every group's, or ``group``'s)."""
@@ -142,10 +119,6 @@ class _Acting:
         """Block until changes made by others arrive for the caller (the operator: in any
         group; or in ``group``); ``[]`` after ``timeout`` seconds (None: wait forever).
         Releases the GIL; Ctrl-C raises ``KeyboardInterrupt``."""
-    def usage_summary(self, by: str = "agent", group: Optional[str] = None) -> List[UsageSummary]:
-        """Usage summed by ``"agent"``, ``"task"``, ``"model"`` or ``"group"`` over the
-        caller's group (the operator and tier 0: every group, or ``group``), biggest cost
-        first."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     def register_agent(self, id: str, name: str, role: str, group: str, tier: int | None = None, model: str | None = None, cwd: str | None = None) -> Agent:
         """Register an agent, or update it if the id exists: the operator registers anyone; an
@@ -164,6 +137,13 @@ class _Acting:
         """Every role: the built-in rows (fixed), then custom roles by name."""
     def role(self, name: str) -> RoleDef:
         """One role (built in or defined); an undefined name is not found."""
+    def define_role(self, name: str, tier: int | None = None, capabilities: list[Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']] | None = None, permissions: list[Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']] | None = None, creates: list[str] | None = None) -> RoleDef:
+        """Define or redefine a custom role (the operator; holders of can_modify_roles below their
+        tier, with no right they lack). `creates`: roles its holders may create, `*` any lower."""
+    def has_capability(self, agent_id: str, capability: Literal['create_agents', 'assign_work', 'create_epics', 'implement_tasks', 'review_work', 'test_work']) -> bool:
+        """Whether an agent's role has a capability."""
+    def check_permission(self, agent_id: str, permission: Literal['can_create_agents', 'can_stop_agents', 'can_delete_agents', 'can_restart_agents', 'can_send_commands', 'can_view_logs', 'can_modify_config', 'can_modify_roles', 'can_create_channels', 'can_delete_channels', 'can_send_messages']) -> bool:
+        """Whether an agent's role holds a permission."""
     def can_create_role(self, creator: str, role: str) -> bool:
         """Whether agents of role `creator` may create agents of role `role`."""
     def list_agents(self, group: str | None = None) -> list[Agent]:
@@ -191,11 +171,19 @@ class _Acting:
         for people and the operator."""
     def latest_change(self) -> int:
         """The newest cursor of the change feed: where a wait that must miss nothing starts."""
+    def usage_summary(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummary]:
+        """Usage summed per agent, task, model or group (`by`, default agent) of your group (tier 0
+        and the operator: every group), or of `group`, biggest cost first: tokens, cost, requests."""
     def usage_series(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, bucket: Literal['hour', 'day'] | None = None, since: str | None = None, group: str | None = None) -> list[UsagePointDict]:
         """Usage over time: summed per `bucket` (hour or day, default day, UTC) and per agent,
         task, model or group (`by`, default model), of the groups usage_summary reads, from
         `since` on (`YYYY-MM-DD[ HH:MM:SS]` UTC; absent: all): oldest bucket first, within one
         the biggest cost first."""
+    def search(self, query: str, kinds: list[Literal['message', 'post', 'task', 'comment']] | None = None, limit: int | None = None, group: str | None = None) -> list[SearchHit]:
+        """Full-text search over what the actor may read (its DMs, its channels' posts, its
+        group's tasks and comments; the operator: every group's), or over `group`: FTS5 syntax
+        (words, "phrases", prefix*, AND, OR, NOT, parentheses); hits best first with a
+        snippet, matched words in `**`."""
     # --- end of the derived methods ---
 
 @final

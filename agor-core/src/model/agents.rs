@@ -16,7 +16,7 @@ pub fn default_tier(role: &str) -> i64 {
 }
 
 /// Liveness status stored in `agents.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentStatus {
     /// Working normally.
@@ -176,3 +176,5 @@ pub struct Contact {
     /// Whom it may message.
     pub contact_id: String,
 }
+
+deserialize_from_str!(AgentStatus);

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::tasks::TaskStatus;
 
 /// What a change is about; `wait` and `changes` filter on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// A direct message (sent, replied, redelivered from the dead-letter queue).
@@ -120,3 +120,5 @@ pub struct ChangeContent {
     #[serde(default)]
     pub version: Option<i64>,
 }
+
+deserialize_from_str!(ChangeKind);

@@ -22,7 +22,6 @@ use crate::error::{Error, Result};
     PartialOrd,
     Ord,
     Serialize,
-    Deserialize,
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
@@ -186,3 +185,5 @@ pub struct Delivery {
     /// Recipients the sender may not message (not in its contacts).
     pub skipped: Vec<String>,
 }
+
+deserialize_from_str!(Importance);

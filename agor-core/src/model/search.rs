@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// What a hit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchKind {
     /// A direct message.
@@ -108,3 +108,5 @@ pub struct SearchHit {
 
 /// The default number of hits.
 pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+deserialize_from_str!(SearchKind);

@@ -9,17 +9,7 @@ use crate::text;
 
 /// Where a task stands. `progress`, written by the legacy script, reads as `InProgress`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
@@ -141,17 +131,7 @@ impl std::str::FromStr for TaskStatus {
 
 /// Task priority; `critical` is kept from the legacy script.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
@@ -479,3 +459,5 @@ pub struct ImportReport {
     /// Tasks already as the file says.
     pub unchanged: Vec<String>,
 }
+
+deserialize_from_str!(Priority, TaskStatus);

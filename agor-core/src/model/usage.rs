@@ -27,7 +27,7 @@ pub struct UsageRecord {
 }
 
 /// What usage is summed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UsageBy {
     /// Per agent.
@@ -73,7 +73,7 @@ pub struct UsageSummary {
 }
 
 /// How long one step of a usage series is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UsageBucket {
     /// One hour (UTC).
@@ -171,3 +171,5 @@ mod tests {
         }
     }
 }
+
+deserialize_from_str!(UsageBy, UsageBucket);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// What an agent is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkState {
     /// Waiting for work (also: never reported).
@@ -115,3 +115,5 @@ pub struct AgentWork {
     /// When it last changed, `YYYY-MM-DD HH:MM:SS` UTC (empty when never reported).
     pub updated_at: String,
 }
+
+deserialize_from_str!(WorkState);

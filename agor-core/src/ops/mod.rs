@@ -161,6 +161,80 @@ mod tests {
         assert!(!effect("send").idempotent() && effect("set_status").idempotent());
     }
 
+    /// A request names statuses, priorities and kinds with the words every surface takes,
+    /// and a wrong word is refused in the words every surface uses.
+    #[test]
+    fn requests_take_and_refuse_words_as_every_surface_does() {
+        use crate::{
+            AgentStatus, Capability, ChangeKind, Importance, Permission, Priority, SearchKind,
+            TaskStatus, UsageBucket, UsageBy, WorkState,
+        };
+        fn round_trip<T>(values: &[T])
+        where
+            T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            for v in values {
+                let word = serde_json::to_value(v).unwrap();
+                assert_eq!(&serde_json::from_value::<T>(word).unwrap(), v);
+            }
+        }
+        round_trip(&TaskStatus::ALL);
+        round_trip(&[
+            Priority::Low,
+            Priority::Medium,
+            Priority::High,
+            Priority::Critical,
+        ]);
+        round_trip(&Importance::ALL);
+        round_trip(&ChangeKind::ALL);
+        round_trip(&SearchKind::ALL);
+        round_trip(Capability::ALL);
+        round_trip(Permission::ALL);
+        round_trip(&[
+            AgentStatus::Active,
+            AgentStatus::Sleeping,
+            AgentStatus::Stopped,
+        ]);
+        round_trip(&[
+            WorkState::Idle,
+            WorkState::Working,
+            WorkState::Done,
+            WorkState::Error,
+            WorkState::Stopped,
+        ]);
+        round_trip(&[
+            UsageBy::Agent,
+            UsageBy::Task,
+            UsageBy::Model,
+            UsageBy::Group,
+        ]);
+        round_trip(&[UsageBucket::Hour, UsageBucket::Day]);
+
+        let legacy = r#"{"op": "set_task_status", "task_id": "t", "status": "progress"}"#;
+        match parse_request(legacy).unwrap() {
+            Request::SetTaskStatus(r) => assert_eq!(r.status, TaskStatus::InProgress),
+            other => panic!("{other:?}"),
+        }
+        for (json, words) in [
+            (
+                r#"{"op": "has_capability", "agent_id": "a", "capability": "fly"}"#,
+                "unknown capability 'fly' (expected one of",
+            ),
+            (
+                r#"{"op": "search", "query": "x", "kinds": ["email"]}"#,
+                "unknown search kind 'email'",
+            ),
+            (
+                r#"{"op": "usage_summary", "by": "hour"}"#,
+                "unknown summary 'hour'",
+            ),
+        ] {
+            let err = parse_request(json).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{json}");
+            assert!(err.to_string().contains(words), "{json}: {err}");
+        }
+    }
+
     #[test]
     fn bad_requests_are_invalid_input_naming_the_problem() {
         for (json, needle) in [

@@ -97,7 +97,7 @@ macro_rules! words {
     ($(#[$meta:meta])* $Name:ident, $field:literal { $($(#[$vmeta:meta])* $Variant:ident = $word:literal,)* }) => {
         $(#[$meta])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize,
             schemars::JsonSchema,
         )]
         pub enum $Name {
@@ -115,6 +115,8 @@ macro_rules! words {
                 }
             }
         }
+
+        deserialize_from_str!($Name);
 
         impl std::str::FromStr for $Name {
             type Err = crate::error::Error;
