@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import keyword
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from agor import _agor
 from agor.errors import InvalidInputError
@@ -89,11 +89,30 @@ def json_types(schema: dict, defs: dict) -> list[str]:
     return [types] if isinstance(types, str) else list(types)
 
 
-def fits(value: Any, schema: dict, defs: dict) -> bool:
-    """Whether `value` has a Python type the field's schema allows (a bool is no number); the
-    value itself (an unknown status, a limit out of range) is the core's to judge."""
+class Field(NamedTuple):
+    """What `check_arguments` knows of one request field, worked out once per operation."""
+
+    types: list[str]
+    """The JSON types it allows (`json_types`); [] for any."""
+    items: Field | None
+    """Its items', for a list that says."""
+    wanted: str
+    """The Python types it takes, for an error: `str`, `int or None`, `list of str`."""
+
+
+def field_of(schema: dict, defs: dict) -> Field:
+    """The `Field` of a request field's schema."""
     types = json_types(schema, defs)
-    for t in types:
+    items = field_of(schema["items"], defs) if "array" in types and "items" in schema else None
+    names = [f"list of {items.wanted}" if t == "array" and items else PYTHON_NAMES.get(t, t)
+             for t in types]
+    return Field(types, items, " or ".join(names) or "anything")
+
+
+def fits(value: Any, f: Field) -> bool:
+    """Whether `value` has a Python type the field allows (a bool is no number); the value
+    itself (an unknown status, a limit out of range) is the core's to judge."""
+    for t in f.types:
         if t in ("integer", "number") and isinstance(value, bool):
             continue
         if t == "array" and isinstance(value, (str, bytes)):
@@ -104,50 +123,44 @@ def fits(value: Any, schema: dict, defs: dict) -> bool:
         integral = t == "integer" and hasattr(kind, "__index__")
         real = t == "number" and (hasattr(kind, "__float__") or hasattr(kind, "__index__"))
         if integral or real or isinstance(value, PYTHON_TYPES.get(t, ())):
-            items = schema.get("items")
-            return t != "array" or items is None or all(fits(v, items, defs) for v in value)
-    return not types
-
-
-def describe(schema: dict, defs: dict) -> str:
-    """The Python types a field takes, for an error: `str`, `int or None`, `list of str`."""
-    names = []
-    for t in json_types(schema, defs):
-        items = schema.get("items")
-        names.append(f"list of {describe(items, defs)}" if t == "array" and items else PYTHON_NAMES.get(t, t))
-    return " or ".join(names) or "anything"
+            return t != "array" or f.items is None or all(fits(v, f.items) for v in value)
+    return not f.types
 
 
 @functools.cache
-def _shape(name: str) -> tuple[list[str], dict, dict]:
+def _shape(name: str) -> tuple[list[str], dict[str, Field]]:
     """What `check_arguments` reads of an operation, worked out once: its required
-    parameters, its request fields' schemas and their definitions."""
+    parameters, and each parameter's `Field`."""
     op = catalogue()[name]
     req = op["request"]
+    defs = req.get("$defs", {})
     required = [parameter(f) for f, is_required in ordered(op) if is_required]
-    return required, req.get("properties", {}), req.get("$defs", {})
+    fields = {parameter(f): field_of(s, defs) for f, s in req.get("properties", {}).items()}
+    return required, fields
 
 
 def check_arguments(op: dict, given: dict[str, Any]) -> None:
     """Raises TypeError, as Python does for a function, when `given` (arguments by their
     Python names) leaves out a required field of `op`'s request (or gives None for it), or
     gives a value of a type its field does not take (a str for a list, a float for an int).
-    So a derived method refuses what the hand-written ones refuse, the same way."""
-    required, props, defs = _shape(op["name"])
+    So a derived method refuses what the hand-written ones refuse, the same way. An argument
+    the request has no field for is left to the core to refuse."""
+    required, fields = _shape(op["name"])
     missing = [p for p in required if given.get(p) is None]
     if missing:
         names = ", ".join(repr(m) for m in missing)
         s = "" if len(missing) == 1 else "s"
         raise TypeError(f"{op['name']}() missing {len(missing)} required argument{s}: {names}")
     for key, value in given.items():
-        schema = props.get(field(key))
-        if value is not None and schema is not None and not fits(value, schema, defs):
+        f = fields.get(key)
+        if value is None or f is None:
+            continue
+        if not fits(value, f):
             raise TypeError(
-                f"{op['name']}() argument {key!r} must be {describe(schema, defs)}, "
-                f"not {type(value).__name__}"
+                f"{op['name']}() argument {key!r} must be {f.wanted}, not {type(value).__name__}"
             )
-        if hasattr(type(value), "__index__") and not isinstance(value, bool) \
-                and "integer" in json_types(schema, defs) and value.__index__() not in I64:
+        if "integer" in f.types and hasattr(type(value), "__index__") \
+                and not isinstance(value, bool) and value.__index__() not in I64:
             # As the typed methods say it: never OverflowError, however many digits.
             reason = f"{value} is out of range"
             raise InvalidInputError(f"invalid {field(key)}: {reason}", field=field(key), reason=reason)

@@ -120,6 +120,9 @@ def test_writes_and_their_errors_match_the_sync_surface(store: agor.Store) -> No
             dev.sync.call({"op": "send", "to": "dev-2", "content": "not a contact"})
         with pytest.raises(TypeError, match="missing 1 required argument: 'content'"):
             await dev.send(to="dev-2")
+        # A keyword the request has no field for is the core's to refuse, whatever its value.
+        with pytest.raises(agor.InvalidInputError, match="unknown field `bogus`"):
+            await dev.send(to="dev-2", content="x", bogus=5)
         assert await astore.register_agent(id="dev-3", name="D3", role="project", group="core")
         assert store.get_agent("dev-3").name == "D3"
         # A field named by a Python keyword is passed with a trailing underscore.
