@@ -13,13 +13,16 @@ between the ``derived from the catalogue`` markers that ``agor._stubs`` writes.
 
 from __future__ import annotations
 
-import functools
 import keyword
-from collections.abc import Sequence
-from typing import Any, Callable, NamedTuple
 
 from agor import _agor
 from agor.errors import InvalidInputError
+
+# Annotations only. `typing`, `functools` and `collections` are not imported at run time:
+# together they would cost more than the rest of `import agor` (benches/INSTRUCTIONS.md).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 HOMES: dict[str, tuple[type, ...]] = {
     "agent": (_agor.Actor,),
@@ -63,7 +66,7 @@ PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (),  # whatever has `__index__` (see `fits`)
     "number": (),  # whatever has `__float__` or `__index__` (see `fits`)
     "boolean": (bool,),
-    "array": (Sequence,),
+    "array": (),  # any sequence but a str or bytes (see `fits`)
     "object": (dict,),
     "null": (type(None),),
 }
@@ -89,15 +92,18 @@ def json_types(schema: dict, defs: dict) -> list[str]:
     return [types] if isinstance(types, str) else list(types)
 
 
-class Field(NamedTuple):
+class Field:
     """What `check_arguments` knows of one request field, worked out once per operation."""
 
-    types: list[str]
-    """The JSON types it allows (`json_types`); [] for any."""
-    items: Field | None
-    """Its items', for a list that says."""
-    wanted: str
-    """The Python types it takes, for an error: `str`, `int or None`, `list of str`."""
+    __slots__ = ("types", "items", "wanted")
+
+    def __init__(self, types: list[str], items: Field | None, wanted: str) -> None:
+        self.types = types
+        """The JSON types it allows (`json_types`); [] for any."""
+        self.items = items
+        """Its items', for a list that says."""
+        self.wanted = wanted
+        """The Python types it takes, for an error: `str`, `int or None`, `list of str`."""
 
 
 def field_of(schema: dict, defs: dict) -> Field:
@@ -115,27 +121,41 @@ def fits(value: Any, f: Field) -> bool:
     for t in f.types:
         if t in ("integer", "number") and isinstance(value, bool):
             continue
-        if t == "array" and isinstance(value, (str, bytes)):
+        if t == "array" and not _is_sequence(value):
             continue
         # An integer is whatever `operator.index` takes, as for pyo3's own `int` arguments, and
         # a number whatever `float` takes but a str (no `numbers` import: agor imports fast).
         kind = type(value)
         integral = t == "integer" and hasattr(kind, "__index__")
         real = t == "number" and (hasattr(kind, "__float__") or hasattr(kind, "__index__"))
-        if integral or real or isinstance(value, PYTHON_TYPES.get(t, ())):
+        if integral or real or t == "array" or isinstance(value, PYTHON_TYPES.get(t, ())):
             return t != "array" or f.items is None or all(fits(v, f.items) for v in value)
     return not f.types
 
 
-@functools.cache
+def _is_sequence(value: Any) -> bool:
+    """Whether `value` is a sequence but a str or bytes: what a list field takes."""
+    if isinstance(value, (list, tuple)):
+        return True
+    from collections.abc import Sequence  # rarely reached: imported then, not with agor
+
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+_SHAPES: dict[str, tuple[list[str], dict[str, Field]]] = {}
+
+
 def _shape(name: str) -> tuple[list[str], dict[str, Field]]:
     """What `check_arguments` reads of an operation, worked out once: its required
     parameters, and each parameter's `Field`."""
+    if name in _SHAPES:
+        return _SHAPES[name]
     op = catalogue()[name]
     req = op["request"]
     defs = req.get("$defs", {})
     required = [parameter(f) for f, is_required in ordered(op) if is_required]
     fields = {parameter(f): field_of(s, defs) for f, s in req.get("properties", {}).items()}
+    _SHAPES[name] = (required, fields)
     return required, fields
 
 
@@ -207,10 +227,14 @@ def signature(op: dict) -> Any:
     )
 
 
-@functools.cache
+_CATALOGUE: dict[str, dict] = {}
+
+
 def catalogue() -> dict[str, dict]:
     """The catalogue by operation name, read once (its schemas are built on first use)."""
-    return {op["name"]: op for op in _agor.operations()}
+    if not _CATALOGUE:
+        _CATALOGUE.update((op["name"], op) for op in _agor.operations())
+    return _CATALOGUE
 
 
 def derived(cls: type) -> list[dict]:

@@ -4,7 +4,12 @@ The native module raises these classes; which class a core error becomes is deci
 place (``agor-py/src/errors.rs``). Wrong argument *types* stay ordinary ``TypeError``\\ s.
 """
 
-from typing import Any, Optional, Sequence
+# Annotations only (quoted, so none is evaluated): `typing` is not imported at run time, where
+# it would cost more than the rest of `import agor` (benches/INSTRUCTIONS.md). No `__future__`
+# import either: it would leave a public `annotations` name here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Sequence
 
 __all__ = [
     "AgorError",
@@ -32,9 +37,9 @@ class AgorError(Exception):
     that item's index from 0; the other attributes are the item's error's.
     """
 
-    item: Optional[int] = None
+    item: "Optional[int]" = None
 
-    def __init__(self, message: str, **details: Any) -> None:
+    def __init__(self, message: str, **details: "Any") -> None:
         super().__init__(message)
         self.message = message
         for name, value in details.items():
@@ -47,8 +52,8 @@ class NotFoundError(AgorError, LookupError):
     Attributes: ``object_kind`` (``"agent"``, ``"message"``, ...) and ``object_id`` (what was asked for).
     """
 
-    object_kind: Optional[str] = None
-    object_id: Optional[str] = None
+    object_kind: "Optional[str]" = None
+    object_id: "Optional[str]" = None
 
 
 class PermissionDeniedError(AgorError):
@@ -57,8 +62,8 @@ class PermissionDeniedError(AgorError):
     Attributes: ``actor`` and ``action`` (what was refused, in words).
     """
 
-    actor: Optional[str] = None
-    action: Optional[str] = None
+    actor: "Optional[str]" = None
+    action: "Optional[str]" = None
 
 
 class ConflictError(AgorError):
@@ -68,24 +73,24 @@ class ConflictError(AgorError):
     ``expected``, ``object_kind`` and ``object_id``.
     """
 
-    current_version: Optional[int] = None
-    expected: Optional[int] = None
-    object_kind: Optional[str] = None
-    object_id: Optional[str] = None
+    current_version: "Optional[int]" = None
+    expected: "Optional[int]" = None
+    object_kind: "Optional[str]" = None
+    object_id: "Optional[str]" = None
 
 
 class AlreadyClaimedError(AgorError):
     """Another worker claimed the task first. Attributes: ``task_id``, ``claimed_by``."""
 
-    task_id: Optional[str] = None
-    claimed_by: Optional[str] = None
+    task_id: "Optional[str]" = None
+    claimed_by: "Optional[str]" = None
 
 
 class LeaseError(AgorError):
     """A lease token is wrong or has lapsed. Attributes: ``task_id``, ``reason``."""
 
-    task_id: Optional[str] = None
-    reason: Optional[str] = None
+    task_id: "Optional[str]" = None
+    reason: "Optional[str]" = None
 
 
 class RecipientUnavailableError(AgorError):
@@ -95,9 +100,9 @@ class RecipientUnavailableError(AgorError):
     Attributes: ``recipient``, ``dead_letter_id`` and ``silent_secs``.
     """
 
-    recipient: Optional[str] = None
-    dead_letter_id: Optional[int] = None
-    silent_secs: Optional[int] = None
+    recipient: "Optional[str]" = None
+    dead_letter_id: "Optional[int]" = None
+    silent_secs: "Optional[int]" = None
 
 
 class InvalidInputError(AgorError, ValueError):
@@ -107,8 +112,8 @@ class InvalidInputError(AgorError, ValueError):
     Attributes: ``field`` and ``reason``.
     """
 
-    field: Optional[str] = None
-    reason: Optional[str] = None
+    field: "Optional[str]" = None
+    reason: "Optional[str]" = None
 
 
 class AmbiguousIdError(InvalidInputError):
@@ -118,9 +123,9 @@ class AmbiguousIdError(InvalidInputError):
     input just does not pick one. Attributes: ``object_kind``, ``prefix`` and ``candidates``.
     """
 
-    object_kind: Optional[str] = None
-    prefix: Optional[str] = None
-    candidates: Sequence[str] = ()
+    object_kind: "Optional[str]" = None
+    prefix: "Optional[str]" = None
+    candidates: "Sequence[str]" = ()
 
 
 class SchemaError(AgorError):
@@ -129,13 +134,13 @@ class SchemaError(AgorError):
     The file is left untouched. Attribute: ``path``.
     """
 
-    path: Optional[str] = None
+    path: "Optional[str]" = None
 
 
 class StorageError(AgorError):
     """The database could not be read or written (I/O, corruption, a closed store)."""
 
-    path: Optional[str] = None
+    path: "Optional[str]" = None
 
 
 class ReadOnlyError(StorageError):
@@ -146,4 +151,4 @@ class BusyError(StorageError):
     """Another process held the write lock for longer than the busy timeout; nothing was
     written. Attribute: ``waited_ms``."""
 
-    waited_ms: Optional[int] = None
+    waited_ms: "Optional[int]" = None
