@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""What a method derived from the catalogue costs per call, against the hand-written method of
-the same operation (issue 20: which methods stay written in the extension).
+"""What a method derived from the catalogue costs per call, against the least a typed call can
+cost (issue 20: the agent loop's hot calls are derived too).
 
-For each operation that still has a hand-written method on ``Actor`` (the agent loop's hot
-calls), in one run on one database: the hand-written method; the derived method of the same
-operation (``agor._derived.method``: arguments checked in Python, the request read from the
-Python objects, the typed answer converted to records); and ``Actor.call`` (a JSON request and
-a JSON answer, decoded to plain data). Each is the median time per call over ``--repeat`` runs
-of ``--calls`` calls, with the ratio derived / hand-written. Timings are printed, never
-asserted.
+For each operation, in one run on one database: the floor, ``Actor._call_typed`` with a request
+built beforehand (what every derived method ends in: the request read from the Python objects,
+deserialized, dispatched, the typed answer converted to records); the method ``agor`` gives
+``Actor`` for it (derived, or for ``inbox`` still written in the extension, then with its derived
+twin from ``agor._derived.method`` beside it); and ``Actor.call`` (a JSON request and a JSON
+answer, decoded to plain data). Each is the median time per call over ``--repeat`` runs of
+``--calls`` calls, with the ratio method / floor. Timings are printed, never asserted.
 
 Reproduce (the release build of the extension, in a venv of its own)::
 
@@ -69,21 +69,25 @@ def main() -> None:
             ("inbox", {"all": True, "limit": 10}),
             ("get_task", {"task_id": task.id}),
             ("list_tasks", {}),
+            ("heartbeat", {}),
         ]
         print(f"agor {agor.__version__}: {calls} calls x {repeat} runs, median per call (us)\n")
-        print("| operation | hand-written | derived | call (JSON) | derived / hand-written |")
-        print("|---|---:|---:|---:|---:|")
+        print("| operation | method | floor (`_call_typed`) | method | derived twin | "
+              "call (JSON) | method / floor |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         for name, kwargs in cases:
-            hand = getattr(dev, name)
-            assert not _derived._is_derived(vars(type(dev)).get(name)), f"{name} is derived"
-            derived = _derived.method(ops[name])
+            method = getattr(dev, name)
+            derived = _derived._is_derived(_derived._defined(type(dev), name))
+            twin = _derived.method(ops[name])
             request = {"op": name, **kwargs}
-            assert derived(dev, **kwargs) == hand(**kwargs), f"{name}: the two answers differ"
-            t_hand = per_call(lambda: hand(**kwargs), calls, repeat)
-            t_derived = per_call(lambda: derived(dev, **kwargs), calls, repeat)
+            assert twin(dev, **kwargs) == method(**kwargs), f"{name}: the answers differ"
+            t_floor = per_call(lambda: dev._call_typed(request), calls, repeat)
+            t_method = per_call(lambda: method(**kwargs), calls, repeat)
+            t_twin = per_call(lambda: twin(dev, **kwargs), calls, repeat) if not derived else None
             t_call = per_call(lambda: dev.call(request), calls, repeat)
-            print(f"| {name} | {t_hand:.1f} | {t_derived:.1f} | {t_call:.1f} | "
-                  f"{t_derived / t_hand:.2f}x |")
+            twin_cell = f"{t_twin:.1f}" if t_twin is not None else "(is the method)"
+            print(f"| {name} | {'derived' if derived else 'hand-written'} | {t_floor:.1f} | "
+                  f"{t_method:.1f} | {twin_cell} | {t_call:.1f} | {t_method / t_floor:.2f}x |")
         store.close()
 
 

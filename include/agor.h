@@ -2389,7 +2389,9 @@ agor_status agor_op_renew_lease(const agor_store *store,
                                 char **out_response);
 
 /**
- * Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
+ * Give a claimed task back to `todo`, unassigned; with `error` (what went wrong), a failed
+ * attempt, counted toward the task's `max_attempts` (past it: `failed`) and maybe held
+ * back for a backoff. A token that is not the live lease is a lease error.
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
  * * `task_id`: required
@@ -2441,7 +2443,10 @@ agor_status agor_op_task_attempts(const agor_store *store,
                                   char **out_response);
 
 /**
- * Complete a claimed task with its completion record: to `done`, or `review`.
+ * Complete a claimed task with its completion record: to `done`, or with `review` to
+ * `review` (posting to the group's `review-queue` channel). `summary` is one line;
+ * `artifacts` refs such as `file:src/x.rs` or `msg:<id>`. A token that is not the live
+ * lease (a lapsed one too) is a lease error.
  *
  * Called by an agent: pass `actor`. Permission: `claim_task`.
  * * `task_id`: required

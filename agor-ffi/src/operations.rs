@@ -798,7 +798,9 @@ pub unsafe extern "C" fn agor_op_renew_lease(store: Option<&agor_store>, actor: 
     run(store, actor, out_response, "renew_lease", |a| unsafe { a.text("task_id", task_id)?; a.text("token", token)?; a.optional_value("lease_secs", lease_secs)?; Ok(()) })
 }
 
-/// Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
+/// Give a claimed task back to `todo`, unassigned; with `error` (what went wrong), a failed
+/// attempt, counted toward the task's `max_attempts` (past it: `failed`) and maybe held
+/// back for a backoff. A token that is not the live lease is a lease error.
 ///
 /// Called by an agent: pass `actor`. Permission: `claim_task`.
 /// * `task_id`: required
@@ -839,7 +841,10 @@ pub unsafe extern "C" fn agor_op_task_attempts(store: Option<&agor_store>, actor
     run(store, actor, out_response, "task_attempts", |a| unsafe { a.text("task_id", task_id)?; Ok(()) })
 }
 
-/// Complete a claimed task with its completion record: to `done`, or `review`.
+/// Complete a claimed task with its completion record: to `done`, or with `review` to
+/// `review` (posting to the group's `review-queue` channel). `summary` is one line;
+/// `artifacts` refs such as `file:src/x.rs` or `msg:<id>`. A token that is not the live
+/// lease (a lapsed one too) is a lease error.
 ///
 /// Called by an agent: pass `actor`. Permission: `claim_task`.
 /// * `task_id`: required

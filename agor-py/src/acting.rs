@@ -129,28 +129,6 @@ impl Acting {
         self.call(py, |a| a.allow(&from_id, &to_id, bidirectional))
     }
 
-    /// Tasks of the acting agent's group (the operator and tier 0: every group; or `group`),
-    /// highest priority first.
-    ///
-    /// Done and cancelled tasks are left out unless `all=True` (or `status` asks for them);
-    /// `status` and `tag` narrow the list. Returns a list of `Task`.
-    #[pyo3(signature = (all=false, status=None, tag=None, group=None))]
-    fn list_tasks<'py>(
-        &self,
-        py: Python<'py>,
-        all: bool,
-        status: Option<&str>,
-        tag: Option<String>,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let filter = core::TaskFilter {
-            all,
-            status: status.map(|s| crate::args::parse(py, s)).transpose()?,
-            tag,
-        };
-        self.call(py, |a| a.narrowed(group.as_deref()).list_tasks(&filter))
-    }
-
     /// The board of the acting agent's group (the operator: every group's; or `group`'s): a
     /// dict from every status, in board order (`backlog`, `todo`, `in_progress`, `review`,
     /// `done`, `blocked`, `failed`, `cancelled`), to the list of `Task`s in that column
@@ -159,45 +137,6 @@ impl Acting {
     fn board<'py>(&self, py: Python<'py>, group: Option<String>) -> PyResult<Bound<'py, PyDict>> {
         let columns = self.call(py, |a| a.narrowed(group.as_deref()).board())?;
         PyDict::from_sequence(&columns)
-    }
-
-    /// The change feed after cursor `since` (0: from the start), oldest first, as far as the
-    /// acting principal may see it (the operator: every group; or `group`), as `Change`
-    /// records. `limit`: None for 50, else 1 to `MAX_LIMIT`.
-    #[pyo3(signature = (since=0, limit=None, group=None))]
-    fn changes<'py>(
-        &self,
-        py: Python<'py>,
-        since: i64,
-        limit: Option<Bound<'py, PyAny>>,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?
-            .unwrap_or(core::DEFAULT_FEED_LIMIT);
-        self.call(py, |a| a.narrowed(group.as_deref()).changes(since, n))
-    }
-
-    /// The newest audit rows first (optionally one agent's) of the acting agent's group's
-    /// agents (the operator and tier 0: every group; or `group`'s), as `AuditEntry` records.
-    /// An agent needs `can_view_logs` (managers, people of role `human`), else
-    /// `PermissionDeniedError`. `limit`: 1 to `MAX_LIMIT` (None: 50); anything else raises
-    /// `InvalidInputError`.
-    #[pyo3(
-        signature = (agent_id=None, limit=None, group=None),
-        text_signature = "($self, agent_id=None, limit=50, group=None)"
-    )]
-    fn audit_log<'py>(
-        &self,
-        py: Python<'py>,
-        agent_id: Option<String>,
-        limit: Option<Bound<'py, PyAny>>,
-        group: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_AUDIT_LIMIT)?;
-        self.call(py, |a| {
-            a.narrowed(group.as_deref())
-                .audit_log(agent_id.as_deref(), n)
-        })
     }
 
     /// Blocks until changes made by others arrive for the acting principal (the operator: in

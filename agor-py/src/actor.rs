@@ -137,11 +137,6 @@ impl Actor {
         self.call(py, |a| a.inbox(all, n))
     }
 
-    /// Unread messages oldest first, without marking them read.
-    fn peek<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.peek())
-    }
-
     /// `read(message_id)`: one message, marked read if addressed to this agent.
     /// `read()`: every unread message, oldest first, all marked read (like `read_unread`).
     #[pyo3(signature = (message_id=None))]
@@ -152,31 +147,8 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         match message_id {
             Some(id) => self.call(py, |a| a.read(&id)),
-            None => self.read_unread(py),
+            None => self.call(py, |a| a.read_unread()),
         }
-    }
-
-    /// Every unread message, oldest first, marked read in the same transaction.
-    fn read_unread<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.read_unread())
-    }
-
-    /// Number of unread messages addressed to this agent.
-    fn unread_count<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.unread_count())
-    }
-
-    /// The last `limit` messages between this agent and `other`, oldest first.
-    /// `limit`: 1 to `MAX_LIMIT` (None: 20); anything else raises `InvalidInputError`.
-    #[pyo3(signature = (other, limit=None), text_signature = "($self, other, limit=20)")]
-    fn history<'py>(
-        &self,
-        py: Python<'py>,
-        other: String,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_HISTORY_LIMIT)?;
-        self.call(py, |a| a.history(&other, n))
     }
 
     /// The newest messages of a group (default: this agent's), newest first. Tier 0 only.
@@ -190,12 +162,6 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_FEED_LIMIT)?;
         self.call(py, |a| a.feed(group.as_deref(), n))
-    }
-
-    /// Records that this agent is alive and redelivers dead letters waiting for it.
-    /// Returns a `Heartbeat`.
-    fn heartbeat<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.heartbeat())
     }
 
     /// Sets this agent's work state (`idle`, `working` with an optional `task`, `done`,
@@ -278,19 +244,6 @@ impl Actor {
         self.call(py, |a| a.renew_reservations(&ids, secs))
     }
 
-    /// The last `limit` posts of a channel, oldest first. Members, managers and tier 0.
-    /// `limit`: 1 to `MAX_LIMIT` (None: 30); anything else raises `InvalidInputError`.
-    #[pyo3(signature = (channel, limit=None), text_signature = "($self, channel, limit=30)")]
-    fn channel_history<'py>(
-        &self,
-        py: Python<'py>,
-        channel: String,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::limit(py, limit.as_ref(), core::DEFAULT_CHANNEL_HISTORY_LIMIT)?;
-        self.call(py, |a| a.channel_history(&channel, n))
-    }
-
     /// Creates a task on this agent's group board; returns the `Task`. Managers and tier 0 only.
     ///
     /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
@@ -337,11 +290,6 @@ impl Actor {
             max_attempts,
         };
         self.call(py, |a| a.create_task(&new))
-    }
-
-    /// One task by id or unique prefix, as a `TaskDetail` (with comments and subtasks).
-    fn get_task<'py>(&self, py: Python<'py>, task_id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| a.get_task(&task_id))
     }
 
     /// Edits a task's `title`, `description`, `priority`, `definition_of_done`, `tags` or
@@ -501,58 +449,6 @@ impl Actor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let secs = crate::args::lease(py, lease_seconds.as_ref())?;
         self.call(py, |a| a.renew_lease(&task_id, &token, secs))
-    }
-
-    /// Gives a claimed task back: it returns to `todo`, unassigned. Returns the `Task`.
-    /// With `error` (what went wrong) it is a failed attempt: it counts toward the task's
-    /// `max_attempts` (past it the task is `failed`) and may hold the task back for a backoff.
-    /// Raises `LeaseError` if `token` is not the current lease or it has lapsed.
-    #[pyo3(signature = (task_id, token, error=None))]
-    fn release_task<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        token: String,
-        error: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.call(py, |a| {
-            a.release_task_with(&task_id, &token, error.as_deref())
-        })
-    }
-
-    /// Completes a claimed task and stores its completion record; returns the `Task`, now
-    /// `done` (or `review` with `review=True`, which posts a notice to the group's
-    /// `review-queue` channel), with `.completion` set.
-    ///
-    /// `summary` is one line; `artifacts` a list or tuple of refs such as `file:src/x.rs` or
-    /// `msg:<id>`. Raises `LeaseError` if `token` is not the current lease or it has lapsed
-    /// (a worker whose lease ran out cannot complete), `InvalidInputError` for an empty or
-    /// multi-line summary or artifact.
-    #[pyo3(
-        signature = (task_id, token, summary, artifacts=Vec::new(), result_ref=None, next=None, review=false),
-        text_signature = "($self, task_id, token, summary, artifacts=(), result_ref=None, next=None, review=False)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn complete_task<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        token: String,
-        summary: String,
-        artifacts: Vec<String>,
-        result_ref: Option<String>,
-        next: Option<String>,
-        review: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let completion = core::Completion {
-            summary,
-            artifacts,
-            result_ref,
-            next,
-        };
-        self.call(py, |a| {
-            a.complete_task(&task_id, &token, &completion, review)
-        })
     }
 
     fn __repr__(&self) -> String {

@@ -127,32 +127,9 @@ impl Store {
         Py::new(py, PyClassInitializer::from(base).add_subclass(actor))
     }
 
-    /// One agent's lane (id or unique prefix, any group): its open `Task`s in its order.
-    fn lane<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.lane(&agent_id))
-    }
-
     /// The store's `_ChangeBell`: rings on any change, whoever made it (see `agor.aio`).
     fn _change_bell(&self, py: Python<'_>) -> PyResult<crate::waits::ChangeBell> {
         crate::waits::ChangeBell::open(py, self.slot.get(py)?)
-    }
-
-    /// Issues a secret with which `agent_id` reaches agor through `agor mcp --http`, and
-    /// returns it: the only time it is shown (agor keeps a hash). Earlier secrets stay valid.
-    fn issue_token<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || store.issue_token(&agent_id))
-    }
-
-    /// Revokes every secret of `agent_id`; returns how many there were.
-    fn revoke_tokens<'py>(&self, py: Python<'py>, agent_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let store = self.slot.get(py)?;
-        call_core(py, || {
-            store
-                .revoke_tokens(&agent_id)
-                .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
-        })
     }
 
     /// The agor schema version of the file (`PRAGMA user_version`).

@@ -86,28 +86,10 @@ class _Acting:
     def allow(self, from_id: str, to_id: str, bidirectional: bool = False) -> None:
         """Grant contacts: the operator between any agents, managers inside their group, tier 0
         anywhere; nobody to itself."""
-    def audit_log(
-        self, agent_id: Optional[str] = None, limit: Optional[int] = 50, group: Optional[str] = None
-    ) -> List[AuditEntry]:
-        """The audit log, newest first, of the caller's group (the operator and tier 0: all,
-        or ``group``'s); an agent needs can_view_logs."""
     def board(self, group: Optional[str] = None) -> Dict[str, List[Task]]:
         """The board of the caller's group (the operator: every group's, or ``group``'s):
         every status in board order (backlog, todo, in_progress, review, done, blocked,
         failed, cancelled) mapped to its tasks, each column in priority order."""
-    def list_tasks(
-        self,
-        all: bool = False,
-        status: Optional[Union[TaskStatus, str]] = None,
-        tag: Optional[str] = None,
-        group: Optional[str] = None,
-    ) -> List[Task]:
-        """Tasks of the caller's group (the operator and tier 0: all, or ``group``'s),
-        highest priority first; done and cancelled ones only with ``all=True`` or a
-        ``status`` asking for them."""
-    def changes(self, since: int = 0, limit: Optional[int] = None, group: Optional[str] = None) -> List[Change]:
-        """The change feed after cursor ``since``, oldest first, as far as the caller may see
-        (the operator: every group's, or ``group``'s)."""
     def wait(
         self,
         kinds: Optional[Sequence[Union[ChangeKind, str]]] = None,
@@ -151,9 +133,18 @@ class _Acting:
         its own group (tier 0: all)."""
     def contact_graph(self) -> list[Contact]:
         """Edges of the contacts ACL (an agent: those touching its group)."""
+    def audit_log(self, agent_id: str | None = None, limit: int | None = None, group: str | None = None) -> list[AuditEntry]:
+        """The newest audit rows, optionally of one principal: the operator's and tier 0's of every
+        group (or `group`), a manager's of its group's agents (needs can_view_logs)."""
+    def list_tasks(self, all: bool | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, tag: str | None = None, group: str | None = None) -> list[Task]:
+        """Tasks of the actor's group (the operator: of every group), or of `group`, open ones
+        unless `all`, by priority then sort order."""
     def task_history(self, task_id: str, limit: int | None = None) -> list[StatusMoveDict]:
         """The status moves of one task (id or prefix), oldest first: the newest `limit` (default
         20), each with who moved it and when, from the change feed."""
+    def lane(self, agent_id: str | None = None) -> list[Task]:
+        """One agent's lane (default: yours; the operator names one, in any group): its open
+        tasks in its own order."""
     def task_attempts(self, task_id: str) -> list[AttemptDict]:
         """The attempts at one task (id or prefix), oldest first: each claim with who made it,
         when, and how it ended (completed, released, released_with_error, lapsed, taken_over)."""
@@ -169,6 +160,9 @@ class _Acting:
         proposals, unanswered messages to people (role human) and dead letters, in that order,
         each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
         for people and the operator."""
+    def changes(self, since: int | None = None, limit: int | None = None, group: str | None = None) -> list[Change]:
+        """The change feed after a cursor, oldest first, as far as the actor may see it (the
+        operator: every group), or of `group`."""
     def latest_change(self) -> int:
         """The newest cursor of the change feed: where a wait that must miss nothing starts."""
     def usage_summary(self, by: Literal['agent', 'task', 'group', 'model'] | None = None, group: str | None = None) -> list[UsageSummary]:
@@ -203,12 +197,6 @@ class Store(_Acting):
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as the operator: ``{"op": name, **arguments}``."""
     def as_agent(self, id: str) -> Actor: ...
-    def lane(self, agent_id: str) -> List[Task]:
-        """One agent's lane (any group)."""
-    def issue_token(self, agent_id: str) -> str:
-        """A new secret for ``agent mcp --http``, shown only now (agor keeps a hash)."""
-    def revoke_tokens(self, agent_id: str) -> int:
-        """Revokes every secret of ``agent_id``; returns how many there were."""
     def schema_version(self) -> int: ...
     def backup(self, path: StrPath) -> str:
         """Write a consistent copy of the whole database to ``path``, a new single file that
@@ -233,6 +221,13 @@ class Store(_Acting):
         """Tasks of a group waiting in review."""
     def reviewer_attention(self, group: str) -> int:
         """Reviewer attention score of a group: 10 per task in review, capped at 50."""
+    def issue_token(self, agent_id: str | None = None, operator: bool | None = None) -> str:
+        """Issue a secret with which an agent (or, with `operator`, the operator) reaches agor
+        through `agor mcp --http`; it is returned once and stored only hashed. Earlier secrets
+        stay valid."""
+    def revoke_tokens(self, agent_id: str | None = None, operator: bool | None = None) -> int:
+        """Revoke every secret of an agent (or, with `operator`, the operator's); returns how many
+        there were."""
     def tokens(self) -> list[TokenInfo]:
         """The issued secrets (agent, fingerprint, when issued), never the secrets themselves."""
     def settings(self) -> list[SettingDict]:
@@ -265,16 +260,11 @@ class Actor(_Acting):
         """Send a DM; ``importance`` orders the recipient's inbox, ``ack_required`` asks for a
         receipt (its ``ack`` or a reply), ``deadline_secs`` makes it ``overdue`` once past."""
     def inbox(self, all: bool = False, limit: Optional[int] = None) -> List[Message]: ...
-    def peek(self) -> List[Message]: ...
     @overload
     def read(self, message_id: str) -> Message: ...
     @overload
     def read(self, message_id: None = None) -> List[Message]: ...
-    def read_unread(self) -> List[Message]: ...
-    def unread_count(self) -> int: ...
-    def history(self, other: str, limit: Optional[int] = 20) -> List[Message]: ...
     def feed(self, limit: Optional[int] = 50, group: Optional[str] = None) -> List[Message]: ...
-    def heartbeat(self) -> Heartbeat: ...
     def update_task(
         self,
         task_id: str,
@@ -308,7 +298,6 @@ class Actor(_Acting):
         ``AlreadyClaimedError`` naming the holder."""
     def renew_reservations(self, ids: Optional[List[str]] = None, ttl: Optional[int] = 3600) -> List[Reservation]:
         """Extend this agent's reservations (``ids``, None: all) to ``ttl`` seconds from now."""
-    def channel_history(self, channel: str, limit: Optional[int] = 30) -> List[ChannelMessage]: ...
     # Task board. Statuses and priorities are plain strings; unknown ones raise
     # InvalidInputError. Task ids accept unique prefixes.
     def create_task(
@@ -329,8 +318,6 @@ class Actor(_Acting):
         """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
         reserves ``paths`` (globs) exclusively for the claim's lifetime; ``requires``
         (``capability:<word>`` or ``role:<name>``) offers it only to roles that have it."""
-    def get_task(self, task_id: str) -> TaskDetail:
-        """One task with its comments and subtasks."""
     def set_task_status(
         self,
         task_id: str,
@@ -353,28 +340,19 @@ class Actor(_Acting):
         feed, not polling) before that answer."""
     def renew_lease(self, task_id: str, token: str, lease_seconds: Optional[int] = 900) -> Claim:
         """Extend a live lease; ``LeaseError`` if the token is not current or has lapsed."""
-    def release_task(self, task_id: str, token: str, error: Optional[str] = None) -> Task:
-        """Give a claimed task back to ``todo``; with ``error``, a failed attempt (counted
-        toward ``max_attempts``); ``LeaseError`` on a wrong or lapsed token."""
-    def complete_task(
-        self,
-        task_id: str,
-        token: str,
-        summary: str,
-        artifacts: Sequence[str] = (),
-        result_ref: Optional[str] = None,
-        next: Optional[str] = None,
-        review: bool = False,
-    ) -> Task:
-        """Complete a claimed task with its completion record: to ``done``, or ``review``
-        (posting to the group's review-queue channel). ``LeaseError`` on a wrong or lapsed token."""
     # --- methods derived from the catalogue (python -m agor._stubs; do not edit) ---
     def whoami(self) -> Agent:
         """The acting agent's own record."""
     def contacts(self) -> list[Agent]:
         """Agents the acting agent may message."""
+    def heartbeat(self) -> Heartbeat:
+        """Record that the acting agent is alive; redelivers its dead letters."""
     def reply(self, message_id: str, content: str) -> Message:
         """Reply to a message the actor sent or received, threading it."""
+    def peek(self) -> list[Message]:
+        """Unread messages, oldest first, without marking them read."""
+    def read_unread(self) -> list[Message]:
+        """Every unread message, oldest first, marked read in the same transaction."""
     def mark_conversation_read(self, other: str) -> int:
         """Mark every message from `other` to the actor read; returns how many changed."""
     def ack(self, message_id: str, session_id: str) -> bool:
@@ -384,6 +362,10 @@ class Actor(_Acting):
     def overdue(self, limit: int | None = None) -> list[Message]:
         """Your messages that asked for a receipt by a deadline now past and have none, the
         longest overdue first (`limit` absent: 50)."""
+    def unread_count(self) -> int:
+        """Number of unread messages addressed to the actor."""
+    def history(self, other: str, limit: int | None = None) -> list[Message]:
+        """The last messages between the actor and `other`, oldest first."""
     def notify(self) -> str | None:
         """A one-line summary of unread mail, or null when there is none."""
     def delete_message(self, message_id: str) -> None:
@@ -400,6 +382,8 @@ class Actor(_Acting):
         """Channels of the actor's group with member counts and last message."""
     def post(self, channel: str, content: str) -> ChannelMessage:
         """Post to a channel (by name or id) the actor belongs to."""
+    def channel_history(self, channel: str, limit: int | None = None) -> list[ChannelMessage]:
+        """The last posts of a channel, oldest first (members and managers)."""
     def add_member(self, channel: str, agent_id: str) -> Channel:
         """Add an agent of the group to a channel (managers)."""
     def dead_letters(self) -> list[DeadLetter]:
@@ -412,6 +396,8 @@ class Actor(_Acting):
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
         with an error naming its index (from 0). 1..=1000 tasks (managers)."""
+    def get_task(self, task_id: str) -> TaskDetail:
+        """One task (id or prefix) with its comments and subtasks."""
     def assign_task(self, task_id: str, agent_id: str) -> Task:
         """Assign a task to an agent of the group (managers)."""
     def comment(self, task_id: str, content: str) -> Comment:
@@ -436,9 +422,6 @@ class Actor(_Acting):
         """Put an archived task back on the board (managers)."""
     def archived_tasks(self) -> list[Task]:
         """The archived tasks of your group, most recently archived first."""
-    def lane(self, agent_id: str | None = None) -> list[Task]:
-        """One agent's lane (default: yours; the operator names one, in any group): its open
-        tasks in its own order."""
     def reorder_lane(self, task_ids: list[str], agent_id: str | None = None) -> list[Task]:
         """Reorder a lane (default: yours; managers: any of the group): the named tasks first, in
         the order given, the rest after them in their order. Returns the lane."""
@@ -460,11 +443,20 @@ class Actor(_Acting):
         """Claim up to `count` of the best next todo tasks at once, each under its own lease and
         token, chosen as claim_task chooses the best next (fit, files, deferral, dependencies,
         board order); fewer when fewer fit, none: an empty list."""
+    def release_task(self, task_id: str, token: str, error: str | None = None) -> Task:
+        """Give a claimed task back to `todo`, unassigned; with `error` (what went wrong), a failed
+        attempt, counted toward the task's `max_attempts` (past it: `failed`) and maybe held
+        back for a backoff. A token that is not the live lease is a lease error."""
     def retry_task(self, task_id: str) -> Task:
         """Put a `failed` task back in `todo`, its failed attempts and backoff cleared (managers)."""
     def defer_task(self, task_id: str, until: str | None = None) -> Task:
         """Defer a task: not ready and not claimable before `until`, an RFC 3339 time or a
         duration from now (`90s`, `30m`, `2h`, `1d`); absent, "" or `now` clears it (managers)."""
+    def complete_task(self, task_id: str, token: str, summary: str, artifacts: list[str] | None = None, result_ref: str | None = None, next: str | None = None, review: bool | None = None) -> Task:
+        """Complete a claimed task with its completion record: to `done`, or with `review` to
+        `review` (posting to the group's `review-queue` channel). `summary` is one line;
+        `artifacts` refs such as `file:src/x.rs` or `msg:<id>`. A token that is not the live
+        lease (a lapsed one too) is a lease error."""
     def complete_tasks(self, claims: list[ClaimDoneDict]) -> list[Task]:
         """Complete several claims to done in one transaction, in order, each as complete_task
         would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad

@@ -95,15 +95,18 @@ def json_types(schema: dict, defs: dict) -> list[str]:
 class Field:
     """What `check_arguments` knows of one request field, worked out once per operation."""
 
-    __slots__ = ("types", "items", "wanted")
+    __slots__ = ("types", "items", "wanted", "bounds")
 
-    def __init__(self, types: list[str], items: Field | None, wanted: str) -> None:
+    def __init__(self, types: list[str], items: Field | None, wanted: str,
+                 bounds: tuple[int, int] | None = None) -> None:
         self.types = types
         """The JSON types it allows (`json_types`); [] for any."""
         self.items = items
         """Its items', for a list that says."""
         self.wanted = wanted
         """The Python types it takes, for an error: `str`, `int or None`, `list of str`."""
+        self.bounds = bounds
+        """The least and greatest value of a count (its schema's `minimum` and `maximum`)."""
 
 
 def field_of(schema: dict, defs: dict) -> Field:
@@ -112,7 +115,9 @@ def field_of(schema: dict, defs: dict) -> Field:
     items = field_of(schema["items"], defs) if "array" in types and "items" in schema else None
     names = [f"list of {items.wanted}" if t == "array" and items else PYTHON_NAMES.get(t, t)
              for t in types]
-    return Field(types, items, " or ".join(names) or "anything")
+    bounds = (schema["minimum"], schema["maximum"]) if {"minimum", "maximum"} <= schema.keys() \
+        else None
+    return Field(types, items, " or ".join(names) or "anything", bounds)
 
 
 def fits(value: Any, f: Field) -> bool:
@@ -162,69 +167,83 @@ def _shape(name: str) -> tuple[list[str], dict[str, Field]]:
 def check_arguments(op: dict, given: dict[str, Any]) -> None:
     """Raises TypeError, as Python does for a function, when `given` (arguments by their
     Python names) leaves out a required field of `op`'s request (or gives None for it), or
-    gives a value of a type its field does not take (a str for a list, a float for an int).
-    So a derived method refuses what the hand-written ones refuse, the same way. An argument
-    the request has no field for is left to the core to refuse."""
+    gives a value of a type its field does not take (see `check_value`). So a derived method
+    refuses what the hand-written ones refuse, the same way. An argument the request has no
+    field for is left to the core to refuse."""
     required, fields = _shape(op["name"])
-    missing = [p for p in required if given.get(p) is None]
-    if missing:
-        names = ", ".join(repr(m) for m in missing)
-        s = "" if len(missing) == 1 else "s"
-        raise TypeError(f"{op['name']}() missing {len(missing)} required argument{s}: {names}")
+    missing(op["name"], {p: given.get(p) for p in required})
     for key, value in given.items():
         f = fields.get(key)
-        if value is None or f is None:
-            continue
-        if not fits(value, f):
-            raise TypeError(
-                f"{op['name']}() argument {key!r} must be {f.wanted}, not {type(value).__name__}"
-            )
-        if "integer" in f.types and hasattr(type(value), "__index__") \
-                and not isinstance(value, bool) and value.__index__() not in I64:
-            # As the typed methods say it: never OverflowError, however many digits.
-            reason = f"{value} is out of range"
-            raise InvalidInputError(f"invalid {field(key)}: {reason}", field=field(key), reason=reason)
+        if value is not None and f is not None:
+            check_value(op["name"], key, value, f)
+
+
+def missing(name: str, required: dict[str, Any]) -> None:
+    """Raises Python's TypeError for the required arguments given as None (`required`: each
+    required argument by its Python name)."""
+    left_out = [p for p, v in required.items() if v is None]
+    if left_out:
+        names = ", ".join(repr(m) for m in left_out)
+        s = "" if len(left_out) == 1 else "s"
+        raise TypeError(f"{name}() missing {len(left_out)} required argument{s}: {names}")
+
+
+def check_value(name: str, key: str, value: Any, f: Field) -> None:
+    """Raises TypeError when `value` (argument `key` of operation `name`) has a type its field
+    `f` does not take (a str for a list, a float for an int), and InvalidInputError naming it
+    for an int too wide for the core (as the typed methods say it: never OverflowError)."""
+    if not fits(value, f):
+        raise TypeError(f"{name}() argument {key!r} must be {f.wanted}, not {type(value).__name__}")
+    if "integer" in f.types and hasattr(type(value), "__index__") \
+            and not isinstance(value, bool) and value.__index__() not in I64:
+        # A count (a limit) says it as the core says every count out of its bounds.
+        reason = f"must be between {f.bounds[0]} and {f.bounds[1]}, not {value}" if f.bounds \
+            else f"{value} is out of range"
+        raise InvalidInputError(f"invalid {field(key)}: {reason}", field=field(key), reason=reason)
+
+
+FAST_CHECKS = {
+    "string": "_type({p}) is str",
+    "boolean": "_type({p}) is bool",
+    "integer": "_type({p}) is int and -9223372036854775808 <= {p} <= 9223372036854775807",
+}
+"""For a field of one JSON type, a test that passes the usual values without a call (an exact
+str, bool or int in range); any other value goes through `check_value`."""
 
 
 def method(op: dict) -> Callable[..., Any]:
-    """A method running operation `op` as ``self.call`` does (see the module's doc)."""
+    """A method running operation `op` as ``self.call`` does (see the module's doc): a Python
+    function written for the operation, as `collections.namedtuple` writes its classes, so it
+    has a real signature (``self``, then the request's fields in `ordered`'s order, the
+    optional ones defaulting to None), Python's own TypeError for a missing or unknown
+    argument, and no more work per call than building the request."""
     name = op["name"]
-    params = [parameter(f) for f, _ in ordered(op)]
-
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if len(args) > len(params):
-            raise TypeError(f"{name}() takes at most {len(params)} arguments ({len(args)} given)")
-        given = dict(zip(params, args))
-        for key, value in kwargs.items():
-            if key not in params:
-                raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
-            if key in given:
-                raise TypeError(f"{name}() got multiple values for argument {key!r}")
-            given[key] = value
-        check_arguments(op, given)
-        return self._call_typed(request(name, given))
-
-    run.__name__ = run.__qualname__ = name
+    _, fields = _shape(name)
+    order = [(parameter(f), f, required) for f, required in ordered(op)]
+    signature = ", ".join(["self"] + [p if req else f"{p}=None" for p, _, req in order])
+    lines = [f"def {name}({signature}):"]
+    required = [p for p, _, req in order if req]
+    if required:
+        lines.append(f"    if {' or '.join(f'{p} is None' for p in required)}:")
+        lines.append(f"        _missing({name!r}, {{{', '.join(f'{p!r}: {p}' for p in required)}}})")
+    lines.append(f"    _request = {{'op': {name!r}}}")
+    for p, f, req in order:
+        indent = "    " if req else "        "
+        if not req:
+            lines.append(f"    if {p} is not None:")
+        types = [t for t in fields[p].types if t != "null"]  # None never reaches here
+        fast = FAST_CHECKS.get(types[0], "False") if len(types) == 1 else "False"
+        lines.append(f"{indent}if not ({fast.format(p=p)}):")
+        lines.append(f"{indent}    _check({name!r}, {p!r}, {p}, _fields[{p!r}])")
+        lines.append(f"{indent}_request[{f!r}] = {p}")
+    lines.append("    return self._call_typed(_request)")
+    scope = {"__name__": __name__, "_type": type, "_missing": missing, "_check": check_value,
+             "_fields": fields}
+    exec("\n".join(lines), scope)  # the source is made above from field names alone
+    run = scope[name]
+    run.__qualname__ = name
     run.__doc__ = op["doc"]
-    run.__signature__ = signature(op)  # type: ignore[attr-defined]
     return run
-
-
-def signature(op: dict) -> Any:
-    """A derived method's signature (an ``inspect.Signature``), as `help()` and `inspect` show
-    it: ``self``, then the request's fields in `ordered`'s order, the optional ones defaulting
-    to None. `inspect` is imported here, when a derived method is first made, not with agor:
-    it weighs more than the rest of the import (benches/INSTRUCTIONS.md)."""
-    import inspect
-
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    return inspect.Signature(
-        [inspect.Parameter("self", kind)]
-        + [
-            inspect.Parameter(parameter(f), kind, **({} if required else {"default": None}))
-            for f, required in ordered(op)
-        ]
-    )
 
 
 _CATALOGUE: dict[str, dict] = {}

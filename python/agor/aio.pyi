@@ -476,7 +476,10 @@ class AsyncActor(_Handle):
     async def comment(self, *, content: str, task_id: str) -> CommentDict:
         """Comment on a task of the group."""
     async def complete_task(self, *, summary: str, task_id: str, token: str, artifacts: list[str] | None = None, next: str | None = None, result_ref: str | None = None, review: bool | None = None) -> TaskDict:
-        """Complete a claimed task with its completion record: to `done`, or `review`."""
+        """Complete a claimed task with its completion record: to `done`, or with `review` to
+        `review` (posting to the group's `review-queue` channel). `summary` is one line;
+        `artifacts` refs such as `file:src/x.rs` or `msg:<id>`. A token that is not the live
+        lease (a lapsed one too) is a lease error."""
     async def complete_tasks(self, *, claims: list[ClaimDoneDict]) -> list[TaskDict]:
         """Complete several claims to done in one transaction, in order, each as complete_task
         would (its token the live claim; a summary, absent: "completed"); all or nothing: a bad
@@ -552,7 +555,9 @@ class AsyncActor(_Handle):
     async def release_reservations(self, *, ids: list[str] | None = None) -> int:
         """Release your reservations (the given ids, or all); returns how many."""
     async def release_task(self, *, task_id: str, token: str, error: str | None = None) -> TaskDict:
-        """Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`)."""
+        """Give a claimed task back to `todo`, unassigned; with `error` (what went wrong), a failed
+        attempt, counted toward the task's `max_attempts` (past it: `failed`) and maybe held
+        back for a backoff. A token that is not the live lease is a lease error."""
     async def remove_dependency(self, *, depends_on: str, task_id: str) -> None:
         """Remove a dependency (managers)."""
     async def renew_lease(self, *, task_id: str, token: str, lease_secs: int | None = None) -> ClaimDict:

@@ -317,7 +317,7 @@ operations! {
     /// group (or `group`), a manager's of its group's agents (needs can_view_logs).
     audit_log: AuditLog, Either reads, ReadAuditLog {
         #[serde(default)] agent_id: Option<String>,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
         /// Only the rows of this group's agents.
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::AuditEntry> => |c, r| {
@@ -358,7 +358,7 @@ operations! {
     /// newest first. Marks nothing.
     inbox: Inbox, Agent reads {
         #[serde(default)] all: bool,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.inbox(r.all, r.limit.map(|l| Count::Limit.check(l)).transpose()?);
     /// Unread messages, oldest first, without marking them read.
     peek: Peek, Agent reads {} -> Vec<crate::Message> => |c, _r| c.agent()?.peek();
@@ -382,19 +382,19 @@ operations! {
     /// Your messages that asked for a receipt by a deadline now past and have none, the
     /// longest overdue first (`limit` absent: 50).
     overdue: Overdue, Agent reads {
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.overdue(count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// Number of unread messages addressed to the actor.
     unread_count: UnreadCount, Agent reads {} -> i64 => |c, _r| c.agent()?.unread_count();
     /// The last messages between the actor and `other`, oldest first.
     history: History, Agent reads {
         other: String,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.history(&r.other, count(Count::Limit, r.limit, DEFAULT_HISTORY_LIMIT)?);
     /// The newest messages of a group, newest first (tier 0).
     feed: Feed, Agent reads, ReadGroupFeed {
         #[serde(default)] group: Option<String>,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::Message> => |c, r| c.agent()?.feed(r.group.as_deref(), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
     /// A one-line summary of unread mail, or null when there is none.
     notify: Notify, Agent reads {} -> Option<String> => |c, _r| c.agent()?.notify();
@@ -432,7 +432,7 @@ operations! {
     /// The last posts of a channel, oldest first (members and managers).
     channel_history: ChannelHistory, Agent reads, ReadChannel {
         channel: String,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::ChannelMessage> => |c, r| c.agent()?.channel_history(&r.channel, count(Count::Limit, r.limit, DEFAULT_CHANNEL_HISTORY_LIMIT)?);
     /// Add an agent of the group to a channel (managers).
     add_member: AddMember, Agent sets, AddChannelMember {
@@ -508,7 +508,7 @@ operations! {
     /// 20), each with who moved it and when, from the change feed.
     task_history: TaskHistory, Either reads, ListTasks {
         task_id: String,
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
     } -> Vec<crate::StatusMove> => |c, r| {
         c.task_history(&r.task_id, count(Count::Limit, r.limit, DEFAULT_HISTORY_LIMIT)?)
     };
@@ -662,7 +662,9 @@ operations! {
         token: String,
         #[serde(default)] lease_secs: Option<i64>,
     } -> crate::Claim => |c, r| c.agent()?.renew_lease(&r.task_id, &r.token, count(Count::LeaseSecs, r.lease_secs, DEFAULT_LEASE_SECS)?);
-    /// Give a claimed task back to `todo`; with `error`, a failed attempt (see `max_attempts`).
+    /// Give a claimed task back to `todo`, unassigned; with `error` (what went wrong), a failed
+    /// attempt, counted toward the task's `max_attempts` (past it: `failed`) and maybe held
+    /// back for a backoff. A token that is not the live lease is a lease error.
     release_task: ReleaseTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
@@ -683,7 +685,10 @@ operations! {
     task_attempts: TaskAttempts, Either reads, ListTasks {
         task_id: String,
     } -> Vec<crate::Attempt> => |c, r| c.task_attempts(&r.task_id);
-    /// Complete a claimed task with its completion record: to `done`, or `review`.
+    /// Complete a claimed task with its completion record: to `done`, or with `review` to
+    /// `review` (posting to the group's `review-queue` channel). `summary` is one line;
+    /// `artifacts` refs such as `file:src/x.rs` or `msg:<id>`. A token that is not the live
+    /// lease (a lapsed one too) is a lease error.
     complete_task: CompleteTask, Agent sets, ClaimTask {
         task_id: String,
         token: String,
@@ -725,7 +730,7 @@ operations! {
     /// each oldest first, at most `limit` (default 50) of each; of every group (or `group`)
     /// for people and the operator.
     waiting_on_people: WaitingOnPeople, Either reads, WaitOnPeople {
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Waiting> => |c, r| {
         let limit = count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?;
@@ -747,7 +752,7 @@ operations! {
         /// A cursor from an earlier change; absent: from the start.
         #[serde(default)] since: Option<i64>,
         /// 1..=10000; absent: 50.
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::Change> => |c, r| {
         let (since, limit) = (r.since.unwrap_or(0), count(Count::Limit, r.limit, DEFAULT_FEED_LIMIT)?);
@@ -862,7 +867,7 @@ operations! {
         /// message, post, task, comment; absent: all.
         #[serde(default)] kinds: Vec<crate::SearchKind>,
         /// 1..=10000; absent: 20.
-        #[serde(default)] limit: Option<i64>,
+        #[serde(default)] #[schemars(range(min = 1, max = crate::MAX_LIMIT))] limit: Option<i64>,
         #[serde(default)] group: Option<String>,
     } -> Vec<crate::SearchHit> => |c, r| {
         let limit = count(Count::Limit, r.limit, crate::DEFAULT_SEARCH_LIMIT)?;
