@@ -123,20 +123,6 @@ impl Actor {
         self.call(py, |a| a.send_asking(&to, &content, &asks))
     }
 
-    /// Unread messages oldest first, or with `all=True` every message newest first.
-    /// Never marks anything read. `limit`: None for every one, else 1 to `MAX_LIMIT`
-    /// (anything else raises `InvalidInputError`).
-    #[pyo3(signature = (all=false, limit=None))]
-    fn inbox<'py>(
-        &self,
-        py: Python<'py>,
-        all: bool,
-        limit: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let n = crate::args::count(py, core::Count::Limit, limit.as_ref())?;
-        self.call(py, |a| a.inbox(all, n))
-    }
-
     /// `read(message_id)`: one message, marked read if addressed to this agent.
     /// `read()`: every unread message, oldest first, all marked read (like `read_unread`).
     #[pyo3(signature = (message_id=None))]

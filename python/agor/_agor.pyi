@@ -259,7 +259,6 @@ class Actor(_Acting):
     ) -> Message:
         """Send a DM; ``importance`` orders the recipient's inbox, ``ack_required`` asks for a
         receipt (its ``ack`` or a reply), ``deadline_secs`` makes it ``overdue`` once past."""
-    def inbox(self, all: bool = False, limit: Optional[int] = None) -> List[Message]: ...
     @overload
     def read(self, message_id: str) -> Message: ...
     @overload
@@ -349,6 +348,9 @@ class Actor(_Acting):
         """Record that the acting agent is alive; redelivers its dead letters."""
     def reply(self, message_id: str, content: str) -> Message:
         """Reply to a message the actor sent or received, threading it."""
+    def inbox(self, all: bool | None = None, limit: int | None = None) -> list[Message]:
+        """Unread messages most important first, then oldest first; or with `all` every message
+        newest first. Marks nothing."""
     def peek(self) -> list[Message]:
         """Unread messages, oldest first, without marking them read."""
     def read_unread(self) -> list[Message]:
