@@ -119,6 +119,39 @@ fn json_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     )))
 }
 
+/// A JSON value as Python data (dicts, lists, str, int, float, bool, None), the inverse of
+/// `json_value`, without the `json` module (whose import weighs more than agor's own).
+pub(crate) fn py_value<'py>(
+    py: Python<'py>,
+    value: &serde_json::Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| py_value(py, item))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Value::Object(fields) => {
+            let dict = PyDict::new(py);
+            for (k, v) in fields {
+                dict.set_item(k, py_value(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
 /// Runs a catalogue request for `caller` without the GIL and returns the response as Python
 /// data (dicts, lists, str, int, None), decoded by the `json` module.
 pub(crate) fn call_operation<'py>(

@@ -28,6 +28,20 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .call_method1("loads", (agor_core::ops::catalogue_json(),))
 }
 
+/// One operation of the catalogue by name, as `operations()` gives it, with only its own
+/// schemas built: what a method derived from the catalogue is made from. None for an unknown
+/// name.
+#[pyfunction]
+fn _operation<'py>(py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    agor_core::ops::operation(name)
+        .map(|op| {
+            let value = serde_json::to_value(&op)
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            call::py_value(py, &value)
+        })
+        .transpose()
+}
+
 /// Every operation's name and who calls it (`agent`, `operator`, `either`), without their
 /// schemas: what `agor._derived` needs at import time.
 #[pyfunction]
@@ -77,6 +91,7 @@ fn _agor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store::open, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(_operation_callers, m)?)?;
+    m.add_function(wrap_pyfunction!(_operation, m)?)?;
     m.add_function(wrap_pyfunction!(btmsg_main, m)?)?;
     m.add_function(wrap_pyfunction!(bttask_main, m)?)?;
     m.add_function(wrap_pyfunction!(agor_main, m)?)?;

@@ -155,7 +155,7 @@ def _shape(name: str) -> tuple[list[str], dict[str, Field]]:
     parameters, and each parameter's `Field`."""
     if name in _SHAPES:
         return _SHAPES[name]
-    op = catalogue()[name]
+    op = operation(name)
     req = op["request"]
     defs = req.get("$defs", {})
     required = [parameter(f) for f, is_required in ordered(op) if is_required]
@@ -247,13 +247,23 @@ def method(op: dict) -> Callable[..., Any]:
 
 
 _CATALOGUE: dict[str, dict] = {}
+_OPERATIONS: dict[str, dict] = {}
 
 
 def catalogue() -> dict[str, dict]:
-    """The catalogue by operation name, read once (its schemas are built on first use)."""
+    """The catalogue by operation name, read once (every operation's schemas: for the stubs and
+    `agor.aio`; a derived method reads its own operation alone, see `operation`)."""
     if not _CATALOGUE:
         _CATALOGUE.update((op["name"], op) for op in _agor.operations())
     return _CATALOGUE
+
+
+def operation(name: str) -> dict:
+    """One operation as the catalogue gives it, read once, with only its own schemas built: a
+    script that calls five derived methods does not pay for the 137 operations' schemas."""
+    if name not in _OPERATIONS:
+        _OPERATIONS[name] = _CATALOGUE.get(name) or _agor._operation(name)
+    return _OPERATIONS[name]
 
 
 def derived(cls: type) -> list[dict]:
@@ -286,7 +296,7 @@ class _Derived:
         self.__doc__ = f"The catalogue operation `{name}` (see agor.operations())."
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        made = method(catalogue()[self.name])
+        made = method(operation(self.name))
         if owner is not None:
             # Made once: the class holds the method itself from now on.
             setattr(owner, self.name, made)

@@ -134,3 +134,11 @@ def test_task_history_reaches_python_with_no_python_written_for_it(store: agor.S
         store.as_agent("ext-1").task_history(task.id)
     with pytest.raises(agor.InvalidInputError):
         dev.task_history(task.id, limit=0)
+
+
+def test_one_operation_read_alone_is_its_entry_of_the_catalogue() -> None:
+    # A derived method is made from its own operation (`_agor._operation`), not from the whole
+    # catalogue, whose 137 schemas would cost a script more than its calls.
+    for name in ("send", "complete_task", "list_tasks", "heartbeat"):
+        assert agor._agor._operation(name) == OPS[name], name
+    assert agor._agor._operation("no_such_operation") is None

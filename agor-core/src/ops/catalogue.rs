@@ -178,17 +178,33 @@ macro_rules! operations {
 
         pub(super) fn operations() -> Vec<Operation> {
             vec![$(
-                Operation {
-                    name: stringify!($name),
-                    doc: concat!($($doc, "\n"),+).trim(),
-                    caller: CallerKind::$caller,
-                    effect: operations!(@effect $effect),
-                    action: action_name(operations!(@action $($action)?)),
-                    fields: &[$(stringify!($field)),*],
-                    request: schema_for!(args::$Variant),
-                    response: schema_for!($resp),
-                },
+                operations!(@operation $name, $Variant, $caller, $effect, [$($action)?],
+                    [$($doc)+], [$($field)*], $resp),
             )*]
+        }
+
+        /// One operation by name, building its schemas alone (not every operation's).
+        pub(super) fn operation(name: &str) -> Option<Operation> {
+            match name {
+                $(
+                    stringify!($name) => Some(operations!(@operation $name, $Variant, $caller,
+                        $effect, [$($action)?], [$($doc)+], [$($field)*], $resp)),
+                )*
+                _ => None,
+            }
+        }
+    };
+    (@operation $name:ident, $Variant:ident, $caller:ident, $effect:ident, [$($action:ident)?],
+        [$($doc:literal)+], [$($field:ident)*], $resp:ty) => {
+        Operation {
+            name: stringify!($name),
+            doc: concat!($($doc, "\n"),+).trim(),
+            caller: CallerKind::$caller,
+            effect: operations!(@effect $effect),
+            action: action_name(operations!(@action $($action)?)),
+            fields: &[$(stringify!($field)),*],
+            request: schema_for!(args::$Variant),
+            response: schema_for!($resp),
         }
     };
     (@effect reads) => { Effect::Reads };

@@ -95,6 +95,12 @@ pub fn catalogue() -> Vec<Operation> {
     catalogue::operations()
 }
 
+/// One operation of the catalogue by name (None for an unknown name), its schemas built alone:
+/// for a surface that needs one operation's shape, not the whole catalogue's.
+pub fn operation(name: &str) -> Option<Operation> {
+    catalogue::operation(name)
+}
+
 /// The catalogue as JSON text: an array of operations with their schemas. Made once per
 /// process (building every schema costs tens of millions of instructions).
 pub fn catalogue_json() -> &'static str {
@@ -119,6 +125,20 @@ pub fn names() -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_operation_is_its_entry_of_the_catalogue() {
+        for op in catalogue() {
+            let alone = operation(op.name).expect("every name has its operation");
+            assert_eq!(
+                serde_json::to_value(&alone).unwrap(),
+                serde_json::to_value(&op).unwrap(),
+                "{}",
+                op.name
+            );
+        }
+        assert!(operation("no_such_operation").is_none());
+    }
 
     #[test]
     fn names_are_unique_and_every_entry_has_schemas_and_docs() {
