@@ -2,13 +2,13 @@
 """What a method derived from the catalogue costs per call, against the least a typed call can
 cost (issue 20: the agent loop's hot calls are derived too).
 
-For each operation, in one run on one database: the floor, ``Actor._call_typed`` with a request
-built beforehand (what every derived method ends in: the request read from the Python objects,
-deserialized, dispatched, the typed answer converted to records); the method ``agor`` gives
-``Actor`` for it (derived, or for ``inbox`` still written in the extension, then with its derived
-twin from ``agor._derived.method`` beside it); and ``Actor.call`` (a JSON request and a JSON
-answer, decoded to plain data). Each is the median time per call over ``--repeat`` runs of
-``--calls`` calls, with the ratio method / floor. Timings are printed, never asserted.
+For each of the agent loop's calls, in one run on one database: the floor,
+``Actor._call_typed`` with a request built beforehand (what every derived method ends in: the
+request read from the Python objects, deserialized, dispatched, the typed answer converted to
+records); the method ``agor`` gives ``Actor`` for it, derived from the catalogue; and
+``Actor.call`` (a JSON request and a JSON answer, decoded to plain data). Each is the median
+time per call over ``--repeat`` interleaved runs of ``--calls`` calls, with the ratio method /
+floor. Timings are printed, never asserted.
 
 Reproduce (the release build of the extension, in a venv of its own)::
 
@@ -32,15 +32,18 @@ import agor
 from agor import _derived
 
 
-def per_call(fn: Callable[[], Any], calls: int, repeat: int) -> float:
-    """The median over `repeat` runs of the time per call of `fn`, in microseconds."""
-    runs = []
+def per_call(fns: dict[str, Callable[[], Any]], calls: int, repeat: int) -> dict[str, float]:
+    """For each of `fns`, the median over `repeat` runs of its time per call in microseconds.
+    The runs interleave (one of each, `repeat` times), so a drift of the machine or of the
+    database (a WAL checkpoint under `heartbeat`) falls on every variant alike."""
+    runs: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        runs.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(runs)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            runs[name].append((time.perf_counter() - start) / calls * 1e6)
+    return {name: statistics.median(times) for name, times in runs.items()}
 
 
 def main() -> None:
@@ -61,8 +64,8 @@ def main() -> None:
         for i in range(20):
             mgr.create_task(f"task {i}")
             mgr.send("dev", f"message {i}")
-        ops = _derived.catalogue()
-        # (operation, its arguments by name): read-only, so every call does the same work.
+        # (operation, its arguments by name): the agent loop's calls, each doing the same work
+        # every time (`heartbeat` rewrites one row).
         cases: list[tuple[str, dict[str, Any]]] = [
             ("unread_count", {}),
             ("peek", {}),
@@ -71,23 +74,21 @@ def main() -> None:
             ("list_tasks", {}),
             ("heartbeat", {}),
         ]
-        print(f"agor {agor.__version__}: {calls} calls x {repeat} runs, median per call (us)\n")
-        print("| operation | method | floor (`_call_typed`) | method | derived twin | "
-              "call (JSON) | method / floor |")
-        print("|---|---|---:|---:|---:|---:|---:|")
+        print(f"agor {agor.__version__}: {calls} calls x {repeat} interleaved runs, "
+              "median per call (us)\n")
+        print("| operation | floor (`_call_typed`) | derived method | call (JSON) | "
+              "method / floor |")
+        print("|---|---:|---:|---:|---:|")
         for name, kwargs in cases:
             method = getattr(dev, name)
-            derived = _derived._is_derived(_derived._defined(type(dev), name))
-            twin = _derived.method(ops[name])
+            assert _derived._is_derived(_derived._defined(type(dev), name)), f"{name}: hand-written"
             request = {"op": name, **kwargs}
-            assert twin(dev, **kwargs) == method(**kwargs), f"{name}: the answers differ"
-            t_floor = per_call(lambda: dev._call_typed(request), calls, repeat)
-            t_method = per_call(lambda: method(**kwargs), calls, repeat)
-            t_twin = per_call(lambda: twin(dev, **kwargs), calls, repeat) if not derived else None
-            t_call = per_call(lambda: dev.call(request), calls, repeat)
-            twin_cell = f"{t_twin:.1f}" if t_twin is not None else "(is the method)"
-            print(f"| {name} | {'derived' if derived else 'hand-written'} | {t_floor:.1f} | "
-                  f"{t_method:.1f} | {twin_cell} | {t_call:.1f} | {t_method / t_floor:.2f}x |")
+            assert method(**kwargs) == dev._call_typed(request), f"{name}: the answers differ"
+            t = per_call({"floor": lambda: dev._call_typed(request),
+                          "method": lambda: method(**kwargs),
+                          "call": lambda: dev.call(request)}, calls, repeat)
+            print(f"| {name} | {t['floor']:.1f} | {t['method']:.1f} | {t['call']:.1f} | "
+                  f"{t['method'] / t['floor']:.2f}x |")
         store.close()
 
 
