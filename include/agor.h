@@ -1673,7 +1673,7 @@ agor_status agor_op_backup(const agor_store *store,
  * * `content`: required
  * * `importance`: NULL: not given
  * * `ack_required`:
- * * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
+ * * `deadline_secs`: 1..=2592000; needs ack_required. Its errors name it `deadline` (`x-count`); NULL: not given
  */
 agor_status agor_op_send(const agor_store *store,
                          const agor_actor *actor,

@@ -49,7 +49,12 @@ macro_rules! deserialize_from_str {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 let word = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                word.parse().map_err(serde::de::Error::custom)
+                // The reason alone ("unknown status 'x' (expected …)"): a request's error names
+                // the field the word was given for (`ops::request_from_value`).
+                word.parse().map_err(|e| match e {
+                    $crate::Error::InvalidInput { reason, .. } => serde::de::Error::custom(reason),
+                    other => serde::de::Error::custom(other),
+                })
             }
         }
     )*};

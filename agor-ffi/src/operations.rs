@@ -238,7 +238,7 @@ pub unsafe extern "C" fn agor_op_backup(store: Option<&agor_store>, actor: Optio
 /// * `content`: required
 /// * `importance`: NULL: not given
 /// * `ack_required`:
-/// * `deadline_secs`: 1..=2592000; needs ack_required; NULL: not given
+/// * `deadline_secs`: 1..=2592000; needs ack_required. Its errors name it `deadline` (`x-count`); NULL: not given
 #[no_mangle]
 pub unsafe extern "C" fn agor_op_send(store: Option<&agor_store>, actor: Option<&agor_actor>, to: *const c_char, content: *const c_char, importance: *const c_char, ack_required: bool, deadline_secs: *const i64, out_response: Option<&mut *mut c_char>) -> agor_status {
     run(store, actor, out_response, "send", |a| unsafe { a.text("to", to)?; a.text("content", content)?; a.optional_text("importance", importance)?; a.value("ack_required", ack_required)?; a.optional_value("deadline_secs", deadline_secs)?; Ok(()) })

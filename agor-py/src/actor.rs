@@ -73,56 +73,6 @@ impl Actor {
         call_operation_as(py, &self.slot, Some(&self.id), request)
     }
 
-    /// Sets an agent's status (`active`, `sleeping`, `stopped`): its own by default, another
-    /// agent's (`agent_id`) only for managers and tier 0. Returns the updated `Agent`.
-    #[pyo3(signature = (status, agent_id=None))]
-    fn set_status<'py>(
-        &self,
-        py: Python<'py>,
-        status: String,
-        agent_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let status: core::AgentStatus = crate::args::parse(py, &status)?;
-        self.call(py, |a| {
-            a.set_status(agent_id.as_deref().unwrap_or(a.id()), status)
-        })
-    }
-
-    /// Sends a direct message; returns the `Message`.
-    ///
-    /// Raises `NotFoundError` for an unknown recipient, `PermissionDeniedError` if it is not a
-    /// contact, `InvalidInputError` for empty or over-256-KiB content, and
-    /// `RecipientUnavailableError` when the recipient has stopped heartbeating (the message
-    /// is then kept as a dead letter and redelivered on its next heartbeat).
-    ///
-    /// `importance` (`low`, `normal`, `high`, `urgent`) orders the recipient's inbox;
-    /// `ack_required` asks for a receipt (its `ack` or a reply, seen as `acked_at`), and
-    /// `deadline_secs` puts the message in `overdue()` once past without one.
-    #[pyo3(signature = (to, content, importance=None, ack_required=false, deadline_secs=None))]
-    fn send<'py>(
-        &self,
-        py: Python<'py>,
-        to: String,
-        content: String,
-        importance: Option<String>,
-        ack_required: bool,
-        deadline_secs: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let asks = core::Asks {
-            importance: importance
-                .map(|i| crate::args::parse(py, &i))
-                .transpose()?
-                .unwrap_or_default(),
-            ack_required,
-            deadline_secs: crate::args::count(
-                py,
-                core::Count::DeadlineSecs,
-                deadline_secs.as_ref(),
-            )?,
-        };
-        self.call(py, |a| a.send_asking(&to, &content, &asks))
-    }
-
     /// `read(message_id)`: one message, marked read if addressed to this agent.
     /// `read()`: every unread message, oldest first, all marked read (like `read_unread`).
     #[pyo3(signature = (message_id=None))]
@@ -230,54 +180,6 @@ impl Actor {
         self.call(py, |a| a.renew_reservations(&ids, secs))
     }
 
-    /// Creates a task on this agent's group board; returns the `Task`. Managers and tier 0 only.
-    ///
-    /// `priority`: `low`, `medium`, `high` or `critical`. `status`: `todo` (claimable at
-    /// once) or `backlog`. `assign_to` and `parent` take ids or unique prefixes; `tags` is a
-    /// list or tuple of str; `paths` the path globs its claim reserves exclusively.
-    /// `requires`: `capability:<word>` or `role:<name>` (only roles that have it are offered
-    /// the task); `max_attempts`: failed attempts before it goes to `failed`. Raises
-    /// `InvalidInputError` for an empty title, an unknown priority or status, a malformed tag,
-    /// path or requirement.
-    #[pyo3(signature = (
-        title, description=String::new(), priority="medium", assign_to=None, parent=None,
-        tags=Vec::new(), definition_of_done=None, status="todo", paths=Vec::new(), approval=false,
-        requires=None, max_attempts=None
-    ), text_signature = "($self, title, description='', priority='medium', assign_to=None, parent=None, tags=(), definition_of_done=None, status='todo', paths=(), approval=False, requires=None, max_attempts=None)")]
-    #[allow(clippy::too_many_arguments)]
-    fn create_task<'py>(
-        &self,
-        py: Python<'py>,
-        title: String,
-        description: String,
-        priority: &str,
-        assign_to: Option<String>,
-        parent: Option<String>,
-        tags: Vec<String>,
-        definition_of_done: Option<String>,
-        status: &str,
-        paths: Vec<String>,
-        approval: bool,
-        requires: Option<String>,
-        max_attempts: Option<i64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let new = core::NewTask {
-            title,
-            description,
-            priority: crate::args::parse(py, priority)?,
-            assign_to,
-            parent,
-            tags,
-            definition_of_done,
-            status: crate::args::parse(py, status)?,
-            paths,
-            approval,
-            requires,
-            max_attempts,
-        };
-        self.call(py, |a| a.create_task(&new))
-    }
-
     /// Edits a task's `title`, `description`, `priority`, `definition_of_done`, `tags` or
     /// `paths` (each only when given; tags and paths replace the set) if it is still at `expected_version`; a stale
     /// version raises `ConflictError` with the current one. Returns the updated `Task`.
@@ -312,33 +214,6 @@ impl Actor {
             max_attempts: None,
         };
         self.call(py, |a| a.update_task(&task_id, expected_version, &change))
-    }
-
-    /// Moves a task to `status` if it is still at `expected_version`; returns the updated
-    /// `Task` (its version bumped). `expected_version=None` moves it at whatever version is
-    /// current, in the same single transaction.
-    ///
-    /// Managers, reviewers and tier 0 may move any task of their group; project agents only
-    /// tasks assigned to them (others go through `claim_task`); architects and testers none
-    /// (`PermissionDeniedError`). A stale version raises `ConflictError` whose
-    /// `current_version` is the version to retry with; a move the board does not allow
-    /// (e.g. `done` to `review`), or into `in_progress`/`review`/`done` while a dependency is
-    /// unfinished, raises `InvalidInputError`.
-    #[pyo3(signature = (task_id, status, expected_version=None))]
-    fn set_task_status<'py>(
-        &self,
-        py: Python<'py>,
-        task_id: String,
-        status: &str,
-        expected_version: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let expected_version =
-            crate::args::optional_int_arg(py, "expected_version", expected_version.as_ref())?;
-        let status: core::TaskStatus = crate::args::parse(py, status)?;
-        self.call(py, |a| match expected_version {
-            Some(v) => a.set_task_status(&task_id, status, v),
-            None => a.move_task(&task_id, status),
-        })
     }
 
     /// Claims a todo task under a lease: `task_id`, or the best next one of this agent's group

@@ -1,8 +1,8 @@
-//! Arguments from Python turned into the core's values, each judged by the core's own rules:
-//! counts, integers, seconds, kind words, statuses, and the records of a registration or a
-//! role. A bad value is an `InvalidInputError` naming the argument, never `OverflowError`.
+//! Arguments of the hand-written methods turned into the core's values, each judged by the
+//! core's own rules: counts, seconds and kind words. A bad value is an `InvalidInputError`
+//! naming the argument, never `OverflowError`. (Methods derived from the catalogue leave their
+//! arguments to the core's request, `agor._derived`.)
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use agor_core as core;
@@ -45,31 +45,6 @@ pub(crate) fn kinds<T: std::str::FromStr<Err = agor_core::Error>>(
         .map_err(|e| errors::to_py_err(py, e))
 }
 
-/// An integer argument the core takes as an `i64` (a tier, a version, a dead-letter id), given
-/// as any Python int: one too wide for the core is `InvalidInputError` naming the argument,
-/// like every other bad value, rather than pyo3's `OverflowError`.
-pub(crate) fn int_arg(
-    py: Python<'_>,
-    field: &'static str,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<i64> {
-    match value.extract::<i64>() {
-        Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(
-            errors::invalid(py, field, format!("{} is out of range", value.str()?)),
-        ),
-        other => other,
-    }
-}
-
-/// [`int_arg`] for an optional argument.
-pub(crate) fn optional_int_arg(
-    py: Python<'_>,
-    field: &'static str,
-    value: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<i64>> {
-    value.map(|v| int_arg(py, field, v)).transpose()
-}
-
 /// [`count`] for a `limit`, with the documented default when absent.
 pub(crate) fn limit(
     py: Python<'_>,
@@ -97,11 +72,6 @@ pub(crate) fn seconds(
     let value: f64 = secs.extract().map_err(|_| refuse())?;
     // The core words a negative number and one too large (1e300) apart.
     agor_core::seconds(field, value).map_err(|e| to_py_err(py, e))
-}
-
-/// A status or priority given as a Python string; unknown ones raise `InvalidInputError`.
-pub(crate) fn parse<T: FromStr<Err = core::Error>>(py: Python<'_>, text: &str) -> PyResult<T> {
-    text.parse().map_err(|e| to_py_err(py, e))
 }
 
 /// A lease length in seconds: None is the default (15 min), else 1..=`MAX_LEASE_SECONDS`.

@@ -248,17 +248,6 @@ class Actor(_Acting):
     def store(self) -> Store: ...
     def call(self, request: Union[Dict[str, Any], str]) -> Any:
         """Run any catalogue operation as this agent: ``{"op": name, **arguments}``."""
-    def set_status(self, status: str, agent_id: Optional[str] = None) -> Agent: ...
-    def send(
-        self,
-        to: str,
-        content: str,
-        importance: Optional[Literal["low", "normal", "high", "urgent"]] = None,
-        ack_required: bool = False,
-        deadline_secs: Optional[int] = None,
-    ) -> Message:
-        """Send a DM; ``importance`` orders the recipient's inbox, ``ack_required`` asks for a
-        receipt (its ``ack`` or a reply), ``deadline_secs`` makes it ``overdue`` once past."""
     @overload
     def read(self, message_id: str) -> Message: ...
     @overload
@@ -299,33 +288,6 @@ class Actor(_Acting):
         """Extend this agent's reservations (``ids``, None: all) to ``ttl`` seconds from now."""
     # Task board. Statuses and priorities are plain strings; unknown ones raise
     # InvalidInputError. Task ids accept unique prefixes.
-    def create_task(
-        self,
-        title: str,
-        description: str = "",
-        priority: Union[Priority, str] = "medium",
-        assign_to: Optional[str] = None,
-        parent: Optional[str] = None,
-        tags: Sequence[str] = (),
-        definition_of_done: Optional[str] = None,
-        status: Literal["todo", "backlog"] = "todo",
-        paths: Sequence[str] = (),
-        approval: bool = False,
-        requires: Optional[str] = None,
-        max_attempts: Optional[int] = None,
-    ) -> Task:
-        """Create a task on this agent's group board. Managers and tier 0 only. Claiming it
-        reserves ``paths`` (globs) exclusively for the claim's lifetime; ``requires``
-        (``capability:<word>`` or ``role:<name>``) offers it only to roles that have it."""
-    def set_task_status(
-        self,
-        task_id: str,
-        status: Union[TaskStatus, str],
-        expected_version: Optional[int] = None,
-    ) -> Task:
-        """Move a task if it is still at ``expected_version`` (else ``ConflictError`` with
-        ``current_version``; ``None``: at the current version, in one transaction).
-        Managers, reviewers, tier 0, or the assignee (project agents)."""
     def claim_task(
         self,
         task_id: Optional[str] = None,
@@ -344,8 +306,13 @@ class Actor(_Acting):
         """The acting agent's own record."""
     def contacts(self) -> list[Agent]:
         """Agents the acting agent may message."""
+    def set_status(self, status: Literal['active', 'sleeping', 'stopped'], agent_id: str | None = None) -> Agent:
+        """Set an agent's presence status (its own always; others': managers of its group)."""
     def heartbeat(self) -> Heartbeat:
         """Record that the acting agent is alive; redelivers its dead letters."""
+    def send(self, to: str, content: str, importance: Literal['low', 'normal', 'high', 'urgent'] | None = None, ack_required: bool | None = None, deadline_secs: int | None = None) -> Message:
+        """Send a direct message to an agent (id or unique prefix) the ACL lets the actor reach;
+        optionally ask for a receipt (ack or reply) by a deadline (see `overdue`)."""
     def reply(self, message_id: str, content: str) -> Message:
         """Reply to a message the actor sent or received, threading it."""
     def inbox(self, all: bool | None = None, limit: int | None = None) -> list[Message]:
@@ -394,6 +361,8 @@ class Actor(_Acting):
         """Move dead letters into the inbox now: one by id, or all the actor may act on."""
     def clear_dead_letters(self, id: int | None = None) -> int:
         """Delete dead letters: one by id, or all the actor may act on; returns how many."""
+    def create_task(self, title: str, description: str | None = None, priority: Literal['low', 'medium', 'high', 'critical'] | None = None, assign_to: str | None = None, parent: str | None = None, tags: list[str] | None = None, definition_of_done: str | None = None, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'] | None = None, paths: list[str] | None = None, approval: bool | None = None, requires: str | None = None, max_attempts: int | None = None) -> Task:
+        """Create a task in the actor's group (managers)."""
     def create_tasks(self, tasks: list[CreateTaskDict]) -> list[Task]:
         """Create many tasks in one transaction, in order, each as create_task would (its
         arguments, checks, audit row and change); all or nothing: a bad item refuses the batch
@@ -402,6 +371,8 @@ class Actor(_Acting):
         """One task (id or prefix) with its comments and subtasks."""
     def assign_task(self, task_id: str, agent_id: str) -> Task:
         """Assign a task to an agent of the group (managers)."""
+    def set_task_status(self, task_id: str, status: Literal['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked', 'failed', 'cancelled'], expected_version: int | None = None) -> Task:
+        """Move a task to `status` if still at `expected_version` (absent: the current version)."""
     def comment(self, task_id: str, content: str) -> Comment:
         """Comment on a task of the group."""
     def delete_task(self, task_id: str) -> None:

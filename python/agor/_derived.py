@@ -95,10 +95,10 @@ def json_types(schema: dict, defs: dict) -> list[str]:
 class Field:
     """What `check_arguments` knows of one request field, worked out once per operation."""
 
-    __slots__ = ("types", "items", "wanted", "bounds")
+    __slots__ = ("types", "items", "wanted", "bounds", "count")
 
     def __init__(self, types: list[str], items: Field | None, wanted: str,
-                 bounds: tuple[int, int] | None = None) -> None:
+                 bounds: tuple[int, int] | None = None, count: str | None = None) -> None:
         self.types = types
         """The JSON types it allows (`json_types`); [] for any."""
         self.items = items
@@ -107,6 +107,9 @@ class Field:
         """The Python types it takes, for an error: `str`, `int or None`, `list of str`."""
         self.bounds = bounds
         """The least and greatest value of a count (its schema's `minimum` and `maximum`)."""
+        self.count = count
+        """The name the core's errors give a count whose field is named otherwise (its
+        schema's `x-count`: `deadline` for `deadline_secs`)."""
 
 
 def field_of(schema: dict, defs: dict) -> Field:
@@ -117,7 +120,7 @@ def field_of(schema: dict, defs: dict) -> Field:
              for t in types]
     bounds = (schema["minimum"], schema["maximum"]) if {"minimum", "maximum"} <= schema.keys() \
         else None
-    return Field(types, items, " or ".join(names) or "anything", bounds)
+    return Field(types, items, " or ".join(names) or "anything", bounds, schema.get("x-count"))
 
 
 def fits(value: Any, f: Field) -> bool:
@@ -199,7 +202,8 @@ def check_value(name: str, key: str, value: Any, f: Field) -> None:
         # A count (a limit) says it as the core says every count out of its bounds.
         reason = f"must be between {f.bounds[0]} and {f.bounds[1]}, not {value}" if f.bounds \
             else f"{value} is out of range"
-        raise InvalidInputError(f"invalid {field(key)}: {reason}", field=field(key), reason=reason)
+        named = f.count or field(key)
+        raise InvalidInputError(f"invalid {named}: {reason}", field=named, reason=reason)
 
 
 FAST_CHECKS = {

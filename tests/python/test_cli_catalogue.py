@@ -70,7 +70,9 @@ def test_call_runs_any_request_as_the_agent_or_the_operator(btmsg):
     assert "agent identity" in btmsg.fails(4, "call", '{"op": "peek"}')
     assert "unknown operation 'fly'" in btmsg.fails(2, "call", '{"op": "fly"}')
     assert "not valid JSON" in btmsg.fails(2, "call", "{nope")
-    assert "bad arguments for 'send'" in btmsg.fails(2, "call", '{"op": "send", "to": 5}', agent="mgr-1")
+    assert "invalid to: invalid type" in btmsg.fails(2, "call", '{"op": "send", "to": 5}', agent="mgr-1")
+    assert "bad arguments for 'send': missing field `content`" in btmsg.fails(
+        2, "call", '{"op": "send", "to": "dev-1"}', agent="mgr-1")
     # The ACL holds whatever the entry point.
     btmsg.ok("register", "dev-2", "Dev Two", "project", "core")
     assert btmsg.run("call", '{"op": "send", "to": "dev-2", "content": "x"}', agent="dev-1").code == 4

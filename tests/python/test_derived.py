@@ -80,6 +80,18 @@ def test_a_derived_method_takes_arguments_by_position_or_name(store: agor.Store)
         with pytest.raises(agor.InvalidInputError) as e:
             create(mgr, "w", max_attempts=wide)
         assert e.value.field == "max_attempts" and "out of range" in str(e.value)
+    # A count says it as the core says every count, under the name the core gives it.
+    for wide, field in ((10**30, "deadline"), (2**63, "deadline")):
+        with pytest.raises(agor.InvalidInputError, match="between 1 and 2592000, not ") as e:
+            mgr.send("dev-1", "x", ack_required=True, deadline_secs=wide)
+        assert e.value.field == field and str(wide) in str(e.value)
+    with pytest.raises(agor.InvalidInputError, match="between 1 and 2592000, not 0") as e:
+        mgr.send("dev-1", "x", ack_required=True, deadline_secs=0)
+    assert e.value.field == "deadline"
+    # A wrong word names the argument it was given for, as the core's request says it.
+    with pytest.raises(agor.InvalidInputError, match="unknown priority 'urgent'") as e:
+        create(mgr, "p", priority="urgent")
+    assert e.value.field == "priority"
     # Nested in a request, the same error, naming the request.
     with pytest.raises(agor.InvalidInputError, match="out of range"):
         mgr._call_typed({"op": "create_tasks", "tasks": [{"title": "v", "max_attempts": 10**400}]})

@@ -206,7 +206,8 @@ def test_failures_are_tool_errors_and_the_server_keeps_serving(store: agor.Store
                     await dev.call_tool(tool, {"agent_id": "dev-1"})
             # Wrong argument types, missing and unknown arguments, `op` smuggled in.
             e = await failed(dev, "send", to=5, content="x")
-            assert e["kind"] == "invalid_input" and "bad arguments for 'send'" in e["message"]
+            # The argument at fault is named (was "bad arguments for 'send'" before issue 20).
+            assert e["kind"] == "invalid_input" and "invalid to: invalid type" in e["message"]
             assert (await failed(dev, "send", to="mgr-1"))["kind"] == "invalid_input"
             assert (await failed(dev, "inbox", colour="red"))["kind"] == "invalid_input"
             assert (await failed(dev, "inbox", op="send"))["kind"] == "invalid_input"

@@ -121,6 +121,21 @@ macro_rules! operations {
         pub const CALLERS: &[(&str, CallerKind)] = &[$((stringify!($name), CallerKind::$caller)),*];
 
         impl Request {
+            /// The request of operation `op` from its arguments (an object without `"op"`);
+            /// an error names the argument at fault. None for an unknown operation.
+            pub(super) fn from_arguments(op: &str, arguments: serde_json::Value) -> Option<Result<Request>> {
+                match op {
+                    $(
+                        stringify!($name) => Some(
+                            serde_path_to_error::deserialize(arguments)
+                                .map(Request::$Variant)
+                                .map_err(|e| super::bad_arguments(op, &[$(stringify!($field)),*], e)),
+                        ),
+                    )*
+                    _ => None,
+                }
+            }
+
             /// The operation's name.
             pub fn name(&self) -> &'static str {
                 match self {
@@ -355,8 +370,10 @@ operations! {
         content: String,
         #[serde(default)] importance: crate::Importance,
         #[serde(default)] ack_required: bool,
-        /// 1..=2592000; needs ack_required.
-        #[serde(default)] deadline_secs: Option<i64>,
+        /// 1..=2592000; needs ack_required. Its errors name it `deadline` (`x-count`).
+        #[serde(default)]
+        #[schemars(range(min = 1, max = crate::MAX_DEADLINE_SECS), extend("x-count" = "deadline"))]
+        deadline_secs: Option<i64>,
     } -> crate::Message => |c, r| {
         let asks = crate::Asks {
             importance: r.importance,

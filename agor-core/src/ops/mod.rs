@@ -63,20 +63,49 @@ pub fn parse_request(json: &str) -> Result<Request> {
 
 /// Reads a request given as a JSON value `{"op": "<name>", <args>…}`, checked as
 /// [`parse_request`] checks text (a surface that holds a value need not print it first).
+///
+/// An argument that does not deserialize is an error naming it (`invalid status: unknown status
+/// 'x' (expected …)`, as the typed surfaces say it); one missing or unknown names the request
+/// (`bad arguments for 'send': missing field `content``).
 pub fn request_from_value(value: serde_json::Value) -> Result<Request> {
-    let op = value
-        .get("op")
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| Error::invalid("request", "needs an \"op\" naming the operation"))?;
-    if !catalogue::NAMES.contains(&op) {
-        return Err(Error::invalid(
+    use serde_json::Value;
+    let no_op = || Error::invalid("request", "needs an \"op\" naming the operation");
+    let Value::Object(mut arguments) = value else {
+        return Err(no_op());
+    };
+    let Some(Value::String(op)) = arguments.remove("op") else {
+        return Err(no_op());
+    };
+    Request::from_arguments(&op, Value::Object(arguments)).unwrap_or_else(|| {
+        Err(Error::invalid(
             "op",
             format!("unknown operation '{op}' (see the catalogue: `btmsg ops`)"),
-        ));
+        ))
+    })
+}
+
+/// The error for arguments of `op` that do not deserialize: [`Error::InvalidInput`] for the
+/// argument at fault when it is one of the operation's `fields` (the path below it, an item's
+/// index or key, leads the reason), for the request as a whole otherwise (an argument missing
+/// or unknown, which serde reports at the request).
+fn bad_arguments(
+    op: &str,
+    fields: &'static [&'static str],
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> Error {
+    let path = e.path().to_string();
+    let at = match e.path().iter().next() {
+        Some(serde_path_to_error::Segment::Map { key }) => {
+            fields.iter().copied().find(|f| *f == key.as_str())
+        }
+        _ => None,
+    };
+    let inner = e.into_inner();
+    match at {
+        Some(field) if path == field => Error::invalid(field, inner.to_string()),
+        Some(field) => Error::invalid(field, format!("{path}: {inner}")),
+        None => Error::invalid("request", format!("bad arguments for '{op}': {inner}")),
     }
-    let op = op.to_owned();
-    serde_json::from_value(value)
-        .map_err(|e| Error::invalid("request", format!("bad arguments for '{op}': {e}")))
 }
 
 /// Runs a request given as a JSON value `{"op": "<name>", <args>…}` (checked as
@@ -263,9 +292,24 @@ mod tests {
             (r#"{"op": "fly"}"#, "unknown operation 'fly'"),
             (r#"{"op": "send", "to": "x"}"#, "content"),
             (
-                r#"{"op": "send", "to": 5, "content": "x"}"#,
-                "bad arguments for 'send'",
+                r#"{"op": "send", "to": "x", "content": "y", "colour": "red"}"#,
+                "bad arguments for 'send': unknown field `colour`",
             ),
+            // The argument at fault is named, with the path below it.
+            (
+                r#"{"op": "send", "to": 5, "content": "x"}"#,
+                "invalid to: invalid type: integer `5`, expected a string",
+            ),
+            (
+                r#"{"op": "set_status", "status": "asleep"}"#,
+                "invalid status: unknown agent status 'asleep'",
+            ),
+            (
+                r#"{"op": "create_tasks", "tasks": [{"title": "a"}, {"title": 5}]}"#,
+                "invalid tasks: tasks[1].title: invalid type: integer `5`",
+            ),
+            (r#"{"op": 5}"#, "\"op\""),
+            ("[]", "\"op\""),
         ] {
             let err = parse_request(json).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{json}");
