@@ -105,10 +105,17 @@ fn dispatch_keeps_every_rule_and_the_caller_kind() {
         denied(call(&ext, json!({"op": "get_task", "task_id": task.id}))),
         ErrorKind::NotFound
     );
-    // Bad input is InvalidInput naming the problem.
+    // Bad input is InvalidInput naming the argument at fault, or the operation when the
+    // request as a whole is wrong.
     let err = call(&dev, json!({"op": "claim_task", "lease_secs": "soon"})).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("claim_task"), "{err}");
+    assert!(err.to_string().starts_with("invalid lease_secs: "), "{err}");
+    let err = call(&dev, json!({"op": "claim_task", "lease": 60})).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("bad arguments for 'claim_task'"),
+        "{err}"
+    );
 }
 
 #[test]

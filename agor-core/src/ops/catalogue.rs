@@ -11,7 +11,7 @@ use schemars::{schema_for, JsonSchema};
 use serde::{Deserialize, Serialize};
 
 use super::entry::{action_name, Caller, CallerKind, Effect, Operation};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rules::Action;
 use crate::{
     AgentStatus, Completion, Count, NewAgent, NewTask, Priority, TaskFilter, TaskStatus,
@@ -82,6 +82,30 @@ fn count(kind: Count, value: Option<i64>, default: u32) -> Result<u32> {
     value.map_or(Ok(default), |v| kind.check(v))
 }
 
+/// The error for arguments of `op` that do not deserialize: [`Error::InvalidInput`] for the
+/// argument at fault when it is one of the operation's `fields` (the path below it, an item's
+/// index or key, leads the reason), for the request as a whole otherwise (an argument missing
+/// or unknown, which serde reports at the request).
+fn bad_arguments(
+    op: &str,
+    fields: &'static [&'static str],
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> Error {
+    let path = e.path().to_string();
+    let at = match e.path().iter().next() {
+        Some(serde_path_to_error::Segment::Map { key }) => {
+            fields.iter().copied().find(|f| *f == key.as_str())
+        }
+        _ => None,
+    };
+    let inner = e.into_inner();
+    match at {
+        Some(field) if path == field => Error::invalid(field, inner.to_string()),
+        Some(field) => Error::invalid(field, format!("{path}: {inner}")),
+        None => Error::invalid("request", format!("bad arguments for '{op}': {inner}")),
+    }
+}
+
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])+
@@ -129,7 +153,7 @@ macro_rules! operations {
                         stringify!($name) => Some(
                             serde_path_to_error::deserialize(arguments)
                                 .map(Request::$Variant)
-                                .map_err(|e| super::bad_arguments(op, &[$(stringify!($field)),*], e)),
+                                .map_err(|e| bad_arguments(op, &[$(stringify!($field)),*], e)),
                         ),
                     )*
                     _ => None,

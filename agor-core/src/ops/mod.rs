@@ -84,30 +84,6 @@ pub fn request_from_value(value: serde_json::Value) -> Result<Request> {
     })
 }
 
-/// The error for arguments of `op` that do not deserialize: [`Error::InvalidInput`] for the
-/// argument at fault when it is one of the operation's `fields` (the path below it, an item's
-/// index or key, leads the reason), for the request as a whole otherwise (an argument missing
-/// or unknown, which serde reports at the request).
-fn bad_arguments(
-    op: &str,
-    fields: &'static [&'static str],
-    e: serde_path_to_error::Error<serde_json::Error>,
-) -> Error {
-    let path = e.path().to_string();
-    let at = match e.path().iter().next() {
-        Some(serde_path_to_error::Segment::Map { key }) => {
-            fields.iter().copied().find(|f| *f == key.as_str())
-        }
-        _ => None,
-    };
-    let inner = e.into_inner();
-    match at {
-        Some(field) if path == field => Error::invalid(field, inner.to_string()),
-        Some(field) => Error::invalid(field, format!("{path}: {inner}")),
-        None => Error::invalid("request", format!("bad arguments for '{op}': {inner}")),
-    }
-}
-
 /// Runs a request given as a JSON value `{"op": "<name>", <args>…}` (checked as
 /// [`parse_request`] checks text); the response is JSON text.
 pub fn call_value(caller: &Caller, request: serde_json::Value) -> Result<String> {
