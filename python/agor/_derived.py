@@ -209,7 +209,7 @@ def check_value(name: str, key: str, value: Any, f: Field) -> None:
 FAST_CHECKS = {
     "string": "_type({p}) is str",
     "boolean": "_type({p}) is bool",
-    "integer": "_type({p}) is int and -9223372036854775808 <= {p} <= 9223372036854775807",
+    "integer": f"_type({{p}}) is int and {I64.start} <= {{p}} < {I64.stop}",
 }
 """For a field of one JSON type, a test that passes the usual values without a call (an exact
 str, bool or int in range); any other value goes through `check_value`."""
